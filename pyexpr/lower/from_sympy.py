@@ -1,0 +1,191 @@
+"""sympy expressions -> Program.
+
+One ``_lower_<Class>`` method per sympy class, found along the class's MRO;
+a class with no method raises ``LoweringError`` naming it.  ``sympy.cse`` runs
+first, and the ``Builder`` merges identical steps, so every shared
+subexpression is computed once.
+"""
+import sympy
+
+from .. import functions as pf
+from ..errors import LoweringError
+from .program import Builder
+
+#: sympy function class -> Program op, for one-argument functions.
+UNARY = {
+    sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
+    sympy.asin: "asin", sympy.acos: "acos", sympy.atan: "atan", sympy.sinh: "sinh",
+    sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.asinh: "asinh", sympy.acosh: "acosh",
+    sympy.atanh: "atanh", sympy.erf: "erf", sympy.erfc: "erfc", sympy.gamma: "tgamma",
+    sympy.loggamma: "lgamma", sympy.floor: "floor", sympy.ceiling: "ceil", sympy.Abs: "fabs",
+    sympy.sign: "sign", pf.trunc: "trunc", pf.cbrt: "cbrt", pf.exp2: "exp2", pf.expm1: "expm1",
+    pf.log1p: "log1p", pf.log2: "log2", pf.log10: "log10",
+}
+BINARY = {sympy.atan2: "atan2", pf.hypot: "hypot", sympy.Mod: "mod"}
+RELATIONS = {sympy.StrictLessThan: "lt", sympy.LessThan: "le", sympy.StrictGreaterThan: "gt",
+             sympy.GreaterThan: "ge", sympy.Equality: "eq", sympy.Unequality: "ne"}
+
+
+def lower_exprs(program_cls, name, args, outputs):
+    """Build a checked Program computing ``outputs`` from the Symbols ``args``."""
+    args = tuple(args)
+    replacements, reduced = sympy.cse(list(outputs), optimizations=None, order="none")
+    lowerer = _Lowerer(len(args))
+    lowerer.values.update({sym: i for i, sym in enumerate(args)})
+    for sym, expr in replacements:
+        lowerer.values[sym] = lowerer.lower(expr)
+    outs = tuple(lowerer.lower(sympy.sympify(e)) for e in reduced)
+    names = tuple(str(a) for a in args)
+    return program_cls(name, names, tuple(lowerer.b.instrs), outs).check()
+
+
+class _Lowerer:
+    def __init__(self, n_args):
+        self.b = Builder(n_args)
+        self.values = {}      # sympy expr -> value id (arguments, cse temporaries, memo)
+
+    def lower(self, expr):
+        if expr in self.values:
+            return self.values[expr]
+        for cls in type(expr).__mro__:
+            method = getattr(self, f"_lower_{cls.__name__}", None)
+            if method is not None:
+                break
+        else:
+            raise LoweringError(f"no code generator for {type(expr).__name__} (in {expr})")
+        value = method(expr)
+        self.values[expr] = value
+        return value
+
+    def emit(self, op, *args):
+        return self.b.emit(op, *args)
+
+    # --- leaves -----------------------------------------------------------
+    def _lower_Symbol(self, expr):
+        raise LoweringError(f"free symbol {expr} is not an argument of the formula")
+
+    def _lower_Number(self, expr):
+        return self.b.const(float(expr))
+
+    def _lower_NumberSymbol(self, expr):        # pi, E, ...
+        return self.b.const(float(expr))
+
+    def _lower_ImaginaryUnit(self, expr):
+        raise LoweringError("complex values (I) have no real code generator")
+
+    # --- arithmetic -------------------------------------------------------
+    def _lower_Add(self, expr):
+        pos, neg = [], []
+        for term in expr.args:
+            coeff, rest = term.as_coeff_Mul()
+            (neg if coeff.is_negative else pos).append(-term if coeff.is_negative else term)
+        if not pos:
+            return self.emit("neg", self._chain("add", neg))
+        acc = self._chain("add", pos)
+        for term in neg:
+            acc = self.emit("sub", acc, self.lower(term))
+        return acc
+
+    def _lower_Mul(self, expr):
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff.is_negative:
+            return self.emit("neg", self.lower(-expr))
+        num, den = [], []
+        for factor in expr.args:
+            base, exp = factor.as_base_exp()
+            if exp.is_Number and exp.is_negative and not factor.is_Number:
+                den.append(base if exp == -1 else base ** -exp)
+            else:
+                num.append(factor)
+        top = self._chain("mul", num) if num else self.b.const(1.0)
+        return self.emit("div", top, self._chain("mul", den)) if den else top
+
+    def _chain(self, op, terms):
+        acc = self.lower(terms[0])
+        for term in terms[1:]:
+            acc = self.emit(op, acc, self.lower(term))
+        return acc
+
+    def _lower_Pow(self, expr):
+        base, exp = expr.args
+        if exp.is_Integer:
+            return self._int_pow(self.lower(base), int(exp))
+        if exp.is_Rational and exp.q == 2:          # x**(k/2) = x**((k-1)/2) * sqrt(x)
+            if exp.p < 0:
+                return self.emit("div", self.b.const(1.0), self.lower(base ** -exp))
+            root = self.emit("sqrt", self.lower(base))
+            return root if exp.p == 1 else self.emit("mul", self._int_pow(self.lower(base), exp.p // 2), root)
+        if base == sympy.E:
+            return self.emit("exp", self.lower(exp))
+        return self.emit("pow", self.lower(base), self.lower(exp))
+
+    def _int_pow(self, base, n):
+        if n < 0:
+            return self.emit("div", self.b.const(1.0), self._int_pow(base, -n))
+        if n == 0:
+            return self.b.const(1.0)
+        result, square = None, base
+        while n:                                    # binary exponentiation
+            if n & 1:
+                result = square if result is None else self.emit("mul", result, square)
+            n >>= 1
+            if n:
+                square = self.emit("mul", square, square)
+        return result
+
+    # --- functions --------------------------------------------------------
+    def _lower_Function(self, expr):
+        cls = type(expr)
+        if cls in UNARY and len(expr.args) == 1:
+            return self.emit(UNARY[cls], self.lower(expr.args[0]))
+        if cls in BINARY and len(expr.args) == 2:
+            return self.emit(BINARY[cls], *(self.lower(a) for a in expr.args))
+        raise LoweringError(f"no code generator for the function {cls.__name__} (in {expr})")
+
+    def _lower_Min(self, expr):
+        return self._chain("min", list(expr.args))
+
+    def _lower_Max(self, expr):
+        return self._chain("max", list(expr.args))
+
+    def _lower_Heaviside(self, expr):
+        x = self.lower(expr.args[0])
+        half = self.lower(expr.args[1]) if len(expr.args) > 1 else self.b.const(0.5)
+        zero = self.b.const(0.0)
+        at_or_below = self.emit("select", self.emit("lt", x, zero), zero, half)
+        return self.emit("select", self.emit("gt", x, zero), self.b.const(1.0), at_or_below)
+
+    def _lower_Piecewise(self, expr):
+        # a Piecewise with no true condition is nan, as in sympy's lambdify
+        pieces = [(v, c) for v, c in expr.args if c != sympy.false]
+        if pieces and pieces[-1][1] == sympy.true:
+            acc = self.lower(pieces.pop()[0])
+        else:
+            acc = self.b.const(float("nan"))
+        for value, cond in reversed(pieces):
+            acc = self.emit("select", self.lower(cond), self.lower(value), acc)
+        return acc
+
+    # --- booleans ---------------------------------------------------------
+    def _lower_Relational(self, expr):
+        op = RELATIONS.get(type(expr))
+        if op is None:
+            raise LoweringError(f"no code generator for the relation {type(expr).__name__}")
+        return self.emit(op, self.lower(expr.lhs), self.lower(expr.rhs))
+
+    def _lower_And(self, expr):
+        return self._chain("and", list(expr.args))
+
+    def _lower_Or(self, expr):
+        return self._chain("or", list(expr.args))
+
+    def _lower_Not(self, expr):
+        return self.emit("not", self.lower(expr.args[0]))
+
+    def _lower_BooleanTrue(self, expr):
+        zero = self.b.const(0.0)
+        return self.emit("eq", zero, zero)
+
+    def _lower_BooleanFalse(self, expr):
+        zero = self.b.const(0.0)
+        return self.emit("ne", zero, zero)

@@ -1,0 +1,61 @@
+"""A reference interpreter of ``Program``, in numpy: the oracle of backend tests.
+
+``evaluate(program, *inputs)`` returns one float64 array per output, computed
+op by op with numpy's semantics (nan for domain errors, inf for overflow,
+nothing raises).  It favours obviousness over speed.
+"""
+import math
+
+import numpy as np
+
+
+def _pointwise(fn):
+    """Vectorize a ``math`` function, mapping its exceptions to numpy's nan/inf."""
+    def safe(x):
+        try:
+            return fn(x)
+        except OverflowError:
+            return math.inf
+        except ValueError:
+            return math.nan
+    return np.frompyfunc(safe, 1, 1)
+
+
+def _sign(x):
+    return np.sign(x)
+
+
+NUMPY = {
+    "neg": np.negative, "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+    "pow": np.power, "sqrt": np.sqrt, "cbrt": np.cbrt, "exp": np.exp, "exp2": np.exp2,
+    "expm1": np.expm1, "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+    "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asinh": np.arcsinh,
+    "acosh": np.arccosh, "atanh": np.arctanh, "erf": _pointwise(math.erf),
+    "erfc": _pointwise(math.erfc), "tgamma": _pointwise(math.gamma),
+    "lgamma": _pointwise(math.lgamma), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
+    "fabs": np.abs, "sign": _sign, "atan2": np.arctan2, "hypot": np.hypot, "min": np.minimum,
+    "max": np.maximum, "mod": np.mod, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal, "and": np.logical_and,
+    "or": np.logical_or, "not": np.logical_not,
+}
+
+
+def evaluate(program, *inputs):
+    """Evaluate ``program`` on broadcastable inputs; a list of float64 arrays, one per output."""
+    inputs = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in inputs))
+    values = []
+    with np.errstate(all="ignore"):
+        for ins in program.instrs:
+            if ins.op == "arg":
+                values.append(inputs[ins.attr])
+            elif ins.op == "const":
+                values.append(np.float64(ins.attr))
+            elif ins.op == "select":
+                cond, a, b = (values[i] for i in ins.args)
+                values.append(np.where(cond, a, b))
+            else:
+                result = NUMPY[ins.op](*(values[i] for i in ins.args))
+                values.append(np.asarray(result, dtype=bool if ins.type == "b" else np.float64))
+    shape = np.broadcast_shapes(*(np.shape(a) for a in inputs)) if inputs else ()
+    return [np.broadcast_to(np.asarray(values[o], dtype=np.float64), shape).copy() for o in program.outputs]

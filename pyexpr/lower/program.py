@@ -1,0 +1,142 @@
+"""Program: the flat SSA form every code generator consumes.
+
+A ``Program`` is a name, argument names, a tuple of ``Instr`` and the value
+ids of its outputs.  Instruction ``k`` defines value ``%k``; an instruction
+only reads values defined before it.  Each value is a float (``"f"``) or a
+boolean (``"b"``).  Operations and their signatures are the ``OPS`` table
+below; code generators map every op name to a spelling of their own, so a
+missing op there is the only way for a backend to lack a feature.
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y", real=True)
+    >>> print(Program.from_exprs("f", [x, y], [2.5*x + y]))
+    program f(x, y):
+      %0 = arg x
+      %1 = arg y
+      %2 = const 2.5
+      %3 = mul %2, %0
+      %4 = add %1, %3
+      return %4
+
+``from_exprs`` runs ``sympy.cse`` and builds through a hash-consing
+constructor, so an identical ``(op, args)`` is computed once.  Integer powers
+become multiplication chains, ``x**0.5`` becomes ``sqrt`` and negative powers
+a division.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+F, B = "f", "b"
+
+UNARY_MATH = (
+    "neg sqrt cbrt exp exp2 expm1 log log2 log10 log1p sin cos tan asin acos atan "
+    "sinh cosh tanh asinh acosh atanh erf erfc tgamma lgamma floor ceil trunc fabs sign"
+).split()
+BINARY_MATH = "add sub mul div pow atan2 hypot min max mod".split()
+COMPARE = "lt le gt ge eq ne".split()
+
+#: op name -> (argument types, result type); "arg" and "const" carry an attribute.
+OPS = {"arg": ((), F), "const": ((), F), "select": ((B, F, F), F),
+       "and": ((B, B), B), "or": ((B, B), B), "not": ((B,), B)}
+OPS.update({op: ((F,), F) for op in UNARY_MATH})
+OPS.update({op: ((F, F), F) for op in BINARY_MATH})
+OPS.update({op: ((F, F), B) for op in COMPARE})
+
+
+@dataclass(frozen=True)
+class Instr:
+    """One step: ``op`` applied to earlier values ``args``.
+
+    ``attr`` is the argument index for ``arg`` and the float value for ``const``.
+    """
+    op: str
+    args: tuple = ()
+    attr: object = None
+
+    @property
+    def type(self):
+        return OPS[self.op][1]
+
+    def __str__(self):
+        if self.op == "const":
+            return f"const {self.attr!r}"
+        if self.op == "arg":
+            return f"arg {self.attr}"
+        return f"{self.op} " + ", ".join(f"%{a}" for a in self.args)
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    arg_names: tuple
+    instrs: tuple
+    outputs: tuple
+
+    @property
+    def n_args(self):
+        return len(self.arg_names)
+
+    def __str__(self):
+        lines = [f"program {self.name}({', '.join(self.arg_names)}):"]
+        for k, ins in enumerate(self.instrs):
+            text = str(ins)
+            if ins.op == "arg":
+                text = f"arg {self.arg_names[ins.attr]}"
+            lines.append(f"  %{k} = {text}")
+        lines.append("  return " + ", ".join(f"%{o}" for o in self.outputs))
+        return "\n".join(lines)
+
+    def key(self):
+        """A stable digest of the program text, for caches."""
+        return hashlib.sha256(str(self).encode()).hexdigest()
+
+    def check(self):
+        """Raise ``AssertionError`` unless every value is defined before use with the right type."""
+        seen_args = set()
+        for k, ins in enumerate(self.instrs):
+            assert ins.op in OPS, f"%{k}: unknown op {ins.op!r}"
+            arg_types, _ = OPS[ins.op]
+            assert len(ins.args) == len(arg_types), f"%{k}: {ins.op} takes {len(arg_types)} operands"
+            for a, want in zip(ins.args, arg_types):
+                assert 0 <= a < k, f"%{k}: operand %{a} used before definition"
+                assert self.instrs[a].type == want, f"%{k}: operand %{a} is not of type {want}"
+            if ins.op == "arg":
+                assert 0 <= ins.attr < self.n_args and ins.attr not in seen_args, f"%{k}: bad arg {ins.attr}"
+                seen_args.add(ins.attr)
+            if ins.op == "const":
+                assert isinstance(ins.attr, float), f"%{k}: const must hold a float"
+        assert seen_args == set(range(self.n_args)), "every argument needs exactly one arg instruction"
+        for o in self.outputs:
+            assert 0 <= o < len(self.instrs) and self.instrs[o].type == F, f"output %{o} is not a float value"
+        return self
+
+    @classmethod
+    def from_exprs(cls, name, args, outputs):
+        """Lower sympy expressions of the Symbols ``args`` to a Program."""
+        from .from_sympy import lower_exprs
+        return lower_exprs(cls, name, args, outputs)
+
+
+class Builder:
+    """Appends instructions, reusing an existing value for an identical ``(op, args, attr)``."""
+
+    def __init__(self, n_args):
+        self.instrs = [Instr("arg", (), i) for i in range(n_args)]
+        self._memo = {(ins.op, ins.args, ins.attr): k for k, ins in enumerate(self.instrs)}
+
+    def emit(self, op, *args, attr=None):
+        if op == "const":
+            attr = float(attr)
+            # -0.0 == 0.0 and nan != nan: key constants by their bit pattern
+            key = (op, (), attr.hex())
+        else:
+            key = (op, args, attr)
+        if key not in self._memo:
+            self._memo[key] = len(self.instrs)
+            self.instrs.append(Instr(op, tuple(args), attr))
+        return self._memo[key]
+
+    def const(self, value):
+        return self.emit("const", attr=value)
