@@ -1,0 +1,75 @@
+"""Front end: a decorated Python function -> sympy expressions.
+
+``parse_function(func, simplify)`` captures the source (``source``), rejects
+constructs outside the subset (``fence``), and translates the body by symbolic
+execution (``translate``, ``evaluate``, ``calls``), resolving free names by
+the objects they are bound to (``scope``, ``names``).  It returns a
+``Parsed``: the function's name, its parameters as real sympy Symbols, their
+numeric defaults, the output expressions and the output shape.
+
+    >>> def f(x, y):
+    ...     return x * y
+    >>> parse_function(f).outputs          # doctest: +SKIP
+    (x*y,)
+"""
+from dataclasses import dataclass
+
+import sympy
+from sympy.core.parameters import evaluate as sympy_evaluate
+
+from . import fence
+from .evaluate import Context, as_expr
+from .names import constant, is_number
+from .scope import Scope
+from .source import capture
+from .translate import translate
+
+
+@dataclass(frozen=True)
+class Parsed:
+    name: str
+    args: tuple          # sympy Symbols (real=True), in parameter order
+    defaults: dict       # parameter name -> sympy number
+    outputs: tuple       # sympy expressions, flattened row-major
+    out_shape: tuple
+    doc: str
+
+
+def parse_function(func, simplify="canonical"):
+    source = capture(func)
+    fence.check(source)
+    node = source.node
+    params = tuple(sympy.Symbol(a.arg, real=True) for a in node.args.args)
+    defaults = _defaults(source, func, params)
+    with sympy_evaluate(simplify is not False):
+        value = translate(source, Scope.of(func), params)
+        outputs, shape = _flatten(Context(source, Scope.of(func)), node, value)
+    if simplify == "full":
+        outputs = tuple(sympy.simplify(o) for o in outputs)
+    name = func.__name__ if func.__name__ != "<lambda>" else "f"
+    return Parsed(name, params, defaults, outputs, shape, func.__doc__ or "")
+
+
+def _defaults(source, func, params):
+    values = func.__defaults__ or ()
+    nodes = source.node.args.defaults
+    named = params[len(params) - len(values):]
+    result = {}
+    for sym, value, node in zip(named, values, nodes):
+        if not is_number(value):
+            raise source.error(node, f"the default of {sym} must be a number, not {value!r}",
+                               "give a numeric default or none")
+        result[str(sym)] = constant(value)
+    return result
+
+
+def _flatten(ctx, node, value):
+    """(outputs, out_shape) for a returned expression, tuple, or tuple of equal tuples."""
+    if not isinstance(value, tuple):
+        return (as_expr(ctx, node, value),), ()
+    if value and all(isinstance(v, tuple) for v in value) and len({len(v) for v in value}) == 1:
+        rows = [[as_expr(ctx, node, x) for x in row] for row in value]
+        return tuple(x for row in rows for x in row), (len(rows), len(rows[0]))
+    if not value:
+        raise ctx.source.error(node, "the formula returns an empty tuple")
+    return tuple(as_expr(ctx, node, v) for v in value), (len(value),)

@@ -1,0 +1,20 @@
+"""pyexpr: plain Python math -> readable formulas, exact derivatives, fast code.
+
+    import pyexpr as px
+    from math import exp, sin
+
+    @px.jit
+    def f(x, y):
+        return exp(-x**2) * sin(y)
+
+    print(f)              # f(x, y) = exp(-x**2)*sin(y)
+    print(f.grad())       # grad_f(x, y) = (-2*x*exp(-x**2)*sin(y), exp(-x**2)*cos(y))
+    f(0.5, [1.0, 2.0])    # compiled with LLVM on first call
+"""
+from .errors import GPUUnavailableError, LoweringError, PyExprError, UnsupportedSyntaxError
+from .formula import Formula
+from .jit import from_sympy, jit
+
+__all__ = ["jit", "from_sympy", "Formula", "PyExprError", "UnsupportedSyntaxError",
+           "LoweringError", "GPUUnavailableError"]
+__version__ = "0.1.0"

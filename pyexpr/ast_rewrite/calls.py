@@ -1,0 +1,174 @@
+"""Calls inside a formula: math functions, loop builtins, formulas, lambdas.
+
+``call`` evaluates the callee and its arguments and dispatches on the
+``Callee.kind``.  Formulas and lambdas are inlined by substitution; ``range``,
+``enumerate``, ``zip``, ``len`` and ``tuple`` build compile-time tuples;
+``sum`` and products fold a tuple or a generator expression, unrolled.
+"""
+import ast
+import functools
+import operator
+
+import sympy
+
+from .scope import Callee
+
+
+def call(ctx, node, env, visitor):
+    from .evaluate import _err
+    callee = visitor.visit(node.func)
+    if not isinstance(callee, Callee):
+        raise _err(ctx, node.func, "this value cannot be called", "call a math function or a formula")
+    if callee.kind == "special":
+        return _SPECIAL[callee.name](ctx, node, env, visitor)
+    args = _positional(ctx, node, env, visitor)
+    kwargs = {kw.arg: visitor.visit(kw.value) for kw in node.keywords}
+    return _KINDS[callee.kind](ctx, node, callee, args, kwargs)
+
+
+def _positional(ctx, node, env, visitor):
+    from .evaluate import static_sequence
+    args = []
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            args.extend(static_sequence(ctx, arg.value, env))
+        else:
+            args.append(visitor.visit(arg))
+    return args
+
+
+def _call_function(ctx, node, callee, args, kwargs):
+    from .evaluate import _err, as_expr
+    if kwargs:
+        raise _err(ctx, node, f"keyword arguments to {callee.name} are not supported",
+                   "pass them positionally")
+    if callee.name in ("min", "max", "minimum", "maximum", "fmin", "fmax", "Min", "Max") \
+            and len(args) == 1 and isinstance(args[0], tuple):
+        args = list(args[0])
+    exprs = [as_expr(ctx, node, a) for a in args]
+    try:
+        return callee.target(*exprs)
+    except TypeError as exc:
+        raise _err(ctx, node, f"bad arguments to {callee.name}: {exc}") from None
+
+
+def _call_formula(ctx, node, callee, args, kwargs):
+    from .evaluate import _err, as_expr
+    formula = callee.target
+    try:
+        values = formula.bind_symbolic(args, kwargs)
+    except TypeError as exc:
+        raise _err(ctx, node, str(exc)) from None
+    mapping = {sym: as_expr(ctx, node, v) for sym, v in zip(formula.args, values)}
+    outputs = tuple(out.xreplace(mapping) for out in formula.outputs)
+    if formula.out_shape == ():
+        return outputs[0]
+    if len(formula.out_shape) == 2:
+        m, n = formula.out_shape
+        return tuple(outputs[i * n:(i + 1) * n] for i in range(m))
+    return outputs
+
+
+def _call_lambda(ctx, node, callee, args, kwargs):
+    from .evaluate import _err, evaluate
+    lam = callee.target
+    params = [a.arg for a in lam.args.args]
+    if len(args) > len(params) or set(kwargs) - set(params):
+        raise _err(ctx, node, f"the lambda takes {len(params)} argument(s)")
+    bound = dict(zip(params, args))
+    bound.update(kwargs)
+    if len(bound) != len(params):
+        raise _err(ctx, node, f"the lambda takes {len(params)} argument(s), got {len(bound)}")
+    return evaluate(ctx, lam.body, {**callee.env, **bound})
+
+
+_KINDS = {"function": _call_function, "formula": _call_formula, "lambda": _call_lambda}
+
+
+# --- compile-time builtins ---------------------------------------------------
+
+def _items(ctx, node, env, visitor, count=None):
+    from .evaluate import _err
+    if node.keywords:
+        raise _err(ctx, node, "keyword arguments are not supported here")
+    if count is not None and len(node.args) not in count:
+        raise _err(ctx, node, f"expected {' or '.join(map(str, count))} argument(s)")
+    return [_sequence_or_value(ctx, arg, env, visitor) for arg in node.args]
+
+
+def _sequence_or_value(ctx, arg, env, visitor):
+    if isinstance(arg, ast.GeneratorExp):
+        return _generate(ctx, arg, env, visitor)
+    return visitor.visit(arg)
+
+
+def _range(ctx, node, env, visitor):
+    from .evaluate import static_int
+    bounds = [static_int(ctx, a, v) for a, v in zip(node.args, _items(ctx, node, env, visitor, (1, 2, 3)))]
+    return tuple(sympy.Integer(i) for i in range(*bounds))
+
+
+def _tuple_arg(ctx, node, value):
+    from .evaluate import _err
+    if not isinstance(value, tuple):
+        raise _err(ctx, node, "expected a tuple, range(...) or generator expression here")
+    return value
+
+
+def _enumerate(ctx, node, env, visitor):
+    (seq,) = _items(ctx, node, env, visitor, (1,))
+    return tuple((sympy.Integer(i), v) for i, v in enumerate(_tuple_arg(ctx, node, seq)))
+
+
+def _zip(ctx, node, env, visitor):
+    seqs = [_tuple_arg(ctx, node, s) for s in _items(ctx, node, env, visitor)]
+    return tuple(zip(*seqs))
+
+
+def _len(ctx, node, env, visitor):
+    (seq,) = _items(ctx, node, env, visitor, (1,))
+    return sympy.Integer(len(_tuple_arg(ctx, node, seq)))
+
+
+def _tuple(ctx, node, env, visitor):
+    (seq,) = _items(ctx, node, env, visitor, (1,))
+    return _tuple_arg(ctx, node, seq)
+
+
+def _fold(op, unit):
+    def fold(ctx, node, env, visitor):
+        from .evaluate import as_expr
+        values = _items(ctx, node, env, visitor, (1, 2))
+        start = as_expr(ctx, node, values[1]) if len(values) == 2 else unit
+        terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, values[0])]
+        return functools.reduce(op, terms, start)
+    return fold
+
+
+_SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
+            "tuple": _tuple, "sum": _fold(operator.add, sympy.S.Zero),
+            "prod": _fold(operator.mul, sympy.S.One)}
+
+
+def _generate(ctx, gen, env, visitor):
+    """Unroll a generator expression over compile-time sequences into a tuple."""
+    from .evaluate import bind, condition, evaluate, static_sequence, _err
+    results = []
+
+    def expand(level, local):
+        if level == len(gen.generators):
+            results.append(evaluate(ctx, gen.elt, local))
+            return
+        comp = gen.generators[level]
+        for item in static_sequence(ctx, comp.iter, local):
+            inner = dict(local)
+            bind(ctx, comp.target, item, inner)
+            conds = [condition(ctx, c, inner) for c in comp.ifs]
+            if any(c not in (sympy.true, sympy.false) for c in conds):
+                raise _err(ctx, comp, "conditions in a generator expression must be known at "
+                           "decoration", "use a conditional expression in the term instead")
+            if all(c is sympy.true for c in conds):
+                expand(level + 1, inner)
+
+    expand(0, dict(env))
+    return tuple(results)

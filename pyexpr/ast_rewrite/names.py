@@ -1,0 +1,138 @@
+"""What the names in a formula mean: Python objects -> sympy.
+
+``FUNCTIONS`` maps a function *object* (``math.exp``, ``numpy.exp``,
+``sympy.exp``, the builtin ``abs`` ...) to a callable building the sympy
+expression, so a name is recognised by what it is bound to, whatever the
+alias.  ``constant(value)`` turns a numeric global into a sympy number,
+recognising pi, e and inf.
+"""
+import builtins
+import math
+import numbers
+
+import numpy as np
+import sympy
+
+from .. import functions as pf
+
+
+def _log(x, base=None):
+    return sympy.log(x) if base is None else sympy.log(x) / sympy.log(base)
+
+
+def _hypot(*args):
+    return pf.hypot(*args) if len(args) == 2 else sympy.sqrt(sum(a**2 for a in args))
+
+
+def _where(cond, a, b):
+    return sympy.Piecewise((a, cond), (b, True))
+
+
+def _heaviside(x, h0=sympy.S.Half):
+    return sympy.Heaviside(x, h0)
+
+
+def _atleast_one(fn):
+    def call(*args):
+        if len(args) == 1 and isinstance(args[0], tuple):
+            args = args[0]
+        return fn(*args)
+    return call
+
+
+# (sympy builder, the Python objects that mean it)
+_ENTRIES = [
+    (sympy.exp, ["math.exp", "np.exp", "sympy.exp"]),
+    (_log, ["math.log", "np.log", "sympy.log"]),
+    (pf.log2, ["math.log2", "np.log2"]),
+    (pf.log10, ["math.log10", "np.log10"]),
+    (pf.log1p, ["math.log1p", "np.log1p"]),
+    (pf.expm1, ["math.expm1", "np.expm1"]),
+    (pf.exp2, ["math.exp2", "np.exp2"]),
+    (sympy.sqrt, ["math.sqrt", "np.sqrt", "sympy.sqrt"]),
+    (pf.cbrt, ["math.cbrt", "np.cbrt"]),
+    (sympy.cbrt, ["sympy.cbrt"]),
+    (sympy.sin, ["math.sin", "np.sin", "sympy.sin"]),
+    (sympy.cos, ["math.cos", "np.cos", "sympy.cos"]),
+    (sympy.tan, ["math.tan", "np.tan", "sympy.tan"]),
+    (sympy.asin, ["math.asin", "np.arcsin", "sympy.asin"]),
+    (sympy.acos, ["math.acos", "np.arccos", "sympy.acos"]),
+    (sympy.atan, ["math.atan", "np.arctan", "sympy.atan"]),
+    (sympy.atan2, ["math.atan2", "np.arctan2", "sympy.atan2"]),
+    (sympy.sinh, ["math.sinh", "np.sinh", "sympy.sinh"]),
+    (sympy.cosh, ["math.cosh", "np.cosh", "sympy.cosh"]),
+    (sympy.tanh, ["math.tanh", "np.tanh", "sympy.tanh"]),
+    (sympy.asinh, ["math.asinh", "np.arcsinh", "sympy.asinh"]),
+    (sympy.acosh, ["math.acosh", "np.arccosh", "sympy.acosh"]),
+    (sympy.atanh, ["math.atanh", "np.arctanh", "sympy.atanh"]),
+    (_hypot, ["math.hypot", "np.hypot"]),
+    (sympy.erf, ["math.erf", "sympy.erf"]),
+    (sympy.erfc, ["math.erfc", "sympy.erfc"]),
+    (sympy.gamma, ["math.gamma", "sympy.gamma"]),
+    (sympy.loggamma, ["math.lgamma", "sympy.loggamma"]),
+    (sympy.Abs, ["builtins.abs", "math.fabs", "np.abs", "np.fabs", "sympy.Abs"]),
+    (sympy.sign, ["np.sign", "sympy.sign"]),
+    (sympy.floor, ["math.floor", "np.floor", "sympy.floor"]),
+    (sympy.ceiling, ["math.ceil", "np.ceil", "sympy.ceiling"]),
+    (pf.trunc, ["math.trunc", "np.trunc"]),
+    (sympy.Pow, ["builtins.pow", "math.pow", "np.power", "sympy.Pow"]),
+    (_atleast_one(sympy.Min), ["builtins.min", "np.minimum", "np.fmin", "sympy.Min"]),
+    (_atleast_one(sympy.Max), ["builtins.max", "np.maximum", "np.fmax", "sympy.Max"]),
+    (lambda x: x**2, ["np.square"]),
+    (lambda x: 1 / x, ["np.reciprocal"]),
+    (lambda x: -x, ["np.negative"]),
+    (lambda x: x, ["builtins.float", "np.float64", "np.positive"]),
+    (lambda x: x * sympy.pi / 180, ["math.radians", "np.radians", "np.deg2rad"]),
+    (lambda x: x * 180 / sympy.pi, ["math.degrees", "np.degrees", "np.rad2deg"]),
+    (lambda x, lo, hi: sympy.Min(sympy.Max(x, lo), hi), ["np.clip"]),
+    (_where, ["np.where"]),
+    (_heaviside, ["np.heaviside", "sympy.Heaviside"]),
+]
+
+_MODULES = {"math": math, "np": np, "sympy": sympy, "builtins": builtins}
+
+
+def _resolve(dotted):
+    mod, _, attr = dotted.partition(".")
+    return getattr(_MODULES[mod], attr, None)
+
+
+FUNCTIONS = {}
+for _builder, _names in _ENTRIES:
+    for _name in _names:
+        _obj = _resolve(_name)
+        if _obj is not None:            # math.cbrt and friends exist only on newer Pythons
+            FUNCTIONS[_obj] = (_name.rpartition(".")[2], _builder)
+
+#: callables with a meaning of their own in the translator (loops and reductions)
+SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "enumerate",
+           builtins.zip: "zip", builtins.len: "len", builtins.tuple: "tuple",
+           math.fsum: "sum", math.prod: "prod", np.sum: "sum", np.prod: "prod"}
+
+#: well-known callables with no formula meaning, and why
+FORBIDDEN = {builtins.print: "I/O (print)", builtins.open: "I/O (open)",
+             builtins.input: "I/O (input)", builtins.eval: "eval", builtins.exec: "exec"}
+
+_CONSTANTS = [(math.pi, sympy.pi), (math.e, sympy.E), (math.tau, 2 * sympy.pi)]
+
+
+def is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) \
+        or isinstance(value, (np.floating, np.integer))
+
+
+def constant(value):
+    """A sympy number for a Python/numpy real; pi, e, tau and infinities become symbolic."""
+    if isinstance(value, (bool, np.bool_)):
+        return sympy.true if value else sympy.false
+    if isinstance(value, (int, np.integer)):
+        return sympy.Integer(int(value))
+    value = float(value)
+    for num, sym in _CONSTANTS:
+        if value == num:
+            return sym
+    if math.isinf(value):
+        return sympy.oo if value > 0 else -sympy.oo
+    if math.isnan(value):
+        return sympy.nan
+    return sympy.Float(value)

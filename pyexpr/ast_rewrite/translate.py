@@ -1,0 +1,163 @@
+"""Translate a fenced function AST into sympy expressions by symbolic execution.
+
+``translate(source, scope, args)`` runs the function body with every parameter
+bound to a sympy Symbol.  Locals are renamed by rebinding (each assignment
+makes a new value), loops over compile-time sequences are unrolled, and an
+``if`` on a symbolic condition either merges the variables of both branches
+into ``Piecewise`` values or, when a branch returns, runs the rest of the
+function once per branch and merges the returned values.  The result is the
+returned value: one sympy expression or a tuple of them.
+
+Values during translation are sympy expressions and booleans, Python tuples
+of values, and callables (``Callee``).  Unsupported constructs raise
+``UnsupportedSyntaxError`` at the user's line.
+"""
+import ast
+import operator
+from dataclasses import dataclass
+
+import sympy
+
+from .names import FORBIDDEN, FUNCTIONS, SPECIAL, constant, is_number
+from .scope import Callee, Unbound
+from . import evaluate as ev
+
+
+@dataclass
+class _Bind:
+    """A pseudo-statement: bind a loop target to one item of an unrolled loop."""
+    target: ast.AST
+    value: object
+    node: ast.AST
+
+
+@dataclass
+class _Returned:
+    value: object
+
+
+class _Partial:
+    """A variable assigned on only one side of a symbolic ``if``."""
+
+
+def translate(source, scope, params):
+    """Return the value the function returns, with ``params`` bound to Symbols."""
+    env = dict(zip((a.arg for a in source.node.args.args), params))
+    ctx = ev.Context(source, scope)
+    node = source.node
+    if isinstance(node, ast.Lambda):
+        return ev.evaluate(ctx, node.body, env)
+    result = _run(ctx, _strip_docstring(node.body), env)
+    if not isinstance(result, _Returned):
+        raise source.error(node, f"{node.name} does not return a value on every path",
+                           "add a return statement at the end of the function")
+    return result.value
+
+
+def _strip_docstring(body):
+    first = body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+            and isinstance(first.value.value, str):
+        return body[1:]
+    return body
+
+
+def _run(ctx, stmts, env):
+    """Execute statements; ``_Returned(value)`` or the final environment."""
+    stmts = list(stmts)
+    i = 0
+    while i < len(stmts):
+        stmt = stmts[i]
+        rest = stmts[i + 1:]
+        if isinstance(stmt, ast.Return):
+            if stmt.value is None:
+                raise ctx.source.error(stmt, "a formula must return a value")
+            return _Returned(ev.evaluate(ctx, stmt.value, env))
+        if isinstance(stmt, ast.If):
+            return _run_if(ctx, stmt, rest, env)
+        if isinstance(stmt, ast.For):
+            stmts[i:i + 1] = _unroll(ctx, stmt, env)
+            continue
+        _STATEMENTS.get(type(stmt), _unsupported)(ctx, stmt, env)
+        i += 1
+    return env
+
+
+def _run_if(ctx, stmt, rest, env):
+    cond = ev.condition(ctx, stmt.test, env)
+    if cond is sympy.true or cond is sympy.false:       # decided at translation time
+        return _run(ctx, (stmt.body if cond is sympy.true else stmt.orelse) + rest, env)
+    if _returns(stmt.body) or _returns(stmt.orelse):
+        then = _run(ctx, stmt.body + rest, dict(env))
+        other = _run(ctx, stmt.orelse + rest, dict(env))
+        if isinstance(then, _Returned) and isinstance(other, _Returned):
+            return _Returned(ev.merge(ctx, stmt, cond, then.value, other.value))
+        return then if not isinstance(then, _Returned) else other
+    then = _run(ctx, stmt.body, dict(env))
+    other = _run(ctx, stmt.orelse, dict(env))
+    merged = {}
+    for name in set(then) | set(other):
+        if name in then and name in other:
+            a, b = then[name], other[name]
+            merged[name] = a if a is b else ev.merge(ctx, stmt, cond, a, b)
+        else:
+            merged[name] = _Partial()
+    return _run(ctx, rest, merged)
+
+
+def _returns(stmts):
+    return any(isinstance(n, ast.Return) for s in stmts for n in ast.walk(s))
+
+
+def _unroll(ctx, stmt, env):
+    if stmt.orelse:
+        raise ctx.source.error(stmt.orelse[0], "for ... else is not supported in a formula",
+                               "move the else block after the loop")
+    items = ev.static_sequence(ctx, stmt.iter, env)
+    unrolled = []
+    for item in items:
+        unrolled.append(_Bind(stmt.target, item, stmt))
+        unrolled.extend(stmt.body)
+    return unrolled
+
+
+def _assign(ctx, stmt, env):
+    value = ev.evaluate(ctx, stmt.value, env)
+    for target in stmt.targets:
+        ev.bind(ctx, target, value, env)
+
+
+def _ann_assign(ctx, stmt, env):
+    if stmt.value is None:
+        return
+    ev.bind(ctx, stmt.target, ev.evaluate(ctx, stmt.value, env), env)
+
+
+def _aug_assign(ctx, stmt, env):
+    if not isinstance(stmt.target, ast.Name):
+        raise ctx.source.error(stmt.target, "augmented assignment to items or attributes is "
+                               "not supported in a formula", "assign to a local name")
+    current = ev.evaluate(ctx, ast.Name(stmt.target.id, ast.Load(), lineno=stmt.lineno,
+                                        col_offset=stmt.col_offset), env)
+    env[stmt.target.id] = ev.binary(ctx, stmt, stmt.op, current, ev.evaluate(ctx, stmt.value, env))
+
+
+def _bind_item(ctx, stmt, env):
+    ev.bind(ctx, stmt.target, stmt.value, env)
+
+
+def _expr_stmt(ctx, stmt, env):
+    raise ctx.source.error(stmt, "expression statements have no effect in a formula",
+                           "assign the value to a name or return it")
+
+
+def _pass(ctx, stmt, env):
+    pass
+
+
+def _unsupported(ctx, stmt, env):
+    raise ctx.source.error(stmt, f"{type(stmt).__name__} statements are not supported in a formula")
+
+
+_STATEMENTS = {ast.Assign: _assign, ast.AnnAssign: _ann_assign, ast.AugAssign: _aug_assign,
+               _Bind: _bind_item, ast.Expr: _expr_stmt, ast.Pass: _pass}

@@ -1,0 +1,30 @@
+"""Choosing and building the kernel behind a Formula call.
+
+``compile(formula, dtype)`` returns the kernel for the formula's ``target``
+option: the LLVM CPU kernel (``pyexpr.lower``), or the CUDA one
+(``pyexpr.gpu``).  Both are compiled from ``formula.program``.
+"""
+from .reference import ReferenceKernel
+
+
+def cpu_kernel(formula, dtype):
+    from .lower import compile_cpu
+    opts = formula.options
+    return compile_cpu(formula.program, dtype, fastmath=opts["fastmath"],
+                       parallel=opts["parallel"], cache=opts["cache"])
+
+
+def cuda_kernel(formula, dtype):
+    from .gpu import compile_cuda
+    return compile_cuda(formula.program, dtype, fastmath=formula.options["fastmath"])
+
+
+def reference_kernel(formula, dtype):
+    return ReferenceKernel(formula.args, formula.outputs, dtype)
+
+
+_TARGETS = {"cpu": cpu_kernel, "cuda": cuda_kernel}
+
+
+def compile(formula, dtype):
+    return _TARGETS[formula.options["target"]](formula, dtype)

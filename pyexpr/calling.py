@@ -1,0 +1,102 @@
+"""Calling a Formula: argument binding, checks, broadcasting and ``out=``.
+
+``call(formula, kernel, args, kwargs, out)`` is the numpy-convention front
+of every backend.  It binds positional and keyword arguments (defaults
+filled), rejects strings, ``None``, complex and object values with a
+``TypeError`` naming the formula and the argument, casts integer and boolean
+inputs to the kernel's dtype, broadcasts (``ValueError`` when shapes do not),
+and allocates or checks ``out``.  The kernel then sees inputs already
+broadcast to one shape and one output view per formula output:
+``kernel.scalar(*floats)`` for all-scalar calls, ``kernel.run(inputs, outs)``
+otherwise.
+"""
+import numbers
+
+import numpy as np
+
+
+def bind(formula, args, kwargs):
+    """The argument values in parameter order, defaults filled in."""
+    names = [str(a) for a in formula.args]
+    if len(args) > len(names):
+        raise TypeError(f"{formula.name}() takes {len(names)} argument(s) ({', '.join(names)}) "
+                        f"but {len(args)} were given")
+    values = dict(zip(names, args))
+    for key, value in kwargs.items():
+        if key not in names:
+            raise TypeError(f"{formula.name}() got an unexpected keyword argument {key!r}")
+        if key in values:
+            raise TypeError(f"{formula.name}() got multiple values for argument {key!r}")
+        values[key] = value
+    for key, value in formula.defaults.items():
+        values.setdefault(key, value)
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise TypeError(f"{formula.name}() missing {len(missing)} required argument(s): "
+                        + ", ".join(repr(m) for m in missing))
+    return [values[n] for n in names]
+
+
+def _is_scalar(value):
+    return isinstance(value, numbers.Real) or (isinstance(value, np.ndarray) and value.ndim == 0
+                                                and value.dtype.kind in "biuf")
+
+
+def check_value(formula, name, value):
+    """Reject what is not a real number or an array of them, naming the argument."""
+    if isinstance(value, (str, bytes)) or value is None or isinstance(value, complex) \
+            or isinstance(value, np.complexfloating):
+        raise TypeError(f"{formula.name}(): argument {name!r} must be a real number or an array "
+                        f"of them, not {type(value).__name__}")
+    if isinstance(value, numbers.Real):
+        return value
+    try:
+        array = np.asarray(value)
+    except Exception as exc:
+        raise TypeError(f"{formula.name}(): argument {name!r} cannot be read as an array ({exc})") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{formula.name}(): argument {name!r} must hold real numbers, "
+                        f"not {array.dtype} values")
+    return array
+
+
+def call(formula, kernel, args, kwargs, out=None):
+    names = [str(a) for a in formula.args]
+    values = [check_value(formula, n, v) for n, v in zip(names, bind(formula, args, kwargs))]
+    dtype = kernel.dtype
+    if out is None and all(_is_scalar(v) for v in values):
+        results = kernel.scalar(*(float(v) for v in values))
+        if formula.out_shape == ():
+            return float(results[0])
+        return np.array(results, dtype=dtype).reshape(formula.out_shape)
+    arrays = [np.asarray(v, dtype=dtype) for v in values]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays))
+        raise ValueError(f"{formula.name}(): argument shapes do not broadcast: {shapes}") from None
+    target = _output(formula, out, formula.out_shape + shape, dtype)
+    outs = [target[idx] for idx in np.ndindex(*formula.out_shape)] if formula.out_shape else [target]
+    kernel.run([np.broadcast_to(a, shape) for a in arrays], outs)
+    if out is not None and target is not out:
+        np.copyto(out, target, casting="same_kind")
+        return out
+    if out is None and target.ndim == 0:
+        return float(target)
+    return target
+
+
+def _output(formula, out, full_shape, dtype):
+    if out is None:
+        return np.empty(full_shape, dtype=dtype)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{formula.name}(): out must be a numpy array, not {type(out).__name__}")
+    if out.shape != full_shape:
+        raise ValueError(f"{formula.name}(): out has shape {out.shape}, expected {full_shape}")
+    if not out.flags.writeable:
+        raise ValueError(f"{formula.name}(): out is read-only")
+    if out.dtype != dtype:
+        if not np.can_cast(dtype, out.dtype, casting="same_kind"):
+            raise TypeError(f"{formula.name}(): cannot write {dtype} results into out of dtype {out.dtype}")
+        return np.empty(full_shape, dtype=dtype)
+    return out

@@ -1,0 +1,223 @@
+"""``Formula``: a function as sympy expressions, with calculus, printing and backends.
+
+A Formula holds its argument Symbols, its output expressions (always a tuple,
+row-major for 2-D results) and their ``out_shape``.  Calculus methods return
+new Formulas; printing is text, LaTeX, pretty and standalone Python.  Calling
+it compiles on first use for the dtype and target in its options (the LLVM CPU
+backend by default, CUDA with ``target="cuda"``) and then evaluates with numpy
+conventions (see ``calling``).
+"""
+import threading
+
+import numpy as np
+import sympy
+
+from . import calculus, calling, printing
+
+DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
+                   "fastmath": False, "parallel": True, "cache": True}
+_CHOICES = {"target": ("cpu", "cuda"), "dtype": ("float64", "float32"),
+            "simplify": ("canonical", "full", False), "fastmath": (True, False),
+            "parallel": (True, False), "cache": (True, False)}
+
+
+def check_options(options):
+    """The full option dict, or ``TypeError``/``ValueError`` naming a bad option."""
+    result = dict(DEFAULT_OPTIONS)
+    for key, value in options.items():
+        if key not in _CHOICES:
+            raise TypeError(f"unexpected option {key!r}; the options are {', '.join(_CHOICES)}")
+        if key == "dtype":
+            value = _dtype_name(value)
+        if not any(type(value) is type(c) and value == c for c in _CHOICES[key]):
+            choices = " | ".join(repr(c) for c in _CHOICES[key])
+            raise ValueError(f"option {key}={value!r} is not one of {choices}")
+        result[key] = value
+    return result
+
+
+def _dtype_name(value):
+    try:
+        return np.dtype(value).name
+    except TypeError:
+        return value
+
+
+class Formula:
+    """A named mathematical function of real arguments (see the module docstring)."""
+
+    def __init__(self, name, args, outputs, out_shape=None, *, defaults=None, options=None,
+                 latex_name=None, doc=""):
+        self.name = name
+        self.args = tuple(args)
+        self.outputs = tuple(sympy.sympify(o) for o in outputs)
+        self.out_shape = tuple(out_shape) if out_shape is not None else \
+            (() if len(self.outputs) == 1 else (len(self.outputs),))
+        if int(np.prod(self.out_shape)) != len(self.outputs):
+            raise ValueError(f"{len(self.outputs)} outputs do not fill out_shape {self.out_shape}")
+        self.defaults = dict(defaults or {})
+        self.options = check_options(options or {})
+        self._latex_name = latex_name or sympy.latex(sympy.Symbol(name))
+        self.__doc__ = doc
+        self._kernels = {}
+        self._lock = threading.Lock()
+        self._program = None
+
+    # --- the formula as an object ----------------------------------------------
+    @property
+    def expr(self):
+        if self.out_shape == ():
+            return self.outputs[0]
+        if len(self.out_shape) == 1:
+            return sympy.Tuple(*self.outputs)
+        return sympy.ImmutableMatrix(*self.out_shape, self.outputs)
+
+    def _derived(self, name, outputs, out_shape, latex_name=None):
+        return Formula(name, self.args, outputs, out_shape, defaults=self.defaults,
+                       options=self.options, latex_name=latex_name)
+
+    def _symbol(self, var):
+        if isinstance(var, sympy.Symbol):
+            var = var.name
+        for a in self.args:
+            if a.name == var:
+                return a
+        raise ValueError(f"{var!r} is not an argument of {self.name}"
+                         f"({', '.join(str(a) for a in self.args)})")
+
+    def _wrt(self, wrt):
+        if wrt is None:
+            return self.args
+        if isinstance(wrt, (str, sympy.Symbol)):
+            wrt = [wrt]
+        return tuple(self._symbol(w) for w in wrt)
+
+    # --- calculus -----------------------------------------------------------------
+    def diff(self, *spec):
+        """Partial derivative: ``diff("x")``, ``diff("x", "y")``, ``diff("x", 2)``."""
+        counts = dict(getattr(self, "_diff_counts", {}))
+        order = []
+        for item in spec:
+            if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+                if not order or item < 1:
+                    raise ValueError("diff(): a count must follow a variable and be >= 1")
+                order.extend([order[-1]] * (int(item) - 1))
+            else:
+                order.append(self._symbol(item))
+        if not order:
+            raise TypeError("diff() needs at least one variable")
+        for sym in order:
+            counts[sym.name] = counts.get(sym.name, 0) + 1
+        base = getattr(self, "_diff_base", (self.name, self._latex_name))
+        outputs = [calculus.derivative(o, *order) for o in self.outputs]
+        result = self._derived(calculus.diff_name(base[0], counts), outputs, self.out_shape,
+                               calculus.diff_latex(base[1], counts))
+        result._diff_counts, result._diff_base = counts, base
+        return result
+
+    def _single(self, what):
+        if self.out_shape != ():
+            raise ValueError(f"{what}() needs a single-output formula; {self.name} has out_shape "
+                             f"{self.out_shape} (use jacobian())")
+        return self.outputs[0]
+
+    def grad(self, wrt=None):
+        """The gradient: partials in argument order, ``out_shape (n,)``."""
+        expr, wrt = self._single("grad"), self._wrt(wrt)
+        outputs = [calculus.derivative(expr, s) for s in wrt]
+        return self._derived(f"grad_{self.name}", outputs, (len(wrt),), rf"\nabla {self._latex_name}")
+
+    def hessian(self, wrt=None):
+        """Second partials, ``out_shape (n, n)``; symmetric entries are computed once."""
+        expr, wrt = self._single("hessian"), self._wrt(wrt)
+        first = [calculus.derivative(expr, s) for s in wrt]
+        n = len(wrt)
+        cells = {}
+        for i in range(n):
+            for j in range(i, n):
+                cells[i, j] = cells[j, i] = calculus.derivative(first[i], wrt[j])
+        outputs = [cells[i, j] for i in range(n) for j in range(n)]
+        return self._derived(f"hessian_{self.name}", outputs, (n, n), rf"H_{{{self._latex_name}}}")
+
+    def jacobian(self, wrt=None):
+        """``out_shape (m, n)``: row i holds the partials of output i."""
+        wrt = self._wrt(wrt)
+        outputs = [calculus.derivative(o, s) for o in self.outputs for s in wrt]
+        return self._derived(f"jacobian_{self.name}", outputs, (len(self.outputs), len(wrt)),
+                             rf"J_{{{self._latex_name}}}")
+
+    def simplify(self):
+        """A Formula with ``sympy.simplify`` applied to every output."""
+        return self._derived(self.name, [sympy.simplify(o) for o in self.outputs], self.out_shape,
+                             self._latex_name)
+
+    # --- printing -----------------------------------------------------------------
+    def _signature(self):
+        return f"{self.name}({', '.join(str(a) for a in self.args)})"
+
+    def __str__(self):
+        return f"{self._signature()} = {self.expr}"
+
+    def __repr__(self):
+        return f"<pyexpr.Formula {self}>"
+
+    def latex(self):
+        args = ", ".join(sympy.latex(a) for a in self.args)
+        return rf"{self._latex_name}\left({args}\right) = {sympy.latex(self.expr)}"
+
+    def _repr_latex_(self):
+        return f"$\\displaystyle {self.latex()}$"
+
+    def pretty(self):
+        return printing.pretty(sympy.Function(self.name)(*self.args), self.expr)
+
+    @property
+    def python_source(self):
+        return printing.python_source(self.name, self.args, self.outputs, self.out_shape)
+
+    # --- evaluation -----------------------------------------------------------------
+    def bind_symbolic(self, args, kwargs):
+        """Argument values for inlining this formula into another (defaults filled)."""
+        return calling.bind(self, args, kwargs)
+
+    @property
+    def program(self):
+        """The flat SSA ``Program`` both code generators consume."""
+        if self._program is None:
+            from .lower.program import Program
+            self._program = Program.from_exprs(self.name, self.args, self.outputs)
+        return self._program
+
+    def kernel(self, dtype=None):
+        """The compiled kernel for ``dtype`` (default: the formula's), compiled once."""
+        dtype = np.dtype(dtype or self.options["dtype"]).name
+        kernel = self._kernels.get(dtype)
+        if kernel is None:
+            with self._lock:
+                kernel = self._kernels.get(dtype)
+                if kernel is None:
+                    kernel = self._kernels[dtype] = self._compile(dtype)
+        return kernel
+
+    def _compile(self, dtype):
+        from . import backends
+        return backends.compile(self, dtype)
+
+    def __call__(self, *args, out=None, **kwargs):
+        return calling.call(self, self.kernel(), args, kwargs, out)
+
+    @property
+    def llvm_ir(self):
+        from . import backends
+        return backends.cpu_kernel(self, self.options["dtype"]).llvm_ir
+
+    @property
+    def ctypes(self):
+        from . import backends
+        self._single("ctypes")
+        return backends.cpu_kernel(self, self.options["dtype"]).ctypes
+
+    @property
+    def cuda_source(self):
+        from .gpu import cuda_source
+        return cuda_source(self.program, self.options["dtype"], fastmath=self.options["fastmath"])

@@ -1,0 +1,53 @@
+"""The decorator ``jit`` and the direct constructor ``from_sympy``."""
+import sympy
+
+from .ast_rewrite import parse_function
+from .errors import PyExprError
+from .formula import Formula, check_options
+
+
+def jit(func=None, **options):
+    """Turn a plain Python function into a ``Formula``.
+
+    Use as ``@jit`` or ``@jit(dtype="float32", target="cuda", ...)``.  Options:
+    ``target`` ("cpu" | "cuda"), ``dtype`` ("float64" | "float32"), ``simplify``
+    ("canonical" | "full" | False), ``fastmath``, ``parallel``, ``cache``.
+    """
+    check_options(options)
+    if func is None:
+        return lambda f: jit(f, **options)
+    if isinstance(func, Formula):
+        return Formula(func.name, func.args, func.outputs, func.out_shape,
+                       defaults=func.defaults, options={**func.options, **options})
+    if not callable(func) or not hasattr(func, "__code__"):
+        raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")
+    parsed = parse_function(func, options.get("simplify", "canonical"))
+    formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
+                      defaults=parsed.defaults, options=options, doc=parsed.doc)
+    formula.__wrapped__ = func
+    formula.__module__ = getattr(func, "__module__", None)
+    formula.__qualname__ = getattr(func, "__qualname__", parsed.name)
+    return formula
+
+
+def from_sympy(exprs, args, name="f", **options):
+    """A Formula from sympy expressions of the Symbols ``args``.
+
+    ``exprs`` is one expression, a sequence (out_shape ``(m,)``) or a matrix
+    (``(m, n)``).  Symbols that are not declared real are replaced by real
+    Symbols of the same name, so derivatives of ``abs`` and friends stay real.
+    """
+    args = [sympy.Symbol(a, real=True) if isinstance(a, str) else a for a in args]
+    real = {a: a if a.is_real else sympy.Symbol(a.name, real=True) for a in args}
+    if isinstance(exprs, sympy.MatrixBase):
+        shape, items = exprs.shape, list(exprs)
+    elif isinstance(exprs, (list, tuple, sympy.Tuple)):
+        shape, items = (len(exprs),), list(exprs)
+    else:
+        shape, items = (), [exprs]
+    outputs = [sympy.sympify(e).xreplace(real) for e in items]
+    free = set().union(*(o.free_symbols for o in outputs)) - set(real.values())
+    if free:
+        raise PyExprError(f"{name}: the expressions use symbols that are not arguments: "
+                          + ", ".join(sorted(map(str, free))))
+    return Formula(name, tuple(real.values()), outputs, shape, options=options)
