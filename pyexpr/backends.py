@@ -4,6 +4,9 @@
 option: the LLVM CPU kernel (``pyexpr.lower``), or the CUDA one
 (``pyexpr.gpu``).  Both are compiled from ``formula.program``.
 """
+import os
+import sys
+
 from .reference import ReferenceKernel
 
 
@@ -27,4 +30,17 @@ _TARGETS = {"cpu": cpu_kernel, "cuda": cuda_kernel}
 
 
 def compile(formula, dtype):
-    return _TARGETS[formula.options["target"]](formula, dtype)
+    debug = os.environ.get("PYEXPR_DEBUG", "") not in ("", "0")
+    if debug:
+        _dump("sympy", str(formula))
+        _dump("Program", str(formula.program))
+    kernel = _TARGETS[formula.options["target"]](formula, dtype)
+    if debug:
+        text = getattr(kernel, "llvm_ir", None) or getattr(kernel, "source", None)
+        if text:
+            _dump(f"{formula.options['target']} code ({dtype})", text)
+    return kernel
+
+
+def _dump(stage, text):
+    print(f"--- pyexpr: {stage} ---\n{text}", file=sys.stderr)
