@@ -4,6 +4,7 @@
 option: the LLVM CPU kernel (``pyexpr.lower``), or the CUDA one
 (``pyexpr.gpu``).  Both are compiled from ``formula.program``.
 """
+import ctypes
 import os
 import sys
 
@@ -20,6 +21,15 @@ def cpu_kernel(formula, dtype):
 def cuda_kernel(formula, dtype):
     from .gpu import compile_cuda
     return compile_cuda(formula.program, dtype, fastmath=formula.options["fastmath"])
+
+
+def fast_entry(formula, kernel, fallback):
+    """A ``FastEntry`` for single-output CPU formulas where CPython allows, else None."""
+    from .lower import fastcall
+    if formula.options["target"] != "cpu" or formula.out_shape != () or not fastcall.available():
+        return None
+    pointer = ctypes.cast(kernel.ctypes, ctypes.c_void_p).value
+    return fastcall.FastEntry(pointer, len(formula.args), kernel.dtype.name, fallback)
 
 
 def reference_kernel(formula, dtype):

@@ -204,7 +204,25 @@ class Formula:
         return backends.compile(self, dtype)
 
     def __call__(self, *args, out=None, **kwargs):
-        return calling.call(self, self.kernel(), args, kwargs, out)
+        return self._call(*args, out=out, **kwargs)
+
+    def _call(self, *args, out=None, **kwargs):
+        kernel = self.kernel()
+        if "_fast" not in self.__dict__:
+            self._install_fast_call(kernel)
+        return calling.call(self, kernel, args, kwargs, out)
+
+    def _install_fast_call(self, kernel):
+        """Route float-only calls to a builtin entry point (see ``lower.fastcall``).
+
+        The builtin becomes ``__call__`` of a subclass made for this formula;
+        everything it does not handle itself goes to ``_call``.
+        """
+        from . import backends
+        self._fast = backends.fast_entry(self, kernel, self._call)
+        if self._fast is not None:
+            self.__class__ = type(type(self).__name__, (type(self),),
+                                  {"__call__": self._fast.builtin, "__module__": __name__})
 
     @property
     def llvm_ir(self):

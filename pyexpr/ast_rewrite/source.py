@@ -54,6 +54,11 @@ def capture(func):
     first_line = max(first_line, 1)
     tree = _parse(text, func)
     node = _find_lambda(tree, func, indent) if func.__name__ == "<lambda>" else _find_def(tree, func)
+    if isinstance(node, ast.FunctionDef):
+        # decorators and annotations are not part of the formula
+        node.decorator_list, node.returns = [], None
+        for arg in node.args.args:
+            arg.annotation = None
     return Source(node, filename, first_line, indent, tuple(text.splitlines()))
 
 

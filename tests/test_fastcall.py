@@ -1,0 +1,73 @@
+"""The builtin entry point for float-only calls agrees with the general path."""
+import math
+
+import numpy as np
+import pytest
+
+import pyexpr as px
+from pyexpr.lower import fastcall
+
+pytestmark = pytest.mark.skipif(not fastcall.available(), reason="CPython layout not supported")
+
+
+@px.jit
+def wave(x, t, c=2.0):
+    return math.exp(-(x - c * t) ** 2) * math.cos(3 * x)
+
+
+@px.jit(dtype="float32")
+def wave32(x, t):
+    return math.exp(-(x - 2.0 * t) ** 2) * math.cos(3 * x)
+
+
+def test_float_calls_take_the_builtin_and_agree():
+    first = wave(0.25, 0.5, 2.0)                 # compiles, then installs the fast entry
+    assert type(wave) is not px.Formula and isinstance(wave, px.Formula)
+    assert wave(0.25, 0.5, 2.0) == first == wave.__wrapped__(0.25, 0.5, 2.0)
+    assert isinstance(wave(0.25, 0.5, 2.0), float)
+
+
+@pytest.mark.parametrize("call", [
+    lambda f: f(0.25, 0.5),                       # default filled by the general path
+    lambda f: f(0.25, t=0.5),                     # keywords
+    lambda f: f(1, 0.5, 2),                       # ints
+    lambda f: f(np.float64(0.25), 0.5, 2.0),      # float subclass
+])
+def test_other_calls_fall_back(call):
+    wave(0.1, 0.1, 2.0)
+    got = call(wave)
+    assert got == pytest.approx(wave.__wrapped__(*_args(call)), rel=1e-15)
+
+
+def _args(call):
+    seen = {}
+    call(lambda x, t=None, c=2.0: seen.update(x=float(x), t=float(t), c=float(c)))
+    return seen["x"], seen["t"], seen["c"]
+
+
+def test_errors_still_name_the_argument():
+    wave(0.1, 0.1, 2.0)
+    with pytest.raises(TypeError, match="argument 'x'"):
+        wave("a", 0.1, 2.0)
+    with pytest.raises(TypeError, match="takes 3 argument"):
+        wave(0.1, 0.1, 2.0, 4.0)
+
+
+def test_arrays_fall_back_to_the_array_path():
+    wave(0.1, 0.1, 2.0)
+    xs = np.linspace(-1, 1, 7)
+    np.testing.assert_allclose(wave(xs, 0.5, 2.0), [wave.__wrapped__(x, 0.5, 2.0) for x in xs], rtol=1e-14)
+
+
+def test_float32_rounds_like_the_general_path():
+    value = wave32(0.3, 0.1)
+    again = wave32(0.3, 0.1)
+    assert value == again
+    assert value == pytest.approx(wave32.__wrapped__(0.3, 0.1), rel=1e-6)
+    assert value == float(np.float32(value))     # a float32 result, widened
+
+
+def test_nan_and_inf_pass_through():
+    wave(0.1, 0.1, 2.0)
+    assert math.isnan(wave(math.nan, 0.0, 2.0))
+    assert wave(math.inf, 0.0, 2.0) == 0.0 or math.isnan(wave(math.inf, 0.0, 2.0))
