@@ -30,14 +30,19 @@ OPT_LEVEL = 3
 _LOCK = threading.RLock()
 
 
-@lru_cache(maxsize=None)
-def _target_machine():
+def _new_target_machine():
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     target = llvm.Target.from_default_triple()
     return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
                                         features=llvm.get_host_cpu_features().flatten(),
                                         opt=OPT_LEVEL, reloc="default", codemodel="jitdefault")
+
+
+@lru_cache(maxsize=None)
+def _target_machine():
+    """The target machine of ``compile_ir``; never handed to an engine."""
+    return _new_target_machine()
 
 
 @lru_cache(maxsize=None)
@@ -79,8 +84,9 @@ class Library:
 
     def __init__(self, obj):
         with _LOCK:
-            tm = _target_machine()
-            self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
+            # the engine takes ownership of (and destroys) its target machine
+            self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), _new_target_machine())
+            self._bytes = obj            # the loaded object file points into these bytes
             self._object = llvm.ObjectFileRef.from_data(obj)
             self._engine.add_object_file(self._object)
             self._engine.finalize_object()
@@ -92,6 +98,20 @@ class Library:
         if not addr:
             raise LookupError(f"symbol {name!r} is not defined in the compiled object")
         return addr
+
+    def global_address(self, name):
+        """The address of the global variable ``name``; ``LookupError`` if absent."""
+        with _LOCK:
+            addr = self._engine.get_global_value_address(name)
+        if not addr:
+            raise LookupError(f"global {name!r} is not defined in the compiled object")
+        return addr
+
+
+def add_symbol(name, address):
+    """Make ``name`` resolve to ``address`` in code loaded afterwards (CPython API symbols)."""
+    with _LOCK:
+        llvm.add_symbol(name, address)
 
 
 def load_object(obj):

@@ -9,16 +9,24 @@ import math
 import numpy as np
 
 
-def _pointwise(fn):
-    """Vectorize a ``math`` function, mapping its exceptions to numpy's nan/inf."""
+def _pointwise(fn, at_pole=lambda x: math.nan):
+    """Vectorize a ``math`` function, mapping its exceptions to numpy's nan/inf.
+
+    ``math`` raises ValueError at poles too; ``at_pole(x)`` gives C99's value there.
+    """
     def safe(x):
         try:
             return fn(x)
         except OverflowError:
             return math.inf
         except ValueError:
-            return math.nan
+            return at_pole(x)
     return np.frompyfunc(safe, 1, 1)
+
+
+def _gamma_pole(x):
+    # C99 tgamma: +-inf at +-0, nan at negative integers and -inf
+    return math.copysign(math.inf, x) if x == 0 else math.nan
 
 
 def _sign(x):
@@ -32,8 +40,8 @@ NUMPY = {
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
     "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asinh": np.arcsinh,
     "acosh": np.arccosh, "atanh": np.arctanh, "erf": _pointwise(math.erf),
-    "erfc": _pointwise(math.erfc), "tgamma": _pointwise(math.gamma),
-    "lgamma": _pointwise(math.lgamma), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
+    "erfc": _pointwise(math.erfc), "tgamma": _pointwise(math.gamma, _gamma_pole),
+    "lgamma": _pointwise(math.lgamma, lambda x: math.inf), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
     "fabs": np.abs, "sign": _sign, "atan2": np.arctan2, "hypot": np.hypot, "min": np.minimum,
     "max": np.maximum, "mod": np.mod, "lt": np.less, "le": np.less_equal, "gt": np.greater,
     "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal, "and": np.logical_and,

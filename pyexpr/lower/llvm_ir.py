@@ -190,7 +190,10 @@ def _function(c, name, ret, params, internal=False):
     fn = ir.Function(c.module, ir.FunctionType(ret, params), name)
     fn.attributes.add("nounwind")
     if internal:
+        # one copy of each loop: inlining them at every call site would only
+        # multiply code size and compile time for large formulas
         fn.linkage = "internal"
+        fn.attributes.add("noinline")
     return fn, ir.IRBuilder(fn.append_basic_block("entry"))
 
 
@@ -212,6 +215,8 @@ def _for_range(b, n, body, step=1, name="loop"):
 
 def _define_scalar(c, program, name):
     fn, b = _function(c, name, c.ftype, [c.ftype] * program.n_args)
+    for arg, arg_name in zip(fn.args, program.arg_names):
+        arg.name = arg_name
     b.ret(_emit_body(c, b, program, list(fn.args))[0])
 
 

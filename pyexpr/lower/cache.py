@@ -1,0 +1,99 @@
+"""On-disk cache of compiled kernels, so a new process skips LLVM entirely.
+
+An entry is keyed by ``entry_key(ir_text, host)``: a digest of the
+unoptimized IR (which already encodes the program, dtype and fast-math
+flags), the host fingerprint (llvmlite/LLVM version, CPU name and features)
+and this file format's version.  It holds the optimized IR text and the
+object code, behind a magic line and a SHA-256 of the payload.
+
+The folder is ``$PYEXPR_CACHE_DIR`` or ``~/.cache/pyexpr``.  ``load`` returns
+``None`` for a missing entry and, with a ``warnings.warn``, for a corrupt,
+truncated or unreadable one; ``store`` writes a temporary file and renames it
+into place (readers never see half an entry) and only warns when it cannot
+write.  Neither raises.
+
+    >>> key = entry_key("define void @f() { ret void }", "host")
+    >>> len(key)
+    64
+"""
+import hashlib
+import os
+import struct
+import tempfile
+import warnings
+from pathlib import Path
+
+FORMAT = b"pyexpr-kernel-v1\n"
+_DIGEST = 32
+_LENGTH = struct.Struct("<Q")
+
+
+def cache_dir():
+    """The cache folder (not created here)."""
+    return Path(os.environ.get("PYEXPR_CACHE_DIR") or Path.home() / ".cache" / "pyexpr")
+
+
+def entry_key(ir_text, host):
+    """The hex digest naming the entry for ``ir_text`` compiled on ``host``."""
+    h = hashlib.sha256(FORMAT)
+    for part in (host, ir_text):
+        data = part.encode()
+        h.update(_LENGTH.pack(len(data)) + data)
+    return h.hexdigest()
+
+
+def _path(key):
+    return cache_dir() / f"{key}.o"
+
+
+def load(key):
+    """``(optimized_ir_text, object_bytes)`` for ``key``, or ``None``."""
+    path = _path(key)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        warnings.warn(f"pyexpr: cannot read cache entry {path} ({exc}); recompiling", stacklevel=3)
+        return None
+    try:
+        return _decode(data)
+    except ValueError as exc:
+        warnings.warn(f"pyexpr: corrupt cache entry {path} ({exc}); recompiling", stacklevel=3)
+        return None
+
+
+def store(key, ir_text, obj):
+    """Write the entry for ``key`` atomically; warn (never raise) on failure."""
+    path = _path(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_encode(ir_text, obj))
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        warnings.warn(f"pyexpr: cannot write cache entry {path} ({exc})", stacklevel=3)
+
+
+def _encode(ir_text, obj):
+    ir_bytes = ir_text.encode()
+    payload = _LENGTH.pack(len(ir_bytes)) + ir_bytes + bytes(obj)
+    return FORMAT + hashlib.sha256(payload).digest() + payload
+
+
+def _decode(data):
+    if not data.startswith(FORMAT):
+        raise ValueError("unknown format")
+    digest, payload = data[len(FORMAT):len(FORMAT) + _DIGEST], data[len(FORMAT) + _DIGEST:]
+    if len(payload) < _LENGTH.size or hashlib.sha256(payload).digest() != digest:
+        raise ValueError("checksum mismatch: truncated or damaged")
+    (n,) = _LENGTH.unpack_from(payload)
+    ir_bytes, obj = payload[_LENGTH.size:_LENGTH.size + n], payload[_LENGTH.size + n:]
+    if len(ir_bytes) != n or not obj:
+        raise ValueError("inconsistent lengths")
+    return ir_bytes.decode(), obj

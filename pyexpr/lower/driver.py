@@ -1,0 +1,160 @@
+"""Run a compiled array kernel over N-d arrays of any layout, on threads.
+
+``run(kernel, inputs, outs, threads)`` takes the ctypes function of a
+program's ``_array`` entry point (see ``llvm_ir``), input arrays already
+broadcast to the common shape ``S`` (zero strides allowed) and writable
+output arrays of shape ``S`` (any strides), and fills the outputs.
+
+It reduces any layout to as few 2-d (rows x columns) calls as it can:
+size-1 axes are dropped, axes the first output walks backwards are flipped,
+axes are ordered by the first output's stride (Fortran order becomes C
+order) and neighbouring axes that are one run of memory for every operand
+are merged.  C- or F-contiguous arrays and broadcast scalars thus become a
+single row that the kernel runs unit-stride; other layouts become one call
+per 2-d slab.  An input that overlaps an output other than element for
+element is copied first, as numpy does.
+
+With ``threads > 1`` and at least ``MIN_PARALLEL`` elements, the calls are
+split into ``threads`` equal parts run concurrently (ctypes releases the
+GIL).  Each element is computed by the same code either way, so results are
+bit-identical to one thread.  ``thread_count`` reads ``PYEXPR_NUM_THREADS``.
+"""
+import ctypes
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+MIN_PARALLEL = 1 << 16
+#: Splits along a row fall on multiples of this many elements (cache lines, vector widths).
+ALIGN = 64
+
+KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64,
+                               ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64))
+
+_pool = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def thread_count(parallel=True):
+    """Threads to use: 1 unless ``parallel``; else ``PYEXPR_NUM_THREADS`` or the CPU count."""
+    if not parallel:
+        return 1
+    try:
+        return max(1, int(os.environ.get("PYEXPR_NUM_THREADS", "")))
+    except ValueError:
+        return os.cpu_count() or 1
+
+
+def run(kernel, inputs, outs, threads=1):
+    """Fill ``outs`` with the kernel's outputs on ``inputs`` (see the module docstring)."""
+    shape = outs[0].shape
+    size = math.prod(shape)
+    if size == 0:
+        return
+    inputs = [_unaliased(a, outs) for a in inputs]
+    items = _slabs(*_collapse([*inputs, *outs], shape, first_out=len(inputs)))
+    if threads > 1 and size >= MIN_PARALLEL:
+        parts = _partition(items, size, threads)
+        _run_parallel(kernel, parts)
+    else:
+        _run_items(kernel, items)
+
+
+def _unaliased(a, outs):
+    for o in outs:
+        if np.may_share_memory(a, o) and not (_address(a) == _address(o) and a.strides == o.strides):
+            return a.copy()
+    return a
+
+
+def _address(a):
+    return a.__array_interface__["data"][0]
+
+
+def _collapse(ops, shape, first_out):
+    """``(bases, dims)``: base addresses and ``[size, [stride per operand]]`` per axis, outermost first."""
+    bases = [_address(a) for a in ops]
+    dims = [[n, [a.strides[d] for a in ops]] for d, n in enumerate(shape) if n != 1]
+    for n, strides in dims:
+        if strides[first_out] < 0:
+            # iterate this axis backwards: elementwise work does not care about order
+            bases = [b + (n - 1) * s for b, s in zip(bases, strides)]
+            strides[:] = [-s for s in strides]
+    dims.sort(key=lambda d: -abs(d[1][first_out]))
+    merged = []
+    for n, strides in dims:
+        if merged and all(o == s * n for o, s in zip(merged[-1][1], strides)):
+            merged[-1] = [merged[-1][0] * n, strides]
+        else:
+            merged.append([n, strides])
+    return bases, merged
+
+
+def _slabs(bases, dims):
+    """The calls ``(bases, rows, cols, inner_strides, outer_strides)`` covering ``dims``."""
+    k = len(bases)
+    while len(dims) < 2:
+        dims.insert(0, [1, [0] * k])
+    (rows, outer), (cols, inner) = dims[-2], dims[-1]
+    items = []
+    for index in np.ndindex(*(n for n, _ in dims[:-2])):
+        offsets = [sum(i * d[1][j] for i, d in zip(index, dims)) for j in range(k)]
+        items.append(([b + o for b, o in zip(bases, offsets)], rows, cols, inner, outer))
+    return items
+
+
+def _run_items(kernel, items):
+    for bases, rows, cols, inner, outer in items:
+        k = len(bases)
+        kernel(rows, cols, (ctypes.c_int64 * k)(*bases), (ctypes.c_int64 * (2 * k))(*inner, *outer))
+
+
+def _partition(items, size, parts):
+    """Split the calls into ``parts`` lists of about ``size / parts`` elements each."""
+    target = -(-size // parts)
+    pieces = [piece for item in items for piece in _pieces(item, target)]
+    groups, group, filled = [], [], 0
+    for piece in pieces:
+        group.append(piece)
+        filled += piece[1] * piece[2]
+        if filled >= target:
+            groups.append(group)
+            group, filled = [], 0
+    return groups + [group] if group else groups
+
+
+def _pieces(item, target):
+    """Cut one call into calls of at most about ``target`` elements."""
+    bases, rows, cols, inner, outer = item
+    if rows * cols <= target:
+        return [item]
+    if rows > 1:
+        step = max(1, target // cols)
+        return [([b + r * s for b, s in zip(bases, outer)], min(step, rows - r), cols, inner, outer)
+                for r in range(0, rows, step)]
+    step = -(-target // ALIGN) * ALIGN
+    return [([b + c * s for b, s in zip(bases, inner)], 1, min(step, cols - c), inner, outer)
+            for c in range(0, cols, step)]
+
+
+def _run_parallel(kernel, groups):
+    pool = _executor(len(groups) - 1)
+    futures = [pool.submit(_run_items, kernel, group) for group in groups[1:]]
+    _run_items(kernel, groups[0])          # the calling thread takes a share too
+    for f in futures:
+        f.result()
+
+
+def _executor(workers):
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool_size = max(workers, (os.cpu_count() or 1) - 1, 1)
+            _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="pyexpr")
+        return _pool

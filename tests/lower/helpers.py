@@ -1,0 +1,61 @@
+"""Shared pieces of the CPU backend tests: programs built op by op, and ULP comparison."""
+import numpy as np
+
+from pyexpr.lower import compile_cpu
+from pyexpr.lower.interp import evaluate
+from pyexpr.lower.program import OPS, Builder, Program
+
+FLOAT_OPS = sorted(op for op, (args, res) in OPS.items() if res == "f" and args and "b" not in args)
+COMPARE_OPS = sorted(op for op, (args, res) in OPS.items() if args == ("f", "f") and res == "b")
+
+
+def op_program(op):
+    """``f(x, y) = op(x)`` or ``op(x, y)``: one instruction after the arguments."""
+    b = Builder(2)
+    out = b.emit(op, *range(len(OPS[op][0])))
+    return Program(f"op_{op}", ("x", "y"), tuple(b.instrs), (out,)).check()
+
+
+def all_ops_program():
+    """One program with an output per float op, so one compilation covers them all."""
+    b = Builder(2)
+    outs = [b.emit(op, *range(len(OPS[op][0]))) for op in FLOAT_OPS]
+    return Program("all_ops", ("x", "y"), tuple(b.instrs), tuple(outs)).check()
+
+
+def run_kernel(kernel, *inputs):
+    """Broadcast inputs, run the kernel into fresh outputs, return the list of outputs."""
+    with np.errstate(over="ignore"):         # float64 test values beyond float32's range
+        arrays = np.broadcast_arrays(*(np.asarray(a, dtype=kernel.dtype) for a in inputs))
+    outs = [np.empty(arrays[0].shape, kernel.dtype) for _ in range(kernel.n_outputs)]
+    kernel.run(arrays, outs)
+    return outs
+
+
+def oracle(program, dtype, *inputs):
+    """interp's float64 results on the dtype-rounded inputs, rounded to dtype."""
+    with np.errstate(over="ignore"):
+        rounded = [np.asarray(a, dtype=dtype).astype(np.float64) for a in inputs]
+        return [r.astype(dtype) for r in evaluate(program, *rounded)]
+
+
+def assert_ulp_close(got, want, ulps=0, atol=0.0, what=""):
+    """Same nan positions, same infinities, finite values within ``ulps`` units in the last place."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    bad = np.isnan(got) != np.isnan(want)
+    finite = np.isfinite(want) & np.isfinite(got)
+    bad |= ~np.isnan(want) & ~finite & (got != want)
+    with np.errstate(all="ignore"):
+        spacing = np.spacing(np.abs(want).astype(want.dtype))
+        err = np.abs(got.astype(np.float64) - want.astype(np.float64))
+        bad |= finite & (err > ulps * spacing.astype(np.float64) + atol)
+    if bad.any():
+        idx = np.flatnonzero(bad)[:8]
+        raise AssertionError(f"{what}: {bad.sum()} mismatches, e.g. at {idx.tolist()}: "
+                             f"got {got.ravel()[idx].tolist()}, want {want.ravel()[idx].tolist()}")
+
+
+def compile_(program, dtype="float64", **kw):
+    kw.setdefault("cache", False)
+    return compile_cpu(program, dtype, **kw)

@@ -1,0 +1,128 @@
+"""The array driver: every memory layout, outputs that are views, threads, scalars."""
+import numpy as np
+import pytest
+import sympy
+
+from pyexpr.lower import driver
+from pyexpr.lower.program import Program
+
+from .helpers import compile_, oracle
+
+X, Y = sympy.symbols("x y", real=True)
+TWO_OUT = Program.from_exprs("two", [X, Y], [sympy.sin(X) * Y + 1, sympy.Piecewise((X - Y, X > Y), (X * Y, True))])
+
+
+@pytest.fixture(scope="module", params=["float64", "float32"])
+def kernel(request):
+    return compile_(TWO_OUT, request.param)
+
+
+def _check(kernel, x, y, outs=None):
+    x, y = np.broadcast_arrays(np.asarray(x, kernel.dtype), np.asarray(y, kernel.dtype))
+    if outs is None:
+        outs = [np.full(x.shape, np.nan, kernel.dtype) for _ in range(2)]
+    kernel.run([x, y], outs)
+    for got, want in zip(outs, oracle(TWO_OUT, kernel.dtype, x, y)):
+        # float32 rounds every step, the oracle only the result: allow cancellation's absolute error
+        tol = dict(rtol=1e-6, atol=1e-6) if kernel.dtype == np.float32 else dict(rtol=1e-15)
+        np.testing.assert_allclose(got, want, **tol)
+    return outs
+
+
+def _grid(shape, seed=0):
+    return np.random.default_rng(seed).uniform(-3, 3, shape)
+
+
+LAYOUTS = {
+    "contiguous": lambda: (_grid((37, 41)), _grid((37, 41), 1)),
+    "fortran": lambda: (np.asfortranarray(_grid((37, 41))), np.asfortranarray(_grid((37, 41), 1))),
+    "mixed_order": lambda: (_grid((37, 41)), np.asfortranarray(_grid((37, 41), 1))),
+    "strided": lambda: (_grid((80, 90))[::3, 1::2], _grid((80, 90), 1)[1::3, ::2]),
+    "negative": lambda: (_grid((30, 40))[::-1, ::-2], _grid((30, 20), 1)[:, ::-1]),
+    "transposed_3d": lambda: (_grid((5, 6, 7)).transpose(2, 0, 1), _grid((7, 5, 6), 1)),
+    "4d_sliced": lambda: (_grid((4, 5, 6, 8))[:, ::2, :, ::3], _grid((4, 3, 6, 3), 1)),
+    "broadcast_scalar": lambda: (_grid(1000), 0.75),
+    "broadcast_row_col": lambda: (_grid((50, 1)), _grid((1, 60), 1)),
+    "broadcast_mixed": lambda: (_grid((3, 1, 700)), _grid((4, 1), 1)),
+    "zero_d": lambda: (np.array(0.3), np.array(-1.2)),
+    "empty": lambda: (np.zeros((0, 5)), np.zeros((0, 5))),
+    "size_one_axes": lambda: (_grid((1, 33, 1)), _grid((1, 33, 1), 1)),
+    "long_broadcast_scalar": lambda: (_grid(3000), np.float64(2.0)),   # several splat blocks
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layouts(kernel, layout):
+    x, y = LAYOUTS[layout]()
+    _check(kernel, x, y)
+
+
+def test_outputs_that_are_views_of_a_bigger_array(kernel):
+    x, y = _grid((40, 30)), _grid((40, 30), 1)
+    out = np.full((2, 40, 30), np.nan, kernel.dtype)
+    _check(kernel, x, y, [out[0], out[1]])
+    big = np.full((2, 30, 80), np.nan, kernel.dtype)
+    views = [big[0, :, ::2].T, big[1, ::-1, 1::2].T[:, ::-1]]
+    _check(kernel, x, y, views)
+    assert np.isnan(big[:, :, 1::2][0]).all()      # untouched elements stay untouched
+
+
+def test_in_place_and_overlapping_outputs(kernel):
+    x, y = _grid(500).astype(kernel.dtype), _grid(500, 1).astype(kernel.dtype)
+    want = oracle(TWO_OUT, kernel.dtype, x, y)
+    a, b = x.copy(), y.copy()
+    kernel.run([a, b], [a, b])                                # exact aliasing: in place
+    np.testing.assert_allclose(a, want[0], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(b, want[1], rtol=1e-6, atol=1e-6)
+    buf = np.concatenate([x, [0]]).astype(kernel.dtype)
+    shifted = np.empty_like(buf)
+    kernel.run([buf[:-1], y], [buf[1:], shifted[1:]])         # partial overlap: input copied first
+    np.testing.assert_allclose(buf[1:], want[0], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "broadcast_scalar", "transposed_3d"])
+def test_threads_bit_identical(layout, monkeypatch):
+    monkeypatch.setattr(driver, "MIN_PARALLEL", 16)
+    kernel = compile_(TWO_OUT)
+    x, y = np.broadcast_arrays(*LAYOUTS[layout]())
+    results = []
+    for threads in (1, 2, 3, 7):
+        outs = [np.empty(x.shape) for _ in range(2)]
+        driver.run(kernel._compiled.array, [x, y], outs, threads)
+        results.append(outs)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert a.tobytes() == b.tobytes()
+
+
+def test_large_parallel_run_matches_serial():
+    kernel_par, kernel_ser = compile_(TWO_OUT, parallel=True), compile_(TWO_OUT, parallel=False)
+    x, y = _grid(300_000), _grid(300_000, 1)
+    outs = [[np.empty(x.shape) for _ in range(2)] for _ in range(2)]
+    kernel_par.run([x, y], outs[0])
+    kernel_ser.run([x, y], outs[1])
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(*outs))
+
+
+def test_partition_covers_every_element_once():
+    items = [([0, 0, 0], 1, 1_000_003, [8, 8, 8], [0, 0, 0]), ([0, 0, 0], 999, 5, [8, 8, 8], [40, 40, 40])]
+    for parts in (1, 2, 5):
+        groups = driver._partition(items, 1_000_003 + 999 * 5, parts)
+        assert sum(rows * cols for g in groups for _, rows, cols, _, _ in g) == 1_000_003 + 999 * 5
+        assert len(groups) <= parts + 1
+
+
+def test_thread_count_env(monkeypatch):
+    monkeypatch.setenv("PYEXPR_NUM_THREADS", "3")
+    assert driver.thread_count(True) == 3 and driver.thread_count(False) == 1
+    monkeypatch.setenv("PYEXPR_NUM_THREADS", "nonsense")
+    assert driver.thread_count(True) >= 1
+
+
+def test_scalar_entry_points(kernel):
+    got = kernel.scalar(0.5, 2.0)
+    want = [float(w) for w in oracle(TWO_OUT, kernel.dtype, 0.5, 2.0)]
+    assert len(got) == 2 and all(isinstance(v, float) for v in got)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    with pytest.raises(TypeError, match="single-output"):
+        kernel.ctypes

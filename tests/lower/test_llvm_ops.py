@@ -1,0 +1,149 @@
+"""Every op of OPS, compiled by LLVM, against the numpy reference interpreter.
+
+Tolerances: 0 ULP for IEEE-exact ops (arithmetic, sqrt, rounding, min/max,
+mod, sign, comparisons); 4 ULP for libm functions (numpy and the C library
+may use different implementations); tgamma/lgamma are compared with
+Python's ``math`` (a separate Lanczos implementation): 64 ULP, plus an
+absolute 1e-13 (float32: 1e-6) near lgamma's zeros.
+"""
+import math
+
+import numpy as np
+import pytest
+import sympy
+
+from pyexpr.errors import LoweringError
+from pyexpr.lower import llvm_ir
+from pyexpr.lower.program import Builder, Program
+
+from .helpers import (COMPARE_OPS, FLOAT_OPS, all_ops_program, assert_ulp_close, compile_,
+                      op_program, oracle, run_kernel)
+
+EXACT = set("neg add sub mul div sqrt floor ceil trunc fabs sign min max mod".split())
+TOLERANCE = {"tgamma": (64, 1e-13), "lgamma": (64, 1e-13)}
+
+SPECIALS = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0,
+            0.1, 7.25, -7.25, 100.0, 710.0, -745.5, 1e16, 1e-300, -1e-300, 1e300, -1e300,
+            5e-324, 3e38, 1e-45]
+
+
+def _values():
+    rng = np.random.default_rng(1)
+    spread = 10.0 ** rng.uniform(-30, 30, 40) * rng.choice([-1, 1], 40)
+    return np.concatenate([SPECIALS, rng.uniform(-10, 10, 60), spread])
+
+
+def _tolerance(op, dtype):
+    if op in EXACT:
+        return 0, 0.0
+    ulps, atol = TOLERANCE.get(op, (4, 0.0))
+    return ulps, (atol if dtype == "float64" else 1e-6 if atol else 0.0)
+
+
+@pytest.fixture(scope="module", params=["float64", "float32"])
+def compiled_all(request):
+    program = all_ops_program()
+    return program, compile_(program, request.param), request.param
+
+
+@pytest.mark.parametrize("op", FLOAT_OPS)
+def test_op_against_interp(compiled_all, op):
+    program, kernel, dtype = compiled_all
+    values = _values()
+    unary = len(program.instrs[program.outputs[FLOAT_OPS.index(op)]].args) == 1
+    x, y = (values, values[::-1]) if unary else np.meshgrid(values[:50], values[:50])
+    got = run_kernel(kernel, x, y)[FLOAT_OPS.index(op)]
+    want = oracle(program, dtype, x, y)[FLOAT_OPS.index(op)]
+    ulps, atol = _tolerance(op, dtype)
+    assert_ulp_close(got, want, ulps, atol, what=f"{op} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_scalar_entry_matches_array_kernel(dtype):
+    program = all_ops_program()
+    kernel = compile_(program, dtype)
+    for x, y in [(0.75, -2.5), (-3.0, 0.0), (math.nan, 1.0), (math.inf, -0.0)]:
+        scalar = np.array(kernel.scalar(x, y), dtype=dtype)
+        array = np.array([o[()] for o in run_kernel(kernel, x, y)])
+        np.testing.assert_array_equal(scalar, array)
+
+
+@pytest.mark.parametrize("op", COMPARE_OPS)
+def test_comparisons(op):
+    b = Builder(2)
+    out = b.emit("select", b.emit(op, 0, 1), b.const(1.0), b.const(0.0))
+    program = Program("cmp", ("x", "y"), tuple(b.instrs), (out,)).check()
+    x, y = np.meshgrid(SPECIALS[:8], SPECIALS[:8])
+    np.testing.assert_array_equal(run_kernel(compile_(program), x, y)[0], oracle(program, "float64", x, y)[0])
+
+
+def test_boolean_ops():
+    x, y = sympy.symbols("x y", real=True)
+    cond = sympy.Or(sympy.And(x > 0, y < 1), sympy.Not(x < y))
+    program = Program.from_exprs("logic", [x, y], [sympy.Piecewise((1.0, cond), (0.0, True))])
+    a, b = np.meshgrid(SPECIALS[:10], SPECIALS[:10])
+    np.testing.assert_array_equal(run_kernel(compile_(program), a, b)[0], oracle(program, "float64", a, b)[0])
+
+
+def test_mod_matches_numpy_edge_cases():
+    vals = [0.0, -0.0, 1.0, -1.0, 5.5, -5.5, 3.0, -3.0, 1e-300, 1e300, math.inf, -math.inf, math.nan]
+    x, y = np.meshgrid(vals, vals)
+    for dtype in ("float64", "float32"):
+        got = run_kernel(compile_(op_program("mod"), dtype), x, y)[0]
+        with np.errstate(all="ignore"):
+            want = np.mod(x.astype(dtype), y.astype(dtype))
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_sign_of_signed_zero_and_nan():
+    got = run_kernel(compile_(op_program("sign")), [-0.0, 0.0, math.nan, -3.0, math.inf], 0.0)[0]
+    np.testing.assert_array_equal(got, [0.0, 0.0, math.nan, -1.0, 1.0])
+    assert not np.signbit(got[:2]).any()
+
+
+def test_piecewise_untaken_branch_never_leaks():
+    x = sympy.Symbol("x", real=True)
+    expr = sympy.Piecewise((sympy.sqrt(x), x >= 0), (sympy.log(-x) + 1 / x, True))
+    program = Program.from_exprs("pw", [x], [expr])
+    xs = np.array([-1.0, 0.0, 4.0, -math.e, -0.0])
+    for dtype in ("float64", "float32"):
+        got = run_kernel(compile_(program, dtype), xs)[0]
+        np.testing.assert_allclose(got, [-1.0, 0.0, 2.0, 1.0 - 1 / math.e, 0.0], rtol=1e-6)
+
+
+def test_float32_uses_float32_arithmetic_and_libm():
+    x = sympy.Symbol("x", real=True)
+    text = str(llvm_ir.build_module(Program.from_exprs("g", [x], [sympy.tan(x) * sympy.sin(x)]), "float32"))
+    assert 'call float @"tanf"(float' in text and 'call float @"llvm.sin.f32"(float' in text
+    assert "double" not in text
+
+
+def test_golden_ir_of_a_tiny_program():
+    x, y = sympy.symbols("x y", real=True)
+    program = Program.from_exprs("g", [x, y], [sympy.sin(x) + 2.5 * y, sympy.atan(x)])
+    text = str(llvm_ir.build_module(program))
+    for line in ['define double @"pyexpr_g"(double %"x", double %"y")',
+                 'call double @"llvm.sin.f64"(double %"x")',
+                 'declare double @"atan"(double %".1") memory(none) nounwind willreturn',
+                 'define void @"pyexpr_g_multi"(double %".1", double %".2", double* %".3", double* %".4")',
+                 'define void @"pyexpr_g_array"(i64 %".1", i64 %".2", i64* %".3", i64* %".4")',
+                 'define internal void @"pyexpr_g_array.contig"(i64 %".1", double* noalias %".2"']:
+        assert line in text, line
+    optimized = compile_(program).llvm_ir
+    assert "x86_64" in optimized and " x double>" in optimized      # the contiguous loop is vectorized
+
+
+def test_fastmath_sets_flags_and_stays_close():
+    x, y = sympy.symbols("x y", real=True)
+    program = Program.from_exprs("fm", [x, y], [sympy.exp(-x**2) * sympy.sin(y) + x * y])
+    assert "fmul fast" in str(llvm_ir.build_module(program, fastmath=True))
+    xs, ys = np.linspace(-2, 2, 101), np.linspace(0, 3, 101)
+    got = run_kernel(compile_(program, fastmath=True), xs, ys)[0]
+    np.testing.assert_allclose(got, oracle(program, "float64", xs, ys)[0], rtol=1e-12, atol=1e-15)
+
+
+def test_table_miss_raises_lowering_error(monkeypatch):
+    monkeypatch.delitem(llvm_ir.FUNCTIONS, "tan")
+    with pytest.raises(LoweringError, match="'tan'"):
+        llvm_ir.build_module(op_program("tan"))
