@@ -73,3 +73,17 @@ def _flatten(ctx, node, value):
     if not value:
         raise ctx.source.error(node, "the formula returns an empty tuple")
     return tuple(as_expr(ctx, node, v) for v in value), (len(value),)
+
+
+def _warm_sympy():
+    """Build and differentiate one small expression of real Symbols.
+
+    sympy fills its assumption and evaluation caches on first use (about
+    0.1 s); doing it while pyexpr is imported (which takes about a second for
+    sympy anyway) makes the first decoration as quick as the later ones.
+    """
+    t = sympy.Dummy("t", real=True)
+    sympy.diff(sympy.exp(-t**2 / 2 + 1) * sympy.sin(t) / (t + 1), t)
+
+
+_warm_sympy()
