@@ -8,7 +8,8 @@ inputs to the kernel's dtype, broadcasts (``ValueError`` when shapes do not),
 and allocates or checks ``out``.  The kernel then sees inputs already
 broadcast to one shape and one output view per formula output:
 ``kernel.scalar(*floats)`` for all-scalar calls, ``kernel.run(inputs, outs)``
-otherwise.
+otherwise.  Arguments on a GPU (``__cuda_array_interface__``) go unchanged to
+the CUDA kernel's ``evaluate``, which keeps them and the result on the device.
 """
 import numbers
 
@@ -60,9 +61,18 @@ def check_value(formula, name, value):
     return array
 
 
+def _on_device(value):
+    return hasattr(value, "__cuda_array_interface__")
+
+
 def call(formula, kernel, args, kwargs, out=None):
     names = [str(a) for a in formula.args]
-    values = [check_value(formula, n, v) for n, v in zip(names, bind(formula, args, kwargs))]
+    values = bind(formula, args, kwargs)
+    if hasattr(kernel, "evaluate") and any(map(_on_device, values + [out])):
+        # device arrays stay on the device: the GPU kernel broadcasts and allocates there
+        values = [v if _on_device(v) else check_value(formula, n, v) for n, v in zip(names, values)]
+        return kernel.evaluate(values, out=out, out_shape=formula.out_shape)
+    values = [check_value(formula, n, v) for n, v in zip(names, values)]
     dtype = kernel.dtype
     if out is None and all(_is_scalar(v) for v in values):
         results = kernel.scalar(*(float(v) for v in values))

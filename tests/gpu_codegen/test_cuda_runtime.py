@@ -164,3 +164,20 @@ def test_cpu_kernel_protocol(fake):
     kernel.run([r, t], [target[0], target[1]])
     np.testing.assert_allclose(target, [[2.0, 0.0, -2.0], [0.0, 2.0, 0.0]], atol=1e-15)
     assert "pyexpr_polar_f64_kernel_sa" in device.kernels
+
+
+def test_formula_with_cuda_target_routes_device_and_host_arrays(fake):
+    import sympy
+    import pyexpr as px
+    device, programs = fake
+    x, y = sympy.symbols("x y", real=True)
+    f = px.from_sympy(2.5 * x + y, [x, y], name="axpy_f64", target="cuda")
+    xs = np.arange(6.0).reshape(2, 3)
+    on_device = f(_on_device(xs), 1.0)                 # stays on the device
+    assert isinstance(on_device, fake_device.FakeGPUArray)
+    np.testing.assert_array_equal(on_device.get(), 2.5 * xs + 1.0)
+    on_host = f(xs, [1.0, 2.0, 3.0])                  # numpy in, numpy out
+    assert isinstance(on_host, np.ndarray)
+    np.testing.assert_array_equal(on_host, 2.5 * xs + [1.0, 2.0, 3.0])
+    assert f(2.0, 1.0) == 6.0
+    assert "pyexpr_axpy_f64_kernel_as" in device.kernels
