@@ -18,7 +18,9 @@ import numpy as np
 
 def bind(formula, args, kwargs):
     """The argument values in parameter order, defaults filled in."""
-    names = [str(a) for a in formula.args]
+    names = formula.arg_names
+    if len(args) == len(names) and not kwargs:
+        return list(args)
     if len(args) > len(names):
         raise TypeError(f"{formula.name}() takes {len(names)} argument(s) ({', '.join(names)}) "
                         f"but {len(args)} were given")
@@ -66,7 +68,7 @@ def _on_device(value):
 
 
 def call(formula, kernel, args, kwargs, out=None):
-    names = [str(a) for a in formula.args]
+    names = formula.arg_names
     values = bind(formula, args, kwargs)
     if hasattr(kernel, "evaluate") and any(map(_on_device, values + [out])):
         # device arrays stay on the device: the GPU kernel broadcasts and allocates there

@@ -50,6 +50,7 @@ class Formula:
                  latex_name=None, doc=""):
         self.name = name
         self.args = tuple(args)
+        self.arg_names = tuple(a.name for a in self.args)
         self.outputs = tuple(sympy.sympify(o) for o in outputs)
         self.out_shape = tuple(out_shape) if out_shape is not None else \
             (() if len(self.outputs) == 1 else (len(self.outputs),))

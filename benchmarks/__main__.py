@@ -1,0 +1,77 @@
+"""``python -m benchmarks [--quick] [--out DIR] [--only WORKLOAD ...] [--without PEER ...]``.
+
+Runs every workload (see ``workloads`` and ``latency``) in this process,
+prints each section's table as it finishes, and writes the report, chart and
+JSON into ``--out`` (default ``benchmarks/results/``).  ``--quick`` uses small
+sizes and few repeats (under two minutes); it is what the test suite runs.
+Exit status 0, or 1 when a pyexpr entry failed or disagreed with the
+reference.
+"""
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from . import latency, report, workloads
+from .peers import OPTIONAL, Peers
+
+WORKLOADS = {
+    "elementwise": workloads.elementwise_sections,
+    "gradient": lambda sizes, peers: [workloads.gradient_section(sizes, peers)],
+    "scalar": lambda sizes, peers: [workloads.scalar_section(sizes, peers)],
+    "first-call": lambda sizes, peers: [latency.latency_section(sizes, peers)],
+    "hessian": lambda sizes, peers: [workloads.hessian_section(sizes, peers)],
+}
+DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=(
+        "pyexpr side by side with numpy, numexpr, numba, sympy.lambdify, symengine and JAX; "
+        "every result checked against numpy before its time counts."))
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes, few repeats (under two minutes)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help=f"folder for report.md, speedup.png, results.json (default {DEFAULT_OUT})")
+    parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), metavar="WORKLOAD",
+                        help="run only these workloads: " + ", ".join(WORKLOADS))
+    parser.add_argument("--without", nargs="+", choices=OPTIONAL, default=[], metavar="PEER",
+                        help="leave out these peers: " + ", ".join(OPTIONAL))
+    return parser.parse_args(argv)
+
+
+def context(args, sizes, peers):
+    return {"mode": "quick" if args.quick else "full", "repeats": sizes.repeats,
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+            "python": platform.python_version(), "versions": peers.versions,
+            "skipped": peers.skipped}
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    sizes = workloads.QUICK if args.quick else workloads.FULL
+    peers = Peers(exclude=args.without)
+    for name, why in peers.skipped.items():
+        print(f"skipping {name}: {why}")
+    sections = []
+    for name in args.only or WORKLOADS:
+        start = time.perf_counter()
+        print(f"running {name} ...", flush=True)
+        for section in WORKLOADS[name](sizes, peers):
+            print(f"\n## {section.title}\n{report.table(section)}\n{report.checked_line(section)}\n",
+                  flush=True)
+            sections.append(section)
+        print(f"{name}: {time.perf_counter() - start:.1f} s", flush=True)
+    path = report.write(sections, context(args, sizes, peers), args.out)
+    print(f"report written to {path}")
+    broken = [r.label for s in sections for r in s.rows if r.peer == "pyexpr" and not r.ok]
+    if broken:
+        print("pyexpr entries failed or disagreed: " + ", ".join(broken), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
