@@ -1,10 +1,13 @@
 """On-disk cache of compiled kernels, so a new process skips LLVM entirely.
 
-An entry is keyed by ``entry_key(ir_text, host)``: a digest of the
-unoptimized IR (which already encodes the program, dtype and fast-math
-flags), the host fingerprint (llvmlite/LLVM version, CPU name and features)
-and this file format's version.  It holds the optimized IR text and the
-object code, behind a magic line and a SHA-256 of the payload.
+An entry is keyed by ``entry_key(*fields)``: a digest of strings that
+together determine the object code -- for a kernel part, the program text,
+dtype, fast-math flag, vector target, optimization options, the host's
+``host.fingerprint()`` and ``code_digest`` of the modules that generate and
+optimize the IR (so a changed code generator never meets an old entry) --
+and this file format's version.  Computing a key needs neither the IR nor
+LLVM.  An entry holds the optimized IR text and the object code, behind a
+magic line and a SHA-256 of the payload.
 
 The folder is ``$PYEXPR_CACHE_DIR`` or ``~/.cache/pyexpr``.  ``load`` returns
 ``None`` for a missing entry and, with a ``warnings.warn``, for a corrupt,
@@ -12,18 +15,18 @@ truncated or unreadable one; ``store`` writes a temporary file and renames it
 into place (readers never see half an entry) and only warns when it cannot
 write.  Neither raises.
 
-    >>> key = entry_key("define void @f() { ret void }", "host")
+    >>> key = entry_key("program f(x): ...", "float64", "host")
     >>> len(key)
     64
 """
 import hashlib
 import os
 import struct
-import tempfile
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
-FORMAT = b"pyexpr-kernel-v1\n"
+FORMAT = b"pyexpr-kernel-v2\n"
 _DIGEST = 32
 _LENGTH = struct.Struct("<Q")
 
@@ -33,12 +36,29 @@ def cache_dir():
     return Path(os.environ.get("PYEXPR_CACHE_DIR") or Path.home() / ".cache" / "pyexpr")
 
 
-def entry_key(ir_text, host):
-    """The hex digest naming the entry for ``ir_text`` compiled on ``host``."""
+def entry_key(*fields):
+    """The hex digest naming the entry for the strings ``fields``."""
     h = hashlib.sha256(FORMAT)
-    for part in (host, ir_text):
-        data = part.encode()
+    for field in fields:
+        data = str(field).encode()
         h.update(_LENGTH.pack(len(data)) + data)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def code_digest(*modules):
+    """A digest of the source files of ``modules`` (names in this package).
+
+    Where a source cannot be read, a per-process random value stands in:
+    entries are then never shared with another process, rather than risk
+    loading code from an older code generator.
+    """
+    h = hashlib.sha256()
+    for module in modules:
+        try:
+            h.update(Path(__file__).with_name(module + ".py").read_bytes())
+        except OSError:
+            h.update(os.urandom(16))
     return h.hexdigest()
 
 
@@ -65,6 +85,8 @@ def load(key):
 
 def store(key, ir_text, obj):
     """Write the entry for ``key`` atomically; warn (never raise) on failure."""
+    import tempfile                 # only writers need it: keep the cache-hit path's imports small
+
     path = _path(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

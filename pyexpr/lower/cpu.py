@@ -1,10 +1,18 @@
 """``compile_cpu``: a Program -> a ``CPUKernel`` of machine code for this CPU.
 
-The pipeline is ``llvm_ir.build_module`` -> (``cache.load`` or
-``engine.compile_ir`` then ``cache.store``) -> ``engine.load_object``.
-Compiled code is memoized per process by ``(program.key(), dtype, fastmath)``,
-so each program compiles at most once per process, and at most once per
-machine with the disk cache on.
+A kernel is made of parts (``PARTS``), separate LLVM modules each built,
+compiled and loaded the first time it is needed: the *scalar* part (the
+scalar and multi-output entry points, what a call on floats needs) and the
+*array* part (the array kernel, with explicit SIMD loops from ``vector_ir``
+where ``host.vector_target`` finds libmvec, else with LLVM's loop
+vectorizer), which has a quickly compiled first tier (``TIERED``).  Each
+part goes ``cache.load`` (keyed without building anything, see
+``part_key``) or else ``llvm_ir.build_module`` -> ``engine.compile_ir`` ->
+``cache.store``; then ``elf.load`` maps the object code (``engine.load_object``
+where it cannot).  So a process whose kernels are all in the disk cache
+never imports LLVM.  Compiled code is memoized per process by
+``(program.key(), dtype, fastmath, vector target)``: each part compiles at
+most once per process, and at most once per machine with the disk cache on.
 
     >>> import sympy
     >>> from pyexpr.lower.program import Program
@@ -14,56 +22,158 @@ machine with the disk cache on.
     (6.0,)
 """
 import ctypes
+import math
+import os
 import threading
 
 import numpy as np
 
-from . import cache, driver, engine, llvm_ir
+from . import cache, driver, elf, host
 
 _CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float}
 _MEMO = {}
 _MEMO_LOCK = threading.Lock()
+#: part -> (llvm_ir.build_module parts, LLVM optimization level, loop and SLP
+#: vectorizers on: None = only without explicit SIMD).  O2 without loop
+#: unrolling compiles in about half the time of O3 and runs these loops as
+#: fast; "array-quick" is the array part's first tier (see ``TIERED``).
+PARTS = {"scalar": (("scalar",), 2, False), "array": (("array",), 2, None),
+         "array-quick": (("array",), 0, False)}
+#: Tiered compilation of the array part.  Until a kernel has processed
+#: UPGRADE_ELEMENTS elements it runs "array-quick": the same IR compiled
+#: without optimization and with fast instruction selection, in a few ms
+#: instead of tens, and within about 10-40% of full speed (the vector loop's
+#: time goes to libmvec).  The call that reaches UPGRADE_ELEMENTS (the first,
+#: if it is that large) compiles the optimized part first, and so does a
+#: fully optimized part already in the disk cache.  The tiers compute
+#: bit-identical results; with fast-math (where they need not) there is one.
+TIERED = os.environ.get("PYEXPR_TIERED", "1") != "0"
+UPGRADE_ELEMENTS = 1 << 20
+#: the modules whose source shapes the object code (see ``cache.code_digest``)
+GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "cpu", "engine")
 
 
-def compile_cpu(program, dtype="float64", *, fastmath=False, parallel=True, cache=True):
-    """The ``CPUKernel`` of ``program`` for ``dtype`` ("float64" or "float32")."""
+def compile_cpu(program, dtype="float64", *, fastmath=False, parallel=True, cache=True, simd=None):
+    """The ``CPUKernel`` of ``program`` for ``dtype`` ("float64" or "float32").
+
+    ``simd`` picks the vector ISA of array loops (see ``host.vector_target``:
+    None means ``$PYEXPR_SIMD`` or the host's widest; ``"none"`` turns
+    explicit SIMD off).  Nothing is compiled until a part is used.
+    """
     dtype = np.dtype(dtype)
     if dtype.name not in _CTYPES:
         raise TypeError(f"compile_cpu: dtype must be float64 or float32, not {dtype.name}")
-    key = (program.key(), dtype.name, bool(fastmath))
+    target = host.vector_target(simd)
+    key = (program.key(), dtype.name, bool(fastmath), target)
     with _MEMO_LOCK:
         compiled = _MEMO.get(key)
         if compiled is None:
-            compiled = _MEMO[key] = _Compiled(program, dtype.name, bool(fastmath), cache)
+            compiled = _MEMO[key] = _Compiled(program, dtype.name, bool(fastmath), cache, target)
     return CPUKernel(compiled, parallel)
 
 
 class _Compiled:
-    """The loaded machine code of one (program, dtype, fastmath) and its ctypes entry points."""
+    """The machine code of one (program, dtype, fastmath, target), loaded part by part."""
 
-    def __init__(self, program, dtype, fastmath, use_cache):
+    def __init__(self, program, dtype, fastmath, use_cache, target):
         self.program, self.dtype = program, np.dtype(dtype)
-        self.llvm_ir, library = _build(program, dtype, fastmath, use_cache)
-        self.library = library                 # owns the code the pointers below point into
-        names = llvm_ir.entry_names(program)
-        real = _CTYPES[dtype]
-        n, m = program.n_args, len(program.outputs)
-        self.scalar = ctypes.CFUNCTYPE(real, *[real] * n)(library.address(names["scalar"]))
-        self.multi = ctypes.CFUNCTYPE(None, *[real] * n, *[ctypes.POINTER(real)] * m)(
-            library.address(names["multi"]))
-        self.array = driver.KERNEL_TYPE(library.address(names["array"]))
+        self._options = dict(dtype=dtype, fastmath=fastmath, target=target)
+        self._use_cache = use_cache
+        self._parts, self._ir, self._functions = {}, {}, {}
+        self._work, self._cache_checked = 0, False
+        self._lock = threading.RLock()
+        self._names = driver.entry_names(program)
+        self._real = _CTYPES[dtype]
+
+    def _part(self, part):
+        """The loaded part: from the disk cache, else compiled (and cached)."""
+        with self._lock:
+            if part not in self._parts:
+                key = part_key(self.program, part, **self._options)
+                hit = cache.load(key) if self._use_cache else None
+                if hit is None:
+                    hit = _compile(self.program, part, **self._options)
+                    if self._use_cache:
+                        cache.store(key, *hit)
+                self._ir[part], self._parts[part] = hit[0], load(hit[1])
+            return self._parts[part]
+
+    def array_for(self, size):
+        """The array kernel to run on ``size`` more elements: see ``TIERED``."""
+        with self._lock:
+            self._work += size
+            if "array" not in self._parts:
+                if not TIERED or self._options["fastmath"] or self._work >= UPGRADE_ELEMENTS:
+                    self._part("array")
+                elif not self._cache_checked:
+                    self._cache_checked = True
+                    hit = cache.load(part_key(self.program, "array", **self._options)) if self._use_cache else None
+                    if hit is not None:
+                        self._ir["array"], self._parts["array"] = hit[0], load(hit[1])
+            return self._function("array" if "array" in self._parts else "array-quick", "array",
+                                  driver.KERNEL_TYPE)
+
+    def _function(self, part, name, prototype):
+        with self._lock:
+            fn = self._functions.get((part, name))
+            if fn is None:
+                # the ctypes object keeps no reference to the code: _parts does (and is never emptied)
+                fn = self._functions[part, name] = prototype(self._part(part).address(self._names[name]))
+            return fn
+
+    @property
+    def scalar(self):
+        n, real = self.program.n_args, self._real
+        return self._function("scalar", "scalar", ctypes.CFUNCTYPE(real, *[real] * n))
+
+    @property
+    def multi(self):
+        n, m, real = self.program.n_args, len(self.program.outputs), self._real
+        return self._function("scalar", "multi",
+                              ctypes.CFUNCTYPE(None, *[real] * n, *[ctypes.POINTER(real)] * m))
+
+    @property
+    def array(self):
+        return self.array_for(0)
+
+    @property
+    def llvm_ir(self):
+        """The optimized IR of the scalar part and the (fully optimized) array part."""
+        for part in ("scalar", "array"):
+            self._part(part)
+        return self._ir["scalar"] + "\n" + self._ir["array"]
 
 
-def _build(program, dtype, fastmath, use_cache):
-    ir_text = str(llvm_ir.build_module(program, dtype, fastmath))
-    key = cache.entry_key(ir_text, engine.host_fingerprint())
-    hit = cache.load(key) if use_cache else None
-    if hit is None:
-        hit = engine.compile_ir(ir_text)
-        if use_cache:
-            cache.store(key, *hit)
-    optimized, obj = hit
-    return optimized, engine.load_object(obj)
+def _vectorize(part, target):
+    vectorize = PARTS[part][2]
+    return target is None if vectorize is None else vectorize   # explicit SIMD needs no vectorizer
+
+
+def part_key(program, part, dtype, fastmath, target):
+    """The cache key of one part; computing it builds nothing and loads no LLVM."""
+    _, opt, _ = PARTS[part]
+    simd = "none" if part == "scalar" or target is None else f"{target.isa}:{sorted(target.available)}"
+    return cache.entry_key(host.fingerprint(), cache.code_digest(*GENERATORS), str(program), part,
+                           dtype, fastmath, simd, f"O{opt}", _vectorize(part, target))
+
+
+def _compile(program, part, dtype, fastmath, target):
+    """``(optimized_ir_text, object_bytes)`` of one part."""
+    from . import engine, llvm_ir
+    functions, opt, _ = PARTS[part]
+    if "array" in functions:
+        engine.check_target(target)
+    ir_text = str(llvm_ir.build_module(program, dtype, fastmath, simd=target, parts=functions))
+    return engine.compile_ir(ir_text, opt, _vectorize(part, target))
+
+
+def load(obj, symbols=None):
+    """Loaded object code: ``elf.load``, or ``engine.load_object`` where that cannot."""
+    try:
+        return elf.load(obj, symbols)
+    except elf.Unsupported:
+        from . import engine
+        return engine.load_object(obj, symbols)
 
 
 class CPUKernel:
@@ -71,8 +181,9 @@ class CPUKernel:
 
     ``scalar(*floats)`` -> tuple of floats; ``run(inputs, outs)`` fills
     ``outs`` elementwise (inputs already broadcast, same dtype; see
-    ``driver``); ``llvm_ir`` is the optimized module text; ``ctypes`` is the
-    scalar function pointer of a single-output program.
+    ``driver``); ``llvm_ir`` is the optimized text of the scalar and array
+    modules (compiling them if needed); ``ctypes`` is the scalar function
+    pointer of a single-output program.
     """
 
     def __init__(self, compiled, parallel=True):
@@ -95,9 +206,11 @@ class CPUKernel:
     def scalar(self, *values):
         if self.n_outputs == 1:
             return (self._compiled.scalar(*values),)
-        outs = [_CTYPES[self.dtype.name]() for _ in range(self.n_outputs)]
+        real = self._compiled._real
+        outs = [real() for _ in range(self.n_outputs)]
         self._compiled.multi(*values, *(ctypes.byref(o) for o in outs))
         return tuple(o.value for o in outs)
 
     def run(self, inputs, outs):
-        driver.run(self._compiled.array, inputs, outs, driver.thread_count(self.parallel))
+        size = math.prod(outs[0].shape)
+        driver.run(self._compiled.array_for(size), inputs, outs, driver.thread_count(self.parallel))

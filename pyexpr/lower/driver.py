@@ -22,8 +22,8 @@ bit-identical to one thread.  ``thread_count`` reads ``PYEXPR_NUM_THREADS``.
 import ctypes
 import math
 import os
+import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -37,6 +37,12 @@ KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64,
 _pool = None
 _pool_size = 0
 _pool_lock = threading.Lock()
+
+
+def entry_names(program):
+    """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array"} -> name``."""
+    base = "pyexpr_" + re.sub(r"\W", "_", program.name)
+    return {"scalar": base, "multi": base + "_multi", "array": base + "_array"}
 
 
 def thread_count(parallel=True):
@@ -150,6 +156,7 @@ def _run_parallel(kernel, groups):
 
 
 def _executor(workers):
+    from concurrent.futures import ThreadPoolExecutor   # imported on first use: it costs milliseconds
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < workers:

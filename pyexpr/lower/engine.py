@@ -1,80 +1,106 @@
 """The only module that touches ``llvmlite.binding``: optimize, codegen, load.
 
-* ``compile_ir(ir_text)`` parses and verifies LLVM IR, optimizes it for the
-  host CPU with the new pass manager (O3, loop and SLP vectorization on) and
-  emits an object file: ``(optimized_ir_text, object_bytes)``.  Each call is
+* ``compile_ir(ir_text, opt=3, vectorize=True)`` parses and verifies LLVM
+  IR, optimizes it for the host CPU with the new pass manager at level
+  ``opt`` (loop and SLP vectorization on or off) and emits an object file:
+  ``(optimized_ir_text, object_bytes)``.  Each call is
   one real code generation: it increments ``CODEGEN_COUNT`` and logs a DEBUG
   line on the ``pyexpr.lower.engine`` logger, so tests can prove that a cache
   hit did none.
-* ``load_object(object_bytes)`` links an object into a fresh MCJIT engine and
-  returns a ``Library`` that resolves symbol addresses and keeps the code
-  alive.  libm functions resolve against the running process.
-* ``host_fingerprint()`` names everything the object code depends on besides
-  the IR: llvmlite/LLVM version, target triple, CPU name and features.
+* ``load_object(object_bytes, symbols)`` links an object into a fresh MCJIT
+  engine and returns a ``Library`` that resolves symbol addresses and keeps
+  the code alive: the fallback of ``elf.load``.  libm and libmvec functions
+  resolve against the running process.
+* ``host_features()`` and ``check_target(vector_target)``: LLVM's view of
+  the CPU, and a check that it agrees with ``host.vector_target``'s.
 
-LLVM calls are serialized by a lock: compiling from several threads is safe.
+Compiling from several threads at once is safe (each thread has its own
+LLVM context and target machines); loading into MCJIT is serialized by a lock.
 """
 import logging
 import threading
 from functools import lru_cache
 
-import llvmlite
 import llvmlite.binding as llvm
+
+from .vector_abi import ISAS
 
 log = logging.getLogger(__name__)
 
 #: Number of real LLVM optimization + code generation runs in this process.
 CODEGEN_COUNT = 0
-OPT_LEVEL = 3
+LIBMVEC = "libmvec.so.1"
 
-_LOCK = threading.RLock()
+_LOCK = threading.RLock()           # MCJIT engines and the process-wide symbol table
+_COUNT_LOCK = threading.Lock()
+_local = threading.local()
 
 
-def _new_target_machine():
+@lru_cache(maxsize=None)
+def _initialize():
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
+
+
+def _new_target_machine(opt=3):
+    _initialize()
     target = llvm.Target.from_default_triple()
     return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
                                         features=llvm.get_host_cpu_features().flatten(),
-                                        opt=OPT_LEVEL, reloc="default", codemodel="jitdefault")
+                                        opt=opt, reloc="default", codemodel="jitdefault")
 
 
-@lru_cache(maxsize=None)
-def _target_machine():
-    """The target machine of ``compile_ir``; never handed to an engine."""
-    return _new_target_machine()
+def _compiler(opt):
+    """This thread's LLVM context and target machine for code generation level ``opt``.
+
+    LLVM may compile on several threads at once as long as each has its own
+    context and target machine, so ``compile_ir`` takes no lock.
+    """
+    state = _local.__dict__
+    if "context" not in state:
+        state["context"], state["machines"] = llvm.create_context(), {}
+    if opt not in state["machines"]:
+        state["machines"][opt] = _new_target_machine(opt)
+    return state["context"], state["machines"][opt]
 
 
-@lru_cache(maxsize=None)
-def host_fingerprint():
-    """A string that changes whenever object code built here may not run or match."""
+def host_features():
+    """The CPU features LLVM enables for this host (a frozenset of names like "avx2")."""
     with _LOCK:
-        _target_machine()
-        return "|".join([llvmlite.__version__, ".".join(map(str, llvm.llvm_version_info)),
-                         llvm.get_process_triple(), llvm.get_host_cpu_name(),
-                         llvm.get_host_cpu_features().flatten(), f"O{OPT_LEVEL}"])
+        return frozenset(name for name, on in llvm.get_host_cpu_features().items() if on)
 
 
-def compile_ir(ir_text):
+def check_target(target):
+    """Raise ``RuntimeError`` unless LLVM's host features allow ``target``'s vector ISA (or None)."""
+    if target is None:
+        return
+    missing = [f for f in ISAS[target.isa].features if f not in host_features()]
+    if missing:
+        raise RuntimeError(f"the CPU reports {target.isa} but LLVM does not enable {', '.join(missing)} "
+                           f"for it; set PYEXPR_SIMD to a narrower ISA or to 'none'")
+
+
+def compile_ir(ir_text, opt=3, vectorize=True):
     """Optimize and compile LLVM IR text: ``(optimized_ir_text, object_bytes)``."""
     global CODEGEN_COUNT
-    with _LOCK:
-        tm = _target_machine()
-        module = llvm.parse_assembly(ir_text)
-        module.triple = tm.triple
-        module.data_layout = str(tm.target_data)
-        module.verify()
-        _optimize(module, tm)
-        optimized, obj = str(module), tm.emit_object(module)
+    context, tm = _compiler(opt)
+    module = llvm.parse_assembly(ir_text, context)
+    module.triple = tm.triple
+    module.data_layout = str(tm.target_data)
+    module.verify()
+    _optimize(module, tm, opt, vectorize)
+    optimized, obj = str(module), tm.emit_object(module)
+    with _COUNT_LOCK:
         CODEGEN_COUNT += 1
-    log.debug("codegen #%d: module %s, %d bytes of object code", CODEGEN_COUNT, module.name, len(obj))
+    log.debug("codegen #%d: module %s at O%d, %d bytes of object code",
+              CODEGEN_COUNT, module.name, opt, len(obj))
     return optimized, obj
 
 
-def _optimize(module, tm):
-    options = llvm.create_pipeline_tuning_options(speed_level=OPT_LEVEL)
-    options.loop_vectorization = True
-    options.slp_vectorization = True
+def _optimize(module, tm, opt, vectorize):
+    options = llvm.create_pipeline_tuning_options(speed_level=opt)
+    options.loop_vectorization = vectorize
+    options.slp_vectorization = vectorize
     builder = llvm.create_pass_builder(tm, options)
     builder.getModulePassManager().run(module, builder)
 
@@ -114,6 +140,20 @@ def add_symbol(name, address):
         llvm.add_symbol(name, address)
 
 
-def load_object(obj):
-    """A ``Library`` holding the object code ``obj`` (bytes from ``compile_ir``)."""
+def load_object(obj, symbols=None):
+    """A ``Library`` holding the object code ``obj`` (bytes from ``compile_ir``).
+
+    ``symbols`` (name -> address) are added first; libmvec is made visible.
+    """
+    for name, address in (symbols or {}).items():
+        add_symbol(name, address)
+    _load_libmvec()
     return Library(obj)
+
+
+@lru_cache(maxsize=None)
+def _load_libmvec():
+    try:
+        llvm.load_library_permanently(LIBMVEC)
+    except RuntimeError:
+        log.debug("no %s: kernels call scalar libm only", LIBMVEC)

@@ -9,8 +9,9 @@ passed unchanged to ``fallback`` through ``PyObject_Vectorcall``, so the
 general path keeps every check and error message.
 
 The wrapper's code depends only on ``(n_args, dtype)``: it is compiled once
-per process for each and loaded once per formula, with the formula's
-function pointer written into the loaded copy's global ``target``.
+per machine for each (kept in the on-disk cache of ``cache``, like kernels)
+and loaded once per formula, with the formula's function pointer written
+into the loaded copy's global ``target``.
 
 It reads CPython's object layout (``ob_type`` at 8, ``ob_fval`` at 16), so
 ``available()`` is true only on CPython builds with that layout and an
@@ -20,9 +21,7 @@ import ctypes
 import sys
 import threading
 
-import llvmlite.ir as ir
-
-from . import engine
+from . import cache, cpu, host
 
 _API = ("PyFloat_FromDouble", "PyObject_Vectorcall")
 _OBJ = {}            # (n_args, dtype) -> object code of the wrapper
@@ -43,6 +42,7 @@ class _MethodDef(ctypes.Structure):
 
 def wrapper_ir(n_args, dtype):
     """LLVM IR text of the generic wrapper for ``n_args`` arguments."""
+    from llvmlite import ir      # not at import: a process with a warm disk cache never needs it
     obj = ir.IntType(8).as_pointer()
     i64, f64 = ir.IntType(64), ir.DoubleType()
     real = f64 if dtype == "float64" else ir.FloatType()
@@ -79,21 +79,34 @@ def wrapper_ir(n_args, dtype):
     return str(module)
 
 
+#: LLVM optimization level of the wrapper (a handful of instructions)
+OPT = 1
+
+
 def _object(n_args, dtype):
     with _LOCK:
         if (n_args, dtype) not in _OBJ:
-            engine.add_symbol("PyFloat_Type", id(float))
-            for name in _API:
-                engine.add_symbol(name, ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value)
-            _OBJ[n_args, dtype] = engine.compile_ir(wrapper_ir(n_args, dtype))[1]
+            key = cache.entry_key(host.fingerprint(), cache.code_digest("fastcall", "engine"),
+                                  "fastcall", n_args, dtype, f"O{OPT}")
+            hit = cache.load(key)
+            if hit is None:
+                from . import engine
+                hit = engine.compile_ir(wrapper_ir(n_args, dtype), OPT, False)
+                cache.store(key, *hit)
+            _OBJ[n_args, dtype] = hit[1]
         return _OBJ[n_args, dtype]
+
+
+def _symbols():
+    api = {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in _API}
+    return {"PyFloat_Type": id(float), **api}
 
 
 class FastEntry:
     """Owns the loaded wrapper, its method definition and the builtin made from them."""
 
     def __init__(self, scalar_ptr, n_args, dtype, fallback):
-        self._library = engine.load_object(_object(n_args, dtype))
+        self._library = cpu.load(_object(n_args, dtype), _symbols())
         ctypes.c_void_p.from_address(self._library.global_address("target")).value = scalar_ptr
         self._def = _MethodDef(b"formula", self._library.address("entry"),
                                METH_FASTCALL | METH_KEYWORDS, None)

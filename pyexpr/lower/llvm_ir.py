@@ -1,8 +1,8 @@
 """Program -> LLVM IR, built with ``llvmlite.ir`` only (no JIT, no target).
 
-``build_module(program, dtype, fastmath)`` returns an ``ir.Module`` defining,
-for a program ``f`` with ``n`` arguments and ``m`` outputs (symbol names from
-``entry_names``; ``T`` is ``double`` or ``float``):
+``build_module(program, dtype, fastmath, simd, parts)`` returns an
+``ir.Module`` defining, for a program ``f`` with ``n`` arguments and ``m``
+outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 
 * ``T pyexpr_f(T, ...)`` -- the first output (the scalar entry point);
 * ``void pyexpr_f_multi(T, ..., T *out0, ...)`` -- every output, through pointers;
@@ -12,10 +12,14 @@ for a program ``f`` with ``n`` arguments and ``m`` outputs (symbol names from
   byte strides between rows.  Element ``(r, c)`` of operand ``k`` lives at
   ``ptrs[k] + r*strides[n+m+k] + c*strides[k]``.
 
-A row whose outputs are unit-stride and whose inputs are unit-stride runs a
-loop over ``noalias`` pointers that LLVM vectorizes; inputs with stride 0
-(broadcast scalars) are first splatted into stack blocks so that the same loop
-serves them; every other row runs a scalar loop over byte strides.
+The program's body is emitted once per part: in the scalar part, the entry
+point that does not hold it calls the one that does; in the array part, only
+the contiguous loop holds it.  A row whose operands are all unit-stride runs
+that loop over ``noalias`` pointers directly: explicit SIMD code from
+``vector_ir`` when ``simd`` names a vector target, else a scalar loop that
+LLVM may vectorize.  Any other row runs it block by block: broadcast inputs
+(stride 0) are splatted into a stack block once, other strided inputs are
+gathered into stack blocks and strided outputs scattered back.
 
 Semantics are numpy's: ``min``/``max`` propagate nan, ``mod`` is numpy's
 floored remainder (sign of the divisor, ``mod(x, 0) = nan``), ``sign`` maps
@@ -29,14 +33,13 @@ is neither there nor in ``OPERATORS`` raises ``LoweringError``.
     >>> import sympy
     >>> from pyexpr.lower.program import Program
     >>> x = sympy.Symbol("x", real=True)
-    >>> "call double @llvm.sin.f64" in str(build_module(Program.from_exprs("g", [x], [sympy.sin(x)])))
+    >>> 'call double @"llvm.sin.f64"' in str(build_module(Program.from_exprs("g", [x], [sympy.sin(x)])))
     True
 """
-import re
-
 from llvmlite import ir
 
 from ..errors import LoweringError
+from .driver import entry_names  # noqa: F401  (the names are part of the calling convention)
 from .program import OPS
 
 I1, I64 = ir.IntType(1), ir.IntType(64)
@@ -44,12 +47,12 @@ I64P = I64.as_pointer()
 FLOAT_TYPES = {"float64": ir.DoubleType(), "float32": ir.FloatType()}
 ITEMSIZE = {"float64": 8, "float32": 4}
 
-#: Rows with broadcast-scalar inputs run in blocks of this many elements.
-SPLAT_BLOCK = 512
+#: Rows that are not unit-stride run in blocks of this many elements.
+BLOCK = 256
 
 #: op -> (kind, spelling).  "llvm": an intrinsic, suffixed ".f64"/".f32";
-#: "libm": a C function, suffixed "f" for float32.  A later change can swap in
-#: vector-ABI spellings (libmvec) here without touching the emitter.
+#: "libm": a C function, suffixed "f" for float32.  Their SIMD spellings
+#: (libmvec) are in ``vector_abi``.
 FUNCTIONS = {
     **{op: ("llvm", f"llvm.{op}") for op in
        "sqrt exp exp2 log log2 log10 sin cos fabs floor ceil trunc pow".split()},
@@ -66,52 +69,73 @@ class _PureAttributes(ir.values.FunctionAttributes):
     _known = ir.values.FunctionAttributes._known | {"memory(none)", "willreturn"}
 
 
-def entry_names(program):
-    """Symbol names of the exported functions: ``{"scalar", "multi", "array"} -> name``."""
-    base = "pyexpr_" + re.sub(r"\W", "_", program.name)
-    return {"scalar": base, "multi": base + "_multi", "array": base + "_array"}
+def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("scalar", "array")):
+    """The ``ir.Module`` of ``program`` (see the module docstring).
 
-
-def build_module(program, dtype="float64", fastmath=False):
-    """The ``ir.Module`` of ``program`` (see the module docstring)."""
+    ``parts`` picks the functions: ``"scalar"`` (scalar and multi entry
+    points), ``"array"`` (the array kernel), so that each can be compiled on
+    its own.  ``simd`` is a ``vector_abi.VectorTarget``: the contiguous loop
+    is then explicit vector code (``vector_ir``); with None it is a scalar
+    loop that LLVM may vectorize.
+    """
     module = ir.Module(name=program.name)
     ctx = _Context(module, dtype, fastmath)
     names = entry_names(program)
-    _define_scalar(ctx, program, names["scalar"])
-    _define_multi(ctx, program, names["multi"])
-    contig = _define_contig(ctx, program, names["array"] + ".contig")
-    strided = _define_strided(ctx, program, names["array"] + ".strided")
-    splat = _define_splat(ctx, program, names["array"] + ".splat", contig)
-    _define_array(ctx, program, names["array"], contig, strided, splat)
+    if "scalar" in parts:
+        _define_entry_points(ctx, program, names)
+    if "array" in parts:
+        if simd is None:
+            contig = _define_contig(ctx, program, names["array"] + ".contig")
+        else:
+            from .vector_ir import define_contig
+            contig = define_contig(ctx, program, names["array"] + ".contig", simd)
+        blocked = _define_blocked(ctx, program, names["array"] + ".blocked", contig)
+        _define_array(ctx, program, names["array"], contig, blocked)
     return module
 
 
 class _Context:
-    """The module being built, its float type and flags, and declared callees."""
+    """The module being built, its float type and flags, and declared callees.
+
+    ``vtype`` is the type of one value: ``ftype`` itself, or ``<lanes x ftype>``
+    in a vector context (``vector_ir``), which overrides ``const`` and ``call``.
+    """
 
     def __init__(self, module, dtype, fastmath):
         self.module, self.dtype = module, dtype
-        self.ftype = FLOAT_TYPES[dtype]
+        self.ftype = self.vtype = FLOAT_TYPES[dtype]
         self.fptr = self.ftype.as_pointer()
         self.itemsize = ITEMSIZE[dtype]
         self.flags = ("fast",) if fastmath else ()
+        self.lanes = 1
         self._callees = {}
 
     def const(self, value):
         return ir.Constant(self.ftype, value)
 
-    def callee(self, kind, spelling, arity):
-        """Declare (once) and return the function spelled ``spelling``."""
-        if kind == "llvm":
-            name = spelling + (".f64" if self.dtype == "float64" else ".f32")
-        else:
-            name = spelling + ("" if self.dtype == "float64" else "f")
+    def declare(self, name, ret, params, pure=False):
+        """Declare (once) and return the external function ``name``."""
         if name not in self._callees:
-            fn = ir.Function(self.module, ir.FunctionType(self.ftype, [self.ftype] * arity), name)
-            if kind == "libm":
+            fn = ir.Function(self.module, ir.FunctionType(ret, params), name)
+            if pure:
                 fn.attributes = _PureAttributes(["memory(none)", "nounwind", "willreturn"])
             self._callees[name] = fn
         return self._callees[name]
+
+    def callee(self, kind, spelling, arity):
+        """The function spelled ``spelling`` on values of ``vtype``."""
+        if kind == "llvm":
+            suffix = ("f64" if self.dtype == "float64" else "f32")
+            name = f"{spelling}.{suffix if self.lanes == 1 else f'v{self.lanes}{suffix}'}"
+            return self.declare(name, self.vtype, [self.vtype] * arity)
+        assert self.lanes == 1, "libm functions take scalars"
+        name = spelling + ("" if self.dtype == "float64" else "f")
+        return self.declare(name, self.ftype, [self.ftype] * arity, pure=True)
+
+    def call(self, b, op, operands):
+        """Emit the call computing the ``FUNCTIONS`` op ``op``."""
+        kind, spelling = FUNCTIONS[op]
+        return b.call(self.callee(kind, spelling, len(operands)), operands, fastmath=self.flags)
 
 
 # --- one op ---------------------------------------------------------------
@@ -162,8 +186,7 @@ OPERATORS = {
 
 def _emit_op(c, b, op, operands):
     if op in FUNCTIONS:
-        kind, spelling = FUNCTIONS[op]
-        return b.call(c.callee(kind, spelling, len(operands)), operands, fastmath=c.flags)
+        return c.call(b, op, operands)
     if op in OPERATORS:
         return OPERATORS[op](c, b, *operands)
     raise LoweringError(f"the op {op!r} has no LLVM spelling in pyexpr.lower.llvm_ir; "
@@ -213,19 +236,41 @@ def _for_range(b, n, body, step=1, name="loop"):
     b.position_at_end(done)
 
 
-def _define_scalar(c, program, name):
+def _define_entry_points(c, program, names):
+    """The scalar and multi entry points: one holds the body, the other calls it."""
+    if len(program.outputs) == 1:
+        body = _define_scalar(c, program, names["scalar"], None)
+        body.attributes.add("noinline")
+        _define_multi(c, program, names["multi"], body)
+    else:
+        body = _define_multi(c, program, names["multi"], None)
+        body.attributes.add("noinline")
+        _define_scalar(c, program, names["scalar"], body)
+
+
+def _define_scalar(c, program, name, multi):
+    """The first output; a single-output program's body lives here, else it calls ``multi``."""
     fn, b = _function(c, name, c.ftype, [c.ftype] * program.n_args)
     for arg, arg_name in zip(fn.args, program.arg_names):
         arg.name = arg_name
-    b.ret(_emit_body(c, b, program, list(fn.args))[0])
+    if multi is None:
+        b.ret(_emit_body(c, b, program, list(fn.args))[0])
+        return fn
+    outs = [b.alloca(c.ftype) for _ in program.outputs]
+    b.call(multi, list(fn.args) + outs)
+    b.ret(b.load(outs[0]))
+    return fn
 
 
-def _define_multi(c, program, name):
+def _define_multi(c, program, name, scalar):
+    """Every output through pointers; a single-output program's calls ``scalar``."""
     n, m = program.n_args, len(program.outputs)
     fn, b = _function(c, name, ir.VoidType(), [c.ftype] * n + [c.fptr] * m)
-    for value, ptr in zip(_emit_body(c, b, program, list(fn.args[:n])), fn.args[n:]):
+    values = [b.call(scalar, fn.args[:n])] if scalar else _emit_body(c, b, program, list(fn.args[:n]))
+    for value, ptr in zip(values, fn.args[n:]):
         b.store(value, ptr)
     b.ret_void()
+    return fn
 
 
 def _define_contig(c, program, name):
@@ -249,59 +294,50 @@ def _at(c, b, base, offset):
     return b.inttoptr(b.add(base, offset), c.fptr)
 
 
-def _define_strided(c, program, name):
-    """``(i64 len, i64 addr..., i64 byte_stride...)``: any strides, scalar loop."""
-    n, k = program.n_args, program.n_args + len(program.outputs)
-    fn, b = _function(c, name, ir.VoidType(), [I64] * (1 + 2 * k), internal=True)
-    bases, strides = fn.args[1:k + 1], fn.args[k + 1:]
+def _define_blocked(c, program, name, contig):
+    """``(i64 len, i64 addr..., i64 byte_stride...)``: any strides, through ``contig``.
 
-    def body(i):
-        ptrs = [_at(c, b, base, b.mul(i, s)) for base, s in zip(bases, strides)]
-        outs = _emit_body(c, b, program, [b.load(p) for p in ptrs[:n]])
-        for value, p in zip(outs, ptrs[n:]):
-            b.store(value, p)
-    _for_range(b, fn.args[0], body)
-    b.ret_void()
-    return fn
-
-
-def _define_splat(c, program, name, contig):
-    """Like ``strided``, for unit-stride outputs and unit- or zero-stride inputs.
-
-    Each zero-stride input is copied into a stack block once, so the
-    vectorizable ``contig`` loop runs over blocks of ``SPLAT_BLOCK`` elements.
+    The row runs in blocks of ``BLOCK`` elements.  Unit-stride operands are
+    used in place; a zero-stride input is copied into a stack block once;
+    other inputs are gathered into stack blocks and other outputs scattered
+    from them, around one call of the contiguous loop per block.
     """
-    n, k = program.n_args, program.n_args + len(program.outputs)
+    k = program.n_args + len(program.outputs)
     fn, b = _function(c, name, ir.VoidType(), [I64] * (1 + 2 * k), internal=True)
     length, bases, strides = fn.args[0], fn.args[1:k + 1], fn.args[k + 1:]
-    block = ir.Constant(I64, SPLAT_BLOCK)
-    buffers = [b.bitcast(b.alloca(ir.ArrayType(c.ftype, SPLAT_BLOCK)), c.fptr) for _ in range(n)]
-    fill = b.select(b.icmp_signed("<", length, block), length, block)
-    for buffer, base, stride in zip(buffers, bases[:n], strides[:n]):
-        _splat_input(c, b, buffer, base, stride, fill)
+    block, size, zero = ir.Constant(I64, BLOCK), ir.Constant(I64, c.itemsize), ir.Constant(I64, 0)
+    buffers = [b.bitcast(b.alloca(ir.ArrayType(c.ftype, BLOCK)), c.fptr) for _ in range(k)]
+    first = b.select(b.icmp_signed("<", length, block), length, block)
+    for j in range(program.n_args):
+        with b.if_then(b.icmp_signed("==", strides[j], zero)):
+            _copy(c, b, first, lambda i, j=j: b.gep(buffers[j], [i], inbounds=True),
+                  lambda i, j=j: b.inttoptr(bases[j], c.fptr), name="splat")
 
     def body(start):
         rest = b.sub(length, start)
         count = b.select(b.icmp_signed("<", rest, block), rest, block)
-        offset = b.mul(start, ir.Constant(I64, c.itemsize))
-        ptrs = [b.select(b.icmp_signed("==", s, ir.Constant(I64, 0)), buf, _at(c, b, base, offset))
-                for base, s, buf in zip(bases[:n], strides[:n], buffers)]
-        ptrs += [_at(c, b, base, offset) for base in bases[n:]]
-        b.call(contig, [count] + ptrs)
-    _for_range(b, length, body, step=SPLAT_BLOCK, name="block")
+        element = [lambda i, j=j: _at(c, b, bases[j], b.mul(b.add(start, i), strides[j])) for j in range(k)]
+        local = [lambda i, j=j: b.gep(buffers[j], [i], inbounds=True) for j in range(k)]
+        unit = [b.icmp_signed("==", s, size) for s in strides]
+        for j in range(program.n_args):
+            with b.if_then(b.not_(b.or_(unit[j], b.icmp_signed("==", strides[j], zero)))):
+                _copy(c, b, count, local[j], element[j], name="gather")
+        b.call(contig, [count] + [b.select(unit[j], element[j](zero), buffers[j]) for j in range(k)])
+        for j in range(program.n_args, k):
+            with b.if_then(b.not_(unit[j])):
+                _copy(c, b, count, element[j], local[j], name="scatter")
+    _for_range(b, length, body, step=BLOCK, name="block")
     b.ret_void()
     return fn
 
 
-def _splat_input(c, b, buffer, base, stride, count):
-    """Fill ``buffer`` with ``count`` copies of ``*base`` when ``stride`` is 0."""
-    with b.if_then(b.icmp_signed("==", stride, ir.Constant(I64, 0))):
-        value = b.load(b.inttoptr(base, c.fptr))
-        _for_range(b, count, lambda i: b.store(value, b.gep(buffer, [i], inbounds=True)), name="splat")
+def _copy(c, b, count, dst, src, name):
+    """``*dst(i) = *src(i)`` for ``i`` in ``range(count)`` (``dst``, ``src``: index -> pointer)."""
+    _for_range(b, count, lambda i: b.store(b.load(src(i)), dst(i)), name=name)
 
 
-def _define_array(c, program, name, contig, strided, splat):
-    """The exported kernel: picks a row loop once, then runs it on every row."""
+def _define_array(c, program, name, contig, blocked):
+    """The exported kernel: each row runs ``contig`` if every operand is unit-stride, else ``blocked``."""
     k = program.n_args + len(program.outputs)
     fn, b = _function(c, name, ir.VoidType(), [I64, I64, I64P, I64P])
     rows, cols, ptr_array, stride_array = fn.args
@@ -309,32 +345,16 @@ def _define_array(c, program, name, contig, strided, splat):
     bases = [load(ptr_array, j) for j in range(k)]
     inner = [load(stride_array, j) for j in range(k)]
     outer = [load(stride_array, k + j) for j in range(k)]
-    unit, has_zero = _row_kind(c, b, inner, program.n_args)
+    unit = ir.Constant(I1, 1)
+    for s in inner:
+        unit = b.and_(unit, b.icmp_signed("==", s, ir.Constant(I64, c.itemsize)))
 
     def body(r):
         row = [b.add(base, b.mul(r, s)) for base, s in zip(bases, outer)]
-        with b.if_else(unit) as (fast, slow):
+        with b.if_else(unit) as (fast, general):
             with fast:
-                with b.if_else(has_zero) as (splatted, plain):
-                    with splatted:
-                        b.call(splat, [cols] + row + inner)
-                    with plain:
-                        b.call(contig, [cols] + [b.inttoptr(p, c.fptr) for p in row])
-            with slow:
-                b.call(strided, [cols] + row + inner)
+                b.call(contig, [cols] + [b.inttoptr(p, c.fptr) for p in row])
+            with general:
+                b.call(blocked, [cols] + row + inner)
     _for_range(b, rows, body, name="row")
     b.ret_void()
-
-
-def _row_kind(c, b, inner, n):
-    """(outputs and inputs unit-stride or inputs zero-stride, some input zero-stride)."""
-    size, zero = ir.Constant(I64, c.itemsize), ir.Constant(I64, 0)
-    unit, has_zero = ir.Constant(I1, 1), ir.Constant(I1, 0)
-    for j, s in enumerate(inner):
-        is_unit = b.icmp_signed("==", s, size)
-        if j < n:
-            is_zero = b.icmp_signed("==", s, zero)
-            has_zero = b.or_(has_zero, is_zero)
-            is_unit = b.or_(is_unit, is_zero)
-        unit = b.and_(unit, is_unit)
-    return unit, has_zero

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import cache, compile_cpu, cpu, engine
+from pyexpr.lower import cache, compile_cpu, cpu, engine, host
 from pyexpr.lower.program import Program
 
 X, Y = sympy.symbols("x y", real=True)
@@ -26,40 +26,57 @@ def _program(tag):
     return Program.from_exprs(f"cached_{tag}", [X, Y], [sympy.exp(X) * Y - sympy.Mod(X, 3)])
 
 
-def test_process_memo_compiles_once(monkeypatch):
+def test_process_memo_compiles_each_part_once_when_first_used(monkeypatch):
     monkeypatch.setattr(cpu, "_MEMO", {})
+    monkeypatch.setattr(cpu, "TIERED", False)
     before = engine.CODEGEN_COUNT
     a = compile_cpu(_program("memo"), cache=False)
     b = compile_cpu(_program("memo"), cache=False, parallel=False)
-    assert engine.CODEGEN_COUNT == before + 1 and a._compiled is b._compiled
-    compile_cpu(_program("memo"), "float32", cache=False)
-    assert engine.CODEGEN_COUNT == before + 2
+    assert engine.CODEGEN_COUNT == before and a._compiled is b._compiled      # lazy
+    assert a.scalar(1.0, 2.0) == b.scalar(1.0, 2.0)
+    assert engine.CODEGEN_COUNT == before + 1                                 # the scalar part only
+    out = np.empty(3)
+    a.run([np.ones(3), np.ones(3)], [out])
+    b.run([np.ones(3), np.ones(3)], [out])
+    assert engine.CODEGEN_COUNT == before + 2                                 # then the array part
+    compile_cpu(_program("memo"), "float32", cache=False).scalar(1.0, 2.0)
+    assert engine.CODEGEN_COUNT == before + 3
 
 
 def test_second_process_does_no_codegen(tmp_path):
     script = textwrap.dedent("""
-        import json, sympy
-        from pyexpr.lower import compile_cpu, engine
+        import json, sys, sympy
+        import numpy as np
+        from pyexpr.lower import compile_cpu
         from pyexpr.lower.program import Program
         x, y = sympy.symbols("x y", real=True)
         k = compile_cpu(Program.from_exprs("two_procs", [x, y], [sympy.sin(x) * y]))
-        print(json.dumps({"codegen": engine.CODEGEN_COUNT, "value": k.scalar(0.5, 2.0)[0],
-                          "ir": len(k.llvm_ir)}))
+        value = k.scalar(0.5, 2.0)[0]
+        out = np.empty(3)
+        k.run([np.full(3, 0.5), np.full(3, 2.0)], [out])
+        llvm = "llvmlite.binding" in sys.modules          # before llvm_ir, which may compile
+        ir = len(k.llvm_ir)
+        engine = sys.modules.get("pyexpr.lower.engine")
+        print(json.dumps({"codegen": engine.CODEGEN_COUNT if engine else 0, "value": value, "ir": ir,
+                          "array": out.tolist(), "llvm": llvm}))
     """)
     env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path)}
     runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, check=True,
                                       capture_output=True, text=True).stdout) for _ in range(2)]
-    assert runs[0]["codegen"] == 1 and runs[1]["codegen"] == 0
+    # the quick array tier for 3 elements, then llvm_ir needs the optimized one
+    assert runs[0]["codegen"] == 3 and runs[1]["codegen"] == 0
     assert runs[0]["value"] == runs[1]["value"] == np.sin(0.5) * 2.0
+    assert runs[0]["array"] == runs[1]["array"]
     assert runs[0]["ir"] == runs[1]["ir"] > 0
-    assert len(list(tmp_path.glob("*.o"))) == 1
+    assert runs[0]["llvm"] and not runs[1]["llvm"]           # a warm process never loads LLVM
+    assert len(list(tmp_path.glob("*.o"))) == 3             # scalar, quick and optimized array parts
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip_byte", "garbage", "empty"])
 def test_corrupt_entry_warns_and_recompiles(cache_dir, damage, monkeypatch):
     program = _program(damage)
     first = compile_cpu(program).scalar(1.5, 2.0)
-    (entry,) = cache_dir.glob("*.o")
+    (entry,) = cache_dir.glob("*.o")                 # the scalar part's
     data = entry.read_bytes()
     entry.write_bytes({"truncate": data[:len(data) // 2], "flip_byte": data[:-9] + bytes([data[-9] ^ 0xFF]) + data[-8:],
                        "garbage": b"not a cache entry", "empty": b""}[damage])
@@ -75,12 +92,16 @@ def test_corrupt_entry_warns_and_recompiles(cache_dir, damage, monkeypatch):
 
 def test_unreadable_entry_and_unwritable_dir_never_crash(cache_dir, monkeypatch):
     program = _program("unreadable")
-    ir_text = str(cpu.llvm_ir.build_module(program, "float64", False))
-    key = cache.entry_key(ir_text, engine.host_fingerprint())
-    (cache_dir / f"{key}.o").mkdir()               # a folder where the file should be
+    for part in cpu.PARTS:
+        key = cpu.part_key(program, part, "float64", False, host.vector_target())
+        (cache_dir / f"{key}.o").mkdir()               # a folder where the file should be
+    kernel = compile_cpu(program)
     with pytest.warns(UserWarning, match="cannot"):
-        kernel = compile_cpu(program)
-    assert kernel.scalar(0.0, 1.0) == (1.0,)
+        assert kernel.scalar(0.0, 1.0) == (1.0,)
+    out = np.empty(2)
+    with pytest.warns(UserWarning, match="cannot"):
+        kernel.run([np.zeros(2), np.ones(2)], [out])
+    assert out.tolist() == [1.0, 1.0]
 
 
 def test_cache_false_writes_nothing(cache_dir):
@@ -88,7 +109,47 @@ def test_cache_false_writes_nothing(cache_dir):
     assert not list(cache_dir.iterdir())
 
 
-def test_key_depends_on_host_and_ir():
+def test_key_depends_on_every_field():
     assert cache.entry_key("ir", "host-a") != cache.entry_key("ir", "host-b")
     assert cache.entry_key("ir-1", "host") != cache.entry_key("ir-2", "host")
     assert cache.entry_key("ab", "c") != cache.entry_key("a", "bc")
+    program = _program("key")
+    keys = {cpu.part_key(program, "scalar", dtype, fastmath, None)
+            for dtype in ("float64", "float32") for fastmath in (False, True)}
+    assert len(keys) == 4
+    assert cache.code_digest("llvm_ir") != cache.code_digest("vector_ir")
+
+
+def test_array_part_tiers(cache_dir, monkeypatch):
+    monkeypatch.setattr(cpu, "TIERED", True)
+    monkeypatch.setattr(cpu, "UPGRADE_ELEMENTS", 2500)
+    program = _program("tiers")
+    kernel = compile_cpu(program)
+    x, y = np.linspace(-3, 3, 1001), np.linspace(0, 2, 1001)
+    results = []
+    before = engine.CODEGEN_COUNT
+    for expected_parts in (["array-quick"], ["array-quick"], ["array", "array-quick"], ["array", "array-quick"]):
+        out = np.empty(1001)
+        kernel.run([x, y], [out])                      # 1001, 2002, 3003 (upgrade), 4004 elements
+        results.append(out.tobytes())
+        assert sorted(kernel._compiled._parts) == expected_parts
+    assert engine.CODEGEN_COUNT == before + 2
+    assert len(set(results)) == 1                      # the tiers agree bit for bit
+    assert len(list(cache_dir.glob("*.o"))) == 2       # both tiers are cached
+    monkeypatch.setattr(cpu, "_MEMO", {})
+    kernel = compile_cpu(program)                      # a new process, in effect
+    kernel.run([x, y], [out])
+    assert sorted(kernel._compiled._parts) == ["array"]            # the optimized tier, from disk
+    assert engine.CODEGEN_COUNT == before + 2 and out.tobytes() == results[0]
+    monkeypatch.setattr(cpu, "_MEMO", {})
+    big = np.linspace(0, 1, 3000)
+    compile_cpu(_program("tiers_big")).run([big, big], [np.empty(3000)])
+    assert engine.CODEGEN_COUNT == before + 3                       # a large first call: one tier
+
+
+def test_fastmath_compiles_one_tier(monkeypatch):
+    monkeypatch.setattr(cpu, "_MEMO", {})
+    kernel = compile_cpu(_program("fast_tier"), fastmath=True, cache=False)
+    before = engine.CODEGEN_COUNT
+    kernel.run([np.ones(5), np.ones(5)], [np.empty(5)])
+    assert list(kernel._compiled._parts) == ["array"] and engine.CODEGEN_COUNT == before + 1

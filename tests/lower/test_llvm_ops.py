@@ -65,7 +65,8 @@ def test_scalar_entry_matches_array_kernel(dtype):
     for x, y in [(0.75, -2.5), (-3.0, 0.0), (math.nan, 1.0), (math.inf, -0.0)]:
         scalar = np.array(kernel.scalar(x, y), dtype=dtype)
         array = np.array([o[()] for o in run_kernel(kernel, x, y)])
-        np.testing.assert_array_equal(scalar, array)
+        # scalar libm against vector libmvec: tgamma/lgamma are scalar in both
+        assert_ulp_close(scalar, array, ulps=4, what=f"scalar vs array at {x}, {y}")
 
 
 @pytest.mark.parametrize("op", COMPARE_OPS)
@@ -123,15 +124,19 @@ def test_golden_ir_of_a_tiny_program():
     x, y = sympy.symbols("x y", real=True)
     program = Program.from_exprs("g", [x, y], [sympy.sin(x) + 2.5 * y, sympy.atan(x)])
     text = str(llvm_ir.build_module(program))
-    for line in ['define double @"pyexpr_g"(double %"x", double %"y")',
-                 'call double @"llvm.sin.f64"(double %"x")',
+    for line in ['define void @"pyexpr_g_multi"(double %".1", double %".2", double* %".3", double* %".4") '
+                 'noinline nounwind',
+                 'call double @"llvm.sin.f64"(double %".1")',
                  'declare double @"atan"(double %".1") memory(none) nounwind willreturn',
-                 'define void @"pyexpr_g_multi"(double %".1", double %".2", double* %".3", double* %".4")',
+                 'define double @"pyexpr_g"(double %"x", double %"y")',
+                 'call void @"pyexpr_g_multi"(double %"x", double %"y", double* %".4", double* %".5")',
                  'define void @"pyexpr_g_array"(i64 %".1", i64 %".2", i64* %".3", i64* %".4")',
-                 'define internal void @"pyexpr_g_array.contig"(i64 %".1", double* noalias %".2"']:
+                 'define internal void @"pyexpr_g_array.contig"(i64 %".1", double* noalias %".2"',
+                 'define internal void @"pyexpr_g_array.blocked"(i64 %".1", i64 %".2"']:
         assert line in text, line
+    assert text.count("llvm.sin.f64") == 3           # declared once, called by multi and contig only
     optimized = compile_(program).llvm_ir
-    assert "x86_64" in optimized and " x double>" in optimized      # the contiguous loop is vectorized
+    assert "x86_64" in optimized and " x double>" in optimized      # the contiguous loop is vector code
 
 
 def test_fastmath_sets_flags_and_stays_close():

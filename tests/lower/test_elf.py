@@ -1,0 +1,98 @@
+"""The ELF loader against LLVM's own (MCJIT), and the cases it must hand back."""
+import ctypes
+import struct
+
+import numpy as np
+import pytest
+import sympy
+from llvmlite import ir
+
+from pyexpr.lower import cpu, driver, elf, engine, fastcall, llvm_ir
+from pyexpr.lower.program import Program
+
+X, Y = sympy.symbols("x y", real=True)
+PROGRAM = Program.from_exprs("elf", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.Mod(X, Y) + sympy.gamma(X)])
+
+pytestmark = pytest.mark.skipif(not elf.supported(), reason="the ELF loader is for x86-64 Linux")
+
+
+def _object(part):
+    text = str(llvm_ir.build_module(PROGRAM, simd=cpu.host.vector_target(), parts=(part,)))
+    return engine.compile_ir(text, 2, False)[1]
+
+
+_HALF = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(lambda v: v / 2)
+
+
+def _calling(name):
+    """An object whose ``double f(double)`` calls the external function ``name``."""
+    module = ir.Module("calls")
+    double = ir.DoubleType()
+    callee = ir.Function(module, ir.FunctionType(double, [double]), name)
+    f = ir.Function(module, ir.FunctionType(double, [double]), "f")
+    b = ir.IRBuilder(f.append_basic_block())
+    b.ret(b.call(callee, f.args))
+    return engine.compile_ir(str(module), 1, False)[1]
+
+
+def test_loaded_code_matches_mcjit_bit_for_bit():
+    obj = _object("array")
+    ours, theirs = elf.load(obj), engine.load_object(obj)
+    x, y = np.linspace(-4, 4, 1003), np.linspace(0.5, 3, 1003)
+    results = []
+    for image in (ours, theirs):
+        out = np.empty(1003)
+        driver.run(driver.KERNEL_TYPE(image.address("pyexpr_elf_array")), [x, y[::-1]], [out], 1)
+        results.append(out.tobytes())
+    assert results[0] == results[1]
+    scalar = elf.load(_object("scalar"))
+    f = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double, ctypes.c_double)(scalar.address("pyexpr_elf"))
+    assert f(0.5, 2.0) == pytest.approx(np.exp(-0.25) * np.sin(2.0) + 0.5 + 1.7724538509055159, rel=1e-14)
+
+
+def _permissions(address):
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            span, perms = line.split()[:2]
+            start, end = (int(v, 16) for v in span.split("-"))
+            if start <= address < end:
+                return perms[:3]
+    raise LookupError(hex(address))
+
+
+def test_code_is_executable_not_writable_and_data_is_writable():
+    image = cpu.load(fastcall._object(1, "float64"), fastcall._symbols())
+    assert isinstance(image, elf.Image)
+    target = image.global_address("target")
+    assert _permissions(image.address("entry")) == "r-x"
+    assert _permissions(target) == "rw-"
+    ctypes.c_void_p.from_address(target).value = 1234              # .bss
+    assert ctypes.c_void_p.from_address(target).value == 1234
+
+
+def test_unknown_symbols_and_foreign_objects_are_refused():
+    obj = _object("scalar")
+    assert b"llvm.sin" not in obj
+    with pytest.raises(elf.Unsupported, match="not an x86-64"):
+        elf.load(b"not an object file at all")
+    arm = bytearray(obj)
+    struct.pack_into("<H", arm, 18, 183)                            # e_machine = AArch64
+    with pytest.raises(elf.Unsupported):
+        elf.load(bytes(arm))
+    with pytest.raises(elf.Unsupported, match="does not resolve"):
+        elf.load(_calling("pyexpr_no_such_symbol"))
+    image = elf.load(_calling("pyexpr_given"), {"pyexpr_given": ctypes.cast(_HALF, ctypes.c_void_p).value})
+    f = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(image.address("f"))
+    assert f(3.0) == 1.5
+    with pytest.raises(LookupError):
+        elf.load(obj).address("no_such_function")
+
+
+def test_cpu_load_falls_back_to_mcjit(monkeypatch):
+    def refuse(data, symbols=None):
+        raise elf.Unsupported("pretend this is another machine")
+    monkeypatch.setattr(elf, "load", refuse)
+    library = cpu.load(_object("scalar"))
+    assert isinstance(library, engine.Library)
+    f = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double, ctypes.c_double)(library.address("pyexpr_elf"))
+    assert np.isfinite(f(0.5, 2.0))
