@@ -82,20 +82,27 @@ def call(formula, kernel, args, kwargs, out=None):
             return float(results[0])
         return np.array(results, dtype=dtype).reshape(formula.out_shape)
     arrays = [np.asarray(v, dtype=dtype) for v in values]
-    try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    except ValueError:
-        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays))
-        raise ValueError(f"{formula.name}(): argument shapes do not broadcast: {shapes}") from None
+    shape = _broadcast_shape(formula, names, arrays)
     target = _output(formula, out, formula.out_shape + shape, dtype)
     outs = [target[idx] for idx in np.ndindex(*formula.out_shape)] if formula.out_shape else [target]
-    kernel.run([np.broadcast_to(a, shape) for a in arrays], outs)
+    kernel.run([a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays], outs)
     if out is not None and target is not out:
         np.copyto(out, target, casting="same_kind")
         return out
     if out is None and target.ndim == 0:
         return float(target)
     return target
+
+
+def _broadcast_shape(formula, names, arrays):
+    shapes = {a.shape for a in arrays}
+    if len(shapes) == 1:                # the common case, without numpy's general machinery
+        return shapes.pop()
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays))
+        raise ValueError(f"{formula.name}(): argument shapes do not broadcast: {shapes}") from None
 
 
 def _output(formula, out, full_shape, dtype):

@@ -191,7 +191,7 @@ class Formula:
 
     def kernel(self, dtype=None):
         """The compiled kernel for ``dtype`` (default: the formula's), compiled once."""
-        dtype = np.dtype(dtype or self.options["dtype"]).name
+        dtype = self.options["dtype"] if dtype is None else np.dtype(dtype).name
         kernel = self._kernels.get(dtype)
         if kernel is None:
             with self._lock:

@@ -34,6 +34,8 @@ ALIGN = 64
 KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64,
                                ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64))
 
+#: os.cpu_count() can cost microseconds (it asks the kernel): read it once
+_CPUS = os.cpu_count() or 1
 _pool = None
 _pool_size = 0
 _pool_lock = threading.Lock()
@@ -49,10 +51,13 @@ def thread_count(parallel=True):
     """Threads to use: 1 unless ``parallel``; else ``PYEXPR_NUM_THREADS`` or the CPU count."""
     if not parallel:
         return 1
+    value = os.environ.get("PYEXPR_NUM_THREADS")
+    if not value:
+        return _CPUS
     try:
-        return max(1, int(os.environ.get("PYEXPR_NUM_THREADS", "")))
+        return max(1, int(value))
     except ValueError:
-        return os.cpu_count() or 1
+        return _CPUS
 
 
 def run(kernel, inputs, outs, threads=1):
@@ -106,6 +111,8 @@ def _slabs(bases, dims):
     while len(dims) < 2:
         dims.insert(0, [1, [0] * k])
     (rows, outer), (cols, inner) = dims[-2], dims[-1]
+    if len(dims) == 2:                      # the common case: one call
+        return [(bases, rows, cols, inner, outer)]
     items = []
     for index in np.ndindex(*(n for n, _ in dims[:-2])):
         offsets = [sum(i * d[1][j] for i, d in zip(index, dims)) for j in range(k)]
@@ -162,6 +169,6 @@ def _executor(workers):
         if _pool is None or _pool_size < workers:
             if _pool is not None:
                 _pool.shutdown(wait=False)
-            _pool_size = max(workers, (os.cpu_count() or 1) - 1, 1)
+            _pool_size = max(workers, _CPUS - 1, 1)
             _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="pyexpr")
         return _pool
