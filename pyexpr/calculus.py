@@ -1,13 +1,22 @@
 """Exact derivatives, cleaned for code generation.
 
-``derivative(expr, *wrt)`` differentiates with sympy and replaces what has no
-value as a function with its almost-everywhere value: ``DiracDelta`` and the
-derivatives of ``floor``, ``ceiling``, ``sign`` and ``Heaviside`` become 0,
-and the derivative of ``Mod(p, q)`` is that of ``p - q*floor(p/q)`` with the
-floor held constant.  ``diff_name`` names the result as ``df_dx``,
-``d2f_dxdy``, ``d2f_dx2``.
+``derivative(expr, *wrt)`` differentiates with sympy's rules (each function's
+``fdiff``, the product, power and chain rules) and replaces what has no value
+as a function with its almost-everywhere value: the derivatives of ``floor``,
+``ceiling``, ``sign`` and ``Heaviside`` are 0,
+``DiracDelta`` never appears, and the derivative of ``Mod(p, q)`` is that of
+``p - q*floor(p/q)`` with the floor held constant.  ``diff_name`` names the
+result as ``df_dx``, ``d2f_dxdy``, ``d2f_dx2``.
+
+The walk is memoized on subexpressions: formulas from unrolled loops share
+subexpressions heavily (a tree exponentially larger than its graph), and
+``sympy.diff`` would revisit every shared node once per path to it.
 """
 import sympy
+from sympy.core.function import ArgumentIndexError
+from sympy.functions.elementary.miscellaneous import MinMaxBase
+
+from .functions import real_fdiff
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
 
@@ -15,8 +24,69 @@ _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
 def derivative(expr, *wrt):
     result = expr
     for sym in wrt:
-        result = _clean(sympy.diff(result, sym))
+        result = _Differentiator(sym).d(result)
     return result
+
+
+class _Differentiator:
+    """d(expr)/d(sym), memoized per subexpression."""
+
+    def __init__(self, sym):
+        self.sym = sym
+        self.done = {}
+        self.depends_memo = {}
+
+    def depends(self, expr):
+        found = self.depends_memo.get(expr)
+        if found is None:
+            found = expr == self.sym or (not expr.is_Atom and any(
+                self.depends(a) for a in expr.args if isinstance(a, sympy.Basic)))
+            self.depends_memo[expr] = found
+        return found
+
+    def d(self, expr):
+        result = self.done.get(expr)
+        if result is None:
+            result = self.done[expr] = self._rule(expr) if self.depends(expr) else sympy.S.Zero
+        return result
+
+    def _rule(self, e):
+        if e == self.sym:
+            return sympy.S.One
+        if e.is_Add:
+            return sympy.Add(*(self.d(a) for a in e.args))
+        if e.is_Mul:
+            args = list(e.args)
+            return sympy.Add(*(sympy.Mul(*args[:i], da, *args[i + 1:])
+                               for i, da in enumerate(map(self.d, args)) if da != 0))
+        if e.is_Pow:
+            base, exp = e.args
+            return e * (self.d(exp) * sympy.log(base) + self.d(base) * exp / base)
+        if isinstance(e, sympy.Piecewise):
+            return sympy.Piecewise(*((self.d(x), c) for x, c in e.args))
+        if isinstance(e, sympy.Mod):
+            p, q = e.args
+            return self.d(p) - sympy.floor(p / q) * self.d(q)
+        if isinstance(e, _PIECEWISE_CONSTANT):
+            return sympy.S.Zero
+        if isinstance(e, (sympy.Function, MinMaxBase)):      # Min and Max are no Functions
+            return self._chain(e)
+        return _clean(sympy.diff(e, self.sym))
+
+    def _chain(self, e):
+        terms = []
+        for i, arg in enumerate(e.args, 1):
+            da = self.d(arg)
+            if da == 0:
+                continue
+            try:
+                df = real_fdiff(e, i)
+            except ArgumentIndexError:
+                df = sympy.Function.fdiff(e, i)
+            if isinstance(df, (sympy.Derivative, sympy.Subs, sympy.DiracDelta)):
+                df = _clean(df)
+            terms.append(df * da)
+        return sympy.Add(*terms)
 
 
 def _clean(expr):
@@ -29,23 +99,12 @@ def _clean(expr):
 
 
 def _almost_everywhere(d):
-    inner, variables = d.expr, d.variable_count
+    inner = d.expr
     if isinstance(inner, _PIECEWISE_CONSTANT) or getattr(inner, "is_integer", False):
         return sympy.S.Zero
     if isinstance(inner, sympy.Mod):
-        p, q = inner.args
-        result = p - q * sympy.floor(p / q)
-        for sym, count in variables:
-            for _ in range(count):
-                result = _clean(_mod_diff(result, sym, p / q))
-        return result
+        return derivative(inner, *(s for s, n in d.variable_count for _ in range(n)))
     return d
-
-
-def _mod_diff(expr, sym, ratio):
-    # the floor is piecewise constant: differentiate with it frozen
-    frozen = sympy.Dummy("k")
-    return sympy.diff(expr.subs(sympy.floor(ratio), frozen), sym).subs(frozen, sympy.floor(ratio))
 
 
 def diff_name(base, counts):

@@ -13,6 +13,7 @@ import numpy as np
 import sympy
 
 from . import calculus, calling, printing
+from .functions import evaluated
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
                    "fastmath": False, "parallel": True, "cache": True}
@@ -58,7 +59,7 @@ class Formula:
             raise ValueError(f"{len(self.outputs)} outputs do not fill out_shape {self.out_shape}")
         self.defaults = dict(defaults or {})
         self.options = check_options(options or {})
-        self._latex_name = latex_name or sympy.latex(sympy.Symbol(name))
+        self._latex_name = latex_name or printing.latex_name(name)
         self.__doc__ = doc
         self._kernels = {}
         self._lock = threading.Lock()
@@ -170,11 +171,19 @@ class Formula:
         return f"$\\displaystyle {self.latex()}$"
 
     def pretty(self):
-        return printing.pretty(sympy.Function(self.name)(*self.args), self.expr)
+        return printing.pretty(self.name, self.args, self.expr)
 
     @property
     def python_source(self):
-        return printing.python_source(self.name, self.args, self.outputs, self.out_shape)
+        return printing.python_source(self.name, self.args, self._computed_outputs(),
+                                      self.out_shape, self.defaults)
+
+    def _computed_outputs(self):
+        """The outputs for code generation: those written unevaluated (``simplify=False``)
+        are rebuilt evaluated, since ``sympy.cse`` mistranslates unevaluated products."""
+        if self.options["simplify"] is not False:
+            return self.outputs
+        return tuple(evaluated(o) for o in self.outputs)
 
     # --- evaluation -----------------------------------------------------------------
     def bind_symbolic(self, args, kwargs):
@@ -186,7 +195,7 @@ class Formula:
         """The flat SSA ``Program`` both code generators consume."""
         if self._program is None:
             from .lower.program import Program
-            self._program = Program.from_exprs(self.name, self.args, self.outputs)
+            self._program = Program.from_exprs(self.name, self.args, self._computed_outputs())
         return self._program
 
     def kernel(self, dtype=None):

@@ -5,11 +5,147 @@
 ``trunc`` rounds toward zero.  The others (``log1p``, ``expm1``, ``exp2``,
 ``log2``, ``log10``, ``hypot``) come from ``sympy.codegen.cfunctions`` and are
 re-exported here so every module names them from one place.
+
+``sinh``, ``cosh`` and ``tanh`` build sympy's own classes but record on each
+node that it is real (and ``cosh`` positive), as every argument of a formula
+is.  Without that, sympy answers ``is_real``/``is_finite`` for a hyperbolic
+function of an argument not known to be real (``tanh(x/T)``: T may be 0) by
+a full ``as_real_imag`` expansion, which is exponential in the nesting depth:
+a fixed-point loop ``m = tanh((Tc*m + h)/T)`` never finished decorating.
+``abs_`` leaves ``Abs`` of an argument not known to be real unevaluated, for
+the same reason (sympy's ``Abs`` takes the argument's conjugate).
+``min_`` and ``max_`` build ``Min``/``Max`` without sympy's search for
+dominated arguments (``factor_terms`` on every pair of arguments: most of a
+decoration's time, and exponential on arguments sharing subexpressions).
+
+``substitute`` is ``xreplace`` memoized on shared subexpressions, keeping
+those facts on the nodes it rebuilds; ``evaluated`` rebuilds an expression
+written with ``evaluate=False`` (``simplify=False``) under sympy's automatic
+evaluation, which ``sympy.cse`` needs: it miscompiles unevaluated products
+with repeated factors (``2*x`` became ``x**2`` next to an unevaluated ``x*x``).
 """
 import sympy
 from sympy.codegen.cfunctions import exp2, expm1, hypot, log1p, log2, log10
 
-__all__ = ["cbrt", "trunc", "exp2", "expm1", "hypot", "log1p", "log2", "log10"]
+__all__ = ["cbrt", "trunc", "exp2", "expm1", "hypot", "log1p", "log2", "log10",
+           "sinh", "cosh", "tanh", "abs_", "min_", "max_", "real_fdiff", "substitute", "evaluated",
+           "without_ite"]
+
+_REAL_FACTS = {sympy.sinh: {"real": True}, sympy.cosh: {"real": True, "positive": True},
+               sympy.tanh: {"real": True}, sympy.Abs: {"real": True, "nonnegative": True}}
+
+
+def assume_real(expr):
+    """``expr``, with the facts of ``_REAL_FACTS`` recorded on it if its class is listed."""
+    facts = _REAL_FACTS.get(type(expr))
+    if facts and expr._assumptions.get("real") is not True:
+        known = expr._assumptions
+        if known is expr.default_assumptions:       # shared by the class: never modify it
+            known = known.copy()
+        try:
+            known.deduce_all_facts(facts)
+        except Exception:   # sympy proved otherwise (an imaginary argument): keep its facts
+            return expr
+        expr._assumptions = known
+    return expr
+
+
+def sinh(x):
+    return assume_real(sympy.sinh(x))
+
+
+def cosh(x):
+    return assume_real(sympy.cosh(x))
+
+
+def tanh(x):
+    return assume_real(sympy.tanh(x))
+
+
+def _lattice(cls):
+    def build(*args):
+        """``cls`` of the arguments (or of one tuple): nested calls flattened, numbers
+        folded into one, duplicates dropped, the rest left as they are."""
+        if len(args) == 1 and isinstance(args[0], tuple):
+            args = args[0]
+        flat = []
+        for a in map(sympy.sympify, args):
+            flat.extend(a.args if isinstance(a, cls) else [a])
+        numbers = [a for a in flat if a.is_Number]
+        rest = list(dict.fromkeys(a for a in flat if not a.is_Number))
+        if numbers:
+            rest.append(cls(*numbers))
+        if cls.zero in rest:
+            return cls.zero
+        rest = [a for a in rest if a != cls.identity]
+        return rest[0] if len(rest) == 1 else cls(*rest, evaluate=False)
+    return build
+
+
+min_, max_ = _lattice(sympy.Min), _lattice(sympy.Max)
+_LATTICE = {sympy.Min: min_, sympy.Max: max_}
+
+
+def abs_(x):
+    """``Abs(x)``; of an argument not known to be real, left unevaluated (sympy's
+    evaluation then builds and queries the conjugate, through every hyperbolic
+    function inside)."""
+    x = sympy.sympify(x)
+    if x.is_number or x.is_extended_real:
+        return assume_real(sympy.Abs(x))
+    return assume_real(sympy.Abs(x, evaluate=False))
+
+
+def real_fdiff(expr, argindex):
+    """``expr.fdiff(argindex)``; for the hyperbolics built from real nodes, for
+    ``Min``/``Max`` of several arguments with ``min_``/``max_``."""
+    if type(expr) in _LATTICE and len(expr.args) > 2:
+        arg = expr.args[argindex - 1]
+        others = _LATTICE[type(expr)](*(a for a in expr.args if a is not arg))
+        return sympy.Heaviside(arg - others if type(expr) is sympy.Max else others - arg)
+    if isinstance(expr, sympy.tanh):
+        return 1 - assume_real(expr) ** 2
+    if isinstance(expr, sympy.sinh):
+        return cosh(expr.args[0])
+    if isinstance(expr, sympy.cosh):
+        return sinh(expr.args[0])
+    return expr.fdiff(argindex)
+
+
+def substitute(expr, mapping):
+    """``expr.xreplace(mapping)``, visiting each shared subexpression once."""
+    return _walk(expr, dict(mapping), force=False)
+
+
+def evaluated(expr):
+    """``expr`` with every node rebuilt under automatic evaluation, each shared one once."""
+    with sympy.evaluate(True):
+        return _walk(sympy.sympify(expr), {}, force=True)
+
+
+def without_ite(expr):
+    """``expr`` with sympy's ``ITE(a, b, c)`` (which it makes of a condition comparing a
+    ``Piecewise``) written as ``(a & b) | (~a & c)``, which every code generator knows."""
+    return _walk(expr, {}, force=False)
+
+
+def _walk(expr, done, force):
+    def walk(e):
+        result = done.get(e)
+        if result is None:
+            args = tuple(walk(a) for a in e.args)
+            result = _rebuild(e, args) if args and (force or args != e.args) else e
+            if isinstance(result, sympy.ITE):
+                a, b, c = result.args
+                result = sympy.Or(sympy.And(a, b), sympy.And(sympy.Not(a), c))
+            done[e] = result
+        return result
+    return walk(expr)
+
+
+def _rebuild(expr, args):
+    build = _LATTICE.get(type(expr)) or (abs_ if type(expr) is sympy.Abs else None)
+    return build(*args) if build else assume_real(expr.func(*args))
 
 
 class cbrt(sympy.Function):
@@ -49,3 +185,4 @@ class trunc(sympy.Function):
 
     def _eval_is_integer(self):
         return self.args[0].is_real
+

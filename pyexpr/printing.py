@@ -12,7 +12,11 @@ import astor
 import sympy
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import greek_letters_set
 from sympy.printing.pycode import PythonCodePrinter
+
+from .errors import LoweringError
 
 
 class MathPrinter(PythonCodePrinter):
@@ -20,6 +24,10 @@ class MathPrinter(PythonCodePrinter):
 
     def __init__(self):
         super().__init__({"fully_qualified_modules": True, "strict": True, "standard": "python3"})
+
+    def _print_not_supported(self, expr):
+        raise LoweringError(f"python_source: the math module has no spelling for "
+                            f"{type(expr).__name__} (in {expr})")
 
     def _call(self, fn, *args):
         return f"math.{fn}(" + ", ".join(self._print(a) for a in args) + ")"
@@ -53,11 +61,11 @@ class MathPrinter(PythonCodePrinter):
         return f"float({self._call('ceil', *expr.args)})"
 
 
-def python_source(name, args, outputs, out_shape):
+def python_source(name, args, outputs, out_shape, defaults=None):
+    """A ``def`` computing ``outputs``; ``defaults`` maps parameter names to numbers."""
     printer = MathPrinter()
-    temps, reduced = sympy.cse(list(outputs), symbols=sympy.numbered_symbols("_t"), order="none")
-    body = [f"{printer._print(sym)} = {printer._print(expr)}" for sym, expr in temps]
-    values = [printer._print(e) for e in reduced]
+    temps = sympy.numbered_symbols("_t")
+    body, values = _statements(printer, list(outputs), temps)
     if out_shape == ():
         result = values[0]
     elif len(out_shape) == 1:
@@ -66,14 +74,71 @@ def python_source(name, args, outputs, out_shape):
         n = out_shape[1]
         rows = ["(" + ", ".join(values[i:i + n]) + ",)" for i in range(0, len(values), n)]
         result = "(" + ", ".join(rows) + ",)"
-    lines = [f"def {name}({', '.join(str(a) for a in args)}):"]
+    defaults = defaults or {}
+    params = [f"{a}={printer._print(defaults[str(a)])}" if str(a) in defaults else str(a)
+              for a in args]
+    lines = [f"def {name}({', '.join(params)}):"]
     lines += [f"    {ln}" for ln in body] + [f"    return {result}"]
     tree = ast.parse("import math\n\n\n" + "\n".join(lines))
     # one statement per line, unwrapped: astor's default wraps long lines mid-call
     return astor.to_source(tree, pretty_source="".join)
 
 
-def pretty(lhs, expr):
+def _statements(printer, exprs, temps):
+    """(lines, printed values) computing ``exprs``, common subexpressions as locals.
+
+    Each outermost ``Piecewise`` becomes an if/elif/else block computing it
+    into a local, with its own subexpressions inside its branch, so a branch's
+    ``math.sqrt(1 - z**2)`` only runs where the branch is taken.
+    """
+    from .functions import substitute
+    pieces = {}
+    _find_pieces(exprs, pieces, set(), temps)
+    opaque = [substitute(e, pieces) for e in exprs]
+    steps, reduced = sympy.cse(opaque, symbols=temps, order="none")
+    lines = []
+    for piece, local in pieces.items():
+        lines += _piece_block(printer, piece, printer._print(local), temps)
+    lines += [f"{printer._print(sym)} = {printer._print(expr)}" for sym, expr in steps]
+    return lines, [printer._print(e) for e in reduced]
+
+
+def _find_pieces(exprs, pieces, seen, temps):
+    for e in exprs:
+        if e in seen:
+            continue
+        seen.add(e)
+        if isinstance(e, sympy.Piecewise):
+            pieces.setdefault(e, next(temps))
+        elif not e.is_Atom:
+            _find_pieces(e.args, pieces, seen, temps)
+
+
+def _piece_block(printer, piece, local, temps):
+    lines = []
+    for i, (value, cond) in enumerate(piece.args):
+        if cond == sympy.true:
+            lines.append("else:" if i else "if True:")
+        else:
+            lines.append(f"{'elif' if i else 'if'} {printer._print(cond)}:")
+        body, (result,) = _statements(printer, [value], temps)
+        lines += [f"    {ln}" for ln in body] + [f"    {local} = {result}"]
+        if cond == sympy.true:
+            return lines
+    return lines + ["else:", f"    {local} = math.nan"]
+
+
+def latex_name(name):
+    """A function name in LaTeX: ``f``, ``f_{1}``, ``\\alpha`` as sympy writes symbols; a
+    word such as ``rosenbrock`` or ``tuple_return`` upright, as ``\\operatorname{...}``."""
+    base, _, _ = split_super_sub(name)
+    if len(base) == 1 or base.lower() in greek_letters_set:
+        return sympy.latex(sympy.Symbol(name))
+    return r"\operatorname{%s}" % name.replace("_", r"\_")
+
+
+def pretty(name, args, expr):
+    """``name(args) = expr`` drawn by sympy; the name as written (no subscripts from ``_``)."""
     printer = PrettyPrinter({"use_unicode": True})
-    left = printer._print(lhs)
+    left = prettyForm(*printer._print_seq(args, "(", ")").left(name))
     return str(prettyForm(*left.right(" = ", printer._print(expr))).render(wrap_line=False))

@@ -4,35 +4,55 @@
 (``dtype``, ``scalar``, ``run``) but evaluates through numpy, so it needs no
 compiler.  It is the independent oracle the backend tests compare against,
 and the path ``pyexpr.Formula.reference`` uses.
+
+Formulas built by symbolic execution (unrolled Newton steps, say) share
+subexpressions heavily: as trees they are exponentially larger than as
+graphs.  ``sympy.cse`` runs first, on the graph, so ``lambdify`` only ever
+walks the small reduced expressions; expressions written unevaluated
+(``simplify=False``) are evaluated first, as ``cse`` needs.
 """
+import math
+
+import mpmath
 import numpy as np
 import sympy
 
-from .printing import MathPrinter
-from .functions import cbrt, trunc
+from .functions import evaluated
 
 
 def _modules():
-    return [{"cbrt": np.cbrt, "trunc": np.trunc, "loggamma": _lgamma,
-             "Heaviside": np.heaviside, "sign": np.sign}, "numpy"]
+    return [{"cbrt": np.cbrt, "trunc": np.trunc, "Heaviside": np.heaviside, "sign": np.sign,
+             "erf": _elementwise(math.erf), "erfc": _elementwise(math.erfc),
+             "gamma": _elementwise(math.gamma, lambda v: math.copysign(math.inf, v) if v == 0
+                                   else math.nan),
+             "loggamma": _elementwise(math.lgamma, lambda v: math.inf),
+             "polygamma": _elementwise(lambda n, v: float(mpmath.polygamma(int(n), v)),
+                                       lambda n, v: math.nan)}, "numpy"]
 
 
-def _lgamma(x):
-    import math
-    return np.vectorize(lambda v: math.lgamma(v) if np.isfinite(v) and v not in (0.0,) and
-                        not (v < 0 and v == int(v)) else np.inf if v in (0.0,) or v == int(v) else
-                        np.nan, otypes=[float])(x)
+def _elementwise(fn, domain_error=lambda *v: math.nan):
+    """``fn`` of Python floats over arrays, with C's answers instead of exceptions."""
+    def one(*values):
+        try:
+            return fn(*values)
+        except OverflowError:
+            return math.inf
+        except (ValueError, ZeroDivisionError):
+            return domain_error(*values)
+    return np.vectorize(one, otypes=[float])
 
 
 class ReferenceKernel:
     def __init__(self, args, outputs, dtype="float64"):
         self.dtype = np.dtype(dtype)
         self.n_outputs = len(outputs)
-        self._fns = [sympy.lambdify(args, o, modules=_modules()) for o in outputs]
+        steps, reduced = sympy.cse([evaluated(o) for o in outputs], order="none")
+        self._fn = sympy.lambdify(args, reduced, modules=_modules(),
+                                  cse=lambda exprs: (steps, exprs))
 
     def _eval(self, values):
         with np.errstate(all="ignore"):
-            return [np.asarray(fn(*values), dtype=np.float64) for fn in self._fns]
+            return [np.asarray(r, dtype=np.float64) for r in self._fn(*values)]
 
     def scalar(self, *values):
         return tuple(float(np.asarray(r, dtype=self.dtype)) for r in

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.parameters import evaluate as sympy_evaluate
 
+from ..functions import without_ite
 from . import fence
 from .evaluate import Context, as_expr
 from .names import constant, is_number
@@ -46,6 +47,7 @@ def parse_function(func, simplify="canonical"):
         outputs, shape = _flatten(Context(source, Scope.of(func)), node, value)
     if simplify == "full":
         outputs = tuple(sympy.simplify(o) for o in outputs)
+    outputs = tuple(without_ite(o) for o in outputs)
     name = func.__name__ if func.__name__ != "<lambda>" else "f"
     return Parsed(name, params, defaults, outputs, shape, func.__doc__ or "")
 

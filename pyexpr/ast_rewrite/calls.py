@@ -11,6 +11,7 @@ import operator
 
 import sympy
 
+from ..functions import substitute
 from .scope import Callee
 
 
@@ -58,9 +59,10 @@ def _call_formula(ctx, node, callee, args, kwargs):
     try:
         values = formula.bind_symbolic(args, kwargs)
     except TypeError as exc:
-        raise _err(ctx, node, str(exc)) from None
+        params = ", ".join(str(a) for a in formula.args)
+        raise _err(ctx, node, str(exc), f"call it as {formula.name}({params})") from None
     mapping = {sym: as_expr(ctx, node, v) for sym, v in zip(formula.args, values)}
-    outputs = tuple(out.xreplace(mapping) for out in formula.outputs)
+    outputs = tuple(substitute(out, mapping) for out in formula.outputs)
     if formula.out_shape == ():
         return outputs[0]
     if len(formula.out_shape) == 2:

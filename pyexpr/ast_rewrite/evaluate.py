@@ -31,11 +31,16 @@ def _err(ctx, node, message, hint=None):
 
 # --- values ----------------------------------------------------------------
 
+def is_condition(value):
+    """A sympy truth value (``x > 0``, ``true``); not a Symbol, though sympy's are Booleans too."""
+    return isinstance(value, sympy.logic.boolalg.Boolean) and not isinstance(value, sympy.Expr)
+
+
 def as_expr(ctx, node, value):
     """``value`` as a sympy expression, or a clear error for tuples and callables."""
     if isinstance(value, sympy.Expr):
         return value
-    if isinstance(value, sympy.logic.boolalg.Boolean):
+    if is_condition(value):
         # a condition used as a number, as Python's True == 1
         return sympy.Piecewise((sympy.S.One, value), (sympy.S.Zero, True))
     if isinstance(value, tuple):
@@ -45,12 +50,27 @@ def as_expr(ctx, node, value):
 
 
 def to_condition(ctx, node, value):
-    if isinstance(value, sympy.logic.boolalg.Boolean):
+    if is_condition(value):
         return value
     expr = as_expr(ctx, node, value)
-    if expr.is_Number:
-        return sympy.true if expr != 0 else sympy.false
+    number = real_constant(expr)
+    if number is not None:
+        return sympy.true if number != 0 else sympy.false
     return sympy.Ne(expr, 0)
+
+
+def real_constant(expr):
+    """``expr`` as a Python float if it is a real constant, evaluated or not; else None.
+
+    Compared as floats: sympy's ``Float(0.0) == 0`` is False, and under
+    ``simplify=False`` a loop counter's ``i + 2`` stays an unevaluated Add.
+    """
+    if isinstance(expr, sympy.Expr) and expr.is_number:
+        try:
+            return float(expr)
+        except TypeError:           # a complex constant
+            return None
+    return None
 
 
 def condition(ctx, node, env):
@@ -64,8 +84,7 @@ def merge(ctx, node, cond, a, b):
             raise _err(ctx, node, "the branches give values of different shapes "
                        f"({_shape(a)} and {_shape(b)})", "return the same number of values on every path")
         return tuple(merge(ctx, node, cond, x, y) for x, y in zip(a, b))
-    Boolean = sympy.logic.boolalg.Boolean
-    if isinstance(a, Boolean) and isinstance(b, Boolean):
+    if is_condition(a) and is_condition(b):
         return sympy.Or(sympy.And(cond, a), sympy.And(sympy.Not(cond), b))
     a, b = as_expr(ctx, node, a), as_expr(ctx, node, b)
     if a == b:
@@ -107,8 +126,8 @@ _BINARY = {
 
 def _exponent(b):
     # 2.0 and 0.5 written as floats mean the exact numbers: x**2.0 -> x**2, x**0.5 -> sqrt(x)
-    if isinstance(b, sympy.Float) and (2 * b) == int(2 * b):
-        return sympy.Rational(int(2 * b), 2)
+    if isinstance(b, sympy.Float) and (2 * float(b)).is_integer():
+        return sympy.Rational(int(2 * float(b)), 2)
     return b
 
 
@@ -126,16 +145,18 @@ _COMPARE = {ast.Lt: (operator.lt, sympy.Lt), ast.LtE: (operator.le, sympy.Le),
 
 def compare(op, a, b):
     py, sym = _COMPARE[type(op)]
-    if a.is_Number and b.is_Number:         # decided now, even under evaluate(False)
-        return sympy.true if py(a, b) else sympy.false
+    x, y = real_constant(a), real_constant(b)
+    if x is not None and y is not None:     # decided now, even under evaluate(False)
+        return sympy.true if py(x, y) else sympy.false
     return sym(a, b)
 
 
 def static_int(ctx, node, value):
     if isinstance(value, sympy.Expr) and value.is_Integer:
         return int(value)
-    if isinstance(value, sympy.Expr) and value.is_Number and value == int(value):
-        return int(value)
+    number = real_constant(value)
+    if number is not None and number.is_integer():
+        return int(number)
     raise _err(ctx, node, "this value must be an integer known when the function is decorated",
                "use a literal, a numeric global, or a loop counter")
 

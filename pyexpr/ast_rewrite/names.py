@@ -32,12 +32,7 @@ def _heaviside(x, h0=sympy.S.Half):
     return sympy.Heaviside(x, h0)
 
 
-def _atleast_one(fn):
-    def call(*args):
-        if len(args) == 1 and isinstance(args[0], tuple):
-            args = args[0]
-        return fn(*args)
-    return call
+_min, _max = pf.min_, pf.max_
 
 
 # (sympy builder, the Python objects that mean it)
@@ -59,9 +54,9 @@ _ENTRIES = [
     (sympy.acos, ["math.acos", "np.arccos", "sympy.acos"]),
     (sympy.atan, ["math.atan", "np.arctan", "sympy.atan"]),
     (sympy.atan2, ["math.atan2", "np.arctan2", "sympy.atan2"]),
-    (sympy.sinh, ["math.sinh", "np.sinh", "sympy.sinh"]),
-    (sympy.cosh, ["math.cosh", "np.cosh", "sympy.cosh"]),
-    (sympy.tanh, ["math.tanh", "np.tanh", "sympy.tanh"]),
+    (pf.sinh, ["math.sinh", "np.sinh", "sympy.sinh"]),
+    (pf.cosh, ["math.cosh", "np.cosh", "sympy.cosh"]),
+    (pf.tanh, ["math.tanh", "np.tanh", "sympy.tanh"]),
     (sympy.asinh, ["math.asinh", "np.arcsinh", "sympy.asinh"]),
     (sympy.acosh, ["math.acosh", "np.arccosh", "sympy.acosh"]),
     (sympy.atanh, ["math.atanh", "np.arctanh", "sympy.atanh"]),
@@ -70,21 +65,21 @@ _ENTRIES = [
     (sympy.erfc, ["math.erfc", "sympy.erfc"]),
     (sympy.gamma, ["math.gamma", "sympy.gamma"]),
     (sympy.loggamma, ["math.lgamma", "sympy.loggamma"]),
-    (sympy.Abs, ["builtins.abs", "math.fabs", "np.abs", "np.fabs", "sympy.Abs"]),
+    (pf.abs_, ["builtins.abs", "math.fabs", "np.abs", "np.fabs", "sympy.Abs"]),
     (sympy.sign, ["np.sign", "sympy.sign"]),
     (sympy.floor, ["math.floor", "np.floor", "sympy.floor"]),
     (sympy.ceiling, ["math.ceil", "np.ceil", "sympy.ceiling"]),
     (pf.trunc, ["math.trunc", "np.trunc"]),
     (sympy.Pow, ["builtins.pow", "math.pow", "np.power", "sympy.Pow"]),
-    (_atleast_one(sympy.Min), ["builtins.min", "np.minimum", "np.fmin", "sympy.Min"]),
-    (_atleast_one(sympy.Max), ["builtins.max", "np.maximum", "np.fmax", "sympy.Max"]),
+    (_min, ["builtins.min", "np.minimum", "np.fmin", "sympy.Min"]),
+    (_max, ["builtins.max", "np.maximum", "np.fmax", "sympy.Max"]),
     (lambda x: x**2, ["np.square"]),
     (lambda x: 1 / x, ["np.reciprocal"]),
     (lambda x: -x, ["np.negative"]),
     (lambda x: x, ["builtins.float", "np.float64", "np.positive"]),
     (lambda x: x * sympy.pi / 180, ["math.radians", "np.radians", "np.deg2rad"]),
     (lambda x: x * 180 / sympy.pi, ["math.degrees", "np.degrees", "np.rad2deg"]),
-    (lambda x, lo, hi: sympy.Min(sympy.Max(x, lo), hi), ["np.clip"]),
+    (lambda x, lo, hi: _min(_max(x, lo), hi), ["np.clip"]),
     (_where, ["np.where"]),
     (_heaviside, ["np.heaviside", "sympy.Heaviside"]),
 ]

@@ -97,10 +97,11 @@ def _find_lambda(tree, func, indent):
     params = list(code.co_varnames[:code.co_argcount])
     found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
              and [a.arg for a in n.args.args] == params]
-    if len(found) > 1:      # several lambdas alike on the line: pick by the code's column
-        positions = [p for p in code.co_positions() if p[2] is not None]
-        col = min(p[2] for p in positions) if positions else None
-        by_col = [n for n in found if n.body.col_offset + indent == col]
+    if len(found) > 1:      # several lambdas alike on the line: pick by the code's columns
+        spans = [p for p in code.co_positions() if None not in p and p[3] > p[2]]
+        col = min(p[2] for p in spans) if spans else None      # (RESUME has an empty span)
+        by_col = [n for n in found if col is not None and n.body.col_offset + indent <= col
+                  < n.body.end_col_offset + indent]
         found = by_col or found
     if not found:
         raise PyExprError(f"cannot find the lambda {params} in its source line")

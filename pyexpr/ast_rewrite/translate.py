@@ -147,6 +147,8 @@ def _bind_item(ctx, stmt, env):
 
 
 def _expr_stmt(ctx, stmt, env):
+    if isinstance(stmt.value, ast.Call):    # print(x), f.write(...): name the callee's problem
+        ev.evaluate(ctx, stmt.value, env)
     raise ctx.source.error(stmt, "expression statements have no effect in a formula",
                            "assign the value to a name or return it")
 

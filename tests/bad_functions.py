@@ -1,0 +1,173 @@
+"""Functions outside the formula subset, for the error tests.
+
+Each offending line ends with a ``# <- name`` marker; the tests find the line
+number from the marker, so the expected locations stay right when this file
+changes.  All of these are valid Python and run as plain functions.
+"""
+import math
+
+import pyexpr as px
+
+COUNTER = [0]
+NOT_A_NUMBER = "text"
+
+
+def uses_while(x):
+    while x > 1:  # <- while
+        x = x / 2
+    return x
+
+
+def recursive(x, n):
+    if n > 0:
+        return recursive(x, n - 1) * x  # <- recursion
+    return 1.0
+
+
+def for_over_data(x):
+    s = 0
+    for v in x:  # <- for_data
+        s = s + v
+    return s
+
+
+def for_over_parameter_range(x, n):
+    s = 0
+    for i in range(n):  # <- range_param
+        s = s + x
+    return s
+
+
+def prints(x):
+    print(x)  # <- print
+    return x
+
+
+def unknown_call(x):
+    return math.factorial(x)  # <- unknown_call
+
+
+def attribute_assignment(x):
+    math.tau = x  # <- attr_assign
+    return x
+
+
+def item_assignment(x):
+    COUNTER[0] = x  # <- item_assign
+    return x
+
+
+def uses_global(x):
+    global COUNTER  # <- global
+    return x
+
+
+def uses_nonlocal():
+    y = 1.0
+
+    def inner(x):
+        nonlocal y  # <- nonlocal
+        return x + y
+    return inner
+
+
+nonlocal_inner = uses_nonlocal()
+
+
+def uses_try(x):
+    try:  # <- try
+        return math.sqrt(x)
+    except ValueError:
+        return 0.0
+
+
+def uses_yield(x):
+    yield x  # <- yield
+
+
+def star_args(*xs):  # <- star_args
+    return xs[0]
+
+
+def star_kwargs(x, **kw):  # <- star_kwargs
+    return x
+
+
+def keyword_only(x, *, y=1.0):  # <- kwonly
+    return x + y
+
+
+def uses_string(x):
+    label = "x"  # <- string
+    return x
+
+
+def uses_fstring(x):
+    return f"{x}"  # <- fstring
+
+
+def list_comprehension(x):
+    return sum([x * k for k in range(3)])  # <- listcomp
+
+
+def nested_def(x):
+    def inner(y):  # <- nested_def
+        return y * 2
+    return inner(x)
+
+
+def nested_class(x):
+    class Inner:  # <- nested_class
+        pass
+    return x
+
+
+def expression_statement(x):
+    x + 1  # <- expr_stmt
+    return x
+
+
+def string_global(x):
+    return x * NOT_A_NUMBER  # <- str_global
+
+
+def unknown_name(x):
+    return x * not_defined_anywhere  # noqa: F821  # <- unknown_name
+
+
+def one_sided(x):
+    if x > 0:
+        y = x
+    return y  # <- one_sided
+
+
+def no_return(x):  # <- no_return
+    y = x * 2  # noqa: F841
+
+
+def indented_method_host():
+    class Host:
+        @staticmethod
+        def method(x):
+            while x:  # <- indented_while
+                x = x - 1
+            return x
+    return Host.method
+
+
+indented_while = indented_method_host()
+
+
+def branches_of_different_shapes(x):
+    if x > 0:  # <- shapes
+        return x, x
+    return x
+
+
+@px.jit
+def helper(x, y=1.0):
+    return x + y
+
+
+def calls_helper_badly(x):
+    return helper(x, 1.0, 2.0)  # <- bad_inline_call

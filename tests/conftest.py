@@ -1,0 +1,123 @@
+"""Shared fixtures of the test suite.
+
+The front-end tests evaluate formulas through the reference path (sympy's
+``lambdify`` to numpy, ``pyexpr.backends.reference_kernel``) with the same
+calling conventions as ``Formula.__call__`` (``pyexpr.calling.call``), so
+they need no compiler: ``ref_call(f, *args, out=None, **kwargs)``.  Tests
+that call a Formula directly, through the default LLVM CPU backend, carry the
+``llvm`` marker.
+
+``central_diff(fn, point, i)`` is the central finite difference of the plain
+function ``fn`` along argument ``i``, with an error estimate for tolerances.
+"""
+import numpy as np
+import pytest
+
+from pyexpr.backends import reference_kernel
+from pyexpr.calling import call
+
+_KERNELS = {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "llvm: calls a Formula directly, through the default (LLVM CPU) backend")
+
+
+def _ref_kernel(formula, dtype=None):
+    dtype = dtype or formula.options["dtype"]
+    key = (id(formula), dtype)
+    if key not in _KERNELS:          # the formula is kept alive with it: ids stay unique
+        _KERNELS[key] = (formula, reference_kernel(formula, dtype))
+    return _KERNELS[key][1]
+
+
+def _ref_call(formula, *args, out=None, **kwargs):
+    return call(formula, _ref_kernel(formula), args, kwargs, out)
+
+
+def _central_diff(fn, point, i, scale=0.0, rel_step=1e-4):
+    """(derivative estimate, error bound) of ``fn`` along argument ``i`` at ``point``.
+
+    Central differences with steps h and 2h (``h = rel_step * max(|x|, scale)``),
+    Richardson-extrapolated.  The bound adds the truncation error (their
+    difference) and the rounding error: the function's own noise near the
+    point, measured by second differences over tiny steps (which catches
+    ill-conditioned evaluation, not only the last bit), divided by h.
+    """
+    point = [float(p) for p in point]
+    unit = max(abs(point[i]), scale) or 1.0
+    h = rel_step * unit
+
+    def at(step):
+        moved = list(point)
+        moved[i] += step
+        return np.asarray(fn(*moved), float)
+
+    d1 = (at(h) - at(-h)) / (2 * h)
+    d2 = (at(2 * h) - at(-2 * h)) / (4 * h)
+    centre = at(0.0)
+    tiny = 1e-11 * unit
+    noise = max(np.max(abs(at(k * tiny) + at(-k * tiny) - 2 * centre)) for k in (1, 2, 3))
+    noise = max(noise, np.finfo(float).eps * float(np.max(abs(centre))))
+    return (4 * d1 - d2) / 3, abs(d1 - d2) + 4 * noise / h
+
+
+def dag_has(exprs, *types):
+    """Whether any node of ``exprs`` is an instance of ``types``, visiting each shared
+    subexpression once (sympy's ``has`` walks the tree: exponential for unrolled loops)."""
+    seen, stack = set(), list(exprs)
+    while stack:
+        e = stack.pop()
+        if isinstance(e, types):
+            return True
+        if e not in seen:
+            seen.add(e)
+            stack.extend(e.args)
+    return False
+
+
+@pytest.fixture(scope="session")
+def has():
+    return dag_has
+
+
+@pytest.fixture(scope="session")
+def ref_call():
+    """``ref_call(f, *args, out=None, **kwargs)``: ``f(...)`` through the reference kernel."""
+    return _ref_call
+
+
+@pytest.fixture(scope="session")
+def ref_kernel():
+    return _ref_kernel
+
+
+@pytest.fixture(scope="session")
+def central_diff():
+    return _central_diff
+
+
+def sample_point(domain, rng):
+    """One point drawn uniformly from ``domain`` (parameter -> (low, high))."""
+    return [rng.uniform(lo, hi) for lo, hi in domain.values()]
+
+
+@pytest.fixture(scope="session")
+def sample():
+    return sample_point
+
+
+def plain_value(fn, point):
+    """The plain function's value as a float array, or None where it raises."""
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(*point), dtype=float)
+    except (ArithmeticError, ValueError):
+        return None
+
+
+@pytest.fixture(scope="session")
+def plain():
+    return plain_value
+

@@ -1,0 +1,218 @@
+"""Calculus: names, shapes, and values against sympy, mpmath and finite differences.
+
+Three independent oracles: ``sympy.diff`` on the same expression (exact),
+``mpmath.diff`` at 30 digits on the formula lambdified to mpmath (numeric, no
+symbolic differentiation at all), and central differences of the plain
+Python function.
+"""
+import time
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+
+import pyexpr as px
+import user_functions as U
+
+x, y = sympy.symbols("x y", real=True)
+
+
+def mp_partials(formula, point, orders):
+    """mpmath's numerical partial derivative of the single-output ``formula``."""
+    fn = sympy.lambdify(formula.args, formula.outputs[0], "mpmath")
+    with mpmath.workdps(30):
+        return float(mpmath.diff(fn, [mpmath.mpf(p) for p in point], orders))
+
+
+# --- names ---------------------------------------------------------------------------------
+
+def test_diff_names():
+    f = px.jit(U.small)
+    assert f.diff("x").name == "dsmall_dx"
+    assert f.diff("x", "y").name == "d2small_dxdy"
+    assert f.diff("x", 2).name == "d2small_dx2"
+    assert f.diff("x", 2, "y").name == "d3small_dx2dy"
+    assert f.diff("x").diff("y").name == "d2small_dxdy"        # chained diffs keep counting
+    assert f.diff("x").diff("x").name == "d2small_dx2"
+    assert f.diff(sympy.Symbol("y", real=True)).name == "dsmall_dy"
+    assert f.grad().name == "grad_small" and f.hessian().name == "hessian_small"
+    assert px.jit(U.tuple_return).jacobian().name == "jacobian_tuple_return"
+
+
+def test_derived_formulas_keep_arguments_defaults_and_options(ref_call):
+    f = px.jit(U.with_defaults, dtype="float32")
+    g = f.diff("x")
+    assert g.args == f.args and g.defaults == f.defaults and g.options["dtype"] == "float32"
+    assert ref_call(g, 1.0) == 2.0                                   # a defaults to 2
+
+
+# --- shapes and exact values -------------------------------------------------------------------
+
+def test_shapes():
+    f = px.jit(U.gaussian)
+    assert f.grad().out_shape == (3,)
+    assert f.hessian().out_shape == (3, 3)
+    assert f.grad(wrt=["x", "sigma"]).out_shape == (2,)
+    assert f.hessian(wrt="x").out_shape == (1, 1)
+    pair = px.jit(U.tuple_return)
+    assert pair.jacobian().out_shape == (2, 2)
+    assert pair.jacobian(wrt=["y"]).out_shape == (2, 1)
+    assert pair.diff("x").out_shape == (2,)                      # every output differentiated
+    assert px.jit(U.nested_tuple_return).diff("y").out_shape == (2, 2)
+
+
+@pytest.mark.parametrize("fn", [U.small, U.gaussian, U.rosenbrock, U.arithmetic, U.math_functions,
+                                U.more_functions, U.float_powers, U.calls_multi_output],
+                         ids=lambda fn: fn.__name__)
+def test_gradient_and_hessian_equal_sympy_diff(fn):
+    f = px.jit(fn)
+    expr, args = f.outputs[0], f.args
+    for got, a in zip(f.grad().outputs, args):
+        assert sympy.simplify(got - _almost_everywhere(sympy.diff(expr, a))) == 0
+    hess = f.hessian().outputs
+    for i, a in enumerate(args):
+        for j, b in enumerate(args):
+            want = _almost_everywhere(sympy.diff(expr, a, b))
+            assert sympy.simplify(hess[i * len(args) + j] - want) == 0
+
+
+def _almost_everywhere(expr):
+    """sympy's derivative with Dirac deltas and the derivatives of floor/ceiling as 0."""
+    jumps = (sympy.floor, sympy.ceiling)
+    return expr.replace(lambda e: isinstance(e, sympy.DiracDelta) or (
+        isinstance(e, sympy.Derivative) and isinstance(e.expr, jumps)), lambda e: sympy.S.Zero)
+
+
+def test_hessian_is_symmetric():
+    hess = px.jit(U.gaussian).hessian()
+    cells = np.array(hess.outputs, dtype=object).reshape(3, 3)
+    assert all(cells[i, j] == cells[j, i] for i in range(3) for j in range(3))
+
+
+def test_jacobian_rows_are_output_gradients():
+    f = px.jit(U.calls_multi_output)
+    pair = px.jit(U.helper_polar.__wrapped__)
+    r, t = pair.args
+    assert pair.jacobian().expr == sympy.ImmutableMatrix([[sympy.cos(t), -r * sympy.sin(t)],
+                                                          [sympy.sin(t), r * sympy.cos(t)]])
+    assert f.jacobian().out_shape == (1, 2)
+
+
+# --- values against mpmath and finite differences ---------------------------------------------
+
+@pytest.mark.parametrize("fn, domain", [
+    (U.gaussian, {"x": (-2, 2), "mu": (-1, 1), "sigma": (0.5, 2)}),
+    (U.rosenbrock, {"x": (-2, 2), "y": (-1, 3)}),
+    (U.math_functions, {"x": (-2, 2)}),
+    (U.newton_sqrt, {"a": (0.5, 4)}),
+    (U.aliased_functions, {"x": (-2, 2)}),
+], ids=lambda c: getattr(c, "__name__", ""))
+def test_gradient_and_hessian_against_mpmath(fn, domain, ref_call):
+    f = px.jit(fn)
+    grad, hess = f.grad(), f.hessian()
+    n = len(f.args)
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        point = [rng.uniform(lo, hi) for lo, hi in domain.values()]
+        unit = [[int(k == i) for k in range(n)] for i in range(n)]
+        want_g = [mp_partials(f, point, unit[i]) for i in range(n)]
+        want_h = [[mp_partials(f, point, [a + b for a, b in zip(unit[i], unit[j])])
+                   for j in range(n)] for i in range(n)]
+        np.testing.assert_allclose(ref_call(grad, *point), want_g, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ref_call(hess, *point), want_h, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", [c for c in U.SUBSET if c[0] not in (U.piecewise_constant,)],
+                         ids=lambda c: getattr(c[0], "__name__", "f"))
+def test_first_derivatives_against_finite_differences(case, ref_call, central_diff, plain):
+    fn, domain = case
+    f = px.jit(fn)
+    jac = f.jacobian()
+    rng = np.random.default_rng(23)
+    for _ in range(6):
+        point = [rng.uniform(lo, hi) for lo, hi in domain.values()]
+        if plain(fn, point) is None:
+            continue
+        got = np.asarray(ref_call(jac, *point)).reshape(-1, len(f.args))
+        for i in range(len(domain)):
+            fd, err = central_diff(fn, point, i)
+            fd_far, _ = central_diff(fn, point, i, rel_step=1e-4)
+            if np.any(abs(fd - fd_far) > 1e-3 * (1 + abs(fd))):
+                continue                                     # a kink or jump within the step
+            np.testing.assert_allclose(got[:, i], np.ravel(fd), rtol=1e-6,
+                                       atol=float(np.max(err)) + 1e-9, err_msg=f"d/d{i} at {point}")
+
+
+# --- piecewise-constant functions ------------------------------------------------------------
+
+def test_piecewise_constant_derivatives_are_almost_everywhere_values():
+    f = px.jit(U.piecewise_constant)     # floor(x)*y + sign(x)*y**2 + x % 1.5 + x // y + ceil(y)
+    for g in (f.grad(), f.hessian(), f.diff("x", 3)):
+        for out in g.outputs:
+            assert not out.has(sympy.DiracDelta, sympy.Derivative, sympy.Subs)
+    dx, dy = f.grad().outputs
+    assert dx.is_Number and float(dx) == 1.0          # the x of Mod(1.0*x, 1.5)
+    assert dy == sympy.floor(x) + 2 * y * sympy.sign(x)
+    assert f.hessian().outputs == (0, 0, 0, 2 * sympy.sign(x))
+
+
+def test_mod_derivative_in_both_arguments():
+    g = px.jit(U.modulo).grad()          # x % y = x - y*floor(x/y)
+    assert g.outputs == (1, -sympy.floor(x / y))
+
+
+def test_min_max_abs_derivatives_are_real_and_delta_free():
+    f = px.jit(lambda x, y: max(x, y) + min(x * y, 1.0) + abs(x - y))
+    for out in f.hessian().outputs:
+        assert not out.has(sympy.DiracDelta, sympy.re, sympy.im, sympy.Derivative)
+    dx = f.diff("x").expr
+    assert dx == sympy.Heaviside(x - y) + y * sympy.Heaviside(1.0 - x * y) + sympy.sign(x - y)
+
+
+def test_derivative_of_comparison_used_as_number(ref_call):
+    g = px.jit(U.comparison_as_number).diff("x")
+    assert ref_call(g, 2.0) == 1.0 and ref_call(g, -2.0) == 0.0
+
+
+# --- simplify() ----------------------------------------------------------------------------
+
+def test_simplify_returns_an_equivalent_simpler_formula(ref_call):
+    f = px.jit(lambda x: sympy.sin(x) ** 2 + sympy.cos(x) ** 2 + x * (x + 1) - x * x)
+    g = f.simplify()
+    assert g.name == f.name and g.args == f.args and g.expr == x + 1
+    assert ref_call(g, 0.3) == pytest.approx(ref_call(f, 0.3), rel=1e-15)
+
+
+def test_simplify_keeps_multi_output_shape():
+    g = px.jit(U.nested_tuple_return).simplify()
+    assert g.out_shape == (2, 2)
+
+
+# --- speed on shared subexpressions --------------------------------------------------------------
+
+def test_derivatives_of_unrolled_iterations_stay_fast(ref_call, central_diff):
+    # 8 Newton steps: a tree exponentially larger than its graph; sympy.diff took minutes
+    f = px.jit(U.kepler)
+    start = time.perf_counter()
+    jac = f.jacobian()
+    hess_e = f.diff("e", 2)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 10
+    point = [0.7, 0.3]
+    fd, err = central_diff(U.kepler, point, 1)
+    assert ref_call(jac, *point)[:, 1] == pytest.approx(np.ravel(fd), rel=1e-6, abs=1e-9)
+    assert np.all(np.isfinite(ref_call(hess_e, *point)))
+
+
+def test_hessian_of_a_10_argument_function_is_fast(capsys, ref_call):
+    f = px.jit(U.ten_args)
+    start = time.perf_counter()
+    hess = f.hessian()
+    elapsed = time.perf_counter() - start
+    with capsys.disabled():
+        print(f"\n[timing] hessian() of a 10-argument function: {elapsed * 1e3:.1f} ms")
+    assert elapsed < 30                      # the issue wants under a few seconds
+    point = np.linspace(0.1, 1.0, 10)
+    values = ref_call(hess, *point)
+    assert values.shape == (10, 10) and np.allclose(values, values.T)

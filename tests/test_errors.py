@@ -1,0 +1,226 @@
+"""Every error of the front end: class, location, message and hint.
+
+Rejected functions live in ``bad_functions.py``; each offending line carries a
+``# <- name`` marker, from which the expected absolute line is read.
+"""
+import numpy as np
+import pytest
+
+import bad_functions as B
+import pyexpr as px
+import user_functions as U
+
+with open(B.__file__) as _f:
+    LINES = _f.read().splitlines()
+
+
+def marker_line(name):
+    hits = [i for i, ln in enumerate(LINES, 1) if ln.rstrip().endswith(f"# <- {name}")]
+    assert len(hits) == 1, name
+    return hits[0]
+
+
+# (function, marker, token the column points at, words the message must contain)
+UNSUPPORTED = [
+    (B.uses_while, "while", "while", ["while loops"]),
+    (B.recursive, "recursion", "recursive", ["recursion", "recursive"]),
+    (B.for_over_data, "for_data", "x", ["for loops", "range"]),
+    (B.for_over_parameter_range, "range_param", "n", ["known when the function is decorated"]),
+    (B.prints, "print", "print", ["I/O (print)"]),
+    (B.unknown_call, "unknown_call", "math.factorial", ["math.factorial", "not a math function"]),
+    (B.attribute_assignment, "attr_assign", "math.tau", ["attribute assignment"]),
+    (B.item_assignment, "item_assign", "COUNTER[0]", ["item assignment"]),
+    (B.uses_global, "global", "global", ["global statements"]),
+    (B.nonlocal_inner, "nonlocal", "nonlocal", ["nonlocal statements"]),
+    (B.uses_try, "try", "try", ["try statements"]),
+    (B.uses_yield, "yield", "yield", ["yield"]),
+    (B.star_args, "star_args", "xs", ["*args"]),
+    (B.star_kwargs, "star_kwargs", "kw", ["**kwargs"]),
+    (B.keyword_only, "kwonly", "y", ["keyword-only"]),
+    (B.uses_string, "string", '"x"', ["strings"]),
+    (B.uses_fstring, "fstring", 'f"{x}"', ["strings"]),
+    (B.list_comprehension, "listcomp", "[x * k", ["list comprehensions"]),
+    (B.nested_def, "nested_def", "def inner", ["nested function definitions"]),
+    (B.nested_class, "nested_class", "class Inner", ["class definitions"]),
+    (B.expression_statement, "expr_stmt", "x + 1", ["no effect"]),
+    (B.string_global, "str_global", "NOT_A_NUMBER", ["NOT_A_NUMBER", "str"]),
+    (B.one_sided, "one_sided", "y", ["only one side"]),
+    (B.no_return, "no_return", "def no_return", ["does not return"]),
+    (B.indented_while, "indented_while", "while", ["while loops"]),
+    (B.branches_of_different_shapes, "shapes", "if x > 0", ["different shapes"]),
+    (B.calls_helper_badly, "bad_inline_call", "helper(", ["takes 2 argument"]),
+]
+
+
+@pytest.mark.parametrize("fn, marker, token, words", UNSUPPORTED,
+                         ids=[case[1] for case in UNSUPPORTED])
+def test_unsupported_syntax_is_reported_at_the_users_line(fn, marker, token, words):
+    with pytest.raises(px.UnsupportedSyntaxError) as info:
+        px.jit(fn)
+    err = info.value
+    assert isinstance(err, SyntaxError) and isinstance(err, px.PyExprError)
+    assert err.filename == B.__file__
+    assert err.lineno == marker_line(marker)
+    assert err.text == LINES[err.lineno - 1]
+    assert err.text[err.offset - 1:].startswith(token), (err.offset, err.text)
+    message = str(err)
+    for word in words:
+        assert word in message
+    assert err.hint and err.hint in message                 # says what to write instead
+    assert f"line {err.lineno}" in message and B.__file__ in message
+
+
+def test_plain_functions_still_run():
+    # the rejected functions are valid Python: the errors are about formulas only
+    assert B.recursive(2.0, 3) == 8.0 and B.uses_while(8.0) == 1.0
+
+
+def test_unknown_free_name_is_a_name_error_at_decoration():
+    with pytest.raises(NameError) as info:
+        px.jit(B.unknown_name)
+    message = str(info.value)
+    assert "not_defined_anywhere" in message
+    assert B.__file__ in message and f"line {marker_line('unknown_name')}" in message
+
+
+def test_unknown_module_attribute_is_a_name_error():
+    with pytest.raises(NameError, match="no attribute 'not_a_function'"):
+        px.jit(lambda x: np.not_a_function(x))
+
+
+def test_errors_name_lambdas_in_this_file():
+    with pytest.raises(px.UnsupportedSyntaxError, match="dicts") as info:
+        px.jit(lambda x: {x: 1.0}[x])
+    assert info.value.filename == __file__
+    assert info.value.text.strip().startswith("px.jit(lambda x: {x: 1.0}[x])")
+    assert info.value.text[info.value.offset - 1:].startswith("{x: 1.0}")
+
+
+def test_non_numeric_default_is_rejected():
+    def f(x, a=None):
+        return x
+
+    def g(x, a="one"):
+        return x
+    with pytest.raises(px.UnsupportedSyntaxError, match="default of a must be a number"):
+        px.jit(f)
+    with pytest.raises(px.UnsupportedSyntaxError, match="strings"):
+        px.jit(g)
+
+
+def test_functions_without_source_are_a_pyexpr_error():
+    ns = {}
+    exec("def g(x):\n    return x\n", ns)
+    with pytest.raises(px.PyExprError, match="cannot read the source"):
+        px.jit(ns["g"])
+
+
+# --- jit options -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, error, words", [
+    ({"stable": True}, TypeError, "stable"),
+    ({"fast": True}, TypeError, "fast"),
+    ({"dtype": "int32"}, ValueError, "dtype"),
+    ({"dtype": "complex128"}, ValueError, "dtype"),
+    ({"target": "gpu"}, ValueError, "target"),
+    ({"simplify": True}, ValueError, "simplify"),
+    ({"simplify": "some"}, ValueError, "simplify"),
+    ({"parallel": 1}, ValueError, "parallel"),
+    ({"fastmath": "yes"}, ValueError, "fastmath"),
+])
+def test_bad_jit_options(options, error, words):
+    with pytest.raises(error, match=words):
+        px.jit(U.small, **options)
+    with pytest.raises(error, match=words):
+        px.jit(**options)
+
+
+def test_good_jit_options_are_normalized():
+    f = px.jit(U.small, dtype=np.float32, cache=False, parallel=False, fastmath=True)
+    assert f.options["dtype"] == "float32" and f.options["cache"] is False
+
+
+def test_jit_needs_a_function():
+    with pytest.raises(TypeError, match="needs a Python function"):
+        px.jit(3.0)
+
+
+# --- bad call arguments (reference path; the same checks front every backend) ----------------
+
+@pytest.fixture(scope="module")
+def f():
+    return px.jit(U.with_defaults)
+
+
+@pytest.mark.parametrize("args, kwargs, words", [
+    ((1.0, 2.0, 3.0, 4.0), {}, "takes 3 argument"),
+    ((), {}, "missing 1 required argument"),
+    ((1.0,), {"c": 2.0}, "unexpected keyword argument 'c'"),
+    ((1.0, 2.0), {"a": 2.0}, "multiple values for argument 'a'"),
+    (("1.0",), {}, "argument 'x' must be a real number"),
+    ((None,), {}, "argument 'x' must be a real number"),
+    ((1.0, 1j), {}, "argument 'a' must be a real number"),
+    ((1.0, np.complex128(1.0)), {}, "argument 'a' must be a real number"),
+    ((np.array([1.0, 2.0j]),), {}, "argument 'x' must hold real numbers"),
+    ((["a", "b"],), {}, "argument 'x' must hold real numbers"),
+    (([1.0, None],), {}, "argument 'x' must hold real numbers"),
+    ((1.0,), {"b": "2"}, "argument 'b' must be a real number"),
+])
+def test_bad_arguments_are_type_errors(f, ref_call, args, kwargs, words):
+    with pytest.raises(TypeError, match=words) as info:
+        ref_call(f, *args, **kwargs)
+    assert "with_defaults" in str(info.value)
+
+
+def test_shapes_that_do_not_broadcast(f, ref_call):
+    with pytest.raises(ValueError, match=r"do not broadcast: x\(3,\), a\(2,\)"):
+        ref_call(f, np.zeros(3), np.zeros(2))
+
+
+def test_out_of_the_wrong_shape_or_kind(f, ref_call):
+    with pytest.raises(ValueError, match=r"out has shape \(2,\), expected \(3,\)"):
+        ref_call(f, np.zeros(3), out=np.empty(2))
+    with pytest.raises(ValueError, match="read-only"):
+        out = np.empty(3)
+        out.flags.writeable = False
+        ref_call(f, np.zeros(3), out=out)
+    with pytest.raises(TypeError, match="out must be a numpy array"):
+        ref_call(f, np.zeros(3), out=[0.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match="cannot write float64"):
+        ref_call(f, np.zeros(3), out=np.empty(3, dtype=np.int64))
+
+
+def test_multi_output_out_shape_includes_the_outputs(ref_call):
+    g = px.jit(U.tuple_return)
+    with pytest.raises(ValueError, match=r"expected \(2, 4\)"):
+        ref_call(g, np.zeros(4), 1.0, out=np.empty(4))
+
+
+@pytest.mark.llvm
+def test_bad_arguments_through_the_default_backend(f):
+    with pytest.raises(TypeError, match="argument 'x'"):
+        f("1.0")
+    with pytest.raises(TypeError, match="takes 3 argument"):
+        f(1.0, 2.0, 3.0, 4.0)
+    with pytest.raises(ValueError, match="do not broadcast"):
+        f(np.zeros(3), np.zeros(2))
+    with pytest.raises(ValueError, match="out has shape"):
+        f(np.zeros(3), out=np.empty(4))
+
+
+# --- calculus arguments --------------------------------------------------------------------------
+
+def test_calculus_argument_errors():
+    g = px.jit(U.small)
+    with pytest.raises(ValueError, match="'z' is not an argument of small"):
+        g.diff("z")
+    with pytest.raises(ValueError, match="count must follow a variable"):
+        g.diff(2)
+    with pytest.raises(ValueError, match="count must follow a variable"):
+        g.diff("x", 0)
+    with pytest.raises(TypeError, match="at least one variable"):
+        g.diff()
+    with pytest.raises(ValueError, match="single-output"):
+        px.jit(U.tuple_return).grad()
+    with pytest.raises(ValueError, match="single-output"):
+        px.jit(U.tuple_return).hessian()

@@ -1,0 +1,144 @@
+"""Printing: golden text for str, LaTeX, pretty and python_source; python_source runs.
+
+The golden strings pin the exact output for small formulas.  ``python_source``
+is also executed for every subset function and its gradient and compared with
+the formula at random points (the corpus cases are in ``test_corpus``).
+"""
+import numpy as np
+import pytest
+
+import pyexpr as px
+import user_functions as U
+
+
+@pytest.fixture(scope="module")
+def small():
+    return px.jit(U.small)
+
+
+@pytest.fixture(scope="module")
+def rosen():
+    return px.jit(U.rosenbrock)
+
+
+def test_str(small, rosen):
+    assert str(small) == "small(x, y) = x*sin(y)"
+    assert repr(small) == "<pyexpr.Formula small(x, y) = x*sin(y)>"
+    assert str(px.jit(U.tuple_return)) == "tuple_return(x, y) = (x + y, x*y)"
+    assert str(rosen.grad()) == "grad_rosenbrock(x, y) = (-400*x*(-x**2 + y) + 2*x - 2, -200*x**2 + 200*y)"
+    assert str(rosen.hessian()) == ("hessian_rosenbrock(x, y) = "
+                                    "Matrix([[1200*x**2 - 400*y + 2, -400*x], [-400*x, 200]])")
+    assert str(px.jit(U.if_elif_else_returns)) == (
+        "if_elif_else_returns(x) = Piecewise((-x, x < -1), (x**2, x < 1), (2*x - 1, True))")
+
+
+def test_latex(small, rosen):
+    assert small.latex() == r"\operatorname{small}\left(x, y\right) = x \sin{\left(y \right)}"
+    assert small._repr_latex_() == "$\\displaystyle " + small.latex() + "$"
+    assert px.jit(U.gaussian).latex() == (
+        r"\operatorname{gaussian}\left(x, \mu, \sigma\right) = \frac{\sqrt{2} "
+        r"e^{- \frac{\left(- \mu + x\right)^{2}}{2 \sigma^{2}}}}{2 \sqrt{\pi} \sigma}")
+    assert rosen.diff("x", 2).latex() == (r"\frac{\partial^{2} \operatorname{rosenbrock}}"
+                                          r"{\partial x^{2}}\left(x, y\right) = 1200 x^{2} - 400 y + 2")
+    assert rosen.hessian().latex() == (
+        r"H_{\operatorname{rosenbrock}}\left(x, y\right) = \left[\begin{matrix}"
+        r"1200 x^{2} - 400 y + 2 & - 400 x\\- 400 x & 200\end{matrix}\right]")
+    assert px.jit(U.tuple_return).latex() == (
+        r"\operatorname{tuple\_return}\left(x, y\right) = \left( x + y, \  x y\right)")
+
+
+def test_latex_of_one_letter_and_greek_names():
+    import sympy
+    a = sympy.Symbol("a", real=True)
+    assert px.from_sympy(a**2, [a], name="f").latex() == r"f\left(a\right) = a^{2}"
+    assert px.from_sympy(a**2, [a], name="phi_1").latex() == r"\phi_{1}\left(a\right) = a^{2}"
+    assert px.from_sympy(a**2, [a], name="f").diff("a").latex() == (
+        r"\frac{\partial f}{\partial a}\left(a\right) = 2 a")
+
+
+def test_pretty(small, rosen):
+    assert small.pretty() == "small(x, y) = x⋅sin(y)"
+    assert rosen.grad().pretty() == (
+        "                        ⎛        ⎛   2    ⎞                   2        ⎞\n"
+        "grad_rosenbrock(x, y) = ⎝- 400⋅x⋅⎝- x  + y⎠ + 2⋅x - 2, - 200⋅x  + 200⋅y⎠")
+    assert rosen.hessian().pretty() == (
+        "                           ⎡      2                    ⎤\n"
+        "                           ⎢1200⋅x  - 400⋅y + 2  -400⋅x⎥\n"
+        "hessian_rosenbrock(x, y) = ⎢                           ⎥\n"
+        "                           ⎣      -400⋅x          200  ⎦")
+
+
+def test_python_source_golden(small, rosen):
+    assert small.python_source == (
+        "import math\n\n\ndef small(x, y):\n    return x * math.sin(y)\n")
+    assert rosen.grad().python_source == (
+        "import math\n\n\n"
+        "def grad_rosenbrock(x, y):\n"
+        "    _t0 = x ** 2\n"
+        "    return -400 * x * (-_t0 + y) + 2 * x - 2, -200 * _t0 + 200 * y\n")
+    assert px.jit(U.with_defaults).python_source == (
+        "import math\n\n\ndef with_defaults(x, a=2.0, b=3):\n    return a * x + b\n")
+
+
+def test_python_source_branches_are_statements():
+    # each branch computes its own subexpressions, only where it is taken
+    assert px.jit(U.if_elif_else_returns).python_source == (
+        "import math\n\n\n"
+        "def if_elif_else_returns(x):\n"
+        "    if x < -1:\n"
+        "        _t0 = -x\n"
+        "    elif x < 1:\n"
+        "        _t0 = x ** 2\n"
+        "    else:\n"
+        "        _t0 = 2 * x - 1\n"
+        "    return _t0\n")
+
+
+def test_python_source_does_not_evaluate_untaken_branches():
+    f = px.jit(lambda z: np.sqrt(1 - z * z) if z < 1 else np.sqrt(z * z - 1))
+    ns = {}
+    exec(f.python_source, ns)
+    assert ns["f"](0.6) == pytest.approx(0.8) and ns["f"](1.25) == pytest.approx(0.75)
+
+
+def test_python_source_uses_only_math():
+    source = px.jit(U.more_functions).grad().python_source
+    names = {line.split()[1] for line in source.splitlines() if line.startswith("import")}
+    assert names == {"math"} and "numpy" not in source and "sympy" not in source
+
+
+def test_python_source_reports_functions_math_lacks():
+    import sympy
+    k = sympy.Symbol("k", real=True)
+    f = px.from_sympy(sympy.polygamma(1, k), [k])
+    with pytest.raises(px.LoweringError, match="polygamma"):
+        f.python_source
+
+
+def _exec(formula):
+    ns = {}
+    exec(formula.python_source, ns)
+    return ns[formula.name]
+
+
+def _check_source(formula, domain, ref_call, rng, n=10):
+    fn = _exec(formula)
+    for _ in range(n):
+        point = [rng.uniform(lo, hi) for lo, hi in domain.values()]
+        want = np.asarray(ref_call(formula, *point), float)
+        try:
+            got = np.asarray(fn(*point), float)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            assert not np.all(np.isfinite(want)), point    # math raises where numpy gives nan/inf
+            continue
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11, err_msg=f"at {point}")
+
+
+@pytest.mark.parametrize("case", U.SUBSET, ids=lambda c: getattr(c[0], "__name__", "f"))
+def test_python_source_agrees_with_the_formula(case, ref_call):
+    fn, domain = case
+    f = px.jit(fn)
+    rng = np.random.default_rng(17)
+    _check_source(f, domain, ref_call, rng)
+    derivative = f.jacobian() if f.out_shape else f.grad()
+    _check_source(derivative, domain, ref_call, rng)
