@@ -14,6 +14,7 @@ ill-conditioned formulas by that much.
 """
 import numpy as np
 import pytest
+import sympy
 
 import pyexpr as px
 from corpus import CASES
@@ -34,12 +35,12 @@ def _close(got, want, rtol):
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_compiled_formula_and_gradient_match_the_references(case, ref_call):
+def test_compiled_formula_and_gradient_match_the_references(case, ref_call, has):
     f = px.jit(case.func)
     d = f.jacobian() if f.out_shape else f.grad()
     xs = _inputs(case)
     formulas = [f, d]
-    if any("polygamma" in str(o) for o in d.outputs):
+    if has(d.outputs, sympy.polygamma):
         # the derivative of gamma is digamma, which has no code generator yet
         with pytest.raises(px.LoweringError, match="polygamma"):
             d(*xs)
@@ -60,10 +61,12 @@ def test_float32_is_compiled_in_float32_and_agrees(case):
         pytest.skip("physical constants outside float32's range")
     f32 = px.jit(case.func, dtype="float32")
     xs = [x.astype(np.float32) for x in _inputs(case)]
+    want = f64(*[x.astype(np.float64) for x in xs])
+    if np.nanmax(np.abs(want)) > 1e30:
+        pytest.skip("values outside float32's range")
     got = f32(*xs)
     assert got.dtype == np.float32
     assert "double" not in f32.llvm_ir.split("define", 1)[1].split("}", 1)[0]
-    want = f64(*[x.astype(np.float64) for x in xs])
     scale = np.max(np.abs(want[np.isfinite(want)]), initial=1.0)
     ok = np.isclose(got, want, rtol=1e-4, atol=1e-5 * scale) | ~np.isfinite(want)
     assert ok.mean() > 0.99, f"{case.name}: {np.count_nonzero(~ok)} of {ok.size} differ"
