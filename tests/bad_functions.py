@@ -98,7 +98,7 @@ def keyword_only(x, *, y=1.0):  # <- kwonly
 
 
 def uses_string(x):
-    label = "x"  # <- string
+    label = "x"  # noqa: F841  # <- string
     return x
 
 

@@ -124,7 +124,7 @@ def test_direct_calls(single, pair, matrix):
 
 
 @pytest.mark.llvm
-@pytest.mark.parametrize("fn, domain", U.SUBSET[:30], ids=lambda c: getattr(c, "__name__", ""))
+@pytest.mark.parametrize("fn, domain", U.SUBSET, ids=lambda c: getattr(c, "__name__", ""))
 def test_direct_calls_agree_with_the_reference(fn, domain, ref_call, sample):
     f = px.jit(fn)
     rng = np.random.default_rng(3)

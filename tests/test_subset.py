@@ -121,6 +121,20 @@ def test_static_condition_leaves_no_piecewise():
     assert px.jit(U.static_if).expr == 2 * x
 
 
+def test_numeric_conditions_follow_python_truth():
+    # sympy's Float(0.0) == 0 and Float(1.0) == 1 are False: conditions compare as floats
+    assert px.jit(U.static_float_conditions).expr == sympy.Piecewise((2 * x + 1, sympy.Ne(x, 0)),
+                                                                     (2 * x, True))
+
+
+def test_comparisons_of_conditionals_decorate_fast_without_ite(has):
+    start = time.perf_counter()
+    f = px.jit(U.conditional_of_conditionals)
+    assert time.perf_counter() - start < 5          # sympy's own folding took seconds to minutes
+    assert not has(f.outputs, sympy.ITE)             # no code generator knows ITE
+    assert f.program is not None
+
+
 def test_chained_comparison_is_a_conjunction():
     f = px.jit(U.chained_comparison)
     (value, cond), _ = f.expr.args

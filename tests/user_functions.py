@@ -138,6 +138,23 @@ def static_if(x):
     return x
 
 
+def static_float_conditions(x):
+    y = x
+    if 0.0:                  # falsy, as in Python
+        y = y + 100
+    if 1.0 == 1:             # equal, as in Python
+        y = y * 2
+    if x:                    # a symbolic truth test: x != 0
+        y = y + 1
+    return y
+
+
+def conditional_of_conditionals(x, y, z):
+    a = x if x > y else 2 * y
+    b = (a if a > z else z * 2) if z > a * 2 else a - 1
+    return (b if b > a else 2 * a) + (1 if min(a, b) > 0 else 0)
+
+
 # --- arithmetic -----------------------------------------------------------------------
 
 def arithmetic(x, y):
@@ -272,6 +289,14 @@ def for_tuple_literal(x):
     s = 0
     for c in (1.5, -2, 0.25):
         s = s * x + c
+    return s
+
+
+def index_with_loop_counter(x):
+    c = (1.0, 0.5, 0.25, 0.125)
+    s = c[0]
+    for i in range(2):
+        s = s * x + c[i + 2] - c[-1 - i]
     return s
 
 
@@ -433,6 +458,8 @@ SUBSET = [
     (comparison_as_number, {"x": R}),
     (tuple_branches, {"x": R, "y": R}),
     (static_if, {"x": R}),
+    (static_float_conditions, {"x": R}),
+    (conditional_of_conditionals, {"x": R, "y": R, "z": R}),
     (arithmetic, {"x": R, "y": R}),
     (floor_division, {"x": (-7.0, 7.0), "y": (-3.0, 3.0)}),
     (modulo, {"x": (-7.0, 7.0), "y": (-3.0, 3.0)}),
@@ -455,6 +482,7 @@ SUBSET = [
     (for_range_three, {"x": R}),
     (for_tuple_literal, {"x": R}),
     (for_range_global_bound, {"x": R}),
+    (index_with_loop_counter, {"x": R}),
     (newton_sqrt, {"a": POS}),
     (sum_generator, {"x": R}),
     (sum_nested_generator, {"x": R, "y": R}),

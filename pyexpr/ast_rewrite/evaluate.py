@@ -148,7 +148,39 @@ def compare(op, a, b):
     x, y = real_constant(a), real_constant(b)
     if x is not None and y is not None:     # decided now, even under evaluate(False)
         return sympy.true if py(x, y) else sympy.false
+    a, b = _lift_piecewise(a), _lift_piecewise(b)
+    if isinstance(a, sympy.Piecewise):
+        return _fold(a, lambda piece: compare(op, piece, b))
+    if isinstance(b, sympy.Piecewise):
+        return _fold(b, lambda piece: compare(op, a, piece))
     return sym(a, b)
+
+
+def _lift_piecewise(expr):
+    """``2*Piecewise((x, c), (y, True))`` as ``Piecewise((2*x, c), (2*y, True))``."""
+    if isinstance(expr, sympy.Piecewise) or not _contains(expr, sympy.Piecewise, set()):
+        return expr
+    return sympy.piecewise_fold(expr)
+
+
+def _contains(expr, cls, seen):
+    if isinstance(expr, cls):
+        return True
+    if expr in seen:
+        return False
+    seen.add(expr)
+    return any(_contains(a, cls, seen) for a in expr.args)
+
+
+def _fold(piecewise, test):
+    """``test`` of a Piecewise as a condition without one: (c1 & test(v1)) | (~c1 & c2 &
+    test(v2)) | ...  sympy's Piecewise would otherwise solve inequalities on a relation
+    between Piecewises (seconds for a few nested conditional expressions)."""
+    terms, before = [], sympy.true
+    for value, cond in piecewise.args:
+        terms.append(sympy.And(before, cond, test(value)))
+        before = sympy.And(before, sympy.Not(cond))
+    return sympy.Or(*terms)
 
 
 def static_int(ctx, node, value):

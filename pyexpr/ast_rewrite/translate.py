@@ -13,13 +13,10 @@ of values, and callables (``Callee``).  Unsupported constructs raise
 ``UnsupportedSyntaxError`` at the user's line.
 """
 import ast
-import operator
 from dataclasses import dataclass
 
 import sympy
 
-from .names import FORBIDDEN, FUNCTIONS, SPECIAL, constant, is_number
-from .scope import Callee, Unbound
 from . import evaluate as ev
 
 
