@@ -4,15 +4,14 @@
 option: the LLVM CPU kernel (``pyexpr.lower``), or the CUDA one
 (``pyexpr.gpu``).  Both are compiled from ``formula.program``.
 """
-import ctypes
 import os
 import sys
 
+from .lower import compile_cpu, fastcall
 from .reference import ReferenceKernel
 
 
 def cpu_kernel(formula, dtype):
-    from .lower import compile_cpu
     opts = formula.options
     return compile_cpu(formula.program, dtype, fastmath=opts["fastmath"],
                        parallel=opts["parallel"], cache=opts["cache"])
@@ -25,11 +24,13 @@ def cuda_kernel(formula, dtype):
 
 def fast_entry(formula, kernel, fallback):
     """A ``FastEntry`` for single-output CPU formulas where CPython allows, else None."""
-    from .lower import fastcall
-    if formula.options["target"] != "cpu" or formula.out_shape != () or not fastcall.available():
+    if formula.options["target"] != "cpu" or formula.out_shape != ():
         return None
-    pointer = ctypes.cast(kernel.ctypes, ctypes.c_void_p).value
-    return fastcall.FastEntry(pointer, len(formula.args), kernel.dtype.name, fallback)
+    entry = kernel.fast_entry
+    if entry is None:
+        return None
+    address, owner = entry
+    return fastcall.FastEntry(address, fallback, owner)
 
 
 def reference_kernel(formula, dtype):

@@ -12,8 +12,9 @@ import threading
 import numpy as np
 import sympy
 
-from . import calculus, calling, printing
+from . import backends, calculus, calling, printing
 from .functions import evaluated
+from .lower.program import Program
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
                    "fastmath": False, "parallel": True, "cache": True}
@@ -194,7 +195,6 @@ class Formula:
     def program(self):
         """The flat SSA ``Program`` both code generators consume."""
         if self._program is None:
-            from .lower.program import Program
             self._program = Program.from_exprs(self.name, self.args, self._computed_outputs())
         return self._program
 
@@ -210,7 +210,6 @@ class Formula:
         return kernel
 
     def _compile(self, dtype):
-        from . import backends
         return backends.compile(self, dtype)
 
     def __call__(self, *args, out=None, **kwargs):
@@ -218,7 +217,9 @@ class Formula:
 
     def _call(self, *args, out=None, **kwargs):
         kernel = self.kernel()
-        if "_fast" not in self.__dict__:
+        if "_fast" not in self.__dict__ and out is None and not kwargs \
+                and all(type(a) is float for a in args):
+            # only a call the builtin would take builds it: array calls need no scalar code
             self._install_fast_call(kernel)
         return calling.call(self, kernel, args, kwargs, out)
 
@@ -228,7 +229,6 @@ class Formula:
         The builtin becomes ``__call__`` of a subclass made for this formula;
         everything it does not handle itself goes to ``_call``.
         """
-        from . import backends
         self._fast = backends.fast_entry(self, kernel, self._call)
         if self._fast is not None:
             self.__class__ = type(type(self).__name__, (type(self),),
@@ -236,12 +236,10 @@ class Formula:
 
     @property
     def llvm_ir(self):
-        from . import backends
         return backends.cpu_kernel(self, self.options["dtype"]).llvm_ir
 
     @property
     def ctypes(self):
-        from . import backends
         self._single("ctypes")
         return backends.cpu_kernel(self, self.options["dtype"]).ctypes
 

@@ -1,11 +1,15 @@
 """The builtin entry point for float-only calls agrees with the general path."""
+import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import pyexpr as px
-from pyexpr.lower import fastcall
+from pyexpr.lower import cpu, engine, fastcall
 
 pytestmark = pytest.mark.skipif(not fastcall.available(), reason="CPython layout not supported")
 
@@ -71,3 +75,45 @@ def test_nan_and_inf_pass_through():
     wave(0.1, 0.1, 2.0)
     assert math.isnan(wave(math.nan, 0.0, 2.0))
     assert wave(math.inf, 0.0, 2.0) == 0.0 or math.isnan(wave(math.inf, 0.0, 2.0))
+
+
+def test_an_array_first_call_compiles_no_scalar_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYEXPR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cpu, "_MEMO", {})
+
+    @px.jit
+    def ripple(x, y):
+        return math.sin(x * y) / (1 + x**2)
+
+    before = engine.CODEGEN_COUNT
+    ripple(np.linspace(0, 1, 5), 2.0)
+    assert engine.CODEGEN_COUNT == before + 1 and type(ripple) is px.Formula   # the array part only
+    assert ripple(0.5, 2.0) == pytest.approx(math.sin(1.0) / 1.25, rel=1e-15)
+    assert engine.CODEGEN_COUNT == before + 2 and type(ripple) is not px.Formula  # scalar + its builtin
+
+
+_SECOND_PROCESS = """
+import json, math, sys
+import pyexpr as px
+
+@px.jit
+def bump(x, y):
+    return math.exp(-x * x) * y
+
+value = bump(0.5, 3.0)
+fast = type(bump) is not px.Formula
+again = bump(0.5, 3.0)
+engine = sys.modules.get("pyexpr.lower.engine")
+print(json.dumps({"value": value, "again": again, "fast": fast,
+                  "codegen": engine.CODEGEN_COUNT if engine else 0}))
+"""
+
+
+def test_the_builtin_entry_loads_from_the_disk_cache(tmp_path):
+    script = tmp_path / "bump.py"
+    script.write_text(_SECOND_PROCESS)
+    env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [json.loads(subprocess.run([sys.executable, str(script)], env=env, check=True,
+                                      capture_output=True, text=True).stdout) for _ in range(2)]
+    assert [r["codegen"] for r in runs] == [1, 0]        # scalar part and builtin: one module
+    assert all(r["fast"] and r["value"] == r["again"] == math.exp(-0.25) * 3.0 for r in runs)

@@ -9,6 +9,7 @@ the user's own line.
 """
 import ast
 import inspect
+import linecache
 import textwrap
 from dataclasses import dataclass
 
@@ -40,26 +41,63 @@ class Source:
 
 def capture(func):
     """Parse the source of ``func`` (a def or a lambda) into a ``Source``."""
-    try:
-        lines, first_line = inspect.getsourcelines(func)
-        filename = inspect.getsourcefile(func) or func.__code__.co_filename
-    except (OSError, TypeError) as exc:
-        raise PyExprError(
-            f"cannot read the source of {getattr(func, '__qualname__', func)!r} ({exc}); "
-            "define it in a file (not an interactive prompt or exec), or build it with "
-            "pyexpr.from_sympy") from None
-    raw = "".join(lines)
-    text = textwrap.dedent(raw)
+    found = _def_block(func) if func.__name__ != "<lambda>" else None
+    if found is None:
+        lines, first_line = _inspect_lines(func)
+        raw = "".join(lines)
+        text = textwrap.dedent(raw)
+        tree = _parse(text, func)
+    else:
+        raw, text, tree, first_line = found
     indent = _indent(raw) - _indent(text)
-    first_line = max(first_line, 1)
-    tree = _parse(text, func)
+    filename = inspect.getsourcefile(func) or func.__code__.co_filename
     node = _find_lambda(tree, func, indent) if func.__name__ == "<lambda>" else _find_def(tree, func)
     if isinstance(node, ast.FunctionDef):
         # decorators and annotations are not part of the formula
         node.decorator_list, node.returns = [], None
         for arg in node.args.args:
             arg.annotation = None
-    return Source(node, filename, first_line, indent, tuple(text.splitlines()))
+    return Source(node, filename, max(first_line, 1), indent, tuple(text.splitlines()))
+
+
+def _inspect_lines(func):
+    try:
+        return inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        raise PyExprError(
+            f"cannot read the source of {getattr(func, '__qualname__', func)!r} ({exc}); "
+            "define it in a file (not an interactive prompt or exec), or build it with "
+            "pyexpr.from_sympy") from None
+
+
+def _def_block(func, tries=4):
+    """``(raw, dedented, tree, first_line)`` of a def, found by indentation, or None.
+
+    ``inspect.getsourcelines`` tokenizes (its first use compiles tokenize's
+    patterns, about 10 ms); a def's block ends at the first line indented no
+    deeper than its header that leaves the text parseable (a line inside
+    brackets or a string that is less indented leaves it unparseable), which
+    one ``ast.parse`` checks.  Anything unusual returns None: inspect decides.
+    """
+    code = func.__code__
+    lines = linecache.getlines(code.co_filename, getattr(func, "__globals__", None))
+    start = code.co_firstlineno - 1
+    if not 0 <= start < len(lines):
+        return None
+    depth = _indent(lines[start])
+    ends = [i for i in range(start + 1, len(lines))
+            if lines[i].strip() and not lines[i].lstrip().startswith("#") and _indent(lines[i]) <= depth]
+    for end in (ends[:tries] + [len(lines)]):
+        raw = "".join(lines[start:end])
+        text = textwrap.dedent(raw)
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        if any(isinstance(n, ast.FunctionDef) and n.name == func.__name__ for n in tree.body):
+            return raw, text, tree, start + 1
+        return None
+    return None
 
 
 def _indent(text):

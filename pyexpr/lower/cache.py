@@ -19,15 +19,16 @@ write.  Neither raises.
     >>> len(key)
     64
 """
-import hashlib
 import os
 import struct
 import warnings
 from functools import lru_cache
 from pathlib import Path
 
-FORMAT = b"pyexpr-kernel-v2\n"
-_DIGEST = 32
+from . import digest
+
+FORMAT = b"pyexpr-kernel-v3\n"
+_DIGEST = digest.SIZE
 _LENGTH = struct.Struct("<Q")
 
 
@@ -38,7 +39,7 @@ def cache_dir():
 
 def entry_key(*fields):
     """The hex digest naming the entry for the strings ``fields``."""
-    h = hashlib.sha256(FORMAT)
+    h = digest.new(FORMAT)
     for field in fields:
         data = str(field).encode()
         h.update(_LENGTH.pack(len(data)) + data)
@@ -53,7 +54,7 @@ def code_digest(*modules):
     entries are then never shared with another process, rather than risk
     loading code from an older code generator.
     """
-    h = hashlib.sha256()
+    h = digest.new()
     for module in modules:
         try:
             h.update(Path(__file__).with_name(module + ".py").read_bytes())
@@ -105,14 +106,14 @@ def store(key, ir_text, obj):
 def _encode(ir_text, obj):
     ir_bytes = ir_text.encode()
     payload = _LENGTH.pack(len(ir_bytes)) + ir_bytes + bytes(obj)
-    return FORMAT + hashlib.sha256(payload).digest() + payload
+    return FORMAT + digest.new(payload).digest() + payload
 
 
 def _decode(data):
     if not data.startswith(FORMAT):
         raise ValueError("unknown format")
-    digest, payload = data[len(FORMAT):len(FORMAT) + _DIGEST], data[len(FORMAT) + _DIGEST:]
-    if len(payload) < _LENGTH.size or hashlib.sha256(payload).digest() != digest:
+    stored, payload = data[len(FORMAT):len(FORMAT) + _DIGEST], data[len(FORMAT) + _DIGEST:]
+    if len(payload) < _LENGTH.size or digest.new(payload).digest() != stored:
         raise ValueError("checksum mismatch: truncated or damaged")
     (n,) = _LENGTH.unpack_from(payload)
     ir_bytes, obj = payload[_LENGTH.size:_LENGTH.size + n], payload[_LENGTH.size + n:]

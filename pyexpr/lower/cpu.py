@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-from . import cache, driver, elf, host
+from . import cache, driver, elf, fastcall, host
 
 _CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float}
 _MEMO = {}
@@ -37,7 +37,7 @@ _MEMO_LOCK = threading.Lock()
 #: vectorizers on: None = only without explicit SIMD).  O2 without loop
 #: unrolling compiles in about half the time of O3 and runs these loops as
 #: fast; "array-quick" is the array part's first tier (see ``TIERED``).
-PARTS = {"scalar": (("scalar",), 2, False), "array": (("array",), 2, None),
+PARTS = {"scalar": (("scalar", "fastcall"), 2, False), "array": (("array",), 2, None),
          "array-quick": (("array",), 0, False)}
 #: Tiered compilation of the array part.  Until a kernel has processed
 #: UPGRADE_ELEMENTS elements it runs "array-quick": the same IR compiled
@@ -50,7 +50,7 @@ PARTS = {"scalar": (("scalar",), 2, False), "array": (("array",), 2, None),
 TIERED = os.environ.get("PYEXPR_TIERED", "1") != "0"
 UPGRADE_ELEMENTS = 1 << 20
 #: the modules whose source shapes the object code (see ``cache.code_digest``)
-GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "cpu", "engine")
+GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "fastcall", "cpu", "engine")
 
 
 def compile_cpu(program, dtype="float64", *, fastmath=False, parallel=True, cache=True, simd=None):
@@ -95,7 +95,7 @@ class _Compiled:
                     hit = _compile(self.program, part, **self._options)
                     if self._use_cache:
                         cache.store(key, *hit)
-                self._ir[part], self._parts[part] = hit[0], load(hit[1])
+                self._ir[part], self._parts[part] = hit[0], load(hit[1], _symbols(part))
             return self._parts[part]
 
     def array_for(self, size):
@@ -137,11 +137,30 @@ class _Compiled:
         return self.array_for(0)
 
     @property
+    def fast_entry(self):
+        """(address of the builtin entry of ``fastcall``, the code that holds it), or None."""
+        if len(self.program.outputs) != 1 or "fastcall" not in _functions("scalar"):
+            return None
+        part = self._part("scalar")
+        return part.address(self._names["fastcall"]), part
+
+    @property
     def llvm_ir(self):
         """The optimized IR of the scalar part and the (fully optimized) array part."""
         for part in ("scalar", "array"):
             self._part(part)
         return self._ir["scalar"] + "\n" + self._ir["array"]
+
+
+def _functions(part):
+    """The functions ``llvm_ir.build_module`` defines in ``part``."""
+    functions = PARTS[part][0]
+    return functions if fastcall.available() else tuple(f for f in functions if f != "fastcall")
+
+
+def _symbols(part):
+    """The external symbols that loading ``part`` needs (the CPython API of ``fastcall``)."""
+    return fastcall.symbols() if "fastcall" in _functions(part) else None
 
 
 def _vectorize(part, target):
@@ -154,13 +173,13 @@ def part_key(program, part, dtype, fastmath, target):
     _, opt, _ = PARTS[part]
     simd = "none" if part == "scalar" or target is None else f"{target.isa}:{sorted(target.available)}"
     return cache.entry_key(host.fingerprint(), cache.code_digest(*GENERATORS), str(program), part,
-                           dtype, fastmath, simd, f"O{opt}", _vectorize(part, target))
+                           _functions(part), dtype, fastmath, simd, f"O{opt}", _vectorize(part, target))
 
 
 def _compile(program, part, dtype, fastmath, target):
     """``(optimized_ir_text, object_bytes)`` of one part."""
     from . import engine, llvm_ir
-    functions, opt, _ = PARTS[part]
+    functions, opt = _functions(part), PARTS[part][1]
     if "array" in functions:
         engine.check_target(target)
     ir_text = str(llvm_ir.build_module(program, dtype, fastmath, simd=target, parts=functions))
@@ -195,6 +214,11 @@ class CPUKernel:
     @property
     def llvm_ir(self):
         return self._compiled.llvm_ir
+
+    @property
+    def fast_entry(self):
+        """(address, owner) of the builtin entry for float calls (``fastcall``), or None."""
+        return self._compiled.fast_entry
 
     @property
     def ctypes(self):

@@ -42,9 +42,10 @@ _pool_lock = threading.Lock()
 
 
 def entry_names(program):
-    """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array"} -> name``."""
+    """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array", "fastcall"} -> name``."""
     base = "pyexpr_" + re.sub(r"\W", "_", program.name)
-    return {"scalar": base, "multi": base + "_multi", "array": base + "_array"}
+    return {"scalar": base, "multi": base + "_multi", "array": base + "_array",
+            "fastcall": base + "_fastcall"}
 
 
 def thread_count(parallel=True):

@@ -37,13 +37,13 @@ _local = threading.local()
 
 
 @lru_cache(maxsize=None)
-def _initialize():
+def initialize():
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
 
 
 def _new_target_machine(opt=3):
-    _initialize()
+    initialize()
     target = llvm.Target.from_default_triple()
     return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
                                         features=llvm.get_host_cpu_features().flatten(),

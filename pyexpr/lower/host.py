@@ -15,10 +15,10 @@ All three are cheap (well under a millisecond after the first call), so the
 path that loads kernels from the on-disk cache can use them freely.
 """
 import ctypes
-import hashlib
 import os
 from functools import lru_cache
 
+from . import digest
 from .vector_abi import ISAS, VectorTarget, all_symbols
 
 LIBMVEC = "libmvec.so.1"
@@ -114,4 +114,4 @@ def fingerprint():
         from .engine import host_features
         flags = host_features()
     text = "|".join([os.uname().machine, model, " ".join(sorted(flags)), llvmlite.__version__, str(stamp)])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return digest.new(text.encode()).hexdigest()[:32]

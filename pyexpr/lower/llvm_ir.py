@@ -6,6 +6,8 @@ outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 
 * ``T pyexpr_f(T, ...)`` -- the first output (the scalar entry point);
 * ``void pyexpr_f_multi(T, ..., T *out0, ...)`` -- every output, through pointers;
+* ``PyObject *pyexpr_f_fastcall(self, args, nargs, kwnames)`` -- only when
+  asked for, with one output: a CPython builtin's code (see ``fastcall``);
 * ``void pyexpr_f_array(i64 rows, i64 cols, i64 *ptrs, i64 *strides)`` -- the
   array kernel.  ``ptrs`` holds ``n + m`` base addresses (inputs, then outputs);
   ``strides`` holds ``n + m`` byte strides along a row (columns), then ``n + m``
@@ -73,8 +75,9 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
     """The ``ir.Module`` of ``program`` (see the module docstring).
 
     ``parts`` picks the functions: ``"scalar"`` (scalar and multi entry
-    points), ``"array"`` (the array kernel), so that each can be compiled on
-    its own.  ``simd`` is a ``vector_abi.VectorTarget``: the contiguous loop
+    points), ``"fastcall"`` (with "scalar", for a single output: the builtin
+    entry of ``fastcall``), ``"array"`` (the array kernel), so that each can
+    be compiled on its own.  ``simd`` is a ``vector_abi.VectorTarget``: the contiguous loop
     is then explicit vector code (``vector_ir``); with None it is a scalar
     loop that LLVM may vectorize.
     """
@@ -82,7 +85,10 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
     ctx = _Context(module, dtype, fastmath)
     names = entry_names(program)
     if "scalar" in parts:
-        _define_entry_points(ctx, program, names)
+        scalar = _define_entry_points(ctx, program, names)
+        if "fastcall" in parts and len(program.outputs) == 1:
+            from .fastcall import define_entry
+            define_entry(module, scalar, names["fastcall"])
     if "array" in parts:
         if simd is None:
             contig = _define_contig(ctx, program, names["array"] + ".contig")
@@ -237,15 +243,15 @@ def _for_range(b, n, body, step=1, name="loop"):
 
 
 def _define_entry_points(c, program, names):
-    """The scalar and multi entry points: one holds the body, the other calls it."""
+    """The scalar and multi entry points: one holds the body, the other calls it.  Returns the scalar one."""
     if len(program.outputs) == 1:
         body = _define_scalar(c, program, names["scalar"], None)
         body.attributes.add("noinline")
         _define_multi(c, program, names["multi"], body)
-    else:
-        body = _define_multi(c, program, names["multi"], None)
-        body.attributes.add("noinline")
-        _define_scalar(c, program, names["scalar"], body)
+        return body
+    body = _define_multi(c, program, names["multi"], None)
+    body.attributes.add("noinline")
+    return _define_scalar(c, program, names["scalar"], body)
 
 
 def _define_scalar(c, program, name, multi):

@@ -25,8 +25,9 @@ a division.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from . import digest
 
 F, B = "f", "b"
 
@@ -90,7 +91,7 @@ class Program:
 
     def key(self):
         """A stable digest of the program text, for caches."""
-        return hashlib.sha256(str(self).encode()).hexdigest()
+        return digest.new(str(self).encode()).hexdigest()
 
     def check(self):
         """Raise ``AssertionError`` unless every value is defined before use with the right type."""

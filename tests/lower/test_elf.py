@@ -60,14 +60,35 @@ def _permissions(address):
     raise LookupError(hex(address))
 
 
+def _with_counter():
+    """An object whose ``f`` counts its calls in a zero-initialized global (.bss)."""
+    module = ir.Module("counter")
+    i64 = ir.IntType(64)
+    count = ir.GlobalVariable(module, i64, "count")
+    count.initializer = ir.Constant(i64, 0)
+    f = ir.Function(module, ir.FunctionType(i64, []), "f")
+    b = ir.IRBuilder(f.append_basic_block())
+    value = b.add(b.load(count), ir.Constant(i64, 1))
+    b.store(value, count)
+    b.ret(value)
+    return engine.compile_ir(str(module), 1, False)[1]
+
+
 def test_code_is_executable_not_writable_and_data_is_writable():
-    image = cpu.load(fastcall._object(1, "float64"), fastcall._symbols())
+    image = cpu.load(_with_counter())
     assert isinstance(image, elf.Image)
-    target = image.global_address("target")
-    assert _permissions(image.address("entry")) == "r-x"
-    assert _permissions(target) == "rw-"
-    ctypes.c_void_p.from_address(target).value = 1234              # .bss
-    assert ctypes.c_void_p.from_address(target).value == 1234
+    count = image.global_address("count")
+    assert _permissions(image.address("f")) == "r-x"
+    assert _permissions(count) == "rw-"
+    ctypes.c_int64.from_address(count).value = 1234                # .bss
+    assert ctypes.CFUNCTYPE(ctypes.c_int64)(image.address("f"))() == 1235
+
+
+def test_scalar_part_with_the_fastcall_entry_loads_with_its_symbols():
+    text = str(llvm_ir.build_module(PROGRAM, parts=("scalar", "fastcall")))
+    image = cpu.load(engine.compile_ir(text, 2, False)[1], fastcall.symbols())
+    assert isinstance(image, elf.Image)
+    assert _permissions(image.address("pyexpr_elf_fastcall")) == "r-x"
 
 
 def test_unknown_symbols_and_foreign_objects_are_refused():
