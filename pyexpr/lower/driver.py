@@ -15,8 +15,8 @@ per 2-d slab.  An input that overlaps an output other than element for
 element is copied first, as numpy does.
 
 With ``threads > 1`` and at least ``MIN_PARALLEL`` elements, the calls are
-split into ``threads`` equal parts run concurrently (ctypes releases the
-GIL).  Each element is computed by the same code either way, so results are
+split into equal pieces (``PIECES_PER_THREAD``) that ``threads`` threads take
+from a shared queue and run concurrently (ctypes releases the GIL).  Each element is computed by the same code either way, so results are
 bit-identical to one thread.  ``thread_count`` reads ``PYEXPR_NUM_THREADS``.
 """
 import ctypes
@@ -28,6 +28,11 @@ import threading
 import numpy as np
 
 MIN_PARALLEL = 1 << 16
+#: A parallel call is cut into up to this many pieces per thread (of at least
+#: MIN_PIECE elements), which the threads take in turn: a thread whose core is
+#: busy with other work takes fewer, instead of holding up the call.
+PIECES_PER_THREAD = 4
+MIN_PIECE = 1 << 15
 #: Splits along a row fall on multiples of this many elements (cache lines, vector widths).
 ALIGN = 64
 
@@ -70,8 +75,8 @@ def run(kernel, inputs, outs, threads=1):
     inputs = [_unaliased(a, outs) for a in inputs]
     items = _slabs(*_collapse([*inputs, *outs], shape, first_out=len(inputs)))
     if threads > 1 and size >= MIN_PARALLEL:
-        parts = _partition(items, size, threads)
-        _run_parallel(kernel, parts)
+        parts = _partition(items, size, max(threads, min(threads * PIECES_PER_THREAD, size // MIN_PIECE)))
+        _run_parallel(kernel, parts, threads)
     else:
         _run_items(kernel, items)
 
@@ -155,10 +160,22 @@ def _pieces(item, target):
             for c in range(0, cols, step)]
 
 
-def _run_parallel(kernel, groups):
-    pool = _executor(len(groups) - 1)
-    futures = [pool.submit(_run_items, kernel, group) for group in groups[1:]]
-    _run_items(kernel, groups[0])          # the calling thread takes a share too
+def _run_parallel(kernel, groups, threads):
+    """Run the groups on ``threads`` threads (the caller's among them), each taking the next."""
+    queue, lock = iter(groups), threading.Lock()
+
+    def work():
+        while True:
+            with lock:
+                group = next(queue, None)
+            if group is None:
+                return
+            _run_items(kernel, group)
+
+    threads = min(threads, len(groups))
+    pool = _executor(threads - 1)
+    futures = [pool.submit(work) for _ in range(threads - 1)]
+    work()
     for f in futures:
         f.result()
 

@@ -16,9 +16,10 @@ output, ``W = target.lanes(dtype)``.  Per op:
 * the rest (tgamma, lgamma, or any function the host's libmvec lacks) call
   the scalar function lane by lane.
 
-The last ``len % W`` elements go through the same vector body: they are
-copied into stack vectors whose other lanes repeat the first element, and
-the result lanes copied back.  So every element of an array is computed by
+The loop over whole vectors is a function of its own; the last ``len % W``
+elements go through it too, as one vector: they are copied into stack
+vectors whose other lanes repeat the first element, and the result lanes
+copied back.  So every element of an array is computed by
 the same code, wherever it sits.  ``Piecewise`` stays a ``select`` over
 both sides, as in the scalar code.
 """
@@ -67,28 +68,41 @@ def define_contig(c, program, name, target):
     """Define the vector loop ``name`` in ``c``'s module (see the module docstring)."""
     v = VectorContext(c, target)
     n, m = program.n_args, len(program.outputs)
+    vectors = _define_vectors(v, program, name + ".vectors")
     fn, b = _function(c, name, ir.VoidType(), [I64] + [c.fptr] * (n + m), internal=True)
     for ptr in fn.args[1:]:
         ptr.add_attribute("noalias")
     length, ptrs = fn.args[0], fn.args[1:]
     buffers = [b.alloca(v.vtype) for _ in ptrs]
     full_end = b.and_(length, ir.Constant(I64, -v.lanes))
+    b.call(vectors, [b.lshr(full_end, ir.Constant(I64, v.lanes.bit_length() - 1))] + list(ptrs))
+    rest = b.sub(length, full_end)
+    with b.if_then(b.icmp_signed(">", rest, ir.Constant(I64, 0)), likely=False):
+        for p, buf in zip(ptrs[:n], buffers):
+            _fill(v, b, buf, p, full_end, rest)
+        b.call(vectors, [ir.Constant(I64, 1)] + [b.bitcast(buf, c.fptr) for buf in buffers])
+        for p, buf in zip(ptrs[n:], buffers[n:]):
+            _drain(v, b, buf, p, full_end, rest)
+    b.ret_void()
+    return fn
+
+
+def _define_vectors(v, program, name):
+    """``(i64 count, T *in..., T *out...)``: the program on ``count`` whole vectors.
+
+    The loop holds the only copy of the program's body; the tail reuses it
+    on stack vectors, so it neither branches nor selects per iteration.
+    """
+    c = v.scalar
+    n, m = program.n_args, len(program.outputs)
+    fn, b = _function(c, name, ir.VoidType(), [I64] + [c.fptr] * (n + m), internal=True)
+    vptrs = [b.bitcast(p, v.vtype.as_pointer()) for p in fn.args[1:]]
 
     def body(i):
-        full = b.icmp_signed("<", i, full_end)
-        rest = b.sub(length, i)
-        with b.if_then(b.not_(full), likely=False):
-            for p, buf in zip(ptrs[:n], buffers):
-                _fill(v, b, buf, p, i, rest)
-        addresses = [b.select(full, b.bitcast(b.gep(p, [i], inbounds=True), v.vtype.as_pointer()), buf)
-                     for p, buf in zip(ptrs, buffers)]
-        args = [b.load(a, align=c.itemsize) for a in addresses[:n]]
-        for value, a in zip(_emit_body(v, b, program, args), addresses[n:]):
-            b.store(value, a, align=c.itemsize)
-        with b.if_then(b.not_(full), likely=False):
-            for p, buf in zip(ptrs[n:], buffers[n:]):
-                _drain(v, b, buf, p, i, rest)
-    _for_range(b, length, body, step=v.lanes, name="vloop")
+        args = [b.load(b.gep(p, [i], inbounds=True), align=c.itemsize) for p in vptrs[:n]]
+        for value, p in zip(_emit_body(v, b, program, args), vptrs[n:]):
+            b.store(value, b.gep(p, [i], inbounds=True), align=c.itemsize)
+    _for_range(b, fn.args[0], body, name="vloop")
     b.ret_void()
     return fn
 

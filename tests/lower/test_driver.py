@@ -1,4 +1,7 @@
 """The array driver: every memory layout, outputs that are views, threads, scalars."""
+import threading
+import time
+
 import numpy as np
 import pytest
 import sympy
@@ -103,6 +106,27 @@ def test_large_parallel_run_matches_serial():
     kernel_par.run([x, y], outs[0])
     kernel_ser.run([x, y], outs[1])
     assert all(a.tobytes() == b.tobytes() for a, b in zip(*outs))
+
+
+def test_a_slow_thread_takes_fewer_pieces(monkeypatch):
+    monkeypatch.setattr(driver, "MIN_PIECE", 1 << 10)
+    compiled = compile_(TWO_OUT, parallel=False)._compiled.array
+    main, calls = threading.get_ident(), []
+
+    def kernel(rows, cols, ptrs, strides):
+        calls.append((threading.get_ident() == main, rows * cols))
+        if threading.get_ident() != main:
+            time.sleep(0.05)                # this thread's core is busy with something else
+        compiled(rows, cols, ptrs, strides)
+
+    x, y = _grid(1 << 17), _grid(1 << 17, 1)
+    outs = [np.empty(x.shape) for _ in range(2)]
+    driver.run(kernel, [x, y], outs, 2)
+    want = [np.empty(x.shape) for _ in range(2)]
+    driver.run(compiled, [x, y], want, 1)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(outs, want))
+    assert len(calls) == 2 * driver.PIECES_PER_THREAD and sum(n for _, n in calls) == x.size
+    assert sum(on_main for on_main, _ in calls) > len(calls) // 2
 
 
 def test_partition_covers_every_element_once():
