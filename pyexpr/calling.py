@@ -41,12 +41,16 @@ def bind(formula, args, kwargs):
 
 
 def _is_scalar(value):
+    if type(value) is np.ndarray:
+        return value.ndim == 0
     return isinstance(value, numbers.Real) or (isinstance(value, np.ndarray) and value.ndim == 0
                                                 and value.dtype.kind in "biuf")
 
 
 def check_value(formula, name, value):
     """Reject what is not a real number or an array of them, naming the argument."""
+    if type(value) is np.ndarray and value.dtype.kind in "biuf":      # the common case, first
+        return value
     if isinstance(value, (str, bytes)) or value is None or isinstance(value, complex) \
             or isinstance(value, np.complexfloating):
         raise TypeError(f"{formula.name}(): argument {name!r} must be a real number or an array "

@@ -237,4 +237,5 @@ class CPUKernel:
 
     def run(self, inputs, outs):
         size = math.prod(outs[0].shape)
-        driver.run(self._compiled.array_for(size), inputs, outs, driver.thread_count(self.parallel))
+        threads = driver.thread_count(self.parallel) if size >= driver.MIN_PARALLEL else 1
+        driver.run(self._compiled.array_for(size), inputs, outs, threads)

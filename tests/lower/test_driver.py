@@ -151,3 +151,13 @@ def test_scalar_entry_points(kernel):
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
     with pytest.raises(TypeError, match="single-output"):
         kernel.ctypes
+
+
+def test_array_addresses_match_the_array_interface():
+    base = np.arange(24.0, dtype=np.float32).reshape(2, 3, 4)
+    samples = [base, base[1], base[:, ::-1], base.T, np.asfortranarray(base), base[..., 2],
+               np.broadcast_to(np.float64(1.5), (5,)), np.zeros(()), np.empty(0)]
+    for a in samples:
+        assert driver._address(a) == a.__array_interface__["data"][0]
+    if np.dtype(np.intp).itemsize == 8 and object.__basicsize__ == 16:   # CPython on 64-bit
+        assert driver._address is driver._struct_address
