@@ -8,6 +8,7 @@ to import the library and the time to define the function and get its first
 result on 1,000 points; the parent also times the whole process.  Each
 script's result is checked against numpy before its times count.
 """
+import compileall
 import json
 import os
 import subprocess
@@ -128,6 +129,8 @@ def latency_section(sizes, peers):
     """The first-call Section: define + first result, per peer, cold and warm."""
     names = ["pyexpr"] + [p for p in ("numba", "jax") if peers.get(p)]
     reference = expected_value()
+    # as installed: bytecode compiled (a source checkout under PYTHONDONTWRITEBYTECODE has none)
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "pyexpr", quiet=1)
     rows = []
     with tempfile.TemporaryDirectory(prefix="pyexpr-bench-") as folder:
         results = {p: {"cold": [], "warm": []} for p in names}

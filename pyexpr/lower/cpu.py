@@ -99,7 +99,8 @@ class _Compiled:
             return self._parts[part]
 
     def array_for(self, size):
-        """The array kernel to run on ``size`` more elements: see ``TIERED``."""
+        """``(array, stream)``: the array kernels to run on ``size`` more elements (see
+        ``TIERED``); ``stream`` is None unless the part exports one (``llvm_ir.has_stream``)."""
         with self._lock:
             self._work += size
             if "array" not in self._parts:
@@ -110,8 +111,17 @@ class _Compiled:
                     hit = cache.load(part_key(self.program, "array", **self._options)) if self._use_cache else None
                     if hit is not None:
                         self._ir["array"], self._parts["array"] = hit[0], load(hit[1])
-            return self._function("array" if "array" in self._parts else "array-quick", "array",
-                                  driver.KERNEL_TYPE)
+            part = "array" if "array" in self._parts else "array-quick"
+            return self._function(part, "array", driver.KERNEL_TYPE), self._stream(part)
+
+    def _stream(self, part):
+        if (part, "stream") not in self._functions:
+            try:
+                address = self._part(part).address(self._names["stream"])
+                self._functions[part, "stream"] = driver.KERNEL_TYPE(address)
+            except LookupError:
+                self._functions[part, "stream"] = None
+        return self._functions[part, "stream"]
 
     def _function(self, part, name, prototype):
         with self._lock:
@@ -134,7 +144,7 @@ class _Compiled:
 
     @property
     def array(self):
-        return self.array_for(0)
+        return self.array_for(0)[0]
 
     @property
     def fast_entry(self):
@@ -238,4 +248,5 @@ class CPUKernel:
     def run(self, inputs, outs):
         size = math.prod(outs[0].shape)
         threads = driver.thread_count(self.parallel) if size >= driver.MIN_PARALLEL else 1
-        driver.run(self._compiled.array_for(size), inputs, outs, threads)
+        array, stream = self._compiled.array_for(size)
+        driver.run(array, inputs, outs, threads, stream)

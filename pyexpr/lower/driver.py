@@ -28,6 +28,9 @@ import threading
 import numpy as np
 
 MIN_PARALLEL = 1 << 16
+#: Outputs of at least this many bytes in one call are stored past the cache
+#: (``stream`` of ``run``): the last level cache's size, where Linux tells it.
+STREAM_BYTES = 32 << 20
 #: A parallel call is cut into up to this many pieces per thread (of at least
 #: MIN_PIECE elements), which the threads take in turn: a thread whose core is
 #: busy with other work takes fewer, instead of holding up the call.
@@ -41,6 +44,24 @@ KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64,
 
 #: os.cpu_count() can cost microseconds (it asks the kernel): read it once
 _CPUS = os.cpu_count() or 1
+
+
+def _cache_bytes(path="/sys/devices/system/cpu/cpu0/cache"):
+    """The size of the last level cache in bytes, or None."""
+    sizes = {}
+    try:
+        for index in os.listdir(path):
+            with open(os.path.join(path, index, "level")) as level, \
+                    open(os.path.join(path, index, "size")) as size:
+                text = size.read().strip()
+                unit = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+                sizes[int(level.read())] = int(text.rstrip("KMG")) * unit
+    except (OSError, ValueError):
+        return None
+    return sizes[max(sizes)] if sizes else None
+
+
+STREAM_BYTES = _cache_bytes() or STREAM_BYTES
 _pool = None
 _pool_size = 0
 _pool_lock = threading.Lock()
@@ -50,7 +71,7 @@ def entry_names(program):
     """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array", "fastcall"} -> name``."""
     base = "pyexpr_" + re.sub(r"\W", "_", program.name)
     return {"scalar": base, "multi": base + "_multi", "array": base + "_array",
-            "fastcall": base + "_fastcall"}
+            "stream": base + "_array_stream", "fastcall": base + "_fastcall"}
 
 
 def thread_count(parallel=True):
@@ -66,12 +87,19 @@ def thread_count(parallel=True):
         return _CPUS
 
 
-def run(kernel, inputs, outs, threads=1):
-    """Fill ``outs`` with the kernel's outputs on ``inputs`` (see the module docstring)."""
+def run(kernel, inputs, outs, threads=1, stream=None):
+    """Fill ``outs`` with the kernel's outputs on ``inputs`` (see the module docstring).
+
+    ``stream``, a kernel of the same program that stores with non-temporal
+    stores, replaces ``kernel`` when the outputs are larger than the cache
+    (``STREAM_BYTES``).
+    """
     shape = outs[0].shape
     size = math.prod(shape)
     if size == 0:
         return
+    if stream is not None and size * sum(o.itemsize for o in outs) >= STREAM_BYTES:
+        kernel = stream
     inputs = [_unaliased(a, outs) for a in inputs]
     ops = [*inputs, *outs]
     strides = _c_strides(shape, ops[0].itemsize)

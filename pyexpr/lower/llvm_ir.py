@@ -8,6 +8,9 @@ outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 * ``void pyexpr_f_multi(T, ..., T *out0, ...)`` -- every output, through pointers;
 * ``PyObject *pyexpr_f_fastcall(self, args, nargs, kwnames)`` -- only when
   asked for, with one output: a CPython builtin's code (see ``fastcall``);
+* ``void pyexpr_f_array_stream(...)`` -- the array kernel again, storing with
+  non-temporal stores (``vector_ir.define_streaming``), for memory-bound
+  programs with explicit SIMD only (``has_stream``);
 * ``void pyexpr_f_array(i64 rows, i64 cols, i64 *ptrs, i64 *strides)`` -- the
   array kernel.  ``ptrs`` holds ``n + m`` base addresses (inputs, then outputs);
   ``strides`` holds ``n + m`` byte strides along a row (columns), then ``n + m``
@@ -97,7 +100,18 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
             contig = define_contig(ctx, program, names["array"] + ".contig", simd)
         blocked = _define_blocked(ctx, program, names["array"] + ".blocked", contig)
         _define_array(ctx, program, names["array"], contig, blocked)
+        if simd is not None and has_stream(program):
+            from .vector_ir import define_streaming
+            stream = define_streaming(ctx, program, names["stream"] + ".contig", simd, contig)
+            _define_array(ctx, program, names["stream"], stream, blocked)
     return module
+
+
+def has_stream(program):
+    """Whether the array part of ``program`` exports a streaming kernel (with explicit SIMD):
+    only memory-bound programs, those ``vector_ir.unroll_factor`` unrolls."""
+    from .vector_ir import unroll_factor
+    return unroll_factor(program) > 1
 
 
 class _Context:
