@@ -7,7 +7,7 @@ option: the LLVM CPU kernel (``pyexpr.lower``), or the CUDA one
 import os
 import sys
 
-from .lower import compile_cpu, fastcall
+from .lower import arraycall, compile_cpu
 from .reference import ReferenceKernel
 
 
@@ -22,15 +22,20 @@ def cuda_kernel(formula, dtype):
     return compile_cuda(formula.program, dtype, fastmath=formula.options["fastmath"])
 
 
-def fast_entry(formula, kernel, fallback):
-    """A ``FastEntry`` for single-output CPU formulas where CPython allows, else None."""
+def fast_entry(formula, kernel, kind):
+    """``(address, owner)`` of a builtin entry point of the formula's CPU kernel.
+
+    ``kind`` is "scalar" (``lower.fastcall``) or "array" (``lower.arraycall``).
+    False where there is none (another target, a result that is not a
+    scalar per point, an interpreter the entries do not support); None where
+    there is none yet (the array entry comes with the optimized array code).
+    """
     if formula.options["target"] != "cpu" or formula.out_shape != ():
-        return None
-    entry = kernel.fast_entry
-    if entry is None:
-        return None
-    address, owner = entry
-    return fastcall.FastEntry(address, fallback, owner)
+        return False
+    entry = kernel.fast_entry if kind == "scalar" else kernel.array_entry
+    if entry is None and (kind == "scalar" or not arraycall.available()):
+        return False
+    return entry
 
 
 def reference_kernel(formula, dtype):

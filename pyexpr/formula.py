@@ -14,6 +14,7 @@ import sympy
 
 from . import backends, calculus, calling, printing
 from .functions import evaluated
+from .lower import fastcall
 from .lower.program import Program
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
@@ -217,22 +218,40 @@ class Formula:
 
     def _call(self, *args, out=None, **kwargs):
         kernel = self.kernel()
-        if "_fast" not in self.__dict__ and out is None and not kwargs \
-                and all(type(a) is float for a in args):
+        fast = self.__dict__.setdefault("_fast", {})
+        if "scalar" not in fast and out is None and not kwargs and all(type(a) is float for a in args):
             # only a call the builtin would take builds it: array calls need no scalar code
-            self._install_fast_call(kernel)
-        return calling.call(self, kernel, args, kwargs, out)
+            self._add_fast_call("scalar", kernel)
+        result = calling.call(self, kernel, args, kwargs, out)
+        if "array" not in fast:
+            self._add_fast_call("array", kernel)
+        return result
 
-    def _install_fast_call(self, kernel):
-        """Route float-only calls to a builtin entry point (see ``lower.fastcall``).
+    def _add_fast_call(self, kind, kernel):
+        """Route calls to builtin entry points where there are some (``backends.fast_entry``).
 
-        The builtin becomes ``__call__`` of a subclass made for this formula;
-        everything it does not handle itself goes to ``_call``.
+        The builtins form a chain that becomes ``__call__`` of a subclass made
+        for this formula: float calls (``lower.fastcall``), then small arrays
+        (``lower.arraycall``), then ``_call`` for everything they do not take.
         """
-        self._fast = backends.fast_entry(self, kernel, self._call)
-        if self._fast is not None:
+        entry = backends.fast_entry(self, kernel, kind)
+        if entry is None:                   # not yet: the array entry comes with optimized code
+            return
+        self._fast[kind] = entry
+        if not entry:
+            return
+        head, chain = self._call, []
+        for name in ("array", "scalar"):
+            if self._fast.get(name):
+                address, owner = self._fast[name]
+                chain.append(fastcall.FastEntry(address, head, owner))
+                head = chain[-1].builtin
+        self._fast_chain = chain            # the method definitions live as long as the builtins
+        if "_fast_call_class" in type(self).__dict__:
+            type(self).__call__ = head
+        else:
             self.__class__ = type(type(self).__name__, (type(self),),
-                                  {"__call__": self._fast.builtin, "__module__": __name__})
+                                  {"__call__": head, "__module__": __name__, "_fast_call_class": True})
 
     @property
     def llvm_ir(self):

@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-from . import cache, driver, elf, fastcall, host
+from . import arraycall, cache, driver, elf, fastcall, host
 
 _CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float}
 _MEMO = {}
@@ -37,20 +37,21 @@ _MEMO_LOCK = threading.Lock()
 #: vectorizers on: None = only without explicit SIMD).  O2 without loop
 #: unrolling compiles in about half the time of O3 and runs these loops as
 #: fast; "array-quick" is the array part's first tier (see ``TIERED``).
-PARTS = {"scalar": (("scalar", "fastcall"), 2, False), "array": (("array",), 2, None),
+PARTS = {"scalar": (("scalar", "fastcall"), 2, False), "array": (("array", "arraycall"), 2, None),
          "array-quick": (("array",), 0, False)}
 #: Tiered compilation of the array part.  Until a kernel has processed
-#: UPGRADE_ELEMENTS elements it runs "array-quick": the same IR compiled
-#: without optimization and with fast instruction selection, in a few ms
-#: instead of tens, and within about 10-40% of full speed (the vector loop's
-#: time goes to libmvec).  The call that reaches UPGRADE_ELEMENTS (the first,
-#: if it is that large) compiles the optimized part first, and so does a
-#: fully optimized part already in the disk cache.  The tiers compute
+#: UPGRADE_ELEMENTS elements, or been called UPGRADE_CALLS times, it runs
+#: "array-quick": the same IR compiled without optimization and with fast
+#: instruction selection, in a few ms instead of tens, and within about
+#: 10-40% of full speed (the vector loop's time goes to libmvec).  The call
+#: that reaches either (the first, if it is that large) compiles the
+#: optimized part first, and so does a fully optimized part already in the
+#: disk cache.  Only the optimized part has the small-array entry (``arraycall``).  The tiers compute
 #: bit-identical results; with fast-math (where they need not) there is one.
 TIERED = os.environ.get("PYEXPR_TIERED", "1") != "0"
-UPGRADE_ELEMENTS = 1 << 20
+UPGRADE_ELEMENTS, UPGRADE_CALLS = 1 << 20, 100
 #: the modules whose source shapes the object code (see ``cache.code_digest``)
-GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "fastcall", "cpu", "engine")
+GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "fastcall", "arraycall", "cpu", "engine")
 
 
 def compile_cpu(program, dtype="float64", *, fastmath=False, parallel=True, cache=True, simd=None):
@@ -80,7 +81,7 @@ class _Compiled:
         self._options = dict(dtype=dtype, fastmath=fastmath, target=target)
         self._use_cache = use_cache
         self._parts, self._ir, self._functions = {}, {}, {}
-        self._work, self._cache_checked = 0, False
+        self._work, self._calls, self._cache_checked = 0, 0, False
         self._lock = threading.RLock()
         self._names = driver.entry_names(program)
         self._real = _CTYPES[dtype]
@@ -95,7 +96,7 @@ class _Compiled:
                     hit = _compile(self.program, part, **self._options)
                     if self._use_cache:
                         cache.store(key, *hit)
-                self._ir[part], self._parts[part] = hit[0], load(hit[1], _symbols(part))
+                self._ir[part], self._parts[part] = hit[0], load(hit[1], _symbols(part, self.dtype.name))
             return self._parts[part]
 
     def array_for(self, size):
@@ -103,14 +104,16 @@ class _Compiled:
         ``TIERED``); ``stream`` is None unless the part exports one (``llvm_ir.has_stream``)."""
         with self._lock:
             self._work += size
+            self._calls += 1
             if "array" not in self._parts:
-                if not TIERED or self._options["fastmath"] or self._work >= UPGRADE_ELEMENTS:
+                if not TIERED or self._options["fastmath"] or self._work >= UPGRADE_ELEMENTS \
+                        or self._calls >= UPGRADE_CALLS:
                     self._part("array")
                 elif not self._cache_checked:
                     self._cache_checked = True
                     hit = cache.load(part_key(self.program, "array", **self._options)) if self._use_cache else None
                     if hit is not None:
-                        self._ir["array"], self._parts["array"] = hit[0], load(hit[1])
+                        self._ir["array"], self._parts["array"] = hit[0], load(hit[1], _symbols("array", self.dtype.name))
             part = "array" if "array" in self._parts else "array-quick"
             return self._function(part, "array", driver.KERNEL_TYPE), self._stream(part)
 
@@ -147,6 +150,15 @@ class _Compiled:
         return self.array_for(0)[0]
 
     @property
+    def array_entry(self):
+        """(address of the builtin entry of ``arraycall``, its code) once the optimized array
+        part is loaded, else None."""
+        part = self._parts.get("array")
+        if part is None or len(self.program.outputs) != 1 or "arraycall" not in _functions("array"):
+            return None
+        return part.address(self._names["arraycall"]), part
+
+    @property
     def fast_entry(self):
         """(address of the builtin entry of ``fastcall``, the code that holds it), or None."""
         if len(self.program.outputs) != 1 or "fastcall" not in _functions("scalar"):
@@ -162,15 +174,21 @@ class _Compiled:
         return self._ir["scalar"] + "\n" + self._ir["array"]
 
 
+_ENTRIES = {"fastcall": fastcall, "arraycall": arraycall}
+
+
 def _functions(part):
-    """The functions ``llvm_ir.build_module`` defines in ``part``."""
-    functions = PARTS[part][0]
-    return functions if fastcall.available() else tuple(f for f in functions if f != "fastcall")
+    """The functions ``llvm_ir.build_module`` defines in ``part``: the builtin entries
+    (``_ENTRIES``) only where this interpreter allows them."""
+    return tuple(f for f in PARTS[part][0] if f not in _ENTRIES or _ENTRIES[f].available())
 
 
-def _symbols(part):
-    """The external symbols that loading ``part`` needs (the CPython API of ``fastcall``)."""
-    return fastcall.symbols() if "fastcall" in _functions(part) else None
+def _symbols(part, dtype="float64"):
+    """The external symbols that loading ``part`` needs (those of its builtin entries)."""
+    functions = _functions(part)
+    if "arraycall" in functions:
+        return arraycall.symbols(dtype)
+    return fastcall.symbols() if "fastcall" in functions else None
 
 
 def _vectorize(part, target):
@@ -229,6 +247,11 @@ class CPUKernel:
     def fast_entry(self):
         """(address, owner) of the builtin entry for float calls (``fastcall``), or None."""
         return self._compiled.fast_entry
+
+    @property
+    def array_entry(self):
+        """(address, owner) of the builtin entry for small arrays (``arraycall``), or None."""
+        return self._compiled.array_entry
 
     @property
     def ctypes(self):

@@ -71,7 +71,8 @@ def entry_names(program):
     """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array", "fastcall"} -> name``."""
     base = "pyexpr_" + re.sub(r"\W", "_", program.name)
     return {"scalar": base, "multi": base + "_multi", "array": base + "_array",
-            "stream": base + "_array_stream", "fastcall": base + "_fastcall"}
+            "stream": base + "_array_stream", "fastcall": base + "_fastcall",
+            "arraycall": base + "_arraycall"}
 
 
 def thread_count(parallel=True):

@@ -8,6 +8,8 @@ outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 * ``void pyexpr_f_multi(T, ..., T *out0, ...)`` -- every output, through pointers;
 * ``PyObject *pyexpr_f_fastcall(self, args, nargs, kwnames)`` -- only when
   asked for, with one output: a CPython builtin's code (see ``fastcall``);
+* ``PyObject *pyexpr_f_arraycall(self, args, nargs, kwnames)`` -- only when
+  asked for, with one output: a builtin's code for small arrays (``arraycall``);
 * ``void pyexpr_f_array_stream(...)`` -- the array kernel again, storing with
   non-temporal stores (``vector_ir.define_streaming``), for memory-bound
   programs with explicit SIMD only (``has_stream``);
@@ -79,8 +81,9 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
 
     ``parts`` picks the functions: ``"scalar"`` (scalar and multi entry
     points), ``"fastcall"`` (with "scalar", for a single output: the builtin
-    entry of ``fastcall``), ``"array"`` (the array kernel), so that each can
-    be compiled on its own.  ``simd`` is a ``vector_abi.VectorTarget``: the contiguous loop
+    entry of ``fastcall``), ``"array"`` (the array kernel), ``"arraycall"``
+    (with "array", for a single output: the entry of ``arraycall``), so that
+    each can be compiled on its own.  ``simd`` is a ``vector_abi.VectorTarget``: the contiguous loop
     is then explicit vector code (``vector_ir``); with None it is a scalar
     loop that LLVM may vectorize.
     """
@@ -100,6 +103,9 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
             contig = define_contig(ctx, program, names["array"] + ".contig", simd)
         blocked = _define_blocked(ctx, program, names["array"] + ".blocked", contig)
         _define_array(ctx, program, names["array"], contig, blocked)
+        if "arraycall" in parts and len(program.outputs) == 1:
+            from .arraycall import define_entry
+            define_entry(module, contig, program.n_args, dtype, names["arraycall"])
         if simd is not None and has_stream(program):
             from .vector_ir import define_streaming
             stream = define_streaming(ctx, program, names["stream"] + ".contig", simd, contig)

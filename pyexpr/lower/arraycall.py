@@ -1,0 +1,146 @@
+"""Fast array calls: the builtin's path for numpy arrays, compiled into the array part.
+
+``define_entry(module, contig, n_args, dtype, name)`` adds to a kernel's
+(optimized) array module a function with CPython's ``METH_FASTCALL |
+METH_KEYWORDS`` signature that handles the call numpy users make most, in
+machine code: ``n_args`` positional arguments, each an exact ``numpy.ndarray``
+of the kernel's dtype, C-contiguous, all of one shape with at least one
+dimension and fewer than ``MAX_SIZE`` elements.  It allocates the result
+with ``numpy.empty_like`` on the first argument and runs the program's
+contiguous loop (the same code, hence the same bits, as the general path).
+Any other call goes unchanged to the builtin's ``self`` through
+``PyObject_Vectorcall``.
+
+It reads numpy's array struct (``PyArrayObject_fields``: data, nd,
+dimensions, descr and flags at the offsets in ``OFFSETS``): ``available()``
+checks them on sample arrays in this process, and ``symbols(dtype)`` gives
+the objects the code compares with and calls.
+"""
+import ctypes
+from functools import lru_cache
+
+import numpy as np
+
+from . import fastcall
+
+#: PyArrayObject_fields: after the object header (16 bytes) come data, nd, dimensions, strides, base, descr, flags
+OFFSETS = {"type": 8, "data": 16, "nd": 24, "dims": 32, "descr": 56, "flags": 64}
+C_CONTIGUOUS = 0x1
+#: larger calls take the general path: threads, streaming stores, tier upgrades
+MAX_SIZE = 1 << 16
+
+
+def _read(a, field, ctype):
+    return ctype.from_address(id(a) + OFFSETS[field]).value
+
+
+def _layout_matches():
+    base = np.arange(12.0).reshape(3, 4)
+    for a in (base, base.T, base[1:, ::2], np.zeros(5, np.float32)):
+        dims = (ctypes.c_int64 * a.ndim).from_address(_read(a, "dims", ctypes.c_size_t))
+        if (_read(a, "type", ctypes.c_size_t) != id(np.ndarray)
+                or _read(a, "data", ctypes.c_size_t) != a.__array_interface__["data"][0]
+                or _read(a, "nd", ctypes.c_int32) != a.ndim or tuple(dims) != a.shape
+                or _read(a, "descr", ctypes.c_size_t) != id(a.dtype)
+                or bool(_read(a, "flags", ctypes.c_int32) & C_CONTIGUOUS) != a.flags.c_contiguous):
+            return False
+    return np.empty(3).dtype is np.dtype(np.float64)
+
+
+@lru_cache(maxsize=None)
+def available():
+    if not fastcall.available() or np.dtype(np.intp).itemsize != 8:
+        return False
+    try:
+        return _layout_matches()
+    except (ValueError, OverflowError):
+        return False
+
+
+def symbols(dtype):
+    """The objects the entry of a ``dtype`` kernel refers to, with their addresses here."""
+    return {"PyArray_Type": id(np.ndarray), f"pyexpr_descr_{dtype}": id(np.dtype(dtype)),
+            "pyexpr_empty_like": id(np.empty_like), **fastcall.symbols()}
+
+
+def define_entry(module, contig, n_args, dtype, name):
+    """Define the builtin's function ``name`` in ``module``; ``contig(i64 len, T *in..., T *out)``."""
+    from llvmlite import ir      # not at import: a process with a warm disk cache never needs it
+    i8, i32, i64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
+    obj = i8.as_pointer()
+    real_ptr = contig.args[1].type
+    array_type = ir.GlobalVariable(module, i8, "PyArray_Type")
+    descr = ir.GlobalVariable(module, i8, f"pyexpr_descr_{dtype}")
+    empty_like = ir.GlobalVariable(module, i8, "pyexpr_empty_like")
+    signature = ir.FunctionType(obj, [obj, obj.as_pointer(), i64, obj])
+    vectorcall = module.globals.get("PyObject_Vectorcall") or ir.Function(module, signature, "PyObject_Vectorcall")
+    entry = ir.Function(module, signature, name)
+    fallback, args, nargs, kwnames = entry.args
+    b = ir.IRBuilder(entry.append_basic_block("check"))
+    slow = entry.append_basic_block("slow")
+
+    def field(item, key, kind):
+        return b.load(b.bitcast(b.gep(item, [ir.Constant(i64, OFFSETS[key])]), kind.as_pointer()))
+
+    def require(condition, label):
+        block = entry.append_basic_block(label)
+        b.cbranch(condition, block, slow)
+        b.position_at_end(block)
+
+    require(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(i64, n_args)),
+                   b.icmp_unsigned("==", kwnames, ir.Constant(obj, None))), "arity")
+    items = [b.load(b.gep(args, [ir.Constant(i64, i)])) for i in range(n_args)]
+    nd = None
+    for i, item in enumerate(items):
+        require(b.icmp_unsigned("==", field(item, "type", obj), array_type), f"array{i}")
+        flags = field(item, "flags", i32)
+        ok = b.and_(b.icmp_unsigned("==", field(item, "descr", obj), descr),
+                    b.icmp_unsigned("!=", b.and_(flags, ir.Constant(i32, C_CONTIGUOUS)), ir.Constant(i32, 0)))
+        item_nd = field(item, "nd", i32)
+        ok = b.and_(ok, b.icmp_signed(">", item_nd, ir.Constant(i32, 0)) if nd is None
+                    else b.icmp_unsigned("==", item_nd, nd))
+        nd = nd or item_nd
+        require(ok, f"layout{i}")
+    size = _same_shape_size(b, entry, [field(item, "dims", i64.as_pointer()) for item in items],
+                            b.sext(nd, i64), slow)
+    require(b.icmp_signed("<", size, ir.Constant(i64, MAX_SIZE)), "small")
+    first = b.gep(args, [ir.Constant(i64, 0)])
+    out = b.call(vectorcall, [empty_like, first, ir.Constant(i64, 1), ir.Constant(obj, None)])
+    failed, allocated = entry.append_basic_block("failed"), entry.append_basic_block("allocated")
+    b.cbranch(b.icmp_unsigned("==", out, ir.Constant(obj, None)), failed, allocated)
+    b.position_at_end(allocated)
+    data = [b.bitcast(field(item, "data", obj), real_ptr) for item in items + [out]]
+    b.call(contig, [size] + data)
+    b.ret(out)
+    b.position_at_end(failed)            # numpy raised: return NULL with its exception set
+    b.ret(ir.Constant(obj, None))
+    b.position_at_end(slow)
+    b.ret(b.call(vectorcall, [fallback, args, nargs, kwnames]))
+    return entry
+
+
+def _same_shape_size(b, entry, dims, nd, slow):
+    """Emit a loop over the ``nd`` dimensions: branch to ``slow`` unless every ``dims[k]``
+    matches ``dims[0]``; the value is the number of elements."""
+    from llvmlite import ir
+    i64 = ir.IntType(64)
+    before = b.block
+    loop, done = entry.append_basic_block("dims"), entry.append_basic_block("dims.done")
+    b.branch(loop)
+    b.position_at_end(loop)
+    k, size = b.phi(i64, "k"), b.phi(i64, "size")
+    k.add_incoming(ir.Constant(i64, 0), before)
+    size.add_incoming(ir.Constant(i64, 1), before)
+    extent = b.load(b.gep(dims[0], [k]))
+    same = ir.Constant(ir.IntType(1), 1)
+    for other in dims[1:]:
+        same = b.and_(same, b.icmp_unsigned("==", b.load(b.gep(other, [k])), extent))
+    step = entry.append_basic_block("dims.step")
+    b.cbranch(same, step, slow)
+    b.position_at_end(step)
+    following, grown = b.add(k, ir.Constant(i64, 1)), b.mul(size, extent)
+    k.add_incoming(following, step)
+    size.add_incoming(grown, step)
+    b.cbranch(b.icmp_signed("<", following, nd), loop, done)
+    b.position_at_end(done)
+    return grown

@@ -1,0 +1,146 @@
+"""The builtin entry for small arrays agrees bit for bit with the general path, and steps aside."""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import pyexpr as px
+from pyexpr.lower import arraycall, cpu
+
+pytestmark = pytest.mark.skipif(not arraycall.available(), reason="numpy's array layout not supported")
+
+
+def _warmed(fn, dtype="float64"):
+    """A fresh formula whose optimized array code (and so its array entry) is loaded."""
+    f = px.jit(fn, dtype=dtype, cache=False)
+    x = np.linspace(0.1, 1, 4, dtype=dtype)
+    for _ in range(cpu.UPGRADE_CALLS):
+        f(x, x)
+    assert f._fast.get("array"), "the array entry is installed after UPGRADE_CALLS calls"
+    return f
+
+
+def bump(x, y):
+    return math.exp(-x * x) * math.sin(y) + 2.5 * x - y
+
+
+@pytest.fixture(scope="module")
+def f():
+    return _warmed(bump)
+
+
+def _general(f, *args):
+    """The general path's result (``out=`` keeps the builtins out of the way)."""
+    arrays = np.broadcast_arrays(*(np.asarray(a, dtype=f.options["dtype"]) for a in args))
+    out = np.empty(arrays[0].shape, f.options["dtype"])
+    return f(*arrays, out=out)
+
+
+@pytest.mark.parametrize("shape", [(1,), (7,), (1000,), (3, 5), (2, 1, 4), (0,), (4, 0)])
+def test_small_arrays_take_the_entry_and_match(f, shape):
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(-2, 2, shape), rng.uniform(-2, 2, shape)
+    got = f(x, y)
+    assert type(got) is np.ndarray and got.shape == shape and got.dtype == np.float64
+    assert got.tobytes() == _general(f, x, y).tobytes()
+
+
+@pytest.mark.parametrize("args", [
+    lambda x: (x[::2], x[::2]),                       # not contiguous
+    lambda x: (x, 0.5),                               # a float
+    lambda x: (x, np.float64(0.5)),                   # a numpy scalar
+    lambda x: (x.astype(np.float32), x),              # another dtype
+    lambda x: (x.astype(np.int64), x),                # integers
+    lambda x: (x, x[:3]),                             # shapes differ (an error)
+    lambda x: (x.reshape(2, 3), x[:3]),               # broadcasting
+    lambda x: (np.asarray(x[0]), np.asarray(x[1])),   # 0-d arrays: a float comes back
+    lambda x: (x.view(np.ma.MaskedArray), x),         # a subclass
+    lambda x: (x.astype(">f8"), x),                   # byte-swapped
+    lambda x: (np.linspace(0, 1, arraycall.MAX_SIZE), np.linspace(0, 1, arraycall.MAX_SIZE)),
+])
+def test_everything_else_falls_back_with_numpy_semantics(f, args):
+    x = np.linspace(-1, 1, 6)
+    values = args(x)
+    try:
+        expected = bump_numpy(*values)
+    except ValueError:
+        with pytest.raises(ValueError, match="do not broadcast"):
+            f(*values)
+        return
+    got = f(*values)
+    assert np.shape(got) == np.shape(expected)
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+
+
+def bump_numpy(x, y):
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    result = np.exp(-x * x) * np.sin(y) + 2.5 * x - y
+    return float(result) if result.ndim == 0 else result
+
+
+def test_keywords_and_errors_go_through_the_general_path(f):
+    x = np.linspace(0, 1, 5)
+    assert f(x, y=x).tobytes() == f(x, x).tobytes()
+    with pytest.raises(TypeError, match="takes 2 argument"):
+        f(x, x, x)
+    with pytest.raises(TypeError, match="argument 'y'"):
+        f(x, "text")
+
+
+def test_references_are_counted(f):
+    x, y = np.linspace(0, 1, 9), np.linspace(1, 2, 9)
+    before = sys.getrefcount(x), sys.getrefcount(y)
+    results = [f(x, y) for _ in range(1000)]
+    assert (sys.getrefcount(x), sys.getrefcount(y)) == before
+    count = sys.getrefcount(results[-1])               # (not inside assert: pytest keeps its operands)
+    assert count == 2                                  # the list's and getrefcount's
+    assert all(r.flags.owndata and r.flags.c_contiguous for r in results[:3])
+
+
+def test_float32_formulas_take_float32_arrays():
+    f32 = _warmed(bump, "float32")
+    x = np.linspace(-1, 1, 11, dtype=np.float32)
+    got = f32(x, x[::-1].copy())
+    assert got.dtype == np.float32 and got.tobytes() == _general(f32, x, x[::-1]).tobytes()
+
+
+def test_scalar_and_array_entries_chain(f):
+    assert f(0.5, 0.25) == pytest.approx(bump(0.5, 0.25), rel=1e-15)
+    assert set(f._fast) == {"scalar", "array"} and len(f._fast_chain) == 2
+    x = np.linspace(0, 1, 5)
+    assert f(x, x).tobytes() == _general(f, x, x).tobytes()
+
+
+_SECOND_PROCESS = """
+import json, math, sys
+import numpy as np
+import pyexpr as px
+from pyexpr.lower import cpu
+
+@px.jit
+def ripple(x, y):
+    return math.cos(x * y) - x / (1 + y * y)
+
+x = np.linspace(0, 1, 8)
+for _ in range(cpu.UPGRADE_CALLS):
+    value = ripple(x, x)
+engine = sys.modules.get("pyexpr.lower.engine")
+print(json.dumps({"value": ripple(x, x).tolist(), "entry": bool(ripple._fast.get("array")),
+                  "codegen": engine.CODEGEN_COUNT if engine else 0}))
+"""
+
+
+def test_the_array_entry_loads_from_the_disk_cache(tmp_path):
+    script = tmp_path / "ripple.py"
+    script.write_text(_SECOND_PROCESS)
+    env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [json.loads(subprocess.run([sys.executable, str(script)], env=env, check=True,
+                                      capture_output=True, text=True).stdout) for _ in range(2)]
+    assert [r["codegen"] for r in runs] == [2, 0]        # the quick tier, then the optimized one
+    assert runs[0]["entry"] and runs[1]["entry"] and runs[0]["value"] == runs[1]["value"]
+    x = np.linspace(0, 1, 8)
+    np.testing.assert_allclose(runs[0]["value"], np.cos(x * x) - x / (1 + x * x), rtol=1e-14)
