@@ -21,6 +21,7 @@ WORKLOADS = {
     "elementwise": workloads.elementwise_sections,
     "gradient": lambda sizes, peers: [workloads.gradient_section(sizes, peers)],
     "scalar": lambda sizes, peers: [workloads.scalar_section(sizes, peers)],
+    "small": lambda sizes, peers: [workloads.small_array_section(sizes, peers)],
     "first-call": lambda sizes, peers: [latency.latency_section(sizes, peers)],
     "hessian": lambda sizes, peers: [workloads.hessian_section(sizes, peers)],
 }

@@ -12,7 +12,8 @@ import json
 import math
 from pathlib import Path
 
-UNITS = {"ms": (1e3, "{:.2f} ms"), "s": (1.0, "{:.3f} s"), "ns": (1e9, "{:.0f} ns")}
+UNITS = {"ms": (1e3, "{:.2f} ms"), "s": (1.0, "{:.3f} s"), "us": (1e6, "{:.2f} us"),
+         "ns": (1e9, "{:.0f} ns")}
 
 
 def fmt_time(seconds, unit):
@@ -38,7 +39,7 @@ def speedup(section, row):
 def table(section):
     extras = list(dict.fromkeys(k for row in section.rows for k in row.extras))
     ratio_head = f"vs {section.baseline}" if section.baseline else None
-    head = ["peer", "threads", "time" if section.unit != "ns" else "per call"]
+    head = ["peer", "threads", "per call" if section.unit in ("ns", "us") else "time"]
     head += ([ratio_head] if ratio_head else []) + extras + ["check"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in section.rows:

@@ -57,7 +57,7 @@ class Section:
     title: str
     description: str
     rows: list
-    unit: str = "ms"                  # how ``seconds`` is shown: "ms", "s" or "ns"
+    unit: str = "ms"                  # how ``seconds`` is shown: "ms", "s", "us" or "ns"
     baseline: str | None = "numpy"    # the row label ratios are taken to
     reference: str = "numpy"          # what results were checked against
     notes: list = field(default_factory=list)

@@ -3,7 +3,7 @@
 ``elementwise_sections``: the three ``formulas.KERNELS`` on float64 arrays at
 1 and 2 threads.  ``gradient_section``: the gradient of the transcendental
 kernel.  ``scalar_section``: nanoseconds per call on Python floats from a
-Python loop.  ``hessian_section``: the 10x10 Hessian of ``formulas.chain10``,
+Python loop; ``small_array_section``: microseconds per call on 16-point arrays.  ``hessian_section``: the 10x10 Hessian of ``formulas.chain10``,
 its build and compile time and its time per evaluation, against JAX's
 ``jit(vmap(hessian))``.  ``Sizes`` holds the problem sizes and repeat counts
 (``QUICK`` and ``FULL``).
@@ -142,6 +142,70 @@ def scalar_section(sizes, peers):
                    "Python loop (loop cost included), against the same function in plain Python.",
                    rows, unit="ns", baseline="python (math module)", reference="plain Python",
                    chart=False)
+
+
+# --- calls on small arrays -------------------------------------------------------------------
+
+SMALL = 16          # points per small-array call
+
+
+def small_array_callables(peers):
+    """``(peer, variant, fn)``: each way to evaluate the formula on two small float64 arrays."""
+    f = px.jit(formulas.transcendental)
+    found = [("numpy", "ufuncs", functools.partial(formulas.transcendental_xp, np)),
+             ("pyexpr", "f(x, y)", f)]
+    nb, sp, se, jax, ne = (peers.get(n) for n in ("numba", "sympy", "symengine", "jax", "numexpr"))
+    if ne:
+        text = formulas.KERNELS[1].numexpr
+        found.append(("numexpr", "evaluate", lambda a, b: ne.evaluate(text, local_dict={"x": a, "y": b})))
+    if nb:
+        found.append(("numba", "@vectorize", nb.vectorize(["float64(float64, float64)"])(
+            formulas.transcendental)))
+    if sp:
+        found.append(("sympy", "lambdify numpy", sp.lambdify(f.args, f.expr, "numpy")))
+    if se:
+        fn, backend = peer_lib.symengine_lambdify(se, f.args, [f.expr])
+        found.append(("symengine", f"Lambdify {backend}, stacked input",
+                      lambda a, b: fn(np.column_stack([a, b]))))
+    if jax:
+        jf = jax.jit(functools.partial(formulas.transcendental_xp, jax.numpy))
+        found.append(("jax", "jit, np.asarray(result)", lambda a, b: np.asarray(jf(a, b))))
+    return found
+
+
+def call_loop(fn, x, y, reps):
+    """Call ``fn(x, y)`` ``reps`` times; the last result."""
+    for _ in range(reps - 1):
+        fn(x, y)
+    return fn(x, y)
+
+
+def small_array_section(sizes, peers):
+    """Microseconds per call on two ``SMALL``-point arrays, from a Python loop (the result
+    allocated by each call, as users write it)."""
+    x, y = inputs(SMALL)
+    entries, calls = [], {}
+    for peer, variant, fn in small_array_callables(peers):
+        try:
+            call_loop(fn, x, y, 200)                       # warm-up, compile, tier upgrades
+            start = time.perf_counter()
+            call_loop(fn, x, y, 100)
+            per_call = (time.perf_counter() - start) / 100
+        except Exception:
+            per_call = 1.0                                  # measure() reports the failure
+        reps = max(1, round(sizes.scalar_seconds / max(per_call, 1e-9)))
+        entries.append(Entry(peer, functools.partial(call_loop, fn, x, y, reps), variant,
+                             convert=lambda r: np.ravel(np.asarray(r, dtype=np.float64))))
+        calls[entries[-1].label] = reps
+    rows = measure(entries, formulas.transcendental_xp(np, x, y), sizes.repeats)
+    for row in rows:
+        if row.seconds is not None:
+            row.seconds /= calls[row.label]
+        row.extras["calls timed"] = f"{calls[row.label]:,}"
+    return Section("small", f"calls on small arrays: f(x, y) on {SMALL} points",
+                   f"Time per call of exp(-x**2)*sin(y) + cos(x*y) on two {SMALL}-point float64 "
+                   "arrays from a Python loop, each call allocating its result.",
+                   rows, unit="us", baseline="numpy (ufuncs)", reference="numpy", chart=False)
 
 
 # --- Hessian -------------------------------------------------------------------------------
