@@ -45,9 +45,24 @@ def parse_args(argv):
 
 def context(args, sizes, peers):
     return {"mode": "quick" if args.quick else "full", "repeats": sizes.repeats,
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+            "machine": machine(),
             "python": platform.python_version(), "versions": peers.versions,
             "skipped": peers.skipped}
+
+
+#: the CPU flags that decide which code runs (vector ISA, FMA)
+FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512vl")
+
+
+def machine():
+    """The CPU as the report names it: model, core count, the flags in FLAGS, pyexpr's SIMD."""
+    from pyexpr.lower import driver, host
+    model, flags = host.cpu_info()
+    target = host.vector_target()
+    shown = " ".join(f for f in FLAGS if f in (flags or ()))
+    cache = f", last level cache {driver.STREAM_BYTES >> 20} MiB" if driver.STREAM_BYTES else ""
+    return (f"{model or platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}, "
+            f"flags: {shown or 'unknown'}{cache}; pyexpr's vector ISA: {target.isa if target else 'none'}")
 
 
 def main(argv=None):

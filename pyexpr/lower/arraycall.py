@@ -28,6 +28,8 @@ OFFSETS = {"type": 8, "data": 16, "nd": 24, "dims": 32, "descr": 56, "flags": 64
 C_CONTIGUOUS = 0x1
 #: larger calls take the general path: threads, streaming stores, tier upgrades
 MAX_SIZE = 1 << 16
+#: the allocator the compiled code calls, held here so that it outlives the code
+_EMPTY_LIKE = np.empty_like
 
 
 def _read(a, field, ctype):
@@ -60,7 +62,7 @@ def available():
 def symbols(dtype):
     """The objects the entry of a ``dtype`` kernel refers to, with their addresses here."""
     return {"PyArray_Type": id(np.ndarray), f"pyexpr_descr_{dtype}": id(np.dtype(dtype)),
-            "pyexpr_empty_like": id(np.empty_like), **fastcall.symbols()}
+            "pyexpr_empty_like": id(_EMPTY_LIKE), **fastcall.symbols()}
 
 
 def define_entry(module, contig, n_args, dtype, name):

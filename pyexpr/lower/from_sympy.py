@@ -9,6 +9,7 @@ import sympy
 
 from .. import functions as pf
 from ..errors import LoweringError
+from . import special
 from .program import Builder
 
 #: sympy function class -> Program op, for one-argument functions.
@@ -141,6 +142,18 @@ class _Lowerer:
         if cls in BINARY and len(expr.args) == 2:
             return self.emit(BINARY[cls], *(self.lower(a) for a in expr.args))
         raise LoweringError(f"no code generator for the function {cls.__name__} (in {expr})")
+
+    def _lower_polygamma(self, expr):
+        n, x = expr.args
+        if not (n.is_Integer and n >= 0):
+            raise LoweringError(f"polygamma needs a constant order n >= 0, not {n} (in {expr})")
+        return special.polygamma(self.emit, self.b.const, int(n), self.lower(x))
+
+    def _lower_digamma(self, expr):
+        return special.polygamma(self.emit, self.b.const, 0, self.lower(expr.args[0]))
+
+    def _lower_trigamma(self, expr):
+        return special.polygamma(self.emit, self.b.const, 1, self.lower(expr.args[0]))
 
     def _lower_Min(self, expr):
         return self._chain("min", list(expr.args))
