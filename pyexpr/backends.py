@@ -33,7 +33,7 @@ def fast_entry(formula, kernel, kind):
     if formula.options["target"] != "cpu" or formula.out_shape != ():
         return False
     entry = kernel.fast_entry if kind == "scalar" else kernel.array_entry
-    if entry is None and (kind == "scalar" or not arraycall.available()):
+    if entry is None and (kind == "scalar" or not arraycall.available() or not formula.args):
         return False
     return entry
 

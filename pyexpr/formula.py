@@ -237,21 +237,21 @@ class Formula:
         entry = backends.fast_entry(self, kernel, kind)
         if entry is None:                   # not yet: the array entry comes with optimized code
             return
-        self._fast[kind] = entry
-        if not entry:
-            return
-        head, chain = self._call, []
-        for name in ("array", "scalar"):
-            if self._fast.get(name):
-                address, owner = self._fast[name]
-                chain.append(fastcall.FastEntry(address, head, owner))
-                head = chain[-1].builtin
-        self._fast_chain = chain            # the method definitions live as long as the builtins
-        if "_fast_call_class" in type(self).__dict__:
-            type(self).__call__ = head
-        else:
-            self.__class__ = type(type(self).__name__, (type(self),),
-                                  {"__call__": head, "__module__": __name__, "_fast_call_class": True})
+        with self._lock:
+            if kind in self._fast:
+                return
+            self._fast[kind] = entry
+            if not entry:
+                return
+            head = self._call
+            for name in ("array", "scalar"):
+                if self._fast.get(name):
+                    head = fastcall.builtin(self._fast[name][0], head)
+            if "_fast_call_class" in type(self).__dict__:
+                type(self).__call__ = head
+            else:
+                self.__class__ = type(type(self).__name__, (type(self),),
+                                      {"__call__": head, "__module__": __name__, "_fast_call_class": True})
 
     @property
     def llvm_ir(self):

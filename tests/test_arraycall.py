@@ -4,6 +4,7 @@ import math
 import os
 import subprocess
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -110,7 +111,7 @@ def test_float32_formulas_take_float32_arrays():
 
 def test_scalar_and_array_entries_chain(f):
     assert f(0.5, 0.25) == pytest.approx(bump(0.5, 0.25), rel=1e-15)
-    assert set(f._fast) == {"scalar", "array"} and len(f._fast_chain) == 2
+    assert f._fast["scalar"] and f._fast["array"]
     x = np.linspace(0, 1, 5)
     assert f(x, x).tobytes() == _general(f, x, x).tobytes()
 
@@ -144,3 +145,68 @@ def test_the_array_entry_loads_from_the_disk_cache(tmp_path):
     assert runs[0]["entry"] and runs[1]["entry"] and runs[0]["value"] == runs[1]["value"]
     x = np.linspace(0, 1, 8)
     np.testing.assert_allclose(runs[0]["value"], np.cos(x * x) - x / (1 + x * x), rtol=1e-14)
+
+
+def test_a_kept_call_method_outlives_chain_rebuilds():
+    f = px.jit(bump, cache=False)
+    assert f(0.5, 0.25) == pytest.approx(bump(0.5, 0.25), rel=1e-15)   # the float builtin
+    kept = f.__call__
+    x = np.linspace(0.1, 1, 4)
+    for _ in range(cpu.UPGRADE_CALLS):                                   # the chain is rebuilt
+        f(x, x)
+    assert f._fast.get("array")
+    assert kept(0.5, 0.25) == f(0.5, 0.25) and kept.__name__ == "formula"
+    assert kept(x, x).tobytes() == f(x, x).tobytes()
+
+
+def test_first_calls_from_several_threads_at_once():
+    import threading
+    f = px.jit(bump, cache=False)
+    x = np.linspace(0.1, 1, 4)
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(60):
+                results.append((f(0.5, 0.25), f(x, x).tobytes()))
+        except Exception as exc:             # noqa: BLE001 -- reported below
+            errors.append(exc)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors and len(set(results)) == 1 and len(results) == 240
+    assert type(f).__mro__[1] is px.Formula              # one subclass, made once
+
+
+def test_formulas_without_arguments_have_no_array_entry():
+    f = px.jit(lambda: 2.5, cache=False)
+    for _ in range(cpu.UPGRADE_CALLS + 1):
+        assert f() == 2.5
+    assert f(out=np.empty(())) == 2.5
+    assert "arraycall" not in f.llvm_ir and not f._fast.get("array")
+
+
+def test_an_unexpected_allocation_is_given_back_and_the_general_path_answers(monkeypatch):
+    made = []
+
+    def wrong_shape(prototype):
+        array = np.empty(prototype.size + 5)
+        made.append(weakref.ref(array))
+        return array
+
+    monkeypatch.setattr(arraycall, "_EMPTY_LIKE", wrong_shape)
+    monkeypatch.setattr(cpu, "_MEMO", {})               # compile (and load) afresh
+    f = _warmed(bump)
+    made.clear()
+    x = np.linspace(0.1, 1, 6)
+    for _ in range(50):
+        assert f(x, x).tobytes() == _general(f, x, x).tobytes()
+    assert len(made) == 50 and all(ref() is None for ref in made)   # each released again

@@ -6,8 +6,8 @@ METH_KEYWORDS`` signature that handles the call numpy users make most, in
 machine code: ``n_args`` positional arguments, each an exact ``numpy.ndarray``
 of the kernel's dtype, C-contiguous, all of one shape with at least one
 dimension and fewer than ``MAX_SIZE`` elements.  It allocates the result
-with ``numpy.empty_like`` on the first argument and runs the program's
-contiguous loop (the same code, hence the same bits, as the general path).
+with ``numpy.empty_like`` on the first argument (checking that an array
+like the arguments came back) and runs the program's contiguous loop (the same code, hence the same bits, as the general path).
 Any other call goes unchanged to the builtin's ``self`` through
 ``PyObject_Vectorcall``.
 
@@ -51,7 +51,8 @@ def _layout_matches():
 
 @lru_cache(maxsize=None)
 def available():
-    if not fastcall.available() or np.dtype(np.intp).itemsize != 8:
+    if not fastcall.available() or np.dtype(np.intp).itemsize != 8 \
+            or not hasattr(ctypes.pythonapi, "Py_DecRef"):
         return False
     try:
         return _layout_matches()
@@ -61,8 +62,9 @@ def available():
 
 def symbols(dtype):
     """The objects the entry of a ``dtype`` kernel refers to, with their addresses here."""
+    decref = ctypes.cast(ctypes.pythonapi.Py_DecRef, ctypes.c_void_p).value
     return {"PyArray_Type": id(np.ndarray), f"pyexpr_descr_{dtype}": id(np.dtype(dtype)),
-            "pyexpr_empty_like": id(_EMPTY_LIKE), **fastcall.symbols()}
+            "pyexpr_empty_like": id(_EMPTY_LIKE), "Py_DecRef": decref, **fastcall.symbols()}
 
 
 def define_entry(module, contig, n_args, dtype, name):
@@ -103,7 +105,8 @@ def define_entry(module, contig, n_args, dtype, name):
                     else b.icmp_unsigned("==", item_nd, nd))
         nd = nd or item_nd
         require(ok, f"layout{i}")
-    size = _same_shape_size(b, entry, [field(item, "dims", i64.as_pointer()) for item in items],
+    dims = field(items[0], "dims", i64.as_pointer())
+    size = _same_shape_size(b, entry, [dims] + [field(item, "dims", i64.as_pointer()) for item in items[1:]],
                             b.sext(nd, i64), slow)
     require(b.icmp_signed("<", size, ir.Constant(i64, MAX_SIZE)), "small")
     first = b.gep(args, [ir.Constant(i64, 0)])
@@ -111,9 +114,25 @@ def define_entry(module, contig, n_args, dtype, name):
     failed, allocated = entry.append_basic_block("failed"), entry.append_basic_block("allocated")
     b.cbranch(b.icmp_unsigned("==", out, ir.Constant(obj, None)), failed, allocated)
     b.position_at_end(allocated)
+    # what came back is used only if it is what numpy's empty_like returns: an array like ours
+    ours, unexpected = entry.append_basic_block("ours"), entry.append_basic_block("unexpected")
+    b.cbranch(b.icmp_unsigned("==", field(out, "type", obj), array_type), ours, unexpected)
+    b.position_at_end(ours)
+    like = b.and_(b.icmp_unsigned("==", field(out, "descr", obj), descr),
+                  b.icmp_unsigned("==", field(out, "nd", i32), nd))
+    like = b.and_(like, b.icmp_unsigned("!=", b.and_(field(out, "flags", i32), ir.Constant(i32, C_CONTIGUOUS)),
+                                        ir.Constant(i32, 0)))
+    shaped = entry.append_basic_block("shaped")
+    b.cbranch(like, shaped, unexpected)
+    b.position_at_end(shaped)
+    _same_shape_size(b, entry, [dims, field(out, "dims", i64.as_pointer())], b.sext(nd, i64), unexpected)
     data = [b.bitcast(field(item, "data", obj), real_ptr) for item in items + [out]]
     b.call(contig, [size] + data)
     b.ret(out)
+    b.position_at_end(unexpected)
+    decref = ir.Function(module, ir.FunctionType(ir.VoidType(), [obj]), "Py_DecRef")
+    b.call(decref, [out])
+    b.branch(slow)
     b.position_at_end(failed)            # numpy raised: return NULL with its exception set
     b.ret(ir.Constant(obj, None))
     b.position_at_end(slow)
@@ -121,9 +140,9 @@ def define_entry(module, contig, n_args, dtype, name):
     return entry
 
 
-def _same_shape_size(b, entry, dims, nd, slow):
-    """Emit a loop over the ``nd`` dimensions: branch to ``slow`` unless every ``dims[k]``
-    matches ``dims[0]``; the value is the number of elements."""
+def _same_shape_size(b, entry, dims, nd, mismatch):
+    """Emit a loop over the ``nd`` (at least 1) dimensions: branch to ``mismatch`` unless
+    every ``dims[k]`` matches ``dims[0]``; the value is the number of elements."""
     from llvmlite import ir
     i64 = ir.IntType(64)
     before = b.block
@@ -138,7 +157,7 @@ def _same_shape_size(b, entry, dims, nd, slow):
     for other in dims[1:]:
         same = b.and_(same, b.icmp_unsigned("==", b.load(b.gep(other, [k])), extent))
     step = entry.append_basic_block("dims.step")
-    b.cbranch(same, step, slow)
+    b.cbranch(same, step, mismatch)
     b.position_at_end(step)
     following, grown = b.add(k, ir.Constant(i64, 1)), b.mul(size, extent)
     k.add_incoming(following, step)

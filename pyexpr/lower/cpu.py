@@ -154,7 +154,8 @@ class _Compiled:
         """(address of the builtin entry of ``arraycall``, its code) once the optimized array
         part is loaded, else None."""
         part = self._parts.get("array")
-        if part is None or len(self.program.outputs) != 1 or "arraycall" not in _functions("array"):
+        if part is None or len(self.program.outputs) != 1 or not self.program.n_args \
+                or "arraycall" not in _functions("array"):
             return None
         return part.address(self._names["arraycall"]), part
 

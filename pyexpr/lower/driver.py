@@ -250,8 +250,8 @@ def _executor(workers):
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size < workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
+            # a larger pool replaces the old one, which is not shut down: another thread may be
+            # submitting to it; its idle workers exit once it is no longer referenced
             _pool_size = max(workers, _CPUS - 1, 1)
             _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="pyexpr")
         return _pool

@@ -9,7 +9,7 @@ call (another argument count, keywords, ints, arrays, strings...) is passed
 unchanged to the builtin's ``self``, the Formula's general call, through
 ``PyObject_Vectorcall``, so that path keeps every check and error message.
 
-``FastEntry(address, fallback)`` wraps the loaded function as a builtin
+``builtin(address, fallback)`` wraps the loaded function as a builtin
 function object.  The module refers to ``PyFloat_Type``,
 ``PyFloat_FromDouble`` and ``PyObject_Vectorcall``: ``symbols()`` gives their
 addresses in this process, to load the object code with.
@@ -20,6 +20,7 @@ an exported ``PyObject_Vectorcall``.
 """
 import ctypes
 import sys
+import threading
 from functools import lru_cache
 
 _API = ("PyFloat_FromDouble", "PyObject_Vectorcall")
@@ -64,9 +65,12 @@ def define_entry(module, scalar, name):
             break
         item = b.load(b.gep(args, [ir.Constant(i64, i)]))
         ob_type = b.load(b.bitcast(b.gep(item, [ir.Constant(i64, 8)]), obj.as_pointer()))
-        plain = b.icmp_unsigned("==", ob_type, float_type)
+        is_float = entry.append_basic_block(f"float{i}")
+        b.cbranch(b.icmp_unsigned("==", ob_type, float_type), is_float, slow)
+        b.position_at_end(is_float)          # ob_fval is read only from a float
         fval = b.load(b.bitcast(b.gep(item, [ir.Constant(i64, 16)]), f64.as_pointer()))
         values.append(fval if isinstance(real, ir.DoubleType) else b.fptrunc(fval, real))
+        plain = ir.Constant(ir.IntType(1), 1)
     result = b.call(scalar, values)
     b.ret(b.call(from_double, [result if isinstance(real, ir.DoubleType) else b.fpext(result, f64)]))
     b.position_at_end(slow)
@@ -80,15 +84,21 @@ def symbols():
     return {"PyFloat_Type": id(float), **api}
 
 
-class FastEntry:
-    """The builtin made from a loaded entry at ``address``, and its method definition.
+#: loaded entry address -> its method definition.  A builtin points to its
+#: definition without owning it, and builtins may outlive whatever made them
+#: (a bound ``f.__call__`` kept by a caller, a chain being rebuilt during a
+#: call), so definitions live as long as the process, like the code itself.
+_DEFS = {}
+_DEFS_LOCK = threading.Lock()
+_NEW_CFUNCTION = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.py_object,
+                                   ctypes.c_void_p)(("PyCFunction_NewEx", ctypes.pythonapi))
 
-    ``owner`` (the loaded code) is kept alive with it.
-    """
 
-    def __init__(self, address, fallback, owner=None):
-        self._owner = owner
-        self._def = _MethodDef(b"formula", address, METH_FASTCALL | METH_KEYWORDS, None)
-        new = ctypes.pythonapi.PyCFunction_NewEx
-        new.restype, new.argtypes = ctypes.py_object, [ctypes.c_void_p, ctypes.py_object, ctypes.c_void_p]
-        self.builtin = new(ctypes.addressof(self._def), fallback, None)
+def builtin(address, fallback):
+    """A builtin function object running the loaded entry at ``address``, whose ``self``
+    (where its calls it does not take go) is ``fallback``."""
+    with _DEFS_LOCK:
+        method = _DEFS.get(address)
+        if method is None:
+            method = _DEFS[address] = _MethodDef(b"formula", address, METH_FASTCALL | METH_KEYWORDS, None)
+    return _NEW_CFUNCTION(ctypes.addressof(method), fallback, None)

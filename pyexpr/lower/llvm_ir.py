@@ -9,7 +9,8 @@ outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 * ``PyObject *pyexpr_f_fastcall(self, args, nargs, kwnames)`` -- only when
   asked for, with one output: a CPython builtin's code (see ``fastcall``);
 * ``PyObject *pyexpr_f_arraycall(self, args, nargs, kwnames)`` -- only when
-  asked for, with one output: a builtin's code for small arrays (``arraycall``);
+  asked for, with one output and at least one argument: a builtin's code for
+  small arrays (``arraycall``);
 * ``void pyexpr_f_array_stream(...)`` -- the array kernel again, storing with
   non-temporal stores (``vector_ir.define_streaming``), for memory-bound
   programs with explicit SIMD only (``has_stream``);
@@ -103,7 +104,7 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
             contig = define_contig(ctx, program, names["array"] + ".contig", simd)
         blocked = _define_blocked(ctx, program, names["array"] + ".blocked", contig)
         _define_array(ctx, program, names["array"], contig, blocked)
-        if "arraycall" in parts and len(program.outputs) == 1:
+        if "arraycall" in parts and len(program.outputs) == 1 and program.n_args:
             from .arraycall import define_entry
             define_entry(module, contig, program.n_args, dtype, names["arraycall"])
         if simd is not None and has_stream(program):

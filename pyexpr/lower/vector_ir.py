@@ -162,6 +162,8 @@ def define_streaming(c, program, name, target, contig):
     b.call(contig, [head] + list(ptrs))
     with b.if_then(b.icmp_signed("<", head, length)):
         b.call(stream, [b.sub(length, head)] + [b.gep(p, [head], inbounds=True) for p in ptrs])
+        # non-temporal stores are weakly ordered: fence them before anything that follows
+        b.call(c.declare("llvm.x86.sse.sfence", ir.VoidType(), []), [])
     b.ret_void()
     return fn
 
