@@ -10,6 +10,11 @@ that call a Formula directly, through the default LLVM CPU backend, carry the
 ``central_diff(fn, point, i)`` is the central finite difference of the plain
 function ``fn`` along argument ``i``, with an error estimate for tolerances.
 """
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -121,3 +126,39 @@ def plain_value(fn, point):
 def plain():
     return plain_value
 
+
+
+def source_agrees(formula, points, ref_call, rtol=1e-10, atol=1e-300):
+    """``formula.python_source``, executed, agrees with the formula at ``points``
+    (where ``math`` raises, the formula must give nan or inf)."""
+    namespace = {}
+    exec(formula.python_source, namespace)
+    fn = namespace[formula.name]
+    for point in points:
+        want = np.asarray(ref_call(formula, *point), float)
+        try:
+            got = np.asarray(fn(*point), float)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            assert not np.all(np.isfinite(want)), point
+            continue
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=f"{formula.name} at {point}")
+
+
+@pytest.fixture(scope="session")
+def check_source():
+    return source_agrees
+
+
+def fresh_processes(folder, script, runs=2):
+    """Run the Python ``script`` text in ``runs`` fresh interpreters sharing one new
+    on-disk cache in ``folder``; each prints one JSON line, returned parsed."""
+    path = folder / "script.py"
+    path.write_text(script)
+    env = {**os.environ, "PYEXPR_CACHE_DIR": str(folder / "cache")}
+    return [json.loads(subprocess.run([sys.executable, str(path)], env=env, check=True,
+                                      capture_output=True, text=True).stdout) for _ in range(runs)]
+
+
+@pytest.fixture(scope="session")
+def processes():
+    return fresh_processes

@@ -1,8 +1,5 @@
 """The builtin entry for small arrays agrees bit for bit with the general path, and steps aside."""
-import json
 import math
-import os
-import subprocess
 import sys
 import weakref
 
@@ -135,12 +132,8 @@ print(json.dumps({"value": ripple(x, x).tolist(), "entry": bool(ripple._fast.get
 """
 
 
-def test_the_array_entry_loads_from_the_disk_cache(tmp_path):
-    script = tmp_path / "ripple.py"
-    script.write_text(_SECOND_PROCESS)
-    env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path / "cache")}
-    runs = [json.loads(subprocess.run([sys.executable, str(script)], env=env, check=True,
-                                      capture_output=True, text=True).stdout) for _ in range(2)]
+def test_the_array_entry_loads_from_the_disk_cache(tmp_path, processes):
+    runs = processes(tmp_path, _SECOND_PROCESS)
     assert [r["codegen"] for r in runs] == [2, 0]        # the quick tier, then the optimized one
     assert runs[0]["entry"] and runs[1]["entry"] and runs[0]["value"] == runs[1]["value"]
     x = np.linspace(0, 1, 8)

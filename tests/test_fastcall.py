@@ -1,9 +1,5 @@
 """The builtin entry point for float-only calls agrees with the general path."""
-import json
 import math
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -109,11 +105,7 @@ print(json.dumps({"value": value, "again": again, "fast": fast,
 """
 
 
-def test_the_builtin_entry_loads_from_the_disk_cache(tmp_path):
-    script = tmp_path / "bump.py"
-    script.write_text(_SECOND_PROCESS)
-    env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path / "cache")}
-    runs = [json.loads(subprocess.run([sys.executable, str(script)], env=env, check=True,
-                                      capture_output=True, text=True).stdout) for _ in range(2)]
+def test_the_builtin_entry_loads_from_the_disk_cache(tmp_path, processes):
+    runs = processes(tmp_path, _SECOND_PROCESS)
     assert [r["codegen"] for r in runs] == [1, 0]        # scalar part and builtin: one module
     assert all(r["fast"] and r["value"] == r["again"] == math.exp(-0.25) * 3.0 for r in runs)
