@@ -115,12 +115,6 @@ def test_python_source_reports_functions_math_lacks():
         f.python_source
 
 
-def _exec(formula):
-    ns = {}
-    exec(formula.python_source, ns)
-    return ns[formula.name]
-
-
 @pytest.mark.parametrize("case", U.SUBSET, ids=lambda c: getattr(c[0], "__name__", "f"))
 def test_python_source_agrees_with_the_formula(case, ref_call, sample, check_source):
     fn, domain = case
