@@ -83,8 +83,9 @@ def markdown(sections, context, chart_name):
               "once first (compiling, where it compiles) and its result is compared with the "
               "reference (numpy unless the section says otherwise); only entries that agree to "
               "1e-10 (max |difference| / max |reference|) are timed. Timing is interleaved: "
-              f"{context['repeats']} rounds, one call of each entry per round, the order rotated; "
-              "the table shows the median. Ratios are the baseline's time over the entry's "
+              f"{context['repeats']} rounds, one call of each entry per round, the order rotated, "
+              "a 50 ms pause before each call (so that thread pools still spinning after one "
+              "entry's call do not slow down the next); the table shows the median. Ratios are the baseline's time over the entry's "
               "(above 1: faster)."]
     lines += ["", f"![speedup over numpy]({chart_name})" if chart_name else
               "No chart: " + context.get("chart_missing", "matplotlib is not installed") + "."]

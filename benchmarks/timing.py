@@ -90,6 +90,11 @@ def check(entry, reference):
     return ("ok" if diff <= TOLERANCE else "WRONG"), diff
 
 
+#: seconds between two timed calls: thread pools that spin after their work (numba's
+#: parallel target, OpenMP) would otherwise slow down whichever entry runs next
+PAUSE = 0.05
+
+
 def measure(entries, reference, repeats):
     """Rows for ``entries``: checked against ``reference``, then timed interleaved."""
     rows, live = {}, []
@@ -103,6 +108,7 @@ def measure(entries, reference, repeats):
     for r in range(repeats):
         shift = r % len(live) if live else 0
         for entry in live[shift:] + live[:shift]:
+            time.sleep(PAUSE)
             start = time.perf_counter()
             entry.call()
             times[id(entry)].append(time.perf_counter() - start)
