@@ -1,11 +1,12 @@
 """Explicit SIMD loops (vector_ir, vector_abi): every ISA this CPU runs, tails, fallbacks, keys."""
 import math
 
+import llvmlite.binding as llvm
 import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import cpu, host, llvm_ir, vector_abi
+from pyexpr.lower import arraycall, cpu, elf, engine, fastcall, host, llvm_ir, vector_abi
 from pyexpr.lower.program import Program
 
 from .helpers import FLOAT_OPS, all_ops_program, assert_ulp_close, compile_, run_kernel
@@ -111,3 +112,29 @@ def test_choosing_the_isa(monkeypatch):
         assert host.vector_target().isa == RUNNABLE[-1]
         monkeypatch.delenv("PYEXPR_SIMD")
         assert host.vector_target().isa == RUNNABLE[0]
+
+
+@pytest.mark.parametrize("dtype, lanes", [("float64", 8), ("float32", 16)])
+def test_avx512_modules_compile_to_zmm_code_and_load(dtype, lanes):
+    """Short of running it (that needs an AVX-512 CPU), the AVX-512 array part compiles for
+    one, uses 512-bit registers, calls libmvec's AVX-512 variants and links here."""
+    target = vector_abi.VectorTarget("avx512", frozenset(vector_abi.all_symbols("avx512")))
+    cheap = Program.from_exprs("cheap", [X, Y], [2.5 * X + Y])
+    engine.initialize()
+    machine = llvm.Target.from_default_triple().create_target_machine(
+        cpu="skylake-avx512", features="", opt=2, reloc="default", codemodel="jitdefault")
+    for program in (WAVE, cheap):
+        text = str(llvm_ir.build_module(program, dtype, simd=target, parts=("array", "arraycall")))
+        module = llvm.parse_assembly(text)
+        module.triple, module.data_layout = machine.triple, str(machine.target_data)
+        module.verify()
+        assembly = machine.emit_assembly(module)
+        assert "zmm" in assembly
+        if program is WAVE:
+            assert f"_ZGVeN{lanes}v_exp" in assembly
+        else:
+            assert "vmovntp" in assembly                     # the streaming kernel
+        symbols = {**arraycall.symbols(dtype), **fastcall.symbols()} if arraycall.available() else None
+        if elf.supported() and symbols:
+            image = elf.load(machine.emit_object(module), symbols)   # links against this libmvec
+            assert image.address("pyexpr_" + program.name + "_array")
