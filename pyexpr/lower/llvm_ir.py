@@ -161,8 +161,21 @@ class _Context:
 
     def call(self, b, op, operands):
         """Emit the call computing the ``FUNCTIONS`` op ``op``."""
+        if op == "lgamma":
+            return self._lgamma(b, operands[0])
         kind, spelling = FUNCTIONS[op]
         return b.call(self.callee(kind, spelling, len(operands)), operands, fastmath=self.flags)
+
+    def _lgamma(self, b, x):
+        """``lgamma_r``: C's ``lgamma`` stores the sign of gamma in the global ``signgam``,
+        which threads running the same kernel would all write; this one writes to the stack."""
+        name = "lgamma_r" if self.dtype == "float64" else "lgammaf_r"
+        fn = self.declare(name, self.ftype, [self.ftype, ir.IntType(32).as_pointer()])
+        here = b.block                      # (the code is emitted at the end of a block)
+        b.position_at_start(b.function.entry_basic_block)
+        sign = b.alloca(ir.IntType(32), name="sign")   # in the entry block: not one per iteration
+        b.position_at_end(here)
+        return b.call(fn, [x, sign], fastmath=self.flags)
 
 
 # --- one op ---------------------------------------------------------------
