@@ -50,6 +50,31 @@ PARTS = {"scalar": (("scalar", "fastcall"), 2, False), "array": (("array", "arra
 #: bit-identical results; with fast-math (where they need not) there is one.
 TIERED = os.environ.get("PYEXPR_TIERED", "1") != "0"
 UPGRADE_ELEMENTS, UPGRADE_CALLS = 1 << 20, 100
+#: Threads pay off for calls whose single-thread work would take at least this
+#: long: waking pool threads and splitting the work cost 0.1-0.4 ms on the
+#: 2-core test machine (a virtual one), so below that the second thread loses.
+PARALLEL_SECONDS = 1e-3
+#: Rough single-thread costs, in seconds per element, that ``seconds_per_element``
+#: adds up (measured on the 2-core AVX2 test machine, SIMD loops): moving one
+#: operand through memory, an op that is an instruction, a function call on a
+#: vector, a function called lane by lane (tgamma, lgamma).
+COSTS = {"operand": 0.25e-9, "instruction": 0.1e-9, "vector call": 1.1e-9, "lane call": 15e-9}
+_INSTRUCTIONS = {"arg", "const", "add", "sub", "mul", "div", "neg", "sqrt", "fabs", "floor", "ceil",
+                 "trunc", "min", "max", "sign", "mod", "select", "and", "or", "not",
+                 "lt", "le", "gt", "ge", "eq", "ne"}
+
+
+def seconds_per_element(program, target):
+    """The estimated single-thread time per element of ``program``'s array loop."""
+    cost = COSTS["operand"] * (program.n_args + len(program.outputs))
+    for ins in program.instrs:
+        if ins.op in _INSTRUCTIONS:
+            cost += COSTS["instruction"]
+        elif target is not None and ins.op not in ("tgamma", "lgamma"):
+            cost += COSTS["vector call"]
+        else:
+            cost += COSTS["lane call"]
+    return cost
 #: the modules whose source shapes the object code (see ``cache.code_digest``)
 GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "fastcall", "arraycall", "cpu", "engine")
 
@@ -82,6 +107,7 @@ class _Compiled:
         self._use_cache = use_cache
         self._parts, self._ir, self._functions = {}, {}, {}
         self._work, self._calls, self._cache_checked = 0, 0, False
+        self.seconds_per_element = seconds_per_element(program, target)
         self._lock = threading.RLock()
         self._names = driver.entry_names(program)
         self._real = _CTYPES[dtype]
@@ -271,6 +297,14 @@ class CPUKernel:
 
     def run(self, inputs, outs):
         size = math.prod(outs[0].shape)
-        threads = driver.thread_count(self.parallel) if size >= driver.MIN_PARALLEL else 1
         array, stream = self._compiled.array_for(size)
-        driver.run(array, inputs, outs, threads, stream)
+        driver.run(array, inputs, outs, self._threads(size), stream)
+
+    def _threads(self, size):
+        """Threads for a call on ``size`` elements: several only where the work, as
+        ``seconds_per_element`` estimates it, outweighs starting them (``PARALLEL_SECONDS``)."""
+        if size < driver.MIN_PARALLEL or not self.parallel:
+            return 1
+        if self._compiled.seconds_per_element * size < PARALLEL_SECONDS:
+            return 1
+        return driver.thread_count(self.parallel)

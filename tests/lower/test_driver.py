@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import driver
+from pyexpr.lower import cpu, driver
 from pyexpr.lower.program import Program
 
 from .helpers import compile_, oracle
@@ -99,8 +99,11 @@ def test_threads_bit_identical(layout, monkeypatch):
             assert a.tobytes() == b.tobytes()
 
 
-def test_large_parallel_run_matches_serial():
+def test_large_parallel_run_matches_serial(monkeypatch):
+    monkeypatch.setenv("PYEXPR_NUM_THREADS", "3")
+    monkeypatch.setattr(cpu, "PARALLEL_SECONDS", 0.0)
     kernel_par, kernel_ser = compile_(TWO_OUT, parallel=True), compile_(TWO_OUT, parallel=False)
+    assert kernel_par._threads(300_000) == 3 and kernel_ser._threads(300_000) == 1
     x, y = _grid(300_000), _grid(300_000, 1)
     outs = [[np.empty(x.shape) for _ in range(2)] for _ in range(2)]
     kernel_par.run([x, y], outs[0])
@@ -135,6 +138,18 @@ def test_partition_covers_every_element_once():
         groups = driver._partition(items, 1_000_003 + 999 * 5, parts)
         assert sum(rows * cols for g in groups for _, rows, cols, _, _ in g) == 1_000_003 + 999 * 5
         assert len(groups) <= parts + 1
+
+
+def test_threads_only_where_the_work_outweighs_starting_them(monkeypatch):
+    monkeypatch.setenv("PYEXPR_NUM_THREADS", "2")
+    cheap = compile_(Program.from_exprs("axpy", [X, Y], [2.5 * X + Y]))
+    costly = compile_(Program.from_exprs("gammas", [X, Y], [sympy.gamma(X) * sympy.exp(Y) + sympy.sin(X * Y)]))
+    assert cheap._compiled.seconds_per_element < costly._compiled.seconds_per_element
+    assert costly._threads(driver.MIN_PARALLEL - 1) == 1                # never below the floor
+    assert costly._threads(driver.MIN_PARALLEL) == 2 > cheap._threads(driver.MIN_PARALLEL)
+    enough = int(cpu.PARALLEL_SECONDS / cheap._compiled.seconds_per_element)
+    assert enough > driver.MIN_PARALLEL
+    assert cheap._threads(int(enough * 0.9)) == 1 and cheap._threads(int(enough * 1.1)) == 2
 
 
 def test_thread_count_env(monkeypatch):
