@@ -18,17 +18,21 @@ elementwise (``call(program, dtype, fastmath, args, out, out_shape)`` does both)
 ``dtype``, ``scalar(*floats) -> tuple`` and ``run(inputs, outs)`` filling
 numpy output views (host data only).
 
-Broadcasting is done by materializing: a host input of one element (or a
-broadcast view of one) is passed to the kernel by value (the kernel variant
-is chosen by the "which arguments are arrays" mask); other host inputs are broadcast and cast with numpy and
-copied in full; device inputs that are not already contiguous, full-size and
-of the formula's dtype are copied into such a buffer on the device by the
-``expand`` kernel (strides, broadcasting and dtype conversion in one pass).
+Broadcasting is done by materializing on the device: a host input of one
+element (or a broadcast view of one) is passed to the kernel by value (the
+kernel variant is chosen by the "which arguments are arrays" mask); other
+host inputs are cast and copied without the repetition of broadcasting (a
+stride-0 axis is copied once); inputs that are then not contiguous,
+full-size and of the formula's dtype are copied into such a buffer on the
+device by the ``expand`` kernel (strides, broadcasting and dtype conversion
+in one pass).
 
 pycuda is imported on first use; the device's *primary* context is retained
 (``pycuda.autoprimaryctx``) so that pointers from CuPy, PyTorch or Numba,
 which use the same context, are valid here.  Modules are cached per
-``(source, arch)``; the grid is sized from the multiprocessor count.  Every
+``(source, arch)``; the grid is sized from the multiprocessor count.  A
+thread other than the one that first used the GPU gets the primary context
+pushed for the duration of its call.  Every
 launch is on the legacy default stream, which orders it after other work on
 that stream; an input exported with another stream makes us synchronize the
 context first.  Without pycuda, a driver or a device, ``GPUUnavailableError``
@@ -36,6 +40,7 @@ says what is missing and how to install it.
 """
 import importlib.util
 import math
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -71,9 +76,22 @@ class _Cuda:
         import pycuda.gpuarray as gpuarray
         from pycuda.compiler import SourceModule
         self.drv, self.gpuarray, self.SourceModule = drv, gpuarray, SourceModule
-        self.device = ctx.device
+        self.device, self.context = ctx.device, ctx.context
         self.arch = "sm_%d%d" % self.device.compute_capability()
         self.sm_count = self.device.get_attribute(drv.device_attribute.MULTIPROCESSOR_COUNT)
+
+    @contextmanager
+    def current(self):
+        """The block runs with a context current on this thread: pycuda makes the primary
+        context current on the thread that imported it only, so others push it here."""
+        if self.drv.Context.get_current() is not None:
+            yield
+            return
+        self.context.push()
+        try:
+            yield
+        finally:
+            self.drv.Context.pop()
 
     def module(self, source):
         key = (source, self.arch)
@@ -141,7 +159,8 @@ class GPUKernel:
         self.program, self.dtype, self.fastmath = program, np.dtype(dtype), bool(fastmath)
         self.cuda = cuda()
         self._functions = {}
-        self.function((True,) * program.n_args)        # compile now: errors surface at compile time
+        with self.cuda.current():
+            self.function((True,) * program.n_args)    # compile now: errors surface at compile time
 
     @property
     def source(self):
@@ -168,6 +187,10 @@ class GPUKernel:
 
     def evaluate(self, inputs, out=None, out_shape=None):
         """Evaluate on ``inputs``; see the module docstring for shapes and result types."""
+        with self.cuda.current():
+            return self._evaluate(inputs, out, out_shape)
+
+    def _evaluate(self, inputs, out, out_shape):
         if len(inputs) != self.program.n_args:
             raise TypeError(f"{self.program.name} takes {self.program.n_args} arguments, got {len(inputs)}")
         n_out = len(self.program.outputs)
@@ -201,9 +224,11 @@ class GPUKernel:
         if isinstance(item, np.ndarray):
             if item.size == 1 or (item.size and not any(item.strides)):   # one value, maybe broadcast
                 return False, self.dtype.type(item.reshape(-1)[0])
-            full = np.ascontiguousarray(np.broadcast_to(item, shape), dtype=self.dtype)
-            keep.append(self.cuda.gpuarray.to_gpu(full))
-            return True, int(keep[-1].gpudata)
+            compact = np.ascontiguousarray(_compact(item), dtype=self.dtype)
+            keep.append(self.cuda.gpuarray.to_gpu(compact))           # only the distinct values
+            if compact.shape == shape:
+                return True, int(keep[-1].gpudata)
+            item = _Device(keep[-1])                                  # broadcast on the device
         if item.shape == shape and item.contiguous and item.dtype == self.dtype:
             return True, item.ptr
         keep.append(self._expand(item, shape, keep))
@@ -239,6 +264,13 @@ def expand_dims(src_shape, src_strides, shape):
     pad = len(shape) - len(src_shape)
     strides = [0] * pad + [0 if dim == 1 else s for dim, s in zip(src_shape, src_strides)]
     return np.array(list(shape) + strides, dtype=np.int64)
+
+
+def _compact(array):
+    """``array`` without the repetition of broadcasting: axes of stride 0 cut to length 1."""
+    if all(s or n <= 1 for s, n in zip(array.strides, array.shape)):
+        return array
+    return array[tuple(slice(0, 1) if s == 0 else slice(None) for s in array.strides)]
 
 
 def _host(value):

@@ -181,3 +181,43 @@ def test_formula_with_cuda_target_routes_device_and_host_arrays(fake):
     np.testing.assert_array_equal(on_host, 2.5 * xs + [1.0, 2.0, 3.0])
     assert f(2.0, 1.0) == 6.0
     assert "pyexpr_axpy_f64_kernel_as" in device.kernels
+
+
+def test_broadcast_host_inputs_are_copied_once_and_expanded_on_the_device(fake, monkeypatch):
+    device, programs = fake
+    copied = []
+    original = fake_device.FAKE_GPUARRAY.to_gpu
+
+    def counting(a):
+        copied.append(np.shape(a))
+        return original(a)
+    monkeypatch.setattr(fake_device.FAKE_GPUARRAY, "to_gpu", counting)
+    program = renamed(programs["polar"], "f64")
+    r = np.broadcast_to(np.linspace(0, 2, 300)[:, None], (300, 400))      # a stride-0 view
+    t = np.linspace(-1, 1, 400)
+    got = call(program, "float64", False, (r, t), out_shape=(2,))
+    np.testing.assert_allclose(got, np.array(evaluate(programs["polar"], r, t)), rtol=1e-13, atol=1e-13)
+    data = [shape for shape in copied if shape != (4,)]                   # (4,): the expand dims
+    assert sorted(data) == [(300, 1), (400,)]                             # never the 120,000 values
+    assert any(name.startswith("pyexpr_expand_float64_float64") for name in device.kernels)
+
+
+def test_a_thread_without_a_current_context_gets_the_primary_one_pushed(fake):
+    device, programs = fake
+    program = renamed(programs["polar"], "f64")
+    seen = []
+    kernel = runtime.compile_cuda(program, "float64")
+    original = device.launch
+
+    def launch(function, n, args):
+        seen.append(device.drv.Context.get_current())
+        return original(function, n, args)
+    device.launch = launch
+    device.stack.clear()                       # as on a thread that never used the GPU
+    got = kernel.evaluate((np.linspace(0, 1, 9), 0.5), out_shape=(2,))
+    assert seen == [device.context] and device.stack == []               # pushed, then popped
+    np.testing.assert_allclose(got, np.array(evaluate(programs["polar"], np.linspace(0, 1, 9), 0.5)),
+                               rtol=1e-13, atol=1e-13)
+    device.stack.append("the caller's")
+    kernel.evaluate((np.linspace(0, 1, 9), 0.5), out_shape=(2,))
+    assert seen[-1] == "the caller's" and device.stack == ["the caller's"]  # left as it was
