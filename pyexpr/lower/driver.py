@@ -16,8 +16,12 @@ element is copied first, as numpy does.
 
 With ``threads > 1`` and at least ``MIN_PARALLEL`` elements, the calls are
 split into equal pieces (``PIECES_PER_THREAD``) that ``threads`` threads take
-from a shared queue and run concurrently (ctypes releases the GIL).  Each element is computed by the same code either way, so results are
-bit-identical to one thread.  ``thread_count`` reads ``PYEXPR_NUM_THREADS``.
+from a shared queue and run concurrently (ctypes releases the GIL); how many
+threads a call gets is the caller's choice (``cpu.CPUKernel`` weighs the
+work).  Each element is computed by the same code either way, so results
+are bit-identical to one thread.  ``thread_count`` reads
+``PYEXPR_NUM_THREADS``.  Outputs larger than the last level cache are
+written by the ``stream`` kernel where there is one (``run``).
 """
 import ctypes
 import math
