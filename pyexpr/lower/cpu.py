@@ -37,7 +37,8 @@ _MEMO_LOCK = threading.Lock()
 #: vectorizers on: None = only without explicit SIMD).  O2 without loop
 #: unrolling compiles in about half the time of O3 and runs these loops as
 #: fast; "array-quick" is the array part's first tier (see ``TIERED``).
-PARTS = {"scalar": (("scalar", "fastcall"), 2, False), "array": (("array", "arraycall"), 2, None),
+PARTS = {"scalar": (("scalar", "fastcall"), 2, False),
+         "array": (("array", "stream", "arraycall"), 2, None),
          "array-quick": (("array",), 0, False)}
 #: Tiered compilation of the array part.  Until a kernel has processed
 #: UPGRADE_ELEMENTS elements, or been called UPGRADE_CALLS times, it runs
@@ -46,7 +47,8 @@ PARTS = {"scalar": (("scalar", "fastcall"), 2, False), "array": (("array", "arra
 #: 10-40% of full speed (the vector loop's time goes to libmvec).  The call
 #: that reaches either (the first, if it is that large) compiles the
 #: optimized part first, and so does a fully optimized part already in the
-#: disk cache.  Only the optimized part has the small-array entry (``arraycall``).  The tiers compute
+#: disk cache.  Only the optimized part has the small-array entry (``arraycall``)
+#: and the streaming kernel: the quick tier serves small calls, which need neither.  The tiers compute
 #: bit-identical results; with fast-math (where they need not) there is one.
 TIERED = os.environ.get("PYEXPR_TIERED", "1") != "0"
 UPGRADE_ELEMENTS, UPGRADE_CALLS = 1 << 20, 100

@@ -11,9 +11,10 @@ outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 * ``PyObject *pyexpr_f_arraycall(self, args, nargs, kwnames)`` -- only when
   asked for, with one output and at least one argument: a builtin's code for
   small arrays (``arraycall``);
-* ``void pyexpr_f_array_stream(...)`` -- the array kernel again, storing with
-  non-temporal stores (``vector_ir.define_streaming``), for memory-bound
-  programs with explicit SIMD only (``has_stream``);
+* ``void pyexpr_f_array_stream(...)`` -- only when asked for: the array
+  kernel again, storing with non-temporal stores
+  (``vector_ir.define_streaming``), for memory-bound programs with explicit
+  SIMD only (``has_stream``);
 * ``void pyexpr_f_array(i64 rows, i64 cols, i64 *ptrs, i64 *strides)`` -- the
   array kernel.  ``ptrs`` holds ``n + m`` base addresses (inputs, then outputs);
   ``strides`` holds ``n + m`` byte strides along a row (columns), then ``n + m``
@@ -82,9 +83,10 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
 
     ``parts`` picks the functions: ``"scalar"`` (scalar and multi entry
     points), ``"fastcall"`` (with "scalar", for a single output: the builtin
-    entry of ``fastcall``), ``"array"`` (the array kernel), ``"arraycall"``
-    (with "array", for a single output: the entry of ``arraycall``), so that
-    each can be compiled on its own.  ``simd`` is a ``vector_abi.VectorTarget``: the contiguous loop
+    entry of ``fastcall``), ``"array"`` (the array kernel), ``"stream"`` and
+    ``"arraycall"`` (with "array": the streaming kernel, and for a single
+    output the entry of ``arraycall``), so that each can be compiled on its
+    own.  ``simd`` is a ``vector_abi.VectorTarget``: the contiguous loop
     is then explicit vector code (``vector_ir``); with None it is a scalar
     loop that LLVM may vectorize.
     """
@@ -107,7 +109,7 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
         if "arraycall" in parts and len(program.outputs) == 1 and program.n_args:
             from .arraycall import define_entry
             define_entry(module, contig, program.n_args, dtype, names["arraycall"])
-        if simd is not None and has_stream(program):
+        if "stream" in parts and simd is not None and has_stream(program):
             from .vector_ir import define_streaming
             stream = define_streaming(ctx, program, names["stream"] + ".contig", simd, contig)
             _define_array(ctx, program, names["stream"], stream, blocked)

@@ -124,7 +124,7 @@ def test_avx512_modules_compile_to_zmm_code_and_load(dtype, lanes):
     machine = llvm.Target.from_default_triple().create_target_machine(
         cpu="skylake-avx512", features="", opt=2, reloc="default", codemodel="jitdefault")
     for program in (WAVE, cheap):
-        text = str(llvm_ir.build_module(program, dtype, simd=target, parts=("array", "arraycall")))
+        text = str(llvm_ir.build_module(program, dtype, simd=target, parts=("array", "stream", "arraycall")))
         module = llvm.parse_assembly(text)
         module.triple, module.data_layout = machine.triple, str(machine.target_data)
         module.verify()

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import driver, host, llvm_ir
+from pyexpr.lower import cpu, driver, host, llvm_ir
 from pyexpr.lower.program import Program
 
 from .helpers import compile_
@@ -19,10 +19,19 @@ pytestmark = pytest.mark.skipif(not ISAS, reason="no explicit SIMD on this machi
 def test_only_memory_bound_programs_get_a_streaming_kernel():
     target = host.vector_target()
     assert llvm_ir.has_stream(CHEAP) and not llvm_ir.has_stream(COSTLY)
-    text = str(llvm_ir.build_module(CHEAP, simd=target, parts=("array",)))
+    text = str(llvm_ir.build_module(CHEAP, simd=target, parts=("array", "stream")))
     assert "!nontemporal" in text and '"pyexpr_cheap_array_stream"' in text
-    assert "!nontemporal" not in str(llvm_ir.build_module(COSTLY, simd=target, parts=("array",)))
+    assert "!nontemporal" not in str(llvm_ir.build_module(COSTLY, simd=target, parts=("array", "stream")))
+    assert "!nontemporal" not in str(llvm_ir.build_module(CHEAP, simd=target, parts=("array",)))
     assert compile_(COSTLY)._compiled.array_for(0)[1] is None
+
+
+def test_the_quick_tier_has_no_streaming_kernel(monkeypatch):
+    monkeypatch.setattr(cpu, "_MEMO", {})
+    compiled = compile_(CHEAP)._compiled
+    assert compiled.array_for(0)[1] is None              # small calls: they would not stream
+    compiled._part("array")
+    assert compiled.array_for(0)[1] is not None
 
 
 def _views(n, dtype, offsets):
@@ -37,7 +46,9 @@ def _views(n, dtype, offsets):
 def test_streaming_matches_plain_stores_bit_for_bit(isa, dtype, offsets, threads, monkeypatch):
     monkeypatch.setattr(driver, "MIN_PARALLEL", 1 << 10)
     monkeypatch.setattr(driver, "MIN_PIECE", 1 << 8)
-    array, stream = compile_(CHEAP, dtype, simd=isa)._compiled.array_for(0)
+    compiled = compile_(CHEAP, dtype, simd=isa)._compiled
+    compiled._part("array")                              # the optimized tier has the streaming kernel
+    array, stream = compiled.array_for(0)
     assert stream is not None
     rng = np.random.default_rng(7)
     for n in (1, 7, 64, 1000, 4099):
