@@ -1,6 +1,8 @@
 """The builtin entry for small arrays agrees bit for bit with the general path, and steps aside."""
 import math
 import sys
+import threading
+import time
 import weakref
 
 import numpy as np
@@ -153,7 +155,6 @@ def test_a_kept_call_method_outlives_chain_rebuilds():
 
 
 def test_first_calls_from_several_threads_at_once():
-    import threading
     f = px.jit(bump, cache=False)
     x = np.linspace(0.1, 1, 4)
     results, errors = [], []
@@ -203,3 +204,27 @@ def test_an_unexpected_allocation_is_given_back_and_the_general_path_answers(mon
     for _ in range(50):
         assert f(x, x).tobytes() == _general(f, x, x).tobytes()
     assert len(made) == 50 and all(ref() is None for ref in made)   # each released again
+
+
+def test_larger_calls_release_the_gil_while_they_compute():
+    f = _warmed(bump)
+    assert "PyEval_SaveThread" in f.llvm_ir
+    x = np.linspace(0.1, 1, arraycall.GIL_SIZE * 8)
+    assert f(x, x).tobytes() == _general(f, x, x).tobytes()
+    small = x[: arraycall.GIL_SIZE - 1]
+    assert f(small, small).tobytes() == _general(f, small, small).tobytes()
+    results, stop = [], threading.Event()
+
+    def caller():
+        while not stop.is_set():
+            results.append(f(x, x))
+    threads = [threading.Thread(target=caller) for _ in range(3)]
+    for t in threads:
+        t.start()
+    while len(results) < 60:                 # three threads computing at once, without the GIL
+        time.sleep(0.001)
+    stop.set()
+    for t in threads:
+        t.join()
+    want = _general(f, x, x).tobytes()
+    assert all(r.tobytes() == want for r in results)

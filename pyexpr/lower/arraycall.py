@@ -7,7 +7,8 @@ machine code: ``n_args`` positional arguments, each an exact ``numpy.ndarray``
 of the kernel's dtype, C-contiguous, all of one shape with at least one
 dimension and fewer than ``MAX_SIZE`` elements.  It allocates the result
 with ``numpy.empty_like`` on the first argument (checking that an array
-like the arguments came back) and runs the program's contiguous loop (the same code, hence the same bits, as the general path).
+like the arguments came back) and runs the program's contiguous loop
+(releasing the GIL from ``GIL_SIZE`` elements on) (the same code, hence the same bits, as the general path).
 Any other call goes unchanged to the builtin's ``self`` through
 ``PyObject_Vectorcall``.
 
@@ -26,8 +27,12 @@ from . import fastcall
 #: PyArrayObject_fields: after the object header (16 bytes) come data, nd, dimensions, strides, base, descr, flags
 OFFSETS = {"type": 8, "data": 16, "nd": 24, "dims": 32, "descr": 56, "flags": 64}
 C_CONTIGUOUS = 0x1
+_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread")
 #: larger calls take the general path: threads, streaming stores, tier upgrades
 MAX_SIZE = 1 << 16
+#: calls of at least this many elements release the GIL while they compute (a few
+#: microseconds of work, against about 0.1 us to release and take it back)
+GIL_SIZE = 1 << 12
 #: the allocator the compiled code calls, held here so that it outlives the code
 _EMPTY_LIKE = np.empty_like
 
@@ -52,7 +57,7 @@ def _layout_matches():
 @lru_cache(maxsize=None)
 def available():
     if not fastcall.available() or np.dtype(np.intp).itemsize != 8 \
-            or not hasattr(ctypes.pythonapi, "Py_DecRef"):
+            or not all(hasattr(ctypes.pythonapi, name) for name in _API):
         return False
     try:
         return _layout_matches()
@@ -62,9 +67,9 @@ def available():
 
 def symbols(dtype):
     """The objects the entry of a ``dtype`` kernel refers to, with their addresses here."""
-    decref = ctypes.cast(ctypes.pythonapi.Py_DecRef, ctypes.c_void_p).value
+    api = {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in _API}
     return {"PyArray_Type": id(np.ndarray), f"pyexpr_descr_{dtype}": id(np.dtype(dtype)),
-            "pyexpr_empty_like": id(_EMPTY_LIKE), "Py_DecRef": decref, **fastcall.symbols()}
+            "pyexpr_empty_like": id(_EMPTY_LIKE), **api, **fastcall.symbols()}
 
 
 def define_entry(module, contig, n_args, dtype, name):
@@ -127,7 +132,15 @@ def define_entry(module, contig, n_args, dtype, name):
     b.position_at_end(shaped)
     _same_shape_size(b, entry, [dims, field(out, "dims", i64.as_pointer())], b.sext(nd, i64), unexpected)
     data = [b.bitcast(field(item, "data", obj), real_ptr) for item in items + [out]]
-    b.call(contig, [size] + data)
+    with b.if_else(b.icmp_signed("<", size, ir.Constant(i64, GIL_SIZE))) as (small, large):
+        with small:
+            b.call(contig, [size] + data)
+        with large:                     # as numpy's loops do: other threads run meanwhile
+            save = ir.Function(module, ir.FunctionType(obj, []), "PyEval_SaveThread")
+            restore = ir.Function(module, ir.FunctionType(ir.VoidType(), [obj]), "PyEval_RestoreThread")
+            state = b.call(save, [])
+            b.call(contig, [size] + data)
+            b.call(restore, [state])
     b.ret(out)
     b.position_at_end(unexpected)
     decref = ir.Function(module, ir.FunctionType(ir.VoidType(), [obj]), "Py_DecRef")
