@@ -30,9 +30,9 @@ in one pass).
 pycuda is imported on first use; the device's *primary* context is retained
 (``pycuda.autoprimaryctx``) so that pointers from CuPy, PyTorch or Numba,
 which use the same context, are valid here.  Modules are cached per
-``(source, arch)``; the grid is sized from the multiprocessor count.  A
-thread other than the one that first used the GPU gets the primary context
-pushed for the duration of its call.  Every
+``(source, arch)``; the grid is sized from the multiprocessor count.  The
+context is current only on the thread that first used the GPU (pycuda's
+``autoprimaryctx``): calls from other threads are not supported yet.  Every
 launch is on the legacy default stream, which orders it after other work on
 that stream; an input exported with another stream makes us synchronize the
 context first.  Without pycuda, a driver or a device, ``GPUUnavailableError``
@@ -40,7 +40,6 @@ says what is missing and how to install it.
 """
 import importlib.util
 import math
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -76,22 +75,9 @@ class _Cuda:
         import pycuda.gpuarray as gpuarray
         from pycuda.compiler import SourceModule
         self.drv, self.gpuarray, self.SourceModule = drv, gpuarray, SourceModule
-        self.device, self.context = ctx.device, ctx.context
+        self.device = ctx.device
         self.arch = "sm_%d%d" % self.device.compute_capability()
         self.sm_count = self.device.get_attribute(drv.device_attribute.MULTIPROCESSOR_COUNT)
-
-    @contextmanager
-    def current(self):
-        """The block runs with a context current on this thread: pycuda makes the primary
-        context current on the thread that imported it only, so others push it here."""
-        if self.drv.Context.get_current() is not None:
-            yield
-            return
-        self.context.push()
-        try:
-            yield
-        finally:
-            self.drv.Context.pop()
 
     def module(self, source):
         key = (source, self.arch)
@@ -159,8 +145,7 @@ class GPUKernel:
         self.program, self.dtype, self.fastmath = program, np.dtype(dtype), bool(fastmath)
         self.cuda = cuda()
         self._functions = {}
-        with self.cuda.current():
-            self.function((True,) * program.n_args)    # compile now: errors surface at compile time
+        self.function((True,) * program.n_args)        # compile now: errors surface at compile time
 
     @property
     def source(self):
@@ -187,10 +172,6 @@ class GPUKernel:
 
     def evaluate(self, inputs, out=None, out_shape=None):
         """Evaluate on ``inputs``; see the module docstring for shapes and result types."""
-        with self.cuda.current():
-            return self._evaluate(inputs, out, out_shape)
-
-    def _evaluate(self, inputs, out, out_shape):
         if len(inputs) != self.program.n_args:
             raise TypeError(f"{self.program.name} takes {self.program.n_args} arguments, got {len(inputs)}")
         n_out = len(self.program.outputs)
@@ -226,7 +207,7 @@ class GPUKernel:
                 return False, self.dtype.type(item.reshape(-1)[0])
             compact = np.ascontiguousarray(_compact(item), dtype=self.dtype)
             keep.append(self.cuda.gpuarray.to_gpu(compact))           # only the distinct values
-            if compact.shape == shape:
+            if compact.size == math.prod(shape):         # full size: (5,) and (1, 5) lie alike
                 return True, int(keep[-1].gpudata)
             item = _Device(keep[-1])                                  # broadcast on the device
         if item.shape == shape and item.contiguous and item.dtype == self.dtype:

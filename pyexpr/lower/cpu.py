@@ -66,13 +66,14 @@ _INSTRUCTIONS = {"arg", "const", "add", "sub", "mul", "div", "neg", "sqrt", "fab
                  "lt", "le", "gt", "ge", "eq", "ne"}
 
 
-def seconds_per_element(program, target):
-    """The estimated single-thread time per element of ``program``'s array loop."""
+def seconds_per_element(program, target, dtype="float64"):
+    """The estimated single-thread time per element of ``program``'s array loop: a
+    function libmvec lacks (or any, without a vector target) runs lane by lane."""
     cost = COSTS["operand"] * (program.n_args + len(program.outputs))
     for ins in program.instrs:
         if ins.op in _INSTRUCTIONS:
             cost += COSTS["instruction"]
-        elif target is not None and ins.op not in ("tgamma", "lgamma"):
+        elif target is not None and target.symbol(ins.op, dtype) is not None:
             cost += COSTS["vector call"]
         else:
             cost += COSTS["lane call"]
@@ -109,7 +110,7 @@ class _Compiled:
         self._use_cache = use_cache
         self._parts, self._ir, self._functions = {}, {}, {}
         self._work, self._calls, self._cache_checked = 0, 0, False
-        self.seconds_per_element = seconds_per_element(program, target)
+        self.seconds_per_element = seconds_per_element(program, target, dtype)
         self._lock = threading.RLock()
         self._names = driver.entry_names(program)
         self._real = _CTYPES[dtype]

@@ -145,8 +145,9 @@ class _Lowerer:
 
     def _lower_polygamma(self, expr):
         n, x = expr.args
-        if not (n.is_Integer and n >= 0):
-            raise LoweringError(f"polygamma needs a constant order n >= 0, not {n} (in {expr})")
+        if not (n.is_Integer and 0 <= n <= special.MAX_ORDER):
+            raise LoweringError(f"polygamma needs a constant order 0 <= n <= {special.MAX_ORDER}, "
+                                f"not {n} (in {expr})")
         return special.polygamma(self.emit, self.b.const, int(n), self.lower(x))
 
     def _lower_digamma(self, expr):

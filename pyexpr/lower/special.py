@@ -39,6 +39,8 @@ TAYLOR = [0.9676722454476212, -0.4427631689835921, 0.258499760955651, -0.1639427
           -7.762817668462094e-06]
 #: |x - root| below which digamma is the Taylor series
 NEAR_ROOT = 0.3
+#: the highest order compiled (n! must stay a float; higher orders also lose accuracy)
+MAX_ORDER = 100
 
 
 def shift(n):
@@ -77,8 +79,10 @@ def polygamma(emit, const, n, x):
     negative = emit("lt", x, const(0.0))
     y = emit("select", negative, emit("sub", const(1.0), x), x)
     value = _positive(e, n, y)
-    # reflection: psi^(n)(x) = (-1)**(n+1) ((-1)**n pi**(n+1) P_n(cot(pi x)) - psi^(n)(1 - x))
-    cot = e.div(1.0, emit("tan", e.mul(math.pi, x)))
+    # reflection: psi^(n)(x) = (-1)**(n+1) ((-1)**n pi**(n+1) P_n(cot(pi x)) - psi^(n)(1 - x));
+    # cot has period pi: reduce x exactly to r in [-1/2, 1/2] first, so pi*r loses nothing
+    r = e.sub(x, emit("floor", e.add(x, 0.5)))
+    cot = e.div(1.0, emit("tan", e.mul(math.pi, r)))
     reflected = e.sub(e.mul((-1) ** n * math.pi ** (n + 1), e.horner(cot_derivative(n), cot)), value)
     if n % 2 == 0:
         reflected = emit("neg", reflected)
@@ -100,11 +104,13 @@ def _positive(e, n, y):
     series = e.horner([0.0] * terms[0][0] + [c for _, c in _dense(terms)], inv)
     if n == 0:
         series = e.add(e.emit("log", z), series)
+    # n! (y + k)**-(n+1) as (n!**(1/(n+1)) / (y + k))**(n+1): no underflow of the power for large n
+    root = float(math.factorial(n)) ** (1.0 / (n + 1))
     total = None
     for k in range(shift(n)):
-        term = e.power(e.div(1.0, e.add(y, float(k))), n + 1)
+        term = e.power(e.div(root, e.add(y, float(k))), n + 1)
         total = term if total is None else e.add(total, term)
-    return e.add(series, e.mul(float((-1) ** (n + 1) * math.factorial(n)), total))
+    return e.sub(series, total) if n % 2 == 0 else e.add(series, total)
 
 
 def _dense(terms):
@@ -136,9 +142,14 @@ class _Emitter:
         return self.emit("div", self._v(a), self._v(b))
 
     def power(self, a, k):
-        result = a
-        for _ in range(k - 1):
-            result = self.mul(result, a)
+        """``a**k`` by squaring (``k >= 1``)."""
+        result = None
+        while k:
+            if k & 1:
+                result = a if result is None else self.mul(result, a)
+            k >>= 1
+            if k:
+                a = self.mul(a, a)
         return result
 
     def horner(self, coefficients, t):

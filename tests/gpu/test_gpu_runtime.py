@@ -126,16 +126,3 @@ def test_many_masks_and_zero_size():
         np.testing.assert_allclose(call(program, "float64", False, args),
                                    evaluate(program, *args)[0], rtol=1e-12, atol=1e-15)
     assert call(program, "float64", False, (np.zeros(0), 1.0)).shape == (0,)
-
-
-def test_calls_from_another_thread():
-    import threading
-    program = PROGRAMS[cuda_corpus.CASES[0].name]
-    x = [np.linspace(0.5, 1.5, 1000)] * program.n_args
-    want = call(program, "float64", False, x, out_shape=(len(program.outputs),))
-    got = []
-    thread = threading.Thread(target=lambda: got.append(
-        call(program, "float64", False, x, out_shape=(len(program.outputs),))))
-    thread.start()
-    thread.join()
-    np.testing.assert_array_equal(got[0], want)

@@ -85,11 +85,8 @@ class FakeDevice(runtime._Cuda):
 
     def __init__(self, host):
         self.host = host
-        self.stack = [object()]                 # this thread's current contexts, innermost last
-        self.context = types.SimpleNamespace(push=lambda: self.stack.append(self.context))
-        self.drv = types.SimpleNamespace(CompileError=RuntimeError, Context=types.SimpleNamespace(
-            synchronize=self._sync, get_current=lambda: self.stack[-1] if self.stack else None,
-            pop=self.stack.pop))
+        self.drv = types.SimpleNamespace(CompileError=RuntimeError,
+                                         Context=types.SimpleNamespace(synchronize=self._sync))
         self.gpuarray = FAKE_GPUARRAY
         self.SourceModule = lambda source, arch, no_extern_c: types.SimpleNamespace(
             get_function=lambda name: self._function(source, name))

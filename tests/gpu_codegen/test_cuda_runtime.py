@@ -202,22 +202,10 @@ def test_broadcast_host_inputs_are_copied_once_and_expanded_on_the_device(fake, 
     assert any(name.startswith("pyexpr_expand_float64_float64") for name in device.kernels)
 
 
-def test_a_thread_without_a_current_context_gets_the_primary_one_pushed(fake):
+def test_full_size_host_inputs_of_lower_rank_need_no_expansion(fake):
     device, programs = fake
     program = renamed(programs["polar"], "f64")
-    seen = []
-    kernel = runtime.compile_cuda(program, "float64")
-    original = device.launch
-
-    def launch(function, n, args):
-        seen.append(device.drv.Context.get_current())
-        return original(function, n, args)
-    device.launch = launch
-    device.stack.clear()                       # as on a thread that never used the GPU
-    got = kernel.evaluate((np.linspace(0, 1, 9), 0.5), out_shape=(2,))
-    assert seen == [device.context] and device.stack == []               # pushed, then popped
-    np.testing.assert_allclose(got, np.array(evaluate(programs["polar"], np.linspace(0, 1, 9), 0.5)),
-                               rtol=1e-13, atol=1e-13)
-    device.stack.append("the caller's")
-    kernel.evaluate((np.linspace(0, 1, 9), 0.5), out_shape=(2,))
-    assert seen[-1] == "the caller's" and device.stack == ["the caller's"]  # left as it was
+    r, t = np.linspace(0, 2, 5), np.linspace(-1, 1, 5)[None, :]
+    got = call(program, "float64", False, (r, t), out_shape=(2,))
+    np.testing.assert_allclose(got, np.array(evaluate(programs["polar"], r, t)), rtol=1e-13, atol=1e-13)
+    assert not any(name.startswith("pyexpr_expand_") for name in device.kernels)

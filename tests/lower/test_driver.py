@@ -176,3 +176,12 @@ def test_array_addresses_match_the_array_interface():
         assert driver._address(a) == a.__array_interface__["data"][0]
     if np.dtype(np.intp).itemsize == 8 and object.__basicsize__ == 16:   # CPython on 64-bit
         assert driver._address is driver._struct_address
+
+
+def test_functions_libmvec_lacks_are_costed_lane_by_lane():
+    from pyexpr.lower import vector_abi
+    program = Program.from_exprs("waves", [X, Y], [sympy.exp(X) * sympy.sin(Y)])
+    full = vector_abi.VectorTarget("avx2", frozenset(vector_abi.all_symbols("avx2")))
+    empty = vector_abi.VectorTarget("avx2", frozenset())
+    assert cpu.seconds_per_element(program, full) < cpu.seconds_per_element(program, empty) \
+        == cpu.seconds_per_element(program, None)
