@@ -67,9 +67,8 @@ def available():
 
 def symbols(dtype):
     """The objects the entry of a ``dtype`` kernel refers to, with their addresses here."""
-    api = {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in _API}
     return {"PyArray_Type": id(np.ndarray), f"pyexpr_descr_{dtype}": id(np.dtype(dtype)),
-            "pyexpr_empty_like": id(_EMPTY_LIKE), **api, **fastcall.symbols()}
+            "pyexpr_empty_like": id(_EMPTY_LIKE), **fastcall.api_addresses(_API), **fastcall.symbols()}
 
 
 def define_entry(module, contig, n_args, dtype, name):

@@ -130,7 +130,7 @@ class _Compiled:
 
     def array_for(self, size):
         """``(array, stream)``: the array kernels to run on ``size`` more elements (see
-        ``TIERED``); ``stream`` is None unless the part exports one (``llvm_ir.has_stream``)."""
+        ``TIERED``); ``stream`` is None unless the part exports one (``vector_ir.has_stream``)."""
         with self._lock:
             self._work += size
             self._calls += 1

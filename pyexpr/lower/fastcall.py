@@ -78,10 +78,14 @@ def define_entry(module, scalar, name):
     return entry
 
 
+def api_addresses(names):
+    """``{name: address}`` of CPython API functions in this process."""
+    return {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in names}
+
+
 def symbols():
     """The CPython API symbols the entry refers to, with their addresses in this process."""
-    api = {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in _API}
-    return {"PyFloat_Type": id(float), **api}
+    return {"PyFloat_Type": id(float), **api_addresses(_API)}
 
 
 #: loaded entry address -> its method definition.  A builtin points to its

@@ -14,7 +14,7 @@ outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 * ``void pyexpr_f_array_stream(...)`` -- only when asked for: the array
   kernel again, storing with non-temporal stores
   (``vector_ir.define_streaming``), for memory-bound programs with explicit
-  SIMD only (``has_stream``);
+  SIMD only (``vector_ir.has_stream``);
 * ``void pyexpr_f_array(i64 rows, i64 cols, i64 *ptrs, i64 *strides)`` -- the
   array kernel.  ``ptrs`` holds ``n + m`` base addresses (inputs, then outputs);
   ``strides`` holds ``n + m`` byte strides along a row (columns), then ``n + m``
@@ -109,18 +109,12 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
         if "arraycall" in parts and len(program.outputs) == 1 and program.n_args:
             from .arraycall import define_entry
             define_entry(module, contig, program.n_args, dtype, names["arraycall"])
-        if "stream" in parts and simd is not None and has_stream(program):
-            from .vector_ir import define_streaming
-            stream = define_streaming(ctx, program, names["stream"] + ".contig", simd, contig)
-            _define_array(ctx, program, names["stream"], stream, blocked)
+        if "stream" in parts and simd is not None:
+            from .vector_ir import define_streaming, has_stream
+            if has_stream(program):
+                stream = define_streaming(ctx, program, names["stream"] + ".contig", simd, contig)
+                _define_array(ctx, program, names["stream"], stream, blocked)
     return module
-
-
-def has_stream(program):
-    """Whether the array part of ``program`` exports a streaming kernel (with explicit SIMD):
-    only memory-bound programs, those ``vector_ir.unroll_factor`` unrolls."""
-    from .vector_ir import unroll_factor
-    return unroll_factor(program) > 1
 
 
 class _Context:

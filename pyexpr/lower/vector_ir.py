@@ -103,6 +103,12 @@ def unroll_factor(program):
     return UNROLL if cheap else 1
 
 
+def has_stream(program):
+    """Whether the array part of ``program`` has a streaming kernel (``define_streaming``):
+    only memory-bound programs, those ``unroll_factor`` unrolls."""
+    return unroll_factor(program) > 1
+
+
 def _define_vectors(v, program, name, streaming=False):
     """``(i64 count, T *in..., T *out...)``: the program on ``count`` whole vectors.
 

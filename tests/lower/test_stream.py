@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import cpu, driver, host, llvm_ir
+from pyexpr.lower import cpu, driver, host, llvm_ir, vector_ir
 from pyexpr.lower.program import Program
 
 from .helpers import compile_
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not ISAS, reason="no explicit SIMD on this machi
 
 def test_only_memory_bound_programs_get_a_streaming_kernel():
     target = host.vector_target()
-    assert llvm_ir.has_stream(CHEAP) and not llvm_ir.has_stream(COSTLY)
+    assert vector_ir.has_stream(CHEAP) and not vector_ir.has_stream(COSTLY)
     text = str(llvm_ir.build_module(CHEAP, simd=target, parts=("array", "stream")))
     assert "!nontemporal" in text and '"pyexpr_cheap_array_stream"' in text
     assert "!nontemporal" not in str(llvm_ir.build_module(COSTLY, simd=target, parts=("array", "stream")))
