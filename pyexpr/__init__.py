@@ -11,9 +11,17 @@
     print(f.grad())       # grad_f(x, y) = (-2*x*exp(-x**2)*sin(y), exp(-x**2)*cos(y))
     f(0.5, [1.0, 2.0])    # compiled with LLVM on first call
 """
-from .errors import GPUUnavailableError, LoweringError, PyExprError, UnsupportedSyntaxError
-from .formula import Formula
-from .jit import from_sympy, jit
+from .lower import llvmcapi as _llvmcapi
+
+_preload = _llvmcapi.start_preload()    # LLVM loads while sympy imports (see llvmcapi)
+try:
+    from .errors import GPUUnavailableError, LoweringError, PyExprError, UnsupportedSyntaxError
+    from .formula import Formula
+    from .jit import from_sympy, jit
+finally:                                # no thread outlives the import, even a failed one
+    if _preload is not None:
+        _preload.join()
+    del _preload
 
 __all__ = ["jit", "from_sympy", "Formula", "PyExprError", "UnsupportedSyntaxError",
            "LoweringError", "GPUUnavailableError"]

@@ -5,7 +5,7 @@ whose references are absolute 64-bit addresses; loading one is a matter of
 copying its sections into fresh memory, writing each referenced symbol's
 address into the code and making the code executable.  That is all this
 module does, so that a process whose kernels all come from the on-disk
-cache never loads LLVM (importing ``llvmlite.binding`` alone costs tens of
+cache never compiles, nor imports ``llvmlite.binding`` for MCJIT (tens of
 milliseconds).
 
 ``load(data, symbols)`` returns an ``Image`` whose ``address(name)`` and

@@ -1,12 +1,16 @@
-"""The only module that touches ``llvmlite.binding``: optimize, codegen, load.
+"""The only module that compiles LLVM IR: optimize, codegen, load.
 
 * ``compile_ir(ir_text, opt=3, vectorize=True)`` parses and verifies LLVM
   IR, optimizes it for the host CPU with the new pass manager at level
   ``opt`` (loop and SLP vectorization on or off) and emits an object file:
-  ``(optimized_ir_text, object_bytes)``.  Each call is
-  one real code generation: it increments ``CODEGEN_COUNT`` and logs a DEBUG
-  line on the ``pyexpr.lower.engine`` logger, so tests can prove that a cache
-  hit did none.
+  ``(optimized_ir_text, object_bytes)``.  It goes through ``llvmcapi``
+  (llvmlite's library called directly, which spares importing
+  ``llvmlite.binding``) where that supports the installed llvmlite, and
+  through ``llvmlite.binding`` otherwise; both give the same bytes.  Each call is
+  one real code generation: it increments ``CODEGEN_COUNT``, so tests can
+  prove that a cache hit did none, and logs a DEBUG line on the
+  ``pyexpr.lower.engine`` logger (where ``logging`` is in use: importing it
+  would cost a first compile 4 ms).
 * ``load_object(object_bytes, symbols)`` links an object into a fresh MCJIT
   engine and returns a ``Library`` that resolves symbol addresses and keeps
   the code alive: the fallback of ``elf.load``.  libm and libmvec functions
@@ -14,18 +18,26 @@
 * ``host_features()`` and ``check_target(vector_target)``: LLVM's view of
   the CPU, and a check that it agrees with ``host.vector_target``'s.
 
-Compiling from several threads at once is safe (each thread has its own
-LLVM context and target machines); loading into MCJIT is serialized by a lock.
+``llvmlite.binding`` is imported only where it is used.  Compiling from
+several threads is safe: ``llvmcapi`` serializes its calls, and on the
+``llvmlite.binding`` path each thread has its own LLVM context and target
+machines (and llvmlite serializes each call); loading into MCJIT is
+serialized by a lock.
 """
-import logging
+import sys
 import threading
 from functools import lru_cache
 
-import llvmlite.binding as llvm
-
+from . import llvmcapi
 from .vector_abi import ISAS
 
-log = logging.getLogger(__name__)
+
+
+def _debug(message, *args):
+    logging = sys.modules.get("logging")        # not imported: no handler can be listening
+    if logging is not None:
+        logging.getLogger(__name__).debug(message, *args)
+
 
 #: Number of real LLVM optimization + code generation runs in this process.
 CODEGEN_COUNT = 0
@@ -37,13 +49,16 @@ _local = threading.local()
 
 
 @lru_cache(maxsize=None)
-def initialize():
+def binding():
+    """``llvmlite.binding``, imported and its native target initialized."""
+    import llvmlite.binding as llvm
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
+    return llvm
 
 
 def _new_target_machine(opt=3):
-    initialize()
+    llvm = binding()
     target = llvm.Target.from_default_triple()
     return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
                                         features=llvm.get_host_cpu_features().flatten(),
@@ -58,7 +73,7 @@ def _compiler(opt):
     """
     state = _local.__dict__
     if "context" not in state:
-        state["context"], state["machines"] = llvm.create_context(), {}
+        state["context"], state["machines"] = binding().create_context(), {}
     if opt not in state["machines"]:
         state["machines"][opt] = _new_target_machine(opt)
     return state["context"], state["machines"][opt]
@@ -66,8 +81,11 @@ def _compiler(opt):
 
 def host_features():
     """The CPU features LLVM enables for this host (a frozenset of names like "avx2")."""
+    direct = llvmcapi.load()
+    if direct is not None:
+        return frozenset(name for name, on in direct.cpu_features.items() if on)
     with _LOCK:
-        return frozenset(name for name, on in llvm.get_host_cpu_features().items() if on)
+        return frozenset(name for name, on in binding().get_host_cpu_features().items() if on)
 
 
 def check_target(target):
@@ -83,21 +101,31 @@ def check_target(target):
 def compile_ir(ir_text, opt=3, vectorize=True):
     """Optimize and compile LLVM IR text: ``(optimized_ir_text, object_bytes)``."""
     global CODEGEN_COUNT
+    direct = llvmcapi.load()
+    if direct is not None:
+        optimized, obj = direct.compile_ir(ir_text, opt, vectorize)
+    else:
+        optimized, obj = compile_with_binding(ir_text, opt, vectorize)
+    with _COUNT_LOCK:
+        CODEGEN_COUNT += 1
+    _debug("codegen #%d: %s, O%d, %d bytes of object code", CODEGEN_COUNT,
+              "llvmlite's library" if direct else "llvmlite.binding", opt, len(obj))
+    return optimized, obj
+
+
+def compile_with_binding(ir_text, opt=3, vectorize=True):
+    """``compile_ir`` through ``llvmlite.binding``."""
     context, tm = _compiler(opt)
-    module = llvm.parse_assembly(ir_text, context)
+    module = binding().parse_assembly(ir_text, context)
     module.triple = tm.triple
     module.data_layout = str(tm.target_data)
     module.verify()
     _optimize(module, tm, opt, vectorize)
-    optimized, obj = str(module), tm.emit_object(module)
-    with _COUNT_LOCK:
-        CODEGEN_COUNT += 1
-    log.debug("codegen #%d: module %s at O%d, %d bytes of object code",
-              CODEGEN_COUNT, module.name, opt, len(obj))
-    return optimized, obj
+    return str(module), tm.emit_object(module)
 
 
 def _optimize(module, tm, opt, vectorize):
+    llvm = binding()
     options = llvm.create_pipeline_tuning_options(speed_level=opt)
     options.loop_vectorization = vectorize
     options.slp_vectorization = vectorize
@@ -109,6 +137,7 @@ class Library:
     """Object code loaded into an MCJIT engine; owns the engine, hence the code."""
 
     def __init__(self, obj):
+        llvm = binding()
         with _LOCK:
             # the engine takes ownership of (and destroys) its target machine
             self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), _new_target_machine())
@@ -137,7 +166,7 @@ class Library:
 def add_symbol(name, address):
     """Make ``name`` resolve to ``address`` in code loaded afterwards (CPython API symbols)."""
     with _LOCK:
-        llvm.add_symbol(name, address)
+        binding().add_symbol(name, address)
 
 
 def load_object(obj, symbols=None):
@@ -154,6 +183,6 @@ def load_object(obj, symbols=None):
 @lru_cache(maxsize=None)
 def _load_libmvec():
     try:
-        llvm.load_library_permanently(LIBMVEC)
+        binding().load_library_permanently(LIBMVEC)
     except RuntimeError:
-        log.debug("no %s: kernels call scalar libm only", LIBMVEC)
+        _debug("no %s: kernels call scalar libm only", LIBMVEC)

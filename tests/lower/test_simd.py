@@ -120,7 +120,7 @@ def test_avx512_modules_compile_to_zmm_code_and_load(dtype, lanes):
     one, uses 512-bit registers, calls libmvec's AVX-512 variants and links here."""
     target = vector_abi.VectorTarget("avx512", frozenset(vector_abi.all_symbols("avx512")))
     cheap = Program.from_exprs("cheap", [X, Y], [2.5 * X + Y])
-    engine.initialize()
+    engine.binding()
     machine = llvm.Target.from_default_triple().create_target_machine(
         cpu="skylake-avx512", features="", opt=2, reloc="default", codemodel="jitdefault")
     for program in (WAVE, cheap):
