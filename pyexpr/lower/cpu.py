@@ -79,7 +79,8 @@ def seconds_per_element(program, target, dtype="float64"):
             cost += COSTS["lane call"]
     return cost
 #: the modules whose source shapes the object code (see ``cache.code_digest``)
-GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "fastcall", "arraycall", "cpu", "engine")
+GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "fastcall", "arraycall", "cpu", "engine",
+              "llvmcapi")
 
 
 def compile_cpu(program, dtype="float64", *, fastmath=False, parallel=True, cache=True, simd=None):

@@ -344,32 +344,57 @@ def _define_blocked(c, program, name, contig):
     block, size, zero = ir.Constant(I64, BLOCK), ir.Constant(I64, c.itemsize), ir.Constant(I64, 0)
     buffers = [b.bitcast(b.alloca(ir.ArrayType(c.ftype, BLOCK)), c.fptr) for _ in range(k)]
     first = b.select(b.icmp_signed("<", length, block), length, block)
+    copy = copier(c)
     for j in range(program.n_args):
-        with b.if_then(b.icmp_signed("==", strides[j], zero)):
-            _copy(c, b, first, lambda i, j=j: b.gep(buffers[j], [i], inbounds=True),
-                  lambda i, j=j: b.inttoptr(bases[j], c.fptr), name="splat")
+        with b.if_then(b.icmp_signed("==", strides[j], zero)):            # splat
+            b.call(copy, [first, buffers[j], size, b.inttoptr(bases[j], c.fptr), zero])
 
     def body(start):
         rest = b.sub(length, start)
         count = b.select(b.icmp_signed("<", rest, block), rest, block)
-        element = [lambda i, j=j: _at(c, b, bases[j], b.mul(b.add(start, i), strides[j])) for j in range(k)]
-        local = [lambda i, j=j: b.gep(buffers[j], [i], inbounds=True) for j in range(k)]
+        element = [_at(c, b, bases[j], b.mul(start, strides[j])) for j in range(k)]
         unit = [b.icmp_signed("==", s, size) for s in strides]
         for j in range(program.n_args):
-            with b.if_then(b.not_(b.or_(unit[j], b.icmp_signed("==", strides[j], zero)))):
-                _copy(c, b, count, local[j], element[j], name="gather")
-        b.call(contig, [count] + [b.select(unit[j], element[j](zero), buffers[j]) for j in range(k)])
+            with b.if_then(b.not_(b.or_(unit[j], b.icmp_signed("==", strides[j], zero)))):   # gather
+                b.call(copy, [count, buffers[j], size, element[j], strides[j]])
+        b.call(contig, [count] + [b.select(unit[j], element[j], buffers[j]) for j in range(k)])
         for j in range(program.n_args, k):
-            with b.if_then(b.not_(unit[j])):
-                _copy(c, b, count, element[j], local[j], name="scatter")
+            with b.if_then(b.not_(unit[j])):                                 # scatter
+                b.call(copy, [count, element[j], strides[j], buffers[j], size])
     _for_range(b, length, body, step=BLOCK, name="block")
     b.ret_void()
     return fn
 
 
-def _copy(c, b, count, dst, src, name):
-    """``*dst(i) = *src(i)`` for ``i`` in ``range(count)`` (``dst``, ``src``: index -> pointer)."""
-    _for_range(b, count, lambda i: b.store(b.load(src(i)), dst(i)), name=name)
+def copier(c):
+    """The module's one copy loop, ``(i64 count, T *dst, i64 dst_step, T *src, i64 src_step)``
+    with steps in bytes, called for each operand that needs copying: a loop
+    per operand inline made a 10x10 Hessian's module several times larger
+    and its optimization several times slower."""
+    fn = c.module.globals.get(COPY)
+    if fn is not None:
+        return fn
+    fn, b = _function(c, COPY, ir.VoidType(), [I64, c.fptr, I64, c.fptr, I64], internal=True)
+    count, dst, dst_step, src, src_step = fn.args
+    size, zero = ir.Constant(I64, c.itemsize), ir.Constant(I64, 0)
+    at = lambda p, i: b.gep(p, [i], inbounds=True)
+    dense = b.icmp_signed("==", dst_step, size)
+    with b.if_then(b.and_(dense, b.icmp_signed("==", src_step, size))):          # tails of arrays
+        _for_range(b, count, lambda i: b.store(b.load(at(src, i)), at(dst, i)), name="dense")
+        b.ret_void()
+    with b.if_then(b.and_(dense, b.icmp_signed("==", src_step, zero))):          # a broadcast input
+        with b.if_then(b.icmp_signed(">", count, zero)):
+            value = b.load(src)
+            _for_range(b, count, lambda i: b.store(value, at(dst, i)), name="splat")
+        b.ret_void()
+    dst, src = b.ptrtoint(dst, I64), b.ptrtoint(src, I64)                       # gather, scatter
+    _for_range(b, count, lambda i: b.store(b.load(_at(c, b, src, b.mul(i, src_step))),
+                                           _at(c, b, dst, b.mul(i, dst_step))), name="strided")
+    b.ret_void()
+    return fn
+
+
+COPY = "pyexpr.copy"
 
 
 def _define_array(c, program, name, contig, blocked):

@@ -62,6 +62,7 @@ _FUNCTIONS = {
     "CreatePipelineTuningOptions": (_REF, ()),
     "PTOSetLoopVectorization": (None, (_REF, c_bool)),
     "PTOSetSLPVectorization": (None, (_REF, c_bool)),
+    "PTOSetLoopUnrolling": (None, (_REF, c_bool)),
     "DisposePipelineTuningOptions": (None, (_REF,)),
     "CreatePassBuilder": (_REF, (_REF, _REF)),
     "DisposePassBuilder": (None, (_REF,)),
@@ -231,6 +232,7 @@ class Compiler:
         options = self.CreatePipelineTuningOptions()
         self.PTOSetLoopVectorization(options, vectorize)
         self.PTOSetSLPVectorization(options, vectorize)
+        self.PTOSetLoopUnrolling(options, False)      # see engine.compile_ir
         builder = self.CreatePassBuilder(machine, options)
         passes = self.buildPerModuleDefaultPipeline(builder, opt)
         try:

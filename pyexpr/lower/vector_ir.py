@@ -25,7 +25,7 @@ both sides, as in the scalar code.
 """
 from llvmlite import ir
 
-from .llvm_ir import FUNCTIONS, I64, OPERATORS, _Context, _emit_body, _for_range, _function
+from .llvm_ir import FUNCTIONS, I64, OPERATORS, _Context, _emit_body, _for_range, _function, copier
 
 #: intrinsics that lower to instructions on vectors; any other "llvm" op is a libm call
 INSTRUCTIONS = {"llvm.sqrt", "llvm.fabs", "llvm.floor", "llvm.ceil", "llvm.trunc",
@@ -177,15 +177,14 @@ def define_streaming(c, program, name, target, contig):
 def _fill(v, b, buf, p, start, count):
     """``buf`` := ``p[start : start + count]``, the remaining lanes ``p[start]``."""
     undef = ir.Constant(v.vtype, ir.Undefined)
-    first = b.insert_element(undef, b.load(b.gep(p, [start], inbounds=True)), ir.Constant(I32, 0))
+    source = b.gep(p, [start], inbounds=True)
+    first = b.insert_element(undef, b.load(source), ir.Constant(I32, 0))
     b.store(b.shuffle_vector(first, undef, ir.Constant(ir.VectorType(I32, v.lanes), [0] * v.lanes)), buf)
-    lanes = b.bitcast(buf, v.fptr)
-    _for_range(b, count, lambda j: b.store(b.load(b.gep(p, [b.add(start, j)], inbounds=True)),
-                                           b.gep(lanes, [j], inbounds=True)), name="fill")
+    step = ir.Constant(I64, v.scalar.itemsize)
+    b.call(copier(v.scalar), [count, b.bitcast(buf, v.fptr), step, source, step])
 
 
 def _drain(v, b, buf, p, start, count):
     """``p[start : start + count]`` := the first ``count`` lanes of ``buf``."""
-    lanes = b.bitcast(buf, v.fptr)
-    _for_range(b, count, lambda j: b.store(b.load(b.gep(lanes, [j], inbounds=True)),
-                                           b.gep(p, [b.add(start, j)], inbounds=True)), name="drain")
+    step = ir.Constant(I64, v.scalar.itemsize)
+    b.call(copier(v.scalar), [count, b.gep(p, [start], inbounds=True), step, b.bitcast(buf, v.fptr), step])

@@ -185,3 +185,26 @@ def test_functions_libmvec_lacks_are_costed_lane_by_lane():
     empty = vector_abi.VectorTarget("avx2", frozenset())
     assert cpu.seconds_per_element(program, full) < cpu.seconds_per_element(program, empty) \
         == cpu.seconds_per_element(program, None)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_many_outputs_share_one_copy_loop_and_agree_in_every_layout(dtype):
+    """Gathers, scatters, splats and vector tails all call the module's one copy loop
+    (``llvm_ir.copier``), so the array part grows with the outputs by a call each,
+    not a loop each; the values still land where every layout needs them."""
+    from pyexpr.lower import host, llvm_ir
+    outputs = [sympy.sin(X) * Y + k for k in range(12)] + [X * Y - k for k in range(12)]
+    program = Program.from_exprs("many", [X, Y], outputs)
+    text = str(llvm_ir.build_module(program, dtype, simd=host.vector_target(), parts=("array",)))
+    assert text.count(f'define internal void @"{llvm_ir.COPY}"') == 1
+    assert text.count('\nstrided:') == 1 and text.count("gather") == text.count("scatter") == 0
+    kernel = compile_(program, dtype)
+    grid = np.asarray(_grid((37, 41)), dtype)
+    column = np.asarray(_grid((37, 1), seed=1), dtype)
+    for x, y in [(grid, grid.T.copy().T), (grid[:, ::2], column), (grid[::3, 1:], column[::3]), (grid[0, :19], grid[1, :19])]:
+        x, y = np.broadcast_arrays(x, y)
+        outs = [np.empty(x.shape, dtype) for _ in outputs]
+        kernel.run([x, y], outs)
+        for got, want in zip(outs, oracle(program, dtype, x, y)):
+            tol = dict(rtol=1e-6, atol=1e-5) if dtype == "float32" else dict(rtol=1e-15, atol=4e-14)
+            np.testing.assert_allclose(got, want, **tol)
