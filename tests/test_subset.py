@@ -244,6 +244,23 @@ def test_lambdas_alike_on_one_line_are_told_apart():
     assert (a.expr, b.expr, c.expr, d.expr) == (x + 1, 2 * x, 3 * x + 3, 3 * x - 3)
 
 
+def test_lambdas_inside_longer_statements():
+    """A lambda's line may be a dict entry or a keyword argument of a call spanning lines."""
+    table = {
+        "sum": px.jit(lambda x, y: x + y, parallel=False),
+        "product": px.jit(lambda x, y: x * y),
+    }
+    options = dict(
+        square=px.jit(lambda x: x**2),
+    )
+    listed = [
+        px.jit(lambda x: x - 1), px.jit(lambda y: 2 * y),
+    ]
+    assert table["sum"].expr == x + y and table["product"].expr == x * y
+    assert options["square"].expr == x**2
+    assert [f.expr for f in listed] == [x - 1, 2 * y]
+
+
 def test_jit_with_options_as_decorator_factory():
     f = px.jit(dtype="float32", simplify=False)(U.simplifiable)
     assert f.options["dtype"] == "float32" and f.options["simplify"] is False

@@ -110,17 +110,23 @@ def _parse(text, func):
         return ast.parse(text)
     except SyntaxError:
         pass
-    # a lambda's lines can be part of a longer statement: close it in parentheses
-    for candidate in (f"(\n{text}\n)", text.rstrip().rstrip(",") ):
+    # a lambda's lines can be part of a longer statement: an expression in brackets, a
+    # call's keyword arguments, a dict's entries; close them as such (one line added above)
+    for opening, closing in _ENCLOSINGS:
         try:
-            tree = ast.parse(candidate)
-            if candidate.startswith("(\n"):
-                ast.increment_lineno(tree, -1)
-            return tree
+            tree = ast.parse(f"{opening}\n{text}\n{closing}")
         except SyntaxError:
             continue
-    raise PyExprError(f"cannot parse the source of {func.__qualname__}; "
-                      "write the lambda on one line or use a def")
+        ast.increment_lineno(tree, -1)
+        return tree
+    try:
+        return ast.parse(text.rstrip().rstrip(","))
+    except SyntaxError:
+        raise PyExprError(f"cannot parse the lines of {func.__qualname__} on their own; "
+                          "write the lambda on a line of its own (f = lambda ...) or use a def") from None
+
+
+_ENCLOSINGS = [("(", ")"), ("f(", ")"), ("{", "}"), ("[", "]")]
 
 
 def _find_def(tree, func):
