@@ -187,6 +187,18 @@ def test_functions_libmvec_lacks_are_costed_lane_by_lane():
         == cpu.seconds_per_element(program, None)
 
 
+def test_float32_costs_half_except_lane_by_lane_calls():
+    from pyexpr.lower import vector_abi
+    program = Program.from_exprs("waves", [X, Y], [sympy.exp(X) * sympy.sin(Y) + X * Y])
+    full = vector_abi.VectorTarget("avx2", frozenset(vector_abi.all_symbols("avx2")))
+    assert cpu.seconds_per_element(program, full, "float32") == \
+        pytest.approx(cpu.seconds_per_element(program, full, "float64") / 2)
+    # lane by lane, exp and sin cost the same per element in either dtype
+    saved = cpu.seconds_per_element(program, None, "float64") - cpu.seconds_per_element(program, None, "float32")
+    vector_part = cpu.seconds_per_element(program, full, "float64") - 2 * cpu.COSTS["vector call"]
+    assert saved == pytest.approx(vector_part / 2)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_many_outputs_share_one_copy_loop_and_agree_in_every_layout(dtype):
     """Gathers, scatters, splats and vector tails all call the module's one copy loop
