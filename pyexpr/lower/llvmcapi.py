@@ -115,12 +115,16 @@ def preload():
         libc.dlopen(os.fsencode(library_path()), os.RTLD_NOW | os.RTLD_LOCAL)  # kept open, as CDLL does
         compiler = load()
         if compiler is not None:
-            compiler.compile_ir(WARM_UP, 0, False)
+            for opt in WARM_UP_LEVELS:
+                compiler.compile_ir(WARM_UP, opt, False)
     except Exception:           # a failure here shows up, with its real error, on the first compile
         pass
 
 
-#: The smallest module, compiled once by ``preload`` to set up code generation.
+#: The levels a first compile uses (``cpu.PARTS``: arrays start at O0, calls on floats
+#: at O2), each warmed up by ``preload`` with its own target machine.
+WARM_UP_LEVELS = (0, 2)
+#: The smallest module, compiled once per level by ``preload`` to set up code generation.
 WARM_UP = "define double @warm_up(double %x) {\n  %y = fmul double %x, %x\n  ret double %y\n}\n"
 
 

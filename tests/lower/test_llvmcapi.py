@@ -173,3 +173,8 @@ def test_import_preloads_and_a_first_compile_needs_no_llvmlite_binding(tmp_path,
         assert run["mapped"] and run["loaded"] == 1 and run["threads"] == []
         assert run["value"] == [1.0, 3.5, 6.0]
         assert run["modules"] == []
+
+
+def test_preload_warms_the_levels_of_first_compiles():
+    """A first call on arrays compiles the quick tier, one on floats the scalar part."""
+    assert set(llvmcapi.WARM_UP_LEVELS) == {cpu.PARTS["array-quick"][1], cpu.PARTS["scalar"][1]}
