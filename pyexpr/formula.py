@@ -160,14 +160,14 @@ class Formula:
         return f"{self.name}({', '.join(str(a) for a in self.args)})"
 
     def __str__(self):
-        return f"{self._signature()} = {self.expr}"
+        return printing.text(self._signature(), self.args, self.expr)
 
     def __repr__(self):
         return f"<pyexpr.Formula {self}>"
 
     def latex(self):
         args = ", ".join(sympy.latex(a) for a in self.args)
-        return rf"{self._latex_name}\left({args}\right) = {sympy.latex(self.expr)}"
+        return printing.latex(rf"{self._latex_name}\left({args}\right)", self.args, self.expr)
 
     def _repr_latex_(self):
         return f"$\\displaystyle {self.latex()}$"

@@ -117,6 +117,24 @@ def substitute(expr, mapping):
     return _walk(expr, dict(mapping), force=False)
 
 
+def free_symbols(exprs):
+    """The Symbols ``exprs`` use, each shared subexpression visited once (sympy's
+    ``free_symbols`` visits it once per use: exponential for unrolled loops)."""
+    seen, found, stack = set(), set(), list(exprs)
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if e.is_Symbol:
+            found.add(e)
+        elif getattr(e, "bound_symbols", None):     # Lambda, Integral, ...: sympy knows
+            found |= e.free_symbols
+        else:
+            stack.extend(e.args)
+    return found
+
+
 def evaluated(expr):
     """``expr`` with every node rebuilt under automatic evaluation, each shared one once."""
     with sympy.evaluate(True):

@@ -4,6 +4,7 @@ import sympy
 from .ast_rewrite import parse_function
 from .errors import PyExprError
 from .formula import Formula, check_options
+from .functions import free_symbols, substitute
 
 
 def jit(func=None, **options):
@@ -45,8 +46,8 @@ def from_sympy(exprs, args, name="f", **options):
         shape, items = (len(exprs),), list(exprs)
     else:
         shape, items = (), [exprs]
-    outputs = [sympy.sympify(e).xreplace(real) for e in items]
-    free = set().union(*(o.free_symbols for o in outputs)) - set(real.values())
+    outputs = [substitute(sympy.sympify(e), real) for e in items]
+    free = free_symbols(outputs) - set(real.values())
     if free:
         raise PyExprError(f"{name}: the expressions use symbols that are not arguments: "
                           + ", ".join(sorted(map(str, free))))

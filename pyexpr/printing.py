@@ -128,6 +128,52 @@ def _piece_block(printer, piece, local, temps):
     return lines + ["else:", f"    {local} = math.nan"]
 
 
+#: A formula prints with its shared subexpressions named (``shared``) once printing
+#: it whole would write at least SHARED_NODES nodes and SHARED_RATIO times as many as
+#: it has distinct subexpressions: a loop unrolled n times can reuse its previous
+#: value several times per step, and the printed text grows like 4^n.
+SHARED_NODES, SHARED_RATIO = 2000, 4
+
+
+def sizes(expr):
+    """``(tree, dag)``: how many nodes ``expr`` has written out and how many distinct
+    ones, counted in time linear in the distinct ones (no recursion)."""
+    tree = _subexpressions(expr)
+    return tree[expr], len(tree)
+
+
+def _subexpressions(expr):
+    """Every distinct subexpression of ``expr`` -> its size written out.  sympy's own
+    traversals (``free_symbols``, ``preorder_traversal``) visit shared ones once per use."""
+    tree, stack = {}, [(expr, False)]
+    while stack:
+        e, ready = stack.pop()
+        if e in tree:
+            continue
+        if ready or not e.args:
+            tree[e] = 1 + sum(tree[a] for a in e.args)
+        else:
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args if a not in tree)
+    return tree
+
+
+def shared(expr, args):
+    """``(steps, reduced)`` naming ``expr``'s repeated subexpressions (``sympy.cse``) when
+    printing it whole would be far larger than the expression itself, else None.
+
+    The names are ``t0, t1, ...`` (another letter where an argument's name begins
+    with ``t``), numbered in the order they are computed."""
+    subexpressions = _subexpressions(expr)
+    tree, dag = subexpressions[expr], len(subexpressions)
+    if tree < SHARED_NODES or tree < SHARED_RATIO * dag:
+        return None
+    taken = [str(a) for a in args] + [str(s) for s in subexpressions if s.is_Symbol]
+    prefix = next((p for p in ("t", "u", "w", "s") if not any(n.startswith(p) for n in taken)), "_t")
+    steps, (reduced,) = sympy.cse([expr], symbols=sympy.numbered_symbols(prefix, real=True), order="none")
+    return steps, reduced
+
+
 def latex_name(name):
     """A function name in LaTeX: ``f``, ``f_{1}``, ``\\alpha`` as sympy writes symbols; a
     word such as ``rosenbrock`` or ``tuple_return`` upright, as ``\\operatorname{...}``."""
@@ -137,8 +183,34 @@ def latex_name(name):
     return r"\operatorname{%s}" % name.replace("_", r"\_")
 
 
+def text(signature, args, expr):
+    """``signature = expr``, or with ``shared`` subexpressions listed after a ``where`` line."""
+    named = shared(expr, args)
+    if named is None:
+        return f"{signature} = {expr}"
+    steps, reduced = named
+    return "\n".join([f"{signature} = {reduced}", "  where"] + [f"    {s} = {e}" for s, e in steps])
+
+
+def latex(lhs, args, expr):
+    """``lhs = expr`` in LaTeX; with ``shared`` subexpressions, an aligned block."""
+    named = shared(expr, args)
+    if named is None:
+        return f"{lhs} = {sympy.latex(expr)}"
+    steps, reduced = named
+    rows = [rf"{lhs} &= {sympy.latex(reduced)}", r"\text{where}\quad"]
+    rows += [rf"{sympy.latex(s)} &= {sympy.latex(e)}" for s, e in steps]
+    return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
 def pretty(name, args, expr):
-    """``name(args) = expr`` drawn by sympy; the name as written (no subscripts from ``_``)."""
+    """``name(args) = expr`` drawn by sympy; the name as written (no subscripts from ``_``);
+    with ``shared`` subexpressions, each drawn below a ``where`` line."""
     printer = PrettyPrinter({"use_unicode": True})
+    named = shared(expr, args)
+    steps, expr = named if named is not None else ([], expr)
     left = prettyForm(*printer._print_seq(args, "(", ")").left(name))
-    return str(prettyForm(*left.right(" = ", printer._print(expr))).render(wrap_line=False))
+    drawn = [prettyForm(*left.right(" = ", printer._print(expr)))]
+    drawn += [prettyForm(*printer._print(s).right(" = ", printer._print(e))) for s, e in steps]
+    lines = [str(d.render(wrap_line=False)) for d in drawn]
+    return "\n".join(lines[:1] + (["where"] if steps else []) + lines[1:])

@@ -4,6 +4,8 @@ The golden strings pin the exact output for small formulas.  ``python_source``
 is also executed for every subset function and its gradient and compared with
 the formula at random points (the corpus cases are in ``test_corpus``).
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -124,3 +126,48 @@ def test_python_source_agrees_with_the_formula(case, ref_call, sample, check_sou
     for formula in (f, derivative):
         points = [sample(domain, rng) for _ in range(10)]
         check_source(formula, points, ref_call, rtol=1e-11, atol=1e-11)
+
+
+def kepler(M, e):
+    """Newton's method unrolled: each step uses the last one four times, so the
+    formula written out has about 4^12 * 5 nodes (81 million) but 122 distinct ones."""
+    E = M
+    for _ in range(12):
+        E = E - (E - e * math.sin(E) - M) / (1 - e * math.cos(E))
+    return E
+
+
+def test_sizes_count_shared_subexpressions_once():
+    import sympy
+    from pyexpr.printing import sizes
+    x = sympy.Symbol("x")
+    s = sympy.sin(x)
+    assert sizes(x) == (1, 1)
+    assert sizes(s * s + s) == (7, 5)        # Add(Pow(sin(x), 2), sin(x)): sin(x) twice
+
+
+def test_unrolled_loops_print_with_shared_subexpressions_named():
+    f = px.jit(kepler)
+    text = str(f)
+    assert len(text) < 2000 and text.startswith("kepler(M, e) = ") and "\n  where\n    t0 = " in text
+    # the printed steps, run in order, give the compiled formula's value and Newton's
+    head, _, steps = text.partition("\n  where\n")
+    values = {"M": 0.3, "e": 0.5, "sin": math.sin, "cos": math.cos}
+    for line in steps.splitlines():
+        name, _, value = line.strip().partition(" = ")
+        values[name] = eval(value, {}, values)
+    printed = eval(head.partition(" = ")[2], {}, values)
+    assert printed == pytest.approx(f(0.3, 0.5), rel=1e-14) == pytest.approx(kepler(0.3, 0.5), rel=1e-14)
+    assert f.latex().startswith(r"\begin{aligned}\operatorname{kepler}\left(M, e\right) &= ")
+    assert r"\text{where}" in f.latex() and "t_{0} &= " in f.latex()
+    assert f.pretty().splitlines()[1] == "where" or "\nwhere\n" in f.pretty()
+
+
+def test_shared_names_avoid_the_arguments():
+    import sympy
+    t, u = sympy.symbols("t u", real=True)
+    expr = t
+    for _ in range(8):
+        expr = expr - (expr * sympy.sin(expr) - u) / (2 * expr + sympy.cos(expr))
+    text = str(px.from_sympy(expr, [t, u], name="g"))
+    assert "\n  where\n    w0 = " in text
