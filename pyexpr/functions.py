@@ -128,11 +128,17 @@ def free_symbols(exprs):
         seen.add(e)
         if e.is_Symbol:
             found.add(e)
-        elif getattr(e, "bound_symbols", None):     # Lambda, Integral, ...: sympy knows
-            found |= e.free_symbols
-        else:
+        elif isinstance(e, _PLAIN) and not getattr(e, "bound_symbols", None):
             stack.extend(e.args)
+        else:           # MatrixSymbol, Limit, Integral, ...: their own rules (bound variables)
+            found |= e.free_symbols
     return found
+
+
+#: Nodes whose symbols are exactly those of their arguments.
+_PLAIN = (sympy.Atom, sympy.Add, sympy.Mul, sympy.Pow, sympy.core.function.Application,
+          sympy.functions.elementary.piecewise.ExprCondPair, sympy.core.relational.Relational,
+          sympy.logic.boolalg.Boolean, sympy.Tuple, sympy.MatrixBase)
 
 
 def evaluated(expr):

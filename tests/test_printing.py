@@ -171,3 +171,13 @@ def test_shared_names_avoid_the_arguments():
         expr = expr - (expr * sympy.sin(expr) - u) / (2 * expr + sympy.cos(expr))
     text = str(px.from_sympy(expr, [t, u], name="g"))
     assert "\n  where\n    w0 = " in text
+
+
+def test_from_sympy_checks_symbols_by_sympys_rules():
+    import sympy
+    from pyexpr.errors import PyExprError
+    x, y = sympy.symbols("x y", real=True)
+    with pytest.raises(PyExprError, match="not arguments: A"):
+        px.from_sympy(sympy.MatrixSymbol("A", 2, 2)[0, 0] + x, [x])
+    limit = sympy.Limit(sympy.sin(x * y) / y, y, 0)       # y is bound
+    assert px.from_sympy(limit + x, [x]).args == (x,)

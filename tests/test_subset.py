@@ -256,6 +256,11 @@ def test_lambdas_inside_longer_statements():
     listed = [
         px.jit(lambda x: x - 1), px.jit(lambda y: 2 * y),
     ]
+    other = {
+        "model": px.jit(lambda x: x + 1), "key": (
+            lambda x: 3 * x),
+    }
+    assert other["model"].expr == x + 1              # not the lambda on the next line
     assert table["sum"].expr == x + y and table["product"].expr == x * y
     assert options["square"].expr == x**2
     assert [f.expr for f in listed] == [x - 1, 2 * y]

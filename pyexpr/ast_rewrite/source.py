@@ -139,7 +139,8 @@ def _find_def(tree, func):
 def _find_lambda(tree, func, indent):
     code = func.__code__
     params = list(code.co_varnames[:code.co_argcount])
-    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
+    # the text starts at the lambda's first line: one starting on a later line is another
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == 1
              and [a.arg for a in n.args.args] == params]
     if len(found) > 1:      # several lambdas alike on the line: pick by the code's columns
         spans = [p for p in code.co_positions() if None not in p and p[3] > p[2]]
