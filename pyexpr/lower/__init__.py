@@ -3,7 +3,8 @@
 ``Program.from_exprs`` lowers sympy expressions; ``compile_cpu(program,
 dtype, fastmath=, parallel=, cache=, simd=)`` returns a ``CPUKernel`` (LLVM
 machine code with ``scalar``, ``run``, ``llvm_ir`` and ``ctypes``).  The
-stages: ``llvm_ir`` (IR of the entry points, scalar loops), ``vector_ir`` and
+stages: ``llvm_ir`` (IR of the entry points, scalar loops), ``layout_ir`` (rows,
+strides and copies around the contiguous loop), ``vector_ir`` and
 ``vector_abi`` (SIMD loops calling libmvec), ``engine`` (LLVM: optimize,
 emit object code), ``cache`` (on-disk objects), ``elf`` (loading them
 without LLVM), ``host`` (CPU features, libmvec, fingerprint), ``driver``

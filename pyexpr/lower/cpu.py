@@ -85,7 +85,7 @@ def seconds_per_element(program, target, dtype="float64"):
             lanes += COSTS["lane call"]
     return vector * scale + lanes
 #: the modules whose source shapes the object code (see ``cache.code_digest``)
-GENERATORS = ("program", "llvm_ir", "vector_ir", "vector_abi", "fastcall", "arraycall", "cpu", "engine",
+GENERATORS = ("program", "llvm_ir", "layout_ir", "vector_ir", "vector_abi", "fastcall", "arraycall", "cpu", "engine",
               "llvmcapi")
 
 

@@ -25,7 +25,8 @@ both sides, as in the scalar code.
 """
 from llvmlite import ir
 
-from .llvm_ir import FUNCTIONS, I64, OPERATORS, _Context, _emit_body, _for_range, _function, copier
+from .layout_ir import copier
+from .llvm_ir import FUNCTIONS, I64, OPERATORS, _Context, _emit_body, _for_range, _function
 
 #: intrinsics that lower to instructions on vectors; any other "llvm" op is a libm call
 INSTRUCTIONS = {"llvm.sqrt", "llvm.fabs", "llvm.floor", "llvm.ceil", "llvm.trunc",

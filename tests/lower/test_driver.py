@@ -202,13 +202,13 @@ def test_float32_costs_half_except_lane_by_lane_calls():
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_many_outputs_share_one_copy_loop_and_agree_in_every_layout(dtype):
     """Gathers, scatters, splats and vector tails all call the module's one copy loop
-    (``llvm_ir.copier``), so the array part grows with the outputs by a call each,
+    (``layout_ir.copier``), so the array part grows with the outputs by a call each,
     not a loop each; the values still land where every layout needs them."""
-    from pyexpr.lower import host, llvm_ir
+    from pyexpr.lower import host, layout_ir, llvm_ir
     outputs = [sympy.sin(X) * Y + k for k in range(12)] + [X * Y - k for k in range(12)]
     program = Program.from_exprs("many", [X, Y], outputs)
     text = str(llvm_ir.build_module(program, dtype, simd=host.vector_target(), parts=("array",)))
-    assert text.count(f'define internal void @"{llvm_ir.COPY}"') == 1
+    assert text.count(f'define internal void @"{layout_ir.COPY}"') == 1
     assert text.count('\nstrided:') == 1 and text.count("gather") == text.count("scatter") == 0
     kernel = compile_(program, dtype)
     grid = np.asarray(_grid((37, 41)), dtype)
