@@ -24,6 +24,24 @@ from pyexpr.calling import call
 _KERNELS = {}
 
 
+def _simd_line():
+    from pyexpr.lower import host
+    target = host.vector_target()
+    model, flags = host.cpu_info()
+    wide = " ".join(sorted(f for f in (flags or ()) if f.startswith(("avx512f", "avx2", "fma"))))
+    return (f"pyexpr SIMD: default {target.isa if target else 'none'}, runnable "
+            f"{', '.join(host.host_isas()) or 'none'}; CPU {model or 'unknown'} ({wide or 'no AVX'})")
+
+
+def pytest_report_header(config):
+    """The ISA the SIMD tests exercise, first and (for -q runs) last."""
+    return [_simd_line()]
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(_simd_line())
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "llvm: calls a Formula directly, through the default (LLVM CPU) backend")

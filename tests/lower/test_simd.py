@@ -1,5 +1,6 @@
 """Explicit SIMD loops (vector_ir, vector_abi): every ISA this CPU runs, tails, fallbacks, keys."""
 import math
+import os
 
 import llvmlite.binding as llvm
 import numpy as np
@@ -92,12 +93,23 @@ def test_ir_names_the_isas_vector_functions(isa, dtype, symbol, vector):
     assert f"load {vector}, {vector}*" in text
 
 
+def _full_target(isa):
+    return vector_abi.VectorTarget(isa, frozenset(vector_abi.all_symbols(isa)))
+
+
 def test_cache_key_depends_on_the_vector_target():
+    """Every ISA gets keys of its own, whichever ISA this host runs (the host's own
+    target, widest first, is one of them: on an AVX-512 host it *is* the avx512 one)."""
+    targets = [None] + [_full_target(isa) for isa in vector_abi.ISAS]
+    keys = [cpu.part_key(WAVE, "array", "float64", False, t) for t in targets]
+    assert len(set(keys)) == len(targets)
+    fewer = vector_abi.VectorTarget("avx2", frozenset(vector_abi.all_symbols("avx2")[:3]))
+    assert cpu.part_key(WAVE, "array", "float64", False, fewer) not in keys   # another libmvec
     native = host.vector_target("host")
-    keys = {cpu.part_key(WAVE, "array", "float64", False, t)
-            for t in [None, native, vector_abi.VectorTarget("avx512", frozenset(vector_abi.all_symbols("avx512")))]}
-    assert len(keys) == (3 if native else 2)
-    scalar = {cpu.part_key(WAVE, "scalar", "float64", False, t) for t in [None, native]}
+    if native is not None and native.available == _full_target(native.isa).available:
+        assert cpu.part_key(WAVE, "array", "float64", False, native) == keys[targets.index(
+            _full_target(native.isa))], f"host ISA {native.isa}"
+    scalar = {cpu.part_key(WAVE, "scalar", "float64", False, t) for t in targets}
     assert len(scalar) == 1                       # scalar code does not depend on SIMD
 
 
@@ -116,8 +128,9 @@ def test_choosing_the_isa(monkeypatch):
 
 @pytest.mark.parametrize("dtype, lanes", [("float64", 8), ("float32", 16)])
 def test_avx512_modules_compile_to_zmm_code_and_load(dtype, lanes):
-    """Short of running it (that needs an AVX-512 CPU), the AVX-512 array part compiles for
-    one, uses 512-bit registers, calls libmvec's AVX-512 variants and links here."""
+    """On any host, AVX2-only ones too: the AVX-512 array part compiles for an AVX-512 CPU,
+    uses 512-bit registers, calls libmvec's AVX-512 variants and links here (running it is
+    ``test_avx512_kernels_run_on_this_host``)."""
     target = vector_abi.VectorTarget("avx512", frozenset(vector_abi.all_symbols("avx512")))
     cheap = Program.from_exprs("cheap", [X, Y], [2.5 * X + Y])
     engine.binding()
@@ -138,3 +151,24 @@ def test_avx512_modules_compile_to_zmm_code_and_load(dtype, lanes):
         if elf.supported() and symbols:
             image = elf.load(machine.emit_object(module), symbols)   # links against this libmvec
             assert image.address("pyexpr_" + program.name + "_array")
+
+
+@pytest.mark.skipif("avx512" not in RUNNABLE, reason="this host runs " + (", ".join(RUNNABLE) or
+                    "no explicit SIMD") + ", not AVX-512: its code was compiled and linked, not run")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_avx512_kernels_run_on_this_host(dtype):
+    """Where the CPU has AVX-512, the default target is avx512 and its kernels run and
+    agree with numpy (every ISA's kernels are also checked op by op above)."""
+    if not os.environ.get("PYEXPR_SIMD"):
+        assert host.vector_target().isa == "avx512", "an AVX-512 host must default to avx512"
+    kernel = compile_(WAVE, dtype, simd="avx512")
+    lanes = vector_abi.lanes("avx512", dtype)
+    assert f'_ZGVeN{lanes}v_exp{"" if dtype == "float64" else "f"}' in kernel.llvm_ir
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(0, 2, 1001).astype(dtype), rng.uniform(0.1, 2, 1001).astype(dtype)
+    with np.errstate(invalid="ignore"):
+        want = [np.exp(-x**2) * np.sin(y) + np.cos(x * y),
+                np.where(x > 0.5, np.sqrt(x) * np.log(y), x * y - 1)]
+    for got, w in zip(run_kernel(kernel, x, y), want):
+        np.testing.assert_allclose(got, w, rtol=1e-5 if dtype == "float32" else 1e-13,
+                                   atol=1e-6 if dtype == "float32" else 1e-14, err_msg=f"avx512 {dtype}")
