@@ -10,6 +10,18 @@ broadcast to one shape and one output view per formula output:
 ``kernel.scalar(*floats)`` for all-scalar calls, ``kernel.run(inputs, outs)``
 otherwise.  Arguments on a GPU (``__cuda_array_interface__``) go unchanged to
 the CUDA kernel's ``evaluate``, which keeps them and the result on the device.
+
+Masked arrays (``numpy.ma``) keep their mask, numpy's convention for
+elementwise functions: the formula runs on the data and gives a
+``MaskedArray`` (also for 0-d inputs; ``out=`` must then be one too) masked
+wherever any input is, the mask repeated along ``out_shape``; masked
+elements keep whatever was computed, and ``nan`` results are not masked
+(unlike numpy.ma's domained functions such as ``np.ma.log``).  A call with
+device arrays refuses masked ones.  Extended precision (``longdouble`` and
+``clongdouble`` arrays, numpy scalars, lists numpy reads as such) is a
+``TypeError`` where it is wider than float64, since the formula computes in
+float64 (or float32); ``x.astype(np.float64)`` converts explicitly.  float16
+is cast up exactly.
 """
 import numbers
 
@@ -40,6 +52,13 @@ def bind(formula, args, kwargs):
     return [values[n] for n in names]
 
 
+# longdouble is float64 on some platforms (MSVC, many ARM ones): there it loses nothing
+_EXTENDED = np.dtype(np.longdouble) != np.dtype(np.float64)
+# the type codes the fast path of check_value takes: a code test costs what a kind test did,
+# and it leaves longdouble ("g") to the slow path, which refuses it
+_FAST_CODES = "?" + np.typecodes["AllInteger"] + "efd" + ("" if _EXTENDED else "g")
+
+
 def _is_scalar(value):
     if type(value) is np.ndarray:
         return value.ndim == 0
@@ -47,24 +66,50 @@ def _is_scalar(value):
                                                 and value.dtype.kind in "biuf")
 
 
-def check_value(formula, name, value):
-    """Reject what is not a real number or an array of them, naming the argument."""
-    if type(value) is np.ndarray and value.dtype.kind in "biuf":      # the common case, first
+def check_value(formula, name, value, masks=None):
+    """Reject what is not a real number or an array of them, naming the argument.
+
+    A masked array gives its data; its mask is appended to ``masks``, and
+    without that list (a device call) it is refused, since its mask would be lost.
+    """
+    if type(value) is np.ndarray and value.dtype.char in _FAST_CODES:      # the common case, first
         return value
+    if isinstance(value, np.ma.MaskedArray):
+        if masks is None:
+            raise TypeError(f"{formula.name}(): argument {name!r} is a masked array, whose mask "
+                            f"a call on device arrays cannot keep; pass np.ma.getdata(x) or "
+                            f"x.filled(value)")
+        masks.append(np.ma.getmask(value))
+        return check_value(formula, name, np.ma.getdata(value))
     if isinstance(value, (str, bytes)) or value is None or isinstance(value, complex) \
             or isinstance(value, np.complexfloating):
         raise TypeError(f"{formula.name}(): argument {name!r} must be a real number or an array "
                         f"of them, not {type(value).__name__}")
+    if _EXTENDED and isinstance(value, np.longdouble):
+        raise _extended_precision(formula, name, value.dtype)
     if isinstance(value, numbers.Real):
         return value
     try:
         array = np.asarray(value)
     except Exception as exc:
         raise TypeError(f"{formula.name}(): argument {name!r} cannot be read as an array ({exc})") from None
+    if _EXTENDED and array.dtype.type in (np.longdouble, np.clongdouble):
+        raise _extended_precision(formula, name, array.dtype)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{formula.name}(): argument {name!r} must hold real numbers, "
                         f"not {array.dtype} values")
     return array
+
+
+def _extended_precision(formula, name, dtype):
+    # refused rather than rounded: computing in float64 would silently drop the extra bits
+    if dtype.kind == "c":
+        return TypeError(f"{formula.name}(): argument {name!r} is {dtype} (complex long double); "
+                         f"pyexpr computes in real float64 (or float32) and takes no complex "
+                         f"values")
+    return TypeError(f"{formula.name}(): argument {name!r} is {dtype} (long double), but pyexpr "
+                     f"computes in float64 (or float32); convert it explicitly with "
+                     f"x.astype(np.float64), losing the extra precision")
 
 
 def _on_device(value):
@@ -78,7 +123,16 @@ def call(formula, kernel, args, kwargs, out=None):
         # device arrays stay on the device: the GPU kernel broadcasts and allocates there
         values = [v if _on_device(v) else check_value(formula, n, v) for n, v in zip(names, values)]
         return kernel.evaluate(values, out=out, out_shape=formula.out_shape)
-    values = [check_value(formula, n, v) for n, v in zip(names, values)]
+    masks = []
+    values = [check_value(formula, n, v, masks) for n, v in zip(names, values)]
+    if masks or (out is not None and isinstance(out, np.ma.MaskedArray)):
+        return _call_masked(formula, kernel, values, masks, out)
+    return _evaluate(formula, kernel, values, out)
+
+
+def _evaluate(formula, kernel, values, out):
+    """The call on checked values: scalar code, or broadcast arrays into ``out``."""
+    names = formula.arg_names
     dtype = kernel.dtype
     if out is None and all(_is_scalar(v) for v in values):
         results = kernel.scalar(*(float(v) for v in values))
@@ -96,6 +150,29 @@ def call(formula, kernel, args, kwargs, out=None):
     if out is None and target.ndim == 0:
         return float(target)
     return target
+
+
+def _call_masked(formula, kernel, data, masks, out):
+    """The call on the data, masked where any input is (numpy's convention for ufuncs)."""
+    if out is not None and not isinstance(out, np.ma.MaskedArray):
+        raise TypeError(f"{formula.name}(): masked arguments give a masked result, which a plain "
+                        f"out cannot hold; pass out= a numpy.ma.MaskedArray, or no out")
+    if out is None:
+        # asarray: an all-scalar call gives a float, and a masked call still gives a masked result
+        result = np.asarray(_evaluate(formula, kernel, data, None), dtype=kernel.dtype)
+        return np.ma.MaskedArray(result, mask=_union(masks, result.shape))
+    _evaluate(formula, kernel, data, out.data)          # a view: the data is written into out
+    out.mask = _union(masks, out.shape)
+    return out
+
+
+def _union(masks, shape):
+    # each input's shape broadcasts to broadcast_shape, the trailing axes of
+    # out_shape + broadcast_shape, so its mask repeats along the out_shape axes
+    mask = np.zeros(shape, dtype=bool)
+    for m in masks:
+        mask |= m
+    return mask
 
 
 def _broadcast_shape(formula, names, arrays):

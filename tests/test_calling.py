@@ -4,11 +4,14 @@ Most checks run through the reference kernel (``ref_call``), which shares
 ``pyexpr.calling.call`` with every backend; the ``llvm``-marked ones call the
 Formula directly, through the default CPU backend.
 """
+import re
+
 import numpy as np
 import pytest
 
 import pyexpr as px
 import user_functions as U
+from pyexpr.calling import call
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +109,162 @@ def test_numeric_semantics_are_numpys(ref_call):
     assert np.isnan(result[0]) and result[1] == -np.inf and result[2] == np.log(4.0) + 2
 
 
+# --- masked arrays keep their mask ---------------------------------------------------------
+
+def _masked(data, mask):
+    return np.ma.masked_array(np.asarray(data, dtype=float), mask=mask)
+
+
+def _assert_masked(result, expected_data, expected_mask):
+    """A MaskedArray with numpy's values on the data (masked elements included) and this mask."""
+    assert isinstance(result, np.ma.MaskedArray)
+    np.testing.assert_allclose(np.ma.getdata(result), expected_data, rtol=1e-15)
+    np.testing.assert_array_equal(np.ma.getmaskarray(result), expected_mask)
+
+
+def test_masked_1d_inputs_mixed_with_arrays_and_scalars(single, ref_call):
+    x = _masked([1.0, 2.0, 3.0], [False, True, False])
+    ys = np.array([0.5, 1.0, 1.5])
+    _assert_masked(ref_call(single, x, ys), x.data * np.sin(ys), [False, True, False])
+    _assert_masked(ref_call(single, x, 0.5), x.data * np.sin(0.5), [False, True, False])
+    _assert_masked(ref_call(single, 2.0, x), 2.0 * np.sin(x.data), [False, True, False])
+    _assert_masked(ref_call(single, y=x, x=[1.0, 1.0, 1.0]), np.sin(x.data), [False, True, False])
+    assert x.mask.tolist() == [False, True, False]           # the input's mask is untouched
+
+
+def test_masks_of_2d_inputs_join_and_broadcast(single, ref_call):
+    x = _masked([[1.0], [2.0], [3.0]], [[False], [True], [False]])     # (3, 1)
+    y = _masked([0.5, 1.0, 1.5, 2.0], [False, False, False, True])      # (4,)
+    expected_mask = np.array([[0], [1], [0]], bool) | np.array([0, 0, 0, 1], bool)
+    result = ref_call(single, x, y)
+    assert result.shape == (3, 4)
+    _assert_masked(result, x.data * np.sin(y.data), expected_mask)
+    plain = np.linspace(0, 1, 4).reshape(1, 4)
+    _assert_masked(ref_call(single, x, plain), x.data * np.sin(plain),
+                   np.broadcast_to([[False], [True], [False]], (3, 4)))
+
+
+def test_multi_output_masks_repeat_along_out_shape(pair, matrix, ref_call):
+    x = _masked([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[True, False, False], [False, False, True]])
+    y = np.array([0.5, 1.0, 1.5])
+    result = ref_call(pair, x, y)
+    assert result.shape == (2, 2, 3)
+    _assert_masked(result, [x.data + y, x.data * y], np.broadcast_to(x.mask, (2, 2, 3)))
+    result = ref_call(matrix, x, y)
+    assert result.shape == (2, 2, 2, 3)
+    _assert_masked(result, [[x.data + 0 * y, np.broadcast_to(y, (2, 3))],
+                            [x.data * y, x.data - y]], np.broadcast_to(x.mask, (2, 2, 2, 3)))
+
+
+def test_masked_scalars_give_a_masked_result(single, pair, ref_call):
+    result = ref_call(single, _masked(2.0, True), 0.5)
+    assert isinstance(result, np.ma.MaskedArray) and result.shape == ()
+    assert result.mask and result.data == 2.0 * np.sin(0.5)
+    result = ref_call(single, _masked(2.0, False), _masked(0.5, False))
+    assert isinstance(result, np.ma.MaskedArray) and not result.mask
+    assert result[()] == 2.0 * np.sin(0.5)
+    _assert_masked(ref_call(pair, _masked(2.0, True), 3.0), [5.0, 6.0], [True, True])
+    assert ref_call(single, np.ma.masked, 0.5).mask           # the masked constant itself
+
+
+def test_nomask_gives_a_masked_result_with_nothing_masked(single, pair, ref_call):
+    x = np.ma.masked_array([1.0, 2.0])
+    assert x.mask is np.ma.nomask
+    _assert_masked(ref_call(single, x, 0.5), x.data * np.sin(0.5), [False, False])
+    _assert_masked(ref_call(pair, x, 1.0), [x.data + 1, x.data], np.zeros((2, 2), bool))
+
+
+def test_all_masked_keeps_the_computed_values(single, ref_call):
+    x = _masked([1.0, 2.0], True)
+    _assert_masked(ref_call(single, x, 0.5), x.data * np.sin(0.5), [True, True])
+
+
+def test_nan_results_are_not_masked(ref_call):
+    f = px.jit(lambda x: np.log(x))
+    result = ref_call(f, _masked([-1.0, 1.0, 4.0], [False, False, True]))
+    assert np.isnan(result.data[0]) and result.mask.tolist() == [False, False, True]
+    assert result.data[2] == np.log(4.0)
+
+
+def test_masked_out_receives_the_data_and_the_mask(single, pair, ref_call):
+    x = _masked([1.0, 2.0, 3.0], [False, True, False])
+    out = np.ma.masked_array(np.full(3, -7.0), mask=[True, False, True])
+    assert ref_call(single, x, 0.5, out=out) is out
+    _assert_masked(out, x.data * np.sin(0.5), [False, True, False])
+    out2 = np.ma.masked_array(np.empty((2, 3)))
+    assert ref_call(pair, x, 1.0, out=out2) is out2
+    _assert_masked(out2, [x.data + 1, x.data], np.broadcast_to(x.mask, (2, 3)))
+    # a masked out takes the inputs' mask even when they have none
+    assert ref_call(single, x.data, 0.5, out=out) is out
+    _assert_masked(out, x.data * np.sin(0.5), [False, False, False])
+    with pytest.raises(ValueError, match="out has shape"):
+        ref_call(single, x, 0.5, out=np.ma.masked_array(np.empty(4)))
+
+
+def test_plain_out_with_masked_inputs_is_refused(single, ref_call):
+    out = np.zeros(2)
+    with pytest.raises(TypeError, match=r"small\(\): masked arguments .* out= a numpy.ma.MaskedArray, "
+                                        r"or no out"):
+        ref_call(single, _masked([1.0, 2.0], [True, False]), 0.5, out=out)
+    assert out.tolist() == [0.0, 0.0]
+
+
+def test_masked_data_is_checked_like_any_argument(single, ref_call):
+    with pytest.raises(TypeError, match=r"small\(\): argument 'y' must hold real numbers"):
+        ref_call(single, 1.0, np.ma.masked_array(["a", "b"]))
+
+
+def test_a_call_with_device_arrays_refuses_masked_ones(single):
+    class DeviceKernel:                      # the device branch checks before the kernel runs
+        dtype = np.dtype(np.float64)
+
+        def evaluate(self, values, out=None, out_shape=None):
+            raise AssertionError("a masked argument reached the device kernel")
+
+    class OnDevice:
+        __cuda_array_interface__ = {}
+
+    with pytest.raises(TypeError, match=r"small\(\): argument 'y' is a masked array, whose mask a "
+                                        r"call on device arrays cannot keep"):
+        call(single, DeviceKernel(), (OnDevice(), _masked([1.0], [True])), {})
+
+
+# --- extended precision is refused, float16 accepted ---------------------------------------
+
+_EXTENDED = np.dtype(np.longdouble) != np.dtype(np.float64)
+
+
+@pytest.mark.skipif(not _EXTENDED, reason="longdouble is float64 here")
+@pytest.mark.parametrize("make", [
+    lambda: np.ones(3, dtype=np.longdouble),
+    lambda: np.longdouble(0.5),
+    lambda: np.array(0.5, dtype=np.longdouble),
+    lambda: [np.longdouble(0.5), np.longdouble(1.5)],
+    lambda: np.ma.masked_array(np.ones(2, dtype=np.longdouble), mask=[True, False]),
+], ids=["array", "scalar", "0-d", "list", "masked"])
+def test_longdouble_is_refused(single, ref_call, make):
+    name = re.escape(np.dtype(np.longdouble).name)
+    with pytest.raises(TypeError, match=rf"small\(\): argument 'y' is {name} \(long double\), but "
+                                        r"pyexpr computes in float64 \(or float32\); convert it "
+                                        r"explicitly with x\.astype\(np\.float64\)"):
+        ref_call(single, np.ones(2), make())
+
+
+@pytest.mark.skipif(not _EXTENDED, reason="clongdouble is complex128 here")
+def test_clongdouble_is_refused(single, ref_call):
+    with pytest.raises(TypeError, match=r"small\(\): argument 'x' is complex\d+ \(complex long "
+                                        r"double\); pyexpr computes in real float64"):
+        ref_call(single, np.ones(2, dtype=np.clongdouble), 1.0)
+
+
+def test_float16_is_accepted_and_cast_exactly(single, ref_call):
+    x16 = np.array([0.1, 1.5, 65504.0], dtype=np.float16)
+    result = ref_call(single, x16, 0.5)
+    assert result.dtype == np.float64
+    np.testing.assert_array_equal(result, x16.astype(np.float64) * np.sin(0.5))
+    assert ref_call(single, np.float16(0.1), 1.0) == float(np.float16(0.1)) * np.sin(1.0)
+
+
 # --- the same conventions through the default backend --------------------------------------
 
 @pytest.mark.llvm
@@ -130,3 +289,20 @@ def test_direct_calls_agree_with_the_reference(fn, domain, ref_call, sample):
     rng = np.random.default_rng(3)
     points = np.array([sample(domain, rng) for _ in range(64)]).T
     np.testing.assert_allclose(f(*points), ref_call(f, *points), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.llvm
+def test_direct_calls_keep_masks_and_refuse_longdouble():
+    from pyexpr.lower import cpu
+    f = px.jit(U.small, cache=False)
+    xs = np.linspace(0.1, 1, 4)
+    for _ in range(cpu.UPGRADE_CALLS):            # the builtin array entry is installed by now
+        f(xs, xs)
+    x = _masked(xs, [False, True, False, False])
+    _assert_masked(f(x, xs), xs * np.sin(xs), x.mask)
+    _assert_masked(f(_masked(2.0, True), 0.5), 2.0 * np.sin(0.5), True)
+    if _EXTENDED:
+        with pytest.raises(TypeError, match="long double"):
+            f(xs.astype(np.longdouble), xs)
+        with pytest.raises(TypeError, match="long double"):
+            f(np.longdouble(0.5), 0.5)
