@@ -46,6 +46,10 @@ def _dtype_name(value):
         return value
 
 
+#: state that belongs to one Formula object, not to its definition
+_PER_OBJECT = ("_kernels", "_lock", "_program", "_fast")
+
+
 class Formula:
     """A named mathematical function of real arguments (see the module docstring)."""
 
@@ -95,6 +99,17 @@ class Formula:
         if isinstance(wrt, (str, sympy.Symbol)):
             wrt = [wrt]
         return tuple(self._symbol(w) for w in wrt)
+
+    def _become(self, other):
+        """Take ``other``'s definition in place: what IPython's autoreload does to old
+        functions when their module is reloaded (see ``pyexpr.interactive``)."""
+        with self._lock:
+            state = {k: v for k, v in other.__dict__.items() if k not in _PER_OBJECT}
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            self._kernels, self._lock, self._program = {}, threading.Lock(), None
+            # drop this object's fast-call subclass: its entries run the old kernels
+            self.__class__ = next(c for c in type(self).__mro__ if "_fast_call_class" not in c.__dict__)
 
     # --- calculus -----------------------------------------------------------------
     def diff(self, *spec):

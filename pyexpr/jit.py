@@ -5,6 +5,7 @@ from .ast_rewrite import parse_function
 from .errors import PyExprError
 from .formula import Formula, check_options
 from .functions import free_symbols, substitute
+from .interactive import follow_autoreload
 
 
 def jit(func=None, **options):
@@ -28,6 +29,7 @@ def jit(func=None, **options):
     formula.__wrapped__ = func
     formula.__module__ = getattr(func, "__module__", None)
     formula.__qualname__ = getattr(func, "__qualname__", parsed.name)
+    follow_autoreload()
     return formula
 
 

@@ -167,12 +167,16 @@ def check_source():
     return source_agrees
 
 
+#: where the pyexpr under test lives: processes the tests start import the same one
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__import__("pyexpr").__file__)))
+
+
 def fresh_processes(folder, script, runs=2):
     """Run the Python ``script`` text in ``runs`` fresh interpreters sharing one new
     on-disk cache in ``folder``; each prints one JSON line, returned parsed."""
     path = folder / "script.py"
     path.write_text(script)
-    env = {**os.environ, "PYEXPR_CACHE_DIR": str(folder / "cache")}
+    env = {**os.environ, "PYEXPR_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": PACKAGE_ROOT}
     return [json.loads(subprocess.run([sys.executable, str(path)], env=env, check=True,
                                       capture_output=True, text=True).stdout) for _ in range(runs)]
 

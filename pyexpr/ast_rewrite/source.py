@@ -7,13 +7,18 @@ column of the user's file.  ``Source.error(node, ...)`` builds the
 ``UnsupportedSyntaxError`` every later pass raises, so all of them point at
 the user's own line.
 """
+import __future__
 import ast
+import copy
+import dis
 import inspect
-import linecache
+import re
 import textwrap
+import types
 from dataclasses import dataclass
 
 from ..errors import PyExprError, UnsupportedSyntaxError
+from . import origins
 
 
 @dataclass(frozen=True)
@@ -40,50 +45,83 @@ class Source:
 
 
 def capture(func):
-    """Parse the source of ``func`` (a def or a lambda) into a ``Source``."""
-    found = _def_block(func) if func.__name__ != "<lambda>" else None
-    if found is None:
-        lines, first_line = _inspect_lines(func)
-        raw = "".join(lines)
-        text = textwrap.dedent(raw)
-        tree = _parse(text, func)
-    else:
-        raw, text, tree, first_line = found
-    indent = _indent(raw) - _indent(text)
-    filename = inspect.getsourcefile(func) or func.__code__.co_filename
-    node = _find_lambda(tree, func, indent) if func.__name__ == "<lambda>" else _find_def(tree, func)
+    """Parse the source of ``func`` (a def or a lambda) into a ``Source``.
+
+    Each text ``origins.texts`` offers is searched for the function, at its
+    line first; what is found must compile to the code Python runs
+    (``_compiles_to``), so an edited file, another function of the same name
+    or a stale cache never stands in for the function's own source.
+    """
+    code = func.__code__
+    lam = func.__name__ == "<lambda>"
+    problems = []
+    for lines, by_position in origins.texts(func):
+        for start in _starts(lines, func, lam, by_position):
+            try:
+                raw, text, tree, first_line = _block(func, lines, start, lam)
+                indent = _indent(raw) - _indent(text)
+                node = _find_lambda(tree, func, indent) if lam else _find_def(tree, func)
+            except PyExprError as exc:
+                problems.append(str(exc))
+                continue
+            if _compiles_to(node, code, getattr(func, "__globals__", None)):
+                return _source(node, func, first_line, indent, text)
+            problems.append(_STALE)
+    raise PyExprError(_unreadable(func, problems))
+
+
+_STALE = "stale"
+
+
+def _source(node, func, first_line, indent, text):
     if isinstance(node, ast.FunctionDef):
         # decorators and annotations are not part of the formula
         node.decorator_list, node.returns = [], None
         for arg in node.args.args:
             arg.annotation = None
+    filename = func.__code__.co_filename
+    if not filename.startswith("<"):
+        filename = inspect.getsourcefile(func) or filename
     return Source(node, filename, max(first_line, 1), indent, tuple(text.splitlines()))
 
 
-def _inspect_lines(func):
+def _starts(lines, func, lam, by_position):
+    """Indices of the lines where the function may start: its own line first."""
+    own = func.__code__.co_firstlineno - 1
+    starts = [own] if by_position and 0 <= own < len(lines) else []
+    header = re.compile(r"(^|\W)lambda\W" if lam else
+                        rf"^\s*(async\s+)?def\s+{re.escape(func.__name__)}\s*\(")
+    found = [i for i, line in enumerate(lines) if header.search(line) and i not in starts]
+    return starts + found[::-1][:_MAX_STARTS]
+
+
+#: other places a text is searched at when the function's own line is not it
+_MAX_STARTS = 64
+
+
+def _block(func, lines, start, lam):
+    """``(raw, dedented, tree, first_line)`` of the statement starting at ``lines[start]``."""
+    found = None if lam else _def_block(func, lines, start)
+    if found is not None:
+        return found
     try:
-        return inspect.getsourcelines(func)
-    except (OSError, TypeError) as exc:
-        raise PyExprError(
-            f"cannot read the source of {getattr(func, '__qualname__', func)!r} ({exc}); "
-            "define it in a file (not an interactive prompt or exec), or build it with "
-            "pyexpr.from_sympy") from None
+        block = inspect.getblock(lines[start:])
+    except (SyntaxError, ValueError, IndexError):
+        block = lines[start:start + 1]
+    raw = "".join(block)
+    text = textwrap.dedent(raw)
+    return raw, text, _parse(text, func), start + 1
 
 
-def _def_block(func, tries=4):
-    """``(raw, dedented, tree, first_line)`` of a def, found by indentation, or None.
+def _def_block(func, lines, start, tries=4):
+    """``(raw, dedented, tree, first_line)`` of a def found by indentation, or None.
 
-    ``inspect.getsourcelines`` tokenizes (its first use compiles tokenize's
-    patterns, about 10 ms); a def's block ends at the first line indented no
-    deeper than its header that leaves the text parseable (a line inside
-    brackets or a string that is less indented leaves it unparseable), which
-    one ``ast.parse`` checks.  Anything unusual returns None: inspect decides.
+    A def's block ends at the first line indented no deeper than its header
+    that leaves the text parseable (a line inside brackets or a string that
+    is less indented leaves it unparseable), which one ``ast.parse`` checks
+    (``inspect``'s tokenizer costs about 10 ms on its first use).  Anything
+    unusual returns None: ``inspect.getblock`` decides.
     """
-    code = func.__code__
-    lines = linecache.getlines(code.co_filename, getattr(func, "__globals__", None))
-    start = code.co_firstlineno - 1
-    if not 0 <= start < len(lines):
-        return None
     depth = _indent(lines[start])
     ends = [i for i in range(start + 1, len(lines))
             if lines[i].strip() and not lines[i].lstrip().startswith("#") and _indent(lines[i]) <= depth]
@@ -98,6 +136,112 @@ def _def_block(func, tries=4):
             return raw, text, tree, start + 1
         return None
     return None
+
+
+def _compiles_to(node, code, module_globals=None):
+    """Whether ``node``, compiled as Python compiled the function, gives ``code`` (the
+    instructions, names and constants; not line numbers).  Free variables become cells
+    of an enclosing function, so that a closure's loads are the same instructions; the
+    globals that are modules are imported, as a module's imports make them."""
+    inner = copy.copy(node)
+    if isinstance(node, ast.FunctionDef):
+        inner.decorator_list = []
+    body = [inner if isinstance(node, ast.FunctionDef) else _located(ast.Expr(inner))]
+    if code.co_freevars:
+        cells = [_located(ast.Assign([_located(ast.Name(v, ast.Store()))], _located(ast.Constant(None))))
+                 for v in code.co_freevars]
+        body = [_located(ast.FunctionDef("_enclosing", ast.arguments([], [], None, [], [], None, []),
+                                         cells + body, [], None, None))]
+    modules = [n for n in code.co_names if isinstance((module_globals or {}).get(n), types.ModuleType)]
+    imports = [_located(ast.Import([_located(ast.alias(n))])) for n in modules]
+    flags = sum(f.compiler_flag for f in _FUTURES if code.co_flags & f.compiler_flag)
+    try:
+        compiled = compile(ast.Module(imports + body, []), code.co_filename, "exec", flags=flags,
+                           dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return False
+    candidates = [c for c in _code_objects(compiled) if c.co_name == code.co_name]
+    return any(_same_bytes(c, code) for c in candidates) or any(_same_code(c, code) for c in candidates)
+
+
+def _located(node):
+    node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, 1, 0
+    return node
+
+
+_FUTURES = [getattr(__future__, name) for name in __future__.all_feature_names]
+
+
+def _code_objects(code):
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield const
+            yield from _code_objects(const)
+
+
+def _same_bytes(a, b):
+    """The quick answer when the text compiles to the very same code (most functions)."""
+    return a.co_code == b.co_code and a.co_names == b.co_names and a.co_varnames == b.co_varnames \
+        and a.co_freevars == b.co_freevars and len(a.co_consts) == len(b.co_consts) and all(
+            _same_bytes(x, y) if isinstance(x, types.CodeType) else
+            type(x) is type(y) and repr(x) == repr(y) for x, y in zip(a.co_consts, b.co_consts))
+
+
+def _same_code(a, b):
+    return _shape(a) == _shape(b)
+
+
+def _shape(code):
+    """What a code object does, without what depends on its surroundings: its
+    instructions (names and constants by value, jumps by target instruction,
+    nested code by its shape), variables and arguments.  A module-level
+    ``import math`` turns ``math.cos(x)``'s ``LOAD_METHOD`` into ``LOAD_ATTR``
+    (CPython 3.11); line-number NOPs follow the layout of the text."""
+    instructions = [i for i in dis.get_instructions(code) if i.opname not in _LAYOUT]
+    index = {ins.offset: k for k, ins in enumerate(instructions)}
+    steps = []
+    for ins in instructions:
+        value = ins.argval
+        if ins.opcode in _JUMPS:
+            value = index.get(value, value)
+        elif isinstance(value, types.CodeType):
+            value = _shape(value)
+        else:
+            value = repr(value)                 # tells -0.0 from 0.0, nan from nan
+        steps.append((_SAME_AS.get(ins.opname, ins.opname), value))
+    return (tuple(steps), code.co_varnames, code.co_freevars, code.co_cellvars, code.co_argcount,
+            code.co_posonlyargcount, code.co_kwonlyargcount)
+
+
+_LAYOUT = {"NOP", "CACHE", "EXTENDED_ARG"}
+_SAME_AS = {"LOAD_METHOD": "LOAD_ATTR"}
+_JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
+
+
+def _unreadable(func, problems):
+    name = getattr(func, "__qualname__", func.__name__)
+    filename = func.__code__.co_filename
+    if _STALE in problems:
+        return (f"the source of {name} in {filename} is not the code Python runs: the file was "
+                "edited after it was imported (reload the module, e.g. with importlib.reload, "
+                "or run the cell again), or an import hook rewrote the function")
+    parse = [p for p in problems if p != _STALE]
+    if parse and not filename.startswith("<"):
+        return parse[0]
+    why = _NO_TEXT.get(filename, _NO_TEXT["<string>"])
+    return (f"cannot read the source of {name} (from {filename}): {why}. A formula's function "
+            "can live in a file, an IPython or Jupyter cell, the interactive prompt, python -c "
+            "or a file given as standard input (python < model.py); or build the formula with "
+            "pyexpr.from_sympy")
+
+
+_NO_TEXT = {
+    "<string>": "Python keeps no text of code made by exec() or compile() of a string; to "
+                "exec one, register its text in linecache under the file name you compile it "
+                "with (see the README)",
+    "<stdin>": "the text piped into python was read once and is gone, and this prompt keeps "
+               "no history (readline is off); save it to a file and run or redirect that",
+}
 
 
 def _indent(text):
