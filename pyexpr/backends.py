@@ -4,9 +4,9 @@
 option: the LLVM CPU kernel (``pyexpr.lower``), or the CUDA one
 (``pyexpr.gpu``).  Both are compiled from ``formula.program``.
 """
-import os
 import sys
 
+from .errors import debugging
 from .lower import arraycall, compile_cpu
 from .reference import ReferenceKernel
 
@@ -46,7 +46,7 @@ _TARGETS = {"cpu": cpu_kernel, "cuda": cuda_kernel}
 
 
 def compile(formula, dtype):
-    debug = os.environ.get("PYEXPR_DEBUG", "") not in ("", "0")
+    debug = debugging()
     if debug:
         _dump("sympy", str(formula))
         _dump("Program", str(formula.program))

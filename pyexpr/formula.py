@@ -13,6 +13,7 @@ import numpy as np
 import sympy
 
 from . import backends, calculus, calling, printing
+from .errors import PyExprError, from_user
 from .functions import evaluated
 from .lower import fastcall
 from .lower.program import Program
@@ -222,7 +223,10 @@ class Formula:
             with self._lock:
                 kernel = self._kernels.get(dtype)
                 if kernel is None:
-                    kernel = self._kernels[dtype] = self._compile(dtype)
+                    try:
+                        kernel = self._kernels[dtype] = self._compile(dtype)
+                    except PyExprError as error:
+                        raise from_user(error)  # pyexpr's message; PYEXPR_DEBUG=1 shows all
         return kernel
 
     def _compile(self, dtype):

@@ -29,7 +29,7 @@ from sympy.codegen.cfunctions import exp2, expm1, hypot, log1p, log2, log10
 
 __all__ = ["cbrt", "trunc", "exp2", "expm1", "hypot", "log1p", "log2", "log10",
            "sinh", "cosh", "tanh", "abs_", "min_", "max_", "real_fdiff", "substitute", "evaluated",
-           "without_ite"]
+           "without_ite", "xor"]
 
 _REAL_FACTS = {sympy.sinh: {"real": True}, sympy.cosh: {"real": True, "positive": True},
                sympy.tanh: {"real": True}, sympy.Abs: {"real": True, "nonnegative": True}}
@@ -145,6 +145,11 @@ def evaluated(expr):
     """``expr`` with every node rebuilt under automatic evaluation, each shared one once."""
     with sympy.evaluate(True):
         return _walk(sympy.sympify(expr), {}, force=True)
+
+
+def xor(a, b):
+    """Exclusive or of two conditions, written with And/Or/Not (no code generator needs Xor)."""
+    return sympy.Or(sympy.And(a, sympy.Not(b)), sympy.And(sympy.Not(a), b))
 
 
 def without_ite(expr):

@@ -2,7 +2,7 @@
 import sympy
 
 from .ast_rewrite import parse_function
-from .errors import PyExprError
+from .errors import PyExprError, from_user
 from .formula import Formula, check_options
 from .functions import free_symbols, substitute
 from .interactive import follow_autoreload
@@ -23,7 +23,10 @@ def jit(func=None, **options):
                        defaults=func.defaults, options={**func.options, **options})
     if not callable(func) or not hasattr(func, "__code__"):
         raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")
-    parsed = parse_function(func, options.get("simplify", "canonical"))
+    try:
+        parsed = parse_function(func, options.get("simplify", "canonical"))
+    except PyExprError as error:
+        raise from_user(error)  # the user's line and pyexpr's message; PYEXPR_DEBUG=1 shows all
     formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                       defaults=parsed.defaults, options=options, doc=parsed.doc)
     formula.__wrapped__ = func

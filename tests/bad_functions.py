@@ -6,6 +6,8 @@ changes.  All of these are valid Python and run as plain functions.
 """
 import math
 
+import numpy as np
+
 import pyexpr as px
 
 COUNTER = [0]
@@ -45,6 +47,38 @@ def prints(x):
 
 def unknown_call(x):
     return math.factorial(x)  # <- unknown_call
+
+
+def logaddexp_call(x, y):
+    return np.logaddexp(x, y)  # <- logaddexp
+
+
+def isclose_call(x, y):
+    return 1.0 if math.isclose(x, y) else 0.0  # <- isclose
+
+
+def plain_helper(x):
+    return x + 1
+
+
+def plain_call(x):
+    return plain_helper(x) * 2  # <- plain_call
+
+
+def numbers_anded(x, y):
+    return 1.0 if x > 0 & y > 0 else 0.0  # <- numbers_anded
+
+
+def xor_for_power(x):
+    return x ^ 2  # <- xor_power
+
+
+def one_argument_where(x):
+    return np.where(x > 0)  # <- where1
+
+
+def select_mismatch(x):
+    return np.select([x > 0, x > 1], [x])  # <- select
 
 
 def attribute_assignment(x):

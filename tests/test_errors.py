@@ -3,8 +3,14 @@
 Rejected functions live in ``bad_functions.py``; each offending line carries a
 ``# <- name`` marker, from which the expected absolute line is read.
 """
+import os
+import subprocess
+import sys
+import traceback
+
 import numpy as np
 import pytest
+import sympy
 
 import bad_functions as B
 import pyexpr as px
@@ -27,7 +33,18 @@ UNSUPPORTED = [
     (B.for_over_data, "for_data", "x", ["for loops", "range"]),
     (B.for_over_parameter_range, "range_param", "n", ["known when the function is decorated"]),
     (B.prints, "print", "print", ["I/O (print)"]),
-    (B.unknown_call, "unknown_call", "math.factorial", ["math.factorial", "not a math function"]),
+    (B.unknown_call, "unknown_call", "math.factorial", ["pyexpr has no formula for math.factorial"]),
+    (B.logaddexp_call, "logaddexp", "np.logaddexp", ["pyexpr has no formula for numpy.logaddexp",
+                                                     "max(a, b) + log1p(exp(-abs(a - b)))"]),
+    (B.isclose_call, "isclose", "math.isclose", ["pyexpr has no formula for math.isclose",
+                                                  "abs(a - b) <= max(rel_tol"]),
+    (B.plain_call, "plain_call", "plain_helper", ["call to 'plain_helper', which is not a math "
+                                                  "function or a formula", "decorate plain_helper"]),
+    (B.numbers_anded, "numbers_anded", "0 & y", ["bitwise operators", "(x > 0) & (y < 1)"]),
+    (B.xor_for_power, "xor_power", "x ^ 2", ["exclusive or", "x**2"]),
+    (B.one_argument_where, "where1", "np.where(x > 0)", ["np.where takes 3 arguments",
+                                                          "one-argument form gives indices"]),
+    (B.select_mismatch, "select", "np.select", ["2 condition(s) and 1 choice(s)"]),
     (B.attribute_assignment, "attr_assign", "math.tau", ["attribute assignment"]),
     (B.item_assignment, "item_assign", "COUNTER[0]", ["item assignment"]),
     (B.uses_global, "global", "global", ["global statements"]),
@@ -224,3 +241,53 @@ def test_calculus_argument_errors():
         px.jit(U.tuple_return).grad()
     with pytest.raises(ValueError, match="single-output"):
         px.jit(U.tuple_return).hessian()
+
+
+# --- the decorator and the first call are the boundary: the user's line, not pyexpr's frames ---
+
+PACKAGE = os.path.dirname(px.__file__)
+
+
+def _pyexpr_frames(error):
+    return [f.name for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(PACKAGE)]
+
+
+@pytest.mark.parametrize("fn, error", [(B.uses_while, px.UnsupportedSyntaxError),
+                                       (B.unknown_name, NameError), (B.logaddexp_call, px.PyExprError)])
+def test_decoration_errors_carry_no_internal_frames(fn, error, monkeypatch):
+    monkeypatch.delenv("PYEXPR_DEBUG", raising=False)
+    with pytest.raises(error) as info:
+        px.jit(fn)
+    assert _pyexpr_frames(info.value) == ["jit"]        # the frame that raises it, nothing below
+    assert info.value.__suppress_context__
+    monkeypatch.setenv("PYEXPR_DEBUG", "1")
+    with pytest.raises(error) as info:
+        px.jit(fn)
+    assert len(_pyexpr_frames(info.value)) > 3          # debugging keeps every frame
+
+
+def test_first_call_errors_carry_no_code_generator_frames(monkeypatch):
+    monkeypatch.delenv("PYEXPR_DEBUG", raising=False)
+    x, y = sympy.symbols("x y", real=True)
+    f = px.from_sympy(sympy.besselj(x, y), [x, y], name="bessel")
+    with pytest.raises(px.LoweringError, match="besselj") as info:
+        f(1.0, 2.0)
+    assert _pyexpr_frames(info.value)[-1] == "kernel"
+
+
+BAD_SCRIPT = "import pyexpr as px\n\n@px.jit\ndef f(x):\n    while x > 1:\n        x = x / 2\n    return x\n"
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_the_printed_traceback_ends_at_the_users_line(tmp_path, debug):
+    script = tmp_path / "bad_model.py"
+    script.write_text(BAD_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(PACKAGE), "PYEXPR_DEBUG": debug}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("pyexpr.errors.UnsupportedSyntaxError: while loops are not supported")
+    assert f'File "{script}", line 5' in result.stderr and "    while x > 1:" in lines
+    if debug:
+        assert "ast_rewrite" in result.stderr
+    else:
+        assert "ast_rewrite" not in result.stderr and len(lines) <= 12, result.stderr

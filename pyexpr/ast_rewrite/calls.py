@@ -1,7 +1,7 @@
 """Calls inside a formula: math functions, loop builtins, formulas, lambdas.
 
 ``call`` evaluates the callee and its arguments and dispatches on the
-``Callee.kind``.  Formulas and lambdas are inlined by substitution; ``range``,
+``Callee.kind``; numpy's conditionals are ``conditionals``' own.  Formulas and lambdas are inlined by substitution; ``range``,
 ``enumerate``, ``zip``, ``len`` and ``tuple`` build compile-time tuples;
 ``sum`` and products fold a tuple or a generator expression, unrolled.
 """
@@ -84,7 +84,19 @@ def _call_lambda(ctx, node, callee, args, kwargs):
     return evaluate(ctx, lam.body, {**callee.env, **bound})
 
 
-_KINDS = {"function": _call_function, "formula": _call_formula, "lambda": _call_lambda}
+def _call_conditional(ctx, node, callee, args, kwargs):
+    from .evaluate import _err
+
+    def apply(function, values):                # np.piecewise's functions
+        if function.kind not in _KINDS or function.kind == "conditional":
+            raise _err(ctx, node, f"{function.name} cannot be a piece of np.piecewise",
+                       "give a math function, a lambda, a formula or a number")
+        return _KINDS[function.kind](ctx, node, function, values, {})
+    return callee.target(ctx, node, args, kwargs, apply)
+
+
+_KINDS = {"function": _call_function, "formula": _call_formula, "lambda": _call_lambda,
+          "conditional": _call_conditional}
 
 
 # --- compile-time builtins ---------------------------------------------------

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from .names import FORBIDDEN, FUNCTIONS, SPECIAL, constant, is_number
+from ..errors import UndefinedNameError
+from ..functions import xor
+from .names import CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant, is_number, library_name
 from .scope import Callee, Scope, Unbound
 
 
@@ -131,11 +133,27 @@ def _exponent(b):
     return b
 
 
+#: bitwise operators combine conditions, as on numpy's boolean arrays
+_LOGICAL = {ast.BitAnd: sympy.And, ast.BitOr: sympy.Or, ast.BitXor: xor}
+
+
 def binary(ctx, node, op, a, b):
+    if type(op) in _LOGICAL:
+        return _LOGICAL[type(op)](_bitwise_operand(ctx, node, a, op), _bitwise_operand(ctx, node, b, op))
     fn = _BINARY.get(type(op))
     if fn is None:
         raise _err(ctx, node, f"the operator {type(op).__name__} is not supported in a formula")
     return fn(as_expr(ctx, node, a), as_expr(ctx, node, b))
+
+
+def _bitwise_operand(ctx, node, value, op):
+    if not is_condition(value):
+        if isinstance(op, ast.BitXor):
+            raise _err(ctx, node, "^ on numbers is exclusive or, not a power", "write x**2 for powers")
+        raise _err(ctx, node, "bitwise operators (& | ~) on numbers have no formula meaning",
+                   "they combine conditions, as on numpy's boolean arrays: write "
+                   "(x > 0) & (y < 1), with the parentheses")
+    return value
 
 
 _COMPARE = {ast.Lt: (operator.lt, sympy.Lt), ast.LtE: (operator.le, sympy.Le),
@@ -210,14 +228,16 @@ def from_object(ctx, node, name, obj):
         return tuple(from_object(ctx, node, name, item) for item in obj)
     if isinstance(obj, Formula):
         return Callee("formula", name, obj)
-    if isinstance(obj, sympy.Basic) and obj.is_Number:
-        return obj
+    if isinstance(obj, sympy.Expr) and obj.is_number and obj.is_extended_real:
+        return obj                          # sympy.pi, sympy.E, sympy.oo, sympy.sqrt(2), ...
     try:
         if obj in FUNCTIONS:
             fname, builder = FUNCTIONS[obj]
             return Callee("function", fname, builder)
         if obj in SPECIAL:
             return Callee("special", SPECIAL[obj])
+        if obj in CONDITIONALS:
+            return Callee("conditional", name, CONDITIONALS[obj])
         if obj in FORBIDDEN:
             raise _err(ctx, node, f"{FORBIDDEN[obj]} has no meaning in a formula",
                        "compute the value and return it; do I/O outside the formula")
@@ -226,6 +246,12 @@ def from_object(ctx, node, name, obj):
     if isinstance(obj, type(sympy)):        # a module: its attributes are looked up later
         return obj
     if callable(obj):
+        known = library_name(obj)
+        if known:
+            bare = known.rpartition(".")[2]
+            raise _err(ctx, node, f"pyexpr has no formula for {known}", INSTEAD.get(bare, (
+                "write it with the functions pyexpr knows (the README lists them), or as a "
+                "@pyexpr.jit formula of your own and call that")))
         raise _err(ctx, node, f"call to {name!r}, which is not a math function or a formula",
                    f"decorate {name} with @pyexpr.jit, or use math/numpy/sympy functions")
     raise _err(ctx, node, f"{name!r} is a {type(obj).__name__}, which has no meaning in a formula",
@@ -260,7 +286,7 @@ class _Eval(ast.NodeVisitor):
                        "unroll it with a for loop over range(N) with a constant N")
         obj = self.ctx.scope.lookup(node.id)
         if obj is Unbound:
-            raise self.ctx.source.error(node, f"name {node.id!r} is not defined", cls=NameError,
+            raise self.ctx.source.error(node, f"name {node.id!r} is not defined", cls=UndefinedNameError,
                                         hint="formulas may use parameters, locals, numeric "
                                         "globals and math/numpy/sympy functions")
         return from_object(self.ctx, node, node.id, obj)
@@ -272,7 +298,7 @@ class _Eval(ast.NodeVisitor):
         dotted = f"{base.__name__}.{node.attr}"
         if not hasattr(base, node.attr):
             raise self.ctx.source.error(node, f"module {base.__name__!r} has no attribute "
-                                        f"{node.attr!r}", cls=NameError)
+                                        f"{node.attr!r}", cls=UndefinedNameError)
         return from_object(self.ctx, node, dotted, getattr(base, node.attr))
 
     def visit_Tuple(self, node):
@@ -293,6 +319,8 @@ class _Eval(ast.NodeVisitor):
         value = self.visit(node.operand)
         if isinstance(node.op, ast.Not):
             return sympy.Not(to_condition(self.ctx, node, value))
+        if isinstance(node.op, ast.Invert):
+            return sympy.Not(_bitwise_operand(self.ctx, node, value, node.op))
         expr = as_expr(self.ctx, node, value)
         return -expr if isinstance(node.op, ast.USub) else expr
 

@@ -16,7 +16,7 @@ ALLOWED = {
     A.keyword, A.Name, A.Attribute, A.Subscript, A.Slice, A.Constant, A.Tuple, A.List,
     A.GeneratorExp, A.comprehension, A.Starred,
     A.Load, A.Store, A.Add, A.Sub, A.Mult, A.Div, A.FloorDiv, A.Mod, A.Pow, A.USub, A.UAdd,
-    A.Not, A.And, A.Or, A.Eq, A.NotEq, A.Lt, A.LtE, A.Gt, A.GtE,
+    A.Not, A.And, A.Or, A.BitAnd, A.BitOr, A.BitXor, A.Invert, A.Eq, A.NotEq, A.Lt, A.LtE, A.Gt, A.GtE,
 }
 
 # node type -> (what it is, what to write instead)
@@ -46,12 +46,8 @@ REJECTED = {
     A.JoinedStr: ("strings", "formulas compute numbers only"),
     A.NamedExpr: ("assignment expressions (:=)", "assign on a line of its own"),
     A.MatMult: ("matrix multiplication (@)", "write the sums out, or use sum(...) over range"),
-    A.BitAnd: ("bitwise &", "use `and` between comparisons"),
-    A.BitOr: ("bitwise |", "use `or` between comparisons"),
-    A.BitXor: ("bitwise ^", "use `**` for powers"),
     A.LShift: ("bit shifts", "multiply by a power of two"),
     A.RShift: ("bit shifts", "divide by a power of two"),
-    A.Invert: ("bitwise ~", "use `not` on a comparison"),
     A.Is: ("`is` comparisons", "compare values with == or !="),
     A.IsNot: ("`is not` comparisons", "compare values with == or !="),
     A.In: ("`in` tests", "compare values with == and `or`"),

@@ -9,11 +9,13 @@ recognising pi, e and inf.
 import builtins
 import math
 import numbers
+import sys
 
 import numpy as np
 import sympy
 
 from .. import functions as pf
+from .conditionals import TABLE as CONDITIONALS
 
 
 def _log(x, base=None):
@@ -22,10 +24,6 @@ def _log(x, base=None):
 
 def _hypot(*args):
     return pf.hypot(*args) if len(args) == 2 else sympy.sqrt(sum(a**2 for a in args))
-
-
-def _where(cond, a, b):
-    return sympy.Piecewise((a, cond), (b, True))
 
 
 def _heaviside(x, h0=sympy.S.Half):
@@ -80,7 +78,6 @@ _ENTRIES = [
     (lambda x: x * sympy.pi / 180, ["math.radians", "np.radians", "np.deg2rad"]),
     (lambda x: x * 180 / sympy.pi, ["math.degrees", "np.degrees", "np.rad2deg"]),
     (lambda x, lo, hi: _min(_max(x, lo), hi), ["np.clip"]),
-    (_where, ["np.where"]),
     (_heaviside, ["np.heaviside", "sympy.Heaviside"]),
 ]
 
@@ -107,6 +104,56 @@ SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "en
 #: well-known callables with no formula meaning, and why
 FORBIDDEN = {builtins.print: "I/O (print)", builtins.open: "I/O (open)",
              builtins.input: "I/O (input)", builtins.eval: "eval", builtins.exec: "exec"}
+
+#: packages a formula's functions come from: their callables that pyexpr lacks are named as such
+_LIBRARIES = ("math", "cmath", "numpy", "scipy", "sympy", "statistics", "builtins", "mpmath")
+
+#: what to write instead of a library function pyexpr has no formula for
+INSTEAD = {
+    "logaddexp": "write max(a, b) + log1p(exp(-abs(a - b))), which is log(exp(a) + exp(b)) "
+                 "without overflow",
+    "logaddexp2": "write max(a, b) + log2(1 + exp2(-abs(a - b)))",
+    "expit": "write 1 / (1 + exp(-x))",
+    "logit": "write log(x / (1 - x))",
+    "xlogy": "write x * log(y), in a conditional if x can be 0",
+    "sinc": "write sin(pi*x) / (pi*x), in a conditional for x == 0",
+    "round": "write floor(x + 0.5) (halves round up), or np.rint's rule with a conditional",
+    "isnan": "formulas compute with nan as numpy does but cannot test for it: check the "
+             "inputs before the call",
+    "isinf": "compare with inf: x == inf or x == -inf",
+    "isfinite": "compare with inf: -inf < x < inf (nan cannot be tested for)",
+    "isclose": "write abs(a - b) <= max(rel_tol * max(abs(a), abs(b)), abs_tol), which differs "
+               "from math.isclose only where an argument is infinite",
+    "norm": "write sqrt(x**2 + y**2 + ...) with the components, or hypot(x, y)",
+}
+
+
+def understood():
+    """``{module: sorted names}`` of every library name a formula may use (the README's list)."""
+    dotted = [n.replace("np.", "numpy.", 1) for _, names in _ENTRIES for n in names]
+    for table in (SPECIAL, CONDITIONALS):
+        dotted += [n for n in (library_name(obj) for obj in table) if n]
+    dotted += ["math.pi", "math.e", "math.tau", "math.inf", "math.nan", "numpy.pi", "numpy.e",
+               "numpy.inf", "numpy.nan", "sympy.pi", "sympy.E", "sympy.oo"]
+    found = {}
+    for name in dotted:
+        module, _, attr = name.rpartition(".")
+        found.setdefault(module, set()).add(attr)
+    return {m: sorted(found[m], key=str.lower) for m in ("math", "numpy", "sympy", "builtins")}
+
+
+def library_name(obj):
+    """``"numpy.logaddexp"`` for a callable of a math library (``_LIBRARIES``), else None."""
+    name = getattr(obj, "__name__", None)
+    module = getattr(obj, "__module__", None)
+    if module is None and isinstance(obj, np.ufunc):     # scipy's ufuncs name no module
+        module = next((m for m in ("numpy", "scipy.special")
+                       if getattr(sys.modules.get(m), str(name), None) is obj), None)
+    if not isinstance(module, str) or not isinstance(name, str) \
+            or module.partition(".")[0] not in _LIBRARIES:
+        return None
+    return f"{module}.{getattr(obj, '__qualname__', name)}"
+
 
 _CONSTANTS = [(math.pi, sympy.pi), (math.e, sympy.E), (math.tau, 2 * sympy.pi)]
 
