@@ -208,7 +208,8 @@ def formula_error(exc, path, importing=False):
         where = f"{_as_given(exc.filename, path)}:{exc.lineno or 0}:{exc.offset or 0}"
         return CLIError(FORMULA_ERROR, f"{where}: {kind}{exc.msg}")
     if isinstance(exc, (PyExprError, NameError)):
-        return CLIError(FORMULA_ERROR, f"{path}: {type(exc).__name__}: {_one_line(exc)}")
+        kind = "NameError" if isinstance(exc, NameError) else type(exc).__name__
+        return CLIError(FORMULA_ERROR, f"{path}: {kind}: {_one_line(exc)}")
     what = "importing it raised" if importing else "error"
     return CLIError(FORMULA_ERROR, f"{path}: {what} {type(exc).__name__}: {_one_line(exc)}")
 

@@ -73,6 +73,10 @@ def xor_for_power(x):
     return x ^ 2  # <- xor_power
 
 
+def invert_constant(x):
+    return x if ~(2 > 1) else -x  # <- invert_constant
+
+
 def one_argument_where(x):
     return np.where(x > 0)  # <- where1
 

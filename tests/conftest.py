@@ -169,6 +169,7 @@ def check_source():
 
 #: where the pyexpr under test lives: processes the tests start import the same one
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__import__("pyexpr").__file__)))
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (PACKAGE_ROOT, os.environ.get("PYTHONPATH")) if p)
 
 
 def fresh_processes(folder, script, runs=2):

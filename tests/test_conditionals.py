@@ -91,3 +91,22 @@ def test_derivatives_go_through_the_branches():
     assert g(0.5, 1.0).tolist() == [1.0, 0.0]
     assert g(6.0, 1.0).tolist() == [0.0, 1.0]
     assert g(3.0, 1.0)[0] == pytest.approx(0.5 / math.sqrt(3.0)) and g(3.0, 1.0)[1] == 0.0
+
+
+def test_a_number_beside_a_tuple_is_repeated_as_numpy_broadcasts():
+    def pair(x):
+        return np.where(x > 0, (x, 1.0), 0.0)
+
+    def chosen(x):
+        return np.select([x > 0], [(x, 2.0 * x)])
+    assert px.jit(pair)(2.0).tolist() == [2.0, 1.0] and px.jit(pair)(-2.0).tolist() == [0.0, 0.0]
+    assert px.jit(chosen)(3.0).tolist() == [3.0, 6.0] and px.jit(chosen)(-3.0).tolist() == [0.0, 0.0]
+
+
+NAN = __import__("sympy").nan
+
+
+def test_sympy_constants_are_numbers():
+    import sympy
+    assert str(px.jit(lambda x: x + sympy.pi + sympy.E)) == "f(x) = x + E + pi"
+    assert math.isnan(px.jit(lambda x: x + NAN)(1.0))

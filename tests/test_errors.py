@@ -42,6 +42,7 @@ UNSUPPORTED = [
                                                   "function or a formula", "decorate plain_helper"]),
     (B.numbers_anded, "numbers_anded", "0 & y", ["bitwise operators", "(x > 0) & (y < 1)"]),
     (B.xor_for_power, "xor_power", "x ^ 2", ["exclusive or", "x**2"]),
+    (B.invert_constant, "invert_constant", "~(2 > 1)", ["Python's ~True is -2", "write `not`"]),
     (B.one_argument_where, "where1", "np.where(x > 0)", ["np.where takes 3 arguments",
                                                           "one-argument form gives indices"]),
     (B.select_mismatch, "select", "np.select", ["2 condition(s) and 1 choice(s)"]),

@@ -198,3 +198,73 @@ def test_ipython_autoreload(tmp_path, mode):
     got = result.stdout.strip().splitlines()[-1]
     assert got == '[9.0, 91.0, 91.0, 41.0, "energy(x) = 10*x**2 + 1", [20.0], "h(x) = x - 1"]', \
         result.stdout + result.stderr
+
+
+# --- the compile check refuses only what is not the function's code -------------------------
+
+LAMBDAS = '''import pyexpr as px
+f = (
+    lambda x: x + 1)
+h = dict(a=lambda x: x + 3,
+         b=lambda x: x + 4)
+items = [px.jit(lambda x: x - 1),
+         px.jit(lambda x: x - 2)]
+
+
+class Model:
+    __scale = 3.0
+
+    @staticmethod
+    def energy(x):
+        return x * 2.0
+
+
+def make(k):
+    def inner(x):
+        return k * x
+    return inner
+'''
+
+
+def test_lambdas_on_continuation_lines_methods_and_closures(tmp_path, monkeypatch):
+    (tmp_path / "lambdas_model.py").write_text(LAMBDAS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = importlib.import_module("lambdas_model")
+    try:
+        assert str(px.jit(model.f)) == "f(x) = x + 1"
+        assert str(px.jit(model.h["a"])) == "f(x) = x + 3" and str(px.jit(model.h["b"])) == "f(x) = x + 4"
+        assert [str(g) for g in model.items] == ["f(x) = x - 1", "f(x) = x - 2"]
+        assert str(px.jit(model.Model.energy)) == "energy(x) = 2.0*x"
+        assert px.jit(model.make(5.0))(2.0) == 10.0
+    finally:
+        sys.modules.pop("lambdas_model", None)
+
+
+def test_a_method_with_a_private_name_is_its_class_s(tmp_path, monkeypatch):
+    text = ("import pyexpr as px\n_C__k = 2.0\n\n\nclass C:\n    @staticmethod\n"
+            "    def scaled(x):\n        return x * __k\n")
+    (tmp_path / "private_model.py").write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = importlib.import_module("private_model")
+    try:
+        # the source is found (the check compiles it inside its class, as Python did);
+        # the mangled global is not a name the formula sees, and it says so
+        with pytest.raises(NameError, match="__k"):
+            px.jit(model.C.scaled)
+    finally:
+        sys.modules.pop("private_model", None)
+
+
+@pytest.mark.parametrize("edited", ["x, *, y", "x, *y", "x, y, /"])
+def test_a_change_of_parameter_kinds_is_an_edit(tmp_path, monkeypatch, edited):
+    path = tmp_path / "kinds_model.py"
+    path.write_text("def f(x, y):\n    return x + y\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = importlib.import_module("kinds_model")
+    try:
+        path.write_text(f"def f({edited}):\n    return x + y\n")
+        os.utime(path, (time.time() + 30, time.time() + 30))
+        with pytest.raises(px.PyExprError, match="not the code Python runs"):
+            px.jit(model.f)
+    finally:
+        sys.modules.pop("kinds_model", None)

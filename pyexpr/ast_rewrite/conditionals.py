@@ -19,18 +19,18 @@ from ..functions import xor
 
 
 def _where(ctx, node, args, kwargs, call):
-    from .evaluate import _err, merge, to_condition
+    from .evaluate import _err, to_condition
     _no_keywords(ctx, node, kwargs, "where")
     if len(args) != 3:
         raise _err(ctx, node, f"np.where takes 3 arguments here, not {len(args)}",
                    "write np.where(condition, value_if_true, value_if_false); the "
                    "one-argument form gives indices, which have no formula meaning")
     cond, a, b = args
-    return merge(ctx, node, to_condition(ctx, node, cond), a, b)
+    return _merge(ctx, node, to_condition(ctx, node, cond), a, b)
 
 
 def _select(ctx, node, args, kwargs, call):
-    from .evaluate import _err, merge, to_condition
+    from .evaluate import _err, to_condition
     conditions, choices, default = _arguments(ctx, node, args, kwargs, "select",
                                               ["condlist", "choicelist", "default"], [sympy.S.Zero])
     conditions, choices = _sequence(ctx, node, conditions), _sequence(ctx, node, choices)
@@ -39,12 +39,12 @@ def _select(ctx, node, args, kwargs, call):
                    f"{len(choices)} choice(s)", "give one choice per condition")
     value = default
     for cond, choice in reversed(list(zip(conditions, choices))):     # the first that holds wins
-        value = merge(ctx, node, to_condition(ctx, node, cond), choice, value)
+        value = _merge(ctx, node, to_condition(ctx, node, cond), choice, value)
     return value
 
 
 def _piecewise(ctx, node, args, kwargs, call):
-    from .evaluate import _err, merge, to_condition
+    from .evaluate import _err, to_condition
     x, conditions, functions = _arguments(ctx, node, args, kwargs, "piecewise",
                                           ["x", "condlist", "funclist"], [])
     conditions = conditions if isinstance(conditions, tuple) else (conditions,)
@@ -56,8 +56,16 @@ def _piecewise(ctx, node, args, kwargs, call):
     pieces = [_apply(ctx, node, f, x, call) for f in functions]
     value = pieces[len(conditions)] if len(pieces) > len(conditions) else sympy.S.Zero
     for cond, piece in zip(conditions, pieces):                       # the last that holds wins
-        value = merge(ctx, node, to_condition(ctx, node, cond), piece, value)
+        value = _merge(ctx, node, to_condition(ctx, node, cond), piece, value)
     return value
+
+
+def _merge(ctx, node, cond, a, b):
+    """``evaluate.merge``, a number beside a tuple repeated to its length (numpy broadcasts)."""
+    from .evaluate import merge
+    if isinstance(a, tuple) != isinstance(b, tuple):
+        a, b = (a, (b,) * len(a)) if isinstance(a, tuple) else ((a,) * len(b), b)
+    return merge(ctx, node, cond, a, b)
 
 
 def _apply(ctx, node, function, x, call):

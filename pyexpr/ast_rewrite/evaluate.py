@@ -228,7 +228,7 @@ def from_object(ctx, node, name, obj):
         return tuple(from_object(ctx, node, name, item) for item in obj)
     if isinstance(obj, Formula):
         return Callee("formula", name, obj)
-    if isinstance(obj, sympy.Expr) and obj.is_number and obj.is_extended_real:
+    if isinstance(obj, sympy.Expr) and (obj.is_Number or obj.is_number and obj.is_extended_real):
         return obj                          # sympy.pi, sympy.E, sympy.oo, sympy.sqrt(2), ...
     try:
         if obj in FUNCTIONS:
@@ -320,6 +320,9 @@ class _Eval(ast.NodeVisitor):
         if isinstance(node.op, ast.Not):
             return sympy.Not(to_condition(self.ctx, node, value))
         if isinstance(node.op, ast.Invert):
+            if value in (sympy.true, sympy.false):     # Python's ~True is -2, numpy's is False
+                raise _err(self.ctx, node, "~ of a condition known at decoration is ambiguous "
+                           "(Python's ~True is -2, numpy's ~True is False)", "write `not` instead")
             return sympy.Not(_bitwise_operand(self.ctx, node, value, node.op))
         expr = as_expr(self.ctx, node, value)
         return -expr if isinstance(node.op, ast.USub) else expr

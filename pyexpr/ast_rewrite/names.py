@@ -120,8 +120,10 @@ INSTEAD = {
     "round": "write floor(x + 0.5) (halves round up), or np.rint's rule with a conditional",
     "isnan": "formulas compute with nan as numpy does but cannot test for it: check the "
              "inputs before the call",
-    "isinf": "compare with inf: x == inf or x == -inf",
-    "isfinite": "compare with inf: -inf < x < inf (nan cannot be tested for)",
+    "isinf": "formulas compute with inf as numpy does but cannot test for it: check the "
+             "inputs before the call",
+    "isfinite": "formulas compute with inf and nan as numpy does but cannot test for them: "
+                "check the inputs before the call",
     "isclose": "write abs(a - b) <= max(rel_tol * max(abs(a), abs(b)), abs_tol), which differs "
                "from math.isclose only where an argument is infinite",
     "norm": "write sqrt(x**2 + y**2 + ...) with the components, or hypot(x, y)",

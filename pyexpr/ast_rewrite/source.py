@@ -56,17 +56,20 @@ def capture(func):
     lam = func.__name__ == "<lambda>"
     problems = []
     for lines, by_position in origins.texts(func):
-        for start in _starts(lines, func, lam, by_position):
+        own = code.co_firstlineno - 1 if by_position else None
+        for start in _starts(lines, func, lam, own):
             try:
                 raw, text, tree, first_line = _block(func, lines, start, lam)
                 indent = _indent(raw) - _indent(text)
-                node = _find_lambda(tree, func, indent) if lam else _find_def(tree, func)
+                nodes = _find_lambdas(tree, func, indent) if lam else [_find_def(tree, func)]
             except PyExprError as exc:
                 problems.append(str(exc))
                 continue
-            if _compiles_to(node, code, getattr(func, "__globals__", None)):
-                return _source(node, func, first_line, indent, text)
-            problems.append(_STALE)
+            for node in nodes:
+                if _compiles_to(node, func):
+                    return _source(node, func, first_line, indent, text)
+            if start == own:
+                problems.append(_STALE)         # the text at its own line compiles to other code
     raise PyExprError(_unreadable(func, problems))
 
 
@@ -85,16 +88,21 @@ def _source(node, func, first_line, indent, text):
     return Source(node, filename, max(first_line, 1), indent, tuple(text.splitlines()))
 
 
-def _starts(lines, func, lam, by_position):
-    """Indices of the lines where the function may start: its own line first."""
-    own = func.__code__.co_firstlineno - 1
-    starts = [own] if by_position and 0 <= own < len(lines) else []
+def _starts(lines, func, lam, own):
+    """Indices of the lines where the function may start: its own line first (``own``,
+    or None where positions do not count), for a lambda the lines just above it (the
+    start of a statement it continues), then every line that could begin it."""
+    starts = [own] if own is not None and 0 <= own < len(lines) else []
+    if lam and starts:
+        starts += list(range(own - 1, max(own - _LOOK_BACK, 0) - 1, -1))
     header = re.compile(r"(^|\W)lambda\W" if lam else
                         rf"^\s*(async\s+)?def\s+{re.escape(func.__name__)}\s*\(")
     found = [i for i, line in enumerate(lines) if header.search(line) and i not in starts]
     return starts + found[::-1][:_MAX_STARTS]
 
 
+#: lines above a lambda's own where the statement holding it may start
+_LOOK_BACK = 8
 #: other places a text is searched at when the function's own line is not it
 _MAX_STARTS = 64
 
@@ -138,21 +146,26 @@ def _def_block(func, lines, start, tries=4):
     return None
 
 
-def _compiles_to(node, code, module_globals=None):
+def _compiles_to(node, func):
     """Whether ``node``, compiled as Python compiled the function, gives ``code`` (the
     instructions, names and constants; not line numbers).  Free variables become cells
     of an enclosing function, so that a closure's loads are the same instructions; the
     globals that are modules are imported, as a module's imports make them."""
+    code = func.__code__
     inner = copy.copy(node)
     if isinstance(node, ast.FunctionDef):
         inner.decorator_list = []
     body = [inner if isinstance(node, ast.FunctionDef) else _located(ast.Expr(inner))]
+    owner = _owner_class(func)
+    if owner:               # private names (__k) are mangled by the class they are written in
+        body = [_located(ast.ClassDef(owner, [], [], body, []))]
     if code.co_freevars:
         cells = [_located(ast.Assign([_located(ast.Name(v, ast.Store()))], _located(ast.Constant(None))))
                  for v in code.co_freevars]
         body = [_located(ast.FunctionDef("_enclosing", ast.arguments([], [], None, [], [], None, []),
                                          cells + body, [], None, None))]
-    modules = [n for n in code.co_names if isinstance((module_globals or {}).get(n), types.ModuleType)]
+    module_globals = getattr(func, "__globals__", None) or {}
+    modules = [n for n in code.co_names if isinstance(module_globals.get(n), types.ModuleType)]
     imports = [_located(ast.Import([_located(ast.alias(n))])) for n in modules]
     flags = sum(f.compiler_flag for f in _FUTURES if code.co_flags & f.compiler_flag)
     try:
@@ -162,6 +175,12 @@ def _compiles_to(node, code, module_globals=None):
         return False
     candidates = [c for c in _code_objects(compiled) if c.co_name == code.co_name]
     return any(_same_bytes(c, code) for c in candidates) or any(_same_code(c, code) for c in candidates)
+
+
+def _owner_class(func):
+    """The class a function is defined in (``C`` of ``C.f``), or None."""
+    parts = getattr(func, "__qualname__", "").split(".")
+    return parts[-2] if len(parts) > 1 and parts[-2] != "<locals>" else None
 
 
 def _located(node):
@@ -182,7 +201,8 @@ def _code_objects(code):
 def _same_bytes(a, b):
     """The quick answer when the text compiles to the very same code (most functions)."""
     return a.co_code == b.co_code and a.co_names == b.co_names and a.co_varnames == b.co_varnames \
-        and a.co_freevars == b.co_freevars and len(a.co_consts) == len(b.co_consts) and all(
+        and a.co_freevars == b.co_freevars and _signature(a) == _signature(b) \
+        and len(a.co_consts) == len(b.co_consts) and all(
             _same_bytes(x, y) if isinstance(x, types.CodeType) else
             type(x) is type(y) and repr(x) == repr(y) for x, y in zip(a.co_consts, b.co_consts))
 
@@ -209,8 +229,17 @@ def _shape(code):
         else:
             value = repr(value)                 # tells -0.0 from 0.0, nan from nan
         steps.append((_SAME_AS.get(ins.opname, ins.opname), value))
-    return (tuple(steps), code.co_varnames, code.co_freevars, code.co_cellvars, code.co_argcount,
-            code.co_posonlyargcount, code.co_kwonlyargcount)
+    return tuple(steps), code.co_varnames, code.co_freevars, code.co_cellvars, _signature(code)
+
+
+def _signature(code):
+    """Parameter counts and kinds (``*args``, ``**kw``, generator, coroutine)."""
+    return (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
+            code.co_flags & _KIND_FLAGS)
+
+
+#: CO_VARARGS, CO_VARKEYWORDS, CO_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR
+_KIND_FLAGS = 0x04 | 0x08 | 0x20 | 0x80 | 0x100 | 0x200
 
 
 _LAYOUT = {"NOP", "CACHE", "EXTENDED_ARG"}
@@ -226,8 +255,10 @@ def _unreadable(func, problems):
                 "edited after it was imported (reload the module, e.g. with importlib.reload, "
                 "or run the cell again), or an import hook rewrote the function")
     parse = [p for p in problems if p != _STALE]
-    if parse and not filename.startswith("<"):
-        return parse[0]
+    if not filename.startswith("<"):
+        return parse[0] if parse else (f"the source of {name} is not in {filename} any more: "
+                                       "the file was edited after it was imported (reload "
+                                       "the module, e.g. with importlib.reload)")
     why = _NO_TEXT.get(filename, _NO_TEXT["<string>"])
     return (f"cannot read the source of {name} (from {filename}): {why}. A formula's function "
             "can live in a file, an IPython or Jupyter cell, the interactive prompt, python -c "
@@ -280,18 +311,16 @@ def _find_def(tree, func):
     raise PyExprError(f"cannot find the definition of {func.__qualname__} in its source")
 
 
-def _find_lambda(tree, func, indent):
+def _find_lambdas(tree, func, indent):
+    """The lambdas of ``tree`` with the function's parameters, those at its columns first
+    (several lambdas alike on one line; ``capture`` keeps the one that compiles to it)."""
     code = func.__code__
     params = list(code.co_varnames[:code.co_argcount])
-    # the text starts at the lambda's first line: one starting on a later line is another
-    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == 1
-             and [a.arg for a in n.args.args] == params]
-    if len(found) > 1:      # several lambdas alike on the line: pick by the code's columns
-        spans = [p for p in code.co_positions() if None not in p and p[3] > p[2]]
-        col = min(p[2] for p in spans) if spans else None      # (RESUME has an empty span)
-        by_col = [n for n in found if col is not None and n.body.col_offset + indent <= col
-                  < n.body.end_col_offset + indent]
-        found = by_col or found
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and [a.arg for a in n.args.args] == params]
+    spans = [p for p in code.co_positions() if None not in p and p[3] > p[2]]
+    col = min(p[2] for p in spans) if spans else None      # (RESUME has an empty span)
+    at_col = [n for n in found if col is not None and n.body.col_offset + indent <= col
+              < n.body.end_col_offset + indent]
     if not found:
         raise PyExprError(f"cannot find the lambda {params} in its source line")
-    return found[0]
+    return at_col + [n for n in found if n not in at_col]
