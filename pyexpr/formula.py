@@ -7,6 +7,7 @@ it compiles on first use for the dtype and target in its options (the LLVM CPU
 backend by default, CUDA with ``target="cuda"``) and then evaluates with numpy
 conventions (see ``calling``).
 """
+import keyword
 import threading
 
 import numpy as np
@@ -14,7 +15,7 @@ import sympy
 
 from . import backends, calculus, calling, printing
 from .errors import PyExprError, from_user
-from .functions import evaluated
+from .functions import as_sympy, evaluated
 from .lower import fastcall
 from .lower.program import Program
 
@@ -47,6 +48,15 @@ def _dtype_name(value):
         return value
 
 
+def _check_identifiers(name, arg_names):
+    """Names become parameters and appear in generated Python, C and LLVM text: only
+    identifiers, so that none can carry code into it."""
+    for what in (name, *arg_names):
+        if not (isinstance(what, str) and what.isidentifier() and not keyword.iskeyword(what)):
+            raise ValueError(f"{what!r} is not a Python identifier; a formula's name and its "
+                             "arguments' names must be")
+
+
 #: state that belongs to one Formula object, not to its definition
 _PER_OBJECT = ("_kernels", "_lock", "_program", "_fast")
 
@@ -59,7 +69,8 @@ class Formula:
         self.name = name
         self.args = tuple(args)
         self.arg_names = tuple(a.name for a in self.args)
-        self.outputs = tuple(sympy.sympify(o) for o in outputs)
+        _check_identifiers(name, self.arg_names)
+        self.outputs = tuple(as_sympy(o) for o in outputs)
         self.out_shape = tuple(out_shape) if out_shape is not None else \
             (() if len(self.outputs) == 1 else (len(self.outputs),))
         if int(np.prod(self.out_shape)) != len(self.outputs):
@@ -108,7 +119,7 @@ class Formula:
             state = {k: v for k, v in other.__dict__.items() if k not in _PER_OBJECT}
             self.__dict__.clear()
             self.__dict__.update(state)
-            self._kernels, self._lock, self._program = {}, threading.Lock(), None
+            self._kernels, self._lock, self._program, self._fast = {}, threading.Lock(), None, {}
             # drop this object's fast-call subclass: its entries run the old kernels
             self.__class__ = next(c for c in type(self).__mro__ if "_fast_call_class" not in c.__dict__)
 
@@ -257,8 +268,8 @@ class Formula:
         if entry is None:                   # not yet: the array entry comes with optimized code
             return
         with self._lock:
-            if kind in self._fast:
-                return
+            if kind in self._fast or kernel is not self._kernels.get(self.options["dtype"]):
+                return                      # built already, or for a definition since replaced
             self._fast[kind] = entry
             if not entry:
                 return

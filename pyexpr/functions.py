@@ -29,7 +29,7 @@ from sympy.codegen.cfunctions import exp2, expm1, hypot, log1p, log2, log10
 
 __all__ = ["cbrt", "trunc", "exp2", "expm1", "hypot", "log1p", "log2", "log10",
            "sinh", "cosh", "tanh", "abs_", "min_", "max_", "real_fdiff", "substitute", "evaluated",
-           "without_ite", "xor"]
+           "without_ite", "xor", "as_sympy"]
 
 _REAL_FACTS = {sympy.sinh: {"real": True}, sympy.cosh: {"real": True, "positive": True},
                sympy.tanh: {"real": True}, sympy.Abs: {"real": True, "nonnegative": True}}
@@ -145,6 +145,16 @@ def evaluated(expr):
     """``expr`` with every node rebuilt under automatic evaluation, each shared one once."""
     with sympy.evaluate(True):
         return _walk(sympy.sympify(expr), {}, force=True)
+
+
+def as_sympy(value):
+    """``value`` as a sympy object, never by evaluating text: ``sympy.sympify`` runs
+    Python on strings, so they are refused here (``from_sympy`` reads text safely)."""
+    try:
+        return sympy.sympify(value, strict=True)
+    except sympy.SympifyError:
+        raise TypeError(f"expected a sympy expression or a number, not {type(value).__name__} "
+                        f"{value!r:.60}") from None
 
 
 def xor(a, b):

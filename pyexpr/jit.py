@@ -1,10 +1,12 @@
 """The decorator ``jit`` and the direct constructor ``from_sympy``."""
+import keyword
+
 import sympy
 
-from .ast_rewrite import parse_function
+from .ast_rewrite import parse_function, parse_text
 from .errors import PyExprError, from_user
 from .formula import Formula, check_options
-from .functions import free_symbols, substitute
+from .functions import as_sympy, free_symbols, substitute
 from .interactive import follow_autoreload
 
 
@@ -42,8 +44,16 @@ def from_sympy(exprs, args, name="f", **options):
     ``exprs`` is one expression, a sequence (out_shape ``(m,)``) or a matrix
     (``(m, n)``).  Symbols that are not declared real are replaced by real
     Symbols of the same name, so derivatives of ``abs`` and friends stay real.
+    An expression given as text is read by pyexpr's own front end, as a
+    formula's source is: parsed, never run (``sympy.sympify`` would ``eval``
+    it).  The name and the argument names must be Python identifiers: they
+    become the formula's parameters and appear in generated code.
     """
     args = [sympy.Symbol(a, real=True) if isinstance(a, str) else a for a in args]
+    for what in [name] + [getattr(a, "name", a) for a in args]:
+        if not (isinstance(what, str) and what.isidentifier() and not keyword.iskeyword(what)):
+            raise PyExprError(f"from_sympy: {what!r} is not a Python identifier; the formula's "
+                              "name and its arguments' names must be (they are its parameters)")
     real = {a: a if a.is_real else sympy.Symbol(a.name, real=True) for a in args}
     if isinstance(exprs, sympy.MatrixBase):
         shape, items = exprs.shape, list(exprs)
@@ -51,9 +61,23 @@ def from_sympy(exprs, args, name="f", **options):
         shape, items = (len(exprs),), list(exprs)
     else:
         shape, items = (), [exprs]
-    outputs = [substitute(sympy.sympify(e), real) for e in items]
+    names = [a.name for a in args]
+    outputs = [substitute(_expression(e, names, options), real) for e in items]
     free = free_symbols(outputs) - set(real.values())
     if free:
         raise PyExprError(f"{name}: the expressions use symbols that are not arguments: "
                           + ", ".join(sorted(map(str, free))))
     return Formula(name, tuple(real.values()), outputs, shape, options=options)
+
+
+def _expression(item, names, options):
+    if isinstance(item, str):
+        try:
+            (expr,) = parse_text(item, names, options.get("simplify", "canonical"))
+        except ValueError:
+            raise PyExprError(f"from_sympy: the text {item!r} gives several values; give "
+                              "one text per output") from None
+        except PyExprError as error:
+            raise from_user(error)
+        return expr
+    return as_sympy(item)

@@ -12,11 +12,13 @@ numeric defaults, the output expressions and the output shape.
     >>> parse_function(f).outputs          # doctest: +SKIP
     (x*y,)
 """
+import itertools
 from dataclasses import dataclass
 
 import sympy
 from sympy.core.parameters import evaluate as sympy_evaluate
 
+from ..errors import PyExprError
 from ..functions import without_ite
 from . import fence
 from .evaluate import Context, as_expr
@@ -89,3 +91,33 @@ def _warm_sympy():
 
 
 _warm_sympy()
+
+
+def parse_text(text, params, simplify="canonical"):
+    """The outputs of the Python expression ``text`` in the names ``params``, read by the
+    same front end as a function (it is parsed, never run: strings reach no ``eval``)."""
+    import keyword
+    import linecache
+    import types
+    if not isinstance(text, str):
+        raise TypeError(f"expected the text of an expression, not {type(text).__name__}")
+    bad = [p for p in params if not p.isidentifier() or keyword.iskeyword(p)]
+    if bad:
+        raise PyExprError(f"argument names must be Python identifiers, not {', '.join(map(repr, bad))}")
+    filename = f"<pyexpr text {next(_TEXTS)}>"
+    source = f"lambda {', '.join(params)}: (\n{text}\n)\n"
+    try:
+        code = compile(source, filename, "eval", dont_inherit=True)
+    except SyntaxError as exc:
+        raise PyExprError(f"{text!r} is not a Python expression ({exc.msg})") from None
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        function = types.FunctionType(code.co_consts[0], dict(_TEXT_NAMES))
+        return parse_function(function, simplify).outputs
+    finally:
+        linecache.cache.pop(filename, None)
+
+
+_TEXTS = itertools.count()
+#: the names a text may use: sympy's, as sympy.sympify reads them
+_TEXT_NAMES = {k: v for k, v in vars(sympy).items() if not k.startswith("_")}

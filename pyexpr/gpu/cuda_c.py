@@ -182,7 +182,9 @@ def formula_source(program, dtype="float64", fastmath=False):
         params += [f"{ctype} *out{j}" for j in range(len(outs))]
         head = f"__host__ __device__ inline void {function_name(program)}({', '.join(params)})"
         tail = [f"    *out{j} = {name};" for j, name in enumerate(outs)]
-    title = f"/* pyexpr: {program.name}({', '.join(program.arg_names)}), {dtype}{', fastmath' if fastmath else ''} */\n"
+    # names are written as identifiers: raw, one holding */ would end the comment
+    names = ", ".join(map(c_identifier, program.arg_names))
+    title = f"/* pyexpr: {c_identifier(program.name)}({names}), {dtype}{', fastmath' if fastmath else ''} */\n"
     fast = _FAST_MACRO if fastmath and dtype == "float32" else ""
     return title + fast + helpers + "\n" + head + "\n{\n" + "\n".join(lines + tail) + "\n}\n"
 

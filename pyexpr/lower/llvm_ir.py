@@ -45,6 +45,8 @@ is neither there nor in ``OPERATORS`` raises ``LoweringError``.
     >>> 'call double @"llvm.sin.f64"' in str(build_module(Program.from_exprs("g", [x], [sympy.sin(x)])))
     True
 """
+import re
+
 from llvmlite import ir
 
 from ..errors import LoweringError
@@ -87,7 +89,7 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
     is then explicit vector code (``vector_ir``); with None it is a scalar
     loop that LLVM may vectorize.
     """
-    module = ir.Module(name=program.name)
+    module = ir.Module(name=entry_names(program)["scalar"])   # a name, not text: it is written raw
     ctx = _Context(module, dtype, fastmath)
     names = entry_names(program)
     if "scalar" in parts:
@@ -285,8 +287,8 @@ def _define_entry_points(c, program, names):
 def _define_scalar(c, program, name, multi):
     """The first output; a single-output program's body lives here, else it calls ``multi``."""
     fn, b = _function(c, name, c.ftype, [c.ftype] * program.n_args)
-    for arg, arg_name in zip(fn.args, program.arg_names):
-        arg.name = arg_name
+    for i, (arg, arg_name) in enumerate(zip(fn.args, program.arg_names)):
+        arg.name = arg_name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", arg_name) else f"arg.{i}"
     if multi is None:
         b.ret(_emit_body(c, b, program, list(fn.args))[0])
         return fn
