@@ -29,7 +29,7 @@ from sympy.codegen.cfunctions import exp2, expm1, hypot, log1p, log2, log10
 
 __all__ = ["cbrt", "trunc", "exp2", "expm1", "hypot", "log1p", "log2", "log10",
            "sinh", "cosh", "tanh", "abs_", "min_", "max_", "real_fdiff", "substitute", "evaluated",
-           "without_ite", "xor", "as_sympy"]
+           "without_ite", "xor", "as_sympy", "cse"]
 
 _REAL_FACTS = {sympy.sinh: {"real": True}, sympy.cosh: {"real": True, "positive": True},
                sympy.tanh: {"real": True}, sympy.Abs: {"real": True, "nonnegative": True}}
@@ -145,6 +145,81 @@ def evaluated(expr):
     """``expr`` with every node rebuilt under automatic evaluation, each shared one once."""
     with sympy.evaluate(True):
         return _walk(sympy.sympify(expr), {}, force=True)
+
+
+def cse(exprs, symbols=None):
+    """``sympy.cse(exprs)`` that re-evaluates nothing: ``(replacements, reduced)``.
+
+    ``sympy.cse`` rebuilds the expressions it rewrites, and rebuilding
+    evaluates them again with real algebra: ``Max(100.0, Min(-0.1, x))``
+    became ``100`` (numpy's value at x = nan is nan).  Here every node but
+    ``Add``, ``Mul`` and ``Pow`` is hidden behind a function sympy knows
+    nothing of while ``cse`` runs, and built back unevaluated after it, so
+    only arithmetic, which reassociates nothing on a rebuild, is ever redone.
+    """
+    hiding = {}
+    hidden = [_walk_hide(e, hiding) for e in exprs]
+    kwargs = {"symbols": symbols} if symbols is not None else {}
+    steps, reduced = sympy.cse(hidden, order="none", **kwargs)
+    shown = {}
+    return ([(sym, _walk_show(e, shown)) for sym, e in steps], [_walk_show(e, shown) for e in reduced])
+
+
+_ARITHMETIC = (sympy.Add, sympy.Mul, sympy.Pow)
+_HIDDEN = {}
+
+
+def _hidden(cls):
+    """A function class standing for ``cls`` that sympy cannot evaluate."""
+    if cls not in _HIDDEN:
+        _HIDDEN[cls] = type(f"hidden_{cls.__name__}", (sympy.Function,), {"shown": cls})
+    return _HIDDEN[cls]
+
+
+def _walk_hide(expr, done):
+    def walk(e):
+        result = done.get(e)
+        if result is None:
+            if e.is_Atom:
+                result = e
+            else:
+                args = tuple(walk(a) for a in e.args)
+                if isinstance(e, _ARITHMETIC):
+                    result = e if args == e.args else e.func(*args)
+                elif isinstance(e, sympy.Piecewise):    # its pairs stay pairs: flattened
+                    result = _hidden(sympy.Piecewise)(*(x for pair in args for x in pair.args))
+                else:
+                    result = _hidden(type(e))(*args)
+            done[e] = result
+        return result
+    return walk(expr)
+
+
+def _walk_show(expr, done):
+    def walk(e):
+        result = done.get(e)
+        if result is None:
+            if e.is_Atom:
+                result = e
+            else:
+                args = tuple(walk(a) for a in e.args)
+                shown = getattr(type(e), "shown", None)
+                if shown is not None:
+                    result = _unevaluated(shown, args)
+                else:
+                    result = e if args == e.args else e.func(*args)
+            done[e] = result
+        return result
+    return walk(expr)
+
+
+def _unevaluated(cls, args):
+    if cls is sympy.Piecewise:
+        args = tuple(zip(args[::2], args[1::2]))
+    try:
+        return assume_real(cls(*args, evaluate=False))
+    except TypeError:                       # ExprCondPair and others that never evaluate
+        return cls(*args)
 
 
 def as_sympy(value):

@@ -17,6 +17,7 @@ from sympy.printing.latex import greek_letters_set
 from sympy.printing.pycode import PythonCodePrinter
 
 from .errors import LoweringError
+from .functions import cse, substitute
 
 
 class MathPrinter(PythonCodePrinter):
@@ -47,6 +48,18 @@ class MathPrinter(PythonCodePrinter):
         x = self._print(expr.args[0])
         h0 = self._print(expr.args[1]) if len(expr.args) > 1 else "0.5"
         return f"(1.0 if {x} > 0 else (0.0 if {x} < 0 else {h0}))"
+
+    def _print_Min(self, expr):
+        return self._lattice("min", expr)
+
+    def _print_Max(self, expr):
+        return self._lattice("max", expr)
+
+    def _lattice(self, fn, expr):
+        # builtin min/max skip nan (comparisons with it are false); np.minimum/maximum and
+        # the compiled code give nan
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"(lambda *v: math.nan if any(u != u for u in v) else {fn}(v))({args})"
 
     def _print_loggamma(self, expr):
         return self._call("lgamma", *expr.args)
@@ -91,11 +104,10 @@ def _statements(printer, exprs, temps):
     into a local, with its own subexpressions inside its branch, so a branch's
     ``math.sqrt(1 - z**2)`` only runs where the branch is taken.
     """
-    from .functions import substitute
     pieces = {}
     _find_pieces(exprs, pieces, set(), temps)
     opaque = [substitute(e, pieces) for e in exprs]
-    steps, reduced = sympy.cse(opaque, symbols=temps, order="none")
+    steps, reduced = cse(opaque, symbols=temps)
     lines = []
     for piece, local in pieces.items():
         lines += _piece_block(printer, piece, printer._print(local), temps)
@@ -170,7 +182,7 @@ def shared(expr, args):
         return None
     taken = [str(a) for a in args] + [str(s) for s in subexpressions if s.is_Symbol]
     prefix = next((p for p in ("t", "u", "w", "s") if not any(n.startswith(p) for n in taken)), "_t")
-    steps, (reduced,) = sympy.cse([expr], symbols=sympy.numbered_symbols(prefix, real=True), order="none")
+    steps, (reduced,) = cse([expr], symbols=sympy.numbered_symbols(prefix, real=True))
     return steps, reduced
 
 

@@ -7,7 +7,7 @@ and the path ``pyexpr.Formula.reference`` uses.
 
 Formulas built by symbolic execution (unrolled Newton steps, say) share
 subexpressions heavily: as trees they are exponentially larger than as
-graphs.  ``sympy.cse`` runs first, on the graph, so ``lambdify`` only ever
+graphs.  ``functions.cse`` (``sympy.cse`` re-evaluating nothing) runs first, on the graph, so ``lambdify`` only ever
 walks the small reduced expressions; expressions written unevaluated
 (``simplify=False``) are evaluated first, as ``cse`` needs.
 """
@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from .functions import evaluated
+from .functions import cse, evaluated
 
 
 def _modules():
@@ -46,7 +46,7 @@ class ReferenceKernel:
     def __init__(self, args, outputs, dtype="float64"):
         self.dtype = np.dtype(dtype)
         self.n_outputs = len(outputs)
-        steps, reduced = sympy.cse([evaluated(o) for o in outputs], order="none")
+        steps, reduced = cse([evaluated(o) for o in outputs])
         self._fn = sympy.lambdify(args, reduced, modules=_modules(),
                                   cse=lambda exprs: (steps, exprs))
 

@@ -1,9 +1,10 @@
 """sympy expressions -> Program.
 
 One ``_lower_<Class>`` method per sympy class, found along the class's MRO;
-a class with no method raises ``LoweringError`` naming it.  ``sympy.cse`` runs
-first, and the ``Builder`` merges identical steps, so every shared
-subexpression is computed once.
+a class with no method raises ``LoweringError`` naming it.  ``functions.cse``
+runs first (``sympy.cse`` re-evaluating nothing but arithmetic, so the
+Program computes the printed formula), and the ``Builder`` merges identical
+steps, so every shared subexpression is computed once.
 """
 import sympy
 
@@ -30,7 +31,7 @@ RELATIONS = {sympy.StrictLessThan: "lt", sympy.LessThan: "le", sympy.StrictGreat
 def lower_exprs(program_cls, name, args, outputs):
     """Build a checked Program computing ``outputs`` from the Symbols ``args``."""
     args = tuple(args)
-    replacements, reduced = sympy.cse(list(outputs), optimizations=None, order="none")
+    replacements, reduced = pf.cse(list(outputs))        # rebuilds only arithmetic
     lowerer = _Lowerer(len(args))
     lowerer.values.update({sym: i for i, sym in enumerate(args)})
     for sym, expr in replacements:
