@@ -158,11 +158,12 @@ def cse(exprs, symbols=None):
     only arithmetic, which reassociates nothing on a rebuild, is ever redone.
     """
     hiding = {}
-    hidden = [_walk_hide(e, hiding) for e in exprs]
+    hidden = [_map_dag(e, hiding, _hide) for e in exprs]
     kwargs = {"symbols": symbols} if symbols is not None else {}
     steps, reduced = sympy.cse(hidden, order="none", **kwargs)
     shown = {}
-    return ([(sym, _walk_show(e, shown)) for sym, e in steps], [_walk_show(e, shown) for e in reduced])
+    return ([(sym, _map_dag(e, shown, _show)) for sym, e in steps],
+            [_map_dag(e, shown, _show) for e in reduced])
 
 
 _ARITHMETIC = (sympy.Add, sympy.Mul, sympy.Pow)
@@ -176,41 +177,19 @@ def _hidden(cls):
     return _HIDDEN[cls]
 
 
-def _walk_hide(expr, done):
-    def walk(e):
-        result = done.get(e)
-        if result is None:
-            if e.is_Atom:
-                result = e
-            else:
-                args = tuple(walk(a) for a in e.args)
-                if isinstance(e, _ARITHMETIC):
-                    result = e if args == e.args else e.func(*args)
-                elif isinstance(e, sympy.Piecewise):    # its pairs stay pairs: flattened
-                    result = _hidden(sympy.Piecewise)(*(x for pair in args for x in pair.args))
-                else:
-                    result = _hidden(type(e))(*args)
-            done[e] = result
-        return result
-    return walk(expr)
+def _hide(e, args):
+    if isinstance(e, _ARITHMETIC):
+        return e if args == e.args else e.func(*args)
+    if isinstance(e, sympy.Piecewise):                  # its pairs stay pairs: flattened
+        return _hidden(sympy.Piecewise)(*(x for pair in args for x in pair.args))
+    return _hidden(type(e))(*args)
 
 
-def _walk_show(expr, done):
-    def walk(e):
-        result = done.get(e)
-        if result is None:
-            if e.is_Atom:
-                result = e
-            else:
-                args = tuple(walk(a) for a in e.args)
-                shown = getattr(type(e), "shown", None)
-                if shown is not None:
-                    result = _unevaluated(shown, args)
-                else:
-                    result = e if args == e.args else e.func(*args)
-            done[e] = result
-        return result
-    return walk(expr)
+def _show(e, args):
+    shown = getattr(type(e), "shown", None)
+    if shown is not None:
+        return _unevaluated(shown, args)
+    return e if args == e.args else e.func(*args)
 
 
 def _unevaluated(cls, args):
@@ -244,14 +223,22 @@ def without_ite(expr):
 
 
 def _walk(expr, done, force):
+    def node(e, args):
+        result = _rebuild(e, args) if force or args != e.args else e
+        if isinstance(result, sympy.ITE):
+            a, b, c = result.args
+            result = sympy.Or(sympy.And(a, b), sympy.And(sympy.Not(a), c))
+        return result
+    return _map_dag(expr, done, node)
+
+
+def _map_dag(expr, done, node):
+    """``node(e, new_args)`` of every node of ``expr`` with arguments, bottom up, each
+    shared subexpression once (``done`` memoizes); nodes without arguments stay."""
     def walk(e):
         result = done.get(e)
         if result is None:
-            args = tuple(walk(a) for a in e.args)
-            result = _rebuild(e, args) if args and (force or args != e.args) else e
-            if isinstance(result, sympy.ITE):
-                a, b, c = result.args
-                result = sympy.Or(sympy.And(a, b), sympy.And(sympy.Not(a), c))
+            result = node(e, tuple(walk(a) for a in e.args)) if e.args else e
             done[e] = result
         return result
     return walk(expr)

@@ -1,5 +1,6 @@
 """Shared pieces of the CPU backend tests: programs built op by op, and ULP comparison."""
 import numpy as np
+import sympy
 
 from pyexpr.lower import compile_cpu
 from pyexpr.lower.interp import evaluate
@@ -59,3 +60,14 @@ def assert_ulp_close(got, want, ulps=0, atol=0.0, what=""):
 def compile_(program, dtype="float64", **kw):
     kw.setdefault("cache", False)
     return compile_cpu(program, dtype, **kw)
+
+
+def safe(build):
+    """``build`` for hypothesis: sympy evaluates constant subexpressions and may raise
+    (Mod by 0, complex comparisons); such draws become nan, which the tests reject."""
+    def wrapped(*args):
+        try:
+            return build(*args)
+        except (ZeroDivisionError, TypeError, ValueError):
+            return sympy.nan
+    return wrapped

@@ -22,29 +22,22 @@ from pyexpr import functions as pf
 from pyexpr.lower.interp import evaluate
 from pyexpr.lower.program import Program
 
+from .helpers import safe
+
 X, Y = sympy.symbols("x y", real=True)
 CONSTANTS = [sympy.Float(100.0), sympy.Float(-0.1), sympy.Integer(0), sympy.Integer(3), sympy.Float(2.5)]
 leaves = st.sampled_from([X, Y] + CONSTANTS)
 
 
-def _safe(build):
-    def wrapped(*args):
-        try:
-            return build(*args)
-        except (ZeroDivisionError, TypeError, ValueError):
-            return sympy.nan
-    return wrapped
-
-
 def _extend(children):
     return st.one_of(
-        st.builds(_safe(pf.min_), children, children), st.builds(_safe(pf.max_), children, children),
-        st.builds(_safe(pf.abs_), children), st.builds(_safe(lambda a, b: a + b), children, children),
-        st.builds(_safe(lambda a, b: a * b), children, children),
-        st.builds(_safe(lambda a, b: a - b), children, children),
-        st.builds(_safe(lambda c, d, a, b: sympy.Piecewise((a, c > d), (b, True))),
+        st.builds(safe(pf.min_), children, children), st.builds(safe(pf.max_), children, children),
+        st.builds(safe(pf.abs_), children), st.builds(safe(lambda a, b: a + b), children, children),
+        st.builds(safe(lambda a, b: a * b), children, children),
+        st.builds(safe(lambda a, b: a - b), children, children),
+        st.builds(safe(lambda c, d, a, b: sympy.Piecewise((a, c > d), (b, True))),
                   children, children, children, children),
-        st.builds(_safe(lambda a: sympy.sqrt(a)), children),
+        st.builds(safe(lambda a: sympy.sqrt(a)), children),
     )
 
 
