@@ -49,7 +49,8 @@ def test_compiled_formula_and_gradient_match_the_references(case, ref_call):
 @pytest.mark.parametrize("case", CASES[::4], ids=IDS[::4])
 def test_float32_is_compiled_in_float32_and_agrees(case):
     f64 = px.jit(case.func)
-    consts = [abs(i.attr) for i in f64.program.instrs if i.op == "const" and i.attr]
+    consts = [abs(i.attr) for i in f64.program.instrs
+              if i.op == "const" and i.attr and np.isfinite(i.attr)]     # inf is a float32 too
     if any(not 1e-30 < c < 1e30 for c in consts):
         pytest.skip("physical constants outside float32's range")
     f32 = px.jit(case.func, dtype="float32")

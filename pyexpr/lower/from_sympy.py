@@ -109,17 +109,33 @@ class _Lowerer:
         return acc
 
     def _lower_Pow(self, expr):
+        """Powers with C's ``pow`` values at every special value (numpy's ``np.power``),
+        computed by multiplications and square roots where the exponent allows."""
         base, exp = expr.args
         if exp.is_Integer:
-            return self._int_pow(self.lower(base), int(exp))
-        if exp.is_Rational and exp.q == 2:          # x**(k/2) = x**((k-1)/2) * sqrt(x)
-            if exp.p < 0:
-                return self.emit("div", self.b.const(1.0), self.lower(base ** -exp))
-            root = self.emit("sqrt", self.lower(base))
-            return root if exp.p == 1 else self.emit("mul", self._int_pow(self.lower(base), exp.p // 2), root)
+            n = int(exp)
+            # x**-n as (1/x)**n: it overflows and underflows where pow does
+            # (1/(x*x) is 0 at x = 1e155, pow gives 1e-310)
+            x = self.lower(base) if n >= 0 else self.emit("div", self.b.const(1.0), self.lower(base))
+            return self._int_pow(x, abs(n))
+        if exp == sympy.S.Half:                     # numpy's x**0.5 is sqrt (-0 at -0, nan at -inf)
+            return self.emit("sqrt", self.lower(base))
+        if exp.is_Rational and exp.q == 2:
+            return self._half_pow(self.lower(base), exp.p)
         if base == sympy.E:
             return self.emit("exp", self.lower(exp))
         return self.emit("pow", self.lower(base), self.lower(exp))
+
+    def _half_pow(self, x, p):
+        """``x**(p/2)`` for odd ``p`` other than 1: ``|x|**(k//2) * sqrt(x + 0)`` (k = |p|),
+        which is nan for negative x as pow is, with pow's values at -0 (+0, or +inf for
+        p < 0) and at -inf (+inf, or +0)."""
+        k = abs(p)
+        root = self.emit("sqrt", self.emit("add", x, self.b.const(0.0)))     # -0 + 0 is +0
+        value = root if k == 1 else self.emit("mul", self._int_pow(self.emit("fabs", x), k // 2), root)
+        at_minus_inf = self.emit("eq", x, self.b.const(float("-inf")))
+        value = self.emit("select", at_minus_inf, self.b.const(float("inf")), value)
+        return self.emit("div", self.b.const(1.0), value) if p < 0 else value
 
     def _int_pow(self, base, n):
         if n < 0:
