@@ -88,6 +88,8 @@ def check_value(formula, name, value, masks=None):
     if _EXTENDED and isinstance(value, np.longdouble):
         raise _extended_precision(formula, name, value.dtype)
     if isinstance(value, numbers.Real):
+        if isinstance(value, int) and not -_INT_LIMIT < value < _INT_LIMIT:
+            raise _too_large(formula, name)
         return value
     try:
         array = np.asarray(value)
@@ -95,10 +97,26 @@ def check_value(formula, name, value, masks=None):
         raise TypeError(f"{formula.name}(): argument {name!r} cannot be read as an array ({exc})") from None
     if _EXTENDED and array.dtype.type in (np.longdouble, np.clongdouble):
         raise _extended_precision(formula, name, array.dtype)
+    if array.dtype == object and array.size and all(isinstance(v, numbers.Real) for v in array.flat):
+        # ints beyond int64 (and Fractions) make an object array: as floats, like the scalars
+        if any(isinstance(v, int) and not -_INT_LIMIT < v < _INT_LIMIT for v in array.flat):
+            raise _too_large(formula, name)
+        array = array.astype(np.float64)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{formula.name}(): argument {name!r} must hold real numbers, "
-                        f"not {array.dtype} values")
+        odd = next((type(v).__name__ for v in array.flat if not isinstance(v, numbers.Real)), None) \
+            if array.dtype == object else None
+        raise TypeError(f"{formula.name}(): argument {name!r} must hold real numbers, not "
+                        f"{odd or array.dtype} values" + ("; convert them with float()" if odd else ""))
     return array
+
+
+#: Python ints from here on round to inf in float64 (float() raises OverflowError)
+_INT_LIMIT = 2 ** 1024
+
+
+def _too_large(formula, name):
+    return OverflowError(f"{formula.name}(): argument {name!r} holds an int too large for a "
+                         "float64; pass a float (inf, if that is what it means)")
 
 
 def _extended_precision(formula, name, dtype):

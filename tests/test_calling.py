@@ -306,3 +306,29 @@ def test_direct_calls_keep_masks_and_refuse_longdouble():
             f(xs.astype(np.longdouble), xs)
         with pytest.raises(TypeError, match="long double"):
             f(np.longdouble(0.5), 0.5)
+
+
+# --- Python numbers beyond float64 and int64, Fractions, Decimals -----------------------------
+
+def test_ints_too_large_for_float64_are_an_overflow_error_naming_the_formula():
+    g = px.jit(lambda x: x + 1)
+    for value in (10**400, -10**400, [1, 10**400]):
+        with pytest.raises(OverflowError, match=r"f\(\): argument 'x' holds an int too large"):
+            g(value)
+    assert g(2**1023) == float(2**1023) + 1
+
+
+def test_lists_of_big_ints_and_fractions_compute_as_their_floats():
+    import fractions
+    g = px.jit(lambda x: x + 1)
+    np.testing.assert_array_equal(g([2**70, 3]), [2.0**70 + 1, 4.0])
+    np.testing.assert_array_equal(g([fractions.Fraction(1, 4)]), [1.25])
+    assert g(fractions.Fraction(1, 4)) == 1.25
+
+
+def test_decimals_are_refused_alike_as_scalars_and_in_lists():
+    import decimal
+    g = px.jit(lambda x: x + 1)
+    for value in (decimal.Decimal("1.5"), [decimal.Decimal("1.5"), 2.0]):
+        with pytest.raises(TypeError, match="not Decimal values; convert them with float"):
+            g(value)

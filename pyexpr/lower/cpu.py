@@ -49,7 +49,8 @@ PARTS = {"scalar": (("scalar", "fastcall"), 2, False),
 #: optimized part first, and so does a fully optimized part already in the
 #: disk cache.  Only the optimized part has the small-array entry (``arraycall``)
 #: and the streaming kernel: the quick tier serves small calls, which need neither.  The tiers compute
-#: bit-identical results; with fast-math (where they need not) there is one.
+#: bit-identical results but for the sign and payload of a nan made where two nans meet (which
+#: operand x86 passes on depends on instruction selection); with fast-math there is one tier.
 TIERED = os.environ.get("PYEXPR_TIERED", "1") != "0"
 UPGRADE_ELEMENTS, UPGRADE_CALLS = 1 << 20, 100
 #: Threads pay off for calls whose single-thread work would take at least this
