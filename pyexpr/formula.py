@@ -276,7 +276,7 @@ class Formula:
             head = self._call
             for name in ("array", "scalar"):
                 if self._fast.get(name):
-                    head = fastcall.builtin(self._fast[name][0], head)
+                    head = fastcall.builtin(self._fast[name][0], head, self._fast[name][1])
             if "_fast_call_class" in type(self).__dict__:
                 type(self).__call__ = head
             else:

@@ -11,8 +11,11 @@ part goes ``cache.load`` (keyed without building anything, see
 ``cache.store``; then ``elf.load`` maps the object code (``engine.load_object``
 where it cannot).  So a process whose kernels are all in the disk cache
 never imports LLVM.  Compiled code is memoized per process by
-``(program.key(), dtype, fastmath, vector target)``: each part compiles at
-most once per process, and at most once per machine with the disk cache on.
+``(program.key(), dtype, fastmath, vector target)`` while any kernel of it
+lives (and for the last ``RECENT`` compiled): each part compiles at most once
+per process while it is used, and at most once per machine with the disk
+cache on.  Its code is unmapped when no kernel, fast-call builtin or ctypes
+pointer of it is left (each holds it).
 
     >>> import sympy
     >>> from pyexpr.lower.program import Program
@@ -21,17 +24,23 @@ most once per process, and at most once per machine with the disk cache on.
     >>> k.scalar(2.0, 1.0)
     (6.0,)
 """
+import collections
 import ctypes
 import math
 import os
 import threading
+import weakref
 
 import numpy as np
 
 from . import arraycall, cache, driver, elf, fastcall, host
 
 _CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float}
-_MEMO = {}
+#: compiled programs shared by the kernels of equal formulas, while any of them lives, and
+#: the last RECENT compiled, so that a formula made again and again is not compiled again
+_MEMO = weakref.WeakValueDictionary()
+RECENT = 64
+_RECENT = collections.deque(maxlen=RECENT)
 _MEMO_LOCK = threading.Lock()
 #: part -> (llvm_ir.build_module parts, LLVM optimization level, loop and SLP
 #: vectorizers on: None = only without explicit SIMD).  O2 without loop
@@ -106,6 +115,7 @@ def compile_cpu(program, dtype="float64", *, fastmath=False, parallel=True, cach
         compiled = _MEMO.get(key)
         if compiled is None:
             compiled = _MEMO[key] = _Compiled(program, dtype.name, bool(fastmath), cache, target)
+            _RECENT.append(compiled)
     return CPUKernel(compiled, parallel)
 
 
@@ -157,8 +167,9 @@ class _Compiled:
     def _stream(self, part):
         if (part, "stream") not in self._functions:
             try:
-                address = self._part(part).address(self._names["stream"])
-                self._functions[part, "stream"] = driver.KERNEL_TYPE(address)
+                code = self._part(part)
+                stream = self._functions[part, "stream"] = driver.KERNEL_TYPE(code.address(self._names["stream"]))
+                stream.code = code
             except LookupError:
                 self._functions[part, "stream"] = None
         return self._functions[part, "stream"]
@@ -167,8 +178,9 @@ class _Compiled:
         with self._lock:
             fn = self._functions.get((part, name))
             if fn is None:
-                # the ctypes object keeps no reference to the code: _parts does (and is never emptied)
-                fn = self._functions[part, name] = prototype(self._part(part).address(self._names[name]))
+                code = self._part(part)
+                fn = self._functions[part, name] = prototype(code.address(self._names[name]))
+                fn.code = code          # a kept pointer (f.ctypes, a LowLevelCallable) keeps it mapped
             return fn
 
     @property

@@ -91,18 +91,21 @@ def symbols():
 #: loaded entry address -> its method definition.  A builtin points to its
 #: definition without owning it, and builtins may outlive whatever made them
 #: (a bound ``f.__call__`` kept by a caller, a chain being rebuilt during a
-#: call), so definitions live as long as the process, like the code itself.
+#: call), so definitions live as long as the process (32 bytes each; code
+#: loaded later at the same address gets the same definition).
 _DEFS = {}
 _DEFS_LOCK = threading.Lock()
 _NEW_CFUNCTION = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.py_object,
-                                   ctypes.c_void_p)(("PyCFunction_NewEx", ctypes.pythonapi))
+                                   ctypes.py_object)(("PyCFunction_NewEx", ctypes.pythonapi))
 
 
-def builtin(address, fallback):
+def builtin(address, fallback, owner):
     """A builtin function object running the loaded entry at ``address``, whose ``self``
-    (where its calls it does not take go) is ``fallback``."""
+    (where its calls it does not take go) is ``fallback``.  It holds ``owner``, the
+    loaded code, as its ``__module__``: the code stays mapped while the builtin exists,
+    and is unmapped once neither it nor its formula does."""
     with _DEFS_LOCK:
         method = _DEFS.get(address)
         if method is None:
             method = _DEFS[address] = _MethodDef(b"formula", address, METH_FASTCALL | METH_KEYWORDS, None)
-    return _NEW_CFUNCTION(ctypes.addressof(method), fallback, None)
+    return _NEW_CFUNCTION(ctypes.addressof(method), fallback, owner)
