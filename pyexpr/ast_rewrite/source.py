@@ -9,7 +9,6 @@ the user's own line.
 """
 import __future__
 import ast
-import copy
 import dis
 import inspect
 import re
@@ -66,7 +65,7 @@ def capture(func):
                 problems.append(str(exc))
                 continue
             for node in nodes:
-                if _compiles_to(node, func):
+                if _compiles_to(node, func, text):
                     return _source(node, func, first_line, indent, text)
             if start == own:
                 problems.append(_STALE)         # the text at its own line compiles to other code
@@ -146,32 +145,35 @@ def _def_block(func, lines, start, tries=4):
     return None
 
 
-def _compiles_to(node, func):
-    """Whether ``node``, compiled as Python compiled the function, gives ``code`` (the
-    instructions, names and constants; not line numbers).  Free variables become cells
-    of an enclosing function, so that a closure's loads are the same instructions; the
-    globals that are modules are imported, as a module's imports make them."""
+def _compiles_to(node, func, text):
+    """Whether ``node`` (found in ``text``), compiled as Python compiled the function,
+    gives its code (the instructions, names and constants; not line numbers).
+
+    Its text is compiled, not the AST (whose conversion recurses in Python: a
+    1,000-term sum exceeded the recursion limit), inside what made it: free
+    variables become cells of an enclosing function, so that a closure's loads
+    are the same instructions; a method sits in its class (private names are
+    mangled); the globals that are modules are imported, as the module's imports
+    make them (CPython 3.11 then loads ``math.cos`` as an attribute)."""
     code = func.__code__
-    inner = copy.copy(node)
-    if isinstance(node, ast.FunctionDef):
-        inner.decorator_list = []
-    body = [inner if isinstance(node, ast.FunctionDef) else _located(ast.Expr(inner))]
+    segment = ast.get_source_segment(text, node, padded=True)
+    if segment is None:
+        return False
+    segment = textwrap.dedent(segment)
+    body = segment if isinstance(node, ast.FunctionDef) else f"_ = (\n{segment}\n)\n"
     owner = _owner_class(func)
     if owner:               # private names (__k) are mangled by the class they are written in
-        body = [_located(ast.ClassDef(owner, [], [], body, []))]
+        body = f"class {owner}:\n" + textwrap.indent(body, "    ")
     if code.co_freevars:
-        cells = [_located(ast.Assign([_located(ast.Name(v, ast.Store()))], _located(ast.Constant(None))))
-                 for v in code.co_freevars]
-        body = [_located(ast.FunctionDef("_enclosing", ast.arguments([], [], None, [], [], None, []),
-                                         cells + body, [], None, None))]
+        cells = "".join(f"{v} = None\n" for v in code.co_freevars)
+        body = "def _enclosing():\n" + textwrap.indent(cells + body, "    ")
     module_globals = getattr(func, "__globals__", None) or {}
     modules = [n for n in code.co_names if isinstance(module_globals.get(n), types.ModuleType)]
-    imports = [_located(ast.Import([_located(ast.alias(n))])) for n in modules]
+    source = "".join(f"import {n}\n" for n in modules) + body
     flags = sum(f.compiler_flag for f in _FUTURES if code.co_flags & f.compiler_flag)
     try:
-        compiled = compile(ast.Module(imports + body, []), code.co_filename, "exec", flags=flags,
-                           dont_inherit=True)
-    except (SyntaxError, ValueError, TypeError):
+        compiled = compile(source, code.co_filename, "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     candidates = [c for c in _code_objects(compiled) if c.co_name == code.co_name]
     return any(_same_bytes(c, code) for c in candidates) or any(_same_code(c, code) for c in candidates)
@@ -181,11 +183,6 @@ def _owner_class(func):
     """The class a function is defined in (``C`` of ``C.f``), or None."""
     parts = getattr(func, "__qualname__", "").split(".")
     return parts[-2] if len(parts) > 1 and parts[-2] != "<locals>" else None
-
-
-def _located(node):
-    node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, 1, 0
-    return node
 
 
 _FUTURES = [getattr(__future__, name) for name in __future__.all_feature_names]

@@ -16,6 +16,7 @@ import ast
 from dataclasses import dataclass
 
 import sympy
+from sympy.core.parameters import global_parameters
 
 from . import evaluate as ev
 
@@ -96,6 +97,7 @@ def _run_if(ctx, stmt, rest, env):
     for name in set(then) | set(other):
         if name in then and name in other:
             a, b = then[name], other[name]
+            a, b = (a, b) if a is b else (ev.settled(a), ev.settled(b))
             merged[name] = a if a is b else ev.merge(ctx, stmt, cond, a, b)
         else:
             merged[name] = _Partial()
@@ -134,9 +136,16 @@ def _aug_assign(ctx, stmt, env):
     if not isinstance(stmt.target, ast.Name):
         raise ctx.source.error(stmt.target, "augmented assignment to items or attributes is "
                                "not supported in a formula", "assign to a local name")
-    current = ev.evaluate(ctx, ast.Name(stmt.target.id, ast.Load(), lineno=stmt.lineno,
+    name = stmt.target.id
+    pending = env.get(name)
+    if isinstance(stmt.op, (ast.Add, ast.Sub)) and global_parameters.evaluate \
+            and isinstance(pending, (ev.PendingSum, sympy.Expr)):
+        term = ev.as_expr(ctx, stmt, ev.evaluate(ctx, stmt.value, env))
+        env[name] = ev.PendingSum(pending, term if isinstance(stmt.op, ast.Add) else -term)
+        return
+    current = ev.evaluate(ctx, ast.Name(name, ast.Load(), lineno=stmt.lineno,
                                         col_offset=stmt.col_offset), env)
-    env[stmt.target.id] = ev.binary(ctx, stmt, stmt.op, current, ev.evaluate(ctx, stmt.value, env))
+    env[name] = ev.binary(ctx, stmt, stmt.op, current, ev.evaluate(ctx, stmt.value, env))
 
 
 def _bind_item(ctx, stmt, env):
