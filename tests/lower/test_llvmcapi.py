@@ -43,7 +43,8 @@ def test_same_ir_and_object_bytes_as_llvmlite_binding(program, dtype, part):
     target = host.vector_target()
     text = str(llvm_ir.build_module(program, dtype, simd=target, parts=cpu._functions(part)))
     vectorize = cpu._vectorize(part, target)
-    assert DIRECT.compile_ir(text, opt, vectorize) == engine.compile_with_binding(text, opt, vectorize)
+    assert DIRECT.compile_ir(text, opt, vectorize) == engine.compile_with_binding(text, opt, vectorize), \
+        f"SIMD {getattr(target, 'isa', 'none')}"
 
 
 @needs_direct
