@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from . import latency, report, workloads
+from . import sizes as sizes_module
 from .peers import OPTIONAL, Peers
 
 WORKLOADS = {
@@ -24,6 +25,7 @@ WORKLOADS = {
     "small": lambda sizes, peers: [workloads.small_array_section(sizes, peers)],
     "first-call": lambda sizes, peers: [latency.latency_section(sizes, peers)],
     "hessian": lambda sizes, peers: [workloads.hessian_section(sizes, peers)],
+    "sizes": lambda sizes, peers: [sizes_module.sizes_section(sizes, peers)],
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 

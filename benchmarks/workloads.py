@@ -30,9 +30,10 @@ class Sizes:
     repeats: int              # timed rounds per entry (the median is reported)
     latency_repeats: int      # fresh subprocess pairs (cold, warm) per peer
     thread_counts: tuple = (1, 2)
+    size_terms: tuple = (1_000, 4_000, 10_000)     # terms of the formulas of ``sizes``
 
 
-QUICK = Sizes(100_000, 20_000, 2_000, 200, 0.005, 3, 1)
+QUICK = Sizes(100_000, 20_000, 2_000, 200, 0.005, 3, 1, size_terms=(100, 400))
 FULL = Sizes(10_000_000, 1_000_000, 100_000, 1_000, 0.1, 7, 3)
 
 
