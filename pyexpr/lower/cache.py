@@ -7,7 +7,17 @@ dtype, fast-math flag, vector target, optimization options, the host's
 optimize the IR (so a changed code generator never meets an old entry) --
 and this file format's version.  Computing a key needs neither the IR nor
 LLVM.  An entry holds the optimized IR text and the object code, behind a
-magic line and a SHA-256 of the payload.
+magic line and a digest of its key and payload: an entry moved or copied
+under another key (another formula's code) fails the check like a damaged
+one and is recompiled.
+
+What is read is trusted only so far: entries are opened without following
+symbolic links and read only if they are regular files of a plausible size
+(a FIFO, a device or a link to one is refused, never waited on), and a cache
+folder that is not the user's own or that others can write to is not used at
+all (one warning says why), since whoever can write there could put code in
+every process that loads from it.  The folder is created private (0700).
+The digest detects accidents and mix-ups; it is no signature.
 
 The folder is ``$PYEXPR_CACHE_DIR`` or ``~/.cache/pyexpr``.  ``load`` returns
 ``None`` for a missing entry and, with a ``warnings.warn``, for a corrupt,
@@ -20,6 +30,7 @@ write.  Neither raises.
     64
 """
 import os
+import stat
 import struct
 import warnings
 from functools import lru_cache
@@ -27,7 +38,7 @@ from pathlib import Path
 
 from . import digest
 
-FORMAT = b"pyexpr-kernel-v3\n"
+FORMAT = b"pyexpr-kernel-v4\n"
 _DIGEST = digest.SIZE
 _LENGTH = struct.Struct("<Q")
 
@@ -67,18 +78,62 @@ def _path(key):
     return cache_dir() / f"{key}.o"
 
 
+#: larger than any entry: a file beyond it is not read
+MAX_ENTRY = 1 << 30
+
+
+def trusted_dir(folder):
+    """Whether ``folder`` (existing) is the user's own and writable by nobody else;
+    warns once per folder when it is not."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return False
+    own = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    if own and not info.st_mode & 0o022:
+        return True
+    if str(folder) not in _WARNED:
+        _WARNED.add(str(folder))
+        who = "is not yours" if not own else "can be written by others"
+        warnings.warn(f"pyexpr: not using the kernel cache {folder}: it {who}, and code loaded "
+                      "from it would run in this process; make it yours with mode 0700 or "
+                      "set PYEXPR_CACHE_DIR", stacklevel=4)
+    return False
+
+
+_WARNED = set()
+
+
+def _read(path):
+    """The bytes of the regular file ``path``: no links followed, no FIFO waited on."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError("not a regular file")
+        if info.st_size > MAX_ENTRY:
+            raise OSError(f"{info.st_size} bytes, larger than any entry")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(MAX_ENTRY + 1)
+    finally:
+        os.close(fd)
+
+
 def load(key):
     """``(optimized_ir_text, object_bytes)`` for ``key``, or ``None``."""
     path = _path(key)
+    if not trusted_dir(path.parent):          # (also False, silently, where there is none)
+        return None
     try:
-        data = path.read_bytes()
+        data = _read(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
         warnings.warn(f"pyexpr: cannot read cache entry {path} ({exc}); recompiling", stacklevel=3)
         return None
     try:
-        return _decode(data)
+        return _decode(data, key)
     except ValueError as exc:
         warnings.warn(f"pyexpr: corrupt cache entry {path} ({exc}); recompiling", stacklevel=3)
         return None
@@ -90,11 +145,13 @@ def store(key, ir_text, obj):
 
     path = _path(key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not trusted_dir(path.parent):
+            return
         fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(_encode(ir_text, obj))
+                f.write(_encode(key, ir_text, obj))
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -103,18 +160,23 @@ def store(key, ir_text, obj):
         warnings.warn(f"pyexpr: cannot write cache entry {path} ({exc})", stacklevel=3)
 
 
-def _encode(ir_text, obj):
+def _check(key, payload):
+    # the key is part of what is checked: an entry of another key does not pass
+    return digest.new(key.encode() + b"\n" + payload).digest()
+
+
+def _encode(key, ir_text, obj):
     ir_bytes = ir_text.encode()
     payload = _LENGTH.pack(len(ir_bytes)) + ir_bytes + bytes(obj)
-    return FORMAT + digest.new(payload).digest() + payload
+    return FORMAT + _check(key, payload) + payload
 
 
-def _decode(data):
+def _decode(data, key):
     if not data.startswith(FORMAT):
         raise ValueError("unknown format")
     stored, payload = data[len(FORMAT):len(FORMAT) + _DIGEST], data[len(FORMAT) + _DIGEST:]
-    if len(payload) < _LENGTH.size or digest.new(payload).digest() != stored:
-        raise ValueError("checksum mismatch: truncated or damaged")
+    if len(payload) < _LENGTH.size or _check(key, payload) != stored:
+        raise ValueError("checksum mismatch: truncated, damaged or another key's entry")
     (n,) = _LENGTH.unpack_from(payload)
     ir_bytes, obj = payload[_LENGTH.size:_LENGTH.size + n], payload[_LENGTH.size + n:]
     if len(ir_bytes) != n or not obj:

@@ -153,3 +153,75 @@ def test_fastmath_compiles_one_tier(monkeypatch):
     before = engine.CODEGEN_COUNT
     kernel.run([np.ones(5), np.ones(5)], [np.empty(5)])
     assert list(kernel._compiled._parts) == ["array"] and engine.CODEGEN_COUNT == before + 1
+
+
+# --- a cache that trusts nothing it has not checked -----------------------------------------
+
+def test_another_formulas_entry_under_this_key_is_recompiled(cache_dir, monkeypatch):
+    a, b = _program("swap_a"), Program.from_exprs("cached_swap_b", [X, Y], [X - Y])
+    want_a, want_b = compile_cpu(a).scalar(1.5, 2.0), compile_cpu(b).scalar(1.5, 2.0)
+    key_a = cpu.part_key(a, "scalar", "float64", False, host.vector_target())
+    key_b = cpu.part_key(b, "scalar", "float64", False, host.vector_target())
+    entry_a, entry_b = cache_dir / f"{key_a}.o", cache_dir / f"{key_b}.o"
+    data_a, data_b = entry_a.read_bytes(), entry_b.read_bytes()
+    entry_a.write_bytes(data_b)
+    entry_b.write_bytes(data_a)                       # valid entries, each under the other's key
+    monkeypatch.setattr(cpu, "_MEMO", {})
+    with pytest.warns(UserWarning, match="another key's entry"):
+        assert compile_cpu(a).scalar(1.5, 2.0) == want_a
+    with pytest.warns(UserWarning, match="another key's entry"):
+        assert compile_cpu(b).scalar(1.5, 2.0) == want_b
+
+
+FAULT = """
+import json, os, sys, sympy
+from pyexpr.lower import cpu, compile_cpu, host
+from pyexpr.lower.program import Program
+x, y = sympy.symbols("x y", real=True)
+program = Program.from_exprs("fault", [x, y], [sympy.exp(x) * y])
+key = cpu.part_key(program, "scalar", "float64", False, host.vector_target())
+path = os.path.join(os.environ["PYEXPR_CACHE_DIR"], key + ".o")
+os.makedirs(os.environ["PYEXPR_CACHE_DIR"], mode=0o700, exist_ok=True)
+{make}
+import warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    value = compile_cpu(program).scalar(1.0, 2.0)[0]
+print(json.dumps({{"value": value, "warnings": [str(w.message) for w in caught]}}))
+"""
+
+
+@pytest.mark.parametrize("fault, make", [
+    ("fifo", "os.mkfifo(path)"),
+    ("link to /dev/zero", "os.symlink('/dev/zero', path)"),
+    ("link out of the folder", "os.symlink(sys.executable, path)"),
+    ("device", "os.symlink('/dev/urandom', path)"),
+])
+def test_entries_that_are_not_regular_files_are_refused_never_waited_on(tmp_path, fault, make):
+    env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-c", FAULT.format(make=make)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["value"] == pytest.approx(2.0 * np.e)
+    assert any("cannot read cache entry" in w for w in got["warnings"]), got["warnings"]
+
+
+def test_a_cache_folder_others_can_write_is_not_used(tmp_path, monkeypatch):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)
+    monkeypatch.setenv("PYEXPR_CACHE_DIR", str(folder))
+    monkeypatch.setattr(cpu, "_MEMO", {})
+    monkeypatch.setattr(cache, "_WARNED", set())
+    with pytest.warns(UserWarning, match="not using the kernel cache .* can be written by others"):
+        assert compile_cpu(_program("shared")).scalar(0.0, 1.0) == (1.0,)
+    assert not list(folder.iterdir())                   # nothing written there either
+
+
+def test_the_cache_folder_is_created_private(tmp_path, monkeypatch):
+    folder = tmp_path / "new" / "cache"
+    monkeypatch.setenv("PYEXPR_CACHE_DIR", str(folder))
+    monkeypatch.setattr(cpu, "_MEMO", {})
+    compile_cpu(_program("private")).scalar(0.0, 1.0)
+    assert folder.stat().st_mode & 0o077 == 0 and list(folder.glob("*.o"))
