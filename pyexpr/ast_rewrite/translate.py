@@ -19,6 +19,7 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from . import evaluate as ev
+from .pending import PendingSum, settled
 
 
 @dataclass
@@ -97,7 +98,7 @@ def _run_if(ctx, stmt, rest, env):
     for name in set(then) | set(other):
         if name in then and name in other:
             a, b = then[name], other[name]
-            a, b = (a, b) if a is b else (ev.settled(a), ev.settled(b))
+            a, b = (a, b) if a is b else (settled(a), settled(b))
             merged[name] = a if a is b else ev.merge(ctx, stmt, cond, a, b)
         else:
             merged[name] = _Partial()
@@ -139,9 +140,9 @@ def _aug_assign(ctx, stmt, env):
     name = stmt.target.id
     pending = env.get(name)
     if isinstance(stmt.op, (ast.Add, ast.Sub)) and global_parameters.evaluate \
-            and isinstance(pending, (ev.PendingSum, sympy.Expr)):
+            and isinstance(pending, (PendingSum, sympy.Expr)):
         term = ev.as_expr(ctx, stmt, ev.evaluate(ctx, stmt.value, env))
-        env[name] = ev.PendingSum(pending, term if isinstance(stmt.op, ast.Add) else -term)
+        env[name] = PendingSum(pending, term if isinstance(stmt.op, ast.Add) else -term)
         return
     current = ev.evaluate(ctx, ast.Name(name, ast.Load(), lineno=stmt.lineno,
                                         col_offset=stmt.col_offset), env)
