@@ -23,6 +23,7 @@ what it finds and compares it with the code Python runs.
 """
 import linecache
 import os
+import stat
 import sys
 
 #: short options of the interpreter that take no argument, which may precede ``c`` in one word
@@ -88,7 +89,7 @@ def _stdin_text():
     """Standard input's whole text when it is a regular file (``python - < model.py``)."""
     try:
         info = os.fstat(0)
-        if not (info.st_mode & 0o170000 == 0o100000):          # S_ISREG
+        if not stat.S_ISREG(info.st_mode):          # a pipe or a terminal: read once, gone
             return None
         return os.pread(0, info.st_size, 0).decode()
     except (OSError, UnicodeDecodeError, ValueError):
@@ -101,9 +102,8 @@ def _typed_lines():
     if readline is None:
         return []
     try:
-        count = readline.get_current_history_length()
-        return [readline.get_history_item(i) + "\n" for i in range(1, count + 1)
-                if readline.get_history_item(i) is not None]
+        items = map(readline.get_history_item, range(1, readline.get_current_history_length() + 1))
+        return [item + "\n" for item in items if item is not None]
     except Exception:               # a readline stand-in without history
         return []
 
