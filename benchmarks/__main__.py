@@ -58,7 +58,8 @@ FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512vl")
 
 def machine():
     """The CPU as the report names it: model, core count, the flags in FLAGS, pyexpr's SIMD."""
-    from pyexpr.lower import driver, host
+    from pyexpr.cpu.runtime import driver
+    from pyexpr.cpu import host
     model, flags = host.cpu_info()
     target = host.vector_target()
     shown = " ".join(f for f in FLAGS if f in (flags or ()))

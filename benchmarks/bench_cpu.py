@@ -38,7 +38,7 @@ import numpy as np
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 import pyexpr as px  # noqa: E402
-from pyexpr.lower import driver, host  # noqa: E402
+from pyexpr.cpu import driver, host  # noqa: E402
 
 
 def wave(x, y):

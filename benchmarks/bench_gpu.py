@@ -27,9 +27,9 @@ import numpy as np
 import sympy
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from pyexpr.ir import from_exprs
 from pyexpr.errors import GPUUnavailableError  # noqa: E402
 from pyexpr.gpu import compile_cuda, runtime  # noqa: E402
-from pyexpr.lower.program import Program  # noqa: E402
 
 X, Y = sympy.symbols("x y", real=True)
 #: name -> (sympy expression, CuPy ElementwiseKernel body)
@@ -76,7 +76,7 @@ def bench_dtype(cuda, dtype, n, repeats):
     copy_bw = 2 * nbytes / copy_ms / 1e6
     rows = []
     for name, (expr, body) in WORKLOADS.items():
-        kernel = compile_cuda(Program.from_exprs("bench", [X, Y], [expr]), dtype)
+        kernel = compile_cuda(from_exprs("bench", [X, Y], [expr]), dtype)
         ours = median_ms(cuda, lambda: kernel.evaluate((x, y), out=out), repeats)
         cupy_run = _cupy_runner(body, x, y, out)
         theirs = median_ms(cuda, cupy_run, repeats) if cupy_run else None

@@ -11,7 +11,7 @@
     print(f.grad())       # grad_f(x, y) = (-2*x*exp(-x**2)*sin(y), exp(-x**2)*cos(y))
     f(0.5, [1.0, 2.0])    # compiled with LLVM on first call
 """
-from .lower import llvmcapi as _llvmcapi
+from .cpu.build import llvmcapi as _llvmcapi
 
 _preload = _llvmcapi.start_preload()    # LLVM loads while sympy imports (see llvmcapi)
 try:

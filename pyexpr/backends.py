@@ -1,17 +1,31 @@
-"""Choosing and building the kernel behind a Formula call.
+"""The one seam between a Formula and the code that evaluates it.
 
-``compile(formula, dtype)`` returns the kernel for the formula's ``target``
-option: the LLVM CPU kernel (``pyexpr.lower``), or the CUDA one
-(``pyexpr.gpu``).  Both are compiled from ``formula.program``.
+* ``program(name, args, outputs)`` -- the backend-neutral ``Program`` of a
+  formula's expressions (``pyexpr.ir``);
+* ``compile(formula, dtype)`` -- the kernel for the formula's ``target``
+  option: the LLVM CPU kernel (``pyexpr.cpu``) or the CUDA one
+  (``pyexpr.gpu``), both compiled from ``formula.program``;
+* ``faster_call(formula, kernel, state, args, kwargs, out)`` -- after a
+  general call, a faster ``__call__`` where the backend has one (the CPU's
+  builtin entries, ``cpu.runtime.calls``), else None;
+* ``cpu_kernel`` and ``cuda_source`` -- the CPU kernel whatever the target
+  (``llvm_ir``, ``ctypes``), and the CUDA source text.
+
+``PYEXPR_DEBUG=1`` prints each stage as ``compile`` goes: the sympy
+formula, the Program, the generated code.
 """
 import sys
 
 from .errors import debugging
-from .lower import arraycall, compile_cpu
-from .reference import ReferenceKernel
+
+
+def program(name, args, outputs):
+    from .ir import from_exprs
+    return from_exprs(name, args, outputs)
 
 
 def cpu_kernel(formula, dtype):
+    from .cpu import compile_cpu
     opts = formula.options
     return compile_cpu(formula.program, dtype, fastmath=opts["fastmath"],
                        parallel=opts["parallel"], cache=opts["cache"])
@@ -22,24 +36,16 @@ def cuda_kernel(formula, dtype):
     return compile_cuda(formula.program, dtype, fastmath=formula.options["fastmath"])
 
 
-def fast_entry(formula, kernel, kind):
-    """``(address, owner)`` of a builtin entry point of the formula's CPU kernel.
-
-    ``kind`` is "scalar" (``lower.fastcall``) or "array" (``lower.arraycall``).
-    False where there is none (another target, a result that is not a
-    scalar per point, an interpreter the entries do not support); None where
-    there is none yet (the array entry comes with the optimized array code).
-    """
-    if formula.options["target"] != "cpu" or formula.out_shape != ():
-        return False
-    entry = kernel.fast_entry if kind == "scalar" else kernel.array_entry
-    if entry is None and (kind == "scalar" or not arraycall.available() or not formula.args):
-        return False
-    return entry
+def cuda_source(formula):
+    from .gpu import cuda_source as source
+    return source(formula.program, formula.options["dtype"], fastmath=formula.options["fastmath"])
 
 
-def reference_kernel(formula, dtype):
-    return ReferenceKernel(formula.args, formula.outputs, dtype)
+def faster_call(formula, kernel, state, args, kwargs, out):
+    if formula.options["target"] != "cpu":
+        return None
+    from .cpu.runtime.calls import faster_call as cpu_faster_call
+    return cpu_faster_call(formula, kernel, state, args, kwargs, out)
 
 
 _TARGETS = {"cpu": cpu_kernel, "cuda": cuda_kernel}

@@ -16,8 +16,6 @@ import sympy
 from . import backends, calculus, calling, printing
 from .errors import PyExprError, from_user
 from .functions import as_sympy, evaluated
-from .lower import fastcall
-from .lower.program import Program
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
                    "fastmath": False, "parallel": True, "cache": True}
@@ -82,6 +80,7 @@ class Formula:
         self._kernels = {}
         self._lock = threading.Lock()
         self._program = None
+        self._fast = {}                 # the backend's record of faster calls (backends.faster_call)
 
     # --- the formula as an object ----------------------------------------------
     @property
@@ -223,7 +222,7 @@ class Formula:
     def program(self):
         """The flat SSA ``Program`` both code generators consume."""
         if self._program is None:
-            self._program = Program.from_exprs(self.name, self.args, self._computed_outputs())
+            self._program = backends.program(self.name, self.args, self._computed_outputs())
         return self._program
 
     def kernel(self, dtype=None):
@@ -248,35 +247,19 @@ class Formula:
 
     def _call(self, *args, out=None, **kwargs):
         kernel = self.kernel()
-        fast = self.__dict__.setdefault("_fast", {})
-        if "scalar" not in fast and out is None and not kwargs and all(type(a) is float for a in args):
-            # only a call the builtin would take builds it: array calls need no scalar code
-            self._add_fast_call("scalar", kernel)
         result = calling.call(self, kernel, args, kwargs, out)
-        if "array" not in fast:
-            self._add_fast_call("array", kernel)
+        chain = backends.faster_call(self, kernel, self._fast, args, kwargs, out)
+        if chain is not None:
+            self._install_call(kernel, chain(self._call))
         return result
 
-    def _add_fast_call(self, kind, kernel):
-        """Route calls to builtin entry points where there are some (``backends.fast_entry``).
-
-        The builtins form a chain that becomes ``__call__`` of a subclass made
-        for this formula: float calls (``lower.fastcall``), then small arrays
-        (``lower.arraycall``), then ``_call`` for everything they do not take.
-        """
-        entry = backends.fast_entry(self, kernel, kind)
-        if entry is None:                   # not yet: the array entry comes with optimized code
-            return
+    def _install_call(self, kernel, head):
+        """Make ``head`` (a backend's faster route to ``_call``) this object's ``__call__``,
+        through a subclass made for it, unless ``kernel`` has been replaced since (a new
+        definition taken by ``_become``)."""
         with self._lock:
-            if kind in self._fast or kernel is not self._kernels.get(self.options["dtype"]):
-                return                      # built already, or for a definition since replaced
-            self._fast[kind] = entry
-            if not entry:
+            if kernel is not self._kernels.get(self.options["dtype"]):
                 return
-            head = self._call
-            for name in ("array", "scalar"):
-                if self._fast.get(name):
-                    head = fastcall.builtin(self._fast[name][0], head, self._fast[name][1])
             if "_fast_call_class" in type(self).__dict__:
                 type(self).__call__ = head
             else:
@@ -294,5 +277,4 @@ class Formula:
 
     @property
     def cuda_source(self):
-        from .gpu import cuda_source
-        return cuda_source(self.program, self.options["dtype"], fastmath=self.options["fastmath"])
+        return backends.cuda_source(self)

@@ -42,7 +42,8 @@ class MathPrinter(PythonCodePrinter):
 
     def _print_sign(self, expr):
         x = self._print(expr.args[0])
-        return f"(0.0 if {x} == 0 else math.copysign(1.0, {x}))"
+        # numpy's sign: +0 at +-0 and nan at nan (copysign(1.0, nan) is 1.0)
+        return f"(0.0 if {x} == 0 else ({x} if {x} != {x} else math.copysign(1.0, {x})))"
 
     def _print_Heaviside(self, expr):
         x = self._print(expr.args[0])

@@ -1,7 +1,7 @@
 """Shared fixtures of the test suite.
 
 The front-end tests evaluate formulas through the reference path (sympy's
-``lambdify`` to numpy, ``pyexpr.backends.reference_kernel``) with the same
+``lambdify`` to numpy, ``pyexpr.reference.ReferenceKernel``) with the same
 calling conventions as ``Formula.__call__`` (``pyexpr.calling.call``), so
 they need no compiler: ``ref_call(f, *args, out=None, **kwargs)``.  Tests
 that call a Formula directly, through the default LLVM CPU backend, carry the
@@ -18,14 +18,14 @@ import sys
 import numpy as np
 import pytest
 
-from pyexpr.backends import reference_kernel
+from pyexpr.reference import ReferenceKernel
 from pyexpr.calling import call
 
 _KERNELS = {}
 
 
 def _simd_line():
-    from pyexpr.lower import host
+    from pyexpr.cpu import host
     target = host.vector_target()
     model, flags = host.cpu_info()
     wide = " ".join(sorted(f for f in (flags or ()) if f.startswith(("avx512f", "avx2", "fma"))))
@@ -51,7 +51,7 @@ def _ref_kernel(formula, dtype=None):
     dtype = dtype or formula.options["dtype"]
     key = (id(formula), dtype)
     if key not in _KERNELS:          # the formula is kept alive with it: ids stay unique
-        _KERNELS[key] = (formula, reference_kernel(formula, dtype))
+        _KERNELS[key] = (formula, ReferenceKernel(formula.args, formula.outputs, dtype))
     return _KERNELS[key][1]
 
 

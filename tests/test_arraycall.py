@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import pyexpr as px
-from pyexpr.lower import arraycall, cpu
+from pyexpr.cpu import abi
+from pyexpr.cpu.runtime import arraycall
+from pyexpr.cpu import kernel as cpu
 
 pytestmark = pytest.mark.skipif(not arraycall.available(), reason="numpy's array layout not supported")
 
@@ -60,7 +62,7 @@ def test_small_arrays_take_the_entry_and_match(f, shape):
     lambda x: (np.asarray(x[0]), np.asarray(x[1])),   # 0-d arrays: a float comes back
     lambda x: (x.view(np.ma.MaskedArray), x),         # a subclass
     lambda x: (x.astype(">f8"), x),                   # byte-swapped
-    lambda x: (np.linspace(0, 1, arraycall.MAX_SIZE), np.linspace(0, 1, arraycall.MAX_SIZE)),
+    lambda x: (np.linspace(0, 1, abi.ARRAY_MAX_SIZE), np.linspace(0, 1, abi.ARRAY_MAX_SIZE)),
 ])
 def test_everything_else_falls_back_with_numpy_semantics(f, args):
     x = np.linspace(-1, 1, 6)
@@ -119,7 +121,7 @@ _SECOND_PROCESS = """
 import json, math, sys
 import numpy as np
 import pyexpr as px
-from pyexpr.lower import cpu
+from pyexpr.cpu import kernel as cpu
 
 @px.jit
 def ripple(x, y):
@@ -128,7 +130,7 @@ def ripple(x, y):
 x = np.linspace(0, 1, 8)
 for _ in range(cpu.UPGRADE_CALLS):
     value = ripple(x, x)
-engine = sys.modules.get("pyexpr.lower.engine")
+engine = sys.modules.get("pyexpr.cpu.build.engine")
 print(json.dumps({"value": ripple(x, x).tolist(), "entry": bool(ripple._fast.get("array")),
                   "codegen": engine.CODEGEN_COUNT if engine else 0}))
 """
@@ -209,9 +211,9 @@ def test_an_unexpected_allocation_is_given_back_and_the_general_path_answers(mon
 def test_larger_calls_release_the_gil_while_they_compute():
     f = _warmed(bump)
     assert "PyEval_SaveThread" in f.llvm_ir
-    x = np.linspace(0.1, 1, arraycall.GIL_SIZE * 8)
+    x = np.linspace(0.1, 1, abi.GIL_SIZE * 8)
     assert f(x, x).tobytes() == _general(f, x, x).tobytes()
-    small = x[: arraycall.GIL_SIZE - 1]
+    small = x[: abi.GIL_SIZE - 1]
     assert f(small, small).tobytes() == _general(f, small, small).tobytes()
     results, stop = [], threading.Event()
 

@@ -293,7 +293,7 @@ def test_direct_calls_agree_with_the_reference(fn, domain, ref_call, sample):
 
 @pytest.mark.llvm
 def test_direct_calls_keep_masks_and_refuse_longdouble():
-    from pyexpr.lower import cpu
+    from pyexpr.cpu import kernel as cpu
     f = px.jit(U.small, cache=False)
     xs = np.linspace(0.1, 1, 4)
     for _ in range(cpu.UPGRADE_CALLS):            # the builtin array entry is installed by now

@@ -17,7 +17,7 @@ import pytest
 
 import pyexpr as px
 from corpus import CASES
-from pyexpr.lower.interp import evaluate
+from pyexpr.ir.interp import evaluate
 
 IDS = [case.name for case in CASES]
 

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 import pyexpr as px
-from pyexpr.lower import cpu, engine, fastcall
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu.build import engine
+from pyexpr.cpu.runtime import fastcall
 
 pytestmark = pytest.mark.skipif(not fastcall.available(), reason="CPython layout not supported")
 
@@ -99,7 +101,7 @@ def bump(x, y):
 value = bump(0.5, 3.0)
 fast = type(bump) is not px.Formula
 again = bump(0.5, 3.0)
-engine = sys.modules.get("pyexpr.lower.engine")
+engine = sys.modules.get("pyexpr.cpu.build.engine")
 print(json.dumps({"value": value, "again": again, "fast": fast,
                   "codegen": engine.CODEGEN_COUNT if engine else 0}))
 """

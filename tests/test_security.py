@@ -11,9 +11,9 @@ import pytest
 import sympy
 
 import pyexpr as px
+from pyexpr.ir import from_exprs
 from pyexpr.gpu import cuda_source
-from pyexpr.lower import llvm_ir
-from pyexpr.lower.program import Program
+from pyexpr.cpu.codegen import llvm_ir
 
 ATTACKS = ["__import__('pathlib').Path('pwned').touch() or x",
            "(lambda: __import__('os').system('touch pwned'))() + x",
@@ -60,7 +60,7 @@ def test_generated_text_writes_names_as_identifiers():
     """Below the Formula (which refuses such names), a Program with hostile names still
     gives LLVM IR and CUDA C with nothing of them but identifier characters."""
     a, b = sympy.Symbol('a*/ int evil; /*', real=True), sympy.Symbol('b"\n%z', real=True)
-    program = Program.from_exprs("f\ndefine void @evil() {\n ret void\n}", [a, b], [a * b + 1])
+    program = from_exprs("f\ndefine void @evil() {\n ret void\n}", [a, b], [a * b + 1])
     ir_text = str(llvm_ir.build_module(program, parts=("scalar",)))
     defined = [line for line in ir_text.splitlines() if line.startswith("define")]
     assert defined and all('@"pyexpr_f_define_void__evil' in line for line in defined), defined

@@ -21,7 +21,8 @@ from sympy.core.parameters import evaluate as sympy_evaluate
 from ..errors import PyExprError
 from ..functions import without_ite
 from . import fence
-from .evaluate import Context, as_expr
+from .evaluate import Context
+from .values import as_expr
 from .names import constant, is_number
 from .scope import Scope
 from .source import capture

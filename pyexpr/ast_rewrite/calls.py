@@ -14,35 +14,33 @@ from sympy.core.parameters import global_parameters
 
 from ..functions import substitute
 from .scope import Callee
+from .values import as_expr, bind, error, sequence, static_int, to_condition
 
 
 def call(ctx, node, env, visitor):
-    from .evaluate import _err
     callee = visitor.visit(node.func)
     if not isinstance(callee, Callee):
-        raise _err(ctx, node.func, "this value cannot be called", "call a math function or a formula")
+        raise error(ctx, node.func, "this value cannot be called", "call a math function or a formula")
     if callee.kind == "special":
         return _SPECIAL[callee.name](ctx, node, env, visitor)
     args = _positional(ctx, node, env, visitor)
     kwargs = {kw.arg: visitor.visit(kw.value) for kw in node.keywords}
-    return _KINDS[callee.kind](ctx, node, callee, args, kwargs)
+    return _KINDS[callee.kind](ctx, node, callee, args, kwargs, visitor)
 
 
 def _positional(ctx, node, env, visitor):
-    from .evaluate import static_sequence
     args = []
     for arg in node.args:
         if isinstance(arg, ast.Starred):
-            args.extend(static_sequence(ctx, arg.value, env))
+            args.extend(sequence(ctx, arg.value, visitor.visit(arg.value)))
         else:
             args.append(visitor.visit(arg))
     return args
 
 
-def _call_function(ctx, node, callee, args, kwargs):
-    from .evaluate import _err, as_expr
+def _call_function(ctx, node, callee, args, kwargs, visitor):
     if kwargs:
-        raise _err(ctx, node, f"keyword arguments to {callee.name} are not supported",
+        raise error(ctx, node, f"keyword arguments to {callee.name} are not supported",
                    "pass them positionally")
     if callee.name in ("min", "max", "minimum", "maximum", "fmin", "fmax", "Min", "Max") \
             and len(args) == 1 and isinstance(args[0], tuple):
@@ -51,17 +49,16 @@ def _call_function(ctx, node, callee, args, kwargs):
     try:
         return callee.target(*exprs)
     except TypeError as exc:
-        raise _err(ctx, node, f"bad arguments to {callee.name}: {exc}") from None
+        raise error(ctx, node, f"bad arguments to {callee.name}: {exc}") from None
 
 
-def _call_formula(ctx, node, callee, args, kwargs):
-    from .evaluate import _err, as_expr
+def _call_formula(ctx, node, callee, args, kwargs, visitor):
     formula = callee.target
     try:
         values = formula.bind_symbolic(args, kwargs)
     except TypeError as exc:
         params = ", ".join(str(a) for a in formula.args)
-        raise _err(ctx, node, str(exc), f"call it as {formula.name}({params})") from None
+        raise error(ctx, node, str(exc), f"call it as {formula.name}({params})") from None
     mapping = {sym: as_expr(ctx, node, v) for sym, v in zip(formula.args, values)}
     outputs = tuple(substitute(out, mapping) for out in formula.outputs)
     if formula.out_shape == ():
@@ -72,27 +69,25 @@ def _call_formula(ctx, node, callee, args, kwargs):
     return outputs
 
 
-def _call_lambda(ctx, node, callee, args, kwargs):
-    from .evaluate import _err, evaluate
+def _call_lambda(ctx, node, callee, args, kwargs, visitor):
     lam = callee.target
     params = [a.arg for a in lam.args.args]
     if len(args) > len(params) or set(kwargs) - set(params):
-        raise _err(ctx, node, f"the lambda takes {len(params)} argument(s)")
+        raise error(ctx, node, f"the lambda takes {len(params)} argument(s)")
     bound = dict(zip(params, args))
     bound.update(kwargs)
     if len(bound) != len(params):
-        raise _err(ctx, node, f"the lambda takes {len(params)} argument(s), got {len(bound)}")
-    return evaluate(ctx, lam.body, {**callee.env, **bound})
+        raise error(ctx, node, f"the lambda takes {len(params)} argument(s), got {len(bound)}")
+    return visitor.at({**callee.env, **bound}).visit(lam.body)
 
 
-def _call_conditional(ctx, node, callee, args, kwargs):
-    from .evaluate import _err
+def _call_conditional(ctx, node, callee, args, kwargs, visitor):
 
     def apply(function, values):                # np.piecewise's functions
         if function.kind not in _KINDS or function.kind == "conditional":
-            raise _err(ctx, node, f"{function.name} cannot be a piece of np.piecewise",
+            raise error(ctx, node, f"{function.name} cannot be a piece of np.piecewise",
                        "give a math function, a lambda, a formula or a number")
-        return _KINDS[function.kind](ctx, node, function, values, {})
+        return _KINDS[function.kind](ctx, node, function, values, {}, visitor)
     return callee.target(ctx, node, args, kwargs, apply)
 
 
@@ -103,11 +98,10 @@ _KINDS = {"function": _call_function, "formula": _call_formula, "lambda": _call_
 # --- compile-time builtins ---------------------------------------------------
 
 def _items(ctx, node, env, visitor, count=None):
-    from .evaluate import _err
     if node.keywords:
-        raise _err(ctx, node, "keyword arguments are not supported here")
+        raise error(ctx, node, "keyword arguments are not supported here")
     if count is not None and len(node.args) not in count:
-        raise _err(ctx, node, f"expected {' or '.join(map(str, count))} argument(s)")
+        raise error(ctx, node, f"expected {' or '.join(map(str, count))} argument(s)")
     return [_sequence_or_value(ctx, arg, env, visitor) for arg in node.args]
 
 
@@ -118,15 +112,13 @@ def _sequence_or_value(ctx, arg, env, visitor):
 
 
 def _range(ctx, node, env, visitor):
-    from .evaluate import static_int
     bounds = [static_int(ctx, a, v) for a, v in zip(node.args, _items(ctx, node, env, visitor, (1, 2, 3)))]
     return tuple(sympy.Integer(i) for i in range(*bounds))
 
 
 def _tuple_arg(ctx, node, value):
-    from .evaluate import _err
     if not isinstance(value, tuple):
-        raise _err(ctx, node, "expected a tuple, range(...) or generator expression here")
+        raise error(ctx, node, "expected a tuple, range(...) or generator expression here")
     return value
 
 
@@ -152,7 +144,6 @@ def _tuple(ctx, node, env, visitor):
 
 def _fold(op, cls, unit):
     def fold(ctx, node, env, visitor):
-        from .evaluate import as_expr
         values = _items(ctx, node, env, visitor, (1, 2))
         start = as_expr(ctx, node, values[1]) if len(values) == 2 else unit
         terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, values[0])]
@@ -171,20 +162,19 @@ _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
 
 def _generate(ctx, gen, env, visitor):
     """Unroll a generator expression over compile-time sequences into a tuple."""
-    from .evaluate import bind, condition, evaluate, static_sequence, _err
     results = []
 
     def expand(level, local):
         if level == len(gen.generators):
-            results.append(evaluate(ctx, gen.elt, local))
+            results.append(visitor.at(local).visit(gen.elt))
             return
         comp = gen.generators[level]
-        for item in static_sequence(ctx, comp.iter, local):
+        for item in sequence(ctx, comp.iter, visitor.at(local).visit(comp.iter)):
             inner = dict(local)
             bind(ctx, comp.target, item, inner)
-            conds = [condition(ctx, c, inner) for c in comp.ifs]
+            conds = [to_condition(ctx, c, visitor.at(inner).visit(c)) for c in comp.ifs]
             if any(c not in (sympy.true, sympy.false) for c in conds):
-                raise _err(ctx, comp, "conditions in a generator expression must be known at "
+                raise error(ctx, comp, "conditions in a generator expression must be known at "
                            "decoration", "use a conditional expression in the term instead")
             if all(c is sympy.true for c in conds):
                 expand(level + 1, inner)

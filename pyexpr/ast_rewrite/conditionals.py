@@ -2,7 +2,7 @@
 
 ``np.where(c, a, b)``, ``np.select(conditions, choices, default=0)`` and
 ``np.piecewise(x, conditions, functions)`` become the same ``Piecewise`` an
-``if``/``else`` makes (``evaluate.merge``), so the branch not taken never
+``if``/``else`` makes (``values.merge``), so the branch not taken never
 reaches the result (numpy computes both and warns; the values agree).  The
 choice rules are numpy's: ``select`` takes the first condition that holds,
 ``piecewise`` the last one (each piece overwrites the ones before), and 0
@@ -16,13 +16,14 @@ import numpy as np
 import sympy
 
 from ..functions import xor
+from .scope import Callee
+from .values import error, merge, to_condition
 
 
 def _where(ctx, node, args, kwargs, call):
-    from .evaluate import _err, to_condition
     _no_keywords(ctx, node, kwargs, "where")
     if len(args) != 3:
-        raise _err(ctx, node, f"np.where takes 3 arguments here, not {len(args)}",
+        raise error(ctx, node, f"np.where takes 3 arguments here, not {len(args)}",
                    "write np.where(condition, value_if_true, value_if_false); the "
                    "one-argument form gives indices, which have no formula meaning")
     cond, a, b = args
@@ -30,12 +31,11 @@ def _where(ctx, node, args, kwargs, call):
 
 
 def _select(ctx, node, args, kwargs, call):
-    from .evaluate import _err, to_condition
     conditions, choices, default = _arguments(ctx, node, args, kwargs, "select",
                                               ["condlist", "choicelist", "default"], [sympy.S.Zero])
     conditions, choices = _sequence(ctx, node, conditions), _sequence(ctx, node, choices)
     if len(conditions) != len(choices):
-        raise _err(ctx, node, f"np.select has {len(conditions)} condition(s) and "
+        raise error(ctx, node, f"np.select has {len(conditions)} condition(s) and "
                    f"{len(choices)} choice(s)", "give one choice per condition")
     value = default
     for cond, choice in reversed(list(zip(conditions, choices))):     # the first that holds wins
@@ -44,13 +44,12 @@ def _select(ctx, node, args, kwargs, call):
 
 
 def _piecewise(ctx, node, args, kwargs, call):
-    from .evaluate import _err, to_condition
     x, conditions, functions = _arguments(ctx, node, args, kwargs, "piecewise",
                                           ["x", "condlist", "funclist"], [])
     conditions = conditions if isinstance(conditions, tuple) else (conditions,)
     functions = _sequence(ctx, node, functions)
     if len(functions) not in (len(conditions), len(conditions) + 1):
-        raise _err(ctx, node, f"np.piecewise has {len(conditions)} condition(s) and "
+        raise error(ctx, node, f"np.piecewise has {len(conditions)} condition(s) and "
                    f"{len(functions)} function(s)",
                    "give one function per condition, and optionally one more for elsewhere")
     pieces = [_apply(ctx, node, f, x, call) for f in functions]
@@ -61,56 +60,50 @@ def _piecewise(ctx, node, args, kwargs, call):
 
 
 def _merge(ctx, node, cond, a, b):
-    """``evaluate.merge``, a number beside a tuple repeated to its length (numpy broadcasts)."""
-    from .evaluate import merge
+    """``values.merge``, a number beside a tuple repeated to its length (numpy broadcasts)."""
     if isinstance(a, tuple) != isinstance(b, tuple):
         a, b = (a, (b,) * len(a)) if isinstance(a, tuple) else ((a,) * len(b), b)
     return merge(ctx, node, cond, a, b)
 
 
 def _apply(ctx, node, function, x, call):
-    from .scope import Callee
     return call(function, [x]) if isinstance(function, Callee) else function
 
 
 def _logical(combine, arity):
     def build(ctx, node, args, kwargs, call):
-        from .evaluate import _err, to_condition
         _no_keywords(ctx, node, kwargs, combine.__name__)
         if len(args) != arity:
-            raise _err(ctx, node, f"expected {arity} argument(s), not {len(args)}")
+            raise error(ctx, node, f"expected {arity} argument(s), not {len(args)}")
         return combine(*(to_condition(ctx, node, a) for a in args))
     return build
 
 
 def _arguments(ctx, node, args, kwargs, name, params, defaults):
     """``args`` and ``kwargs`` bound to ``params`` (the last ``len(defaults)`` optional)."""
-    from .evaluate import _err
     if len(args) > len(params) or set(kwargs) - set(params):
-        raise _err(ctx, node, f"{name}() takes the arguments {', '.join(params)}")
+        raise error(ctx, node, f"{name}() takes the arguments {', '.join(params)}")
     bound = dict(zip(params, args))
     for key, value in kwargs.items():
         if key in bound:
-            raise _err(ctx, node, f"{name}() got {key!r} twice")
+            raise error(ctx, node, f"{name}() got {key!r} twice")
         bound[key] = value
     bound.update({p: d for p, d in zip(params[len(params) - len(defaults):], defaults) if p not in bound})
     missing = [p for p in params if p not in bound]
     if missing:
-        raise _err(ctx, node, f"{name}() is missing {', '.join(missing)}")
+        raise error(ctx, node, f"{name}() is missing {', '.join(missing)}")
     return [bound[p] for p in params]
 
 
 def _sequence(ctx, node, value):
-    from .evaluate import _err
     if not isinstance(value, tuple):
-        raise _err(ctx, node, "expected a list or tuple here", "write [a, b, ...]")
+        raise error(ctx, node, "expected a list or tuple here", "write [a, b, ...]")
     return value
 
 
 def _no_keywords(ctx, node, kwargs, name):
-    from .evaluate import _err
     if kwargs:
-        raise _err(ctx, node, f"keyword arguments to {name} are not supported", "pass them positionally")
+        raise error(ctx, node, f"keyword arguments to {name} are not supported", "pass them positionally")
 
 
 TABLE = {

@@ -71,6 +71,7 @@ _ENTRIES = [
     (sympy.Pow, ["builtins.pow", "math.pow", "np.power", "sympy.Pow"]),
     (_min, ["builtins.min", "np.minimum", "np.fmin", "sympy.Min"]),
     (_max, ["builtins.max", "np.maximum", "np.fmax", "sympy.Max"]),
+    (sympy.Mod, ["np.mod", "np.remainder"]),
     (lambda x: x**2, ["np.square"]),
     (lambda x: 1 / x, ["np.reciprocal"]),
     (lambda x: -x, ["np.negative"]),

@@ -19,6 +19,7 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from . import evaluate as ev
+from .values import as_expr, bind, merge
 from .pending import PendingSum, settled
 
 
@@ -90,7 +91,7 @@ def _run_if(ctx, stmt, rest, env):
         then = _run(ctx, stmt.body + rest, dict(env))
         other = _run(ctx, stmt.orelse + rest, dict(env))
         if isinstance(then, _Returned) and isinstance(other, _Returned):
-            return _Returned(ev.merge(ctx, stmt, cond, then.value, other.value))
+            return _Returned(merge(ctx, stmt, cond, then.value, other.value))
         return then if not isinstance(then, _Returned) else other
     then = _run(ctx, stmt.body, dict(env))
     other = _run(ctx, stmt.orelse, dict(env))
@@ -99,7 +100,7 @@ def _run_if(ctx, stmt, rest, env):
         if name in then and name in other:
             a, b = then[name], other[name]
             a, b = (a, b) if a is b else (settled(a), settled(b))
-            merged[name] = a if a is b else ev.merge(ctx, stmt, cond, a, b)
+            merged[name] = a if a is b else merge(ctx, stmt, cond, a, b)
         else:
             merged[name] = _Partial()
     return _run(ctx, rest, merged)
@@ -124,13 +125,13 @@ def _unroll(ctx, stmt, env):
 def _assign(ctx, stmt, env):
     value = ev.evaluate(ctx, stmt.value, env)
     for target in stmt.targets:
-        ev.bind(ctx, target, value, env)
+        bind(ctx, target, value, env)
 
 
 def _ann_assign(ctx, stmt, env):
     if stmt.value is None:
         return
-    ev.bind(ctx, stmt.target, ev.evaluate(ctx, stmt.value, env), env)
+    bind(ctx, stmt.target, ev.evaluate(ctx, stmt.value, env), env)
 
 
 def _aug_assign(ctx, stmt, env):
@@ -141,7 +142,7 @@ def _aug_assign(ctx, stmt, env):
     pending = env.get(name)
     if isinstance(stmt.op, (ast.Add, ast.Sub)) and global_parameters.evaluate \
             and isinstance(pending, (PendingSum, sympy.Expr)):
-        term = ev.as_expr(ctx, stmt, ev.evaluate(ctx, stmt.value, env))
+        term = as_expr(ctx, stmt, ev.evaluate(ctx, stmt.value, env))
         env[name] = PendingSum(pending, term if isinstance(stmt.op, ast.Add) else -term)
         return
     current = ev.evaluate(ctx, ast.Name(name, ast.Load(), lineno=stmt.lineno,
@@ -150,7 +151,7 @@ def _aug_assign(ctx, stmt, env):
 
 
 def _bind_item(ctx, stmt, env):
-    ev.bind(ctx, stmt.target, stmt.value, env)
+    bind(ctx, stmt.target, stmt.value, env)
 
 
 def _expr_stmt(ctx, stmt, env):

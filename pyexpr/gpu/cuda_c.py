@@ -30,9 +30,9 @@ and ``__builtin_inf()``, which nvcc accepts in host and device code alike.
 compact a device array to a contiguous full-size buffer.
 
     >>> import sympy
-    >>> from pyexpr.lower.program import Program
+    >>> from pyexpr.ir import from_exprs
     >>> x, y = sympy.symbols("x y")
-    >>> print(cuda_source(Program.from_exprs("f", [x, y], [2.5*x + y])))  # doctest: +ELLIPSIS
+    >>> print(cuda_source(from_exprs("f", [x, y], [2.5*x + y])))  # doctest: +ELLIPSIS
     /* pyexpr: f(x, y), float64 */
     ...
 """

@@ -1,6 +1,6 @@
 """The CUDA backend on a real GPU (skipped without one; see conftest).
 
-The oracle is ``pyexpr.lower.interp.evaluate`` in float64 (inputs rounded to
+The oracle is ``pyexpr.ir.interp.evaluate`` in float64 (inputs rounded to
 the dtype first, its result rounded to the dtype), on 10^6 random points per
 formula with nan/inf/0 mixed in.  Tolerances: ``cuda_corpus.Case`` per formula
 (CUDA's double functions are within 1-4 ulp, tgamma 10); ops alone rtol 1e-12
@@ -15,7 +15,7 @@ import pytest
 import cuda_corpus
 from cuda_corpus import reference, renamed
 from pyexpr.gpu import call, compile_cuda, runtime
-from pyexpr.lower.interp import evaluate
+from pyexpr.ir.interp import evaluate
 
 N = 10**6
 PROGRAMS = {c.name: c.program() for c in cuda_corpus.CASES}

@@ -15,9 +15,11 @@ import sympy
 from sympy import Abs, And, Heaviside, Max, Min, Mod, Or, Piecewise, atan2, ceiling, cos, erf, erfc
 from sympy import exp, floor, gamma, log, loggamma, pi, sign, sin, sqrt, tanh
 
+from pyexpr.ir import from_exprs
 from pyexpr import functions as pf
-from pyexpr.lower.interp import evaluate
-from pyexpr.lower.program import BINARY_MATH, COMPARE, OPS, UNARY_MATH, Builder, Program
+from pyexpr.ir.interp import evaluate
+from pyexpr.ir.ops import OPS
+from pyexpr.ir.program import Builder, Program
 
 SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 2.0,
                      1e-300, -1e-300, 1e300, 710.0, -745.5, 1e-5, 7.25, -3.5])
@@ -26,11 +28,12 @@ SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3
 def _op_program(op):
     b = Builder(2)
     x, y = 0, 1
-    if op in UNARY_MATH:
+    signature = OPS[op].args, OPS[op].result
+    if signature == (("f",), "f"):
         out = b.emit(op, x)
-    elif op in BINARY_MATH:
+    elif signature == (("f", "f"), "f"):
         out = b.emit(op, x, y)
-    elif op in COMPARE:
+    elif signature == (("f", "f"), "b"):
         out = b.emit("select", b.emit(op, x, y), x, y)
     elif op == "not":
         out = b.emit("select", b.emit("not", b.emit("lt", x, y)), x, y)
@@ -65,7 +68,7 @@ class Case:
         syms = sympy.symbols(self.args, real=True, seq=True)
         outs = self.outputs(*syms)
         outs = outs if isinstance(outs, tuple) else (outs,)
-        return Program.from_exprs(self.name, syms, outs)
+        return from_exprs(self.name, syms, outs)
 
 
 def _norm_cdf(z):

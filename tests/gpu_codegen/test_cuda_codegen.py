@@ -2,7 +2,7 @@
 
 * every generated kernel compiles to PTX for sm_90 (one batched nvcc call);
 * the ``__host__ __device__`` formula functions, compiled for the host by
-  nvcc, agree with the reference interpreter (``pyexpr.lower.interp``) on
+  nvcc, agree with the reference interpreter (``pyexpr.ir.interp``) on
   random and special (nan, inf, +-0, huge, tiny) inputs, for every op and for
   realistic formulas, in float64 (rtol 1e-12 for single ops) and float32
   (inputs rounded to float32, the float64 reference rounded to float32,
@@ -19,10 +19,12 @@ import sympy
 
 import cuda_corpus
 from cuda_corpus import VARIANTS, op_inputs, reference, tag
+from pyexpr.ir import from_exprs
 from pyexpr.errors import LoweringError
 from pyexpr.gpu import cuda_c, cuda_source, kernel_name
-from pyexpr.lower.interp import evaluate
-from pyexpr.lower.program import OPS, Program
+from pyexpr.ir.interp import evaluate
+from pyexpr.ir.ops import OPS
+from pyexpr.ir.program import Program
 
 OPS_TESTED = sorted(op for op in OPS if op not in ("arg", "const"))
 
@@ -142,7 +144,7 @@ float *__restrict__ out0, const long long n)
 
 def test_golden_source():
     x, y = sympy.symbols("x y", real=True)
-    program = Program.from_exprs("f", [x, y], [2.5 * x + sympy.exp(y)])
+    program = from_exprs("f", [x, y], [2.5 * x + sympy.exp(y)])
     source = cuda_source(program, "float32", array_mask=(True, False))
     assert source.startswith("/* pyexpr: f(x, y), float32 */\n")
     assert "pyx_min(float a, float b)" in source
@@ -151,7 +153,7 @@ def test_golden_source():
 
 def test_multi_output_signature():
     x, y = sympy.symbols("x y", real=True)
-    source = cuda_source(Program.from_exprs("p", [x, y], [x * y, x - y]), "float64", array_mask=(False, False))
+    source = cuda_source(from_exprs("p", [x, y], [x * y, x - y]), "float64", array_mask=(False, False))
     assert "inline void pyexpr_p(const double arg_x, const double arg_y, double *out0, double *out1)" in source
     assert "pyexpr_p(in0, in1, &out0[i], &out1[i]);" in source
     assert "pyexpr_p_kernel_ss(const double in0, const double in1, double *__restrict__ out0, " \
@@ -160,7 +162,7 @@ def test_multi_output_signature():
 
 def test_odd_names_become_c_identifiers():
     x = sympy.Symbol("x")
-    program = Program("d2f_dx2<lambda>", ("x", "α"), Program.from_exprs("g", [x, sympy.Symbol("a")], [x]).instrs,
+    program = Program("d2f_dx2<lambda>", ("x", "α"), from_exprs("g", [x, sympy.Symbol("a")], [x]).instrs,
                       (0,))
     source = cuda_source(program)
     assert "pyexpr_d2f_dx2_lambda_(const double arg_x, const double arg1)" in source
@@ -170,12 +172,12 @@ def test_missing_spelling_raises_lowering_error(monkeypatch):
     monkeypatch.delitem(cuda_c.SPELLINGS, "sin")
     x = sympy.Symbol("x", real=True)
     with pytest.raises(LoweringError, match="'sin'"):
-        cuda_source(Program.from_exprs("f", [x], [sympy.sin(x) + 1]))
+        cuda_source(from_exprs("f", [x], [sympy.sin(x) + 1]))
 
 
 def test_bad_arguments():
     x = sympy.Symbol("x", real=True)
-    program = Program.from_exprs("f", [x], [x + 1])
+    program = from_exprs("f", [x], [x + 1])
     with pytest.raises(ValueError, match="dtype"):
         cuda_source(program, "float16")
     with pytest.raises(ValueError, match="array_mask"):

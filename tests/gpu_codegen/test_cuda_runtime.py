@@ -17,7 +17,7 @@ import fake_device
 from cuda_corpus import renamed
 from pyexpr.errors import GPUUnavailableError
 from pyexpr.gpu import call, compile_cuda, runtime
-from pyexpr.lower.interp import evaluate
+from pyexpr.ir.interp import evaluate
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pycuda") is not None, reason="pycuda is installed here")

@@ -25,7 +25,8 @@ import math
 import mpmath
 import numpy as np
 
-from pyexpr.lower.vector_abi import VECTOR_FUNCTIONS
+from pyexpr.ir import from_exprs
+from pyexpr.cpu.codegen.vector_abi import VECTOR_FUNCTIONS
 
 from .helpers import FLOAT_OPS, all_ops_program, compile_, run_kernel
 
@@ -192,18 +193,17 @@ def _same(a, b):
 def _compound_programs():
     import sympy
 
-    from pyexpr.lower.program import Program
     x, y = sympy.symbols("x y", real=True)
     return {
         "exp(-x**2)*sin(y) + cos(x*y)": (
-            Program.from_exprs("wave", [x, y], [sympy.exp(-x**2) * sympy.sin(y) + sympy.cos(x * y)]),
+            from_exprs("wave", [x, y], [sympy.exp(-x**2) * sympy.sin(y) + sympy.cos(x * y)]),
             lambda a, b: mpmath.exp(-a**2) * mpmath.sin(b) + mpmath.cos(a * b)),
         "Piecewise(sqrt(x)*log(y), x > 0.5; x*y - 1)": (
-            Program.from_exprs("branch", [x, y], [sympy.Piecewise((sympy.sqrt(x) * sympy.log(y), x > 0.5),
+            from_exprs("branch", [x, y], [sympy.Piecewise((sympy.sqrt(x) * sympy.log(y), x > 0.5),
                                                                   (x * y - 1, True))]),
             lambda a, b: mpmath.sqrt(a) * mpmath.log(b) if a > 0.5 else a * b - 1),
         "sum(sin(k*x) * y**k / k, k=1..6)": (       # long sums: what reassociation may reorder
-            Program.from_exprs("series", [x, y], [sum(sympy.sin(k * x) * y**k / k for k in range(1, 7))]),
+            from_exprs("series", [x, y], [sum(sympy.sin(k * x) * y**k / k for k in range(1, 7))]),
             lambda a, b: sum(mpmath.sin(k * a) * b**k / k for k in range(1, 7))),
     }
 

@@ -2,25 +2,26 @@
 import numpy as np
 import sympy
 
-from pyexpr.lower import compile_cpu
-from pyexpr.lower.interp import evaluate
-from pyexpr.lower.program import OPS, Builder, Program
+from pyexpr.cpu import compile_cpu
+from pyexpr.ir.interp import evaluate
+from pyexpr.ir.ops import OPS
+from pyexpr.ir.program import Builder, Program
 
-FLOAT_OPS = sorted(op for op, (args, res) in OPS.items() if res == "f" and args and "b" not in args)
-COMPARE_OPS = sorted(op for op, (args, res) in OPS.items() if args == ("f", "f") and res == "b")
+FLOAT_OPS = sorted(name for name, op in OPS.items() if op.result == "f" and op.args and "b" not in op.args)
+COMPARE_OPS = sorted(name for name, op in OPS.items() if op.args == ("f", "f") and op.result == "b")
 
 
 def op_program(op):
     """``f(x, y) = op(x)`` or ``op(x, y)``: one instruction after the arguments."""
     b = Builder(2)
-    out = b.emit(op, *range(len(OPS[op][0])))
+    out = b.emit(op, *range(OPS[op].arity))
     return Program(f"op_{op}", ("x", "y"), tuple(b.instrs), (out,)).check()
 
 
 def all_ops_program():
     """One program with an output per float op, so one compilation covers them all."""
     b = Builder(2)
-    outs = [b.emit(op, *range(len(OPS[op][0]))) for op in FLOAT_OPS]
+    outs = [b.emit(op, *range(OPS[op].arity)) for op in FLOAT_OPS]
     return Program("all_ops", ("x", "y"), tuple(b.instrs), tuple(outs)).check()
 
 

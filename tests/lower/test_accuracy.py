@@ -15,9 +15,9 @@ larger sample (the docs' table).
 import numpy as np
 import pytest
 
-from pyexpr.lower import host
-from pyexpr.lower import vector_abi
-from pyexpr.lower.vector_abi import VECTOR_FUNCTIONS
+from pyexpr.cpu import host
+from pyexpr.cpu.codegen import vector_abi
+from pyexpr.cpu.codegen.vector_abi import VECTOR_FUNCTIONS
 
 from . import accuracy
 from .helpers import assert_ulp_close

@@ -4,13 +4,18 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import cache, compile_cpu, cpu, engine, host
-from pyexpr.lower.program import Program
+from pyexpr.ir import from_exprs
+from pyexpr.cpu.build import cache
+from pyexpr.cpu import compile_cpu
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu.build import engine
+from pyexpr.cpu import host
 
 X, Y = sympy.symbols("x y", real=True)
 
@@ -23,7 +28,7 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 def _program(tag):
-    return Program.from_exprs(f"cached_{tag}", [X, Y], [sympy.exp(X) * Y - sympy.Mod(X, 3)])
+    return from_exprs(f"cached_{tag}", [X, Y], [sympy.exp(X) * Y - sympy.Mod(X, 3)])
 
 
 def test_process_memo_compiles_each_part_once_when_first_used(monkeypatch):
@@ -47,16 +52,16 @@ def test_second_process_does_no_codegen(tmp_path):
     script = textwrap.dedent("""
         import json, sys, sympy
         import numpy as np
-        from pyexpr.lower import compile_cpu
-        from pyexpr.lower.program import Program
+        from pyexpr.cpu import compile_cpu
+        from pyexpr.ir import from_exprs
         x, y = sympy.symbols("x y", real=True)
-        k = compile_cpu(Program.from_exprs("two_procs", [x, y], [sympy.sin(x) * y]))
+        k = compile_cpu(from_exprs("two_procs", [x, y], [sympy.sin(x) * y]))
         value = k.scalar(0.5, 2.0)[0]
         out = np.empty(3)
         k.run([np.full(3, 0.5), np.full(3, 2.0)], [out])
-        compiled = "pyexpr.lower.engine" in sys.modules  # before llvm_ir, which may compile
+        compiled = "pyexpr.cpu.build.engine" in sys.modules  # before llvm_ir, which may compile
         ir = len(k.llvm_ir)
-        engine = sys.modules.get("pyexpr.lower.engine")
+        engine = sys.modules.get("pyexpr.cpu.build.engine")
         print(json.dumps({"codegen": engine.CODEGEN_COUNT if engine else 0, "value": value, "ir": ir,
                           "array": out.tolist(), "compiled": compiled}))
     """)
@@ -117,7 +122,27 @@ def test_key_depends_on_every_field():
     keys = {cpu.part_key(program, "scalar", dtype, fastmath, None)
             for dtype in ("float64", "float32") for fastmath in (False, True)}
     assert len(keys) == 4
-    assert cache.code_digest("llvm_ir") != cache.code_digest("vector_ir")
+
+
+def test_generator_digest_covers_every_source_file_of_the_generators(tmp_path):
+    """The digest is of the files themselves, so no code generator can be left out of it:
+    every module of ``pyexpr.ir`` and ``pyexpr.cpu`` (codegen, abi, build) is under
+    ``GENERATORS``, and a change to any file, or a new one, changes the digest."""
+    import pyexpr.cpu.abi, pyexpr.cpu.codegen.llvm_ir, pyexpr.cpu.runtime.driver, pyexpr.ir.ops  # noqa: E401
+    folders = [Path(f).resolve() for f in cpu.GENERATORS]
+    for module in (pyexpr.cpu.abi, pyexpr.cpu.codegen.llvm_ir, pyexpr.cpu.runtime.driver, pyexpr.ir.ops):
+        assert any(folder in Path(module.__file__).resolve().parents for folder in folders), module
+    tree = tmp_path / "gen"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "a.py").write_text("A = 1\n")
+    (tree / "sub" / "b.py").write_text("B = 1\n")
+    first = cache.code_digest((tree,))
+    assert cache.code_digest.__wrapped__((tree,)) == first             # deterministic
+    (tree / "sub" / "b.py").write_text("B = 2\n")
+    second = cache.code_digest.__wrapped__((tree,))
+    (tree / "sub" / "c.py").write_text("")
+    third = cache.code_digest.__wrapped__((tree,))
+    assert len({first, second, third}) == 3
 
 
 def test_array_part_tiers(cache_dir, monkeypatch):
@@ -158,7 +183,7 @@ def test_fastmath_compiles_one_tier(monkeypatch):
 # --- a cache that trusts nothing it has not checked -----------------------------------------
 
 def test_another_formulas_entry_under_this_key_is_recompiled(cache_dir, monkeypatch):
-    a, b = _program("swap_a"), Program.from_exprs("cached_swap_b", [X, Y], [X - Y])
+    a, b = _program("swap_a"), from_exprs("cached_swap_b", [X, Y], [X - Y])
     want_a, want_b = compile_cpu(a).scalar(1.5, 2.0), compile_cpu(b).scalar(1.5, 2.0)
     key_a = cpu.part_key(a, "scalar", "float64", False, host.vector_target())
     key_b = cpu.part_key(b, "scalar", "float64", False, host.vector_target())
@@ -175,10 +200,12 @@ def test_another_formulas_entry_under_this_key_is_recompiled(cache_dir, monkeypa
 
 FAULT = """
 import json, os, sys, sympy
-from pyexpr.lower import cpu, compile_cpu, host
-from pyexpr.lower.program import Program
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu import compile_cpu
+from pyexpr.cpu import host
+from pyexpr.ir import from_exprs
 x, y = sympy.symbols("x y", real=True)
-program = Program.from_exprs("fault", [x, y], [sympy.exp(x) * y])
+program = from_exprs("fault", [x, y], [sympy.exp(x) * y])
 key = cpu.part_key(program, "scalar", "float64", False, host.vector_target())
 path = os.path.join(os.environ["PYEXPR_CACHE_DIR"], key + ".o")
 os.makedirs(os.environ["PYEXPR_CACHE_DIR"], mode=0o700, exist_ok=True)

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import cpu, driver
-from pyexpr.lower.program import Program
+from pyexpr.ir import from_exprs
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu.runtime import driver
 
 from .helpers import compile_, oracle
 
 X, Y = sympy.symbols("x y", real=True)
-TWO_OUT = Program.from_exprs("two", [X, Y], [sympy.sin(X) * Y + 1, sympy.Piecewise((X - Y, X > Y), (X * Y, True))])
+TWO_OUT = from_exprs("two", [X, Y], [sympy.sin(X) * Y + 1, sympy.Piecewise((X - Y, X > Y), (X * Y, True))])
 
 
 @pytest.fixture(scope="module", params=["float64", "float32"])
@@ -142,8 +143,8 @@ def test_partition_covers_every_element_once():
 
 def test_threads_only_where_the_work_outweighs_starting_them(monkeypatch):
     monkeypatch.setenv("PYEXPR_NUM_THREADS", "2")
-    cheap = compile_(Program.from_exprs("axpy", [X, Y], [2.5 * X + Y]))
-    costly = compile_(Program.from_exprs("gammas", [X, Y], [sympy.gamma(X) * sympy.exp(Y) + sympy.sin(X * Y)]))
+    cheap = compile_(from_exprs("axpy", [X, Y], [2.5 * X + Y]))
+    costly = compile_(from_exprs("gammas", [X, Y], [sympy.gamma(X) * sympy.exp(Y) + sympy.sin(X * Y)]))
     assert cheap._compiled.seconds_per_element < costly._compiled.seconds_per_element
     assert costly._threads(driver.MIN_PARALLEL - 1) == 1                # never below the floor
     assert costly._threads(driver.MIN_PARALLEL) == 2 > cheap._threads(driver.MIN_PARALLEL)
@@ -179,8 +180,8 @@ def test_array_addresses_match_the_array_interface():
 
 
 def test_functions_libmvec_lacks_are_costed_lane_by_lane():
-    from pyexpr.lower import vector_abi
-    program = Program.from_exprs("waves", [X, Y], [sympy.exp(X) * sympy.sin(Y)])
+    from pyexpr.cpu.codegen import vector_abi
+    program = from_exprs("waves", [X, Y], [sympy.exp(X) * sympy.sin(Y)])
     full = vector_abi.VectorTarget("avx2", frozenset(vector_abi.all_symbols("avx2")))
     empty = vector_abi.VectorTarget("avx2", frozenset())
     assert cpu.seconds_per_element(program, full) < cpu.seconds_per_element(program, empty) \
@@ -188,8 +189,8 @@ def test_functions_libmvec_lacks_are_costed_lane_by_lane():
 
 
 def test_float32_costs_half_except_lane_by_lane_calls():
-    from pyexpr.lower import vector_abi
-    program = Program.from_exprs("waves", [X, Y], [sympy.exp(X) * sympy.sin(Y) + X * Y])
+    from pyexpr.cpu.codegen import vector_abi
+    program = from_exprs("waves", [X, Y], [sympy.exp(X) * sympy.sin(Y) + X * Y])
     full = vector_abi.VectorTarget("avx2", frozenset(vector_abi.all_symbols("avx2")))
     assert cpu.seconds_per_element(program, full, "float32") == \
         pytest.approx(cpu.seconds_per_element(program, full, "float64") / 2)
@@ -204,9 +205,11 @@ def test_many_outputs_share_one_copy_loop_and_agree_in_every_layout(dtype):
     """Gathers, scatters, splats and vector tails all call the module's one copy loop
     (``layout_ir.copier``), so the array part grows with the outputs by a call each,
     not a loop each; the values still land where every layout needs them."""
-    from pyexpr.lower import host, layout_ir, llvm_ir
+    from pyexpr.cpu import host
+    from pyexpr.cpu.codegen import layout_ir
+    from pyexpr.cpu.codegen import llvm_ir
     outputs = [sympy.sin(X) * Y + k for k in range(12)] + [X * Y - k for k in range(12)]
-    program = Program.from_exprs("many", [X, Y], outputs)
+    program = from_exprs("many", [X, Y], outputs)
     text = str(llvm_ir.build_module(program, dtype, simd=host.vector_target(), parts=("array",)))
     isa = getattr(host.vector_target(), "isa", "none")
     assert text.count(f'define internal void @"{layout_ir.COPY}"') == 1, f"SIMD {isa}"

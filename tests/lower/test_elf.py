@@ -7,11 +7,17 @@ import pytest
 import sympy
 from llvmlite import ir
 
-from pyexpr.lower import cpu, driver, elf, engine, fastcall, llvm_ir
-from pyexpr.lower.program import Program
+from pyexpr.ir import from_exprs
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu import abi
+from pyexpr.cpu.runtime import driver
+from pyexpr.cpu.build import elf
+from pyexpr.cpu.build import engine
+from pyexpr.cpu.runtime import fastcall
+from pyexpr.cpu.codegen import llvm_ir
 
 X, Y = sympy.symbols("x y", real=True)
-PROGRAM = Program.from_exprs("elf", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.Mod(X, Y) + sympy.gamma(X)])
+PROGRAM = from_exprs("elf", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.Mod(X, Y) + sympy.gamma(X)])
 
 pytestmark = pytest.mark.skipif(not elf.supported(), reason="the ELF loader is for x86-64 Linux")
 
@@ -42,7 +48,7 @@ def test_loaded_code_matches_mcjit_bit_for_bit():
     results = []
     for image in (ours, theirs):
         out = np.empty(1003)
-        driver.run(driver.KERNEL_TYPE(image.address("pyexpr_elf_array")), [x, y[::-1]], [out], 1)
+        driver.run(abi.KERNEL_TYPE(image.address("pyexpr_elf_array")), [x, y[::-1]], [out], 1)
         results.append(out.tobytes())
     assert results[0] == results[1]
     scalar = elf.load(_object("scalar"))

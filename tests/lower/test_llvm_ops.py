@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import sympy
 
+from pyexpr.ir import from_exprs
 from pyexpr.errors import LoweringError
-from pyexpr.lower import llvm_ir
-from pyexpr.lower.program import Builder, Program
+from pyexpr.cpu.codegen import context, llvm_ir
+from pyexpr.ir.program import Builder, Program
 
 from .helpers import (COMPARE_OPS, FLOAT_OPS, all_ops_program, assert_ulp_close, compile_,
                       op_program, oracle, run_kernel)
@@ -81,7 +82,7 @@ def test_comparisons(op):
 def test_boolean_ops():
     x, y = sympy.symbols("x y", real=True)
     cond = sympy.Or(sympy.And(x > 0, y < 1), sympy.Not(x < y))
-    program = Program.from_exprs("logic", [x, y], [sympy.Piecewise((1.0, cond), (0.0, True))])
+    program = from_exprs("logic", [x, y], [sympy.Piecewise((1.0, cond), (0.0, True))])
     a, b = np.meshgrid(SPECIALS[:10], SPECIALS[:10])
     np.testing.assert_array_equal(run_kernel(compile_(program), a, b)[0], oracle(program, "float64", a, b)[0])
 
@@ -106,7 +107,7 @@ def test_sign_of_signed_zero_and_nan():
 def test_piecewise_untaken_branch_never_leaks():
     x = sympy.Symbol("x", real=True)
     expr = sympy.Piecewise((sympy.sqrt(x), x >= 0), (sympy.log(-x) + 1 / x, True))
-    program = Program.from_exprs("pw", [x], [expr])
+    program = from_exprs("pw", [x], [expr])
     xs = np.array([-1.0, 0.0, 4.0, -math.e, -0.0])
     for dtype in ("float64", "float32"):
         got = run_kernel(compile_(program, dtype), xs)[0]
@@ -115,14 +116,14 @@ def test_piecewise_untaken_branch_never_leaks():
 
 def test_float32_uses_float32_arithmetic_and_libm():
     x = sympy.Symbol("x", real=True)
-    text = str(llvm_ir.build_module(Program.from_exprs("g", [x], [sympy.tan(x) * sympy.sin(x)]), "float32"))
+    text = str(llvm_ir.build_module(from_exprs("g", [x], [sympy.tan(x) * sympy.sin(x)]), "float32"))
     assert 'call float @"tanf"(float' in text and 'call float @"llvm.sin.f32"(float' in text
     assert "double" not in text
 
 
 def test_golden_ir_of_a_tiny_program():
     x, y = sympy.symbols("x y", real=True)
-    program = Program.from_exprs("g", [x, y], [sympy.sin(x) + 2.5 * y, sympy.atan(x)])
+    program = from_exprs("g", [x, y], [sympy.sin(x) + 2.5 * y, sympy.atan(x)])
     text = str(llvm_ir.build_module(program))
     for line in ['define void @"pyexpr_g_multi"(double %".1", double %".2", double* %".3", double* %".4") '
                  'noinline nounwind',
@@ -141,7 +142,7 @@ def test_golden_ir_of_a_tiny_program():
 
 def test_fastmath_sets_flags_and_stays_close():
     x, y = sympy.symbols("x y", real=True)
-    program = Program.from_exprs("fm", [x, y], [sympy.exp(-x**2) * sympy.sin(y) + x * y])
+    program = from_exprs("fm", [x, y], [sympy.exp(-x**2) * sympy.sin(y) + x * y])
     assert "fmul fast" in str(llvm_ir.build_module(program, fastmath=True))
     xs, ys = np.linspace(-2, 2, 101), np.linspace(0, 3, 101)
     got = run_kernel(compile_(program, fastmath=True), xs, ys)[0]
@@ -149,6 +150,6 @@ def test_fastmath_sets_flags_and_stays_close():
 
 
 def test_table_miss_raises_lowering_error(monkeypatch):
-    monkeypatch.delitem(llvm_ir.FUNCTIONS, "tan")
+    monkeypatch.delitem(context.FUNCTIONS, "tan")
     with pytest.raises(LoweringError, match="'tan'"):
         llvm_ir.build_module(op_program("tan"))

@@ -8,16 +8,20 @@ import time
 import pytest
 import sympy
 
-from pyexpr.lower import cpu, engine, host, llvm_ir, llvmcapi
-from pyexpr.lower.program import Program
+from pyexpr.ir import from_exprs
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu.build import engine
+from pyexpr.cpu import host
+from pyexpr.cpu.codegen import llvm_ir
+from pyexpr.cpu.build import llvmcapi
 
 X, Y = sympy.symbols("x y", real=True)
 PROGRAMS = [
-    Program.from_exprs("wave", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.cos(X * Y)]),
-    Program.from_exprs("cheap", [X, Y], [2.5 * X + Y]),
-    Program.from_exprs("branch", [X, Y], [sympy.Piecewise((sympy.sqrt(X) * sympy.log(Y), X > Y),
+    from_exprs("wave", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.cos(X * Y)]),
+    from_exprs("cheap", [X, Y], [2.5 * X + Y]),
+    from_exprs("branch", [X, Y], [sympy.Piecewise((sympy.sqrt(X) * sympy.log(Y), X > Y),
                                                           (X * Y - 1, True))]),
-    Program.from_exprs("two", [X, Y], [X * Y, sympy.atan2(Y, X)]),
+    from_exprs("two", [X, Y], [X * Y, sympy.atan2(Y, X)]),
 ]
 DIRECT = llvmcapi.load()
 needs_direct = pytest.mark.skipif(
@@ -156,7 +160,7 @@ def test_import_preloads_and_a_first_compile_needs_no_llvmlite_binding(tmp_path,
         import json, sys, threading
         import numpy as np
         import pyexpr as px
-        from pyexpr.lower import llvmcapi
+        from pyexpr.cpu.build import llvmcapi
         mapped = any("llvmlite" in line for line in open("/proc/self/maps")) if sys.platform == "linux" else True
         state = {"mapped": mapped, "loaded": llvmcapi._load.cache_info().currsize,
                  "threads": [t.name for t in threading.enumerate() if t.name.startswith("pyexpr")]}

@@ -6,7 +6,7 @@ dropping many formulas, distinct or alike, leaves the process's map count
 and memory bounded.  Measured in fresh processes, whose numbers nothing else
 in the test run disturbs.
 """
-from pyexpr.lower import cpu
+from pyexpr.cpu import kernel as cpu
 
 SCRIPT = """
 import gc, json, sys

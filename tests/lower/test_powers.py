@@ -14,7 +14,8 @@ import pytest
 import sympy
 
 import pyexpr as px
-from pyexpr.lower import cpu, driver
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu.runtime import driver
 
 X = sympy.Symbol("x", real=True)
 BASES = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, -1e-310, 5e-324, -2.0, -4.0, -0.5, 2.0, 0.5,

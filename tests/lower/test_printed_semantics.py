@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import pyexpr as px
+from pyexpr.ir import from_exprs
 from pyexpr import functions as pf
-from pyexpr.lower.interp import evaluate
-from pyexpr.lower.program import Program
+from pyexpr.ir.interp import evaluate
 
 from .helpers import safe
 
@@ -56,7 +56,7 @@ def _printed(expr):
 @given(expr=exprs)
 def test_the_program_computes_the_printed_expression(expr):
     assume(not expr.has(sympy.I, sympy.zoo, sympy.oo, -sympy.oo, sympy.nan))
-    program = Program.from_exprs("printed", [X, Y], [expr])
+    program = from_exprs("printed", [X, Y], [expr])
     got = evaluate(program, GRID_X.ravel(), GRID_Y.ravel())[0]
     np.testing.assert_array_equal(np.signbit(got) | np.isnan(got), np.signbit(_printed(expr)) | np.isnan(_printed(expr)))
     np.testing.assert_allclose(got, _printed(expr), rtol=1e-15, atol=0, equal_nan=True, err_msg=str(expr))

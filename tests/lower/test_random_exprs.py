@@ -11,9 +11,9 @@ import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from pyexpr.ir import from_exprs
 from pyexpr.errors import LoweringError
-from pyexpr.lower.interp import evaluate
-from pyexpr.lower.program import Program
+from pyexpr.ir.interp import evaluate
 
 from .helpers import compile_, safe
 
@@ -47,7 +47,7 @@ def test_random_expression_matches_interp(expr, xs, ys):
     x, y = np.array(xs[:n]), np.array(ys[:n])
     assume(not expr.has(sympy.I, sympy.zoo, sympy.oo, -sympy.oo, sympy.nan))
     try:
-        program = Program.from_exprs("rand", [X, Y], [expr])
+        program = from_exprs("rand", [X, Y], [expr])
     except LoweringError:
         assume(False)
     kernel = compile_(program)

@@ -7,15 +7,22 @@ import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import arraycall, cpu, elf, engine, fastcall, host, llvm_ir, vector_abi
-from pyexpr.lower.program import Program
+from pyexpr.ir import from_exprs
+from pyexpr.cpu.runtime import arraycall
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu.build import elf
+from pyexpr.cpu.build import engine
+from pyexpr.cpu.runtime import fastcall
+from pyexpr.cpu import host
+from pyexpr.cpu.codegen import llvm_ir
+from pyexpr.cpu.codegen import vector_abi
 
 from .helpers import FLOAT_OPS, all_ops_program, assert_ulp_close, compile_, run_kernel
 
 X, Y = sympy.symbols("x y", real=True)
 RUNNABLE = host.host_isas() if host.vector_target("host") else []
 SIMD = RUNNABLE + ["none"]
-WAVE = Program.from_exprs("wave", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.cos(X * Y),
+WAVE = from_exprs("wave", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.cos(X * Y),
                                            sympy.Piecewise((sympy.sqrt(X) * sympy.log(Y), X > 0.5),
                                                            (X * Y - 1, True))])
 #: vector libmvec against scalar libm: glibc's stated 4 ulps; tgamma/lgamma are scalar in both
@@ -72,7 +79,7 @@ def test_functions_missing_from_libmvec_run_lane_by_lane():
     want = run_kernel(kernel, x, y)
     compiled = cpu._Compiled(WAVE, "float64", False, False, only_exp)
     got = [np.empty(37) for _ in range(2)]
-    from pyexpr.lower import driver
+    from pyexpr.cpu.runtime import driver
     driver.run(compiled.array, [x, y], got)
     for g, w in zip(got, want):
         assert_ulp_close(g, w, ULPS, 1e-15, what="lane by lane")
@@ -87,7 +94,7 @@ def test_functions_missing_from_libmvec_run_lane_by_lane():
 ])
 def test_ir_names_the_isas_vector_functions(isa, dtype, symbol, vector):
     target = vector_abi.VectorTarget(isa, frozenset(vector_abi.all_symbols(isa)))
-    program = Program.from_exprs("v", [X, Y], [sympy.sin(X) + sympy.cos(Y) * X**Y + sympy.exp(X)])
+    program = from_exprs("v", [X, Y], [sympy.sin(X) + sympy.cos(Y) * X**Y + sympy.exp(X)])
     text = str(llvm_ir.build_module(program, dtype, simd=target, parts=("array",)))
     assert f'@"{symbol}"({vector}' in text
     assert f"load {vector}, {vector}*" in text
@@ -132,7 +139,7 @@ def test_avx512_modules_compile_to_zmm_code_and_load(dtype, lanes):
     uses 512-bit registers, calls libmvec's AVX-512 variants and links here (running it is
     ``test_avx512_kernels_run_on_this_host``)."""
     target = vector_abi.VectorTarget("avx512", frozenset(vector_abi.all_symbols("avx512")))
-    cheap = Program.from_exprs("cheap", [X, Y], [2.5 * X + Y])
+    cheap = from_exprs("cheap", [X, Y], [2.5 * X + Y])
     engine.binding()
     machine = llvm.Target.from_default_triple().create_target_machine(
         cpu="skylake-avx512", features="", opt=2, reloc="default", codemodel="jitdefault")

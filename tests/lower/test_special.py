@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import sympy
 
+from pyexpr.ir import from_exprs
 from pyexpr.errors import LoweringError
-from pyexpr.lower import special
-from pyexpr.lower.interp import evaluate
-from pyexpr.lower.program import Program
+from pyexpr.ir import special
+from pyexpr.ir.interp import evaluate
 
 from .helpers import compile_
 
@@ -38,7 +38,7 @@ def test_asymptotic_series_and_reflection_polynomial(n):
 
 
 def _program(n):
-    return Program.from_exprs(f"psi{n}", [X], [sympy.polygamma(n, X)])
+    return from_exprs(f"psi{n}", [X], [sympy.polygamma(n, X)])
 
 
 def _reference(n, xs):
@@ -90,7 +90,7 @@ def test_far_arguments_and_high_orders():
         want = float(mpmath.polygamma(n, x))
         assert compile_(_program(n)).scalar(x)[0] == pytest.approx(want, rel=1e-13)
     with pytest.raises(LoweringError, match="0 <= n <= 100"):
-        Program.from_exprs("too_high", [X], [sympy.polygamma(101, X)])
+        from_exprs("too_high", [X], [sympy.polygamma(101, X)])
 
 
 def test_float32_digamma():

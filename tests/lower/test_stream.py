@@ -3,14 +3,18 @@ import numpy as np
 import pytest
 import sympy
 
-from pyexpr.lower import cpu, driver, host, llvm_ir, vector_ir
-from pyexpr.lower.program import Program
+from pyexpr.ir import from_exprs
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu.runtime import driver
+from pyexpr.cpu import host
+from pyexpr.cpu.codegen import llvm_ir
+from pyexpr.cpu.codegen import vector_ir
 
 from .helpers import compile_
 
 X, Y = sympy.symbols("x y", real=True)
-CHEAP = Program.from_exprs("cheap", [X, Y], [2.5 * X + Y, sympy.Piecewise((X - Y, X > Y), (X * Y, True))])
-COSTLY = Program.from_exprs("costly", [X, Y], [sympy.exp(X) * Y])
+CHEAP = from_exprs("cheap", [X, Y], [2.5 * X + Y, sympy.Piecewise((X - Y, X > Y), (X * Y, True))])
+COSTLY = from_exprs("costly", [X, Y], [sympy.exp(X) * Y])
 ISAS = host.host_isas() if host.vector_target("host") else []
 
 pytestmark = pytest.mark.skipif(not ISAS, reason="no explicit SIMD on this machine")

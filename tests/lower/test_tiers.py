@@ -12,9 +12,12 @@ import numpy as np
 import pytest
 import sympy
 
+from pyexpr.ir import from_exprs
 from pyexpr import functions as pf
-from pyexpr.lower import cpu, driver, host
-from pyexpr.lower.program import Program
+from pyexpr.cpu import kernel as cpu
+from pyexpr.cpu import abi
+from pyexpr.cpu.runtime import driver
+from pyexpr.cpu import host
 
 X, Y = sympy.symbols("x y", real=True)
 EXPRS = [sympy.sqrt(X) * Y, sympy.log(X) + Y, X * Y - 2.5 * X, sympy.sqrt(-1 - X**2), X / Y,
@@ -29,14 +32,14 @@ VALUES = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, 1.0, 0.5, 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("expr", EXPRS, ids=str)
 def test_quick_and_optimized_tiers_give_the_same_bits(expr, dtype):
-    compiled = cpu._Compiled(Program.from_exprs("tiers", [X, Y], [expr]), dtype, False, False,
+    compiled = cpu._Compiled(from_exprs("tiers", [X, Y], [expr]), dtype, False, False,
                              host.vector_target())
     with np.errstate(over="ignore"):
         x, y = (a.ravel().astype(dtype) for a in np.meshgrid(VALUES, VALUES))
     results = []
     for part in ("array-quick", "array"):
         out = np.empty_like(x)
-        driver.run(compiled._function(part, "array", driver.KERNEL_TYPE), [x, y], [out], 1)
+        driver.run(compiled._function(part, "array", abi.KERNEL_TYPE), [x, y], [out], 1)
         results.append(out)
     quick, optimized = results
     np.testing.assert_array_equal(np.isnan(quick), np.isnan(optimized))

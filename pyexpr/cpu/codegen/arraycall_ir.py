@@ -1,85 +1,33 @@
-"""Fast array calls: the builtin's path for numpy arrays, compiled into the array part.
+"""The IR of the fast array call: a CPython builtin's code for small numpy arrays.
 
 ``define_entry(module, contig, n_args, dtype, name)`` adds to a kernel's
 (optimized) array module a function with CPython's ``METH_FASTCALL |
 METH_KEYWORDS`` signature that handles the call numpy users make most, in
 machine code: ``n_args`` positional arguments, each an exact ``numpy.ndarray``
 of the kernel's dtype, C-contiguous, all of one shape with at least one
-dimension and fewer than ``MAX_SIZE`` elements.  It allocates the result
-with ``numpy.empty_like`` on the first argument (checking that an array
-like the arguments came back) and runs the program's contiguous loop
-(releasing the GIL from ``GIL_SIZE`` elements on) (the same code, hence the same bits, as the general path).
-Any other call goes unchanged to the builtin's ``self`` through
-``PyObject_Vectorcall``.
-
-It reads numpy's array struct (``PyArrayObject_fields``: data, nd,
-dimensions, descr and flags at the offsets in ``OFFSETS``): ``available()``
-checks them on sample arrays in this process, and ``symbols(dtype)`` gives
-the objects the code compares with and calls.
+dimension and fewer than ``abi.ARRAY_MAX_SIZE`` elements.  It allocates the
+result with ``numpy.empty_like`` on the first argument (checking that an
+array like the arguments came back) and runs the program's contiguous loop
+(releasing the GIL from ``abi.GIL_SIZE`` elements on): the same code, hence
+the same bits, as the general path.  Any other call goes unchanged to the
+builtin's ``self`` through ``PyObject_Vectorcall``.  It reads numpy's array
+struct at ``abi.ARRAY_OFFSETS``; ``runtime.arraycall`` checks that layout in
+this process and gives the objects the code refers to.
 """
-import ctypes
-from functools import lru_cache
+from llvmlite import ir
 
-import numpy as np
-
-from . import fastcall
-
-#: PyArrayObject_fields: after the object header (16 bytes) come data, nd, dimensions, strides, base, descr, flags
-OFFSETS = {"type": 8, "data": 16, "nd": 24, "dims": 32, "descr": 56, "flags": 64}
-C_CONTIGUOUS = 0x1
-_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread")
-#: larger calls take the general path: threads, streaming stores, tier upgrades
-MAX_SIZE = 1 << 16
-#: calls of at least this many elements release the GIL while they compute (a few
-#: microseconds of work, against about 0.1 us to release and take it back)
-GIL_SIZE = 1 << 12
-#: the allocator the compiled code calls, held here so that it outlives the code
-_EMPTY_LIKE = np.empty_like
-
-
-def _read(a, field, ctype):
-    return ctype.from_address(id(a) + OFFSETS[field]).value
-
-
-def _layout_matches():
-    base = np.arange(12.0).reshape(3, 4)
-    for a in (base, base.T, base[1:, ::2], np.zeros(5, np.float32)):
-        dims = (ctypes.c_int64 * a.ndim).from_address(_read(a, "dims", ctypes.c_size_t))
-        if (_read(a, "type", ctypes.c_size_t) != id(np.ndarray)
-                or _read(a, "data", ctypes.c_size_t) != a.__array_interface__["data"][0]
-                or _read(a, "nd", ctypes.c_int32) != a.ndim or tuple(dims) != a.shape
-                or _read(a, "descr", ctypes.c_size_t) != id(a.dtype)
-                or bool(_read(a, "flags", ctypes.c_int32) & C_CONTIGUOUS) != a.flags.c_contiguous):
-            return False
-    return np.empty(3).dtype is np.dtype(np.float64)
-
-
-@lru_cache(maxsize=None)
-def available():
-    if not fastcall.available() or np.dtype(np.intp).itemsize != 8 \
-            or not all(hasattr(ctypes.pythonapi, name) for name in _API):
-        return False
-    try:
-        return _layout_matches()
-    except (ValueError, OverflowError):
-        return False
-
-
-def symbols(dtype):
-    """The objects the entry of a ``dtype`` kernel refers to, with their addresses here."""
-    return {"PyArray_Type": id(np.ndarray), f"pyexpr_descr_{dtype}": id(np.dtype(dtype)),
-            "pyexpr_empty_like": id(_EMPTY_LIKE), **fastcall.api_addresses(_API), **fastcall.symbols()}
+from ..abi import ARRAY_API, ARRAY_MAX_SIZE, ARRAY_OFFSETS, C_CONTIGUOUS, GIL_SIZE, array_symbols
 
 
 def define_entry(module, contig, n_args, dtype, name):
     """Define the builtin's function ``name`` in ``module``; ``contig(i64 len, T *in..., T *out)``."""
-    from llvmlite import ir      # not at import: a process with a warm disk cache never needs it
     i8, i32, i64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
     obj = i8.as_pointer()
     real_ptr = contig.args[1].type
-    array_type = ir.GlobalVariable(module, i8, "PyArray_Type")
-    descr = ir.GlobalVariable(module, i8, f"pyexpr_descr_{dtype}")
-    empty_like = ir.GlobalVariable(module, i8, "pyexpr_empty_like")
+    names = array_symbols(dtype)
+    array_type = ir.GlobalVariable(module, i8, names["array_type"])
+    descr = ir.GlobalVariable(module, i8, names["descr"])
+    empty_like = ir.GlobalVariable(module, i8, names["empty_like"])
     signature = ir.FunctionType(obj, [obj, obj.as_pointer(), i64, obj])
     vectorcall = module.globals.get("PyObject_Vectorcall") or ir.Function(module, signature, "PyObject_Vectorcall")
     entry = ir.Function(module, signature, name)
@@ -88,7 +36,7 @@ def define_entry(module, contig, n_args, dtype, name):
     slow = entry.append_basic_block("slow")
 
     def field(item, key, kind):
-        return b.load(b.bitcast(b.gep(item, [ir.Constant(i64, OFFSETS[key])]), kind.as_pointer()))
+        return b.load(b.bitcast(b.gep(item, [ir.Constant(i64, ARRAY_OFFSETS[key])]), kind.as_pointer()))
 
     def require(condition, label):
         block = entry.append_basic_block(label)
@@ -112,7 +60,7 @@ def define_entry(module, contig, n_args, dtype, name):
     dims = field(items[0], "dims", i64.as_pointer())
     size = _same_shape_size(b, entry, [dims] + [field(item, "dims", i64.as_pointer()) for item in items[1:]],
                             b.sext(nd, i64), slow)
-    require(b.icmp_signed("<", size, ir.Constant(i64, MAX_SIZE)), "small")
+    require(b.icmp_signed("<", size, ir.Constant(i64, ARRAY_MAX_SIZE)), "small")
     first = b.gep(args, [ir.Constant(i64, 0)])
     out = b.call(vectorcall, [empty_like, first, ir.Constant(i64, 1), ir.Constant(obj, None)])
     failed, allocated = entry.append_basic_block("failed"), entry.append_basic_block("allocated")
@@ -135,14 +83,14 @@ def define_entry(module, contig, n_args, dtype, name):
         with small:
             b.call(contig, [size] + data)
         with large:                     # as numpy's loops do: other threads run meanwhile
-            save = ir.Function(module, ir.FunctionType(obj, []), "PyEval_SaveThread")
-            restore = ir.Function(module, ir.FunctionType(ir.VoidType(), [obj]), "PyEval_RestoreThread")
+            save = ir.Function(module, ir.FunctionType(obj, []), ARRAY_API[1])
+            restore = ir.Function(module, ir.FunctionType(ir.VoidType(), [obj]), ARRAY_API[2])
             state = b.call(save, [])
             b.call(contig, [size] + data)
             b.call(restore, [state])
     b.ret(out)
     b.position_at_end(unexpected)
-    decref = ir.Function(module, ir.FunctionType(ir.VoidType(), [obj]), "Py_DecRef")
+    decref = ir.Function(module, ir.FunctionType(ir.VoidType(), [obj]), ARRAY_API[0])
     b.call(decref, [out])
     b.branch(slow)
     b.position_at_end(failed)            # numpy raised: return NULL with its exception set
@@ -155,7 +103,6 @@ def define_entry(module, contig, n_args, dtype, name):
 def _same_shape_size(b, entry, dims, nd, mismatch):
     """Emit a loop over the ``nd`` (at least 1) dimensions: branch to ``mismatch`` unless
     every ``dims[k]`` matches ``dims[0]``; the value is the number of elements."""
-    from llvmlite import ir
     i64 = ir.IntType(64)
     before = b.block
     loop, done = entry.append_basic_block("dims"), entry.append_basic_block("dims.done")

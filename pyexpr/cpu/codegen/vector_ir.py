@@ -8,7 +8,7 @@ input, evaluates the program on vectors and stores ``<W x T>`` into every
 output, ``W = target.lanes(dtype)``.  Per op:
 
 * arithmetic, comparisons, ``select`` and the boolean ops act on vectors
-  natively (the operator table of ``llvm_ir`` serves unchanged);
+  natively (the operator table of ``context`` serves unchanged);
 * intrinsics that are instructions (sqrt, fabs, floor, ceil, trunc,
   minimum, maximum, copysign) are called on the vector type;
 * ops with a vector ABI function that the host has (``target.symbol``) call
@@ -26,16 +26,18 @@ both sides, as in the scalar code.
 from llvmlite import ir
 
 from .layout_ir import copier
-from .llvm_ir import FUNCTIONS, I64, OPERATORS, _Context, _emit_body, _for_range, _function
+from .context import FUNCTIONS, I64, OPERATORS, Context, emit_body, for_range, function
 
 #: intrinsics that lower to instructions on vectors; any other "llvm" op is a libm call
 INSTRUCTIONS = {"llvm.sqrt", "llvm.fabs", "llvm.floor", "llvm.ceil", "llvm.trunc",
                 "llvm.minimum", "llvm.maximum", "llvm.copysign"}
+#: ops computed lane by lane with the scalar function: libmvec has no vector variant
+LANE_BY_LANE = {"tgamma", "lgamma"}
 I32 = ir.IntType(32)
 
 
-class VectorContext(_Context):
-    """A ``_Context`` whose values are ``<lanes x T>``, sharing the scalar context's declarations."""
+class VectorContext(Context):
+    """A ``Context`` whose values are ``<lanes x T>``, sharing the scalar context's declarations."""
 
     def __init__(self, scalar, target):
         self.__dict__.update(scalar.__dict__)         # module, dtype, flags, _callees (shared)
@@ -74,7 +76,7 @@ def define_contig(c, program, name, target, streaming=False):
     v = VectorContext(c, target)
     n, m = program.n_args, len(program.outputs)
     vectors = _define_vectors(v, program, name + ".vectors", streaming)
-    fn, b = _function(c, name, ir.VoidType(), [I64] + [c.fptr] * (n + m), internal=True)
+    fn, b = function(c, name, ir.VoidType(), [I64] + [c.fptr] * (n + m), internal=True)
     for ptr in fn.args[1:]:
         ptr.add_attribute("noalias")
     length, ptrs = fn.args[0], fn.args[1:]
@@ -119,13 +121,13 @@ def _define_vectors(v, program, name, streaming=False):
     """
     c = v.scalar
     n, m = program.n_args, len(program.outputs)
-    fn, b = _function(c, name, ir.VoidType(), [I64] + [c.fptr] * (n + m), internal=True)
+    fn, b = function(c, name, ir.VoidType(), [I64] + [c.fptr] * (n + m), internal=True)
     vptrs = [b.bitcast(p, v.vtype.as_pointer()) for p in fn.args[1:]]
     count, unroll, lanes = fn.args[0], unroll_factor(program), v.lanes
 
     def one(i):
         args = [b.load(b.gep(p, [i], inbounds=True), align=c.itemsize) for p in vptrs[:n]]
-        for value, p in zip(_emit_body(v, b, program, args), vptrs[n:]):
+        for value, p in zip(emit_body(v, b, program, args), vptrs[n:]):
             store = b.store(value, b.gep(p, [i], inbounds=True), align=c.itemsize * (lanes if streaming else 1))
             if streaming:
                 store.set_metadata("nontemporal", c.module.add_metadata([ir.Constant(I32, 1)]))
@@ -137,8 +139,8 @@ def _define_vectors(v, program, name, streaming=False):
     done = ir.Constant(I64, 0)
     if unroll > 1:
         done = b.and_(count, ir.Constant(I64, -unroll))
-        _for_range(b, done, several, step=unroll, name="vloop.unrolled")
-    _for_range(b, b.sub(count, done), lambda i: one(b.add(done, i, flags=["nsw"])), name="vloop")
+        for_range(b, done, several, step=unroll, name="vloop.unrolled")
+    for_range(b, b.sub(count, done), lambda i: one(b.add(done, i, flags=["nsw"])), name="vloop")
     b.ret_void()
     return fn
 
@@ -156,7 +158,7 @@ def define_streaming(c, program, name, target, contig):
     v = VectorContext(c, target)
     n, m = program.n_args, len(program.outputs)
     stream = define_contig(c, program, name + ".nt", target, streaming=True)
-    fn, b = _function(c, name, ir.VoidType(), [I64] + [c.fptr] * (n + m), internal=True)
+    fn, b = function(c, name, ir.VoidType(), [I64] + [c.fptr] * (n + m), internal=True)
     length, ptrs = fn.args[0], fn.args[1:]
     vbytes = ir.Constant(I64, v.lanes * c.itemsize)
     mask = ir.Constant(I64, v.lanes * c.itemsize - 1)

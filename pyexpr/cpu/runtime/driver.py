@@ -26,10 +26,10 @@ written by the ``stream`` kernel where there is one (``run``).
 import ctypes
 import math
 import os
-import re
 import threading
 
 import numpy as np
+
 
 MIN_PARALLEL = 1 << 16
 #: Outputs of at least this many bytes in one call are stored past the cache
@@ -42,9 +42,6 @@ PIECES_PER_THREAD = 4
 MIN_PIECE = 1 << 15
 #: Splits along a row fall on multiples of this many elements (cache lines, vector widths).
 ALIGN = 64
-
-KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64,
-                               ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64))
 
 #: os.cpu_count() can cost microseconds (it asks the kernel): read it once
 _CPUS = os.cpu_count() or 1
@@ -69,14 +66,6 @@ STREAM_BYTES = _cache_bytes() or STREAM_BYTES
 _pool = None
 _pool_size = 0
 _pool_lock = threading.Lock()
-
-
-def entry_names(program):
-    """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array", "fastcall"} -> name``."""
-    base = "pyexpr_" + re.sub(r"\W", "_", program.name)
-    return {"scalar": base, "multi": base + "_multi", "array": base + "_array",
-            "stream": base + "_array_stream", "fastcall": base + "_fastcall",
-            "arraycall": base + "_arraycall"}
 
 
 def thread_count(parallel=True):

@@ -18,9 +18,9 @@ cache on.  Its code is unmapped when no kernel, fast-call builtin or ctypes
 pointer of it is left (each holds it).
 
     >>> import sympy
-    >>> from pyexpr.lower.program import Program
+    >>> from pyexpr.ir import from_exprs
     >>> x, y = sympy.symbols("x y", real=True)
-    >>> k = compile_cpu(Program.from_exprs("f", [x, y], [2.5*x + y]), cache=False)
+    >>> k = compile_cpu(from_exprs("f", [x, y], [2.5*x + y]), cache=False)
     >>> k.scalar(2.0, 1.0)
     (6.0,)
 """
@@ -30,10 +30,15 @@ import math
 import os
 import threading
 import weakref
+from pathlib import Path
 
 import numpy as np
 
-from . import arraycall, cache, driver, elf, fastcall, host
+from ..ir.ops import OPS
+from . import host
+from .abi import KERNEL_TYPE, entry_names
+from .build import cache, elf
+from .runtime import arraycall, driver, fastcall
 
 _CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float}
 #: compiled programs shared by the kernels of equal formulas, while any of them lives, and
@@ -69,11 +74,9 @@ PARALLEL_SECONDS = 1e-3
 #: Rough single-thread costs, in seconds per element, that ``seconds_per_element``
 #: adds up (measured on the 2-core AVX2 test machine, SIMD loops): moving one
 #: operand through memory, an op that is an instruction, a function call on a
-#: vector, a function called lane by lane (tgamma, lgamma).
+#: vector, a function called lane by lane (tgamma, lgamma); which ops are
+#: instructions is the registry's cost column (``ir.ops``).
 COSTS = {"operand": 0.25e-9, "instruction": 0.1e-9, "vector call": 1.1e-9, "lane call": 15e-9}
-_INSTRUCTIONS = {"arg", "const", "add", "sub", "mul", "div", "neg", "sqrt", "fabs", "floor", "ceil",
-                 "trunc", "min", "max", "sign", "mod", "select", "and", "or", "not",
-                 "lt", "le", "gt", "ge", "eq", "ne"}
 
 
 def seconds_per_element(program, target, dtype="float64"):
@@ -87,16 +90,18 @@ def seconds_per_element(program, target, dtype="float64"):
     vector = COSTS["operand"] * (program.n_args + len(program.outputs))
     lanes = 0.0
     for ins in program.instrs:
-        if ins.op in _INSTRUCTIONS:
+        if OPS[ins.op].cost == "instruction":
             vector += COSTS["instruction"]
         elif target is not None and target.symbol(ins.op, dtype) is not None:
             vector += COSTS["vector call"]
         else:
             lanes += COSTS["lane call"]
     return vector * scale + lanes
-#: the modules whose source shapes the object code (see ``cache.code_digest``)
-GENERATORS = ("program", "llvm_ir", "layout_ir", "vector_ir", "vector_abi", "fastcall", "arraycall", "cpu", "engine",
-              "llvmcapi")
+#: the packages whose source shapes the object code: the IR and everything under
+#: ``pyexpr.cpu`` (code generation, the calling convention, the compiler's
+#: settings), read from the files themselves (``cache.code_digest``) so that no
+#: change to generated code can meet a cache entry of the old one
+GENERATORS = (Path(__file__).parents[1] / "ir", Path(__file__).parent)
 
 
 def compile_cpu(program, dtype="float64", *, fastmath=False, parallel=True, cache=True, simd=None):
@@ -130,7 +135,7 @@ class _Compiled:
         self._work, self._calls, self._cache_checked = 0, 0, False
         self.seconds_per_element = seconds_per_element(program, target, dtype)
         self._lock = threading.RLock()
-        self._names = driver.entry_names(program)
+        self._names = entry_names(program)
         self._real = _CTYPES[dtype]
 
     def _part(self, part):
@@ -162,13 +167,13 @@ class _Compiled:
                     if hit is not None:
                         self._ir["array"], self._parts["array"] = hit[0], load(hit[1], _symbols("array", self.dtype.name))
             part = "array" if "array" in self._parts else "array-quick"
-            return self._function(part, "array", driver.KERNEL_TYPE), self._stream(part)
+            return self._function(part, "array", KERNEL_TYPE), self._stream(part)
 
     def _stream(self, part):
         if (part, "stream") not in self._functions:
             try:
                 code = self._part(part)
-                stream = self._functions[part, "stream"] = driver.KERNEL_TYPE(code.address(self._names["stream"]))
+                stream = self._functions[part, "stream"] = KERNEL_TYPE(code.address(self._names["stream"]))
                 stream.code = code
             except LookupError:
                 self._functions[part, "stream"] = None
@@ -250,13 +255,14 @@ def part_key(program, part, dtype, fastmath, target):
     """The cache key of one part; computing it builds nothing and loads no LLVM."""
     _, opt, _ = PARTS[part]
     simd = "none" if part == "scalar" or target is None else f"{target.isa}:{sorted(target.available)}"
-    return cache.entry_key(host.fingerprint(), cache.code_digest(*GENERATORS), str(program), part,
+    return cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), str(program), part,
                            _functions(part), dtype, fastmath, simd, f"O{opt}", _vectorize(part, target))
 
 
 def _compile(program, part, dtype, fastmath, target):
     """``(optimized_ir_text, object_bytes)`` of one part."""
-    from . import engine, llvm_ir
+    from .build import engine
+    from .codegen import llvm_ir
     functions, opt = _functions(part), PARTS[part][1]
     if "array" in functions:
         engine.check_target(target)
@@ -269,7 +275,7 @@ def load(obj, symbols=None):
     try:
         return elf.load(obj, symbols)
     except elf.Unsupported:
-        from . import engine
+        from .build import engine
         return engine.load_object(obj, symbols)
 
 

@@ -6,30 +6,31 @@ runs first (``sympy.cse`` re-evaluating nothing but arithmetic, so the
 Program computes the printed formula), and the ``Builder`` merges identical
 steps, so every shared subexpression is computed once.
 """
+from importlib import import_module
+
 import sympy
 
 from .. import functions as pf
 from ..errors import LoweringError
 from . import special
-from .program import Builder
+from .ops import OPS
+from .program import Builder, Program
 
-#: sympy function class -> Program op, for one-argument functions.
-UNARY = {
-    sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
-    sympy.asin: "asin", sympy.acos: "acos", sympy.atan: "atan", sympy.sinh: "sinh",
-    sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.asinh: "asinh", sympy.acosh: "acosh",
-    sympy.atanh: "atanh", sympy.erf: "erf", sympy.erfc: "erfc", sympy.gamma: "tgamma",
-    sympy.loggamma: "lgamma", sympy.floor: "floor", sympy.ceiling: "ceil", sympy.Abs: "fabs",
-    sympy.sign: "sign", pf.trunc: "trunc", pf.cbrt: "cbrt", pf.exp2: "exp2", pf.expm1: "expm1",
-    pf.log1p: "log1p", pf.log2: "log2", pf.log10: "log10",
-}
-BINARY = {sympy.atan2: "atan2", pf.hypot: "hypot", sympy.Mod: "mod"}
-RELATIONS = {sympy.StrictLessThan: "lt", sympy.LessThan: "le", sympy.StrictGreaterThan: "gt",
-             sympy.GreaterThan: "ge", sympy.Equality: "eq", sympy.Unequality: "ne"}
+def _resolve(dotted):
+    """The class a registry row names (``"sympy.exp"``, ``"pyexpr.functions.expm1"``)."""
+    module, _, name = dotted.rpartition(".")
+    return getattr(import_module(module), name)
 
 
-def lower_exprs(program_cls, name, args, outputs):
-    """Build a checked Program computing ``outputs`` from the Symbols ``args``."""
+#: sympy class -> Program op, from the registry's sympy column
+OP_OF = {_resolve(row.sympy): name for name, row in OPS.items() if row.sympy}
+#: the classes of one or two arguments that are plain calls of their op
+CALLS = {cls: op for cls, op in OP_OF.items() if issubclass(cls, sympy.Function)}
+RELATIONS = {cls: op for cls, op in OP_OF.items() if issubclass(cls, sympy.core.relational.Relational)}
+
+
+def from_exprs(name, args, outputs):
+    """The checked Program computing the sympy expressions ``outputs`` from the Symbols ``args``."""
     args = tuple(args)
     replacements, reduced = pf.cse(list(outputs))        # rebuilds only arithmetic
     lowerer = _Lowerer(len(args))
@@ -38,7 +39,7 @@ def lower_exprs(program_cls, name, args, outputs):
         lowerer.values[sym] = lowerer.lower(expr)
     outs = tuple(lowerer.lower(sympy.sympify(e)) for e in reduced)
     names = tuple(str(a) for a in args)
-    return program_cls(name, names, tuple(lowerer.b.instrs), outs).check()
+    return Program(name, names, tuple(lowerer.b.instrs), outs).check()
 
 
 class _Lowerer:
@@ -154,10 +155,9 @@ class _Lowerer:
     # --- functions --------------------------------------------------------
     def _lower_Function(self, expr):
         cls = type(expr)
-        if cls in UNARY and len(expr.args) == 1:
-            return self.emit(UNARY[cls], self.lower(expr.args[0]))
-        if cls in BINARY and len(expr.args) == 2:
-            return self.emit(BINARY[cls], *(self.lower(a) for a in expr.args))
+        op = CALLS.get(cls)
+        if op is not None and len(expr.args) == OPS[op].arity:
+            return self.emit(op, *(self.lower(a) for a in expr.args))
         raise LoweringError(f"no code generator for the function {cls.__name__} (in {expr})")
 
     def _lower_polygamma(self, expr):
@@ -174,10 +174,10 @@ class _Lowerer:
         return special.polygamma(self.emit, self.b.const, 1, self.lower(expr.args[0]))
 
     def _lower_Min(self, expr):
-        return self._chain("min", list(expr.args))
+        return self._chain(OP_OF[sympy.Min], list(expr.args))
 
     def _lower_Max(self, expr):
-        return self._chain("max", list(expr.args))
+        return self._chain(OP_OF[sympy.Max], list(expr.args))
 
     def _lower_Heaviside(self, expr):
         x = self.lower(expr.args[0])

@@ -3,7 +3,7 @@
 An entry is keyed by ``entry_key(*fields)``: a digest of strings that
 together determine the object code -- for a kernel part, the program text,
 dtype, fast-math flag, vector target, optimization options, the host's
-``host.fingerprint()`` and ``code_digest`` of the modules that generate and
+``host.fingerprint()`` and ``code_digest`` of the source files that generate and
 optimize the IR (so a changed code generator never meets an old entry) --
 and this file format's version.  Computing a key needs neither the IR nor
 LLVM.  An entry holds the optimized IR text and the object code, behind a
@@ -36,7 +36,7 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
-from . import digest
+from ... import digest
 
 FORMAT = b"pyexpr-kernel-v4\n"
 _DIGEST = digest.SIZE
@@ -58,19 +58,29 @@ def entry_key(*fields):
 
 
 @lru_cache(maxsize=None)
-def code_digest(*modules):
-    """A digest of the source files of ``modules`` (names in this package).
+def code_digest(folders):
+    """A digest of every Python source file under ``folders`` (a tuple of paths),
+    by relative path and content.
 
     Where a source cannot be read, a per-process random value stands in:
     entries are then never shared with another process, rather than risk
     loading code from an older code generator.
     """
     h = digest.new()
-    for module in modules:
+    for folder in folders:
+        folder = Path(folder)
         try:
-            h.update(Path(__file__).with_name(module + ".py").read_bytes())
+            files = sorted(folder.rglob("*.py"))
         except OSError:
+            files = []
+        if not files:
             h.update(os.urandom(16))
+        for path in files:
+            h.update(str(path.relative_to(folder.parent)).encode() + b"\0")
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(os.urandom(16))
     return h.hexdigest()
 
 

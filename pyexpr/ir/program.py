@@ -3,13 +3,13 @@
 A ``Program`` is a name, argument names, a tuple of ``Instr`` and the value
 ids of its outputs.  Instruction ``k`` defines value ``%k``; an instruction
 only reads values defined before it.  Each value is a float (``"f"``) or a
-boolean (``"b"``).  Operations and their signatures are the ``OPS`` table
-below; code generators map every op name to a spelling of their own, so a
-missing op there is the only way for a backend to lack a feature.
+boolean (``"b"``).  Operations and their signatures are the registry's
+(``ir.ops.OPS``); code generators map every op name to a spelling of their
+own, so a missing op there is the only way for a backend to lack a feature.
 
     >>> import sympy
     >>> x, y = sympy.symbols("x y", real=True)
-    >>> print(Program.from_exprs("f", [x, y], [2.5*x + y]))
+    >>> print(from_exprs("f", [x, y], [2.5*x + y]))
     program f(x, y):
       %0 = arg x
       %1 = arg y
@@ -27,24 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import digest
-
-F, B = "f", "b"
-
-UNARY_MATH = (
-    "neg sqrt cbrt exp exp2 expm1 log log2 log10 log1p sin cos tan asin acos atan "
-    "sinh cosh tanh asinh acosh atanh erf erfc tgamma lgamma floor ceil trunc fabs sign"
-).split()
-BINARY_MATH = "add sub mul div pow atan2 hypot min max mod".split()
-COMPARE = "lt le gt ge eq ne".split()
-
-#: op name -> (argument types, result type); "arg" and "const" carry an attribute.
-OPS = {"arg": ((), F), "const": ((), F), "select": ((B, F, F), F),
-       "and": ((B, B), B), "or": ((B, B), B), "not": ((B,), B)}
-OPS.update({op: ((F,), F) for op in UNARY_MATH})
-OPS.update({op: ((F, F), F) for op in BINARY_MATH})
-OPS.update({op: ((F, F), B) for op in COMPARE})
-
+from .. import digest
+from .ops import F, OPS
 
 @dataclass(frozen=True)
 class Instr:
@@ -58,7 +42,7 @@ class Instr:
 
     @property
     def type(self):
-        return OPS[self.op][1]
+        return OPS[self.op].result
 
     def __str__(self):
         if self.op == "const":
@@ -89,6 +73,19 @@ class Program:
         lines.append("  return " + ", ".join(f"%{o}" for o in self.outputs))
         return "\n".join(lines)
 
+    def walk(self, arg, const, apply):
+        """Every instruction's value, in order: ``arg(index)``, ``const(value)`` and
+        ``apply(instr, operand_values)`` give them (how each backend evaluates or emits)."""
+        values = []
+        for ins in self.instrs:
+            if ins.op == "arg":
+                values.append(arg(ins.attr))
+            elif ins.op == "const":
+                values.append(const(ins.attr))
+            else:
+                values.append(apply(ins, [values[a] for a in ins.args]))
+        return values
+
     def key(self):
         """A stable digest of the program text, for caches."""
         return digest.new(str(self).encode()).hexdigest()
@@ -98,7 +95,7 @@ class Program:
         seen_args = set()
         for k, ins in enumerate(self.instrs):
             assert ins.op in OPS, f"%{k}: unknown op {ins.op!r}"
-            arg_types, _ = OPS[ins.op]
+            arg_types = OPS[ins.op].args
             assert len(ins.args) == len(arg_types), f"%{k}: {ins.op} takes {len(arg_types)} operands"
             for a, want in zip(ins.args, arg_types):
                 assert 0 <= a < k, f"%{k}: operand %{a} used before definition"
@@ -113,11 +110,6 @@ class Program:
             assert 0 <= o < len(self.instrs) and self.instrs[o].type == F, f"output %{o} is not a float value"
         return self
 
-    @classmethod
-    def from_exprs(cls, name, args, outputs):
-        """Lower sympy expressions of the Symbols ``args`` to a Program."""
-        from .from_sympy import lower_exprs
-        return lower_exprs(cls, name, args, outputs)
 
 
 class Builder:

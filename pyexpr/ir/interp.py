@@ -29,10 +29,7 @@ def _gamma_pole(x):
     return math.copysign(math.inf, x) if x == 0 else math.nan
 
 
-def _sign(x):
-    return np.sign(x)
-
-
+#: op -> its numpy function (``ir.ops``' numpy column, with C's values where ``math`` raises)
 NUMPY = {
     "neg": np.negative, "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
     "pow": np.power, "sqrt": np.sqrt, "cbrt": np.cbrt, "exp": np.exp, "exp2": np.exp2,
@@ -42,28 +39,21 @@ NUMPY = {
     "acosh": np.arccosh, "atanh": np.arctanh, "erf": _pointwise(math.erf),
     "erfc": _pointwise(math.erfc), "tgamma": _pointwise(math.gamma, _gamma_pole),
     "lgamma": _pointwise(math.lgamma, lambda x: math.inf), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
-    "fabs": np.abs, "sign": _sign, "atan2": np.arctan2, "hypot": np.hypot, "min": np.minimum,
+    "fabs": np.fabs, "sign": np.sign, "atan2": np.arctan2, "hypot": np.hypot, "min": np.minimum,
     "max": np.maximum, "mod": np.mod, "lt": np.less, "le": np.less_equal, "gt": np.greater,
     "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal, "and": np.logical_and,
-    "or": np.logical_or, "not": np.logical_not,
+    "or": np.logical_or, "not": np.logical_not, "select": np.where,
 }
+
+
+def _apply(ins, operands):
+    return np.asarray(NUMPY[ins.op](*operands), dtype=bool if ins.type == "b" else np.float64)
 
 
 def evaluate(program, *inputs):
     """Evaluate ``program`` on broadcastable inputs; a list of float64 arrays, one per output."""
     inputs = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in inputs))
-    values = []
     with np.errstate(all="ignore"):
-        for ins in program.instrs:
-            if ins.op == "arg":
-                values.append(inputs[ins.attr])
-            elif ins.op == "const":
-                values.append(np.float64(ins.attr))
-            elif ins.op == "select":
-                cond, a, b = (values[i] for i in ins.args)
-                values.append(np.where(cond, a, b))
-            else:
-                result = NUMPY[ins.op](*(values[i] for i in ins.args))
-                values.append(np.asarray(result, dtype=bool if ins.type == "b" else np.float64))
+        values = program.walk(inputs.__getitem__, np.float64, _apply)
     shape = np.broadcast_shapes(*(np.shape(a) for a in inputs)) if inputs else ()
     return [np.broadcast_to(np.asarray(values[o], dtype=np.float64), shape).copy() for o in program.outputs]

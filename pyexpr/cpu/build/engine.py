@@ -32,7 +32,7 @@ import threading
 from functools import lru_cache
 
 from . import llvmcapi
-from .vector_abi import ISAS
+from ..codegen.vector_abi import ISAS
 
 
 

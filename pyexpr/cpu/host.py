@@ -18,8 +18,8 @@ import ctypes
 import os
 from functools import lru_cache
 
-from . import digest
-from .vector_abi import ISAS, VectorTarget, all_symbols
+from .. import digest
+from .codegen.vector_abi import ISAS, VectorTarget, all_symbols
 
 LIBMVEC = "libmvec.so.1"
 
@@ -55,7 +55,7 @@ def host_isas():
         return []
     flags = cpu_info()[1]
     if flags is None:                                  # no /proc: ask LLVM
-        from .engine import host_features
+        from .build.engine import host_features
         flags = host_features()
     return [name for name, isa in ISAS.items() if all(f in flags for f in isa.features)]
 
@@ -111,7 +111,7 @@ def fingerprint():
     except (OSError, ValueError):
         stamp = "unknown"
     if flags is None:
-        from .engine import host_features
+        from .build.engine import host_features
         flags = host_features()
     text = "|".join([os.uname().machine, model, " ".join(sorted(flags)), llvmlite.__version__, str(stamp)])
     return digest.new(text.encode()).hexdigest()[:32]

@@ -10,7 +10,7 @@
 """
 from llvmlite import ir
 
-from .llvm_ir import I1, I64, I64P, _for_range, _function
+from .context import I1, I64, I64P, for_range, function
 
 #: Rows that are not unit-stride run in blocks of this many elements.
 BLOCK = 256
@@ -30,7 +30,7 @@ def define_blocked(c, program, name, contig):
     from them, around one call of the contiguous loop per block.
     """
     k = program.n_args + len(program.outputs)
-    fn, b = _function(c, name, ir.VoidType(), [I64] * (1 + 2 * k), internal=True)
+    fn, b = function(c, name, ir.VoidType(), [I64] * (1 + 2 * k), internal=True)
     length, bases, strides = fn.args[0], fn.args[1:k + 1], fn.args[k + 1:]
     block, size, zero = ir.Constant(I64, BLOCK), ir.Constant(I64, c.itemsize), ir.Constant(I64, 0)
     buffers = [b.bitcast(b.alloca(ir.ArrayType(c.ftype, BLOCK)), c.fptr) for _ in range(k)]
@@ -52,7 +52,7 @@ def define_blocked(c, program, name, contig):
         for j in range(program.n_args, k):
             with b.if_then(b.not_(unit[j])):                                 # scatter
                 b.call(copy, [count, element[j], strides[j], buffers[j], size])
-    _for_range(b, length, body, step=BLOCK, name="block")
+    for_range(b, length, body, step=BLOCK, name="block")
     b.ret_void()
     return fn
 
@@ -65,21 +65,21 @@ def copier(c):
     fn = c.module.globals.get(COPY)
     if fn is not None:
         return fn
-    fn, b = _function(c, COPY, ir.VoidType(), [I64, c.fptr, I64, c.fptr, I64], internal=True)
+    fn, b = function(c, COPY, ir.VoidType(), [I64, c.fptr, I64, c.fptr, I64], internal=True)
     count, dst, dst_step, src, src_step = fn.args
     size, zero = ir.Constant(I64, c.itemsize), ir.Constant(I64, 0)
     at = lambda p, i: b.gep(p, [i], inbounds=True)
     dense = b.icmp_signed("==", dst_step, size)
     with b.if_then(b.and_(dense, b.icmp_signed("==", src_step, size))):          # tails of arrays
-        _for_range(b, count, lambda i: b.store(b.load(at(src, i)), at(dst, i)), name="dense")
+        for_range(b, count, lambda i: b.store(b.load(at(src, i)), at(dst, i)), name="dense")
         b.ret_void()
     with b.if_then(b.and_(dense, b.icmp_signed("==", src_step, zero))):          # a broadcast input
         with b.if_then(b.icmp_signed(">", count, zero)):
             value = b.load(src)
-            _for_range(b, count, lambda i: b.store(value, at(dst, i)), name="splat")
+            for_range(b, count, lambda i: b.store(value, at(dst, i)), name="splat")
         b.ret_void()
     dst, src = b.ptrtoint(dst, I64), b.ptrtoint(src, I64)                       # gather, scatter
-    _for_range(b, count, lambda i: b.store(b.load(_at(c, b, src, b.mul(i, src_step))),
+    for_range(b, count, lambda i: b.store(b.load(_at(c, b, src, b.mul(i, src_step))),
                                            _at(c, b, dst, b.mul(i, dst_step))), name="strided")
     b.ret_void()
     return fn
@@ -91,7 +91,7 @@ COPY = "pyexpr.copy"
 def define_array(c, program, name, contig, blocked):
     """The exported kernel: each row runs ``contig`` if every operand is unit-stride, else ``blocked``."""
     k = program.n_args + len(program.outputs)
-    fn, b = _function(c, name, ir.VoidType(), [I64, I64, I64P, I64P])
+    fn, b = function(c, name, ir.VoidType(), [I64, I64, I64P, I64P])
     rows, cols, ptr_array, stride_array = fn.args
     load = lambda array, j: b.load(b.gep(array, [ir.Constant(I64, j)], inbounds=True))
     bases = [load(ptr_array, j) for j in range(k)]
@@ -108,5 +108,5 @@ def define_array(c, program, name, contig, blocked):
                 b.call(contig, [cols] + [b.inttoptr(p, c.fptr) for p in row])
             with general:
                 b.call(blocked, [cols] + row + inner)
-    _for_range(b, rows, body, name="row")
+    for_range(b, rows, body, name="row")
     b.ret_void()

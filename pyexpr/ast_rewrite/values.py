@@ -1,0 +1,116 @@
+"""Values of the formula subset and the checks on them, with no AST evaluation.
+
+What the expression evaluator (``evaluate``), the calls (``calls``,
+``conditionals``) and the statement translator share: ``error`` (an
+``UnsupportedSyntaxError`` at a node), conversions (``as_expr``,
+``to_condition``, ``static_int``, ``sequence``), ``merge`` (a value per
+branch) and ``bind`` (assignment to names and tuples of names).  A value is a
+sympy expression, a sympy condition, a tuple of values or a ``Callee``.
+"""
+import ast
+
+import sympy
+
+
+def error(ctx, node, message, hint=None):
+    """The error to raise at ``node``: ``message``, and what to write instead."""
+    return ctx.source.error(node, message, hint)
+
+
+def is_condition(value):
+    """A sympy truth value (``x > 0``, ``true``); not a Symbol, though sympy's are Booleans too."""
+    return isinstance(value, sympy.logic.boolalg.Boolean) and not isinstance(value, sympy.Expr)
+
+
+def as_expr(ctx, node, value):
+    """``value`` as a sympy expression, or a clear error for tuples and callables."""
+    if isinstance(value, sympy.Expr):
+        return value
+    if is_condition(value):
+        # a condition used as a number, as Python's True == 1
+        return sympy.Piecewise((sympy.S.One, value), (sympy.S.Zero, True))
+    if isinstance(value, tuple):
+        raise error(ctx, node, "a tuple cannot be used as a number here",
+                   "index it with a constant, e.g. t[0], or unpack it")
+    raise error(ctx, node, f"{getattr(value, 'name', value)!s} cannot be used as a number")
+
+
+def to_condition(ctx, node, value):
+    if is_condition(value):
+        return value
+    expr = as_expr(ctx, node, value)
+    number = real_constant(expr)
+    if number is not None:
+        return sympy.true if number != 0 else sympy.false
+    return sympy.Ne(expr, 0)
+
+
+def real_constant(expr):
+    """``expr`` as a Python float if it is a real constant, evaluated or not; else None.
+
+    Compared as floats: sympy's ``Float(0.0) == 0`` is False, and under
+    ``simplify=False`` a loop counter's ``i + 2`` stays an unevaluated Add.
+    """
+    if isinstance(expr, sympy.Expr) and expr.is_number:
+        try:
+            return float(expr)
+        except TypeError:           # a complex constant
+            return None
+    return None
+
+
+def merge(ctx, node, cond, a, b):
+    """The value that is ``a`` where ``cond`` holds and ``b`` elsewhere."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
+            raise error(ctx, node, "the branches give values of different shapes "
+                       f"({_shape(a)} and {_shape(b)})", "return the same number of values on every path")
+        return tuple(merge(ctx, node, cond, x, y) for x, y in zip(a, b))
+    if is_condition(a) and is_condition(b):
+        return sympy.Or(sympy.And(cond, a), sympy.And(sympy.Not(cond), b))
+    a, b = as_expr(ctx, node, a), as_expr(ctx, node, b)
+    if a == b:
+        return a
+    if isinstance(b, sympy.Piecewise):
+        return sympy.Piecewise((a, cond), *b.args)
+    return sympy.Piecewise((a, cond), (b, True))
+
+
+def _shape(value):
+    return f"a tuple of {len(value)}" if isinstance(value, tuple) else "one value"
+
+
+def bind(ctx, target, value, env):
+    """Assign ``value`` to a Name or a (nested) tuple of Names."""
+    if isinstance(target, ast.Name):
+        env[target.id] = value
+        return
+    if isinstance(target, (ast.Tuple, ast.List)):
+        if not isinstance(value, tuple) or len(value) != len(target.elts):
+            got = len(value) if isinstance(value, tuple) else 1
+            raise error(ctx, target, f"cannot unpack {got} value(s) into {len(target.elts)} names")
+        for t, v in zip(target.elts, value):
+            bind(ctx, t, v, env)
+        return
+    what = {ast.Subscript: "item assignment", ast.Attribute: "attribute assignment",
+            ast.Starred: "starred assignment"}.get(type(target), type(target).__name__)
+    raise error(ctx, target, f"{what} is not supported in a formula",
+               "formulas cannot change objects; assign to a local name and return it")
+
+
+def static_int(ctx, node, value):
+    if isinstance(value, sympy.Expr) and value.is_Integer:
+        return int(value)
+    number = real_constant(value)
+    if number is not None and number.is_integer():
+        return int(number)
+    raise error(ctx, node, "this value must be an integer known when the function is decorated",
+               "use a literal, a numeric global, or a loop counter")
+
+
+def sequence(ctx, node, value):
+    """``value``, which must be a tuple: what a for loop or a generator runs over."""
+    if not isinstance(value, tuple):
+        raise error(ctx, node, "for loops must run over range(...) with bounds known at decoration, "
+                    "or over a tuple", "write `for i in range(N)` with a constant N")
+    return value

@@ -1,0 +1,46 @@
+"""The calling convention between generated code and the run time, without LLVM.
+
+What compiled object code assumes about the process that loads it, so both
+sides read it from here: the symbol names of a program's entry points
+(``entry_names``), the ctypes prototype of the array kernel
+(``KERNEL_TYPE``), and the CPython and numpy object layouts the builtin
+entries read (``FLOAT_OFFSETS``, ``ARRAY_OFFSETS``; ``runtime.fastcall`` and
+``runtime.arraycall`` check them in this process before they are used).  It
+is part of the generator digest (``kernel.GENERATORS``): a change here is a
+change of the object code's contract.
+"""
+import ctypes
+import re
+
+#: ``void array(i64 rows, i64 cols, i64 *addresses, i64 *byte_strides)`` (``codegen.llvm_ir``)
+KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64,
+                               ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64))
+
+#: a CPython builtin's calling convention, which the fast entries have
+METH_FASTCALL, METH_KEYWORDS = 0x80, 0x02
+#: PyFloatObject: the type pointer, then the value
+FLOAT_OFFSETS = {"type": 8, "value": 16}
+#: PyArrayObject_fields: after the object header (16 bytes) come data, nd, dimensions, strides, base, descr, flags
+ARRAY_OFFSETS = {"type": 8, "data": 16, "nd": 24, "dims": 32, "descr": 56, "flags": 64}
+C_CONTIGUOUS = 0x1
+#: CPython functions the fast float entry calls, and those the array entry adds
+FLOAT_API = ("PyFloat_FromDouble", "PyObject_Vectorcall")
+ARRAY_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread")
+#: array calls of more elements take the general path: threads, streaming stores, tier upgrades
+ARRAY_MAX_SIZE = 1 << 16
+#: array calls of at least this many elements release the GIL while they compute (a few
+#: microseconds of work, against about 0.1 us to release and take it back)
+GIL_SIZE = 1 << 12
+
+
+def entry_names(program):
+    """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array", "fastcall"} -> name``."""
+    base = "pyexpr_" + re.sub(r"\W", "_", program.name)
+    return {"scalar": base, "multi": base + "_multi", "array": base + "_array",
+            "stream": base + "_array_stream", "fastcall": base + "_fastcall",
+            "arraycall": base + "_arraycall"}
+
+
+def array_symbols(dtype):
+    """The names of the objects the array entry of a ``dtype`` kernel compares with and calls."""
+    return {"array_type": "PyArray_Type", "descr": f"pyexpr_descr_{dtype}", "empty_like": "pyexpr_empty_like"}

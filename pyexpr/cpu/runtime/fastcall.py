@@ -1,0 +1,61 @@
+"""Fast scalar calls, the run-time half: the builtin function object of loaded code.
+
+``builtin(address, fallback, owner)`` wraps the loaded entry of
+``codegen.fastcall_ir`` as a builtin function object.  That code refers to
+``PyFloat_Type``, ``PyFloat_FromDouble`` and ``PyObject_Vectorcall``:
+``symbols()`` gives their addresses in this process, to load it with.  It
+reads CPython's float layout (``abi.FLOAT_OFFSETS``), so ``available()`` is
+true only on CPython builds with that layout, a GIL and an exported
+``PyObject_Vectorcall``.
+"""
+import ctypes
+import sys
+import threading
+from functools import lru_cache
+
+from ..abi import FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS
+
+
+@lru_cache(maxsize=None)
+def available():
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    return (sys.implementation.name == "cpython" and gil and float.__basicsize__ == FLOAT_OFFSETS["value"] + 8
+            and all(hasattr(ctypes.pythonapi, name) for name in FLOAT_API))
+
+
+class _MethodDef(ctypes.Structure):
+    _fields_ = [("ml_name", ctypes.c_char_p), ("ml_meth", ctypes.c_void_p),
+                ("ml_flags", ctypes.c_int), ("ml_doc", ctypes.c_char_p)]
+
+
+def api_addresses(names):
+    """``{name: address}`` of CPython API functions in this process."""
+    return {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in names}
+
+
+def symbols():
+    """The CPython API symbols the entry refers to, with their addresses in this process."""
+    return {"PyFloat_Type": id(float), **api_addresses(FLOAT_API)}
+
+
+#: loaded entry address -> its method definition.  A builtin points to its
+#: definition without owning it, and builtins may outlive whatever made them
+#: (a bound ``f.__call__`` kept by a caller, a chain being rebuilt during a
+#: call), so definitions live as long as the process (32 bytes each; code
+#: loaded later at the same address gets the same definition).
+_DEFS = {}
+_DEFS_LOCK = threading.Lock()
+_NEW_CFUNCTION = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.py_object,
+                                   ctypes.py_object)(("PyCFunction_NewEx", ctypes.pythonapi))
+
+
+def builtin(address, fallback, owner):
+    """A builtin function object running the loaded entry at ``address``, whose ``self``
+    (where its calls it does not take go) is ``fallback``.  It holds ``owner``, the
+    loaded code, as its ``__module__``: the code stays mapped while the builtin exists,
+    and is unmapped once neither it nor its formula does."""
+    with _DEFS_LOCK:
+        method = _DEFS.get(address)
+        if method is None:
+            method = _DEFS[address] = _MethodDef(b"formula", address, METH_FASTCALL | METH_KEYWORDS, None)
+    return _NEW_CFUNCTION(ctypes.addressof(method), fallback, owner)

@@ -1,0 +1,135 @@
+"""The op registry: every operation a ``Program`` may hold, one row each.
+
+A row says what an op *is*; how a backend spells it is that backend's own
+table (LLVM scalar and SIMD in ``pyexpr.cpu.codegen``, CUDA in
+``pyexpr.gpu.cuda_c``, the numpy interpreter in ``ir.interp``, the Python
+source printer in ``pyexpr.printing``).  ``tests/test_registry.py`` checks
+every table against this one and names what a backend lacks, so adding a
+function is one row here plus one spelling per backend.
+
+Fields of an ``Op``:
+
+* ``args``, ``result`` -- operand and result types: ``"f"`` (a float) or
+  ``"b"`` (a boolean);
+* ``sympy`` -- the sympy class that lowers to the op, dotted
+  (``"sympy.exp"``, ``"pyexpr.functions.expm1"``); None for ops that
+  ``ir.from_sympy`` builds from the structure of an expression (``add`` from
+  ``Add``, ``select`` from ``Piecewise``, ...);
+* ``numpy`` -- the function whose values the op has at every input,
+  special values included (``"numpy.exp"``; ``"math.erf"`` where numpy has
+  none: its exceptions then stand for C's nan and inf);
+* ``cost`` -- ``"instruction"`` (a few machine instructions on any vector)
+  or ``"call"`` (a math function: a vector call where libmvec has it, else
+  one call per lane);
+* ``derivative`` -- for a sympy class of pyexpr's own (``pyexpr.functions``),
+  its derivative in ``x`` as sympy text (trusted, never user input);
+* ``domain`` -- notes on special values where they are not obvious.
+
+Strings, not objects, keep this module free of sympy and numpy imports: a
+process that runs kernels from the disk cache reads the cost column only.
+
+    >>> OPS["expm1"].args, OPS["expm1"].result, OPS["lt"].result
+    (('f',), 'f', 'b')
+"""
+from dataclasses import dataclass
+
+F, B = "f", "b"
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    args: tuple
+    result: str
+    sympy: str = None
+    numpy: str = None
+    cost: str = "call"
+    derivative: str = None
+    domain: str = ""
+
+    @property
+    def arity(self):
+        return len(self.args)
+
+
+def _unary(name, sympy, numpy, cost="call", **notes):
+    return Op(name, (F,), F, sympy, numpy, cost, **notes)
+
+
+def _binary(name, sympy, numpy, cost="call", **notes):
+    return Op(name, (F, F), F, sympy, numpy, cost, **notes)
+
+
+def _compare(name, sympy, numpy):
+    return Op(name, (F, F), B, sympy, numpy, "instruction")
+
+
+_ROWS = [
+    Op("arg", (), F, cost="instruction", domain="the argument at index attr"),
+    Op("const", (), F, cost="instruction", domain="the float attr"),
+    # arithmetic: from the structure of Add, Mul and Pow
+    _unary("neg", None, "numpy.negative", "instruction"),
+    _binary("add", None, "numpy.add", "instruction"),
+    _binary("sub", None, "numpy.subtract", "instruction"),
+    _binary("mul", None, "numpy.multiply", "instruction"),
+    _binary("div", None, "numpy.divide", "instruction"),
+    _binary("pow", None, "numpy.power", domain="C's pow: 1 at (x, 0) and (1, y), nan for x < 0 "
+                                             "and non-integer y"),
+    _binary("mod", "sympy.Mod", "numpy.mod", "instruction",
+            domain="floored: the divisor's sign; nan for a zero divisor"),
+    _binary("min", "sympy.Min", "numpy.minimum", "instruction", domain="nan if either is nan"),
+    _binary("max", "sympy.Max", "numpy.maximum", "instruction", domain="nan if either is nan"),
+    # functions of one argument
+    _unary("sqrt", None, "numpy.sqrt", "instruction", domain="from Pow(x, 1/2); sqrt(-0) = -0"),
+    _unary("cbrt", "pyexpr.functions.cbrt", "numpy.cbrt", derivative="1/(3*cbrt(x)**2)",
+           domain="real: cbrt(-8) = -2"),
+    _unary("exp", "sympy.exp", "numpy.exp"),
+    _unary("exp2", "pyexpr.functions.exp2", "numpy.exp2"),
+    _unary("expm1", "pyexpr.functions.expm1", "numpy.expm1"),
+    _unary("log", "sympy.log", "numpy.log"),
+    _unary("log2", "pyexpr.functions.log2", "numpy.log2"),
+    _unary("log10", "pyexpr.functions.log10", "numpy.log10"),
+    _unary("log1p", "pyexpr.functions.log1p", "numpy.log1p"),
+    _unary("sin", "sympy.sin", "numpy.sin"),
+    _unary("cos", "sympy.cos", "numpy.cos"),
+    _unary("tan", "sympy.tan", "numpy.tan"),
+    _unary("asin", "sympy.asin", "numpy.arcsin"),
+    _unary("acos", "sympy.acos", "numpy.arccos"),
+    _unary("atan", "sympy.atan", "numpy.arctan"),
+    _unary("sinh", "sympy.sinh", "numpy.sinh"),
+    _unary("cosh", "sympy.cosh", "numpy.cosh"),
+    _unary("tanh", "sympy.tanh", "numpy.tanh"),
+    _unary("asinh", "sympy.asinh", "numpy.arcsinh"),
+    _unary("acosh", "sympy.acosh", "numpy.arccosh"),
+    _unary("atanh", "sympy.atanh", "numpy.arctanh"),
+    _unary("erf", "sympy.erf", "math.erf"),
+    _unary("erfc", "sympy.erfc", "math.erfc"),
+    _unary("tgamma", "sympy.gamma", "math.gamma", domain="C99: +-inf at +-0, nan at negative "
+                                                          "integers and -inf"),
+    _unary("lgamma", "sympy.loggamma", "math.lgamma", domain="inf at the poles"),
+    _unary("floor", "sympy.floor", "numpy.floor", "instruction"),
+    _unary("ceil", "sympy.ceiling", "numpy.ceil", "instruction"),
+    _unary("trunc", "pyexpr.functions.trunc", "numpy.trunc", "instruction", derivative="0"),
+    _unary("fabs", "sympy.Abs", "numpy.fabs", "instruction"),
+    _unary("sign", "sympy.sign", "numpy.sign", "instruction", domain="nan at nan, +0 at +-0"),
+    # functions of two arguments
+    _binary("atan2", "sympy.atan2", "numpy.arctan2"),
+    _binary("hypot", "pyexpr.functions.hypot", "numpy.hypot"),
+    # comparisons and conditions
+    _compare("lt", "sympy.StrictLessThan", "numpy.less"),
+    _compare("le", "sympy.LessThan", "numpy.less_equal"),
+    _compare("gt", "sympy.StrictGreaterThan", "numpy.greater"),
+    _compare("ge", "sympy.GreaterThan", "numpy.greater_equal"),
+    _compare("eq", "sympy.Equality", "numpy.equal"),
+    _compare("ne", "sympy.Unequality", "numpy.not_equal"),
+    Op("and", (B, B), B, "sympy.And", "numpy.logical_and", "instruction"),
+    Op("or", (B, B), B, "sympy.Or", "numpy.logical_or", "instruction"),
+    Op("not", (B,), B, "sympy.Not", "numpy.logical_not", "instruction"),
+    Op("select", (B, F, F), F, None, "numpy.where", "instruction",
+       domain="from Piecewise: both sides are computed (floating point never traps)"),
+]
+
+#: op name -> its row
+OPS = {row.name: row for row in _ROWS}
+#: the ops with operands (every op but the leaves ``arg`` and ``const``)
+COMPUTED = tuple(name for name, row in OPS.items() if row.args)

@@ -1,0 +1,182 @@
+"""Every backend's table of spellings against the op registry (``pyexpr.ir.ops``).
+
+Adding an op is one registry row plus one spelling per backend; each test here
+names the backend and the ops it lacks, so a row without its spellings fails
+with a list of what to add where.
+"""
+import math
+from importlib import import_module
+
+import numpy as np
+import pytest
+import sympy
+
+import pyexpr as px
+from pyexpr import printing
+from pyexpr.ast_rewrite import names
+from pyexpr.cpu.codegen import context, vector_abi, vector_ir
+from pyexpr.gpu import cuda_c
+from pyexpr.ir import from_exprs, interp
+from pyexpr.ir.ops import COMPUTED, OPS
+from pyexpr.reference import ReferenceKernel
+
+X, Y = sympy.symbols("x y", real=True)
+#: sample points, special values included
+VALUES = np.array([-2.5, -1.0, -0.5, -0.0, 0.0, 0.3, 0.5, 1.0, 2.0, 7.25, 40.0, np.inf, -np.inf, np.nan])
+XS, YS = (a.ravel() for a in np.meshgrid(VALUES, VALUES[::-1] + 0.25))
+
+
+def _resolve(dotted):
+    module, _, name = dotted.rpartition(".")
+    return getattr(import_module(module), name)
+
+
+def _lacking(what, ops, where):
+    return f"{what} has no spelling for {sorted(ops)}: add them to {where}"
+
+
+def test_llvm_scalar_spells_every_op():
+    spelled = set(context.FUNCTIONS) | set(context.OPERATORS)
+    assert not set(COMPUTED) - spelled, _lacking(
+        "the LLVM backend", set(COMPUTED) - spelled, "pyexpr.cpu.codegen.context (FUNCTIONS or OPERATORS)")
+    assert spelled <= set(OPS), f"LLVM spellings of ops the registry lacks: {sorted(spelled - set(OPS))}"
+
+
+def test_llvm_simd_says_how_each_op_runs_on_vectors():
+    """On vectors an op is native (an operator or an intrinsic that is an instruction), a
+    libmvec function, or explicitly computed lane by lane: never by accident."""
+    def how(op):
+        if op in context.OPERATORS:
+            return "native"
+        kind, spelling = context.FUNCTIONS.get(op, (None, None))
+        if kind == "llvm" and spelling in vector_ir.INSTRUCTIONS:
+            return "native"
+        if op in vector_abi.VECTOR_FUNCTIONS:
+            return "libmvec"
+        if op in vector_ir.LANE_BY_LANE:
+            return "lanes"
+        return None
+    unknown = {op for op in COMPUTED if how(op) is None}
+    assert not unknown, _lacking("the SIMD code generator", unknown,
+                                 "pyexpr.cpu.codegen.vector_abi.VECTOR_FUNCTIONS or vector_ir.LANE_BY_LANE")
+    both = {op for op in vector_ir.LANE_BY_LANE if op in vector_abi.VECTOR_FUNCTIONS}
+    assert not both, f"{sorted(both)} are both libmvec functions and lane by lane"
+
+
+def test_llvm_costs_match_what_the_code_is():
+    """The registry's cost column (threads, ``kernel.seconds_per_element``) agrees with the
+    code generator: an "instruction" op is emitted inline or as an intrinsic that is one."""
+    wrong = [op for op in COMPUTED if (OPS[op].cost == "instruction") != (
+        op in context.OPERATORS or context.FUNCTIONS.get(op, (None, None))[1] in vector_ir.INSTRUCTIONS)]
+    assert not wrong, f"the cost column of {wrong} in pyexpr.ir.ops disagrees with the LLVM spelling"
+
+
+def test_cuda_spells_every_op():
+    assert not set(COMPUTED) - set(cuda_c.SPELLINGS), _lacking(
+        "the CUDA backend", set(COMPUTED) - set(cuda_c.SPELLINGS), "pyexpr.gpu.cuda_c.SPELLINGS")
+    assert set(cuda_c.FAST_F32) <= set(cuda_c.SPELLINGS)
+
+
+def test_interpreter_uses_the_registrys_functions():
+    assert not set(COMPUTED) - set(interp.NUMPY), _lacking(
+        "the interpreter", set(COMPUTED) - set(interp.NUMPY), "pyexpr.ir.interp.NUMPY")
+    for op in COMPUTED:
+        reference = OPS[op].numpy
+        assert reference, f"{op} names no reference function in pyexpr.ir.ops"
+        if reference.startswith("numpy."):
+            assert interp.NUMPY[op] is _resolve(reference), f"interp.NUMPY[{op!r}] is not {reference}"
+        else:                   # math functions, with C's nan and inf where math raises
+            fn = _resolve(reference)
+            for x in (0.3, 1.5, 4.0, -2.5):
+                try:
+                    want = fn(x)
+                except (ValueError, OverflowError):
+                    continue
+                assert interp.NUMPY[op](x) == pytest.approx(want, rel=1e-15), (op, x)
+
+
+def test_every_sympy_class_lowers_to_its_op():
+    for op in COMPUTED:
+        row = OPS[op]
+        if row.sympy is None:
+            continue
+        cls = _resolve(row.sympy)
+        program = from_exprs("t", [X, Y], [_expression(cls, row)])
+        assert op in {ins.op for ins in program.instrs}, f"{row.sympy} does not lower to {op}"
+
+
+def _expression(cls, row, x=X, y=Y):
+    """A float-valued expression applying ``cls`` once to ``x`` (and ``y``)."""
+    args = (x, y)[:row.arity]
+    if issubclass(cls, sympy.Function):
+        return cls(*args, evaluate=False)
+    if row.result == "b":
+        if row.args == ("b",) * row.arity:      # And, Or, Not of conditions
+            conditions = (x > 0.5, y < 1.0)[:row.arity]
+            return sympy.Piecewise((x, cls(*conditions, evaluate=False)), (y, True))
+        return sympy.Piecewise((x, cls(*args, evaluate=False)), (y, True))
+    return cls(*args, evaluate=False)       # Min, Max
+
+
+FUNCTION_ROWS = [op for op in COMPUTED if OPS[op].sympy and OPS[op].result == "f"]
+
+
+@pytest.mark.parametrize("op", FUNCTION_ROWS)
+def test_printed_python_and_lambdify_agree_with_the_interpreter(op):
+    """The Python source printer and the reference path (``lambdify``) spell every function
+    row; where the printed source computes a value (``math`` raises at domain errors),
+    it is the interpreter's."""
+    row = OPS[op]
+    expr = _expression(_resolve(row.sympy), row)
+    program = from_exprs("t", [X, Y], [expr])
+    want = interp.evaluate(program, XS, YS)[0]
+    namespace = {}
+    exec(printing.python_source("t", [X, Y], [expr], ()), namespace)
+    reference = ReferenceKernel([X, Y], [expr])
+    for x, y, w in zip(XS, YS, want):
+        got = reference.scalar(float(x), float(y))[0]
+        assert _same(got, w), f"lambdify: {op}({x}, {y}) = {got}, the interpreter {w}"
+        try:
+            printed = namespace["t"](float(x), float(y))
+        except (ValueError, OverflowError, ZeroDivisionError):
+            continue
+        assert _same(printed, w), f"python_source: {op}({x}, {y}) = {printed}, the interpreter {w}"
+
+
+def _same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-12, abs=1e-300)
+
+
+def test_the_front_end_reaches_every_function_row():
+    """Each function row is reachable from Python: some math/numpy/sympy function in
+    ``ast_rewrite.names.FUNCTIONS`` builds its sympy class."""
+    built = set()
+    for fname, builder in names.FUNCTIONS.values():
+        for args in ((X,), (X, Y)):
+            try:
+                built |= {type(e) for e in sympy.preorder_traversal(builder(*args))}
+            except (TypeError, ValueError):
+                pass
+    unreached = [op for op in FUNCTION_ROWS if issubclass(_resolve(OPS[op].sympy), sympy.Function)
+                 and _resolve(OPS[op].sympy) not in built]
+    assert not unreached, f"no Python name means {unreached}: add one to pyexpr.ast_rewrite.names"
+
+
+def test_a_decorated_function_compiles_every_function_row():
+    """End to end, through each backend that runs here: one formula calling every function."""
+    @px.jit
+    def every(x, y):
+        return (math.exp(x) + math.expm1(x) + math.log(y) + math.log1p(y) + math.log2(y)
+                + math.log10(y) + math.sqrt(y) + np.cbrt(x) + np.exp2(x) + math.sin(x) + math.cos(x)
+                + math.tan(x) + math.asin(x / 4) + math.acos(x / 4) + math.atan(x) + math.sinh(x)
+                + math.cosh(x) + math.tanh(x) + math.asinh(x) + math.acosh(y + 1) + math.atanh(x / 4)
+                + math.erf(x) + math.erfc(x) + math.gamma(y) + math.lgamma(y) + math.floor(x)
+                + math.ceil(x) + math.trunc(x) + abs(x) + np.sign(x) + math.atan2(x, y)
+                + math.hypot(x, y) + x % y + min(x, y) + max(x, y))
+    ops = {ins.op for ins in every.program.instrs}
+    assert {op for op in FUNCTION_ROWS} - ops <= {"pow"}, sorted(set(FUNCTION_ROWS) - ops)
+    plain = every.__wrapped__
+    for x, y in [(0.5, 1.5), (-1.25, 3.0), (2.0, 0.75)]:
+        assert every(x, y) == pytest.approx(plain(x, y), rel=1e-13)
+        assert every(np.array([x]), np.array([y]))[0] == pytest.approx(plain(x, y), rel=1e-13)
+        assert "pyexpr_every" in cuda_c.cuda_source(every.program)
