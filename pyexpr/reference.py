@@ -2,8 +2,8 @@
 
 ``ReferenceKernel`` has the kernel interface of the compiled backends
 (``dtype``, ``scalar``, ``run``) but evaluates through numpy, so it needs no
-compiler.  It is the independent oracle the backend tests compare against,
-and the path ``pyexpr.Formula.reference`` uses.
+compiler.  It is the independent oracle the test suite compares every
+backend against (``tests/conftest.py``).
 
 Formulas built by symbolic execution (unrolled Newton steps, say) share
 subexpressions heavily: as trees they are exponentially larger than as

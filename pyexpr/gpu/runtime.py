@@ -267,11 +267,3 @@ def compile_cuda(program, dtype="float64", fastmath=False):
     if key not in _KERNELS:
         _KERNELS[key] = GPUKernel(program, str(dtype), fastmath)
     return _KERNELS[key]
-
-
-def call(program, dtype, fastmath, args, out=None, out_shape=None):
-    """Evaluate ``program`` on the GPU: ``compile_cuda(...).run(args, out, out_shape)``.
-
-    This is the front end's entry point for ``target="cuda"``.
-    """
-    return compile_cuda(program, dtype, fastmath).evaluate(args, out=out, out_shape=out_shape)

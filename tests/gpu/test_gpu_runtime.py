@@ -14,8 +14,13 @@ import pytest
 
 import cuda_corpus
 from cuda_corpus import reference, renamed
-from pyexpr.gpu import call, compile_cuda, runtime
+from pyexpr.gpu import compile_cuda, runtime
 from pyexpr.ir.interp import evaluate
+
+
+def call(program, dtype, fastmath, args, out=None, out_shape=None):
+    """Evaluate ``program`` on the GPU as a Formula with ``target="cuda"`` does."""
+    return compile_cuda(program, dtype, fastmath).evaluate(args, out=out, out_shape=out_shape)
 
 N = 10**6
 PROGRAMS = {c.name: c.program() for c in cuda_corpus.CASES}

@@ -16,8 +16,13 @@ import pytest
 import fake_device
 from cuda_corpus import renamed
 from pyexpr.errors import GPUUnavailableError
-from pyexpr.gpu import call, compile_cuda, runtime
+from pyexpr.gpu import compile_cuda, runtime
 from pyexpr.ir.interp import evaluate
+
+
+def call(program, dtype, fastmath, args, out=None, out_shape=None):
+    """Evaluate ``program`` on the GPU as a Formula with ``target="cuda"`` does."""
+    return compile_cuda(program, dtype, fastmath).evaluate(args, out=out, out_shape=out_shape)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pycuda") is not None, reason="pycuda is installed here")

@@ -12,7 +12,7 @@
   through ``llvmlite.binding`` otherwise; both give the same bytes.  Each call is
   one real code generation: it increments ``CODEGEN_COUNT``, so tests can
   prove that a cache hit did none, and logs a DEBUG line on the
-  ``pyexpr.lower.engine`` logger (where ``logging`` is in use: importing it
+  ``pyexpr.cpu.build.engine`` logger (where ``logging`` is in use: importing it
   would cost a first compile 4 ms).
 * ``load_object(object_bytes, symbols)`` links an object into a fresh MCJIT
   engine and returns a ``Library`` that resolves symbol addresses and keeps
