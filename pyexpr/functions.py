@@ -249,6 +249,16 @@ def _rebuild(expr, args):
     return build(*args) if build else assume_real(expr.func(*args))
 
 
+def registry_derivative(op, x):
+    """The derivative the op registry (``ir.ops``) gives for one of these classes, at ``x``.
+
+    The registry's text is pyexpr's own, never user input; it is parsed with
+    these classes as its names."""
+    from .ir.ops import OPS
+    text = OPS[op].derivative
+    return sympy.sympify(text, locals={"x": x, "cbrt": cbrt, "trunc": trunc})
+
+
 class cbrt(sympy.Function):
     """Real cube root."""
     nargs = 1
@@ -260,7 +270,7 @@ class cbrt(sympy.Function):
             return -root if arg.is_negative else root
 
     def fdiff(self, argindex=1):
-        return 1 / (3 * cbrt(self.args[0]) ** 2)
+        return registry_derivative("cbrt", self.args[0])
 
     def _eval_is_real(self):
         return self.args[0].is_real
@@ -279,7 +289,7 @@ class trunc(sympy.Function):
             return sympy.sign(arg) * sympy.floor(sympy.Abs(arg))
 
     def fdiff(self, argindex=1):
-        return sympy.S.Zero
+        return registry_derivative("trunc", self.args[0])
 
     def _eval_is_real(self):
         return self.args[0].is_real

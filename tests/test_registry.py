@@ -180,3 +180,19 @@ def test_a_decorated_function_compiles_every_function_row():
         assert every(x, y) == pytest.approx(plain(x, y), rel=1e-13)
         assert every(np.array([x]), np.array([y]))[0] == pytest.approx(plain(x, y), rel=1e-13)
         assert "pyexpr_every" in cuda_c.cuda_source(every.program)
+
+
+def test_derivatives_of_pyexprs_own_functions_come_from_the_registry():
+    """A row whose sympy class is pyexpr's own carries its derivative; the class uses it,
+    and it matches central differences of the numpy function."""
+    ours = [op for op in COMPUTED if (OPS[op].sympy or "").startswith("pyexpr.functions.")
+            and _resolve(OPS[op].sympy).__module__ == "pyexpr.functions"]
+    assert ours
+    for op in ours:
+        row = OPS[op]
+        assert row.derivative, f"{op}: pyexpr's own class needs a derivative in pyexpr.ir.ops"
+        cls, fn = _resolve(row.sympy), _resolve(row.numpy)
+        d = sympy.diff(cls(X), X)
+        for x in (-2.7, 0.4, 1.3, 5.6):
+            h = 1e-6 * max(1.0, abs(x))
+            assert float(d.subs(X, x)) == pytest.approx((fn(x + h) - fn(x - h)) / (2 * h), rel=1e-6, abs=1e-9), op
