@@ -141,16 +141,24 @@ def _interactive_session(lines, tmp_path):
                            "PYEXPR_CACHE_DIR": str(tmp_path / "cache")})
         os.execv(sys.executable, [sys.executable, "-i", "-q"])
     output, deadline = b"", time.time() + 60
-    for line in lines + ["print('DONE')", "exit()"]:
+
+    def read_until(done):
+        nonlocal output
+        while time.time() < deadline and not done(output):
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    output += os.read(fd, 65536)
+                except OSError:
+                    return
+
+    # each line is typed once the prompt asks for it: a line typed ahead is echoed by the
+    # terminal in the middle of whatever the previous one prints
+    for line in lines + ["print('DONE')"]:
+        read_until(lambda text: text.endswith((b">>> ", b"... ")))
         os.write(fd, (line + "\n").encode())
-        time.sleep(0.05)
-    while time.time() < deadline and b"\nDONE" not in output:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                output += os.read(fd, 65536)
-            except OSError:
-                break
+    read_until(lambda text: b"\nDONE" in text)
+    os.write(fd, b"exit()\n")
     os.waitpid(pid, 0)
     return output.decode(errors="replace").replace("\r", "")
 
