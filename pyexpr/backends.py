@@ -44,8 +44,19 @@ def cuda_source(formula):
 def faster_call(formula, kernel, state, args, kwargs, out):
     if formula.options["target"] != "cpu":
         return None
-    from .cpu.runtime.calls import faster_call as cpu_faster_call
-    return cpu_faster_call(formula, kernel, state, args, kwargs, out)
+    return _cpu_calls().faster_call(formula, kernel, state, args, kwargs, out)
+
+
+def _cpu_calls():
+    # every general call comes here: the module once imported, not an import statement per call
+    global _CPU_CALLS
+    if _CPU_CALLS is None:
+        from .cpu.runtime import calls
+        _CPU_CALLS = calls
+    return _CPU_CALLS
+
+
+_CPU_CALLS = None
 
 
 _TARGETS = {"cpu": cpu_kernel, "cuda": cuda_kernel}

@@ -24,6 +24,8 @@ written with ``evaluate=False`` (``simplify=False``) under sympy's automatic
 evaluation, which ``sympy.cse`` needs: it miscompiles unevaluated products
 with repeated factors (``2*x`` became ``x**2`` next to an unevaluated ``x*x``).
 """
+from functools import lru_cache
+
 import sympy
 from sympy.codegen.cfunctions import exp2, expm1, hypot, log1p, log2, log10
 
@@ -254,9 +256,17 @@ def registry_derivative(op, x):
 
     The registry's text is pyexpr's own, never user input; it is parsed with
     these classes as its names."""
+    return _parsed_derivative(op).xreplace({_X: x})
+
+
+_X = sympy.Dummy("x")
+
+
+@lru_cache(maxsize=None)
+def _parsed_derivative(op):
+    """The registry's derivative of ``op`` in ``_X``, parsed once per op."""
     from .ir.ops import OPS
-    text = OPS[op].derivative
-    return sympy.sympify(text, locals={"x": x, "cbrt": cbrt, "trunc": trunc})
+    return sympy.sympify(OPS[op].derivative, locals={"x": _X, "cbrt": cbrt, "trunc": trunc})
 
 
 class cbrt(sympy.Function):
