@@ -160,12 +160,12 @@ def cse(exprs, symbols=None):
     only arithmetic, which reassociates nothing on a rebuild, is ever redone.
     """
     hiding = {}
-    hidden = [_map_dag(e, hiding, _hide) for e in exprs]
+    hidden = [map_dag(e, hiding, _hide) for e in exprs]
     kwargs = {"symbols": symbols} if symbols is not None else {}
     steps, reduced = sympy.cse(hidden, order="none", **kwargs)
     shown = {}
-    return ([(sym, _map_dag(e, shown, _show)) for sym, e in steps],
-            [_map_dag(e, shown, _show) for e in reduced])
+    return ([(sym, map_dag(e, shown, _show)) for sym, e in steps],
+            [map_dag(e, shown, _show) for e in reduced])
 
 
 _ARITHMETIC = (sympy.Add, sympy.Mul, sympy.Pow)
@@ -226,15 +226,15 @@ def without_ite(expr):
 
 def _walk(expr, done, force):
     def node(e, args):
-        result = _rebuild(e, args) if force or args != e.args else e
+        result = rebuild(e, args) if force or args != e.args else e
         if isinstance(result, sympy.ITE):
             a, b, c = result.args
             result = sympy.Or(sympy.And(a, b), sympy.And(sympy.Not(a), c))
         return result
-    return _map_dag(expr, done, node)
+    return map_dag(expr, done, node)
 
 
-def _map_dag(expr, done, node):
+def map_dag(expr, done, node):
     """``node(e, new_args)`` of every node of ``expr`` with arguments, bottom up, each
     shared subexpression once (``done`` memoizes); nodes without arguments stay."""
     def walk(e):
@@ -246,27 +246,37 @@ def _map_dag(expr, done, node):
     return walk(expr)
 
 
-def _rebuild(expr, args):
+def rebuild(expr, args):
+    """``expr``'s node with new arguments, evaluated, keeping pyexpr's facts
+    (the min/max lattice, real-valued ``abs``, real symbols)."""
     build = _LATTICE.get(type(expr)) or (abs_ if type(expr) is sympy.Abs else None)
     return build(*args) if build else assume_real(expr.func(*args))
 
 
-def registry_derivative(op, x):
-    """The derivative the op registry (``ir.ops``) gives for one of these classes, at ``x``.
+def registry_derivative(op, args, argindex=1):
+    """The derivative in its ``argindex``-th argument that the op registry (``ir.ops``)
+    gives for one of pyexpr's classes, at the arguments ``args``.
 
     The registry's text is pyexpr's own, never user input; it is parsed with
-    these classes as its names."""
-    return _parsed_derivative(op).xreplace({_X: x})
+    pyexpr's classes as its names."""
+    return _parsed_derivative(op)[argindex - 1].xreplace(dict(zip(_PARAMS, args)))
 
 
-_X = sympy.Dummy("x")
+_PARAMS = sympy.Dummy("x"), sympy.Dummy("y")
 
 
 @lru_cache(maxsize=None)
 def _parsed_derivative(op):
-    """The registry's derivative of ``op`` in ``_X``, parsed once per op."""
+    """The registry's derivatives of ``op``, one per argument in ``_PARAMS``, parsed once."""
+    from importlib import import_module
     from .ir.ops import OPS
-    return sympy.sympify(OPS[op].derivative, locals={"x": _X, "cbrt": cbrt, "trunc": trunc})
+    names = {"x": _PARAMS[0], "y": _PARAMS[1]}
+    for row in OPS.values():
+        if (row.sympy or "").startswith("pyexpr."):
+            module, _, name = row.sympy.rpartition(".")
+            names[name] = getattr(import_module(module), name)
+    texts = OPS[op].derivative
+    return tuple(sympy.sympify(t, locals=names) for t in ((texts,) if isinstance(texts, str) else texts))
 
 
 class cbrt(sympy.Function):
@@ -280,7 +290,7 @@ class cbrt(sympy.Function):
             return -root if arg.is_negative else root
 
     def fdiff(self, argindex=1):
-        return registry_derivative("cbrt", self.args[0])
+        return registry_derivative("cbrt", self.args)
 
     def _eval_is_real(self):
         return self.args[0].is_real
@@ -299,7 +309,7 @@ class trunc(sympy.Function):
             return sympy.sign(arg) * sympy.floor(sympy.Abs(arg))
 
     def fdiff(self, argindex=1):
-        return registry_derivative("trunc", self.args[0])
+        return registry_derivative("trunc", self.args)
 
     def _eval_is_real(self):
         return self.args[0].is_real
