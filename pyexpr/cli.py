@@ -254,6 +254,9 @@ def render(formula, args):
     """The text of one formula followed by each format asked for."""
     from . import PyExprError
     parts = [str(formula)]
+    if formula.rewrites:            # what is printed is what runs: say how it differs from the source
+        parts.append(f"# stability rewrites of {formula.name} (stable=False turns them off)\n"
+                     + "\n".join(f"  {r}" for r in formula.rewrites))
     for flag, title, fn in FORMATS:
         if not getattr(args, flag):
             continue

@@ -16,12 +16,13 @@ import sympy
 from . import backends, calculus, calling, printing
 from .errors import PyExprError, from_user
 from .functions import as_sympy, evaluated
+from .stability.rewrite import stabilize
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
-                   "fastmath": False, "parallel": True, "cache": True}
+                   "fastmath": False, "parallel": True, "cache": True, "stable": True}
 _CHOICES = {"target": ("cpu", "cuda"), "dtype": ("float64", "float32"),
             "simplify": ("canonical", "full", False), "fastmath": (True, False),
-            "parallel": (True, False), "cache": (True, False)}
+            "parallel": (True, False), "cache": (True, False), "stable": (True, False)}
 
 
 def check_options(options):
@@ -68,19 +69,28 @@ class Formula:
         self.args = tuple(args)
         self.arg_names = tuple(a.name for a in self.args)
         _check_identifiers(name, self.arg_names)
-        self.outputs = tuple(as_sympy(o) for o in outputs)
+        #: the outputs as given, before the stability rewrites
+        self.written = tuple(as_sympy(o) for o in outputs)
         self.out_shape = tuple(out_shape) if out_shape is not None else \
-            (() if len(self.outputs) == 1 else (len(self.outputs),))
-        if int(np.prod(self.out_shape)) != len(self.outputs):
-            raise ValueError(f"{len(self.outputs)} outputs do not fill out_shape {self.out_shape}")
+            (() if len(self.written) == 1 else (len(self.written),))
+        if int(np.prod(self.out_shape)) != len(self.written):
+            raise ValueError(f"{len(self.written)} outputs do not fill out_shape {self.out_shape}")
         self.defaults = dict(defaults or {})
         self.options = check_options(options or {})
+        self.outputs, self.rewrites = self._stabilized()
         self._latex_name = latex_name or printing.latex_name(name)
         self.__doc__ = doc
         self._kernels = {}
         self._lock = threading.Lock()
         self._program = None
         self._fast = {}                 # the backend's record of faster calls (backends.faster_call)
+
+    def _stabilized(self):
+        """``(outputs, rewrites)``: the stability rules applied (``stable=True``) unless
+        the formula is to be computed as written (``simplify=False``)."""
+        if self.options["stable"] and self.options["simplify"] is not False:
+            return stabilize(self.written)
+        return self.written, ()
 
     # --- the formula as an object ----------------------------------------------
     @property

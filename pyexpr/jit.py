@@ -15,13 +15,14 @@ def jit(func=None, **options):
 
     Use as ``@jit`` or ``@jit(dtype="float32", target="cuda", ...)``.  Options:
     ``target`` ("cpu" | "cuda"), ``dtype`` ("float64" | "float32"), ``simplify``
-    ("canonical" | "full" | False), ``fastmath``, ``parallel``, ``cache``.
+    ("canonical" | "full" | False), ``fastmath``, ``parallel``, ``cache``, ``stable``
+    (the stability rewrites; ``f.rewrites`` lists those that fired).
     """
     check_options(options)
     if func is None:
         return lambda f: jit(f, **options)
     if isinstance(func, Formula):
-        return Formula(func.name, func.args, func.outputs, func.out_shape,
+        return Formula(func.name, func.args, func.written, func.out_shape,
                        defaults=func.defaults, options={**func.options, **options})
     if not callable(func) or not hasattr(func, "__code__"):
         raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")

@@ -4,9 +4,11 @@
 only the ``math`` module, with common subexpressions as locals, through
 ``astor`` (so it is valid Python by construction).  The printer adds the
 spellings sympy's Python printer lacks (real cube root, truncation,
-Heaviside, numpy-style sign).
+Heaviside, numpy-style sign, and the stable functions of
+``stability.functions``, each as its stable formula inline).
 """
 import ast
+import math
 
 import astor
 import sympy
@@ -61,6 +63,41 @@ class MathPrinter(PythonCodePrinter):
         # the compiled code give nan
         args = ", ".join(self._print(a) for a in expr.args)
         return f"(lambda *v: math.nan if any(u != u for u in v) else {fn}(v))({args})"
+
+    def _inline(self, params, body, expr):
+        """``body`` (Python text in ``params``) applied to ``expr``'s arguments: each
+        argument printed and evaluated once."""
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"(lambda {params}: {body})({args})"
+
+    def _print_softplus(self, expr):
+        return self._inline("v", "max(v, 0.0) + math.log1p(math.exp(-abs(v)))", expr)
+
+    def _print_sigmoid(self, expr):
+        return self._inline("v", "(lambda e: 1.0 / (1.0 + e) if v >= 0 else e / (1.0 + e))"
+                            "(math.exp(-abs(v)))", expr)
+
+    def _print_logit(self, expr):
+        return self._inline("v", "math.log(v / (1.0 - v)) if abs(v - 0.5) > 0.25 else "
+                            "math.log1p((2.0 * v - 1.0) / (1.0 - v))", expr)
+
+    def _print_log1mexp(self, expr):
+        return self._inline("v", f"math.log(-math.expm1(v)) if v > {-math.log(2.0)!r} else "
+                            "math.log1p(-math.exp(v))", expr)
+
+    def _print_logaddexp(self, expr):
+        first, *others = expr.args
+        text = self._print(first)
+        for other in others:       # n-ary as a chain of the binary one, as compiled
+            text = (f"(lambda a, b: a + {math.log(2.0)!r} if a == b else "
+                    f"max(a, b) + math.log1p(math.exp(-abs(a - b))))({text}, {self._print(other)})")
+        return text
+
+    def _print_xlogy(self, expr):
+        return self._inline("a, b", "0.0 if a == 0 and b == b else a * math.log(b)", expr)
+
+    def _print_xlog1py(self, expr):
+        return self._inline("a, b", "0.0 if a == 0 and b == b else a * math.log1p(b)", expr)
 
     def _print_loggamma(self, expr):
         return self._call("lgamma", *expr.args)

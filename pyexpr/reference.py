@@ -27,7 +27,8 @@ def _modules():
                                    else math.nan),
              "loggamma": _elementwise(math.lgamma, lambda v: math.inf),
              "polygamma": _elementwise(lambda n, v: float(mpmath.polygamma(int(n), v)),
-                                       lambda n, v: math.nan)}, "numpy"]
+                                       lambda n, v: math.nan),
+             **_STABLE}, "numpy"]
 
 
 def _elementwise(fn, domain_error=lambda *v: math.nan):
@@ -40,6 +41,33 @@ def _elementwise(fn, domain_error=lambda *v: math.nan):
         except (ValueError, ZeroDivisionError):
             return domain_error(*values)
     return np.vectorize(one, otypes=[float])
+
+
+def _exactly(definition):
+    """A stable function's value from its definition at 40 digits (mpmath's exp has
+    no overflow): the oracle does not share the compiled code's formula."""
+    def value(*xs):
+        if any(math.isnan(x) for x in xs):
+            return math.nan
+        with mpmath.workdps(40):
+            result = definition(*(mpmath.mpf(x) for x in xs))
+        return float(result.real) if abs(result.imag) == 0 else math.nan
+    return _elementwise(value)
+
+
+def _x_times_log(log):
+    return lambda x, y: mpmath.mpf(0) if x == 0 else x * log(y)
+
+
+_STABLE = {
+    "softplus": _exactly(lambda x: mpmath.log1p(mpmath.exp(x))),
+    "sigmoid": _exactly(lambda x: 1 / (1 + mpmath.exp(-x))),
+    "logit": _exactly(lambda x: mpmath.log(x / (1 - x))),
+    "log1mexp": _exactly(lambda x: mpmath.log(-mpmath.expm1(x))),
+    "logaddexp": _exactly(lambda *xs: mpmath.log(mpmath.fsum(mpmath.exp(x) for x in xs))),
+    "xlogy": _exactly(_x_times_log(mpmath.log)),
+    "xlog1py": _exactly(_x_times_log(mpmath.log1p)),
+}
 
 
 class ReferenceKernel:

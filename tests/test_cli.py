@@ -116,7 +116,9 @@ def test_show_without_name_picks_the_only_function(folder, model):
     assert result.stdout.splitlines()[0] == "only(t) = t**3"
     assert "donly_dt(t) = 3*t**2" in result.stdout
     only_formula = run_cli("show", "model.py", cwd=folder)      # one Formula among functions
-    assert only_formula.stdout.splitlines() == [str(model.energy)]
+    assert only_formula.stdout.splitlines()[0] == str(model.energy)
+    rewrites = [f"  {r}" for r in model.energy.rewrites]        # followed by its stability rewrites
+    assert only_formula.stdout.splitlines()[2:] == rewrites
 
 
 def test_show_llvm_and_cuda(folder):

@@ -38,12 +38,16 @@ def _positional(ctx, node, env, visitor):
     return args
 
 
+#: functions that take their values as one sequence too (``max((a, b))``, ``logsumexp(xs)``)
+_OF_A_SEQUENCE = frozenset(("min", "max", "minimum", "maximum", "fmin", "fmax", "Min", "Max",
+                            "logsumexp"))
+
+
 def _call_function(ctx, node, callee, args, kwargs, visitor):
     if kwargs:
         raise error(ctx, node, f"keyword arguments to {callee.name} are not supported",
                    "pass them positionally")
-    if callee.name in ("min", "max", "minimum", "maximum", "fmin", "fmax", "Min", "Max") \
-            and len(args) == 1 and isinstance(args[0], tuple):
+    if callee.name in _OF_A_SEQUENCE and len(args) == 1 and isinstance(args[0], tuple):
         args = list(args[0])
     exprs = [as_expr(ctx, node, a) for a in args]
     try:

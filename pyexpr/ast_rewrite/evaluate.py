@@ -16,7 +16,8 @@ from ..errors import UndefinedNameError
 from ..functions import xor
 from .calls import call
 from .pending import settled
-from .names import CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant, is_number, library_name
+from .names import (BY_NAME, CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant,
+                    is_number, library_name)
 from .scope import Callee, Scope, Unbound
 from .values import as_expr, error, is_condition, merge, real_constant, sequence, static_int, to_condition
 
@@ -149,6 +150,9 @@ def from_object(ctx, node, name, obj):
         return obj
     if callable(obj):
         known = library_name(obj)
+        if known in BY_NAME:
+            fname, builder = BY_NAME[known]
+            return Callee("function", fname, builder)
         if known:
             bare = known.rpartition(".")[2]
             raise error(ctx, node, f"pyexpr has no formula for {known}", INSTEAD.get(bare, (

@@ -15,6 +15,7 @@ import numpy as np
 import sympy
 
 from .. import functions as pf
+from ..stability import functions as stable
 from .conditionals import TABLE as CONDITIONALS
 
 
@@ -31,6 +32,11 @@ def _heaviside(x, h0=sympy.S.Half):
 
 
 _min, _max = pf.min_, pf.max_
+_LOG2 = sympy.log(2)
+
+
+def _logaddexp2(a, b):
+    return stable.logaddexp(a * _LOG2, b * _LOG2) / _LOG2
 
 
 # (sympy builder, the Python objects that mean it)
@@ -49,7 +55,7 @@ _ENTRIES = [
     (sympy.cos, ["math.cos", "np.cos", "sympy.cos"]),
     (sympy.tan, ["math.tan", "np.tan", "sympy.tan"]),
     (sympy.asin, ["math.asin", "np.arcsin", "sympy.asin"]),
-    (sympy.acos, ["math.acos", "np.arccos", "sympy.acos"]),
+    (stable.acos, ["math.acos", "np.arccos", "sympy.acos"]),
     (sympy.atan, ["math.atan", "np.arctan", "sympy.atan"]),
     (sympy.atan2, ["math.atan2", "np.arctan2", "sympy.atan2"]),
     (pf.sinh, ["math.sinh", "np.sinh", "sympy.sinh"]),
@@ -60,7 +66,9 @@ _ENTRIES = [
     (sympy.atanh, ["math.atanh", "np.arctanh", "sympy.atanh"]),
     (_hypot, ["math.hypot", "np.hypot"]),
     (sympy.erf, ["math.erf", "sympy.erf"]),
-    (sympy.erfc, ["math.erfc", "sympy.erfc"]),
+    (stable.erfc, ["math.erfc", "sympy.erfc"]),
+    (stable.logaddexp, ["np.logaddexp"]),
+    (_logaddexp2, ["np.logaddexp2"]),
     (sympy.gamma, ["math.gamma", "sympy.gamma"]),
     (sympy.loggamma, ["math.lgamma", "sympy.loggamma"]),
     (pf.abs_, ["builtins.abs", "math.fabs", "np.abs", "np.fabs", "sympy.Abs"]),
@@ -81,6 +89,22 @@ _ENTRIES = [
     (lambda x, lo, hi: _min(_max(x, lo), hi), ["np.clip"]),
     (_heaviside, ["np.heaviside", "sympy.Heaviside"]),
 ]
+
+#: the same, for libraries a formula may use but pyexpr does not import: looked up by
+#: name (``library_name``) once the function object turns up
+_BY_NAME_ENTRIES = [
+    (stable.sigmoid, ["scipy.special.expit"]),
+    (lambda x: -stable.softplus(-x), ["scipy.special.log_expit"]),
+    (stable.softplus, ["scipy.special.softplus"]),
+    (stable.logit, ["scipy.special.logit"]),
+    (stable.xlogy, ["scipy.special.xlogy"]),
+    (stable.xlog1py, ["scipy.special.xlog1py"]),
+    (stable.logaddexp, ["scipy.special.logsumexp"]),
+    (sympy.erf, ["scipy.special.erf"]),
+    (stable.erfc, ["scipy.special.erfc"]),
+]
+BY_NAME = {name: (name.rpartition(".")[2], builder)
+           for builder, names in _BY_NAME_ENTRIES for name in names}
 
 _MODULES = {"math": math, "np": np, "sympy": sympy, "builtins": builtins}
 
@@ -111,12 +135,7 @@ _LIBRARIES = ("math", "cmath", "numpy", "scipy", "sympy", "statistics", "builtin
 
 #: what to write instead of a library function pyexpr has no formula for
 INSTEAD = {
-    "logaddexp": "write max(a, b) + log1p(exp(-abs(a - b))), which is log(exp(a) + exp(b)) "
-                 "without overflow",
-    "logaddexp2": "write max(a, b) + log2(1 + exp2(-abs(a - b)))",
-    "expit": "write 1 / (1 + exp(-x))",
-    "logit": "write log(x / (1 - x))",
-    "xlogy": "write x * log(y), in a conditional if x can be 0",
+    "erfcx": "write exp(x**2) * erfc(x) where x**2 stays below 709",
     "sinc": "write sin(pi*x) / (pi*x), in a conditional for x == 0",
     "round": "write floor(x + 0.5) (halves round up), or np.rint's rule with a conditional",
     "isnan": "formulas compute with nan as numpy does but cannot test for it: check the "
@@ -134,6 +153,7 @@ INSTEAD = {
 def understood():
     """``{module: sorted names}`` of every library name a formula may use (the README's list)."""
     dotted = [n.replace("np.", "numpy.", 1) for _, names in _ENTRIES for n in names]
+    dotted += list(BY_NAME)
     for table in (SPECIAL, CONDITIONALS):
         dotted += [n for n in (library_name(obj) for obj in table) if n]
     dotted += ["math.pi", "math.e", "math.tau", "math.inf", "math.nan", "numpy.pi", "numpy.e",
@@ -142,7 +162,8 @@ def understood():
     for name in dotted:
         module, _, attr = name.rpartition(".")
         found.setdefault(module, set()).add(attr)
-    return {m: sorted(found[m], key=str.lower) for m in ("math", "numpy", "sympy", "builtins")}
+    return {m: sorted(found[m], key=str.lower)
+            for m in ("math", "numpy", "scipy.special", "sympy", "builtins")}
 
 
 def library_name(obj):
@@ -155,7 +176,18 @@ def library_name(obj):
     if not isinstance(module, str) or not isinstance(name, str) \
             or module.partition(".")[0] not in _LIBRARIES:
         return None
-    return f"{module}.{getattr(obj, '__qualname__', name)}"
+    return f"{_public(module, name, obj)}.{getattr(obj, '__qualname__', name)}"
+
+
+def _public(module, name, obj):
+    """The public package a function defined in a private module is exported from
+    (``scipy.special._logsumexp`` -> ``scipy.special``)."""
+    parent = module
+    while "._" in parent:
+        parent = parent[:parent.rindex("._")]
+        if getattr(sys.modules.get(parent), name, None) is obj:
+            return parent
+    return module
 
 
 _CONSTANTS = [(math.pi, sympy.pi), (math.e, sympy.E), (math.tau, 2 * sympy.pi)]

@@ -12,7 +12,7 @@ import sympy
 
 from .. import functions as pf
 from ..errors import LoweringError
-from . import special
+from . import composite, special
 from .ops import OPS
 from .program import Builder, Program
 
@@ -155,10 +155,19 @@ class _Lowerer:
     # --- functions --------------------------------------------------------
     def _lower_Function(self, expr):
         cls = type(expr)
-        op = CALLS.get(cls)
+        # along the MRO: pyexpr's erfc and acos are sympy's, minus an evaluation
+        op = next((CALLS[c] for c in cls.__mro__ if c in CALLS), None)
         if op is not None and len(expr.args) == OPS[op].arity:
             return self.emit(op, *(self.lower(a) for a in expr.args))
         raise LoweringError(f"no code generator for the function {cls.__name__} (in {expr})")
+
+    def _lower_logaddexp(self, expr):
+        """Of more than two arguments, a chain of the binary one (each step exact in
+        its larger argument, so the chain keeps the binary one's accuracy)."""
+        acc = self.lower(expr.args[0])
+        for arg in expr.args[1:]:
+            acc = composite.logaddexp(self.emit, self.b.const, acc, self.lower(arg))
+        return acc
 
     def _lower_polygamma(self, expr):
         n, x = expr.args

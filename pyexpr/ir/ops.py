@@ -17,12 +17,18 @@ Fields of an ``Op``:
   ``Add``, ``select`` from ``Piecewise``, ...);
 * ``numpy`` -- the function whose values the op has at every input,
   special values included (``"numpy.exp"``; ``"math.erf"`` where numpy has
-  none: its exceptions then stand for C's nan and inf);
-* ``cost`` -- ``"instruction"`` (a few machine instructions on any vector)
-  or ``"call"`` (a math function: a vector call where libmvec has it, else
-  one call per lane);
-* ``derivative`` -- for a sympy class of pyexpr's own (``pyexpr.functions``),
-  its derivative in ``x`` as sympy text (trusted, never user input);
+  none: its exceptions then stand for C's nan and inf; for a composite, the
+  scipy.special function tests compare with where there is one);
+* ``cost`` -- ``"instruction"`` (a few machine instructions on any vector),
+  ``"call"`` (a math function: a vector call where libmvec has it, else
+  one call per lane) or ``"composite"``: the numerically stable functions
+  (softplus, sigmoid, logaddexp, ...) that ``ir.composite`` writes with
+  other ops when it lowers them, so no Program holds them and no backend
+  needs a spelling;
+* ``derivative`` -- for a sympy class of pyexpr's own (``pyexpr.functions``,
+  ``pyexpr.stability.functions``), its derivative as sympy text in ``x``
+  (one argument) or one text per argument in ``x, y`` (trusted, never user
+  input);
 * ``domain`` -- notes on special values where they are not obvious.
 
 Strings, not objects, keep this module free of sympy and numpy imports: a
@@ -58,6 +64,11 @@ def _unary(name, sympy, numpy, cost="call", **notes):
 
 def _binary(name, sympy, numpy, cost="call", **notes):
     return Op(name, (F, F), F, sympy, numpy, cost, **notes)
+
+
+def _composite(name, params, numpy, derivative, domain):
+    return Op(name, (F,) * len(params), F, f"pyexpr.stability.functions.{name}", numpy, "composite",
+              derivative, domain)
 
 
 def _compare(name, sympy, numpy):
@@ -115,6 +126,22 @@ _ROWS = [
     # functions of two arguments
     _binary("atan2", "sympy.atan2", "numpy.arctan2"),
     _binary("hypot", "pyexpr.functions.hypot", "numpy.hypot"),
+    # numerically stable functions, written with the ops above by ir.composite
+    _composite("softplus", ("x",), "scipy.special.softplus", "sigmoid(x)",
+               "log(1 + exp(x)): max(x, 0) + log1p(exp(-|x|)), no overflow"),
+    _composite("sigmoid", ("x",), "scipy.special.expit", "sigmoid(x)*sigmoid(-x)",
+               "1/(1 + exp(-x)) with exp of -|x| only: no overflow, full relative accuracy"),
+    _composite("logit", ("x",), "scipy.special.logit", "1/(x*(1 - x))",
+               "log(x/(1 - x)); near 1/2 log1p((2x - 1)/(1 - x)); nan outside [0, 1]"),
+    _composite("log1mexp", ("x",), None, "-1/expm1(-x)",
+               "log(1 - exp(x)) for x <= 0: log(-expm1(x)) above -log(2), else log1p(-exp(x))"),
+    _composite("logaddexp", ("x", "y"), "numpy.logaddexp", ("sigmoid(x - y)", "sigmoid(y - x)"),
+               "log(exp(x) + exp(y)): max + log1p(exp(-|x - y|)); x + log(2) where x == y "
+               "(inf at inf, inf)"),
+    _composite("xlogy", ("x", "y"), "scipy.special.xlogy", ("log(y)", "x/y"),
+               "x*log(y), 0 where x == 0 (nan if y is nan)"),
+    _composite("xlog1py", ("x", "y"), "scipy.special.xlog1py", ("log1p(y)", "x/(1 + y)"),
+               "x*log1p(y), 0 where x == 0 (nan if y is nan)"),
     # comparisons and conditions
     _compare("lt", "sympy.StrictLessThan", "numpy.less"),
     _compare("le", "sympy.LessThan", "numpy.less_equal"),
@@ -131,5 +158,7 @@ _ROWS = [
 
 #: op name -> its row
 OPS = {row.name: row for row in _ROWS}
-#: the ops with operands (every op but the leaves ``arg`` and ``const``)
-COMPUTED = tuple(name for name, row in OPS.items() if row.args)
+#: the ops a Program may hold with operands (every op but the leaves and the composites)
+COMPUTED = tuple(name for name, row in OPS.items() if row.args and row.cost != "composite")
+#: the functions lowered as other ops (``ir.composite``)
+COMPOSITE = tuple(name for name, row in OPS.items() if row.cost == "composite")

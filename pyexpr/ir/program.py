@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import digest
+from . import composite
 from .ops import F, OPS
 
 @dataclass(frozen=True)
@@ -120,6 +121,10 @@ class Builder:
         self._memo = {(ins.op, ins.args, ins.attr): k for k, ins in enumerate(self.instrs)}
 
     def emit(self, op, *args, attr=None):
+        """The id of the value ``op(*args)``: an instruction (one per distinct value), or
+        for a composite (``ir.composite``) the instructions of its expansion."""
+        if OPS[op].cost == "composite":
+            return composite.EXPANSIONS[op](self.emit, self.const, *args)
         if op == "const":
             attr = float(attr)
             # -0.0 == 0.0 and nan != nan: key constants by their bit pattern

@@ -23,7 +23,7 @@ from pyexpr.ir import from_exprs
 from pyexpr.errors import LoweringError
 from pyexpr.gpu import cuda_c, cuda_source, kernel_name
 from pyexpr.ir.interp import evaluate
-from pyexpr.ir.ops import OPS
+from pyexpr.ir.ops import COMPUTED, OPS
 from pyexpr.ir.program import Program
 
 OPS_TESTED = sorted(op for op in OPS if op not in ("arg", "const"))
@@ -37,7 +37,9 @@ def test_op_on_host_matches_interpreter(built, op, dtype, fastmath):
     inputs, expected = reference(program, op_inputs(np.random.default_rng(1)), dtype)
     (actual,) = host.run(f"op_{op}_{tag(dtype, fastmath)}", *inputs)
     rtol = 1e-12 if dtype == "float64" else 2e-6
-    atol = 1e-14 if dtype == "float64" else (1e-6 if op == "lgamma" else 1e-37)
+    # lgamma near its zeros, logaddexp near 0 (max(x, y) + log1p(...) cancels: the error is
+    # absolute, of the inputs' size): float32 arithmetic cannot match the float64 reference
+    atol = 1e-14 if dtype == "float64" else (1e-6 if op in ("lgamma", "logaddexp") else 1e-37)
     np.testing.assert_allclose(actual, expected[0], rtol=rtol, atol=atol, equal_nan=True,
                                err_msg=f"{op} {dtype}")
 
@@ -63,7 +65,7 @@ def test_formula_broadcasts_scalars_on_host(built):
 
 def test_every_op_is_covered():
     assert set(OPS_TESTED) == set(cuda_corpus.op_programs())
-    assert set(OPS_TESTED) <= set(cuda_c.SPELLINGS)
+    assert set(COMPUTED) <= set(cuda_c.SPELLINGS)      # composites are written with other ops
 
 
 def test_every_kernel_compiles_to_ptx(built):

@@ -1,0 +1,153 @@
+"""The stability rewrites, as data: name, pattern, replacement, why.
+
+Each ``Rule`` reads as the sympy text it is written in.  Patterns use the
+variables of ``match`` (``a``, ``b``, ``c``, ``rest``) and meet expressions
+whose parts are already rewritten (``rewrite`` works bottom up), so a pattern
+is written against the stable children: ``exp(x)/(exp(x) + 1)``, the
+derivative of ``log(1 + exp(x))``, meets ``exp(x)*sigmoid(-x)``, and
+``log(x) - log(1 - x)`` meets ``log(x) - log1p(-x)``.  Every rule is an identity on the reals where both
+sides are defined; ``where`` is a condition on the binding where it is only
+one under that condition.  Order matters: the first rule that matches a
+node fires, and its result is rewritten again.
+"""
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import sympy
+
+from .. import functions as pf
+from . import functions as stable
+from .match import VARIABLES
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: sympy.Expr
+    replacement: sympy.Expr
+    why: str
+    where: Optional[Callable] = None
+
+
+_NAMES = {**VARIABLES, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "erf": sympy.erf,
+          "cos": sympy.cos, "sin": sympy.sin, "erfc": stable.erfc, "log1p": pf.log1p,
+          "expm1": pf.expm1, "hypot": pf.hypot, "softplus": stable.softplus,
+          "sigmoid": stable.sigmoid, "logit": stable.logit, "log1mexp": stable.log1mexp,
+          "logaddexp": stable.logaddexp}
+
+
+def _rule(name, pattern, replacement, why, where=None):
+    read = lambda text: sympy.sympify(text, locals=_NAMES)  # noqa: E731 -- pyexpr's own text
+    return Rule(name, read(pattern), read(replacement), why, where)
+
+
+def _positive(binding):
+    return binding[VARIABLES["rest"]].is_positive is True
+
+
+def _nonnegative(binding):
+    return binding[VARIABLES["rest"]].is_nonnegative is True
+
+
+_OVERFLOW = "exp(a) overflows for a > 709 although the result is about a"
+_ONE_PLUS = "1 + a rounds a away where |a| is below the precision"
+
+RULES = (
+    # log of one plus something
+    _rule("softplus", "log(1 + exp(a))", "softplus(a)", _OVERFLOW),
+    _rule("softplus", "log1p(exp(a))", "softplus(a)", _OVERFLOW),
+    _rule("log1mexp", "log(-expm1(a))", "log1mexp(a)",
+          "-expm1(a) is accurate, but log1p(-exp(a)) is better below -log(2)"),
+    _rule("log1mexp", "log1p(-exp(a))", "log1mexp(a)",
+          "1 - exp(a) cancels for a near 0"),
+    _rule("logaddexp", "log(exp(a) + exp(b))", "logaddexp(a, b)",
+          "exp overflows (or underflows to 0) where the log of the sum is moderate"),
+    _rule("logsumexp", "log(exp(a) + exp(b) + rest)", "logaddexp(a, b, log(rest))",
+          "exp overflows (or underflows to 0) where the log of the sum is moderate", _positive),
+    _rule("log1p", "log(1 + a)", "log1p(a)", _ONE_PLUS),
+    # exp minus one
+    _rule("expm1", "c*exp(a) - c + rest", "c*expm1(a) + rest",
+          "exp(a) - 1 cancels for a near 0"),
+    # the sigmoid family
+    _rule("sigmoid", "rest/(1 + exp(-a))", "rest*sigmoid(a)",
+          "1 + exp(-a) overflows for a < -709; the result underflows gradually"),
+    _rule("sigmoid", "rest*exp(a)*sigmoid(-a)", "rest*sigmoid(a)",
+          "exp(a) overflows for a > 709 where sigmoid(-a) is 0: inf*0"),
+    _rule("sigmoid complement", "c - c*sigmoid(a) + rest", "c*sigmoid(-a) + rest",
+          "1 - sigmoid(a) cancels for a > 0"),
+    _rule("log sigmoid", "log(sigmoid(a))", "-softplus(-a)",
+          "sigmoid(a) underflows to 0 for a < -745: log gives -inf, not a"),
+    _rule("logit", "log(a/(1 - a))", "logit(a)", "the ratio is near 1 for a near 1/2"),
+    _rule("logit", "log(a) - log1p(-a) + rest", "logit(a) + rest",
+          "the two logs cancel for a near 1/2"),
+    # the erf family: erfc(a) is tiny where erf(a) is near 1
+    _rule("erfc", "c - c*erf(a) + rest", "c*erfc(a) + rest", "1 - erf(a) cancels for a > 1"),
+    _rule("erfc", "c + c*erf(a) + rest", "c*erfc(-a) + rest", "1 + erf(a) cancels for a < -1"),
+    _rule("erfc", "c*erf(a) - c + rest", "rest - c*erfc(a)", "erf(a) - 1 cancels for a > 1"),
+    _rule("erf", "c - c*erfc(a) + rest", "c*erf(a) + rest", "1 - erfc(a) cancels for |a| small"),
+    _rule("erfc", "2*c - c*erfc(a) + rest", "c*erfc(-a) + rest",
+          "2 - erfc(a) cancels for a < -1"),
+    _rule("erf", "c*erfc(a) - c + rest", "rest - c*erf(a)", "erfc(a) - 1 cancels for |a| small"),
+    # sums of squares
+    _rule("hypot", "sqrt(a**2 + b**2)", "hypot(a, b)",
+          "a**2 overflows for |a| > 1.3e154 (and underflows below 1.5e-154)"),
+    _rule("hypot", "1/sqrt(a**2 + b**2)", "1/hypot(a, b)",
+          "a**2 overflows for |a| > 1.3e154 (and underflows below 1.5e-154)"),
+    _rule("hypot", "sqrt(a**2 + b**2 + rest)", "hypot(hypot(a, b), sqrt(rest))",
+          "a**2 overflows for |a| > 1.3e154 (and underflows below 1.5e-154)", _nonnegative),
+)
+
+
+def rules_for(expr):
+    """The rules whose pattern can meet ``expr``'s node, in order: those indexed under
+    its class whose functions all appear in its top two levels."""
+    rules = _BY_HEAD.get(_node_class(expr), ())
+    if not rules:
+        return ()
+    present = _functions_near(expr)
+    return tuple(rule for rule, needed in rules if needed <= present)
+
+
+def _node_class(expr):
+    """Classes as the index keys them: pyexpr's erfc as sympy's, ``Pow`` as ``Mul``
+    when it is a division (``rest/d`` patterns meet ``1/d`` with ``rest = 1``)."""
+    if isinstance(expr, sympy.Pow):
+        return sympy.Mul if expr.exp.is_negative else sympy.Pow
+    for cls in (sympy.erfc, sympy.Add, sympy.Mul):
+        if isinstance(expr, cls):
+            return cls
+    return type(expr)
+
+
+def _functions_near(expr):
+    """The function classes among ``expr``'s arguments and theirs (a cheap filter:
+    every pattern's functions sit that near its top)."""
+    near = set()
+    for arg in expr.args:
+        for node in (arg, *arg.args):
+            if isinstance(node, sympy.Function):
+                near.add(_node_class(node))
+    return frozenset(near)
+
+
+def _index():
+    table = {}
+    for rule in RULES:
+        needed = _functions_near(rule.pattern)
+        table.setdefault(_node_class(rule.pattern), []).append((rule, needed))
+    return {cls: tuple(rules) for cls, rules in table.items()}
+
+
+_BY_HEAD = _index()
+
+
+def markdown_table():
+    """The rules as docs/accuracy.md lists them (a test keeps that list current)."""
+    shown = {v: sympy.Symbol(k) for k, v in VARIABLES.items()}
+    conditions = {_positive: " (when rest > 0)", _nonnegative: " (when rest >= 0)", None: ""}
+    lines = ["| rule | pattern | replacement | why |", "| --- | --- | --- | --- |"]
+    for rule in RULES:
+        pattern, replacement = (str(e.xreplace(shown)) for e in (rule.pattern, rule.replacement))
+        why = rule.why.replace("|", "\\|")
+        lines.append(f"| {rule.name} | `{pattern}` | `{replacement}`{conditions[rule.where]} | {why} |")
+    return "\n".join(lines) + "\n"
