@@ -41,6 +41,10 @@ CASES = [
     ("sigmoid", "math.exp(x)/(1 + math.exp(x))", {"x": 800.0}),
     ("sigmoid complement", "1 - 1/(1 + math.exp(-x))", {"x": 40.0}),
     ("log sigmoid", "math.log(1/(1 + math.exp(-x)))", {"x": -800.0}),
+    ("1 - cos", "1 - math.cos(x)", {"x": 1e-8}),
+    ("1 - cos", "3 - 3*math.cos(x) + y", {"x": 1e-5, "y": 1e-12}),
+    ("difference of squares", "math.sqrt(1 - x*x)", {"x": 1 - 2.0**-30}),
+    ("acos", "math.pi - math.acos(x)", {"x": -(1 - 2.0**-40)}),
     ("logit", "math.log(x/(1 - x))", {"x": 0.5 - 1e-9}),
     ("logit", "math.log(x) - math.log(1 - x)", {"x": 0.5 - 1e-9}),
 ]
@@ -55,6 +59,8 @@ NEAR_MISSES = [
     ("logit", "math.log(x) - math.log(2 - x)"), ("erfc", "1 - 2*math.erf(x)"),
     ("erfc", "0.5 - math.erf(x)"), ("log1mexp", "math.log(1 - 2*math.exp(x))"),
     ("hypot", "math.sqrt(x*x - y*y)"), ("hypot", "math.sqrt(x*x + y)"),
+    ("1 - cos", "2 - math.cos(x)"), ("1 - cos", "1 - 2*math.cos(x)"),
+    ("difference of squares", "2 - x*x"), ("acos", "3 - math.acos(x)"),
 ]
 
 ARGS = ("x", "y", "z")
@@ -120,7 +126,8 @@ def test_a_rule_changes_no_value_where_the_formula_as_written_is_accurate(rule, 
     """At ordinary points both forms agree (within the few ULP each rounds)."""
     f, written = _formula(text), _formula(text, stable=False)
     rng = np.random.default_rng(len(text))
-    lo, hi = (0.05, 0.95) if rule == "logit" else (-3.0, -0.1) if rule == "log1mexp" else (-3.0, 3.0)
+    lo, hi = {"logit": (0.05, 0.95), "log1mexp": (-3.0, -0.1), "acos": (-1.0, 1.0),
+              "difference of squares": (-1.0, 1.0)}.get(rule, (-3.0, 3.0))
     samples = {a: rng.uniform(lo, hi, 200) for a in ARGS}
     with np.errstate(all="ignore"):
         got, ref = f(*samples.values()), written(*samples.values())

@@ -30,7 +30,7 @@ class Rule:
 
 
 _NAMES = {**VARIABLES, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "erf": sympy.erf,
-          "cos": sympy.cos, "sin": sympy.sin, "erfc": stable.erfc, "log1p": pf.log1p,
+          "cos": sympy.cos, "sin": sympy.sin, "pi": sympy.pi, "acos": stable.acos, "erfc": stable.erfc, "log1p": pf.log1p,
           "expm1": pf.expm1, "hypot": pf.hypot, "softplus": stable.softplus,
           "sigmoid": stable.sigmoid, "logit": stable.logit, "log1mexp": stable.log1mexp,
           "logaddexp": stable.logaddexp}
@@ -88,6 +88,13 @@ RULES = (
     _rule("erfc", "2*c - c*erfc(a) + rest", "c*erfc(-a) + rest",
           "2 - erfc(a) cancels for a < -1"),
     _rule("erf", "c*erfc(a) - c + rest", "rest - c*erf(a)", "erfc(a) - 1 cancels for |a| small"),
+    # textbook cancellations
+    _rule("1 - cos", "c - c*cos(a) + rest", "2*c*sin(a/2)**2 + rest",
+          "cos(a) is near 1 for a near 0: all digits of 1 - cos(a) cancel"),
+    _rule("difference of squares", "1 - a**2 + rest", "(1 - a)*(1 + a) + rest",
+          "a**2 is rounded: 1 - a**2 loses digits for |a| near 1, (1 - a) and (1 + a) are exact"),
+    _rule("acos", "c*pi - c*acos(a) + rest", "c*acos(-a) + rest",
+          "acos(a) is near pi for a near -1: pi - acos(a) cancels"),
     # sums of squares
     _rule("hypot", "sqrt(a**2 + b**2)", "hypot(a, b)",
           "a**2 overflows for |a| > 1.3e154 (and underflows below 1.5e-154)"),
@@ -113,7 +120,7 @@ def _node_class(expr):
     when it is a division (``rest/d`` patterns meet ``1/d`` with ``rest = 1``)."""
     if isinstance(expr, sympy.Pow):
         return sympy.Mul if expr.exp.is_negative else sympy.Pow
-    for cls in (sympy.erfc, sympy.Add, sympy.Mul):
+    for cls in (sympy.erfc, sympy.acos, sympy.Add, sympy.Mul):
         if isinstance(expr, cls):
             return cls
     return type(expr)
