@@ -12,7 +12,7 @@ import sympy
 
 from .. import functions as pf
 from ..errors import LoweringError
-from . import composite, special
+from . import special
 from .ops import OPS
 from .program import Builder, Program
 
@@ -166,7 +166,7 @@ class _Lowerer:
         its larger argument, so the chain keeps the binary one's accuracy)."""
         acc = self.lower(expr.args[0])
         for arg in expr.args[1:]:
-            acc = composite.logaddexp(self.emit, self.b.const, acc, self.lower(arg))
+            acc = self.emit("logaddexp", acc, self.lower(arg))
         return acc
 
     def _lower_polygamma(self, expr):

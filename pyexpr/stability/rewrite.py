@@ -33,26 +33,30 @@ class Rewrite:
 def stabilize(exprs):
     """``(outputs, rewrites)``: ``exprs`` with every rule applied, and the rewrites that
     fired, each once, in the order they fired."""
-    fired = {}
-    done = {}
-
-    def node(e, args):
-        e = rebuild(e, args) if args != e.args else e
-        return _rewritten(e, fired, done)
-    outputs = tuple(map_dag(e, done, node) for e in exprs)
-    return outputs, tuple(fired)
+    walk = _Walk()
+    outputs = tuple(walk(e) for e in exprs)
+    return outputs, tuple(walk.fired)
 
 
-def _rewritten(expr, fired, done):
-    for _ in range(_MAX_STEPS):
-        step = _first_rewrite(expr)
-        if step is None:
-            return expr
-        fired.setdefault(step, None)
-        # the replacement's new parts may match rules themselves: walk it again
-        expr = map_dag(step.after, done, lambda e, args: _rewritten(
-            rebuild(e, args) if args != e.args else e, fired, done))
-    raise RuntimeError(f"the stability rules do not terminate on {expr}")
+class _Walk:
+    """One pass over a formula's DAG: the nodes done (shared by every output and every
+    replacement) and the rewrites that fired."""
+
+    def __init__(self):
+        self.done, self.fired = {}, {}
+
+    def __call__(self, expr):
+        return map_dag(expr, self.done, self._node)
+
+    def _node(self, expr, args):
+        expr = rebuild(expr, args) if args != expr.args else expr
+        for _ in range(_MAX_STEPS):
+            step = _first_rewrite(expr)
+            if step is None:
+                return expr
+            self.fired.setdefault(step, None)
+            expr = self(step.after)     # the replacement's new parts may match rules themselves
+        raise RuntimeError(f"the stability rules do not terminate on {expr}")
 
 
 def _first_rewrite(expr):
