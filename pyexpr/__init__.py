@@ -18,11 +18,12 @@ try:
     from .errors import GPUUnavailableError, LoweringError, PyExprError, UnsupportedSyntaxError
     from .formula import Formula
     from .jit import from_sympy, jit
+    from .ulp import accuracy
 finally:                                # no thread outlives the import, even a failed one
     if _preload is not None:
         _preload.join()
     del _preload
 
-__all__ = ["jit", "from_sympy", "Formula", "PyExprError", "UnsupportedSyntaxError",
+__all__ = ["jit", "from_sympy", "accuracy", "Formula", "PyExprError", "UnsupportedSyntaxError",
            "LoweringError", "GPUUnavailableError"]
 __version__ = "0.1.0"

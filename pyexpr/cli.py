@@ -1,4 +1,4 @@
-"""The ``python -m pyexpr`` command line: ``demo`` and ``show``.
+"""The ``python -m pyexpr`` command line: ``demo``, ``show`` and ``accuracy``.
 
 ``main(argv=None)`` parses the arguments, runs the subcommand and returns the
 exit status: 0 on success, 1 for a formula error (unsupported syntax, a free
@@ -16,6 +16,7 @@ import sys
 
 USAGE_ERROR, FORMULA_ERROR = 2, 1
 SHOW = "python -m pyexpr show"
+ACCURACY = "python -m pyexpr accuracy"
 
 SHOW_EPILOG = """\
 examples:
@@ -79,7 +80,53 @@ def build_parser():
     show.add_argument("--python", action="store_true", help="also print as standalone Python")
     show.add_argument("--llvm", action="store_true", help="also print the optimized LLVM IR")
     show.add_argument("--cuda", action="store_true", help="also print the generated CUDA C")
+    _accuracy_parser(sub)
     return parser
+
+
+ACCURACY_EPILOG = """\
+examples:
+  python -m pyexpr accuracy model.py:softplus --range x=-800:800
+  python -m pyexpr accuracy model.py:energy --range x=0:1 --range y=-inf:inf --points 5000
+  python -m pyexpr accuracy model.py:energy --range x=-10:10 --uniform --dtype float32
+
+Each argument ranges over --range NAME=LO:HI (inf and -inf allowed); one left
+out ranges over every finite float. Points are uniform over the floats in the
+range (every binade alike) unless --uniform. Errors are against mpmath at
+adaptive precision, in ULPs and in bits (log2(1 + ULPs)), for the formula and
+each first partial derivative, with and without the stability rewrites.
+Exit status: 0 ok, 1 formula error, 2 usage error."""
+
+
+def _accuracy_parser(sub):
+    acc = sub.add_parser("accuracy", help="measure a formula's error in ULPs against mpmath",
+                         description="Measure the error of a @px.jit or plain function "
+                         "defined in a Python file, and of its first partial derivatives, "
+                         "with and without the stability rewrites.", epilog=ACCURACY_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    acc.add_argument("target", metavar="FILE.py[:NAME]", help="the file and the function in it")
+    acc.add_argument("--range", action="append", default=[], metavar="NAME=LO:HI", dest="ranges",
+                     type=_range, help="the range of one argument; repeatable")
+    acc.add_argument("--points", type=_positive_int, default=1000, metavar="N",
+                     help="points to sample (default 1000)")
+    acc.add_argument("--seed", type=int, default=0, help="the sampling seed (default 0)")
+    acc.add_argument("--uniform", action="store_true", help="sample uniformly over the reals")
+    acc.add_argument("--dtype", choices=("float64", "float32"), default=None,
+                     help="the dtype to compile for (default: the formula's)")
+    acc.add_argument("--no-derivatives", action="store_true", help="the formula only")
+    acc.add_argument("--worst", type=int, default=3, metavar="K",
+                     help="worst points listed per output (default 3)")
+
+
+def _range(text):
+    name, eq, span = text.partition("=")
+    lo, colon, hi = span.partition(":")
+    try:
+        if not (eq and colon and name.isidentifier()):
+            raise ValueError
+        return name, (float(lo), float(hi))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not NAME=LO:HI: {text!r}") from None
 
 
 def _positive_int(text):
@@ -103,6 +150,8 @@ def main(argv=None):
         if args.command == "demo":
             from . import demo
             return demo.run(args.points)
+        if args.command == "accuracy":
+            return accuracy(args)
         return show(args)
     except CLIError as exc:
         print(str(exc), file=sys.stderr)
@@ -126,25 +175,25 @@ def show(args):
     return 0
 
 
-def split_target(target):
+def split_target(target, prog=SHOW):
     """``(path, name or None)`` from ``FILE.py[:NAME]``."""
     path, sep, name = target.rpartition(":")
     if not sep or os.sep in name or name.endswith(".py"):
         path, name = target, None
     elif not name.isidentifier():
-        raise CLIError(USAGE_ERROR, f"{SHOW}: error: {name!r} is not a Python name "
+        raise CLIError(USAGE_ERROR, f"{prog}: error: {name!r} is not a Python name "
                                     f"(write FILE.py:NAME)")
     if not os.path.isfile(path):
-        raise CLIError(USAGE_ERROR, f"{SHOW}: error: no such file: {path}")
+        raise CLIError(USAGE_ERROR, f"{prog}: error: no such file: {path}")
     return path, name
 
 
-def load_module(path):
+def load_module(path, prog=SHOW):
     """Import the file at ``path`` as a fresh module with a unique name."""
     unique = f"_pyexpr_show_{next(_COUNTER)}_{abs(hash(os.path.abspath(path)))}"
     spec = importlib.util.spec_from_file_location(unique, path)
     if spec is None or spec.loader is None:
-        raise CLIError(USAGE_ERROR, f"{SHOW}: error: cannot import {path} (not a Python file)")
+        raise CLIError(USAGE_ERROR, f"{prog}: error: cannot import {path} (not a Python file)")
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique] = module
     folder = os.path.dirname(os.path.abspath(path))
@@ -160,21 +209,21 @@ def load_module(path):
 _COUNTER = itertools.count()
 
 
-def load_formula(path, name):
+def load_formula(path, name, prog=SHOW):
     """The Formula ``name`` of the file at ``path`` (jit-compiled if it is a plain function)."""
     from . import Formula, jit
-    module = load_module(path)
+    module = load_module(path, prog)
     if name is None:
-        name = _only_candidate(module, path)
+        name = _only_candidate(module, path, prog)
     if not hasattr(module, name):
         known = ", ".join(_candidates(module)) or "none"
-        raise CLIError(USAGE_ERROR, f"{SHOW}: error: {path} has no function {name!r} "
+        raise CLIError(USAGE_ERROR, f"{prog}: error: {path} has no function {name!r} "
                                     f"(its functions and formulas: {known})")
     obj = getattr(module, name)
     if isinstance(obj, Formula):
         return obj
     if not inspect.isfunction(obj):
-        raise CLIError(USAGE_ERROR, f"{SHOW}: error: {path}:{name} is a "
+        raise CLIError(USAGE_ERROR, f"{prog}: error: {path}:{name} is a "
                                     f"{type(obj).__name__}, not a function")
     try:
         return jit(obj)
@@ -188,7 +237,7 @@ def _candidates(module):
         isinstance(v, Formula) or (inspect.isfunction(v) and v.__module__ == module.__name__))]
 
 
-def _only_candidate(module, path):
+def _only_candidate(module, path, prog):
     from . import Formula
     names = _candidates(module)
     formulas = [k for k in names if isinstance(getattr(module, k), Formula)]
@@ -196,7 +245,7 @@ def _only_candidate(module, path):
         if len(group) == 1:
             return group[0]
     listed = ", ".join(formulas or names) or "none"
-    raise CLIError(USAGE_ERROR, f"{SHOW}: error: name the function as {path}:NAME "
+    raise CLIError(USAGE_ERROR, f"{prog}: error: name the function as {path}:NAME "
                                 f"(candidates: {listed})")
 
 
@@ -267,3 +316,28 @@ def render(formula, args):
                                           f"{type(exc).__name__}: {_one_line(exc)}") from None
         parts.append(f"# {title} of {formula.name}\n{text}")
     return "\n".join(parts)
+
+
+# --- accuracy -----------------------------------------------------------------------
+
+def accuracy(args):
+    """``accuracy``: the error report of the formula and its first partials."""
+    from . import jit
+    from .ulp import accuracy as measure
+    path, name = split_target(args.target, ACCURACY)
+    formula = load_formula(path, name, ACCURACY)
+    ranges = dict(args.ranges)
+    unknown = sorted(set(ranges) - set(formula.arg_names))
+    if unknown:
+        raise CLIError(USAGE_ERROR, f"{ACCURACY}: error: --range {unknown[0]}: not an argument "
+                                    f"of {formula._signature()}")
+    if args.dtype is not None and args.dtype != formula.options["dtype"]:
+        formula = jit(formula, dtype=args.dtype)
+    try:
+        report = measure(formula, points=args.points, seed=args.seed,
+                         derivatives=not args.no_derivatives, worst=args.worst,
+                         sample_by="uniform" if args.uniform else "floats", **ranges)
+    except ValueError as exc:
+        raise CLIError(USAGE_ERROR, f"{ACCURACY}: error: {_one_line(exc)}") from None
+    print(report)
+    return 0
