@@ -234,13 +234,18 @@ def _walk(expr, done, force):
     return map_dag(expr, done, node)
 
 
-def map_dag(expr, done, node):
+def map_dag(expr, done, node, own_args=None):
     """``node(e, new_args)`` of every node of ``expr`` with arguments, bottom up, each
-    shared subexpression once (``done`` memoizes); nodes without arguments stay."""
+    shared subexpression once (``done`` memoizes); nodes without arguments stay.
+    ``own_args(e)``, where given and not None, are ``e``'s new arguments instead of
+    its arguments walked."""
     def walk(e):
         result = done.get(e)
         if result is None:
-            result = node(e, tuple(walk(a) for a in e.args)) if e.args else e
+            args = own_args(e) if own_args else None
+            if args is None:
+                args = tuple(walk(a) for a in e.args)
+            result = node(e, args) if e.args else e
             done[e] = result
         return result
     return walk(expr)

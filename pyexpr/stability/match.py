@@ -25,7 +25,12 @@ _VARS = frozenset(VARIABLES.values())
 
 
 def matches(pattern, expr, bound=None):
-    """Every binding of the pattern's variables under which ``pattern`` is ``expr``."""
+    """Every binding of the pattern's variables under which ``pattern`` is ``expr``;
+    a pattern that is a class matches its instances whole, as ``rest``."""
+    if isinstance(pattern, type):
+        if isinstance(expr, pattern):
+            yield {**(bound or {}), REST: expr}
+        return
     yield from _match(pattern, expr, dict(bound or {}))
 
 

@@ -9,8 +9,10 @@ compose (``log(1 + exp(a))`` meets ``log1p`` after its children did).
 from dataclasses import dataclass
 
 import sympy
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 from ..functions import map_dag, rebuild
+from .facts import assume, branch_facts
 from .match import matches
 from .rules import rules_for
 
@@ -40,31 +42,66 @@ def stabilize(exprs):
 
 class _Walk:
     """One pass over a formula's DAG: the nodes done (shared by every output and every
-    replacement) and the rewrites that fired."""
+    replacement) and the rewrites that fired.  A Piecewise's branches are walked each
+    by a walk of their own that knows the branch's condition (``facts``)."""
 
-    def __init__(self):
-        self.done, self.fired = {}, {}
+    def __init__(self, facts=(), fired=None, kept=None):
+        self.done, self.facts = _Done(set() if kept is None else kept), facts
+        self.fired = {} if fired is None else fired
 
     def __call__(self, expr):
-        return map_dag(expr, self.done, self._node)
+        return map_dag(expr, self.done, self._node, self._branches)
+
+    def _branches(self, expr):
+        """A Piecewise's arguments rewritten, each branch under its facts."""
+        if not isinstance(expr, sympy.Piecewise):
+            return None
+        return tuple(ExprCondPair(
+            _Walk(self.facts + branch_facts(expr, i), self.fired, self.done.kept)(e), self(c))
+            for i, (e, c) in enumerate(expr.args))
 
     def _node(self, expr, args):
-        expr = rebuild(expr, args) if args != expr.args else expr
+        expr = first = rebuild(expr, args) if args != expr.args else expr
         for _ in range(_MAX_STEPS):
-            step = _first_rewrite(expr)
+            step, kept = _first_rewrite(expr, self.facts)
             if step is None:
+                if first in self.done:
+                    self.done[first] = expr
                 return expr
             self.fired.setdefault(step, None)
+            # a replacement that keeps the node as one branch of a Piecewise (the
+            # written form, where the identity does not hold) keeps it as it is, and
+            # so do the parts the rule says are final
+            for part in (expr, *kept):
+                self.done.keep(part)
             expr = self(step.after)     # the replacement's new parts may match rules themselves
         raise RuntimeError(f"the stability rules do not terminate on {expr}")
 
 
-def _first_rewrite(expr):
+class _Done(dict):
+    """The walk's memo: each node's result, where a node kept as it is stays so in
+    this walk and in those of the branches (the walk would otherwise store the node's
+    own rewrite over it, and a replacement that holds the written form would be
+    rewritten again, without end)."""
+
+    def __init__(self, kept):
+        super().__init__()
+        self.kept = kept
+
+    def keep(self, part):
+        self.kept.add(part)
+
+    def get(self, key, default=None):
+        return key if key in self.kept else super().get(key, default)
+
+
+def _first_rewrite(expr, facts):
     for rule in rules_for(expr):
         for binding in matches(rule.pattern, expr):
             if rule.where is None or rule.where(binding):
-                after = rule.replacement.xreplace(binding)
-                if after != expr:
-                    return Rewrite(rule.name, expr, after, rule.why)
-    return None
+                after, kept = rule.apply(binding)
+                after = after if after is None else assume(after, facts)
+                if after is not None and after != expr:
+                    return Rewrite(rule.name, expr, after, rule.why), kept
+    return None, ()
 

@@ -16,21 +16,34 @@ from typing import Callable, Optional
 import sympy
 
 from .. import functions as pf
-from . import functions as stable
+from . import cancel, functions as stable
 from .match import VARIABLES
 
 
 @dataclass(frozen=True)
 class Rule:
+    """``pattern`` (an expression in the match variables, or a class: every node of
+    it) becomes ``replacement``: an expression in the same variables, or a function of
+    the binding that computes it (``None``: the rule does not apply), which
+    ``shown`` describes for the docs."""
     name: str
-    pattern: sympy.Expr
-    replacement: sympy.Expr
+    pattern: object
+    replacement: object
     why: str
     where: Optional[Callable] = None
+    shown: str = ""
+
+    def apply(self, binding):
+        """``(replacement, parts to leave as they are)``; ``(None, ())`` if it does not apply."""
+        if isinstance(self.replacement, sympy.Basic):
+            return self.replacement.xreplace(binding), ()
+        after = self.replacement(binding)
+        return tuple(after) if isinstance(after, cancel.Kept) else (after, ())
 
 
 _NAMES = {**VARIABLES, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "erf": sympy.erf,
-          "cos": sympy.cos, "sin": sympy.sin, "pi": sympy.pi, "acos": stable.acos, "erfc": stable.erfc, "log1p": pf.log1p,
+          "cos": sympy.cos, "sin": sympy.sin,
+          "tan": sympy.tan, "atan": sympy.atan, "sinh": pf.sinh, "cosh": pf.cosh, "pi": sympy.pi, "acos": stable.acos, "erfc": stable.erfc, "log1p": pf.log1p,
           "expm1": pf.expm1, "hypot": pf.hypot, "softplus": stable.softplus,
           "sigmoid": stable.sigmoid, "logit": stable.logit, "log1mexp": stable.log1mexp,
           "logaddexp": stable.logaddexp}
@@ -39,6 +52,11 @@ _NAMES = {**VARIABLES, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "
 def _rule(name, pattern, replacement, why, where=None):
     read = lambda text: sympy.sympify(text, locals=_NAMES)  # noqa: E731 -- pyexpr's own text
     return Rule(name, read(pattern), read(replacement), why, where)
+
+
+def _computed(name, pattern, build, why, shown):
+    read = sympy.sympify(pattern, locals=_NAMES) if isinstance(pattern, str) else pattern
+    return Rule(name, read, build, why, shown=shown)
 
 
 def _positive(binding):
@@ -51,6 +69,7 @@ def _nonnegative(binding):
 
 _OVERFLOW = "exp(a) overflows for a > 709 although the result is about a"
 _ONE_PLUS = "1 + a rounds a away where |a| is below the precision"
+_NEARBY = "the two values are nearly equal where a is near b: their difference cancels"
 
 RULES = (
     # log of one plus something
@@ -65,6 +84,41 @@ RULES = (
     _rule("logsumexp", "log(exp(a) + exp(b) + rest)", "logaddexp(a, b, log(rest))",
           "exp overflows (or underflows to 0) where the log of the sum is moderate", _positive),
     _rule("log1p", "log(1 + a)", "log1p(a)", _ONE_PLUS),
+    # textbook cancellations: the subtraction moved into the arguments, where it is
+    # done in symbols (cancel.py)
+    _computed("difference of square roots", "c*sqrt(a) - c*sqrt(b) + rest",
+              cancel.sqrt_difference, _NEARBY, "c*(a - b)/(sqrt(a) + sqrt(b)) + rest"),
+    _computed("difference of square roots", "c/sqrt(a) - c/sqrt(b) + rest",
+              cancel.inverse_sqrt_difference, _NEARBY,
+              "c*(b - a)/(sqrt(a)*sqrt(b)*(sqrt(a) + sqrt(b))) + rest"),
+    _computed("conjugate", "c*sqrt(a) + b", cancel.conjugate,
+              "sqrt(a) is near -b where a is near b**2: the sum cancels where b < 0",
+              "c*(a - b**2)/(sqrt(a) - b) where b < 0"),
+    _computed("fractions", sympy.Add, cancel.fractions,
+              "nearby fractions cancel; over a common denominator the numerators cancel "
+              "in symbols", "one fraction, its numerator cancelled and factored"),
+    _computed("into the branches", sympy.Mul, cancel.into_branches,
+              "a factor outside a Piecewise cannot cancel with its branches, nor its "
+              "derivative's quotient-rule terms with each other",
+              "Piecewise((rest*e, c), ...) where a branch cancels with rest"),
+    _computed("log of a ratio", "c*log(a) - c*log(b) + rest", cancel.log_difference, _NEARBY,
+              "c*log1p((a - b)/b) + rest where b > 0 and |a - b| < b/2"),
+    _computed("log of a ratio", "c*log1p(a) - c*log(b) + rest", cancel.log1p_difference,
+              _NEARBY, "c*log1p((1 + a - b)/b) + rest where b > 0 and |1 + a - b| < b/2"),
+    _computed("log of a ratio", "log(a/b)", cancel.log_quotient, "a/b is near 1 where a is near b",
+              "log1p((a - b)/b) where |a - b| < |b|/2"),
+    _computed("sum to product", "c*sin(a) - c*sin(b) + rest", cancel.sin_difference, _NEARBY,
+              "2*c*cos((a + b)/2)*sin((a - b)/2) + rest"),
+    _computed("sum to product", "c*cos(a) - c*cos(b) + rest", cancel.cos_difference, _NEARBY,
+              "-2*c*sin((a + b)/2)*sin((a - b)/2) + rest"),
+    _computed("sum to product", "c*tan(a) - c*tan(b) + rest", cancel.tan_difference, _NEARBY,
+              "c*sin(a - b)/(cos(a)*cos(b)) + rest"),
+    _computed("difference of arctangents", "c*atan(a) - c*atan(b) + rest",
+              cancel.atan_difference, _NEARBY, "c*atan((a - b)/(1 + a*b)) + rest where a*b > -1"),
+    _rule("cosh - 1", "c*exp(a) + c*exp(-a) - 2*c + rest", "4*c*sinh(a/2)**2 + rest",
+          "exp(a) + exp(-a) is near 2 for a near 0: all digits of the difference cancel"),
+    _rule("cosh - 1", "c*cosh(a) - c + rest", "2*c*sinh(a/2)**2 + rest",
+          "cosh(a) is near 1 for a near 0: all digits of cosh(a) - 1 cancel"),
     # exp minus one
     _rule("expm1", "c*exp(a) - c + rest", "c*expm1(a) + rest",
           "exp(a) - 1 cancels for a near 0"),
@@ -140,8 +194,10 @@ def _functions_near(expr):
 def _index():
     table = {}
     for rule in RULES:
-        needed = _functions_near(rule.pattern)
-        table.setdefault(_node_class(rule.pattern), []).append((rule, needed))
+        whole = isinstance(rule.pattern, type)
+        needed = frozenset() if whole else _functions_near(rule.pattern)
+        head = rule.pattern if whole else _node_class(rule.pattern)
+        table.setdefault(head, []).append((rule, needed))
     return {cls: tuple(rules) for cls, rules in table.items()}
 
 
@@ -154,7 +210,10 @@ def markdown_table():
     conditions = {_positive: " (when rest > 0)", _nonnegative: " (when rest >= 0)", None: ""}
     lines = ["| rule | pattern | replacement | why |", "| --- | --- | --- | --- |"]
     for rule in RULES:
-        pattern, replacement = (str(e.xreplace(shown)) for e in (rule.pattern, rule.replacement))
+        pattern = f"any {rule.pattern.__name__}" if isinstance(rule.pattern, type) else \
+            f"`{rule.pattern.xreplace(shown)}`"
+        replacement = rule.shown or f"`{rule.replacement.xreplace(shown)}`"
         why = rule.why.replace("|", "\\|")
-        lines.append(f"| {rule.name} | `{pattern}` | `{replacement}`{conditions[rule.where]} | {why} |")
+        lines.append(f"| {rule.name} | {pattern} | {replacement.replace('|', chr(92) + '|')}"
+                     f"{conditions[rule.where]} | {why} |")
     return "\n".join(lines) + "\n"
