@@ -19,9 +19,9 @@ import sys
 from .errors import debugging
 
 
-def program(name, args, outputs):
+def program(name, args, outputs, as_written=False):
     from .ir import from_exprs
-    return from_exprs(name, args, outputs)
+    return from_exprs(name, args, outputs, as_written)
 
 
 def cpu_kernel(formula, dtype):

@@ -15,7 +15,7 @@ import sympy
 
 from . import backends, calculus, calling, printing
 from .errors import PyExprError, from_user
-from .functions import as_sympy, evaluated
+from .functions import as_sympy
 from .stability.rewrite import stabilize
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
@@ -213,15 +213,12 @@ class Formula:
 
     @property
     def python_source(self):
-        return printing.python_source(self.name, self.args, self._computed_outputs(),
-                                      self.out_shape, self.defaults)
+        return printing.python_source(self.name, self.args, self.outputs,
+                                      self.out_shape, self.defaults, as_written=self._as_written)
 
-    def _computed_outputs(self):
-        """The outputs for code generation: those written unevaluated (``simplify=False``)
-        are rebuilt evaluated, since ``sympy.cse`` mistranslates unevaluated products."""
-        if self.options["simplify"] is not False:
-            return self.outputs
-        return tuple(evaluated(o) for o in self.outputs)
+    @property
+    def _as_written(self):
+        return self.options["simplify"] is False
 
     # --- evaluation -----------------------------------------------------------------
     def bind_symbolic(self, args, kwargs):
@@ -232,7 +229,8 @@ class Formula:
     def program(self):
         """The flat SSA ``Program`` both code generators consume."""
         if self._program is None:
-            self._program = backends.program(self.name, self.args, self._computed_outputs())
+            self._program = backends.program(self.name, self.args, self.outputs,
+                                             as_written=self._as_written)
         return self._program
 
     def kernel(self, dtype=None):

@@ -149,7 +149,7 @@ def evaluated(expr):
         return _walk(sympy.sympify(expr), {}, force=True)
 
 
-def cse(exprs, symbols=None):
+def cse(exprs, symbols=None, as_written=False):
     """``sympy.cse(exprs)`` that re-evaluates nothing: ``(replacements, reduced)``.
 
     ``sympy.cse`` rebuilds the expressions it rewrites, and rebuilding
@@ -158,9 +158,12 @@ def cse(exprs, symbols=None):
     ``Add``, ``Mul`` and ``Pow`` is hidden behind a function sympy knows
     nothing of while ``cse`` runs, and built back unevaluated after it, so
     only arithmetic, which reassociates nothing on a rebuild, is ever redone.
+    ``as_written`` hides the arithmetic too (unevaluated sums and products, whose
+    grouping is the source's, come back as they are; only repeats are shared).
     """
     hiding = {}
-    hidden = [map_dag(e, hiding, _hide) for e in exprs]
+    hide = _hide_all if as_written else _hide
+    hidden = [map_dag(e, hiding, hide) for e in exprs]
     kwargs = {"symbols": symbols} if symbols is not None else {}
     steps, reduced = sympy.cse(hidden, order="none", **kwargs)
     shown = {}
@@ -187,6 +190,12 @@ def _hide(e, args):
     return _hidden(type(e))(*args)
 
 
+def _hide_all(e, args):
+    if isinstance(e, sympy.Piecewise):
+        return _hide(e, args)
+    return _hidden(type(e))(*args)
+
+
 def _show(e, args):
     shown = getattr(type(e), "shown", None)
     if shown is not None:
@@ -201,6 +210,14 @@ def _unevaluated(cls, args):
         return assume_real(cls(*args, evaluate=False))
     except TypeError:                       # ExprCondPair and others that never evaluate
         return cls(*args)
+
+
+def negation_of(term):
+    """``u`` where ``term`` is ``-u`` as sympy holds it unevaluated (``Mul(-1, u)``), else None."""
+    if isinstance(term, sympy.Mul) and term.args[0] == -1 and len(term.args) > 1:
+        rest = term.args[1:]
+        return rest[0] if len(rest) == 1 else sympy.Mul(*rest, evaluate=False)
+    return None
 
 
 def as_sympy(value):

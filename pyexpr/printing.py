@@ -19,7 +19,7 @@ from sympy.printing.latex import greek_letters_set
 from sympy.printing.pycode import PythonCodePrinter
 
 from .errors import LoweringError
-from .functions import cse, substitute
+from .functions import cse, negation_of, substitute
 
 
 class MathPrinter(PythonCodePrinter):
@@ -112,9 +112,42 @@ class MathPrinter(PythonCodePrinter):
         return f"float({self._call('ceil', *expr.args)})"
 
 
-def python_source(name, args, outputs, out_shape, defaults=None):
-    """A ``def`` computing ``outputs``; ``defaults`` maps parameter names to numbers."""
-    printer = MathPrinter()
+class WrittenPrinter(MathPrinter):
+    """Unevaluated sums and products (``simplify=False``) with every grouping in
+    parentheses, left to right, as ``ir.from_sympy`` computes them."""
+    as_written = True
+
+    def _print_Add(self, expr):
+        text = self._print(expr.args[0])
+        for term in expr.args[1:]:
+            negated = negation_of(term)
+            text = f"({text} - {self._print(negated)})" if negated is not None else \
+                f"({text} + {self._print(term)})"
+        return text
+
+    def _print_Mul(self, expr):
+        negated = negation_of(expr)
+        if negated is not None:
+            return f"(-{self._print(negated)})"
+        text = None
+        for factor in expr.args:
+            text = self._times(text, factor)
+        return text
+
+    def _times(self, text, factor):
+        if factor.is_Rational and not factor.is_Integer:
+            top = text if factor.p == 1 else f"({text or '1.0'} * {factor.p})"
+            return f"({top or '1.0'} / {factor.q})"
+        if factor.is_Pow and factor.exp == -1:
+            return f"({text or '1.0'} / {self._print(factor.base)})"
+        value = self._print(factor)
+        return value if text is None else f"({text} * {value})"
+
+
+def python_source(name, args, outputs, out_shape, defaults=None, as_written=False):
+    """A ``def`` computing ``outputs``; ``defaults`` maps parameter names to numbers;
+    ``as_written``: unevaluated arithmetic in its own grouping (``simplify=False``)."""
+    printer = WrittenPrinter() if as_written else MathPrinter()
     temps = sympy.numbered_symbols("_t")
     body, values = _statements(printer, list(outputs), temps)
     if out_shape == ():
@@ -145,7 +178,7 @@ def _statements(printer, exprs, temps):
     pieces = {}
     _find_pieces(exprs, pieces, set(), temps)
     opaque = [substitute(e, pieces) for e in exprs]
-    steps, reduced = cse(opaque, symbols=temps)
+    steps, reduced = cse(opaque, symbols=temps, as_written=getattr(printer, "as_written", False))
     lines = []
     for piece, local in pieces.items():
         lines += _piece_block(printer, piece, printer._print(local), temps)

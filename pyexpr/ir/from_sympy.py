@@ -29,11 +29,13 @@ CALLS = {cls: op for cls, op in OP_OF.items() if issubclass(cls, sympy.Function)
 RELATIONS = {cls: op for cls, op in OP_OF.items() if issubclass(cls, sympy.core.relational.Relational)}
 
 
-def from_exprs(name, args, outputs):
-    """The checked Program computing the sympy expressions ``outputs`` from the Symbols ``args``."""
+def from_exprs(name, args, outputs, as_written=False):
+    """The checked Program computing the sympy expressions ``outputs`` from the Symbols
+    ``args``; ``as_written``: unevaluated sums and products in their own order and
+    grouping, each ``+ - * /`` one IEEE operation (``simplify=False``)."""
     args = tuple(args)
-    replacements, reduced = pf.cse(list(outputs))        # rebuilds only arithmetic
-    lowerer = _Lowerer(len(args))
+    replacements, reduced = pf.cse(list(outputs), as_written=as_written)
+    lowerer = (_WrittenLowerer if as_written else _Lowerer)(len(args))
     lowerer.values.update({sym: i for i, sym in enumerate(args)})
     for sym, expr in replacements:
         lowerer.values[sym] = lowerer.lower(expr)
@@ -229,3 +231,47 @@ class _Lowerer:
     def _lower_BooleanFalse(self, expr):
         zero = self.b.const(0.0)
         return self.emit("ne", zero, zero)
+
+
+class _WrittenLowerer(_Lowerer):
+    """Sums and products as the source groups them: ``(x + 1e16) - 1e16`` is two
+    additions, left to right, and ``x/3`` a division (sympy holds it as ``x*(1/3)``,
+    which would round 1/3 first)."""
+
+    def _lower_Add(self, expr):
+        acc = self.lower(expr.args[0])
+        for term in expr.args[1:]:
+            negated = pf.negation_of(term)
+            acc = self.emit("sub", acc, self.lower(negated)) if negated is not None else \
+                self.emit("add", acc, self.lower(term))
+        return acc
+
+    def _lower_Pow(self, expr):
+        """Python's ``x**n`` is C's ``pow``, one rounding: squares and reciprocals are
+        that as one multiplication or division, other integer powers stay ``pow``."""
+        base, exp = expr.args
+        if exp.is_Integer and exp not in (1, 2, -1):
+            return self.emit("pow", self.lower(base), self.b.const(float(exp)))
+        return super()._lower_Pow(expr)
+
+    def _lower_Mul(self, expr):
+        negated = pf.negation_of(expr)
+        if negated is not None:
+            return self.emit("neg", self.lower(negated))
+        acc = None
+        for factor in expr.args:
+            acc = self._times(acc, factor)
+        return acc
+
+    def _times(self, acc, factor):
+        """``acc * factor``, a factor that is a reciprocal (``1/q``, ``b**-1``) a division."""
+        one = self.b.const(1.0)
+        if factor.is_Rational and not factor.is_Integer:
+            top = acc if factor.p == 1 else self.emit("mul", one if acc is None else acc,
+                                                      self.b.const(float(factor.p)))
+            return self.emit("div", one if top is None else top, self.b.const(float(factor.q)))
+        if factor.is_Pow and factor.exp == -1:
+            return self.emit("div", one if acc is None else acc, self.lower(factor.base))
+        value = self.lower(factor)
+        return value if acc is None else self.emit("mul", acc, value)
+
