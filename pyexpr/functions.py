@@ -284,7 +284,7 @@ def registry_derivative(op, args, argindex=1):
     return _parsed_derivative(op)[argindex - 1].xreplace(dict(zip(_PARAMS, args)))
 
 
-_PARAMS = sympy.Dummy("x"), sympy.Dummy("y")
+_PARAMS = sympy.Dummy("x"), sympy.Dummy("y"), sympy.Dummy("z")
 
 
 @lru_cache(maxsize=None)
@@ -292,7 +292,7 @@ def _parsed_derivative(op):
     """The registry's derivatives of ``op``, one per argument in ``_PARAMS``, parsed once."""
     from importlib import import_module
     from .ir.ops import OPS
-    names = {"x": _PARAMS[0], "y": _PARAMS[1]}
+    names = {p.name: p for p in _PARAMS}
     for row in OPS.values():
         if (row.sympy or "").startswith("pyexpr."):
             module, _, name = row.sympy.rpartition(".")

@@ -22,6 +22,20 @@ from .errors import LoweringError
 from .functions import cse, negation_of, substitute
 
 
+#: x*y + z rounded once, needing only ``math`` (``math.fma`` is Python 3.13's): an infinite
+#: or nan product is exact; a finite product plus an infinite z is z; else the exact
+#: rational sum of the three floats' integer ratios, one int/int division (which Python
+#: rounds correctly), inf beyond the largest double's rounding range, and for an exact 0
+#: the IEEE sum of signed zeros (z == 0) or +0.
+_FMA = ("math.fma(a, b, c) if hasattr(math, 'fma') else "
+        "a * b + c if not (math.isfinite(a) and math.isfinite(b)) else "
+        "c if not math.isfinite(c) else "
+        "(lambda p, q, r: (lambda n, d: (a * b + c if c == 0 else 0.0) if n == 0 else "
+        "(math.inf if n > 0 else -math.inf) if abs(n) >= (2**1024 - 2**970) * d else n / d)"
+        "(p[0] * q[0] * r[1] + r[0] * p[1] * q[1], p[1] * q[1] * r[1]))"
+        "(float(a).as_integer_ratio(), float(b).as_integer_ratio(), float(c).as_integer_ratio())")
+
+
 class MathPrinter(PythonCodePrinter):
     """sympy -> Python using only ``math``, strict: an unknown node raises."""
 
@@ -98,6 +112,22 @@ class MathPrinter(PythonCodePrinter):
 
     def _print_xlog1py(self, expr):
         return self._inline("a, b", "0.0 if a == 0 and b == b else a * math.log1p(b)", expr)
+
+    def _print_copysign(self, expr):
+        return self._call("copysign", *expr.args)
+
+    def _print_fmod(self, expr):
+        return self._call("fmod", *expr.args)
+
+    def _print_remainder(self, expr):
+        return self._call("remainder", *expr.args)
+
+    def _print_fdim(self, expr):
+        # C's fdim; Python has none.  a <= b is false where either is nan: then a - b, nan
+        return self._inline("a, b", "0.0 if a <= b else a - b", expr)
+
+    def _print_fma(self, expr):
+        return self._inline("a, b, c", _FMA, expr)
 
     def _print_loggamma(self, expr):
         return self._call("lgamma", *expr.args)

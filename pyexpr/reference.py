@@ -12,6 +12,7 @@ walks the small reduced expressions; expressions written unevaluated
 (``simplify=False``) are evaluated first, as ``cse`` needs.
 """
 import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -28,7 +29,7 @@ def _modules():
              "loggamma": _elementwise(math.lgamma, lambda v: math.inf),
              "polygamma": _elementwise(lambda n, v: float(mpmath.polygamma(int(n), v)),
                                        lambda n, v: math.nan),
-             **_STABLE}, "numpy"]
+             **_C_FUNCTIONS, **_STABLE}, "numpy"]
 
 
 def _elementwise(fn, domain_error=lambda *v: math.nan):
@@ -41,6 +42,31 @@ def _elementwise(fn, domain_error=lambda *v: math.nan):
         except (ValueError, ZeroDivisionError):
             return domain_error(*values)
     return np.vectorize(one, otypes=[float])
+
+
+def _fma(x, y, z):
+    """x*y + z rounded once, from exact rationals (independent of ``ir.interp``'s integers)."""
+    if not all(math.isfinite(v) for v in (x, y)):
+        return x * y + z
+    if not math.isfinite(z):
+        return z
+    exact = Fraction(x) * Fraction(y) + Fraction(z)
+    if exact == 0:                  # +0, or the IEEE sum of signed zeros (then x*y is exact)
+        return x * y + z if z == 0 else 0.0
+    try:
+        return float(exact)         # Fraction's float() rounds once
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
+
+
+#: C's functions (``pyexpr.libm``): numpy's where it has them (its remainder is the floored
+#: one: IEEE's is math's); C's nan where math raises
+_C_FUNCTIONS = {
+    "copysign": np.copysign, "fmod": np.fmod,
+    "remainder": _elementwise(math.remainder),
+    "fdim": _elementwise(lambda x, y: x - y if x > y else 0.0 if x <= y else math.nan),
+    "fma": _elementwise(_fma),
+}
 
 
 def _exactly(definition):

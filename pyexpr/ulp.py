@@ -118,9 +118,28 @@ def _trunc(x):
     return mpmath.floor(x) if x >= 0 else mpmath.ceil(x)
 
 
+def _remainder_by(rounding):
+    """C's fmod (``rounding`` toward zero) or IEEE's remainder (half to even), exact at
+    the working precision, which is past every double's exponent range (mpmath's own
+    ``fmod`` is floored)."""
+    def value(x, y):
+        if mpmath.isinf(y) and mpmath.isfinite(x):
+            return x
+        return x - y * rounding(x / y)
+    return value
+
+
+def _fdim(x, y):
+    return mpmath.nan if mpmath.isnan(x) or mpmath.isnan(y) else x - y if x > y else mpmath.mpf(0)
+
+
 _MPMATH = {"cbrt": lambda x: mpmath.sign(x) * mpmath.cbrt(abs(x)), "trunc": _trunc,
            "exp2": lambda x: mpmath.power(2, x), "expm1": mpmath.expm1, "log1p": mpmath.log1p,
-           "log2": lambda x: mpmath.log(x, 2), "log10": mpmath.log10, "hypot": mpmath.hypot}
+           "log2": lambda x: mpmath.log(x, 2), "log10": mpmath.log10, "hypot": mpmath.hypot,
+           # mpmath has no signed zero: copysign(x, -0.0) is |x| here
+           "copysign": lambda x, y: -abs(x) if y < 0 else abs(x),
+           "fmod": _remainder_by(_trunc), "remainder": _remainder_by(mpmath.nint),
+           "fdim": _fdim, "fma": lambda x, y, z: x * y + z}
 
 
 def exact_values(expr, args, points, dtype="float64"):

@@ -18,12 +18,18 @@ from pyexpr.cpu.codegen import context, vector_abi, vector_ir
 from pyexpr.gpu import cuda_c
 from pyexpr.ir import from_exprs, interp
 from pyexpr.ir.ops import COMPOSITE, COMPUTED, OPS
+from pyexpr.libm import fdim
 from pyexpr.reference import ReferenceKernel
 
-X, Y = sympy.symbols("x y", real=True)
-#: sample points, special values included
+X, Y, Z = sympy.symbols("x y z", real=True)
+#: sample points, special values included (z, for fma, another order of the same pairs)
 VALUES = np.array([-2.5, -1.0, -0.5, -0.0, 0.0, 0.3, 0.5, 1.0, 2.0, 7.25, 40.0, np.inf, -np.inf, np.nan])
 XS, YS = (a.ravel() for a in np.meshgrid(VALUES, VALUES[::-1] + 0.25))
+ZS = np.roll(XS, 37)
+
+
+#: math.fma where Python has it (3.13), pyexpr's otherwise: the names table knows both
+FMA = getattr(math, "fma", px.libm.fma)
 
 
 def _resolve(dotted):
@@ -83,16 +89,17 @@ def test_interpreter_uses_the_registrys_functions():
     for op in COMPUTED:
         reference = OPS[op].numpy
         assert reference, f"{op} names no reference function in pyexpr.ir.ops"
-        if reference.startswith("numpy."):
+        if reference.startswith(("numpy.", "pyexpr.ir.interp.")):
             assert interp.NUMPY[op] is _resolve(reference), f"interp.NUMPY[{op!r}] is not {reference}"
         else:                   # math functions, with C's nan and inf where math raises
             fn = _resolve(reference)
             for x in (0.3, 1.5, 4.0, -2.5):
+                args = (x, 0.7, -1.9)[:OPS[op].arity]
                 try:
-                    want = fn(x)
+                    want = fn(*args)
                 except (ValueError, OverflowError):
                     continue
-                assert interp.NUMPY[op](x) == pytest.approx(want, rel=1e-15), (op, x)
+                assert interp.NUMPY[op](*args) == pytest.approx(want, rel=1e-15), (op, args)
 
 
 def test_every_sympy_class_lowers_to_its_op():
@@ -101,13 +108,13 @@ def test_every_sympy_class_lowers_to_its_op():
         if row.sympy is None:
             continue
         cls = _resolve(row.sympy)
-        program = from_exprs("t", [X, Y], [_expression(cls, row)])
+        program = from_exprs("t", [X, Y, Z], [_expression(cls, row)])
         assert op in {ins.op for ins in program.instrs}, f"{row.sympy} does not lower to {op}"
 
 
-def _expression(cls, row, x=X, y=Y):
-    """A float-valued expression applying ``cls`` once to ``x`` (and ``y``)."""
-    args = (x, y)[:row.arity]
+def _expression(cls, row, x=X, y=Y, z=Z):
+    """A float-valued expression applying ``cls`` once to ``x`` (and ``y``, ``z``)."""
+    args = (x, y, z)[:row.arity]
     if issubclass(cls, sympy.Function):
         return cls(*args, evaluate=False)
     if row.result == "b":
@@ -128,22 +135,30 @@ def test_printed_python_and_lambdify_agree_with_the_interpreter(op):
     it is the interpreter's."""
     row = OPS[op]
     expr = _expression(_resolve(row.sympy), row)
-    program = from_exprs("t", [X, Y], [expr])
-    want = interp.evaluate(program, XS, YS)[0]
+    program = from_exprs("t", [X, Y, Z], [expr])
+    want = interp.evaluate(program, XS, YS, ZS)[0]
     namespace = {}
-    exec(printing.python_source("t", [X, Y], [expr], ()), namespace)
-    reference = ReferenceKernel([X, Y], [expr])
-    for x, y, w in zip(XS, YS, want):
-        got = reference.scalar(float(x), float(y))[0]
-        assert _same(got, w), f"lambdify: {op}({x}, {y}) = {got}, the interpreter {w}"
+    exec(printing.python_source("t", [X, Y, Z], [expr], ()), namespace)
+    reference = ReferenceKernel([X, Y, Z], [expr])
+    for x, y, z, w in zip(XS, YS, ZS, want):
+        args = (float(x), float(y), float(z))
+        got = reference.scalar(*args)[0]
+        assert _same(got, w, op in C_ROWS), f"lambdify: {op}{args[:row.arity]} = {got}, the interpreter {w}"
         try:
-            printed = namespace["t"](float(x), float(y))
+            printed = namespace["t"](*args)
         except (ValueError, OverflowError, ZeroDivisionError):
             continue
-        assert _same(printed, w), f"python_source: {op}({x}, {y}) = {printed}, the interpreter {w}"
+        assert _same(printed, w, op in C_ROWS), \
+            f"python_source: {op}{args[:row.arity]} = {printed}, the interpreter {w}"
 
 
-def _same(a, b):
+#: C's functions (``pyexpr.libm``), whose zeros' signs are compared too
+C_ROWS = {op for op in COMPUTED if (OPS[op].sympy or "").startswith("pyexpr.libm.")}
+
+
+def _same(a, b, signed_zeros=False):
+    if signed_zeros and a == 0 and b == 0:
+        return math.copysign(1, a) == math.copysign(1, b)
     return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-12, abs=1e-300)
 
 
@@ -152,7 +167,7 @@ def test_the_front_end_reaches_every_function_row():
     ``ast_rewrite.names.FUNCTIONS`` builds its sympy class."""
     built = set()
     for fname, builder in names.FUNCTIONS.values():
-        for args in ((X,), (X, Y)):
+        for args in ((X,), (X, Y), (X, Y, Z)):
             try:
                 built |= {type(e) for e in sympy.preorder_traversal(builder(*args))}
             except (TypeError, ValueError):
@@ -173,30 +188,43 @@ def test_a_decorated_function_compiles_every_function_row():
                 + math.cosh(x) + math.tanh(x) + math.asinh(x) + math.acosh(y + 1) + math.atanh(x / 4)
                 + math.erf(x) + math.erfc(x) + math.gamma(y) + math.lgamma(y) + math.floor(x)
                 + math.ceil(x) + math.trunc(x) + abs(x) + np.sign(x) + math.atan2(x, y)
-                + math.hypot(x, y) + x % y + min(x, y) + max(x, y))
+                + math.hypot(x, y) + x % y + min(x, y) + max(x, y) + math.copysign(x, y)
+                + math.fmod(x, y) + math.remainder(x, y) + fdim(x, y) + FMA(x, y, x))
     ops = {ins.op for ins in every.program.instrs}
     assert {op for op in FUNCTION_ROWS} - ops <= {"pow"}, sorted(set(FUNCTION_ROWS) - ops)
     plain = every.__wrapped__
     for x, y in [(0.5, 1.5), (-1.25, 3.0), (2.0, 0.75)]:
-        assert every(x, y) == pytest.approx(plain(x, y), rel=1e-13)
-        assert every(np.array([x]), np.array([y]))[0] == pytest.approx(plain(x, y), rel=1e-13)
+        want = float(plain(x, y))          # (pyexpr.libm's classes give sympy numbers)
+        assert every(x, y) == pytest.approx(want, rel=1e-13)
+        assert every(np.array([x]), np.array([y]))[0] == pytest.approx(want, rel=1e-13)
         assert "pyexpr_every" in cuda_c.cuda_source(every.program)
 
 
+#: ordinary points, away from every jump (fmod's and remainder's quotients, fdim's x == y)
+#: and on both sides of fdim's and copysign's
+DIFF_POINTS = [(-2.6, 0.9, 0.35), (0.4, 1.3, -1.1), (1.3, -0.35, 2.5), (5.6, 2.2, -0.6)]
+
+
 def test_derivatives_of_pyexprs_own_functions_come_from_the_registry():
-    """A row whose sympy class is pyexpr's own carries its derivative; the class uses it,
-    and it matches central differences of the numpy function."""
-    ours = [op for op in COMPUTED if (OPS[op].sympy or "").startswith("pyexpr.functions.")
-            and _resolve(OPS[op].sympy).__module__ == "pyexpr.functions"]
-    assert ours
+    """A row whose sympy class is pyexpr's own carries its derivative in each argument; the
+    class uses it, and it matches central differences of the reference function."""
+    ours = [op for op in COMPUTED if (OPS[op].sympy or "").startswith(("pyexpr.functions.", "pyexpr.libm."))
+            and _resolve(OPS[op].sympy).__module__ in ("pyexpr.functions", "pyexpr.libm")]
+    assert {"cbrt", "copysign", "fmod", "remainder", "fdim", "fma"} <= set(ours)
     for op in ours:
         row = OPS[op]
         assert row.derivative, f"{op}: pyexpr's own class needs a derivative in pyexpr.ir.ops"
         cls, fn = _resolve(row.sympy), _resolve(row.numpy)
-        d = sympy.diff(cls(X), X)
-        for x in (-2.7, 0.4, 1.3, 5.6):
-            h = 1e-6 * max(1.0, abs(x))
-            assert float(d.subs(X, x)) == pytest.approx((fn(x + h) - fn(x - h)) / (2 * h), rel=1e-6, abs=1e-9), op
+        params = (X, Y, Z)[:row.arity]
+        for k, wrt in enumerate(params):
+            d = sympy.diff(cls(*params), wrt)
+            for point in DIFF_POINTS:
+                at = point[:row.arity]
+                h = 1e-6 * max(1.0, abs(at[k]))
+                up, down = (tuple(v + (s * h if j == k else 0) for j, v in enumerate(at)) for s in (1, -1))
+                slope = (float(fn(*up)) - float(fn(*down))) / (2 * h)
+                assert float(d.subs(dict(zip(params, at)))) == pytest.approx(slope, rel=1e-6, abs=1e-9), \
+                    (op, str(wrt), at)
 
 
 # --- composites: the stable functions ``ir.composite`` writes with other ops -----------------
@@ -307,3 +335,35 @@ def test_composite_derivatives_match_central_differences(op):
                        for k in (1, -1)]
             assert float(d.subs(at)) == pytest.approx((shifted[0] - shifted[1]) / (2 * h), rel=1e-6), \
                 (op, str(wrt), x, y)
+
+
+# --- C's functions (pyexpr.libm): names, text, numbers, one rounding --------------------------
+def test_c_functions_evaluate_numbers_exactly_but_never_to_a_negative_zero():
+    from pyexpr.libm import copysign, fma, fmod, remainder
+    assert (fmod(7, 3), fmod(-7, 3), remainder(5, 2), remainder(7, 2), fdim(1, 3)) == (1, -1, 1, -1, 0)
+    assert float(fma(0.1, 10, -1)) == 5.551115123125783e-17          # 0.1*10 - 1 is 0.0
+    assert float(copysign(3, -0.5)) == -3.0 and fmod(1, 0) is sympy.nan
+    for held in (fmod(-4, 2), remainder(-4, 2), copysign(0, -1)):   # C gives -0: sympy has none
+        assert type(held) in (fmod, remainder, copysign), held
+
+
+def test_fma_stays_one_rounding_from_text_to_python_source():
+    """``fma`` is kept through sympy's simplification and printed as exact Python; ``fdim``,
+    which Python lacks, is read from ``from_sympy``'s text."""
+    both = px.from_sympy("fma(x, y, z) + fdim(x, y)", ["x", "y", "z"], simplify="full")
+    assert {"fma", "fdim"} <= {ins.op for ins in both.program.instrs}
+    assert "mul" not in {ins.op for ins in both.program.instrs}
+    f = px.from_sympy("fma(x, y, z)", ["x", "y", "z"], simplify="full")
+    namespace = {}
+    exec(f.python_source, namespace)
+    rng = np.random.default_rng(6)
+    x, y = rng.uniform(-3, 3, 200), rng.uniform(-3, 3, 200)
+    specials = [0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, 1.7976931348623157e308, -1e300]
+    triples = [(a, b, -(a * b)) for a, b in zip(x, y)] + [(a, b, c) for a in specials for b in specials
+                                                          for c in specials]
+    for a, b, c in triples:
+        want = interp.fma_one(a, b, c)
+        for path, got in (("python_source", namespace["f"](a, b, c)), ("compiled", f(a, b, c))):
+            same = math.isnan(got) if math.isnan(want) else got == want and \
+                math.copysign(1, got) == math.copysign(1, want)
+            assert same, f"{path}: fma({a}, {b}, {c}) = {got}, not {want}"

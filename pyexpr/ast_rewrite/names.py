@@ -15,6 +15,7 @@ import numpy as np
 import sympy
 
 from .. import functions as pf
+from .. import libm
 from ..stability import functions as stable
 from .conditionals import TABLE as CONDITIONALS
 
@@ -76,6 +77,10 @@ _ENTRIES = [
     (sympy.floor, ["math.floor", "np.floor", "sympy.floor"]),
     (sympy.ceiling, ["math.ceil", "np.ceil", "sympy.ceiling"]),
     (pf.trunc, ["math.trunc", "np.trunc"]),
+    (libm.copysign, ["math.copysign", "np.copysign"]),
+    (libm.fmod, ["math.fmod", "np.fmod"]),
+    (libm.remainder, ["math.remainder"]),           # np.remainder is the floored one: Mod
+    (libm.fma, ["math.fma"]),                       # Python 3.13 and later
     (sympy.Pow, ["builtins.pow", "math.pow", "np.power", "sympy.Pow"]),
     (_min, ["builtins.min", "np.minimum", "np.fmin", "sympy.Min"]),
     (_max, ["builtins.max", "np.maximum", "np.fmax", "sympy.Max"]),
@@ -120,6 +125,12 @@ for _builder, _names in _ENTRIES:
         _obj = _resolve(_name)
         if _obj is not None:            # math.cbrt and friends exist only on newer Pythons
             FUNCTIONS[_obj] = (_name.rpartition(".")[2], _builder)
+
+#: pyexpr's own C functions by name: what ``from_sympy``'s text may call besides sympy's
+#: names (``fdim`` has no Python spelling at all), and what a formula may call imported
+#: from ``pyexpr.libm``
+OWN = {name: getattr(libm, name) for name in libm.__all__}
+FUNCTIONS.update({cls: (name, cls) for name, cls in OWN.items()})
 
 #: callables with a meaning of their own in the translator (loops and reductions)
 SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "enumerate",

@@ -55,6 +55,9 @@ SPELLINGS = {
     "min": "pyx_min({0}, {1})", "max": "pyx_max({0}, {1})",
     "mod": "pyx_mod({0}, {1})", "sign": "pyx_sign({0})",
     "pow": "pow{f}({0}, {1})", "atan2": "atan2{f}({0}, {1})", "hypot": "hypot{f}({0}, {1})",
+    "copysign": "copysign{f}({0}, {1})", "fmod": "fmod{f}({0}, {1})",
+    "remainder": "remainder{f}({0}, {1})", "fdim": "fdim{f}({0}, {1})",
+    "fma": "fma{f}({0}, {1}, {2})",           # one rounding, on the device and the host alike
 }
 SPELLINGS.update({op: f"{op}{{f}}({{0}})" for op in (
     "sqrt cbrt exp exp2 expm1 log log2 log10 log1p sin cos tan asin acos atan sinh cosh tanh "

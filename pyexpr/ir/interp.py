@@ -9,24 +9,63 @@ import math
 import numpy as np
 
 
-def _pointwise(fn, at_pole=lambda x: math.nan):
-    """Vectorize a ``math`` function, mapping its exceptions to numpy's nan/inf.
+def _pointwise(fn, at_pole=lambda *x: math.nan, nin=1):
+    """Vectorize a ``math`` function of ``nin`` arguments, mapping its exceptions to
+    numpy's nan/inf.
 
-    ``math`` raises ValueError at poles too; ``at_pole(x)`` gives C99's value there.
+    ``math`` raises ValueError at poles too; ``at_pole(*x)`` gives C99's value there.
     """
-    def safe(x):
+    def safe(*x):
         try:
-            return fn(x)
+            return fn(*x)
         except OverflowError:
             return math.inf
         except ValueError:
-            return at_pole(x)
-    return np.frompyfunc(safe, 1, 1)
+            return at_pole(*x)
+    return np.frompyfunc(safe, nin, 1)
 
 
 def _gamma_pole(x):
     # C99 tgamma: +-inf at +-0, nan at negative integers and -inf
     return math.copysign(math.inf, x) if x == 0 else math.nan
+
+
+def fdim(x, y):
+    """C's ``fdim``: ``x - y`` where x > y, +0 where x <= y, nan if either is nan."""
+    return np.where(np.less_equal(x, y), 0.0, np.subtract(x, y))
+
+
+def fma_one(x, y, z):
+    """``x*y + z`` of floats, rounded once: ``math.fma`` where Python has it (3.13),
+    else exactly in integers (Python's int/int division rounds correctly, to
+    subnormals too)."""
+    if _MATH_FMA is not None:
+        return _MATH_FMA(x, y, z)
+    x, y, z = float(x), float(y), float(z)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return x * y + z            # the product is exact (inf or nan), then one sum
+    if not math.isfinite(z):
+        return z                    # a finite product cannot cancel an infinity
+    (a, b), (c, d), (e, f) = x.as_integer_ratio(), y.as_integer_ratio(), z.as_integer_ratio()
+    num, den = a * c * f + e * b * d, b * d * f
+    if num == 0:                    # exact zero: +0, or the IEEE sum of signed zeros
+        return x * y + z if z == 0 else 0.0
+    if abs(num) >= _OVERFLOW * den:
+        return math.inf if num > 0 else -math.inf
+    return num / den
+
+
+_MATH_FMA = getattr(math, "fma", None)
+#: where round-to-nearest gives inf: halfway between the largest double and 2**1024
+_OVERFLOW = 2**1024 - 2**970
+
+
+def fma(x, y, z):
+    """``fma_one`` elementwise (slow, and exact)."""
+    return _FMA(x, y, z)
+
+
+_FMA = np.frompyfunc(fma_one, 3, 1)
 
 
 #: op -> its numpy function (``ir.ops``' numpy column, with C's values where ``math`` raises)
@@ -39,7 +78,9 @@ NUMPY = {
     "acosh": np.arccosh, "atanh": np.arctanh, "erf": _pointwise(math.erf),
     "erfc": _pointwise(math.erfc), "tgamma": _pointwise(math.gamma, _gamma_pole),
     "lgamma": _pointwise(math.lgamma, lambda x: math.inf), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
-    "fabs": np.fabs, "sign": np.sign, "atan2": np.arctan2, "hypot": np.hypot, "min": np.minimum,
+    "fabs": np.fabs, "sign": np.sign, "atan2": np.arctan2, "hypot": np.hypot,
+    "copysign": np.copysign, "fmod": np.fmod, "remainder": _pointwise(math.remainder, nin=2),
+    "fdim": fdim, "fma": fma, "min": np.minimum,
     "max": np.maximum, "mod": np.mod, "lt": np.less, "le": np.less_equal, "gt": np.greater,
     "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal, "and": np.logical_and,
     "or": np.logical_or, "not": np.logical_not, "select": np.where,

@@ -17,18 +17,20 @@ Fields of an ``Op``:
   ``Add``, ``select`` from ``Piecewise``, ...);
 * ``numpy`` -- the function whose values the op has at every input,
   special values included (``"numpy.exp"``; ``"math.erf"`` where numpy has
-  none: its exceptions then stand for C's nan and inf; for a composite, the
+  none: its exceptions then stand for C's nan and inf; the interpreter's own,
+  ``"pyexpr.ir.interp.fdim"``, where neither has one; for a composite, the
   scipy.special function tests compare with where there is one);
-* ``cost`` -- ``"instruction"`` (a few machine instructions on any vector),
+* ``cost`` -- ``"instruction"`` (a few machine instructions on any vector;
+  ``fma`` is one where the CPU has FMA, else LLVM calls libm's per lane),
   ``"call"`` (a math function: a vector call where libmvec has it, else
   one call per lane) or ``"composite"``: the numerically stable functions
   (softplus, sigmoid, logaddexp, ...) that ``ir.composite`` writes with
   other ops when it lowers them, so no Program holds them and no backend
   needs a spelling;
 * ``derivative`` -- for a sympy class of pyexpr's own (``pyexpr.functions``,
-  ``pyexpr.stability.functions``), its derivative as sympy text in ``x``
-  (one argument) or one text per argument in ``x, y`` (trusted, never user
-  input);
+  ``pyexpr.libm``, ``pyexpr.stability.functions``), its derivative as sympy text in ``x``
+  (one argument) or one text per argument in ``x, y, z`` (trusted, never
+  user input);
 * ``domain`` -- notes on special values where they are not obvious.
 
 Strings, not objects, keep this module free of sympy and numpy imports: a
@@ -126,6 +128,23 @@ _ROWS = [
     # functions of two arguments
     _binary("atan2", "sympy.atan2", "numpy.arctan2"),
     _binary("hypot", "pyexpr.functions.hypot", "numpy.hypot"),
+    # C's functions of two and three arguments (pyexpr.libm): exact, or rounded once
+    _binary("copysign", "pyexpr.libm.copysign", "numpy.copysign", "instruction",
+            derivative=("copysign(1, x)*copysign(1, y)", "0"),
+            domain="x's magnitude with y's sign bit: -0 and the sign of a nan count"),
+    _binary("fmod", "pyexpr.libm.fmod", "numpy.fmod", derivative=("1", "-trunc(x/y)"),
+            domain="C's fmod: exact, the sign of x; nan for y = 0 and for x = +-inf; x for y = +-inf"),
+    # d/dy is -n, n = x/y rounded half to even, which is x/y - remainder(x/y, 1) exactly
+    _binary("remainder", "pyexpr.libm.remainder", "math.remainder",
+            derivative=("1", "remainder(x/y, 1) - x/y"),
+            domain="IEEE: exact, x - n*y for n = x/y rounded half to even; nan for y = 0 and for "
+                   "x = +-inf (where math raises); x for y = +-inf"),
+    _binary("fdim", "pyexpr.libm.fdim", "pyexpr.ir.interp.fdim", "instruction",
+            derivative=("Piecewise((1, x > y), (0, True))", "Piecewise((-1, x > y), (0, True))"),
+            domain="C's fdim: x - y where x > y, +0 where x <= y, nan if either is nan; "
+                   "neither math nor numpy has it"),
+    Op("fma", (F, F, F), F, "pyexpr.libm.fma", "pyexpr.ir.interp.fma", "instruction", ("y", "x", "1"),
+       domain="x*y + z rounded once (math.fma from Python 3.13; LLVM's llvm.fma, CUDA's fma)"),
     # numerically stable functions, written with the ops above by ir.composite
     _composite("softplus", ("x",), "scipy.special.softplus", "sigmoid(x)",
                "log(1 + exp(x)): max(x, 0) + log1p(exp(-|x|)), no overflow"),

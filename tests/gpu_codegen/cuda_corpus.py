@@ -17,6 +17,7 @@ from sympy import exp, floor, gamma, log, loggamma, pi, sign, sin, sqrt, tanh
 
 from pyexpr.ir import from_exprs
 from pyexpr import functions as pf
+from pyexpr import libm
 from pyexpr.ir.interp import evaluate
 from pyexpr.ir.ops import OPS
 from pyexpr.ir.program import Builder, Program
@@ -33,6 +34,8 @@ def _op_program(op):
         out = b.emit(op, x)
     elif signature == (("f", "f"), "f"):
         out = b.emit(op, x, y)
+    elif signature == (("f", "f", "f"), "f"):        # fma(x, y, x): every program takes x, y
+        out = b.emit(op, x, y, x)
     elif signature == (("f", "f"), "b"):
         out = b.emit("select", b.emit(op, x, y), x, y)
     elif op == "not":
@@ -142,6 +145,11 @@ CASES = [
     Case("tails", "x y", lambda x, y: (erfc(x) / 2, pf.cbrt(x**3 + y), pf.expm1(x) - pf.log1p(y**2)),
          {"x": (-3, 6)}),
     Case("band", "x y", lambda x, y: Piecewise((tanh(x * y), And(x > -1, x < 1, y > 0)), (pf.exp2(x), True))),
+    # fma(x, y, -(x*y)) is the rounding error of x*y, which x*y - x*y (two roundings) loses:
+    # float64 compares it with no absolute tolerance (in float32 the reference's product is exact)
+    Case("fused", "x y z", lambda x, y, z: (libm.fma(x, y, z), libm.fma(x, y, -(x * y)),
+                                            libm.copysign(libm.fmod(x, y), z) + libm.remainder(y, x),
+                                            libm.fdim(x, y)), atol64=0, atol32=1e-6),
 ]
 
 

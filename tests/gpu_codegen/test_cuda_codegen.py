@@ -7,6 +7,7 @@
   realistic formulas, in float64 (rtol 1e-12 for single ops) and float32
   (inputs rounded to float32, the float64 reference rounded to float32,
   rtol 2e-6 for single ops; per-formula tolerances in ``cuda_corpus``);
+* C's copysign, fmod, remainder, fdim and fma equal the interpreter bit for bit;
 * constants are printed exactly (host results and the PTX's bit patterns);
 * golden source of one tiny program; a missing spelling is a LoweringError.
 """
@@ -42,6 +43,20 @@ def test_op_on_host_matches_interpreter(built, op, dtype, fastmath):
     atol = 1e-14 if dtype == "float64" else (1e-6 if op in ("lgamma", "logaddexp") else 1e-37)
     np.testing.assert_allclose(actual, expected[0], rtol=rtol, atol=atol, equal_nan=True,
                                err_msg=f"{op} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("op", ["copysign", "fdim", "fma", "fmod", "remainder"])
+def test_c_functions_on_host_are_exact(built, op, dtype):
+    """C's functions are exact (fma rounds once): the interpreter's values bit for bit,
+    signs of zeros included, at every pair of special values and on random ones."""
+    host, _, _, programs = built
+    inputs, (expected,) = reference(programs[f"op_{op}"], op_inputs(np.random.default_rng(1)), dtype)
+    (actual,) = host.run(f"op_{op}_{tag(dtype, False)}", *inputs)
+    nan = np.isnan(expected)
+    bits = np.int64 if dtype == "float64" else np.int32
+    np.testing.assert_array_equal(np.isnan(actual), nan, err_msg=f"{op} {dtype}: nans")
+    np.testing.assert_array_equal(actual[~nan].view(bits), expected[~nan].view(bits), err_msg=f"{op} {dtype}")
 
 
 @pytest.mark.parametrize("dtype,fastmath", VARIANTS, ids=[tag(*v) for v in VARIANTS])

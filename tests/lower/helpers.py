@@ -11,17 +11,23 @@ FLOAT_OPS = sorted(name for name, op in OPS.items() if op.result == "f" and op.a
 COMPARE_OPS = sorted(name for name, op in OPS.items() if op.args == ("f", "f") and op.result == "b")
 
 
+def operands(op):
+    """The arguments ``op`` takes in these programs: x, y in turn (``fma(x, y, x)``), so
+    every program has the two arguments x and y."""
+    return [k % 2 for k in range(OPS[op].arity)]
+
+
 def op_program(op):
     """``f(x, y) = op(x)`` or ``op(x, y)``: one instruction after the arguments."""
     b = Builder(2)
-    out = b.emit(op, *range(OPS[op].arity))
+    out = b.emit(op, *operands(op))
     return Program(f"op_{op}", ("x", "y"), tuple(b.instrs), (out,)).check()
 
 
 def all_ops_program():
     """One program with an output per float op, so one compilation covers them all."""
     b = Builder(2)
-    outs = [b.emit(op, *range(OPS[op].arity)) for op in FLOAT_OPS]
+    outs = [b.emit(op, *operands(op)) for op in FLOAT_OPS]
     return Program("all_ops", ("x", "y"), tuple(b.instrs), tuple(outs)).check()
 
 

@@ -1,11 +1,15 @@
 """Every op of OPS, compiled by LLVM, against the numpy reference interpreter.
 
 Tolerances: 0 ULP for IEEE-exact ops (arithmetic, sqrt, rounding, min/max,
-mod, sign, comparisons); 4 ULP for libm functions (numpy and the C library
+mod, sign, comparisons, and C's copysign, fmod, remainder, fdim and fma, which
+are also compared bit for bit with Python's ``math`` and the C library at
+every pair of special values); 4 ULP for libm functions (numpy and the C library
 may use different implementations); tgamma/lgamma are compared with
 Python's ``math`` (a separate Lanczos implementation): 64 ULP, plus an
 absolute 1e-13 (float32: 1e-6) near lgamma's zeros.
 """
+import ctypes
+import ctypes.util
 import math
 
 import numpy as np
@@ -14,13 +18,15 @@ import sympy
 
 from pyexpr.ir import from_exprs
 from pyexpr.errors import LoweringError
+from pyexpr.cpu import host
 from pyexpr.cpu.codegen import context, llvm_ir
 from pyexpr.ir.program import Builder, Program
 
 from .helpers import (COMPARE_OPS, FLOAT_OPS, all_ops_program, assert_ulp_close, compile_,
                       op_program, oracle, run_kernel)
 
-EXACT = set("neg add sub mul div sqrt floor ceil trunc fabs sign min max mod".split())
+EXACT = set("neg add sub mul div sqrt floor ceil trunc fabs sign min max mod "
+            "copysign fmod remainder fdim fma".split())
 #: (ULPs, absolute error): near 0 logaddexp is max(x, y) + log1p(...), which cancels (an
 #: absolute error of the inputs' size, as in numpy's)
 TOLERANCE = {"tgamma": (64, 1e-13), "lgamma": (64, 1e-13), "logaddexp": (4, 1e-15)}
@@ -155,3 +161,114 @@ def test_table_miss_raises_lowering_error(monkeypatch):
     monkeypatch.delitem(context.FUNCTIONS, "tan")
     with pytest.raises(LoweringError, match="'tan'"):
         llvm_ir.build_module(op_program("tan"))
+
+
+# --- C's copysign, fmod, remainder, fdim and fma, bit for bit --------------------------------
+#: signed zeros and nans, subnormals of both formats, ordinary, huge and largest values
+C_SPECIALS = [0.0, -0.0, math.inf, -math.inf, math.nan, -math.nan, 5e-324, -5e-324, 1e-310,
+              -2.5e-310, 1.5e-45, -1.17549435e-38, 0.5, -0.75, 1.0, -1.0, 2.0, 3.0, -3.0, 7.25,
+              -7.5, 1e16, 1e300, -1e300, 1.7976931348623157e308, -1.7976931348623157e308, 3e38,
+              -3.4028235e38]
+C_OPS = ["copysign", "fmod", "remainder", "fdim"]
+SIMD = (host.host_isas() if host.vector_target("host") else []) + ["none"]
+LIBM = ctypes.CDLL(ctypes.util.find_library("m"))
+
+
+def _libm(name, dtype, arity):
+    """The C library's ``name`` (``namef`` for float32), callable on Python floats."""
+    fn = getattr(LIBM, name + ("f" if dtype == "float32" else ""))
+    ctype = ctypes.c_float if dtype == "float32" else ctypes.c_double
+    fn.restype, fn.argtypes = ctype, [ctype] * arity
+    return fn
+
+
+def _nan_where_raising(fn):
+    def safe(*args):
+        try:
+            return fn(*args)
+        except ValueError:      # C's nan where math raises (fmod(x, 0), remainder(inf, y))
+            return math.nan
+    return safe
+
+
+#: Python's spellings: exact in float64, so also the float32 results of float32 inputs
+PYTHON = {"copysign": math.copysign, "fmod": _nan_where_raising(math.fmod),
+          "remainder": _nan_where_raising(math.remainder)}
+
+
+def _assert_same_bits(got, want, inputs, what):
+    """Equal bit for bit (signs of zeros and infinities included); nan where want is nan."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype, what
+    nan = np.isnan(want)
+    bits = np.int64 if want.dtype == np.float64 else np.int32
+    bad = (np.isnan(got) != nan) | (~nan & (got.view(bits) != want.view(bits)))
+    where = np.flatnonzero(bad)[:6]
+    assert not bad.any(), f"{what}: {bad.sum()} differ, e.g. at " + ", ".join(
+        f"{tuple(float(a[i]) for a in inputs)}: {got[i]!r} not {want[i]!r}" for i in where)
+
+
+def _c_program():
+    b = Builder(2)
+    outs = tuple(b.emit(op, 0, 1) for op in C_OPS)
+    return Program("c_functions", ("x", "y"), tuple(b.instrs), outs).check()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("simd", SIMD)
+def test_c_functions_are_cs_at_every_pair_of_special_values(simd, dtype):
+    """copysign, fmod, remainder and fdim on every pair of ``C_SPECIALS``: the array path
+    (every vector ISA, the tail included) and the scalar path equal the C library and
+    Python's ``math`` bit for bit."""
+    x, y = (a.ravel() for a in np.meshgrid(C_SPECIALS, C_SPECIALS))
+    with np.errstate(over="ignore"):
+        x, y = x.astype(dtype), y.astype(dtype)
+    kernel = compile_(_c_program(), dtype, simd=simd)
+    array = run_kernel(kernel, x, y)
+    scalar = [kernel.scalar(a, b) for a, b in zip(x.tolist(), y.tolist())]
+    for k, op in enumerate(C_OPS):
+        references = {"libm": _libm(op, dtype, 2), "math": PYTHON.get(op)}
+        for name, fn in references.items():
+            if fn is None:
+                continue
+            want = np.array([fn(a, b) for a, b in zip(x.tolist(), y.tolist())], dtype)
+            _assert_same_bits(array[k], want, (x, y), f"{op} {dtype} {simd} array against {name}")
+            _assert_same_bits(np.array([s[k] for s in scalar], dtype), want, (x, y),
+                              f"{op} {dtype} scalar against {name}")
+
+
+def _fma_program():
+    b = Builder(3)
+    out = b.emit("fma", 0, 1, 2)
+    return Program("fma", ("x", "y", "z"), tuple(b.instrs), (out,)).check()
+
+
+def _fma_inputs(dtype):
+    """Products' rounding errors (z = -(x*y) rounded: fma gives the error, x*y + z gives 0)
+    and every triple of a dozen special values."""
+    rng = np.random.default_rng(5)
+    with np.errstate(over="ignore"):
+        x, y = (rng.uniform(-4, 4, 300) * 10.0 ** rng.integers(-15, 15, 300) for _ in range(2))
+        x, y = x.astype(dtype), y.astype(dtype)
+        z = -(x * y)
+        some = np.array([0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, -1e-310, 1.0, -3.0,
+                         1e300, -1.7976931348623157e308, 3e38]).astype(dtype)
+    triples = [a.ravel() for a in np.meshgrid(some, some, some)]
+    return [np.concatenate([v, t]) for v, t in zip((x, y, z), triples)]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("simd", SIMD)
+def test_fma_rounds_once(simd, dtype):
+    x, y, z = inputs = _fma_inputs(dtype)
+    kernel = compile_(_fma_program(), dtype, simd=simd)
+    fma = _libm("fma", dtype, 3)
+    want = np.array([fma(*v) for v in zip(x.tolist(), y.tolist(), z.tolist())], dtype)
+    with np.errstate(all="ignore"):
+        assert (want[:300] != x[:300] * y[:300] + z[:300]).sum() > 250, "the sample must tell one rounding from two"
+    _assert_same_bits(run_kernel(kernel, x, y, z)[0], want, inputs, f"fma {dtype} {simd} array")
+    scalar = np.array([kernel.scalar(*v)[0] for v in zip(x.tolist(), y.tolist(), z.tolist())], dtype)
+    _assert_same_bits(scalar, want, inputs, f"fma {dtype} scalar")
+    if dtype == "float64":      # the interpreter, the oracle of every other test, is exact too
+        _assert_same_bits(oracle(_fma_program(), dtype, x, y, z)[0], want, inputs, "fma interpreter")
+    assert "llvm.fma.f" in str(llvm_ir.build_module(_fma_program(), dtype))

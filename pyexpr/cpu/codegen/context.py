@@ -13,7 +13,8 @@
 Semantics are numpy's: ``min``/``max`` propagate nan, ``mod`` is numpy's
 floored remainder (sign of the divisor, ``mod(x, 0) = nan``), ``sign`` maps
 nan to nan and +-0 to +0, ``select`` computes both sides (floating point never
-traps) and picks one by value.  float32 programs compute in float32 and call
+traps) and picks one by value; C's ``copysign``, ``fmod``, ``remainder``,
+``fdim`` and ``fma`` (one rounding: ``llvm.fma``) are C's.  float32 programs compute in float32 and call
 the ``f``-suffixed libm functions.
 """
 from llvmlite import ir
@@ -30,11 +31,11 @@ ITEMSIZE = {"float64": 8, "float32": 4}
 #: (libmvec) are in ``vector_abi``.
 FUNCTIONS = {
     **{op: ("llvm", f"llvm.{op}") for op in
-       "sqrt exp exp2 log log2 log10 sin cos fabs floor ceil trunc pow".split()},
+       "sqrt exp exp2 log log2 log10 sin cos fabs floor ceil trunc pow copysign fma".split()},
     "min": ("llvm", "llvm.minimum"), "max": ("llvm", "llvm.maximum"),
     **{op: ("libm", op) for op in
        "tan asin acos atan sinh cosh tanh asinh acosh atanh expm1 log1p cbrt "
-       "erf erfc tgamma lgamma atan2 hypot".split()},
+       "erf erfc tgamma lgamma atan2 hypot fmod remainder".split()},
 }
 
 
@@ -115,6 +116,13 @@ def _mod(c, b, x, y):
     return b.select(b.fcmp_unordered("!=", r, zero, flags=c.flags), adjusted, signed_zero)
 
 
+def _fdim(c, b, x, y):
+    # C's fdim: +0 where x <= y; elsewhere (x > y, or a nan) x - y, which is then
+    # positive or nan (x > y rules out inf - inf).  Instructions, on vectors too.
+    greater_or_nan = b.fcmp_unordered(">", x, y, flags=c.flags)
+    return b.select(greater_or_nan, b.fsub(x, y, flags=c.flags), c.const(0.0))
+
+
 def _sign(c, b, x):
     zero = c.const(0.0)
     zero_or_nan = b.select(b.fcmp_ordered("==", x, zero, flags=c.flags), zero, x)
@@ -137,6 +145,7 @@ OPERATORS = {
     "mul": lambda c, b, x, y: b.fmul(x, y, flags=c.flags),
     "div": lambda c, b, x, y: b.fdiv(x, y, flags=c.flags),
     "mod": _mod,
+    "fdim": _fdim,
     "sign": _sign,
     "select": lambda c, b, cond, x, y: b.select(cond, x, y),
     "and": lambda c, b, p, q: b.and_(p, q),

@@ -10,11 +10,11 @@ output, ``W = target.lanes(dtype)``.  Per op:
 * arithmetic, comparisons, ``select`` and the boolean ops act on vectors
   natively (the operator table of ``context`` serves unchanged);
 * intrinsics that are instructions (sqrt, fabs, floor, ceil, trunc,
-  minimum, maximum, copysign) are called on the vector type;
+  minimum, maximum, copysign, fma) are called on the vector type;
 * ops with a vector ABI function that the host has (``target.symbol``) call
   it: ``_ZGVdN4v_exp(<4 x double>)``;
-* the rest (tgamma, lgamma, or any function the host's libmvec lacks) call
-  the scalar function lane by lane.
+* the rest (tgamma, lgamma, fmod, remainder, or any function the host's
+  libmvec lacks) call the scalar function lane by lane.
 
 The loop over whole vectors is a function of its own; the last ``len % W``
 elements go through it too, as one vector: they are copied into stack
@@ -28,11 +28,13 @@ from llvmlite import ir
 from .layout_ir import copier
 from .context import FUNCTIONS, I64, OPERATORS, Context, emit_body, for_range, function
 
-#: intrinsics that lower to instructions on vectors; any other "llvm" op is a libm call
+#: intrinsics that lower to instructions on vectors; any other "llvm" op is a libm call.
+#: llvm.fma is one vfmadd where the CPU has FMA (every AVX2 and AVX-512 one); without,
+#: LLVM calls libm's fma per lane, still rounding once.
 INSTRUCTIONS = {"llvm.sqrt", "llvm.fabs", "llvm.floor", "llvm.ceil", "llvm.trunc",
-                "llvm.minimum", "llvm.maximum", "llvm.copysign"}
+                "llvm.minimum", "llvm.maximum", "llvm.copysign", "llvm.fma"}
 #: ops computed lane by lane with the scalar function: libmvec has no vector variant
-LANE_BY_LANE = {"tgamma", "lgamma"}
+LANE_BY_LANE = {"tgamma", "lgamma", "fmod", "remainder"}
 I32 = ir.IntType(32)
 
 
