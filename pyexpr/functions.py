@@ -339,3 +339,25 @@ class trunc(sympy.Function):
     def _eval_is_integer(self):
         return self.args[0].is_real
 
+
+def sizes(expr):
+    """``(tree, dag)``: how many nodes ``expr`` has written out and how many distinct
+    ones, counted in time linear in the distinct ones (no recursion)."""
+    tree = subexpressions(expr)
+    return tree[expr], len(tree)
+
+
+def subexpressions(expr):
+    """Every distinct subexpression of ``expr`` -> its size written out.  sympy's own
+    traversals (``free_symbols``, ``preorder_traversal``) visit shared ones once per use."""
+    tree, stack = {}, [(expr, False)]
+    while stack:
+        e, ready = stack.pop()
+        if e in tree:
+            continue
+        if ready or not e.args:
+            tree[e] = 1 + sum(tree[a] for a in e.args)
+        else:
+            stack.append((e, True))
+            stack.extend((a, False) for a in e.args if a not in tree)
+    return tree

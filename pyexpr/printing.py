@@ -19,7 +19,7 @@ from sympy.printing.latex import greek_letters_set
 from sympy.printing.pycode import PythonCodePrinter
 
 from .errors import LoweringError
-from .functions import cse, negation_of, substitute
+from .functions import cse, negation_of, subexpressions, substitute
 
 
 #: x*y + z rounded once, needing only ``math`` (``math.fma`` is Python 3.13's): an infinite
@@ -248,40 +248,17 @@ def _piece_block(printer, piece, local, temps):
 SHARED_NODES, SHARED_RATIO = 2000, 4
 
 
-def sizes(expr):
-    """``(tree, dag)``: how many nodes ``expr`` has written out and how many distinct
-    ones, counted in time linear in the distinct ones (no recursion)."""
-    tree = _subexpressions(expr)
-    return tree[expr], len(tree)
-
-
-def _subexpressions(expr):
-    """Every distinct subexpression of ``expr`` -> its size written out.  sympy's own
-    traversals (``free_symbols``, ``preorder_traversal``) visit shared ones once per use."""
-    tree, stack = {}, [(expr, False)]
-    while stack:
-        e, ready = stack.pop()
-        if e in tree:
-            continue
-        if ready or not e.args:
-            tree[e] = 1 + sum(tree[a] for a in e.args)
-        else:
-            stack.append((e, True))
-            stack.extend((a, False) for a in e.args if a not in tree)
-    return tree
-
-
 def shared(expr, args):
     """``(steps, reduced)`` naming ``expr``'s repeated subexpressions (``sympy.cse``) when
     printing it whole would be far larger than the expression itself, else None.
 
     The names are ``t0, t1, ...`` (another letter where an argument's name begins
     with ``t``), numbered in the order they are computed."""
-    subexpressions = _subexpressions(expr)
-    tree, dag = subexpressions[expr], len(subexpressions)
+    nodes = subexpressions(expr)
+    tree, dag = nodes[expr], len(nodes)
     if tree < SHARED_NODES or tree < SHARED_RATIO * dag:
         return None
-    taken = [str(a) for a in args] + [str(s) for s in subexpressions if s.is_Symbol]
+    taken = [str(a) for a in args] + [str(s) for s in nodes if s.is_Symbol]
     prefix = next((p for p in ("t", "u", "w", "s") if not any(n.startswith(p) for n in taken)), "_t")
     steps, (reduced,) = cse([expr], symbols=sympy.numbered_symbols(prefix, real=True))
     return steps, reduced

@@ -10,6 +10,8 @@ other with the same coefficient.  A replacement that is an identity only
 where a condition holds keeps the written form as the other branch of a
 ``Piecewise`` (the rewrite pass leaves that branch as it is).
 """
+import math
+
 import sympy
 
 from .. import functions as pf
@@ -18,10 +20,21 @@ from .match import VARIABLES as _V
 #: expressions larger than this (in sympy's operation count) are not expanded
 _MAX_OPS = 60
 _MAX_POWER = 6
+#: trees larger than this written out are not counted at all (see ``_ops``)
+_MAX_TREE = 1000
+
+
+def _ops(expr):
+    """sympy's operation count of ``expr``, or infinity for a large tree: ``count_ops``
+    walks the tree written out, which for an unrolled iteration's derivative is
+    exponentially larger than its graph."""
+    if pf.sizes(expr)[0] > _MAX_TREE:
+        return math.inf
+    return sympy.count_ops(expr)
 
 
 def _small(*exprs):
-    if sum(sympy.count_ops(e) for e in exprs) > _MAX_OPS:
+    if sum(_ops(e) for e in exprs) > _MAX_OPS:
         return False
     powers = (p.exp for e in exprs for p in e.atoms(sympy.Pow))
     return all(not (x.is_Integer and abs(x) > _MAX_POWER) for x in powers)
@@ -116,7 +129,8 @@ def fractions(b):
     """A sum of fractions whose numerators cancel over the common denominator, as one
     fraction: ``1/(x + 1) - 1/x = -1/(x*(x + 1))``."""
     expr = b[_V["rest"]]
-    parts = [t for t in sympy.Add.make_args(expr) if sympy.fraction(t)[1].free_symbols]
+    # not ``free_symbols``: that walks the whole tree, ``is_number`` stops at a symbol
+    parts = [t for t in sympy.Add.make_args(expr) if not sympy.fraction(t)[1].is_number]
     denominators = list(dict.fromkeys(sympy.fraction(t)[1] for t in parts))
     if len(parts) < 2 or len(denominators) < 2 or not _small(*parts):
         return None
@@ -141,8 +155,8 @@ def into_branches(b):
     (piece,) = pieces
     others = sympy.Mul(*(f for f in expr.args if f is not piece))
     branches = [(others * e, c) for e, c in piece.args]
-    size = sympy.count_ops(others)
-    if not any(sympy.count_ops(new) < size + sympy.count_ops(e)
+    size = _ops(others)
+    if not any(_ops(new) < size + _ops(e)
                for (new, _), (e, _) in zip(branches, piece.args)):
         return None
     return sympy.Piecewise(*branches)

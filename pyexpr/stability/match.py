@@ -73,9 +73,25 @@ def _terms(e, cls):
 
 def _product(p, e, b):
     coeff, factors = p.as_coeff_mul()
-    if coeff != 1:
-        e = e / coeff
-    yield from _commutative(list(factors), _terms(e, sympy.Mul), b, sympy.Mul)
+    yield from _commutative(list(factors), _factors_over(e, coeff), b, sympy.Mul)
+
+
+def _factors_over(e, coeff):
+    """The factors of ``e/coeff``; for a product, without building the quotient (a sympy
+    product costs tens of microseconds, and a sum's terms are matched pairwise)."""
+    if coeff == 1:
+        return _terms(e, sympy.Mul)
+    if not e.is_Mul:
+        return _terms(e / coeff, sympy.Mul)
+    # a canonical product keeps its number first, and never multiplies a lone sum
+    number, others = (e.args[0], e.args[1:]) if e.args[0].is_Number else (sympy.S.One, e.args)
+    ratio = number / coeff
+    return list(others) if ratio == 1 else [ratio, *others]
+
+
+#: sums longer than this are not searched for two related terms: the search is
+#: quadratic in the terms (a loop unrolled 1,500 times would take minutes)
+MAX_PAIRED_TERMS = 64
 
 
 def _commutative(ps, es, b, cls):
@@ -83,6 +99,8 @@ def _commutative(ps, es, b, cls):
     last (those bound by then match one term), ``rest`` or the last free variable
     taking what is left."""
     ps = sorted(ps, key=lambda t: (t in _VARS, t is REST))
+    if len(es) > MAX_PAIRED_TERMS and sum(t not in _VARS for t in ps) > 1:
+        return
     yield from _assign(ps, es, b, cls)
 
 
