@@ -178,7 +178,7 @@ _HIDDEN = {}
 def _hidden(cls):
     """A function class standing for ``cls`` that sympy cannot evaluate."""
     if cls not in _HIDDEN:
-        _HIDDEN[cls] = type(f"hidden_{cls.__name__}", (sympy.Function,), {"shown": cls})
+        _HIDDEN[cls] = type(f"hidden_{cls.__name__}", (sympy.Function,), {"shown": staticmethod(cls)})
     return _HIDDEN[cls]
 
 
@@ -193,7 +193,30 @@ def _hide(e, args):
 def _hide_all(e, args):
     if isinstance(e, sympy.Piecewise):
         return _hide(e, args)
+    if isinstance(e, sympy.Mul) and negation_of(e) is None:
+        return _hidden_product(e.args, args)
     return _hidden(type(e))(*args)
+
+
+def _is_reciprocal(factor):
+    return factor.is_Pow and factor.exp == -1
+
+
+def _hidden_product(factors, hidden):
+    """A product folded left to right, each later reciprocal a quotient: ``(x/x)/x``
+    divides by x twice, and sharing its two ``1/x`` would make that ``x*t*t``."""
+    mul = _hidden(sympy.Mul)
+    if not any(_is_reciprocal(f) for f in factors[1:]):
+        return mul(*hidden)
+    acc = hidden[0]
+    for factor, h in zip(factors[1:], hidden[1:]):
+        acc = _hidden(_quotient)(acc, h.args[0]) if _is_reciprocal(factor) else mul(acc, h)
+    return acc
+
+
+def _quotient(p, q, evaluate=False):
+    """``p/q`` as one division, unevaluated."""
+    return sympy.Mul(p, sympy.Pow(q, -1, evaluate=False), evaluate=False)
 
 
 def _show(e, args):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import pyexpr as px
@@ -90,6 +90,7 @@ _FLOATS = st.floats(-1e6, 1e6, allow_nan=False) | st.sampled_from([1e-300, 1e300
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_arithmetic(), st.lists(st.tuples(_FLOATS, _FLOATS, _FLOATS), min_size=1, max_size=4))
+@example("((x / x) / x)", [(181.25, 0.0, 0.0)])        # two divisions, not x*(1/x)*(1/x)
 def test_random_arithmetic_is_pythons_bit_for_bit(text, points):
     fn = _function(f"def f(x, y, z):\n    return {text}\n", "f")
     usable = []
