@@ -42,12 +42,12 @@ def _logaddexp2(a, b):
 
 # (sympy builder, the Python objects that mean it)
 _ENTRIES = [
-    (sympy.exp, ["math.exp", "np.exp", "sympy.exp"]),
+    (stable.exp, ["math.exp", "np.exp", "sympy.exp"]),
     (_log, ["math.log", "np.log", "sympy.log"]),
     (pf.log2, ["math.log2", "np.log2"]),
     (pf.log10, ["math.log10", "np.log10"]),
     (pf.log1p, ["math.log1p", "np.log1p"]),
-    (pf.expm1, ["math.expm1", "np.expm1"]),
+    (stable.expm1, ["math.expm1", "np.expm1"]),
     (pf.exp2, ["math.exp2", "np.exp2"]),
     (sympy.sqrt, ["math.sqrt", "np.sqrt", "sympy.sqrt"]),
     (pf.cbrt, ["math.cbrt", "np.cbrt"]),
@@ -89,8 +89,9 @@ _ENTRIES = [
     (lambda x: 1 / x, ["np.reciprocal"]),
     (lambda x: -x, ["np.negative"]),
     (lambda x: x, ["builtins.float", "np.float64", "np.positive"]),
-    (lambda x: x * sympy.pi / 180, ["math.radians", "np.radians", "np.deg2rad"]),
-    (lambda x: x * 180 / sympy.pi, ["math.degrees", "np.degrees", "np.rad2deg"]),
+    # one factor (pi/180), not x*pi/180: x*180 would distribute 180 over a sum x - c
+    (lambda x: x * (sympy.pi / 180), ["math.radians", "np.radians", "np.deg2rad"]),
+    (lambda x: x * (180 / sympy.pi), ["math.degrees", "np.degrees", "np.rad2deg"]),
     (lambda x, lo, hi: _min(_max(x, lo), hi), ["np.clip"]),
     (_heaviside, ["np.heaviside", "sympy.Heaviside"]),
 ]

@@ -17,6 +17,7 @@ negated argument; every other evaluation is sympy's.
 import sympy
 from sympy.core.logic import fuzzy_and
 
+from .. import functions as pf
 from ..functions import registry_derivative
 
 
@@ -151,14 +152,43 @@ class xlog1py(_TimesLog):
         return sympy.S.Zero if x.is_zero and y is not sympy.nan else x * sympy.log(1 + y)
 
 
+def _variant(base, eval, keeps):
+    """``base``'s class with another ``eval``, equal to ``base``'s expressions of the
+    same arguments (``f.expr == sympy.exp(-x**2)`` holds; the hash, which hashes
+    the class name, is already the same)."""
+    def __eq__(self, other):
+        if isinstance(other, sympy.Basic) and type(other) in (base, type(self)):
+            return self._hashable_content() == other._hashable_content()
+        return base.__eq__(self, other)
+    return type(base.__name__, (base,), {
+        "eval": classmethod(eval), "__eq__": __eq__, "__hash__": base.__hash__,
+        "__module__": __name__, "__doc__": f"sympy's {base.__name__}, keeping {keeps}."})
+
+
 def _keeping_negation(base):
     """``base``'s class, except that a negated symbolic argument stays as written."""
     def eval(cls, arg):
         if arg.is_number or not arg.could_extract_minus_sign():
             return base.eval.__func__(cls, arg)
-    return type(base.__name__, (base,), {"eval": classmethod(eval), "__module__": __name__,
-                                         "__doc__": f"sympy's {base.__name__}, keeping f(-x)."})
+    return _variant(base, eval, "f(-x)")
 
 
 erfc = _keeping_negation(sympy.erfc)
 acos = _keeping_negation(sympy.acos)
+
+
+def _keeping_offsets(base):
+    """``base``'s class, except that a sum with a number in it stays as written:
+    sympy writes ``exp(x - 1.0)`` as ``0.367879441171442*exp(x)``, which overflows
+    from x = 709.8 where the value is finite up to 710.8, and ``expm1(x - 1.0)`` as
+    ``0.367879441171442*exp(x) - 1``, which cancels near x = 1 (measured over the
+    function table: ``tests/test_simplification.py``)."""
+    def eval(cls, arg):
+        if arg.is_Add and not arg.is_number and any(t.is_Number for t in arg.args):
+            return None
+        return base.eval.__func__(cls, arg)
+    return _variant(base, eval, "f(x + c)")
+
+
+exp = _keeping_offsets(sympy.exp)
+expm1 = _keeping_offsets(pf.expm1)

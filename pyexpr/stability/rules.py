@@ -41,10 +41,10 @@ class Rule:
         return tuple(after) if isinstance(after, cancel.Kept) else (after, ())
 
 
-_NAMES = {**VARIABLES, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "erf": sympy.erf,
+_NAMES = {**VARIABLES, "exp": stable.exp, "log": sympy.log, "sqrt": sympy.sqrt, "erf": sympy.erf,
           "cos": sympy.cos, "sin": sympy.sin,
           "tan": sympy.tan, "atan": sympy.atan, "sinh": pf.sinh, "cosh": pf.cosh, "pi": sympy.pi, "acos": stable.acos, "erfc": stable.erfc, "log1p": pf.log1p,
-          "expm1": pf.expm1, "hypot": pf.hypot, "softplus": stable.softplus,
+          "expm1": stable.expm1, "hypot": pf.hypot, "softplus": stable.softplus,
           "sigmoid": stable.sigmoid, "logit": stable.logit, "log1mexp": stable.log1mexp,
           "logaddexp": stable.logaddexp}
 
@@ -170,11 +170,11 @@ def rules_for(expr):
 
 
 def _node_class(expr):
-    """Classes as the index keys them: pyexpr's erfc as sympy's, ``Pow`` as ``Mul``
+    """Classes as the index keys them: pyexpr's erfc, acos, exp, expm1 as sympy's, ``Pow`` as ``Mul``
     when it is a division (``rest/d`` patterns meet ``1/d`` with ``rest = 1``)."""
     if isinstance(expr, sympy.Pow):
         return sympy.Mul if expr.exp.is_negative else sympy.Pow
-    for cls in (sympy.erfc, sympy.acos, sympy.Add, sympy.Mul):
+    for cls in (sympy.erfc, sympy.acos, sympy.exp, pf.expm1, sympy.Add, sympy.Mul):
         if isinstance(expr, cls):
             return cls
     return type(expr)

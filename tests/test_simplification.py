@@ -1,0 +1,101 @@
+"""sympy's automatic evaluations, measured over the function table: none may make a
+value less accurate than the formula as written.
+
+For every one-argument function pyexpr understands and a set of argument shapes
+(``-x``, ``x + c``, ``c - x``, ``2*x``, ``1/x``, ...), the function is built as
+the front end builds it (sympy evaluating) and unevaluated; where the two differ,
+both are compiled (the written one with ``simplify=False``, computed as written)
+and compared with the exact value of the written one (mpmath) on ordinary, tiny,
+huge and edge points.  The evaluated form may not be worse than 4 ULP and 4 times
+the written form's error anywhere.  Found and prevented this way: ``erfc(-x)`` ->
+``2 - erfc(x)``, ``acos(-x)`` -> ``pi - acos(x)``, ``exp(x - 1.0)`` ->
+``0.3679*exp(x)`` (inf from x = 709.8), ``expm1(x - 1.0)`` -> ``0.3679*exp(x) - 1``,
+and ``degrees(x - 1.0)`` -> ``(180*x - 180)/pi``.
+"""
+import math
+
+import numpy as np
+import pytest
+import sympy
+from sympy.core.parameters import evaluate
+
+import pyexpr as px
+from pyexpr.ast_rewrite.names import _ENTRIES
+from pyexpr.ulp import exact_values, ulps
+
+X = sympy.Symbol("x", real=True)
+SHAPES = {"-x": lambda: -X, "x + 1.5": lambda: X + 1.5, "x - 1.0": lambda: X - 1.0,
+          "2.5 - x": lambda: 2.5 - X, "2*x": lambda: 2 * X, "x/2": lambda: X / 2,
+          "x + 2": lambda: X + 2, "3 - x": lambda: 3 - X, "x + pi": lambda: X + sympy.pi,
+          "1/x": lambda: 1 / X, "x**2": lambda: X**2, "-x - 1.0": lambda: -X - 1.0}
+
+
+def _points():
+    rng = np.random.default_rng(0)
+    tiny_to_big = np.sign(rng.uniform(-1, 1, 120)) * 10 ** rng.uniform(-300, 3, 120)
+    edges = [1e-300, -1e-300, 1e-17, 709.5, 710.5, -745.0, 1.0 + 1e-12, 0.5, 2.5, 2.0, 3.0]
+    return np.concatenate([rng.uniform(-5, 5, 120), tiny_to_big, edges])
+
+
+def _pairs():
+    """``(name, shape, written, evaluated)`` wherever sympy's evaluation changes the form."""
+    for builder, names in _ENTRIES:
+        for shape, make in SHAPES.items():
+            try:
+                with evaluate(False):
+                    written = builder(make())
+                evaluated = builder(make())
+            except (TypeError, ValueError):
+                continue            # a function of more arguments
+            if isinstance(written, sympy.Expr) and written.free_symbols == {X} and \
+                    sympy.srepr(written) != sympy.srepr(evaluated):
+                yield names[0], shape, written, evaluated
+
+
+PAIRS = list(_pairs())
+
+
+def test_the_table_has_evaluations_to_measure():
+    assert len(PAIRS) > 30, [p[:2] for p in PAIRS]
+
+
+@pytest.mark.parametrize("name, shape, written, evaluated", PAIRS,
+                         ids=[f"{n}({s})" for n, s, _, _ in PAIRS])
+def test_no_evaluation_loses_accuracy(name, shape, written, evaluated):
+    points = _points()
+    with np.errstate(all="ignore"):
+        exact = exact_values(written, (X,), {"x": points})
+        ours = px.from_sympy(evaluated, ["x"], stable=False)(points)
+        as_written = px.from_sympy(written, ["x"], simplify=False)(points)
+    ok = np.isfinite(exact)
+    ours_err, written_err = ulps(ours[ok], exact[ok]), ulps(as_written[ok], exact[ok])
+    worse = ours_err > np.maximum(4, 4 * written_err)
+    assert not worse.any(), (f"{name}({shape}): {written} is evaluated to {evaluated}, which at "
+                             f"x = {points[ok][worse][:3]} is {ours_err[worse][:3]} ULP off "
+                             f"(as written: {written_err[worse][:3]})")
+
+
+def test_the_issues_points():
+    """exp(x - 1.0) is finite up to 710.8; expm1(y - 1.0) keeps its digits near 1."""
+    f = px.from_sympy("exp(x - 1.0)", ["x"])
+    assert f(710.5) == pytest.approx(np.exp(709.5), rel=1e-15)
+    def g(y):
+        return math.expm1(y - 1.0)
+    formula = px.jit(g)
+    assert str(formula) == "g(y) = expm1(y - 1.0)"
+    y = 1.0 + 1e-10
+    assert formula(y) == pytest.approx(g(y), rel=1e-15)           # was 5e-10 off
+
+
+def test_the_kept_forms_are_sympys_functions():
+    """pyexpr's exp, expm1, erfc and acos differ from sympy's by one evaluation only:
+    they compare equal, hash alike, and are instances of sympy's classes."""
+    from pyexpr import functions as pf
+    from pyexpr.stability import functions as kept
+    for ours, theirs in ((kept.exp, sympy.exp), (kept.expm1, pf.expm1),
+                         (kept.erfc, sympy.erfc), (kept.acos, sympy.acos)):
+        a, b = ours(X**2), theirs(X**2)
+        assert a == b and b == a and hash(a) == hash(b) and isinstance(a, theirs)
+        assert ours(X) != theirs(X + 1)
+    assert px.jit(lambda x: math.exp(-x * x)).expr == sympy.exp(-X**2)
+    assert kept.exp(X - 1.0) != sympy.exp(X - 1.0)         # sympy's is 0.3679*exp(x)
