@@ -19,6 +19,7 @@ from sympy.printing.latex import greek_letters_set
 from sympy.printing.pycode import PythonCodePrinter
 
 from .errors import LoweringError
+from .ir import composite
 from .functions import cse, negation_of, subexpressions, substitute
 
 
@@ -113,6 +114,22 @@ class MathPrinter(PythonCodePrinter):
     def _print_xlog1py(self, expr):
         return self._inline("a, b", "0.0 if a == 0 and b == b else a * math.log1p(b)", expr)
 
+    def _print_erfcx(self, expr):
+        return self._inline("v", _ERFCX, expr)
+
+    def _print_derfcx(self, expr):
+        fraction = "0.0"
+        for k in range(composite.DERFCX_TERMS, 0, -1):
+            fraction = f"{k / 2!r} / (v + {fraction})"
+        return self._inline("v", f"2.0 * v * (lambda v: {_ERFCX})(v) - {2 * composite.INV_SQRT_PI!r} "
+                            f"if v < {composite.DERFCX_FRACTION_FROM!r} else (lambda r: "
+                            f"{-2 * composite.INV_SQRT_PI!r} * (r / (v + r)))({fraction})", expr)
+
+    def _print_log_erfc(self, expr):
+        return self._inline("v", "math.log1p(-math.erf(v)) if abs(v) < 0.5 else math.log(math.erfc(v)) "
+                            f"if v < {composite.ERFCX_SERIES_FROM!r} else "
+                            f"math.log((lambda v: {_ERFCX})(v)) - v * v", expr)
+
     def _print_copysign(self, expr):
         return self._call("copysign", *expr.args)
 
@@ -172,6 +189,14 @@ class WrittenPrinter(MathPrinter):
             return f"({text or '1.0'} / {self._print(factor.base)})"
         value = self._print(factor)
         return value if text is None else f"({text} * {value})"
+
+#: erfcx as ir.composite computes it: x**2 split exactly (h + l) below 9, the
+#: asymptotic series above
+_ERFCX = ("(lambda h: (math.exp(h) * (1.0 + (lambda a, b, c: %s)(v, v, -h)) if h < 709.7827 "
+          "else math.inf) * math.erfc(v) if v < %r else %r / v * %s)(v * v)"
+          % (_FMA, composite.ERFCX_SERIES_FROM, composite.INV_SQRT_PI,
+             "".join(f"({c!r} + 0.5 / h * " for c in composite.ERFCX_SERIES[:-1])
+             + repr(composite.ERFCX_SERIES[-1]) + ")" * (len(composite.ERFCX_SERIES) - 1)))
 
 
 def python_source(name, args, outputs, out_shape, defaults=None, as_written=False):

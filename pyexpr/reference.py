@@ -81,6 +81,13 @@ def _exactly(definition):
     return _elementwise(value)
 
 
+def _cancelling(value, ratio):
+    """``value()`` at enough more digits that a cancellation by ``ratio`` leaves 40."""
+    extra = int(mpmath.log10(abs(ratio) + 1)) + 10 if mpmath.isfinite(ratio) else 0
+    with mpmath.extradps(extra):
+        return +value()
+
+
 def _x_times_log(log):
     return lambda x, y: mpmath.mpf(0) if x == 0 else x * log(y)
 
@@ -93,6 +100,12 @@ _STABLE = {
     "logaddexp": _exactly(lambda *xs: mpmath.log(mpmath.fsum(mpmath.exp(x) for x in xs))),
     "xlogy": _exactly(_x_times_log(mpmath.log)),
     "xlog1py": _exactly(_x_times_log(mpmath.log1p)),
+    "erfcx": _exactly(lambda x: mpmath.exp(x * x) * mpmath.erfc(x)),
+    # near 0 erfc(x) is 1 + tiny: 40 digits of it would leave none of its log
+    "log_erfc": _exactly(lambda x: mpmath.log1p(-mpmath.erf(x)) if abs(x) < 0.5 else
+                         mpmath.log(mpmath.erfc(x))),
+    "derfcx": _exactly(lambda x: _cancelling(
+        lambda: 2 * x * mpmath.exp(x * x) * mpmath.erfc(x) - 2 / mpmath.sqrt(mpmath.pi), 2 * x * x)),
 }
 
 

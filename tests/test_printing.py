@@ -181,3 +181,14 @@ def test_from_sympy_checks_symbols_by_sympys_rules():
         px.from_sympy(sympy.MatrixSymbol("A", 2, 2)[0, 0] + x, [x])
     limit = sympy.Limit(sympy.sin(x * y) / y, y, 0)       # y is bound
     assert px.from_sympy(limit + x, [x]).args == (x,)
+
+
+def test_printed_names_read_back_as_text():
+    """Every name pyexpr prints that sympy lacks is one from_sympy's text may call."""
+    text = ("expm1(x) + log1p(x) + hypot(x, y) + exp2(x) + log2(y) + log10(y) + softplus(x) "
+            "+ sigmoid(x) + logit(y/4) + log1mexp(-y) + logaddexp(x, y, 1) + xlogy(x, y) "
+            "+ xlog1py(x, y) + erfcx(x) + derfcx(x) + log_erfc(x) + fdim(x, y)")
+    f = px.from_sympy(text, ["x", "y"])
+    again = px.from_sympy(str(f.expr), ["x", "y"])
+    assert again.expr == f.expr
+    assert again(0.3, 1.5) == f(0.3, 1.5)

@@ -63,6 +63,10 @@ CASES = [
     ("difference of arctangents", "math.atan(x + 1) - math.atan(x)", {"x": 1e10}),
     ("cosh - 1", "math.exp(x) - 2 + math.exp(-x)", {"x": 1e-5}),
     ("cosh - 1", "math.cosh(x) - 1", {"x": 1e-5}),
+    ("log_erfc", "math.log(math.erfc(x))", {"x": 30.0}),
+    ("log_erfc", "math.log(0.5*math.erfc(x))", {"x": 40.0}),
+    ("erfcx", "math.exp(x*x)*math.erfc(x)", {"x": 30.0}),
+    ("erfcx", "y*math.exp(x**2)*math.erfc(x)", {"x": 1e10, "y": 3.0}),
 ]
 
 #: (rule, a formula one step from its pattern, where it must not fire)
@@ -84,6 +88,8 @@ NEAR_MISSES = [
     ("sum to product", "math.sin(x + 1) - math.sin(y)"), ("sum to product", "math.cos(x) + math.cos(x + y)"),
     ("difference of arctangents", "math.atan(x + 1) - math.atan(y)"),
     ("cosh - 1", "math.exp(x) - 3 + math.exp(-x)"), ("cosh - 1", "math.cosh(x) - 2"),
+    ("log_erfc", "math.log(math.erf(x))"), ("log_erfc", "math.log(y*math.erfc(x))"),
+    ("erfcx", "math.exp(x*x)*math.erfc(y)"), ("erfcx", "math.exp(x)*math.erfc(x)"),
 ]
 
 ARGS = ("x", "y", "z")
@@ -265,6 +271,11 @@ def test_library_spellings_of_the_stable_functions():
     for x, y in [(0.25, 0.75), (-3.0, 0.5), (2.0, 0.125)]:
         assert formula(x, y) == pytest.approx(f(x, y), rel=1e-14)
     assert px.jit(lambda x: special.expit(x))(-720.0) == pytest.approx(special.expit(-720.0), rel=1e-15)
+    for x in (-3.0, -0.2, 0.0, 0.3, 2.0, 30.0, 1e10):
+        assert px.jit(lambda x: special.erfcx(x))(x) == pytest.approx(special.erfcx(x), rel=1e-15)
+        assert px.jit(lambda x: special.ndtr(x))(-x) == pytest.approx(special.ndtr(-x), rel=1e-14)
+        assert px.jit(lambda x: special.log_ndtr(x))(-x) == pytest.approx(special.log_ndtr(-x),
+                                                                           rel=1e-14)
     zero = px.jit(lambda x, y: special.xlogy(x, y))
     assert zero(0.0, 0.0) == 0.0 and math.isnan(zero(0.0, math.nan))
 

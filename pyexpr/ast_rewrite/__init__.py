@@ -23,7 +23,7 @@ from ..functions import without_ite
 from . import fence
 from .evaluate import Context
 from .values import as_expr
-from .names import OWN, constant, is_number
+from .names import OWN, PRINTED, constant, is_number
 from .scope import Scope
 from .source import capture
 from .translate import translate
@@ -120,6 +120,7 @@ def parse_text(text, params, simplify="canonical"):
 
 
 _TEXTS = itertools.count()
-#: the names a text may use: sympy's, as sympy.sympify reads them, and pyexpr's C functions
-#: sympy lacks (``fdim(x, y)``, ``fma(x, y, z)``, ...)
-_TEXT_NAMES = {**OWN, **{k: v for k, v in vars(sympy).items() if not k.startswith("_")}}
+#: the names a text may use: sympy's, as sympy.sympify reads them, pyexpr's C functions
+#: sympy lacks (``fdim(x, y)``, ``fma(x, y, z)``, ...) and the other names pyexpr prints
+#: (``expm1``, ``softplus``, ``erfcx``, ...)
+_TEXT_NAMES = {**OWN, **PRINTED, **{k: v for k, v in vars(sympy).items() if not k.startswith("_")}}

@@ -108,6 +108,9 @@ _BY_NAME_ENTRIES = [
     (stable.logaddexp, ["scipy.special.logsumexp"]),
     (sympy.erf, ["scipy.special.erf"]),
     (stable.erfc, ["scipy.special.erfc"]),
+    (stable.erfcx, ["scipy.special.erfcx"]),
+    (lambda x: stable.erfc(-x * (1 / sympy.sqrt(2))) / 2, ["scipy.special.ndtr"]),
+    (lambda x: stable.log_erfc(-x * (1 / sympy.sqrt(2))) - sympy.log(2), ["scipy.special.log_ndtr"]),
 ]
 BY_NAME = {name: (name.rpartition(".")[2], builder)
            for builder, names in _BY_NAME_ENTRIES for name in names}
@@ -132,6 +135,14 @@ for _builder, _names in _ENTRIES:
 #: from ``pyexpr.libm``
 OWN = {name: getattr(libm, name) for name in libm.__all__}
 FUNCTIONS.update({cls: (name, cls) for name, cls in OWN.items()})
+
+#: pyexpr's functions by the names its printed formulas give them, which sympy lacks:
+#: ``from_sympy``'s text may call them, so a printed formula reads back
+PRINTED = {cls.__name__: cls for cls in (
+    pf.expm1, pf.log1p, pf.hypot, pf.exp2, pf.log2, pf.log10, stable.softplus,
+    stable.sigmoid, stable.logit, stable.log1mexp, stable.logaddexp, stable.xlogy,
+    stable.xlog1py, stable.erfcx, stable.derfcx, stable.log_erfc)}
+FUNCTIONS.update({cls: (name, cls) for name, cls in PRINTED.items() if cls not in FUNCTIONS})
 
 #: callables with a meaning of their own in the translator (loops and reductions)
 SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "enumerate",

@@ -72,6 +72,65 @@ def xlog1py(emit, const, x, y):
     return _x_times(emit, const, x, emit("log1p", y), y)
 
 
+#: erfcx switches to its asymptotic series here, where exp(x*x) is finite in float32
+#: (to 9.4) and erfc(x) a normal float32 (to 9.2)
+ERFCX_SERIES_FROM = 9.0
+#: the series' coefficients, (-1)**k (2k - 1)!!, in powers of 1/(2x**2): at x = 9 the
+#: last term is 9e-19 of the first
+ERFCX_SERIES = (1.0, -1.0, 3.0, -15.0, 105.0, -945.0, 10395.0, -135135.0, 2027025.0, -34459425.0,
+                654729075.0, -13749310575.0, 316234143225.0, -7905853580625.0,
+                213458046676875.0, -6190283353629375.0, 1.9189878396251062e+17)
+INV_SQRT_PI = 0.5641895835477563
+
+
+def erfcx(emit, const, x):
+    """exp(x**2)*erfc(x): below 9 that product, with x**2 split exactly into h + l
+    (fma) and exp(h + l) = exp(h)*(1 + l), so exp's argument carries no rounding
+    error (which x**2 would scale by up to 700 ulps); above, 1/(x sqrt(pi)) times
+    the asymptotic series."""
+    h = emit("mul", x, x)
+    low = emit("fma", x, x, emit("neg", h))
+    # where exp(h) is finite |l| < 1e-13; where x*x is huge l is not small (the sign
+    # of 1 + l would flip inf), and at x = +-inf it is nan: there it is dropped
+    low = emit("select", emit("lt", emit("fabs", low), const(1.0)), low, const(0.0))
+    near = emit("mul", emit("mul", emit("exp", h), emit("add", const(1.0), low)), emit("erfc", x))
+    t = emit("div", const(0.5), h)
+    series = const(ERFCX_SERIES[-1])
+    for c in reversed(ERFCX_SERIES[:-1]):
+        series = emit("add", const(c), emit("mul", t, series))
+    far = emit("mul", emit("div", const(INV_SQRT_PI), x), series)
+    return emit("select", emit("lt", x, const(ERFCX_SERIES_FROM)), near, far)
+
+
+#: derfcx's continued fraction: its terms, and where it takes over from the product
+DERFCX_TERMS = 60
+DERFCX_FRACTION_FROM = 2.0
+
+
+def derfcx(emit, const, x):
+    """erfcx'(x) = 2x erfcx(x) - 2/sqrt(pi), whose terms cancel for large x (20 bits
+    at x = 1000): from 2 on, -2/sqrt(pi) r/(x + r) with Laplace's continued fraction
+    r = (1/2)/(x + 1/(x + (3/2)/(x + ...))), which has no cancellation."""
+    direct = emit("sub", emit("mul", emit("add", x, x), erfcx(emit, const, x)),
+                  const(2 * INV_SQRT_PI))
+    r = const(0.0)
+    for k in range(DERFCX_TERMS, 0, -1):
+        r = emit("div", const(k / 2), emit("add", x, r))
+    fraction = emit("mul", const(-2 * INV_SQRT_PI), emit("div", r, emit("add", x, r)))
+    return emit("select", emit("lt", x, const(DERFCX_FRACTION_FROM)), direct, fraction)
+
+
+def log_erfc(emit, const, x):
+    """log(erfc(x)): log1p(-erf(x)) within 1/2 of 0, where erfc(x) is near 1;
+    log(erfcx(x)) - x**2 from 9, where erfc(x) underflows (float32: from 10); else
+    log(erfc(x)), whose argument has its full relative accuracy."""
+    small = emit("log1p", emit("neg", emit("erf", x)))
+    middle = emit("select", emit("lt", emit("fabs", x), const(0.5)), small, emit("log", emit("erfc", x)))
+    far = emit("sub", emit("log", erfcx(emit, const, x)), emit("mul", x, x))
+    return emit("select", emit("lt", x, const(ERFCX_SERIES_FROM)), middle, far)
+
+
 #: registry composite -> its expansion
 EXPANSIONS = {"softplus": softplus, "sigmoid": sigmoid, "logit": logit, "log1mexp": log1mexp,
-              "logaddexp": logaddexp, "xlogy": xlogy, "xlog1py": xlog1py}
+              "logaddexp": logaddexp, "xlogy": xlogy, "xlog1py": xlog1py, "erfcx": erfcx,
+              "derfcx": derfcx, "log_erfc": log_erfc}

@@ -161,6 +161,15 @@ _ROWS = [
                "x*log(y), 0 where x == 0 (nan if y is nan)"),
     _composite("xlog1py", ("x", "y"), "scipy.special.xlog1py", ("log1p(y)", "x/(1 + y)"),
                "x*log1p(y), 0 where x == 0 (nan if y is nan)"),
+    _composite("erfcx", ("x",), "scipy.special.erfcx", "derfcx(x)",
+               "exp(x**2)*erfc(x): the product with x**2 split exactly below 9, the "
+               "asymptotic series above (no overflow, no underflow)"),
+    _composite("derfcx", ("x",), None, "2*erfcx(x) + 2*x*derfcx(x)",
+               "erfcx'(x) = 2x erfcx(x) - 2/sqrt(pi); from 2 on Laplace's continued fraction "
+               "(60 terms), which does not cancel"),
+    _composite("log_erfc", ("x",), None, "-2/(sqrt(pi)*erfcx(x))",
+               "log(erfc(x)): log1p(-erf(x)) near 0, log(erfcx(x)) - x**2 above 1/2 "
+               "(finite where erfc underflows)"),
     # comparisons and conditions
     _compare("lt", "sympy.StrictLessThan", "numpy.less"),
     _compare("le", "sympy.LessThan", "numpy.less_equal"),

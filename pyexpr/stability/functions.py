@@ -91,6 +91,40 @@ class log1mexp(_Stable):
         return sympy.log(1 - sympy.exp(x))
 
 
+class erfcx(_RealOfReal):
+    """The scaled complementary error function exp(x**2)*erfc(x) (scipy's ``erfcx``)."""
+    nargs = 1
+
+    @staticmethod
+    def definition(x):
+        return sympy.exp(x**2) * sympy.erfc(x)
+
+
+class derfcx(_Stable):
+    """The derivative of ``erfcx``, 2x erfcx(x) - 2/sqrt(pi), computed without the
+    cancellation of its two terms for large x."""
+    nargs = 1
+
+    @staticmethod
+    def definition(x):
+        return 2 * x * erfcx.definition(x) - 2 / sympy.sqrt(sympy.pi)
+
+    def _eval_is_extended_real(self):
+        return self._real_when_args_are()
+
+
+class log_erfc(_Stable):
+    """log(erfc(x)), finite for every finite x."""
+    nargs = 1
+
+    @staticmethod
+    def definition(x):
+        return sympy.log(sympy.erfc(x))
+
+    def _eval_is_extended_real(self):
+        return self._real_when_args_are()
+
+
 class logaddexp(sympy.Function):
     """log(exp(x1) + exp(x2) + ...): numpy's ``logaddexp`` for two arguments, scipy's
     ``logsumexp`` for more.  Nested calls flatten (it is associative)."""

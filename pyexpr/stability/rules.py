@@ -46,7 +46,8 @@ _NAMES = {**VARIABLES, "exp": stable.exp, "log": sympy.log, "sqrt": sympy.sqrt, 
           "tan": sympy.tan, "atan": sympy.atan, "sinh": pf.sinh, "cosh": pf.cosh, "pi": sympy.pi, "acos": stable.acos, "erfc": stable.erfc, "log1p": pf.log1p,
           "expm1": stable.expm1, "hypot": pf.hypot, "softplus": stable.softplus,
           "sigmoid": stable.sigmoid, "logit": stable.logit, "log1mexp": stable.log1mexp,
-          "logaddexp": stable.logaddexp}
+          "logaddexp": stable.logaddexp, "erfcx": stable.erfcx,
+          "log_erfc": stable.log_erfc}
 
 
 def _rule(name, pattern, replacement, why, where=None):
@@ -61,6 +62,10 @@ def _computed(name, pattern, build, why, shown):
 
 def _positive(binding):
     return binding[VARIABLES["rest"]].is_positive is True
+
+
+def _positive_c(binding):
+    return binding[VARIABLES["c"]].is_positive is True
 
 
 def _nonnegative(binding):
@@ -142,6 +147,13 @@ RULES = (
     _rule("erfc", "2*c - c*erfc(a) + rest", "c*erfc(-a) + rest",
           "2 - erfc(a) cancels for a < -1"),
     _rule("erf", "c*erfc(a) - c + rest", "rest - c*erf(a)", "erfc(a) - 1 cancels for |a| small"),
+    _rule("log_erfc", "log(erfc(a))", "log_erfc(a)",
+          "erfc(a) underflows to 0 for a > 26.5 where its log is about -a**2; near a = 0 "
+          "erfc(a) is near 1 and its log loses digits"),
+    _rule("log_erfc", "log(c*erfc(a))", "log(c) + log_erfc(a)",
+          "erfc(a) underflows to 0 for a > 26.5 where its log is about -a**2", _positive_c),
+    _rule("erfcx", "rest*exp(a**2)*erfc(a)", "rest*erfcx(a)",
+          "exp(a**2) overflows for a > 26.6 where erfc(a) underflows: inf*0"),
     # textbook cancellations
     _rule("1 - cos", "c - c*cos(a) + rest", "2*c*sin(a/2)**2 + rest",
           "cos(a) is near 1 for a near 0: all digits of 1 - cos(a) cancel"),
@@ -207,7 +219,8 @@ _BY_HEAD = _index()
 def markdown_table():
     """The rules as docs/accuracy.md lists them (a test keeps that list current)."""
     shown = {v: sympy.Symbol(k) for k, v in VARIABLES.items()}
-    conditions = {_positive: " (when rest > 0)", _nonnegative: " (when rest >= 0)", None: ""}
+    conditions = {_positive: " (when rest > 0)", _positive_c: " (when c > 0)",
+                  _nonnegative: " (when rest >= 0)", None: ""}
     lines = ["| rule | pattern | replacement | why |", "| --- | --- | --- | --- |"]
     for rule in RULES:
         pattern = f"any {rule.pattern.__name__}" if isinstance(rule.pattern, type) else \

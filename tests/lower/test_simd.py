@@ -27,6 +27,9 @@ WAVE = from_exprs("wave", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.cos(X
                                                            (X * Y - 1, True))])
 #: vector libmvec against scalar libm: glibc's stated 4 ulps; tgamma/lgamma are scalar in both
 ULPS = 4
+#: ...except where a composite's own cancellation scales those differences: derfcx below
+#: 2 is 2x erfcx(x) - 2/sqrt(pi), up to 10 times its terms' error (docs/accuracy.md)
+OP_ULPS = {"derfcx": 40}
 
 
 def _scalar_outputs(kernel, x, y):
@@ -45,7 +48,7 @@ def test_every_op_vector_matches_scalar_entry(simd, dtype):
         x = x.astype(dtype)
     y = np.roll(x, 7)
     for op, got, want in zip(FLOAT_OPS, run_kernel(kernel, x, y), _scalar_outputs(kernel, x, y)):
-        assert_ulp_close(got, want, ULPS, what=f"{op} {dtype} {simd}")
+        assert_ulp_close(got, want, OP_ULPS.get(op, ULPS), what=f"{op} {dtype} {simd}")
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
