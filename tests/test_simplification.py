@@ -10,7 +10,9 @@ huge and edge points.  The evaluated form may not be worse than 4 ULP and 4 time
 the written form's error anywhere.  Found and prevented this way: ``erfc(-x)`` ->
 ``2 - erfc(x)``, ``acos(-x)`` -> ``pi - acos(x)``, ``exp(x - 1.0)`` ->
 ``0.3679*exp(x)`` (inf from x = 709.8), ``expm1(x - 1.0)`` -> ``0.3679*exp(x) - 1``,
-and ``degrees(x - 1.0)`` -> ``(180*x - 180)/pi``.
+and ``degrees(x - 1.0)`` -> ``(180*x - 180)/pi``.  ``floor(2.0 - y)`` -> ``floor(-y) + 2``
+is exact over the reals but not what the code computes (1 at y = 1e-300, where
+``2.0 - y`` is 2.0): floor and ceiling keep their sums too (``test_the_issues_points``).
 """
 import math
 
@@ -85,6 +87,13 @@ def test_the_issues_points():
     assert str(formula) == "g(y) = expm1(y - 1.0)"
     y = 1.0 + 1e-10
     assert formula(y) == pytest.approx(g(y), rel=1e-15)           # was 5e-10 off
+
+    def h(y):
+        return math.floor(2.0 - y) + math.ceil(y - 3.0)
+    stepped = px.jit(h)
+    assert str(stepped) == "h(y) = ceiling(y - 3.0) + floor(2.0 - y)"    # not floor(-y) + 2
+    for y in (1e-300, -1e-300, 0.5, 2.0, 3.0):
+        assert stepped(y) == h(y) and stepped(np.array([y]))[0] == h(y)
 
 
 def test_the_kept_forms_are_sympys_functions():

@@ -226,3 +226,6 @@ def _keeping_offsets(base):
 
 exp = _keeping_offsets(sympy.exp)
 expm1 = _keeping_offsets(pf.expm1)
+# sympy writes floor(2.0 - y) as floor(-y) + 2: 1.0 at y = 1e-300, where 2.0 - y is 2.0
+floor = _keeping_offsets(sympy.floor)
+ceiling = _keeping_offsets(sympy.ceiling)
