@@ -80,10 +80,12 @@ class Formula:
         self.outputs, self.rewrites = self._stabilized()
         self._latex_name = latex_name or printing.latex_name(name)
         self.__doc__ = doc
-        self._kernels = {}
-        self._lock = threading.Lock()
-        self._program = None
-        self._fast = {}                 # the backend's record of faster calls (backends.faster_call)
+        self._fresh()
+
+    def _fresh(self):
+        """This object's own state, empty: compiled kernels, their lock, the Program
+        and the backend's record of faster calls (``backends.faster_call``)."""
+        self._kernels, self._lock, self._program, self._fast = {}, threading.Lock(), None, {}
 
     def _stabilized(self):
         """``(outputs, rewrites)``: the stability rules applied (``stable=True``) unless
@@ -128,9 +130,17 @@ class Formula:
             state = {k: v for k, v in other.__dict__.items() if k not in _PER_OBJECT}
             self.__dict__.clear()
             self.__dict__.update(state)
-            self._kernels, self._lock, self._program, self._fast = {}, threading.Lock(), None, {}
+            self._fresh()
             # drop this object's fast-call subclass: its entries run the old kernels
             self.__class__ = next(c for c in type(self).__mro__ if "_fast_call_class" not in c.__dict__)
+
+    def __reduce__(self):
+        """Pickled (and copied) by what defines it: name, arguments, expressions,
+        defaults, options and rewrites.  The other side compiles on its first call,
+        or loads the code from its own disk cache.  The Python function a formula was
+        made from (``__wrapped__``) is left out: another process may not import it."""
+        state = {k: v for k, v in self.__dict__.items() if k not in _PER_OBJECT + ("__wrapped__",)}
+        return _unpickled, (state,)
 
     # --- calculus -----------------------------------------------------------------
     def diff(self, *spec):
@@ -286,3 +296,10 @@ class Formula:
     @property
     def cuda_source(self):
         return backends.cuda_source(self)
+
+
+def _unpickled(state):
+    formula = Formula.__new__(Formula)
+    formula.__dict__.update(state)
+    formula._fresh()
+    return formula
