@@ -31,6 +31,13 @@ def cpu_kernel(formula, dtype):
                        parallel=opts["parallel"], cache=opts["cache"])
 
 
+def ufunc(formula):
+    """A numpy ufunc of ``formula``'s CPU array kernels (``cpu.ufunc``)."""
+    from .cpu import ufunc as ufuncs
+    return ufuncs.make(formula.name, str(formula), lambda dtype: cpu_kernel(formula, dtype).array_function,
+                       len(formula.args), len(formula.outputs))
+
+
 def cuda_kernel(formula, dtype):
     from .gpu import compile_cuda
     return compile_cuda(formula.program, dtype, fastmath=formula.options["fastmath"])

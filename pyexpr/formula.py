@@ -57,7 +57,7 @@ def _check_identifiers(name, arg_names):
 
 
 #: state that belongs to one Formula object, not to its definition
-_PER_OBJECT = ("_kernels", "_lock", "_program", "_fast")
+_PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc")
 
 
 class Formula:
@@ -83,9 +83,10 @@ class Formula:
         self._fresh()
 
     def _fresh(self):
-        """This object's own state, empty: compiled kernels, their lock, the Program
-        and the backend's record of faster calls (``backends.faster_call``)."""
+        """This object's own state, empty: compiled kernels, their lock, the Program,
+        the backend's record of faster calls (``backends.faster_call``) and the ufunc."""
         self._kernels, self._lock, self._program, self._fast = {}, threading.Lock(), None, {}
+        self._ufunc = None
 
     def _stabilized(self):
         """``(outputs, rewrites)``: the stability rules applied (``stable=True``) unless
@@ -283,6 +284,17 @@ class Formula:
             else:
                 self.__class__ = type(type(self).__name__, (type(self),),
                                       {"__call__": head, "__module__": __name__, "_fast_call_class": True})
+
+    @property
+    def ufunc(self):
+        """A real ``numpy.ufunc`` running this formula's compiled CPU loops (float32 and
+        float64): ``reduce``, ``accumulate``, ``outer``, ``at``, ``where=``, ``out=`` and
+        libraries that dispatch ufuncs work.  Positional arguments only (no defaults);
+        several outputs are a tuple of arrays, as numpy's ufuncs give them."""
+        with self._lock:
+            if self._ufunc is None:
+                self._ufunc = backends.ufunc(self)
+        return self._ufunc
 
     @property
     def llvm_ir(self):

@@ -316,6 +316,13 @@ class CPUKernel:
                             f"a ctypes scalar function exists for single-output formulas only")
         return self._compiled.scalar
 
+    @property
+    def array_function(self):
+        """The optimized array kernel (``abi.KERNEL_TYPE``), its code kept mapped by it."""
+        with self._compiled._lock:
+            self._compiled._part("array")
+        return self._compiled._function("array", "array", KERNEL_TYPE)
+
     def scalar(self, *values):
         if self.n_outputs == 1:
             return (self._compiled.scalar(*values),)
