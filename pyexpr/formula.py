@@ -16,6 +16,7 @@ import sympy
 from . import backends, calculus, calling, printing
 from .errors import PyExprError, from_user
 from .functions import as_sympy
+from .lazy import lazy_call
 from .stability.rewrite import stabilize
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
@@ -96,6 +97,11 @@ class Formula:
         return self.written, ()
 
     # --- the formula as an object ----------------------------------------------
+    @property
+    def __name__(self):
+        """The name, as a function has it (dask, scipy and numpy read it)."""
+        return self.name
+
     @property
     def expr(self):
         if self.out_shape == ():
@@ -265,6 +271,9 @@ class Formula:
         return self._call(*args, out=out, **kwargs)
 
     def _call(self, *args, out=None, **kwargs):
+        result = lazy_call(self, args, kwargs, out)        # dask and xarray arguments
+        if result is not None:
+            return result
         kernel = self.kernel()
         result = calling.call(self, kernel, args, kwargs, out)
         chain = backends.faster_call(self, kernel, self._fast, args, kwargs, out)

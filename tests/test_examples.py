@@ -123,3 +123,12 @@ def test_plot_derivatives_default_path(tmp_path, monkeypatch, capsys):
     load("plot_derivatives.py").main([])
     assert (tmp_path / "lennard_jones.png").exists()
     assert "figure saved to lennard_jones.png" in capsys.readouterr().out
+
+
+def test_dask_cluster(tmp_path):
+    pytest.importorskip("distributed")
+    pytest.importorskip("scipy")
+    out = run_example("dask_cluster.py", tmp_path, "--values", "2e6", "--chunk", "5e5")
+    assert "wave(x, y) = cos(x*y) + exp(-x**2)*sin(y)" in out and "100% Completed" in out
+    offs = [float(v) for v in re.findall(r"off by ([\d.]+) standard errors", out)]
+    assert len(offs) == 3 and max(offs) < 5, out
