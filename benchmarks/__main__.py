@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import latency, report, workloads
+from . import cluster, latency, report, workloads
 from . import sizes as sizes_module
 from .peers import OPTIONAL, Peers
 
@@ -26,6 +26,7 @@ WORKLOADS = {
     "first-call": lambda sizes, peers: [latency.latency_section(sizes, peers)],
     "hessian": lambda sizes, peers: [workloads.hessian_section(sizes, peers)],
     "sizes": lambda sizes, peers: [sizes_module.sizes_section(sizes, peers)],
+    "cluster": lambda sizes, peers: [cluster.cluster_section(sizes, peers)],
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 
