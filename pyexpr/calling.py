@@ -28,9 +28,29 @@ import numbers
 import numpy as np
 
 
-def bind(formula, args, kwargs):
-    """The argument values in parameter order, defaults filled in."""
-    names = formula.arg_names
+def components(formula, args, kwargs):
+    """The call's values with each vector argument split into its components (along
+    its first axis, so ``y`` of shape ``(3, k)`` is three arrays of ``k``)."""
+    values = bind(formula, args, kwargs, [n for n, _ in formula.signature])
+    flat = []
+    for (name, length), value in zip(formula.signature, values):
+        flat.extend([value] if length is None else _split(formula, name, length, value))
+    return flat
+
+
+def _split(formula, name, length, value):
+    if not hasattr(value, "shape"):
+        value = np.asarray(value, dtype=float)
+    if value.ndim == 0 or value.shape[0] != length:
+        raise ValueError(f"{formula.name}(): argument {name!r} is a vector of {length} (the "
+                         f"code fixes it), not of shape {tuple(value.shape)}")
+    return [value[i] for i in range(length)]
+
+
+def bind(formula, args, kwargs, names=None):
+    """The argument values in parameter order (``names``, default the arguments'),
+    defaults filled in."""
+    names = formula.arg_names if names is None else names
     if len(args) == len(names) and not kwargs:
         return list(args)
     if len(args) > len(names):

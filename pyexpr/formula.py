@@ -65,11 +65,14 @@ class Formula:
     """A named mathematical function of real arguments (see the module docstring)."""
 
     def __init__(self, name, args, outputs, out_shape=None, *, defaults=None, options=None,
-                 latex_name=None, doc=""):
+                 latex_name=None, doc="", signature=None):
         self.name = name
         self.args = tuple(args)
         self.arg_names = tuple(a.name for a in self.args)
         _check_identifiers(name, self.arg_names)
+        #: (parameter, vector length or None) as the formula is called: a vector ``y`` of
+        #: length 3 is the arguments ``y_0, y_1, y_2``
+        self.signature = _checked_signature(signature, self.arg_names)
         #: the outputs as given, before the stability rewrites
         self.written = tuple(as_sympy(o) for o in outputs)
         self.out_shape = tuple(out_shape) if out_shape is not None else \
@@ -112,7 +115,17 @@ class Formula:
 
     def _derived(self, name, outputs, out_shape, latex_name=None):
         return Formula(name, self.args, outputs, out_shape, defaults=self.defaults,
-                       options=self.options, latex_name=latex_name)
+                       options=self.options, latex_name=latex_name, signature=self.signature)
+
+    @property
+    def vectors(self):
+        """``{vector parameter: its component Symbols}``."""
+        found, start = {}, 0
+        for name, length in self.signature:
+            if length is not None:
+                found[name] = self.args[start:start + length]
+            start += 1 if length is None else length
+        return found
 
     def _symbol(self, var):
         if isinstance(var, sympy.Symbol):
@@ -120,6 +133,10 @@ class Formula:
         for a in self.args:
             if a.name == var:
                 return a
+        if var in self.vectors:
+            raise ValueError(f"{var!r} is a vector of {len(self.vectors[var])} in {self.name}: "
+                             f"differentiate by a component ({var}_0, ...), or take "
+                             f"grad(wrt={var!r}) or jacobian(wrt={var!r})")
         raise ValueError(f"{var!r} is not an argument of {self.name}"
                          f"({', '.join(str(a) for a in self.args)})")
 
@@ -128,7 +145,9 @@ class Formula:
             return self.args
         if isinstance(wrt, (str, sympy.Symbol)):
             wrt = [wrt]
-        return tuple(self._symbol(w) for w in wrt)
+        vectors = self.vectors
+        return tuple(s for w in wrt for s in (vectors[w] if isinstance(w, str) and w in vectors
+                                              else (self._symbol(w),)))
 
     def _become(self, other):
         """Take ``other``'s definition in place: what IPython's autoreload does to old
@@ -210,7 +229,9 @@ class Formula:
 
     # --- printing -----------------------------------------------------------------
     def _signature(self):
-        return f"{self.name}({', '.join(str(a) for a in self.args)})"
+        if not self.vectors:
+            return f"{self.name}({', '.join(str(a) for a in self.args)})"
+        return f"{self.name}({', '.join(n if k is None else f'{n}[{k}]' for n, k in self.signature)})"
 
     def __str__(self):
         return printing.text(self._signature(), self.args, self.expr)
@@ -219,7 +240,9 @@ class Formula:
         return f"<pyexpr.Formula {self}>"
 
     def latex(self):
-        args = ", ".join(sympy.latex(a) for a in self.args)
+        args = ", ".join(sympy.latex(a) for a in self.args) if not self.vectors else ", ".join(
+            sympy.latex(sympy.Symbol(n)) + ("" if k is None else rf" \in \mathbb{{R}}^{{{k}}}")
+            for n, k in self.signature)
         return printing.latex(rf"{self._latex_name}\left({args}\right)", self.args, self.expr)
 
     def _repr_latex_(self):
@@ -231,7 +254,8 @@ class Formula:
     @property
     def python_source(self):
         return printing.python_source(self.name, self.args, self.outputs,
-                                      self.out_shape, self.defaults, as_written=self._as_written)
+                                      self.out_shape, self.defaults, as_written=self._as_written,
+                                      vectors=self.vectors)
 
     @property
     def _as_written(self):
@@ -270,7 +294,16 @@ class Formula:
     def __call__(self, *args, out=None, **kwargs):
         return self._call(*args, out=out, **kwargs)
 
+    def call_args(self, *values, out=None):
+        """Evaluate with one value per entry of ``args``: a vector's components apart."""
+        result = lazy_call(self, values, {}, out)        # dask and xarray arguments
+        if result is not None:
+            return result
+        return calling.call(self, self.kernel(), values, {}, out)
+
     def _call(self, *args, out=None, **kwargs):
+        if self.vectors:            # the components; the faster entries take none of this
+            return self.call_args(*calling.components(self, args, kwargs), out=out)
         result = lazy_call(self, args, kwargs, out)        # dask and xarray arguments
         if result is not None:
             return result
@@ -324,3 +357,12 @@ def _unpickled(state):
     formula.__dict__.update(state)
     formula._fresh()
     return formula
+
+
+def _checked_signature(signature, arg_names):
+    if not signature:
+        return tuple((name, None) for name in arg_names)
+    flat = [n if k is None else f"{n}_{i}" for n, k in signature for i in range(k or 1)]
+    if tuple(flat) != arg_names:
+        raise ValueError(f"the signature {signature} does not expand to the arguments {arg_names}")
+    return tuple(signature)

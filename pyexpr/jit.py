@@ -23,7 +23,8 @@ def jit(func=None, **options):
         return lambda f: jit(f, **options)
     if isinstance(func, Formula):
         return Formula(func.name, func.args, func.written, func.out_shape,
-                       defaults=func.defaults, options={**func.options, **options})
+                       defaults=func.defaults, options={**func.options, **options},
+                       signature=func.signature)
     if not callable(func) or not hasattr(func, "__code__"):
         raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")
     try:
@@ -31,7 +32,8 @@ def jit(func=None, **options):
     except PyExprError as error:
         raise from_user(error)  # the user's line and pyexpr's message; PYEXPR_DEBUG=1 shows all
     formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
-                      defaults=parsed.defaults, options=options, doc=parsed.doc)
+                      defaults=parsed.defaults, options=options, doc=parsed.doc,
+                      signature=parsed.signature)
     formula.__wrapped__ = func
     formula.__module__ = getattr(func, "__module__", None)
     formula.__qualname__ = getattr(func, "__qualname__", parsed.name)

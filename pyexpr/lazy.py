@@ -56,7 +56,7 @@ class _Blocks:
         self.formula, self.moved = formula, moved
 
     def __call__(self, *blocks):
-        result = np.asarray(self.formula(*blocks), dtype=self.formula.options["dtype"])
+        result = np.asarray(self.formula.call_args(*blocks), dtype=self.formula.options["dtype"])
         # xarray wants the output axes last
         return np.moveaxis(result, range(self.moved), range(-self.moved, 0)) if self.moved else result
 

@@ -199,9 +199,10 @@ _ERFCX = ("(lambda h: (math.exp(h) * (1.0 + (lambda a, b, c: %s)(v, v, -h)) if h
              + repr(composite.ERFCX_SERIES[-1]) + ")" * (len(composite.ERFCX_SERIES) - 1)))
 
 
-def python_source(name, args, outputs, out_shape, defaults=None, as_written=False):
+def python_source(name, args, outputs, out_shape, defaults=None, as_written=False, vectors=None):
     """A ``def`` computing ``outputs``; ``defaults`` maps parameter names to numbers;
-    ``as_written``: unevaluated arithmetic in its own grouping (``simplify=False``)."""
+    ``as_written``: unevaluated arithmetic in its own grouping (``simplify=False``);
+    ``vectors`` maps a vector parameter to its components, which it is unpacked into."""
     printer = WrittenPrinter() if as_written else MathPrinter()
     temps = sympy.numbered_symbols("_t")
     body, values = _statements(printer, list(outputs), temps)
@@ -213,11 +214,13 @@ def python_source(name, args, outputs, out_shape, defaults=None, as_written=Fals
         n = out_shape[1]
         rows = ["(" + ", ".join(values[i:i + n]) + ",)" for i in range(0, len(values), n)]
         result = "(" + ", ".join(rows) + ",)"
-    defaults = defaults or {}
-    params = [f"{a}={printer._print(defaults[str(a)])}" if str(a) in defaults else str(a)
-              for a in args]
+    defaults, vectors = defaults or {}, vectors or {}
+    owner = {str(c): v for v, cs in vectors.items() for c in cs}
+    params = list(dict.fromkeys(owner.get(str(a), str(a)) for a in args))
+    params = [f"{p}={printer._print(defaults[p])}" if p in defaults else p for p in params]
+    unpacked = [f"{', '.join(map(str, cs))}, = {v}" for v, cs in vectors.items()]
     lines = [f"def {name}({', '.join(params)}):"]
-    lines += [f"    {ln}" for ln in body] + [f"    return {result}"]
+    lines += [f"    {ln}" for ln in unpacked + body] + [f"    return {result}"]
     tree = ast.parse("import math\n\n\n" + "\n".join(lines))
     # one statement per line, unwrapped: astor's default wraps long lines mid-call
     return astor.to_source(tree, pretty_source="".join)

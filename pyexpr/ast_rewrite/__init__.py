@@ -20,7 +20,7 @@ from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..errors import PyExprError
 from ..functions import without_ite
-from . import fence
+from . import fence, vectors
 from .evaluate import Context
 from .values import as_expr
 from .names import OWN, PRINTED, constant, is_number
@@ -37,13 +37,15 @@ class Parsed:
     outputs: tuple       # sympy expressions, flattened row-major
     out_shape: tuple
     doc: str
+    signature: tuple = ()  # (parameter name, vector length or None), in parameter order
 
 
 def parse_function(func, simplify="canonical"):
     source = capture(func)
     fence.check(source)
     node = source.node
-    params = tuple(sympy.Symbol(a.arg, real=True) for a in node.args.args)
+    sizes = vectors.lengths(source)
+    params = tuple(_parameter(source, a.arg, sizes.get(a.arg)) for a in node.args.args)
     defaults = _defaults(source, func, params)
     with sympy_evaluate(simplify is not False):
         value = translate(source, Scope.of(func), params)
@@ -52,7 +54,23 @@ def parse_function(func, simplify="canonical"):
         outputs = tuple(sympy.simplify(o) for o in outputs)
     outputs = tuple(without_ite(o) for o in outputs)
     name = func.__name__ if func.__name__ != "<lambda>" else "f"
-    return Parsed(name, params, defaults, outputs, shape, func.__doc__ or "")
+    flat = tuple(s for p in params for s in (p if isinstance(p, tuple) else (p,)))
+    signature = tuple((a.arg, sizes.get(a.arg)) for a in node.args.args)
+    return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature)
+
+
+def _parameter(source, name, length):
+    """A parameter's Symbol, or a vector's tuple of Symbols ``name_0, name_1, ...``."""
+    if length is None:
+        return sympy.Symbol(name, real=True)
+    taken = {a.arg for a in source.node.args.args}
+    components = tuple(sympy.Symbol(f"{name}_{i}", real=True) for i in range(length))
+    clash = [str(c) for c in components if str(c) in taken]
+    if clash:
+        raise source.error(source.node, f"the components of the vector {name} are named "
+                           f"{name}_0, {name}_1, ...: another parameter is called {clash[0]}",
+                           "rename that parameter")
+    return components
 
 
 def _defaults(source, func, params):
@@ -61,6 +79,8 @@ def _defaults(source, func, params):
     named = params[len(params) - len(values):]
     result = {}
     for sym, value, node in zip(named, values, nodes):
+        if isinstance(sym, tuple):
+            raise source.error(node, "a vector parameter cannot have a default", "remove the default")
         if not is_number(value):
             raise source.error(node, f"the default of {sym} must be a number, not {value!r}",
                                "give a numeric default or none")

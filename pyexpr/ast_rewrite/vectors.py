@@ -1,0 +1,95 @@
+"""Vector parameters whose length the code fixes (the first slice of vector arguments).
+
+A parameter is a vector when the function unpacks it (``a, b, c = y``), indexes or
+slices it, takes its ``len``, iterates over it or hands it to ``zip``,
+``enumerate``, ``sum``, ``np.sum`` and the like.  Its length is fixed by the code
+when the function unpacks it (the number of names) or indexes it only with
+non-negative constants (the largest index plus one); it is then a tuple of real
+Symbols ``y_0, y_1, ...`` that the translator indexes, slices, unpacks and
+iterates like any tuple, every loop over it unrolled.  A vector whose length the
+code leaves open is an error that says so: one formula for every length (loops
+kept as loops) is the next slice.
+"""
+import ast
+
+#: callables that take a whole sequence: a parameter handed to one is a vector
+_SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
+                   "fsum", "prod", "dot", "mean"}
+
+
+def lengths(source):
+    """``{parameter name: length}`` for the parameters used as vectors; ``source.error``
+    where a vector's length is not fixed by the code."""
+    order = [a.arg for a in source.node.args.args]
+    names = set(order)
+    unpacked, indices, other = {}, {}, {}
+    for node in ast.walk(source.node):
+        for name, use, where in _vector_uses(node, names):
+            if isinstance(use, int) and isinstance(node, ast.Assign):
+                unpacked.setdefault(name, {})[use] = node
+            elif isinstance(use, int):
+                indices.setdefault(name, []).append((use, where))
+            else:
+                other.setdefault(name, where)
+    used = set(unpacked) | set(indices) | set(other)
+    return {name: _length(source, name, unpacked.get(name, {}), indices.get(name, []), other.get(name))
+            for name in order if name in used}
+
+
+def _length(source, name, unpacked, indices, other):
+    if len(unpacked) > 1:
+        node = list(unpacked.values())[1]
+        raise source.error(node, f"{name} is unpacked into {' and '.join(map(str, unpacked))} "
+                           "names: a vector has one length", "unpack it once")
+    if unpacked:
+        return next(iter(unpacked))
+    negative = [node for i, node in indices if i < 0]
+    if other is None and not negative:
+        return max(i for i, _ in indices) + 1
+    raise source.error(other or negative[0], f"{name} is used as a vector, but the code does not "
+                       "fix its length; vectors of any length are not supported yet",
+                       f"unpack it (a, b, c = {name}) or index it with constants only")
+
+
+def _vector_uses(node, names):
+    """``(name, use, where)`` for each parameter ``node`` uses as a vector: ``use`` is the
+    number of names it is unpacked into (an Assign), a constant index, or None;
+    ``where`` the node an error points at."""
+    if isinstance(node, ast.Assign) and _is_param(node.value, names):
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                starred = any(isinstance(e, ast.Starred) for e in target.elts)
+                yield node.value.id, None if starred else len(target.elts), node.value
+    elif isinstance(node, ast.Subscript) and _is_param(node.value, names):
+        index = node.slice
+        constant = isinstance(index, ast.Constant) and type(index.value) is int
+        negative = isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) \
+            and isinstance(index.operand, ast.Constant) and type(index.operand.value) is int
+        yield node.value.id, index.value if constant else (-index.operand.value if negative else None), node
+    elif isinstance(node, (ast.For, ast.comprehension)) and _is_param(node.iter, names):
+        yield node.iter.id, None, node.iter
+    elif isinstance(node, ast.Starred) and _is_param(node.value, names):
+        yield node.value.id, None, node.value
+    elif isinstance(node, ast.Call) and _callee(node.func) in _SEQUENCE_CALLS:
+        # np.sum(x**2) as much as len(x): a parameter in an elementwise expression given
+        # as the sequence; not in a generator, tuple or subscript (sum(x*k for k in ...),
+        # len((x, y)) and sum(x[i] for i in ...) take scalars)
+        for arg in node.args:
+            for found in _elementwise_names(arg, names):
+                yield found.id, None, found
+
+
+def _elementwise_names(node, names):
+    if _is_param(node, names):
+        yield node
+    elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+        for child in ast.iter_child_nodes(node):
+            yield from _elementwise_names(child, names)
+
+
+def _is_param(node, names):
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def _callee(func):
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None

@@ -1,0 +1,142 @@
+"""Vector parameters whose length the code fixes (issue 14, first slice): unpacked or
+indexed with constants, called with arrays in scipy's conventions, differentiated
+by vector, printed, and refused with a clear error where the length is left open."""
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+import pyexpr as px
+from pyexpr.errors import PyExprError
+
+
+def robertson(t, y):
+    """Robertson's stiff chemical kinetics (solve_ivp's rhs(t, y))."""
+    y1, y2, y3 = y
+    return (-0.04 * y1 + 1e4 * y2 * y3,
+            0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2**2,
+            3e7 * y2**2)
+
+
+def rosen2(x):
+    return (1 - x[0])**2 + 100 * (x[1] - x[0]**2)**2
+
+
+def walks(x, k=2.0):
+    a, b, c = x
+    total = 0.0
+    for xi in x:
+        total += k * xi**2
+    return total + len(x) + sum(x[1:]) + x[-1] + a * b * c
+
+
+def test_unpacked_vector_values_and_printing():
+    f = px.jit(robertson)
+    assert f.signature == (("t", None), ("y", 3)) and [str(s) for s in f.vectors["y"]] == ["y_0", "y_1", "y_2"]
+    assert str(f).startswith("robertson(t, y[3]) = (-0.04*y_0 + 10000.0*y_1*y_2, ")
+    assert r"y \in \mathbb{R}^{3}" in f.latex()
+    for y in ([1.0, 0.0, 0.0], np.array([0.9, 2e-5, 0.1]), (0.5, 1e-4, 0.5)):
+        np.testing.assert_allclose(f(0.0, y), robertson(0.0, y), rtol=1e-15)
+    many = np.random.default_rng(0).uniform(0, 1, (3, 7))            # solve_ivp's vectorized=True
+    np.testing.assert_allclose(f(0.0, many), np.array(robertson(0.0, many)), rtol=1e-14)
+    namespace = {}
+    exec(f.python_source, namespace)
+    assert "def robertson(t, y):" in f.python_source
+    np.testing.assert_allclose(namespace["robertson"](0.0, [0.9, 2e-5, 0.1]), f(0.0, [0.9, 2e-5, 0.1]))
+
+
+def test_the_jacobian_by_vector_in_solve_ivp(central_diff):
+    solve_ivp = pytest.importorskip("scipy.integrate").solve_ivp
+    f = px.jit(robertson)
+    jac = f.jacobian(wrt="y")
+    assert jac.out_shape == (3, 3) and str(jac).startswith("jacobian_robertson(t, y[3]) = ")
+    y = np.array([0.9, 2e-5, 0.1])
+    for j in range(3):
+        step = np.zeros(3)
+        step[j] = 1e-7 * max(abs(y[j]), 1e-5)
+        fd = (np.array(robertson(0.0, y + step)) - np.array(robertson(0.0, y - step))) / (2 * step[j])
+        np.testing.assert_allclose(jac(0.0, y)[:, j], fd, rtol=1e-6, atol=1e-6)
+    ours = solve_ivp(f, (0, 40), [1.0, 0.0, 0.0], method="Radau", jac=jac, rtol=1e-8, atol=1e-10)
+    plain = solve_ivp(robertson, (0, 40), [1.0, 0.0, 0.0], method="Radau", rtol=1e-8, atol=1e-10)
+    assert ours.success and plain.success
+    np.testing.assert_allclose(ours.y[:, -1], plain.y[:, -1], rtol=1e-6, atol=1e-12)
+    vectorized = solve_ivp(f, (0, 1), [1.0, 0.0, 0.0], method="BDF", vectorized=True, rtol=1e-8)
+    assert vectorized.success
+
+
+def test_constant_indices_in_scipy_minimize():
+    optimize = pytest.importorskip("scipy.optimize")
+    f = px.jit(rosen2)
+    assert str(f) == "rosen2(x[2]) = (1 - x_0)**2 + 100*(-x_0**2 + x_1)**2"
+    for x in ([-1.2, 1.0], [0.3, 0.7], [2.0, -1.0]):
+        assert f(x) == pytest.approx(optimize.rosen(np.array(x)), rel=1e-15)
+        np.testing.assert_allclose(f.grad()(x), optimize.rosen_der(np.array(x)), rtol=1e-14)
+        np.testing.assert_allclose(f.hessian()(x), optimize.rosen_hess(np.array(x)), rtol=1e-14)
+    result = optimize.minimize(f, [-1.2, 1.0], jac=f.grad(), hess=f.hessian(), method="trust-exact")
+    assert result.success and np.allclose(result.x, [1.0, 1.0], atol=1e-8)
+
+
+def test_loops_len_slices_and_sums_over_a_fixed_vector():
+    f = px.jit(walks)
+    assert f.signature == (("x", 3), ("k", None))
+    x = np.array([0.5, -1.5, 2.0])
+    assert f(x) == pytest.approx(walks(list(x)), rel=1e-15)
+    assert f(x, k=3.0) == pytest.approx(walks(list(x), 3.0), rel=1e-15)
+    assert f.grad(wrt=["x"]).out_shape == (3,) and f.grad().out_shape == (4,)
+    h = 1e-6
+    fd = [(walks(list(x + h * e)) - walks(list(x - h * e))) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(f.grad(wrt="x")(x), fd, rtol=1e-7)
+
+
+def test_a_formula_with_vectors_travels():
+    f = px.jit(robertson).jacobian(wrt="y")
+    g = pickle.loads(pickle.dumps(f))
+    assert g.signature == f.signature
+    np.testing.assert_array_equal(g(0.0, [0.9, 2e-5, 0.1]), f(0.0, [0.9, 2e-5, 0.1]))
+    da = pytest.importorskip("dask.array")
+    y = da.from_array(np.random.default_rng(1).uniform(0, 1, (3, 1000)), chunks=(3, 250))
+    lazy = px.jit(robertson)(0.0, y)
+    assert lazy.shape == (3, 1000)
+    np.testing.assert_allclose(lazy.compute(), np.array(robertson(0.0, y.compute())), rtol=1e-14)
+
+
+def test_calls_of_the_wrong_length_are_clear_errors():
+    f = px.jit(robertson)
+    with pytest.raises(ValueError, match=r"robertson\(\): argument 'y' is a vector of 3 .* \(2,\)"):
+        f(0.0, [1.0, 2.0])
+    with pytest.raises(ValueError, match="is a vector of 3"):
+        f(0.0, 1.0)
+    with pytest.raises(ValueError, match=r"'y' is a vector of 3 in robertson: .*jacobian\(wrt='y'\)"):
+        f.diff("y")
+    assert f.diff("y_1")(0.0, [0.9, 2e-5, 0.1])[0] == pytest.approx(1e4 * 0.1)
+
+
+def _summed(x):
+    return np.sum(x**2)
+
+
+def _both_ends(x):
+    return x[0] + x[-1]
+
+
+def _default(y=(1.0, 2.0)):
+    a, b = y
+    return a + b
+
+
+def _clash(x, x_0):
+    a, b = x
+    return a + b + x_0
+
+
+@pytest.mark.parametrize("fn, message", [
+    (_summed, "x is used as a vector, but the code does not fix its length"),
+    (_both_ends, "x is used as a vector, but the code does not fix its length"),
+    (_default, "a vector parameter cannot have a default"),
+    (_clash, "another parameter is called x_0"),
+])
+def test_open_lengths_and_clashes_are_refused_with_the_line(fn, message):
+    with pytest.raises(PyExprError, match=message) as info:
+        px.jit(fn)
+    assert "test_vectors.py, line" in str(info.value)
