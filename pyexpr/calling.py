@@ -38,6 +38,23 @@ def components(formula, args, kwargs):
     return flat
 
 
+def scalar_components(formula, args):
+    """The components of a positional call of floats and float64 vectors of one axis
+    (what solve_ivp and minimize pass), as floats; None for any other call."""
+    if len(args) != len(formula.signature):
+        return None
+    flat = []
+    for (_, length), value in zip(formula.signature, args):
+        if length is None and type(value) in (float, np.float64):
+            flat.append(float(value))
+        elif length is not None and type(value) is np.ndarray and value.shape == (length,) \
+                and value.dtype == np.float64:
+            flat.extend(value.tolist())
+        else:
+            return None
+    return flat
+
+
 def _split(formula, name, length, value):
     if not hasattr(value, "shape"):
         value = np.asarray(value, dtype=float)

@@ -303,7 +303,7 @@ class Formula:
 
     def _call(self, *args, out=None, **kwargs):
         if self.vectors:            # the components; the faster entries take none of this
-            return self.call_args(*calling.components(self, args, kwargs), out=out)
+            return self._vector_call(args, kwargs, out)
         result = lazy_call(self, args, kwargs, out)        # dask and xarray arguments
         if result is not None:
             return result
@@ -313,6 +313,14 @@ class Formula:
         if chain is not None:
             self._install_call(kernel, chain(self._call))
         return result
+
+    def _vector_call(self, args, kwargs, out):
+        floats = None if kwargs or out is not None or self.options["dtype"] != "float64" \
+            or self.options["target"] != "cpu" else calling.scalar_components(self, args)
+        if floats is not None:      # one point, as scipy's solvers call: the scalar entry
+            values = self.kernel().scalar(*floats)
+            return values[0] if self.out_shape == () else np.array(values).reshape(self.out_shape)
+        return self.call_args(*calling.components(self, args, kwargs), out=out)
 
     def _install_call(self, kernel, head):
         """Make ``head`` (a backend's faster route to ``_call``) this object's ``__call__``,

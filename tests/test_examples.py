@@ -132,3 +132,14 @@ def test_dask_cluster(tmp_path):
     assert "wave(x, y) = cos(x*y) + exp(-x**2)*sin(y)" in out and "100% Completed" in out
     offs = [float(v) for v in re.findall(r"off by ([\d.]+) standard errors", out)]
     assert len(offs) == 3 and max(offs) < 5, out
+
+
+def test_robertson(tmp_path):
+    pytest.importorskip("scipy.integrate")
+    module = load("robertson.py")
+    out = run_example("robertson.py", tmp_path)
+    assert str(module.rober) in out and str(module.jacobian) in out
+    assert str(module.rober).startswith("rober(t, y[3]) = ")
+    assert len(re.findall(r"^(Radau|BDF) +(exact \(pyexpr\)|finite differences)", out, re.M)) == 4
+    assert number(r"largest relative difference from the reference: ([\d.e+-]+)", out) < 1e-3
+    assert abs(number(r"mass a \+ b \+ c - 1 at the end: ([\d.e+-]+)", out)) < 1e-12

@@ -180,10 +180,17 @@ class _Compiled:
         return self._functions[part, "stream"]
 
     def _function(self, part, name, prototype):
+        """The compiled function ``name`` of ``part``; ``prototype`` is its ctypes type, or
+        a function making it (called once: a ctypes type costs a microsecond to make)."""
+        fn = self._functions.get((part, name))
+        if fn is not None:
+            return fn
         with self._lock:
             fn = self._functions.get((part, name))
             if fn is None:
                 code = self._part(part)
+                if not isinstance(prototype, type):
+                    prototype = prototype()
                 fn = self._functions[part, name] = prototype(code.address(self._names[name]))
                 fn.code = code          # a kept pointer (f.ctypes, a LowLevelCallable) keeps it mapped
             return fn
@@ -191,13 +198,13 @@ class _Compiled:
     @property
     def scalar(self):
         n, real = self.program.n_args, self._real
-        return self._function("scalar", "scalar", ctypes.CFUNCTYPE(real, *[real] * n))
+        return self._function("scalar", "scalar", lambda: ctypes.CFUNCTYPE(real, *[real] * n))
 
     @property
     def multi(self):
         n, m, real = self.program.n_args, len(self.program.outputs), self._real
         return self._function("scalar", "multi",
-                              ctypes.CFUNCTYPE(None, *[real] * n, *[ctypes.POINTER(real)] * m))
+                              lambda: ctypes.CFUNCTYPE(None, *[real] * n, *[ctypes.POINTER(real)] * m))
 
     @property
     def array(self):
