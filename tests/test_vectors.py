@@ -140,3 +140,38 @@ def test_open_lengths_and_clashes_are_refused_with_the_line(fn, message):
     with pytest.raises(PyExprError, match=message) as info:
         px.jit(fn)
     assert "test_vectors.py, line" in str(info.value)
+
+
+# random formulas: the same body as a function of three scalars and of a vector unpacked
+# into them; every path of the vector formula must give the scalar formula's numbers
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from test_hypothesis_frontend import functions, load  # noqa: E402
+
+_UNPACKINGS = ["    x, y, z = v\n", "    x = v[0]\n    y = v[1]\n    z = v[2]\n"]
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(source=functions(), unpacking=st.sampled_from(_UNPACKINGS))
+def test_random_vector_formulas_agree_with_their_scalar_twins(source, unpacking):
+    scalar = px.jit(load(source))
+    head, body = source.split("def generated(x, y, z):\n")
+    vector = px.jit(load(head + "def generated(v):\n" + unpacking + body))
+    assert vector.signature == (("v", 3),)
+    points = np.array([[0.3, -0.7, 1.1], [-1.2, 0.4, 0.9], [1.7, 1.9, -0.2]])
+    with np.errstate(all="ignore"):
+        for p in points:
+            np.testing.assert_array_equal(vector(p), scalar(*p))
+            np.testing.assert_array_equal(vector.grad(wrt="v")(p), scalar.grad()(*p))
+        np.testing.assert_array_equal(vector(points.T), scalar(*points.T))
+        np.testing.assert_array_equal(vector.hessian()(points.T), scalar.hessian()(*points.T))
+    namespace = {}
+    exec(vector.python_source, namespace)
+    for p in points:
+        try:
+            want = scalar(*p)
+            got = namespace["generated"](list(p))
+        except (ArithmeticError, ValueError):
+            continue
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12, nan_ok=True)
