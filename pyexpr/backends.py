@@ -34,8 +34,11 @@ def cpu_kernel(formula, dtype):
 def ufunc(formula):
     """A numpy ufunc of ``formula``'s CPU array kernels (``cpu.ufunc``)."""
     from .cpu import ufunc as ufuncs
-    return ufuncs.make(formula.name, str(formula), lambda dtype: cpu_kernel(formula, dtype).array_function,
-                       len(formula.args), len(formula.outputs))
+    kernel_for = lambda dtype: cpu_kernel(formula, dtype).array_function  # noqa: E731
+    if formula.vectors:
+        return ufuncs.make_generalized(formula.name, str(formula), kernel_for, formula.signature,
+                                       formula.out_shape)
+    return ufuncs.make(formula.name, str(formula), kernel_for, len(formula.args), len(formula.outputs))
 
 
 def cuda_kernel(formula, dtype):

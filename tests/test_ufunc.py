@@ -101,3 +101,29 @@ def test_too_many_operands_is_a_clear_error():
     f = px.from_sympy(" + ".join(names), names)
     with pytest.raises(ValueError, match="more than 64 operands"):
         f.ufunc
+
+
+def kinetics(t, y):
+    a, b, c = y
+    return -0.04 * a + 1e4 * b * c, 0.04 * a - 1e4 * b * c - 3e7 * b**2, 3e7 * b**2 + t
+
+
+def test_a_formula_of_vectors_is_a_generalized_ufunc():
+    f = px.jit(kinetics)
+    u, jac = f.ufunc, f.jacobian(wrt="y").ufunc
+    assert u.signature == "(),(3)->(3)" and jac.signature == "(),(3)->(3,3)"
+    assert u.types == ["ff->f", "dd->d"]
+    rng = np.random.default_rng(5)
+    y, t = rng.uniform(0, 1, (6, 3)), rng.uniform(0, 1, 6)
+    want = np.array([f(ti, row) for ti, row in zip(t, y)])
+    np.testing.assert_allclose(u(t, y), want, rtol=1e-15)
+    np.testing.assert_allclose(u(0.5, y[::2]), np.array([f(0.5, row) for row in y[::2]]), rtol=1e-15)
+    np.testing.assert_allclose(u(0.5, y.T, axes=[(), (0,), (0,)]), np.array([f(0.5, row) for row in y]).T,
+                               rtol=1e-15)                                     # strided core axis
+    np.testing.assert_allclose(jac(t, y), np.array([f.jacobian(wrt="y")(ti, row) for ti, row in zip(t, y)]),
+                               rtol=1e-15)
+    assert u(np.float32(0.5), y.astype(np.float32)).dtype == np.float32
+    with pytest.raises(ValueError, match="core dimension"):
+        u(0.5, np.ones((4, 2)))
+    scalar = px.jit(lambda x: x[0] * x[1]).ufunc
+    assert scalar.signature == "(2)->()" and scalar(np.array([[2.0, 3.0], [4.0, 5.0]])).tolist() == [6.0, 20.0]

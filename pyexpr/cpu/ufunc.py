@@ -95,6 +95,60 @@ done:
   ret void
 }
 """
+#: the generalized ufunc's inner loop: each operand of the kernel (a vector's component,
+#: an output's element) is args[a] + i1*steps[s1] + i2*steps[s2], stepping by steps[a],
+#: from five numbers per operand after the kernel and the operand count in ``data``
+_GUFUNC_IR = """
+define void @pyexpr_gufunc_loop(ptr %args, ptr %dims, ptr %steps, ptr %data) {
+entry:
+  %fn = load ptr, ptr %data
+  %kp = getelementptr i64, ptr %data, i64 1
+  %k = load i64, ptr %kp
+  %n = load i64, ptr %dims
+  %addrs = alloca i64, i64 %MAX%
+  %strides = alloca i64, i64 %MAX2%
+  br label %operand
+operand:
+  %j = phi i64 [0, %entry], [%next, %operand]
+  %row = mul i64 %j, 5
+  %at = add i64 %row, 2
+  %ap = getelementptr i64, ptr %data, i64 %at
+  %a = load i64, ptr %ap
+  %i1p = getelementptr i64, ptr %ap, i64 1
+  %i1 = load i64, ptr %i1p
+  %s1p = getelementptr i64, ptr %ap, i64 2
+  %s1 = load i64, ptr %s1p
+  %i2p = getelementptr i64, ptr %ap, i64 3
+  %i2 = load i64, ptr %i2p
+  %s2p = getelementptr i64, ptr %ap, i64 4
+  %s2 = load i64, ptr %s2p
+  %basep = getelementptr i64, ptr %args, i64 %a
+  %base = load i64, ptr %basep
+  %outerp = getelementptr i64, ptr %steps, i64 %a
+  %outer = load i64, ptr %outerp
+  %step1p = getelementptr i64, ptr %steps, i64 %s1
+  %step1 = load i64, ptr %step1p
+  %step2p = getelementptr i64, ptr %steps, i64 %s2
+  %step2 = load i64, ptr %step2p
+  %o1 = mul i64 %i1, %step1
+  %o2 = mul i64 %i2, %step2
+  %b1 = add i64 %base, %o1
+  %address = add i64 %b1, %o2
+  %adp = getelementptr i64, ptr %addrs, i64 %j
+  store i64 %address, ptr %adp
+  %sp = getelementptr i64, ptr %strides, i64 %j
+  store i64 %outer, ptr %sp
+  %kj = add i64 %k, %j
+  %zp = getelementptr i64, ptr %strides, i64 %kj
+  store i64 0, ptr %zp
+  %next = add i64 %j, 1
+  %more = icmp ult i64 %next, %k
+  br i1 %more, label %operand, label %run
+run:
+  call void %fn(i64 1, i64 %n, ptr %addrs, ptr %strides)
+  ret void
+}
+"""
 #: operands (inputs and outputs) a ufunc may have: numpy's own limit is lower
 MAX_OPERANDS = 64
 #: numpy's "no identity" (reduce takes the first element)
@@ -104,29 +158,91 @@ DTYPES = ("float32", "float64")
 _KEPT = []
 
 
+#: a generalized ufunc's kernel operands: a vector of 3 is three
+MAX_KERNEL_OPERANDS = 1024
+
+
 @lru_cache(maxsize=None)
-def _loop():
-    _, obj = engine.compile_ir(_LOOP_IR.replace("%MAX2%", str(2 * MAX_OPERANDS)), opt=2,
-                               vectorize=False)
+def _loop(name="pyexpr_ufunc_loop", text=_LOOP_IR):
+    text = text.replace("%MAX2%", str(2 * MAX_KERNEL_OPERANDS)).replace("%MAX%", str(MAX_KERNEL_OPERANDS))
+    _, obj = engine.compile_ir(text, opt=2, vectorize=False)
     library = engine.load_object(obj)
-    return library, library.address("pyexpr_ufunc_loop")
+    return library, library.address(name)
 
 
 @lru_cache(maxsize=None)
-def _from_func_and_data():
+def _api_table():
     try:
         from numpy._core import _multiarray_umath as umath
     except ImportError:                     # numpy 1.x
         from numpy.core import _multiarray_umath as umath
     get = ctypes.pythonapi.PyCapsule_GetPointer
     get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
-    table = ctypes.cast(get(umath._UFUNC_API, None), ctypes.POINTER(ctypes.c_void_p))
-    # PyObject *PyUFunc_FromFuncAndData(func, data, types, ntypes, nin, nout, identity,
-    #                                   name, doc, unused): the API table's entry 1
-    prototype = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.c_void_p,
-                                  ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                                  ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int)
-    return prototype(table[1])
+    return ctypes.cast(get(umath._UFUNC_API, None), ctypes.POINTER(ctypes.c_void_p))
+
+
+_ARGS = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+         ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int)
+
+
+def _from_func_and_data():
+    """PyUFunc_FromFuncAndData(func, data, types, ntypes, nin, nout, identity, name, doc,
+    unused): the API table's entry 1."""
+    return ctypes.PYFUNCTYPE(ctypes.py_object, *_ARGS)(_api_table()[1])
+
+
+def _from_func_and_data_and_signature():
+    """The same with a signature after ``unused``: the API table's entry 31."""
+    return ctypes.PYFUNCTYPE(ctypes.py_object, *_ARGS, ctypes.c_char_p)(_api_table()[31])
+
+
+def layout(signature, out_shape):
+    """``(gufunc signature, operand table)`` of a formula with vector parameters: the
+    table gives each kernel operand as (argument, i1, step 1, i2, step 2), the steps
+    as indices into numpy's ``steps`` (outer steps first, then each operand's core steps)."""
+    nargs = len(signature) + 1
+    cores, table, core_step = [], [], nargs
+    for a, (_, length) in enumerate(signature):
+        if length is None:
+            cores.append("()")
+            table.append((a, 0, 0, 0, 0))
+        else:
+            cores.append(f"({length})")
+            table += [(a, i, core_step, 0, 0) for i in range(length)]
+            core_step += 1
+    out = len(signature)
+    if len(out_shape) == 0:
+        table.append((out, 0, 0, 0, 0))
+    elif len(out_shape) == 1:
+        table += [(out, i, core_step, 0, 0) for i in range(out_shape[0])]
+    else:
+        rows, cols = out_shape
+        table += [(out, r, core_step, c, core_step + 1) for r in range(rows) for c in range(cols)]
+    text = ",".join(cores) + "->(" + ",".join(map(str, out_shape)) + ")"
+    return text, table
+
+
+def make_generalized(name, doc, kernel_for, signature, out_shape):
+    """A generalized ufunc (``(),(3)->(3)``) running ``kernel_for(dtype)`` (as ``make``)."""
+    text, table = layout(signature, out_shape)
+    if len(table) > MAX_KERNEL_OPERANDS:
+        raise ValueError(f"{name}: more than {MAX_KERNEL_OPERANDS} values in and out")
+    kernels = {d: kernel_for(d) for d in DTYPES}
+    library, loop = _loop("pyexpr_gufunc_loop", _GUFUNC_IR)
+    k, nargs = len(table), len(signature) + 1
+    flat = [v for row in table for v in row]
+    datas = [(ctypes.c_int64 * (2 + len(flat)))(ctypes.cast(kernels[d], ctypes.c_void_p).value, k, *flat)
+             for d in DTYPES]
+    funcs = (ctypes.c_void_p * len(DTYPES))(*[loop] * len(DTYPES))
+    data = (ctypes.c_void_p * len(DTYPES))(*[ctypes.addressof(d) for d in datas])
+    types = (ctypes.c_char * (nargs * len(DTYPES)))(*[bytes([np.dtype(d).num]) for d in DTYPES
+                                                      for _ in range(nargs)])
+    kept = (name.encode(), doc.encode(), text.encode())
+    ufunc = _from_func_and_data_and_signature()(
+        ctypes.addressof(funcs), ctypes.addressof(data), ctypes.addressof(types), len(DTYPES),
+        nargs - 1, 1, _NO_IDENTITY, *kept[:2], 0, kept[2])
+    _KEPT.append((library, kernels, datas, funcs, data, types, kept))
+    return ufunc
 
 
 def make(name, doc, kernel_for, nin, nout):
