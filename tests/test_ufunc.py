@@ -96,6 +96,11 @@ def test_threads_share_it(u):
     assert not errors
 
 
+def test_a_formula_of_no_arguments_has_none():
+    with pytest.raises(ValueError, match="no arguments has no ufunc"):
+        px.from_sympy("2.0", []).ufunc
+
+
 def test_too_many_operands_is_a_clear_error():
     names = [f"x{k}" for k in range(64)]
     f = px.from_sympy(" + ".join(names), names)

@@ -249,6 +249,8 @@ def make(name, doc, kernel_for, nin, nout):
     """A ufunc of ``nin`` inputs and ``nout`` outputs running ``kernel_for(dtype)`` (the
     array kernel ``abi.KERNEL_TYPE`` of each dtype name in ``DTYPES``)."""
     k = nin + nout
+    if nin == 0:            # numpy's loops over no input do not reach the kernel sanely
+        raise ValueError(f"{name}: a formula of no arguments has no ufunc; call it")
     if k > MAX_OPERANDS:
         raise ValueError(f"{name}: a ufunc of {nin} inputs and {nout} outputs has more than "
                          f"{MAX_OPERANDS} operands")
