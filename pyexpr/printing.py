@@ -55,7 +55,13 @@ class MathPrinter(PythonCodePrinter):
         return f"math.copysign(abs({x}) ** (1.0 / 3.0), {x})"
 
     def _print_trunc(self, expr):
-        return f"float(math.trunc({self._print(expr.args[0])}))"
+        return self._rounding("trunc", expr)
+
+    def _rounding(self, fn, expr):
+        """C's floor, ceil and trunc: -0 stays -0 (``math.floor`` gives an int, whose
+        float is +0), and inf and nan pass through (``math.floor`` raises on them)."""
+        return self._inline("v", f"math.copysign(float(math.{fn}(v)), v) if math.isfinite(v) "
+                            "else v", expr)
 
     def _print_sign(self, expr):
         x = self._print(expr.args[0])
@@ -153,10 +159,10 @@ class MathPrinter(PythonCodePrinter):
         return f"2.0 ** {self.parenthesize(expr.args[0], 100)}"
 
     def _print_floor(self, expr):
-        return f"float({self._call('floor', *expr.args)})"
+        return self._rounding("floor", expr)
 
     def _print_ceiling(self, expr):
-        return f"float({self._call('ceil', *expr.args)})"
+        return self._rounding("ceil", expr)
 
 
 class WrittenPrinter(MathPrinter):

@@ -187,8 +187,19 @@ def test_printed_names_read_back_as_text():
     """Every name pyexpr prints that sympy lacks is one from_sympy's text may call."""
     text = ("expm1(x) + log1p(x) + hypot(x, y) + exp2(x) + log2(y) + log10(y) + softplus(x) "
             "+ sigmoid(x) + logit(y/4) + log1mexp(-y) + logaddexp(x, y, 1) + xlogy(x, y) "
-            "+ xlog1py(x, y) + erfcx(x) + derfcx(x) + log_erfc(x) + fdim(x, y)")
+            "+ xlog1py(x, y) + erfcx(x) + derfcx(x) + log_erfc(x) + fdim(x, y) + trunc(x)")
     f = px.from_sympy(text, ["x", "y"])
     again = px.from_sympy(str(f.expr), ["x", "y"])
     assert again.expr == f.expr
     assert again(0.3, 1.5) == f(0.3, 1.5)
+
+
+@pytest.mark.parametrize("name", ["floor", "ceiling", "trunc"])
+def test_python_source_rounds_as_c_does(name):
+    """-0 stays -0 (math.floor gives an int), and inf and nan pass through (it raises)."""
+    f = px.from_sympy(f"{name}(x)", ["x"])
+    namespace = {}
+    exec(f.python_source, namespace)
+    for v in (-0.0, -0.5, 0.5, -1.5, 2.0, math.inf, -math.inf, math.nan):
+        printed, compiled = namespace["f"](v), f(np.array([v]))[0]
+        assert np.float64(printed).tobytes() == np.float64(compiled).tobytes(), (v, printed, compiled)

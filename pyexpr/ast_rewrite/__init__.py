@@ -143,4 +143,4 @@ _TEXTS = itertools.count()
 #: the names a text may use: sympy's, as sympy.sympify reads them, pyexpr's C functions
 #: sympy lacks (``fdim(x, y)``, ``fma(x, y, z)``, ...) and the other names pyexpr prints
 #: (``expm1``, ``softplus``, ``erfcx``, ...)
-_TEXT_NAMES = {**OWN, **PRINTED, **{k: v for k, v in vars(sympy).items() if not k.startswith("_")}}
+_TEXT_NAMES = {**{k: v for k, v in vars(sympy).items() if not k.startswith("_")}, **OWN, **PRINTED}

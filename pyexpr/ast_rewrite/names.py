@@ -139,7 +139,7 @@ FUNCTIONS.update({cls: (name, cls) for name, cls in OWN.items()})
 #: pyexpr's functions by the names its printed formulas give them, which sympy lacks:
 #: ``from_sympy``'s text may call them, so a printed formula reads back
 PRINTED = {cls.__name__: cls for cls in (
-    pf.expm1, pf.log1p, pf.hypot, pf.exp2, pf.log2, pf.log10, stable.softplus,
+    pf.expm1, pf.log1p, pf.hypot, pf.exp2, pf.log2, pf.log10, pf.trunc, stable.softplus,
     stable.sigmoid, stable.logit, stable.log1mexp, stable.logaddexp, stable.xlogy,
     stable.xlog1py, stable.erfcx, stable.derfcx, stable.log_erfc)}
 FUNCTIONS.update({cls: (name, cls) for name, cls in PRINTED.items() if cls not in FUNCTIONS})
