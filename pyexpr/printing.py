@@ -170,6 +170,13 @@ class WrittenPrinter(MathPrinter):
     parentheses, left to right, as ``ir.from_sympy`` computes them."""
     as_written = True
 
+    def _print_Pow(self, expr, rational=False):
+        # a square is one multiplication as computed, not Python's x ** 2 (C's pow)
+        if expr.exp == 2:
+            base = self._print(expr.base)
+            return f"({base} * {base})"
+        return super()._print_Pow(expr, rational)
+
     def _print_Add(self, expr):
         text = self._print(expr.args[0])
         for term in expr.args[1:]:
