@@ -55,10 +55,29 @@ def _exponent(b):
 _LOGICAL = {ast.BitAnd: sympy.And, ast.BitOr: sympy.Or, ast.BitXor: xor}
 
 
+def negated(expr):
+    """``-expr``; as written (not evaluating), ``Mul(-1, expr)`` itself: sympy's ``-`` would
+    merge it into a product and reorder its factors (``-(x/0.1)`` as ``-1 * (1/0.1) * x``)."""
+    if global_parameters.evaluate or expr.is_Number:
+        return -expr
+    return sympy.Mul(sympy.S.NegativeOne, expr, evaluate=False)
+
+
+#: ``+ - * /`` as written: each one node in the source's order (sympy's operators sort
+#: a product's factors even unevaluated: ``x / 0.1`` became ``(1/0.1) * x``)
+_WRITTEN = {
+    ast.Add: lambda a, b: sympy.Add(a, b, evaluate=False),
+    ast.Sub: lambda a, b: sympy.Add(a, negated(b), evaluate=False),
+    ast.Mult: lambda a, b: sympy.Mul(a, b, evaluate=False),
+    ast.Div: lambda a, b: sympy.Mul(a, sympy.Pow(b, -1, evaluate=False), evaluate=False),
+}
+
+
 def binary(ctx, node, op, a, b):
     if type(op) in _LOGICAL:
         return _LOGICAL[type(op)](_bitwise_operand(ctx, node, a, op), _bitwise_operand(ctx, node, b, op))
-    fn = _BINARY.get(type(op))
+    fn = _BINARY.get(type(op)) if global_parameters.evaluate else \
+        _WRITTEN.get(type(op), _BINARY.get(type(op)))
     if fn is None:
         raise error(ctx, node, f"the operator {type(op).__name__} is not supported in a formula")
     return fn(as_expr(ctx, node, a), as_expr(ctx, node, b))
@@ -259,7 +278,7 @@ class _Eval(ast.NodeVisitor):
                            "(Python's ~True is -2, numpy's ~True is False)", "write `not` instead")
             return sympy.Not(_bitwise_operand(self.ctx, node, value, node.op))
         expr = as_expr(self.ctx, node, value)
-        return -expr if isinstance(node.op, ast.USub) else expr
+        return negated(expr) if isinstance(node.op, ast.USub) else expr
 
     def visit_BoolOp(self, node):
         conds = [condition(self.ctx, v, self.env) for v in node.values]
