@@ -15,7 +15,7 @@ import sympy
 
 from . import backends, calculus, calling, printing
 from .errors import PyExprError, from_user
-from .functions import as_sympy
+from .functions import as_sympy, component_names
 from .lazy import lazy_call
 from .stability.rewrite import stabilize
 
@@ -73,6 +73,8 @@ class Formula:
         #: (parameter, vector length or None) as the formula is called: a vector ``y`` of
         #: length 3 is the arguments ``y_0, y_1, y_2``
         self.signature = _checked_signature(signature, self.arg_names)
+        #: ``{vector parameter: its component Symbols}`` (every call asks: computed once)
+        self.vectors = _vector_components(self.signature, self.args)
         #: the outputs as given, before the stability rewrites
         self.written = tuple(as_sympy(o) for o in outputs)
         self.out_shape = tuple(out_shape) if out_shape is not None else \
@@ -116,16 +118,6 @@ class Formula:
     def _derived(self, name, outputs, out_shape, latex_name=None):
         return Formula(name, self.args, outputs, out_shape, defaults=self.defaults,
                        options=self.options, latex_name=latex_name, signature=self.signature)
-
-    @property
-    def vectors(self):
-        """``{vector parameter: its component Symbols}``."""
-        found, start = {}, 0
-        for name, length in self.signature:
-            if length is not None:
-                found[name] = self.args[start:start + length]
-            start += 1 if length is None else length
-        return found
 
     def _symbol(self, var):
         if isinstance(var, sympy.Symbol):
@@ -370,7 +362,16 @@ def _unpickled(state):
 def _checked_signature(signature, arg_names):
     if not signature:
         return tuple((name, None) for name in arg_names)
-    flat = [n if k is None else f"{n}_{i}" for n, k in signature for i in range(k or 1)]
+    flat = [c for n, k in signature for c in ((n,) if k is None else component_names(n, k))]
     if tuple(flat) != arg_names:
         raise ValueError(f"the signature {signature} does not expand to the arguments {arg_names}")
     return tuple(signature)
+
+
+def _vector_components(signature, args):
+    found, start = {}, 0
+    for name, length in signature:
+        if length is not None:
+            found[name] = args[start:start + length]
+        start += 1 if length is None else length
+    return found

@@ -384,3 +384,8 @@ def subexpressions(expr):
             stack.append((e, True))
             stack.extend((a, False) for a in e.args if a not in tree)
     return tree
+
+
+def component_names(name, length):
+    """The names of a vector parameter's components: ``y_0, y_1, ...``."""
+    return tuple(f"{name}_{i}" for i in range(length))

@@ -19,13 +19,7 @@ from . import calling
 def lazy_call(formula, args, kwargs, out):
     """The lazy result of ``formula(*args, **kwargs)``, or None where no argument is a
     dask or xarray object."""
-    for value in args:
-        if not isinstance(value, _PLAIN):
-            break
-    else:
-        if not kwargs:
-            return None
-    kind = _kind(itertools.chain(args, kwargs.values()))
+    kind = _kind(itertools.chain(args, kwargs.values()) if kwargs else args)
     if kind is None:
         return None
     if out is not None:
@@ -41,12 +35,14 @@ _PLAIN = (float, int, np.ndarray, np.generic)
 
 
 def _kind(values):
-    kinds = {type(v).__module__.partition(".")[0] for v in values if not isinstance(v, _PLAIN)}
-    if not kinds:
-        return None
-    if "xarray" in kinds:
-        return "xarray"
-    return "dask" if "dask" in kinds else None
+    kind = None
+    for value in values:
+        if not isinstance(value, _PLAIN):
+            module = type(value).__module__.partition(".")[0]
+            if module == "xarray":
+                return "xarray"            # it wraps dask arrays itself
+            kind = kind or ("dask" if module == "dask" else None)
+    return kind
 
 
 class _Blocks:

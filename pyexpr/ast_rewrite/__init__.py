@@ -19,7 +19,7 @@ import sympy
 from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..errors import PyExprError
-from ..functions import without_ite
+from ..functions import component_names, without_ite
 from . import fence, vectors
 from .evaluate import Context
 from .values import as_expr
@@ -64,7 +64,7 @@ def _parameter(source, name, length):
     if length is None:
         return sympy.Symbol(name, real=True)
     taken = {a.arg for a in source.node.args.args}
-    components = tuple(sympy.Symbol(f"{name}_{i}", real=True) for i in range(length))
+    components = tuple(sympy.Symbol(c, real=True) for c in component_names(name, length))
     clash = [str(c) for c in components if str(c) in taken]
     if clash:
         raise source.error(source.node, f"the components of the vector {name} are named "
