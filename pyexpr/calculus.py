@@ -16,6 +16,7 @@ import sympy
 from sympy.core.function import ArgumentIndexError
 from sympy.functions.elementary.miscellaneous import MinMaxBase
 
+from . import indexing
 from .functions import real_fdiff
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
@@ -64,6 +65,11 @@ class _Differentiator:
             return e * (self.d(exp) * sympy.log(base) + self.d(base) * exp / base)
         if isinstance(e, sympy.Piecewise):
             return sympy.Piecewise(*((self.d(x), c) for x, c in e.args))
+        if isinstance(e, sympy.Sum):            # a scalar's derivative goes inside the sum
+            return sympy.Sum(self.d(e.function), *e.limits)
+        if isinstance(e, sympy.Product):        # d(prod f) = prod f * sum f'/f
+            (i, lo, hi), = e.limits
+            return e * sympy.Sum(self.d(e.function) / e.function, (i, lo, hi))
         if isinstance(e, sympy.Mod):
             p, q = e.args
             return self.d(p) - sympy.floor(p / q) * self.d(q)
@@ -87,6 +93,84 @@ class _Differentiator:
                 df = _clean(df)
             terms.append(df * da)
         return sympy.Add(*terms)
+
+
+def element_derivative(expr, base, j):
+    """``d expr / d base[j]``: one expression in the index ``j`` (an element of a vector
+    of any length), its boundary cases as conditions on ``j``.
+
+    The sums are differentiated here rather than by sympy's ``KroneckerDelta`` route:
+    every element ``base[a*i + c]`` a sum's body reads (``a`` = 1, -1 or 0) is a slot
+    of its own; the body is differentiated once per slot and the slot's sum index
+    solved for ``j``, the sum's range becoming the condition on ``j``.  The rest of
+    the expression is differentiated by the chain rule through each sum and each
+    element outside the sums."""
+    outer, holders = _hide(expr, base)
+    total = []
+    for holder, inner in holders.items():
+        outside = derivative(outer, holder)
+        if outside == 0:
+            continue
+        back = outside.xreplace({h: e for h, e in holders.items()})
+        if isinstance(inner, sympy.Indexed):
+            k, = inner.indices
+            total.append(sympy.Piecewise((back, sympy.Eq(j, k)), (0, True)))
+        else:
+            total.append(back * _reduction_derivative(inner, base, j))
+    return sympy.Add(*total)
+
+
+def _hide(expr, base):
+    """``expr`` with each reduction and each element of ``base`` outside them replaced by
+    a Dummy, and the Dummies' meanings."""
+    holders = {sympy.Dummy(f"s{k}", real=True): r for k, r in enumerate(indexing.reductions(expr))}
+    outer = expr.xreplace({r: h for h, r in holders.items()})
+    elements = {sympy.Dummy(f"t{k}", real=True): e for k, e in enumerate(indexing.loads(outer, base))}
+    holders.update(elements)
+    return outer.xreplace({e: h for h, e in elements.items()}), holders
+
+
+def _reduction_derivative(reduction, base, j):
+    (i, lo, hi), = reduction.limits
+    body = reduction.function
+    if any(r.has(base) for r in indexing.reductions(body)):
+        raise NotImplementedError(f"the derivative of a sum of sums of {base} by an element "
+                                  f"(in {reduction}) is not supported yet")
+    slots = {}
+    for element in body.atoms(sympy.Indexed):
+        if element.base == base:
+            form = indexing.affine(element.indices[0], i)
+            if form is None or form[0] not in (-1, 0, 1):
+                raise NotImplementedError(f"the derivative by an element read as {element} "
+                                          f"is not supported: index with {i} + c or c - {i}")
+            slots[element] = (sympy.Dummy("t", real=True), form)
+    held = body.xreplace({e: h for e, (h, _) in slots.items()})
+    back = {h: e for e, (h, _) in slots.items()}
+    terms = []
+    for element, (holder, (a, c)) in slots.items():
+        d_body = derivative(held, holder).xreplace(back)
+        if d_body == 0:
+            continue
+        if isinstance(reduction, sympy.Product):
+            d_body = d_body / body
+        if a == 0:                              # the same element in every term
+            value = sympy.Sum(d_body, (i, lo, hi))
+            terms.append(sympy.Piecewise((value, sympy.Eq(j, c)), (0, True)))
+            continue
+        at = (j - c) * a                         # the i whose term reads base[j]
+        inside = sympy.And(sympy.Le(lo, at), sympy.Le(at, hi))
+        terms.append(sympy.Piecewise((d_body.subs(i, at), inside), (0, True)))
+    total = sympy.Add(*terms)
+    return reduction * total if isinstance(reduction, sympy.Product) else total
+
+
+def directional(expr, base, direction):
+    """The derivative of ``expr`` along ``direction`` (an ``IndexedBase`` like ``base``):
+    ``sum_k d expr/d base[k] * direction[k]``, with the sums kept sums."""
+    eps = sympy.Dummy("eps", real=True)
+    moved = expr.replace(lambda e: isinstance(e, sympy.Indexed) and e.base == base,
+                         lambda e: e + eps * direction[e.indices])
+    return derivative(moved, eps).subs(eps, 0)
 
 
 def _clean(expr):
