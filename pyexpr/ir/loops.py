@@ -1,0 +1,181 @@
+"""Formulas over vectors of any length -> ``LoopProgram``: stages of loops over Programs.
+
+A ``LoopProgram`` computes a formula whose arguments are scalars and vectors
+(``pyexpr.indexing``) in stages, each a loop over an index range whose
+bounds are affine in the vectors' lengths (``Bound``):
+
+* ``"sum"`` and ``"prod"`` reduce their body over the range into one new
+  scalar, which later stages read;
+* ``"elements"`` stores its body at ``out[i]`` for each ``i`` of the range
+  (a vector output: one stage per case of ``indexing.cases``);
+* ``"scalar"`` evaluates its body once and stores each output at ``out[k]``.
+
+Every body is an ordinary ``Program``: its arguments are the scalars known
+so far (``known``: the scalar arguments, the lengths, the reductions before
+it), then the index ``i`` (as a float), then the elements it reads, each a
+``Load`` ``vector[a*i + c]``.  So the code generators emit bodies as they
+emit any Program and only add the loops, the loads and the stores.  Sums
+inside sums are staged inner first when the inner one does not depend on the
+outer index (``Sum(x[i] - Sum(x[k])/n)``); a true double sum is refused.
+"""
+from dataclasses import dataclass
+
+import sympy
+
+from .. import indexing
+from ..errors import LoweringError
+from .from_sympy import from_exprs
+
+
+@dataclass(frozen=True)
+class Bound:
+    """``const + sum(coef * length[v] for v, coef in terms)``: an index bound."""
+    terms: tuple
+    const: int
+
+    def value(self, lengths):
+        return self.const + sum(coef * lengths[v] for v, coef in self.terms)
+
+    def __str__(self):
+        text = " + ".join(f"{c}*len{v}" for v, c in self.terms)
+        return f"{text} + {self.const}" if text else str(self.const)
+
+
+@dataclass(frozen=True)
+class Load:
+    """``vectors[vector][a*i + offset]``."""
+    vector: int
+    a: int
+    offset: Bound
+
+
+@dataclass(frozen=True)
+class Stage:
+    kind: str            # "sum" | "prod" | "elements" | "scalar"
+    lo: Bound            # the range lo <= i < hi
+    hi: Bound
+    body: object         # Program: known..., i, loads... -> one output (several for "scalar")
+    loads: tuple
+
+
+@dataclass(frozen=True)
+class LoopProgram:
+    name: str
+    scalar_names: tuple
+    vector_names: tuple
+    stages: tuple
+    n_outputs: int       # scalars stored by the "scalar" stage, or 0 for a vector output
+    length_vectors: tuple  # for each distinct length (a ``known`` scalar), a vector that has it
+
+    def __str__(self):
+        lines = [f"loops {self.name}({', '.join(self.scalar_names)}; "
+                 f"{', '.join(v + '[]' for v in self.vector_names)}):"]
+        for k, st in enumerate(self.stages):
+            loads = ", ".join(f"{self.vector_names[ld.vector]}[{ld.a}*i + {ld.offset}]" for ld in st.loads)
+            lines.append(f"  stage {k}: {st.kind} for {st.lo} <= i < {st.hi}; loads {loads}")
+            lines.extend("    " + line for line in str(st.body).splitlines())
+        return "\n".join(lines)
+
+    def key(self):
+        from .. import digest
+        return digest.new(str(self).encode()).hexdigest()
+
+
+def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
+    """The ``LoopProgram`` of ``outputs`` (sympy, in the Symbols ``scalars`` and the
+    ``(IndexedBase, length Symbol)`` pairs ``vectors``).  With ``index``, the single
+    output is a vector element in ``index`` for ``0 <= index < length``, written as the
+    cases of ``indexing.cases`` (valid from the minimum it gives, which callers check)."""
+    lengths = [n for _, n in vectors]
+    builder = _Stages(name, list(scalars) + _unique(lengths), [b for b, _ in vectors], lengths)
+    if index is None:
+        exprs = builder.staged(list(outputs))
+        builder.add("scalar", Bound((), 0), Bound((), 1), exprs, None)
+        n_out = len(outputs)
+    else:
+        _, pieces = indexing.cases(outputs[0], index, length)
+        exprs = builder.staged([p for _, _, p in pieces])
+        for (lo, hi, _), expr in zip(pieces, exprs):
+            builder.add("elements", builder.bound(lo), builder.bound(hi + 1), [expr], index)
+        n_out = 0
+    carriers = tuple(lengths.index(n) for n in _unique(lengths))
+    return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
+                       tuple(builder.stages), n_out, carriers)
+
+
+def _unique(items):
+    seen = []
+    for x in items:
+        if x not in seen:
+            seen.append(x)
+    return seen
+
+
+class _Stages:
+    def __init__(self, name, known, bases, lengths):
+        self.name, self.known, self.bases, self.lengths = name, list(known), bases, lengths
+        self.stages = []
+
+    def staged(self, exprs):
+        """``exprs`` with every reduction replaced by the scalar of a stage computing it,
+        innermost first."""
+        while True:
+            ready = [r for e in exprs for r in indexing.reductions(e)]
+            if not ready:
+                return exprs
+            done = {}
+            for r in _unique(ready):
+                inner = indexing.reductions(r.function)
+                if inner:
+                    self._check_hoistable(r, inner)
+                    inner_done = {s: self._reduce(s) for s in inner}
+                    done.update(inner_done)
+                    continue
+                done[r] = self._reduce(r)
+            exprs = [e.xreplace(done) for e in exprs]
+
+    def _check_hoistable(self, outer, inner):
+        (i, _, _), = outer.limits
+        for s in inner:
+            if s.has(i):
+                raise LoweringError(f"{outer}: a sum whose terms are sums over the outer index "
+                                    "is not compiled yet")
+
+    def _reduce(self, reduction):
+        (i, lo, hi), = reduction.limits
+        kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
+        result = sympy.Dummy(f"r{len(self.stages)}", real=True)
+        self.add(kind, self.bound(lo), self.bound(hi + 1), [reduction.function], i)
+        self.known.append(result)
+        return result
+
+    def bound(self, expr):
+        expr = sympy.expand(expr)
+        terms = []
+        for v, n in enumerate(self.lengths):
+            coef = expr.coeff(n)
+            if coef != 0 and not any(t[0] == self.lengths.index(n) for t in terms):
+                terms.append((self.lengths.index(n), int(coef)))
+                expr = sympy.expand(expr - coef * n)
+        if not expr.is_Integer:
+            raise LoweringError(f"the index bound {expr} is not an integer plus multiples of lengths")
+        return Bound(tuple(terms), int(expr))
+
+    def add(self, kind, lo, hi, bodies, index):
+        index = index if index is not None else sympy.Dummy("i", integer=True)
+        elements = _unique([e for b in bodies for e in sympy.sympify(b).atoms(sympy.Indexed)])
+        loads, holders = [], []
+        for e in elements:
+            form = indexing.affine(e.indices[0], index)
+            if form is None:
+                raise LoweringError(f"the element {e} is not read at a*{index} + c")
+            loads.append(Load(self.bases.index(e.base), form[0], self.bound(form[1])))
+            holders.append(sympy.Dummy(f"{e.base}", real=True))
+        swap = dict(zip(elements, holders))
+        exprs = [sympy.sympify(b).xreplace(swap) for b in bodies]
+        index_arg = sympy.Dummy("i", real=True)
+        exprs = [e.xreplace({index: index_arg}) for e in exprs]
+        args = self.known + [index_arg] + holders
+        body = from_exprs(f"{self.name}_stage{len(self.stages)}", args, exprs)
+        self.stages.append(Stage(kind, lo, hi, body, tuple(loads)))
+
