@@ -8,6 +8,7 @@ from .errors import PyExprError, from_user
 from .formula import Formula, check_options
 from .functions import as_sympy, free_symbols, substitute
 from .interactive import follow_autoreload
+from .open_vectors import OpenFormula
 
 
 def jit(func=None, **options):
@@ -21,6 +22,10 @@ def jit(func=None, **options):
     check_options(options)
     if func is None:
         return lambda f: jit(f, **options)
+    if isinstance(func, OpenFormula):
+        return OpenFormula(func.name, func.args, func.written, func.out_shape, defaults=func.defaults,
+                           options={**func.options, **options}, signature=func.signature,
+                           index=func.index)
     if isinstance(func, Formula):
         return Formula(func.name, func.args, func.written, func.out_shape,
                        defaults=func.defaults, options={**func.options, **options},
@@ -31,9 +36,14 @@ def jit(func=None, **options):
         parsed = parse_function(func, options.get("simplify", "canonical"))
     except PyExprError as error:
         raise from_user(error)  # the user's line and pyexpr's message; PYEXPR_DEBUG=1 shows all
-    formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
-                      defaults=parsed.defaults, options=options, doc=parsed.doc,
-                      signature=parsed.signature)
+    if any(isinstance(k, sympy.Symbol) for _, k in parsed.signature):
+        formula = OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
+                              defaults=parsed.defaults, options=options, doc=parsed.doc,
+                              signature=parsed.signature, index=parsed.index)
+    else:
+        formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
+                          defaults=parsed.defaults, options=options, doc=parsed.doc,
+                          signature=parsed.signature)
     formula.__wrapped__ = func
     formula.__module__ = getattr(func, "__module__", None)
     formula.__qualname__ = getattr(func, "__qualname__", parsed.name)

@@ -29,7 +29,7 @@ def recursive(x, n):
 def for_over_data(x):
     s = 0
     for v in x:  # <- for_data
-        s = s + v
+        s = 0.5 * s + v
     return s
 
 

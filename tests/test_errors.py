@@ -30,7 +30,7 @@ def marker_line(name):
 UNSUPPORTED = [
     (B.uses_while, "while", "while", ["while loops"]),
     (B.recursive, "recursion", "recursive", ["recursion", "recursive"]),
-    (B.for_over_data, "for_data", "x", ["used as a vector", "does not fix its length"]),
+    (B.for_over_data, "for_data", "for", ["other than by accumulating", "s += term"]),
     (B.for_over_parameter_range, "range_param", "n", ["known when the function is decorated"]),
     (B.prints, "print", "print", ["I/O (print)"]),
     (B.unknown_call, "unknown_call", "math.factorial", ["pyexpr has no formula for math.factorial"]),

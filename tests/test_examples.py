@@ -143,3 +143,23 @@ def test_robertson(tmp_path):
     assert len(re.findall(r"^(Radau|BDF) +(exact \(pyexpr\)|finite differences)", out, re.M)) == 4
     assert number(r"largest relative difference from the reference: ([\d.e+-]+)", out) < 1e-3
     assert abs(number(r"mass a \+ b \+ c - 1 at the end: ([\d.e+-]+)", out)) < 1e-12
+
+
+def test_rosenbrock_in_n_dimensions(tmp_path):
+    module = load("rosenbrock_nd.py")
+    out = run_example("rosenbrock_nd.py", tmp_path)
+    assert str(module.rosenbrock) in out and str(module.grad) in out and str(module.hessp) in out
+    for name in ("value", "gradient", "Hessian times p"):
+        assert number(rf"^{name}\s+largest relative difference ([\d.e+-]+);", out) < 1e-11
+    assert number(r"largest \|x - 1\| = ([\d.e+-]+)", out) < 1e-6
+
+
+def test_likelihood_standard_errors(tmp_path):
+    module = load("likelihood.py")
+    out = run_example("likelihood.py", tmp_path)
+    assert str(module.nll) in out
+    for name in ("mu", "sigma"):
+        line = re.search(rf"^{name}\s+= ([\d.]+) \+- ([\d.]+)\s+\(closed form ([\d.]+) \+- ([\d.]+)\)",
+                         out, flags=re.M)
+        value, error, closed, closed_error = map(float, line.groups())
+        assert value == pytest.approx(closed, abs=1e-5) and error == pytest.approx(closed_error, rel=1e-3)

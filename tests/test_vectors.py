@@ -112,14 +112,6 @@ def test_calls_of_the_wrong_length_are_clear_errors():
     assert f.diff("y_1")(0.0, [0.9, 2e-5, 0.1])[0] == pytest.approx(1e4 * 0.1)
 
 
-def _summed(x):
-    return np.sum(x**2)
-
-
-def _both_ends(x):
-    return x[0] + x[-1]
-
-
 def _default(y=(1.0, 2.0)):
     a, b = y
     return a + b
@@ -131,8 +123,6 @@ def _clash(x, x_0):
 
 
 @pytest.mark.parametrize("fn, message", [
-    (_summed, "x is used as a vector, but the code does not fix its length"),
-    (_both_ends, "x is used as a vector, but the code does not fix its length"),
     (_default, "a vector parameter cannot have a default"),
     (_clash, "another parameter is called x_0"),
 ])

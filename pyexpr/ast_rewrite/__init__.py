@@ -19,8 +19,9 @@ import sympy
 from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..errors import PyExprError
+from .. import indexing
 from ..functions import component_names, without_ite
-from . import fence, vectors
+from . import fence, sequences, vectors
 from .evaluate import Context
 from .values import as_expr
 from .names import OWN, PRINTED, constant, is_number
@@ -38,31 +39,70 @@ class Parsed:
     out_shape: tuple
     doc: str
     signature: tuple = ()  # (parameter name, vector length or None), in parameter order
+    index: object = None   # the index Symbol of a vector output of any length (out_shape (n,))
 
 
 def parse_function(func, simplify="canonical"):
     source = capture(func)
     fence.check(source)
     node = source.node
-    sizes = vectors.lengths(source)
-    params = tuple(_parameter(source, a.arg, sizes.get(a.arg)) for a in node.args.args)
+    sizes = _open_lengths(source, vectors.lengths(source))
+    ctx = Context(source, Scope.of(func))
+    params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
+    index = None
     with sympy_evaluate(simplify is not False):
-        value = translate(source, Scope.of(func), params)
-        outputs, shape = _flatten(Context(source, Scope.of(func)), node, value)
+        value = translate(source, ctx.scope, params, ctx)
+        if sequences.is_vec(value):
+            outputs, shape, index = _vector_output(ctx, node, value)
+        else:
+            outputs, shape = _flatten(ctx, node, value)
+    if ctx.equal:
+        outputs = tuple(o.xreplace(ctx.equal) for o in outputs)
+        shape = tuple(sympy.sympify(s).xreplace(ctx.equal) for s in shape)
+        sizes = {k: v.xreplace(ctx.equal) if isinstance(v, sympy.Basic) else v for k, v in sizes.items()}
     if simplify == "full":
         outputs = tuple(sympy.simplify(o) for o in outputs)
     outputs = tuple(without_ite(o) for o in outputs)
     name = func.__name__ if func.__name__ != "<lambda>" else "f"
     flat = tuple(s for p in params for s in (p if isinstance(p, tuple) else (p,)))
+    flat = tuple(indexing.vector(n) if isinstance(s, sequences.Vec) else s
+                 for s, n in zip(flat, _names(node, params)))
     signature = tuple((a.arg, sizes.get(a.arg)) for a in node.args.args)
-    return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature)
+    return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature, index)
 
 
-def _parameter(source, name, length):
-    """A parameter's Symbol, or a vector's tuple of Symbols ``name_0, name_1, ...``."""
+def _names(node, params):
+    """The parameter name behind each entry of the flattened parameters."""
+    return [a.arg for a, p in zip(node.args.args, params) for _ in (p if isinstance(p, tuple) else (p,))]
+
+
+def _open_lengths(source, sizes):
+    """``sizes`` with each open length a Symbol: ``n`` for a single vector, else ``n_x``."""
+    taken = {a.arg for a in source.node.args.args}
+    opened = [name for name, k in sizes.items() if k == vectors.OPEN]
+    alone = len(opened) == 1 and "n" not in taken
+    return {name: indexing.length_symbol("n" if alone else f"n_{name}") if k == vectors.OPEN else k
+            for name, k in sizes.items()}
+
+
+def _vector_output(ctx, node, vec):
+    """A returned vector of any length: its element at an index ``j``, and that index."""
+    j = indexing.index_symbol("j")
+    if "j" in ctx.param_names or sequences.sample(vec).has(j):
+        j = indexing.fresh_index(vec.length, sequences.sample(vec), avoid=set(ctx.param_names))
+    return (as_expr(ctx, node, vec.at(j)),), (vec.length,), j
+
+
+def _parameter(source, name, length, ctx):
+    """A parameter's Symbol, a vector's tuple of Symbols ``name_0, name_1, ...``, or
+    a vector of any length's ``Vec``."""
     if length is None:
         return sympy.Symbol(name, real=True)
+    if isinstance(length, sympy.Symbol):
+        base = indexing.vector(name)
+        ctx.length_of[base] = length
+        return sequences.Vec(length, lambda k: base[k])
     taken = {a.arg for a in source.node.args.args}
     components = tuple(sympy.Symbol(c, real=True) for c in component_names(name, length))
     clash = [str(c) for c in components if str(c) in taken]
@@ -79,7 +119,7 @@ def _defaults(source, func, params):
     named = params[len(params) - len(values):]
     result = {}
     for sym, value, node in zip(named, values, nodes):
-        if isinstance(sym, tuple):
+        if isinstance(sym, (tuple, sequences.Vec)):
             raise source.error(node, "a vector parameter cannot have a default", "remove the default")
         if not is_number(value):
             raise source.error(node, f"the default of {sym} must be a number, not {value!r}",

@@ -13,6 +13,7 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from ..functions import substitute
+from . import sequences as seq
 from .scope import Callee
 from .values import as_expr, bind, error, sequence, static_int, to_condition
 
@@ -25,7 +26,15 @@ def call(ctx, node, env, visitor):
         return _SPECIAL[callee.name](ctx, node, env, visitor)
     args = _positional(ctx, node, env, visitor)
     kwargs = {kw.arg: visitor.visit(kw.value) for kw in node.keywords}
-    return _KINDS[callee.kind](ctx, node, callee, args, kwargs, visitor)
+    kind = _KINDS[callee.kind]
+    if any(seq.is_vec(a) for a in args) and callee.kind != "lambda":
+        if callee.name in _OF_A_SEQUENCE and len(args) == 1:
+            raise error(ctx, node, f"{callee.name} of a vector of any length is not supported yet",
+                        "write it elementwise with np.maximum/np.minimum of two values")
+        # numpy's functions are ufuncs: elementwise over a vector, the other arguments broadcast
+        return seq.elementwise(ctx, node, lambda *xs: kind(ctx, node, callee, list(xs), kwargs, visitor),
+                               args)
+    return kind(ctx, node, callee, args, kwargs, visitor)
 
 
 def _positional(ctx, node, env, visitor):
@@ -116,7 +125,11 @@ def _sequence_or_value(ctx, arg, env, visitor):
 
 
 def _range(ctx, node, env, visitor):
-    bounds = [static_int(ctx, a, v) for a, v in zip(node.args, _items(ctx, node, env, visitor, (1, 2, 3)))]
+    values = _items(ctx, node, env, visitor, (1, 2, 3))
+    if any(isinstance(v, sympy.Expr) and not v.is_number for v in values) \
+            and all(isinstance(v, sympy.Expr) and v.is_integer for v in values):
+        return seq.symbolic_range(ctx, node, values)
+    bounds = [static_int(ctx, a, v) for a, v in zip(node.args, values)]
     return tuple(sympy.Integer(i) for i in range(*bounds))
 
 
@@ -127,29 +140,61 @@ def _tuple_arg(ctx, node, value):
 
 
 def _enumerate(ctx, node, env, visitor):
-    (seq,) = _items(ctx, node, env, visitor, (1,))
-    return tuple((sympy.Integer(i), v) for i, v in enumerate(_tuple_arg(ctx, node, seq)))
+    (items,) = _items(ctx, node, env, visitor, (1,))
+    if seq.is_vec(items):
+        return seq.Vec(items.length, lambda k: (k, items.at(k)))
+    return tuple((sympy.Integer(i), v) for i, v in enumerate(_tuple_arg(ctx, node, items)))
 
 
 def _zip(ctx, node, env, visitor):
-    seqs = [_tuple_arg(ctx, node, s) for s in _items(ctx, node, env, visitor)]
-    return tuple(zip(*seqs))
+    values = _items(ctx, node, env, visitor)
+    if any(seq.is_vec(v) for v in values):
+        if not all(seq.is_vec(v) for v in values):
+            raise error(ctx, node, "zip of a vector of any length with a tuple is not supported")
+        length = seq.same_length(ctx, node, [v.length for v in values])
+        return seq.Vec(length, lambda k: tuple(v.at(k) for v in values))
+    return tuple(zip(*(_tuple_arg(ctx, node, s) for s in values)))
 
 
 def _len(ctx, node, env, visitor):
-    (seq,) = _items(ctx, node, env, visitor, (1,))
-    return sympy.Integer(len(_tuple_arg(ctx, node, seq)))
+    (items,) = _items(ctx, node, env, visitor, (1,))
+    if seq.is_vec(items):
+        return items.length
+    return sympy.Integer(len(_tuple_arg(ctx, node, items)))
 
 
 def _tuple(ctx, node, env, visitor):
-    (seq,) = _items(ctx, node, env, visitor, (1,))
-    return _tuple_arg(ctx, node, seq)
+    (items,) = _items(ctx, node, env, visitor, (1,))
+    if seq.is_vec(items):
+        raise error(ctx, node, "a vector of any length cannot become a tuple",
+                    "reduce it, or index it")
+    return _tuple_arg(ctx, node, items)
+
+
+def _mean(ctx, node, env, visitor):
+    (items,) = _items(ctx, node, env, visitor, (1,))
+    if seq.is_vec(items):
+        return seq.reduce(ctx, node, "sum", items) / items.length
+    terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, items)]
+    return sympy.Add(*terms) / len(terms)
+
+
+def _dot(ctx, node, env, visitor):
+    a, b = _items(ctx, node, env, visitor, (2,))
+    if seq.is_vec(a) and seq.is_vec(b):
+        return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, lambda x, y: x * y, (a, b)))
+    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
+        return sympy.Add(*(as_expr(ctx, node, x) * as_expr(ctx, node, y) for x, y in zip(a, b)))
+    raise error(ctx, node, "np.dot takes two vectors (or tuples) of the same length")
 
 
 def _fold(op, cls, unit):
     def fold(ctx, node, env, visitor):
         values = _items(ctx, node, env, visitor, (1, 2))
         start = as_expr(ctx, node, values[1]) if len(values) == 2 else unit
+        if seq.is_vec(values[0]):
+            total = seq.reduce(ctx, node, "sum" if cls is sympy.Add else "prod", values[0])
+            return cls(start, total) if start != unit else total
         terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, values[0])]
         if global_parameters.evaluate:
             # one n-ary Add/Mul: folding term by term re-flattens the whole sum each time
@@ -161,12 +206,16 @@ def _fold(op, cls, unit):
 
 _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
             "tuple": _tuple, "sum": _fold(operator.add, sympy.Add, sympy.S.Zero),
-            "prod": _fold(operator.mul, sympy.Mul, sympy.S.One)}
+            "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot}
 
 
 def _generate(ctx, gen, env, visitor):
     """Unroll a generator expression over compile-time sequences into a tuple."""
     results = []
+    first = gen.generators[0]
+    items = visitor.visit(first.iter)
+    if seq.is_vec(items):
+        return _generate_vector(ctx, gen, env, visitor, items)
 
     def expand(level, local):
         if level == len(gen.generators):
@@ -185,3 +234,15 @@ def _generate(ctx, gen, env, visitor):
 
     expand(0, dict(env))
     return tuple(results)
+
+
+def _generate_vector(ctx, gen, env, visitor, items):
+    """A generator over a vector of any length: the Vec of its terms, nothing unrolled."""
+    comp = gen.generators[0]
+    if len(gen.generators) > 1 or comp.ifs:
+        raise error(ctx, gen, "a generator over a vector of any length takes one `for` and no "
+                    "`if`", "put the condition in the term: (t if c else 0 for ...)")
+    local = dict(env)
+    index = seq.loop_index(ctx, comp.target, items, ())
+    bind(ctx, comp.target, items.at(index), local)
+    return seq.Vec.of(items.length, index, visitor.at(local).visit(gen.elt))

@@ -7,7 +7,7 @@ helpers ``condition``, ``merge``, ``bind``, ``binary`` and
 """
 import ast
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 from sympy.core.parameters import global_parameters
@@ -16,6 +16,7 @@ from ..errors import UndefinedNameError
 from ..functions import xor
 from .calls import call
 from .pending import settled
+from . import sequences as seq
 from .names import (BY_NAME, CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant,
                     is_number, library_name)
 from .scope import Callee, Scope, Unbound
@@ -26,6 +27,19 @@ from .values import as_expr, error, is_condition, merge, real_constant, sequence
 class Context:
     source: object
     scope: Scope
+    #: vectors of open length: IndexedBase -> its length Symbol
+    length_of: dict = field(default_factory=dict, compare=False)
+    #: lengths found equal (two vectors met elementwise): Symbol -> the one it equals
+    equal: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def lengths(self):
+        return list(dict.fromkeys(self.length_of.values()))
+
+    @property
+    def param_names(self):
+        node = self.source.node
+        return [a.arg for a in node.args.args]
 
 
 def evaluate(ctx, node, env):
@@ -74,6 +88,10 @@ _WRITTEN = {
 
 
 def binary(ctx, node, op, a, b):
+    if isinstance(op, ast.MatMult):
+        return _matmul(ctx, node, a, b)
+    if seq.is_vec(a) or seq.is_vec(b):
+        return seq.elementwise(ctx, node, lambda x, y: binary(ctx, node, op, x, y), (a, b))
     if type(op) in _LOGICAL:
         return _LOGICAL[type(op)](_bitwise_operand(ctx, node, a, op), _bitwise_operand(ctx, node, b, op))
     fn = _BINARY.get(type(op)) if global_parameters.evaluate else \
@@ -81,6 +99,13 @@ def binary(ctx, node, op, a, b):
     if fn is None:
         raise error(ctx, node, f"the operator {type(op).__name__} is not supported in a formula")
     return fn(as_expr(ctx, node, a), as_expr(ctx, node, b))
+
+
+def _matmul(ctx, node, a, b):
+    if not (seq.is_vec(a) and seq.is_vec(b)):
+        raise error(ctx, node, "@ is supported between two vectors (their dot product)",
+                    "write the sums out with sum(...) for matrices")
+    return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, lambda x, y: x * y, (a, b)))
 
 
 def _bitwise_operand(ctx, node, value, op):
@@ -212,6 +237,10 @@ class _Eval(ast.NodeVisitor):
     def visit_Name(self, node):
         if node.id in self.env:
             value = settled(self.env[node.id])
+            if type(value).__name__ == "_InLoop":
+                raise error(self.ctx, node, f"{node.id!r} was assigned in a loop over a vector of "
+                            "any length, where only totals (+=, *=) are kept",
+                            "accumulate it, or compute it after the loop")
             if type(value).__name__ == "_Partial":
                 raise error(self.ctx, node, f"{node.id!r} is assigned on only one side of an if",
                            f"assign {node.id} in both branches, or before the if")
@@ -258,6 +287,11 @@ class _Eval(ast.NodeVisitor):
         value, run = self.visit(node), None
         for step in reversed(spine):
             right = self.visit(step.right)
+            if seq.is_vec(right) or seq.is_vec(value):
+                if run is not None:
+                    value, run = sympy.Add(*run), None
+                value = binary(self.ctx, step, step.op, value, right)
+                continue
             if isinstance(step.op, (ast.Add, ast.Sub)) and global_parameters.evaluate:
                 run = run or [as_expr(self.ctx, step, value)]
                 term = as_expr(self.ctx, step, right)
@@ -270,6 +304,11 @@ class _Eval(ast.NodeVisitor):
 
     def visit_UnaryOp(self, node):
         value = self.visit(node.operand)
+        if seq.is_vec(value):
+            return seq.elementwise(self.ctx, node, lambda v: self._unary(node, v), (value,))
+        return self._unary(node, value)
+
+    def _unary(self, node, value):
         if isinstance(node.op, ast.Not):
             return sympy.Not(to_condition(self.ctx, node, value))
         if isinstance(node.op, ast.Invert):
@@ -285,10 +324,17 @@ class _Eval(ast.NodeVisitor):
         return sympy.And(*conds) if isinstance(node.op, ast.And) else sympy.Or(*conds)
 
     def visit_Compare(self, node):
-        left = as_expr(self.ctx, node.left, self.visit(node.left))
+        left = self.visit(node.left)
+        values = [self.visit(c) for c in node.comparators]
+        if seq.is_vec(left) or any(seq.is_vec(v) for v in values):
+            return seq.elementwise(self.ctx, node, lambda *vs: self._compare(node, vs), (left, *values))
+        return self._compare(node, (left, *values))
+
+    def _compare(self, node, values):
+        left = as_expr(self.ctx, node.left, values[0])
         terms = []
-        for op, right_node in zip(node.ops, node.comparators):
-            right = as_expr(self.ctx, right_node, self.visit(right_node))
+        for op, right_node, right in zip(node.ops, node.comparators, values[1:]):
+            right = as_expr(self.ctx, right_node, right)
             terms.append(compare(op, left, right))
             left = right
         return terms[0] if len(terms) == 1 else sympy.And(*terms)
@@ -302,17 +348,30 @@ class _Eval(ast.NodeVisitor):
         return merge(self.ctx, node, cond, self.visit(node.body), self.visit(node.orelse))
 
     def visit_Subscript(self, node):
-        seq = self.visit(node.value)
-        if not isinstance(seq, tuple):
-            raise error(self.ctx, node, "only tuples can be indexed in a formula")
+        items = self.visit(node.value)
+        if seq.is_vec(items):
+            return self._vector_subscript(node, items)
+        if not isinstance(items, tuple):
+            raise error(self.ctx, node, "only tuples and vectors can be indexed in a formula")
         if isinstance(node.slice, ast.Slice):
             parts = [None if p is None else static_int(self.ctx, p, self.visit(p))
                      for p in (node.slice.lower, node.slice.upper, node.slice.step)]
-            return seq[slice(*parts)]
+            return items[slice(*parts)]
         index = static_int(self.ctx, node.slice, self.visit(node.slice))
-        if not -len(seq) <= index < len(seq):
-            raise error(self.ctx, node, f"index {index} is out of range for a tuple of {len(seq)}")
-        return seq[index]
+        if not -len(items) <= index < len(items):
+            raise error(self.ctx, node, f"index {index} is out of range for a tuple of {len(items)}")
+        return items[index]
+
+    def _vector_subscript(self, node, vec):
+        if isinstance(node.slice, ast.Slice):
+            parts = [None if p is None else self.visit(p)
+                     for p in (node.slice.lower, node.slice.upper, node.slice.step)]
+            return seq.sliced(self.ctx, node, vec, *parts)
+        index = self.visit(node.slice)
+        if not (isinstance(index, sympy.Expr) and index.is_integer):
+            raise error(self.ctx, node.slice, "a vector's index must be an integer: a constant, "
+                        "a loop counter, len(x) - 1, ...")
+        return seq.item(self.ctx, node, vec, index)
 
     def visit_Lambda(self, node):
         return Callee("lambda", "<lambda>", node, dict(self.env))

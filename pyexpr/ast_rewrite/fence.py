@@ -15,7 +15,7 @@ ALLOWED = {
     A.If, A.For, A.Pass, A.Expr, A.BinOp, A.UnaryOp, A.BoolOp, A.Compare, A.IfExp, A.Call,
     A.keyword, A.Name, A.Attribute, A.Subscript, A.Slice, A.Constant, A.Tuple, A.List,
     A.GeneratorExp, A.comprehension, A.Starred,
-    A.Load, A.Store, A.Add, A.Sub, A.Mult, A.Div, A.FloorDiv, A.Mod, A.Pow, A.USub, A.UAdd,
+    A.Load, A.Store, A.Add, A.Sub, A.Mult, A.MatMult, A.Div, A.FloorDiv, A.Mod, A.Pow, A.USub, A.UAdd,
     A.Not, A.And, A.Or, A.BitAnd, A.BitOr, A.BitXor, A.Invert, A.Eq, A.NotEq, A.Lt, A.LtE, A.Gt, A.GtE,
 }
 
@@ -45,7 +45,6 @@ REJECTED = {
     A.Set: ("sets", "use a tuple"),
     A.JoinedStr: ("strings", "formulas compute numbers only"),
     A.NamedExpr: ("assignment expressions (:=)", "assign on a line of its own"),
-    A.MatMult: ("matrix multiplication (@)", "write the sums out, or use sum(...) over range"),
     A.LShift: ("bit shifts", "multiply by a power of two"),
     A.RShift: ("bit shifts", "divide by a power of two"),
     A.Is: ("`is` comparisons", "compare values with == or !="),

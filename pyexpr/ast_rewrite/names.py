@@ -147,7 +147,8 @@ FUNCTIONS.update({cls: (name, cls) for name, cls in PRINTED.items() if cls not i
 #: callables with a meaning of their own in the translator (loops and reductions)
 SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "enumerate",
            builtins.zip: "zip", builtins.len: "len", builtins.tuple: "tuple",
-           math.fsum: "sum", math.prod: "prod", np.sum: "sum", np.prod: "prod"}
+           math.fsum: "sum", math.prod: "prod", np.sum: "sum", np.prod: "prod",
+           np.mean: "mean", np.dot: "dot", np.inner: "dot", np.arange: "range"}
 
 #: well-known callables with no formula meaning, and why
 FORBIDDEN = {builtins.print: "I/O (print)", builtins.open: "I/O (open)",

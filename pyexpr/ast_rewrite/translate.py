@@ -19,7 +19,8 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from . import evaluate as ev
-from .values import as_expr, bind, merge
+from . import sequences as seq
+from .values import as_expr, bind, merge, sequence
 from .pending import PendingSum, settled
 
 
@@ -40,10 +41,10 @@ class _Partial:
     """A variable assigned on only one side of a symbolic ``if``."""
 
 
-def translate(source, scope, params):
+def translate(source, scope, params, ctx=None):
     """Return the value the function returns, with ``params`` bound to Symbols."""
     env = dict(zip((a.arg for a in source.node.args.args), params))
-    ctx = ev.Context(source, scope)
+    ctx = ctx or ev.Context(source, scope)
     node = source.node
     if isinstance(node, ast.Lambda):
         return ev.evaluate(ctx, node.body, env)
@@ -76,7 +77,12 @@ def _run(ctx, stmts, env):
         if isinstance(stmt, ast.If):
             return _run_if(ctx, stmt, rest, env)
         if isinstance(stmt, ast.For):
-            stmts[i:i + 1] = _unroll(ctx, stmt, env)
+            items = ev.evaluate(ctx, stmt.iter, env)
+            if seq.is_vec(items):
+                _symbolic_loop(ctx, stmt, env, items)
+                i += 1
+                continue
+            stmts[i:i + 1] = _unroll(ctx, stmt, env, items)
             continue
         _STATEMENTS.get(type(stmt), _unsupported)(ctx, stmt, env)
         i += 1
@@ -110,16 +116,72 @@ def _returns(stmts):
     return any(isinstance(n, ast.Return) for s in stmts for n in ast.walk(s))
 
 
-def _unroll(ctx, stmt, env):
-    if stmt.orelse:
-        raise ctx.source.error(stmt.orelse[0], "for ... else is not supported in a formula",
-                               "move the else block after the loop")
-    items = ev.static_sequence(ctx, stmt.iter, env)
+def _unroll(ctx, stmt, env, items):
+    _no_else(ctx, stmt)
+    items = sequence(ctx, stmt.iter, items)
     unrolled = []
     for item in items:
         unrolled.append(_Bind(stmt.target, item, stmt))
         unrolled.extend(stmt.body)
     return unrolled
+
+
+def _no_else(ctx, stmt):
+    if stmt.orelse:
+        raise ctx.source.error(stmt.orelse[0], "for ... else is not supported in a formula",
+                               "move the else block after the loop")
+
+
+class _InLoop:
+    """A variable a loop over a vector of any length assigned without accumulating."""
+
+
+def _symbolic_loop(ctx, stmt, env, items):
+    """A loop over a vector (or a range) of any length, run once on a symbolic index:
+    each variable it changes must accumulate, ``total += term`` (a Sum of the terms)
+    or ``total *= factor`` (a Product)."""
+    _no_else(ctx, stmt)
+    if _returns(stmt.body):
+        raise ctx.source.error(stmt, "return inside a loop over a vector of any length",
+                               "accumulate a total in the loop and return it after")
+    assigned = _assigned(stmt.body)
+    index = seq.loop_index(ctx, stmt.target, items, ())
+    local = dict(env)
+    holders = {name: sympy.Dummy(name, real=True) for name in assigned if name in env
+               and isinstance(settled(env[name]), sympy.Expr)}
+    local.update(holders)
+    bind(ctx, stmt.target, items.at(index), local)
+    after = _run(ctx, stmt.body, local)
+    for name in assigned:
+        new = settled(after.get(name))
+        holder = holders.get(name)
+        env[name] = _InLoop() if holder is None else _accumulated(ctx, stmt, name, holder, new,
+                                                                  settled(env[name]), items.length, index)
+
+
+def _accumulated(ctx, stmt, name, holder, new, before, length, index):
+    if not isinstance(new, sympy.Expr):
+        raise ctx.source.error(stmt, f"{name} must stay a number in a loop over a vector")
+    term = new - holder if new.has(holder) else None
+    if term is not None and not term.has(holder):
+        return before + seq.reduce(ctx, stmt, "sum", seq.Vec.of(length, index, term))
+    factor = new / holder if new.has(holder) else None
+    if factor is not None and not factor.has(holder):
+        return before * seq.reduce(ctx, stmt, "prod", seq.Vec.of(length, index, factor))
+    raise ctx.source.error(stmt, f"{name} is changed in a loop over a vector of any length "
+                           "other than by accumulating", f"write {name} += term (a sum) or "
+                           f"{name} *= factor (a product); other recurrences need a fixed length")
+
+
+def _assigned(stmts):
+    names = []
+    for s in stmts:
+        for n in ast.walk(s):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target] \
+                if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []
+            for t in targets:
+                names += [m.id for m in ast.walk(t) if isinstance(m, ast.Name)]
+    return list(dict.fromkeys(names))
 
 
 def _assign(ctx, stmt, env):

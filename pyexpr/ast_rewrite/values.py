@@ -32,6 +32,9 @@ def as_expr(ctx, node, value):
     if isinstance(value, tuple):
         raise error(ctx, node, "a tuple cannot be used as a number here",
                    "index it with a constant, e.g. t[0], or unpack it")
+    if type(value).__name__ == "Vec":
+        raise error(ctx, node, "a vector cannot be used as a number here",
+                    "reduce it (sum(...), np.sum, np.dot) or index it")
     raise error(ctx, node, f"{getattr(value, 'name', value)!s} cannot be used as a number")
 
 

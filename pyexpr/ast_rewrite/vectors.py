@@ -1,4 +1,4 @@
-"""Vector parameters whose length the code fixes (the first slice of vector arguments).
+"""Vector parameters and their lengths: fixed by the code, or open (``OPEN``).
 
 A parameter is a vector when the function unpacks it (``a, b, c = y``), indexes or
 slices it, takes its ``len``, iterates over it or hands it to ``zip``,
@@ -6,15 +6,19 @@ slices it, takes its ``len``, iterates over it or hands it to ``zip``,
 when the function unpacks it (the number of names) or indexes it only with
 non-negative constants (the largest index plus one); it is then a tuple of real
 Symbols ``y_0, y_1, ...`` that the translator indexes, slices, unpacks and
-iterates like any tuple, every loop over it unrolled.  A vector whose length the
-code leaves open is an error that says so: one formula for every length (loops
-kept as loops) is the next slice.
+iterates like any tuple, every loop over it unrolled.  Any other vector's
+length is ``OPEN``: the translator makes it a ``sequences.Vec``, one formula
+for every length, its loops and reductions kept as sums.
 """
 import ast
 
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
-                   "fsum", "prod", "dot", "mean"}
+                   "fsum", "prod", "dot", "inner", "mean", "fmean"}
+#: the length of a vector the code does not fix
+OPEN = "open"
+#: a use that makes a parameter a vector unless another operand of the same call is one
+_WEAK = "weak"
 
 
 def lengths(source):
@@ -22,14 +26,25 @@ def lengths(source):
     where a vector's length is not fixed by the code."""
     order = [a.arg for a in source.node.args.args]
     names = set(order)
-    unpacked, indices, other = {}, {}, {}
+    unpacked, indices, other, groups = {}, {}, {}, []
     for node in ast.walk(source.node):
+        weak = []
         for name, use, where in _vector_uses(node, names):
-            if isinstance(use, int) and isinstance(node, ast.Assign):
+            if use is _WEAK:
+                weak.append((name, where))
+            elif isinstance(use, int) and isinstance(node, ast.Assign):
                 unpacked.setdefault(name, {})[use] = node
             elif isinstance(use, int):
                 indices.setdefault(name, []).append((use, where))
             else:
+                other.setdefault(name, where)
+        groups.append(weak)
+    strong = set(unpacked) | set(indices) | set(other)
+    for weak in groups:
+        # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
+        # the others broadcast; with none such, all of them are (np.sum(x**2))
+        if weak and not any(name in strong for name, _ in weak):
+            for name, where in weak:
                 other.setdefault(name, where)
     used = set(unpacked) | set(indices) | set(other)
     return {name: _length(source, name, unpacked.get(name, {}), indices.get(name, []), other.get(name))
@@ -46,9 +61,7 @@ def _length(source, name, unpacked, indices, other):
     negative = [node for i, node in indices if i < 0]
     if other is None and not negative:
         return max(i for i, _ in indices) + 1
-    raise source.error(other or negative[0], f"{name} is used as a vector, but the code does not "
-                       "fix its length; vectors of any length are not supported yet",
-                       f"unpack it (a, b, c = {name}) or index it with constants only")
+    return OPEN
 
 
 def _vector_uses(node, names):
@@ -68,6 +81,10 @@ def _vector_uses(node, names):
         yield node.value.id, index.value if constant else (-index.operand.value if negative else None), node
     elif isinstance(node, (ast.For, ast.comprehension)) and _is_param(node.iter, names):
         yield node.iter.id, None, node.iter
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        for side in (node.left, node.right):
+            for found in _elementwise_names(side, names):
+                yield found.id, _WEAK, found
     elif isinstance(node, ast.Starred) and _is_param(node.value, names):
         yield node.value.id, None, node.value
     elif isinstance(node, ast.Call) and _callee(node.func) in _SEQUENCE_CALLS:
@@ -76,7 +93,7 @@ def _vector_uses(node, names):
         # len((x, y)) and sum(x[i] for i in ...) take scalars)
         for arg in node.args:
             for found in _elementwise_names(arg, names):
-                yield found.id, None, found
+                yield found.id, None if found is arg else _WEAK, found
 
 
 def _elementwise_names(node, names):

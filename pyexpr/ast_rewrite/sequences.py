@@ -1,0 +1,161 @@
+"""Vectors of any length while the function body runs: ``Vec``.
+
+A ``Vec`` is a length (a sympy integer expression in the vectors' length
+Symbols) and a rule giving the element at an index.  A parameter ``x`` of
+open length is ``Vec(n, k -> x[k])``; a slice, an elementwise operation, a
+ufunc or a generator expression over one is a new ``Vec`` with a new rule,
+so ``x[1:] - x[:-1]**2`` is ``Vec(n - 1, k -> x[k + 1] - x[k]**2)``:
+nothing is unrolled.  Reducing one (``sum``, ``np.sum``, ``np.prod``,
+``np.mean``, ``np.dot``, ``@``, a loop accumulating with ``+=``) makes a
+sympy ``Sum``/``Product`` over an index, checked first to read every vector
+inside its bounds (``x[i - 1]`` at ``i = 0`` is refused: Python would wrap
+around to the last element).
+"""
+import ast
+
+import sympy
+
+from .. import indexing
+from .values import error
+
+
+class Vec:
+    __slots__ = ("length", "at")
+
+    def __init__(self, length, at):
+        self.length, self.at = length, at
+
+    @staticmethod
+    def of(length, index, body):
+        """The Vec whose element ``index`` is ``body``."""
+        return Vec(length, lambda k: _replace(body, index, k))
+
+
+def _replace(value, index, k):
+    if isinstance(value, tuple):
+        return tuple(_replace(v, index, k) for v in value)
+    return value.xreplace({index: k}) if isinstance(value, sympy.Basic) else value
+
+
+def is_vec(value):
+    return isinstance(value, Vec)
+
+
+def same_length(ctx, node, lengths):
+    """The common length of ``lengths``; two parameters' lengths met in one elementwise
+    operation are the same from then on (``ctx.equal``), the call checking it."""
+    first = lengths[0]
+    for other in lengths[1:]:
+        a, b = (sympy.expand(x.xreplace(ctx.equal)) for x in (first, other))
+        if a == b:
+            continue
+        diff = sympy.expand(a - b)
+        symbols = [s for s in diff.free_symbols]
+        if len(symbols) == 2 and diff.is_Add and all(s in ctx.lengths for s in symbols) \
+                and sympy.expand(diff.xreplace({symbols[1]: symbols[0]})) == 0:
+            keep, drop = sorted(symbols, key=lambda s: ctx.lengths.index(s))
+            ctx.equal[drop] = keep
+            continue
+        raise error(ctx, node, f"vectors of lengths {a} and {b} cannot be combined elementwise",
+                    "slice them to the same length")
+    return first
+
+
+def elementwise(ctx, node, fn, values):
+    """``fn`` of the elements, a Vec if any value is one (the others broadcast)."""
+    vecs = [v for v in values if is_vec(v)]
+    if not vecs:
+        return fn(*values)
+    length = same_length(ctx, node, [v.length for v in vecs])
+    return Vec(length, lambda k: fn(*(v.at(k) if is_vec(v) else v for v in values)))
+
+
+def item(ctx, node, vec, index):
+    """``vec[index]``: a constant index counts from the end when negative."""
+    if isinstance(index, sympy.Integer) and index < 0:
+        index = vec.length + index
+    return vec.at(index)
+
+
+def sliced(ctx, node, vec, lo, hi, step):
+    if step not in (None, 1):
+        raise error(ctx, node, "slices with a step of vectors of any length are not supported yet",
+                    "write the loop over range(len(x)) with the index you need")
+    lo, hi = (_end(ctx, node, vec, p, default) for p, default in ((lo, 0), (hi, vec.length)))
+    return Vec(sympy.expand(hi - lo), lambda k: vec.at(sympy.expand(k + lo)))
+
+
+def _end(ctx, node, vec, value, default):
+    if value is None:
+        return sympy.sympify(default)
+    if not (isinstance(value, sympy.Expr) and value.is_Integer):
+        raise error(ctx, node, "a slice of a vector of any length needs constant bounds",
+                    "write x[1:], x[:-1], x[2:-2] ...")
+    return vec.length + value if value < 0 else value
+
+
+def reduce(ctx, node, kind, vec):
+    """``Sum`` (or ``Product``) of the elements of ``vec``."""
+    index = indexing.fresh_index(vec.length, sample(vec))
+    body = vec.at(index)
+    if isinstance(body, tuple):
+        raise error(ctx, node, "cannot add up a vector of tuples")
+    body = sympy.sympify(body)
+    _check_reads(ctx, node, body, index, vec.length)
+    cls = sympy.Sum if kind == "sum" else sympy.Product
+    return cls(body, (index, 0, vec.length - 1))
+
+
+def sample(vec):
+    probe = sympy.Symbol("probe", integer=True)
+    value = vec.at(probe)
+    return sympy.Tuple(*value) if isinstance(value, tuple) else sympy.sympify(value)
+
+
+def _check_reads(ctx, node, body, index, length):
+    """Refuse an element read outside its vector at either end of the range."""
+    for element in body.atoms(sympy.Indexed):
+        at = element.indices[0]
+        own = ctx.length_of.get(element.base)
+        if own is None or not at.has(index):
+            continue
+        for end in (sympy.S.Zero, length - 1):
+            k = sympy.expand(at.subs(index, end).xreplace(ctx.equal))
+            for low, high in ((k, 0), (own.xreplace(ctx.equal) - 1, k)):
+                key = _key(sympy.expand(low - high), own.xreplace(ctx.equal))
+                if key is not None and key < (0, 0):
+                    raise error(ctx, node, f"{element} reads {element.base}[{k}] at {index} = {end}, "
+                                f"outside {element.base}", "slice or offset the range so every "
+                                "index stays inside (Python would wrap a negative index around)")
+
+
+def _key(expr, n):
+    form = indexing.affine(expr, n)
+    if form is None or not form[1].is_Integer:
+        return None
+    return form[0], int(form[1])
+
+
+def symbolic_range(ctx, node, bounds):
+    """``range(...)`` whose bounds are not all constants: a Vec of its integers."""
+    if len(bounds) == 3 and bounds[2] != 1:
+        raise error(ctx, node, "range() with a step over a length is not supported yet")
+    lo, hi = (bounds[0], bounds[1]) if len(bounds) >= 2 else (sympy.S.Zero, bounds[0])
+    for b in (lo, hi):
+        if not (isinstance(b, sympy.Expr) and b.is_integer):
+            raise error(ctx, node, "range() bounds must be integers known when the function is "
+                        "decorated, or lengths of vectors (len(x) - 1)", "write range(N) with a constant "
+                        "N, or range(len(x))")
+    return Vec(sympy.expand(hi - lo), lambda k: sympy.expand(k + lo))
+
+
+def loop_index(ctx, target, vec, taken):
+    """The index Symbol of a loop over ``vec``: the loop variable's own name where it is
+    a plain name no other value uses, else a fresh one."""
+    avoid = {str(t) for t in taken}
+    if isinstance(target, ast.Name) and target.id not in avoid and target.id not in ctx.param_names:
+        name = target.id
+        probe = indexing.index_symbol(name)
+        if not sample(vec).has(probe):
+            return probe
+    return indexing.fresh_index(vec.length, sample(vec), avoid=avoid | set(ctx.param_names))

@@ -1,0 +1,393 @@
+"""``OpenFormula``: a Formula of vectors whose length the code leaves open.
+
+``def rosen(x): return np.sum(100*(x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)``
+is one formula for every length ``n`` of ``x``: its output is a ``Sum``
+over an index (``pyexpr.indexing``), its gradient one expression in an
+index ``j`` with the cases at the ends (``calculus.element_derivative``),
+its Hessian applied to a vector (``hessp``) the directional derivative of
+that, and all of them compile once, as loops (``ir.loops`` ->
+``cpu.loops``), whatever ``n`` a call brings.  A vector output of fewer
+elements than its cases need (``n`` below the minimum ``indexing.cases``
+gives) is computed from the formula written out at that length.
+"""
+import numpy as np
+import sympy
+
+from . import calculus, indexing
+from .formula import Formula, check_options
+from .stability.rewrite import stabilize
+
+
+class OpenFormula(Formula):
+    """A Formula whose arguments include vectors of any length (see the module docstring).
+
+    ``signature`` pairs each parameter with None (a scalar) or its length Symbol;
+    ``index`` is the element index of a vector output (``out_shape == (length,)``)."""
+
+    def __init__(self, name, args, outputs, out_shape=(), *, defaults=None, options=None,
+                 latex_name=None, doc="", signature=None, index=None):
+        from . import printing
+        self.name, self.args = name, tuple(args)
+        self.arg_names = tuple(str(a) for a in self.args)
+        self.signature = tuple(signature)
+        self.index = index
+        self.vectors = {}
+        self.open = {n: (a, k) for a, (n, k) in zip(self.args, self.signature) if k is not None}
+        self.written = tuple(sympy.sympify(o) for o in outputs)
+        self.out_shape = tuple(out_shape)
+        self.defaults = dict(defaults or {})
+        self.options = check_options(options or {})
+        if self.options["target"] != "cpu":
+            raise NotImplementedError(f"{name}: vectors of any length run on the CPU target only "
+                                      "so far")
+        self.outputs, self.rewrites = self._stabilized()
+        self._latex_name = latex_name or printing.latex_name(name)
+        self.__doc__ = doc
+        self._fresh()
+        self._fixed = {}
+
+    def __reduce__(self):
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_fixed", "__wrapped__")}
+        return _unpickled, (state,)
+
+    def _stabilized(self):
+        if self.options["stable"] and self.options["simplify"] is not False:
+            return stabilize(self.written)
+        return self.written, ()
+
+    def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None):
+        return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,
+                           index=index, latex_name=latex_name, defaults=self.defaults)
+
+    # --- calculus -----------------------------------------------------------------
+    def _wrt_split(self, wrt):
+        names = [n for n, _ in self.signature] if wrt is None else \
+            [wrt] if isinstance(wrt, str) else [str(w) for w in wrt]
+        unknown = [n for n in names if n not in dict(self.signature)]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not an argument of {self._text_signature()}")
+        return [n for n in names if n in self.open], [n for n in names if n not in self.open]
+
+    def grad(self, wrt=None):
+        """The gradient.  By a vector of any length: one formula in an index ``j``, its
+        cases at the ends, ``out_shape (n,)``; by scalars: their partials (sums)."""
+        expr = self._single("grad")
+        vectors, scalars = self._wrt_split(wrt)
+        if vectors and scalars or len(vectors) > 1:
+            raise NotImplementedError("grad() by a vector of any length and other arguments at once "
+                                      "is not supported yet: take them apart")
+        if scalars:
+            syms = [a for a in self.args if str(a) in scalars]
+            return self._like(f"grad_{self.name}", self.args, self.signature,
+                              [calculus.derivative(expr, s) for s in syms], (len(syms),),
+                              latex_name=rf"\nabla {self._latex_name}")
+        base, length = self.open[vectors[0]]
+        j = self._element_index()
+        element = calculus.element_derivative(expr, base, j)
+        return self._like(f"grad_{self.name}", self.args, self.signature, [element], (length,), j,
+                          latex_name=rf"\nabla {self._latex_name}")
+
+    def _element_index(self):
+        j = indexing.index_symbol("j")
+        taken = {str(s) for o in self.outputs for s in o.free_symbols}
+        return j if "j" not in taken and "j" not in self.arg_names else \
+            indexing.fresh_index(*self.outputs, avoid=set(self.arg_names) | {"j"})
+
+    def hessp(self, wrt=None):
+        """The Hessian times a vector ``p``: ``hessp(x, p)`` (scipy's ``hessp``), one formula
+        in ``j`` -- the derivative of the gradient along ``p``, its sums kept sums."""
+        gradient = self.grad(wrt)
+        if gradient.index is None:
+            raise NotImplementedError("hessp() is for a vector argument of any length")
+        name = self._wrt_split(wrt)[0][0]
+        base, length = self.open[name]
+        p = indexing.vector(_free_name("p", self.arg_names))
+        element = calculus.directional(gradient.outputs[0], base, p)
+        return self._like(f"hessp_{self.name}", self.args + (p,), self.signature + ((str(p), length),),
+                          [element], (length,), gradient.index,
+                          latex_name=rf"H_{{{self._latex_name}}} {sympy.latex(p)}")
+
+    def hessian(self, wrt=None, sparse=False):
+        """The Hessian.  By a vector of any length, evaluated from ``hessp``: a callable
+        ``H(x, ...)`` giving a dense array, or with ``sparse=True`` a scipy CSR matrix
+        built from as many ``hessp`` products as the band's width (the Hessian's
+        diagonals, read off the formula).  By scalars: a formula of their second
+        partials (sums), ``out_shape (k, k)``."""
+        vectors, scalars = self._wrt_split(wrt)
+        if scalars and not vectors:
+            return self.grad(scalars).jacobian(scalars)
+        return Hessian(self.hessp(wrt), sparse)
+
+    def jacobian(self, wrt=None):
+        """By scalars, of outputs that are numbers: ``out_shape (m, k)``."""
+        vectors, scalars = self._wrt_split(wrt)
+        if self.index is not None or vectors:
+            raise NotImplementedError("jacobian() by a vector of any length, or of a vector output "
+                                      "of any length, is not supported yet: take grad()")
+        syms = [a for a in self.args if str(a) in scalars]
+        outputs = [calculus.derivative(o, s) for o in self.outputs for s in syms]
+        return self._like(f"jacobian_{self.name}", self.args, self.signature, outputs,
+                          (len(self.outputs), len(syms)), latex_name=rf"J_{{{self._latex_name}}}")
+
+    def diff(self, *spec):
+        raise NotImplementedError(f"{self.name}: diff() by one element of a vector of any length is "
+                                  "not supported; take grad()")
+
+    # --- printing -------------------------------------------------------------------
+    def _text_signature(self):
+        return f"{self.name}({', '.join(n if k is None else f'{n}[{k}]' for n, k in self.signature)})"
+
+    def __str__(self):
+        if self.index is None:
+            return f"{self._text_signature()} = {self.expr if len(self.out_shape) < 2 else list(self.outputs)}"
+        minimum, pieces = self.cases()
+        lines = [f"{self._text_signature()}[{self.index}] =" +
+                 (f"   (for {self.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
+        for lo, hi, piece in pieces:
+            lines.append(f"  {_range_text(self.index, lo, hi)}:  {piece}")
+        return "\n".join(lines)
+
+    def cases(self):
+        """``(minimum length, [(first, last, expression), ...])`` of a vector output."""
+        return indexing.cases(self.outputs[0], self.index, self.out_shape[0])
+
+    @property
+    def expr(self):
+        return self.outputs[0] if self.out_shape == () or self.index is not None \
+            else sympy.Tuple(*self.outputs)
+
+    def latex(self):
+        args = ", ".join(sympy.latex(sympy.Symbol(n)) + ("" if k is None else rf" \in \mathbb{{R}}^{{{sympy.latex(k)}}}")
+                         for n, k in self.signature)
+        lhs = rf"{self._latex_name}\left({args}\right)"
+        if self.index is None:
+            return f"{lhs} = {sympy.latex(self.expr)}"
+        _, pieces = self.cases()
+        rows = [rf"{sympy.latex(p)} & {_range_latex(self.index, lo, hi)}" for lo, hi, p in pieces]
+        return rf"{lhs}_{{{self.index}}} = \begin{{cases}} " + r" \\ ".join(rows) + r" \end{cases}"
+
+    def pretty(self):
+        return sympy.pretty(self.expr)
+
+    @property
+    def python_source(self):
+        raise NotImplementedError("python_source of a formula over vectors of any length is not "
+                                  "supported yet")
+
+    @property
+    def ufunc(self):
+        raise NotImplementedError(f"{self.name} takes vectors of any length: it has no ufunc")
+
+    # --- evaluation -------------------------------------------------------------------
+    @property
+    def program(self):
+        if self._program is None:
+            from .ir.loops import from_indexed
+            scalars = [a for a in self.args if str(a) not in self.open]
+            vectors = [self.open[str(a)] for a in self.args if str(a) in self.open]
+            length = self.out_shape[0] if self.index is not None else None
+            self._program = from_indexed(self.name, scalars, vectors, self.outputs, self.index, length)
+        return self._program
+
+    def _compile(self, dtype):
+        from .cpu.loops import compile_loops
+        return compile_loops(self.program, dtype, fastmath=self.options["fastmath"],
+                             cache=self.options["cache"])
+
+    @property
+    def llvm_ir(self):
+        return self.kernel().llvm_ir
+
+    def __call__(self, *args, out=None, **kwargs):
+        from . import calling
+        values = calling.bind(self, args, kwargs, [n for n, _ in self.signature])
+        dtype = np.dtype(self.options["dtype"])
+        scalars, vectors, lengths = [], [], {}
+        for (name, length), value in zip(self.signature, values):
+            if length is None:
+                scalars.append(_scalar(self, name, value))
+                continue
+            array = _vector(self, name, value, dtype)
+            known = lengths.setdefault(length, (name, array.shape[0]))
+            if known[1] != array.shape[0]:
+                raise ValueError(f"{self.name}(): {known[0]!r} and {name!r} must have the same length "
+                                 f"({length}), not {known[1]} and {array.shape[0]}")
+            vectors.append(array)
+        if self.index is not None:
+            size = int(sympy.sympify(self.out_shape[0]).subs({k: v[1] for k, v in lengths.items()}))
+            minimum, _ = self.cases()
+            if size < minimum:
+                return self._fixed_call(lengths, scalars, vectors, out)
+            result = _out(self, out, (max(size, 0),), dtype)
+        else:
+            result = np.empty(max(len(self.outputs), 1), dtype)
+        failed = self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result)
+        if failed is not None:
+            raise self._too_short(failed, lengths)
+        if self.index is not None:
+            return result
+        return dtype.type(result[0]) if self.out_shape == () else result.reshape(self.out_shape)
+
+    def _fixed_call(self, lengths, scalars, vectors, out):
+        """A vector output shorter than its cases need: the formula written out at that length."""
+        sizes = {k: v[1] for k, v in lengths.items()}
+        key = tuple(sorted((str(k), v) for k, v in sizes.items()))
+        formula = self._fixed.get(key)
+        if formula is None:
+            formula = self._fixed[key] = self.at_lengths(sizes)
+        flat = list(scalars) + [x for v in vectors for x in v]
+        result = np.asarray(formula.call_args(*flat), dtype=self.options["dtype"]).reshape(-1)
+        if out is not None:
+            out[...] = result
+            return out
+        return result
+
+    def at_lengths(self, sizes):
+        """The ordinary Formula of this one at the lengths ``sizes`` ({length Symbol: int}):
+        every sum written out, each element an argument ``x_0, x_1, ...``."""
+        components, args, signature = {}, [], []
+        for a, (name, length) in zip(self.args, self.signature):
+            if length is None:
+                args.append(a)
+                signature.append((name, None))
+                continue
+            k = sizes[length]
+            components[a] = tuple(sympy.Symbol(f"{name}_{m}", real=True) for m in range(k))
+            args.extend(components[a])
+            signature.append((name, k))
+        if self.index is None:
+            outputs = [indexing.fixed(o, sizes, components) for o in self.outputs]
+        else:
+            size = int(sympy.sympify(self.out_shape[0]).subs(sizes))
+            outputs = [indexing.fixed(self.outputs[0].subs(self.index, m), sizes, components)
+                       for m in range(size)]
+        shape = () if self.index is None and self.out_shape == () else (len(outputs),)
+        return Formula(self.name, args, outputs, shape, options=self.options,
+                       signature=tuple(signature) if any(k for _, k in signature) else None)
+
+    def _too_short(self, failed, lengths):
+        stage, load = failed
+        lp = self.program
+        st = lp.stages[stage]
+        name = lp.vector_names[st.loads[load].vector]
+        have = next(v[1] for k, v in lengths.items() if v[0] == name) if any(
+            v[0] == name for v in lengths.values()) else None
+        return ValueError(f"{self.name}(): argument {name!r} of length {have} is too short for the "
+                          f"formula, which reads elements beyond it ({self._text_signature()})")
+
+
+class Hessian:
+    """The Hessian of an ``OpenFormula`` by a vector, from its ``hessp`` (see ``hessian``)."""
+
+    def __init__(self, hessp, sparse):
+        self.hessp, self.sparse = hessp, sparse
+        self.name = hessp.name.replace("hessp_", "hessian_", 1)
+
+    def __str__(self):
+        return str(self.hessp)
+
+    def offsets(self):
+        """The diagonals ``d`` with ``H[j, j + d]`` possibly nonzero; None where a sum over
+        the direction makes the Hessian dense."""
+        p = self.hessp.args[-1]
+        _, pieces = self.hessp.cases()
+        found = set()
+        for lo, hi, piece in pieces:
+            if any(r.has(p) for r in indexing.reductions(piece)):
+                return None
+            row = lo if lo == hi else self.hessp.index        # a case of one row has j set
+            for element in piece.atoms(sympy.Indexed):
+                if element.base == p:
+                    d = sympy.expand(element.indices[0] - row)
+                    if not d.is_Integer:
+                        return None
+                    found.add(int(d))
+        return sorted(found)
+
+    def __call__(self, *args):
+        x = np.asarray(args[0], dtype=float)
+        n = x.shape[0]
+        offsets = self.offsets()
+        if offsets is None or not self.sparse and n <= 2 * max(map(abs, offsets or [0])) + 1:
+            unit = np.eye(n)
+            dense = np.array([self.hessp(*args, unit[k]) for k in range(n)]).T
+            return _sparse(dense) if self.sparse else dense
+        width = 2 * max(map(abs, offsets)) + 1
+        rows, cols, vals = [], [], []
+        for color in range(width):
+            direction = np.zeros(n)
+            direction[color::width] = 1.0
+            product = self.hessp(*args, direction)
+            for d in offsets:
+                j = np.arange(max(0, -d), min(n, n - d))
+                keep = (j + d) % width == color
+                rows.append(j[keep])
+                cols.append(j[keep] + d)
+                vals.append(product[j[keep]])
+        from scipy import sparse
+        matrix = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                                   shape=(n, n))
+        return matrix if self.sparse else matrix.toarray()
+
+
+def _sparse(dense):
+    from scipy import sparse
+    return sparse.csr_matrix(dense)
+
+
+def _free_name(name, taken):
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _range_text(j, lo, hi):
+    if lo == hi:
+        return f"{j} = {lo}"
+    return f"{lo} <= {j} <= {hi}"
+
+
+def _range_latex(j, lo, hi):
+    if lo == hi:
+        return f"{sympy.latex(j)} = {sympy.latex(lo)}"
+    return rf"{sympy.latex(lo)} \le {sympy.latex(j)} \le {sympy.latex(hi)}"
+
+
+def _scalar(formula, name, value):
+    try:
+        if np.ndim(value) != 0:
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{formula.name}(): argument {name!r} is a number, not "
+                        f"{type(value).__name__}") from None
+
+
+def _vector(formula, name, value, dtype):
+    try:
+        array = np.ascontiguousarray(value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{formula.name}(): argument {name!r} must be a vector of numbers, not "
+                        f"{type(value).__name__}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{formula.name}(): argument {name!r} must be one-dimensional (a vector "
+                         f"of any length), not of shape {array.shape}")
+    return array
+
+
+def _out(formula, out, shape, dtype):
+    if out is None:
+        return np.empty(shape, dtype)
+    if not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == dtype
+            and out.flags.c_contiguous):
+        raise ValueError(f"{formula.name}(): out must be a contiguous {dtype} array of shape {shape}")
+    return out
+
+
+def _unpickled(state):
+    formula = OpenFormula.__new__(OpenFormula)
+    formula.__dict__.update(state)
+    formula._fresh()
+    formula._fixed = {}
+    return formula

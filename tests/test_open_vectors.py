@@ -1,0 +1,227 @@
+"""Vectors of any length: one formula and one compiled loop for every n, against scipy,
+numpy and finite differences."""
+import pickle
+
+import numpy as np
+import pytest
+import sympy
+from scipy.optimize import minimize, rosen, rosen_der, rosen_hess, rosen_hess_prod
+
+import pyexpr as px
+from pyexpr.cpu import host
+from pyexpr.errors import PyExprError
+from pyexpr.open_vectors import OpenFormula
+
+
+def rosen_slices(x):
+    return np.sum(100.0 * (x[1:] - x[:-1]**2.0)**2.0 + (1 - x[:-1])**2.0)
+
+
+def rosen_loop(x):
+    total = 0.0
+    for i in range(len(x) - 1):
+        total += 100 * (x[i + 1] - x[i]**2)**2 + (1 - x[i])**2
+    return total
+
+
+def rosen_generator(x):
+    return sum(100 * (x[i + 1] - x[i]**2)**2 + (1 - x[i])**2 for i in range(len(x) - 1))
+
+
+WAYS = [px.jit(f) for f in (rosen_slices, rosen_loop, rosen_generator)]
+SIZES = [2, 3, 9, 10, 17, 1000]
+ISA = host.vector_target()
+ISA_NAME = ISA.isa if ISA is not None else "no SIMD"
+
+
+def _points(n, seed=0):
+    return np.random.default_rng(seed + n).uniform(-2, 2, n)
+
+
+def test_the_three_ways_are_one_formula():
+    first = WAYS[0].outputs[0]
+    for f in WAYS[1:]:
+        assert sympy.simplify(f.outputs[0] - first) == 0
+    assert str(WAYS[1]) == ("rosen_loop(x[n]) = Sum((1 - x[i])**2 + 100*(x[i + 1] - x[i]**2)**2, "
+                            "(i, 0, n - 2))")
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("way", range(3))
+def test_value_gradient_and_hessian_match_scipy(way, n):
+    f, x, p = WAYS[way], _points(n), _points(n, 1)
+    assert f(x) == pytest.approx(rosen(x), rel=1e-13), ISA_NAME
+    np.testing.assert_allclose(f.grad()(x), rosen_der(x), rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(f.hessp()(x, p), rosen_hess_prod(x, p), rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(f.hessian()(x), rosen_hess(x), rtol=1e-12, atol=1e-10)
+
+
+def test_a_million_elements_sparse_hessian_and_hessp():
+    n = 10**6
+    f, x, p = WAYS[0], _points(n), _points(n, 1)
+    assert f(x) == pytest.approx(rosen(x), rel=1e-12)
+    np.testing.assert_allclose(f.grad()(x), rosen_der(x), rtol=1e-12, atol=1e-9)
+    H = f.hessian(sparse=True)(x)
+    assert H.nnz == 3 * n - 2
+    np.testing.assert_allclose(H @ p, rosen_hess_prod(x, p), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(f.hessp()(x, p), rosen_hess_prod(x, p), rtol=1e-12, atol=1e-9)
+
+
+def test_one_program_for_every_length():
+    f = px.jit(rosen_slices)
+    g = f.grad()
+    key = g.program.key()
+    for n in (10, 10**6):
+        g(_points(n))
+    assert g.program.key() == key and len(g._kernels) == 1
+    assert "Sum" not in str(g.program) and "stage" in str(g.program)
+
+
+def test_golden_gradient_in_index_notation():
+    assert str(WAYS[1].grad()) == "\n".join([
+        "grad_rosen_loop(x[n])[j] =   (for n >= 2)",
+        "  j = 0:  -400*(-x[0]**2 + x[1])*x[0] + 2*x[0] - 2",
+        "  1 <= j <= n - 2:  -400*(x[j + 1] - x[j]**2)*x[j] - 200*x[j - 1]**2 + 202*x[j] - 2",
+        "  j = n - 1:  200*x[n - 1] - 200*x[n - 2]**2"])
+    latex = WAYS[1].grad().latex()
+    assert r"\begin{cases}" in latex and r"1 \le j \le n - 2" in latex
+
+
+def test_below_the_cases_minimum_the_formula_is_written_out():
+    g = WAYS[0].grad()
+    assert g(np.array([0.5])).tolist() == [0.0]          # rosen of one element is 0
+    assert WAYS[0](np.array([0.5])) == 0.0
+    assert WAYS[0](np.array([])) == 0.0
+
+
+def test_minimize_takes_the_formulas_with_no_wrapper():
+    f = WAYS[0]
+    res = minimize(f, np.zeros(10), jac=f.grad(), hess=f.hessian(), method="trust-exact")
+    np.testing.assert_allclose(res.x, 1.0, atol=1e-6)
+    res = minimize(f, np.full(50, 0.5), jac=f.grad(), hessp=f.hessp(), method="trust-krylov")
+    np.testing.assert_allclose(res.x, 1.0, atol=1e-5)
+
+
+def nll(mu, sigma, data):
+    return np.sum(0.5 * ((data - mu) / sigma)**2 + np.log(sigma)) + 0.5 * len(data) * np.log(2 * np.pi)
+
+
+def test_likelihood_over_data_and_its_scalar_gradient():
+    f = px.jit(nll)
+    assert f.signature[2][0] == "data" and f.signature[0][1] is None
+    data = np.random.default_rng(3).normal(1.5, 2.0, 10001)
+    mu, sigma = 1.2, 1.7
+    ref = np.sum(0.5 * ((data - mu) / sigma)**2 + np.log(sigma)) + 0.5 * data.size * np.log(2 * np.pi)
+    assert f(mu, sigma, data) == pytest.approx(ref, rel=1e-12)
+    g = f.grad(wrt=("mu", "sigma"))
+    h = 1e-6
+    fd = [(f(mu + h, sigma, data) - f(mu - h, sigma, data)) / (2 * h),
+          (f(mu, sigma + h, data) - f(mu, sigma - h, data)) / (2 * h)]
+    np.testing.assert_allclose(g(mu, sigma, data), fd, rtol=1e-6)
+
+
+def dot_mean(x, y):
+    return x @ y + np.dot(x, x) / len(x) - np.mean(y) + x[0] * y[-1]
+
+
+def running(x):
+    t = 1.0
+    for xi in x:
+        t *= 1 + xi**2
+    return t
+
+
+def diffs(x):
+    return x[1:] - x[:-1]**2
+
+
+def test_reductions_and_elements_against_numpy():
+    x, y = _points(101), _points(101, 5)
+    f = px.jit(dot_mean)
+    ref = x @ y + x @ x / x.size - y.mean() + x[0] * y[-1]
+    assert f(x, y) == pytest.approx(ref, rel=1e-13)
+    assert px.jit(running)(x[:30]) == pytest.approx(np.prod(1 + x[:30]**2), rel=1e-13)
+    d = px.jit(diffs)
+    assert str(d) == "diffs(x[n])[j] =\n  0 <= j <= n - 2:  x[j + 1] - x[j]**2"
+    np.testing.assert_allclose(d(x), x[1:] - x[:-1]**2, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 8, 9, 63, 64, 65, 1000])
+def test_gradients_match_finite_differences(n):
+    f = px.jit(dot_mean)
+    x, y = _points(n), _points(n, 9)
+    g = f.grad("x")(x, y)
+    h = 1e-6
+    fd = [(f(x + h * e, y) - f(x - h * e, y)) / (2 * h) for e in np.eye(n)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-6)
+
+
+def test_sums_are_bit_identical_whatever_simd_is_used():
+    """The summation order is fixed (8 accumulators, combined pairwise): every vector
+    ISA and the scalar code give the same bits."""
+    from pyexpr.cpu.loops import compile_loops
+    f = WAYS[0]
+    x = _points(12345)
+    values = {compile_loops(f.program, simd=isa, cache=False).run(np.zeros(1), [x], out := np.empty(1))
+              or out[0] for isa in ["none"] + host.host_isas()}
+    assert len(values) == 1, (ISA_NAME, values)
+
+
+def test_float32():
+    f = px.jit(rosen_slices, dtype="float32")
+    x = _points(1000).astype(np.float32)
+    assert f(x).dtype == np.float32
+    assert f(x) == pytest.approx(rosen(x.astype(float)), rel=1e-5)
+
+
+def test_bad_calls_name_the_formula_and_argument():
+    f = px.jit(dot_mean)
+    with pytest.raises(ValueError, match=r"dot_mean\(\): 'x' and 'y' must have the same length"):
+        f(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="must be one-dimensional"):
+        f(np.ones((3, 2)), np.ones(3))
+    with pytest.raises(ValueError, match=r"dot_mean\(\): argument 'x' of length 0 is too short"):
+        f(np.ones(0), np.ones(0))
+    with pytest.raises(TypeError, match=r"nll\(\): argument 'mu' is a number"):
+        px.jit(nll)(np.ones(2), 1.0, np.ones(3))
+
+
+def _wraps(x):
+    total = 0.0
+    for i in range(len(x)):
+        total += x[i - 1] * x[i]
+    return total
+
+
+def _recurrence(x):
+    s = 0.0
+    for v in x:
+        s = s * s + v
+    return s
+
+
+@pytest.mark.parametrize("fn, message", [
+    (_wraps, r"x\[i - 1\] reads x\[-1\] at i = 0, outside x"),
+    (_recurrence, "changed in a loop over a vector of any length other than by accumulating"),
+])
+def test_what_is_refused_is_refused_at_its_line(fn, message):
+    with pytest.raises(PyExprError, match=message) as info:
+        px.jit(fn)
+    assert "test_open_vectors.py, line" in str(info.value)
+
+
+def test_pickle_keeps_the_formula():
+    f = WAYS[0].grad()
+    g = pickle.loads(pickle.dumps(f))
+    assert isinstance(g, OpenFormula) and str(g) == str(f)
+    x = _points(20)
+    np.testing.assert_array_equal(g(x), f(x))
+
+
+def test_fixed_lengths_written_out_agree():
+    f = WAYS[0]
+    n = sympy.Symbol("n", integer=True, nonnegative=True)
+    fixed = f.at_lengths({n: 4})
+    x = _points(4)
+    assert fixed.signature == (("x", 4),)
+    assert fixed(x) == pytest.approx(f(x), rel=1e-15)
