@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cluster, latency, report, workloads
+from . import cluster, latency, report, vectors, workloads
 from . import sizes as sizes_module
 from .peers import OPTIONAL, Peers
 
@@ -27,6 +27,9 @@ WORKLOADS = {
     "hessian": lambda sizes, peers: [workloads.hessian_section(sizes, peers)],
     "sizes": lambda sizes, peers: [sizes_module.sizes_section(sizes, peers)],
     "cluster": lambda sizes, peers: [cluster.cluster_section(sizes, peers)],
+    "vectors": lambda sizes, peers: [vectors.rosen_section(sizes, peers),
+                                     vectors.likelihood_section(sizes, peers),
+                                     vectors.first_result_section(sizes, peers)],
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 

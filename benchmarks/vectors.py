@@ -1,0 +1,145 @@
+"""Vectors of any length: Rosenbrock and a Gaussian likelihood over one long vector.
+
+``rosen_section``: scipy's ``rosen`` and ``rosen_der`` (value and gradient, one
+call each) at ``Sizes.vector`` points: pyexpr's formula of scipy's own code
+and its ``grad()``, scipy's numpy versions, numba ``@njit`` loops written by
+hand, and ``jax.jit`` of the function and of ``jax.grad`` of it.
+``likelihood_section``: a Gaussian negative log-likelihood and its gradient by
+(mu, sigma) over that many data points, against numpy (gradient by hand) and
+JAX, with the memory floor beside them: one ``np.sum`` of the data, which
+every entry must read at least once.  ``first_result_section``: decorating a
+new vector formula and its first call (compiled, the disk cache off), against
+the time budget of 100 ms.
+"""
+import linecache
+import time
+
+import numpy as np
+
+import pyexpr as px
+
+from .timing import Entry, Row, Section, measure
+
+
+def rosen_numpy(x):
+    return np.sum(100.0 * (x[1:] - x[:-1]**2.0)**2.0 + (1 - x[:-1])**2.0)
+
+
+def nll_numpy(mu, sigma, data):
+    return np.sum(0.5 * ((data - mu) / sigma)**2 + np.log(sigma)) + 0.5 * len(data) * np.log(2 * np.pi)
+
+
+def _points(n):
+    return np.random.default_rng(7).uniform(-2.0, 2.0, n)
+
+
+def _pair(a, b):
+    """Value and gradient as one array, the form every entry's result is compared in."""
+    return np.concatenate([[float(a)], np.asarray(b, dtype=float).ravel()])
+
+
+def _numba_rosen(numba):
+    @numba.njit(cache=False)
+    def value(x):
+        total = 0.0
+        for i in range(x.shape[0] - 1):
+            total += 100.0 * (x[i + 1] - x[i]**2)**2 + (1.0 - x[i])**2
+        return total
+
+    @numba.njit(cache=False)
+    def gradient(x):
+        n = x.shape[0]
+        g = np.zeros(n)
+        for i in range(n - 1):
+            t = x[i + 1] - x[i]**2
+            g[i] += -400.0 * x[i] * t - 2.0 * (1.0 - x[i])
+            g[i + 1] += 200.0 * t
+        return g
+    return value, gradient
+
+
+def rosen_section(sizes, peers):
+    from scipy.optimize import rosen, rosen_der
+    n = sizes.vector
+    x = _points(n)
+    f = px.jit(rosen_numpy)
+    g = f.grad()
+    entries = [Entry("pyexpr", lambda: _pair(f(x), g(x)), variant="rosen + grad()"),
+               Entry("numpy", lambda: _pair(rosen(x), rosen_der(x)), variant="scipy.optimize")]
+    numba = peers.get("numba")
+    if numba is not None:
+        value, gradient = _numba_rosen(numba)
+        entries.append(Entry("numba", lambda: _pair(value(x), gradient(x)), variant="@njit loops"))
+    jax = peers.get("jax")
+    if jax is not None:
+        jnp = jax.numpy
+        jf = jax.jit(lambda v: jnp.sum(100.0 * (v[1:] - v[:-1]**2)**2 + (1 - v[:-1])**2))
+        jg = jax.jit(jax.grad(lambda v: jnp.sum(100.0 * (v[1:] - v[:-1]**2)**2 + (1 - v[:-1])**2)))
+        xj = jnp.asarray(x)
+        entries.append(Entry("jax", lambda: _pair(jf(xj), jg(xj)), variant="jit(f), jit(grad(f))"))
+    rows = measure(entries, _pair(rosen(x), rosen_der(x)), sizes.repeats)
+    return Section("rosen", f"Rosenbrock value and gradient, n = {n:,}",
+                   f"scipy's rosen and rosen_der on one float64 vector of {n:,} points (value "
+                   "and gradient, one call each); pyexpr's formula is scipy's own code, its "
+                   "gradient derived in index notation and compiled as a loop.", rows,
+                   baseline="numpy (scipy.optimize)", reference="scipy.optimize",
+                   notes=["every entry single-threaded"])
+
+
+def likelihood_section(sizes, peers):
+    n = sizes.vector
+    data = np.random.default_rng(3).normal(1.5, 2.0, n)
+    mu, sigma = 1.2, 1.7
+    f = px.jit(nll_numpy)
+    g = f.grad(wrt=("mu", "sigma"))
+
+    def by_hand():
+        z = (data - mu) / sigma
+        return _pair(nll_numpy(mu, sigma, data), [-np.sum(z) / sigma, n / sigma - np.sum(z * z) / sigma])
+    entries = [Entry("pyexpr", lambda: _pair(f(mu, sigma, data), g(mu, sigma, data)), variant="nll + grad()"),
+               Entry("numpy", by_hand, variant="gradient by hand")]
+    jax = peers.get("jax")
+    if jax is not None:
+        jnp = jax.numpy
+
+        def nll(m, s, d):
+            return jnp.sum(0.5 * ((d - m) / s)**2 + jnp.log(s)) + 0.5 * d.shape[0] * jnp.log(2 * jnp.pi)
+        jf, jg = jax.jit(nll), jax.jit(jax.grad(nll, argnums=(0, 1)))
+        dj = jnp.asarray(data)
+        entries.append(Entry("jax", lambda: _pair(jf(mu, sigma, dj), jg(mu, sigma, dj)),
+                             variant="jit(f), jit(grad(f))"))
+    rows = measure(entries, by_hand(), sizes.repeats)
+    floor = measure([Entry("floor", lambda: np.array([np.sum(data)]), variant="one np.sum of the data")],
+                    np.array([np.sum(data)]), sizes.repeats)
+    return Section("likelihood", f"Gaussian negative log-likelihood and its gradient, {n:,} data points",
+                   f"nll(mu, sigma, data) and its gradient by (mu, sigma) over {n:,} float64 data "
+                   "points; the floor row reads the data once (numpy's sum), the least any entry "
+                   "must do; pyexpr reads it twice (the value, then the gradient).",
+                   rows + floor, baseline="numpy (gradient by hand)",
+                   notes=["every entry single-threaded"])
+
+
+def first_result_section(sizes, peers):
+    """Decoration, compilation and first call of a vector formula never seen before."""
+    rows = []
+    for attempt in range(sizes.repeats):
+        scale = 100.0 + attempt + time.time() % 1.0      # a new formula each time: no memo helps
+        source = ("def fresh(x):\n"
+                  f"    return np.sum({scale!r}*(x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)\n")
+        namespace, name = {"np": np}, f"<first-result {attempt}>"
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        exec(compile(source, name, "exec"), namespace)
+        x = _points(1000)
+        start = time.perf_counter()
+        formula = px.jit(namespace["fresh"], cache=False)
+        value = formula(x)
+        rows.append(time.perf_counter() - start)
+        reference = np.sum(scale * (x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)
+        assert abs(value - reference) <= 1e-12 * abs(reference)
+    seconds = float(np.median(rows))
+    row = Row("pyexpr (decorate + compile + first call)", "pyexpr", "1", seconds=seconds, max_diff=0.0)
+    return Section("first-vector", "first result of a new vector formula",
+                   "A Rosenbrock-like formula of one vector never seen before: px.jit, then the "
+                   "first call on 1,000 points (its loops compiled by LLVM, the disk cache off); "
+                   "median of the repeats. The goal is under 100 ms.", [row], baseline=None,
+                   chart=False)
