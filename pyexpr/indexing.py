@@ -171,3 +171,34 @@ def fixed(expr, lengths, components):
             raise IndexError(f"{e} is outside {e.base}, of {len(items)} elements")
         return items[int(k)]
     return write_out(expr).replace(lambda t: isinstance(t, sympy.Indexed), element)
+
+
+class _VectorType(type):
+    def __getitem__(cls, length):
+        if not (isinstance(length, int) and length >= 1):
+            raise TypeError(f"Vector[{length!r}]: the length must be a positive integer")
+        return _Fixed(length)
+
+
+class Vector(metaclass=_VectorType):
+    """An annotation pinning a parameter's kind: ``x: Vector`` is a vector of any length
+    (data passed to an elementwise formula, which would otherwise broadcast as a number),
+    ``p: Vector[3]`` one of three elements."""
+    length = None
+
+
+class _Fixed(Vector):
+    def __init__(self, length):
+        self.length = length
+
+    def __repr__(self):
+        return f"Vector[{self.length}]"
+
+
+def pinned(annotation):
+    """``"open"``, a fixed length, or None for an annotation that pins nothing."""
+    if annotation is Vector:
+        return "open"
+    if isinstance(annotation, _Fixed):
+        return annotation.length
+    return None

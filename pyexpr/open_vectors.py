@@ -31,8 +31,7 @@ class OpenFormula(Formula):
         self.arg_names = tuple(str(a) for a in self.args)
         self.signature = tuple(signature)
         self.index = index
-        self.vectors = {}
-        self.open = {n: (a, k) for a, (n, k) in zip(self.args, self.signature) if k is not None}
+        self.open, self.vectors = _kinds(self.args, self.signature)
         self.written = tuple(sympy.sympify(o) for o in outputs)
         self.out_shape = tuple(out_shape)
         self.defaults = dict(defaults or {})
@@ -64,10 +63,13 @@ class OpenFormula(Formula):
     def _wrt_split(self, wrt):
         names = [n for n, _ in self.signature] if wrt is None else \
             [wrt] if isinstance(wrt, str) else [str(w) for w in wrt]
-        unknown = [n for n in names if n not in dict(self.signature)]
+        known = set(dict(self.signature)) | set(self.arg_names)
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise ValueError(f"{unknown[0]!r} is not an argument of {self._text_signature()}")
-        return [n for n in names if n in self.open], [n for n in names if n not in self.open]
+        scalars = [s for n in names if n not in self.open
+                   for s in (self.vectors[n] if n in self.vectors else (self._symbol(n),))]
+        return [n for n in names if n in self.open], [str(s) for s in scalars]
 
     def grad(self, wrt=None):
         """The gradient.  By a vector of any length: one formula in an index ``j``, its
@@ -120,15 +122,17 @@ class OpenFormula(Formula):
         return Hessian(self.hessp(wrt), sparse)
 
     def jacobian(self, wrt=None):
-        """By scalars, of outputs that are numbers: ``out_shape (m, k)``."""
+        """By scalars (or vectors of fixed length): ``out_shape (m, k)`` for ``m`` outputs,
+        ``(n, k)`` for a vector output of any length (scipy's ``least_squares`` form)."""
         vectors, scalars = self._wrt_split(wrt)
-        if self.index is not None or vectors:
-            raise NotImplementedError("jacobian() by a vector of any length, or of a vector output "
-                                      "of any length, is not supported yet: take grad()")
+        if vectors or self.index is not None and len(self.outputs) > 1:
+            raise NotImplementedError("jacobian() by a vector of any length is not supported yet: "
+                                      "take grad() of a scalar formula")
         syms = [a for a in self.args if str(a) in scalars]
         outputs = [calculus.derivative(o, s) for o in self.outputs for s in syms]
+        rows = self.out_shape[0] if self.index is not None else len(self.outputs)
         return self._like(f"jacobian_{self.name}", self.args, self.signature, outputs,
-                          (len(self.outputs), len(syms)), latex_name=rf"J_{{{self._latex_name}}}")
+                          (rows, len(syms)), self.index, latex_name=rf"J_{{{self._latex_name}}}")
 
     def diff(self, *spec):
         raise NotImplementedError(f"{self.name}: diff() by one element of a vector of any length is "
@@ -149,8 +153,10 @@ class OpenFormula(Formula):
         return "\n".join(lines)
 
     def cases(self):
-        """``(minimum length, [(first, last, expression), ...])`` of a vector output."""
-        return indexing.cases(self.outputs[0], self.index, self.out_shape[0])
+        """``(minimum length, [(first, last, expression), ...])`` of a vector output (a
+        Tuple of expressions per element where it has several columns)."""
+        expr = self.outputs[0] if len(self.outputs) == 1 else sympy.Tuple(*self.outputs)
+        return indexing.cases(expr, self.index, self.out_shape[0])
 
     @property
     def expr(self):
@@ -165,6 +171,8 @@ class OpenFormula(Formula):
             return f"{lhs} = {sympy.latex(self.expr)}"
         _, pieces = self.cases()
         rows = [rf"{sympy.latex(p)} & {_range_latex(self.index, lo, hi)}" for lo, hi, p in pieces]
+        if len(self.outputs) > 1:
+            rows = [r.replace(r"\left(", r"\left[", 1) for r in rows]
         return rf"{lhs}_{{{self.index}}} = \begin{{cases}} " + r" \\ ".join(rows) + r" \end{cases}"
 
     def pretty(self):
@@ -208,6 +216,9 @@ class OpenFormula(Formula):
             if length is None:
                 scalars.append(_scalar(self, name, value))
                 continue
+            if isinstance(length, int):
+                scalars.extend(_fixed(self, name, value, length))
+                continue
             array = _vector(self, name, value, dtype)
             known = lengths.setdefault(length, (name, array.shape[0]))
             if known[1] != array.shape[0]:
@@ -219,12 +230,12 @@ class OpenFormula(Formula):
             minimum, _ = self.cases()
             if size < minimum:
                 return self._fixed_call(lengths, scalars, vectors, out)
-            result = _out(self, out, (max(size, 0),), dtype)
+            result = _out(self, out, (max(size, 0),) + tuple(self.out_shape[1:]), dtype)
         else:
             result = np.empty(max(len(self.outputs), 1), dtype)
         failed = self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result)
         if failed is not None:
-            raise self._too_short(failed, lengths)
+            raise self._too_short(failed, [v.shape[0] for v in vectors])
         if self.index is not None:
             return result
         return dtype.type(result[0]) if self.out_shape == () else result.reshape(self.out_shape)
@@ -237,7 +248,9 @@ class OpenFormula(Formula):
         if formula is None:
             formula = self._fixed[key] = self.at_lengths(sizes)
         flat = list(scalars) + [x for v in vectors for x in v]
-        result = np.asarray(formula.call_args(*flat), dtype=self.options["dtype"]).reshape(-1)
+        size = int(sympy.sympify(self.out_shape[0]).subs(sizes))
+        result = np.asarray(formula.call_args(*flat), dtype=self.options["dtype"])
+        result = result.reshape((size,) + tuple(self.out_shape[1:]))
         if out is not None:
             out[...] = result
             return out
@@ -247,11 +260,12 @@ class OpenFormula(Formula):
         """The ordinary Formula of this one at the lengths ``sizes`` ({length Symbol: int}):
         every sum written out, each element an argument ``x_0, x_1, ...``."""
         components, args, signature = {}, [], []
-        for a, (name, length) in zip(self.args, self.signature):
-            if length is None:
-                args.append(a)
-                signature.append((name, None))
+        for a, (name, length) in _entries(self.args, self.signature):
+            if not isinstance(length, sympy.Symbol):
+                args.extend(a)
+                signature.append((name, length))
                 continue
+            a = a[0]
             k = sizes[length]
             components[a] = tuple(sympy.Symbol(f"{name}_{m}", real=True) for m in range(k))
             args.extend(components[a])
@@ -260,21 +274,20 @@ class OpenFormula(Formula):
             outputs = [indexing.fixed(o, sizes, components) for o in self.outputs]
         else:
             size = int(sympy.sympify(self.out_shape[0]).subs(sizes))
-            outputs = [indexing.fixed(self.outputs[0].subs(self.index, m), sizes, components)
-                       for m in range(size)]
-        shape = () if self.index is None and self.out_shape == () else (len(outputs),)
+            outputs = [indexing.fixed(o.subs(self.index, m), sizes, components)
+                       for m in range(size) for o in self.outputs]
+        shape = self.out_shape if self.index is None else (size,) + tuple(self.out_shape[1:])
         return Formula(self.name, args, outputs, shape, options=self.options,
                        signature=tuple(signature) if any(k for _, k in signature) else None)
 
-    def _too_short(self, failed, lengths):
-        stage, load = failed
-        lp = self.program
-        st = lp.stages[stage]
-        name = lp.vector_names[st.loads[load].vector]
-        have = next(v[1] for k, v in lengths.items() if v[0] == name) if any(
-            v[0] == name for v in lengths.values()) else None
-        return ValueError(f"{self.name}(): argument {name!r} of length {have} is too short for the "
-                          f"formula, which reads elements beyond it ({self._text_signature()})")
+    def _too_short(self, failed, sizes):
+        stage, load = (self.program.stages[failed[0]], self.program.stages[failed[0]].loads[failed[1]])
+        lo, hi = stage.lo.value(sizes), stage.hi.value(sizes) - 1
+        reads = sorted({load.a * lo + load.offset.value(sizes), load.a * hi + load.offset.value(sizes)})
+        name = self.program.vector_names[load.vector]
+        where = f"[{reads[0]}]" if reads[0] == reads[-1] else f"[{reads[0]}] to [{reads[-1]}]"
+        return ValueError(f"{self.name}(): argument {name!r} of length {sizes[load.vector]} is too "
+                          f"short: {self._text_signature()} reads {name}{where}")
 
 
 class Hessian:
@@ -383,6 +396,35 @@ def _out(formula, out, shape, dtype):
             and out.flags.c_contiguous):
         raise ValueError(f"{formula.name}(): out must be a contiguous {dtype} array of shape {shape}")
     return out
+
+
+def _entries(args, signature):
+    """``(args of one parameter, (name, length))`` per parameter: one Symbol, the
+    components of a fixed-length vector, or the IndexedBase of an open one."""
+    start = 0
+    for name, length in signature:
+        step = length if isinstance(length, int) else 1
+        yield args[start:start + step], (name, length)
+        start += step
+
+
+def _kinds(args, signature):
+    """``({open vector: (IndexedBase, length)}, {fixed vector: components})``."""
+    opened, fixed = {}, {}
+    for a, (name, length) in _entries(args, signature):
+        if isinstance(length, sympy.Symbol):
+            opened[name] = (a[0], length)
+        elif isinstance(length, int):
+            fixed[name] = a
+    return opened, fixed
+
+
+def _fixed(formula, name, value, length):
+    array = np.asarray(value, dtype=float)
+    if array.shape != (length,):
+        raise ValueError(f"{formula.name}(): argument {name!r} is a vector of {length} (the code "
+                         f"fixes it), not of shape {array.shape}")
+    return array.tolist()
 
 
 def _unpickled(state):

@@ -180,7 +180,7 @@ def test_bad_calls_name_the_formula_and_argument():
         f(np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match="must be one-dimensional"):
         f(np.ones((3, 2)), np.ones(3))
-    with pytest.raises(ValueError, match=r"dot_mean\(\): argument 'x' of length 0 is too short"):
+    with pytest.raises(ValueError, match=r"dot_mean\(\): argument '[xy]' of length 0 is too short: .* reads [xy]\[-?[01]\]"):
         f(np.ones(0), np.ones(0))
     with pytest.raises(TypeError, match=r"nll\(\): argument 'mu' is a number"):
         px.jit(nll)(np.ones(2), 1.0, np.ones(3))
@@ -225,3 +225,53 @@ def test_fixed_lengths_written_out_agree():
     x = _points(4)
     assert fixed.signature == (("x", 4),)
     assert fixed(x) == pytest.approx(f(x), rel=1e-15)
+
+
+def residuals(p, t: px.Vector, y: px.Vector):
+    a, b, c = p
+    return a * np.exp(-b * t) + c - y
+
+
+def test_least_squares_takes_the_jacobian_with_no_wrapper():
+    from scipy.optimize import least_squares
+    f = px.jit(residuals)
+    J = f.jacobian(wrt="p")
+    assert f.signature == (("p", 3), ("t", sympy.Symbol("n_t", integer=True, nonnegative=True)),
+                           ("y", sympy.Symbol("n_t", integer=True, nonnegative=True)))
+    assert str(J).endswith("0 <= j <= n_t - 1:  (exp(-p_1*t[j]), -p_0*exp(-p_1*t[j])*t[j], 1)")
+    t = np.linspace(0, 4, 60)
+    y = 2.5 * np.exp(-1.3 * t) + 0.5
+    p0 = np.array([1.0, 1.0, 1.0])
+    h = 1e-6
+    fd = np.array([(f(p0 + h * e, t, y) - f(p0 - h * e, t, y)) / (2 * h) for e in np.eye(3)]).T
+    np.testing.assert_allclose(J(p0, t, y), fd, atol=1e-8)
+    fit = least_squares(f, p0, jac=J, args=(t, y))
+    np.testing.assert_allclose(fit.x, [2.5, 1.3, 0.5], atol=1e-8)
+    with pytest.raises(ValueError, match=r"residuals\(\): argument 'p' is a vector of 3"):
+        f(np.ones(2), t, y)
+
+
+def test_vector_annotations_pin_the_kind():
+    @px.jit
+    def scaled(x: px.Vector, k):
+        return k * x
+
+    assert isinstance(scaled, OpenFormula)
+    np.testing.assert_array_equal(scaled(np.arange(5.0), 2.0), 2.0 * np.arange(5.0))
+
+    def wrong(p: px.Vector[2]):
+        a, b, c = p
+        return a + b + c
+    with pytest.raises(PyExprError, match=r"annotated Vector\[2\] but the code fixes its length to 3"):
+        px.jit(wrong)
+
+
+def test_hessian_by_scalars_is_sums():
+    f = px.jit(nll)
+    H = f.hessian(wrt=("mu", "sigma"))
+    data = np.random.default_rng(4).normal(0.0, 1.0, 500)
+    mu, sigma = 0.1, 0.9
+    n, z = data.size, (data - mu) / sigma
+    expected = [[n / sigma**2, 2 * np.sum(z) / sigma**2],
+                [2 * np.sum(z) / sigma**2, -n / sigma**2 + 3 * np.sum(z * z) / sigma**2]]
+    np.testing.assert_allclose(H(mu, sigma, data), expected, rtol=1e-12)

@@ -46,7 +46,7 @@ def parse_function(func, simplify="canonical"):
     source = capture(func)
     fence.check(source)
     node = source.node
-    sizes = _open_lengths(source, vectors.lengths(source))
+    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source)))
     ctx = Context(source, Scope.of(func))
     params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
@@ -75,6 +75,21 @@ def parse_function(func, simplify="canonical"):
 def _names(node, params):
     """The parameter name behind each entry of the flattened parameters."""
     return [a.arg for a, p in zip(node.args.args, params) for _ in (p if isinstance(p, tuple) else (p,))]
+
+
+def _pinned(source, func, sizes):
+    """``sizes`` with the parameters annotated ``pyexpr.Vector`` or ``Vector[k]`` pinned."""
+    sizes = dict(sizes)
+    for a in source.node.args.args:
+        pin = indexing.pinned(getattr(func, "__annotations__", {}).get(a.arg))
+        if pin is None:
+            continue
+        found = sizes.get(a.arg, pin)
+        if found != pin and found != vectors.OPEN:
+            raise source.error(a, f"{a.arg} is annotated {'Vector' if pin == vectors.OPEN else f'Vector[{pin}]'}"
+                               f" but the code fixes its length to {found}", "make them agree")
+        sizes[a.arg] = pin
+    return sizes
 
 
 def _open_lengths(source, sizes):

@@ -6,8 +6,9 @@ bounds are affine in the vectors' lengths (``Bound``):
 
 * ``"sum"`` and ``"prod"`` reduce their body over the range into one new
   scalar, which later stages read;
-* ``"elements"`` stores its body at ``out[i]`` for each ``i`` of the range
-  (a vector output: one stage per case of ``indexing.cases``);
+* ``"elements"`` stores its body's ``m`` outputs at ``out[i*m + k]`` for each
+  ``i`` of the range (a vector output, of ``m`` columns: one stage per case
+  of ``indexing.cases``);
 * ``"scalar"`` evaluates its body once and stores each output at ``out[k]``.
 
 Every body is an ordinary ``Program``: its arguments are the scalars known
@@ -93,10 +94,11 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
         builder.add("scalar", Bound((), 0), Bound((), 1), exprs, None)
         n_out = len(outputs)
     else:
-        _, pieces = indexing.cases(outputs[0], index, length)
-        exprs = builder.staged([p for _, _, p in pieces])
-        for (lo, hi, _), expr in zip(pieces, exprs):
-            builder.add("elements", builder.bound(lo), builder.bound(hi + 1), [expr], index)
+        m = len(outputs)
+        _, pieces = indexing.cases(sympy.Tuple(*outputs), index, length)
+        exprs = builder.staged([e for _, _, p in pieces for e in p])
+        for k, (lo, hi, _) in enumerate(pieces):
+            builder.add("elements", builder.bound(lo), builder.bound(hi + 1), exprs[k * m:(k + 1) * m], index)
         n_out = 0
     carriers = tuple(lengths.index(n) for n in _unique(lengths))
     return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),

@@ -176,6 +176,8 @@ class _Generator:
         return self.reduce(stage, known, lo, hi)
 
     def elements(self, stage, known, lo, hi):
+        if len(stage.body.outputs) > 1:
+            return self._columns(stage, known, lo, hi)
         b, vptr = self.b, self.v.vtype.as_pointer()
         count = self.smax(b.sub(hi, lo), self.const(0))
         steps = b.sdiv(count, self.const(self.w))
@@ -195,6 +197,20 @@ class _Generator:
             for k, x in enumerate(self.lanes_of(value)):
                 with b.if_then(b.icmp_signed(">", rest, self.const(k))):
                     b.store(x, b.gep(self.out, [b.add(first, self.const(k))], inbounds=True))
+
+    def _columns(self, stage, known, lo, hi):
+        """An ``"elements"`` stage of ``m`` outputs: row ``i`` at ``out[i*m : i*m + m]``, one
+        element at a time (rows of several columns are no vector's lanes)."""
+        b, m = self.b, len(stage.body.outputs)
+        saved, self.w, self.v = (self.w, self.v), 1, self.c
+
+        def row(k):
+            i = b.add(lo, k)
+            for column, value in enumerate(self.body(stage, known, i)):
+                at = b.add(b.mul(i, self.const(m)), self.const(column))
+                b.store(value, b.gep(self.out, [at], inbounds=True))
+        for_range(b, self.smax(b.sub(hi, lo), self.const(0)), row, name="rows")
+        self.w, self.v = saved
 
     def reduce(self, stage, known, lo, hi):
         b, c = self.b, self.c
