@@ -66,10 +66,10 @@ class _Differentiator:
         if isinstance(e, sympy.Piecewise):
             return sympy.Piecewise(*((self.d(x), c) for x, c in e.args))
         if isinstance(e, sympy.Sum):            # a scalar's derivative goes inside the sum
-            return sympy.Sum(self.d(e.function), *e.limits)
+            return indexing.summed(self.d(e.function), *e.limits[0])
         if isinstance(e, sympy.Product):        # d(prod f) = prod f * sum f'/f
             (i, lo, hi), = e.limits
-            return e * sympy.Sum(self.d(e.function) / e.function, (i, lo, hi))
+            return e * indexing.summed(self.d(e.function) / e.function, i, lo, hi)
         if isinstance(e, sympy.Mod):
             p, q = e.args
             return self.d(p) - sympy.floor(p / q) * self.d(q)
@@ -154,7 +154,7 @@ def _reduction_derivative(reduction, base, j):
         if isinstance(reduction, sympy.Product):
             d_body = d_body / body
         if a == 0:                              # the same element in every term
-            value = sympy.Sum(d_body, (i, lo, hi))
+            value = indexing.summed(d_body, i, lo, hi)
             terms.append(sympy.Piecewise((value, sympy.Eq(j, c)), (0, True)))
             continue
         at = (j - c) * a                         # the i whose term reads base[j]

@@ -51,6 +51,26 @@ def fresh_index(*exprs, avoid=()):
     raise ValueError("no free index name")
 
 
+def summed(body, index, lo, hi):
+    """``Sum(body, (index, lo, hi))`` with the factors that do not depend on ``index``
+    taken out (``Sum(c*f) = c*Sum(f)``: fewer operations per term, as one would write
+    it), and a body free of ``index`` multiplied by the count where that cannot be
+    negative.  Terms are not split out of a sum: ``n*mu - Sum(x[i])`` cancels where
+    ``Sum(mu - x[i])`` does not."""
+    body = sympy.sympify(body)
+    if body == 0:
+        return sympy.S.Zero
+    if body.is_Mul:
+        outside = [f for f in body.args if not f.has(index)]
+        if outside:
+            inside = [f for f in body.args if f.has(index)]
+            return sympy.Mul(*outside) * summed(sympy.Mul(*inside), index, lo, hi)
+    count = sympy.expand(hi - lo + 1)
+    if not body.has(index) and count.is_nonnegative:
+        return count * body
+    return sympy.Sum(body, (index, lo, hi))
+
+
 def is_reduction(expr):
     return isinstance(expr, tuple(REDUCTIONS))
 

@@ -233,12 +233,16 @@ class OpenFormula(Formula):
             result = _out(self, out, (max(size, 0),) + tuple(self.out_shape[1:]), dtype)
         else:
             result = np.empty(max(len(self.outputs), 1), dtype)
-        failed = self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result)
+        failed = self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, self._threads())
         if failed is not None:
             raise self._too_short(failed, [v.shape[0] for v in vectors])
         if self.index is not None:
             return result
         return dtype.type(result[0]) if self.out_shape == () else result.reshape(self.out_shape)
+
+    def _threads(self):
+        from .cpu.runtime.driver import thread_count
+        return thread_count(self.options["parallel"])
 
     def _fixed_call(self, lengths, scalars, vectors, out):
         """A vector output shorter than its cases need: the formula written out at that length."""

@@ -275,3 +275,30 @@ def test_hessian_by_scalars_is_sums():
     expected = [[n / sigma**2, 2 * np.sum(z) / sigma**2],
                 [2 * np.sum(z) / sigma**2, -n / sigma**2 + 3 * np.sum(z * z) / sigma**2]]
     np.testing.assert_allclose(H(mu, sigma, data), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [(1 << 18) + 13, 3 * (1 << 18)])
+def test_threads_give_the_same_bits(n):
+    """Chunks of a long reduction are shared among threads and their partials added in
+    chunk order: 1, 2 and 3 threads give identical sums, gradients and fused sums."""
+    from pyexpr.cpu.loops import PARALLEL_INDICES
+    assert n >= PARALLEL_INDICES
+    x = _points(n)
+    for f in (WAYS[0], WAYS[0].grad(), px.jit(dot_mean)):
+        args = (x,) if f.signature[-1][0] == "x" else (x, x[::-1].copy())
+        kernel = f.kernel()
+        vectors = [np.ascontiguousarray(a) for a in args]
+        size = n if f.index is not None else 1
+        results = []
+        for threads in (1, 2, 3):
+            out = np.empty(size)
+            assert kernel.run(np.zeros(1), vectors, out, threads) is None
+            results.append(out)
+        for other in results[1:]:
+            np.testing.assert_array_equal(other, results[0], err_msg=ISA_NAME)
+
+
+def test_reductions_over_one_range_share_a_loop():
+    f = px.jit(nll)
+    stages = f.grad(wrt=("mu", "sigma")).program.stages
+    assert [s.kind for s in stages] == ["sum", "scalar"] and len(stages[0].body.outputs) == 2

@@ -102,8 +102,9 @@ def reduce(ctx, node, kind, vec):
         raise error(ctx, node, "cannot add up a vector of tuples")
     body = sympy.sympify(body)
     _check_reads(ctx, node, body, index, vec.length)
-    cls = sympy.Sum if kind == "sum" else sympy.Product
-    return cls(body, (index, 0, vec.length - 1))
+    if kind == "sum":
+        return indexing.summed(body, index, 0, vec.length - 1)
+    return sympy.Product(body, (index, 0, vec.length - 1))
 
 
 def sample(vec):

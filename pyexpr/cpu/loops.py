@@ -1,13 +1,18 @@
-"""``compile_loops``: a ``LoopProgram`` -> a ``LoopKernel``, one compiled function.
+"""``compile_loops``: a ``LoopProgram`` -> a ``LoopKernel``, its compiled functions.
 
-The function (``codegen.loop_ir``) takes the scalars, the vectors'
-addresses and lengths, and the output; it is compiled once per program,
-dtype and vector target (its code does not depend on any length), kept in
+The functions (``codegen.loop_ir``) take the scalars, the vectors'
+addresses and lengths, and the output; they are compiled once per program,
+dtype and vector target (the code does not depend on any length), kept in
 the disk cache like the elementwise kernels' parts, and loaded by
-``kernel.load``.  ``LoopKernel.run`` calls it and turns an element read
-outside a vector into the ``(stage, load)`` that did it.
+``kernel.load``.  ``LoopKernel.run`` calls the whole program in one call,
+or, for ``threads > 1`` and at least PARALLEL_INDICES indices, stage by
+stage: the chunks of a stage shared among the threads, a reduction's chunk
+partials added in chunk order here (the documented order, so the result is
+the same bits whatever the thread count).  An element read outside a vector
+is reported as the ``(stage, load)`` that would do it.
 """
 import ctypes
+import functools
 import threading
 import weakref
 
@@ -19,6 +24,12 @@ from .kernel import GENERATORS, load
 
 _SIGNATURE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                               ctypes.c_void_p)
+_CHECK = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)
+_STAGE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                          ctypes.c_int64, ctypes.c_void_p)
+#: below this many indices in its longest stage a call runs on one thread: waking threads and
+#: adding partials in Python costs tens of microseconds
+PARALLEL_INDICES = 1 << 18
 _MEMO = weakref.WeakValueDictionary()
 _LOCK = threading.Lock()
 
@@ -37,7 +48,7 @@ def compile_loops(lp, dtype="float64", *, fastmath=False, cache=True, simd=None)
 
 class LoopKernel:
     def __init__(self, lp, dtype, fastmath, use_cache, target):
-        from .codegen.loop_ir import loop_symbol
+        from .codegen.loop_ir import CHUNK, symbols
         self.program, self.dtype = lp, np.dtype(dtype)
         simd = "none" if target is None else f"{target.isa}:{sorted(target.available)}"
         key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), str(lp), "loops",
@@ -48,19 +59,62 @@ class LoopKernel:
             if use_cache:
                 cache.store(key, *hit)
         self.llvm_ir, self._code = hit[0], load(hit[1])
-        self._function = _SIGNATURE(self._code.address(loop_symbol(lp)))
+        names = symbols(lp)
+        self._function = _SIGNATURE(self._code.address(names["loops"]))
+        self._check = _CHECK(self._code.address(names["check"]))
+        self._stages = [_STAGE(self._code.address(names[f"stage{s}"])) for s in range(len(lp.stages))]
+        self.chunk = CHUNK
 
-    def run(self, scalars, vectors, out):
+    def run(self, scalars, vectors, out, threads=1):
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of
         the dtype) into ``out``; ``None``, or the ``(stage, load)`` that would read
         outside its vector."""
         pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[v.ctypes.data for v in vectors])
-        lengths = np.array([v.shape[0] for v in vectors] or [0], dtype=np.int64)
-        status = self._function(scalars.ctypes.data, ctypes.addressof(pointers), lengths.ctypes.data,
-                                out.ctypes.data)
-        if status == 0:
-            return None
-        return divmod(status - 1, 65536)
+        sizes = [v.shape[0] for v in vectors]
+        lengths = np.array(sizes or [0], dtype=np.int64)
+        counts = [max(st.hi.value(sizes) - st.lo.value(sizes), 0) for st in self.program.stages]
+        if threads > 1 and max(counts, default=0) >= PARALLEL_INDICES:
+            status = self._check(lengths.ctypes.data)
+            if status == 0:
+                self._staged(scalars, pointers, lengths, out, counts, threads)
+        else:
+            status = self._function(scalars.ctypes.data, ctypes.addressof(pointers),
+                                    lengths.ctypes.data, out.ctypes.data)
+        return None if status == 0 else divmod(status - 1, 65536)
+
+    def _staged(self, scalars, pointers, lengths, out, counts, threads):
+        from .runtime.driver import run_tasks
+        lp, sizes = self.program, lengths.tolist()
+        known = list(scalars[:len(lp.scalar_names)]) + [self.dtype.type(sizes[v]) for v in lp.length_vectors]
+        for s, (stage, count) in enumerate(zip(lp.stages, counts)):
+            values = np.array(known or [0], dtype=self.dtype)
+            chunks = -(-count // self.chunk)
+            m = len(stage.body.outputs)
+            dst = np.empty((max(chunks, 1), m), self.dtype) if stage.kind in ("sum", "prod") else out
+            per_task = max(1, -(-chunks // (4 * threads)))
+            call = functools.partial(self._stages[s], values.ctypes.data, ctypes.addressof(pointers),
+                                     lengths.ctypes.data)
+            if stage.kind == "scalar":
+                call(0, 1, out.ctypes.data)
+                continue
+            tasks = [functools.partial(call, c, min(c + per_task, chunks),
+                                       dst.ctypes.data + (c * m * self.dtype.itemsize
+                                                          if dst is not out else 0))
+                     for c in range(0, chunks, per_task)]
+            run_tasks(tasks, threads)
+            if dst is not out:
+                known += _fold(dst[:chunks], stage.kind, self.dtype)
+
+
+def _fold(partials, kind, dtype):
+    """The chunks' partials combined in chunk order, from 0 (or 1): the documented order."""
+    totals = []
+    for column in partials.T:
+        total = dtype.type(1 if kind == "prod" else 0)
+        for part in column:
+            total = dtype.type(total * part) if kind == "prod" else dtype.type(total + part)
+        totals.append(total)
+    return totals
 
 
 def _compile(lp, dtype, fastmath, target):

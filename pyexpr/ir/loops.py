@@ -4,8 +4,9 @@ A ``LoopProgram`` computes a formula whose arguments are scalars and vectors
 (``pyexpr.indexing``) in stages, each a loop over an index range whose
 bounds are affine in the vectors' lengths (``Bound``):
 
-* ``"sum"`` and ``"prod"`` reduce their body over the range into one new
-  scalar, which later stages read;
+* ``"sum"`` and ``"prod"`` reduce each output of their body over the range
+  into a new scalar, which later stages read (reductions of one kind over one
+  range share a stage: one pass over the data);
 * ``"elements"`` stores its body's ``m`` outputs at ``out[i*m + k]`` for each
   ``i`` of the range (a vector output, of ``m`` columns: one stage per case
   of ``indexing.cases``);
@@ -105,6 +106,15 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
                        tuple(builder.stages), n_out, carriers)
 
 
+def _fusable(reductions):
+    """The reductions grouped by kind and range: each group is one loop."""
+    groups = {}
+    for r in reductions:
+        (_, lo, hi), = r.limits
+        groups.setdefault((type(r), sympy.expand(lo), sympy.expand(hi)), []).append(r)
+    return list(groups.values())
+
+
 def _unique(items):
     seen = []
     for x in items:
@@ -125,15 +135,15 @@ class _Stages:
             ready = [r for e in exprs for r in indexing.reductions(e)]
             if not ready:
                 return exprs
-            done = {}
+            innermost = []
             for r in _unique(ready):
                 inner = indexing.reductions(r.function)
                 if inner:
                     self._check_hoistable(r, inner)
-                    inner_done = {s: self._reduce(s) for s in inner}
-                    done.update(inner_done)
-                    continue
-                done[r] = self._reduce(r)
+                innermost += inner or [r]
+            done = {}
+            for group in _fusable(_unique(innermost)):
+                done.update(self._reduce(group))
             exprs = [e.xreplace(done) for e in exprs]
 
     def _check_hoistable(self, outer, inner):
@@ -143,13 +153,15 @@ class _Stages:
                 raise LoweringError(f"{outer}: a sum whose terms are sums over the outer index "
                                     "is not compiled yet")
 
-    def _reduce(self, reduction):
-        (i, lo, hi), = reduction.limits
-        kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
-        result = sympy.Dummy(f"r{len(self.stages)}", real=True)
-        self.add(kind, self.bound(lo), self.bound(hi + 1), [reduction.function], i)
-        self.known.append(result)
-        return result
+    def _reduce(self, group):
+        """One stage computing the reductions of ``group`` (same kind and range) in one loop."""
+        (i, lo, hi), = group[0].limits
+        kind = "sum" if isinstance(group[0], sympy.Sum) else "prod"
+        bodies = [r.function.xreplace({r.limits[0][0]: i}) for r in group]
+        self.add(kind, self.bound(lo), self.bound(hi + 1), bodies, i)
+        results = [sympy.Dummy(f"r{len(self.known) + k}", real=True) for k in range(len(group))]
+        self.known.extend(results)
+        return dict(zip(group, results))
 
     def bound(self, expr):
         expr = sympy.expand(expr)

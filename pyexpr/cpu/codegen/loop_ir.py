@@ -6,19 +6,28 @@
 
 which first checks that every element any non-empty stage reads lies inside
 its vector (else it returns ``1 + stage*65536 + load``, and the caller names
-the argument), then runs the stages in order and returns 0.  Each stage's
-body is emitted by ``context.emit_body`` on ``W`` lanes at once
-(``vector_ir.VectorContext``, libmvec calls; ``W`` = 1 without a vector
-target), reading ``vector[a*i + c]`` as one vector load where ``a`` is 1.
+the argument), then runs the stages in order and returns 0; and, for threads,
+
+    i64 pyexpr_<name>_check(i64 *lengths)
+    void pyexpr_<name>_stage<s>(T *known, T **vectors, i64 *lengths, i64 c0, i64 c1, T *dst)
+
+the check alone, and stage ``s`` on its chunks ``c0 <= c < c1`` (CHUNK
+indices each) with the known scalars read from memory: a reduction writes
+each chunk's partials to ``dst[(c - c0)*m + k]``, a vector output its rows to
+``dst`` (the output).  Each stage's body is emitted by ``context.emit_body``
+on ``W`` lanes at once (``vector_ir.VectorContext``, libmvec calls; ``W`` = 1
+without a vector target), reading ``vector[a*i + c]`` as one vector load
+where ``a`` is 1.
 
 Summation order (``"sum"``, and ``"prod"`` alike) is fixed and documented,
-the same for every ISA and lane count: term ``t`` of the range (``t = i -
-lo``) goes to accumulator ``t mod 8``; the eight accumulators start at 0 (1
-for a product) and are combined at the end as ((a0+a1)+(a2+a3)) +
-((a4+a5)+(a6+a7)).  The last ``count mod 8`` terms (and the last ``count mod
-W`` elements of an ``"elements"`` stage) run the same vector code with their
-indices clamped to the range, the extra lanes discarded, so every term is
-computed by the same instructions wherever it sits.
+the same for every ISA, lane count and thread count: the range is cut into
+chunks of CHUNK terms; in a chunk, term ``t`` goes to accumulator ``t mod
+8``, the eight start at 0 (1 for a product) and are combined as
+((a0+a1)+(a2+a3)) + ((a4+a5)+(a6+a7)); the chunks' partials are then added
+in order, left to right, from 0.  The last ``count mod 8`` terms of a chunk
+(and the last ``count mod W`` elements of an ``"elements"`` stage) run the
+same vector code with their indices clamped to the range, the extra lanes
+discarded, so every term is computed by the same instructions wherever it sits.
 """
 from llvmlite import ir
 
@@ -29,32 +38,80 @@ from .vector_ir import VectorContext
 I32 = ir.IntType(32)
 #: terms per step of a reduction: accumulator k sums terms k, k + GROUP, k + 2*GROUP, ...
 GROUP = 8
+#: indices per chunk: the unit of the summation order and of the work threads share
+CHUNK = 1 << 14
+
+
+def symbols(lp):
+    """The names of the functions ``build_module`` defines: loops, check, stage<s>."""
+    base = entry_names(lp)["scalar"]
+    return {"loops": base + "_loops", "check": base + "_check",
+            **{f"stage{s}": f"{base}_stage{s}" for s in range(len(lp.stages))}}
 
 
 def loop_symbol(lp):
-    return entry_names(lp)["scalar"] + "_loops"
+    return symbols(lp)["loops"]
 
 
 def build_module(lp, dtype="float64", fastmath=False, target=None):
     module = ir.Module(name=loop_symbol(lp))
     c = Context(module, dtype, fastmath)
     lanes = _Lanes(c, target)
-    fn, b = function(c, loop_symbol(lp), I64, [c.fptr, c.fptr.as_pointer(), I64.as_pointer(), c.fptr])
-    scalars, vectors, lengths, out = fn.args
-    for arg in (scalars, vectors, lengths, out):
-        arg.add_attribute("noalias")
-    g = _Generator(c, lanes, b, out)
-    g.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(len(lp.vector_names))]
-    g.vectors = [b.load(b.gep(vectors, [ir.Constant(I64, k)])) for k in range(len(lp.vector_names))]
-    known = [b.load(b.gep(scalars, [ir.Constant(I64, k)])) for k in range(len(lp.scalar_names))]
-    known += [b.sitofp(g.lengths[v], c.ftype) for v in lp.length_vectors]
-    g.check_bounds(lp.stages)
-    for stage in lp.stages:
-        result = g.stage(stage, known)
-        if result is not None:
-            known.append(result)
-    b.ret(ir.Constant(I64, 0))
+    names = symbols(lp)
+    _define_check(c, lanes, lp, names["check"])
+    stages = [_define_stage(c, lanes, lp, s, names[f"stage{s}"]) for s in range(len(lp.stages))]
+    _define_loops(c, lanes, lp, names["loops"], stages)
     return module
+
+
+def _define_loops(c, lanes, lp, name, stages):
+    """The whole program in one call: the check, then each stage's function over all its
+    chunks (a reduction's one chunk at a time, its partials added in chunk order)."""
+    fn, b = function(c, name, I64, [c.fptr, c.fptr.as_pointer(), I64.as_pointer(), c.fptr])
+    scalars, vectors, lengths, out = fn.args
+    g = _Generator(c, lanes, b, lp, vectors, lengths)
+    total = len(lp.scalar_names) + len(lp.length_vectors) + sum(
+        len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))
+    known = b.alloca(ir.ArrayType(c.ftype, max(total, 1)))
+    known = b.bitcast(known, c.fptr)
+    values = [b.load(b.gep(scalars, [g.const(k)])) for k in range(len(lp.scalar_names))]
+    values += [b.sitofp(g.lengths[v], c.ftype) for v in lp.length_vectors]
+    for k, value in enumerate(values):
+        b.store(value, b.gep(known, [g.const(k)]))
+    g.check_bounds()
+    filled = len(values)
+    for stage, stage_fn in zip(lp.stages, stages):
+        call = lambda c0, c1, dst: b.call(stage_fn, [known, vectors, lengths, c0, c1, dst])  # noqa: E731
+        lo, hi = g.bound(stage.lo), g.bound(stage.hi)
+        chunks = b.sdiv(b.add(g.smax(b.sub(hi, lo), g.const(0)), g.const(CHUNK - 1)), g.const(CHUNK))
+        if stage.kind == "scalar":
+            call(g.const(0), g.const(1), out)
+        elif stage.kind == "elements":
+            call(g.const(0), chunks, out)
+        else:
+            filled += g.fold_chunks(stage, chunks, call, known, filled)
+    b.ret(ir.Constant(I64, 0))
+
+
+def _define_check(c, lanes, lp, name):
+    fn, b = function(c, name, I64, [I64.as_pointer()])
+    g = _Generator(c, lanes, b, lp, None, fn.args[0])
+    g.check_bounds()
+    b.ret(ir.Constant(I64, 0))
+
+
+def _define_stage(c, lanes, lp, s, name):
+    fn, b = function(c, name, ir.VoidType(), [c.fptr, c.fptr.as_pointer(), I64.as_pointer(), I64, I64,
+                                                c.fptr])
+    known_ptr, vectors, lengths, c0, c1, dst = fn.args
+    g = _Generator(c, lanes, b, lp, vectors, lengths)
+    stage = lp.stages[s]
+    known = [b.load(b.gep(known_ptr, [ir.Constant(I64, k)])) for k in range(stage.body.n_args
+                                                                          - 1 - len(stage.loads))]
+    g.stage(stage, known, dst, (c0, c1))
+    b.ret_void()
+    fn.attributes.add("noinline")       # one copy of each stage's loops
+    return fn
 
 
 class _Lanes:
@@ -70,8 +127,12 @@ class _Lanes:
 
 
 class _Generator:
-    def __init__(self, c, lanes, b, out):
-        self.c, self.v, self.w, self.b, self.out = c, lanes.v, lanes.width, b, out
+    def __init__(self, c, lanes, b, lp, vectors, lengths):
+        self.c, self.v, self.w, self.b, self.lp = c, lanes.v, lanes.width, b, lp
+        count = len(lp.vector_names)
+        self.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(count)]
+        self.vectors = None if vectors is None else \
+            [b.load(b.gep(vectors, [ir.Constant(I64, k)])) for k in range(count)]
 
     # --- integers -----------------------------------------------------------------
     def const(self, k):
@@ -89,11 +150,11 @@ class _Generator:
     def smax(self, x, y):
         return self.b.select(self.b.icmp_signed(">", x, y), x, y)
 
-    def check_bounds(self, stages):
+    def check_bounds(self):
         """Return ``1 + stage*65536 + load`` from the function where a non-empty stage
         would read outside a vector."""
         b = self.b
-        for s, stage in enumerate(stages):
+        for s, stage in enumerate(self.lp.stages):
             lo, hi = self.bound(stage.lo), self.bound(stage.hi)
             nonempty = b.icmp_signed("<", lo, hi)
             for k, load in enumerate(stage.loads):
@@ -162,22 +223,26 @@ class _Generator:
         return self.gather([b.load(b.gep(base, [k], inbounds=True)) for k in at])
 
     # --- stages -------------------------------------------------------------------
-    def stage(self, stage, known):
+    def stage(self, stage, known, out, chunks):
+        """Emit ``stage`` on its chunks ``(c0, c1)``: a reduction's partials stored in
+        ``out``, chunk by chunk; a vector output's rows; a scalar stage's outputs."""
+        b = self.b
         lo, hi = self.bound(stage.lo), self.bound(stage.hi)
         if stage.kind == "scalar":
             saved, self.w, self.v = (self.w, self.v), 1, self.c
             for k, value in enumerate(self.body(stage, known, lo)):
-                self.b.store(value, self.b.gep(self.out, [self.const(k)]))
+                b.store(value, b.gep(out, [self.const(k)]))
             self.w, self.v = saved
-            return None
-        if stage.kind == "elements":
-            self.elements(stage, known, lo, hi)
-            return None
-        return self.reduce(stage, known, lo, hi)
+        elif stage.kind == "elements":
+            first = self.smin(b.add(lo, b.mul(chunks[0], self.const(CHUNK))), hi)
+            last = self.smin(b.add(lo, b.mul(chunks[1], self.const(CHUNK))), hi)
+            self.elements(stage, known, first, last, out)
+        else:
+            self.reduce(stage, known, lo, hi, chunks, out)
 
-    def elements(self, stage, known, lo, hi):
+    def elements(self, stage, known, lo, hi, out):
         if len(stage.body.outputs) > 1:
-            return self._columns(stage, known, lo, hi)
+            return self._columns(stage, known, lo, hi, out)
         b, vptr = self.b, self.v.vtype.as_pointer()
         count = self.smax(b.sub(hi, lo), self.const(0))
         steps = b.sdiv(count, self.const(self.w))
@@ -185,7 +250,7 @@ class _Generator:
         def step(s):
             first = b.add(lo, b.mul(s, self.const(self.w)))
             value, = self.body(stage, known, first)
-            ptr = b.gep(self.out, [first], inbounds=True)
+            ptr = b.gep(out, [first], inbounds=True)
             b.store(value, b.bitcast(ptr, vptr) if self.w > 1 else ptr, align=self.c.itemsize)
         for_range(b, steps, step, name="elements")
         if self.w == 1:
@@ -196,9 +261,9 @@ class _Generator:
             value, = self.body(stage, known, first, clamp_to=b.sub(hi, self.const(1)))
             for k, x in enumerate(self.lanes_of(value)):
                 with b.if_then(b.icmp_signed(">", rest, self.const(k))):
-                    b.store(x, b.gep(self.out, [b.add(first, self.const(k))], inbounds=True))
+                    b.store(x, b.gep(out, [b.add(first, self.const(k))], inbounds=True))
 
-    def _columns(self, stage, known, lo, hi):
+    def _columns(self, stage, known, lo, hi, out):
         """An ``"elements"`` stage of ``m`` outputs: row ``i`` at ``out[i*m : i*m + m]``, one
         element at a time (rows of several columns are no vector's lanes)."""
         b, m = self.b, len(stage.body.outputs)
@@ -208,43 +273,93 @@ class _Generator:
             i = b.add(lo, k)
             for column, value in enumerate(self.body(stage, known, i)):
                 at = b.add(b.mul(i, self.const(m)), self.const(column))
-                b.store(value, b.gep(self.out, [at], inbounds=True))
+                b.store(value, b.gep(out, [at], inbounds=True))
         for_range(b, self.smax(b.sub(hi, lo), self.const(0)), row, name="rows")
         self.w, self.v = saved
 
-    def reduce(self, stage, known, lo, hi):
+    def reduce(self, stage, known, lo, hi, chunks, partials):
+        """Each chunk's partials (``chunk_partials``), chunk ``c0 + k`` at ``partials[k*m:]``."""
+        b, m = self.b, len(stage.body.outputs)
+        c0, c1 = chunks
+
+        def chunk(k):
+            first = b.add(lo, b.mul(b.add(c0, k), self.const(CHUNK)))
+            last = self.smin(b.add(first, self.const(CHUNK)), hi)
+            for j, part in enumerate(self.chunk_partials(stage, known, first, last)):
+                b.store(part, b.gep(partials, [b.add(b.mul(k, self.const(m)), self.const(j))]))
+        for_range(b, b.sub(c1, c0), chunk, name="chunks")
+
+    def fold_chunks(self, stage, chunks, call, known, at):
+        """Call a reduction stage chunk by chunk, adding the partials in chunk order into
+        ``known[at:]``; the number of results."""
         b, c = self.b, self.c
-        combine = (lambda x, y: b.fmul(x, y, flags=c.flags)) if stage.kind == "prod" else \
-            (lambda x, y: b.fadd(x, y, flags=c.flags))
-        unit = 1.0 if stage.kind == "prod" else 0.0
-        per_step = GROUP // self.w
+        m, combine = len(stage.body.outputs), self._combine(stage)
+        parts = b.bitcast(self._slots(ir.ArrayType(c.ftype, m), 1)[0], c.fptr)
+        for k in range(m):
+            b.store(c.const(self._unit(stage)), b.gep(known, [self.const(at + k)]))
+
+        def chunk(index):
+            call(index, b.add(index, self.const(1)), parts)
+            for k in range(m):
+                slot = b.gep(known, [self.const(at + k)])
+                b.store(combine(b.load(slot), b.load(b.gep(parts, [self.const(k)]))), slot)
+        for_range(b, chunks, chunk, name="chunks")
+        return m
+
+    def _combine(self, stage):
+        b, flags = self.b, self.c.flags
+        if stage.kind == "prod":
+            return lambda x, y: b.fmul(x, y, flags=flags)
+        return lambda x, y: b.fadd(x, y, flags=flags)
+
+    @staticmethod
+    def _unit(stage):
+        return 1.0 if stage.kind == "prod" else 0.0
+
+    def _slots(self, vtype, count):
+        """``count`` stack slots of ``vtype`` in the entry block, where mem2reg finds them."""
+        b = self.b
         here = b.block
-        b.position_at_start(b.function.entry_basic_block)     # allocas where mem2reg finds them
-        accs = [b.alloca(self.v.vtype) for _ in range(per_step)]
+        b.position_at_start(b.function.entry_basic_block)
+        slots = [b.alloca(vtype) for _ in range(count)]
         b.position_at_end(here)
-        for acc in accs:
-            b.store(self.v.const(unit), acc)
+        return slots
+
+    def chunk_partials(self, stage, known, lo, hi):
+        """Each output's sum over ``lo <= i < hi`` in the documented order (8 accumulators)."""
+        b = self.b
+        m, combine = len(stage.body.outputs), self._combine(stage)
+        per_step = GROUP // self.w
+        accs = [self._slots(self.v.vtype, per_step) for _ in range(m)]
+        for slots in accs:
+            for acc in slots:
+                b.store(self.v.const(self._unit(stage)), acc)
         count = self.smax(b.sub(hi, lo), self.const(0))
         steps = b.sdiv(count, self.const(GROUP))
 
         def step(s):
             first = b.add(lo, b.mul(s, self.const(GROUP)))
-            for u, acc in enumerate(accs):
-                term, = self.body(stage, known, b.add(first, self.const(u * self.w)))
-                b.store(combine(b.load(acc), term), acc)
+            for u in range(per_step):
+                terms = self.body(stage, known, b.add(first, self.const(u * self.w)))
+                for slots, term in zip(accs, terms):
+                    b.store(combine(b.load(slots[u]), term), slots[u])
         for_range(b, steps, step, name=stage.kind)
         first = b.add(lo, b.mul(steps, self.const(GROUP)))
         rest = b.sub(hi, first)
         with b.if_then(b.icmp_signed(">", rest, self.const(0)), likely=False):
             last = b.sub(hi, self.const(1))
-            for u, acc in enumerate(accs):
-                term, = self.body(stage, known, b.add(first, self.const(u * self.w)), clamp_to=last)
+            for u in range(per_step):
+                terms = self.body(stage, known, b.add(first, self.const(u * self.w)), clamp_to=last)
                 positions = ir.Constant(ir.VectorType(I64, self.w), [u * self.w + k for k in range(self.w)]) \
                     if self.w > 1 else self.const(u)
                 keep = b.icmp_signed("<", positions, self.splat(rest))
-                old = b.load(acc)
-                b.store(b.select(keep, combine(old, term), old), acc)
-        parts = [x for acc in accs for x in self.lanes_of(b.load(acc))]
-        while len(parts) > 1:
-            parts = [combine(parts[k], parts[k + 1]) for k in range(0, len(parts), 2)]
-        return parts[0]
+                for slots, term in zip(accs, terms):
+                    old = b.load(slots[u])
+                    b.store(b.select(keep, combine(old, term), old), slots[u])
+        results = []
+        for slots in accs:
+            parts = [x for acc in slots for x in self.lanes_of(b.load(acc))]
+            while len(parts) > 1:
+                parts = [combine(parts[k], parts[k + 1]) for k in range(0, len(parts), 2)]
+            results.append(parts[0])
+        return results

@@ -220,18 +220,24 @@ def _pieces(item, target):
 
 def _run_parallel(kernel, groups, threads):
     """Run the groups on ``threads`` threads (the caller's among them), each taking the next."""
-    queue, lock = iter(groups), threading.Lock()
+    run_tasks([lambda group=group: _run_items(kernel, group) for group in groups], threads)
+
+
+def run_tasks(tasks, threads):
+    """Call each of ``tasks`` (callables that release the GIL) on up to ``threads`` threads,
+    the caller's among them; returns when all are done."""
+    queue, lock = iter(tasks), threading.Lock()
 
     def work():
         while True:
             with lock:
-                group = next(queue, None)
-            if group is None:
+                task = next(queue, None)
+            if task is None:
                 return
-            _run_items(kernel, group)
+            task()
 
-    threads = min(threads, len(groups))
-    pool = _executor(threads - 1)
+    threads = min(threads, len(tasks))
+    pool = _executor(threads - 1) if threads > 1 else None
     futures = [pool.submit(work) for _ in range(threads - 1)]
     work()
     for f in futures:
