@@ -36,9 +36,6 @@ class OpenFormula(Formula):
         self.out_shape = tuple(out_shape)
         self.defaults = dict(defaults or {})
         self.options = check_options(options or {})
-        if self.options["target"] != "cpu":
-            raise NotImplementedError(f"{name}: vectors of any length run on the CPU target only "
-                                      "so far")
         self.outputs, self.rewrites = self._stabilized()
         self._latex_name = latex_name or printing.latex_name(name)
         self.__doc__ = doc
@@ -199,13 +196,24 @@ class OpenFormula(Formula):
         return self._program
 
     def _compile(self, dtype):
+        if self.options["target"] == "cuda":
+            from .gpu.loops_run import GPULoopKernel
+            return GPULoopKernel(self.program, dtype, self.options["fastmath"])
         from .cpu.loops import compile_loops
         return compile_loops(self.program, dtype, fastmath=self.options["fastmath"],
                              cache=self.options["cache"])
 
     @property
+    def cuda_source(self):
+        """The CUDA C of the formula's loops (``gpu.loops_c``), for its dtype."""
+        from .gpu.loops_c import loops_source
+        return loops_source(self.program, self.options["dtype"], self.options["fastmath"])
+
+    @property
     def llvm_ir(self):
-        return self.kernel().llvm_ir
+        from .cpu.loops import compile_loops
+        return compile_loops(self.program, self.options["dtype"], fastmath=self.options["fastmath"],
+                             cache=self.options["cache"]).llvm_ir
 
     def __call__(self, *args, out=None, **kwargs):
         from . import calling

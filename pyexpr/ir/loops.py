@@ -78,6 +78,31 @@ class LoopProgram:
             lines.extend("    " + line for line in str(st.body).splitlines())
         return "\n".join(lines)
 
+    def outside(self, sizes):
+        """The first ``(stage, load)`` that would read outside its vector at the vector
+        lengths ``sizes``, or None (what the compiled check returns, for the GPU's host)."""
+        for s, st in enumerate(self.stages):
+            lo, hi = st.lo.value(sizes), st.hi.value(sizes)
+            if lo >= hi:
+                continue
+            for k, ld in enumerate(st.loads):
+                ends = (ld.a * lo + ld.offset.value(sizes), ld.a * (hi - 1) + ld.offset.value(sizes))
+                if min(ends) < 0 or max(ends) >= sizes[ld.vector]:
+                    return s, k
+        return None
+
+    def plan(self, sizes):
+        """Per stage, ``(lo, hi, offsets, at)`` at the lengths ``sizes``: its range, each
+        load's offset, and where a reduction's results go among the known scalars."""
+        at = len(self.scalar_names) + len(self.length_vectors)
+        steps = []
+        for st in self.stages:
+            offsets = [ld.offset.value(sizes) for ld in st.loads]
+            steps.append((st.lo.value(sizes), st.hi.value(sizes), offsets, at))
+            if st.kind in ("sum", "prod"):
+                at += len(st.body.outputs)
+        return steps
+
     def key(self):
         from .. import digest
         return digest.new(str(self).encode()).hexdigest()
@@ -184,7 +209,7 @@ class _Stages:
             if form is None:
                 raise LoweringError(f"the element {e} is not read at a*{index} + c")
             loads.append(Load(self.bases.index(e.base), form[0], self.bound(form[1])))
-            holders.append(sympy.Dummy(f"{e.base}", real=True))
+            holders.append(sympy.Dummy(f"{e.base}{len(holders)}", real=True))   # names unique in C
         swap = dict(zip(elements, holders))
         exprs = [sympy.sympify(b).xreplace(swap) for b in bodies]
         index_arg = sympy.Dummy("i", real=True)

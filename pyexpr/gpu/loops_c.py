@@ -1,0 +1,123 @@
+"""``LoopProgram`` -> CUDA C: one kernel per stage (text only, no GPU needed).
+
+``loops_source(lp, dtype, fastmath)`` returns one translation unit.  Each
+stage ``s`` has, in its own namespace ``pyx_s<s>`` (the helpers of
+``cuda_c`` repeat there), its body as ``cuda_c``'s ``__host__ __device__``
+formula function, and one ``__host__ __device__`` function for one index
+``i``: ``item`` (a vector output: row ``i``'s outputs stored at
+``out[i*m + k]``) or ``term`` (a reduction: the body's outputs at ``i``).
+It reads ``known[k]`` (the scalars so far, in device memory), the index
+and each load ``vecs[v][a*i + offsets[l]]`` (offsets computed on the host
+from the lengths).  The kernels around them:
+
+* ``<name>_stage<s>`` for ``"elements"`` (a grid-stride loop over
+  ``lo <= i < hi``) and ``"scalar"`` (one thread, ``i = 0``);
+* ``<name>_stage<s>_partials`` and ``<name>_stage<s>_total`` for a
+  reduction, in a fixed order that no device or launch changes: the grid is
+  always ``GRID`` blocks of ``BLOCK`` threads; thread ``t`` adds the terms
+  ``i - lo = t, t + GRID*BLOCK, ...`` in turn; a block combines its threads
+  by halving (thread ``k`` takes ``k + h`` for ``h = BLOCK/2, ..., 1``);
+  ``_total`` (one thread) adds the blocks' partials in block order, from 0,
+  into ``known``.
+
+The host functions are what ``tests/gpu_codegen`` compiles for the CPU and
+checks against the LLVM loops.
+"""
+from . import cuda_c
+
+#: the fixed launch of reductions: the summation order depends on these, never on the device
+GRID, BLOCK = 256, 256
+
+
+def stage_name(lp, s, suffix=""):
+    return f"{cuda_c.function_name(lp)}_stage{s}{suffix}"
+
+
+def _arguments(stage, ctype):
+    """The C expressions of the body's arguments: the known scalars, the index, the loads."""
+    n_known = stage.body.n_args - 1 - len(stage.loads)
+    args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i"]
+    args += [f"vecs[{ld.vector}][{ld.a}LL * i + offsets[{k}]]" for k, ld in enumerate(stage.loads)]
+    return args
+
+
+_PARAMS = ("const {T} *__restrict__ known, const {T} *const *__restrict__ vecs, "
+           "const long long *__restrict__ offsets")
+
+
+def _stage_functions(stage, ctype):
+    """``item`` or ``term`` of one stage (inside its namespace)."""
+    params = _PARAMS.format(T=ctype)
+    m = len(stage.body.outputs)
+    args = _arguments(stage, ctype)
+    if stage.kind in ("sum", "prod"):
+        outs = [f"terms[{k}]" for k in range(m)]
+        call = cuda_c.formula_call(stage.body, args, outs)
+        return (f"__host__ __device__ inline void term(long long i, {params}, {ctype} *terms)\n"
+                f"{{\n    {call}\n}}\n")
+    outs = [f"out[i * {m}LL + {k}]" for k in range(m)]
+    call = cuda_c.formula_call(stage.body, args, outs)
+    return (f"__host__ __device__ inline void item(long long i, {params}, {ctype} *__restrict__ out)\n"
+            f"{{\n    {call}\n}}\n")
+
+
+def _kernels(lp, s, stage, ctype):
+    params = _PARAMS.format(T=ctype)
+    ns = f"pyx_s{s}"
+    if stage.kind == "scalar":
+        return (f'extern "C" __global__ void {stage_name(lp, s)}({params}, long long lo, long long hi, '
+                f"{ctype} *__restrict__ out)\n"
+                f"{{\n    if (blockIdx.x == 0 && threadIdx.x == 0) {ns}::item(0, known, vecs, offsets, out);\n}}\n")
+    if stage.kind == "elements":
+        return (f'extern "C" __global__ void {stage_name(lp, s)}({params}, long long lo, long long hi, '
+                f"{ctype} *__restrict__ out)\n"
+                "{\n"
+                "    const long long stride = (long long)blockDim.x * gridDim.x;\n"
+                "    for (long long i = lo + (long long)blockIdx.x * blockDim.x + threadIdx.x; i < hi; i += stride)\n"
+                f"        {ns}::item(i, known, vecs, offsets, out);\n"
+                "}\n")
+    m = len(stage.body.outputs)
+    op = "*=" if stage.kind == "prod" else "+="
+    unit = "1" if stage.kind == "prod" else "0"
+    return (f'extern "C" __global__ void {stage_name(lp, s, "_partials")}({params}, long long lo, '
+            f"long long hi, {ctype} *__restrict__ partials)\n"
+            "{\n"
+            f"    __shared__ {ctype} shared[{m}][{BLOCK}];\n"
+            f"    {ctype} acc[{m}], terms[{m}];\n"
+            f"    for (int k = 0; k < {m}; ++k) acc[k] = ({ctype}){unit};\n"
+            f"    const long long stride = {GRID}LL * {BLOCK};\n"
+            f"    for (long long i = lo + (long long)blockIdx.x * {BLOCK} + threadIdx.x; i < hi; i += stride) {{\n"
+            f"        {ns}::term(i, known, vecs, offsets, terms);\n"
+            f"        for (int k = 0; k < {m}; ++k) acc[k] {op} terms[k];\n"
+            "    }\n"
+            f"    for (int k = 0; k < {m}; ++k) shared[k][threadIdx.x] = acc[k];\n"
+            "    __syncthreads();\n"
+            f"    for (int h = {BLOCK} / 2; h > 0; h >>= 1) {{\n"
+            "        if (threadIdx.x < h)\n"
+            f"            for (int k = 0; k < {m}; ++k) shared[k][threadIdx.x] {op} shared[k][threadIdx.x + h];\n"
+            "        __syncthreads();\n"
+            "    }\n"
+            "    if (threadIdx.x == 0)\n"
+            f"        for (int k = 0; k < {m}; ++k) partials[blockIdx.x * {m} + k] = shared[k][0];\n"
+            "}\n\n"
+            f'extern "C" __global__ void {stage_name(lp, s, "_total")}(const {ctype} *__restrict__ partials, '
+            f"{ctype} *__restrict__ known, int at)\n"
+            "{\n"
+            "    if (blockIdx.x != 0 || threadIdx.x != 0) return;\n"
+            f"    for (int k = 0; k < {m}; ++k) {{\n"
+            f"        {ctype} total = ({ctype}){unit};\n"
+            f"        for (int b = 0; b < {GRID}; ++b) total {op} partials[b * {m} + k];\n"
+            "        known[at + k] = total;\n"
+            "    }\n"
+            "}\n")
+
+
+def loops_source(lp, dtype="float64", fastmath=False):
+    """The CUDA C of every stage of ``lp`` (see the module docstring)."""
+    ctype = cuda_c.CTYPES[dtype]
+    parts = [f"/* pyexpr: {cuda_c.c_identifier(lp.name)}, loops over vectors of any length, {dtype} */\n"]
+    for s, stage in enumerate(lp.stages):
+        parts.append(f"namespace pyx_s{s} {{\n{cuda_c.formula_source(stage.body, dtype, fastmath)}\n"
+                     f"{_stage_functions(stage, ctype)}}}\n")
+        parts.append(_kernels(lp, s, stage, ctype))
+    return "\n".join(parts)

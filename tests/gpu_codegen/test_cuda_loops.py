@@ -1,0 +1,168 @@
+"""The CUDA C of loops over vectors of any length: every stage kernel compiles with nvcc
+(PTX for sm_90), and its per-index functions, compiled for the host and driven in the
+kernels' own summation order, agree with the LLVM loops."""
+import ctypes
+import dataclasses
+
+import numpy as np
+import pytest
+
+import cuda_host
+import pyexpr as px
+from pyexpr.gpu import loops_c
+
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1]**2.0)**2.0 + (1 - x[:-1])**2.0)
+
+
+def nll(mu, sigma, data):
+    return np.sum(0.5 * ((data - mu) / sigma)**2 + np.log(sigma)) + 0.5 * len(data) * np.log(2 * np.pi)
+
+
+def dot_mean(x, y):
+    return x @ y + np.dot(x, x) / len(x) - np.mean(y) + x[0] * y[-1]
+
+
+def running(x):
+    t = 1.0
+    for xi in x:
+        t *= 1 + 0.01 * xi
+    return t
+
+
+def residuals(p, t: px.Vector, y: px.Vector):
+    a, b, c = p
+    return a * np.exp(-b * t) + c - y
+
+
+def _formulas(dtype):
+    f = px.jit(rosen, dtype=dtype)
+    g = px.jit(nll, dtype=dtype)
+    r = px.jit(residuals, dtype=dtype)
+    return {"rosen": (f, "x"), "grad_rosen": (f.grad(), "x"), "hessp_rosen": (f.hessp(), "xp"),
+            "nll": (g, "ssd"), "grad_nll": (g.grad(wrt=("mu", "sigma")), "ssd"),
+            "dot_mean": (px.jit(dot_mean, dtype=dtype), "xx"), "running": (px.jit(running, dtype=dtype), "x"),
+            "residuals": (r, "3xx"), "jacobian_residuals": (r.jacobian(wrt="p"), "3xx")}
+
+
+CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]
+
+
+def _host_stage(symbol, ns, stage, ctype):
+    params = (f"const {ctype} *known, const {ctype} *const *vecs, const long long *offsets, "
+              f"long long lo, long long hi, {ctype} *dst")
+    if stage.kind in ("elements", "scalar"):
+        first = "0" if stage.kind == "scalar" else "lo"
+        last = "1" if stage.kind == "scalar" else "hi"
+        return (f'extern "C" void {symbol}({params})\n{{\n'
+                f"    for (long long i = {first}; i < {last}; ++i) {ns}::item(i, known, vecs, offsets, dst);\n}}\n")
+    m, op = len(stage.body.outputs), "*=" if stage.kind == "prod" else "+="
+    unit, threads = ("1" if stage.kind == "prod" else "0"), loops_c.GRID * loops_c.BLOCK
+    # the device's order: thread t sums i - lo = t (mod GRID*BLOCK); halving in each block;
+    # the blocks' partials in order
+    return (f'extern "C" void {symbol}({params})\n{{\n'
+            f"    static {ctype} acc[{threads}][{m}];\n    {ctype} terms[{m}];\n"
+            f"    for (long long t = 0; t < {threads}; ++t) {{\n"
+            f"        for (int k = 0; k < {m}; ++k) acc[t][k] = ({ctype}){unit};\n"
+            f"        for (long long i = lo + t; i < hi; i += {threads}) {{\n"
+            f"            {ns}::term(i, known, vecs, offsets, terms);\n"
+            f"            for (int k = 0; k < {m}; ++k) acc[t][k] {op} terms[k];\n        }}\n    }}\n"
+            f"    for (int k = 0; k < {m}; ++k) {{\n"
+            f"        {ctype} total = ({ctype}){unit};\n"
+            f"        for (int b = 0; b < {loops_c.GRID}; ++b) {{\n"
+            f"            {ctype} *block = &acc[b * {loops_c.BLOCK}][0];\n"
+            f"            for (int h = {loops_c.BLOCK} / 2; h > 0; h >>= 1)\n"
+            f"                for (int t = 0; t < h; ++t) block[t * {m} + k] {op} block[(t + h) * {m} + k];\n"
+            f"            total {op} block[k];\n        }}\n"
+            f"        dst[k] = total;\n    }}\n}}\n")
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    if cuda_host.NVCC is None:
+        pytest.skip("nvcc is not installed: the CUDA loops need it to compile")
+    workdir = tmp_path_factory.mktemp("cuda_loops")
+    formulas = {(name, dtype): f for dtype in ("float64", "float32") for name, f in _formulas(dtype).items()}
+    device, host = [], []
+    for k, ((name, dtype), (f, _)) in enumerate(formulas.items()):
+        # the kernels' C names are the formula's: one per dtype in this one library
+        source = loops_c.loops_source(_renamed(f.program, dtype), dtype)
+        device.append(f"namespace pyx_f{k} {{\n{source}}}\n")
+        host.append(f"namespace pyx_f{k} {{\n{source}\n")
+        ctype = "double" if dtype == "float64" else "float"
+        for s, stage in enumerate(f.program.stages):
+            host.append(_host_stage(f"host_{k}_{s}", f"pyx_s{s}", stage, ctype))
+        host.append("}\n")
+    jobs = [cuda_host.start_nvcc("\n".join(host), workdir, "host", cuda_host.HostLibrary.FLAGS),
+            cuda_host.start_nvcc("\n".join(device), workdir, "kernels", ["--ptx", "-arch=sm_90"])]
+    library, ptx = (cuda_host.finish_nvcc(job) for job in jobs)
+    keys = {key: k for k, key in enumerate(formulas)}
+    return ctypes.CDLL(str(library)), ptx.read_text(), formulas, keys
+
+
+def _renamed(lp, dtype):
+    return dataclasses.replace(lp, name=f"{lp.name}_{dtype}")
+
+
+def _arguments(kinds, n, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    args = []
+    for kind in kinds:
+        if kind == "s":
+            args.append(float(rng.uniform(0.5, 1.5)))
+        elif kind == "3":
+            args.append(rng.uniform(0.5, 1.5, 3))
+        else:
+            args.append(rng.uniform(-1.5, 1.5, n).astype(dtype))
+    return args
+
+
+def _host_run(library, k, formula, args, dtype):
+    """The stages on the host, orchestrated as ``gpu.loops_run`` launches them."""
+    lp = formula.program
+    scalars = [v for a in args if np.ndim(a) == 0 or len(np.shape(a)) == 1 and np.size(a) == 3
+               for v in np.atleast_1d(a)]
+    vectors = [np.ascontiguousarray(a, dtype) for a in args if np.ndim(a) == 1 and np.size(a) != 3]
+    sizes = [v.shape[0] for v in vectors]
+    assert lp.outside(sizes) is None
+    plan = lp.plan(sizes)
+    total = plan[-1][3] + sum(len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))
+    known = np.zeros(max(total, 1), dtype)
+    first = list(scalars) + [sizes[v] for v in lp.length_vectors]
+    known[:len(first)] = first
+    pointers = (ctypes.c_void_p * len(vectors))(*[v.ctypes.data for v in vectors])
+    rows = sizes[0] if formula.index is not None else 1
+    out = np.zeros(rows * max(len(formula.outputs), 1), dtype)
+    for s, (stage, (lo, hi, offsets, at)) in enumerate(zip(lp.stages, plan)):
+        offs = np.array(offsets or [0], np.int64)
+        dst = out if stage.kind in ("elements", "scalar") else known[at:]
+        address = lambda a: ctypes.c_void_p(a.ctypes.data)  # noqa: E731
+        getattr(library, f"host_{k}_{s}")(address(known), pointers, address(offs), ctypes.c_longlong(lo),
+                                           ctypes.c_longlong(hi), address(dst))
+    return out
+
+
+def test_every_stage_kernel_compiles_to_ptx(compiled):
+    _, ptx, formulas, _ = compiled
+    for (name, dtype), (f, _) in formulas.items():
+        for s, stage in enumerate(f.program.stages):
+            suffixes = ("_partials", "_total") if stage.kind in ("sum", "prod") else ("",)
+            for suffix in suffixes:
+                assert loops_c.stage_name(_renamed(f.program, dtype), s, suffix) in ptx, (name, dtype, s)
+
+
+@pytest.mark.parametrize("name, dtype", CASES)
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 70_001])
+def test_host_build_of_the_kernels_matches_the_llvm_loops(compiled, name, dtype, n):
+    library, _, formulas, keys = compiled
+    f, kinds = formulas[name, dtype]
+    if f.index is not None and n < f.cases()[0]:
+        pytest.skip(f"{name} at n = {n} is written out, not looped")
+    args = _arguments(kinds, n, dtype)
+    if name in ("dot_mean",) and n < 1 or name.startswith("residuals") and n < 1:
+        pytest.skip("too short")
+    expected = np.asarray(f(*args), dtype=float).reshape(-1)
+    got = _host_run(library, keys[name, dtype], f, args, dtype).astype(float)[:expected.size]
+    rtol = 1e-12 if dtype == "float64" else 2e-4
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * max(1.0, np.abs(expected).max()))
