@@ -99,6 +99,9 @@ def _vector_uses(node, names):
 def _elementwise_names(node, names):
     if _is_param(node, names):
         yield node
+    elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) \
+            and _is_param(node.value, names):
+        yield node.value          # a slice is a vector: the other operands may broadcast
     elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
         for child in ast.iter_child_nodes(node):
             yield from _elementwise_names(child, names)

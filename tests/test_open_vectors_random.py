@@ -1,0 +1,77 @@
+"""Random numpy functions of a vector of any length, against themselves.
+
+A hypothesis strategy writes a ``def`` of a vector ``x`` and a scalar ``a``:
+elementwise expressions over slices of ``x`` of one length (``x[1:]``,
+``x[:-1]``), numpy ufuncs kept inside their domains, reduced by ``np.sum``,
+``np.mean`` or ``np.dot``, or returned as a vector.  The plain function, run
+by numpy on arrays, is the oracle: the compiled formula must give its values
+at several lengths (across the chunk boundary of the summation order too),
+its gradient by ``x`` (one formula in ``j``) central differences of the plain
+function, and its gradient by ``a`` likewise.
+"""
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pyexpr as px
+from test_hypothesis_frontend import load
+
+_ATOMS = ("x[1:]", "x[:-1]", "a", "0.5", "2.0", "1.5")
+_UNARY = ["(-{0})", "abs({0})", "({0}) ** 2", "np.exp(np.minimum({0}, 5.0))", "np.log(1 + ({0}) ** 2)",
+          "np.sqrt(({0}) ** 2 + 1)", "np.sin({0})", "np.cos({0})", "np.arctan({0})", "np.tanh({0})"]
+_BINARY = ["({0} + {1})", "({0} - {1})", "({0} * {1})", "({0} / (1 + ({1}) ** 2))",
+           "np.maximum({0}, {1})", "np.hypot({0}, {1})"]
+_FORMS = ["    return np.sum({0})", "    return np.sum({0}) + a * np.mean({1})",
+          "    return np.dot({0}, {1})", "    return {0} * x[1:]",
+          "    total = 0.0\n    for i in range(len(x) - 1):\n        total += ({0})\n    return total"]
+
+
+@st.composite
+def elementwise(draw, budget=4):
+    kind = draw(st.integers(0, 2)) if budget > 0 else 0
+    if kind == 0:
+        return draw(st.sampled_from(_ATOMS))
+    if kind == 1:
+        return draw(st.sampled_from(_UNARY)).format(draw(elementwise(budget - 1)))
+    left = draw(st.integers(0, budget - 1))
+    return draw(st.sampled_from(_BINARY)).format(draw(elementwise(left)), draw(elementwise(budget - 1 - left)))
+
+
+@st.composite
+def sources(draw):
+    form = draw(st.sampled_from(_FORMS))
+    parts = [draw(elementwise()) for _ in range(2)]
+    # every part a vector (numpy's sum of a number is the number; pyexpr's sum needs a sequence)
+    parts = [p if "x[" in p else f"({p} + x[1:])" for p in parts]
+    if "for i in" in form:      # the loop's term reads elements, not slices
+        parts = [p.replace("x[1:]", "x[i + 1]").replace("x[:-1]", "x[i]") for p in parts]
+    body = form.format(*parts)
+    return "import numpy as np\n\n\ndef generated(x, a):\n" + body + "\n"
+
+
+def _check(got, want, what, source):
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, err_msg=f"{what}\n{source}")
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(source=sources())
+def test_random_vector_formulas_agree_with_numpy(source):
+    plain = load(source)
+    f = px.jit(plain)
+    a = 0.7
+    rng = np.random.default_rng(0)
+    for n in (2, 3, 9, 40, 20_001):
+        x = rng.uniform(-1.5, 1.5, n)
+        want = np.asarray(plain(x, a), dtype=float)
+        if not np.all(np.isfinite(want)):
+            continue
+        _check(np.asarray(f(x, a)), want, f"value at n = {n}", source)
+    if f.index is not None:
+        return
+    for n in (2, 5):
+        x, h = rng.uniform(-1.5, 1.5, n), 1e-6
+        numeric = [(plain(x + h * e, a) - plain(x - h * e, a)) / (2 * h) for e in np.eye(n)]
+        np.testing.assert_allclose(f.grad("x")(x, a), numeric, rtol=1e-5, atol=1e-5, err_msg=source)
+        da = (plain(x, a + h) - plain(x, a - h)) / (2 * h)
+        np.testing.assert_allclose(f.grad("a")(x, a)[0], da, rtol=1e-5, atol=1e-5, err_msg=source)
