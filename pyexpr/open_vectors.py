@@ -310,7 +310,42 @@ class Hessian:
         self.name = hessp.name.replace("hessp_", "hessian_", 1)
 
     def __str__(self):
-        return str(self.hessp)
+        bands = self.diagonals()
+        hessp = self.hessp
+        head = f"{self.name}({hessp._text_signature().split('(', 1)[1].rsplit(', ', 1)[0]})"
+        if bands is None:
+            return f"{head} = the Hessian of dense structure; times p:\n{hessp}"
+        j = hessp.index
+        minimum = hessp.cases()[0]
+        lines = [f"{head}: H[{j}, k] is 0 unless k - {j} is one of {sorted(bands)}" +
+                 (f"   (for {hessp.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
+        for d, pieces in sorted(bands.items()):
+            lines.append(f"  H[{j}, {sympy.sstr(j + d)}]:")
+            lines += [f"    {_range_text(j, lo, hi)}:  {expr}" for lo, hi, expr in pieces]
+        return "\n".join(lines)
+
+    def diagonals(self):
+        """``{d: [(first, last, expression), ...]}``: ``H[j, j + d]`` for the ``j`` of each
+        range (cases as ``OpenFormula.cases``), the entries that can be nonzero; None where
+        the Hessian is dense."""
+        offsets = self.offsets()
+        if offsets is None:
+            return None
+        p, j = self.hessp.args[-1], self.hessp.index
+        _, pieces = self.hessp.cases()
+        holder = sympy.Dummy("t", real=True)
+        bands = {}
+        for d in offsets:
+            rows = []
+            for lo, hi, piece in pieces:
+                element = p[(lo if lo == hi else j) + d]
+                coefficient = piece.xreplace({element: holder}).diff(holder)
+                coefficient = coefficient.replace(lambda e: isinstance(e, sympy.Indexed) and e.base == p,
+                                                  lambda e: sympy.S.Zero)
+                if coefficient != 0:
+                    rows.append((lo, hi, coefficient))
+            bands[d] = _merged(rows, j)
+        return bands
 
     def offsets(self):
         """The diagonals ``d`` with ``H[j, j + d]`` possibly nonzero; None where a sum over
@@ -354,6 +389,24 @@ class Hessian:
         matrix = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                                    shape=(n, n))
         return matrix if self.sparse else matrix.toarray()
+
+
+def _merged(rows, j):
+    """Adjacent ranges whose expressions agree (a one-row range being the next range's
+    expression at its row) as one."""
+    merged = []
+    for lo, hi, expr in rows:
+        if merged:
+            plo, phi, pexpr = merged[-1]
+            adjacent = sympy.expand(lo - phi) == 1
+            if adjacent and plo == phi and expr.subs(j, plo) == pexpr:
+                merged[-1] = (plo, hi, expr)
+                continue
+            if adjacent and lo == hi and pexpr.subs(j, lo) == expr:
+                merged[-1] = (plo, hi, pexpr)
+                continue
+        merged.append((lo, hi, expr))
+    return merged
 
 
 def _sparse(dense):

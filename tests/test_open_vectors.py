@@ -302,3 +302,28 @@ def test_reductions_over_one_range_share_a_loop():
     f = px.jit(nll)
     stages = f.grad(wrt=("mu", "sigma")).program.stages
     assert [s.kind for s in stages] == ["sum", "scalar"] and len(stages[0].body.outputs) == 2
+
+
+def test_the_hessian_prints_as_its_diagonals():
+    assert str(WAYS[1].hessian()) == "\n".join([
+        "hessian_rosen_loop(x[n]): H[j, k] is 0 unless k - j is one of [-1, 0, 1]   (for n >= 2)",
+        "  H[j, j - 1]:",
+        "    1 <= j <= n - 1:  -400*x[j - 1]",
+        "  H[j, j]:",
+        "    j = 0:  1200*x[0]**2 - 400*x[1] + 2",
+        "    1 <= j <= n - 2:  -400*x[j + 1] + 1200*x[j]**2 + 202",
+        "    j = n - 1:  200",
+        "  H[j, j + 1]:",
+        "    0 <= j <= n - 2:  -400*x[j]"])
+
+
+def test_a_dense_hessian_says_so_and_evaluates():
+    @px.jit
+    def squares(x):
+        return np.sum(x)**2 + np.sum(x**4)
+
+    H = squares.hessian()
+    assert H.diagonals() is None and "dense" in str(H)
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(H(x), 2.0 + np.diag(12 * x**2))
+    np.testing.assert_allclose(squares.hessian(sparse=True)(x).toarray(), 2.0 + np.diag(12 * x**2))
