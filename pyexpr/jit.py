@@ -25,7 +25,7 @@ def jit(func=None, **options):
     if isinstance(func, OpenFormula):
         return OpenFormula(func.name, func.args, func.written, func.out_shape, defaults=func.defaults,
                            options={**func.options, **options}, signature=func.signature,
-                           index=func.index)
+                           index=func.index, needs=func.needs)
     if isinstance(func, Formula):
         return Formula(func.name, func.args, func.written, func.out_shape,
                        defaults=func.defaults, options={**func.options, **options},
@@ -39,7 +39,7 @@ def jit(func=None, **options):
     if any(isinstance(k, sympy.Symbol) for _, k in parsed.signature):
         formula = OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                               defaults=parsed.defaults, options=options, doc=parsed.doc,
-                              signature=parsed.signature, index=parsed.index)
+                              signature=parsed.signature, index=parsed.index, needs=parsed.needs)
     else:
         formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                           defaults=parsed.defaults, options=options, doc=parsed.doc,

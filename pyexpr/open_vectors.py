@@ -25,12 +25,14 @@ class OpenFormula(Formula):
     ``index`` is the element index of a vector output (``out_shape == (length,)``)."""
 
     def __init__(self, name, args, outputs, out_shape=(), *, defaults=None, options=None,
-                 latex_name=None, doc="", signature=None, index=None):
+                 latex_name=None, doc="", signature=None, index=None, needs=()):
         from . import printing
         self.name, self.args = name, tuple(args)
         self.arg_names = tuple(str(a) for a in self.args)
         self.signature = tuple(signature)
         self.index = index
+        #: (vector, least length): the reads at fixed places of the code it came from
+        self.needs = tuple(needs)
         self.open, self.vectors = _kinds(self.args, self.signature)
         self.written = tuple(sympy.sympify(o) for o in outputs)
         self.out_shape = tuple(out_shape)
@@ -54,7 +56,7 @@ class OpenFormula(Formula):
 
     def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None):
         return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,
-                           index=index, latex_name=latex_name, defaults=self.defaults)
+                           index=index, latex_name=latex_name, defaults=self.defaults, needs=self.needs)
 
     # --- calculus -----------------------------------------------------------------
     def _wrt_split(self, wrt):
@@ -99,13 +101,25 @@ class OpenFormula(Formula):
         gradient = self.grad(wrt)
         if gradient.index is None:
             raise NotImplementedError("hessp() is for a vector argument of any length")
-        name = self._wrt_split(wrt)[0][0]
+        return gradient._along(self._wrt_split(wrt)[0][0], f"hessp_{self.name}", "p",
+                               rf"H_{{{self._latex_name}}}")
+
+    def jvp(self, wrt):
+        """The Jacobian of a vector output by the vector ``wrt`` times a vector ``v``:
+        ``jvp(..., v)``, one formula in ``j``."""
+        return self._along(wrt, f"jvp_{self.name}", "v", rf"J_{{{self._latex_name}}}")
+
+    def _along(self, name, new_name, direction, latex):
+        """This vector output's derivative along a new vector argument ``direction`` of
+        ``name``'s length: the product of its Jacobian by ``name`` with that vector."""
+        if name not in self.open or self.index is None or len(self.outputs) > 1:
+            raise NotImplementedError(f"{self.name}: a product with the Jacobian needs one vector output "
+                                      "and a vector of any length")
         base, length = self.open[name]
-        p = indexing.vector(_free_name("p", self.arg_names))
-        element = calculus.directional(gradient.outputs[0], base, p)
-        return self._like(f"hessp_{self.name}", self.args + (p,), self.signature + ((str(p), length),),
-                          [element], (length,), gradient.index,
-                          latex_name=rf"H_{{{self._latex_name}}} {sympy.latex(p)}")
+        p = indexing.vector(_free_name(direction, self.arg_names))
+        element = calculus.directional(self.outputs[0], base, p)
+        return self._like(new_name, self.args + (p,), self.signature + ((str(p), length),),
+                          [element], self.out_shape, self.index, latex_name=f"{latex} {sympy.latex(p)}")
 
     def hessian(self, wrt=None, sparse=False):
         """The Hessian.  By a vector of any length, evaluated from ``hessp``: a callable
@@ -116,15 +130,19 @@ class OpenFormula(Formula):
         vectors, scalars = self._wrt_split(wrt)
         if scalars and not vectors:
             return self.grad(scalars).jacobian(scalars)
-        return Hessian(self.hessp(wrt), sparse)
+        return Banded(self.hessp(wrt), sparse, f"hessian_{self.name}", "H")
 
-    def jacobian(self, wrt=None):
+    def jacobian(self, wrt=None, sparse=False):
         """By scalars (or vectors of fixed length): ``out_shape (m, k)`` for ``m`` outputs,
-        ``(n, k)`` for a vector output of any length (scipy's ``least_squares`` form)."""
+        ``(n, k)`` for a vector output of any length (scipy's ``least_squares`` form).  Of
+        a vector output by a vector of any length: a callable matrix like ``hessian``'s,
+        from ``jvp`` (``solve_ivp(rhs, ..., jac=rhs.jacobian(wrt="y", sparse=True))``)."""
         vectors, scalars = self._wrt_split(wrt)
+        if vectors and not scalars and len(vectors) == 1:
+            return Banded(self.jvp(vectors[0]), sparse, f"jacobian_{self.name}", "J")
         if vectors or self.index is not None and len(self.outputs) > 1:
-            raise NotImplementedError("jacobian() by a vector of any length is not supported yet: "
-                                      "take grad() of a scalar formula")
+            raise NotImplementedError("jacobian() by a vector of any length together with other "
+                                      "arguments is not supported yet")
         syms = [a for a in self.args if str(a) in scalars]
         outputs = [calculus.derivative(o, s) for o in self.outputs for s in syms]
         rows = self.out_shape[0] if self.index is not None else len(self.outputs)
@@ -233,11 +251,15 @@ class OpenFormula(Formula):
                 raise ValueError(f"{self.name}(): {known[0]!r} and {name!r} must have the same length "
                                  f"({length}), not {known[1]} and {array.shape[0]}")
             vectors.append(array)
+        for name, need in self.needs:
+            have = len(values[[n for n, _ in self.signature].index(name)])
+            if have < need:
+                raise ValueError(f"{self.name}(): argument {name!r} of length {have} is too short: "
+                                 f"the code reads {name}[{need - 1}] or {name}[-{need}]")
+        if self.program.below_minimum([v.shape[0] for v in vectors]):
+            return self._fixed_call(lengths, scalars, vectors, out)
         if self.index is not None:
             size = int(sympy.sympify(self.out_shape[0]).subs({k: v[1] for k, v in lengths.items()}))
-            minimum, _ = self.cases()
-            if size < minimum:
-                return self._fixed_call(lengths, scalars, vectors, out)
             result = _out(self, out, (max(size, 0),) + tuple(self.out_shape[1:]), dtype)
         else:
             result = np.empty(max(len(self.outputs), 1), dtype)
@@ -260,8 +282,10 @@ class OpenFormula(Formula):
         if formula is None:
             formula = self._fixed[key] = self.at_lengths(sizes)
         flat = list(scalars) + [x for v in vectors for x in v]
-        size = int(sympy.sympify(self.out_shape[0]).subs(sizes))
         result = np.asarray(formula.call_args(*flat), dtype=self.options["dtype"])
+        if self.index is None:
+            return result[()] if self.out_shape == () else result.reshape(self.out_shape)
+        size = int(sympy.sympify(self.out_shape[0]).subs(sizes))
         result = result.reshape((size,) + tuple(self.out_shape[1:]))
         if out is not None:
             out[...] = result
@@ -302,25 +326,28 @@ class OpenFormula(Formula):
                           f"short: {self._text_signature()} reads {name}{where}")
 
 
-class Hessian:
-    """The Hessian of an ``OpenFormula`` by a vector, from its ``hessp`` (see ``hessian``)."""
+class Banded:
+    """A matrix (a Hessian, a Jacobian) of an ``OpenFormula`` by a vector, from the
+    formula of its product with a vector (``hessp``, ``jvp``): printed as its diagonals,
+    called as the formula is (the product's last argument left out) to give a dense
+    array, or with ``sparse`` a scipy CSR matrix from one product per color of its band."""
 
-    def __init__(self, hessp, sparse):
-        self.hessp, self.sparse = hessp, sparse
-        self.name = hessp.name.replace("hessp_", "hessian_", 1)
+    def __init__(self, product, sparse, name, letter):
+        self.hessp, self.sparse, self.name, self.letter = product, sparse, name, letter
 
     def __str__(self):
         bands = self.diagonals()
         hessp = self.hessp
         head = f"{self.name}({hessp._text_signature().split('(', 1)[1].rsplit(', ', 1)[0]})"
         if bands is None:
-            return f"{head} = the Hessian of dense structure; times p:\n{hessp}"
+            return f"{head} = a dense matrix; times a vector:\n{hessp}"
         j = hessp.index
         minimum = hessp.cases()[0]
-        lines = [f"{head}: H[{j}, k] is 0 unless k - {j} is one of {sorted(bands)}" +
+        h = self.letter
+        lines = [f"{head}: {h}[{j}, k] is 0 unless k - {j} is one of {sorted(bands)}" +
                  (f"   (for {hessp.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
         for d, pieces in sorted(bands.items()):
-            lines.append(f"  H[{j}, {sympy.sstr(j + d)}]:")
+            lines.append(f"  {h}[{j}, {sympy.sstr(j + d)}]:")
             lines += [f"    {_range_text(j, lo, hi)}:  {expr}" for lo, hi, expr in pieces]
         return "\n".join(lines)
 
@@ -365,29 +392,36 @@ class Hessian:
                     found.add(int(d))
         return sorted(found)
 
+    def _shape(self, args):
+        """(rows, columns) at these arguments: the product's length, the direction's."""
+        product = self.hessp
+        values = dict(zip((n for n, _ in product.signature), args))
+        sizes = {k: len(np.asarray(values[n])) for n, k in product.signature[:-1] if isinstance(k, sympy.Symbol)}
+        rows = int(sympy.sympify(product.out_shape[0]).subs(sizes))
+        return rows, sizes[product.signature[-1][1]]
+
     def __call__(self, *args):
-        x = np.asarray(args[0], dtype=float)
-        n = x.shape[0]
+        rows, cols = self._shape(args)
         offsets = self.offsets()
-        if offsets is None or not self.sparse and n <= 2 * max(map(abs, offsets or [0])) + 1:
-            unit = np.eye(n)
-            dense = np.array([self.hessp(*args, unit[k]) for k in range(n)]).T
+        width = None if offsets is None else max(offsets) - min(offsets) + 1 if offsets else 1
+        if width is None or not self.sparse and cols <= width:
+            unit = np.eye(cols)
+            dense = np.array([self.hessp(*args, unit[k]) for k in range(cols)]).T.reshape(rows, cols)
             return _sparse(dense) if self.sparse else dense
-        width = 2 * max(map(abs, offsets)) + 1
-        rows, cols, vals = [], [], []
+        r, c, vals = [], [], []
         for color in range(width):
-            direction = np.zeros(n)
+            direction = np.zeros(cols)
             direction[color::width] = 1.0
             product = self.hessp(*args, direction)
             for d in offsets:
-                j = np.arange(max(0, -d), min(n, n - d))
+                j = np.arange(max(0, -d), min(rows, cols - d))
                 keep = (j + d) % width == color
-                rows.append(j[keep])
-                cols.append(j[keep] + d)
+                r.append(j[keep])
+                c.append(j[keep] + d)
                 vals.append(product[j[keep]])
         from scipy import sparse
-        matrix = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                                   shape=(n, n))
+        matrix = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(r), np.concatenate(c))),
+                                   shape=(rows, cols))
         return matrix if self.sparse else matrix.toarray()
 
 

@@ -323,7 +323,57 @@ def test_a_dense_hessian_says_so_and_evaluates():
         return np.sum(x)**2 + np.sum(x**4)
 
     H = squares.hessian()
-    assert H.diagonals() is None and "dense" in str(H)
+    assert H.diagonals() is None and "a dense matrix" in str(H)
     x = np.array([1.0, 2.0, 3.0])
     np.testing.assert_allclose(H(x), 2.0 + np.diag(12 * x**2))
     np.testing.assert_allclose(squares.hessian(sparse=True)(x).toarray(), 2.0 + np.diag(12 * x**2))
+
+
+def heat(t, u):
+    left = u[1] - 2 * u[0]
+    inner = u[2:] - 2 * u[1:-1] + u[:-2]
+    right = u[-2] - 2 * u[-1]
+    return np.concatenate(([left], inner, [right])) * 0.5
+
+
+def _heat_numpy(t, u):
+    return np.concatenate(([u[1] - 2 * u[0]], u[2:] - 2 * u[1:-1] + u[:-2], [u[-2] - 2 * u[-1]])) * 0.5
+
+
+def test_a_method_of_lines_rhs_with_its_sparse_jacobian_in_solve_ivp():
+    from scipy.integrate import solve_ivp
+    f = px.jit(heat)
+    assert str(f).splitlines()[1:] == ["  j = 0:  -1.0*u[0] + 0.5*u[1]",
+                                       "  1 <= j <= n - 2:  0.5*u[j + 1] + 0.5*u[j - 1] - 1.0*u[j]",
+                                       "  j = n - 1:  -1.0*u[n - 1] + 0.5*u[n - 2]"]
+    for n in (2, 3, 50):
+        u = _points(n)
+        np.testing.assert_allclose(f(0.0, u), _heat_numpy(0.0, u), rtol=1e-15)
+    J = f.jacobian(wrt="u", sparse=True)
+    assert "J[j, k] is 0 unless k - j is one of [-1, 0, 1]" in str(J)
+    u0 = np.sin(np.linspace(0, np.pi, 200))
+    assert J(0.0, u0).nnz == 3 * 200 - 2
+    exact = (np.diag(np.full(200, -1.0)) + np.diag(np.full(199, 0.5), 1) + np.diag(np.full(199, 0.5), -1))
+    np.testing.assert_array_equal(J(0.0, u0).toarray(), exact)
+    ours = solve_ivp(f, (0, 50), u0, method="BDF", jac=J, rtol=1e-8)
+    plain = solve_ivp(_heat_numpy, (0, 50), u0, method="BDF", jac=exact, rtol=1e-8)
+    np.testing.assert_allclose(ours.y[:, -1], plain.y[:, -1], rtol=1e-10)
+
+
+def total_variation(u):
+    return np.sum(np.concatenate(([u[0]], u[1:] - u[:-1]))**2)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 100_001])
+def test_sums_with_cases_in_their_index(n):
+    f = px.jit(total_variation)
+    u = _points(n)
+    if n == 0:
+        with pytest.raises(ValueError, match="too short"):
+            f(u)
+        return
+    assert f(u) == pytest.approx(np.sum(np.concatenate(([u[0]], u[1:] - u[:-1]))**2), rel=1e-12)
+    h = 1e-6
+    if n <= 10:
+        fd = [(f(u + h * e) - f(u - h * e)) / (2 * h) for e in np.eye(n)]
+        np.testing.assert_allclose(f.grad()(u), fd, rtol=1e-6, atol=1e-6)

@@ -40,6 +40,7 @@ class Parsed:
     doc: str
     signature: tuple = ()  # (parameter name, vector length or None), in parameter order
     index: object = None   # the index Symbol of a vector output of any length (out_shape (n,))
+    needs: tuple = ()      # (vector name, least length its reads at fixed places need)
 
 
 def parse_function(func, simplify="canonical"):
@@ -69,7 +70,8 @@ def parse_function(func, simplify="canonical"):
     flat = tuple(indexing.vector(n) if isinstance(s, sequences.Vec) else s
                  for s, n in zip(flat, _names(node, params)))
     signature = tuple((a.arg, sizes.get(a.arg)) for a in node.args.args)
-    return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature, index)
+    return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature, index,
+                  tuple(sorted(ctx.needs.items())))
 
 
 def _names(node, params):

@@ -179,6 +179,13 @@ def _mean(ctx, node, env, visitor):
     return sympy.Add(*terms) / len(terms)
 
 
+def _concatenate(ctx, node, env, visitor):
+    values = _items(ctx, node, env, visitor)
+    parts = values[0] if len(values) == 1 and isinstance(values[0], tuple) else values
+    return seq.concatenated(ctx, node, [p if seq.is_vec(p) or isinstance(p, tuple) else (p,)
+                                        for p in parts])
+
+
 def _dot(ctx, node, env, visitor):
     a, b = _items(ctx, node, env, visitor, (2,))
     if seq.is_vec(a) and seq.is_vec(b):
@@ -206,7 +213,8 @@ def _fold(op, cls, unit):
 
 _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
             "tuple": _tuple, "sum": _fold(operator.add, sympy.Add, sympy.S.Zero),
-            "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot}
+            "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot,
+            "concatenate": _concatenate}
 
 
 def _generate(ctx, gen, env, visitor):

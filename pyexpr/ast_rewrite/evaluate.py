@@ -31,6 +31,8 @@ class Context:
     length_of: dict = field(default_factory=dict, compare=False)
     #: lengths found equal (two vectors met elementwise): Symbol -> the one it equals
     equal: dict = field(default_factory=dict, compare=False)
+    #: vector name -> the least length its reads at fixed places need
+    needs: dict = field(default_factory=dict, compare=False)
 
     @property
     def lengths(self):

@@ -148,7 +148,8 @@ FUNCTIONS.update({cls: (name, cls) for name, cls in PRINTED.items() if cls not i
 SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "enumerate",
            builtins.zip: "zip", builtins.len: "len", builtins.tuple: "tuple",
            math.fsum: "sum", math.prod: "prod", np.sum: "sum", np.prod: "prod",
-           np.mean: "mean", np.dot: "dot", np.inner: "dot", np.arange: "range"}
+           np.mean: "mean", np.dot: "dot", np.inner: "dot", np.arange: "range",
+           np.concatenate: "concatenate", np.hstack: "concatenate", np.append: "concatenate"}
 
 #: well-known callables with no formula meaning, and why
 FORBIDDEN = {builtins.print: "I/O (print)", builtins.open: "I/O (open)",

@@ -74,7 +74,26 @@ def item(ctx, node, vec, index):
     """``vec[index]``: a constant index counts from the end when negative."""
     if isinstance(index, sympy.Integer) and index < 0:
         index = vec.length + index
-    return vec.at(index)
+    value = vec.at(index)
+    _note_needs(ctx, value)
+    return value
+
+
+def _note_needs(ctx, value):
+    """Record the length each element read at a fixed place needs (``x[2]``: 3, ``x[-2]``: 2),
+    which a call checks: Python would raise an IndexError there."""
+    if not isinstance(value, sympy.Basic):
+        return
+    for element in value.atoms(sympy.Indexed):
+        own = ctx.length_of.get(element.base)
+        if own is None:
+            continue
+        form = indexing.affine(element.indices[0], own)
+        if form is None or not form[1].is_Integer or form[0] not in (0, 1):
+            continue
+        need = int(form[1]) + 1 if form[0] == 0 else -int(form[1])
+        name = str(element.base)
+        ctx.needs[name] = max(ctx.needs.get(name, 0), need)
 
 
 def sliced(ctx, node, vec, lo, hi, step):
@@ -114,7 +133,19 @@ def sample(vec):
 
 
 def _check_reads(ctx, node, body, index, length):
-    """Refuse an element read outside its vector at either end of the range."""
+    """Refuse an element read outside its vector at either end of the range (of each
+    case, where conditions on the index split it)."""
+    if any(r.has(index) for r in body.atoms(sympy.core.relational.Relational)):
+        try:
+            _, pieces = indexing.cases(body, index, length)
+        except ValueError:
+            return                          # the call's own check still guards every read
+        for first, last, piece in pieces:
+            if first == last:
+                continue
+            shifted = piece.xreplace({index: index + first})
+            _check_reads(ctx, node, shifted, index, sympy.expand(last - first + 1))
+        return
     for element in body.atoms(sympy.Indexed):
         at = element.indices[0]
         own = ctx.length_of.get(element.base)
@@ -135,6 +166,36 @@ def _key(expr, n):
     if form is None or not form[1].is_Integer:
         return None
     return form[0], int(form[1])
+
+
+def concatenated(ctx, node, parts):
+    """``np.concatenate(parts)`` of vectors and tuples: element ``k`` is a Piecewise
+    over where ``k`` falls (the cases of a vector output: its first and last elements)."""
+    pieces, start = [], sympy.S.Zero
+    for part in parts:
+        if is_vec(part):
+            pieces.append((start, part.length, part.at))
+            start = sympy.expand(start + part.length)
+        elif isinstance(part, tuple):
+            for item in part:
+                pieces.append((start, sympy.S.One, lambda k, item=item: item))
+                start = start + 1
+        else:
+            raise error(ctx, node, "np.concatenate takes a sequence of vectors and lists of numbers",
+                        "write np.concatenate(([first], x[1:-1], [last]))")
+    if not any(is_vec(p) for p in parts):
+        return tuple(item for part in parts for item in part)
+
+    def at(k):
+        branches = []
+        for first, length, element in pieces:
+            value = element(sympy.expand(k - first))
+            if isinstance(value, tuple):
+                raise error(ctx, node, "cannot concatenate vectors of tuples")
+            branches.append((value, sympy.Lt(k, first + length)))
+        branches[-1] = (branches[-1][0], sympy.true)
+        return sympy.Piecewise(*branches)
+    return Vec(start, at)
 
 
 def symbolic_range(ctx, node, bounds):

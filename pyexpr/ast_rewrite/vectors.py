@@ -14,7 +14,7 @@ import ast
 
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
-                   "fsum", "prod", "dot", "inner", "mean", "fmean"}
+                   "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append"}
 #: the length of a vector the code does not fix
 OPEN = "open"
 #: a use that makes a parameter a vector unless another operand of the same call is one

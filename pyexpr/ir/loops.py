@@ -68,6 +68,12 @@ class LoopProgram:
     stages: tuple
     n_outputs: int       # scalars stored by the "scalar" stage, or 0 for a vector output
     length_vectors: tuple  # for each distinct length (a ``known`` scalar), a vector that has it
+    minimum: tuple = ()    # (vector, length) pairs: below it, the cases the stages follow do not hold
+
+    def below_minimum(self, sizes):
+        """Whether a vector is shorter than the stages' cases need (then the formula is
+        evaluated written out at those lengths)."""
+        return any(sizes[v] < k for v, k in self.minimum)
 
     def __str__(self):
         lines = [f"loops {self.name}({', '.join(self.scalar_names)}; "
@@ -121,14 +127,16 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
         n_out = len(outputs)
     else:
         m = len(outputs)
-        _, pieces = indexing.cases(sympy.Tuple(*outputs), index, length)
+        minimum, pieces = indexing.cases(sympy.Tuple(*outputs), index, length)
+        builder._at_least(sympy.sympify(length), minimum)
         exprs = builder.staged([e for _, _, p in pieces for e in p])
         for k, (lo, hi, _) in enumerate(pieces):
             builder.add("elements", builder.bound(lo), builder.bound(hi + 1), exprs[k * m:(k + 1) * m], index)
         n_out = 0
     carriers = tuple(lengths.index(n) for n in _unique(lengths))
+    minimum = tuple(sorted((lengths.index(n), k) for n, k in builder.minimum.items()))
     return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
-                       tuple(builder.stages), n_out, carriers)
+                       tuple(builder.stages), n_out, carriers, minimum)
 
 
 def _fusable(reductions):
@@ -152,11 +160,13 @@ class _Stages:
     def __init__(self, name, known, bases, lengths):
         self.name, self.known, self.bases, self.lengths = name, list(known), bases, lengths
         self.stages = []
+        self.minimum = {}
 
     def staged(self, exprs):
         """``exprs`` with every reduction replaced by the scalar of a stage computing it,
         innermost first."""
         while True:
+            exprs = [self._split(e) for e in exprs]
             ready = [r for e in exprs for r in indexing.reductions(e)]
             if not ready:
                 return exprs
@@ -170,6 +180,29 @@ class _Stages:
             for group in _fusable(_unique(innermost)):
                 done.update(self._reduce(group))
             exprs = [e.xreplace(done) for e in exprs]
+
+    def _split(self, expr):
+        """``expr`` with each reduction whose terms have cases in its index (a Piecewise on
+        ``i == 0``, from np.concatenate) as one reduction per case; the lengths from which
+        those cases hold are recorded in ``minimum``."""
+        split = {}
+        for r in indexing.reductions(expr):
+            (i, lo, hi), = r.limits
+            if not any(rel.has(i) for rel in r.function.atoms(sympy.core.relational.Relational)):
+                continue
+            count = sympy.expand(hi - lo + 1)
+            minimum, pieces = indexing.cases(r.function.xreplace({i: i + lo}), i, count)
+            self._at_least(count, minimum)
+            parts = [r.func(piece.xreplace({i: i - lo}), (i, first + lo, last + lo))
+                     for first, last, piece in pieces]
+            split[r] = sympy.Add(*parts) if isinstance(r, sympy.Sum) else sympy.Mul(*parts)
+        return expr.xreplace(split) if split else expr
+
+    def _at_least(self, count, minimum):
+        symbols = sorted(count.free_symbols, key=str)
+        if symbols and minimum > 0:
+            n = symbols[0]
+            self.minimum[n] = max(self.minimum.get(n, 0), minimum)
 
     def _check_hoistable(self, outer, inner):
         (i, _, _), = outer.limits
