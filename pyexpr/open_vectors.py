@@ -256,10 +256,11 @@ class OpenFormula(Formula):
             if have < need:
                 raise ValueError(f"{self.name}(): argument {name!r} of length {have} is too short: "
                                  f"the code reads {name}[{need - 1}] or {name}[-{need}]")
-        if self.program.below_minimum([v.shape[0] for v in vectors]):
+        sizes = [v.shape[0] for v in vectors]
+        if self.program.below_minimum(sizes):
             return self._fixed_call(lengths, scalars, vectors, out)
         if self.index is not None:
-            size = int(sympy.sympify(self.out_shape[0]).subs({k: v[1] for k, v in lengths.items()}))
+            size = self.program.rows.value(sizes)
             result = _out(self, out, (max(size, 0),) + tuple(self.out_shape[1:]), dtype)
         else:
             result = np.empty(max(len(self.outputs), 1), dtype)

@@ -72,8 +72,10 @@ class LoopKernel:
         pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[v.ctypes.data for v in vectors])
         sizes = [v.shape[0] for v in vectors]
         lengths = np.array(sizes or [0], dtype=np.int64)
-        counts = [max(st.hi.value(sizes) - st.lo.value(sizes), 0) for st in self.program.stages]
-        if threads > 1 and max(counts, default=0) >= PARALLEL_INDICES:
+        # a stage's range is its vectors' lengths plus constants: short vectors, short ranges
+        counts = [] if threads <= 1 or max(sizes, default=0) < PARALLEL_INDICES // 2 else \
+            [max(st.hi.value(sizes) - st.lo.value(sizes), 0) for st in self.program.stages]
+        if max(counts, default=0) >= PARALLEL_INDICES:
             status = self._check(lengths.ctypes.data)
             if status == 0:
                 self._staged(scalars, pointers, lengths, out, counts, threads)

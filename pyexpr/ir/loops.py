@@ -69,6 +69,7 @@ class LoopProgram:
     n_outputs: int       # scalars stored by the "scalar" stage, or 0 for a vector output
     length_vectors: tuple  # for each distinct length (a ``known`` scalar), a vector that has it
     minimum: tuple = ()    # (vector, length) pairs: below it, the cases the stages follow do not hold
+    rows: object = None    # Bound: the length of a vector output
 
     def below_minimum(self, sizes):
         """Whether a vector is shorter than the stages' cases need (then the formula is
@@ -135,8 +136,9 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
         n_out = 0
     carriers = tuple(lengths.index(n) for n in _unique(lengths))
     minimum = tuple(sorted((lengths.index(n), k) for n, k in builder.minimum.items()))
+    rows = builder.bound(length) if index is not None else None
     return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
-                       tuple(builder.stages), n_out, carriers, minimum)
+                       tuple(builder.stages), n_out, carriers, minimum, rows)
 
 
 def _fusable(reductions):
