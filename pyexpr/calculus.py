@@ -66,6 +66,8 @@ class _Differentiator:
         if isinstance(e, sympy.Piecewise):
             return sympy.Piecewise(*((self.d(x), c) for x, c in e.args))
         if isinstance(e, sympy.Sum):            # a scalar's derivative goes inside the sum
+            if len(e.limits) > 1:
+                return sympy.Sum(self.d(e.function), *e.limits)
             return indexing.summed(self.d(e.function), *e.limits[0])
         if isinstance(e, sympy.Product):        # d(prod f) = prod f * sum f'/f
             (i, lo, hi), = e.limits
@@ -131,6 +133,10 @@ def _hide(expr, base):
 
 
 def _reduction_derivative(reduction, base, j):
+    if len(reduction.limits) == 2 and isinstance(reduction, sympy.Sum):
+        return _double_sum_derivative(reduction, base, j)
+    if len(reduction.limits) > 1:
+        raise NotImplementedError(f"the derivative by an element of {reduction} is not supported yet")
     (i, lo, hi), = reduction.limits
     body = reduction.function
     if any(r.has(base) for r in indexing.reductions(body)):
@@ -162,6 +168,50 @@ def _reduction_derivative(reduction, base, j):
         terms.append(sympy.Piecewise((d_body.subs(i, at), inside), (0, True)))
     total = sympy.Add(*terms)
     return reduction * total if isinstance(reduction, sympy.Product) else total
+
+
+def _double_sum_derivative(reduction, base, j):
+    """``d/d base[j]`` of ``Sum(f, (k, klo, khi), (i, lo, hi))``: each element of ``base``
+    the terms read through ``i`` alone or ``k`` alone is a slot; its index solved for ``j``
+    leaves a sum over the other index, the solved index's range the condition on ``j``.
+    A slot read through ``k`` needs ``k``'s range not to depend on ``i``."""
+    (k, klo, khi), (i, lo, hi) = reduction.limits
+    body = reduction.function
+    if indexing.reductions(body):
+        raise NotImplementedError(f"the derivative of {reduction} by an element is not supported yet")
+    slots = {}
+    for element in body.atoms(sympy.Indexed):
+        if element.base != base:
+            continue
+        at = sympy.expand(element.indices[0])
+        by_i, by_k = indexing.affine(at.subs(k, 0), i), indexing.affine(at.subs(i, 0), k)
+        if by_i is None or by_k is None or by_i[0] not in (-1, 0, 1) or by_k[0] not in (-1, 0, 1) \
+                or by_i[0] and by_k[0]:
+            raise NotImplementedError(f"the derivative by an element read as {element} is not "
+                                      f"supported: index with {i} + c, {k} + c or a constant")
+        slots[element] = (sympy.Dummy("t", real=True), by_i[0], by_k[0], sympy.expand(at - by_i[0] * i - by_k[0] * k))
+    held = body.xreplace({e: h for e, (h, *_) in slots.items()})
+    back = {h: e for e, (h, *_) in slots.items()}
+    terms = []
+    for holder, a, b, c in slots.values():
+        d_body = derivative(held, holder).xreplace(back)
+        if d_body == 0:
+            continue
+        if a:                                   # read through i: the sum over k stays
+            at = (j - c) * a
+            inner = indexing.summed(d_body.subs(i, at), k, klo.subs(i, at), khi.subs(i, at))
+            inside = sympy.And(sympy.Le(lo, at), sympy.Le(at, hi))
+        elif b:                                 # read through k: the sum over i stays
+            if klo.has(i) or khi.has(i):
+                raise NotImplementedError(f"the derivative of {reduction} by an element read through "
+                                          f"{k}, whose range depends on {i}, is not supported yet")
+            at = (j - c) * b
+            inner = indexing.summed(d_body.subs(k, at), i, lo, hi)
+            inside = sympy.And(sympy.Le(klo, at), sympy.Le(at, khi))
+        else:                                   # the same element in every term
+            inner, inside = sympy.Sum(d_body, (k, klo, khi), (i, lo, hi)), sympy.Eq(j, c)
+        terms.append(sympy.Piecewise((inner, inside), (0, True)))
+    return sympy.Add(*terms)
 
 
 def directional(expr, base, direction):

@@ -377,3 +377,58 @@ def test_sums_with_cases_in_their_index(n):
     if n <= 10:
         fd = [(f(u + h * e) - f(u - h * e)) / (2 * h) for e in np.eye(n)]
         np.testing.assert_allclose(f.grad()(u), fd, rtol=1e-6, atol=1e-6)
+
+
+def pair_energy(x):
+    total = 0.0
+    for i in range(len(x)):
+        for k in range(len(x)):
+            total += 1.0 / (1.0 + (x[i] - x[k])**2)
+    return total
+
+
+def gaussian_kernel_sum(x, w):
+    return sum(sum(np.exp(-w * (x[i] - x[k])**2) for k in range(len(x))) for i in range(len(x)))
+
+
+def below_diagonal(x):
+    total = 0.0
+    for i in range(len(x)):
+        for k in range(i):
+            total += (x[i] - x[k])**2
+    return total
+
+
+def _pairs(x, fn, triangle=False):
+    d = x[:, None] - x[None, :]
+    values = fn(d)
+    return np.sum(np.tril(values, -1) if triangle else values)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 9, 300, 3000])
+def test_double_sums_are_nested_loops(n):
+    x = _points(n)
+    f, g, t = px.jit(pair_energy), px.jit(gaussian_kernel_sum), px.jit(below_diagonal)
+    assert "(k, 0, n - 1), (i, 0, n - 1)" in str(f) and "(k, 0, i - 1), (i, 0, n - 1)" in str(t)
+    assert f(x) == pytest.approx(_pairs(x, lambda d: 1 / (1 + d * d)), rel=1e-12, abs=1e-12)
+    assert g(x, 0.3) == pytest.approx(_pairs(x, lambda d: np.exp(-0.3 * d * d)), rel=1e-12, abs=1e-12)
+    assert t(x) == pytest.approx(_pairs(x, lambda d: d * d, triangle=True), rel=1e-12, abs=1e-12)
+    assert len(f.program.stages[0].inner) == 1
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40])
+def test_gradients_of_double_sums(n):
+    x, h = _points(n), 1e-6
+    for f, args in ((px.jit(pair_energy), ()), (px.jit(gaussian_kernel_sum), (0.3,))):
+        grad = f.grad("x")
+        assert str(grad).count("Sum(") == 2
+        fd = [(f(x + h * e, *args) - f(x - h * e, *args)) / (2 * h) for e in np.eye(n)]
+        np.testing.assert_allclose(grad(x, *args), fd, rtol=1e-6, atol=1e-6 * n)
+    with pytest.raises(NotImplementedError, match="whose range depends on i"):
+        px.jit(below_diagonal).grad()
+
+
+def test_double_sum_by_a_scalar():
+    f = px.jit(gaussian_kernel_sum)
+    x, w, h = _points(30), 0.3, 1e-6
+    assert f.grad("w")(x, w)[0] == pytest.approx((f(x, w + h) - f(x, w - h)) / (2 * h), rel=1e-6)

@@ -23,6 +23,7 @@ from the lengths).  The kernels around them:
 The host functions are what ``tests/gpu_codegen`` compiles for the CPU and
 checks against the LLVM loops.
 """
+from ..errors import LoweringError
 from . import cuda_c
 
 #: the fixed launch of reductions: the summation order depends on these, never on the device
@@ -35,6 +36,9 @@ def stage_name(lp, s, suffix=""):
 
 def _arguments(stage, ctype):
     """The C expressions of the body's arguments: the known scalars, the index, the loads."""
+    if stage.inner:
+        raise LoweringError(f"{stage.body.name}: sums inside sums over the outer index are not "
+                            "written for CUDA yet; use target='cpu'")
     n_known = stage.body.n_args - 1 - len(stage.loads)
     args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i"]
     args += [f"vecs[{ld.vector}][{ld.a}LL * i + offsets[{k}]]" for k, ld in enumerate(stage.loads)]

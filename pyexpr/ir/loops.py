@@ -31,15 +31,17 @@ from .from_sympy import from_exprs
 
 @dataclass(frozen=True)
 class Bound:
-    """``const + sum(coef * length[v] for v, coef in terms)``: an index bound."""
+    """``const + sum(coef * length[v] for v, coef in terms) + outer*i``: an index bound
+    (``i`` the enclosing stage's index, for the range and reads of an inner reduction)."""
     terms: tuple
     const: int
+    outer: int = 0
 
-    def value(self, lengths):
-        return self.const + sum(coef * lengths[v] for v, coef in self.terms)
+    def value(self, lengths, i=0):
+        return self.const + sum(coef * lengths[v] for v, coef in self.terms) + self.outer * i
 
     def __str__(self):
-        text = " + ".join(f"{c}*len{v}" for v, c in self.terms)
+        text = " + ".join([f"{c}*len{v}" for v, c in self.terms] + ([f"{self.outer}*i"] if self.outer else []))
         return f"{text} + {self.const}" if text else str(self.const)
 
 
@@ -56,8 +58,12 @@ class Stage:
     kind: str            # "sum" | "prod" | "elements" | "scalar"
     lo: Bound            # the range lo <= i < hi
     hi: Bound
-    body: object         # Program: known..., i, loads... -> one output (several for "scalar")
+    body: object         # Program: known..., i, loads..., inner... -> one output (several for "scalar")
     loads: tuple
+    #: reductions over a second index ``k`` whose terms depend on ``i`` (a double sum, a row
+    #: of ``A @ x``): Stages whose bounds and reads may involve ``i`` and whose bodies take
+    #: known..., i, k, loads...; their results are the body's last arguments
+    inner: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -83,18 +89,19 @@ class LoopProgram:
             loads = ", ".join(f"{self.vector_names[ld.vector]}[{ld.a}*i + {ld.offset}]" for ld in st.loads)
             lines.append(f"  stage {k}: {st.kind} for {st.lo} <= i < {st.hi}; loads {loads}")
             lines.extend("    " + line for line in str(st.body).splitlines())
+            for inner in st.inner:
+                loads = ", ".join(f"{self.vector_names[ld.vector]}[{ld.a}*k + {ld.offset}]" for ld in inner.loads)
+                lines.append(f"    inner {inner.kind} for {inner.lo} <= k < {inner.hi}; loads {loads}")
+                lines.extend("      " + line for line in str(inner.body).splitlines())
         return "\n".join(lines)
 
     def outside(self, sizes):
         """The first ``(stage, load)`` that would read outside its vector at the vector
         lengths ``sizes``, or None (what the compiled check returns, for the GPU's host)."""
         for s, st in enumerate(self.stages):
-            lo, hi = st.lo.value(sizes), st.hi.value(sizes)
-            if lo >= hi:
-                continue
-            for k, ld in enumerate(st.loads):
-                ends = (ld.a * lo + ld.offset.value(sizes), ld.a * (hi - 1) + ld.offset.value(sizes))
-                if min(ends) < 0 or max(ends) >= sizes[ld.vector]:
+            for k, (ld, lo, hi, i) in enumerate(reads(st, sizes)):
+                ends = (ld.a * lo + ld.offset.value(sizes, i), ld.a * (hi - 1) + ld.offset.value(sizes, i))
+                if lo < hi and (min(ends) < 0 or max(ends) >= sizes[ld.vector]):
                     return s, k
         return None
 
@@ -115,6 +122,18 @@ class LoopProgram:
         return digest.new(str(self).encode()).hexdigest()
 
 
+def reads(stage, sizes):
+    """``(load, lo, hi, i)`` for each read of ``stage`` to check: its own over its range,
+    and each inner reduction's at both ends of the stage's range (a read's index is
+    affine, so its extremes are there), in the order the code checks them."""
+    lo, hi = stage.lo.value(sizes), stage.hi.value(sizes)
+    found = [(ld, lo, hi, 0) for ld in stage.loads]
+    for inner in stage.inner:
+        for i in ((lo, hi - 1) if lo < hi else ()):
+            found += [(ld, inner.lo.value(sizes, i), inner.hi.value(sizes, i), i) for ld in inner.loads]
+    return found
+
+
 def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
     """The ``LoopProgram`` of ``outputs`` (sympy, in the Symbols ``scalars`` and the
     ``(IndexedBase, length Symbol)`` pairs ``vectors``).  With ``index``, the single
@@ -130,7 +149,7 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
         m = len(outputs)
         minimum, pieces = indexing.cases(sympy.Tuple(*outputs), index, length)
         builder._at_least(sympy.sympify(length), minimum)
-        exprs = builder.staged([e for _, _, p in pieces for e in p])
+        exprs = builder.staged([e for _, _, p in pieces for e in p], index)
         for k, (lo, hi, _) in enumerate(pieces):
             builder.add("elements", builder.bound(lo), builder.bound(hi + 1), exprs[k * m:(k + 1) * m], index)
         n_out = 0
@@ -141,11 +160,15 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
                        tuple(builder.stages), n_out, carriers, minimum, rows)
 
 
+def _indices(reduction):
+    return tuple(limit[0] for limit in reduction.limits)
+
+
 def _fusable(reductions):
     """The reductions grouped by kind and range: each group is one loop."""
     groups = {}
     for r in reductions:
-        (_, lo, hi), = r.limits
+        _, lo, hi = r.limits[-1]
         groups.setdefault((type(r), sympy.expand(lo), sympy.expand(hi)), []).append(r)
     return list(groups.values())
 
@@ -164,19 +187,20 @@ class _Stages:
         self.stages = []
         self.minimum = {}
 
-    def staged(self, exprs):
+    def staged(self, exprs, index=None):
         """``exprs`` with every reduction replaced by the scalar of a stage computing it,
-        innermost first."""
+        innermost first; those that depend on ``index`` (a vector output's) are left for
+        its stages' inner reductions."""
         while True:
             exprs = [self._split(e) for e in exprs]
-            ready = [r for e in exprs for r in indexing.reductions(e)]
+            ready = [r for e in exprs for r in indexing.reductions(e) if index is None or not r.has(index)]
             if not ready:
                 return exprs
             innermost = []
             for r in _unique(ready):
-                inner = indexing.reductions(r.function)
-                if inner:
-                    self._check_hoistable(r, inner)
+                # sums inside that do not depend on r's index are computed before it; those
+                # that do are r's inner reductions (``add``)
+                inner = [s for s in indexing.reductions(r.function) if not s.has(*_indices(r))]
                 innermost += inner or [r]
             done = {}
             for group in _fusable(_unique(innermost)):
@@ -189,6 +213,8 @@ class _Stages:
         those cases hold are recorded in ``minimum``."""
         split = {}
         for r in indexing.reductions(expr):
+            if len(r.limits) > 1:
+                continue
             (i, lo, hi), = r.limits
             if not any(rel.has(i) for rel in r.function.atoms(sympy.core.relational.Relational)):
                 continue
@@ -206,25 +232,36 @@ class _Stages:
             n = symbols[0]
             self.minimum[n] = max(self.minimum.get(n, 0), minimum)
 
-    def _check_hoistable(self, outer, inner):
-        (i, _, _), = outer.limits
-        for s in inner:
-            if s.has(i):
-                raise LoweringError(f"{outer}: a sum whose terms are sums over the outer index "
-                                    "is not compiled yet")
-
     def _reduce(self, group):
-        """One stage computing the reductions of ``group`` (same kind and range) in one loop."""
-        (i, lo, hi), = group[0].limits
+        """One stage computing the reductions of ``group`` (same kind and range) in one loop;
+        a reduction over two indices (``Sum(f, (k, ..), (i, ..))``) as an outer one over its
+        last index of an inner one over the other."""
+        i, lo, hi = group[0].limits[-1]
         kind = "sum" if isinstance(group[0], sympy.Sum) else "prod"
-        bodies = [r.function.xreplace({r.limits[0][0]: i}) for r in group]
-        self.add(kind, self.bound(lo), self.bound(hi + 1), bodies, i)
+        bodies, explicit = [], []
+        for r in group:
+            if len(r.limits) > 2:
+                raise LoweringError(f"{r}: sums over more than two indices are not compiled yet")
+            function = r.function.xreplace({r.limits[-1][0]: i})
+            if len(r.limits) == 2:
+                k, klo, khi = (x.xreplace({r.limits[-1][0]: i}) for x in r.limits[0])
+                holder = sympy.Dummy(f"s{len(explicit)}", real=True)
+                explicit.append((holder, r.func(function, (k, klo, khi))))
+                function = holder
+            bodies.append(function)
+        self.add(kind, self.bound(lo), self.bound(hi + 1), bodies, i, explicit)
         results = [sympy.Dummy(f"r{len(self.known) + k}", real=True) for k in range(len(group))]
         self.known.extend(results)
         return dict(zip(group, results))
 
-    def bound(self, expr):
+    def bound(self, expr, outer=None):
         expr = sympy.expand(expr)
+        along = 0
+        if outer is not None:
+            form = indexing.affine(expr, outer)
+            if form is None:
+                raise LoweringError(f"the bound {expr} is not affine in {outer}")
+            along, expr = form
         terms = []
         for v, n in enumerate(self.lengths):
             coef = expr.coeff(n)
@@ -233,23 +270,50 @@ class _Stages:
                 expr = sympy.expand(expr - coef * n)
         if not expr.is_Integer:
             raise LoweringError(f"the index bound {expr} is not an integer plus multiples of lengths")
-        return Bound(tuple(terms), int(expr))
+        return Bound(tuple(terms), int(expr), int(along))
 
-    def add(self, kind, lo, hi, bodies, index):
+    def add(self, kind, lo, hi, bodies, index, explicit=()):
+        """Append a stage over ``index`` of ``bodies``; the reductions in them that depend on
+        ``index`` (and the ``explicit`` ``(holder, reduction)`` pairs) become its inner ones."""
         index = index if index is not None else sympy.Dummy("i", integer=True)
-        elements = _unique([e for b in bodies for e in sympy.sympify(b).atoms(sympy.Indexed)])
+        bodies = [sympy.sympify(b) for b in bodies]
+        dependent = _unique([r for b in bodies for r in indexing.reductions(b) if r.has(index)])
+        pairs = list(explicit) + [(sympy.Dummy(f"s{len(explicit) + k}", real=True), r)
+                                  for k, r in enumerate(dependent)]
+        bodies = [b.xreplace({r: h for h, r in pairs}) for b in bodies]
+        inner = tuple(self._inner(r, index) for _, r in pairs)
+        index_arg = sympy.Dummy("i", real=True)
+        loads, holders, exprs = self._reads(bodies, index, None)
+        exprs = [e.xreplace({index: index_arg}) for e in exprs]
+        args = self.known + [index_arg] + holders + [h for h, _ in pairs]
+        body = from_exprs(f"{self.name}_stage{len(self.stages)}", args, exprs)
+        self.stages.append(Stage(kind, lo, hi, body, loads, inner))
+
+    def _reads(self, bodies, index, outer):
+        """``(loads, their Dummies, bodies reading the Dummies)``: each element an argument."""
+        elements = _unique([e for b in bodies for e in b.atoms(sympy.Indexed)])
         loads, holders = [], []
         for e in elements:
-            form = indexing.affine(e.indices[0], index)
+            at = sympy.expand(e.indices[0])
+            form = indexing.affine(at, index)
             if form is None:
                 raise LoweringError(f"the element {e} is not read at a*{index} + c")
-            loads.append(Load(self.bases.index(e.base), form[0], self.bound(form[1])))
+            loads.append(Load(self.bases.index(e.base), form[0], self.bound(form[1], outer)))
             holders.append(sympy.Dummy(f"{e.base}{len(holders)}", real=True))   # names unique in C
         swap = dict(zip(elements, holders))
-        exprs = [sympy.sympify(b).xreplace(swap) for b in bodies]
-        index_arg = sympy.Dummy("i", real=True)
-        exprs = [e.xreplace({index: index_arg}) for e in exprs]
-        args = self.known + [index_arg] + holders
-        body = from_exprs(f"{self.name}_stage{len(self.stages)}", args, exprs)
-        self.stages.append(Stage(kind, lo, hi, body, tuple(loads)))
+        return tuple(loads), holders, [b.xreplace(swap) for b in bodies]
+
+    def _inner(self, reduction, outer):
+        """The inner Stage of ``reduction`` over its own index, inside the stage over ``outer``."""
+        if len(reduction.limits) > 1 or any(r.has(outer) or r.has(reduction.limits[0][0])
+                                            for r in indexing.reductions(reduction.function)):
+            raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
+        k, lo, hi = reduction.limits[0]
+        kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
+        loads, holders, (body,) = self._reads([reduction.function], k, outer)
+        i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
+        body = body.xreplace({outer: i_arg, k: k_arg})
+        program = from_exprs(f"{self.name}_stage{len(self.stages)}_inner", self.known + [i_arg, k_arg] + holders,
+                             [body])
+        return Stage(kind, self.bound(lo, outer), self.bound(hi + 1, outer), program, loads)
 

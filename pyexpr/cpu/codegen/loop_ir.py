@@ -106,8 +106,8 @@ def _define_stage(c, lanes, lp, s, name):
     known_ptr, vectors, lengths, c0, c1, dst = fn.args
     g = _Generator(c, lanes, b, lp, vectors, lengths)
     stage = lp.stages[s]
-    known = [b.load(b.gep(known_ptr, [ir.Constant(I64, k)])) for k in range(stage.body.n_args
-                                                                          - 1 - len(stage.loads))]
+    count = stage.body.n_args - 1 - len(stage.loads) - len(stage.inner)
+    known = [b.load(b.gep(known_ptr, [ir.Constant(I64, k)])) for k in range(count)]
     g.stage(stage, known, dst, (c0, c1))
     b.ret_void()
     fn.attributes.add("noinline")       # one copy of each stage's loops
@@ -129,6 +129,7 @@ class _Lanes:
 class _Generator:
     def __init__(self, c, lanes, b, lp, vectors, lengths):
         self.c, self.v, self.w, self.b, self.lp = c, lanes.v, lanes.width, b, lp
+        self.outer = None           # the enclosing index (i64) while an inner reduction is emitted
         count = len(lp.vector_names)
         self.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(count)]
         self.vectors = None if vectors is None else \
@@ -142,6 +143,8 @@ class _Generator:
         value = self.const(bound.const)
         for vec, coef in bound.terms:
             value = self.b.add(value, self.b.mul(self.const(coef), self.lengths[vec]))
+        if bound.outer:                     # an inner reduction's: the enclosing index
+            value = self.b.add(value, self.b.mul(self.const(bound.outer), self.outer))
         return value
 
     def smin(self, x, y):
@@ -157,14 +160,25 @@ class _Generator:
         for s, stage in enumerate(self.lp.stages):
             lo, hi = self.bound(stage.lo), self.bound(stage.hi)
             nonempty = b.icmp_signed("<", lo, hi)
-            for k, load in enumerate(stage.loads):
+            checks = [(load, lo, hi, None) for load in stage.loads]
+            for inner in stage.inner:       # the order of ``ir.loops.reads``
+                for end in (lo, b.sub(hi, self.const(1))):
+                    checks += [(load, inner, end, True) for load in inner.loads]
+            for k, (load, lo_or_inner, hi_or_end, nested) in enumerate(checks):
+                if nested:
+                    self.outer = hi_or_end
+                    first, last = self.bound(lo_or_inner.lo), self.bound(lo_or_inner.hi)
+                    here = b.and_(nonempty, b.icmp_signed("<", first, last))
+                else:
+                    first, last, here = lo_or_inner, hi_or_end, nonempty
                 offset = self.bound(load.offset)
-                first = b.add(b.mul(self.const(load.a), lo), offset)
-                last = b.add(b.mul(self.const(load.a), b.sub(hi, self.const(1))), offset)
-                low, high = self.smin(first, last), self.smax(first, last)
+                start = b.add(b.mul(self.const(load.a), first), offset)
+                end = b.add(b.mul(self.const(load.a), b.sub(last, self.const(1))), offset)
+                self.outer = None
+                low, high = self.smin(start, end), self.smax(start, end)
                 outside = b.or_(b.icmp_signed("<", low, self.const(0)),
                                 b.icmp_signed(">=", high, self.lengths[load.vector]))
-                with b.if_then(b.and_(nonempty, outside), likely=False):
+                with b.if_then(b.and_(here, outside), likely=False):
                     b.ret(self.const(1 + s * 65536 + k))
 
     # --- lanes --------------------------------------------------------------------
@@ -197,17 +211,23 @@ class _Generator:
         return [self.b.extract_element(value, ir.Constant(I32, k)) for k in range(self.w)]
 
     # --- a body on W lanes ----------------------------------------------------------
-    def body(self, stage, known, first, clamp_to=None):
+    def body(self, stage, known, first, clamp_to=None, extra=()):
         """The body's outputs on the lanes ``first, first + 1, ...`` (each index clamped
-        to ``clamp_to`` when given: the tail, whose extra lanes are discarded)."""
+        to ``clamp_to`` when given: the tail, whose extra lanes are discarded).  Inside a
+        stage's inner reduction the enclosing index comes before the body's own; ``extra``
+        (a stage's inner results) after its loads."""
         b, c = self.b, self.c
         indices = self.lane_indices(first)
         if clamp_to is not None:
             indices = [self.smin(i, clamp_to) for i in indices]
         index = self.gather([b.sitofp(i, c.ftype) for i in indices])
-        values = [self.splat(k) for k in known] + [index]
+        values = [self.splat(k) for k in known]
+        if self.outer is not None:
+            values.append(self.splat(b.sitofp(self.outer, c.ftype)))
+        values.append(index)
         for load in stage.loads:
             values.append(self.load(load, first, indices, contiguous=clamp_to is None))
+        values += [self.splat(x) for x in extra]
         return emit_body(self.v, b, stage.body, values)
 
     def load(self, load, first, indices, contiguous):
@@ -228,7 +248,9 @@ class _Generator:
         ``out``, chunk by chunk; a vector output's rows; a scalar stage's outputs."""
         b = self.b
         lo, hi = self.bound(stage.lo), self.bound(stage.hi)
-        if stage.kind == "scalar":
+        if stage.inner:
+            self._nested(stage, known, lo, hi, chunks, out)
+        elif stage.kind == "scalar":
             saved, self.w, self.v = (self.w, self.v), 1, self.c
             for k, value in enumerate(self.body(stage, known, lo)):
                 b.store(value, b.gep(out, [self.const(k)]))
@@ -276,6 +298,67 @@ class _Generator:
                 b.store(value, b.gep(out, [at], inbounds=True))
         for_range(b, self.smax(b.sub(hi, lo), self.const(0)), row, name="rows")
         self.w, self.v = saved
+
+    def _nested(self, stage, known, lo, hi, chunks, out):
+        """A stage with inner reductions: its own index one at a time (each inner reduction
+        a SIMD loop over its index, in the chunked order), a reduction's terms added in
+        order within each chunk."""
+        b, c, m = self.b, self.c, len(stage.body.outputs)
+        lanes = (self.w, self.v)
+
+        def outputs(i):
+            totals = []
+            for inner in stage.inner:
+                self.outer = i
+                totals.append(self._inner_total(inner, known))
+            self.outer, (self.w, self.v) = None, (1, c)
+            values = self.body(stage, known, i, extra=totals)
+            self.w, self.v = lanes
+            return values
+        c0, c1 = chunks
+        if stage.kind == "elements":
+            first = self.smin(b.add(lo, b.mul(c0, self.const(CHUNK))), hi)
+            last = self.smin(b.add(lo, b.mul(c1, self.const(CHUNK))), hi)
+
+            def row(t):
+                i = b.add(first, t)
+                for column, value in enumerate(outputs(i)):
+                    b.store(value, b.gep(out, [b.add(b.mul(i, self.const(m)), self.const(column))]))
+            for_range(b, self.smax(b.sub(last, first), self.const(0)), row, name="rows")
+            return
+        combine, unit = self._combine(stage), self._unit(stage)
+
+        def chunk(k):
+            first = b.add(lo, b.mul(b.add(c0, k), self.const(CHUNK)))
+            last = self.smin(b.add(first, self.const(CHUNK)), hi)
+            accs = self._slots(c.ftype, m)
+            for acc in accs:
+                b.store(c.const(unit), acc)
+
+            def term(t):
+                for acc, value in zip(accs, outputs(b.add(first, t))):
+                    b.store(combine(b.load(acc), value), acc)
+            for_range(b, b.sub(last, first), term, name="terms")
+            for j, acc in enumerate(accs):
+                b.store(b.load(acc), b.gep(out, [b.add(b.mul(k, self.const(m)), self.const(j))]))
+        for_range(b, b.sub(c1, c0), chunk, name="chunks")
+
+    def _inner_total(self, inner, known):
+        """An inner reduction at the current enclosing index, in the chunked order."""
+        b, c = self.b, self.c
+        combine = self._combine(inner)
+        lo, hi = self.bound(inner.lo), self.bound(inner.hi)
+        count = self.smax(b.sub(hi, lo), self.const(0))
+        total = self._slots(c.ftype, 1)[0]
+        b.store(c.const(self._unit(inner)), total)
+
+        def chunk(k):
+            first = b.add(lo, b.mul(k, self.const(CHUNK)))
+            last = self.smin(b.add(first, self.const(CHUNK)), hi)
+            part, = self.chunk_partials(inner, known, first, last)
+            b.store(combine(b.load(total), part), total)
+        for_range(b, b.sdiv(b.add(count, self.const(CHUNK - 1)), self.const(CHUNK)), chunk, name="inner")
+        return b.load(total)
 
     def reduce(self, stage, known, lo, hi, chunks, partials):
         """Each chunk's partials (``chunk_partials``), chunk ``c0 + k`` at ``partials[k*m:]``."""
