@@ -17,7 +17,7 @@ _preload = _llvmcapi.start_preload()    # LLVM loads while sympy imports (see ll
 try:
     from .errors import GPUUnavailableError, LoweringError, PyExprError, UnsupportedSyntaxError
     from .formula import Formula
-    from .indexing import Vector
+    from .indexing import Matrix, Vector
     from .jit import from_sympy, jit
     from .ulp import accuracy
 finally:                                # no thread outlives the import, even a failed one
@@ -25,6 +25,6 @@ finally:                                # no thread outlives the import, even a 
         _preload.join()
     del _preload
 
-__all__ = ["jit", "from_sympy", "accuracy", "Formula", "Vector", "PyExprError", "UnsupportedSyntaxError",
+__all__ = ["jit", "from_sympy", "accuracy", "Formula", "Vector", "Matrix", "PyExprError", "UnsupportedSyntaxError",
            "LoweringError", "GPUUnavailableError"]
 __version__ = "0.1.0"

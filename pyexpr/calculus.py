@@ -140,8 +140,11 @@ def _reduction_derivative(reduction, base, j):
     (i, lo, hi), = reduction.limits
     body = reduction.function
     if any(r.has(base) for r in indexing.reductions(body)):
-        raise NotImplementedError(f"the derivative of a sum of sums of {base} by an element "
-                                  f"(in {reduction}) is not supported yet")
+        merged = _merged_sums(reduction)
+        if merged is None:
+            raise NotImplementedError(f"the derivative of a sum of sums of {base} by an element "
+                                      f"(in {reduction}) is not supported yet")
+        return sympy.Add(*(_reduction_derivative(r, base, j) for r in merged))
     slots = {}
     for element in body.atoms(sympy.Indexed):
         if element.base == base:
@@ -168,6 +171,26 @@ def _reduction_derivative(reduction, base, j):
         terms.append(sympy.Piecewise((d_body.subs(i, at), inside), (0, True)))
     total = sympy.Add(*terms)
     return reduction * total if isinstance(reduction, sympy.Product) else total
+
+
+def _merged_sums(reduction):
+    """``Sum(x[k]*Sum(f, (i, ..)), (k, ..))`` as the double sums ``Sum(x[k]*f, (i, ..), (k, ..))``
+    (a sum of such terms term by term), or None where a term is no product with one sum."""
+    if not isinstance(reduction, sympy.Sum):
+        return None
+    (k, lo, hi), = reduction.limits
+    merged = []
+    for term in sympy.Add.make_args(reduction.function):
+        sums = [f for f in sympy.Mul.make_args(term) if isinstance(f, sympy.Sum)]
+        rest = [f for f in sympy.Mul.make_args(term) if not isinstance(f, sympy.Sum)]
+        if not sums:
+            merged.append(sympy.Sum(term, (k, lo, hi)))
+            continue
+        if len(sums) != 1 or len(sums[0].limits) != 1 or any(f.has(sums[0].limits[0][0]) for f in rest):
+            return None
+        inner = sums[0]
+        merged.append(sympy.Sum(sympy.Mul(*rest) * inner.function, inner.limits[0], (k, lo, hi)))
+    return merged
 
 
 def _double_sum_derivative(reduction, base, j):

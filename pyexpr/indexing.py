@@ -185,11 +185,12 @@ def fixed(expr, lengths, components):
         return e.func(*(write_out(a) for a in e.args))
 
     def element(e):
-        k, = e.indices
         items = components[e.base]
-        if not (k.is_Integer and 0 <= int(k) < len(items)):
-            raise IndexError(f"{e} is outside {e.base}, of {len(items)} elements")
-        return items[int(k)]
+        for k in e.indices:
+            if not (k.is_Integer and 0 <= int(k) < len(items)):
+                raise IndexError(f"{e} is outside {e.base}")
+            items = items[int(k)]
+        return items
     return write_out(expr).replace(lambda t: isinstance(t, sympy.Indexed), element)
 
 
@@ -215,10 +216,16 @@ class _Fixed(Vector):
         return f"Vector[{self.length}]"
 
 
+class Matrix:
+    """An annotation: ``A: Matrix`` is a matrix of any shape (a two-dimensional array)."""
+
+
 def pinned(annotation):
-    """``"open"``, a fixed length, or None for an annotation that pins nothing."""
+    """``"open"``, ``"matrix"``, a fixed length, or None for an annotation that pins nothing."""
     if annotation is Vector:
         return "open"
+    if annotation is Matrix:
+        return "matrix"
     if isinstance(annotation, _Fixed):
         return annotation.length
     return None

@@ -36,7 +36,7 @@ def jit(func=None, **options):
         parsed = parse_function(func, options.get("simplify", "canonical"))
     except PyExprError as error:
         raise from_user(error)  # the user's line and pyexpr's message; PYEXPR_DEBUG=1 shows all
-    if any(isinstance(k, sympy.Symbol) for _, k in parsed.signature):
+    if any(isinstance(k, (sympy.Symbol, tuple)) for _, k in parsed.signature):
         formula = OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                               defaults=parsed.defaults, options=options, doc=parsed.doc,
                               signature=parsed.signature, index=parsed.index, needs=parsed.needs)

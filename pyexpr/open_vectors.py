@@ -75,6 +75,8 @@ class OpenFormula(Formula):
         cases at the ends, ``out_shape (n,)``; by scalars: their partials (sums)."""
         expr = self._single("grad")
         vectors, scalars = self._wrt_split(wrt)
+        if any(isinstance(self.open[v][1], tuple) for v in vectors):
+            raise NotImplementedError("grad() by a matrix is not supported yet")
         if vectors and scalars or len(vectors) > 1:
             raise NotImplementedError("grad() by a vector of any length and other arguments at once "
                                       "is not supported yet: take them apart")
@@ -155,7 +157,7 @@ class OpenFormula(Formula):
 
     # --- printing -------------------------------------------------------------------
     def _text_signature(self):
-        return f"{self.name}({', '.join(n if k is None else f'{n}[{k}]' for n, k in self.signature)})"
+        return f"{self.name}({', '.join(n if k is None else f'{n}[{_shape_text(k)}]' for n, k in self.signature)})"
 
     def __str__(self):
         if self.index is None:
@@ -179,7 +181,7 @@ class OpenFormula(Formula):
             else sympy.Tuple(*self.outputs)
 
     def latex(self):
-        args = ", ".join(sympy.latex(sympy.Symbol(n)) + ("" if k is None else rf" \in \mathbb{{R}}^{{{sympy.latex(k)}}}")
+        args = ", ".join(sympy.latex(sympy.Symbol(n)) + ("" if k is None else rf" \in \mathbb{{R}}^{{{_shape_latex(k)}}}")
                          for n, k in self.signature)
         lhs = rf"{self._latex_name}\left({args}\right)"
         if self.index is None:
@@ -245,18 +247,23 @@ class OpenFormula(Formula):
             if isinstance(length, int):
                 scalars.extend(_fixed(self, name, value, length))
                 continue
-            array = _vector(self, name, value, dtype)
-            known = lengths.setdefault(length, (name, array.shape[0]))
-            if known[1] != array.shape[0]:
-                raise ValueError(f"{self.name}(): {known[0]!r} and {name!r} must have the same length "
-                                 f"({length}), not {known[1]} and {array.shape[0]}")
+            dims = length if isinstance(length, tuple) else (length,)
+            array = _vector(self, name, value, dtype, len(dims))
+            for symbol, size in zip(dims, array.shape):
+                known = lengths.setdefault(symbol, (name, size))
+                if known[1] != size:
+                    what = f"have the same length ({symbol})" if len(dims) == 1 and not any(
+                        isinstance(k, tuple) for n, k in self.signature if n == known[0]) \
+                        else f"agree in {symbol}"
+                    raise ValueError(f"{self.name}(): {known[0]!r} and {name!r} must {what}, "
+                                     f"not {known[1]} and {size}")
             vectors.append(array)
         for name, need in self.needs:
             have = len(values[[n for n, _ in self.signature].index(name)])
             if have < need:
                 raise ValueError(f"{self.name}(): argument {name!r} of length {have} is too short: "
                                  f"the code reads {name}[{need - 1}] or {name}[-{need}]")
-        sizes = [v.shape[0] for v in vectors]
+        sizes = [d for v in vectors for d in v.shape]
         if self.program.below_minimum(sizes):
             return self._fixed_call(lengths, scalars, vectors, out)
         if self.index is not None:
@@ -266,7 +273,7 @@ class OpenFormula(Formula):
             result = np.empty(max(len(self.outputs), 1), dtype)
         failed = self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, self._threads())
         if failed is not None:
-            raise self._too_short(failed, [v.shape[0] for v in vectors])
+            raise self._too_short(failed, [d for v in vectors for d in v.shape])
         if self.index is not None:
             return result
         return dtype.type(result[0]) if self.out_shape == () else result.reshape(self.out_shape)
@@ -303,6 +310,13 @@ class OpenFormula(Formula):
                 signature.append((name, length))
                 continue
             a = a[0]
+            if isinstance(length, tuple):
+                rows, cols = (sizes[d] for d in length)
+                components[a] = tuple(tuple(sympy.Symbol(f"{name}_{r}_{c}", real=True) for c in range(cols))
+                                      for r in range(rows))
+                args.extend(x for row in components[a] for x in row)
+                signature.extend((f"{name}_{r}", cols) for r in range(rows))
+                continue
             k = sizes[length]
             components[a] = tuple(sympy.Symbol(f"{name}_{m}", real=True) for m in range(k))
             args.extend(components[a])
@@ -318,13 +332,17 @@ class OpenFormula(Formula):
                        signature=tuple(signature) if any(k for _, k in signature) else None)
 
     def _too_short(self, failed, sizes):
-        stage, load = (self.program.stages[failed[0]], self.program.stages[failed[0]].loads[failed[1]])
-        lo, hi = stage.lo.value(sizes), stage.hi.value(sizes) - 1
-        reads = sorted({load.a * lo + load.offset.value(sizes), load.a * hi + load.offset.value(sizes)})
+        from .ir.loops import reads
+        load, lo, hi, i = reads(self.program.stages[failed[0]], sizes)[failed[1]]
         name = self.program.vector_names[load.vector]
-        where = f"[{reads[0]}]" if reads[0] == reads[-1] else f"[{reads[0]}] to [{reads[-1]}]"
-        return ValueError(f"{self.name}(): argument {name!r} of length {sizes[load.vector]} is too "
-                          f"short: {self._text_signature()} reads {name}{where}")
+        shape = tuple(sizes[slot] for _, _, slot in load.dims())
+        where = "".join(
+            f"[{min(ends)}]" if min(ends) == max(ends) else f"[{min(ends)}..{max(ends)}]"
+            for ends in ({a * lo + off.value(sizes, i), a * (hi - 1) + off.value(sizes, i)}
+                         for a, off, _ in load.dims()))
+        size = shape[0] if len(shape) == 1 else "x".join(map(str, shape))
+        return ValueError(f"{self.name}(): argument {name!r} of {'length' if len(shape) == 1 else 'shape'} "
+                          f"{size} is too short: {self._text_signature()} reads {name}{where}")
 
 
 class Banded:
@@ -477,16 +495,26 @@ def _scalar(formula, name, value):
                         f"{type(value).__name__}") from None
 
 
-def _vector(formula, name, value, dtype):
+def _vector(formula, name, value, dtype, ndim=1):
+    what = "a vector" if ndim == 1 else "a matrix"
     try:
         array = np.ascontiguousarray(value, dtype=dtype)
     except (TypeError, ValueError):
-        raise TypeError(f"{formula.name}(): argument {name!r} must be a vector of numbers, not "
+        raise TypeError(f"{formula.name}(): argument {name!r} must be {what} of numbers, not "
                         f"{type(value).__name__}") from None
-    if array.ndim != 1:
-        raise ValueError(f"{formula.name}(): argument {name!r} must be one-dimensional (a vector "
-                         f"of any length), not of shape {array.shape}")
+    if array.ndim != ndim:
+        raise ValueError(f"{formula.name}(): argument {name!r} must be {'one' if ndim == 1 else 'two'}-"
+                         f"dimensional ({what} of any {'length' if ndim == 1 else 'shape'}), not of "
+                         f"shape {array.shape}")
     return array
+
+
+def _shape_text(length):
+    return ", ".join(map(str, length)) if isinstance(length, tuple) else str(length)
+
+
+def _shape_latex(length):
+    return r" \times ".join(map(sympy.latex, length)) if isinstance(length, tuple) else sympy.latex(length)
 
 
 def _out(formula, out, shape, dtype):
@@ -512,7 +540,7 @@ def _kinds(args, signature):
     """``({open vector: (IndexedBase, length)}, {fixed vector: components})``."""
     opened, fixed = {}, {}
     for a, (name, length) in _entries(args, signature):
-        if isinstance(length, sympy.Symbol):
+        if isinstance(length, (sympy.Symbol, tuple)):      # a matrix's length is its shape
             opened[name] = (a[0], length)
         elif isinstance(length, int):
             fixed[name] = a

@@ -432,3 +432,47 @@ def test_double_sum_by_a_scalar():
     f = px.jit(gaussian_kernel_sum)
     x, w, h = _points(30), 0.3, 1e-6
     assert f.grad("w")(x, w)[0] == pytest.approx((f(x, w + h) - f(x, w - h)) / (2 * h), rel=1e-6)
+
+
+def quadratic_form(x, A: px.Matrix):
+    return x @ A @ x
+
+
+def by_loops(A, x):
+    total = 0.0
+    for i in range(len(x)):
+        for k in range(len(x)):
+            total += A[i, k] * x[i] * x[k]
+    return total
+
+
+def linear_residuals(A: px.Matrix, x, b: px.Vector):
+    return A @ x - b
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 2), (5, 5), (33, 33), (7, 4), (300, 5)])
+def test_matrix_arguments(shape):
+    rng = np.random.default_rng(sum(shape))
+    A, x, b = rng.normal(size=shape), rng.normal(size=shape[1]), rng.normal(size=shape[0])
+    r = px.jit(linear_residuals)
+    assert str(r).startswith("linear_residuals(A[m_A, n_A], x[n_A], b[m_A])[j] =")
+    np.testing.assert_allclose(r(A, x, b), A @ x - b, rtol=1e-12, atol=1e-12)
+    J = r.jacobian(wrt="x")
+    np.testing.assert_allclose(J(A, x, b), A, rtol=0, atol=0)
+    if shape[0] == shape[1]:
+        q, loops = px.jit(quadratic_form), px.jit(by_loops)
+        assert q(x, A) == pytest.approx(x @ A @ x, rel=1e-12, abs=1e-12)
+        assert loops(A, x) == pytest.approx(x @ A @ x, rel=1e-12, abs=1e-12)
+        g = q.grad("x")
+        assert str(g).endswith("Sum(A[i, j]*x[i], (i, 0, n_x - 1)) + Sum(A[j, k]*x[k], (k, 0, n_x - 1))")
+        np.testing.assert_allclose(g(x, A), (A + A.T) @ x, rtol=1e-12, atol=1e-12)
+
+
+def test_matrix_shapes_are_checked():
+    r = px.jit(linear_residuals)
+    with pytest.raises(ValueError, match=r"'A' and 'x' must agree in n_A, not 4 and 5"):
+        r(np.ones((3, 4)), np.ones(5), np.ones(3))
+    with pytest.raises(ValueError, match="must be two-dimensional"):
+        r(np.ones(4), np.ones(4), np.ones(3))
+    with pytest.raises(ValueError, match=r"argument 'A' of shape 2x2 is too short"):
+        px.jit(by_loops)(np.ones((2, 2)), np.ones(3))

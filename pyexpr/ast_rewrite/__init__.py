@@ -61,13 +61,15 @@ def parse_function(func, simplify="canonical"):
     if ctx.equal:
         outputs = tuple(o.xreplace(ctx.equal) for o in outputs)
         shape = tuple(sympy.sympify(s).xreplace(ctx.equal) for s in shape)
-        sizes = {k: v.xreplace(ctx.equal) if isinstance(v, sympy.Basic) else v for k, v in sizes.items()}
+        sizes = {k: v.xreplace(ctx.equal) if isinstance(v, sympy.Basic) else
+                 tuple(d.xreplace(ctx.equal) for d in v) if isinstance(v, tuple) else v
+                 for k, v in sizes.items()}
     if simplify == "full":
         outputs = tuple(sympy.simplify(o) for o in outputs)
     outputs = tuple(without_ite(o) for o in outputs)
     name = func.__name__ if func.__name__ != "<lambda>" else "f"
     flat = tuple(s for p in params for s in (p if isinstance(p, tuple) else (p,)))
-    flat = tuple(indexing.vector(n) if isinstance(s, sequences.Vec) else s
+    flat = tuple(indexing.vector(n) if isinstance(s, (sequences.Vec, sequences.Mat)) else s
                  for s, n in zip(flat, _names(node, params)))
     signature = tuple((a.arg, sizes.get(a.arg)) for a in node.args.args)
     return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature, index,
@@ -87,7 +89,7 @@ def _pinned(source, func, sizes):
         if pin is None:
             continue
         found = sizes.get(a.arg, pin)
-        if found != pin and found != vectors.OPEN:
+        if found != pin and found != vectors.OPEN and pin != vectors.MATRIX:
             raise source.error(a, f"{a.arg} is annotated {'Vector' if pin == vectors.OPEN else f'Vector[{pin}]'}"
                                f" but the code fixes its length to {found}", "make them agree")
         sizes[a.arg] = pin
@@ -97,10 +99,14 @@ def _pinned(source, func, sizes):
 def _open_lengths(source, sizes):
     """``sizes`` with each open length a Symbol: ``n`` for a single vector, else ``n_x``."""
     taken = {a.arg for a in source.node.args.args}
-    opened = [name for name, k in sizes.items() if k == vectors.OPEN]
-    alone = len(opened) == 1 and "n" not in taken
-    return {name: indexing.length_symbol("n" if alone else f"n_{name}") if k == vectors.OPEN else k
-            for name, k in sizes.items()}
+    opened = [name for name, k in sizes.items() if k in (vectors.OPEN, vectors.MATRIX)]
+    alone = len(opened) == 1 and not {"m", "n"} & taken
+
+    def symbol(name, k):
+        if k == vectors.MATRIX:
+            return tuple(indexing.length_symbol(s if alone else f"{s}_{name}") for s in "mn")
+        return indexing.length_symbol("n" if alone else f"n_{name}") if k == vectors.OPEN else k
+    return {name: symbol(name, k) for name, k in sizes.items()}
 
 
 def _vector_output(ctx, node, vec):
@@ -120,6 +126,10 @@ def _parameter(source, name, length, ctx):
         base = indexing.vector(name)
         ctx.length_of[base] = length
         return sequences.Vec(length, lambda k: base[k])
+    if isinstance(length, tuple):
+        base = indexing.vector(name)
+        ctx.shape_of[base] = length
+        return sequences.Mat(*length, lambda i, k: base[i, k])
     taken = {a.arg for a in source.node.args.args}
     components = tuple(sympy.Symbol(c, real=True) for c in component_names(name, length))
     clash = [str(c) for c in components if str(c) in taken]
@@ -136,7 +146,7 @@ def _defaults(source, func, params):
     named = params[len(params) - len(values):]
     result = {}
     for sym, value, node in zip(named, values, nodes):
-        if isinstance(sym, (tuple, sequences.Vec)):
+        if isinstance(sym, (tuple, sequences.Vec, sequences.Mat)):
             raise source.error(node, "a vector parameter cannot have a default", "remove the default")
         if not is_number(value):
             raise source.error(node, f"the default of {sym} must be a number, not {value!r}",

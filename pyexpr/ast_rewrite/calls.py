@@ -160,6 +160,8 @@ def _len(ctx, node, env, visitor):
     (items,) = _items(ctx, node, env, visitor, (1,))
     if seq.is_vec(items):
         return items.length
+    if seq.is_mat(items):
+        return items.rows
     return sympy.Integer(len(_tuple_arg(ctx, node, items)))
 
 
@@ -199,6 +201,9 @@ def _fold(op, cls, unit):
     def fold(ctx, node, env, visitor):
         values = _items(ctx, node, env, visitor, (1, 2))
         start = as_expr(ctx, node, values[1]) if len(values) == 2 else unit
+        if seq.is_mat(values[0]) and cls is sympy.Add:
+            total = seq.matrix_sum(ctx, node, values[0])
+            return cls(start, total) if start != unit else total
         if seq.is_vec(values[0]):
             total = seq.reduce(ctx, node, "sum" if cls is sympy.Add else "prod", values[0])
             return cls(start, total) if start != unit else total

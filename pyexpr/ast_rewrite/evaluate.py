@@ -34,9 +34,18 @@ class Context:
     #: vector name -> the least length its reads at fixed places need
     needs: dict = field(default_factory=dict, compare=False)
 
+    #: matrices of any shape: IndexedBase -> (rows, cols) Symbols
+    shape_of: dict = field(default_factory=dict, compare=False)
+
     @property
     def lengths(self):
-        return list(dict.fromkeys(self.length_of.values()))
+        """Every length Symbol, in parameter order (a matrix's rows, then columns)."""
+        found = []
+        for name in self.param_names:
+            for base, value in list(self.length_of.items()) + list(self.shape_of.items()):
+                if str(base) == name:
+                    found += list(value) if isinstance(value, tuple) else [value]
+        return list(dict.fromkeys(found))
 
     @property
     def param_names(self):
@@ -92,6 +101,9 @@ _WRITTEN = {
 def binary(ctx, node, op, a, b):
     if isinstance(op, ast.MatMult):
         return _matmul(ctx, node, a, b)
+    if seq.is_mat(a) or seq.is_mat(b):
+        raise error(ctx, node, "elementwise operations on matrices of any shape are not supported "
+                    "yet", "index them (A[i, k]) inside a loop or generator")
     if seq.is_vec(a) or seq.is_vec(b):
         return seq.elementwise(ctx, node, lambda x, y: binary(ctx, node, op, x, y), (a, b))
     if type(op) in _LOGICAL:
@@ -104,10 +116,7 @@ def binary(ctx, node, op, a, b):
 
 
 def _matmul(ctx, node, a, b):
-    if not (seq.is_vec(a) and seq.is_vec(b)):
-        raise error(ctx, node, "@ is supported between two vectors (their dot product)",
-                    "write the sums out with sum(...) for matrices")
-    return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, lambda x, y: x * y, (a, b)))
+    return seq.matmul(ctx, node, a, b)
 
 
 def _bitwise_operand(ctx, node, value, op):
@@ -259,6 +268,8 @@ class _Eval(ast.NodeVisitor):
 
     def visit_Attribute(self, node):
         base = self.visit(node.value)
+        if seq.is_mat(base) and node.attr == "T":
+            return base.T
         if not isinstance(base, type(sympy)):
             raise error(self.ctx, node, "attribute access is only supported on modules (math.exp, np.pi)")
         dotted = f"{base.__name__}.{node.attr}"
@@ -289,7 +300,7 @@ class _Eval(ast.NodeVisitor):
         value, run = self.visit(node), None
         for step in reversed(spine):
             right = self.visit(step.right)
-            if seq.is_vec(right) or seq.is_vec(value):
+            if seq.is_vec(right) or seq.is_vec(value) or seq.is_mat(right) or seq.is_mat(value):
                 if run is not None:
                     value, run = sympy.Add(*run), None
                 value = binary(self.ctx, step, step.op, value, right)
@@ -353,6 +364,8 @@ class _Eval(ast.NodeVisitor):
         items = self.visit(node.value)
         if seq.is_vec(items):
             return self._vector_subscript(node, items)
+        if seq.is_mat(items):
+            return seq.mat_item(self.ctx, node, items, self._matrix_index(node.slice))
         if not isinstance(items, tuple):
             raise error(self.ctx, node, "only tuples and vectors can be indexed in a formula")
         if isinstance(node.slice, ast.Slice):
@@ -363,6 +376,20 @@ class _Eval(ast.NodeVisitor):
         if not -len(items) <= index < len(items):
             raise error(self.ctx, node, f"index {index} is out of range for a tuple of {len(items)}")
         return items[index]
+
+    def _matrix_index(self, index):
+        parts = index.elts if isinstance(index, ast.Tuple) else [index]
+        values = []
+        for part in parts:
+            if isinstance(part, ast.Slice):
+                values.append(slice(*(None if p is None else self.visit(p)
+                                      for p in (part.lower, part.upper, part.step))))
+                continue
+            value = self.visit(part)
+            if not (isinstance(value, sympy.Expr) and value.is_integer):
+                raise error(self.ctx, part, "a matrix's index must be an integer")
+            values.append(value)
+        return tuple(values)
 
     def _vector_subscript(self, node, vec):
         if isinstance(node.slice, ast.Slice):

@@ -221,3 +221,72 @@ def loop_index(ctx, target, vec, taken):
         if not sample(vec).has(probe):
             return probe
     return indexing.fresh_index(vec.length, sample(vec), avoid=avoid | set(ctx.param_names))
+
+
+class Mat:
+    """A matrix of any shape while the body runs: ``rows``, ``cols`` and the element
+    ``at(i, k)``.  Indexing gives elements, rows and columns (Vecs); ``@`` gives the
+    sums over the shared index; ``.T`` swaps the indices."""
+    __slots__ = ("rows", "cols", "at")
+
+    def __init__(self, rows, cols, at):
+        self.rows, self.cols, self.at = rows, cols, at
+
+    @property
+    def T(self):
+        return Mat(self.cols, self.rows, lambda i, k: self.at(k, i))
+
+
+def is_mat(value):
+    return isinstance(value, Mat)
+
+
+def mat_item(ctx, node, mat, index):
+    """``A[i, k]``, ``A[i]``, ``A[i, :]``, ``A[:, k]``; a constant index counts from the end
+    when negative."""
+    parts = list(index) if isinstance(index, tuple) else [index]
+    if len(parts) == 1:
+        parts.append(slice(None))
+    if len(parts) != 2:
+        raise error(ctx, node, "a matrix takes two indices")
+
+    def at(part, length):
+        if isinstance(part, slice):
+            if (part.start, part.stop, part.step) != (None, None, None):
+                raise error(ctx, node, "slices of a matrix must be whole (:) so far")
+            return None
+        return length + part if isinstance(part, sympy.Integer) and part < 0 else part
+    row, col = at(parts[0], mat.rows), at(parts[1], mat.cols)
+    if row is not None and col is not None:
+        value = mat.at(row, col)
+        _note_needs(ctx, value)
+        return value
+    if row is not None:
+        return Vec(mat.cols, lambda k: mat.at(row, k))
+    if col is not None:
+        return Vec(mat.rows, lambda k: mat.at(k, col))
+    return mat
+
+
+def matmul(ctx, node, a, b):
+    """``A @ x``, ``x @ A``, ``A @ B`` and ``x @ y`` of matrices and vectors of any shape."""
+    if is_mat(a) and is_vec(b):
+        same_length(ctx, node, [a.cols, b.length])
+        return Vec(a.rows, lambda i: reduce(ctx, node, "sum", elementwise(
+            ctx, node, lambda p, q: p * q, (Vec(a.cols, lambda k: a.at(i, k)), b))))
+    if is_vec(a) and is_mat(b):
+        return matmul(ctx, node, b.T, a)
+    if is_mat(a) and is_mat(b):
+        same_length(ctx, node, [a.cols, b.rows])
+        return Mat(a.rows, b.cols, lambda i, k: reduce(ctx, node, "sum", Vec(
+            a.cols, lambda m: a.at(i, m) * b.at(m, k))))
+    if is_vec(a) and is_vec(b):
+        return reduce(ctx, node, "sum", elementwise(ctx, node, lambda p, q: p * q, (a, b)))
+    raise error(ctx, node, "@ is supported between vectors and matrices",
+                "write the sums out with sum(...) for anything else")
+
+
+def matrix_sum(ctx, node, mat):
+    """``np.sum(A)``: the sum over both indices."""
+    return reduce(ctx, node, "sum", Vec(mat.rows, lambda i: reduce(
+        ctx, node, "sum", Vec(mat.cols, lambda k: mat.at(i, k)))))

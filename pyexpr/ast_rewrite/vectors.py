@@ -19,6 +19,8 @@ _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", 
 OPEN = "open"
 #: a use that makes a parameter a vector unless another operand of the same call is one
 _WEAK = "weak"
+#: a matrix of any shape (indexed with two indices)
+MATRIX = "matrix"
 
 
 def lengths(source):
@@ -26,11 +28,13 @@ def lengths(source):
     where a vector's length is not fixed by the code."""
     order = [a.arg for a in source.node.args.args]
     names = set(order)
-    unpacked, indices, other, groups = {}, {}, {}, []
+    unpacked, indices, other, groups, matrices = {}, {}, {}, [], set()
     for node in ast.walk(source.node):
         weak = []
         for name, use, where in _vector_uses(node, names):
-            if use is _WEAK:
+            if use is MATRIX:
+                matrices.add(name)
+            elif use is _WEAK:
                 weak.append((name, where))
             elif isinstance(use, int) and isinstance(node, ast.Assign):
                 unpacked.setdefault(name, {})[use] = node
@@ -47,8 +51,9 @@ def lengths(source):
             for name, where in weak:
                 other.setdefault(name, where)
     used = set(unpacked) | set(indices) | set(other)
-    return {name: _length(source, name, unpacked.get(name, {}), indices.get(name, []), other.get(name))
-            for name in order if name in used}
+    return {name: MATRIX if name in matrices else
+            _length(source, name, unpacked.get(name, {}), indices.get(name, []), other.get(name))
+            for name in order if name in used | matrices}
 
 
 def _length(source, name, unpacked, indices, other):
@@ -73,6 +78,9 @@ def _vector_uses(node, names):
             if isinstance(target, (ast.Tuple, ast.List)):
                 starred = any(isinstance(e, ast.Starred) for e in target.elts)
                 yield node.value.id, None if starred else len(target.elts), node.value
+    elif isinstance(node, ast.Subscript) and _is_param(node.value, names) \
+            and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
+        yield node.value.id, MATRIX, node
     elif isinstance(node, ast.Subscript) and _is_param(node.value, names):
         index = node.slice
         constant = isinstance(index, ast.Constant) and type(index.value) is int

@@ -70,7 +70,7 @@ class LoopKernel:
         the dtype) into ``out``; ``None``, or the ``(stage, load)`` that would read
         outside its vector."""
         pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[v.ctypes.data for v in vectors])
-        sizes = [v.shape[0] for v in vectors]
+        sizes = [d for v in vectors for d in v.shape]      # one slot per dimension
         lengths = np.array(sizes or [0], dtype=np.int64)
         # a stage's range is its vectors' lengths plus constants: short vectors, short ranges
         counts = [] if threads <= 1 or max(sizes, default=0) < PARALLEL_INDICES // 2 else \

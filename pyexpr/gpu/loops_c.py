@@ -39,6 +39,9 @@ def _arguments(stage, ctype):
     if stage.inner:
         raise LoweringError(f"{stage.body.name}: sums inside sums over the outer index are not "
                             "written for CUDA yet; use target='cpu'")
+    if any(ld.row is not None for ld in stage.loads):
+        raise LoweringError(f"{stage.body.name}: matrix arguments are not written for CUDA yet; "
+                            "use target='cpu'")
     n_known = stage.body.n_args - 1 - len(stage.loads)
     args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i"]
     args += [f"vecs[{ld.vector}][{ld.a}LL * i + offsets[{k}]]" for k, ld in enumerate(stage.loads)]

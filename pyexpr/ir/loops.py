@@ -47,10 +47,18 @@ class Bound:
 
 @dataclass(frozen=True)
 class Load:
-    """``vectors[vector][a*i + offset]``."""
+    """``vectors[vector][a*i + offset]``, that index inside ``lengths[slot]``; of a matrix
+    (``row`` is ``(a, offset, slot)``), ``vectors[vector][row index * lengths[slot] + a*i +
+    offset]``, both indices inside their dimension's length."""
     vector: int
     a: int
     offset: Bound
+    slot: int = 0
+    row: tuple = None
+
+    def dims(self):
+        """``(a, offset, slot)`` of each index: the row's first, for a matrix."""
+        return ((self.row,) if self.row else ()) + ((self.a, self.offset, self.slot),)
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,13 @@ class LoopProgram:
     stages: tuple
     n_outputs: int       # scalars stored by the "scalar" stage, or 0 for a vector output
     length_vectors: tuple  # for each distinct length (a ``known`` scalar), a vector that has it
-    minimum: tuple = ()    # (vector, length) pairs: below it, the cases the stages follow do not hold
+    minimum: tuple = ()    # (slot, length) pairs: below it, the cases the stages follow do not hold
     rows: object = None    # Bound: the length of a vector output
+    slots: tuple = ()      # per vector, the slots of ``lengths`` its dimensions take
+
+    @property
+    def slot_count(self):
+        return sum(len(s) for s in self.slots) if self.slots else len(self.vector_names)
 
     def below_minimum(self, sizes):
         """Whether a vector is shorter than the stages' cases need (then the formula is
@@ -100,9 +113,10 @@ class LoopProgram:
         lengths ``sizes``, or None (what the compiled check returns, for the GPU's host)."""
         for s, st in enumerate(self.stages):
             for k, (ld, lo, hi, i) in enumerate(reads(st, sizes)):
-                ends = (ld.a * lo + ld.offset.value(sizes, i), ld.a * (hi - 1) + ld.offset.value(sizes, i))
-                if lo < hi and (min(ends) < 0 or max(ends) >= sizes[ld.vector]):
-                    return s, k
+                for a, offset, slot in ld.dims():
+                    ends = (a * lo + offset.value(sizes, i), a * (hi - 1) + offset.value(sizes, i))
+                    if lo < hi and (min(ends) < 0 or max(ends) >= sizes[slot]):
+                        return s, k
         return None
 
     def plan(self, sizes):
@@ -139,8 +153,12 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
     ``(IndexedBase, length Symbol)`` pairs ``vectors``).  With ``index``, the single
     output is a vector element in ``index`` for ``0 <= index < length``, written as the
     cases of ``indexing.cases`` (valid from the minimum it gives, which callers check)."""
-    lengths = [n for _, n in vectors]
+    dims = [n if isinstance(n, tuple) else (n,) for _, n in vectors]
+    lengths = [n for d in dims for n in d]          # one slot per dimension of each vector
+    starts = [sum(len(d) for d in dims[:v]) for v in range(len(dims))]
+    slots = tuple(tuple(range(s, s + len(d))) for s, d in zip(starts, dims))
     builder = _Stages(name, list(scalars) + _unique(lengths), [b for b, _ in vectors], lengths)
+    builder.slots = slots
     if index is None:
         exprs = builder.staged(list(outputs))
         builder.add("scalar", Bound((), 0), Bound((), 1), exprs, None)
@@ -157,7 +175,7 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
     minimum = tuple(sorted((lengths.index(n), k) for n, k in builder.minimum.items()))
     rows = builder.bound(length) if index is not None else None
     return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
-                       tuple(builder.stages), n_out, carriers, minimum, rows)
+                       tuple(builder.stages), n_out, carriers, minimum, rows, slots)
 
 
 def _indices(reduction):
@@ -294,11 +312,14 @@ class _Stages:
         elements = _unique([e for b in bodies for e in b.atoms(sympy.Indexed)])
         loads, holders = [], []
         for e in elements:
-            at = sympy.expand(e.indices[0])
-            form = indexing.affine(at, index)
-            if form is None:
-                raise LoweringError(f"the element {e} is not read at a*{index} + c")
-            loads.append(Load(self.bases.index(e.base), form[0], self.bound(form[1], outer)))
+            v = self.bases.index(e.base)
+            dims = []
+            for at, slot in zip(e.indices, self.slots[v]):
+                form = indexing.affine(sympy.expand(at), index)
+                if form is None:
+                    raise LoweringError(f"the element {e} is not read at a*{index} + c")
+                dims.append((form[0], self.bound(form[1], outer), slot))
+            loads.append(Load(v, *dims[-1], row=dims[0] if len(dims) == 2 else None))
             holders.append(sympy.Dummy(f"{e.base}{len(holders)}", real=True))   # names unique in C
         swap = dict(zip(elements, holders))
         return tuple(loads), holders, [b.xreplace(swap) for b in bodies]

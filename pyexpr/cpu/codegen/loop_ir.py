@@ -130,10 +130,9 @@ class _Generator:
     def __init__(self, c, lanes, b, lp, vectors, lengths):
         self.c, self.v, self.w, self.b, self.lp = c, lanes.v, lanes.width, b, lp
         self.outer = None           # the enclosing index (i64) while an inner reduction is emitted
-        count = len(lp.vector_names)
-        self.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(count)]
+        self.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(lp.slot_count)]
         self.vectors = None if vectors is None else \
-            [b.load(b.gep(vectors, [ir.Constant(I64, k)])) for k in range(count)]
+            [b.load(b.gep(vectors, [ir.Constant(I64, k)])) for k in range(len(lp.vector_names))]
 
     # --- integers -----------------------------------------------------------------
     def const(self, k):
@@ -171,13 +170,15 @@ class _Generator:
                     here = b.and_(nonempty, b.icmp_signed("<", first, last))
                 else:
                     first, last, here = lo_or_inner, hi_or_end, nonempty
-                offset = self.bound(load.offset)
-                start = b.add(b.mul(self.const(load.a), first), offset)
-                end = b.add(b.mul(self.const(load.a), b.sub(last, self.const(1))), offset)
+                outside = ir.Constant(ir.IntType(1), 0)
+                for a, offset, slot in load.dims():
+                    offset = self.bound(offset)
+                    start = b.add(b.mul(self.const(a), first), offset)
+                    end = b.add(b.mul(self.const(a), b.sub(last, self.const(1))), offset)
+                    low, high = self.smin(start, end), self.smax(start, end)
+                    outside = b.or_(outside, b.or_(b.icmp_signed("<", low, self.const(0)),
+                                                   b.icmp_signed(">=", high, self.lengths[slot])))
                 self.outer = None
-                low, high = self.smin(start, end), self.smax(start, end)
-                outside = b.or_(b.icmp_signed("<", low, self.const(0)),
-                                b.icmp_signed(">=", high, self.lengths[load.vector]))
                 with b.if_then(b.and_(here, outside), likely=False):
                     b.ret(self.const(1 + s * 65536 + k))
 
@@ -234,6 +235,12 @@ class _Generator:
         b = self.b
         base = self.vectors[load.vector]
         offset = self.bound(load.offset)
+        if load.row is not None:                # a matrix: its row's start, then as a vector
+            row_a, row_offset, _ = load.row
+            if row_a != 0:
+                return self._gather_matrix(load, indices)
+            start = b.mul(self.bound(row_offset), self.lengths[load.slot])
+            base = b.gep(base, [start], inbounds=True)
         if load.a == 0:
             return self.splat(b.load(b.gep(base, [offset], inbounds=True)))
         if load.a == 1 and contiguous and self.w > 1:
@@ -241,6 +248,19 @@ class _Generator:
             return b.load(b.bitcast(ptr, self.v.vtype.as_pointer()), align=self.c.itemsize)
         at = [b.add(b.mul(self.const(load.a), i), offset) for i in indices]
         return self.gather([b.load(b.gep(base, [k], inbounds=True)) for k in at])
+
+    def _gather_matrix(self, load, indices):
+        """A matrix read whose row moves with the index (a column, a diagonal): lane by lane."""
+        b = self.b
+        row_a, row_offset, _ = load.row
+        cols = self.lengths[load.slot]
+        values = []
+        for i in indices:
+            row = b.add(b.mul(self.const(row_a), i), self.bound(row_offset))
+            col = b.add(b.mul(self.const(load.a), i), self.bound(load.offset))
+            at = b.add(b.mul(row, cols), col)
+            values.append(b.load(b.gep(self.vectors[load.vector], [at], inbounds=True)))
+        return self.gather(values)
 
     # --- stages -------------------------------------------------------------------
     def stage(self, stage, known, out, chunks):
