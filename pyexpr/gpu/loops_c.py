@@ -7,8 +7,11 @@ formula function, and one ``__host__ __device__`` function for one index
 ``i``: ``item`` (a vector output: row ``i``'s outputs stored at
 ``out[i*m + k]``) or ``term`` (a reduction: the body's outputs at ``i``).
 It reads ``known[k]`` (the scalars so far, in device memory), the index
-and each load ``vecs[v][a*i + offsets[l]]`` (offsets computed on the host
-from the lengths).  The kernels around them:
+and each load ``vecs[v][a*i + offset]`` (a matrix's at ``row*cols + col``),
+the integers that do not move with the index computed on the host from the
+lengths (``ir.loops.stage_params``); an inner reduction (a double sum, a row
+of ``A @ x``) is a loop in that function, its terms added in order.  The
+kernels around them:
 
 * ``<name>_stage<s>`` for ``"elements"`` (a grid-stride loop over
   ``lo <= i < hi``) and ``"scalar"`` (one thread, ``i = 0``);
@@ -23,7 +26,6 @@ from the lengths).  The kernels around them:
 The host functions are what ``tests/gpu_codegen`` compiles for the CPU and
 checks against the LLVM loops.
 """
-from ..errors import LoweringError
 from . import cuda_c
 
 #: the fixed launch of reductions: the summation order depends on these, never on the device
@@ -34,18 +36,43 @@ def stage_name(lp, s, suffix=""):
     return f"{cuda_c.function_name(lp)}_stage{s}{suffix}"
 
 
+def _read(ld, at, index, outer=None):
+    """The C read of ``ld`` at ``index``, its integers at ``offsets[at:at + 3]`` (the layout of
+    ``ir.loops.stage_params``); inside an inner reduction the bounds move with ``outer``."""
+    def moved(bound):
+        return f" + {bound.outer}LL * {outer}" if bound.outer and outer else ""
+    column = f"{ld.a}LL * {index} + offsets[{at + 1}]{moved(ld.offset)}"
+    if ld.row is None:
+        return f"vecs[{ld.vector}][{column}]"
+    row_a, row_offset, _ = ld.row
+    row = f"{row_a}LL * {index} + offsets[{at}]{moved(row_offset)}"
+    return f"vecs[{ld.vector}][({row}) * offsets[{at + 2}] + {column}]"
+
+
 def _arguments(stage, ctype):
-    """The C expressions of the body's arguments: the known scalars, the index, the loads."""
-    if stage.inner:
-        raise LoweringError(f"{stage.body.name}: sums inside sums over the outer index are not "
-                            "written for CUDA yet; use target='cpu'")
-    if any(ld.row is not None for ld in stage.loads):
-        raise LoweringError(f"{stage.body.name}: matrix arguments are not written for CUDA yet; "
-                            "use target='cpu'")
-    n_known = stage.body.n_args - 1 - len(stage.loads)
+    """``(statements, arguments)``: the inner reductions' loops, then the C expressions of
+    the body's arguments: the known scalars, the index, the loads, the inner results."""
+    n_known = stage.body.n_args - 1 - len(stage.loads) - len(stage.inner)
     args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i"]
-    args += [f"vecs[{ld.vector}][{ld.a}LL * i + offsets[{k}]]" for k, ld in enumerate(stage.loads)]
-    return args
+    args += [_read(ld, 3 * k, "i") for k, ld in enumerate(stage.loads)]
+    at, lines = 3 * len(stage.loads), []
+    for q, inner in enumerate(stage.inner):
+        op, unit = ("*=", "1") if inner.kind == "prod" else ("+=", "0")
+        lo = f"offsets[{at}]" + (f" + {inner.lo.outer}LL * i" if inner.lo.outer else "")
+        hi = f"offsets[{at + 1}]" + (f" + {inner.hi.outer}LL * i" if inner.hi.outer else "")
+        inner_args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i", f"({ctype})k"]
+        inner_args += [_read(ld, at + 2 + 3 * m, "k", "i") for m, ld in enumerate(inner.loads)]
+        call = f"pyx_q{q}::{cuda_c.function_name(inner.body)}({', '.join(inner_args)})"
+        lines.append(f"    {ctype} s{q} = ({ctype}){unit};\n"
+                     f"    for (long long k = {lo}; k < {hi}; ++k) s{q} {op} {call};")
+        args.append(f"s{q}")
+        at += 2 + 3 * len(inner.loads)
+    return lines, args
+
+
+def _inner_functions(stage, dtype, fastmath):
+    return "".join(f"namespace pyx_q{q} {{\n{cuda_c.formula_source(inner.body, dtype, fastmath)}}}\n"
+                   for q, inner in enumerate(stage.inner))
 
 
 _PARAMS = ("const {T} *__restrict__ known, const {T} *const *__restrict__ vecs, "
@@ -56,16 +83,17 @@ def _stage_functions(stage, ctype):
     """``item`` or ``term`` of one stage (inside its namespace)."""
     params = _PARAMS.format(T=ctype)
     m = len(stage.body.outputs)
-    args = _arguments(stage, ctype)
+    lines, args = _arguments(stage, ctype)
+    head = "".join(line + "\n" for line in lines)
     if stage.kind in ("sum", "prod"):
         outs = [f"terms[{k}]" for k in range(m)]
         call = cuda_c.formula_call(stage.body, args, outs)
         return (f"__host__ __device__ inline void term(long long i, {params}, {ctype} *terms)\n"
-                f"{{\n    {call}\n}}\n")
+                f"{{\n{head}    {call}\n}}\n")
     outs = [f"out[i * {m}LL + {k}]" for k in range(m)]
     call = cuda_c.formula_call(stage.body, args, outs)
     return (f"__host__ __device__ inline void item(long long i, {params}, {ctype} *__restrict__ out)\n"
-            f"{{\n    {call}\n}}\n")
+            f"{{\n{head}    {call}\n}}\n")
 
 
 def _kernels(lp, s, stage, ctype):
@@ -125,6 +153,6 @@ def loops_source(lp, dtype="float64", fastmath=False):
     parts = [f"/* pyexpr: {cuda_c.c_identifier(lp.name)}, loops over vectors of any length, {dtype} */\n"]
     for s, stage in enumerate(lp.stages):
         parts.append(f"namespace pyx_s{s} {{\n{cuda_c.formula_source(stage.body, dtype, fastmath)}\n"
-                     f"{_stage_functions(stage, ctype)}}}\n")
+                     f"{_inner_functions(stage, dtype, fastmath)}{_stage_functions(stage, ctype)}}}\n")
         parts.append(_kernels(lp, s, stage, ctype))
     return "\n".join(parts)

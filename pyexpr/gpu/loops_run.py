@@ -32,7 +32,7 @@ class GPULoopKernel:
         return self._functions
 
     def run(self, scalars, vectors, out, threads=1):
-        lp, sizes = self.program, [v.shape[0] for v in vectors]
+        lp, sizes = self.program, [d for v in vectors for d in v.shape]
         failed = lp.outside(sizes)
         if failed is not None:
             return failed
@@ -46,8 +46,8 @@ class GPULoopKernel:
         d_vectors = [cu.gpuarray.to_gpu(v) for v in vectors]
         d_pointers = cu.gpuarray.to_gpu(np.array([int(v.gpudata) for v in d_vectors] or [0], np.uint64))
         d_out = cu.gpuarray.empty(max(out.size, 1), self.dtype)
-        for s, (st, (lo, hi, offsets, at)) in enumerate(zip(lp.stages, plan)):
-            d_offsets = cu.gpuarray.to_gpu(np.array(offsets or [0], np.int64))
+        for s, (st, (lo, hi, params, at)) in enumerate(zip(lp.stages, plan)):
+            d_offsets = cu.gpuarray.to_gpu(np.array(params or [0], np.int64))
             head = (d_known.gpudata, d_pointers.gpudata, d_offsets.gpudata, np.int64(lo), np.int64(hi))
             if st.kind == "scalar":
                 functions[s][0](*head, d_out.gpudata, block=(1, 1, 1), grid=(1, 1))

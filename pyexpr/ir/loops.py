@@ -120,13 +120,13 @@ class LoopProgram:
         return None
 
     def plan(self, sizes):
-        """Per stage, ``(lo, hi, offsets, at)`` at the lengths ``sizes``: its range, each
-        load's offset, and where a reduction's results go among the known scalars."""
+        """Per stage, ``(lo, hi, params, at)`` at the lengths ``sizes``: its range, the
+        integers its code reads (``params``, laid out by ``stage_params``), and where a
+        reduction's results go among the known scalars."""
         at = len(self.scalar_names) + len(self.length_vectors)
         steps = []
         for st in self.stages:
-            offsets = [ld.offset.value(sizes) for ld in st.loads]
-            steps.append((st.lo.value(sizes), st.hi.value(sizes), offsets, at))
+            steps.append((st.lo.value(sizes), st.hi.value(sizes), stage_params(st, sizes), at))
             if st.kind in ("sum", "prod"):
                 at += len(st.body.outputs)
         return steps
@@ -134,6 +134,22 @@ class LoopProgram:
     def key(self):
         from .. import digest
         return digest.new(str(self).encode()).hexdigest()
+
+
+def stage_params(stage, sizes):
+    """The integers a stage's code reads at the lengths ``sizes``, the part of each bound
+    that does not move with the enclosing index: per load, (row offset, column offset,
+    columns) (0, offset, 0 for a vector); then per inner reduction its (lo, hi) and its
+    loads' triples."""
+    def load_params(ld):
+        if ld.row is None:
+            return [0, ld.offset.value(sizes), 0]
+        return [ld.row[1].value(sizes), ld.offset.value(sizes), sizes[ld.slot]]
+    params = [p for ld in stage.loads for p in load_params(ld)]
+    for inner in stage.inner:
+        params += [inner.lo.value(sizes), inner.hi.value(sizes)]
+        params += [p for ld in inner.loads for p in load_params(ld)]
+    return params
 
 
 def reads(stage, sizes):

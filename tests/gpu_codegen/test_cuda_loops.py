@@ -36,6 +36,30 @@ def residuals(p, t: px.Vector, y: px.Vector):
     return a * np.exp(-b * t) + c - y
 
 
+def pair_energy(x):
+    total = 0.0
+    for i in range(len(x)):
+        for k in range(len(x)):
+            total += 1.0 / (1.0 + (x[i] - x[k])**2)
+    return total
+
+
+def below_diagonal(x):
+    total = 0.0
+    for i in range(len(x)):
+        for k in range(i):
+            total += (x[i] - x[k])**2
+    return total
+
+
+def quadratic_form(x, A: px.Matrix):
+    return x @ A @ x
+
+
+def linear_residuals(A: px.Matrix, x, b: px.Vector):
+    return A @ x - b
+
+
 def _formulas(dtype):
     f = px.jit(rosen, dtype=dtype)
     g = px.jit(nll, dtype=dtype)
@@ -43,7 +67,13 @@ def _formulas(dtype):
     return {"rosen": (f, "x"), "grad_rosen": (f.grad(), "x"), "hessp_rosen": (f.hessp(), "xp"),
             "nll": (g, "ssd"), "grad_nll": (g.grad(wrt=("mu", "sigma")), "ssd"),
             "dot_mean": (px.jit(dot_mean, dtype=dtype), "xx"), "running": (px.jit(running, dtype=dtype), "x"),
-            "residuals": (r, "3xx"), "jacobian_residuals": (r.jacobian(wrt="p"), "3xx")}
+            "residuals": (r, "3xx"), "jacobian_residuals": (r.jacobian(wrt="p"), "3xx"),
+            "pair_energy": (px.jit(pair_energy, dtype=dtype), "x"),
+            "grad_pair_energy": (px.jit(pair_energy, dtype=dtype).grad(), "x"),
+            "below_diagonal": (px.jit(below_diagonal, dtype=dtype), "x"),
+            "quadratic_form": (px.jit(quadratic_form, dtype=dtype), "xM"),
+            "grad_quadratic_form": (px.jit(quadratic_form, dtype=dtype).grad("x"), "xM"),
+            "linear_residuals": (px.jit(linear_residuals, dtype=dtype), "Mxx")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]
@@ -113,6 +143,8 @@ def _arguments(kinds, n, dtype, seed=0):
             args.append(float(rng.uniform(0.5, 1.5)))
         elif kind == "3":
             args.append(rng.uniform(0.5, 1.5, 3))
+        elif kind == "M":
+            args.append(rng.uniform(-1.0, 1.0, (n, n)).astype(dtype))
         else:
             args.append(rng.uniform(-1.5, 1.5, n).astype(dtype))
     return args
@@ -121,10 +153,13 @@ def _arguments(kinds, n, dtype, seed=0):
 def _host_run(library, k, formula, args, dtype):
     """The stages on the host, orchestrated as ``gpu.loops_run`` launches them."""
     lp = formula.program
-    scalars = [v for a in args if np.ndim(a) == 0 or len(np.shape(a)) == 1 and np.size(a) == 3
+    fixed = [isinstance(k, int) for _, k in formula.signature]
+    scalars = [v for a, (_, k) in zip(args, formula.signature) if k is None or isinstance(k, int)
                for v in np.atleast_1d(a)]
-    vectors = [np.ascontiguousarray(a, dtype) for a in args if np.ndim(a) == 1 and np.size(a) != 3]
-    sizes = [v.shape[0] for v in vectors]
+    vectors = [np.ascontiguousarray(a, dtype) for a, (_, k) in zip(args, formula.signature)
+               if k is not None and not isinstance(k, int)]
+    assert len(fixed) == len(args)
+    sizes = [d for v in vectors for d in v.shape]
     assert lp.outside(sizes) is None
     plan = lp.plan(sizes)
     total = plan[-1][3] + sum(len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))
@@ -132,10 +167,10 @@ def _host_run(library, k, formula, args, dtype):
     first = list(scalars) + [sizes[v] for v in lp.length_vectors]
     known[:len(first)] = first
     pointers = (ctypes.c_void_p * len(vectors))(*[v.ctypes.data for v in vectors])
-    rows = sizes[0] if formula.index is not None else 1
+    rows = lp.rows.value(sizes) if formula.index is not None else 1
     out = np.zeros(rows * max(len(formula.outputs), 1), dtype)
-    for s, (stage, (lo, hi, offsets, at)) in enumerate(zip(lp.stages, plan)):
-        offs = np.array(offsets or [0], np.int64)
+    for s, (stage, (lo, hi, params, at)) in enumerate(zip(lp.stages, plan)):
+        offs = np.array(params or [0], np.int64)
         dst = out if stage.kind in ("elements", "scalar") else known[at:]
         address = lambda a: ctypes.c_void_p(a.ctypes.data)  # noqa: E731
         getattr(library, f"host_{k}_{s}")(address(known), pointers, address(offs), ctypes.c_longlong(lo),
@@ -157,6 +192,8 @@ def test_every_stage_kernel_compiles_to_ptx(compiled):
 def test_host_build_of_the_kernels_matches_the_llvm_loops(compiled, name, dtype, n):
     library, _, formulas, keys = compiled
     f, kinds = formulas[name, dtype]
+    if n > 1000 and ("M" in kinds or "pair" in name or "diagonal" in name):
+        pytest.skip("quadratic work: checked up to n = 1000")
     if f.index is not None and n < f.cases()[0]:
         pytest.skip(f"{name} at n = {n} is written out, not looped")
     args = _arguments(kinds, n, dtype)
