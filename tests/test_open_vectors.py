@@ -12,6 +12,9 @@ from pyexpr.cpu import host
 from pyexpr.errors import PyExprError
 from pyexpr.open_vectors import OpenFormula
 
+from open_formulas import (below_diagonal, dot_mean, linear_residuals, nll, pair_energy,
+                           quadratic_form, residuals)
+
 
 def rosen_slices(x):
     return np.sum(100.0 * (x[1:] - x[:-1]**2.0)**2.0 + (1 - x[:-1])**2.0)
@@ -102,10 +105,6 @@ def test_minimize_takes_the_formulas_with_no_wrapper():
     np.testing.assert_allclose(res.x, 1.0, atol=1e-5)
 
 
-def nll(mu, sigma, data):
-    return np.sum(0.5 * ((data - mu) / sigma)**2 + np.log(sigma)) + 0.5 * len(data) * np.log(2 * np.pi)
-
-
 def test_likelihood_over_data_and_its_scalar_gradient():
     f = px.jit(nll)
     assert f.signature[2][0] == "data" and f.signature[0][1] is None
@@ -118,10 +117,6 @@ def test_likelihood_over_data_and_its_scalar_gradient():
     fd = [(f(mu + h, sigma, data) - f(mu - h, sigma, data)) / (2 * h),
           (f(mu, sigma + h, data) - f(mu, sigma - h, data)) / (2 * h)]
     np.testing.assert_allclose(g(mu, sigma, data), fd, rtol=1e-6)
-
-
-def dot_mean(x, y):
-    return x @ y + np.dot(x, x) / len(x) - np.mean(y) + x[0] * y[-1]
 
 
 def running(x):
@@ -225,11 +220,6 @@ def test_fixed_lengths_written_out_agree():
     x = _points(4)
     assert fixed.signature == (("x", 4),)
     assert fixed(x) == pytest.approx(f(x), rel=1e-15)
-
-
-def residuals(p, t: px.Vector, y: px.Vector):
-    a, b, c = p
-    return a * np.exp(-b * t) + c - y
 
 
 def test_least_squares_takes_the_jacobian_with_no_wrapper():
@@ -379,24 +369,8 @@ def test_sums_with_cases_in_their_index(n):
         np.testing.assert_allclose(f.grad()(u), fd, rtol=1e-6, atol=1e-6)
 
 
-def pair_energy(x):
-    total = 0.0
-    for i in range(len(x)):
-        for k in range(len(x)):
-            total += 1.0 / (1.0 + (x[i] - x[k])**2)
-    return total
-
-
 def gaussian_kernel_sum(x, w):
     return sum(sum(np.exp(-w * (x[i] - x[k])**2) for k in range(len(x))) for i in range(len(x)))
-
-
-def below_diagonal(x):
-    total = 0.0
-    for i in range(len(x)):
-        for k in range(i):
-            total += (x[i] - x[k])**2
-    return total
 
 
 def _pairs(x, fn, triangle=False):
@@ -434,20 +408,12 @@ def test_double_sum_by_a_scalar():
     assert f.grad("w")(x, w)[0] == pytest.approx((f(x, w + h) - f(x, w - h)) / (2 * h), rel=1e-6)
 
 
-def quadratic_form(x, A: px.Matrix):
-    return x @ A @ x
-
-
 def by_loops(A, x):
     total = 0.0
     for i in range(len(x)):
         for k in range(len(x)):
             total += A[i, k] * x[i] * x[k]
     return total
-
-
-def linear_residuals(A: px.Matrix, x, b: px.Vector):
-    return A @ x - b
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (2, 2), (5, 5), (33, 33), (7, 4), (300, 5)])

@@ -1,0 +1,53 @@
+"""Functions of vectors and matrices of any length, as a scientist writes them with numpy:
+shared by the tests of the LLVM loops and of their CUDA C."""
+import numpy as np
+
+import pyexpr as px
+
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1]**2.0)**2.0 + (1 - x[:-1])**2.0)
+
+
+def nll(mu, sigma, data):
+    return np.sum(0.5 * ((data - mu) / sigma)**2 + np.log(sigma)) + 0.5 * len(data) * np.log(2 * np.pi)
+
+
+def dot_mean(x, y):
+    return x @ y + np.dot(x, x) / len(x) - np.mean(y) + x[0] * y[-1]
+
+
+def running(x):
+    t = 1.0
+    for xi in x:
+        t *= 1 + 0.01 * xi
+    return t
+
+
+def residuals(p, t: px.Vector, y: px.Vector):
+    a, b, c = p
+    return a * np.exp(-b * t) + c - y
+
+
+def pair_energy(x):
+    total = 0.0
+    for i in range(len(x)):
+        for k in range(len(x)):
+            total += 1.0 / (1.0 + (x[i] - x[k])**2)
+    return total
+
+
+def below_diagonal(x):
+    total = 0.0
+    for i in range(len(x)):
+        for k in range(i):
+            total += (x[i] - x[k])**2
+    return total
+
+
+def quadratic_form(x, A: px.Matrix):
+    return x @ A @ x
+
+
+def linear_residuals(A: px.Matrix, x, b: px.Vector):
+    return A @ x - b
