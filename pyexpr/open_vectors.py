@@ -238,6 +238,50 @@ class OpenFormula(Formula):
     def __call__(self, *args, out=None, **kwargs):
         from . import calling
         values = calling.bind(self, args, kwargs, [n for n, _ in self.signature])
+        batch = self._batch_shape(values)
+        if batch:
+            return self._batched(values, batch, out)
+        return self._core_call(values, out)
+
+    def _core_dims(self, length):
+        return 0 if length is None else 1 if isinstance(length, (int, sympy.Symbol)) else 2
+
+    def _batch_shape(self, values):
+        """The shape of the axes beyond each argument's own (a vector's one, a matrix's two,
+        a number's none), broadcast together; () for a call of one point."""
+        extra = []
+        for (name, length), value in zip(self.signature, values):
+            shape = np.shape(value)
+            core = self._core_dims(length)
+            if len(shape) > core:
+                extra.append(shape[core:])
+        if not extra:
+            return ()
+        try:
+            return np.broadcast_shapes(*extra)
+        except ValueError:
+            raise ValueError(f"{self.name}(): the extra axes of the arguments, "
+                             f"{' and '.join(map(str, extra))}, do not broadcast") from None
+
+    def _batched(self, values, batch, out):
+        """Extra trailing axes (solve_ivp's ``vectorized=True`` passes ``y`` of shape
+        ``(n, k)``): the formula at each point of them, its result's axes first."""
+        arrays = []
+        for (name, length), value in zip(self.signature, values):
+            value = np.asarray(value)
+            core = self._core_dims(length)
+            shape = value.shape[:core] + batch
+            arrays.append(np.broadcast_to(value.reshape(value.shape[:core] + (1,) * (
+                len(batch) - (value.ndim - core)) + value.shape[core:]), shape))
+        results = None
+        for point in np.ndindex(*batch):
+            result = np.asarray(self._core_call([a[(Ellipsis,) + point] for a in arrays], None))
+            if results is None:
+                results = np.empty(result.shape + batch, result.dtype) if out is None else out
+            results[(Ellipsis,) + point] = result
+        return results
+
+    def _core_call(self, values, out):
         dtype = np.dtype(self.options["dtype"])
         scalars, vectors, lengths = [], [], {}
         for (name, length), value in zip(self.signature, values):
@@ -487,7 +531,7 @@ def _range_latex(j, lo, hi):
 
 def _scalar(formula, name, value):
     try:
-        if np.ndim(value) != 0:
+        if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "biuf":   # no strings
             raise TypeError
         return float(value)
     except (TypeError, ValueError):
@@ -498,7 +542,9 @@ def _scalar(formula, name, value):
 def _vector(formula, name, value, dtype, ndim=1):
     what = "a vector" if ndim == 1 else "a matrix"
     try:
-        array = np.ascontiguousarray(value, dtype=dtype)
+        if np.asarray(value).dtype.kind not in "biuf":       # strings and objects are no numbers
+            raise TypeError
+        array = np.asarray(value, dtype=dtype)      # (ascontiguousarray makes a number 1-D)
     except (TypeError, ValueError):
         raise TypeError(f"{formula.name}(): argument {name!r} must be {what} of numbers, not "
                         f"{type(value).__name__}") from None
@@ -506,7 +552,7 @@ def _vector(formula, name, value, dtype, ndim=1):
         raise ValueError(f"{formula.name}(): argument {name!r} must be {'one' if ndim == 1 else 'two'}-"
                          f"dimensional ({what} of any {'length' if ndim == 1 else 'shape'}), not of "
                          f"shape {array.shape}")
-    return array
+    return np.ascontiguousarray(array)
 
 
 def _shape_text(length):

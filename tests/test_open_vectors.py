@@ -174,11 +174,15 @@ def test_bad_calls_name_the_formula_and_argument():
     with pytest.raises(ValueError, match=r"dot_mean\(\): 'x' and 'y' must have the same length"):
         f(np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match="must be one-dimensional"):
-        f(np.ones((3, 2)), np.ones(3))
+        f(1.0, np.ones(3))
+    # a second axis is a batch of vectors (numpy's generalized ufunc convention)
+    np.testing.assert_array_equal(f(np.ones((3, 2)), np.ones(3)), [f(np.ones(3), np.ones(3))] * 2)
     with pytest.raises(ValueError, match=r"dot_mean\(\): argument '[xy]' of length 0 is too short: .* reads [xy]\[-?[01]\]"):
         f(np.ones(0), np.ones(0))
     with pytest.raises(TypeError, match=r"nll\(\): argument 'mu' is a number"):
-        px.jit(nll)(np.ones(2), 1.0, np.ones(3))
+        px.jit(nll)("1.0", 1.0, np.ones(3))
+    with pytest.raises(TypeError, match=r"nll\(\): argument 'data' must be a vector of numbers"):
+        px.jit(nll)(1.0, 1.0, ["a", "b"])
 
 
 def _wraps(x):
@@ -442,3 +446,23 @@ def test_matrix_shapes_are_checked():
         r(np.ones(4), np.ones(4), np.ones(3))
     with pytest.raises(ValueError, match=r"argument 'A' of shape 2x2 is too short"):
         px.jit(by_loops)(np.ones((2, 2)), np.ones(3))
+
+
+def test_extra_trailing_axes_broadcast():
+    """solve_ivp's vectorized=True passes y of shape (n, k); numbers given as arrays
+    broadcast with those axes too."""
+    from scipy.integrate import solve_ivp
+    f = px.jit(heat)
+    u0 = np.sin(np.linspace(0, np.pi, 40))
+    stacked = np.stack([u0, 2 * u0, -u0], axis=1)
+    np.testing.assert_array_equal(f(0.0, stacked)[:, 1], f(0.0, 2 * u0))
+    assert f(0.0, stacked).shape == (40, 3)
+    ours = solve_ivp(f, (0, 5), u0, method="BDF", vectorized=True, rtol=1e-8)
+    plain = solve_ivp(_heat_numpy, (0, 5), u0, method="BDF", vectorized=True, rtol=1e-8)
+    np.testing.assert_allclose(ours.y[:, -1], plain.y[:, -1], rtol=1e-9)
+    g = px.jit(nll)
+    data = _points(200)
+    mus = np.array([[0.1, 0.2], [0.3, 0.4]])
+    np.testing.assert_allclose(g(mus, 1.5, data), [[g(m, 1.5, data) for m in row] for row in mus], rtol=1e-15)
+    with pytest.raises(ValueError, match="do not broadcast"):
+        g(np.ones(2), np.ones(3), data)
