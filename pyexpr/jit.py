@@ -25,7 +25,7 @@ def jit(func=None, **options):
     if isinstance(func, OpenFormula):
         return OpenFormula(func.name, func.args, func.written, func.out_shape, defaults=func.defaults,
                            options={**func.options, **options}, signature=func.signature,
-                           index=func.index, needs=func.needs)
+                           index=func.index, needs=func.needs, constants=func.constants)
     if isinstance(func, Formula):
         return Formula(func.name, func.args, func.written, func.out_shape,
                        defaults=func.defaults, options={**func.options, **options},
@@ -36,10 +36,11 @@ def jit(func=None, **options):
         parsed = parse_function(func, options.get("simplify", "canonical"))
     except PyExprError as error:
         raise from_user(error)  # the user's line and pyexpr's message; PYEXPR_DEBUG=1 shows all
-    if any(isinstance(k, (sympy.Symbol, tuple)) for _, k in parsed.signature):
+    if any(isinstance(k, (sympy.Symbol, tuple)) for _, k in parsed.signature) or parsed.constants:
         formula = OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                               defaults=parsed.defaults, options=options, doc=parsed.doc,
-                              signature=parsed.signature, index=parsed.index, needs=parsed.needs)
+                              signature=parsed.signature, index=parsed.index, needs=parsed.needs,
+                              constants=parsed.constants)
     else:
         formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                           defaults=parsed.defaults, options=options, doc=parsed.doc,

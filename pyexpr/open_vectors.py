@@ -25,7 +25,7 @@ class OpenFormula(Formula):
     ``index`` is the element index of a vector output (``out_shape == (length,)``)."""
 
     def __init__(self, name, args, outputs, out_shape=(), *, defaults=None, options=None,
-                 latex_name=None, doc="", signature=None, index=None, needs=()):
+                 latex_name=None, doc="", signature=None, index=None, needs=(), constants=()):
         from . import printing
         self.name, self.args = name, tuple(args)
         self.arg_names = tuple(str(a) for a in self.args)
@@ -33,6 +33,8 @@ class OpenFormula(Formula):
         self.index = index
         #: (vector, least length): the reads at fixed places of the code it came from
         self.needs = tuple(needs)
+        #: (name, array): module-level data read as vectors (or matrices) of constants
+        self.constants = tuple((name, np.array(array, dtype=float)) for name, array in constants)
         self.open, self.vectors = _kinds(self.args, self.signature)
         self.written = tuple(sympy.sympify(o) for o in outputs)
         self.out_shape = tuple(out_shape)
@@ -46,7 +48,8 @@ class OpenFormula(Formula):
 
     def __reduce__(self):
         state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_fixed", "__wrapped__")}
+                 if k not in ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_fixed", "_data_cache",
+                              "__wrapped__")}
         return _unpickled, (state,)
 
     def _stabilized(self):
@@ -56,7 +59,8 @@ class OpenFormula(Formula):
 
     def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None):
         return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,
-                           index=index, latex_name=latex_name, defaults=self.defaults, needs=self.needs)
+                           index=index, latex_name=latex_name, defaults=self.defaults, needs=self.needs,
+                           constants=self.constants)
 
     # --- calculus -----------------------------------------------------------------
     def _wrt_split(self, wrt):
@@ -211,6 +215,8 @@ class OpenFormula(Formula):
             from .ir.loops import from_indexed
             scalars = [a for a in self.args if str(a) not in self.open]
             vectors = [self.open[str(a)] for a in self.args if str(a) in self.open]
+            vectors += [(indexing.vector(name), tuple(sympy.Integer(d) for d in array.shape)
+                         if array.ndim == 2 else sympy.Integer(array.size)) for name, array in self.constants]
             length = self.out_shape[0] if self.index is not None else None
             self._program = from_indexed(self.name, scalars, vectors, self.outputs, self.index, length)
         return self._program
@@ -302,6 +308,7 @@ class OpenFormula(Formula):
                     raise ValueError(f"{self.name}(): {known[0]!r} and {name!r} must {what}, "
                                      f"not {known[1]} and {size}")
             vectors.append(array)
+        vectors += self._data(dtype)
         for name, need in self.needs:
             have = len(values[[n for n, _ in self.signature].index(name)])
             if have < need:
@@ -321,6 +328,13 @@ class OpenFormula(Formula):
         if self.index is not None:
             return result
         return dtype.type(result[0]) if self.out_shape == () else result.reshape(self.out_shape)
+
+    def _data(self, dtype):
+        """The constant data arrays in the formula's dtype (made once per dtype)."""
+        cache = self.__dict__.setdefault("_data_cache", {})
+        if dtype not in cache:
+            cache[dtype] = [np.ascontiguousarray(a, dtype=dtype) for _, a in self.constants]
+        return cache[dtype]
 
     def _threads(self):
         from .cpu.runtime.driver import thread_count
@@ -365,6 +379,9 @@ class OpenFormula(Formula):
             components[a] = tuple(sympy.Symbol(f"{name}_{m}", real=True) for m in range(k))
             args.extend(components[a])
             signature.append((name, k))
+        for name, array in self.constants:          # data written out as its numbers
+            values = [[sympy.Float(float(v)) for v in row] for row in np.atleast_2d(array)]
+            components[indexing.vector(name)] = tuple(map(tuple, values)) if array.ndim == 2 else tuple(values[0])
         if self.index is None:
             outputs = [indexing.fixed(o, sizes, components) for o in self.outputs]
         else:

@@ -466,3 +466,41 @@ def test_extra_trailing_axes_broadcast():
     np.testing.assert_allclose(g(mus, 1.5, data), [[g(m, 1.5, data) for m in row] for row in mus], rtol=1e-15)
     with pytest.raises(ValueError, match="do not broadcast"):
         g(np.ones(2), np.ones(3), data)
+
+
+DATA = np.random.default_rng(11).normal(2.0, 1.5, 5000)
+TIMES = np.linspace(0.0, 4.0, 40)
+COUNTS = 2.5 * np.exp(-1.3 * TIMES) + 0.5
+SMALL = np.array([1.0, 2.0, 3.0])
+
+
+def data_nll(mu, sigma):
+    return np.sum(0.5 * ((DATA - mu) / sigma)**2 + np.log(sigma))
+
+
+def data_sse(a, b, c):
+    return np.sum((a * np.exp(-b * TIMES) + c - COUNTS)**2)
+
+
+def small_tuple(x):
+    return sum(c * x**k for k, c in enumerate(SMALL))
+
+
+def test_module_level_arrays_are_data():
+    f = px.jit(data_nll)
+    assert isinstance(f, OpenFormula) and "DATA[i]" in str(f) and "(i, 0, 4999)" in str(f)
+    ref = np.sum(0.5 * ((DATA - 1.9) / 1.4)**2 + np.log(1.4))
+    assert f(1.9, 1.4) == pytest.approx(ref, rel=1e-13)
+    h = 1e-6
+    fd = [(f(1.9 + h, 1.4) - f(1.9 - h, 1.4)) / (2 * h), (f(1.9, 1.4 + h) - f(1.9, 1.4 - h)) / (2 * h)]
+    np.testing.assert_allclose(f.grad()(1.9, 1.4), fd, rtol=1e-6)
+    np.testing.assert_allclose(f(np.array([1.9, 2.1]), 1.4), [f(1.9, 1.4), f(2.1, 1.4)], rtol=1e-15)
+    g = pickle.loads(pickle.dumps(f))
+    assert g(1.9, 1.4) == f(1.9, 1.4)
+    s = px.jit(data_sse)
+    assert s(2.5, 1.3, 0.5) == pytest.approx(0.0, abs=1e-25)
+    fit = minimize(lambda v: s(*v), [1.0, 1.0, 1.0], jac=lambda v: s.grad()(*v), method="BFGS", tol=1e-12)
+    np.testing.assert_allclose(fit.x, [2.5, 1.3, 0.5], atol=1e-5)
+    # a handful of numbers stays a tuple, written out
+    t = px.jit(small_tuple)
+    assert not isinstance(t, OpenFormula) and str(t).startswith("small_tuple(x) = ")

@@ -41,14 +41,16 @@ class Parsed:
     signature: tuple = ()  # (parameter name, vector length or None), in parameter order
     index: object = None   # the index Symbol of a vector output of any length (out_shape (n,))
     needs: tuple = ()      # (vector name, least length its reads at fixed places need)
+    constants: tuple = ()  # (name, numpy array): module-level data the formula reads
 
 
 def parse_function(func, simplify="canonical"):
     source = capture(func)
     fence.check(source)
     node = source.node
-    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source)))
     ctx = Context(source, Scope.of(func))
+    is_data = lambda name: sequences.is_data(ctx.scope.lookup(name))  # noqa: E731
+    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data)))
     params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
     index = None
@@ -72,8 +74,9 @@ def parse_function(func, simplify="canonical"):
     flat = tuple(indexing.vector(n) if isinstance(s, (sequences.Vec, sequences.Mat)) else s
                  for s, n in zip(flat, _names(node, params)))
     signature = tuple((a.arg, sizes.get(a.arg)) for a in node.args.args)
+    constants = tuple((label, array) for label, (_, array) in ctx.constants.items())
     return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature, index,
-                  tuple(sorted(ctx.needs.items())))
+                  tuple(sorted(ctx.needs.items())), constants)
 
 
 def _names(node, params):

@@ -33,6 +33,8 @@ class Context:
     equal: dict = field(default_factory=dict, compare=False)
     #: vector name -> the least length its reads at fixed places need
     needs: dict = field(default_factory=dict, compare=False)
+    #: module-level numpy arrays used as data: name -> (IndexedBase, the array)
+    constants: dict = field(default_factory=dict, compare=False)
 
     #: matrices of any shape: IndexedBase -> (rows, cols) Symbols
     shape_of: dict = field(default_factory=dict, compare=False)
@@ -182,6 +184,8 @@ def from_object(ctx, node, name, obj):
     """The translation-time value of a free name bound to ``obj``."""
     if is_number(obj) or isinstance(obj, bool):
         return constant(obj)
+    if seq.is_data(obj):
+        return seq.data(ctx, node, name, obj)
     if isinstance(obj, (tuple, list)) or getattr(obj, "ndim", None) == 1:
         return tuple(from_object(ctx, node, name, item) for item in obj)
     if is_formula(obj):

@@ -86,7 +86,7 @@ def _note_needs(ctx, value):
         return
     for element in value.atoms(sympy.Indexed):
         own = ctx.length_of.get(element.base)
-        if own is None:
+        if not isinstance(own, sympy.Symbol):      # data: the call cannot change its length
             continue
         form = indexing.affine(element.indices[0], own)
         if form is None or not form[1].is_Integer or form[0] not in (0, 1):
@@ -162,6 +162,8 @@ def _check_reads(ctx, node, body, index, length):
 
 
 def _key(expr, n):
+    if not isinstance(n, sympy.Symbol):         # data: its length is a number
+        return (0, int(expr)) if expr.is_Integer else None
     form = indexing.affine(expr, n)
     if form is None or not form[1].is_Integer:
         return None
@@ -290,3 +292,35 @@ def matrix_sum(ctx, node, mat):
     """``np.sum(A)``: the sum over both indices."""
     return reduce(ctx, node, "sum", Vec(mat.rows, lambda i: reduce(
         ctx, node, "sum", Vec(mat.cols, lambda k: mat.at(i, k)))))
+
+
+#: numpy arrays of more elements than this (or of two dimensions) are data: a vector (or
+#: matrix) of constants read by index in loops; smaller ones are tuples, unrolled
+DATA_MIN = 16
+
+
+def is_data(obj):
+    import numpy as np
+    return isinstance(obj, np.ndarray) and (obj.ndim == 2 or obj.ndim == 1 and obj.size > DATA_MIN)
+
+
+def data(ctx, node, name, array):
+    """A module-level numpy array as data: a ``Vec`` (or ``Mat``) of its elements, read
+    from the array the formula keeps, of the array's own length."""
+    import numpy as np
+    if array.dtype.kind not in "biuf":
+        raise error(ctx, node, f"{name} is an array of {array.dtype}, not of numbers")
+    label = name.rpartition(".")[2]
+    if label in ctx.param_names:
+        raise error(ctx, node, f"the data {name} and a parameter have the same name", "rename one")
+    found = ctx.constants.get(label)
+    if found is not None and found[1] is not array and not np.array_equal(found[1], array):
+        raise error(ctx, node, f"two arrays are called {label}", "rename one")
+    if found is None:
+        found = ctx.constants[label] = (indexing.vector(label), array)
+    base = found[0]
+    if array.ndim == 2:
+        rows, cols = (sympy.Integer(d) for d in array.shape)
+        return Mat(rows, cols, lambda i, k: base[i, k])
+    ctx.length_of[base] = sympy.Integer(array.size)
+    return Vec(sympy.Integer(array.size), lambda k: base[k])

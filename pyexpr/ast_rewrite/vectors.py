@@ -23,15 +23,16 @@ _WEAK = "weak"
 MATRIX = "matrix"
 
 
-def lengths(source):
+def lengths(source, is_data=lambda name: False):
     """``{parameter name: length}`` for the parameters used as vectors; ``source.error``
-    where a vector's length is not fixed by the code."""
+    where a vector's length is not fixed by the code.  ``is_data(name)``: whether a free
+    name is a data array (a vector beside which parameters broadcast)."""
     order = [a.arg for a in source.node.args.args]
     names = set(order)
     unpacked, indices, other, groups, matrices = {}, {}, {}, [], set()
     for node in ast.walk(source.node):
         weak = []
-        for name, use, where in _vector_uses(node, names):
+        for name, use, where in _vector_uses(node, names, is_data):
             if use is MATRIX:
                 matrices.add(name)
             elif use is _WEAK:
@@ -47,7 +48,7 @@ def lengths(source):
     for weak in groups:
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
         # the others broadcast; with none such, all of them are (np.sum(x**2))
-        if weak and not any(name in strong for name, _ in weak):
+        if weak and not any(name in strong or name not in names for name, _ in weak):
             for name, where in weak:
                 other.setdefault(name, where)
     used = set(unpacked) | set(indices) | set(other)
@@ -69,7 +70,7 @@ def _length(source, name, unpacked, indices, other):
     return OPEN
 
 
-def _vector_uses(node, names):
+def _vector_uses(node, names, is_data):
     """``(name, use, where)`` for each parameter ``node`` uses as a vector: ``use`` is the
     number of names it is unpacked into (an Assign), a constant index, or None;
     ``where`` the node an error points at."""
@@ -91,7 +92,7 @@ def _vector_uses(node, names):
         yield node.iter.id, None, node.iter
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         for side in (node.left, node.right):
-            for found in _elementwise_names(side, names):
+            for found in _elementwise_names(side, names, is_data):
                 yield found.id, _WEAK, found
     elif isinstance(node, ast.Starred) and _is_param(node.value, names):
         yield node.value.id, None, node.value
@@ -100,19 +101,20 @@ def _vector_uses(node, names):
         # as the sequence; not in a generator, tuple or subscript (sum(x*k for k in ...),
         # len((x, y)) and sum(x[i] for i in ...) take scalars)
         for arg in node.args:
-            for found in _elementwise_names(arg, names):
+            for found in _elementwise_names(arg, names, is_data):
                 yield found.id, None if found is arg else _WEAK, found
 
 
-def _elementwise_names(node, names):
-    if _is_param(node, names):
+def _elementwise_names(node, names, is_data):
+    """The parameters (and data arrays) an elementwise expression reads as a whole."""
+    if _is_param(node, names) or isinstance(node, ast.Name) and is_data(node.id):
         yield node
     elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) \
             and _is_param(node.value, names):
         yield node.value          # a slice is a vector: the other operands may broadcast
     elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
         for child in ast.iter_child_nodes(node):
-            yield from _elementwise_names(child, names)
+            yield from _elementwise_names(child, names, is_data)
 
 
 def _is_param(node, names):

@@ -173,7 +173,8 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
     lengths = [n for d in dims for n in d]          # one slot per dimension of each vector
     starts = [sum(len(d) for d in dims[:v]) for v in range(len(dims))]
     slots = tuple(tuple(range(s, s + len(d))) for s, d in zip(starts, dims))
-    builder = _Stages(name, list(scalars) + _unique(lengths), [b for b, _ in vectors], lengths)
+    symbols = [n for n in _unique(lengths) if isinstance(n, sympy.Symbol)]   # data's lengths are numbers
+    builder = _Stages(name, list(scalars) + symbols, [b for b, _ in vectors], lengths)
     builder.slots = slots
     if index is None:
         exprs = builder.staged(list(outputs))
@@ -187,7 +188,7 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
         for k, (lo, hi, _) in enumerate(pieces):
             builder.add("elements", builder.bound(lo), builder.bound(hi + 1), exprs[k * m:(k + 1) * m], index)
         n_out = 0
-    carriers = tuple(lengths.index(n) for n in _unique(lengths))
+    carriers = tuple(lengths.index(n) for n in symbols)
     minimum = tuple(sorted((lengths.index(n), k) for n, k in builder.minimum.items()))
     rows = builder.bound(length) if index is not None else None
     return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
@@ -298,6 +299,8 @@ class _Stages:
             along, expr = form
         terms = []
         for v, n in enumerate(self.lengths):
+            if not isinstance(n, sympy.Symbol):
+                continue
             coef = expr.coeff(n)
             if coef != 0 and not any(t[0] == self.lengths.index(n) for t in terms):
                 terms.append((self.lengths.index(n), int(coef)))
