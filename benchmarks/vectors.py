@@ -4,6 +4,9 @@
 call each) at ``Sizes.vector`` points: pyexpr's formula of scipy's own code
 and its ``grad()``, scipy's numpy versions, numba ``@njit`` loops written by
 hand, and ``jax.jit`` of the function and of ``jax.grad`` of it.
+``pairwise_section``: a Gaussian kernel summed over all pairs of ``Sizes.pairs``
+points and its gradient (a double sum: nested loops), against numpy
+broadcasting (gradient by hand), numba ``@njit`` loops and JAX.
 ``likelihood_section``: a Gaussian negative log-likelihood and its gradient by
 (mu, sigma) over that many data points, against numpy (gradient by hand) and
 JAX, with the memory floor beside them: one ``np.sum`` of the data, which
@@ -126,6 +129,60 @@ def likelihood_section(sizes, peers):
                    "points; the floor row reads the data once (numpy's sum), the least any entry "
                    "must do; pyexpr reads it twice (the value, then the gradient's two sums "
                    "in one loop).", rows + floor, baseline="numpy (gradient by hand)",
+                   notes=["the peers single-threaded; pyexpr at 1 thread and with its threads"])
+
+
+def kernel_sum(x):
+    return sum(sum(np.exp(-(x[i] - x[k])**2) for k in range(len(x))) for i in range(len(x)))
+
+
+def _kernel_numpy(x):
+    d = x[:, None] - x[None, :]
+    e = np.exp(-d * d)
+    return _pair(np.sum(e), -4.0 * np.sum(d * e, axis=1))
+
+
+def _numba_kernel(numba):
+    @numba.njit(cache=False)
+    def both(x):
+        n = x.shape[0]
+        total, g = 0.0, np.zeros(n)
+        for i in range(n):
+            for k in range(n):
+                d = x[i] - x[k]
+                e = np.exp(-d * d)
+                total += e
+                g[i] += -4.0 * d * e
+        return total, g
+    return both
+
+
+def pairwise_section(sizes, peers):
+    n = sizes.pairs
+    x = np.random.default_rng(5).uniform(-3.0, 3.0, n)
+    entries = _pyexpr_entries(lambda parallel: px.jit(kernel_sum, parallel=parallel),
+                              lambda f: f.grad(), (x,), "sum + grad()")
+    entries.append(Entry("numpy", lambda: _kernel_numpy(x), variant="broadcasting, gradient by hand"))
+    numba = peers.get("numba")
+    if numba is not None:
+        both = _numba_kernel(numba)
+        entries.append(Entry("numba", lambda: _pair(*both(x)), variant="@njit loops by hand"))
+    jax = peers.get("jax")
+    if jax is not None:
+        jnp = jax.numpy
+
+        def value(v):
+            d = v[:, None] - v[None, :]
+            return jnp.sum(jnp.exp(-d * d))
+        jf, jg = jax.jit(value), jax.jit(jax.grad(value))
+        xj = jnp.asarray(x)
+        entries.append(Entry("jax", lambda: _pair(jf(xj), jg(xj)), variant="jit(f), jit(grad(f))"))
+    rows = measure(entries, _kernel_numpy(x), sizes.repeats)
+    return Section("pairwise", f"Gaussian kernel over all pairs and its gradient, n = {n:,}",
+                   f"sum over i, k of exp(-(x[i] - x[k])**2) for {n:,} points ({n * n:,} pairs) "
+                   "and its gradient; pyexpr's formula is the double generator expression, "
+                   "compiled as nested loops (the inner one in SIMD lanes).", rows,
+                   baseline="numpy (broadcasting, gradient by hand)",
                    notes=["the peers single-threaded; pyexpr at 1 thread and with its threads"])
 
 

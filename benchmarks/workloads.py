@@ -34,10 +34,11 @@ class Sizes:
     cluster_values: int = 1_000_000_000            # points of the ``cluster`` workload
     cluster_chunk: int = 10_000_000
     vector: int = 10_000_000                       # points of the ``vectors`` workloads
+    pairs: int = 4_000                             # points of the pairwise (double sum) workload
 
 
 QUICK = Sizes(100_000, 20_000, 2_000, 200, 0.005, 3, 1, size_terms=(100, 400),
-              cluster_values=4_000_000, cluster_chunk=1_000_000, vector=100_000)
+              cluster_values=4_000_000, cluster_chunk=1_000_000, vector=100_000, pairs=300)
 FULL = Sizes(10_000_000, 1_000_000, 100_000, 1_000, 0.1, 7, 3)
 
 

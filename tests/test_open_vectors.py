@@ -504,3 +504,17 @@ def test_module_level_arrays_are_data():
     # a handful of numbers stays a tuple, written out
     t = px.jit(small_tuple)
     assert not isinstance(t, OpenFormula) and str(t).startswith("small_tuple(x) = ")
+
+
+def test_threads_give_the_same_bits_for_double_sums():
+    from pyexpr.cpu.loops import PARALLEL_NESTED
+    x = _points(PARALLEL_NESTED + 77)
+    for f in (px.jit(pair_energy), px.jit(pair_energy).grad()):
+        size = x.size if f.index is not None else 1
+        results = []
+        for threads in (1, 2, 3):
+            out = np.empty(size)
+            assert f.kernel().run(np.zeros(1), [x], out, threads) is None
+            results.append(out)
+        for other in results[1:]:
+            np.testing.assert_array_equal(other, results[0])

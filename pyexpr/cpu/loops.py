@@ -30,6 +30,8 @@ _STAGE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_
 #: below this many indices in its longest stage a call runs on one thread: waking threads and
 #: adding partials in Python costs tens of microseconds
 PARALLEL_INDICES = 1 << 18
+#: the same for a program with inner reductions (a double sum does length**2 terms)
+PARALLEL_NESTED = 1 << 9
 _MEMO = weakref.WeakValueDictionary()
 _LOCK = threading.Lock()
 
@@ -48,7 +50,7 @@ def compile_loops(lp, dtype="float64", *, fastmath=False, cache=True, simd=None)
 
 class LoopKernel:
     def __init__(self, lp, dtype, fastmath, use_cache, target):
-        from .codegen.loop_ir import CHUNK, symbols
+        from .codegen.loop_ir import chunk_size, symbols
         self.program, self.dtype = lp, np.dtype(dtype)
         simd = "none" if target is None else f"{target.isa}:{sorted(target.available)}"
         key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), str(lp), "loops",
@@ -63,7 +65,7 @@ class LoopKernel:
         self._function = _SIGNATURE(self._code.address(names["loops"]))
         self._check = _CHECK(self._code.address(names["check"]))
         self._stages = [_STAGE(self._code.address(names[f"stage{s}"])) for s in range(len(lp.stages))]
-        self.chunk = CHUNK
+        self.chunk_size = chunk_size
 
     def run(self, scalars, vectors, out, threads=1):
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of
@@ -72,10 +74,13 @@ class LoopKernel:
         pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[v.ctypes.data for v in vectors])
         sizes = [d for v in vectors for d in v.shape]      # one slot per dimension
         lengths = np.array(sizes or [0], dtype=np.int64)
-        # a stage's range is its vectors' lengths plus constants: short vectors, short ranges
-        counts = [] if threads <= 1 or max(sizes, default=0) < PARALLEL_INDICES // 2 else \
+        # a stage's range is its vectors' lengths plus constants: short vectors, short ranges;
+        # a stage with inner reductions does a loop per index
+        nested = any(st.inner for st in self.program.stages)
+        least = PARALLEL_NESTED if nested else PARALLEL_INDICES // 2
+        counts = [] if threads <= 1 or max(sizes, default=0) < least else \
             [max(st.hi.value(sizes) - st.lo.value(sizes), 0) for st in self.program.stages]
-        if max(counts, default=0) >= PARALLEL_INDICES:
+        if counts and (nested or max(counts) >= PARALLEL_INDICES):
             status = self._check(lengths.ctypes.data)
             if status == 0:
                 self._staged(scalars, pointers, lengths, out, counts, threads)
@@ -90,7 +95,7 @@ class LoopKernel:
         known = list(scalars[:len(lp.scalar_names)]) + [self.dtype.type(sizes[v]) for v in lp.length_vectors]
         for s, (stage, count) in enumerate(zip(lp.stages, counts)):
             values = np.array(known or [0], dtype=self.dtype)
-            chunks = -(-count // self.chunk)
+            chunks = -(-count // self.chunk_size(stage))
             m = len(stage.body.outputs)
             dst = np.empty((max(chunks, 1), m), self.dtype) if stage.kind in ("sum", "prod") else out
             per_task = max(1, -(-chunks // (4 * threads)))

@@ -12,7 +12,8 @@ the argument), then runs the stages in order and returns 0; and, for threads,
     void pyexpr_<name>_stage<s>(T *known, T **vectors, i64 *lengths, i64 c0, i64 c1, T *dst)
 
 the check alone, and stage ``s`` on its chunks ``c0 <= c < c1`` (CHUNK
-indices each) with the known scalars read from memory: a reduction writes
+indices each, NESTED_CHUNK for a stage with inner reductions) with the
+known scalars read from memory: a reduction writes
 each chunk's partials to ``dst[(c - c0)*m + k]``, a vector output its rows to
 ``dst`` (the output).  Each stage's body is emitted by ``context.emit_body``
 on ``W`` lanes at once (``vector_ir.VectorContext``, libmvec calls; ``W`` = 1
@@ -40,6 +41,12 @@ I32 = ir.IntType(32)
 GROUP = 8
 #: indices per chunk: the unit of the summation order and of the work threads share
 CHUNK = 1 << 14
+#: the same for a stage with inner reductions, each of whose indices is a whole loop
+NESTED_CHUNK = 1 << 6
+
+
+def chunk_size(stage):
+    return NESTED_CHUNK if stage.inner else CHUNK
 
 
 def symbols(lp):
@@ -83,7 +90,8 @@ def _define_loops(c, lanes, lp, name, stages):
     for stage, stage_fn in zip(lp.stages, stages):
         call = lambda c0, c1, dst: b.call(stage_fn, [known, vectors, lengths, c0, c1, dst])  # noqa: E731
         lo, hi = g.bound(stage.lo), g.bound(stage.hi)
-        chunks = b.sdiv(b.add(g.smax(b.sub(hi, lo), g.const(0)), g.const(CHUNK - 1)), g.const(CHUNK))
+        size = chunk_size(stage)
+        chunks = b.sdiv(b.add(g.smax(b.sub(hi, lo), g.const(0)), g.const(size - 1)), g.const(size))
         if stage.kind == "scalar":
             call(g.const(0), g.const(1), out)
         elif stage.kind == "elements":
@@ -336,9 +344,10 @@ class _Generator:
             self.w, self.v = lanes
             return values
         c0, c1 = chunks
+        size = self.const(NESTED_CHUNK)
         if stage.kind == "elements":
-            first = self.smin(b.add(lo, b.mul(c0, self.const(CHUNK))), hi)
-            last = self.smin(b.add(lo, b.mul(c1, self.const(CHUNK))), hi)
+            first = self.smin(b.add(lo, b.mul(c0, size)), hi)
+            last = self.smin(b.add(lo, b.mul(c1, size)), hi)
 
             def row(t):
                 i = b.add(first, t)
@@ -349,8 +358,8 @@ class _Generator:
         combine, unit = self._combine(stage), self._unit(stage)
 
         def chunk(k):
-            first = b.add(lo, b.mul(b.add(c0, k), self.const(CHUNK)))
-            last = self.smin(b.add(first, self.const(CHUNK)), hi)
+            first = b.add(lo, b.mul(b.add(c0, k), size))
+            last = self.smin(b.add(first, size), hi)
             accs = self._slots(c.ftype, m)
             for acc in accs:
                 b.store(c.const(unit), acc)
