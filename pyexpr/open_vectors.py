@@ -201,8 +201,17 @@ class OpenFormula(Formula):
 
     @property
     def python_source(self):
-        raise NotImplementedError("python_source of a formula over vectors of any length is not "
-                                  "supported yet")
+        """A ``def`` with plain loops (``sum(... for i in range(...))``), ``math`` only: it
+        takes lists or numpy arrays."""
+        from . import printing
+        if self.constants:
+            raise NotImplementedError(f"{self.name} reads module-level data "
+                                      f"({', '.join(n for n, _ in self.constants)}), which python_source "
+                                      "cannot carry; pass it as an argument")
+        if self.index is None:
+            return printing.open_source(self.name, self.signature, self.outputs)
+        _, pieces = self.cases()
+        return printing.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces)
 
     @property
     def ufunc(self):

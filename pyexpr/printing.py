@@ -345,3 +345,57 @@ def pretty(name, args, expr):
     drawn += [prettyForm(*printer._print(s).right(" = ", printer._print(e))) for s, e in steps]
     lines = [str(d.render(wrap_line=False)) for d in drawn]
     return "\n".join(lines[:1] + (["where"] if steps else []) + lines[1:])
+
+
+class LoopPrinter(MathPrinter):
+    """Sums, products and elements of vectors of any length as Python: ``sum(... for i in
+    range(lo, hi + 1))``, ``math.prod(...)``, ``x[i]``, ``A[i][k]``."""
+
+    def _reduction(self, fn, expr):
+        loops = " ".join(f"for {self._print(i)} in range({self._print(lo)}, {self._print(hi + 1)})"
+                         for i, lo, hi in reversed(expr.limits))
+        return f"{fn}({self._print(expr.function)} {loops})"
+
+    def _print_Sum(self, expr):
+        return self._reduction("sum", expr)
+
+    def _print_Product(self, expr):
+        return self._reduction("math.prod", expr)
+
+    def _print_Indexed(self, expr):
+        return self._print(expr.base.label) + "".join(f"[{self._print(i)}]" for i in expr.indices)
+
+
+def open_source(name, signature, outputs, index=None, cases=None):
+    """A ``def`` computing a formula over vectors of any length (``OpenFormula``) with plain
+    loops: each length read with ``len`` (a matrix's with ``len(A), len(A[0])``), a vector
+    output a list over ``index`` whose element picks its case (``cases``: ranges of the
+    index and their expressions)."""
+    printer = LoopPrinter()
+    params, lines, known = [n for n, _ in signature], [], set()
+    for n, length in signature:
+        if isinstance(length, int):
+            lines.append(f"{', '.join(f'{n}_{k}' for k in range(length))}, = {n}")
+            continue
+        dims = length if isinstance(length, tuple) else () if length is None else (length,)
+        for symbol, read in zip(dims, (f"len({n})", f"len({n}[0])")):
+            if symbol not in known:
+                known.add(symbol)
+                lines.append(f"{printer._print(symbol)} = {read}")
+    if index is None:
+        values = [printer.doprint(o) for o in outputs]
+        result = values[0] if len(values) == 1 else "(" + ", ".join(values) + ",)"
+    else:
+        j = printer._print(index)
+        element = None
+        for lo, hi, piece in reversed(cases):
+            value = printer.doprint(piece) if not isinstance(piece, sympy.Tuple) else \
+                "(" + ", ".join(printer.doprint(p) for p in piece) + ",)"
+            test = f"{j} == {printer._print(lo)}" if lo == hi else \
+                f"{printer._print(lo)} <= {j} <= {printer._print(hi)}"
+            element = value if element is None else f"({value} if {test} else {element})"
+        rows = printer._print(outputs[1]) if len(outputs) > 1 else None
+        result = f"[{element} for {j} in range({rows})]"
+    lines = [f"def {name}({', '.join(params)}):"] + [f"    {ln}" for ln in lines] + [f"    return {result}"]
+    tree = ast.parse("import math\n\n\n" + "\n".join(lines))
+    return astor.to_source(tree, pretty_source="".join)

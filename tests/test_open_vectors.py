@@ -518,3 +518,26 @@ def test_threads_give_the_same_bits_for_double_sums():
             results.append(out)
         for other in results[1:]:
             np.testing.assert_array_equal(other, results[0])
+
+
+def test_python_source_runs_on_lists_and_arrays():
+    rng = np.random.default_rng(8)
+    x, y = rng.uniform(-1, 1, 9), rng.uniform(-1, 1, 9)
+    A, b = rng.normal(size=(9, 9)), rng.normal(size=9)
+    cases = [(WAYS[0], (x,)), (WAYS[0].grad(), (x,)), (WAYS[0].hessp(), (x, y)),
+             (px.jit(nll).grad(wrt=("mu", "sigma")), (0.3, 1.2, x)), (px.jit(pair_energy).grad(), (x,)),
+             (px.jit(quadratic_form).grad("x"), (x, A)), (px.jit(linear_residuals), (A, x, b)),
+             (px.jit(residuals).jacobian(wrt="p"), (np.array([1.0, 0.5, 0.2]), x, y)),
+             (px.jit(below_diagonal), (x,)), (px.jit(heat), (0.0, x))]
+    for f, args in cases:
+        namespace = {}
+        exec(f.python_source, namespace)
+        plain = namespace[f.name]
+        np.testing.assert_allclose(np.asarray(plain(*args), dtype=float), np.asarray(f(*args)),
+                                   rtol=1e-12, atol=1e-12, err_msg=f.python_source)
+        lists = [a.tolist() if isinstance(a, np.ndarray) else a for a in args]
+        np.testing.assert_allclose(np.asarray(plain(*lists), dtype=float), np.asarray(f(*args)),
+                                   rtol=1e-12, atol=1e-12)
+    assert "def grad_rosen_slices(x):\n    n = len(x)\n    return [(" in WAYS[0].grad().python_source
+    with pytest.raises(NotImplementedError, match="reads module-level data"):
+        px.jit(data_nll).python_source
