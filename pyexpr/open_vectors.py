@@ -267,6 +267,12 @@ class OpenFormula(Formula):
         extra = []
         for (name, length), value in zip(self.signature, values):
             shape = np.shape(value)
+            if length is None and shape:
+                # numpy would combine an array here with the vectors elementwise; the formula
+                # takes a number: refuse rather than give numpy's code another meaning
+                raise TypeError(f"{self.name}(): argument {name!r} is a number in this formula (the "
+                                f"code uses it beside vectors only elementwise), not an array of "
+                                f"shape {shape}; annotate it `{name}: pyexpr.Vector` if it is a vector")
             core = self._core_dims(length)
             if len(shape) > core:
                 extra.append(shape[core:])

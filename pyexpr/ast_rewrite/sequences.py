@@ -14,6 +14,7 @@ around to the last element).
 import ast
 
 import sympy
+from sympy.core.parameters import evaluate as sympy_evaluate
 
 from .. import indexing
 from .values import error
@@ -41,12 +42,18 @@ def is_vec(value):
     return isinstance(value, Vec)
 
 
+def _evaluated(expr):
+    """An integer expression (a length, a bound) evaluated, also under simplify=False."""
+    with sympy_evaluate(True):
+        return sympy.expand(sympy.sympify(expr).doit())
+
+
 def same_length(ctx, node, lengths):
     """The common length of ``lengths``; two parameters' lengths met in one elementwise
     operation are the same from then on (``ctx.equal``), the call checking it."""
     first = lengths[0]
     for other in lengths[1:]:
-        a, b = (sympy.expand(x.xreplace(ctx.equal)) for x in (first, other))
+        a, b = (_evaluated(x.xreplace(ctx.equal)) for x in (first, other))
         if a == b:
             continue
         diff = sympy.expand(a - b)
@@ -101,7 +108,7 @@ def sliced(ctx, node, vec, lo, hi, step):
         raise error(ctx, node, "slices with a step of vectors of any length are not supported yet",
                     "write the loop over range(len(x)) with the index you need")
     lo, hi = (_end(ctx, node, vec, p, default) for p, default in ((lo, 0), (hi, vec.length)))
-    return Vec(sympy.expand(hi - lo), lambda k: vec.at(sympy.expand(k + lo)))
+    return Vec(_evaluated(hi - lo), lambda k: vec.at(_evaluated(k + lo)))
 
 
 def _end(ctx, node, vec, value, default):

@@ -15,6 +15,8 @@ import ast
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append"}
+#: callables that reduce a sequence given alone: max(x), np.min(x)
+_REDUCING = {"max", "min", "amax", "amin", "nanmax", "nanmin"}
 #: the length of a vector the code does not fix
 OPEN = "open"
 #: a use that makes a parameter a vector unless another operand of the same call is one
@@ -103,6 +105,9 @@ def _vector_uses(node, names, is_data):
         for arg in node.args:
             for found in _elementwise_names(arg, names, is_data):
                 yield found.id, None if found is arg else _WEAK, found
+    elif isinstance(node, ast.Call) and _callee(node.func) in _REDUCING and len(node.args) == 1 \
+            and _is_param(node.args[0], names):
+        yield node.args[0].id, None, node.args[0]       # max(x) of one argument: x is a sequence
 
 
 def _elementwise_names(node, names, is_data):
