@@ -49,7 +49,7 @@ class OpenFormula(Formula):
     def __reduce__(self):
         state = {k: v for k, v in self.__dict__.items()
                  if k not in ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_fixed", "_data_cache",
-                              "__wrapped__")}
+                              "_plan", "__wrapped__")}
         return _unpickled, (state,)
 
     def _stabilized(self):
@@ -251,12 +251,75 @@ class OpenFormula(Formula):
                              cache=self.options["cache"]).llvm_ir
 
     def __call__(self, *args, out=None, **kwargs):
+        if not kwargs and out is None:
+            result = self._quick(args)
+            if result is not None:
+                return result
         from . import calling
         values = calling.bind(self, args, kwargs, [n for n, _ in self.signature])
         batch = self._batch_shape(values)
         if batch:
             return self._batched(values, batch, out)
         return self._core_call(values, out)
+
+    def _quick(self, args):
+        """The result of a positional call on numbers and C-contiguous arrays of the dtype
+        (what scipy's solvers pass), with no checks beyond those; None for any other call,
+        which the general path then takes (and explains where it fails)."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self._plan = self._quick_plan()
+        kinds, equal, needs, dtype, threads = plan
+        if len(args) != len(kinds):
+            return None
+        scalars, vectors = [], []
+        for kind, value in zip(kinds, args):
+            if kind == 0:
+                if type(value) not in (float, int, np.float64):
+                    return None
+                scalars.append(value)
+            elif type(value) is not np.ndarray or value.ndim != kind or value.dtype != dtype \
+                    or not value.flags.c_contiguous:
+                return None
+            else:
+                vectors.append(value)
+        sizes = [d for v in vectors for d in v.shape]
+        if any(sizes[a] != sizes[b] for a, b in equal) or any(sizes[v] < k for v, k in needs):
+            return None
+        vectors += self._data(dtype)
+        sizes += [d for v in vectors[len(sizes):] for d in v.shape]
+        lp = self.program
+        if lp.below_minimum(sizes):
+            return None
+        if self.index is not None:
+            result = np.empty((max(lp.rows.value(sizes), 0),) + tuple(self.out_shape[1:]), dtype)
+        else:
+            result = np.empty(max(len(self.outputs), 1), dtype)
+        if self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, threads) is not None:
+            return None
+        if self.index is not None:
+            return result
+        return dtype.type(result[0]) if self.out_shape == () else result.reshape(self.out_shape)
+
+    def _quick_plan(self):
+        """(per parameter 0 or its number of dimensions, the pairs of dimension slots that
+        must be equal, (slot, least length) of the fixed reads, dtype, threads); None entries
+        make every call take the general path."""
+        kinds, slots, first, equal = [], [], {}, []
+        for name, length in self.signature:
+            if isinstance(length, int):
+                return ((None,), (), (), None, 1)        # a fixed-length vector: general path
+            dims = () if length is None else length if isinstance(length, tuple) else (length,)
+            kinds.append(len(dims))
+            for symbol in dims:
+                slot = len(slots)
+                slots.append((name, symbol))
+                if symbol in first:
+                    equal.append((first[symbol], slot))
+                first.setdefault(symbol, slot)
+        position = {name: k for k, (name, _) in reversed(list(enumerate(slots)))}
+        needs = tuple((position[name], k) for name, k in self.needs)
+        return tuple(kinds), tuple(equal), needs, np.dtype(self.options["dtype"]), self._threads()
 
     def _core_dims(self, length):
         return 0 if length is None else 1 if isinstance(length, (int, sympy.Symbol)) else 2

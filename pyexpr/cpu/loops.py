@@ -66,6 +66,7 @@ class LoopKernel:
         self._check = _CHECK(self._code.address(names["check"]))
         self._stages = [_STAGE(self._code.address(names[f"stage{s}"])) for s in range(len(lp.stages))]
         self.chunk_size = chunk_size
+        self._nested = any(st.inner for st in lp.stages)
 
     def run(self, scalars, vectors, out, threads=1):
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of
@@ -76,7 +77,7 @@ class LoopKernel:
         lengths = np.array(sizes or [0], dtype=np.int64)
         # a stage's range is its vectors' lengths plus constants: short vectors, short ranges;
         # a stage with inner reductions does a loop per index
-        nested = any(st.inner for st in self.program.stages)
+        nested = self._nested
         least = PARALLEL_NESTED if nested else PARALLEL_INDICES // 2
         counts = [] if threads <= 1 or max(sizes, default=0) < least else \
             [max(st.hi.value(sizes) - st.lo.value(sizes), 0) for st in self.program.stages]
