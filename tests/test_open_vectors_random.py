@@ -75,3 +75,43 @@ def test_random_vector_formulas_agree_with_numpy(source):
         np.testing.assert_allclose(f.grad("x")(x, a), numeric, rtol=1e-5, atol=1e-5, err_msg=source)
         da = (plain(x, a + h) - plain(x, a - h)) / (2 * h)
         np.testing.assert_allclose(f.grad("a")(x, a)[0], da, rtol=1e-5, atol=1e-5, err_msg=source)
+
+
+_PAIR_TERMS = ["({0} - {1})", "({0} * {1})", "np.exp(-(({0}) - ({1})) ** 2)", "({0} / (1 + ({1}) ** 2))",
+               "np.hypot({0}, {1})", "np.maximum({0}, {1})"]
+_PAIR_FORMS = [
+    "    total = 0.0\n    for i in range(len(x)):\n        for k in range(len(x)):\n            total += {0}\n    return total",
+    "    total = 0.0\n    for i in range(len(x)):\n        for k in range(i):\n            total += {0}\n    return total",
+    "    return sum(sum({0} for k in range(len(x))) for i in range(len(x)))",
+]
+
+
+@st.composite
+def pair_sources(draw):
+    term = draw(st.sampled_from(_PAIR_TERMS)).format(
+        draw(st.sampled_from(["x[i]", "a * x[i]", "x[i] ** 2"])), draw(st.sampled_from(["x[k]", "a", "x[k] + a"])))
+    outer = draw(st.sampled_from(["{0}", "x[i] * {0}", "np.sin({0})"]))
+    form = draw(st.sampled_from(_PAIR_FORMS))
+    return "import numpy as np\n\n\ndef generated(x, a):\n" + form.format(outer.format(term)) + "\n"
+
+
+def _pairs_numpy(source, x, a):
+    """The plain function run as written (its loops in Python)."""
+    return load(source)(list(x), a)
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(source=pair_sources())
+def test_random_double_sums_agree_with_python(source):
+    f = px.jit(load(source))
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 7, 40):
+        x = rng.uniform(-1.5, 1.5, n)
+        _check(f(x, 0.7), _pairs_numpy(source, x, 0.7), f"value at n = {n}", source)
+    if "range(i)" in source:
+        return
+    x, h = rng.uniform(-1.5, 1.5, 6), 1e-6
+    plain = load(source)
+    numeric = [(plain(list(x + h * e), 0.7) - plain(list(x - h * e), 0.7)) / (2 * h) for e in np.eye(6)]
+    np.testing.assert_allclose(f.grad("x")(x, 0.7), numeric, rtol=1e-5, atol=1e-5, err_msg=source)
