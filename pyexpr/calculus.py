@@ -225,16 +225,65 @@ def _double_sum_derivative(reduction, base, j):
             inner = indexing.summed(d_body.subs(i, at), k, klo.subs(i, at), khi.subs(i, at))
             inside = sympy.And(sympy.Le(lo, at), sympy.Le(at, hi))
         elif b:                                 # read through k: the sum over i stays
-            if klo.has(i) or khi.has(i):
-                raise NotImplementedError(f"the derivative of {reduction} by an element read through "
-                                          f"{k}, whose range depends on {i}, is not supported yet")
             at = (j - c) * b
-            inner = indexing.summed(d_body.subs(k, at), i, lo, hi)
-            inside = sympy.And(sympy.Le(klo, at), sympy.Le(at, khi))
+            first, last, inside = _range_of_i(reduction, at, j)
+            inner = indexing.summed(d_body.subs(k, at), i, first, last)
         else:                                   # the same element in every term
             inner, inside = sympy.Sum(d_body, (k, klo, khi), (i, lo, hi)), sympy.Eq(j, c)
         terms.append(sympy.Piecewise((inner, inside), (0, True)))
     return sympy.Add(*terms)
+
+
+def _range_of_i(reduction, at, j):
+    """``(first, last, condition on j)``: the ``i`` whose range of ``k`` holds ``k = at``
+    (``klo(i) <= at <= khi(i)``, each bound ``c``, ``i + c`` or ``c - i``): for the
+    triangle ``k <= i - 1``, ``i`` from ``at + 1`` on."""
+    (k, klo, khi), (i, lo, hi) = reduction.limits
+    firsts, lasts, conditions = [lo], [hi], []
+    for bound, below in ((klo, True), (khi, False)):
+        form = indexing.affine(bound, i)
+        if form is None or form[0] not in (-1, 0, 1):
+            raise NotImplementedError(f"the derivative of {reduction} by an element: the range of "
+                                      f"{k} must be c, {i} + c or c - {i}")
+        a, c = form
+        if a == 0:
+            conditions.append(sympy.Le(c, at) if below else sympy.Le(at, c))
+        elif (a == 1) == below:                 # i + c <= at, or at <= c - i: i at most ...
+            lasts.append(sympy.expand((at - c) * a))
+        else:
+            firsts.append(sympy.expand((at - c) * a))
+    return _extreme(firsts, max, j, reduction), _extreme(lasts, min, j, reduction), sympy.And(*conditions)
+
+
+def _extreme(candidates, pick, j, reduction):
+    """The largest (``max``) or smallest (``min``) of bounds affine in ``j`` and a length, for
+    every ``0 <= j <= n - 1``; NotImplementedError where that depends on ``j``."""
+    best = candidates[0]
+    for other in candidates[1:]:
+        order = _always_nonneg(sympy.expand(other - best), j)
+        if order is None:
+            order = _always_nonneg(sympy.expand(best - other), j)
+            if order is None:
+                raise NotImplementedError(f"the derivative of {reduction} by an element: the range "
+                                          f"of the other index changes order with {j}")
+            order = not order
+        if (pick is max) == order:
+            best = other
+    return best
+
+
+def _always_nonneg(d, j):
+    """Whether ``d`` (affine in ``j`` and one length ``n``) is >= 0 on every 0 <= j <= n - 1,
+    n >= 1 (checked at the corner (0, 1) and along the edges' directions), or None."""
+    others = [s for s in d.free_symbols if s != j]
+    if len(others) > 1:
+        return None
+    n = others[0] if others else sympy.Dummy("n")
+    poly = sympy.Poly(d, j, n)
+    if poly.total_degree() > 1:
+        return None
+    a, b, c = (poly.coeff_monomial(m) for m in (j, n, 1))
+    return bool(c + b >= 0 and b >= 0 and a + b >= 0) or None
 
 
 def directional(expr, base, direction):

@@ -402,8 +402,30 @@ def test_gradients_of_double_sums(n):
         assert str(grad).count("Sum(") == 2
         fd = [(f(x + h * e, *args) - f(x - h * e, *args)) / (2 * h) for e in np.eye(n)]
         np.testing.assert_allclose(grad(x, *args), fd, rtol=1e-6, atol=1e-6 * n)
-    with pytest.raises(NotImplementedError, match="whose range depends on i"):
-        px.jit(below_diagonal).grad()
+    t = px.jit(below_diagonal)
+    assert str(t.grad()).endswith(
+        "Sum(-2*x[i] + 2*x[j], (i, j + 1, n - 1)) + Sum(2*x[j] - 2*x[k], (k, 0, j - 1))")
+    fd = [(t(x + h * e) - t(x - h * e)) / (2 * h) for e in np.eye(n)]
+    np.testing.assert_allclose(t.grad()(x), fd, rtol=1e-6, atol=1e-6 * n)
+
+
+def upper_pairs(x):
+    total = 0.0
+    for i in range(len(x)):
+        for k in range(i + 1, len(x)):
+            total += np.exp(-(x[i] - x[k])**2) * x[k]
+    return total
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 30])
+def test_triangles_from_either_side(n):
+    f = px.jit(upper_pairs)
+    assert "(k, i + 1, n - 1), (i, 0, n - 1)" in str(f)
+    x, h = _points(n), 1e-6
+    d = x[:, None] - x[None, :]
+    assert f(x) == pytest.approx(np.sum(np.triu(np.exp(-d * d) * x[None, :], 1)), rel=1e-12, abs=1e-15)
+    fd = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(n)]
+    np.testing.assert_allclose(f.grad()(x), fd, rtol=1e-6, atol=1e-6 * n)
 
 
 def test_double_sum_by_a_scalar():

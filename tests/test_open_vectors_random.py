@@ -82,6 +82,7 @@ _PAIR_TERMS = ["({0} - {1})", "({0} * {1})", "np.exp(-(({0}) - ({1})) ** 2)", "(
 _PAIR_FORMS = [
     "    total = 0.0\n    for i in range(len(x)):\n        for k in range(len(x)):\n            total += {0}\n    return total",
     "    total = 0.0\n    for i in range(len(x)):\n        for k in range(i):\n            total += {0}\n    return total",
+    "    total = 0.0\n    for i in range(len(x)):\n        for k in range(i + 1, len(x)):\n            total += {0}\n    return total",
     "    return sum(sum({0} for k in range(len(x))) for i in range(len(x)))",
 ]
 
@@ -109,8 +110,6 @@ def test_random_double_sums_agree_with_python(source):
     for n in (1, 2, 7, 40):
         x = rng.uniform(-1.5, 1.5, n)
         _check(f(x, 0.7), _pairs_numpy(source, x, 0.7), f"value at n = {n}", source)
-    if "range(i)" in source:
-        return
     x, h = rng.uniform(-1.5, 1.5, 6), 1e-6
     plain = load(source)
     numeric = [(plain(list(x + h * e), 0.7) - plain(list(x - h * e), 0.7)) / (2 * h) for e in np.eye(6)]

@@ -21,15 +21,17 @@ from .values import error
 
 
 class Vec:
-    __slots__ = ("length", "at")
+    """``start``: element ``k`` stands for the index ``k + start`` of the range it came
+    from (``range(i + 1, n)``), which a sum over it keeps as its own index."""
+    __slots__ = ("length", "at", "start")
 
-    def __init__(self, length, at):
-        self.length, self.at = length, at
+    def __init__(self, length, at, start=sympy.S.Zero):
+        self.length, self.at, self.start = length, at, start
 
     @staticmethod
-    def of(length, index, body):
+    def of(length, index, body, start=sympy.S.Zero):
         """The Vec whose element ``index`` is ``body``."""
-        return Vec(length, lambda k: _replace(body, index, k))
+        return Vec(length, lambda k: _replace(body, index, k), start)
 
 
 def _replace(value, index, k):
@@ -46,6 +48,12 @@ def _evaluated(expr):
     """An integer expression (a length, a bound) evaluated, also under simplify=False."""
     with sympy_evaluate(True):
         return sympy.expand(sympy.sympify(expr).doit())
+
+
+def _evaluated_body(expr):
+    """``expr`` with its indices' arithmetic folded (``x[(k - i - 1) + i + 1]`` as ``x[k]``)."""
+    return expr.replace(lambda e: isinstance(e, sympy.Indexed),
+                        lambda e: e.func(e.base, *(_evaluated(a) for a in e.indices)))
 
 
 def same_length(ctx, node, lengths):
@@ -122,15 +130,18 @@ def _end(ctx, node, vec, value, default):
 
 def reduce(ctx, node, kind, vec):
     """``Sum`` (or ``Product``) of the elements of ``vec``."""
-    index = indexing.fresh_index(vec.length, sample(vec))
+    index = indexing.fresh_index(vec.length, sample(vec), vec.start)
     body = vec.at(index)
     if isinstance(body, tuple):
         raise error(ctx, node, "cannot add up a vector of tuples")
     body = sympy.sympify(body)
     _check_reads(ctx, node, body, index, vec.length)
+    # the range's own index: Sum(f(k), (k, i + 1, n - 1)), not Sum(f(k' + i + 1), (k', 0, n - i - 2))
+    body = _evaluated_body(body.xreplace({index: index - vec.start})) if vec.start != 0 else body
+    first, last = vec.start, _evaluated(vec.start + vec.length - 1)
     if kind == "sum":
-        return indexing.summed(body, index, 0, vec.length - 1)
-    return sympy.Product(body, (index, 0, vec.length - 1))
+        return indexing.summed(body, index, first, last)
+    return sympy.Product(body, (index, first, last))
 
 
 def sample(vec):
@@ -217,7 +228,7 @@ def symbolic_range(ctx, node, bounds):
             raise error(ctx, node, "range() bounds must be integers known when the function is "
                         "decorated, or lengths of vectors (len(x) - 1)", "write range(N) with a constant "
                         "N, or range(len(x))")
-    return Vec(sympy.expand(hi - lo), lambda k: sympy.expand(k + lo))
+    return Vec(_evaluated(hi - lo), lambda k: _evaluated(k + lo), _evaluated(lo))
 
 
 def loop_index(ctx, target, vec, taken):

@@ -156,18 +156,18 @@ def _symbolic_loop(ctx, stmt, env, items):
         new = settled(after.get(name))
         holder = holders.get(name)
         env[name] = _InLoop() if holder is None else _accumulated(ctx, stmt, name, holder, new,
-                                                                  settled(env[name]), items.length, index)
+                                                                  settled(env[name]), items, index)
 
 
-def _accumulated(ctx, stmt, name, holder, new, before, length, index):
+def _accumulated(ctx, stmt, name, holder, new, before, items, index):
     if not isinstance(new, sympy.Expr):
         raise ctx.source.error(stmt, f"{name} must stay a number in a loop over a vector")
     term = new - holder if new.has(holder) else None
     if term is not None and not term.has(holder):
-        return before + seq.reduce(ctx, stmt, "sum", seq.Vec.of(length, index, term))
+        return before + seq.reduce(ctx, stmt, "sum", seq.Vec.of(items.length, index, term, items.start))
     factor = new / holder if new.has(holder) else None
     if factor is not None and not factor.has(holder):
-        return before * seq.reduce(ctx, stmt, "prod", seq.Vec.of(length, index, factor))
+        return before * seq.reduce(ctx, stmt, "prod", seq.Vec.of(items.length, index, factor, items.start))
     raise ctx.source.error(stmt, f"{name} is changed in a loop over a vector of any length "
                            "other than by accumulating", f"write {name} += term (a sum) or "
                            f"{name} *= factor (a product); other recurrences need a fixed length")
