@@ -294,7 +294,7 @@ def derived(formula, args):
 def _calculus(formula, method, *spec):
     try:
         return getattr(formula, method)(*spec)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, NotImplementedError) as exc:
         code = USAGE_ERROR if method == "diff" else FORMULA_ERROR
         raise CLIError(code, f"{SHOW}: error: {_one_line(exc)}") from None
 

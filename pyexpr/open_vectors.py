@@ -144,6 +144,8 @@ class OpenFormula(Formula):
         a vector output by a vector of any length: a callable matrix like ``hessian``'s,
         from ``jvp`` (``solve_ivp(rhs, ..., jac=rhs.jacobian(wrt="y", sparse=True))``)."""
         vectors, scalars = self._wrt_split(wrt)
+        if self.index is None and self.out_shape == () and vectors:
+            return self.grad(wrt)               # of one number: its gradient
         if vectors and not scalars and len(vectors) == 1:
             return Banded(self.jvp(vectors[0]), sparse, f"jacobian_{self.name}", "J")
         if vectors or self.index is not None and len(self.outputs) > 1:
@@ -154,6 +156,20 @@ class OpenFormula(Formula):
         rows = self.out_shape[0] if self.index is not None else len(self.outputs)
         return self._like(f"jacobian_{self.name}", self.args, self.signature, outputs,
                           (rows, len(syms)), self.index, latex_name=rf"J_{{{self._latex_name}}}")
+
+    def simplify(self):
+        """sympy.simplify of every output (it may split a sum into several)."""
+        return self._like(self.name, self.args, self.signature, [sympy.simplify(o) for o in self.outputs],
+                          self.out_shape, self.index, self._latex_name)
+
+    @property
+    def ctypes(self):
+        raise NotImplementedError(f"{self.name} takes vectors of any length: it has no scalar C "
+                                  "function; call it")
+
+    def call_args(self, *values, out=None):
+        """As a call: a vector of any length is one argument here."""
+        return self(*values, out=out)
 
     def diff(self, *spec):
         raise NotImplementedError(f"{self.name}: diff() by one element of a vector of any length is "
@@ -492,6 +508,42 @@ class Banded:
 
     def __init__(self, product, sparse, name, letter):
         self.hessp, self.sparse, self.name, self.letter = product, sparse, name, letter
+
+    @property
+    def rewrites(self):
+        return self.hessp.rewrites
+
+    def latex(self):
+        """The diagonals as cases in LaTeX (the product formula's where the matrix is dense)."""
+        bands = self.diagonals()
+        if bands is None:
+            return self.hessp.latex()
+        j = self.hessp.index
+        rows = []
+        for d, pieces in sorted(bands.items()):
+            cases = r" \\ ".join(rf"{sympy.latex(e)} & {_range_latex(j, lo, hi)}" for lo, hi, e in pieces)
+            rows.append(rf"{self.letter}_{{{sympy.latex(j)}, {sympy.latex(j + d)}}} &= "
+                        rf"\begin{{cases}} {cases} \end{{cases}}")
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+    def _from_product(self, text, comment="#"):
+        return (f"{comment} {self.name} is evaluated from {self.hessp.name}, the product with a "
+                f"vector, one product per color of its band:\n{text}")
+
+    @property
+    def python_source(self):
+        return self._from_product(self.hessp.python_source)
+
+    @property
+    def llvm_ir(self):
+        return self._from_product(self.hessp.llvm_ir, ";")
+
+    @property
+    def cuda_source(self):
+        return self._from_product(self.hessp.cuda_source, "//")
+
+    def pretty(self):
+        return str(self)
 
     def __str__(self):
         bands = self.diagonals()

@@ -579,3 +579,29 @@ def test_options_of_vector_formulas(options):
     x = _points(1001)
     assert f(x) == pytest.approx(rosen(x), rel=1e-12)
     np.testing.assert_allclose(f.grad()(x), rosen_der(x), rtol=1e-11, atol=1e-9)
+
+
+def test_the_command_line_shows_vector_formulas(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / "model.py").write_text("import numpy as np\n\n\ndef rosen(x):\n"
+                                       "    return np.sum(100.0*(x[1:] - x[:-1]**2.0)**2.0 + (1 - x[:-1])**2.0)\n")
+    def show(*flags):
+        return subprocess.run([sys.executable, "-m", "pyexpr", "show", "model.py:rosen", *flags],
+                              cwd=tmp_path, capture_output=True, text=True)
+    out = show("--grad", "--hessian", "--latex", "--python")
+    assert out.returncode == 0, out.stderr
+    assert "grad_rosen(x[n])[j] =" in out.stdout and "H[j, j - 1]:" in out.stdout
+    assert r"\begin{cases}" in out.stdout and "def rosen(x):" in out.stdout
+    bad = show("--diff", "x")
+    assert bad.returncode != 0 and "take grad()" in bad.stderr and "Traceback" not in bad.stderr
+    assert show("--jacobian").returncode == 0
+
+
+def test_simplify_and_call_args():
+    f = WAYS[0]
+    x = _points(50)
+    assert f.simplify()(x) == pytest.approx(f(x), rel=1e-12)
+    assert f.call_args(x) == f(x)
+    with pytest.raises(NotImplementedError, match="no scalar C function"):
+        f.ctypes
