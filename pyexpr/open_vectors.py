@@ -231,7 +231,16 @@ class OpenFormula(Formula):
 
     @property
     def ufunc(self):
-        raise NotImplementedError(f"{self.name} takes vectors of any length: it has no ufunc")
+        """A generalized numpy ufunc, its core dimensions named after the lengths
+        (``rosen.ufunc.signature == "(n)->()"``), running the compiled loops for each point
+        of the other dimensions (``cpu.open_ufunc``); float32 and float64."""
+        with self._lock:
+            if self._ufunc is None:
+                from .cpu.loops import compile_loops
+                from .cpu.open_ufunc import make
+                self._ufunc = make(self, lambda dtype: compile_loops(
+                    self.program, dtype, fastmath=self.options["fastmath"], cache=self.options["cache"]))
+        return self._ufunc
 
     # --- evaluation -------------------------------------------------------------------
     @property

@@ -605,3 +605,39 @@ def test_simplify_and_call_args():
     assert f.call_args(x) == f(x)
     with pytest.raises(NotImplementedError, match="no scalar C function"):
         f.ctypes
+
+
+def test_generalized_ufuncs_of_vector_formulas():
+    rng = np.random.default_rng(12)
+    f = WAYS[0]
+    assert f.ufunc.signature == "(n)->()" and f.grad().ufunc.signature == "(n)->(n)"
+    X = rng.uniform(-2, 2, (6, 11))
+    for data in (X, np.asfortranarray(X), X[:, ::2], X.astype(np.float32)):
+        rtol = 1e-5 if data.dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(f.ufunc(data), [rosen(x) for x in data.astype(float)], rtol=rtol)
+        np.testing.assert_allclose(f.grad().ufunc(data), [rosen_der(x) for x in data.astype(float)],
+                                   rtol=rtol, atol=rtol)
+    assert f.ufunc(X.astype(np.float32)).dtype == np.float32
+    out = np.empty(6)
+    f.ufunc(X, out=out)
+    np.testing.assert_array_equal(out, f.ufunc(X))
+    # below the cases' minimum: nan and numpy's invalid-value warning, never a silent number
+    with pytest.warns(RuntimeWarning, match="invalid value encountered in grad_rosen_slices"):
+        assert np.isnan(f.grad().ufunc(np.ones((2, 1)))).all()
+    g = px.jit(nll)
+    assert g.ufunc.signature == "(),(),(n)->()"
+    mus, datas = np.array([0.1, 0.2, 0.3]), rng.uniform(0, 1, (3, 40))
+    np.testing.assert_allclose(g.ufunc(mus, 1.5, datas), [g(m, 1.5, d) for m, d in zip(mus, datas)], rtol=1e-14)
+    r = px.jit(linear_residuals)
+    assert r.ufunc.signature == "(m_A,n_A),(n_A),(m_A)->(m_A)"
+    A, x, b = rng.normal(size=(4, 3, 5)), rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
+    np.testing.assert_allclose(r.ufunc(A, x, b), np.einsum("kij,kj->ki", A, x) - b, rtol=1e-12, atol=1e-14)
+    J = px.jit(residuals).jacobian(wrt="p")
+    assert J.ufunc.signature == "(3),(n_t),(n_t)->(n_t,3)"
+    t, y = np.linspace(0, 1, 7), np.zeros(7)
+    np.testing.assert_allclose(J.ufunc(np.array([1.0, 0.5, 0.2]), t, y), J(np.array([1.0, 0.5, 0.2]), t, y))
+    d = px.jit(data_nll)
+    assert d.ufunc.signature in (None, "(),()->()")     # numpy drops a signature of no core
+    np.testing.assert_allclose(d.ufunc([1.9, 2.1], 1.4), [d(1.9, 1.4), d(2.1, 1.4)], rtol=1e-14)
+    with pytest.raises(ValueError, match="its output has n - 1 rows"):
+        px.jit(diffs).ufunc
