@@ -25,8 +25,11 @@ def lazy_call(formula, args, kwargs, out):
     if out is not None:
         raise TypeError(f"{formula.name}(): out= cannot be given with {kind} arguments: the "
                         "result is a new lazy array")
+    names = [n for n, _ in formula.signature] if getattr(formula, "open", None) is not None else None
     values = [float(v) if isinstance(v, sympy.Basic) else v
-              for v in calling.bind(formula, args, kwargs)]
+              for v in calling.bind(formula, args, kwargs, names)]
+    if names is not None:                  # vectors of any length: the generalized ufunc
+        return (_xarray_gufunc if kind == "xarray" else _dask_gufunc)(formula, values)
     return (_xarray if kind == "xarray" else _dask)(formula, values)
 
 
@@ -67,6 +70,62 @@ def _dask(formula, values):
                         *itertools.chain.from_iterable((a, dims) for a in arrays),
                         new_axes=dict(zip(outs, formula.out_shape)), dtype=dtype,
                         meta=np.empty((0,) * (len(outs) + len(dims)), dtype))
+
+
+class _Gufunc:
+    """The formula's generalized ufunc on blocks whose core dimensions are whole (made
+    again in each process from the pickled formula)."""
+
+    def __init__(self, formula):
+        self.formula = formula
+
+    def __call__(self, *blocks):
+        return self.formula.ufunc(*blocks)
+
+
+def _core_dims(formula):
+    """Each parameter's core dimension names and the output's, from the gufunc signature."""
+    from .cpu.open_ufunc import signature
+    inputs, output = signature(formula).split("->")
+    parse = lambda text: [[d for d in part.strip("()").split(",") if d]  # noqa: E731
+                          for part in text.replace("),(", ")|(").split("|")]
+    return parse(inputs), parse(output)[0]
+
+
+def _dask_gufunc(formula, values):
+    """Vectors of any length as dask arrays, as the formula takes numpy arrays: a vector's
+    axis first (a matrix's two), the other axes a batch computed chunk by chunk; the
+    vector's axis is gathered into one chunk."""
+    import dask.array as da
+    from .cpu.open_ufunc import signature
+    inputs, output = _core_dims(formula)
+    moved = [da.moveaxis(da.asarray(v), list(range(len(core))), list(range(-len(core), 0)))
+             if core and np.ndim(v) > len(core) else v for v, core in zip(values, inputs)]
+    result = da.apply_gufunc(_Gufunc(formula), signature(formula), *moved, allow_rechunk=True,
+                             output_dtypes=np.dtype(formula.options["dtype"]))
+    k = len(output)
+    return da.moveaxis(result, list(range(-k, 0)), list(range(k))) if k and result.ndim > k else result
+
+
+def _xarray_gufunc(formula, values):
+    """Vectors of any length as xarray objects: each one's first dimension (a matrix's
+    first two) is the vector's, as with numpy arrays; a vector output takes the name of
+    an input's dimension of its length."""
+    import xarray as xr
+    inputs, output = _core_dims(formula)
+    named, input_dims = {}, []
+    for value, core in zip(values, inputs):
+        dims = list(getattr(value, "dims", ()))[:len(core)]
+        if core and len(dims) != len(core):
+            raise ValueError(f"{formula.name}(): an argument with core dimensions {core} needs as "
+                             "many xarray dimensions")
+        named.update(zip(core, dims))
+        input_dims.append(dims)
+    out_dims = [named.get(d, f"{formula.name}_output") for d in output]
+    return xr.apply_ufunc(_Gufunc(formula), *values, input_core_dims=input_dims,
+                          output_core_dims=[out_dims], dask="parallelized",
+                          output_dtypes=[np.dtype(formula.options["dtype"])],
+                          dask_gufunc_kwargs={"allow_rechunk": True})
 
 
 def _xarray(formula, values):

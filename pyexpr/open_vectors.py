@@ -281,6 +281,10 @@ class OpenFormula(Formula):
             if result is not None:
                 return result
         from . import calling
+        from .lazy import lazy_call
+        result = lazy_call(self, args, kwargs, out)         # dask and xarray arguments
+        if result is not None:
+            return result
         values = calling.bind(self, args, kwargs, [n for n, _ in self.signature])
         batch = self._batch_shape(values)
         if batch:

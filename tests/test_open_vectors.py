@@ -641,3 +641,23 @@ def test_generalized_ufuncs_of_vector_formulas():
     np.testing.assert_allclose(d.ufunc([1.9, 2.1], 1.4), [d(1.9, 1.4), d(2.1, 1.4)], rtol=1e-14)
     with pytest.raises(ValueError, match="its output has n - 1 rows"):
         px.jit(diffs).ufunc
+
+
+def test_dask_and_xarray_arguments():
+    da = pytest.importorskip("dask.array")
+    xr = pytest.importorskip("xarray")
+    f = WAYS[0]
+    X = _points(100 * 8).reshape(100, 8)              # 8 vectors of 100: the vector axis first
+    lazy = f(da.from_array(X, chunks=(30, 2)))
+    assert type(lazy).__name__ == "Array" and lazy.shape == (8,)
+    np.testing.assert_array_equal(lazy.compute(), f(X))
+    np.testing.assert_array_equal(f.grad()(da.from_array(X, chunks=(30, 2))).compute(), f.grad()(X))
+    g = px.jit(nll)
+    data = xr.DataArray(_points(150).reshape(50, 3), dims=("time", "run"))
+    mu = xr.DataArray([0.1, 0.2, 0.3], dims=("run",))
+    result = g(mu, 1.5, data)
+    assert result.dims == ("run",)
+    np.testing.assert_allclose(result.values, [g(m, 1.5, data.values[:, k]) for k, m in enumerate(mu.values)],
+                               rtol=1e-15)
+    gradient = f.grad()(xr.DataArray(X, dims=("x", "case")))
+    np.testing.assert_array_equal(gradient.transpose("x", "case").values, f.grad()(X))
