@@ -132,7 +132,7 @@ def _hide(expr, base):
     return outer.xreplace({e: h for h, e in elements.items()}), holders
 
 
-def _reduction_derivative(reduction, base, j):
+def _reduction_derivative(reduction, base, j, restore=None):
     if len(reduction.limits) == 2 and isinstance(reduction, sympy.Sum):
         return _double_sum_derivative(reduction, base, j)
     if len(reduction.limits) > 1:
@@ -142,8 +142,7 @@ def _reduction_derivative(reduction, base, j):
     if any(r.has(base) for r in indexing.reductions(body)):
         merged = _merged_sums(reduction)
         if merged is None:
-            raise NotImplementedError(f"the derivative of a sum of sums of {base} by an element "
-                                      f"(in {reduction}) is not supported yet")
+            return _through_inner_sums(reduction, base, j)
         return sympy.Add(*(_reduction_derivative(r, base, j) for r in merged))
     slots = {}
     for element in body.atoms(sympy.Indexed):
@@ -160,6 +159,8 @@ def _reduction_derivative(reduction, base, j):
         d_body = derivative(held, holder).xreplace(back)
         if d_body == 0:
             continue
+        if restore:                             # what stood for inner sums, before i is solved
+            d_body = d_body.xreplace(restore)
         if isinstance(reduction, sympy.Product):
             d_body = d_body / body
         if a == 0:                              # the same element in every term
@@ -173,6 +174,36 @@ def _reduction_derivative(reduction, base, j):
     return reduction * total if isinstance(reduction, sympy.Product) else total
 
 
+def _through_inner_sums(reduction, base, j):
+    """``d/d base[j]`` of ``Sum(G(x[...], S_1(k), ...), (k, ..))`` whose terms hold sums
+    ``S_q(k)`` over another index (``|A x - b|^2``): the chain rule through each, ``Sum(dG/dS_q
+    * dS_q(k)/d base[j], k)``, plus the terms' own elements; a condition on ``j`` alone
+    comes out of the sum."""
+    if not isinstance(reduction, sympy.Sum):
+        raise NotImplementedError(f"the derivative of {reduction} by an element is not supported yet")
+    (k, lo, hi), = reduction.limits
+    inner = {sympy.Dummy(f"s{q}", real=True): r for q, r in enumerate(indexing.reductions(reduction.function))}
+    held = reduction.function.xreplace({r: h for h, r in inner.items()})
+    terms = [] if not held.has(base) else [_reduction_derivative(sympy.Sum(held, (k, lo, hi)), base, j,
+                                                                 restore=inner)]
+    for holder, r in inner.items():
+        outside = derivative(held, holder).xreplace(inner)
+        if outside == 0 or not r.has(base):
+            continue
+        for piece in sympy.Add.make_args(element_derivative(r, base, j)):
+            value, condition = _lifted(piece, k)
+            terms.append(sympy.Piecewise((indexing.summed(outside * value, k, lo, hi), condition), (0, True)))
+    return sympy.Add(*terms)
+
+
+def _lifted(piece, k):
+    """``(value, condition)`` of a Piecewise term whose condition does not involve ``k``."""
+    if isinstance(piece, sympy.Piecewise) and len(piece.args) == 2 and piece.args[1] == (0, True) \
+            and not piece.args[0][1].has(k):
+        return piece.args[0]
+    return piece, sympy.true
+
+
 def _merged_sums(reduction):
     """``Sum(x[k]*Sum(f, (i, ..)), (k, ..))`` as the double sums ``Sum(x[k]*f, (i, ..), (k, ..))``
     (a sum of such terms term by term), or None where a term is no product with one sum."""
@@ -183,6 +214,8 @@ def _merged_sums(reduction):
     for term in sympy.Add.make_args(reduction.function):
         sums = [f for f in sympy.Mul.make_args(term) if isinstance(f, sympy.Sum)]
         rest = [f for f in sympy.Mul.make_args(term) if not isinstance(f, sympy.Sum)]
+        if any(indexing.reductions(f) for f in rest):
+            return None                         # a sum inside a power or a function: not a product
         if not sums:
             merged.append(sympy.Sum(term, (k, lo, hi)))
             continue

@@ -661,3 +661,34 @@ def test_dask_and_xarray_arguments():
                                rtol=1e-15)
     gradient = f.grad()(xr.DataArray(X, dims=("x", "case")))
     np.testing.assert_array_equal(gradient.transpose("x", "case").values, f.grad()(X))
+
+
+def _fused_apart(x: px.Vector, A: px.Matrix):
+    return np.sum(A @ x) + np.dot(A[:, 1] + x, A[:, 1] + x)
+
+
+def least_squares_objective(x, A: px.Matrix, b: px.Vector):
+    return np.sum((A @ x - b)**2)
+
+
+def test_sums_fused_into_one_loop_keep_their_indices_apart():
+    """A double sum whose inner index has the name of another sum's index, over one range:
+    the fused loop's index is its own (a capture once read A[i, i])."""
+    rng = np.random.default_rng(2)
+    x, A = rng.uniform(-1, 1, 5), rng.uniform(-1, 1, (5, 5))
+    assert px.jit(_fused_apart)(x, A) == pytest.approx(_fused_apart(x, A), rel=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (40, 7), (300, 50)])
+def test_least_squares_gradient_uses_a_temporary_vector(shape):
+    rng = np.random.default_rng(shape[0])
+    A, x, b = rng.normal(size=shape), rng.normal(size=shape[1]), rng.normal(size=shape[0])
+    f = px.jit(least_squares_objective)
+    g = f.grad("x")
+    assert str(g).endswith("Sum((-2*b[k] + 2*Sum(A[k, i]*x[i], (i, 0, n_x - 1)))*A[k, j], (k, 0, m_A - 1))")
+    assert len(g.program.temps) == 1
+    np.testing.assert_allclose(g(x, A, b), 2 * A.T @ (A @ x - b), rtol=1e-11, atol=1e-11)
+    out = np.empty(shape[1])
+    for threads in (1, 2):
+        assert g.kernel().run(np.zeros(1), [x, A, b], out, threads) is None
+        np.testing.assert_allclose(out, 2 * A.T @ (A @ x - b), rtol=1e-11, atol=1e-11)

@@ -114,3 +114,31 @@ def test_random_double_sums_agree_with_python(source):
     plain = load(source)
     numeric = [(plain(list(x + h * e), 0.7) - plain(list(x - h * e), 0.7)) / (2 * h) for e in np.eye(6)]
     np.testing.assert_allclose(f.grad("x")(x, 0.7), numeric, rtol=1e-5, atol=1e-5, err_msg=source)
+
+
+_MATRIX_FORMS = ["    return np.sum(({0}) * x)", "    return x @ A @ ({0})", "    return A @ ({0}) - a * x[0]",
+                 "    return np.sum(A @ x) + np.dot({0}, {0})", "    return A.T @ ({0})"]
+
+
+@st.composite
+def matrix_sources(draw):
+    vector = draw(st.sampled_from(["A @ x", "x @ A", "A.T @ x", "np.sin(A @ x)", "np.exp(-(A @ x) ** 2)",
+                                   "A @ x + a * x", "A[0] * x", "A[:, 1] + x"]))
+    body = draw(st.sampled_from(_MATRIX_FORMS)).format(vector)
+    return "import numpy as np\nimport pyexpr as px\n\n\ndef generated(x: px.Vector, A: px.Matrix, a):\n" + body + "\n"
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(source=matrix_sources())
+def test_random_matrix_formulas_agree_with_numpy(source):
+    plain = load(source)
+    f = px.jit(plain)
+    rng = np.random.default_rng(2)
+    for n in (2, 3, 17):
+        x, A = rng.uniform(-1, 1, n), rng.uniform(-1, 1, (n, n))
+        _check(np.asarray(f(x, A, 0.4)), np.asarray(plain(x, A, 0.4), dtype=float), f"n = {n}", source)
+    if f.index is None:
+        x, A, h = rng.uniform(-1, 1, 5), rng.uniform(-1, 1, (5, 5)), 1e-6
+        numeric = [(plain(x + h * e, A, 0.4) - plain(x - h * e, A, 0.4)) / (2 * h) for e in np.eye(5)]
+        np.testing.assert_allclose(f.grad("x")(x, A, 0.4), numeric, rtol=1e-5, atol=1e-5, err_msg=source)

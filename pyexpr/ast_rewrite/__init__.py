@@ -92,7 +92,9 @@ def _pinned(source, func, sizes):
         if pin is None:
             continue
         found = sizes.get(a.arg, pin)
-        if found != pin and found != vectors.OPEN and pin != vectors.MATRIX:
+        # constant indices (x[0]) leave a vector's length open; unpacking fixes it
+        fixed = found != vectors.OPEN and (pin != vectors.OPEN or vectors.unpacks(source, a.arg))
+        if found != pin and fixed and pin != vectors.MATRIX:
             raise source.error(a, f"{a.arg} is annotated {'Vector' if pin == vectors.OPEN else f'Vector[{pin}]'}"
                                f" but the code fixes its length to {found}", "make them agree")
         sizes[a.arg] = pin

@@ -93,9 +93,9 @@ def _vector_uses(node, names, is_data):
     elif isinstance(node, (ast.For, ast.comprehension)) and _is_param(node.iter, names):
         yield node.iter.id, None, node.iter
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-        for side in (node.left, node.right):
+        for side in (node.left, node.right):          # both sides of @ are vectors or matrices
             for found in _elementwise_names(side, names, is_data):
-                yield found.id, _WEAK, found
+                yield found.id, None if found is side else _WEAK, found
     elif isinstance(node, ast.Starred) and _is_param(node.value, names):
         yield node.value.id, None, node.value
     elif isinstance(node, ast.Call) and _callee(node.func) in _SEQUENCE_CALLS:
@@ -128,3 +128,10 @@ def _is_param(node, names):
 
 def _callee(func):
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def unpacks(source, name):
+    """Whether the function unpacks the parameter ``name`` (``a, b, c = name``)."""
+    return any(isinstance(node, ast.Assign) and _is_param(node.value, {name})
+               and any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets)
+               for node in ast.walk(source.node))

@@ -79,8 +79,11 @@ class LoopKernel:
         # a stage with inner reductions does a loop per index
         nested = self._nested
         least = PARALLEL_NESTED if nested else PARALLEL_INDICES // 2
+        extended = self.program.temp_sizes(sizes)
         counts = [] if threads <= 1 or max(sizes, default=0) < least else \
-            [max(st.hi.value(sizes) - st.lo.value(sizes), 0) for st in self.program.stages]
+            [max(st.hi.value(extended) - st.lo.value(extended), 0) for st in self.program.stages]
+        if counts and self.program.temps and (nested or max(counts) >= PARALLEL_INDICES):
+            return self._with_temporaries(scalars, vectors, sizes, out, threads)
         if counts and (nested or max(counts) >= PARALLEL_INDICES):
             status = self._check(lengths.ctypes.data)
             if status == 0:
@@ -90,7 +93,21 @@ class LoopKernel:
                                     lengths.ctypes.data, out.ctypes.data)
         return None if status == 0 else divmod(status - 1, 65536)
 
-    def _staged(self, scalars, pointers, lengths, out, counts, threads):
+    def _with_temporaries(self, scalars, vectors, sizes, out, threads):
+        """A program with temporary vectors, on threads: the tables extended by them here."""
+        lp = self.program
+        extended = lp.temp_sizes(sizes)
+        temps = [np.empty(max(n, 1), self.dtype) for n in extended[len(sizes):]]
+        pointers = (ctypes.c_void_p * (len(vectors) + len(temps)))(*[v.ctypes.data for v in vectors + temps])
+        lengths = np.array(extended, dtype=np.int64)
+        status = self._check(lengths.ctypes.data)
+        if status != 0:
+            return divmod(status - 1, 65536)
+        counts = [max(st.hi.value(extended) - st.lo.value(extended), 0) for st in lp.stages]
+        self._staged(scalars, pointers, lengths, out, counts, threads, temps)
+        return None
+
+    def _staged(self, scalars, pointers, lengths, out, counts, threads, temps=()):
         from .runtime.driver import run_tasks
         lp, sizes = self.program, lengths.tolist()
         known = list(scalars[:len(lp.scalar_names)]) + [self.dtype.type(sizes[v]) for v in lp.length_vectors]
@@ -98,19 +115,20 @@ class LoopKernel:
             values = np.array(known or [0], dtype=self.dtype)
             chunks = -(-count // self.chunk_size(stage))
             m = len(stage.body.outputs)
-            dst = np.empty((max(chunks, 1), m), self.dtype) if stage.kind in ("sum", "prod") else out
+            dst = np.empty((max(chunks, 1), m), self.dtype) if stage.kind in ("sum", "prod") else \
+                out if stage.dest is None else temps[stage.dest]
             per_task = max(1, -(-chunks // (4 * threads)))
             call = functools.partial(self._stages[s], values.ctypes.data, ctypes.addressof(pointers),
                                      lengths.ctypes.data)
             if stage.kind == "scalar":
                 call(0, 1, out.ctypes.data)
                 continue
+            rows = stage.kind not in ("sum", "prod")       # a vector's rows go where they belong
             tasks = [functools.partial(call, c, min(c + per_task, chunks),
-                                       dst.ctypes.data + (c * m * self.dtype.itemsize
-                                                          if dst is not out else 0))
+                                       dst.ctypes.data + (0 if rows else c * m * self.dtype.itemsize))
                      for c in range(0, chunks, per_task)]
             run_tasks(tasks, threads)
-            if dst is not out:
+            if not rows:
                 known += _fold(dst[:chunks], stage.kind, self.dtype)
 
 

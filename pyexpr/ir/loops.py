@@ -72,6 +72,9 @@ class Stage:
     #: of ``A @ x``): Stages whose bounds and reads may involve ``i`` and whose bodies take
     #: known..., i, k, loads...; their results are the body's last arguments
     inner: tuple = ()
+    #: an ``"elements"`` stage's destination: None for the output, else a temporary vector
+    #: (``LoopProgram.temps``) that later stages read
+    dest: int = None
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,23 @@ class LoopProgram:
     minimum: tuple = ()    # (slot, length) pairs: below it, the cases the stages follow do not hold
     rows: object = None    # Bound: the length of a vector output
     slots: tuple = ()      # per vector, the slots of ``lengths`` its dimensions take
+    #: the lengths (Bounds over the arguments' slots) of temporary vectors: a sum over an
+    #: index that a sum three deep reads (``A @ (A @ x)``, the gradient of |A x - b|^2),
+    #: computed once by a stage of its own; vector ``len(vector_names) + t``, slot
+    #: ``argument_slots + t``
+    temps: tuple = ()
+
+    @property
+    def argument_slots(self):
+        return sum(len(s) for s in self.slots) if self.slots else len(self.vector_names)
 
     @property
     def slot_count(self):
-        return sum(len(s) for s in self.slots) if self.slots else len(self.vector_names)
+        return self.argument_slots + len(self.temps)
+
+    def temp_sizes(self, sizes):
+        """The argument slots' lengths ``sizes`` extended by the temporaries'."""
+        return list(sizes) + [t.value(sizes) for t in self.temps]
 
     def below_minimum(self, sizes):
         """Whether a vector is shorter than the stages' cases need (then the formula is
@@ -96,15 +112,20 @@ class LoopProgram:
         return any(sizes[v] < k for v, k in self.minimum)
 
     def __str__(self):
+        names = list(self.vector_names) + [f"_t{t}" for t in range(len(self.temps))]
+
+        def loads(stage, index):
+            return ", ".join(f"{names[ld.vector]}[{'' if ld.row is None else f'{ld.row[0]}*{index} + {ld.row[1]}, '}"
+                             f"{ld.a}*{index} + {ld.offset}]" for ld in stage.loads)
         lines = [f"loops {self.name}({', '.join(self.scalar_names)}; "
                  f"{', '.join(v + '[]' for v in self.vector_names)}):"]
+        lines += [f"  temporary _t{t}[{n}]" for t, n in enumerate(self.temps)]
         for k, st in enumerate(self.stages):
-            loads = ", ".join(f"{self.vector_names[ld.vector]}[{ld.a}*i + {ld.offset}]" for ld in st.loads)
-            lines.append(f"  stage {k}: {st.kind} for {st.lo} <= i < {st.hi}; loads {loads}")
+            into = "" if st.dest is None else f" into _t{st.dest}"
+            lines.append(f"  stage {k}: {st.kind}{into} for {st.lo} <= i < {st.hi}; loads {loads(st, 'i')}")
             lines.extend("    " + line for line in str(st.body).splitlines())
             for inner in st.inner:
-                loads = ", ".join(f"{self.vector_names[ld.vector]}[{ld.a}*k + {ld.offset}]" for ld in inner.loads)
-                lines.append(f"    inner {inner.kind} for {inner.lo} <= k < {inner.hi}; loads {loads}")
+                lines.append(f"    inner {inner.kind} for {inner.lo} <= k < {inner.hi}; loads {loads(inner, 'k')}")
                 lines.extend("      " + line for line in str(inner.body).splitlines())
         return "\n".join(lines)
 
@@ -192,7 +213,7 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
     minimum = tuple(sorted((lengths.index(n), k) for n, k in builder.minimum.items()))
     rows = builder.bound(length) if index is not None else None
     return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
-                       tuple(builder.stages), n_out, carriers, minimum, rows, slots)
+                       tuple(builder.stages), n_out, carriers, minimum, rows, slots, tuple(builder.temps))
 
 
 def _indices(reduction):
@@ -218,8 +239,8 @@ def _unique(items):
 
 class _Stages:
     def __init__(self, name, known, bases, lengths):
-        self.name, self.known, self.bases, self.lengths = name, list(known), bases, lengths
-        self.stages = []
+        self.name, self.known, self.bases, self.lengths = name, list(known), list(bases), list(lengths)
+        self.stages, self.temps = [], []
         self.minimum = {}
 
     def staged(self, exprs, index=None):
@@ -271,7 +292,10 @@ class _Stages:
         """One stage computing the reductions of ``group`` (same kind and range) in one loop;
         a reduction over two indices (``Sum(f, (k, ..), (i, ..))``) as an outer one over its
         last index of an inner one over the other."""
-        i, lo, hi = group[0].limits[-1]
+        _, lo, hi = group[0].limits[-1]
+        # one index for the fused loop, named apart from every reduction's own (a double
+        # sum's inner index may be called as another's outer one)
+        i = sympy.Dummy("i", integer=True)
         kind = "sum" if isinstance(group[0], sympy.Sum) else "prod"
         bodies, explicit = [], []
         for r in group:
@@ -309,7 +333,7 @@ class _Stages:
             raise LoweringError(f"the index bound {expr} is not an integer plus multiples of lengths")
         return Bound(tuple(terms), int(expr), int(along))
 
-    def add(self, kind, lo, hi, bodies, index, explicit=()):
+    def add(self, kind, lo, hi, bodies, index, explicit=(), dest=None):
         """Append a stage over ``index`` of ``bodies``; the reductions in them that depend on
         ``index`` (and the ``explicit`` ``(holder, reduction)`` pairs) become its inner ones."""
         index = index if index is not None else sympy.Dummy("i", integer=True)
@@ -324,7 +348,19 @@ class _Stages:
         exprs = [e.xreplace({index: index_arg}) for e in exprs]
         args = self.known + [index_arg] + holders + [h for h, _ in pairs]
         body = from_exprs(f"{self.name}_stage{len(self.stages)}", args, exprs)
-        self.stages.append(Stage(kind, lo, hi, body, loads, inner))
+        self.stages.append(Stage(kind, lo, hi, body, loads, inner, dest))
+
+    def _temporary(self, reduction, k, lo, hi):
+        """``t[k]``: a temporary vector holding ``reduction`` (a sum over another index whose
+        terms depend on ``k``) for ``lo <= k <= hi``, computed by a stage of its own."""
+        t = len(self.temps)
+        base = sympy.IndexedBase(f"_t{t}", real=True)
+        self.temps.append(self.bound(hi + 1))
+        self.bases.append(base)
+        self.slots = self.slots + ((len(self.lengths),),)
+        self.lengths.append(None)
+        self.add("elements", self.bound(lo), self.bound(hi + 1), [reduction], k, dest=t)
+        return base[k]
 
     def _reads(self, bodies, index, outer):
         """``(loads, their Dummies, bodies reading the Dummies)``: each element an argument."""
@@ -344,13 +380,19 @@ class _Stages:
         return tuple(loads), holders, [b.xreplace(swap) for b in bodies]
 
     def _inner(self, reduction, outer):
-        """The inner Stage of ``reduction`` over its own index, inside the stage over ``outer``."""
-        if len(reduction.limits) > 1 or any(r.has(outer) or r.has(reduction.limits[0][0])
-                                            for r in indexing.reductions(reduction.function)):
+        """The inner Stage of ``reduction`` over its own index, inside the stage over ``outer``;
+        a sum in its terms over a third index is a temporary vector computed before."""
+        if len(reduction.limits) > 1:
             raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
         k, lo, hi = reduction.limits[0]
+        function = reduction.function
+        for r in indexing.reductions(function):
+            if r.has(outer) or (lo.has(outer) or hi.has(outer)) and r.has(k):
+                raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
+            if r.has(k):
+                function = function.xreplace({r: self._temporary(r, k, lo, hi)})
         kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
-        loads, holders, (body,) = self._reads([reduction.function], k, outer)
+        loads, holders, (body,) = self._reads([function], k, outer)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
         body = body.xreplace({outer: i_arg, k: k_arg})
         program = from_exprs(f"{self.name}_stage{len(self.stages)}_inner", self.known + [i_arg, k_arg] + holders,

@@ -76,6 +76,7 @@ def _define_loops(c, lanes, lp, name, stages):
     chunks (a reduction's one chunk at a time, its partials added in chunk order)."""
     fn, b = function(c, name, I64, [c.fptr, c.fptr.as_pointer(), I64.as_pointer(), c.fptr])
     scalars, vectors, lengths, out = fn.args
+    vectors, lengths, temps = _with_temporaries(c, lanes, b, lp, vectors, lengths)
     g = _Generator(c, lanes, b, lp, vectors, lengths)
     total = len(lp.scalar_names) + len(lp.length_vectors) + sum(
         len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))
@@ -86,6 +87,12 @@ def _define_loops(c, lanes, lp, name, stages):
     for k, value in enumerate(values):
         b.store(value, b.gep(known, [g.const(k)]))
     g.check_bounds()
+    malloc = c.declare("malloc", ir.IntType(8).as_pointer(), [I64])
+    buffers = []
+    for t, slot in enumerate(temps):
+        size = b.mul(g.smax(g.lengths[slot], g.const(1)), g.const(c.itemsize))
+        buffers.append(b.call(malloc, [size]))
+        b.store(b.bitcast(buffers[-1], c.fptr), b.gep(vectors, [g.const(len(lp.vector_names) + t)]))
     filled = len(values)
     for stage, stage_fn in zip(lp.stages, stages):
         call = lambda c0, c1, dst: b.call(stage_fn, [known, vectors, lengths, c0, c1, dst])  # noqa: E731
@@ -95,10 +102,30 @@ def _define_loops(c, lanes, lp, name, stages):
         if stage.kind == "scalar":
             call(g.const(0), g.const(1), out)
         elif stage.kind == "elements":
-            call(g.const(0), chunks, out)
+            call(g.const(0), chunks, out if stage.dest is None else b.bitcast(buffers[stage.dest], c.fptr))
         else:
             filled += g.fold_chunks(stage, chunks, call, known, filled)
+    free = c.declare("free", ir.VoidType(), [ir.IntType(8).as_pointer()])
+    for buffer in buffers:
+        b.call(free, [buffer])
     b.ret(ir.Constant(I64, 0))
+
+
+def _with_temporaries(c, lanes, b, lp, vectors, lengths):
+    """``(vectors, lengths, temporaries' slots)``: the argument tables, extended (on the
+    stack) by the temporary vectors' lengths; their pointers are filled in after the check."""
+    if not lp.temps:
+        return vectors, lengths, []
+    args = _Generator(c, lanes, b, lp, None, lengths, lp.argument_slots)
+    table = b.bitcast(b.alloca(ir.ArrayType(I64, lp.slot_count)), I64.as_pointer())
+    sizes = args.lengths + [args.bound(t) for t in lp.temps]
+    for k, size in enumerate(sizes):
+        b.store(size, b.gep(table, [ir.Constant(I64, k)]))
+    count = len(lp.vector_names) + len(lp.temps)
+    pointers = b.bitcast(b.alloca(ir.ArrayType(c.fptr, count)), c.fptr.as_pointer())
+    for k in range(len(lp.vector_names)):
+        b.store(b.load(b.gep(vectors, [ir.Constant(I64, k)])), b.gep(pointers, [ir.Constant(I64, k)]))
+    return pointers, table, list(range(lp.argument_slots, lp.slot_count))
 
 
 def _define_check(c, lanes, lp, name):
@@ -135,12 +162,13 @@ class _Lanes:
 
 
 class _Generator:
-    def __init__(self, c, lanes, b, lp, vectors, lengths):
+    def __init__(self, c, lanes, b, lp, vectors, lengths, slots=None):
         self.c, self.v, self.w, self.b, self.lp = c, lanes.v, lanes.width, b, lp
         self.outer = None           # the enclosing index (i64) while an inner reduction is emitted
-        self.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(lp.slot_count)]
+        slots = lp.slot_count if slots is None else slots
+        self.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(slots)]
         self.vectors = None if vectors is None else \
-            [b.load(b.gep(vectors, [ir.Constant(I64, k)])) for k in range(len(lp.vector_names))]
+            [b.load(b.gep(vectors, [ir.Constant(I64, k)])) for k in range(len(lp.vector_names) + len(lp.temps))]
 
     # --- integers -----------------------------------------------------------------
     def const(self, k):
