@@ -51,3 +51,7 @@ def quadratic_form(x, A: px.Matrix):
 
 def linear_residuals(A: px.Matrix, x, b: px.Vector):
     return A @ x - b
+
+
+def least_squares(x, A: px.Matrix, b: px.Vector):
+    return np.sum((A @ x - b)**2)

@@ -12,8 +12,8 @@ from pyexpr.cpu import host
 from pyexpr.errors import PyExprError
 from pyexpr.open_vectors import OpenFormula
 
-from open_formulas import (below_diagonal, dot_mean, linear_residuals, nll, pair_energy,
-                           quadratic_form, residuals)
+from open_formulas import (below_diagonal, dot_mean, least_squares, linear_residuals, nll,
+                           pair_energy, quadratic_form, residuals)
 
 
 def rosen_slices(x):
@@ -667,10 +667,6 @@ def _fused_apart(x: px.Vector, A: px.Matrix):
     return np.sum(A @ x) + np.dot(A[:, 1] + x, A[:, 1] + x)
 
 
-def least_squares_objective(x, A: px.Matrix, b: px.Vector):
-    return np.sum((A @ x - b)**2)
-
-
 def test_sums_fused_into_one_loop_keep_their_indices_apart():
     """A double sum whose inner index has the name of another sum's index, over one range:
     the fused loop's index is its own (a capture once read A[i, i])."""
@@ -683,7 +679,7 @@ def test_sums_fused_into_one_loop_keep_their_indices_apart():
 def test_least_squares_gradient_uses_a_temporary_vector(shape):
     rng = np.random.default_rng(shape[0])
     A, x, b = rng.normal(size=shape), rng.normal(size=shape[1]), rng.normal(size=shape[0])
-    f = px.jit(least_squares_objective)
+    f = px.jit(least_squares)
     g = f.grad("x")
     assert str(g).endswith("Sum((-2*b[k] + 2*Sum(A[k, i]*x[i], (i, 0, n_x - 1)))*A[k, j], (k, 0, m_A - 1))")
     assert len(g.program.temps) == 1

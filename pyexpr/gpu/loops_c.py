@@ -150,10 +150,6 @@ def _kernels(lp, s, stage, ctype):
 def loops_source(lp, dtype="float64", fastmath=False):
     """The CUDA C of every stage of ``lp`` (see the module docstring)."""
     ctype = cuda_c.CTYPES[dtype]
-    if lp.temps:
-        from ..errors import LoweringError
-        raise LoweringError(f"{lp.name}: sums three deep (temporary vectors) are not written for CUDA "
-                            "yet; use target='cpu'")
     parts = [f"/* pyexpr: {cuda_c.c_identifier(lp.name)}, loops over vectors of any length, {dtype} */\n"]
     for s, stage in enumerate(lp.stages):
         parts.append(f"namespace pyx_s{s} {{\n{cuda_c.formula_source(stage.body, dtype, fastmath)}\n"

@@ -44,6 +44,7 @@ class GPULoopKernel:
         known[:len(first)] = first
         d_known = cu.gpuarray.to_gpu(known)
         d_vectors = [cu.gpuarray.to_gpu(v) for v in vectors]
+        d_vectors += [cu.gpuarray.empty(max(n, 1), self.dtype) for n in lp.temp_sizes(sizes)[len(sizes):]]
         d_pointers = cu.gpuarray.to_gpu(np.array([int(v.gpudata) for v in d_vectors] or [0], np.uint64))
         d_out = cu.gpuarray.empty(max(out.size, 1), self.dtype)
         for s, (st, (lo, hi, params, at)) in enumerate(zip(lp.stages, plan)):
@@ -53,7 +54,8 @@ class GPULoopKernel:
                 functions[s][0](*head, d_out.gpudata, block=(1, 1, 1), grid=(1, 1))
             elif st.kind == "elements":
                 blocks = max(1, min(-(-(hi - lo) // 256), cu.sm_count * 8))
-                functions[s][0](*head, d_out.gpudata, block=(256, 1, 1), grid=(blocks, 1))
+                target = d_out if st.dest is None else d_vectors[len(vectors) + st.dest]
+                functions[s][0](*head, target.gpudata, block=(256, 1, 1), grid=(blocks, 1))
             else:
                 partials = cu.gpuarray.empty(GRID * len(st.body.outputs), self.dtype)
                 functions[s][0](*head, partials.gpudata, block=(BLOCK, 1, 1), grid=(GRID, 1))

@@ -102,6 +102,9 @@ class LoopProgram:
     def slot_count(self):
         return self.argument_slots + len(self.temps)
 
+    def _extended(self, sizes):
+        return self.temp_sizes(sizes) if len(sizes) == self.argument_slots else sizes
+
     def temp_sizes(self, sizes):
         """The argument slots' lengths ``sizes`` extended by the temporaries'."""
         return list(sizes) + [t.value(sizes) for t in self.temps]
@@ -132,6 +135,7 @@ class LoopProgram:
     def outside(self, sizes):
         """The first ``(stage, load)`` that would read outside its vector at the vector
         lengths ``sizes``, or None (what the compiled check returns, for the GPU's host)."""
+        sizes = self._extended(sizes)
         for s, st in enumerate(self.stages):
             for k, (ld, lo, hi, i) in enumerate(reads(st, sizes)):
                 for a, offset, slot in ld.dims():
@@ -144,6 +148,7 @@ class LoopProgram:
         """Per stage, ``(lo, hi, params, at)`` at the lengths ``sizes``: its range, the
         integers its code reads (``params``, laid out by ``stage_params``), and where a
         reduction's results go among the known scalars."""
+        sizes = self._extended(sizes)
         at = len(self.scalar_names) + len(self.length_vectors)
         steps = []
         for st in self.stages:

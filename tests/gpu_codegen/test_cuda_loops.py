@@ -14,8 +14,8 @@ import pyexpr as px
 from pyexpr.gpu import loops_c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from open_formulas import (below_diagonal, dot_mean, linear_residuals, nll, pair_energy,  # noqa: E402
-                           quadratic_form, residuals, rosen, running)
+from open_formulas import (below_diagonal, dot_mean, least_squares, linear_residuals, nll,  # noqa: E402
+                           pair_energy, quadratic_form, residuals, rosen, running)
 
 
 def _formulas(dtype):
@@ -31,7 +31,8 @@ def _formulas(dtype):
             "below_diagonal": (px.jit(below_diagonal, dtype=dtype), "x"),
             "quadratic_form": (px.jit(quadratic_form, dtype=dtype), "xM"),
             "grad_quadratic_form": (px.jit(quadratic_form, dtype=dtype).grad("x"), "xM"),
-            "linear_residuals": (px.jit(linear_residuals, dtype=dtype), "Mxx")}
+            "linear_residuals": (px.jit(linear_residuals, dtype=dtype), "Mxx"),
+            "grad_least_squares": (px.jit(least_squares, dtype=dtype).grad("x"), "xMx")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]
@@ -119,6 +120,8 @@ def _host_run(library, k, formula, args, dtype):
     assert len(fixed) == len(args)
     sizes = [d for v in vectors for d in v.shape]
     assert lp.outside(sizes) is None
+    temps = [np.zeros(max(n, 1), dtype) for n in lp.temp_sizes(sizes)[len(sizes):]]
+    vectors = vectors + temps
     plan = lp.plan(sizes)
     total = plan[-1][3] + sum(len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))
     known = np.zeros(max(total, 1), dtype)
@@ -129,7 +132,7 @@ def _host_run(library, k, formula, args, dtype):
     out = np.zeros(rows * max(len(formula.outputs), 1), dtype)
     for s, (stage, (lo, hi, params, at)) in enumerate(zip(lp.stages, plan)):
         offs = np.array(params or [0], np.int64)
-        dst = out if stage.kind in ("elements", "scalar") else known[at:]
+        dst = known[at:] if stage.kind in ("sum", "prod") else out if stage.dest is None else temps[stage.dest]
         address = lambda a: ctypes.c_void_p(a.ctypes.data)  # noqa: E731
         getattr(library, f"host_{k}_{s}")(address(known), pointers, address(offs), ctypes.c_longlong(lo),
                                            ctypes.c_longlong(hi), address(dst))
