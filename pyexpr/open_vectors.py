@@ -13,7 +13,8 @@ gives) is computed from the formula written out at that length.
 import numpy as np
 import sympy
 
-from . import calculus, indexing
+from . import banded, calculus, indexing, printing
+from . import open_arguments as arguments
 from .formula import Formula, check_options
 from .stability.rewrite import stabilize
 
@@ -26,7 +27,6 @@ class OpenFormula(Formula):
 
     def __init__(self, name, args, outputs, out_shape=(), *, defaults=None, options=None,
                  latex_name=None, doc="", signature=None, index=None, needs=(), constants=()):
-        from . import printing
         self.name, self.args = name, tuple(args)
         self.arg_names = tuple(str(a) for a in self.args)
         self.signature = tuple(signature)
@@ -136,7 +136,7 @@ class OpenFormula(Formula):
         vectors, scalars = self._wrt_split(wrt)
         if scalars and not vectors:
             return self.grad(scalars).jacobian(scalars)
-        return Banded(self.hessp(wrt), sparse, f"hessian_{self.name}", "H")
+        return banded.Banded(self.hessp(wrt), sparse, f"hessian_{self.name}", "H")
 
     def jacobian(self, wrt=None, sparse=False):
         """By scalars (or vectors of fixed length): ``out_shape (m, k)`` for ``m`` outputs,
@@ -147,7 +147,7 @@ class OpenFormula(Formula):
         if self.index is None and self.out_shape == () and vectors:
             return self.grad(wrt)               # of one number: its gradient
         if vectors and not scalars and len(vectors) == 1:
-            return Banded(self.jvp(vectors[0]), sparse, f"jacobian_{self.name}", "J")
+            return banded.Banded(self.jvp(vectors[0]), sparse, f"jacobian_{self.name}", "J")
         if vectors or self.index is not None and len(self.outputs) > 1:
             raise NotImplementedError("jacobian() by a vector of any length together with other "
                                       "arguments is not supported yet")
@@ -186,7 +186,7 @@ class OpenFormula(Formula):
         lines = [f"{self._text_signature()}[{self.index}] =" +
                  (f"   (for {self.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
         for lo, hi, piece in pieces:
-            lines.append(f"  {_range_text(self.index, lo, hi)}:  {piece}")
+            lines.append(f"  {printing.range_text(self.index, lo, hi)}:  {piece}")
         return "\n".join(lines)
 
     def cases(self):
@@ -207,7 +207,7 @@ class OpenFormula(Formula):
         if self.index is None:
             return f"{lhs} = {sympy.latex(self.expr)}"
         _, pieces = self.cases()
-        rows = [rf"{sympy.latex(p)} & {_range_latex(self.index, lo, hi)}" for lo, hi, p in pieces]
+        rows = [rf"{sympy.latex(p)} & {printing.range_latex(self.index, lo, hi)}" for lo, hi, p in pieces]
         if len(self.outputs) > 1:
             rows = [r.replace(r"\left(", r"\left[", 1) for r in rows]
         return rf"{lhs}_{{{self.index}}} = \begin{{cases}} " + r" \\ ".join(rows) + r" \end{cases}"
@@ -219,7 +219,6 @@ class OpenFormula(Formula):
     def python_source(self):
         """A ``def`` with plain loops (``sum(... for i in range(...))``), ``math`` only: it
         takes lists or numpy arrays."""
-        from . import printing
         if self.constants:
             raise NotImplementedError(f"{self.name} reads module-level data "
                                       f"({', '.join(n for n, _ in self.constants)}), which python_source "
@@ -399,13 +398,13 @@ class OpenFormula(Formula):
         scalars, vectors, lengths = [], [], {}
         for (name, length), value in zip(self.signature, values):
             if length is None:
-                scalars.append(_scalar(self, name, value))
+                scalars.append(arguments.scalar(self, name, value))
                 continue
             if isinstance(length, int):
-                scalars.extend(_fixed(self, name, value, length))
+                scalars.extend(arguments.fixed(self, name, value, length))
                 continue
             dims = length if isinstance(length, tuple) else (length,)
-            array = _vector(self, name, value, dtype, len(dims))
+            array = arguments.vector(self, name, value, dtype, len(dims))
             for symbol, size in zip(dims, array.shape):
                 known = lengths.setdefault(symbol, (name, size))
                 if known[1] != size:
@@ -426,7 +425,7 @@ class OpenFormula(Formula):
             return self._fixed_call(lengths, scalars, vectors, out)
         if self.index is not None:
             size = self.program.rows.value(sizes)
-            result = _out(self, out, (max(size, 0),) + tuple(self.out_shape[1:]), dtype)
+            result = arguments.out_array(self, out, (max(size, 0),) + tuple(self.out_shape[1:]), dtype)
         else:
             result = np.empty(max(len(self.outputs), 1), dtype)
         failed = self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, self._threads())
@@ -513,206 +512,10 @@ class OpenFormula(Formula):
                           f"{size} is too short: {self._text_signature()} reads {name}{where}")
 
 
-class Banded:
-    """A matrix (a Hessian, a Jacobian) of an ``OpenFormula`` by a vector, from the
-    formula of its product with a vector (``hessp``, ``jvp``): printed as its diagonals,
-    called as the formula is (the product's last argument left out) to give a dense
-    array, or with ``sparse`` a scipy CSR matrix from one product per color of its band."""
-
-    def __init__(self, product, sparse, name, letter):
-        self.hessp, self.sparse, self.name, self.letter = product, sparse, name, letter
-
-    @property
-    def rewrites(self):
-        return self.hessp.rewrites
-
-    def latex(self):
-        """The diagonals as cases in LaTeX (the product formula's where the matrix is dense)."""
-        bands = self.diagonals()
-        if bands is None:
-            return self.hessp.latex()
-        j = self.hessp.index
-        rows = []
-        for d, pieces in sorted(bands.items()):
-            cases = r" \\ ".join(rf"{sympy.latex(e)} & {_range_latex(j, lo, hi)}" for lo, hi, e in pieces)
-            rows.append(rf"{self.letter}_{{{sympy.latex(j)}, {sympy.latex(j + d)}}} &= "
-                        rf"\begin{{cases}} {cases} \end{{cases}}")
-        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
-
-    def _from_product(self, text, comment="#"):
-        return (f"{comment} {self.name} is evaluated from {self.hessp.name}, the product with a "
-                f"vector, one product per color of its band:\n{text}")
-
-    @property
-    def python_source(self):
-        return self._from_product(self.hessp.python_source)
-
-    @property
-    def llvm_ir(self):
-        return self._from_product(self.hessp.llvm_ir, ";")
-
-    @property
-    def cuda_source(self):
-        return self._from_product(self.hessp.cuda_source, "//")
-
-    def pretty(self):
-        return str(self)
-
-    def __str__(self):
-        bands = self.diagonals()
-        hessp = self.hessp
-        head = f"{self.name}({hessp._text_signature().split('(', 1)[1].rsplit(', ', 1)[0]})"
-        if bands is None:
-            return f"{head} = a dense matrix; times a vector:\n{hessp}"
-        j = hessp.index
-        minimum = hessp.cases()[0]
-        h = self.letter
-        lines = [f"{head}: {h}[{j}, k] is 0 unless k - {j} is one of {sorted(bands)}" +
-                 (f"   (for {hessp.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
-        for d, pieces in sorted(bands.items()):
-            lines.append(f"  {h}[{j}, {sympy.sstr(j + d)}]:")
-            lines += [f"    {_range_text(j, lo, hi)}:  {expr}" for lo, hi, expr in pieces]
-        return "\n".join(lines)
-
-    def diagonals(self):
-        """``{d: [(first, last, expression), ...]}``: ``H[j, j + d]`` for the ``j`` of each
-        range (cases as ``OpenFormula.cases``), the entries that can be nonzero; None where
-        the Hessian is dense."""
-        offsets = self.offsets()
-        if offsets is None:
-            return None
-        p, j = self.hessp.args[-1], self.hessp.index
-        _, pieces = self.hessp.cases()
-        holder = sympy.Dummy("t", real=True)
-        bands = {}
-        for d in offsets:
-            rows = []
-            for lo, hi, piece in pieces:
-                element = p[(lo if lo == hi else j) + d]
-                coefficient = piece.xreplace({element: holder}).diff(holder)
-                coefficient = coefficient.replace(lambda e: isinstance(e, sympy.Indexed) and e.base == p,
-                                                  lambda e: sympy.S.Zero)
-                if coefficient != 0:
-                    rows.append((lo, hi, coefficient))
-            bands[d] = _merged(rows, j)
-        return bands
-
-    def offsets(self):
-        """The diagonals ``d`` with ``H[j, j + d]`` possibly nonzero; None where a sum over
-        the direction makes the Hessian dense."""
-        p = self.hessp.args[-1]
-        _, pieces = self.hessp.cases()
-        found = set()
-        for lo, hi, piece in pieces:
-            if any(r.has(p) for r in indexing.reductions(piece)):
-                return None
-            row = lo if lo == hi else self.hessp.index        # a case of one row has j set
-            for element in piece.atoms(sympy.Indexed):
-                if element.base == p:
-                    d = sympy.expand(element.indices[0] - row)
-                    if not d.is_Integer:
-                        return None
-                    found.add(int(d))
-        return sorted(found)
-
-    def _shape(self, args):
-        """(rows, columns) at these arguments: the product's length, the direction's."""
-        product = self.hessp
-        values = dict(zip((n for n, _ in product.signature), args))
-        sizes = {k: len(np.asarray(values[n])) for n, k in product.signature[:-1] if isinstance(k, sympy.Symbol)}
-        rows = int(sympy.sympify(product.out_shape[0]).subs(sizes))
-        return rows, sizes[product.signature[-1][1]]
-
-    def __call__(self, *args):
-        rows, cols = self._shape(args)
-        offsets = self.offsets()
-        width = None if offsets is None else max(offsets) - min(offsets) + 1 if offsets else 1
-        if width is None or not self.sparse and cols <= width:
-            unit = np.eye(cols)
-            dense = np.array([self.hessp(*args, unit[k]) for k in range(cols)]).T.reshape(rows, cols)
-            return _sparse(dense) if self.sparse else dense
-        r, c, vals = [], [], []
-        for color in range(width):
-            direction = np.zeros(cols)
-            direction[color::width] = 1.0
-            product = self.hessp(*args, direction)
-            for d in offsets:
-                j = np.arange(max(0, -d), min(rows, cols - d))
-                keep = (j + d) % width == color
-                r.append(j[keep])
-                c.append(j[keep] + d)
-                vals.append(product[j[keep]])
-        from scipy import sparse
-        matrix = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(r), np.concatenate(c))),
-                                   shape=(rows, cols))
-        return matrix if self.sparse else matrix.toarray()
-
-
-def _merged(rows, j):
-    """Adjacent ranges whose expressions agree (a one-row range being the next range's
-    expression at its row) as one."""
-    merged = []
-    for lo, hi, expr in rows:
-        if merged:
-            plo, phi, pexpr = merged[-1]
-            adjacent = sympy.expand(lo - phi) == 1
-            if adjacent and plo == phi and expr.subs(j, plo) == pexpr:
-                merged[-1] = (plo, hi, expr)
-                continue
-            if adjacent and lo == hi and pexpr.subs(j, lo) == expr:
-                merged[-1] = (plo, hi, pexpr)
-                continue
-        merged.append((lo, hi, expr))
-    return merged
-
-
-def _sparse(dense):
-    from scipy import sparse
-    return sparse.csr_matrix(dense)
-
-
 def _free_name(name, taken):
     while name in taken:
         name += "_"
     return name
-
-
-def _range_text(j, lo, hi):
-    if lo == hi:
-        return f"{j} = {lo}"
-    return f"{lo} <= {j} <= {hi}"
-
-
-def _range_latex(j, lo, hi):
-    if lo == hi:
-        return f"{sympy.latex(j)} = {sympy.latex(lo)}"
-    return rf"{sympy.latex(lo)} \le {sympy.latex(j)} \le {sympy.latex(hi)}"
-
-
-def _scalar(formula, name, value):
-    try:
-        if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "biuf":   # no strings
-            raise TypeError
-        return float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{formula.name}(): argument {name!r} is a number, not "
-                        f"{type(value).__name__}") from None
-
-
-def _vector(formula, name, value, dtype, ndim=1):
-    what = "a vector" if ndim == 1 else "a matrix"
-    try:
-        if np.asarray(value).dtype.kind not in "biuf":       # strings and objects are no numbers
-            raise TypeError
-        array = np.asarray(value, dtype=dtype)      # (ascontiguousarray makes a number 1-D)
-    except (TypeError, ValueError):
-        raise TypeError(f"{formula.name}(): argument {name!r} must be {what} of numbers, not "
-                        f"{type(value).__name__}") from None
-    if array.ndim != ndim:
-        raise ValueError(f"{formula.name}(): argument {name!r} must be {'one' if ndim == 1 else 'two'}-"
-                         f"dimensional ({what} of any {'length' if ndim == 1 else 'shape'}), not of "
-                         f"shape {array.shape}")
-    return np.ascontiguousarray(array)
 
 
 def _shape_text(length):
@@ -721,15 +524,6 @@ def _shape_text(length):
 
 def _shape_latex(length):
     return r" \times ".join(map(sympy.latex, length)) if isinstance(length, tuple) else sympy.latex(length)
-
-
-def _out(formula, out, shape, dtype):
-    if out is None:
-        return np.empty(shape, dtype)
-    if not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == dtype
-            and out.flags.c_contiguous):
-        raise ValueError(f"{formula.name}(): out must be a contiguous {dtype} array of shape {shape}")
-    return out
 
 
 def _entries(args, signature):
@@ -751,14 +545,6 @@ def _kinds(args, signature):
         elif isinstance(length, int):
             fixed[name] = a
     return opened, fixed
-
-
-def _fixed(formula, name, value, length):
-    array = np.asarray(value, dtype=float)
-    if array.shape != (length,):
-        raise ValueError(f"{formula.name}(): argument {name!r} is a vector of {length} (the code "
-                         f"fixes it), not of shape {array.shape}")
-    return array.tolist()
 
 
 def _unpickled(state):

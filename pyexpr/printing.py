@@ -399,3 +399,15 @@ def open_source(name, signature, outputs, index=None, cases=None):
     lines = [f"def {name}({', '.join(params)}):"] + [f"    {ln}" for ln in lines] + [f"    return {result}"]
     tree = ast.parse("import math\n\n\n" + "\n".join(lines))
     return astor.to_source(tree, pretty_source="".join)
+
+
+def range_text(j, lo, hi):
+    if lo == hi:
+        return f"{j} = {lo}"
+    return f"{lo} <= {j} <= {hi}"
+
+
+def range_latex(j, lo, hi):
+    if lo == hi:
+        return f"{sympy.latex(j)} = {sympy.latex(lo)}"
+    return rf"{sympy.latex(lo)} \le {sympy.latex(j)} \le {sympy.latex(hi)}"

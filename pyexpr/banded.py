@@ -1,0 +1,172 @@
+"""A matrix of a formula over vectors of any length, evaluated from its product with a vector.
+
+``Banded(product, sparse, name, letter)``: the Hessian (``hessp``) or the Jacobian
+(``jvp``) of an ``OpenFormula`` by a vector.  It prints as its diagonals, each with
+its cases (``H[j, j - 1]``, ``H[j, j]``, ...), read off the product formula, or says
+the matrix is dense; called like the formula (the direction left out), it gives a
+dense array, or with ``sparse`` a scipy CSR matrix made of one product per color of
+its band (columns ``k`` and ``k + width`` never meet in a row).
+"""
+import numpy as np
+import sympy
+
+from . import indexing
+from .printing import range_latex, range_text
+
+
+class Banded:
+    """A matrix (a Hessian, a Jacobian) of an ``OpenFormula`` by a vector, from the
+    formula of its product with a vector (``hessp``, ``jvp``): printed as its diagonals,
+    called as the formula is (the product's last argument left out) to give a dense
+    array, or with ``sparse`` a scipy CSR matrix from one product per color of its band."""
+
+    def __init__(self, product, sparse, name, letter):
+        self.hessp, self.sparse, self.name, self.letter = product, sparse, name, letter
+
+    @property
+    def rewrites(self):
+        return self.hessp.rewrites
+
+    def latex(self):
+        """The diagonals as cases in LaTeX (the product formula's where the matrix is dense)."""
+        bands = self.diagonals()
+        if bands is None:
+            return self.hessp.latex()
+        j = self.hessp.index
+        rows = []
+        for d, pieces in sorted(bands.items()):
+            cases = r" \\ ".join(rf"{sympy.latex(e)} & {range_latex(j, lo, hi)}" for lo, hi, e in pieces)
+            rows.append(rf"{self.letter}_{{{sympy.latex(j)}, {sympy.latex(j + d)}}} &= "
+                        rf"\begin{{cases}} {cases} \end{{cases}}")
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+    def _from_product(self, text, comment="#"):
+        return (f"{comment} {self.name} is evaluated from {self.hessp.name}, the product with a "
+                f"vector, one product per color of its band:\n{text}")
+
+    @property
+    def python_source(self):
+        return self._from_product(self.hessp.python_source)
+
+    @property
+    def llvm_ir(self):
+        return self._from_product(self.hessp.llvm_ir, ";")
+
+    @property
+    def cuda_source(self):
+        return self._from_product(self.hessp.cuda_source, "//")
+
+    def pretty(self):
+        return str(self)
+
+    def __str__(self):
+        bands = self.diagonals()
+        hessp = self.hessp
+        head = f"{self.name}({hessp._text_signature().split('(', 1)[1].rsplit(', ', 1)[0]})"
+        if bands is None:
+            return f"{head} = a dense matrix; times a vector:\n{hessp}"
+        j = hessp.index
+        minimum = hessp.cases()[0]
+        h = self.letter
+        lines = [f"{head}: {h}[{j}, k] is 0 unless k - {j} is one of {sorted(bands)}" +
+                 (f"   (for {hessp.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
+        for d, pieces in sorted(bands.items()):
+            lines.append(f"  {h}[{j}, {sympy.sstr(j + d)}]:")
+            lines += [f"    {range_text(j, lo, hi)}:  {expr}" for lo, hi, expr in pieces]
+        return "\n".join(lines)
+
+    def diagonals(self):
+        """``{d: [(first, last, expression), ...]}``: ``H[j, j + d]`` for the ``j`` of each
+        range (cases as ``OpenFormula.cases``), the entries that can be nonzero; None where
+        the Hessian is dense."""
+        offsets = self.offsets()
+        if offsets is None:
+            return None
+        p, j = self.hessp.args[-1], self.hessp.index
+        _, pieces = self.hessp.cases()
+        holder = sympy.Dummy("t", real=True)
+        bands = {}
+        for d in offsets:
+            rows = []
+            for lo, hi, piece in pieces:
+                element = p[(lo if lo == hi else j) + d]
+                coefficient = piece.xreplace({element: holder}).diff(holder)
+                coefficient = coefficient.replace(lambda e: isinstance(e, sympy.Indexed) and e.base == p,
+                                                  lambda e: sympy.S.Zero)
+                if coefficient != 0:
+                    rows.append((lo, hi, coefficient))
+            bands[d] = _merged(rows, j)
+        return bands
+
+    def offsets(self):
+        """The diagonals ``d`` with ``H[j, j + d]`` possibly nonzero; None where a sum over
+        the direction makes the Hessian dense."""
+        p = self.hessp.args[-1]
+        _, pieces = self.hessp.cases()
+        found = set()
+        for lo, hi, piece in pieces:
+            if any(r.has(p) for r in indexing.reductions(piece)):
+                return None
+            row = lo if lo == hi else self.hessp.index        # a case of one row has j set
+            for element in piece.atoms(sympy.Indexed):
+                if element.base == p:
+                    d = sympy.expand(element.indices[0] - row)
+                    if not d.is_Integer:
+                        return None
+                    found.add(int(d))
+        return sorted(found)
+
+    def _shape(self, args):
+        """(rows, columns) at these arguments: the product's length, the direction's."""
+        product = self.hessp
+        values = dict(zip((n for n, _ in product.signature), args))
+        sizes = {k: len(np.asarray(values[n])) for n, k in product.signature[:-1] if isinstance(k, sympy.Symbol)}
+        rows = int(sympy.sympify(product.out_shape[0]).subs(sizes))
+        return rows, sizes[product.signature[-1][1]]
+
+    def __call__(self, *args):
+        rows, cols = self._shape(args)
+        offsets = self.offsets()
+        width = None if offsets is None else max(offsets) - min(offsets) + 1 if offsets else 1
+        if width is None or not self.sparse and cols <= width:
+            unit = np.eye(cols)
+            dense = np.array([self.hessp(*args, unit[k]) for k in range(cols)]).T.reshape(rows, cols)
+            return _sparse(dense) if self.sparse else dense
+        r, c, vals = [], [], []
+        for color in range(width):
+            direction = np.zeros(cols)
+            direction[color::width] = 1.0
+            product = self.hessp(*args, direction)
+            for d in offsets:
+                j = np.arange(max(0, -d), min(rows, cols - d))
+                keep = (j + d) % width == color
+                r.append(j[keep])
+                c.append(j[keep] + d)
+                vals.append(product[j[keep]])
+        from scipy import sparse
+        matrix = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(r), np.concatenate(c))),
+                                   shape=(rows, cols))
+        return matrix if self.sparse else matrix.toarray()
+
+
+def _merged(rows, j):
+    """Adjacent ranges whose expressions agree (a one-row range being the next range's
+    expression at its row) as one."""
+    merged = []
+    for lo, hi, expr in rows:
+        if merged:
+            plo, phi, pexpr = merged[-1]
+            adjacent = sympy.expand(lo - phi) == 1
+            if adjacent and plo == phi and expr.subs(j, plo) == pexpr:
+                merged[-1] = (plo, hi, expr)
+                continue
+            if adjacent and lo == hi and pexpr.subs(j, lo) == expr:
+                merged[-1] = (plo, hi, pexpr)
+                continue
+        merged.append((lo, hi, expr))
+    return merged
+
+
+def _sparse(dense):
+    from scipy import sparse
+    return sparse.csr_matrix(dense)
