@@ -688,3 +688,22 @@ def test_least_squares_gradient_uses_a_temporary_vector(shape):
     for threads in (1, 2):
         assert g.kernel().run(np.zeros(1), [x, A, b], out, threads) is None
         np.testing.assert_allclose(out, 2 * A.T @ (A @ x - b), rtol=1e-11, atol=1e-11)
+
+
+def _smoothness(x):
+    return np.sum(np.diff(x)**2) + np.linalg.norm(x - 1.0) + np.var(x) - np.std(x)
+
+
+def _of_three(a, b, c):
+    return np.linalg.norm((a, b, c)) + np.var((a, b, c)) + np.sum(np.diff((a, b, c)))
+
+
+def test_numpy_reductions_diff_norm_var_std():
+    f = px.jit(_smoothness)
+    x, h = _points(60), 1e-6
+    assert f(x) == pytest.approx(_smoothness(x), rel=1e-12)
+    fd = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(60)]
+    np.testing.assert_allclose(f.grad()(x), fd, rtol=1e-5, atol=1e-6)
+    t = px.jit(_of_three)
+    assert not isinstance(t, OpenFormula)
+    assert t(1.0, 2.0, 2.5) == pytest.approx(_of_three(1.0, 2.0, 2.5), rel=1e-14)

@@ -181,6 +181,51 @@ def _mean(ctx, node, env, visitor):
     return sympy.Add(*terms) / len(terms)
 
 
+def _sequence(ctx, node, env, visitor):
+    """The single argument of a numpy reduction: a Vec, or a tuple of numbers."""
+    (items,) = _items(ctx, node, env, visitor, (1,))
+    return items if seq.is_vec(items) else tuple(as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, items))
+
+
+def _each(ctx, node, fn, items):
+    return seq.elementwise(ctx, node, fn, (items,)) if seq.is_vec(items) else tuple(fn(v) for v in items)
+
+
+def _total(ctx, node, items):
+    return seq.reduce(ctx, node, "sum", items) if seq.is_vec(items) else sympy.Add(*items)
+
+
+def _count(items):
+    return items.length if seq.is_vec(items) else sympy.Integer(len(items))
+
+
+def _diff(ctx, node, env, visitor):
+    """``np.diff(x)``: ``x[1:] - x[:-1]``."""
+    items = _sequence(ctx, node, env, visitor)
+    if not seq.is_vec(items):
+        return tuple(b - a for a, b in zip(items, items[1:]))
+    return seq.elementwise(ctx, node, lambda a, b: a - b,
+                           (seq.sliced(ctx, node, items, sympy.S.One, None, None),
+                            seq.sliced(ctx, node, items, None, sympy.S.NegativeOne, None)))
+
+
+def _norm(ctx, node, env, visitor):
+    """``np.linalg.norm(x)`` of a vector: the square root of its sum of squares."""
+    items = _sequence(ctx, node, env, visitor)
+    return sympy.sqrt(_total(ctx, node, _each(ctx, node, lambda a: a * a, items)))
+
+
+def _var(ctx, node, env, visitor):
+    """``np.var(x)``: the mean square deviation from the mean (numpy's ddof=0)."""
+    items = _sequence(ctx, node, env, visitor)
+    mean = _total(ctx, node, items) / _count(items)
+    return _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, items)) / _count(items)
+
+
+def _std(ctx, node, env, visitor):
+    return sympy.sqrt(_var(ctx, node, env, visitor))
+
+
 def _concatenate(ctx, node, env, visitor):
     values = _items(ctx, node, env, visitor)
     parts = values[0] if len(values) == 1 and isinstance(values[0], tuple) else values
@@ -219,7 +264,7 @@ def _fold(op, cls, unit):
 _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
             "tuple": _tuple, "sum": _fold(operator.add, sympy.Add, sympy.S.Zero),
             "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot,
-            "concatenate": _concatenate}
+            "concatenate": _concatenate, "diff": _diff, "norm": _norm, "var": _var, "std": _std}
 
 
 def _generate(ctx, gen, env, visitor):

@@ -149,7 +149,8 @@ SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "en
            builtins.zip: "zip", builtins.len: "len", builtins.tuple: "tuple",
            math.fsum: "sum", math.prod: "prod", np.sum: "sum", np.prod: "prod",
            np.mean: "mean", np.dot: "dot", np.inner: "dot", np.arange: "range",
-           np.concatenate: "concatenate", np.hstack: "concatenate", np.append: "concatenate"}
+           np.concatenate: "concatenate", np.hstack: "concatenate", np.append: "concatenate",
+           np.diff: "diff", np.linalg.norm: "norm", np.var: "var", np.std: "std"}
 
 #: well-known callables with no formula meaning, and why
 FORBIDDEN = {builtins.print: "I/O (print)", builtins.open: "I/O (open)",

@@ -14,7 +14,8 @@ import ast
 
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
-                   "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append"}
+                   "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
+                   "diff", "norm", "var", "std"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)
 _REDUCING = {"max", "min", "amax", "amin", "nanmax", "nanmin"}
 #: the length of a vector the code does not fix
