@@ -26,13 +26,15 @@ class OpenFormula(Formula):
     ``index`` is the element index of a vector output (``out_shape == (length,)``)."""
 
     def __init__(self, name, args, outputs, out_shape=(), *, defaults=None, options=None,
-                 latex_name=None, doc="", signature=None, index=None, needs=(), constants=()):
+                 latex_name=None, doc="", signature=None, index=None, needs=(), constants=(), exact=()):
         self.name, self.args = name, tuple(args)
         self.arg_names = tuple(str(a) for a in self.args)
         self.signature = tuple(signature)
         self.index = index
         #: (vector, least length): the reads at fixed places of the code it came from
         self.needs = tuple(needs)
+        #: (length Symbol's name, number): lengths the code fixes by combining with data
+        self.exact = tuple(exact)
         #: (name, array): module-level data read as vectors (or matrices) of constants
         self.constants = tuple((name, np.array(array, dtype=float)) for name, array in constants)
         self.open, self.vectors = _kinds(self.args, self.signature)
@@ -60,7 +62,7 @@ class OpenFormula(Formula):
     def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None):
         return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,
                            index=index, latex_name=latex_name, defaults=self.defaults, needs=self.needs,
-                           constants=self.constants)
+                           constants=self.constants, exact=self.exact)
 
     # --- calculus -----------------------------------------------------------------
     def _wrt_split(self, wrt):
@@ -297,7 +299,7 @@ class OpenFormula(Formula):
         plan = self.__dict__.get("_plan")
         if plan is None:
             plan = self._plan = self._quick_plan()
-        kinds, equal, needs, dtype, threads = plan
+        kinds, equal, needs, dtype, threads, exact = plan
         if len(args) != len(kinds):
             return None
         scalars, vectors = [], []
@@ -312,7 +314,8 @@ class OpenFormula(Formula):
             else:
                 vectors.append(value)
         sizes = [d for v in vectors for d in v.shape]
-        if any(sizes[a] != sizes[b] for a, b in equal) or any(sizes[v] < k for v, k in needs):
+        if any(sizes[a] != sizes[b] for a, b in equal) or any(sizes[v] < k for v, k in needs) \
+                or any(sizes[v] != k for v, k in exact):
             return None
         vectors += self._data(dtype)
         sizes += [d for v in vectors[len(sizes):] for d in v.shape]
@@ -336,7 +339,7 @@ class OpenFormula(Formula):
         kinds, slots, first, equal = [], [], {}, []
         for name, length in self.signature:
             if isinstance(length, int):
-                return ((None,), (), (), None, 1)        # a fixed-length vector: general path
+                return ((None,), (), (), None, 1, ())    # a fixed-length vector: general path
             dims = () if length is None else length if isinstance(length, tuple) else (length,)
             kinds.append(len(dims))
             for symbol in dims:
@@ -347,7 +350,10 @@ class OpenFormula(Formula):
                 first.setdefault(symbol, slot)
         position = {name: k for k, (name, _) in reversed(list(enumerate(slots)))}
         needs = tuple((position[name], k) for name, k in self.needs)
-        return tuple(kinds), tuple(equal), needs, np.dtype(self.options["dtype"]), self._threads()
+        slot_of = {str(symbol): slot for slot, (_, symbol) in enumerate(slots)}
+        exact = tuple((slot_of[symbol], value) for symbol, value in self.exact if symbol in slot_of)
+        return tuple(kinds), tuple(equal), needs + tuple((s, v) for s, v in exact), \
+            np.dtype(self.options["dtype"]), self._threads(), exact
 
     def _core_dims(self, length):
         return 0 if length is None else 1 if isinstance(length, (int, sympy.Symbol)) else 2
@@ -415,6 +421,12 @@ class OpenFormula(Formula):
                                      f"not {known[1]} and {size}")
             vectors.append(array)
         vectors += self._data(dtype)
+        for symbol, value in self.exact:
+            have = next((v[1] for k, v in lengths.items() if str(k) == symbol), value)
+            if have != value:
+                owner = next(v[0] for k, v in lengths.items() if str(k) == symbol)
+                raise ValueError(f"{self.name}(): argument {owner!r} must have length {value} (the "
+                                 f"code combines it with data of that length), not {have}")
         for name, need in self.needs:
             have = len(values[[n for n, _ in self.signature].index(name)])
             if have < need:

@@ -707,3 +707,48 @@ def test_numpy_reductions_diff_norm_var_std():
     t = px.jit(_of_three)
     assert not isinstance(t, OpenFormula)
     assert t(1.0, 2.0, 2.5) == pytest.approx(_of_three(1.0, 2.0, 2.5), rel=1e-14)
+
+
+FEATURES = np.random.default_rng(21).normal(size=(200, 5))
+LABELS = np.where(np.random.default_rng(22).random(200) < 0.5, -1.0, 1.0)
+EVENTS = np.random.default_rng(23).poisson(3.0, 200).astype(float)
+
+
+def logistic_loss(w):
+    return np.sum(np.log1p(np.exp(-LABELS * (FEATURES @ w))))
+
+
+def poisson_loss(b):
+    return np.sum(np.exp(FEATURES @ b) - EVENTS * (FEATURES @ b))
+
+
+def ridge_loss(w, lam):
+    return np.sum((FEATURES @ w - EVENTS)**2) + lam * np.dot(w, w)
+
+
+def mahalanobis(x, mu: px.Vector, P: px.Matrix):
+    return (x - mu) @ P @ (x - mu)
+
+
+@pytest.mark.parametrize("fn, extra", [(logistic_loss, ()), (poisson_loss, ()), (ridge_loss, (0.3,))])
+def test_regression_losses_over_data(fn, extra):
+    """Models as scientists write them against a data matrix: the parameter vector's
+    length is the data's column count, checked at the call."""
+    f = px.jit(fn)
+    w, h = 0.1 * np.random.default_rng(5).normal(size=5), 1e-6
+    assert f(w, *extra) == pytest.approx(fn(w, *extra), rel=1e-13)
+    fd = [(fn(w + h * e, *extra) - fn(w - h * e, *extra)) / (2 * h) for e in np.eye(5)]
+    np.testing.assert_allclose(f.grad(f.signature[0][0])(w, *extra), fd, rtol=1e-6, atol=1e-6)
+    fit = minimize(f, np.zeros(5), args=extra, jac=lambda v, *a: f.grad(f.signature[0][0])(v, *a),
+                   method="BFGS")
+    assert fit.success
+    with pytest.raises(ValueError, match=r"must have length 5 \(the code combines it with data"):
+        f(np.zeros(6), *extra)
+
+
+def test_mahalanobis_distance():
+    rng = np.random.default_rng(6)
+    x, mu, P = rng.normal(size=4), rng.normal(size=4), rng.normal(size=(4, 4))
+    f = px.jit(mahalanobis)
+    assert f(x, mu, P) == pytest.approx((x - mu) @ P @ (x - mu), rel=1e-13)
+    np.testing.assert_allclose(f.grad("x")(x, mu, P), (P + P.T) @ (x - mu), rtol=1e-12)

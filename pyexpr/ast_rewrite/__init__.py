@@ -42,6 +42,7 @@ class Parsed:
     index: object = None   # the index Symbol of a vector output of any length (out_shape (n,))
     needs: tuple = ()      # (vector name, least length its reads at fixed places need)
     constants: tuple = ()  # (name, numpy array): module-level data the formula reads
+    exact: tuple = ()      # (length Symbol's name, the number data fixes it to)
 
 
 def parse_function(func, simplify="canonical"):
@@ -76,7 +77,8 @@ def parse_function(func, simplify="canonical"):
     signature = tuple((a.arg, sizes.get(a.arg)) for a in node.args.args)
     constants = tuple((label, array) for label, (_, array) in ctx.constants.items())
     return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature, index,
-                  tuple(sorted(ctx.needs.items())), constants)
+                  tuple(sorted(ctx.needs.items())), constants,
+                  tuple((str(s), int(v)) for s, v in ctx.exact.items()))
 
 
 def _names(node, params):

@@ -35,6 +35,8 @@ class Context:
     needs: dict = field(default_factory=dict, compare=False)
     #: module-level numpy arrays used as data: name -> (IndexedBase, the array)
     constants: dict = field(default_factory=dict, compare=False)
+    #: lengths the code fixes by meeting data: Symbol -> the number it must be
+    exact: dict = field(default_factory=dict, compare=False)
 
     #: matrices of any shape: IndexedBase -> (rows, cols) Symbols
     shape_of: dict = field(default_factory=dict, compare=False)

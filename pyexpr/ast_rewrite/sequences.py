@@ -61,11 +61,17 @@ def same_length(ctx, node, lengths):
     operation are the same from then on (``ctx.equal``), the call checking it."""
     first = lengths[0]
     for other in lengths[1:]:
-        a, b = (_evaluated(x.xreplace(ctx.equal)) for x in (first, other))
+        a, b = (_evaluated(x.xreplace(ctx.equal).xreplace(ctx.exact)) for x in (first, other))
         if a == b:
             continue
         diff = sympy.expand(a - b)
         symbols = [s for s in diff.free_symbols]
+        if len(symbols) == 1 and symbols[0] in ctx.lengths and indexing.affine(diff, symbols[0]) \
+                and abs(indexing.affine(diff, symbols[0])[0]) == 1:
+            # a length met with data's (a number): the code fixes it, and the call checks it
+            a_coef, c = indexing.affine(diff, symbols[0])
+            ctx.exact[symbols[0]] = sympy.Integer(-c * a_coef)
+            continue
         if len(symbols) == 2 and diff.is_Add and all(s in ctx.lengths for s in symbols) \
                 and sympy.expand(diff.xreplace({symbols[1]: symbols[0]})) == 0:
             keep, drop = sorted(symbols, key=lambda s: ctx.lengths.index(s))
