@@ -752,3 +752,22 @@ def test_mahalanobis_distance():
     f = px.jit(mahalanobis)
     assert f(x, mu, P) == pytest.approx((x - mu) @ P @ (x - mu), rel=1e-13)
     np.testing.assert_allclose(f.grad("x")(x, mu, P), (P + P.T) @ (x - mu), rtol=1e-12)
+
+
+def _methods(x, y):
+    return (x**2).sum() + x.mean() * x.size + x.dot(y) + x.var() + y.std() + np.sum(x[1:]) / x.shape[0]
+
+
+def _matrix_methods(x, A: px.Matrix):
+    return A.sum() + A.T.dot(x).sum()
+
+
+def test_numpy_array_methods():
+    rng = np.random.default_rng(9)
+    x, y, A = rng.normal(size=12), rng.normal(size=12), rng.normal(size=(12, 12))
+    assert px.jit(_methods)(x, y) == pytest.approx(_methods(x, y), rel=1e-13)
+    assert px.jit(_matrix_methods)(x, A) == pytest.approx(_matrix_methods(x, A), rel=1e-13)
+    def bad(x):
+        return x.sum(axis=0)
+    with pytest.raises(PyExprError, match=r"\.sum\(\) takes no arguments in a formula"):
+        px.jit(bad)

@@ -27,7 +27,7 @@ def call(ctx, node, env, visitor):
     args = _positional(ctx, node, env, visitor)
     kwargs = {kw.arg: visitor.visit(kw.value) for kw in node.keywords}
     kind = _KINDS[callee.kind]
-    if any(seq.is_vec(a) for a in args) and callee.kind != "lambda":
+    if any(seq.is_vec(a) for a in args) and callee.kind not in ("lambda", "method"):
         if callee.name in _OF_A_SEQUENCE and len(args) == 1:
             raise error(ctx, node, f"{callee.name} of a vector of any length is not supported yet",
                         "write it elementwise with np.maximum/np.minimum of two values")
@@ -104,8 +104,32 @@ def _call_conditional(ctx, node, callee, args, kwargs, visitor):
     return callee.target(ctx, node, args, kwargs, apply)
 
 
+def _call_method(ctx, node, callee, args, kwargs, visitor):
+    """``x.sum()``, ``x.mean()``, ``x.prod()``, ``x.dot(y)``, ``x.var()``, ``x.std()`` of a
+    vector (``A.sum()`` of a matrix): numpy's functions of the receiver."""
+    receiver, name = callee.target, callee.name
+    if kwargs or len(args) != (1 if name == "dot" else 0):
+        raise error(ctx, node, f".{name}() takes {'one argument' if name == 'dot' else 'no arguments'} "
+                    "in a formula (no axis=, dtype=, ...)")
+    if name == "dot":
+        return seq.matmul(ctx, node, receiver, args[0])
+    if seq.is_mat(receiver):
+        if name != "sum":
+            raise error(ctx, node, f".{name}() of a matrix is not supported yet", "write the sums out")
+        return seq.matrix_sum(ctx, node, receiver)
+    if name == "prod":
+        return seq.reduce(ctx, node, "prod", receiver)
+    mean = _total(ctx, node, receiver) / _count(receiver)
+    if name == "sum":
+        return _total(ctx, node, receiver)
+    if name == "mean":
+        return mean
+    var = _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, receiver)) / _count(receiver)
+    return var if name == "var" else sympy.sqrt(var)
+
+
 _KINDS = {"function": _call_function, "formula": _call_formula, "lambda": _call_lambda,
-          "conditional": _call_conditional}
+          "conditional": _call_conditional, "method": _call_method}
 
 
 # --- compile-time builtins ---------------------------------------------------

@@ -274,8 +274,8 @@ class _Eval(ast.NodeVisitor):
 
     def visit_Attribute(self, node):
         base = self.visit(node.value)
-        if seq.is_mat(base) and node.attr == "T":
-            return base.T
+        if seq.is_vec(base) or seq.is_mat(base):
+            return self._array_attribute(node, base)
         if not isinstance(base, type(sympy)):
             raise error(self.ctx, node, "attribute access is only supported on modules (math.exp, np.pi)")
         dotted = f"{base.__name__}.{node.attr}"
@@ -283,6 +283,23 @@ class _Eval(ast.NodeVisitor):
             raise self.ctx.source.error(node, f"module {base.__name__!r} has no attribute "
                                         f"{node.attr!r}", cls=UndefinedNameError)
         return from_object(self.ctx, node, dotted, getattr(base, node.attr))
+
+    #: numpy array methods a vector or matrix of any length has in a formula
+    METHODS = ("sum", "mean", "prod", "dot", "var", "std")
+
+    def _array_attribute(self, node, base):
+        """``x.sum()`` and the other methods (a Callee), ``x.size``, ``x.shape``, ``A.T``."""
+        attr = node.attr
+        if attr in self.METHODS:
+            return Callee("method", attr, base)
+        if attr == "T":
+            return base.T if seq.is_mat(base) else base
+        if attr == "size":
+            return base.length if seq.is_vec(base) else base.rows * base.cols
+        if attr == "shape":
+            return (base.length,) if seq.is_vec(base) else (base.rows, base.cols)
+        raise error(self.ctx, node, f"arrays of any length in a formula have no attribute {attr!r}",
+                    f"use {', '.join('.' + m + '()' for m in self.METHODS)}, .T, .size or .shape")
 
     def visit_Tuple(self, node):
         values = []

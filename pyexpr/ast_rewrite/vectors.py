@@ -16,6 +16,8 @@ import ast
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
                    "diff", "norm", "var", "std"}
+#: attributes of numpy arrays a formula reads (methods and sizes)
+_ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "size", "shape"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)
 _REDUCING = {"max", "min", "amax", "amin", "nanmax", "nanmin"}
 #: the length of a vector the code does not fix
@@ -106,6 +108,10 @@ def _vector_uses(node, names, is_data):
         for arg in node.args:
             for found in _elementwise_names(arg, names, is_data):
                 yield found.id, None if found is arg else _WEAK, found
+    elif isinstance(node, ast.Attribute) and node.attr in _ARRAY_ATTRIBUTES:
+        # x.sum(), x.size, (x**2).mean(): the receiver is an array
+        for found in _elementwise_names(node.value, names, is_data):
+            yield found.id, None if found is node.value else _WEAK, found
     elif isinstance(node, ast.Call) and _callee(node.func) in _REDUCING and len(node.args) == 1 \
             and _is_param(node.args[0], names):
         yield node.args[0].id, None, node.args[0]       # max(x) of one argument: x is a sequence
