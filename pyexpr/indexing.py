@@ -113,7 +113,18 @@ def affine(expr, var):
 
 def _relations(expr, j):
     """The relations on ``j`` in ``expr``'s conditions (outside reductions)."""
-    return _collect(expr, lambda e: isinstance(e, sympy.core.relational.Relational) and e.has(j))
+    return _collect(expr, lambda e: is_index_relation(e, j))
+
+
+def is_index_relation(e, j):
+    """Whether ``e`` compares the index ``j`` with a bound (``j <= n - 2``), not a value
+    read at ``j`` with a number (``abs(r[j]) < 1``, which is the formula's, not a case)."""
+    return isinstance(e, sympy.core.relational.Relational) and e.has(j) \
+        and not e.atoms(sympy.Indexed) and affine(e.lhs - e.rhs, j) is not None
+
+
+def has_index_relation(expr, j):
+    return any(is_index_relation(e, j) for e in expr.atoms(sympy.core.relational.Relational))
 
 
 def _key(point, n):

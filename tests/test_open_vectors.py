@@ -771,3 +771,35 @@ def test_numpy_array_methods():
         return x.sum(axis=0)
     with pytest.raises(PyExprError, match=r"\.sum\(\) takes no arguments in a formula"):
         px.jit(bad)
+
+
+def entropy(p):
+    return -np.sum(p * np.log(p))
+
+
+def dense_layer(x, W: px.Matrix, b: px.Vector, v: px.Vector):
+    return v @ np.tanh(W @ x + b)
+
+
+def softmax(x):
+    return np.exp(x) / np.sum(np.exp(x))
+
+
+def huber(r):
+    return np.sum(np.where(np.abs(r) < 1.0, 0.5 * r**2, np.abs(r) - 0.5))
+
+
+@pytest.mark.parametrize("fn, shapes", [(entropy, [10]), (dense_layer, [4, (6, 4), 6, 6]), (softmax, [7]),
+                                        (huber, [20])])
+def test_models_as_written_with_numpy(fn, shapes):
+    """A value compared with data (np.where(abs(r) < 1, ...)) is no case of the index."""
+    rng = np.random.default_rng(31)
+    args = [rng.uniform(0.1, 2.0, s) if fn is entropy else 2 * rng.normal(size=s) for s in shapes]
+    f = px.jit(fn)
+    np.testing.assert_allclose(f(*args), fn(*args), rtol=1e-13, atol=1e-15)
+    x0, h = args[0], 1e-6
+    numeric = np.array([(fn(x0 + h * e, *args[1:]) - fn(x0 - h * e, *args[1:])) / (2 * h)
+                        for e in np.eye(x0.size)])
+    name = f.signature[0][0]
+    exact = f.grad(name)(*args) if f.index is None else f.jacobian(wrt=name)(*args).T
+    np.testing.assert_allclose(exact, numeric, rtol=1e-6, atol=1e-7)

@@ -159,7 +159,7 @@ def sample(vec):
 def _check_reads(ctx, node, body, index, length):
     """Refuse an element read outside its vector at either end of the range (of each
     case, where conditions on the index split it)."""
-    if any(r.has(index) for r in body.atoms(sympy.core.relational.Relational)):
+    if indexing.has_index_relation(body, index):
         try:
             _, pieces = indexing.cases(body, index, length)
         except ValueError:

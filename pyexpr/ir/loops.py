@@ -277,7 +277,7 @@ class _Stages:
             if len(r.limits) > 1:
                 continue
             (i, lo, hi), = r.limits
-            if not any(rel.has(i) for rel in r.function.atoms(sympy.core.relational.Relational)):
+            if not indexing.has_index_relation(r.function, i):
                 continue
             count = sympy.expand(hi - lo + 1)
             minimum, pieces = indexing.cases(r.function.xreplace({i: i + lo}), i, count)
