@@ -803,3 +803,23 @@ def test_models_as_written_with_numpy(fn, shapes):
     name = f.signature[0][0]
     exact = f.grad(name)(*args) if f.index is None else f.jacobian(wrt=name)(*args).T
     np.testing.assert_allclose(exact, numeric, rtol=1e-6, atol=1e-7)
+
+
+def positive_part(x):
+    total = 0.0
+    for i in range(len(x)):
+        if x[i] > 0:
+            total += x[i]
+    return total
+
+
+def weighted_by_position(x):
+    return np.sum(x * np.arange(len(x)))
+
+
+def test_an_if_inside_an_accumulating_loop():
+    x = _points(30)
+    f = px.jit(positive_part)
+    assert f(x) == pytest.approx(np.sum(np.maximum(x, 0)), rel=1e-13)
+    np.testing.assert_array_equal(f.grad()(x), (x > 0).astype(float))
+    assert px.jit(weighted_by_position)(x) == pytest.approx(np.sum(x * np.arange(30)), rel=1e-13)

@@ -163,6 +163,9 @@ def _accumulated(ctx, stmt, name, holder, new, before, items, index):
     if not isinstance(new, sympy.Expr):
         raise ctx.source.error(stmt, f"{name} must stay a number in a loop over a vector")
     term = new - holder if new.has(holder) else None
+    if term is not None and term.has(holder) and term.has(sympy.Piecewise):
+        # total += x[i] under an if: Piecewise((total + x[i], c), (total, True)) - total
+        term = sympy.piecewise_fold(term)
     if term is not None and not term.has(holder):
         return before + seq.reduce(ctx, stmt, "sum", seq.Vec.of(items.length, index, term, items.start))
     factor = new / holder if new.has(holder) else None
