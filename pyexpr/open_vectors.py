@@ -94,8 +94,13 @@ class OpenFormula(Formula):
         base, length = self.open[vectors[0]]
         j = self._element_index()
         element = calculus.element_derivative(expr, base, j)
-        return self._like(f"grad_{self.name}", self.args, self.signature, [element], (length,), j,
-                          latex_name=rf"\nabla {self._latex_name}")
+        return self._like(f"grad_{self.name}", self.args, self.signature, [element], (self._fixed_length(length),),
+                          j, latex_name=rf"\nabla {self._latex_name}")
+
+    def _fixed_length(self, length):
+        """``length`` with the lengths the data fixes (``exact``) as their numbers."""
+        fixed = {sympy.Symbol(s, integer=True, nonnegative=True): v for s, v in self.exact}
+        return sympy.sympify(length).xreplace(fixed) if fixed else length
 
     def _element_index(self):
         j = indexing.index_symbol("j")
@@ -179,7 +184,11 @@ class OpenFormula(Formula):
 
     # --- printing -------------------------------------------------------------------
     def _text_signature(self):
-        return f"{self.name}({', '.join(n if k is None else f'{n}[{_shape_text(k)}]' for n, k in self.signature)})"
+        fixed = {sympy.Symbol(s, integer=True, nonnegative=True): v for s, v in self.exact}
+        shown = [(n, k if k is None or isinstance(k, int) else
+                  tuple(d.xreplace(fixed) for d in k) if isinstance(k, tuple) else k.xreplace(fixed))
+                 for n, k in self.signature]
+        return f"{self.name}({', '.join(n if k is None else f'{n}[{_shape_text(k)}]' for n, k in shown)})"
 
     def __str__(self):
         if self.index is None:

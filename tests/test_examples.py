@@ -175,3 +175,13 @@ def test_reaction_diffusion_with_its_sparse_jacobian(tmp_path):
     # Fisher-KPP fronts travel at 2*sqrt(D*r) = 2 once formed: about 40 units in 20 time units
     assert 35 < ours < 50
     assert number(r"largest difference of the two solutions: ([\d.e+-]+)", out) < 1e-5
+
+
+def test_logistic_regression(tmp_path):
+    module = load("logistic_regression.py")
+    out = run_example("logistic_regression.py", tmp_path)
+    assert str(module.loss) in out and str(module.grad) in out
+    assert "loss(w[5])" in out and "(k, 0, 1999)" in out
+    steps = re.search(r"per step: (.*)$", out, flags=re.M).group(1).split(", ")
+    assert float(steps[-1]) < 1e-9
+    assert number(r"largest difference: ([\d.e+-]+)", out) < 1e-4

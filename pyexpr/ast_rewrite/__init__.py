@@ -61,6 +61,10 @@ def parse_function(func, simplify="canonical"):
             outputs, shape, index = _vector_output(ctx, node, value)
         else:
             outputs, shape = _flatten(ctx, node, value)
+    if ctx.exact:                           # lengths the data fixes: numbers in the formula
+        fixed = {s: v for s, v in ctx.exact.items()}
+        outputs = tuple(o.xreplace(ctx.equal).xreplace(fixed) for o in outputs)
+        shape = tuple(sympy.sympify(s).xreplace(ctx.equal).xreplace(fixed) for s in shape)
     if ctx.equal:
         outputs = tuple(o.xreplace(ctx.equal) for o in outputs)
         shape = tuple(sympy.sympify(s).xreplace(ctx.equal) for s in shape)

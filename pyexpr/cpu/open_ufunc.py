@@ -43,7 +43,7 @@ def signature(formula):
     inputs = ",".join(dims(k) for _, k in formula.signature)
     if formula.index is not None:
         rows = formula.out_shape[0]
-        if not getattr(rows, "is_Symbol", False):
+        if not (getattr(rows, "is_Symbol", False) or getattr(rows, "is_Integer", False)):
             raise ValueError(f"{formula.name}: its output has {rows} rows, which a numpy "
                              "signature cannot name (only a vector's own length); call it")
         out = f"({rows}" + "".join(f",{d}" for d in formula.out_shape[1:]) + ")"
