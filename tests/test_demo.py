@@ -81,3 +81,13 @@ def test_points_from_env(monkeypatch):
     assert demo.points_from_env() == 1000
     monkeypatch.setenv("PYEXPR_DEMO_N", "not a number")
     assert demo.points_from_env() == demo.DEFAULT_POINTS
+
+
+def test_shows_a_vector_of_any_length(output):
+    assert str(demo.rosen) in output and str(demo.rosen.grad()) in output
+    line = re.search(r"gradient at 100,000 points: pyexpr ([\d.]+) ms, scipy's numpy ([\d.]+) ms, "
+                     r"([\d.]+)x; max \|difference\| ([\d.e+-]+)", output)
+    assert line and float(line.group(4)) < 1e-6
+    from scipy.optimize import rosen_der
+    v = np.linspace(-1, 2, 50)
+    np.testing.assert_allclose(demo.numpy_rosen_der(v), rosen_der(v), rtol=1e-15)
