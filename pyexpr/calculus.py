@@ -191,17 +191,41 @@ def _through_inner_sums(reduction, base, j):
         if outside == 0 or not r.has(base):
             continue
         for piece in sympy.Add.make_args(element_derivative(r, base, j)):
-            value, condition = _lifted(piece, k)
-            terms.append(sympy.Piecewise((indexing.summed(outside * value, k, lo, hi), condition), (0, True)))
+            value, condition, first, last = _lifted(piece, k, lo, hi, j, reduction)
+            terms.append(sympy.Piecewise((indexing.summed(outside * value, k, first, last), condition),
+                                         (0, True)))
     return sympy.Add(*terms)
 
 
-def _lifted(piece, k):
-    """``(value, condition)`` of a Piecewise term whose condition does not involve ``k``."""
-    if isinstance(piece, sympy.Piecewise) and len(piece.args) == 2 and piece.args[1] == (0, True) \
-            and not piece.args[0][1].has(k):
-        return piece.args[0]
-    return piece, sympy.true
+#: ``a*k + c (op) 0`` with ``a`` = 1 or -1 as a bound on ``k``: (is a lower bound, bound)
+_BOUNDS = {
+    (sympy.Le, 1): lambda c: (False, -c), (sympy.Le, -1): lambda c: (True, c),
+    (sympy.Lt, 1): lambda c: (False, -c - 1), (sympy.Lt, -1): lambda c: (True, c + 1),
+    (sympy.Ge, 1): lambda c: (True, -c), (sympy.Ge, -1): lambda c: (False, c),
+    (sympy.Gt, 1): lambda c: (True, -c + 1), (sympy.Gt, -1): lambda c: (False, c - 1),
+}
+
+
+def _lifted(piece, k, lo, hi, j, reduction):
+    """``(value, condition, first, last)`` of a term ``Piecewise((value, cond), (0, True))``
+    summed over ``k``: the relations of ``cond`` on ``k`` narrow ``k``'s range (``j <= k``: from
+    ``j`` on, a suffix sum), the others stay a condition on ``j``."""
+    if not (isinstance(piece, sympy.Piecewise) and len(piece.args) == 2 and piece.args[1] == (0, True)):
+        return piece, sympy.true, lo, hi
+    value, cond = piece.args[0]
+    firsts, lasts, others = [lo], [hi], []
+    for rel in sympy.And.make_args(cond):
+        form = indexing.affine(rel.lhs - rel.rhs, k) if rel.has(k) else None
+        rule = _BOUNDS.get((type(rel), form[0])) if form else None
+        if rel.has(k) and rule is None:
+            return piece, sympy.true, lo, hi        # not a range: the term keeps its condition
+        if rule is None:
+            others.append(rel)
+            continue
+        lower, bound = rule(form[1])
+        (firsts if lower else lasts).append(sympy.expand(bound))
+    first, last = _extreme(firsts, max, j, reduction), _extreme(lasts, min, j, reduction)
+    return value, sympy.And(*others), first, last
 
 
 def _merged_sums(reduction):

@@ -823,3 +823,24 @@ def test_an_if_inside_an_accumulating_loop():
     assert f(x) == pytest.approx(np.sum(np.maximum(x, 0)), rel=1e-13)
     np.testing.assert_array_equal(f.grad()(x), (x > 0).astype(float))
     assert px.jit(weighted_by_position)(x) == pytest.approx(np.sum(x * np.arange(30)), rel=1e-13)
+
+
+def running_total(x):
+    return np.cumsum(x)
+
+
+def cumulative_energy(x):
+    return np.sum(np.cumsum(x)**2)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 100, 40_000])
+def test_cumsum_is_a_running_sum(n):
+    x = _points(n)
+    f, g = px.jit(running_total), px.jit(cumulative_energy)
+    assert str(f).endswith("0 <= j <= n - 1:  Sum(x[i], (i, 0, j))")
+    np.testing.assert_allclose(f(x), np.cumsum(x), rtol=1e-12, atol=1e-12)
+    assert g(x) == pytest.approx(cumulative_energy(x), rel=1e-12, abs=1e-12)
+    grad = g.grad()
+    assert str(grad).endswith("2*Sum(x[i], (i, 0, k), (k, j, n - 1))")
+    # the gradient: a suffix sum of the running sums, 2 * cumsum(cumsum(x)[::-1])[::-1]
+    np.testing.assert_allclose(grad(x), 2 * np.cumsum(np.cumsum(x)[::-1])[::-1], rtol=1e-11, atol=1e-11)

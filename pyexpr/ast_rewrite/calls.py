@@ -246,6 +246,14 @@ def _var(ctx, node, env, visitor):
     return _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, items)) / _count(items)
 
 
+def _cumsum(ctx, node, env, visitor):
+    """``np.cumsum(x)``: element ``j`` is the sum of the first ``j + 1`` (a running sum)."""
+    items = _sequence(ctx, node, env, visitor)
+    if not seq.is_vec(items):
+        return tuple(sympy.Add(*items[:k + 1]) for k in range(len(items)))
+    return seq.Vec(items.length, lambda j: seq.reduce(ctx, node, "sum", seq.Vec(j + 1, items.at)))
+
+
 def _std(ctx, node, env, visitor):
     return sympy.sqrt(_var(ctx, node, env, visitor))
 
@@ -288,7 +296,8 @@ def _fold(op, cls, unit):
 _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
             "tuple": _tuple, "sum": _fold(operator.add, sympy.Add, sympy.S.Zero),
             "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot,
-            "concatenate": _concatenate, "diff": _diff, "norm": _norm, "var": _var, "std": _std}
+            "concatenate": _concatenate, "diff": _diff, "norm": _norm, "var": _var, "std": _std,
+            "cumsum": _cumsum}
 
 
 def _generate(ctx, gen, env, visitor):

@@ -150,7 +150,7 @@ SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "en
            math.fsum: "sum", math.prod: "prod", np.sum: "sum", np.prod: "prod",
            np.mean: "mean", np.dot: "dot", np.inner: "dot", np.arange: "range",
            np.concatenate: "concatenate", np.hstack: "concatenate", np.append: "concatenate",
-           np.diff: "diff", np.linalg.norm: "norm", np.var: "var", np.std: "std"}
+           np.diff: "diff", np.linalg.norm: "norm", np.var: "var", np.std: "std", np.cumsum: "cumsum"}
 
 #: well-known callables with no formula meaning, and why
 FORBIDDEN = {builtins.print: "I/O (print)", builtins.open: "I/O (open)",

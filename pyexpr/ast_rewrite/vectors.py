@@ -15,7 +15,7 @@ import ast
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
-                   "diff", "norm", "var", "std"}
+                   "diff", "norm", "var", "std", "cumsum"}
 #: attributes of numpy arrays a formula reads (methods and sizes)
 _ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "size", "shape"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)

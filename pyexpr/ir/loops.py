@@ -162,6 +162,21 @@ class LoopProgram:
         return digest.new(str(self).encode()).hexdigest()
 
 
+def scan(inner, known_count):
+    """``"prefix"`` or ``"suffix"`` where an inner reduction is a running sum of its stage's
+    index (its range gains one term per step at one end: ``Sum(x[k], (k, 0, i))``, or
+    ``(k, i, n - 1)``, its terms not otherwise depending on ``i``), else None."""
+    if inner.lo.outer == 0 and inner.hi.outer == 1:
+        kind = "prefix"
+    elif inner.lo.outer == 1 and inner.hi.outer == 0:
+        kind = "suffix"
+    else:
+        return None
+    moving = [ld.offset.outer for ld in inner.loads] + [ld.row[1].outer for ld in inner.loads if ld.row]
+    uses_i = any(known_count in ins.args for ins in inner.body.instrs if ins.op not in ("arg", "const"))
+    return None if any(moving) or uses_i else kind
+
+
 def stage_params(stage, sizes):
     """The integers a stage's code reads at the lengths ``sizes``, the part of each bound
     that does not move with the enclosing index: per load, (row offset, column offset,
@@ -387,15 +402,19 @@ class _Stages:
     def _inner(self, reduction, outer):
         """The inner Stage of ``reduction`` over its own index, inside the stage over ``outer``;
         a sum in its terms over a third index is a temporary vector computed before."""
-        if len(reduction.limits) > 1:
+        if len(reduction.limits) > 2:
             raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
-        k, lo, hi = reduction.limits[0]
+        k, lo, hi = reduction.limits[-1]
         function = reduction.function
+        if len(reduction.limits) == 2:          # Sum(f, (i, ..), (k, ..)): over k, of the sum over i
+            function = reduction.func(function, reduction.limits[0])
         for r in indexing.reductions(function):
-            if r.has(outer) or (lo.has(outer) or hi.has(outer)) and r.has(k):
+            if r.has(outer) or hi.has(outer) and r.has(k):
                 raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
             if r.has(k):
-                function = function.xreplace({r: self._temporary(r, k, lo, hi)})
+                # a range starting at the outer index (a suffix sum): the temporary from 0 on
+                first = sympy.S.Zero if lo.has(outer) else lo
+                function = function.xreplace({r: self._temporary(r, k, first, hi)})
         kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
         loads, holders, (body,) = self._reads([function], k, outer)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)

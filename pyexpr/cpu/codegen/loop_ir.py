@@ -32,6 +32,7 @@ discarded, so every term is computed by the same instructions wherever it sits.
 """
 from llvmlite import ir
 
+from ...ir.loops import scan
 from ..abi import entry_names
 from .context import I64, Context, emit_body, for_range, function
 from .vector_ir import VectorContext
@@ -46,7 +47,19 @@ NESTED_CHUNK = 1 << 6
 
 
 def chunk_size(stage):
-    return NESTED_CHUNK if stage.inner else CHUNK
+    # a running sum (np.cumsum) restarts in full at each chunk: long chunks for those
+    return (CHUNK if _scan_direction(stage) else NESTED_CHUNK) if stage.inner else CHUNK
+
+
+def _known_count(stage):
+    return stage.body.n_args - 1 - len(stage.loads) - len(stage.inner)
+
+
+def _scan_direction(stage):
+    """The direction rows run in for a stage's running sums: "suffix" (rows downwards) if
+    any inner reduction is a suffix scan, else "prefix" if any is one, else None."""
+    kinds = {scan(inner, _known_count(stage)) for inner in stage.inner}
+    return "suffix" if "suffix" in kinds else "prefix" if "prefix" in kinds else None
 
 
 def symbols(lp):
@@ -358,30 +371,44 @@ class _Generator:
     def _nested(self, stage, known, lo, hi, chunks, out):
         """A stage with inner reductions: its own index one at a time (each inner reduction
         a SIMD loop over its index, in the chunked order), a reduction's terms added in
-        order within each chunk."""
+        order within each chunk.  A running sum (``ir.loops.scan``) is computed in full at
+        a chunk's first row and then gains one term per row, the rows running downwards
+        for a suffix sum."""
         b, c, m = self.b, self.c, len(stage.body.outputs)
         lanes = (self.w, self.v)
+        direction = _scan_direction(stage)
+        running = {q: self._slots(c.ftype, 1)[0] for q, inner in enumerate(stage.inner)
+                   if scan(inner, _known_count(stage)) == direction and direction}
 
-        def outputs(i):
+        def outputs(i, starting):
             totals = []
-            for inner in stage.inner:
+            for q, inner in enumerate(stage.inner):
                 self.outer = i
-                totals.append(self._inner_total(inner, known))
+                if q in running:
+                    totals.append(self._running(inner, known, running[q], starting, direction))
+                else:
+                    totals.append(self._inner_total(inner, known))
             self.outer, (self.w, self.v) = None, (1, c)
             values = self.body(stage, known, i, extra=totals)
             self.w, self.v = lanes
             return values
+
+        def rows(first, last, each):
+            """``each(i, starting)`` for the rows ``first <= i < last``, downwards for suffixes."""
+            def step(t):
+                i = b.sub(b.sub(last, self.const(1)), t) if direction == "suffix" else b.add(first, t)
+                each(i, b.icmp_signed("==", t, self.const(0)))
+            for_range(b, self.smax(b.sub(last, first), self.const(0)), step, name="rows")
         c0, c1 = chunks
-        size = self.const(NESTED_CHUNK)
+        size = self.const(chunk_size(stage))
         if stage.kind == "elements":
             first = self.smin(b.add(lo, b.mul(c0, size)), hi)
             last = self.smin(b.add(lo, b.mul(c1, size)), hi)
 
-            def row(t):
-                i = b.add(first, t)
-                for column, value in enumerate(outputs(i)):
+            def row(i, starting):
+                for column, value in enumerate(outputs(i, starting)):
                     b.store(value, b.gep(out, [b.add(b.mul(i, self.const(m)), self.const(column))]))
-            for_range(b, self.smax(b.sub(last, first), self.const(0)), row, name="rows")
+            rows(first, last, row)
             return
         combine, unit = self._combine(stage), self._unit(stage)
 
@@ -392,13 +419,29 @@ class _Generator:
             for acc in accs:
                 b.store(c.const(unit), acc)
 
-            def term(t):
-                for acc, value in zip(accs, outputs(b.add(first, t))):
+            def term(i, starting):
+                for acc, value in zip(accs, outputs(i, starting)):
                     b.store(combine(b.load(acc), value), acc)
-            for_range(b, b.sub(last, first), term, name="terms")
+            rows(first, last, term)
             for j, acc in enumerate(accs):
                 b.store(b.load(acc), b.gep(out, [b.add(b.mul(k, self.const(m)), self.const(j))]))
         for_range(b, b.sub(c1, c0), chunk, name="chunks")
+
+    def _running(self, inner, known, slot, starting, direction):
+        """A running sum at the current row: in full where ``starting``, else the last
+        row's plus the one term the range gained (its end, or its start going down)."""
+        b = self.b
+        with b.if_else(starting) as (full, step):
+            with full:
+                b.store(self._inner_total(inner, known), slot)
+            with step:
+                index = b.sub(self.bound(inner.hi), self.const(1)) if direction == "prefix" else \
+                    self.bound(inner.lo)
+                lanes, (self.w, self.v) = (self.w, self.v), (1, self.c)
+                term, = self.body(inner, known, index)
+                self.w, self.v = lanes
+                b.store(self._combine(inner)(b.load(slot), term), slot)
+        return b.load(slot)
 
     def _inner_total(self, inner, known):
         """An inner reduction at the current enclosing index, in the chunked order."""
