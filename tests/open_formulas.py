@@ -55,3 +55,7 @@ def linear_residuals(A: px.Matrix, x, b: px.Vector):
 
 def least_squares(x, A: px.Matrix, b: px.Vector):
     return np.sum((A @ x - b)**2)
+
+
+def cumulative_energy(x):
+    return np.sum(np.cumsum(x)**2)

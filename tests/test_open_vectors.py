@@ -12,8 +12,8 @@ from pyexpr.cpu import host
 from pyexpr.errors import PyExprError
 from pyexpr.open_vectors import OpenFormula
 
-from open_formulas import (below_diagonal, dot_mean, least_squares, linear_residuals, nll,
-                           pair_energy, quadratic_form, residuals)
+from open_formulas import (below_diagonal, cumulative_energy, dot_mean, least_squares,
+                           linear_residuals, nll, pair_energy, quadratic_form, residuals)
 
 
 def rosen_slices(x):
@@ -827,10 +827,6 @@ def test_an_if_inside_an_accumulating_loop():
 
 def running_total(x):
     return np.cumsum(x)
-
-
-def cumulative_energy(x):
-    return np.sum(np.cumsum(x)**2)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 100, 40_000])

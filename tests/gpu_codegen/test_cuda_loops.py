@@ -14,8 +14,8 @@ import pyexpr as px
 from pyexpr.gpu import loops_c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from open_formulas import (below_diagonal, dot_mean, least_squares, linear_residuals, nll,  # noqa: E402
-                           pair_energy, quadratic_form, residuals, rosen, running)
+from open_formulas import (below_diagonal, cumulative_energy, dot_mean, least_squares,  # noqa: E402
+                           linear_residuals, nll, pair_energy, quadratic_form, residuals, rosen, running)
 
 
 def _formulas(dtype):
@@ -32,7 +32,9 @@ def _formulas(dtype):
             "quadratic_form": (px.jit(quadratic_form, dtype=dtype), "xM"),
             "grad_quadratic_form": (px.jit(quadratic_form, dtype=dtype).grad("x"), "xM"),
             "linear_residuals": (px.jit(linear_residuals, dtype=dtype), "Mxx"),
-            "grad_least_squares": (px.jit(least_squares, dtype=dtype).grad("x"), "xMx")}
+            "grad_least_squares": (px.jit(least_squares, dtype=dtype).grad("x"), "xMx"),
+            "cumulative_energy": (px.jit(cumulative_energy, dtype=dtype), "x"),
+            "grad_cumulative_energy": (px.jit(cumulative_energy, dtype=dtype).grad(), "x")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]
@@ -153,7 +155,7 @@ def test_every_stage_kernel_compiles_to_ptx(compiled):
 def test_host_build_of_the_kernels_matches_the_llvm_loops(compiled, name, dtype, n):
     library, _, formulas, keys = compiled
     f, kinds = formulas[name, dtype]
-    if n > 1000 and ("M" in kinds or "pair" in name or "diagonal" in name):
+    if n > 1000 and ("M" in kinds or "pair" in name or "diagonal" in name or "cumulative" in name):
         pytest.skip("quadratic work: checked up to n = 1000")
     if f.index is not None and n < f.cases()[0]:
         pytest.skip(f"{name} at n = {n} is written out, not looped")
