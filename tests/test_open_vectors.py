@@ -12,7 +12,7 @@ from pyexpr.cpu import host
 from pyexpr.errors import PyExprError
 from pyexpr.open_vectors import OpenFormula
 
-from open_formulas import (below_diagonal, cumulative_energy, dot_mean, least_squares,
+from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy, least_squares,
                            linear_residuals, nll, pair_energy, quadratic_form, residuals)
 
 
@@ -840,3 +840,29 @@ def test_cumsum_is_a_running_sum(n):
     assert str(grad).endswith("2*Sum(x[i], (i, 0, k), (k, j, n - 1))")
     # the gradient: a suffix sum of the running sums, 2 * cumsum(cumsum(x)[::-1])[::-1]
     np.testing.assert_allclose(grad(x), 2 * np.cumsum(np.cumsum(x)[::-1])[::-1], rtol=1e-11, atol=1e-11)
+
+
+def every_third(x, y):
+    return x[1::3] @ y[1::3]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 8, 1001])
+def test_slices_with_a_step(n):
+    x, y, h = _points(n), _points(n, 3), 1e-6
+    f, g = px.jit(even_energy), px.jit(every_third)
+    assert "Eq(Mod(i, 2), 0)" in str(f)
+    assert f(x) == pytest.approx(even_energy(x), rel=1e-12, abs=1e-15)
+    assert g(x, y) == pytest.approx(every_third(x, y), rel=1e-12, abs=1e-15)
+    if 0 < n <= 8:
+        fd = [(even_energy(x + h * e) - even_energy(x - h * e)) / (2 * h) for e in np.eye(n)]
+        np.testing.assert_allclose(f.grad()(x), fd, rtol=1e-6, atol=1e-8)
+        fd = [(every_third(x + h * e, y) - every_third(x - h * e, y)) / (2 * h) for e in np.eye(n)]
+        np.testing.assert_allclose(g.grad("x")(x, y), fd, rtol=1e-6, atol=1e-8)
+
+
+def test_slices_with_different_steps_are_refused_at_their_line():
+    def mixed(x):
+        return np.sum(x[::2] * x[1::2])
+    with pytest.raises(PyExprError, match=r"lengths ceiling\(n/2\) and ceiling\(n/2 - 1/2\) cannot be "
+                                          "combined"):
+        px.jit(mixed)

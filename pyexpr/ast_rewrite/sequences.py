@@ -22,11 +22,14 @@ from .values import error
 
 class Vec:
     """``start``: element ``k`` stands for the index ``k + start`` of the range it came
-    from (``range(i + 1, n)``), which a sum over it keeps as its own index."""
-    __slots__ = ("length", "at", "start")
+    from (``range(i + 1, n)``), which a sum over it keeps as its own index.  ``stride``:
+    ``(a, s, b)`` for a slice with a step (``x[a:b:s]``): element ``k`` is the parent's
+    ``a + s*k``, and a sum runs over the parent's indices ``a <= i < b`` with ``i - a`` a
+    multiple of ``s``."""
+    __slots__ = ("length", "at", "start", "stride")
 
-    def __init__(self, length, at, start=sympy.S.Zero):
-        self.length, self.at, self.start = length, at, start
+    def __init__(self, length, at, start=sympy.S.Zero, stride=None):
+        self.length, self.at, self.start, self.stride = length, at, start, stride
 
     @staticmethod
     def of(length, index, body, start=sympy.S.Zero):
@@ -88,7 +91,12 @@ def elementwise(ctx, node, fn, values):
     if not vecs:
         return fn(*values)
     length = same_length(ctx, node, [v.length for v in vecs])
-    return Vec(length, lambda k: fn(*(v.at(k) if is_vec(v) else v for v in values)))
+    strides = {None if v.stride is None else tuple(_evaluated(sympy.sympify(p).xreplace(ctx.equal))
+                                                   for p in v.stride) for v in vecs}
+    if len(strides) > 1:
+        raise error(ctx, node, "slices with a step combine only with slices of the same start, "
+                    "stop and step so far", "write x[::2] * y[::2], or the loop with its index")
+    return Vec(length, lambda k: fn(*(v.at(k) if is_vec(v) else v for v in values)), stride=vecs[0].stride)
 
 
 def item(ctx, node, vec, index):
@@ -118,11 +126,19 @@ def _note_needs(ctx, value):
 
 
 def sliced(ctx, node, vec, lo, hi, step):
-    if step not in (None, 1):
-        raise error(ctx, node, "slices with a step of vectors of any length are not supported yet",
+    if step is not None and not (isinstance(step, sympy.Integer) and step >= 1):
+        raise error(ctx, node, "a slice's step must be a positive constant",
                     "write the loop over range(len(x)) with the index you need")
+    if step not in (None, 1) and vec.stride is not None:
+        raise error(ctx, node, "a slice with a step of a slice with a step is not supported yet")
     lo, hi = (_end(ctx, node, vec, p, default) for p, default in ((lo, 0), (hi, vec.length)))
-    return Vec(_evaluated(hi - lo), lambda k: vec.at(_evaluated(k + lo)))
+    if step in (None, 1):
+        return Vec(_evaluated(hi - lo), lambda k: vec.at(_evaluated(k + lo)))
+    if vec.start != 0 or vec.stride is not None:
+        raise error(ctx, node, "a slice with a step of this vector is not supported yet",
+                    "slice the parameter itself: x[::2]")
+    return Vec(sympy.ceiling(_evaluated(hi - lo) / step), lambda k: vec.at(_evaluated(lo + step * k)),
+               stride=(lo, step, hi))
 
 
 def _end(ctx, node, vec, value, default):
@@ -136,6 +152,8 @@ def _end(ctx, node, vec, value, default):
 
 def reduce(ctx, node, kind, vec):
     """``Sum`` (or ``Product``) of the elements of ``vec``."""
+    if vec.stride is not None:
+        return _strided_reduce(ctx, node, kind, vec)
     index = indexing.fresh_index(vec.length, sample(vec), vec.start)
     body = vec.at(index)
     if isinstance(body, tuple):
@@ -148,6 +166,26 @@ def reduce(ctx, node, kind, vec):
     if kind == "sum":
         return indexing.summed(body, index, first, last)
     return sympy.Product(body, (index, first, last))
+
+
+def _strided_reduce(ctx, node, kind, vec):
+    """A sum over ``x[a:b:s]``: over the parent's indices ``a <= i < b``, the terms where
+    ``i - a`` is a multiple of ``s`` (so reads stay unit-stride and derivatives solve for
+    ``j`` as for any sum; the multiple is a condition on the value's index)."""
+    a, s, b = vec.stride
+    index = indexing.fresh_index(vec.length, sample(vec))
+    body = sympy.sympify(vec.at((index - a) / s))
+    body = _evaluated_body(body)
+    if isinstance(body, tuple) or any(not e.indices[0].is_polynomial(index) for e in body.atoms(sympy.Indexed)):
+        raise error(ctx, node, "cannot add up this vector with a step")
+    _check_reads(ctx, node, body, index, _evaluated(b - a))
+    on = sympy.Eq(sympy.Mod(index - a, s), 0)
+    unit = sympy.S.Zero if kind == "sum" else sympy.S.One
+    term = sympy.Piecewise((body, on), (unit, True))
+    last = _evaluated(b - 1)
+    if kind == "sum":
+        return sympy.Sum(term, (index, a, last))
+    return sympy.Product(term, (index, a, last))
 
 
 def sample(vec):

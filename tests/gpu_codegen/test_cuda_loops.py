@@ -14,8 +14,9 @@ import pyexpr as px
 from pyexpr.gpu import loops_c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from open_formulas import (below_diagonal, cumulative_energy, dot_mean, least_squares,  # noqa: E402
-                           linear_residuals, nll, pair_energy, quadratic_form, residuals, rosen, running)
+from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
+                           least_squares, linear_residuals, nll, pair_energy, quadratic_form, residuals,
+                           rosen, running)
 
 
 def _formulas(dtype):
@@ -34,6 +35,8 @@ def _formulas(dtype):
             "linear_residuals": (px.jit(linear_residuals, dtype=dtype), "Mxx"),
             "grad_least_squares": (px.jit(least_squares, dtype=dtype).grad("x"), "xMx"),
             "cumulative_energy": (px.jit(cumulative_energy, dtype=dtype), "x"),
+            "even_energy": (px.jit(even_energy, dtype=dtype), "x"),
+            "grad_even_energy": (px.jit(even_energy, dtype=dtype).grad(), "x"),
             "grad_cumulative_energy": (px.jit(cumulative_energy, dtype=dtype).grad(), "x")}
 
 
