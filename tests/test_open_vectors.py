@@ -866,3 +866,16 @@ def test_slices_with_different_steps_are_refused_at_their_line():
     with pytest.raises(PyExprError, match=r"lengths ceiling\(n/2\) and ceiling\(n/2 - 1/2\) cannot be "
                                           "combined"):
         px.jit(mixed)
+
+
+def _loop_over_a_step(x):
+    t = 0.0
+    for xi in x[::2]:
+        t += xi**2
+    return t + sum(v**3 for v in x[1::2])
+
+
+def test_loops_and_generators_over_a_stepped_slice():
+    for n in (0, 1, 5, 6, 101):
+        x = _points(n)
+        assert px.jit(_loop_over_a_step)(x) == pytest.approx(_loop_over_a_step(x), rel=1e-12, abs=1e-15)

@@ -336,4 +336,4 @@ def _generate_vector(ctx, gen, env, visitor, items):
     local = dict(env)
     index = seq.loop_index(ctx, comp.target, items, ())
     bind(ctx, comp.target, items.at(index), local)
-    return seq.Vec.of(items.length, index, visitor.at(local).visit(gen.elt), items.start)
+    return seq.Vec.of(items.length, index, visitor.at(local).visit(gen.elt), items.start, items.stride)

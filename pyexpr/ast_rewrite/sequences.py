@@ -32,9 +32,9 @@ class Vec:
         self.length, self.at, self.start, self.stride = length, at, start, stride
 
     @staticmethod
-    def of(length, index, body, start=sympy.S.Zero):
+    def of(length, index, body, start=sympy.S.Zero, stride=None):
         """The Vec whose element ``index`` is ``body``."""
-        return Vec(length, lambda k: _replace(body, index, k), start)
+        return Vec(length, lambda k: _replace(body, index, k), start, stride)
 
 
 def _replace(value, index, k):

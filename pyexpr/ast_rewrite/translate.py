@@ -167,10 +167,12 @@ def _accumulated(ctx, stmt, name, holder, new, before, items, index):
         # total += x[i] under an if: Piecewise((total + x[i], c), (total, True)) - total
         term = sympy.piecewise_fold(term)
     if term is not None and not term.has(holder):
-        return before + seq.reduce(ctx, stmt, "sum", seq.Vec.of(items.length, index, term, items.start))
+        return before + seq.reduce(ctx, stmt, "sum", seq.Vec.of(items.length, index, term, items.start,
+                                                                 items.stride))
     factor = new / holder if new.has(holder) else None
     if factor is not None and not factor.has(holder):
-        return before * seq.reduce(ctx, stmt, "prod", seq.Vec.of(items.length, index, factor, items.start))
+        return before * seq.reduce(ctx, stmt, "prod", seq.Vec.of(items.length, index, factor, items.start,
+                                                                  items.stride))
     raise ctx.source.error(stmt, f"{name} is changed in a loop over a vector of any length "
                            "other than by accumulating", f"write {name} += term (a sum) or "
                            f"{name} *= factor (a product); other recurrences need a fixed length")
