@@ -64,6 +64,9 @@ _PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc")
 class Formula:
     """A named mathematical function of real arguments (see the module docstring)."""
 
+    #: the attributes that belong to one object, not to its definition (``_fresh`` makes them)
+    _per_object = _PER_OBJECT
+
     def __init__(self, name, args, outputs, out_shape=None, *, defaults=None, options=None,
                  latex_name=None, doc="", signature=None):
         self.name = name
@@ -81,10 +84,15 @@ class Formula:
             (() if len(self.written) == 1 else (len(self.written),))
         if int(np.prod(self.out_shape)) != len(self.written):
             raise ValueError(f"{len(self.written)} outputs do not fill out_shape {self.out_shape}")
+        self._settle(defaults, options, latex_name, doc)
+
+    def _settle(self, defaults, options, latex_name, doc):
+        """The rest of a new formula (a subclass's too): defaults, options, the stability
+        rewrites, the LaTeX name, the docstring, and its own empty state."""
         self.defaults = dict(defaults or {})
         self.options = check_options(options or {})
         self.outputs, self.rewrites = self._stabilized()
-        self._latex_name = latex_name or printing.latex_name(name)
+        self._latex_name = latex_name or printing.latex_name(self.name)
         self.__doc__ = doc
         self._fresh()
 
@@ -145,7 +153,7 @@ class Formula:
         """Take ``other``'s definition in place: what IPython's autoreload does to old
         functions when their module is reloaded (see ``pyexpr.interactive``)."""
         with self._lock:
-            state = {k: v for k, v in other.__dict__.items() if k not in _PER_OBJECT}
+            state = {k: v for k, v in other.__dict__.items() if k not in self._per_object}
             self.__dict__.clear()
             self.__dict__.update(state)
             self._fresh()
@@ -157,8 +165,9 @@ class Formula:
         defaults, options and rewrites.  The other side compiles on its first call,
         or loads the code from its own disk cache.  The Python function a formula was
         made from (``__wrapped__``) is left out: another process may not import it."""
-        state = {k: v for k, v in self.__dict__.items() if k not in _PER_OBJECT + ("__wrapped__",)}
-        return _unpickled, (state,)
+        state = {k: v for k, v in self.__dict__.items() if k not in self._per_object + ("__wrapped__",)}
+        cls = next(c for c in type(self).__mro__ if "_fast_call_class" not in c.__dict__)
+        return _unpickled, (state,) if cls is Formula else (state, cls)
 
     # --- calculus -----------------------------------------------------------------
     def diff(self, *spec):
@@ -352,8 +361,9 @@ class Formula:
         return backends.cuda_source(self)
 
 
-def _unpickled(state):
-    formula = Formula.__new__(Formula)
+def _unpickled(state, cls=None):
+    cls = cls or Formula
+    formula = cls.__new__(cls)
     formula.__dict__.update(state)
     formula._fresh()
     return formula

@@ -15,8 +15,7 @@ import sympy
 
 from . import banded, calculus, indexing, printing
 from . import open_arguments as arguments
-from .formula import Formula, check_options
-from .stability.rewrite import stabilize
+from .formula import Formula
 
 
 class OpenFormula(Formula):
@@ -40,24 +39,17 @@ class OpenFormula(Formula):
         self.open, self.vectors = _kinds(self.args, self.signature)
         self.written = tuple(sympy.sympify(o) for o in outputs)
         self.out_shape = tuple(out_shape)
-        self.defaults = dict(defaults or {})
-        self.options = check_options(options or {})
-        self.outputs, self.rewrites = self._stabilized()
-        self._latex_name = latex_name or printing.latex_name(name)
-        self.__doc__ = doc
-        self._fresh()
+        self._settle(defaults, options, latex_name, doc)
+
+    #: besides a Formula's: the written-out formulas by length, the data in each dtype, the
+    #: quick call's plan
+    _per_object = Formula._per_object + ("_fixed", "_data_cache", "_plan")
+
+    def _fresh(self):
+        super()._fresh()
         self._fixed = {}
-
-    def __reduce__(self):
-        state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_fixed", "_data_cache",
-                              "_plan", "__wrapped__")}
-        return _unpickled, (state,)
-
-    def _stabilized(self):
-        if self.options["stable"] and self.options["simplify"] is not False:
-            return stabilize(self.written)
-        return self.written, ()
+        self.__dict__.pop("_data_cache", None)
+        self.__dict__.pop("_plan", None)
 
     def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None):
         return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,
@@ -566,11 +558,3 @@ def _kinds(args, signature):
         elif isinstance(length, int):
             fixed[name] = a
     return opened, fixed
-
-
-def _unpickled(state):
-    formula = OpenFormula.__new__(OpenFormula)
-    formula.__dict__.update(state)
-    formula._fresh()
-    formula._fixed = {}
-    return formula
