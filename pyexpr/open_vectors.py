@@ -14,7 +14,7 @@ import numpy as np
 import sympy
 
 from . import banded, calculus, indexing, printing
-from . import open_arguments as arguments
+from . import open_calls
 from .formula import Formula
 
 
@@ -278,175 +278,7 @@ class OpenFormula(Formula):
                              cache=self.options["cache"]).llvm_ir
 
     def __call__(self, *args, out=None, **kwargs):
-        if not kwargs and out is None:
-            result = self._quick(args)
-            if result is not None:
-                return result
-        from . import calling
-        from .lazy import lazy_call
-        result = lazy_call(self, args, kwargs, out)         # dask and xarray arguments
-        if result is not None:
-            return result
-        values = calling.bind(self, args, kwargs, [n for n, _ in self.signature])
-        batch = self._batch_shape(values)
-        if batch:
-            return self._batched(values, batch, out)
-        return self._core_call(values, out)
-
-    def _quick(self, args):
-        """The result of a positional call on numbers and C-contiguous arrays of the dtype
-        (what scipy's solvers pass), with no checks beyond those; None for any other call,
-        which the general path then takes (and explains where it fails)."""
-        plan = self.__dict__.get("_plan")
-        if plan is None:
-            plan = self._plan = self._quick_plan()
-        kinds, equal, needs, dtype, threads, exact = plan
-        if len(args) != len(kinds):
-            return None
-        scalars, vectors = [], []
-        for kind, value in zip(kinds, args):
-            if kind == 0:
-                if type(value) not in (float, int, np.float64):
-                    return None
-                scalars.append(value)
-            elif type(value) is not np.ndarray or value.ndim != kind or value.dtype != dtype \
-                    or not value.flags.c_contiguous:
-                return None
-            else:
-                vectors.append(value)
-        sizes = [d for v in vectors for d in v.shape]
-        if any(sizes[a] != sizes[b] for a, b in equal) or any(sizes[v] < k for v, k in needs) \
-                or any(sizes[v] != k for v, k in exact):
-            return None
-        vectors += self._data(dtype)
-        sizes += [d for v in vectors[len(sizes):] for d in v.shape]
-        lp = self.program
-        if lp.below_minimum(sizes):
-            return None
-        if self.index is not None:
-            result = np.empty((max(lp.rows.value(sizes), 0),) + tuple(self.out_shape[1:]), dtype)
-        else:
-            result = np.empty(max(len(self.outputs), 1), dtype)
-        if self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, threads) is not None:
-            return None
-        if self.index is not None:
-            return result
-        return dtype.type(result[0]) if self.out_shape == () else result.reshape(self.out_shape)
-
-    def _quick_plan(self):
-        """(per parameter 0 or its number of dimensions, the pairs of dimension slots that
-        must be equal, (slot, least length) of the fixed reads, dtype, threads); None entries
-        make every call take the general path."""
-        kinds, slots, first, equal = [], [], {}, []
-        for name, length in self.signature:
-            if isinstance(length, int):
-                return ((None,), (), (), None, 1, ())    # a fixed-length vector: general path
-            dims = () if length is None else length if isinstance(length, tuple) else (length,)
-            kinds.append(len(dims))
-            for symbol in dims:
-                slot = len(slots)
-                slots.append((name, symbol))
-                if symbol in first:
-                    equal.append((first[symbol], slot))
-                first.setdefault(symbol, slot)
-        position = {name: k for k, (name, _) in reversed(list(enumerate(slots)))}
-        needs = tuple((position[name], k) for name, k in self.needs)
-        slot_of = {str(symbol): slot for slot, (_, symbol) in enumerate(slots)}
-        exact = tuple((slot_of[symbol], value) for symbol, value in self.exact if symbol in slot_of)
-        return tuple(kinds), tuple(equal), needs + tuple((s, v) for s, v in exact), \
-            np.dtype(self.options["dtype"]), self._threads(), exact
-
-    def _core_dims(self, length):
-        return 0 if length is None else 1 if isinstance(length, (int, sympy.Symbol)) else 2
-
-    def _batch_shape(self, values):
-        """The shape of the axes beyond each argument's own (a vector's one, a matrix's two,
-        a number's none), broadcast together; () for a call of one point."""
-        extra = []
-        for (name, length), value in zip(self.signature, values):
-            shape = np.shape(value)
-            if length is None and shape:
-                # numpy would combine an array here with the vectors elementwise; the formula
-                # takes a number: refuse rather than give numpy's code another meaning
-                raise TypeError(f"{self.name}(): argument {name!r} is a number in this formula (the "
-                                f"code uses it beside vectors only elementwise), not an array of "
-                                f"shape {shape}; annotate it `{name}: pyexpr.Vector` if it is a vector")
-            core = self._core_dims(length)
-            if len(shape) > core:
-                extra.append(shape[core:])
-        if not extra:
-            return ()
-        try:
-            return np.broadcast_shapes(*extra)
-        except ValueError:
-            raise ValueError(f"{self.name}(): the extra axes of the arguments, "
-                             f"{' and '.join(map(str, extra))}, do not broadcast") from None
-
-    def _batched(self, values, batch, out):
-        """Extra trailing axes (solve_ivp's ``vectorized=True`` passes ``y`` of shape
-        ``(n, k)``): the formula at each point of them, its result's axes first."""
-        arrays = []
-        for (name, length), value in zip(self.signature, values):
-            value = np.asarray(value)
-            core = self._core_dims(length)
-            shape = value.shape[:core] + batch
-            arrays.append(np.broadcast_to(value.reshape(value.shape[:core] + (1,) * (
-                len(batch) - (value.ndim - core)) + value.shape[core:]), shape))
-        results = None
-        for point in np.ndindex(*batch):
-            result = np.asarray(self._core_call([a[(Ellipsis,) + point] for a in arrays], None))
-            if results is None:
-                results = np.empty(result.shape + batch, result.dtype) if out is None else out
-            results[(Ellipsis,) + point] = result
-        return results
-
-    def _core_call(self, values, out):
-        dtype = np.dtype(self.options["dtype"])
-        scalars, vectors, lengths = [], [], {}
-        for (name, length), value in zip(self.signature, values):
-            if length is None:
-                scalars.append(arguments.scalar(self, name, value))
-                continue
-            if isinstance(length, int):
-                scalars.extend(arguments.fixed(self, name, value, length))
-                continue
-            dims = length if isinstance(length, tuple) else (length,)
-            array = arguments.vector(self, name, value, dtype, len(dims))
-            for symbol, size in zip(dims, array.shape):
-                known = lengths.setdefault(symbol, (name, size))
-                if known[1] != size:
-                    what = f"have the same length ({symbol})" if len(dims) == 1 and not any(
-                        isinstance(k, tuple) for n, k in self.signature if n == known[0]) \
-                        else f"agree in {symbol}"
-                    raise ValueError(f"{self.name}(): {known[0]!r} and {name!r} must {what}, "
-                                     f"not {known[1]} and {size}")
-            vectors.append(array)
-        vectors += self._data(dtype)
-        for symbol, value in self.exact:
-            have = next((v[1] for k, v in lengths.items() if str(k) == symbol), value)
-            if have != value:
-                owner = next(v[0] for k, v in lengths.items() if str(k) == symbol)
-                raise ValueError(f"{self.name}(): argument {owner!r} must have length {value} (the "
-                                 f"code combines it with data of that length), not {have}")
-        for name, need in self.needs:
-            have = len(values[[n for n, _ in self.signature].index(name)])
-            if have < need:
-                raise ValueError(f"{self.name}(): argument {name!r} of length {have} is too short: "
-                                 f"the code reads {name}[{need - 1}] or {name}[-{need}]")
-        sizes = [d for v in vectors for d in v.shape]
-        if self.program.below_minimum(sizes):
-            return self._fixed_call(lengths, scalars, vectors, out)
-        if self.index is not None:
-            size = self.program.rows.value(sizes)
-            result = arguments.out_array(self, out, (max(size, 0),) + tuple(self.out_shape[1:]), dtype)
-        else:
-            result = np.empty(max(len(self.outputs), 1), dtype)
-        failed = self.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, self._threads())
-        if failed is not None:
-            raise self._too_short(failed, [d for v in vectors for d in v.shape])
-        if self.index is not None:
-            return result
-        return dtype.type(result[0]) if self.out_shape == () else result.reshape(self.out_shape)
+        return open_calls.call(self, args, kwargs, out)
 
     def _data(self, dtype):
         """The constant data arrays in the formula's dtype (made once per dtype)."""
@@ -454,28 +286,6 @@ class OpenFormula(Formula):
         if dtype not in cache:
             cache[dtype] = [np.ascontiguousarray(a, dtype=dtype) for _, a in self.constants]
         return cache[dtype]
-
-    def _threads(self):
-        from .cpu.runtime.driver import thread_count
-        return thread_count(self.options["parallel"])
-
-    def _fixed_call(self, lengths, scalars, vectors, out):
-        """A vector output shorter than its cases need: the formula written out at that length."""
-        sizes = {k: v[1] for k, v in lengths.items()}
-        key = tuple(sorted((str(k), v) for k, v in sizes.items()))
-        formula = self._fixed.get(key)
-        if formula is None:
-            formula = self._fixed[key] = self.at_lengths(sizes)
-        flat = list(scalars) + [x for v in vectors for x in v]
-        result = np.asarray(formula.call_args(*flat), dtype=self.options["dtype"])
-        if self.index is None:
-            return result[()] if self.out_shape == () else result.reshape(self.out_shape)
-        size = int(sympy.sympify(self.out_shape[0]).subs(sizes))
-        result = result.reshape((size,) + tuple(self.out_shape[1:]))
-        if out is not None:
-            out[...] = result
-            return out
-        return result
 
     def at_lengths(self, sizes):
         """The ordinary Formula of this one at the lengths ``sizes`` ({length Symbol: int}):
@@ -511,18 +321,6 @@ class OpenFormula(Formula):
         return Formula(self.name, args, outputs, shape, options=self.options,
                        signature=tuple(signature) if any(k for _, k in signature) else None)
 
-    def _too_short(self, failed, sizes):
-        from .ir.loops import reads
-        load, lo, hi, i = reads(self.program.stages[failed[0]], sizes)[failed[1]]
-        name = self.program.vector_names[load.vector]
-        shape = tuple(sizes[slot] for _, _, slot in load.dims())
-        where = "".join(
-            f"[{min(ends)}]" if min(ends) == max(ends) else f"[{min(ends)}..{max(ends)}]"
-            for ends in ({a * lo + off.value(sizes, i), a * (hi - 1) + off.value(sizes, i)}
-                         for a, off, _ in load.dims()))
-        size = shape[0] if len(shape) == 1 else "x".join(map(str, shape))
-        return ValueError(f"{self.name}(): argument {name!r} of {'length' if len(shape) == 1 else 'shape'} "
-                          f"{size} is too short: {self._text_signature()} reads {name}{where}")
 
 
 def _free_name(name, taken):

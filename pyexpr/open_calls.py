@@ -1,0 +1,276 @@
+"""Calling an ``OpenFormula``: binding, checks, batches, and the compiled loops' run.
+
+``call(formula, args, kwargs, out)`` takes a quick path for positional calls on numbers
+and C-contiguous arrays of the dtype (what scipy's solvers pass), and otherwise binds the
+arguments (defaults, keywords), routes dask and xarray arguments to ``lazy``, treats
+extra trailing axes as a batch, checks each argument naming the formula and the argument
+(a number where an array is given, which numpy would combine elementwise, is a
+``TypeError`` with the annotation to write; a wrong shape, non-numbers, vectors that must
+share a length and do not, a vector too short for the code's reads, a length the data
+fixes: ``ValueError``/``TypeError``), and runs the formula's kernel; below the length its
+cases hold for, the formula written out at that length (``OpenFormula.at_lengths``).
+"""
+import numpy as np
+import sympy
+
+from . import calling
+from .lazy import lazy_call
+
+
+def call(formula, args, kwargs, out):
+    """``formula(*args, out=out, **kwargs)`` (see the module docstring)."""
+    if not kwargs and out is None:
+        result = quick(formula, args)
+        if result is not None:
+            return result
+    result = lazy_call(formula, args, kwargs, out)         # dask and xarray arguments
+    if result is not None:
+        return result
+    values = calling.bind(formula, args, kwargs, [n for n, _ in formula.signature])
+    batch = _batch_shape(formula, values)
+    if batch:
+        return _batched(formula, values, batch, out)
+    return _core_call(formula, values, out)
+
+
+def quick(formula, args):
+    """The result of a positional call on numbers and C-contiguous arrays of the dtype
+    (what scipy's solvers pass), with no checks beyond those; None for any other call,
+    which the general path then takes (and explains where it fails)."""
+    plan = formula.__dict__.get("_plan")
+    if plan is None:
+        plan = formula._plan = _quick_plan(formula)
+    kinds, equal, needs, dtype, threads, exact = plan
+    if len(args) != len(kinds):
+        return None
+    scalars, vectors = [], []
+    for kind, value in zip(kinds, args):
+        if kind == 0:
+            if type(value) not in (float, int, np.float64):
+                return None
+            scalars.append(value)
+        elif type(value) is not np.ndarray or value.ndim != kind or value.dtype != dtype \
+                or not value.flags.c_contiguous:
+            return None
+        else:
+            vectors.append(value)
+    sizes = [d for v in vectors for d in v.shape]
+    if any(sizes[a] != sizes[b] for a, b in equal) or any(sizes[v] < k for v, k in needs) \
+            or any(sizes[v] != k for v, k in exact):
+        return None
+    vectors += formula._data(dtype)
+    sizes += [d for v in vectors[len(sizes):] for d in v.shape]
+    lp = formula.program
+    if lp.below_minimum(sizes):
+        return None
+    if formula.index is not None:
+        result = np.empty((max(lp.rows.value(sizes), 0),) + tuple(formula.out_shape[1:]), dtype)
+    else:
+        result = np.empty(max(len(formula.outputs), 1), dtype)
+    if formula.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, threads) is not None:
+        return None
+    if formula.index is not None:
+        return result
+    return dtype.type(result[0]) if formula.out_shape == () else result.reshape(formula.out_shape)
+
+
+def _quick_plan(formula):
+    """(per parameter 0 or its number of dimensions, the pairs of dimension slots that
+    must be equal, (slot, least length) of the fixed reads, dtype, threads); None entries
+    make every call take the general path."""
+    kinds, slots, first, equal = [], [], {}, []
+    for name, length in formula.signature:
+        if isinstance(length, int):
+            return ((None,), (), (), None, 1, ())    # a fixed-length vector: general path
+        dims = () if length is None else length if isinstance(length, tuple) else (length,)
+        kinds.append(len(dims))
+        for symbol in dims:
+            slot = len(slots)
+            slots.append((name, symbol))
+            if symbol in first:
+                equal.append((first[symbol], slot))
+            first.setdefault(symbol, slot)
+    position = {name: k for k, (name, _) in reversed(list(enumerate(slots)))}
+    needs = tuple((position[name], k) for name, k in formula.needs)
+    slot_of = {str(symbol): slot for slot, (_, symbol) in enumerate(slots)}
+    exact = tuple((slot_of[symbol], value) for symbol, value in formula.exact if symbol in slot_of)
+    return tuple(kinds), tuple(equal), needs, \
+        np.dtype(formula.options["dtype"]), _threads(formula), exact
+
+
+def _core_dims(length):
+    return 0 if length is None else 1 if isinstance(length, (int, sympy.Symbol)) else 2
+
+
+def _batch_shape(formula, values):
+    """The shape of the axes beyond each argument's own (a vector's one, a matrix's two,
+    a number's none), broadcast together; () for a call of one point."""
+    extra = []
+    for (name, length), value in zip(formula.signature, values):
+        shape = np.shape(value)
+        if length is None and shape:
+            # numpy would combine an array here with the vectors elementwise; the formula
+            # takes a number: refuse rather than give numpy's code another meaning
+            raise TypeError(f"{formula.name}(): argument {name!r} is a number in this formula (the "
+                            f"code uses it beside vectors only elementwise), not an array of "
+                            f"shape {shape}; annotate it `{name}: pyexpr.Vector` if it is a vector")
+        core = _core_dims(length)
+        if len(shape) > core:
+            extra.append(shape[core:])
+    if not extra:
+        return ()
+    try:
+        return np.broadcast_shapes(*extra)
+    except ValueError:
+        raise ValueError(f"{formula.name}(): the extra axes of the arguments, "
+                         f"{' and '.join(map(str, extra))}, do not broadcast") from None
+
+
+def _batched(formula, values, batch, out):
+    """Extra trailing axes (solve_ivp's ``vectorized=True`` passes ``y`` of shape
+    ``(n, k)``): the formula at each point of them, its result's axes first."""
+    arrays = []
+    for (name, length), value in zip(formula.signature, values):
+        value = np.asarray(value)
+        core = _core_dims(length)
+        shape = value.shape[:core] + batch
+        arrays.append(np.broadcast_to(value.reshape(value.shape[:core] + (1,) * (
+            len(batch) - (value.ndim - core)) + value.shape[core:]), shape))
+    results = None
+    for point in np.ndindex(*batch):
+        result = np.asarray(_core_call(formula, [a[(Ellipsis,) + point] for a in arrays], None))
+        if results is None:
+            results = np.empty(result.shape + batch, result.dtype) if out is None else out
+        results[(Ellipsis,) + point] = result
+    return results
+
+
+def _core_call(formula, values, out):
+    dtype = np.dtype(formula.options["dtype"])
+    scalars, vectors, lengths = [], [], {}
+    for (name, length), value in zip(formula.signature, values):
+        if length is None:
+            scalars.append(scalar(formula, name, value))
+            continue
+        if isinstance(length, int):
+            scalars.extend(fixed(formula, name, value, length))
+            continue
+        dims = length if isinstance(length, tuple) else (length,)
+        array = vector(formula, name, value, dtype, len(dims))
+        for symbol, size in zip(dims, array.shape):
+            known = lengths.setdefault(symbol, (name, size))
+            if known[1] != size:
+                what = f"have the same length ({symbol})" if len(dims) == 1 and not any(
+                    isinstance(k, tuple) for n, k in formula.signature if n == known[0]) \
+                    else f"agree in {symbol}"
+                raise ValueError(f"{formula.name}(): {known[0]!r} and {name!r} must {what}, "
+                                 f"not {known[1]} and {size}")
+        vectors.append(array)
+    vectors += formula._data(dtype)
+    for symbol, value in formula.exact:
+        have = next((v[1] for k, v in lengths.items() if str(k) == symbol), value)
+        if have != value:
+            owner = next(v[0] for k, v in lengths.items() if str(k) == symbol)
+            raise ValueError(f"{formula.name}(): argument {owner!r} must have length {value} (the "
+                             f"code combines it with data of that length), not {have}")
+    for name, need in formula.needs:
+        have = len(values[[n for n, _ in formula.signature].index(name)])
+        if have < need:
+            raise ValueError(f"{formula.name}(): argument {name!r} of length {have} is too short: "
+                             f"the code reads {name}[{need - 1}] or {name}[-{need}]")
+    sizes = [d for v in vectors for d in v.shape]
+    if formula.program.below_minimum(sizes):
+        return _fixed_call(formula, lengths, scalars, vectors, out)
+    if formula.index is not None:
+        size = formula.program.rows.value(sizes)
+        result = out_array(formula, out, (max(size, 0),) + tuple(formula.out_shape[1:]), dtype)
+    else:
+        result = np.empty(max(len(formula.outputs), 1), dtype)
+    failed = formula.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, _threads(formula))
+    if failed is not None:
+        raise _too_short(formula, failed, [d for v in vectors for d in v.shape])
+    if formula.index is not None:
+        return result
+    return dtype.type(result[0]) if formula.out_shape == () else result.reshape(formula.out_shape)
+
+
+def _threads(formula):
+    from .cpu.runtime.driver import thread_count
+    return thread_count(formula.options["parallel"])
+
+
+def _fixed_call(formula, lengths, scalars, vectors, out):
+    """A vector output shorter than its cases need: the formula written out at that length."""
+    sizes = {k: v[1] for k, v in lengths.items()}
+    key = tuple(sorted((str(k), v) for k, v in sizes.items()))
+    written = formula._fixed.get(key)
+    if written is None:
+        written = formula._fixed[key] = formula.at_lengths(sizes)
+    flat = list(scalars) + [x for v in vectors for x in v]
+    result = np.asarray(written.call_args(*flat), dtype=formula.options["dtype"])
+    if formula.index is None:
+        return result[()] if formula.out_shape == () else result.reshape(formula.out_shape)
+    size = int(sympy.sympify(formula.out_shape[0]).subs(sizes))
+    result = result.reshape((size,) + tuple(formula.out_shape[1:]))
+    if out is not None:
+        out[...] = result
+        return out
+    return result
+
+
+def _too_short(formula, failed, sizes):
+    from .ir.loops import reads
+    load, lo, hi, i = reads(formula.program.stages[failed[0]], sizes)[failed[1]]
+    name = formula.program.vector_names[load.vector]
+    shape = tuple(sizes[slot] for _, _, slot in load.dims())
+    where = "".join(
+        f"[{min(ends)}]" if min(ends) == max(ends) else f"[{min(ends)}..{max(ends)}]"
+        for ends in ({a * lo + off.value(sizes, i), a * (hi - 1) + off.value(sizes, i)}
+                     for a, off, _ in load.dims()))
+    size = shape[0] if len(shape) == 1 else "x".join(map(str, shape))
+    return ValueError(f"{formula.name}(): argument {name!r} of {'length' if len(shape) == 1 else 'shape'} "
+                      f"{size} is too short: {formula._text_signature()} reads {name}{where}")
+
+
+
+def scalar(formula, name, value):
+    try:
+        if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "biuf":   # no strings
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{formula.name}(): argument {name!r} is a number, not "
+                        f"{type(value).__name__}") from None
+
+
+def vector(formula, name, value, dtype, ndim=1):
+    what = "a vector" if ndim == 1 else "a matrix"
+    try:
+        if np.asarray(value).dtype.kind not in "biuf":       # strings and objects are no numbers
+            raise TypeError
+        array = np.asarray(value, dtype=dtype)      # (ascontiguousarray makes a number 1-D)
+    except (TypeError, ValueError):
+        raise TypeError(f"{formula.name}(): argument {name!r} must be {what} of numbers, not "
+                        f"{type(value).__name__}") from None
+    if array.ndim != ndim:
+        raise ValueError(f"{formula.name}(): argument {name!r} must be {'one' if ndim == 1 else 'two'}-"
+                         f"dimensional ({what} of any {'length' if ndim == 1 else 'shape'}), not of "
+                         f"shape {array.shape}")
+    return np.ascontiguousarray(array)
+
+
+def out_array(formula, out, shape, dtype):
+    if out is None:
+        return np.empty(shape, dtype)
+    if not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == dtype
+            and out.flags.c_contiguous):
+        raise ValueError(f"{formula.name}(): out must be a contiguous {dtype} array of shape {shape}")
+    return out
+
+
+def fixed(formula, name, value, length):
+    array = np.asarray(value, dtype=float)
+    if array.shape != (length,):
+        raise ValueError(f"{formula.name}(): argument {name!r} is a vector of {length} (the code "
+                         f"fixes it), not of shape {array.shape}")
+    return array.tolist()
