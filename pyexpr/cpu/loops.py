@@ -79,12 +79,11 @@ class LoopKernel:
         # a stage with inner reductions does a loop per index
         nested = self._nested
         least = PARALLEL_NESTED if nested else PARALLEL_INDICES // 2
-        extended = self.program.temp_sizes(sizes)
-        counts = [] if threads <= 1 or max(sizes, default=0) < least else \
-            [max(st.hi.value(extended) - st.lo.value(extended), 0) for st in self.program.stages]
-        if counts and self.program.temps and (nested or max(counts) >= PARALLEL_INDICES):
+        counts = [] if threads <= 1 or max(sizes, default=0) < least else self._counts(sizes)
+        parallel = bool(counts) and (nested or max(counts) >= PARALLEL_INDICES)
+        if parallel and self.program.temps:
             return self._with_temporaries(scalars, vectors, sizes, out, threads)
-        if counts and (nested or max(counts) >= PARALLEL_INDICES):
+        if parallel:
             status = self._check(lengths.ctypes.data)
             if status == 0:
                 self._staged(scalars, pointers, lengths, out, counts, threads)
@@ -92,6 +91,11 @@ class LoopKernel:
             status = self._function(scalars.ctypes.data, ctypes.addressof(pointers),
                                     lengths.ctypes.data, out.ctypes.data)
         return None if status == 0 else divmod(status - 1, 65536)
+
+    def _counts(self, sizes):
+        """Each stage's number of indices at the argument lengths ``sizes``."""
+        extended = self.program.temp_sizes(sizes)
+        return [max(st.hi.value(extended) - st.lo.value(extended), 0) for st in self.program.stages]
 
     def _with_temporaries(self, scalars, vectors, sizes, out, threads):
         """A program with temporary vectors, on threads: the tables extended by them here."""
@@ -103,7 +107,7 @@ class LoopKernel:
         status = self._check(lengths.ctypes.data)
         if status != 0:
             return divmod(status - 1, 65536)
-        counts = [max(st.hi.value(extended) - st.lo.value(extended), 0) for st in lp.stages]
+        counts = self._counts(sizes)
         self._staged(scalars, pointers, lengths, out, counts, threads, temps)
         return None
 
