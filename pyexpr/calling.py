@@ -5,7 +5,8 @@ of every backend.  It binds positional and keyword arguments (defaults
 filled), rejects strings, ``None``, complex and object values with a
 ``TypeError`` naming the formula and the argument, casts integer and boolean
 inputs to the kernel's dtype, broadcasts (``ValueError`` when shapes do not),
-and allocates or checks ``out``.  The kernel then sees inputs already
+and allocates or checks ``out`` (of the result's shape and a float dtype, which
+numpy's ``same_kind`` casting reaches).  The kernel then sees inputs already
 broadcast to one shape and one output view per formula output:
 ``kernel.scalar(*floats)`` for all-scalar calls, ``kernel.run(inputs, outs)``
 otherwise.  Arguments on a GPU (``__cuda_array_interface__``) go unchanged to
@@ -57,7 +58,7 @@ def scalar_components(formula, args):
 
 def _split(formula, name, length, value):
     if not hasattr(value, "shape"):
-        value = np.asarray(value, dtype=float)
+        value = np.asarray(check_value(formula, name, value))     # a list's numbers as the scalars'
     if value.ndim == 0 or value.shape[0] != length:
         raise ValueError(f"{formula.name}(): argument {name!r} is a vector of {length} (the "
                          f"code fixes it), not of shape {tuple(value.shape)}")
@@ -134,21 +135,36 @@ def check_value(formula, name, value, masks=None):
         raise TypeError(f"{formula.name}(): argument {name!r} cannot be read as an array ({exc})") from None
     if _EXTENDED and array.dtype.type in (np.longdouble, np.clongdouble):
         raise _extended_precision(formula, name, array.dtype)
-    if array.dtype == object and array.size and all(isinstance(v, numbers.Real) for v in array.flat):
-        # ints beyond int64 (and Fractions) make an object array: as floats, like the scalars
-        if any(isinstance(v, int) and not -_INT_LIMIT < v < _INT_LIMIT for v in array.flat):
-            raise _too_large(formula, name)
-        array = array.astype(np.float64)
+    array = real_objects(formula, name, array)
     if array.dtype.kind not in "biuf":
-        odd = next((type(v).__name__ for v in array.flat if not isinstance(v, numbers.Real)), None) \
-            if array.dtype == object else None
+        odd = not_real(array)
         raise TypeError(f"{formula.name}(): argument {name!r} must hold real numbers, not "
                         f"{odd or array.dtype} values" + ("; convert them with float()" if odd else ""))
     return array
 
 
-#: Python ints from here on round to inf in float64 (float() raises OverflowError)
-_INT_LIMIT = 2 ** 1024
+def real_objects(formula, name, array):
+    """``array`` as float64 where it is an object array of real Python numbers (numpy keeps
+    ints beyond int64 and Fractions as objects), as those numbers alone would be; an int
+    too large for a float64 is an ``OverflowError`` naming the argument.  Any other
+    array as it is."""
+    if array.dtype == object and array.size and all(isinstance(v, numbers.Real) for v in array.flat):
+        if any(isinstance(v, int) and not -_INT_LIMIT < v < _INT_LIMIT for v in array.flat):
+            raise _too_large(formula, name)
+        return array.astype(np.float64)
+    return array
+
+
+def not_real(array):
+    """The type name of the first value of an object ``array`` that is no real number, or None."""
+    if array.dtype != object:
+        return None
+    return next((type(v).__name__ for v in array.flat if not isinstance(v, numbers.Real)), None)
+
+
+#: Python ints from here on round to inf in float64, where float() raises OverflowError: from
+#: halfway between the largest float64, 2**1024 - 2**971, and 2**1024 (a tie rounds to even, up)
+_INT_LIMIT = 2 ** 1024 - 2 ** 970
 
 
 def _too_large(formula, name):
@@ -251,7 +267,10 @@ def _output(formula, out, full_shape, dtype):
     if not out.flags.writeable:
         raise ValueError(f"{formula.name}(): out is read-only")
     if out.dtype != dtype:
-        if not np.can_cast(dtype, out.dtype, casting="same_kind"):
-            raise TypeError(f"{formula.name}(): cannot write {dtype} results into out of dtype {out.dtype}")
+        # numpy's same_kind rule, but for float dtypes only: it would write real results into
+        # complex, object or string arrays, which no formula computes
+        if out.dtype.kind != "f" or not np.can_cast(dtype, out.dtype, casting="same_kind"):
+            raise TypeError(f"{formula.name}(): cannot write {dtype} results into out of dtype "
+                            f"{out.dtype}; out must be an array of floats")
         return np.empty(full_shape, dtype=dtype)
     return out

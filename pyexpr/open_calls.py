@@ -46,8 +46,9 @@ def quick(formula, args):
     scalars, vectors = [], []
     for kind, value in zip(kinds, args):
         if kind == 0:
-            if type(value) not in (float, int, np.float64):
-                return None
+            if type(value) not in (float, int, np.float64) \
+                    or type(value) is int and not -2**63 <= value < 2**63:    # (the general path
+                return None                                                    # says if too large)
             scalars.append(value)
         elif type(value) is not np.ndarray or value.ndim != kind or value.dtype != dtype \
                 or not value.flags.c_contiguous:
@@ -140,9 +141,9 @@ def _batched(formula, values, batch, out):
     for point in np.ndindex(*batch):
         result = np.asarray(_core_call(formula, [a[(Ellipsis,) + point] for a in arrays], None))
         if results is None:
-            results = np.empty(result.shape + batch, result.dtype) if out is None else out
+            results = np.empty(result.shape + batch, result.dtype)
         results[(Ellipsis,) + point] = result
-    return results
+    return _into(formula, out, results)
 
 
 def _core_call(formula, values, out):
@@ -191,7 +192,17 @@ def _core_call(formula, values, out):
         raise _too_short(formula, failed, [d for v in vectors for d in v.shape])
     if formula.index is not None:
         return result
-    return dtype.type(result[0]) if formula.out_shape == () else result.reshape(formula.out_shape)
+    return _into(formula, out, dtype.type(result[0]) if formula.out_shape == ()
+                 else result.reshape(formula.out_shape))
+
+
+def _into(formula, out, result):
+    """``result``, or ``out`` holding it where one is given (checked as ``out_array`` checks)."""
+    if out is None:
+        return result
+    result = np.asarray(result)
+    out_array(formula, out, result.shape, result.dtype)[...] = result
+    return out
 
 
 def _threads(formula):
@@ -209,13 +220,10 @@ def _fixed_call(formula, lengths, scalars, vectors, out):
     flat = list(scalars) + [x for v in vectors for x in v]
     result = np.asarray(written.call_args(*flat), dtype=formula.options["dtype"])
     if formula.index is None:
-        return result[()] if formula.out_shape == () else result.reshape(formula.out_shape)
+        return _into(formula, out, result[()] if formula.out_shape == ()
+                     else result.reshape(formula.out_shape))
     size = int(sympy.sympify(formula.out_shape[0]).subs(sizes))
-    result = result.reshape((size,) + tuple(formula.out_shape[1:]))
-    if out is not None:
-        out[...] = result
-        return out
-    return result
+    return _into(formula, out, result.reshape((size,) + tuple(formula.out_shape[1:])))
 
 
 def _too_short(formula, failed, sizes):
@@ -234,24 +242,31 @@ def _too_short(formula, failed, sizes):
 
 
 def scalar(formula, name, value):
+    array = _numbers(formula, name, value, np.float64, "is a number")
+    if array.ndim != 0:
+        raise TypeError(f"{formula.name}(): argument {name!r} is a number, not {type(value).__name__}")
+    return float(array)
+
+
+def _numbers(formula, name, value, dtype, should):
+    """``value`` as an array of ``dtype``, its numbers read as an elementwise formula reads
+    them (ints beyond int64 and Fractions as floats, an int too large for a float64 an
+    ``OverflowError``); anything else (strings, Decimals) a ``TypeError`` saying the
+    argument ``should`` be something else."""
     try:
-        if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "biuf":   # no strings
-            raise TypeError
-        return float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{formula.name}(): argument {name!r} is a number, not "
-                        f"{type(value).__name__}") from None
+        array = calling.real_objects(formula, name, np.asarray(value))
+        odd = calling.not_real(array)
+    except ValueError:                               # a ragged list
+        array, odd = None, None
+    if array is None or array.dtype.kind not in "biuf":      # strings and objects are no numbers
+        held = f" of {odd}" if odd and odd != type(value).__name__ else ""
+        raise TypeError(f"{formula.name}(): argument {name!r} {should}, not {type(value).__name__}{held}")
+    return np.asarray(array, dtype=dtype)
 
 
 def vector(formula, name, value, dtype, ndim=1):
     what = "a vector" if ndim == 1 else "a matrix"
-    try:
-        if np.asarray(value).dtype.kind not in "biuf":       # strings and objects are no numbers
-            raise TypeError
-        array = np.asarray(value, dtype=dtype)      # (ascontiguousarray makes a number 1-D)
-    except (TypeError, ValueError):
-        raise TypeError(f"{formula.name}(): argument {name!r} must be {what} of numbers, not "
-                        f"{type(value).__name__}") from None
+    array = _numbers(formula, name, value, dtype, f"must be {what} of numbers")
     if array.ndim != ndim:
         raise ValueError(f"{formula.name}(): argument {name!r} must be {'one' if ndim == 1 else 'two'}-"
                          f"dimensional ({what} of any {'length' if ndim == 1 else 'shape'}), not of "
@@ -269,7 +284,7 @@ def out_array(formula, out, shape, dtype):
 
 
 def fixed(formula, name, value, length):
-    array = np.asarray(value, dtype=float)
+    array = _numbers(formula, name, value, np.float64, "must be a vector of numbers")
     if array.shape != (length,):
         raise ValueError(f"{formula.name}(): argument {name!r} is a vector of {length} (the code "
                          f"fixes it), not of shape {array.shape}")

@@ -332,3 +332,110 @@ def test_decimals_are_refused_alike_as_scalars_and_in_lists():
     for value in (decimal.Decimal("1.5"), [decimal.Decimal("1.5"), 2.0]):
         with pytest.raises(TypeError, match="not Decimal values; convert them with float"):
             g(value)
+
+
+# --- out= must hold floats; numbers in lists are read as the same numbers alone ---------------
+
+@pytest.mark.parametrize("dtype", [object, np.complex128, np.int64, np.bool_, "U8", "datetime64[s]"])
+def test_out_that_cannot_hold_floats_is_refused_naming_the_formula(single, ref_call, dtype):
+    out = np.zeros(3, dtype=dtype)
+    before = out.copy()
+    with pytest.raises(TypeError, match=rf"small\(\): cannot write float64 results into out of dtype "
+                                        rf"{re.escape(str(out.dtype))}; out must be an array of floats"):
+        ref_call(single, np.arange(3.0), 0.5, out=out)
+    np.testing.assert_array_equal(out, before)
+    with pytest.raises(TypeError, match=r"small\(\): cannot write float64 results into out of dtype"):
+        ref_call(single, np.ma.masked_array(np.arange(3.0), [True, False, False]), 0.5,
+                 out=np.ma.masked_array(np.zeros(3, dtype=dtype)))
+
+
+@pytest.mark.llvm
+def test_out_of_objects_is_refused_by_a_formula_with_its_builtin_entries():
+    from pyexpr.cpu import kernel as cpu
+    f = px.jit(U.small, cache=False)
+    xs = np.linspace(0.1, 1, 4)
+    for _ in range(cpu.UPGRADE_CALLS):            # the builtin entries are installed by now
+        f(xs, xs)
+        f(0.5, 0.25)
+    for out in (np.zeros(4, dtype=object), np.zeros(4, dtype=np.complex128)):
+        with pytest.raises(TypeError, match=r"small\(\): cannot write float64 results into out of dtype"):
+            f(xs, xs, out=out)
+        assert not out.any()
+    with pytest.raises(TypeError, match=r"small\(\): cannot write float64 results into out of dtype object"):
+        f(0.5, 0.25, out=np.zeros((), dtype=object))
+    out16 = np.zeros(4, dtype=np.float16)
+    assert f(xs, xs, out=out16) is out16 and out16.tolist() == (xs * np.sin(xs)).astype(np.float16).tolist()
+
+
+def test_ints_at_the_edge_of_float64_overflow_as_float_would():
+    g = px.jit(lambda x: x + 1)
+    largest = 2**1024 - 2**970 - 1                 # rounds down to the largest float64
+    assert g(largest) == float(largest) + 1 == np.finfo(np.float64).max
+    for value in (2**1024 - 2**970, [2**1024 - 2**970]):   # rounds up, past it: float() overflows
+        with pytest.raises(OverflowError, match=r"f\(\): argument 'x' holds an int too large"):
+            g(value)
+
+
+def test_numbers_of_a_fixed_length_vector_are_read_as_the_numbers_alone():
+    import decimal
+    import fractions
+    g = px.jit(lambda y: y[0] * 2 + y[1])
+    assert g([2**64, 1]) == 2.0**65 + 1 and g([fractions.Fraction(1, 4), 0]) == 0.5
+    with pytest.raises(OverflowError, match=r"f\(\): argument 'y' holds an int too large"):
+        g([10**400, 1.0])
+    with pytest.raises(TypeError, match=r"f\(\): argument 'y' must hold real numbers, not Decimal values"):
+        g([decimal.Decimal("1.5"), 2.0])
+
+
+# --- the same for formulas over vectors of any length -----------------------------------------
+
+@pytest.fixture(scope="module")
+def open_nll():
+    import open_formulas
+    return px.jit(open_formulas.nll)              # nll(mu, sigma, data[n])
+
+
+@pytest.fixture(scope="module")
+def open_grad():
+    import open_formulas
+    return px.jit(open_formulas.rosen).grad()     # grad_rosen(x[n])[j]
+
+
+@pytest.mark.llvm
+@pytest.mark.parametrize("dtype", [object, np.complex128, np.int64, np.float32])
+def test_vector_formulas_refuse_out_of_another_dtype(open_nll, open_grad, dtype):
+    x = np.linspace(0.5, 2, 4)
+    calls = [(lambda out: open_grad(x, out=out), (4,), r"grad_rosen"),                   # a vector output
+             (lambda out: open_grad(x[:1], out=out), (1,), r"grad_rosen"),               # written out at n = 1
+             (lambda out: open_grad(np.stack([x, x], 1), out=out), (4, 2), r"grad_rosen"),  # a batch
+             (lambda out: open_nll(0.5, 2.0, x, out=out), (), r"nll"),                   # a number
+             (lambda out: open_nll(0.5, 2.0, np.stack([x, x], 1), out=out), (2,), r"nll")]
+    for call_with, shape, name in calls:
+        out = np.zeros(shape, dtype=dtype)
+        with pytest.raises(ValueError, match=rf"{name}\(\): out must be a contiguous float64 array of "
+                                             rf"shape {re.escape(str(shape))}"):
+            call_with(out)
+        assert not out.any()
+        good = np.zeros(shape)
+        assert call_with(good) is good
+        np.testing.assert_array_equal(good, call_with(None))
+
+
+@pytest.mark.llvm
+def test_vector_formulas_read_numbers_in_lists_as_the_numbers_alone(open_nll):
+    import decimal
+    import fractions
+    data = np.array([1.0, 2.5, 4.0])
+    assert open_nll(2**64, 1.5, data) == open_nll(float(2**64), 1.5, data)
+    assert open_nll(0.5, 1.5, [2**64, 2.5, 4]) == open_nll(0.5, 1.5, np.array([2.0**64, 2.5, 4.0]))
+    assert open_nll(fractions.Fraction(1, 2), 1.5, [fractions.Fraction(1), 2.5, 4]) == open_nll(0.5, 1.5, data)
+    too_large = r"nll\(\): argument '{}' holds an int too large for a float64"
+    with pytest.raises(OverflowError, match=too_large.format("mu")):
+        open_nll(10**400, 1.5, data)                 # (the quick path hands it on)
+    with pytest.raises(OverflowError, match=too_large.format("data")):
+        open_nll(0.5, 1.5, [1.0, 10**400, 4.0])
+    with pytest.raises(TypeError, match=r"nll\(\): argument 'mu' is a number, not Decimal"):
+        open_nll(decimal.Decimal("0.5"), 1.5, data)
+    with pytest.raises(TypeError, match=r"nll\(\): argument 'data' must be a vector of numbers, "
+                                        r"not list of Decimal"):
+        open_nll(0.5, 1.5, [decimal.Decimal("1.0"), 2.5, 4.0])

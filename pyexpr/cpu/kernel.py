@@ -9,8 +9,9 @@ vectorizer), which has a quickly compiled first tier (``TIERED``).  Each
 part goes ``cache.load`` (keyed without building anything, see
 ``part_key``) or else ``llvm_ir.build_module`` -> ``engine.compile_ir`` ->
 ``cache.store``; then ``elf.load`` maps the object code (``engine.load_object``
-where it cannot).  So a process whose kernels are all in the disk cache
-never imports LLVM.  Compiled code is memoized per process by
+where it cannot, for code just compiled; a cache entry it refuses is
+recompiled, see ``load_or_compile``).  So a process whose kernels are all in
+the disk cache never imports LLVM.  Compiled code is memoized per process by
 ``(program.key(), dtype, fastmath, vector target)`` while any kernel of it
 lives (and for the last ``RECENT`` compiled): each part compiles at most once
 per process while it is used, and at most once per machine with the disk
@@ -29,6 +30,7 @@ import ctypes
 import math
 import os
 import threading
+import warnings
 import weakref
 from pathlib import Path
 
@@ -142,14 +144,17 @@ class _Compiled:
         """The loaded part: from the disk cache, else compiled (and cached)."""
         with self._lock:
             if part not in self._parts:
-                key = part_key(self.program, part, **self._options)
-                hit = cache.load(key) if self._use_cache else None
-                if hit is None:
-                    hit = _compile(self.program, part, **self._options)
-                    if self._use_cache:
-                        cache.store(key, *hit)
-                self._ir[part], self._parts[part] = hit[0], load(hit[1], _symbols(part, self.dtype.name))
+                self._load(part)
             return self._parts[part]
+
+    def _load(self, part, compile=True):
+        """Load ``part`` (see ``load_or_compile``); where it is not in the disk cache and
+        not ``compile``, nothing."""
+        loaded = load_or_compile(part_key(self.program, part, **self._options),
+                                 lambda: _compile(self.program, part, **self._options),
+                                 _symbols(part, self.dtype.name), self._use_cache, compile)
+        if loaded is not None:
+            self._ir[part], self._parts[part] = loaded
 
     def array_for(self, size):
         """``(array, stream)``: the array kernels to run on ``size`` more elements (see
@@ -163,9 +168,7 @@ class _Compiled:
                     self._part("array")
                 elif not self._cache_checked:
                     self._cache_checked = True
-                    hit = cache.load(part_key(self.program, "array", **self._options)) if self._use_cache else None
-                    if hit is not None:
-                        self._ir["array"], self._parts["array"] = hit[0], load(hit[1], _symbols("array", self.dtype.name))
+                    self._load("array", compile=False)      # the optimized tier, if on disk
             part = "array" if "array" in self._parts else "array-quick"
             return self._function(part, "array", KERNEL_TYPE), self._stream(part)
 
@@ -278,12 +281,49 @@ def _compile(program, part, dtype, fastmath, target):
 
 
 def load(obj, symbols=None):
-    """Loaded object code: ``elf.load``, or ``engine.load_object`` where that cannot."""
+    """Loaded object code just compiled: ``elf.load``, or ``engine.load_object`` where that cannot."""
     try:
         return elf.load(obj, symbols)
     except elf.Unsupported:
-        from .build import engine
-        return engine.load_object(obj, symbols)
+        return _load_object(obj, symbols)
+
+
+def _load_object(obj, symbols):
+    from .build import engine
+    return engine.load_object(obj, symbols)
+
+
+def load_or_compile(key, make, symbols=None, use_cache=True, compile=True):
+    """``(optimized_ir_text, loaded code)`` of the disk cache's entry ``key``, else of
+    ``make()`` (a compilation, then stored under ``key``); None where the entry is
+    missing and not ``compile``.
+
+    Cached code is loaded by ``elf.load`` alone, whose checks stand between the
+    file and executable memory; LLVM's loader, which trusts its input (garbage can
+    crash it), gets only code compiled in this process, or cached code where the
+    ELF loader does not run at all (another system or machine).  An entry the ELF
+    loader refuses (``elf.Malformed``, or any ``Unsupported``) is recompiled and
+    stored over, with a warning -- unless compiling gives the very same bytes: then
+    the entry was sound, and only the ELF loader cannot take it.
+    """
+    hit = cache.load(key) if use_cache else None
+    refused = None
+    if hit is not None:
+        try:
+            return hit[0], elf.load(hit[1], symbols)
+        except elf.Unsupported as exc:
+            if not elf.supported():
+                return hit[0], _load_object(hit[1], symbols)
+            refused = exc
+    elif not compile:
+        return None
+    fresh = make()
+    if refused is not None and fresh[1] != hit[1]:
+        warnings.warn(f"pyexpr: cache entry {cache.cache_dir() / (key + '.o')} is malformed "
+                      f"({refused}); recompiling", stacklevel=2)
+    if use_cache:
+        cache.store(key, *fresh)
+    return fresh[0], load(fresh[1], symbols)
 
 
 class CPUKernel:

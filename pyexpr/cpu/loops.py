@@ -4,7 +4,7 @@ The functions (``codegen.loop_ir``) take the scalars, the vectors'
 addresses and lengths, and the output; they are compiled once per program,
 dtype and vector target (the code does not depend on any length), kept in
 the disk cache like the elementwise kernels' parts, and loaded by
-``kernel.load``.  ``LoopKernel.run`` calls the whole program in one call,
+``kernel.load_or_compile``.  ``LoopKernel.run`` calls the whole program in one call,
 or, for ``threads > 1`` and at least PARALLEL_INDICES indices, stage by
 stage: the chunks of a stage shared among the threads, a reduction's chunk
 partials added in chunk order here (the documented order, so the result is
@@ -20,7 +20,7 @@ import numpy as np
 
 from . import host
 from .build import cache
-from .kernel import GENERATORS, load
+from .kernel import GENERATORS, load_or_compile
 
 _SIGNATURE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                               ctypes.c_void_p)
@@ -55,12 +55,8 @@ class LoopKernel:
         simd = "none" if target is None else f"{target.isa}:{sorted(target.available)}"
         key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), str(lp), "loops",
                               dtype, fastmath, simd)
-        hit = cache.load(key) if use_cache else None
-        if hit is None:
-            hit = _compile(lp, dtype, fastmath, target)
-            if use_cache:
-                cache.store(key, *hit)
-        self.llvm_ir, self._code = hit[0], load(hit[1])
+        self.llvm_ir, self._code = load_or_compile(key, lambda: _compile(lp, dtype, fastmath, target),
+                                                   use_cache=use_cache)
         names = symbols(lp)
         self._function = _SIGNATURE(self._code.address(names["loops"]))
         self._check = _CHECK(self._code.address(names["check"]))

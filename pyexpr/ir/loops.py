@@ -384,7 +384,10 @@ class _Stages:
 
     def _reads(self, bodies, index, outer):
         """``(loads, their Dummies, bodies reading the Dummies)``: each element an argument."""
-        elements = _unique([e for b in bodies for e in b.atoms(sympy.Indexed)])
+        # in a fixed order (a set's depends on hashes, which vary from process to process): the
+        # same formula gives the same program, so the same cache key, in every process
+        elements = _unique([e for b in bodies
+                            for e in sorted(b.atoms(sympy.Indexed), key=sympy.default_sort_key)])
         loads, holders = [], []
         for e in elements:
             v = self.bases.index(e.base)

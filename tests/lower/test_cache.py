@@ -14,8 +14,10 @@ from pyexpr.ir import from_exprs
 from pyexpr.cpu.build import cache
 from pyexpr.cpu import compile_cpu
 from pyexpr.cpu import kernel as cpu
-from pyexpr.cpu.build import engine
+from pyexpr.cpu.build import elf, engine
 from pyexpr.cpu import host
+
+from .elf_damage import DAMAGES
 
 X, Y = sympy.symbols("x y", real=True)
 
@@ -225,13 +227,93 @@ print(json.dumps({{"value": value, "warnings": [str(w.message) for w in caught]}
     ("device", "os.symlink('/dev/urandom', path)"),
 ])
 def test_entries_that_are_not_regular_files_are_refused_never_waited_on(tmp_path, fault, make):
-    env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path / "cache")}
+    got = _fault(tmp_path / "cache", make)
+    assert got["value"] == pytest.approx(2.0 * np.e)
+    assert any("cannot read cache entry" in w for w in got["warnings"]), got["warnings"]
+
+
+def _fault(folder, make):
+    """FAULT's result in a new process whose cache is ``folder``: a crash or a hang fails."""
+    env = {**os.environ, "PYEXPR_CACHE_DIR": str(folder)}
     result = subprocess.run([sys.executable, "-c", FAULT.format(make=make)], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    got = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+FAULT_KEY = (from_exprs("fault", [X, Y], [sympy.exp(X) * Y]), "scalar", "float64", False)  # FAULT's part
+#: in the FAULT process: LLVM's loader must never be reached (code compiled there loads without it)
+NO_LLVM_LOADER = """
+from pyexpr.cpu.build import engine
+def refuse(*args, **kwargs):
+    raise SystemExit("a cache entry reached LLVM's loader")
+engine.load_object = refuse
+"""
+
+
+@pytest.mark.skipif(not elf.supported(), reason="the ELF loader is for x86-64 Linux")
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_malformed_objects_with_a_valid_checksum_are_recompiled_never_loaded(tmp_path, damage, monkeypatch):
+    ir_text, obj = cpu._compile(*FAULT_KEY, host.vector_target())
+    (tmp_path / "damaged").write_bytes(DAMAGES[damage][0](obj))
+    store = ("from pyexpr.cpu.build import cache\n"
+             f"cache.store(key, 'damaged', open({str(tmp_path / 'damaged')!r}, 'rb').read())")
+    got = _fault(tmp_path / "cache", store + NO_LLVM_LOADER)
     assert got["value"] == pytest.approx(2.0 * np.e)
-    assert any("cannot read cache entry" in w for w in got["warnings"]), got["warnings"]
+    # an empty object is refused by the cache's own length check, any other by the ELF loader's
+    expected = "corrupt cache entry" if damage == "empty" else "is malformed"
+    assert any(expected in w and "recompiling" in w for w in got["warnings"]), got["warnings"]
+    monkeypatch.setenv("PYEXPR_CACHE_DIR", str(tmp_path / "cache"))
+    assert cache.load(cpu.part_key(*FAULT_KEY, host.vector_target())) == (ir_text, obj)   # stored over
+
+
+@pytest.mark.skipif(not elf.supported(), reason="the ELF loader is for x86-64 Linux")
+def test_every_kind_of_entry_is_checked_before_it_is_loaded(cache_dir, monkeypatch):
+    """The scalar part, the optimized array part (looked up before the quick tier would be
+    compiled) and a vector formula's loops: each damaged entry is recompiled with a warning,
+    gives the same numbers and is stored over."""
+    import pyexpr as px
+    from pyexpr.cpu import loops
+    import open_formulas
+    monkeypatch.setattr(cpu, "UPGRADE_CALLS", 2)
+
+    def run():
+        monkeypatch.setattr(cpu, "_MEMO", {})
+        monkeypatch.setattr(loops, "_MEMO", {})
+        kernel, x = compile_cpu(_program("every_part")), np.linspace(0.5, 2, 5)
+        results = [kernel.scalar(1.5, 2.0)]
+        for _ in range(3):                           # the quick tier, then the optimized one
+            out = np.empty(5)
+            kernel.run([x, x], [out])
+            results.append(out.tolist())
+        return results + [px.jit(open_formulas.rosen, cache=True)(x)]
+    first = run()
+    entries = {path.stem: cache.load(path.stem) for path in cache_dir.glob("*.o")}
+    assert len(entries) == 4                         # scalar, quick and optimized array, loops
+    damage, _ = DAMAGES["relocation offset past its section"]
+    for key, (ir_text, obj) in entries.items():
+        cache.store(key, ir_text, damage(obj))
+    with pytest.warns(UserWarning, match="is malformed") as caught:
+        assert run() == first
+    malformed = [str(w.message) for w in caught if "is malformed" in str(w.message)]
+    assert len(malformed) == 3, malformed            # the quick tier is not needed: not read
+    quick = cpu.part_key(_program("every_part"), "array-quick", "float64", False, host.vector_target())
+    assert {key: cache.load(key) for key in entries if key != quick} == \
+        {key: entry for key, entry in entries.items() if key != quick}
+
+
+def test_a_vector_formulas_program_is_the_same_in_every_process():
+    """Its loads are in a fixed order, not a set's (which hashes order differently in each
+    process): the disk cache's key is the same, so a later process finds the entry."""
+    script = ("import open_formulas as o, pyexpr as px\n"
+              "for f in (o.rosen, o.pair_energy, o.running, o.least_squares):\n"
+              "    print(px.jit(f).program, px.jit(f).program, px.jit(f).grad('x').program)\n")
+    root = Path(cpu.__file__).parents[2]
+    texts = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            timeout=120, env={**os.environ, "PYTHONHASHSEED": str(seed),
+                                              "PYTHONPATH": f"{root}{os.pathsep}{root / 'tests'}"}).stdout
+             for seed in range(3)}
+    assert len(texts) == 1
 
 
 def test_a_cache_folder_others_can_write_is_not_used(tmp_path, monkeypatch):

@@ -1,6 +1,12 @@
 """The ELF loader against LLVM's own (MCJIT), and the cases it must hand back."""
 import ctypes
+import functools
+import mmap
 import struct
+import threading
+import time
+import types
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -16,12 +22,15 @@ from pyexpr.cpu.build import engine
 from pyexpr.cpu.runtime import fastcall
 from pyexpr.cpu.codegen import llvm_ir
 
+from .elf_damage import DAMAGES, NOT_ELF
+
 X, Y = sympy.symbols("x y", real=True)
 PROGRAM = from_exprs("elf", [X, Y], [sympy.exp(-X**2) * sympy.sin(Y) + sympy.Mod(X, Y) + sympy.gamma(X)])
 
 pytestmark = pytest.mark.skipif(not elf.supported(), reason="the ELF loader is for x86-64 Linux")
 
 
+@functools.lru_cache(maxsize=None)
 def _object(part):
     text = str(llvm_ir.build_module(PROGRAM, simd=cpu.host.vector_target(), parts=(part,)))
     return engine.compile_ir(text, 2, False)[1]
@@ -123,3 +132,56 @@ def test_cpu_load_falls_back_to_mcjit(monkeypatch):
     assert isinstance(library, engine.Library)
     f = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double, ctypes.c_double)(library.address("pyexpr_elf"))
     assert np.isfinite(f(0.5, 2.0))
+
+
+# --- a damaged object is refused, naming what is wrong, before any memory is mapped ---------
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_damaged_objects_are_refused_before_memory_is_mapped(damage, monkeypatch):
+    obj = _object("scalar")
+    make, match = DAMAGES[damage]
+    bad = make(obj)
+    assert bad != obj and isinstance(elf.load(obj), elf.Image)
+
+    def no_memory(*args, **kwargs):
+        raise AssertionError("memory was mapped for a damaged object")
+    fields = {name: getattr(mmap, name) for name in ("PAGESIZE", "PROT_READ", "PROT_WRITE", "PROT_EXEC")}
+    monkeypatch.setattr(elf, "mmap", types.SimpleNamespace(mmap=no_memory, **fields))
+    with pytest.raises(elf.Unsupported, match=match) as caught:
+        elf.load(bad)
+    # bytes that are no ELF object at all could be another system's objects: only Unsupported
+    assert isinstance(caught.value, elf.Malformed) == (damage not in NOT_ELF)
+
+
+def test_the_damages_leave_the_rest_of_the_object_as_it_was():
+    obj = _object("scalar")
+    for damage, (make, _) in DAMAGES.items():
+        bad = make(obj)
+        if damage in NOT_ELF or len(bad) != len(obj):
+            continue
+        changed = [i for i in range(len(obj)) if obj[i] != bad[i]]
+        assert changed and changed[-1] - changed[0] < 64, damage         # one section header at most
+
+
+def test_first_symbol_lookups_from_many_threads_all_resolve(monkeypatch):
+    """The libraries are opened once, by one thread; no other sees them half opened."""
+    target = cpu.host.vector_target()
+    name = target.symbol("sin", "float64") if target is not None else None
+    if name is None:
+        pytest.skip("no libmvec here: nothing opened last to miss")
+    real = ctypes.CDLL
+
+    def slow(*args, **kwargs):
+        time.sleep(0.02)                # widen the window a partly filled list would be seen in
+        return real(*args, **kwargs)
+    monkeypatch.setattr(elf, "_handles", [])
+    monkeypatch.setattr(ctypes, "CDLL", slow)
+    barrier = threading.Barrier(8)
+
+    def look_up(k):
+        barrier.wait()
+        time.sleep(0.01 * k)                        # arriving while the first opens them
+        return elf._resolve(name, {})              # Unsupported where a thread saw half the list
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(look_up, range(8)))
+    assert len(set(found)) == 1 and found[0]
