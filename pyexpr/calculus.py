@@ -17,7 +17,7 @@ from sympy.core.function import ArgumentIndexError
 from sympy.functions.elementary.miscellaneous import MinMaxBase
 
 from . import indexing
-from .functions import real_fdiff
+from .functions import real_fdiff, settled_piecewise
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
 
@@ -64,7 +64,7 @@ class _Differentiator:
             base, exp = e.args
             return e * (self.d(exp) * sympy.log(base) + self.d(base) * exp / base)
         if isinstance(e, sympy.Piecewise):
-            return sympy.Piecewise(*((self.d(x), c) for x, c in e.args))
+            return settled_piecewise([(self.d(x), c) for x, c in e.args])
         if isinstance(e, sympy.Sum):            # a scalar's derivative goes inside the sum
             if len(e.limits) > 1:
                 return sympy.Sum(self.d(e.function), *e.limits)

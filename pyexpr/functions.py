@@ -73,6 +73,8 @@ def _lattice(cls):
         flat = []
         for a in map(sympy.sympify, args):
             flat.extend(a.args if isinstance(a, cls) else [a])
+        if sympy.nan in flat:              # numpy's min and max propagate nan
+            return sympy.nan
         numbers = [a for a in flat if a.is_Number]
         rest = list(dict.fromkeys(a for a in flat if not a.is_Number))
         if numbers:
@@ -182,8 +184,13 @@ def _hidden(cls):
     return _HIDDEN[cls]
 
 
+def _negative_half_power(e):
+    return e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and e.exp.p < 0
+
+
 def _hide(e, args):
-    if isinstance(e, _ARITHMETIC):
+    # x**-0.5 is pow's (+0 at -inf, +inf at -0): cse would make it 1/sqrt(x) (nan, -inf)
+    if isinstance(e, _ARITHMETIC) and not _negative_half_power(e):
         return e if args == e.args else e.func(*args)
     if isinstance(e, sympy.Piecewise):                  # its pairs stay pairs: flattened
         return _hidden(sympy.Piecewise)(*(x for pair in args for x in pair.args))
@@ -253,9 +260,37 @@ def as_sympy(value):
                         f"{value!r:.60}") from None
 
 
+class Not(sympy.Not):
+    """``not c`` as Python and numpy compute it on floats.
+
+    sympy's ``Not(x < y)`` is ``x >= y``, which is False where x or y is nan,
+    while ``not (x < y)`` is True there: this Not keeps a relation, or a
+    combination of them, as it is (``~(x < y)``), and is lowered as the
+    negation of the comparison.  Double negations and constants still fold.
+    """
+
+    @classmethod
+    def eval(cls, arg):
+        if isinstance(arg, sympy.Not):
+            return arg.args[0]
+        if arg.is_Relational or isinstance(arg, sympy.logic.boolalg.BooleanFunction):
+            return None
+        return sympy.Not(arg)
+
+
+def settled_piecewise(pairs):
+    """A Piecewise of new values under a Piecewise's own conditions (a derivative, a factor
+    moved into the branches): the conditions are settled, so sympy's simplification of
+    them, which takes minutes on the nested conditions that comparing conditional
+    expressions makes, is not redone; only branches all alike fold."""
+    if len({value for value, _ in pairs}) == 1:
+        return pairs[0][0]
+    return sympy.Piecewise(*pairs, evaluate=False)
+
+
 def xor(a, b):
     """Exclusive or of two conditions, written with And/Or/Not (no code generator needs Xor)."""
-    return sympy.Or(sympy.And(a, sympy.Not(b)), sympy.And(sympy.Not(a), b))
+    return sympy.Or(sympy.And(a, Not(b)), sympy.And(Not(a), b))
 
 
 def without_ite(expr):
@@ -269,7 +304,7 @@ def _walk(expr, done, force):
         result = rebuild(e, args) if force or args != e.args else e
         if isinstance(result, sympy.ITE):
             a, b, c = result.args
-            result = sympy.Or(sympy.And(a, b), sympy.And(sympy.Not(a), c))
+            result = sympy.Or(sympy.And(a, b), sympy.And(Not(a), c))
         return result
     return map_dag(expr, done, node)
 
@@ -294,6 +329,9 @@ def map_dag(expr, done, node, own_args=None):
 def rebuild(expr, args):
     """``expr``'s node with new arguments, evaluated, keeping pyexpr's facts
     (the min/max lattice, real-valued ``abs``, real symbols)."""
+    if isinstance(expr, sympy.Piecewise) and len(args) == len(expr.args) and \
+            all(new.cond == old.cond for new, old in zip(args, expr.args)):
+        return settled_piecewise([(pair.expr, pair.cond) for pair in args])
     build = _LATTICE.get(type(expr)) or (abs_ if type(expr) is sympy.Abs else None)
     return build(*args) if build else assume_real(expr.func(*args))
 

@@ -314,30 +314,52 @@ def latex_name(name):
     return r"\operatorname{%s}" % name.replace("_", r"\_")
 
 
+def _in_order(printer):
+    """``printer(expr)``; where sorting a sum's terms compares a nan (``Piecewise((nan, c),
+    ...)`` terms, which sympy's sort keys cannot order), the terms as stored."""
+    def print_(expr):
+        try:
+            return printer(expr)
+        except TypeError:
+            return printer(expr, order="none")
+    return print_
+
+
+_sstr, _latex = _in_order(sympy.sstr), _in_order(sympy.latex)
+
+
 def text(signature, args, expr):
     """``signature = expr``, or with ``shared`` subexpressions listed after a ``where`` line."""
     named = shared(expr, args)
     if named is None:
-        return f"{signature} = {expr}"
+        return f"{signature} = {_sstr(expr)}"
     steps, reduced = named
-    return "\n".join([f"{signature} = {reduced}", "  where"] + [f"    {s} = {e}" for s, e in steps])
+    return "\n".join([f"{signature} = {_sstr(reduced)}", "  where"] +
+                     [f"    {s} = {_sstr(e)}" for s, e in steps])
 
 
 def latex(lhs, args, expr):
     """``lhs = expr`` in LaTeX; with ``shared`` subexpressions, an aligned block."""
     named = shared(expr, args)
     if named is None:
-        return f"{lhs} = {sympy.latex(expr)}"
+        return f"{lhs} = {_latex(expr)}"
     steps, reduced = named
-    rows = [rf"{lhs} &= {sympy.latex(reduced)}", r"\text{where}\quad"]
-    rows += [rf"{sympy.latex(s)} &= {sympy.latex(e)}" for s, e in steps]
+    rows = [rf"{lhs} &= {_latex(reduced)}", r"\text{where}\quad"]
+    rows += [rf"{_latex(s)} &= {_latex(e)}" for s, e in steps]
     return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
 
 def pretty(name, args, expr):
     """``name(args) = expr`` drawn by sympy; the name as written (no subscripts from ``_``);
     with ``shared`` subexpressions, each drawn below a ``where`` line."""
-    printer = PrettyPrinter({"use_unicode": True})
+    try:
+        return _pretty(name, args, expr, {"use_unicode": True})
+    except TypeError:                       # see _in_order
+        return _pretty(name, args, expr, {"use_unicode": True, "order": "none"})
+
+
+def _pretty(name, args, expr, settings):
+    printer = PrettyPrinter(settings)
     named = shared(expr, args)
     steps, expr = named if named is not None else ([], expr)
     left = prettyForm(*printer._print_seq(args, "(", ")").left(name))

@@ -29,7 +29,7 @@ def _modules():
              "loggamma": _elementwise(math.lgamma, lambda v: math.inf),
              "polygamma": _elementwise(lambda n, v: float(mpmath.polygamma(int(n), v)),
                                        lambda n, v: math.nan),
-             **_C_FUNCTIONS, **_STABLE}, "numpy"]
+             "pow_minus_half": lambda x: np.power(x, -0.5), **_C_FUNCTIONS, **_STABLE}, "numpy"]
 
 
 def _elementwise(fn, domain_error=lambda *v: math.nan):
@@ -109,13 +109,40 @@ _STABLE = {
 }
 
 
+#: x**-0.5 as pow computes it (+0 at -inf, +inf at -0), as pyexpr does: sympy's printers
+#: write it 1/sqrt(x), which is nan and -inf there
+_RSQRT = sympy.Function("pow_minus_half")
+
+
+def _as_computed(expr):
+    """``expr`` with the values pyexpr computes where sympy's printers write others: x**-0.5
+    as pow gives it, and an imaginary unit (left by simplification moving a power into a
+    Piecewise: sqrt(-10.0) as 3.16*I) as nan, as the lowering has it."""
+    expr = expr.xreplace({sympy.I: sympy.nan}) if expr.has(sympy.I) else expr
+    return expr.replace(lambda e: e.is_Pow and e.exp == -sympy.S.Half, lambda e: _RSQRT(e.base))
+
+
+def _unsorted_printer():
+    """lambdify's own printer for numpy, printing sums in their stored order."""
+    from sympy.printing.numpy import NumPyPrinter
+    names = {name: name for name in _modules()[0]}
+    return NumPyPrinter({"fully_qualified_modules": False, "inline": True, "order": "none",
+                         "allow_unknown_functions": True, "user_functions": names})
+
+
 class ReferenceKernel:
     def __init__(self, args, outputs, dtype="float64"):
         self.dtype = np.dtype(dtype)
         self.n_outputs = len(outputs)
         steps, reduced = cse([evaluated(o) for o in outputs])
-        self._fn = sympy.lambdify(args, reduced, modules=_modules(),
-                                  cse=lambda exprs: (steps, exprs))
+        steps = [(sym, _as_computed(e)) for sym, e in steps]
+        reduced = [_as_computed(e) for e in reduced]
+        try:
+            self._fn = sympy.lambdify(args, reduced, modules=_modules(),
+                                      cse=lambda exprs: (steps, exprs))
+        except TypeError:                   # sorting a sum's terms compared a nan in them
+            self._fn = sympy.lambdify(args, reduced, modules=_modules(), printer=_unsorted_printer(),
+                                      cse=lambda exprs: (steps, exprs))
 
     def _eval(self, values):
         with np.errstate(all="ignore"):

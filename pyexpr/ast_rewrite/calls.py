@@ -15,7 +15,7 @@ from sympy.core.parameters import global_parameters
 from ..functions import substitute
 from . import sequences as seq
 from .scope import Callee
-from .values import as_expr, bind, error, sequence, static_int, to_condition
+from .values import as_expr, bind, error, ieee, sequence, static_int, to_condition
 
 
 def call(ctx, node, env, visitor):
@@ -60,7 +60,7 @@ def _call_function(ctx, node, callee, args, kwargs, visitor):
         args = list(args[0])
     exprs = [as_expr(ctx, node, a) for a in args]
     try:
-        return callee.target(*exprs)
+        return ieee(callee.target, *exprs)
     except TypeError as exc:
         raise error(ctx, node, f"bad arguments to {callee.name}: {exc}") from None
 

@@ -15,7 +15,7 @@ arguments and ``call(callee, args)`` to apply a function argument.
 import numpy as np
 import sympy
 
-from ..functions import xor
+from ..functions import Not, xor
 from .scope import Callee
 from .values import error, merge, to_condition
 
@@ -109,5 +109,5 @@ def _no_keywords(ctx, node, kwargs, name):
 TABLE = {
     np.where: _where, np.select: _select, np.piecewise: _piecewise,
     np.logical_and: _logical(sympy.And, 2), np.logical_or: _logical(sympy.Or, 2),
-    np.logical_xor: _logical(xor, 2), np.logical_not: _logical(sympy.Not, 1),
+    np.logical_xor: _logical(xor, 2), np.logical_not: _logical(Not, 1),
 }

@@ -6,6 +6,7 @@ helpers ``condition``, ``merge``, ``bind``, ``binary`` and
 ``static_sequence`` are shared with the statement translator.
 """
 import ast
+import math
 import operator
 from dataclasses import dataclass, field
 
@@ -13,14 +14,14 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from ..errors import UndefinedNameError
-from ..functions import xor
+from ..functions import Not, xor
 from .calls import call
 from .pending import settled
 from . import sequences as seq
 from .names import (BY_NAME, CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant,
                     is_number, library_name)
 from .scope import Callee, Scope, Unbound
-from .values import as_expr, error, is_condition, merge, real_constant, sequence, static_int, to_condition
+from .values import as_expr, error, ieee, is_condition, merge, real_constant, sequence, static_int, to_condition
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,19 @@ def condition(ctx, node, env):
     return to_condition(ctx, node, evaluate(ctx, node, env))
 
 
+def _by_zero(b):
+    """A divisor that is the constant 0: numpy's x/0 is +-inf (nan at 0), sympy's ``zoo``."""
+    return b.is_number and b.is_zero
+
+
+def _divide(a, b):
+    return a * sympy.oo if _by_zero(b) else a / b
+
+
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.Mod: sympy.Mod,
-    ast.FloorDiv: lambda a, b: sympy.floor(a / b),
+    ast.Div: _divide, ast.Mod: lambda a, b: sympy.nan if _by_zero(b) else sympy.Mod(a, b),
+    ast.FloorDiv: lambda a, b: sympy.floor(_divide(a, b)),
     ast.Pow: lambda a, b: a ** _exponent(b),
 }
 
@@ -116,7 +126,7 @@ def binary(ctx, node, op, a, b):
         _WRITTEN.get(type(op), _BINARY.get(type(op)))
     if fn is None:
         raise error(ctx, node, f"the operator {type(op).__name__} is not supported in a formula")
-    return fn(as_expr(ctx, node, a), as_expr(ctx, node, b))
+    return ieee(fn, as_expr(ctx, node, a), as_expr(ctx, node, b))
 
 
 def _matmul(ctx, node, a, b):
@@ -140,15 +150,24 @@ _COMPARE = {ast.Lt: (operator.lt, sympy.Lt), ast.LtE: (operator.le, sympy.Le),
 
 def compare(op, a, b):
     py, sym = _COMPARE[type(op)]
+    a, b = _nan_if_not_real(a), _nan_if_not_real(b)
     x, y = real_constant(a), real_constant(b)
     if x is not None and y is not None:     # decided now, even under evaluate(False)
         return sympy.true if py(x, y) else sympy.false
+    if x != x or y != y:                    # nan compares false (!= true) with anything
+        return sympy.true if py(math.nan, math.nan) else sympy.false
     a, b = _lift_piecewise(a), _lift_piecewise(b)
     if isinstance(a, sympy.Piecewise):
         return _fold(a, lambda piece: compare(op, piece, b))
     if isinstance(b, sympy.Piecewise):
         return _fold(b, lambda piece: compare(op, a, piece))
     return sym(a, b)
+
+
+def _nan_if_not_real(expr):
+    """A constant that is not a real number (``acos(100)`` lifted out of a Piecewise) compares
+    as numpy's nan does."""
+    return sympy.nan if expr.is_number and expr.is_extended_real is False else expr
 
 
 def _lift_piecewise(expr):
@@ -174,7 +193,7 @@ def _fold(piecewise, test):
     terms, before = [], sympy.true
     for value, cond in piecewise.args:
         terms.append(sympy.And(before, cond, test(value)))
-        before = sympy.And(before, sympy.Not(cond))
+        before = sympy.And(before, Not(cond))
     return sympy.Or(*terms)
 
 
@@ -346,12 +365,12 @@ class _Eval(ast.NodeVisitor):
 
     def _unary(self, node, value):
         if isinstance(node.op, ast.Not):
-            return sympy.Not(to_condition(self.ctx, node, value))
+            return Not(to_condition(self.ctx, node, value))
         if isinstance(node.op, ast.Invert):
             if value in (sympy.true, sympy.false):     # Python's ~True is -2, numpy's is False
                 raise error(self.ctx, node, "~ of a condition known at decoration is ambiguous "
                            "(Python's ~True is -2, numpy's ~True is False)", "write `not` instead")
-            return sympy.Not(_bitwise_operand(self.ctx, node, value, node.op))
+            return Not(_bitwise_operand(self.ctx, node, value, node.op))
         expr = as_expr(self.ctx, node, value)
         return negated(expr) if isinstance(node.op, ast.USub) else expr
 

@@ -10,6 +10,9 @@ sympy expression, a sympy condition, a tuple of values or a ``Callee``.
 import ast
 
 import sympy
+from sympy.calculus.accumulationbounds import AccumBounds
+
+from ..functions import Not
 
 
 def error(ctx, node, message, hint=None):
@@ -48,6 +51,36 @@ def to_condition(ctx, node, value):
     return sympy.Ne(expr, 0)
 
 
+def ieee(build, *args):
+    """``build(*args)`` of constants as numpy computes them in float64: a value past
+    float64's range is +-inf or 0 (sympy's Floats have no overflow: sin(exp(1e5)) would
+    reduce a 43,000-digit argument), and one sympy cannot give as a real number
+    (``log(0)`` is ``zoo``, ``acos(1.5)`` imaginary, ``1.0/0.0`` ``zoo``, ``sin(oo)`` an
+    interval) is what the compiled code computes (-inf, nan, inf)."""
+    args = [_in_float_range(a) for a in args]
+    try:
+        value = build(*args)
+    except (ZeroDivisionError, ValueError):  # Float(1.0) / Float(0.0), loggamma's pole
+        value = sympy.zoo
+    if isinstance(value, sympy.Expr) and value.is_number and value.is_extended_real is not True \
+            and value is not sympy.nan or isinstance(value, AccumBounds):
+        from ..ir import from_exprs, interp
+        with sympy.evaluate(False):
+            written = build(*args)
+        program = from_exprs("constant", [], [written], as_written=True)
+        return sympy.sympify(float(interp.evaluate(program)[0]))
+    return _in_float_range(value)
+
+
+def _in_float_range(value):
+    """A Float beyond float64's range as numpy has it: +-inf, or a signless 0 below it."""
+    if isinstance(value, sympy.Float) and value._mpf_[2] + value._mpf_[3] > 1024:
+        return sympy.oo if value > 0 else -sympy.oo
+    if isinstance(value, sympy.Float) and value and value._mpf_[2] + value._mpf_[3] < -1074:
+        return sympy.Float(0.0)
+    return value
+
+
 def real_constant(expr):
     """``expr`` as a Python float if it is a real constant, evaluated or not; else None.
 
@@ -70,7 +103,7 @@ def merge(ctx, node, cond, a, b):
                        f"({_shape(a)} and {_shape(b)})", "return the same number of values on every path")
         return tuple(merge(ctx, node, cond, x, y) for x, y in zip(a, b))
     if is_condition(a) and is_condition(b):
-        return sympy.Or(sympy.And(cond, a), sympy.And(sympy.Not(cond), b))
+        return sympy.Or(sympy.And(cond, a), sympy.And(Not(cond), b))
     a, b = as_expr(ctx, node, a), as_expr(ctx, node, b)
     if a == b:
         return a

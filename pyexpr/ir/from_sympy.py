@@ -76,7 +76,9 @@ class _Lowerer:
         return self.b.const(float(expr))
 
     def _lower_ImaginaryUnit(self, expr):
-        raise LoweringError("complex values (I) have no real code generator")
+        # a value that is not real is nan, as numpy's float functions give it: sympy keeps
+        # sqrt(-10.0) as 3.16*I where simplification moves a power into a Piecewise
+        return self.b.const(float("nan"))
 
     # --- arithmetic -------------------------------------------------------
     def _lower_Add(self, expr):
@@ -84,8 +86,8 @@ class _Lowerer:
         for term in expr.args:
             coeff, rest = term.as_coeff_Mul()
             (neg if coeff.is_negative else pos).append(-term if coeff.is_negative else term)
-        if not pos:
-            return self.emit("neg", self._chain("add", neg))
+        if not pos:         # -x - 1 as (-x) - 1, the printed order: +0 at x = -1, not -(x + 1)
+            pos, neg = [-neg[0]], neg[1:]
         acc = self._chain("add", pos)
         for term in neg:
             acc = self.emit("sub", acc, self.lower(term))
@@ -99,17 +101,29 @@ class _Lowerer:
         for factor in expr.args:
             base, exp = factor.as_base_exp()
             if exp.is_Number and exp.is_negative and not factor.is_Number:
-                den.append(base if exp == -1 else base ** -exp)
+                den.append(lambda base=base, exp=-exp: self._power_below(base, exp))
             else:
-                num.append(factor)
-        top = self._chain("mul", num) if num else self.b.const(1.0)
-        return self.emit("div", top, self._chain("mul", den)) if den else top
+                num.append(lambda factor=factor: self.lower(factor))
+        top = self._lazy_chain("mul", num) if num else self.b.const(1.0)
+        return self.emit("div", top, self._lazy_chain("mul", den)) if den else top
+
+    def _power_below(self, base, exp):
+        """``base**exp`` as a divisor: a half-integer power with pow's value at -inf (+inf,
+        so that x**-0.5 is +0 there, as pow gives; numpy's x**0.5 is nan at -inf)."""
+        if exp.is_Rational and exp.q == 2:
+            return self._half_pow(self.lower(base), exp.p)
+        return self.lower(base if exp == 1 else base ** exp)
+
+    def _lazy_chain(self, op, lowered):
+        """``op`` over the values the functions ``lowered`` give, each lowered just before
+        it is used (the order of the instructions the golden IR tests pin)."""
+        acc = lowered[0]()
+        for value in lowered[1:]:
+            acc = self.emit(op, acc, value())
+        return acc
 
     def _chain(self, op, terms):
-        acc = self.lower(terms[0])
-        for term in terms[1:]:
-            acc = self.emit(op, acc, self.lower(term))
-        return acc
+        return self._lazy_chain(op, [lambda term=term: self.lower(term) for term in terms])
 
     def _lower_Pow(self, expr):
         """Powers with C's ``pow`` values at every special value (numpy's ``np.power``),
@@ -194,7 +208,8 @@ class _Lowerer:
         x = self.lower(expr.args[0])
         half = self.lower(expr.args[1]) if len(expr.args) > 1 else self.b.const(0.5)
         zero = self.b.const(0.0)
-        at_or_below = self.emit("select", self.emit("lt", x, zero), zero, half)
+        at_zero = self.emit("select", self.emit("eq", x, zero), half, x)     # nan stays nan
+        at_or_below = self.emit("select", self.emit("lt", x, zero), zero, at_zero)
         return self.emit("select", self.emit("gt", x, zero), self.b.const(1.0), at_or_below)
 
     def _lower_Piecewise(self, expr):

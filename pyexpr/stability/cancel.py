@@ -159,7 +159,7 @@ def into_branches(b):
     if not any(_ops(new) < size + _ops(e)
                for (new, _), (e, _) in zip(branches, piece.args)):
         return None
-    return sympy.Piecewise(*branches)
+    return pf.settled_piecewise(branches)
 
 
 # --- logarithms ---------------------------------------------------------------------
