@@ -39,6 +39,9 @@ def pytest_report_header(config):
 
 
 def pytest_terminal_summary(terminalreporter):
+    fuzz = sys.modules.get("test_fuzz")
+    for text in getattr(fuzz, "SUMMARIES", ()):     # the differential fuzzer's counts
+        terminalreporter.write_line(text)
     terminalreporter.write_line(_simd_line())
 
 

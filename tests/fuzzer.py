@@ -1,0 +1,910 @@
+"""A differential fuzzer: random Python formulas through every path of pyexpr.
+
+Each formula is the source text of a ``def`` of one to four variables:
+arithmetic, powers, ``abs``/``min``/``max``, conditional expressions and
+``if``/``else`` statements, and the math functions of ``FUNCTIONS`` in their
+``math.`` and ``np.`` spellings, nested up to ``MAX_DEPTH`` deep.  The *same*
+text is executed three times:
+
+* with the real ``math`` and ``numpy``, and decorated: pyexpr;
+* with numpy float scalars, numpy's functions and nan-propagating ``min``/
+  ``max`` (numpy's semantics, which pyexpr documents): the code as written,
+  evaluated by numpy (``N``);
+* with mpmath numbers at ``DIGITS`` digits and the real-valued mpmath
+  functions: the exact value of the code as written (``E``; undefined where
+  an intermediate is undefined or not real).
+
+Every pyexpr path (scalar calls, contiguous, strided, broadcast and large
+arrays, float32, the gradient on scalars and arrays, and the CUDA C source
+compiled for the host) gives ``P`` at a set of random and special points.  A
+value agrees when it equals ``N`` or is within ``TOLERANCE`` ulps of ``E``.
+Anything else must be explained by one of the documented rules of
+``classify`` (in order):
+
+``no less accurate``
+    ``P`` is at most about as far from ``E`` as ``N`` is: the code as written
+    loses accuracy here (cancellation, overflow of an intermediate), and
+    pyexpr does no worse, or better (simplification avoided the overflow).
+``branch within rounding``
+    ``N`` at a neighbouring point (a few ulps away in one variable) equals
+    ``P``: a condition, ``floor`` or similar decides differently within
+    rounding of the input.
+``undefined as written``
+    ``E`` is undefined (a division by zero, a logarithm of a negative number,
+    inf - inf in an intermediate, a nan input), and pyexpr computes the
+    printed, simplified formula (over the reals, ``x/x`` is 1): ``P`` equals
+    the printed formula evaluated by numpy (``S``), or is nan at finite inputs.
+``cancellation``
+    ``N`` itself is more than CANCELLING ulps off, and ``P`` at most 16 times
+    as far: the formula cancels here, and the order of its operations decides.
+``rounding noise``
+    ``P`` is no further from ``E`` than twice the spread of numpy's values at
+    the point and its neighbours: the formula amplifies rounding so much that
+    any order of operations scatters that far.
+``exact printed value``
+    ``P`` equals the printed formula's exact value (mpmath): a function's
+    last-bit rounding decided a ``floor`` or a condition (floor(cos(1e-8)) is
+    0 exactly; numpy's cos rounds up to 1).
+``ill-conditioned``
+    ``P`` lies within the exact values at the neighbouring points: the
+    formula's condition there is worse than TOLERANCE ulps allow for.
+``near numpy, no exact value``
+    where no exact value exists (a printed derivative mpmath cannot evaluate),
+    ``P`` is within UNKNOWN_EXACT of ``N``, relatively: rounding in another
+    order, which cannot be told from a small error without ``E``.
+``derivative rounding``
+    a compiled derivative within DERIVATIVE_ROUNDING of the exact value, at
+    the scale of the larger of ``E``, ``N`` and 1: derivative formulas cancel
+    (1/sqrt(1 - sin(t)**2)*cos(t) near pi/2), and in another order than numpy.
+``vector functions' rounding, no exact value``
+    no exact value exists, an array path differs from numpy where the scalar
+    path agrees: the vector functions' last bit (documented bounds) decided a
+    floor or a condition (floor(cos(1e-8)) is 0 with a cos 1 ulp below 1).
+``intermediate out of range``
+    an input is extreme (|v| >= 1e100 or <= 1e-100: its powers leave the range), the
+    exact value is a number, and ``P`` is 0 or inf: an intermediate left
+    float64's range in pyexpr's order of operations (``x/(a*b)`` divides
+    once by a product that overflows, where ``x/a/b`` would not).
+``sign of zero``
+    ``P`` and ``N`` are zeros of different sign and ``S`` has ``P``'s sign
+    (simplification over the reals does not keep the sign of zero).
+``condition settled over the reals``
+    an input is nan, and ``P`` equals ``S``: simplification decided a
+    condition for every real number (``x <= x`` is True), which Python's
+    comparison with nan does not.
+
+``simplified formula less accurate (open)``
+    ``P`` equals ``S`` and ``S`` is further from ``E`` than ``N`` is: the
+    compiled code computes its formula, but simplification made the formula
+    less accurate than the code as written (``tanh(acosh(a))`` as
+    ``sqrt(a-1)*sqrt(a+1)/a``, ``sinh(y)/Piecewise(..., (y, ...))`` with the
+    reciprocal moved into the branches).  Open work: counted and listed in the
+    summary, not a failure.
+
+Derivatives are checked twice: the printed derivative at ``DIGITS`` digits
+against mpmath's numerical derivative of the exact function (a wrong
+*symbolic* derivative), and the compiled derivative against the printed one
+under the same rules, with ``N`` the printed derivative evaluated by numpy.
+At a point where the exact function has a kink or a jump (its one-sided
+derivatives differ) there is no derivative to compare: ``not
+differentiable``.  Everything unexplained is a mismatch and fails the test.
+
+Run more formulas than CI does::
+
+    python tests/fuzzer.py --count 100000 --seed 7
+"""
+import argparse
+import ast
+import collections
+import itertools
+import linecache
+import math
+import random
+import sys
+import time
+import warnings
+
+import mpmath
+import numpy as np
+import scipy.special
+import sympy
+
+import pyexpr as px
+from pyexpr.functions import map_dag
+from pyexpr.reference import ReferenceKernel
+
+VARS = ("x", "y", "z", "w")
+CONSTANTS = ("0.5", "2.0", "3.0", "1.5", "0.25", "10.0", "1e-3", "0.1", "7.5", "100.0", "1e5",
+             "2", "3")
+#: name -> source spellings (pyexpr must read each alike)
+FUNCTIONS = {
+    "sin": ["math.sin", "np.sin"], "cos": ["math.cos", "np.cos"], "tan": ["math.tan", "np.tan"],
+    "asin": ["math.asin", "np.arcsin"], "acos": ["math.acos", "np.arccos"],
+    "atan": ["math.atan", "np.arctan"], "sinh": ["math.sinh", "np.sinh"],
+    "cosh": ["math.cosh", "np.cosh"], "tanh": ["math.tanh", "np.tanh"],
+    "asinh": ["math.asinh", "np.arcsinh"], "acosh": ["math.acosh", "np.arccosh"],
+    "atanh": ["math.atanh", "np.arctanh"], "exp": ["math.exp", "np.exp"],
+    "expm1": ["math.expm1", "np.expm1"], "log": ["math.log", "np.log"],
+    "log1p": ["math.log1p", "np.log1p"], "log2": ["math.log2", "np.log2"],
+    "log10": ["math.log10", "np.log10"], "sqrt": ["math.sqrt", "np.sqrt"],
+    "cbrt": ["math.cbrt", "np.cbrt"], "erf": ["math.erf"], "erfc": ["math.erfc"],
+    "gamma": ["math.gamma"], "lgamma": ["math.lgamma"], "floor": ["math.floor", "np.floor"],
+    "ceil": ["math.ceil", "np.ceil"], "fabs": ["math.fabs", "np.fabs", "abs"],
+}
+BINARY_FUNCTIONS = {"atan2": ["math.atan2", "np.arctan2"], "hypot": ["math.hypot", "np.hypot"],
+                    "min": ["min", "np.minimum"], "max": ["max", "np.maximum"]}
+OPERATORS = ("+", "-", "*", "/")
+COMPARISONS = ("<", "<=", ">", ">=")
+POWERS = ("2", "3", "0.5", "1.5", "-1", "-2", "-0.5", "4")
+MAX_DEPTH = 6
+SPECIAL_POINTS = (0.0, -0.0, 1.0, -1.0, 0.5, 2.0, math.inf, -math.inf, math.nan, 1e-310, -1e-310,
+                  1e300, -1e300, math.pi, 1e-8, 710.0, -745.0, 3.0)
+DIGITS = 40
+#: the printed (simplified) formula itself, evaluated by numpy, is as far off as pyexpr:
+#: simplification made this value less accurate than the code as written (open work,
+#: counted and listed, not a compiler mismatch)
+SIMPLIFIED_WORSE = "simplified formula less accurate (open)"
+TOLERANCE = 64                       # ulps: libm-level accuracy, compounded over a formula
+CANCELLING = 256                     # ulps numpy's own error must reach to be cancellation
+UNKNOWN_EXACT = 1e-11                # relative distance from numpy where no exact value exists
+DERIVATIVE_ROUNDING = 1e-12          # a compiled derivative's distance from the exact one, at scale
+LARGE = 1 << 16                      # elements of the large-array path (threads)
+HUGE_BITS = 1 << 20                  # an exact intermediate beyond 2**HUGE_BITS is undefined
+
+
+# --- formulas --------------------------------------------------------------------------------
+
+class Generator:
+    """Source text of random functions, reproducible from a seed."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def leaf(self, names):
+        return self.rng.choice(names) if self.rng.random() < 0.7 else self.rng.choice(CONSTANTS)
+
+    def expr(self, names, depth):
+        r = self.rng
+        if depth <= 0 or r.random() < 0.15:
+            return self.leaf(names)
+        kind = r.random()
+        sub = lambda: self.expr(names, depth - 1 - (r.random() < 0.4))
+        if kind < 0.3:
+            return f"({sub()} {r.choice(OPERATORS)} {sub()})"
+        if kind < 0.6:
+            return f"{r.choice(FUNCTIONS[r.choice(list(FUNCTIONS))])}({sub()})"
+        if kind < 0.7:
+            return f"{r.choice(BINARY_FUNCTIONS[r.choice(list(BINARY_FUNCTIONS))])}({sub()}, {sub()})"
+        if kind < 0.8:
+            return f"({sub()}) ** {r.choice(POWERS)}"
+        if kind < 0.87:
+            return f"(-{sub()})"
+        return f"({sub()} if {self.condition(names, depth - 1)} else {sub()})"
+
+    def condition(self, names, depth):
+        return f"{self.expr(names, depth - 1)} {self.rng.choice(COMPARISONS)} {self.expr(names, depth - 1)}"
+
+    def function(self, name):
+        """``(source, number of variables)``"""
+        r = self.rng
+        names = VARS[:r.randint(1, 4)]
+        depth = r.randint(1, MAX_DEPTH)
+        form = r.random()
+        if form < 0.6:
+            body = f"    return {self.expr(names, depth)}\n"
+        elif form < 0.8:
+            body = (f"    t = {self.expr(names, depth - 1)}\n"
+                    f"    return {self.expr(names + ('t',), depth)}\n")
+        else:
+            body = (f"    if {self.condition(names, depth - 1)}:\n"
+                    f"        u = {self.expr(names, depth - 1)}\n"
+                    f"    else:\n"
+                    f"        u = {self.expr(names, depth - 1)}\n"
+                    f"    return {self.expr(names + ('u',), depth - 1)}\n")
+        return f"def {name}({', '.join(names)}):\n{body}", len(names)
+
+
+# --- the three readings of one text ---------------------------------------------------------
+
+class _Constants(ast.NodeTransformer):
+    """Float literals as numpy scalars of one type, so the text has numpy's semantics
+    (1.0/0.0 is inf, not ZeroDivisionError)."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, float):
+            call = ast.parse(f"np.{self.type_name}({node.value!r})", mode="eval").body
+            return ast.copy_location(call, node)
+        return node
+
+
+class _Functions:
+    """An object with the attributes the formulas' ``math.``/``np.`` spellings read."""
+
+    def __init__(self, table):
+        self.__dict__.update(table)
+
+
+def _c99(fn, dtype, pole=lambda v: math.nan):
+    """A ``math`` function of floats with C's values where math raises."""
+    def call(v):
+        try:
+            return dtype(fn(float(v)))
+        except OverflowError:
+            return dtype(math.inf)
+        except ValueError:
+            return dtype(pole(float(v)))
+    return call
+
+
+def _numpy_functions(dtype):
+    t = dtype.type
+    gamma_pole = lambda v: math.copysign(math.inf, v) if v == 0 else math.nan
+    special = {"erf": lambda v: t(scipy.special.erf(v)), "erfc": lambda v: t(scipy.special.erfc(v)),
+               "gamma": _c99(math.gamma, t, gamma_pole), "lgamma": _c99(math.lgamma, t, lambda v: math.inf)}
+    fns = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+           "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asinh": np.arcsinh,
+           "acosh": np.arccosh, "atanh": np.arctanh, "exp": np.exp, "expm1": np.expm1, "log": np.log,
+           "log1p": np.log1p, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "cbrt": np.cbrt,
+           "floor": np.floor, "ceil": np.ceil, "fabs": np.fabs, "atan2": np.arctan2,
+           "hypot": np.hypot, "min": np.minimum, "max": np.maximum, **special}
+    return fns
+
+
+def _real(value):
+    """An mpmath result as a real mpf, or None where it is not a real number."""
+    if isinstance(value, mpmath.mpc):
+        if value.imag != 0:
+            return None
+        value = value.real
+    if not isinstance(value, mpmath.mpf):
+        value = mpmath.mpf(value)
+    return None if mpmath.isnan(value) else value
+
+
+def _mp_real(fn, as_written):
+    """``fn`` of real numbers only, giving real numbers only; of constants (Python numbers,
+    no variable in them) ``as_written``, in float64 as Python computes them."""
+    def call(*args):
+        if not any(isinstance(a, (mpmath.mpf, mpmath.mpc)) for a in args):
+            return float(as_written(*(np.float64(a) for a in args)))
+        return _Undefined.check(fn(*(_Undefined.check(a) for a in args)))
+    return call
+
+
+class _Undefined(Exception):
+    """The exact value of an intermediate is not a real number."""
+
+    @staticmethod
+    def check(value):
+        real = _real(value)
+        if real is None or mpmath.isfinite(real) and real != 0 and abs(mpmath.mag(real)) > HUGE_BITS:
+            raise _Undefined
+        return real
+
+
+def _periodic(fn):
+    """A periodic function of an argument beyond float64's range (an intermediate that
+    overflowed as written) would need millions of digits: undefined."""
+    def call(v):
+        if abs(v) > 2 ** 1100:
+            raise _Undefined
+        return fn(v)
+    return call
+
+
+def _bounded(fn, below=None, above=None, limit=1e5):
+    """``fn``, whose value beyond ``limit`` lies past every float (exp(1e511), erfc(1e300))
+    and would take mpmath minutes at the digits it needs: there the value of ``below``
+    (at -inf) or ``above`` (at +inf), which may be infinite, or undefined (None)."""
+    def call(*args):
+        if len(args) == 1 and abs(args[0]) > limit:
+            value = below if args[0] < 0 else above
+            if value is None:
+                raise _Undefined
+            return mpmath.mpf(value)
+        return fn(*args)
+    return call
+
+
+_INF = mpmath.inf
+#: name -> (value toward -inf, value toward +inf)
+_LIMITS = {"exp": (0, _INF), "expm1": (-1, _INF), "sinh": (-_INF, _INF), "cosh": (_INF, _INF),
+           "tanh": (-1, 1), "erf": (-1, 1), "erfc": (2, 0), "gamma": (None, _INF)}
+
+
+def _mp_log_abs_gamma(v):
+    if v == mpmath.floor(v) and v <= 0:
+        return mpmath.inf
+    return mpmath.log(abs(mpmath.gamma(v)))
+
+
+def _mp_cbrt(v):
+    return mpmath.sign(v) * mpmath.cbrt(abs(v))
+
+
+_MPMATH = {"sin": _periodic(mpmath.sin), "cos": _periodic(mpmath.cos), "tan": _periodic(mpmath.tan), "asin": mpmath.asin,
+           "acos": mpmath.acos, "atan": mpmath.atan, "sinh": mpmath.sinh, "cosh": mpmath.cosh,
+           "tanh": mpmath.tanh, "asinh": mpmath.asinh, "acosh": mpmath.acosh, "atanh": mpmath.atanh,
+           "exp": mpmath.exp, "expm1": mpmath.expm1, "log": mpmath.log, "log1p": mpmath.log1p,
+           "log2": lambda v: mpmath.log(v, 2), "log10": mpmath.log10, "sqrt": mpmath.sqrt,
+           "cbrt": _mp_cbrt, "erf": mpmath.erf, "erfc": mpmath.erfc, "gamma": mpmath.gamma,
+           "lgamma": _bounded(_mp_log_abs_gamma, None, _INF, 1e300), "floor": mpmath.floor, "ceil": mpmath.ceil, "fabs": abs,
+           "atan2": mpmath.atan2, "hypot": mpmath.hypot,
+           "min": min, "max": max}
+_MPMATH.update({name: _bounded(_MPMATH[name], *limits) for name, limits in _LIMITS.items()})
+
+
+def _namespaces(table, real):
+    """The ``math`` and ``np`` objects and builtins under which a text runs with ``table``'s
+    functions (name -> callable)."""
+    spell = {}
+    for name, spellings in {**FUNCTIONS, **BINARY_FUNCTIONS}.items():
+        for spelling in spellings:
+            spell[spelling] = table[name]
+    modules = collections.defaultdict(dict)
+    builtins_ = {}
+    for spelling, fn in spell.items():
+        if "." in spelling:
+            module, attr = spelling.split(".")
+            modules[module][attr] = fn
+        else:
+            builtins_[spelling] = fn
+    np_table = dict(modules["np"], float64=np.float64, float32=np.float32) if real else modules["np"]
+    return {"math": _Functions(modules["math"]), "np": _Functions(np_table), **builtins_}
+
+
+def _loaded(source, filename, namespace):
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+def digits(point):
+    """Working digits at ``point``: DIGITS more than the spread of its magnitudes (and 1's,
+    the constants' scale), so that ``(x + y) - x`` keeps ``y`` however far apart they are."""
+    logs = [0.0] + [math.log10(abs(v)) for v in point if v != 0 and math.isfinite(v)]
+    return DIGITS + int(max(logs) - min(logs))
+
+
+class Case:
+    """One generated function, read three ways."""
+
+    _counter = itertools.count()
+
+    def __init__(self, source, name, n_vars):
+        self.source, self.name, self.n_vars = source, name, n_vars
+        filename = f"<pyexpr-fuzz-{next(self._counter)}>"
+        text = "import math\nimport numpy as np\n\n" + source
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        self.plain = _loaded(text, filename, {"__name__": "fuzz"})[name]
+        self._numpy = {dtype: self._with_numpy(np.dtype(dtype)) for dtype in ("float64", "float32")}
+        as_written = _numpy_functions(np.dtype("float64"))
+        self._exact = _loaded("\n" * 3 + source, filename, dict(_namespaces(
+            {k: _mp_real(v, as_written[k]) for k, v in _MPMATH.items()}, real=False)))[name]
+
+    def _with_numpy(self, dtype):
+        tree = _Constants(dtype.name).visit(ast.parse(self.source))
+        namespace = _namespaces(_numpy_functions(dtype), real=True)
+        exec(compile(ast.fix_missing_locations(tree), "<fuzz-numpy>", "exec"), namespace)
+        fn, t = namespace[self.name], dtype.type
+        return lambda *xs: t(fn(*(t(x) for x in xs)))
+
+    def numpy(self, point, dtype="float64"):
+        """The text evaluated by numpy at ``point``."""
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return float(self._numpy[dtype](*point))
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                return math.nan
+
+    def exact(self, point, extra=0):
+        """The exact value at ``point`` (an mpf, +-inf included), or None."""
+        with mpmath.workdps(digits(point) + extra), np.errstate(all="ignore"):
+            try:
+                return _real(self._exact(*(mpmath.mpf(v) for v in point)))
+            except (_Undefined, ZeroDivisionError, TypeError, ValueError, OverflowError):
+                return None
+
+    def derivative(self, point, i, extra=40):
+        """The exact function's derivative along variable ``i``: ``(value, one-sided values)``
+        at ``extra`` digits more than ``digits(point)``, or None where it has none."""
+        def along(t):
+            value = self.exact(point[:i] + (t,) + point[i + 1:], extra=extra)
+            if value is None or mpmath.isinf(value):
+                raise _Undefined
+            return value
+        at = mpmath.mpf(point[i])
+        h = min(abs(at) or 1, 1) * mpmath.mpf(10) ** -30   # truncation error ~h**2: none left
+        with mpmath.workdps(digits(point) + extra):        # rounding error ~10**-digits / h
+            try:
+                central = mpmath.diff(along, at, h=h)
+                sides = [mpmath.diff(along, at, h=h, direction=d) for d in (1, -1)]
+            except (_Undefined, ZeroDivisionError, TypeError, ValueError, OverflowError):
+                return None
+        return central, sides
+
+
+def _in_range(value):
+    """A value float64 holds: where the function is astronomically large (gamma(710),
+    expm1(60780)), a numerical derivative needs as many digits as it has."""
+    return value is not None and abs(value) < 1e300
+
+
+def moderate(point):
+    """Whether the exact derivative at ``point`` is within reach of DIGITS digits: where
+    the magnitudes span hundreds of decades, an intermediate's (x**2 at 1e188) drowns the
+    rest, and the printed derivative is checked at ordinary points instead."""
+    return all(v == 0 or 1e-30 <= abs(v) <= 1e30 for v in point)
+
+
+# --- comparing -------------------------------------------------------------------------------
+
+def ulps(value, exact, dtype="float64"):
+    """How far ``value`` (a float) is from ``exact`` (an mpf or None), in ulps of ``dtype`` at
+    ``exact``; inf where one is not a number or a different infinity."""
+    if exact is None or math.isnan(value):
+        return math.inf
+    info = np.finfo(dtype)
+    if abs(exact) > info.max:               # rounds to an infinity
+        exact = mpmath.inf if exact > 0 else -mpmath.inf
+    if mpmath.isinf(exact) or math.isinf(value):
+        return 0.0 if value == exact else math.inf
+    spacing = max(float(np.spacing(np.array(abs(float(exact)), dtype=dtype))), float(info.smallest_subnormal))
+    return float(abs(mpmath.mpf(value) - exact) / spacing)
+
+
+def same(a, b):
+    """Equal as numpy prints them: nan equals nan, zeros equal whatever their sign."""
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def agrees(p, n, e, dtype="float64"):
+    """``p`` is numpy's ``n`` (to the sign of zero, or within TOLERANCE ulps) or the exact ``e``."""
+    if math.isnan(p) and math.isnan(n) or p == n and math.copysign(1, p) == math.copysign(1, n):
+        return True
+    if p == n == 0:                         # zeros of different sign: an exact 0 has none
+        return False
+    return (math.isfinite(n) and p != 0 and ulps(p, mpmath.mpf(n), dtype) <= TOLERANCE
+            or ulps(p, e, dtype) <= TOLERANCE)
+
+
+def neighbours(point, dtype="float64"):
+    """Points a few ulps of ``dtype`` away from ``point`` in one variable."""
+    t = np.dtype(dtype).type
+    for i, v in enumerate(point):
+        if not math.isfinite(v):
+            continue
+        for direction in (math.inf, -math.inf):
+            moved = t(v)
+            for _ in range(4):
+                moved = np.nextafter(moved, t(direction))
+                yield point[:i] + (float(moved),) + point[i + 1:]
+
+
+def classify(p, n, e, at_neighbours, printed, exact_near=None, dtype="float64", point=(),
+             signless=False, printed_exact=None, scalar=None):
+    """Why ``p`` may differ from ``n`` (numpy) and ``e`` (exact): a rule's name, or None where
+    nothing documented explains it.  ``at_neighbours()`` yields numpy's values near the point,
+    ``printed()`` is the printed formula evaluated by numpy there, ``exact_near()`` the exact
+    values near the point; ``signless``: zeros of either sign are alike (derivatives);
+    ``printed_exact()`` the printed formula's exact value; ``scalar`` the scalar path's
+    value where ``p`` comes from an array path."""
+    if agrees(p, n, e, dtype) or signless and p == n == 0:
+        return "agree"
+    if signless and e is not None and mpmath.isfinite(e) and math.isfinite(p) and \
+            abs(p - e) <= DERIVATIVE_ROUNDING * max(abs(e), abs(n) if math.isfinite(n) else 0, 1):
+        return "derivative rounding"
+    if p == n == 0 and e is not None and e != 0:
+        return "no less accurate"           # a zero of either sign, as far from e
+    if p == n == 0:                         # zeros of different sign
+        return "sign of zero" if math.copysign(1, p) == math.copysign(1, printed()) else None
+    if e is not None and ulps(p, e, dtype) <= 2 * ulps(n, e, dtype) + TOLERANCE:
+        return "no less accurate"
+    if e is not None and CANCELLING <= ulps(n, e, dtype) and ulps(p, e, dtype) <= 16 * ulps(n, e, dtype):
+        return "cancellation"
+    nearby = [m for m in at_neighbours()]
+    if any(agrees(p, m, None, dtype) for m in nearby):
+        return "branch within rounding"
+    if e is not None and _noisy(p, e, [n, *nearby]):
+        return "rounding noise"
+    if e is not None and exact_near is not None and _between(p, [e, *exact_near()], dtype):
+        return "ill-conditioned"
+    if printed_exact is not None and ulps(p, printed_exact(), dtype) <= TOLERANCE:
+        return "exact printed value"
+    s = printed()
+    finite = all(math.isfinite(v) for v in point)
+    if e is None and (agrees(p, s, None, dtype) or math.isnan(p) and finite):
+        return "undefined as written"
+    if e is None and math.isfinite(n) and abs(p - n) <= UNKNOWN_EXACT * abs(n):
+        return "near numpy, no exact value"
+    if e is None and scalar is not None and agrees(scalar, n, None, dtype):
+        return "vector functions' rounding, no exact value"
+    if not finite and agrees(p, s, None, dtype):
+        return "condition settled over the reals"
+    if e is not None and agrees(p, s, None, dtype) and ulps(s, e, dtype) > ulps(n, e, dtype):
+        return SIMPLIFIED_WORSE
+    if e is not None and e != 0 and p in (0, math.inf, -math.inf) and any(
+            abs(v) >= 1e100 or 0 < abs(v) <= 1e-100 for v in point):
+        return "intermediate out of range"
+    return None
+
+
+def _noisy(p, e, values):
+    """``p`` is no further from ``e`` than twice the spread of numpy's values at and near the
+    point: the formula amplifies rounding (1/sqrt(1 - sin(t)**2) near t = pi/2) so much
+    that its float evaluations scatter that far, whatever the order of operations."""
+    values = [v for v in values if math.isfinite(v)]
+    if len(values) < 2 or not math.isfinite(p):
+        return False
+    return abs(p - e) <= 2 * (max(values) - min(values))
+
+
+def _between(p, values, dtype):
+    """``p`` lies within the exact values (to TOLERANCE ulps): rounding an input by a few
+    ulps moves the exact value as far as ``p`` is off."""
+    values = [v for v in values if v is not None and not mpmath.isinf(v)]
+    if not values or not math.isfinite(p):
+        return False
+    lo, hi = min(values), max(values)
+    spacing = float(np.spacing(np.array(max(abs(float(lo)), abs(float(hi))), dtype=dtype)))
+    return lo - TOLERANCE * spacing <= p <= hi + TOLERANCE * spacing
+
+
+def symptom(p, n):
+    if math.isnan(p) != math.isnan(n):
+        return "nan vs number" if math.isnan(p) else "number vs nan"
+    if p == n == 0:
+        return "sign of zero"
+    if math.isinf(p) or math.isinf(n):
+        return "inf"
+    return "value"
+
+
+# --- running ---------------------------------------------------------------------------------
+
+def points(rng, n_vars, count):
+    def one():
+        r = rng.random()
+        if r < 0.3:
+            return rng.choice(SPECIAL_POINTS)
+        if r < 0.7:
+            return rng.uniform(-4, 4)
+        if r < 0.95:
+            return rng.choice((-1, 1)) * 10 ** rng.uniform(-8, 8)
+        return rng.choice((-1, 1)) * 10 ** rng.uniform(-300, 300)
+    return [tuple(one() for _ in range(n_vars)) for _ in range(count)]
+
+
+class Summary:
+    def __init__(self):
+        self.formulas = self.points = self.checks = 0
+        self.rejected = 0
+        self.classes = collections.Counter()
+        self.paths = collections.Counter()
+        self.mismatches = []
+        self.simplified_worse = []
+        self.started = time.perf_counter()
+
+    def record(self, case, path, point, verdict, p, n, e):
+        self.checks += 1
+        self.paths[path] += 1
+        self.classes[verdict or symptom(p, n)] += 1
+        item = (case.source, path, point, p, n, None if e is None else float(e))
+        if verdict is None:
+            self.mismatches.append(item)
+        elif verdict == SIMPLIFIED_WORSE:
+            self.simplified_worse.append(item)
+
+    def text(self):
+        lines = [f"fuzzer: {self.formulas} formulas ({self.rejected} refused with pyexpr's own "
+                 f"errors), {self.points} points, {self.checks} checks in "
+                 f"{time.perf_counter() - self.started:.1f} s",
+                 "  paths: " + ", ".join(f"{k} {v}" for k, v in sorted(self.paths.items())),
+                 "  by class: " + ", ".join(f"{k} {v}" for k, v in self.classes.most_common()),
+                 f"  {SIMPLIFIED_WORSE}: {len(self.simplified_worse)}, in "
+                 f"{len({m[0] for m in self.simplified_worse})} formulas",
+                 *self._listed(self.simplified_worse, 3),
+                 f"  unexplained mismatches: {len(self.mismatches)}",
+                 *self._listed(self.mismatches, 20)]
+        return "\n".join(lines)
+
+    @staticmethod
+    def _listed(items, most):
+        """Each formula's first item, ``most`` formulas at most."""
+        shown, lines = set(), []
+        for source, path, point, p, n, e in items:
+            if source in shown or len(shown) == most:
+                continue
+            shown.add(source)
+            lines.append(f"  --- {path} at {point}: pyexpr {p!r}, numpy {n!r}, exact {e!r}\n"
+                         + "\n".join("      " + line for line in source.splitlines()))
+        return lines
+
+
+#: pyexpr's own functions in printed derivatives, at DIGITS digits
+_PRINTED = {
+    "sin": _periodic(mpmath.sin), "cos": _periodic(mpmath.cos), "tan": _periodic(mpmath.tan),
+    **{name: _bounded(getattr(mpmath, name), *limits) for name, limits in _LIMITS.items()},
+    "cbrt": _mp_cbrt, "trunc": lambda v: mpmath.floor(v) if v >= 0 else mpmath.ceil(v),
+    "exp2": lambda v: mpmath.mpf(2) ** v, "expm1": mpmath.expm1, "log1p": mpmath.log1p,
+    "log2": lambda v: mpmath.log(v, 2), "log10": mpmath.log10, "hypot": mpmath.hypot,
+    "loggamma": _mp_log_abs_gamma, "sign": mpmath.sign,
+    "Heaviside": lambda v, h=mpmath.mpf(0.5): h if v == 0 else mpmath.mpf(v > 0),
+    "softplus": lambda v: mpmath.log1p(mpmath.exp(v)), "sigmoid": lambda v: 1 / (1 + mpmath.exp(-v)),
+    "logit": lambda v: mpmath.log(v / (1 - v)), "log1mexp": lambda v: mpmath.log(-mpmath.expm1(v)),
+    "logaddexp": lambda *v: mpmath.log(mpmath.fsum(mpmath.exp(t) for t in v)),
+    "xlogy": lambda a, b: mpmath.mpf(0) if a == 0 else a * mpmath.log(b),
+    "xlog1py": lambda a, b: mpmath.mpf(0) if a == 0 else a * mpmath.log1p(b),
+    "erfcx": _bounded(lambda v: mpmath.exp(v * v) * mpmath.erfc(v), _INF, 0),
+    "derfcx": _bounded(lambda v: 2 * v * mpmath.exp(v * v) * mpmath.erfc(v) - 2 / mpmath.sqrt(mpmath.pi),
+                       -_INF, 0),
+    "log_erfc": _bounded(lambda v: mpmath.log(mpmath.erfc(v)), mpmath.log(2), -_INF),
+    "Max": lambda *v: max(_Undefined.check(t) for t in v),
+    "Min": lambda *v: min(_Undefined.check(t) for t in v),
+}
+
+
+def _printed_exactly(formula):
+    """The printed outputs of ``formula`` at DIGITS digits: a function of mpf values (of
+    None where sympy cannot make one: its ``replace`` compares a Piecewise's nan)."""
+    try:
+        return _printed_functions(formula)
+    except Exception:
+        return lambda *point: [None] * len(formula.outputs)
+
+
+def _printed_functions(formula):
+    # each function of _PRINTED by a name no printer knows: sympy's printers write
+    # log2(z)**2 as log(z)/log(2)**2
+    own = {f"fz_{name}": fn for name, fn in _PRINTED.items()}
+    def rename(e, args):                    # each shared subexpression once (a DAG), and
+        if isinstance(e, sympy.Function) and type(e).__name__ in _PRINTED:   # not evaluated
+            return sympy.Function(f"fz_{type(e).__name__}")(*args)
+        if args == e.args:
+            return e
+        try:
+            return e.func(*args, evaluate=False)
+        except TypeError:                   # ExprCondPair and others that never evaluate
+            return e.func(*args)
+    done = {}
+    renamed = [map_dag(o, done, rename) for o in formula.outputs]
+    fns = [sympy.lambdify(formula.args, o, modules=[own, "mpmath"], cse=True) for o in renamed]
+
+    def one(fn, point):
+        try:
+            return _real(fn(*(mpmath.mpf(p) for p in point)))
+        except Exception:                 # complex intermediates reach real-only functions
+            return None
+
+    def value(*point):
+        with mpmath.workdps(digits(point) + 20):
+            return [one(fn, point) for fn in fns]
+    return value
+
+
+def _close(a, b):
+    """Two exact derivatives agree: to 7 digits, as the constants of the code as written
+    are float64's and the formula's are sympy's (log(expm1(2.0)) may differ by an ulp),
+    which a derivative can amplify; a wrong derivative is off in its first digits."""
+    return a == b or abs(a - b) <= mpmath.mpf(10) ** -7 * (abs(a) + abs(b)) + mpmath.mpf(10) ** -30
+
+
+class Checker:
+    """Runs cases through pyexpr's paths and records every verdict in a Summary."""
+
+    POINTS = 8
+
+    def __init__(self, seed, summary=None, every=None):
+        self.rng = random.Random(seed)
+        self.generator = Generator(self.rng)
+        self.summary = summary or Summary()
+        #: path -> check one case in ``n`` (the expensive paths run on a share of the cases)
+        self.every = {"float32": 3, "gradient array": 2, "large": 8, "cuda": 10, **(every or {})}
+        self.cuda_cases = []
+
+    def run(self, count):
+        for k in range(count):
+            source, n_vars = self.generator.function(f"fuzz{k}")
+            self.check(Case(source, f"fuzz{k}", n_vars), k)
+        return self.summary
+
+    def _due(self, path, k):
+        return k % self.every[path] == 0
+
+    def check(self, case, k, pts=None):
+        """Every path of ``case`` (the ``k``-th) at ``pts``, or at random and special points."""
+        self.summary.formulas += 1
+        pts = pts or points(self.rng, case.n_vars, self.POINTS)
+        self.summary.points += len(pts)
+        try:
+            formula = px.jit(case.plain, cache=False)
+            first = formula(*pts[0])
+        except px.PyExprError:
+            self.summary.rejected += 1
+            return
+        except Exception as exc:                       # a crash: pyexpr's errors only
+            self.summary.record(case, f"decoration ({type(exc).__name__}: {exc})"[:200], pts[0],
+                                None, math.nan, math.nan, None)
+            return
+        del first
+        refs = [(case.numpy(p), case.exact(p)) for p in pts]
+        printed = self._printed(formula)
+        self._values(case, formula, pts, refs, printed, k)
+        if self._due("float32", k):
+            self._float32(case, pts)
+        self._gradient(case, formula, pts, k)
+        if self._due("cuda", k):
+            self.cuda_cases.append((case, formula, pts, refs))
+
+    @staticmethod
+    def _printed(formula, dtype="float64"):
+        """The printed formula evaluated by numpy (pyexpr's reference kernel), as a function
+        of a point; nan where sympy cannot print it for numpy (a sum of Piecewise terms
+        holding nan: its sort keys compare the nan)."""
+        kernel = []
+
+        def at(point):
+            if not kernel:
+                try:
+                    kernel.append(ReferenceKernel(formula.args, formula.outputs, dtype).scalar)
+                except TypeError:
+                    kernel.append(lambda *p: (None,) * len(formula.outputs))
+            return kernel[0](*point)
+        return at
+
+    def judge(self, case, path, point, p, n, e, numpy_at, printed, exact_at, dtype="float64",
+              signless=False, printed_exact=None, scalar=None):
+        nearby = lambda: (numpy_at(q) for q in neighbours(point, dtype))
+        exact_near = lambda: [exact_at(q) for q in neighbours(point, dtype)]
+        if n is None:                       # see _printed
+            self.summary.classes["no numpy reference"] += 1
+            return
+        verdict = classify(float(p), n, e, nearby, lambda: printed(point), exact_near, dtype,
+                           point, signless, printed_exact and (lambda: printed_exact(*point)[0]),
+                           scalar)
+        self.summary.record(case, path, point, verdict, float(p), n, e)
+
+    def _values(self, case, formula, pts, refs, printed, k):
+        made = []
+
+        def exactly(*point):                # lambdify costs milliseconds: only where needed
+            if not made:
+                made.append(_printed_exactly(formula))
+            return made[0](*point)
+        scalars = [formula(*point) for point in pts]
+        judge = lambda path, i, p: self.judge(case, path, pts[i], p, *refs[i], case.numpy,
+                                              lambda q: printed(q)[0], case.exact,
+                                              printed_exact=exactly,
+                                              scalar=None if path == "scalar" else scalars[i])
+        for i, value in enumerate(scalars):
+            judge("scalar", i, value)
+        cols = [np.array(c) for c in zip(*pts)]
+        for path, args in self._layouts(cols, k):
+            result = np.asarray(formula(*args))
+            for i, p in enumerate(result.reshape(len(pts), -1).T[0] if path != "large" else ()):
+                judge(path, i, p)
+            if path == "large":
+                tiles = result.reshape(-1, len(pts))
+                for i in range(len(pts)):
+                    for p in np.unique(tiles[:, i]):
+                        judge(path, i, p)
+
+    def _layouts(self, cols, k):
+        n = len(cols[0])
+        strided = []
+        for c in cols:
+            wide = np.full(2 * n, np.nan)
+            wide[::2] = c
+            strided.append(wide[::2])
+        yield "array", cols
+        yield "strided", strided
+        yield "broadcast", [np.broadcast_to(c[:, None], (n, 3)) for c in cols]
+        if self._due("large", k):
+            yield "large", [np.tile(c, LARGE // n) for c in cols]
+
+    def _float32(self, case, pts):
+        try:
+            formula = px.jit(case.plain, dtype="float32", cache=False)
+        except px.PyExprError:
+            return
+        with np.errstate(over="ignore"):
+            pts32 = [tuple(float(np.float32(v)) for v in p) for p in pts]
+        printed = self._printed(formula, "float32")
+        numpy_at = lambda q: case.numpy(q, "float32")
+        for i, point in enumerate(pts32):
+            self.judge(case, "float32 scalar", point, formula(*point), numpy_at(point),
+                       case.exact(point), numpy_at, lambda q: printed(q)[0], case.exact, "float32")
+        result = formula(*[np.array(c, dtype=np.float32) for c in zip(*pts32)])
+        for point, p in zip(pts32, np.asarray(result)):
+            self.judge(case, "float32 array", point, p, numpy_at(point), case.exact(point),
+                       numpy_at, lambda q: printed(q)[0], case.exact, "float32")
+
+    def _gradient(self, case, formula, pts, k):
+        try:
+            gradient = formula.grad()
+            exact = _printed_exactly(gradient)
+            numpy_printed = self._printed(gradient)
+        except px.PyExprError:
+            return
+        except Exception as exc:
+            self.summary.record(case, f"gradient ({type(exc).__name__}: {exc})"[:200], pts[0],
+                                None, math.nan, math.nan, None)
+            return
+        finite = [p for p in pts if all(math.isfinite(v) for v in p)]
+        try:
+            arrays = np.asarray(gradient(*[np.array(c) for c in zip(*finite)])).reshape(
+                case.n_vars, -1) if finite and self._due("gradient array", k) else None
+            gradient(*finite[0]) if finite else None
+        except Exception as exc:            # a derivative of a compiled formula must compile
+            self.summary.record(case, f"gradient ({type(exc).__name__}: {exc})"[:200], pts[0],
+                                None, math.nan, math.nan, None)
+            return
+        for j, point in enumerate(finite):
+            compiled = np.asarray(gradient(*point)).reshape(-1)
+            printed = exact(*point)
+            for i in range(case.n_vars):
+                derivative = case.derivative(point, i)
+                if derivative is not None and not _close(*derivative[1]):
+                    self.summary.classes["not differentiable"] += 1
+                    continue
+                if derivative is not None and printed[i] is None:
+                    self.summary.classes["symbolic check not evaluable"] += 1
+                elif derivative is not None and moderate(point) and _in_range(case.exact(point)):
+                    ok = _close(printed[i], derivative[0])
+                    if not ok:              # a large term may drown the rest at 40 digits more
+                        derivative = case.derivative(point, i, extra=400) or derivative
+                        ok = _close(printed[i], derivative[0])
+                    self.summary.record(case, f"derivative (symbolic) by {VARS[i]}", point,
+                                        "agree" if ok else None,
+                                        float(printed[i]) if printed[i] is not None else math.nan,
+                                        float(derivative[0]), derivative[0])
+                n_at = lambda q, i=i: numpy_printed(q)[i]
+                e_at = lambda q, i=i: exact(*q)[i]
+                for path, value in (("gradient scalar", compiled[i]),
+                                    ("gradient array", None if arrays is None else arrays[i, j])):
+                    if value is not None:
+                        self.judge(case, path, point, value, n_at(point), printed[i], n_at, n_at, e_at,
+                                   signless=True)
+
+    def finish_cuda(self, workdir):
+        """The CUDA C of the collected cases, compiled for the host by nvcc, against the
+        references (None where nvcc is missing)."""
+        sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent / "gpu_codegen"))
+        import cuda_host
+        if cuda_host.NVCC is None or not self.cuda_cases:
+            return None
+        entries = {f"fuzz_cuda_{k}": (f.program, "float64", False)
+                   for k, (_, f, _, _) in enumerate(self.cuda_cases)}
+        host = cuda_host.HostLibrary(entries)
+        library = host.load(cuda_host.finish_nvcc(
+            cuda_host.start_nvcc(host.source(), workdir, "fuzz", cuda_host.HostLibrary.FLAGS)))
+        for k, (case, formula, pts, refs) in enumerate(self.cuda_cases):
+            out = library.run(f"fuzz_cuda_{k}", *[np.array(c) for c in zip(*pts)])[0]
+            printed = self._printed(formula)
+            for i, p in enumerate(out):
+                self.judge(case, "cuda (host)", pts[i], p, *refs[i], case.numpy,
+                           lambda q: printed(q)[0], case.exact)
+        return len(self.cuda_cases)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cuda", action="store_true", help="compile a share of the cases' CUDA C with nvcc")
+    args = parser.parse_args(argv)
+    checker = Checker(args.seed)
+    checker.run(args.count)
+    if args.cuda:
+        import tempfile
+        with tempfile.TemporaryDirectory() as workdir:
+            checker.finish_cuda(workdir)
+    print(checker.summary.text())
+    return 1 if checker.summary.mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The differential fuzzer of ``fuzzer.py`` in the suite, and what it found.
+
+``test_random_formulas_agree_on_every_path`` runs ``PYEXPR_FUZZ`` formulas
+(default ``COUNT``) from a fixed seed (``PYEXPR_FUZZ_SEED``) through every
+path and fails on any mismatch no documented rule explains; its summary
+(formulas, points, checks by path and by class) is printed at the end of the
+run.  ``python tests/fuzzer.py --count 100000`` runs more.  The other tests
+pin each bug the fuzzer found, and check that the classifier cannot pass a
+wrong value.
+"""
+import math
+import os
+import tempfile
+
+import mpmath
+import numpy as np
+import pytest
+
+import fuzzer
+import pyexpr as px
+
+COUNT = 1200
+SEED = 20261205
+#: the summary of the last run, printed by conftest's terminal summary
+SUMMARIES = []
+
+
+def test_random_formulas_agree_on_every_path():
+    count = int(os.environ.get("PYEXPR_FUZZ", COUNT))
+    checker = fuzzer.Checker(int(os.environ.get("PYEXPR_FUZZ_SEED", SEED)))
+    checker.run(count)
+    with tempfile.TemporaryDirectory() as workdir:
+        compiled = checker.finish_cuda(workdir)
+    summary = checker.summary
+    text = summary.text() + ("\n  cuda (host): nvcc not found, CUDA C not compiled" if compiled is None else "")
+    SUMMARIES.append(text)
+    assert summary.formulas == count and summary.checks > 20 * count
+    assert {"scalar", "array", "strided", "broadcast", "large", "float32 scalar", "float32 array",
+            "gradient scalar", "gradient array"} <= set(summary.paths), summary.paths
+    assert not summary.mismatches, text
+
+
+def _check(source, points, **every):
+    """The fuzzer's verdicts on one hand-written case at ``points``."""
+    checker = fuzzer.Checker(0, every={"float32": 1, "gradient array": 1, "large": 1, **every})
+    name = source.split("(")[0].split()[-1]
+    checker.check(fuzzer.Case(source, name, len(points[0])), 0, points)
+    return checker.summary
+
+
+@pytest.mark.parametrize("source, points", [
+    # sympy's Not(x < y) is x >= y: False at nan, where `not (x < y)` is True
+    ("def f(x, y):\n    return 1.0 if not (x < y) else 2.0\n", [(math.nan, 1.0), (0.0, 1.0)]),
+    ("def f(x, y, z):\n    return (z - 10.0) if (y if x < 1 else x) < (3.0 if np.sqrt(y) > x else z) else x\n",
+     [(0.25, -2.0, 710.0), (2.0, 4.0, 1.0)]),
+    # constants sympy holds as zoo or imaginary: numpy's inf and nan
+    ("def f(x):\n    return x if np.arctan(x) <= math.acos(1.5) else -x\n", [(1.0,), (-2.0,)]),
+    ("def f(x):\n    return x / 0.0 + math.log(0.0)\n", [(1.0,), (-1.0,), (0.0,)]),
+    ("def f(x, y):\n    return np.maximum(3.0 + y, np.arctanh(3)) + x\n", [(1.0, 2.0)]),
+    ("def f(x, y):\n    return x + y if x + math.cos(y) > math.acos((100.0 if x >= 1e5 else 3)) else x\n",
+     [(1.0, 2.0)]),
+    # x**-0.5 is pow's inside a product too (+0 at -inf), and cse keeps it one power
+    ("def f(w):\n    return np.log10((w ** -0.5) / 100.0)\n", [(-math.inf,), (-0.0,), (4.0,)]),
+    ("def f(x):\n    return x ** -0.5 + x ** 0.5\n", [(-0.0,), (-math.inf,), (2.0,)]),
+    # the derivative of max is a Heaviside, nan where its argument is
+    ("def f(x, y):\n    return min(np.minimum(x, 0.1), y ** 1.5)\n", [(-3.1, -2.5), (0.5, 2.0)]),
+    # constants past float64's range are inf (sin of a 43,000-digit exp(1e5) never returned)
+    ("def f(x):\n    return x + math.sin(math.exp(1e5))\n", [(1.0,)]),
+    ("def f(z):\n    return z if math.lgamma(z) >= math.lgamma(-10.0) else -z\n", [(2.0,), (-0.5,)]),
+    # -x - 1 is computed as printed: +0 at x = -1, not -(x + 1)
+    ("def f(x, y):\n    return 2 - (3 + x) + 0 * y\n", [(-1.0, 1.0), (2.0, 1.0)]),
+    # sqrt(-10.0) left in a branch by simplification is nan, not a LoweringError
+    ("def f(x, y):\n    return x - (-(y if 1e-3 <= y else 10.0)) ** 0.5\n", [(1.0, -4.0), (1.0, 4.0)]),
+    # nested comparisons of conditional expressions: their derivatives took minutes
+    ("def f(x, y, z):\n    t = (((z - y)) ** -2 if (z if z <= 1e5 else z) > math.acos(x) else "
+     "((z if 3.0 < z else 1.5) if 3.0 < 7.5 else (z if z >= z else y))) if (-(100.0 * 0.1)) >= "
+     "math.atan2(math.gamma(z), (1.5 * x)) else ((z * y)) ** -2\n"
+     "    return math.log(((t / math.atan2(t, x)) - (x if t <= t else (y if y >= z else t))))\n",
+     [(0.5, 1.0, 2.0), (-0.5, 3.0, 0.25)]),
+])
+
+
+def test_found_by_the_fuzzer(source, points):
+    summary = _check(source, points)
+    assert not summary.mismatches, summary.text()
+    assert summary.classes["agree"] > 0
+
+
+def test_a_derivative_with_nan_in_its_branches_prints():
+    """sympy cannot sort a sum of Piecewise terms holding nan; printing keeps their order."""
+    case = fuzzer.Case("def f(x):\n    if x ** 1.5 >= np.sqrt(7.5):\n        u = np.arctanh(4.0)\n"
+                       "    else:\n        u = math.gamma(x)\n    return (u + 7.5) / (u if 0.25 >= x else x)\n",
+                       "f", 1)
+    gradient = px.jit(case.plain).grad()
+    assert "nan" in str(gradient) and "polygamma" in gradient.latex() and gradient.pretty()
+    assert gradient(0.5)[0] == pytest.approx(float(mpmath.diff(lambda t: (mpmath.gamma(t) + 7.5) / t, 0.5)))
+
+
+def test_a_wrong_value_is_a_mismatch():
+    exact = mpmath.mpf(2)
+    never = lambda: iter(())
+    assert fuzzer.classify(2.0, 2.0, exact, never, lambda: 2.0) == "agree"
+    assert fuzzer.classify(2.0 + 1e-12, 2.0, exact, never, lambda: 2.0) is None
+    assert fuzzer.classify(math.nan, 2.0, exact, never, lambda: 2.0) is None
+    # the printed formula computes nan here too: simplification's doing, listed apart
+    assert fuzzer.classify(math.nan, 2.0, exact, never, lambda: math.nan) == fuzzer.SIMPLIFIED_WORSE
+    assert fuzzer.classify(-0.0, 0.0, mpmath.mpf(0), never, lambda: 0.0) is None
+    # explained only where numpy's own value is as far off, or a rounding of the input decides
+    assert fuzzer.classify(2.5, 3.0, exact, never, lambda: 2.5) == "no less accurate"
+    assert fuzzer.classify(5.0, 2.0, exact, lambda: iter([5.0]), lambda: 5.0) == "branch within rounding"
+
+
+def test_a_compiled_mismatch_fails_the_run(monkeypatch):
+    """Break calls on purpose (those that go through ``Formula.__call__``: a formula's first
+    calls and its derivatives'; later calls take an installed fast path): the run must
+    report them."""
+    real_call = px.Formula.__call__
+
+    def off_by_a_little(self, *args, **kwargs):
+        result = real_call(self, *args, **kwargs)
+        return result * (1 + 1e-9) if np.ndim(result) else result
+    monkeypatch.setattr(px.Formula, "__call__", off_by_a_little)
+    summary = _check("def f(x, y):\n    return np.sin(x) * y + 1.0\n", [(0.5, 2.0), (1.5, -3.0)])
+    assert {m[1] for m in summary.mismatches} >= {"gradient scalar", "gradient array"}
