@@ -314,18 +314,18 @@ def latex_name(name):
     return r"\operatorname{%s}" % name.replace("_", r"\_")
 
 
-def _in_order(printer):
+def _in_order(printer, fallback):
     """``printer(expr)``; where sorting a sum's terms compares a nan (``Piecewise((nan, c),
-    ...)`` terms, which sympy's sort keys cannot order), the terms as stored."""
+    ...)`` terms, which sympy's sort keys cannot order), ``fallback`` with the terms as stored."""
     def print_(expr):
         try:
             return printer(expr)
         except TypeError:
-            return printer(expr, order="none")
+            return fallback(expr, order="none")
     return print_
 
 
-_sstr, _latex = _in_order(sympy.sstr), _in_order(sympy.latex)
+_sstr, _latex = _in_order(str, sympy.sstr), _in_order(sympy.latex, sympy.latex)
 
 
 def text(signature, args, expr):

@@ -19,7 +19,7 @@ import pytest
 import fuzzer
 import pyexpr as px
 
-COUNT = 1200
+COUNT = 1000
 SEED = 20261205
 #: the summary of the last run, printed by conftest's terminal summary
 SUMMARIES = []
