@@ -108,7 +108,11 @@ def _batch_shape(formula, values):
     a number's none), broadcast together; () for a call of one point."""
     extra = []
     for (name, length), value in zip(formula.signature, values):
-        shape = np.shape(value)
+        try:
+            shape = np.shape(value)
+        except ValueError:                  # numpy's message would not name the formula
+            raise TypeError(f"{formula.name}(): argument {name!r} is a ragged list (rows of "
+                            f"different lengths), not an array") from None
         if length is None and shape:
             # numpy would combine an array here with the vectors elementwise; the formula
             # takes a number: refuse rather than give numpy's code another meaning

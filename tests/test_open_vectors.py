@@ -183,6 +183,8 @@ def test_bad_calls_name_the_formula_and_argument():
         px.jit(nll)("1.0", 1.0, np.ones(3))
     with pytest.raises(TypeError, match=r"nll\(\): argument 'data' must be a vector of numbers"):
         px.jit(nll)(1.0, 1.0, ["a", "b"])
+    with pytest.raises(TypeError, match=r"nll\(\): argument 'data' is a ragged list"):
+        px.jit(nll)(1.0, 1.0, [[1.0, 2.0], [3.0]])
 
 
 def _wraps(x):
