@@ -16,9 +16,11 @@ formula, the Program, the generated code.
 """
 import sys
 
+from . import deep
 from .errors import debugging
 
 
+@deep.sized(lambda name, args, outputs, as_written=False: outputs)
 def program(name, args, outputs, as_written=False):
     from .ir import from_exprs
     return from_exprs(name, args, outputs, as_written)

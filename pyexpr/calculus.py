@@ -16,12 +16,14 @@ import sympy
 from sympy.core.function import ArgumentIndexError
 from sympy.functions.elementary.miscellaneous import MinMaxBase
 
-from . import indexing
-from .functions import real_fdiff, settled_piecewise
+from . import deep, indexing
+from .sharing import PIECE
+from .functions import product, real_fdiff, settled_piecewise
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
 
 
+@deep.sized(lambda expr, *wrt: [expr])
 def derivative(expr, *wrt):
     result = expr
     for sym in wrt:
@@ -36,6 +38,7 @@ class _Differentiator:
         self.sym = sym
         self.done = {}
         self.depends_memo = {}
+        self.heights = {}
 
     def depends(self, expr):
         found = self.depends_memo.get(expr)
@@ -93,8 +96,15 @@ class _Differentiator:
                 df = sympy.Function.fdiff(e, i)
             if isinstance(df, (sympy.Derivative, sympy.Subs, sympy.DiracDelta)):
                 df = _clean(df)
-            terms.append(df * da)
+            terms.append(self._times(df, da))
         return sympy.Add(*terms)
+
+    def _times(self, df, da):
+        """``df*da``; as a ``product`` of the two where ``da`` is a product deeper than a
+        piece (the chain rule through a map iterated many times)."""
+        if da.is_Mul and len(da.args) > 2 and deep.height([da], self.heights) > PIECE:
+            return product(df, da)
+        return df * da
 
 
 def element_derivative(expr, base, j):

@@ -13,11 +13,11 @@ import threading
 import numpy as np
 import sympy
 
-from . import backends, calculus, calling, printing
+from . import backends, calculus, calling, deep, printing
 from .errors import PyExprError, from_user
 from .functions import as_sympy, component_names
 from .lazy import lazy_call
-from .stability.rewrite import stabilize
+from .stability.rewrite import Rewrite, stabilize
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
                    "fastmath": False, "parallel": True, "cache": True, "stable": True}
@@ -166,6 +166,8 @@ class Formula:
         or loads the code from its own disk cache.  The Python function a formula was
         made from (``__wrapped__``) is left out: another process may not import it."""
         state = {k: v for k, v in self.__dict__.items() if k not in self._per_object + ("__wrapped__",)}
+        if deep.height(self.written + self.outputs) > deep.PICKLED_DEPTH:
+            state = _flattened(state)
         cls = next(c for c in type(self).__mro__ if "_fast_call_class" not in c.__dict__)
         return _unpickled, (state,) if cls is Formula else (state, cls)
 
@@ -361,7 +363,29 @@ class Formula:
         return backends.cuda_source(self)
 
 
+def _flattened(state):
+    """A deep formula's state with its expressions, the rewrites' too, as one table of
+    nodes (``deep.flat``): pickle itself recurses once or more per level."""
+    written, outputs, rewrites = state["written"], state["outputs"], state["rewrites"]
+    exprs = [*written, *outputs, *(e for r in rewrites for e in (r.before, r.after))]
+    kept = {k: v for k, v in state.items() if k not in ("written", "outputs", "rewrites")}
+    kept["_flat"] = (deep.flat(exprs), len(written), len(outputs), [(r.name, r.why) for r in rewrites])
+    return kept
+
+
+def _restored(state):
+    (nodes, roots), n_written, n_outputs, labels = state.pop("_flat")
+    exprs = deep.unflat(nodes, roots)
+    state["written"], state["outputs"] = exprs[:n_written], exprs[n_written:n_written + n_outputs]
+    parts = exprs[n_written + n_outputs:]
+    state["rewrites"] = tuple(Rewrite(name, parts[2 * i], parts[2 * i + 1], why)
+                              for i, (name, why) in enumerate(labels))
+    return state
+
+
 def _unpickled(state, cls=None):
+    if "_flat" in state:
+        state = _restored(dict(state))
     cls = cls or Formula
     formula = cls.__new__(cls)
     formula.__dict__.update(state)

@@ -18,9 +18,11 @@ from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import greek_letters_set
 from sympy.printing.pycode import PythonCodePrinter
 
+from . import deep
 from .errors import LoweringError
 from .ir import composite
-from .functions import cse, negation_of, subexpressions, substitute
+from .functions import negation_of, subexpressions, substitute
+from .sharing import PIECE, cse
 
 
 #: x*y + z rounded once, needing only ``math`` (``math.fma`` is Python 3.13's): an infinite
@@ -212,6 +214,7 @@ _ERFCX = ("(lambda h: (math.exp(h) * (1.0 + (lambda a, b, c: %s)(v, v, -h)) if h
              + repr(composite.ERFCX_SERIES[-1]) + ")" * (len(composite.ERFCX_SERIES) - 1)))
 
 
+@deep.sized(lambda name, args, outputs, *rest, **options: outputs)
 def python_source(name, args, outputs, out_shape, defaults=None, as_written=False, vectors=None):
     """A ``def`` computing ``outputs``; ``defaults`` maps parameter names to numbers;
     ``as_written``: unevaluated arithmetic in its own grouping (``simplify=False``);
@@ -291,13 +294,14 @@ SHARED_NODES, SHARED_RATIO = 2000, 4
 
 def shared(expr, args):
     """``(steps, reduced)`` naming ``expr``'s repeated subexpressions (``sympy.cse``) when
-    printing it whole would be far larger than the expression itself, else None.
+    printing it whole would be far larger than the expression itself, or nest more
+    than ``sharing.PIECE`` levels (then pieces of it are named too), else None.
 
     The names are ``t0, t1, ...`` (another letter where an argument's name begins
     with ``t``), numbered in the order they are computed."""
     nodes = subexpressions(expr)
     tree, dag = nodes[expr], len(nodes)
-    if tree < SHARED_NODES or tree < SHARED_RATIO * dag:
+    if (tree < SHARED_NODES or tree < SHARED_RATIO * dag) and deep.height([expr]) <= PIECE:
         return None
     taken = [str(a) for a in args] + [str(s) for s in nodes if s.is_Symbol]
     prefix = next((p for p in ("t", "u", "w", "s") if not any(n.startswith(p) for n in taken)), "_t")
@@ -316,8 +320,12 @@ def latex_name(name):
 
 def _in_order(printer, fallback):
     """``printer(expr)``; where sorting a sum's terms compares a nan (``Piecewise((nan, c),
-    ...)`` terms, which sympy's sort keys cannot order), ``fallback`` with the terms as stored."""
+    ...)`` terms, which sympy's sort keys cannot order), ``fallback`` with the terms as stored,
+    and so for a sum of more than ``SORTED_TERMS`` terms (sympy orders terms as monomials
+    in every distinct function of them: time quadratic in the terms)."""
     def print_(expr):
+        if _longest_sum(expr) > SORTED_TERMS:
+            return fallback(expr, order="none")
         try:
             return printer(expr)
         except TypeError:
@@ -325,9 +333,18 @@ def _in_order(printer, fallback):
     return print_
 
 
+#: sums with more terms print in sympy's stored order (``_in_order``)
+SORTED_TERMS = 500
+
+
+def _longest_sum(expr):
+    return max((len(e.args) for e in subexpressions(expr) if e.is_Add), default=0)
+
+
 _sstr, _latex = _in_order(str, sympy.sstr), _in_order(sympy.latex, sympy.latex)
 
 
+@deep.sized(lambda first, args, expr: [expr])
 def text(signature, args, expr):
     """``signature = expr``, or with ``shared`` subexpressions listed after a ``where`` line."""
     named = shared(expr, args)
@@ -338,6 +355,7 @@ def text(signature, args, expr):
                      [f"    {s} = {_sstr(e)}" for s, e in steps])
 
 
+@deep.sized(lambda first, args, expr: [expr])
 def latex(lhs, args, expr):
     """``lhs = expr`` in LaTeX; with ``shared`` subexpressions, an aligned block."""
     named = shared(expr, args)
@@ -349,13 +367,17 @@ def latex(lhs, args, expr):
     return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
 
+@deep.sized(lambda first, args, expr: [expr])
 def pretty(name, args, expr):
     """``name(args) = expr`` drawn by sympy; the name as written (no subscripts from ``_``);
     with ``shared`` subexpressions, each drawn below a ``where`` line."""
+    stored = {"use_unicode": True, "order": "none"}      # see _in_order
+    if _longest_sum(expr) > SORTED_TERMS:
+        return _pretty(name, args, expr, stored)
     try:
         return _pretty(name, args, expr, {"use_unicode": True})
-    except TypeError:                       # see _in_order
-        return _pretty(name, args, expr, {"use_unicode": True, "order": "none"})
+    except TypeError:
+        return _pretty(name, args, expr, stored)
 
 
 def _pretty(name, args, expr, settings):

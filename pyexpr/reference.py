@@ -7,7 +7,7 @@ backend against (``tests/conftest.py``).
 
 Formulas built by symbolic execution (unrolled Newton steps, say) share
 subexpressions heavily: as trees they are exponentially larger than as
-graphs.  ``functions.cse`` (``sympy.cse`` re-evaluating nothing) runs first, on the graph, so ``lambdify`` only ever
+graphs.  ``sharing.cse`` (``sympy.cse`` re-evaluating nothing) runs first, on the graph, so ``lambdify`` only ever
 walks the small reduced expressions; expressions written unevaluated
 (``simplify=False``) are evaluated first, as ``cse`` needs.
 """
@@ -18,7 +18,8 @@ import mpmath
 import numpy as np
 import sympy
 
-from .functions import cse, evaluated
+from .functions import evaluated
+from .sharing import cse
 
 
 def _modules():

@@ -24,7 +24,8 @@ import mpmath
 import numpy as np
 import sympy
 
-from .functions import cse, evaluated
+from .functions import evaluated
+from .sharing import cse
 
 #: binary digits of the successive exact evaluations.  The first covers the whole
 #: exponent range of float64 (2**-1074 to 2**1024) and then some, so a term that

@@ -1,5 +1,6 @@
 """Large formulas (issue 19, item 5): long sums, written out or accumulated in unrolled
-loops, decorate without RecursionError and compute the right value.
+loops, formulas nested thousands deep and thousands of statements decorate, differentiate,
+print and compile without RecursionError and compute the right value.
 
 ``sum`` over a generator and ``+=`` in a loop build one n-ary sum (term by term
 each step re-flattened the whole sum: 2,000 terms took 10-15 s); a written-out
@@ -30,6 +31,9 @@ def test_a_long_generator_sum(tmp_path, monkeypatch):
     f = px.jit(mod.f)
     assert f(0.5, 2.0) == pytest.approx(mod.f(0.5, 2.0), rel=1e-12)
     assert f.grad()(0.5, 2.0)[1] == pytest.approx(mod.f(0.5, 2.0) / 2.0, rel=1e-12)
+    # past SORTED_TERMS terms, in sympy's stored order (its own sort is quadratic here)
+    assert str(f).startswith("f(x, y) = y*sin(x)/2 + y*sin(2*x)/3 + ")
+    assert f.pretty().count("sin") == N - 1             # sin(0*x) is 0
 
 
 @pytest.mark.llvm
@@ -65,3 +69,125 @@ def test_simplify_false_keeps_the_order_of_a_long_sum(tmp_path, monkeypatch):
     mod = _module(tmp_path, "ordered", text, monkeypatch)
     assert px.jit(mod.f, simplify=False)(0.0) == mod.f(0.0) == 0.0
     np.testing.assert_array_equal(px.jit(mod.f)([0.0]), [8.0])   # algebra over the reals
+
+
+# --- nesting (issue 19 item 5): a loop iterating a map nests its result once per step ---
+
+DEPTH = 800         # three levels a step: 2,400 levels, past Python's recursion limit of 1,000
+
+
+def _iterated(tmp_path, monkeypatch, name="iterated", steps=DEPTH):
+    text = (f"from math import sin\ndef f(x, y):\n    for i in range({steps}):\n"
+            "        x = sin(x) * 0.999 + y\n    return x\n")
+    return _module(tmp_path, name, text, monkeypatch)
+
+
+def test_a_formula_nested_thousands_deep_decorates_compiles_and_differentiates(tmp_path, monkeypatch):
+    from pyexpr.deep import height
+    mod = _iterated(tmp_path, monkeypatch)
+    f = px.jit(mod.f, cache=False)
+    assert height(f.outputs) >= 3 * DEPTH
+    assert f(0.5, 2.0) == mod.f(0.5, 2.0)
+    xs = np.linspace(-1.0, 1.0, 5)
+    np.testing.assert_allclose(f(xs, 2.0), [mod.f(x, 2.0) for x in xs], rtol=1e-13)  # SIMD sin
+    h = 1e-6
+    fd = [(mod.f(0.5 + h, 2.0) - mod.f(0.5 - h, 2.0)) / (2 * h),
+          (mod.f(0.5, 2.0 + h) - mod.f(0.5, 2.0 - h)) / (2 * h)]
+    grad = f.grad()                 # d/dx: a product of 800 factors, each a level deeper
+    np.testing.assert_allclose(grad(0.5, 2.0), fd, rtol=1e-6, atol=1e-12)
+
+
+def test_the_chain_rule_through_a_deep_map_is_a_product_kept_in_two(tmp_path, monkeypatch):
+    from pyexpr.functions import product
+    mod = _iterated(tmp_path, monkeypatch, "iterated_product")
+    d = px.jit(mod.f, cache=False).diff("x")
+    assert d.outputs[0].has(product)
+    assert "product" not in str(d) and "product" not in d.latex() and "product" not in d.python_source
+    namespace = {}
+    exec(d.python_source, namespace)
+    assert namespace["df_dx"](0.5, 2.0) == pytest.approx(d(0.5, 2.0), rel=1e-12)
+
+
+def test_a_deep_formula_prints_in_pieces_each_shallow(tmp_path, monkeypatch):
+    from pyexpr.deep import height
+    from pyexpr.sharing import PIECE
+    mod = _iterated(tmp_path, monkeypatch, "iterated_print")
+    f = px.jit(mod.f, cache=False)
+    text = str(f)
+    assert "where" in text and text.count("\n") > 3 * DEPTH // PIECE - 2
+    assert max(line.count("(") for line in text.splitlines()) <= PIECE
+    assert f.latex().startswith(r"\begin{aligned}")
+    namespace = {}
+    exec(f.python_source, namespace)        # Python's parser reads 200 nested parentheses
+    assert namespace["f"](0.5, 2.0) == pytest.approx(mod.f(0.5, 2.0), rel=1e-13)
+    steps = f.python_source.count("\n")
+    assert steps > 3 * DEPTH // PIECE - 2
+
+
+def test_a_deep_horner_polynomial_and_its_derivative(tmp_path, monkeypatch):
+    text = (f"def f(x, y):\n    p = y\n    for i in range({2 * DEPTH}):\n"
+            "        p = p * x + (i % 7 - 3) * 0.125\n    return p\n")
+    mod = _module(tmp_path, "horner", text, monkeypatch)
+    f = px.jit(mod.f, cache=False)
+    assert f(0.5, 2.0) == pytest.approx(mod.f(0.5, 2.0), rel=1e-13)
+    h = 1e-6
+    fd = (mod.f(0.5 + h, 2.0) - mod.f(0.5 - h, 2.0)) / (2 * h)
+    assert f.grad()(0.5, 2.0)[0] == pytest.approx(fd, rel=1e-6)
+
+
+def test_thousands_of_statements(tmp_path, monkeypatch):
+    # (benchmarks/sizes.py times 10,000; 0.9, not 0.5: sympy's Floats 0.5**k share 62 hashes)
+    n = 4000
+    lines = ["    t0 = x\n"] + [f"    t{i} = t{i - 1} * 0.9 + y * {i % 5}.5\n" for i in range(1, n)]
+    mod = _module(tmp_path, "statements", "def f(x, y):\n" + "".join(lines) + f"    return t{n - 1}\n",
+                  monkeypatch)
+    f = px.jit(mod.f, cache=False)
+    assert f(0.5, 2.0) == pytest.approx(mod.f(0.5, 2.0), rel=1e-13)
+    assert f.grad()(0.5, 2.0)[1] == pytest.approx(sum(0.9 ** (n - 1 - i) * (i % 5 + 0.5)
+                                                      for i in range(1, n)), rel=1e-12)
+
+
+def test_deep_work_restores_the_recursion_limit_and_reports_errors():
+    import sys
+
+    from pyexpr import deep
+    before = sys.getrecursionlimit()
+
+    def nested(n):
+        return 0 if n == 0 else 1 + nested(n - 1)
+    assert deep.run(nested, 5000, depth=400) == 5000
+    assert sys.getrecursionlimit() == before
+    with pytest.raises(ZeroDivisionError):
+        deep.run(lambda: 1 / 0, depth=400)
+    assert sys.getrecursionlimit() == before
+
+
+LOAD = """
+import json, pickle, sys
+import numpy as np
+for path in sys.argv[1:]:
+    formula = pickle.load(open(path, "rb"))
+    print(json.dumps([str(formula), [str(r) for r in formula.rewrites],
+                      np.asarray(formula(0.5, 2.0)).tolist()]))
+"""
+
+
+def test_a_deep_formula_and_its_gradient_pickle(tmp_path, monkeypatch):
+    # pickle recurses once or more a level: 600 levels are flattened into a table
+    import json
+    import pickle
+    import subprocess
+    import sys
+    mod = _iterated(tmp_path, monkeypatch, "iterated_pickle", steps=200)
+    f = px.jit(mod.f, cache=False)
+    expected, paths = [], []
+    for k, formula in enumerate((f, f.grad())):
+        expected.append([str(formula), [str(r) for r in formula.rewrites],
+                         np.asarray(formula(0.5, 2.0)).tolist()])
+        paths.append(tmp_path / f"formula{k}.pickle")
+        paths[-1].write_bytes(pickle.dumps(formula))
+    # loaded where it is used, in another process (where the originals live too, sympy's
+    # caches compare the copies with them as deep as they go: slow, not wrong)
+    out = subprocess.run([sys.executable, "-c", LOAD, *map(str, paths)], capture_output=True,
+                         text=True, timeout=300, check=True).stdout
+    assert [json.loads(line) for line in out.splitlines()] == expected

@@ -1,7 +1,7 @@
 """sympy expressions -> Program.
 
 One ``_lower_<Class>`` method per sympy class, found along the class's MRO;
-a class with no method raises ``LoweringError`` naming it.  ``functions.cse``
+a class with no method raises ``LoweringError`` naming it.  ``sharing.cse``
 runs first (``sympy.cse`` re-evaluating nothing but arithmetic, so the
 Program computes the printed formula), and the ``Builder`` merges identical
 steps, so every shared subexpression is computed once.
@@ -11,6 +11,7 @@ from importlib import import_module
 import sympy
 
 from .. import functions as pf
+from ..sharing import cse
 from ..errors import LoweringError
 from . import special
 from .ops import OPS
@@ -34,7 +35,7 @@ def from_exprs(name, args, outputs, as_written=False):
     ``args``; ``as_written``: unevaluated sums and products in their own order and
     grouping, each ``+ - * /`` one IEEE operation (``simplify=False``)."""
     args = tuple(args)
-    replacements, reduced = pf.cse(list(outputs), as_written=as_written)
+    replacements, reduced = cse(list(outputs), as_written=as_written)
     lowerer = (_WrittenLowerer if as_written else _Lowerer)(len(args))
     lowerer.values.update({sym: i for i, sym in enumerate(args)})
     for sym, expr in replacements:
@@ -124,6 +125,9 @@ class _Lowerer:
 
     def _chain(self, op, terms):
         return self._lazy_chain(op, [lambda term=term: self.lower(term) for term in terms])
+
+    def _lower_product(self, expr):
+        return self.emit("mul", *(self.lower(a) for a in expr.args))
 
     def _lower_Pow(self, expr):
         """Powers with C's ``pow`` values at every special value (numpy's ``np.power``),

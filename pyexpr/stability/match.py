@@ -89,8 +89,9 @@ def _factors_over(e, coeff):
     return list(others) if ratio == 1 else [ratio, *others]
 
 
-#: sums longer than this are not searched for two related terms: the search is
-#: quadratic in the terms (a loop unrolled 1,500 times would take minutes)
+#: sums longer than this are not searched for two related terms (two parts of a
+#: pattern, or a part and a variable it binds): the search is quadratic in the
+#: terms (a loop unrolled 1,500 times would take minutes)
 MAX_PAIRED_TERMS = 64
 
 
@@ -99,7 +100,9 @@ def _commutative(ps, es, b, cls):
     last (those bound by then match one term), ``rest`` or the last free variable
     taking what is left."""
     ps = sorted(ps, key=lambda t: (t in _VARS, t is REST))
-    if len(es) > MAX_PAIRED_TERMS and sum(t not in _VARS for t in ps) > 1:
+    # every pattern term but the last variable (which takes what is left) is one term
+    singles = len(ps) - (ps[-1] in _VARS)
+    if len(es) > MAX_PAIRED_TERMS and singles > 1:
         return
     yield from _assign(ps, es, b, cls)
 
