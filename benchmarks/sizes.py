@@ -1,10 +1,18 @@
 """Decoration time against size: how pyexpr's time grows with the formula.
 
-For each term count N of ``Sizes.size_terms``, two functions written to a
-file and imported, as users write them: a ``sum`` over a generator of N terms
-and a loop of N ``+=``.  Timed once each (decorating is not repeated work):
-the decoration, the first call (Program and compilation, no disk cache) and
-the gradient's decoration; the first call's value is checked against the
+For each size N of ``Sizes.size_terms``, functions written to a file and
+imported, as users write them:
+
+* ``sum``: a ``sum`` over a generator of N terms (five operations a term);
+* ``loop``: a loop of N ``+=``;
+* ``nested``: a loop iterating a map, ``x = sin(x) * 0.999 + y``, N/3 times
+  (the result nests N levels deep);
+* ``horner``: a polynomial of degree N/2 by Horner's rule (N levels deep);
+* ``statements``: N statements, each using the one before.
+
+Timed once each (decorating is not repeated work): the decoration, the first
+call (Program and compilation, no disk cache), printing, the gradient's
+decoration and its first call; the first call's value is checked against the
 plain Python function.
 """
 import importlib
@@ -17,10 +25,15 @@ import pyexpr as px
 
 from .timing import Row, Section, relative_difference
 
+HEAD = "from math import sin\n\ndef f(x, y):\n"
 SHAPES = {
-    "sum": "from math import sin\n\ndef f(x, y):\n    return sum(sin(x * k) * y / (k + 1) for k in range({n}))\n",
-    "loop": "from math import sin\n\ndef f(x, y):\n    s = 0.0\n    for i in range({n}):\n"
-            "        s += sin(x * i) * y\n    return s\n",
+    "sum": lambda n: HEAD + f"    return sum(sin(x * k) * y / (k + 1) for k in range({n}))\n",
+    "loop": lambda n: HEAD + f"    s = 0.0\n    for i in range({n}):\n        s += sin(x * i) * y\n    return s\n",
+    "nested": lambda n: HEAD + f"    for i in range({n // 3}):\n        x = sin(x) * 0.999 + y\n    return x\n",
+    "horner": lambda n: HEAD + f"    p = y\n    for i in range({n // 2}):\n"
+                              "        p = p * x + (i % 7 - 3) * 0.125\n    return p\n",
+    "statements": lambda n: HEAD + "    t0 = x\n" + "".join(
+        f"    t{i} = t{i - 1} * 0.9 + y * {i % 5}.5\n" for i in range(1, n)) + f"    return t{n - 1}\n",
 }
 POINT = (0.5, 2.0)
 
@@ -33,15 +46,18 @@ def _timed(fn):
 
 def _row(folder, shape, n):
     name = f"bench_size_{shape}_{n}"
-    (Path(folder) / f"{name}.py").write_text(SHAPES[shape].format(n=n))
+    (Path(folder) / f"{name}.py").write_text(SHAPES[shape](n))
     module = importlib.import_module(name)
     formula, decorate = _timed(lambda: px.jit(module.f, cache=False))
     value, first = _timed(lambda: formula(*POINT))
-    _, gradient = _timed(formula.grad)
+    _, printing = _timed(lambda: str(formula))
+    gradient, grad = _timed(formula.grad)
+    _, grad_call = _timed(lambda: gradient(*POINT))
     diff = relative_difference(value, module.f(*POINT))
     status = "ok" if diff <= 1e-9 else "WRONG"
-    return Row(f"{shape}, {n:,} terms", "pyexpr", "1", decorate, status=status, max_diff=diff,
-               extras={"first call": f"{first:.2f} s", "grad()": f"{gradient:.2f} s"})
+    return Row(f"{shape}, N = {n:,}", "pyexpr", "1", decorate, status=status, max_diff=diff,
+               extras={"first call": f"{first:.2f} s", "print": f"{printing:.2f} s",
+                       "grad()": f"{grad:.2f} s", "grad's first call": f"{grad_call:.2f} s"})
 
 
 def sizes_section(sizes, peers):
@@ -54,8 +70,10 @@ def sizes_section(sizes, peers):
         finally:
             sys.path.remove(folder)
     return Section("sizes", "decoration time against size",
-                   "pyexpr alone: decorating a sum over a generator and a loop of += with N "
-                   "terms (time column), the first call (Program and compilation, no disk "
-                   "cache) and grad(); the value checked against the plain function.",
+                   "pyexpr alone: decorating (time column) a sum over a generator of N terms, "
+                   "a loop of N +=, a map iterated N/3 times and Horner's rule of degree N/2 "
+                   "(both N levels deep), N statements; the first call (Program and "
+                   "compilation, no disk cache), printing, grad() and its first call; the "
+                   "value checked against the plain function.",
                    rows, unit="s", baseline=None, reference="the plain Python function",
                    chart=False)

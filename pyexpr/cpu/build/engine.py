@@ -68,18 +68,16 @@ def _new_target_machine(opt=3):
                                         opt=opt, reloc="default", codemodel="jitdefault")
 
 
-def _compiler(opt):
-    """This thread's LLVM context and target machine for code generation level ``opt``.
+def _machine(opt):
+    """This thread's target machine for code generation level ``opt``.
 
     LLVM may compile on several threads at once as long as each has its own
     context and target machine, so ``compile_ir`` takes no lock.
     """
-    state = _local.__dict__
-    if "context" not in state:
-        state["context"], state["machines"] = binding().create_context(), {}
-    if opt not in state["machines"]:
-        state["machines"][opt] = _new_target_machine(opt)
-    return state["context"], state["machines"][opt]
+    machines = _local.__dict__.setdefault("machines", {})
+    if opt not in machines:
+        machines[opt] = _new_target_machine(opt)
+    return machines[opt]
 
 
 def host_features():
@@ -118,13 +116,21 @@ def compile_ir(ir_text, opt=3, vectorize=True):
 
 def compile_with_binding(ir_text, opt=3, vectorize=True):
     """``compile_ir`` through ``llvmlite.binding``."""
-    context, tm = _compiler(opt)
-    module = binding().parse_assembly(ir_text, context)
-    module.triple = tm.triple
-    module.data_layout = str(tm.target_data)
-    module.verify()
-    _optimize(module, tm, opt, vectorize)
-    return str(module), tm.emit_object(module)
+    tm = _machine(opt)
+    # a context of each compile's own, as llvmcapi's (a context keeps every constant and type)
+    context = binding().create_context()
+    try:
+        module = binding().parse_assembly(ir_text, context)
+        try:
+            module.triple = tm.triple
+            module.data_layout = str(tm.target_data)
+            module.verify()
+            _optimize(module, tm, opt, vectorize)
+            return str(module), tm.emit_object(module)
+        finally:
+            module.close()
+    finally:
+        context.close()
 
 
 def _optimize(module, tm, opt, vectorize):

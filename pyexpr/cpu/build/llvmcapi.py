@@ -53,6 +53,7 @@ _FUNCTIONS = {
     "CopyStringRepOfTargetData": (None, (_REF, _OUT)),
     "DisposeTargetData": (None, (_REF,)),
     "ContextCreate": (_REF, ()),
+    "ContextDispose": (None, (_REF,)),
     "ParseAssembly": (_REF, (_REF, c_char_p, _OUT)),
     "DisposeModule": (None, (_REF,)),
     "SetTarget": (None, (_REF, c_char_p)),
@@ -169,7 +170,7 @@ class Compiler:
             setattr(self, name, function)
         self.InitializeNativeTarget()
         self.InitializeNativeAsmPrinter()
-        self._context, self._machines = self.ContextCreate(), {}
+        self._machines = {}
         self.triple = self._text(self.GetDefaultTargetTriple)[1]
         self.cpu_name = self._text(self.GetHostCPUName)[1]
         found, features = self._text(self.GetHostCPUFeatures)
@@ -216,7 +217,16 @@ class Compiler:
 
     def _compile(self, ir_text, opt, vectorize):
         machine, layout = self._machine(opt)
-        module, error = self._text(self.ParseAssembly, self._context, ir_text.encode("utf-8"))
+        # a context of its own: a context keeps every constant and type it has seen, so
+        # one shared by all compiles grows with every distinct formula (5 MB a thousand)
+        context = self.ContextCreate()
+        try:
+            return self._compile_in(context, machine, layout, ir_text, opt, vectorize)
+        finally:
+            self.ContextDispose(context)
+
+    def _compile_in(self, context, machine, layout, ir_text, opt, vectorize):
+        module, error = self._text(self.ParseAssembly, context, ir_text.encode("utf-8"))
         if not module or error:
             if module:
                 self.DisposeModule(module)
