@@ -1,10 +1,10 @@
 """Work on formulas nested thousands deep: a recursion budget sized to the formula.
 
-pyexpr's own walks over expressions use explicit stacks (``functions.map_dag``)
-or memoized checkpoints (``bottom_up``), but sympy's algorithms recurse once
-or more per level of nesting: ``cse``, the printers, comparing and rebuilding
-expressions.  A formula from a loop that iterates a map 10,000 times is
-10,000 levels deep, far past Python's recursion limit (1,000).
+pyexpr's own walks over expressions use explicit stacks (``functions.map_dag``,
+``height`` here), but sympy's algorithms recurse once or more per level of
+nesting: ``cse``, the printers, comparing and rebuilding expressions.  A
+formula from a loop that iterates a map 10,000 times is 10,000 levels deep,
+far past Python's recursion limit (1,000).
 
 ``run(fn, *args, depth=d)`` therefore calls ``fn`` directly for a shallow
 formula and, for one ``d`` levels deep, in a worker thread whose stack is
@@ -13,6 +13,9 @@ under a recursion limit raised to ``FRAMES_PER_LEVEL * d``, restored when the
 last such call ends.  The limit is the interpreter's, so while a deep
 formula is worked on, runaway recursion in another thread of the process
 meets the raised limit instead of the usual one.
+
+Pickle recurses too, under whatever limit its caller has: ``flat`` and
+``unflat`` turn a deep formula's expressions into a table of nodes and back.
 """
 import functools
 import sys
