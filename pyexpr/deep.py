@@ -21,6 +21,8 @@ import functools
 import sys
 import threading
 
+from .functions import assume_real, postorder
+
 #: address space reserved for a deep call's stack
 STACK = 1 << 30
 #: Python frames a level of nesting may cost in sympy's recursive algorithms
@@ -34,23 +36,13 @@ _local = threading.local()
 
 
 def height(exprs, memo=None):
-    """The depth of the deepest of ``exprs`` (a leaf is 0), without recursion.  Nodes
-    are told apart by identity: equal copies of a deep subexpression would be compared
-    structurally, as deep as they go, on every lookup.  ``memo`` (a dict) carries the
-    depths found over calls, so that a growing expression is measured in linear time;
-    it holds each node measured, so that no other object takes its id."""
+    """The depth of the deepest of ``exprs`` (a leaf is 0), without recursion.  ``memo``
+    (a dict) carries the depths found over calls, so that a growing expression is
+    measured in linear time; it holds each node measured, so that no other object
+    takes its id."""
     depth = {} if memo is None else memo
-    stack = [(e, False) for e in exprs]
-    while stack:
-        e, ready = stack.pop()
-        if id(e) in depth:
-            continue
-        args = getattr(e, "args", ())
-        if ready or not args:
-            depth[id(e)] = (1 + max((depth[id(a)][0] for a in args), default=-1), e)
-        else:
-            stack.append((e, True))
-            stack.extend((a, False) for a in args if id(a) not in depth)
+    for e in postorder(exprs, depth):
+        depth[id(e)] = (1 + max((depth[id(a)][0] for a in getattr(e, "args", ())), default=-1), e)
     return max((depth[id(e)][0] for e in exprs), default=0)
 
 
@@ -139,18 +131,9 @@ def flat(exprs):
     """``exprs`` as ``(nodes, roots)``: each node a leaf ``(None, atom)`` or ``(class, indices
     of its arguments)``, arguments before the nodes using them; ``roots`` index ``exprs``."""
     index, nodes = {}, []
-    for root in exprs:
-        stack = [root]
-        while stack:
-            e = stack[-1]
-            todo = [a for a in e.args if id(a) not in index]
-            if todo:
-                stack.extend(todo)
-                continue
-            stack.pop()
-            if id(e) not in index:
-                nodes.append((type(e), tuple(index[id(a)] for a in e.args)) if e.args else (None, e))
-                index[id(e)] = len(nodes) - 1
+    for e in postorder(exprs, index):
+        nodes.append((type(e), tuple(index[id(a)] for a in e.args)) if e.args else (None, e))
+        index[id(e)] = len(nodes) - 1
     return nodes, tuple(index[id(e)] for e in exprs)
 
 
@@ -165,7 +148,6 @@ def unflat(nodes, roots):
 
 
 def _built(nodes, roots):
-    from .functions import assume_real
     built = []
     for cls, payload in nodes:
         built.append(payload if cls is None else assume_real(cls(*(built[i] for i in payload))))

@@ -373,6 +373,24 @@ def sizes(expr):
     return tree[expr], len(tree)
 
 
+def postorder(exprs, seen):
+    """Each node of ``exprs`` whose id is not in ``seen``, once, its arguments before it,
+    without recursion; the caller records each node it is given in ``seen`` (nodes are
+    told apart by identity: equal copies of a deep subexpression would be compared
+    structurally, as deep as they go, on every lookup)."""
+    for root in exprs:
+        stack = [root]
+        while stack:
+            e = stack[-1]
+            todo = [a for a in getattr(e, "args", ()) if id(a) not in seen]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            if id(e) not in seen:
+                yield e
+
+
 def subexpressions(expr):
     """Every distinct subexpression of ``expr`` -> its size written out.  sympy's own
     traversals (``free_symbols``, ``preorder_traversal``) visit shared ones once per use."""

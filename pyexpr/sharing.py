@@ -9,7 +9,7 @@ no more than 200 nested parentheses in generated source.
 """
 import sympy
 
-from .functions import assume_real, free_symbols, map_dag, negation_of, unchanged
+from .functions import assume_real, free_symbols, map_dag, negation_of, postorder, unchanged
 
 #: the most levels of nesting a step holds before a piece of it is named
 PIECE = 50
@@ -46,16 +46,7 @@ def _pieces(steps, reduced, names):
     cut, out = {}, []          # id(node) -> (node with pieces named, levels left in it)
 
     def walk(expr):
-        stack = [expr]
-        while stack:
-            e = stack[-1]
-            todo = [a for a in e.args if id(a) not in cut]
-            if todo:
-                stack.extend(todo)
-                continue
-            stack.pop()
-            if id(e) in cut:
-                continue
+        for e in postorder([expr], cut):
             args = [cut[id(a)][0] for a in e.args]
             node = e if all(a is b for a, b in zip(args, e.args)) else _rebuilt(e, args)
             depth = 1 + max((cut[id(a)][1] for a in e.args), default=-1)
