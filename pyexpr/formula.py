@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import sympy
 
-from . import backends, calculus, calling, deep, printing
+from . import backends, calculus, calling, deep, printing, source_code
 from .errors import PyExprError, from_user
 from .functions import as_sympy, component_names
 from .lazy import lazy_call
@@ -256,7 +256,7 @@ class Formula:
 
     @property
     def python_source(self):
-        return printing.python_source(self.name, self.args, self.outputs,
+        return source_code.python_source(self.name, self.args, self.outputs,
                                       self.out_shape, self.defaults, as_written=self._as_written,
                                       vectors=self.vectors)
 

@@ -13,7 +13,7 @@ gives) is computed from the formula written out at that length.
 import numpy as np
 import sympy
 
-from . import banded, calculus, indexing, printing
+from . import banded, calculus, indexing, printing, source_code
 from . import open_calls
 from .formula import Formula
 
@@ -227,9 +227,9 @@ class OpenFormula(Formula):
                                       f"({', '.join(n for n, _ in self.constants)}), which python_source "
                                       "cannot carry; pass it as an argument")
         if self.index is None:
-            return printing.open_source(self.name, self.signature, self.outputs)
+            return source_code.open_source(self.name, self.signature, self.outputs)
         _, pieces = self.cases()
-        return printing.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces)
+        return source_code.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces)
 
     @property
     def ufunc(self):

@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 import pyexpr as px
-from pyexpr import printing
+from pyexpr import source_code
 from pyexpr.ast_rewrite import names
 from pyexpr.cpu.codegen import context, vector_abi, vector_ir
 from pyexpr.gpu import cuda_c
@@ -138,7 +138,7 @@ def test_printed_python_and_lambdify_agree_with_the_interpreter(op):
     program = from_exprs("t", [X, Y, Z], [expr])
     want = interp.evaluate(program, XS, YS, ZS)[0]
     namespace = {}
-    exec(printing.python_source("t", [X, Y, Z], [expr], ()), namespace)
+    exec(source_code.python_source("t", [X, Y, Z], [expr], ()), namespace)
     reference = ReferenceKernel([X, Y, Z], [expr])
     for x, y, z, w in zip(XS, YS, ZS, want):
         args = (float(x), float(y), float(z))
@@ -249,8 +249,8 @@ def test_every_composite_has_an_expansion_a_printing_and_a_reference():
     from pyexpr.ir import composite
     from pyexpr.reference import _STABLE
     assert set(composite.EXPANSIONS) == set(COMPOSITE), "pyexpr.ir.composite.EXPANSIONS"
-    lacking = [op for op in COMPOSITE if not hasattr(printing.MathPrinter, f"_print_{op}")]
-    assert not lacking, _lacking("python_source", lacking, "pyexpr.printing.MathPrinter")
+    lacking = [op for op in COMPOSITE if not hasattr(source_code.MathPrinter, f"_print_{op}")]
+    assert not lacking, _lacking("python_source", lacking, "pyexpr.source_code.MathPrinter")
     assert set(COMPOSITE) <= set(_STABLE), _lacking("the reference", set(COMPOSITE) - set(_STABLE),
                                                     "pyexpr.reference._STABLE")
 
@@ -301,7 +301,7 @@ def test_composites_are_accurate_on_every_path(op):
     f = px.from_sympy(expr, [X, Y], name="t")
     compiled, array = [f(x, y) for x, y in _PAIRS], f(xs, ys)
     namespace = {}
-    exec(printing.python_source("t", [X, Y], [expr], ()), namespace)
+    exec(source_code.python_source("t", [X, Y], [expr], ()), namespace)
     reference = _resolve(OPS[op].numpy) if OPS[op].numpy else None
     for i, (x, y) in enumerate(_PAIRS):
         args = (x, y)[:OPS[op].arity]

@@ -3,7 +3,7 @@
 A row says what an op *is*; how a backend spells it is that backend's own
 table (LLVM scalar and SIMD in ``pyexpr.cpu.codegen``, CUDA in
 ``pyexpr.gpu.cuda_c``, the numpy interpreter in ``ir.interp``, the Python
-source printer in ``pyexpr.printing``).  ``tests/test_registry.py`` checks
+source printer in ``pyexpr.source_code``).  ``tests/test_registry.py`` checks
 every table against this one and names what a backend lacks, so adding a
 function is one row here plus one spelling per backend.
 
