@@ -11,6 +11,7 @@ graphs.  ``sharing.cse`` (``sympy.cse`` re-evaluating nothing) runs first, on th
 walks the small reduced expressions; expressions written unevaluated
 (``simplify=False``) are evaluated first, as ``cse`` needs.
 """
+import functools
 import math
 from fractions import Fraction
 
@@ -30,7 +31,8 @@ def _modules():
              "loggamma": _elementwise(math.lgamma, lambda v: math.inf),
              "polygamma": _elementwise(lambda n, v: float(mpmath.polygamma(int(n), v)),
                                        lambda n, v: math.nan),
-             "pow_minus_half": lambda x: np.power(x, -0.5), **_C_FUNCTIONS, **_STABLE}, "numpy"]
+             "pow_minus_half": lambda x: np.power(x, -0.5), "as_double": _as_double,
+             "ieee_minimum": _minimum, "ieee_maximum": _maximum, **_C_FUNCTIONS, **_STABLE}, "numpy"]
 
 
 def _elementwise(fn, domain_error=lambda *v: math.nan):
@@ -115,11 +117,41 @@ _STABLE = {
 _RSQRT = sympy.Function("pow_minus_half")
 
 
+#: an integer beyond int64 as the double nearest it: printed as a Python int it makes numpy
+#: arrays of objects (np.select of 10**20 and a float refuses to cast them)
+_DOUBLE = sympy.Function("as_double")
+
+
+def _as_double(value):
+    try:
+        return float(value)             # rounds to nearest, as the lowering's constants do
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def _minimum(*xs):
+    """IEEE 754-2019's minimum, as pyexpr computes ``Min``: nan if any is, -0 below +0."""
+    return functools.reduce(lambda a, b: np.where(a == b, np.where(np.signbit(a), a, b),
+                                                  np.minimum(a, b)), xs)
+
+
+def _maximum(*xs):
+    return functools.reduce(lambda a, b: np.where(a == b, np.where(np.signbit(a), b, a),
+                                                  np.maximum(a, b)), xs)
+
+
+_EXTREMA = {sympy.Min: sympy.Function("ieee_minimum"), sympy.Max: sympy.Function("ieee_maximum")}
+
+
 def _as_computed(expr):
     """``expr`` with the values pyexpr computes where sympy's printers write others: x**-0.5
-    as pow gives it, and an imaginary unit (left by simplification moving a power into a
-    Piecewise: sqrt(-10.0) as 3.16*I) as nan, as the lowering has it."""
+    as pow gives it, an imaginary unit (left by simplification moving a power into a
+    Piecewise: sqrt(-10.0) as 3.16*I) as nan, as the lowering has it, and integers beyond
+    int64 as doubles, and Min and Max with pyexpr's signed zeros (numpy's pick by position)."""
     expr = expr.xreplace({sympy.I: sympy.nan}) if expr.has(sympy.I) else expr
+    huge = {i: _DOUBLE(i) for i in expr.atoms(sympy.Integer) if abs(i) >= 2 ** 63}
+    expr = expr.xreplace(huge) if huge else expr
+    expr = expr.replace(lambda e: type(e) in _EXTREMA, lambda e: _EXTREMA[type(e)](*e.args))
     return expr.replace(lambda e: e.is_Pow and e.exp == -sympy.S.Half, lambda e: _RSQRT(e.base))
 
 
