@@ -13,6 +13,8 @@ import sympy
 from .. import functions as pf
 from ..sharing import cse
 from ..errors import LoweringError
+from ..functions import map_dag
+from ..printing import SORTED_TERMS
 from . import special
 from .ops import OPS
 from .program import Builder, Program
@@ -30,13 +32,24 @@ CALLS = {cls: op for cls, op in OP_OF.items() if issubclass(cls, sympy.Function)
 RELATIONS = {cls: op for cls, op in OP_OF.items() if issubclass(cls, sympy.core.relational.Relational)}
 
 
+def _as_is(expr, args):
+    """``expr`` with new ``args``, evaluating nothing (a Piecewise evaluated anew would
+    take longer than the lowering)."""
+    if pf.unchanged(args, expr):
+        return expr
+    try:
+        return expr.func(*args, evaluate=False)
+    except TypeError:                       # classes that never evaluate (ExprCondPair)
+        return expr.func(*args)
+
+
 def from_exprs(name, args, outputs, as_written=False):
     """The checked Program computing the sympy expressions ``outputs`` from the Symbols
     ``args``; ``as_written``: unevaluated sums and products in their own order and
     grouping, each ``+ - * /`` one IEEE operation (``simplify=False``)."""
     args = tuple(args)
     replacements, reduced = cse(list(outputs), as_written=as_written)
-    lowerer = (_WrittenLowerer if as_written else _Lowerer)(len(args))
+    lowerer = (_WrittenLowerer if as_written else _Lowerer)(len(args), replacements)
     lowerer.values.update({sym: i for i, sym in enumerate(args)})
     for sym, expr in replacements:
         lowerer.values[sym] = lowerer.lower(expr)
@@ -46,9 +59,11 @@ def from_exprs(name, args, outputs, as_written=False):
 
 
 class _Lowerer:
-    def __init__(self, n_args):
+    def __init__(self, n_args, steps=()):
         self.b = Builder(n_args)
         self.values = {}      # sympy expr -> value id (arguments, cse temporaries, memo)
+        self.steps = steps    # cse's (Symbol, expression): sums are ordered as printed
+        self.printed = None   # each step's Symbol and every node -> itself as printed
 
     def lower(self, expr):
         if expr in self.values:
@@ -83,16 +98,42 @@ class _Lowerer:
 
     # --- arithmetic -------------------------------------------------------
     def _lower_Add(self, expr):
-        pos, neg = [], []
-        for term in expr.args:
-            coeff, rest = term.as_coeff_Mul()
-            (neg if coeff.is_negative else pos).append(-term if coeff.is_negative else term)
-        if not pos:         # -x - 1 as (-x) - 1, the printed order: +0 at x = -1, not -(x + 1)
-            pos, neg = [-neg[0]], neg[1:]
-        acc = self._chain("add", pos)
-        for term in neg:
-            acc = self.emit("sub", acc, self.lower(term))
+        """Term by term in the printed order, each negative term subtracted: ``-x + y + z``
+        as ``(y - x) + z`` (exactly ``(-x + y) + z``), and ``-x - 1`` as ``(-x) - 1``
+        (+0 at x = -1, not -(x + 1)).  Where terms cancel, the order decides the
+        rounding: the Program rounds as the printed formula reads."""
+        terms = self._printed_order(expr.args)
+        negated = [-t if t.as_coeff_Mul()[0].is_negative else None for t in terms]
+        first = 1 if negated[0] is None or len(terms) == 1 or negated[1] is not None else 2
+        if first == 1:
+            acc = self.lower(terms[0])
+        else:
+            acc = self.emit("sub", self.lower(terms[1]), self.lower(negated[0]))
+        for term, minus in zip(terms[first:], negated[first:]):
+            acc = self.emit("add", acc, self.lower(term)) if minus is None else \
+                self.emit("sub", acc, self.lower(minus))
         return acc
+
+    def _printed_order(self, terms):
+        """``terms`` (a sum's, after cse) in the order the formula prints them: sympy's
+        printed order of the terms with cse's names expanded.  Two terms add the same
+        in either order; sums over SORTED_TERMS, and those sympy cannot order (a nan in
+        a Piecewise), keep their stored order, as they print."""
+        if not 3 <= len(terms) <= SORTED_TERMS:
+            return terms
+        if self.printed is None:
+            self.printed = {}
+            for sym, e in self.steps:
+                self.printed[sym] = map_dag(e, self.printed, _as_is)
+        shown = [map_dag(t, self.printed, _as_is) for t in terms]
+        try:
+            ordered = sympy.Add(*shown, evaluate=False).as_ordered_terms()
+        except TypeError:
+            return terms
+        place = {t: k for k, t in enumerate(ordered)}
+        if len(place) != len(terms) or any(t not in place for t in shown):
+            return terms
+        return [t for _, t in sorted(zip((place[t] for t in shown), terms), key=lambda p: p[0])]
 
     def _lower_Mul(self, expr):
         coeff, rest = expr.as_coeff_Mul()
@@ -239,6 +280,12 @@ class _Lowerer:
 
     def _lower_Or(self, expr):
         return self._chain("or", list(expr.args))
+
+    def _lower_ITE(self, expr):
+        """sympy's ``ITE(c, a, b)`` (a Piecewise of conditions, as sympy folds one) as
+        ``(c & a) | (~c & b)``."""
+        c, a, b = (self.lower(arg) for arg in expr.args)
+        return self.emit("or", self.emit("and", c, a), self.emit("and", self.emit("not", c), b))
 
     def _lower_Not(self, expr):
         return self.emit("not", self.lower(expr.args[0]))
