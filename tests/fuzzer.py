@@ -11,8 +11,13 @@ text is executed three times:
   ``max`` (numpy's semantics, which pyexpr documents): the code as written,
   evaluated by numpy (``N``);
 * with mpmath numbers at ``DIGITS`` digits and the real-valued mpmath
-  functions: the exact value of the code as written (``E``; undefined where
-  an intermediate is undefined or not real).
+  functions: the exact value of the code as written (``E``).  An
+  intermediate that is not real (log(-1)) is nan, as in floating point: it
+  propagates, compares false (a condition on it takes the branch the code
+  as written takes) and leaves ``E`` undefined only where the value needs it.
+
+Each formula is made from its own number and the run's seed, so a run shared
+among processes (``run``; one a CPU by default) finds the same verdicts.
 
 Every pyexpr path (scalar calls, contiguous, strided, broadcast and large
 arrays, float32, the gradient on scalars and arrays, and the CUDA C source
@@ -56,6 +61,14 @@ Anything else must be explained by one of the documented rules of
     a compiled derivative within DERIVATIVE_ROUNDING of the exact value, at
     the scale of the larger of ``E``, ``N`` and 1: derivative formulas cancel
     (1/sqrt(1 - sin(t)**2)*cos(t) near pi/2), and in another order than numpy.
+    Where the printed derivative has no exact value, within that distance of
+    ``N`` (the same formula in numpy's order).
+``vector functions' rounding``
+    on an array path, where the scalar path agrees: ``P`` lies between the
+    printed formula's exact values with every function glibc's vector code
+    computes on arrays VECTOR_ULPS ulps above and below its exact value
+    (documented bound): an intermediate amplifies that last bit
+    (log10(cos(y)) for small y).
 ``vector functions' rounding, no exact value``
     no exact value exists, an array path differs from numpy where the scalar
     path agrees: the vector functions' last bit (documented bounds) decided a
@@ -96,11 +109,15 @@ Run more formulas than CI does::
 import argparse
 import ast
 import collections
+import concurrent.futures
 import itertools
 import linecache
 import math
+import multiprocessing
+import os
 import random
 import sys
+import tempfile
 import time
 import warnings
 
@@ -267,22 +284,56 @@ def _real(value):
 def _mp_real(fn, as_written):
     """``fn`` of real numbers only, giving real numbers only; of constants (Python numbers,
     no variable in them) ``as_written``, in float64 as Python computes them."""
+    real = _real_valued(fn)
+
     def call(*args):
         if not any(isinstance(a, (mpmath.mpf, mpmath.mpc)) for a in args):
             return float(as_written(*(np.float64(a) for a in args)))
-        return _Undefined.check(fn(*(_Undefined.check(a) for a in args)))
+        return real(*args)
+    return call
+
+
+def _real_valued(fn):
+    """``fn`` giving a real number or nan (see ``_Undefined.check``); nan of nan."""
+    def call(*args):
+        args = [_Undefined.check(a) for a in args]
+        if any(mpmath.isnan(a) for a in args):
+            return mpmath.nan
+        return _Undefined.check(fn(*args))
     return call
 
 
 class _Undefined(Exception):
-    """The exact value of an intermediate is not a real number."""
+    """The exact value of an intermediate is beyond what mpmath can compute in time."""
+
+    seen = 0                            # intermediates that were not real, so far
 
     @staticmethod
     def check(value):
+        """``value`` as a real number; nan where it is none (log(-1)): as in floating
+        point, nan propagates and compares false, so a condition on an undefined value
+        takes the branch the code as written takes, and a value that needs none exists."""
         real = _real(value)
-        if real is None or mpmath.isfinite(real) and real != 0 and abs(mpmath.mag(real)) > HUGE_BITS:
+        if real is None:
+            _Undefined.seen += 1
+            return mpmath.nan
+        if mpmath.isfinite(real) and real != 0 and abs(mpmath.mag(real)) > HUGE_BITS:
             raise _Undefined
         return real
+
+
+class Tainted(mpmath.mpf):
+    """An exact value of the code as written reached through an intermediate that is not
+    real (a condition on it was false): simplification over the reals may read the
+    formula otherwise there, so ``undefined as written`` applies as where none exists."""
+
+
+def _extremum(pick):
+    """``min`` or ``max`` as pyexpr computes them (nan if any argument is)."""
+    def call(*values):
+        values = [_Undefined.check(v) for v in values]
+        return mpmath.nan if any(mpmath.isnan(v) for v in values) else pick(values)
+    return call
 
 
 def _periodic(fn):
@@ -333,7 +384,7 @@ _MPMATH = {"sin": _periodic(mpmath.sin), "cos": _periodic(mpmath.cos), "tan": _p
            "cbrt": _mp_cbrt, "erf": mpmath.erf, "erfc": mpmath.erfc, "gamma": mpmath.gamma,
            "lgamma": _bounded(_mp_log_abs_gamma, None, _INF, 1e300), "floor": mpmath.floor, "ceil": mpmath.ceil, "fabs": abs,
            "atan2": mpmath.atan2, "hypot": mpmath.hypot,
-           "min": min, "max": max}
+           "min": _extremum(min), "max": _extremum(max)}
 _MPMATH.update({name: _bounded(_MPMATH[name], *limits) for name, limits in _LIMITS.items()})
 
 
@@ -401,30 +452,32 @@ class Case:
                 return math.nan
 
     def exact(self, point, extra=0):
-        """The exact value at ``point`` (an mpf, +-inf included), or None."""
+        """The exact value at ``point`` (an mpf, +-inf included; a ``Tainted`` one where an
+        intermediate was not real), or None."""
+        seen = _Undefined.seen
         with mpmath.workdps(digits(point) + extra), np.errstate(all="ignore"):
             try:
-                return _real(self._exact(*(mpmath.mpf(v) for v in point)))
+                value = _real(self._exact(*(mpmath.mpf(v) for v in point)))
             except (_Undefined, ZeroDivisionError, TypeError, ValueError, OverflowError):
                 return None
+        return Tainted(value) if value is not None and _Undefined.seen != seen else value
 
     def derivative(self, point, i, extra=40):
         """The exact function's derivative along variable ``i``: ``(value, one-sided values)``
         at ``extra`` digits more than ``digits(point)``, or None where it has none."""
         def along(t):
             value = self.exact(point[:i] + (t,) + point[i + 1:], extra=extra)
-            if value is None or mpmath.isinf(value):
+            if value is None or mpmath.isinf(value) or isinstance(value, Tainted):
                 raise _Undefined
             return value
         at = mpmath.mpf(point[i])
         h = min(abs(at) or 1, 1) * mpmath.mpf(10) ** -30   # truncation error ~h**2: none left
         with mpmath.workdps(digits(point) + extra):        # rounding error ~10**-digits / h
-            try:
-                central = mpmath.diff(along, at, h=h)
-                sides = [mpmath.diff(along, at, h=h, direction=d) for d in (1, -1)]
+            try:                                       # three values make all three quotients
+                below, here, above = (along(at + k * h) for k in (-1, 0, 1))
             except (_Undefined, ZeroDivisionError, TypeError, ValueError, OverflowError):
                 return None
-        return central, sides
+            return (above - below) / (2 * h), [(above - here) / h, (here - below) / h]
 
 
 def _in_range(value):
@@ -494,8 +547,9 @@ def classify(p, n, e, at_neighbours, printed, exact_near=None, dtype="float64", 
     value where ``p`` comes from an array path."""
     if agrees(p, n, e, dtype) or signless and p == n == 0:
         return "agree"
-    if signless and e is not None and mpmath.isfinite(e) and math.isfinite(p) and \
-            abs(p - e) <= DERIVATIVE_ROUNDING * max(abs(e), abs(n) if math.isfinite(n) else 0, 1):
+    near = e if e is not None and mpmath.isfinite(e) else n    # numpy's where no exact value
+    if signless and near is not None and math.isfinite(near) and math.isfinite(p) and \
+            abs(p - near) <= DERIVATIVE_ROUNDING * max(abs(near), abs(n) if math.isfinite(n) else 0, 1):
         return "derivative rounding"
     if p == n == 0 and e is not None and e != 0:
         return "no less accurate"           # a zero of either sign, as far from e
@@ -514,9 +568,13 @@ def classify(p, n, e, at_neighbours, printed, exact_near=None, dtype="float64", 
         return "ill-conditioned"
     if printed_exact is not None and ulps(p, printed_exact(), dtype) <= TOLERANCE:
         return "exact printed value"
+    if scalar is not None and printed_exact is not None and agrees(scalar, n, e, dtype) and \
+            _between(p, [printed_exact(r * VECTOR_ULPS * float(np.finfo(dtype).eps)) for r in (-1, 1)],
+                     dtype):
+        return "vector functions' rounding"
     s = printed()
     finite = all(math.isfinite(v) for v in point)
-    if e is None and (agrees(p, s, None, dtype) or math.isnan(p) and finite):
+    if (e is None or isinstance(e, Tainted)) and (agrees(p, s, None, dtype) or math.isnan(p) and finite):
         return "undefined as written"
     if e is None and math.isfinite(n) and abs(p - n) <= UNKNOWN_EXACT * abs(n):
         return "near numpy, no exact value"
@@ -588,6 +646,15 @@ class Summary:
         self.simplified_worse = []
         self.started = time.perf_counter()
 
+    def merge(self, other):
+        """Adds the counts and findings of ``other`` (another share of the same run)."""
+        for name in ("formulas", "points", "checks", "rejected"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.classes.update(other.classes)
+        self.paths.update(other.paths)
+        self.mismatches += other.mismatches
+        self.simplified_worse += other.simplified_worse
+
     def record(self, case, path, point, verdict, p, n, e):
         self.checks += 1
         self.paths[path] += 1
@@ -642,8 +709,10 @@ _PRINTED = {
     "derfcx": _bounded(lambda v: 2 * v * mpmath.exp(v * v) * mpmath.erfc(v) - 2 / mpmath.sqrt(mpmath.pi),
                        -_INF, 0),
     "log_erfc": _bounded(lambda v: mpmath.log(mpmath.erfc(v)), mpmath.log(2), -_INF),
-    "Max": lambda *v: max(_Undefined.check(t) for t in v),
-    "Min": lambda *v: min(_Undefined.check(t) for t in v),
+    "Max": _extremum(max), "Min": _extremum(min),
+    # complex in mpmath where the argument is outside the real domain
+    "log": mpmath.log, "acos": mpmath.acos, "asin": mpmath.asin, "acosh": mpmath.acosh,
+    "atanh": mpmath.atanh, "atan": mpmath.atan, "asinh": mpmath.asinh, "atan2": mpmath.atan2,
 }
 
 
@@ -653,13 +722,14 @@ def _printed_exactly(formula):
     try:
         return _printed_functions(formula)
     except Exception:
-        return lambda *point: [None] * len(formula.outputs)
+        return lambda *point, perturb=0: [None] * len(formula.outputs)
 
 
 def _printed_functions(formula):
     # each function of _PRINTED by a name no printer knows: sympy's printers write
     # log2(z)**2 as log(z)/log(2)**2
-    own = {f"fz_{name}": fn for name, fn in _PRINTED.items()}
+    own = {f"fz_{name}": _real_valued(_rounded(fn) if name in _VECTOR else fn)
+           for name, fn in _PRINTED.items()}
     def rename(e, args):                    # each shared subexpression once (a DAG), and
         if isinstance(e, sympy.Function) and type(e).__name__ in _PRINTED:   # not evaluated
             return sympy.Function(f"fz_{type(e).__name__}")(*args)
@@ -679,10 +749,30 @@ def _printed_functions(formula):
         except Exception:                 # complex intermediates reach real-only functions
             return None
 
-    def value(*point):
-        with mpmath.workdps(digits(point) + 20):
-            return [one(fn, point) for fn in fns]
+    def value(*point, perturb=0):
+        _ROUNDING[0] = perturb
+        try:
+            with mpmath.workdps(digits(point) + 20):
+                return [one(fn, point) for fn in fns]
+        finally:
+            _ROUNDING[0] = 0
     return value
+
+
+#: the functions whose array path is glibc's vector code (docs/accuracy.md: within 4 ulps)
+_VECTOR = frozenset(("sin", "cos", "tan", "exp", "expm1", "exp2", "log", "log1p", "log2", "log10",
+                     "sinh", "cosh", "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh",
+                     "erf", "erfc", "cbrt", "atan2", "hypot", "gamma", "loggamma"))
+#: the relative error every _VECTOR function's exact value is given while it is set
+_ROUNDING = [0]
+VECTOR_ULPS = 4
+
+
+def _rounded(fn):
+    def call(*args):
+        value = fn(*args)
+        return value * (1 + _ROUNDING[0]) if _ROUNDING[0] else value
+    return call
 
 
 def _close(a, b):
@@ -698,6 +788,7 @@ class Checker:
     POINTS = 8
 
     def __init__(self, seed, summary=None, every=None):
+        self.seed = seed
         self.rng = random.Random(seed)
         self.generator = Generator(self.rng)
         self.summary = summary or Summary()
@@ -706,9 +797,20 @@ class Checker:
         self.cuda_cases = []
 
     def run(self, count):
-        for k in range(count):
+        return self.run_cases(range(count))
+
+    def run_cases(self, numbers):
+        """The cases numbered ``numbers``: each from a generator seeded by the run's seed
+        and its number, so any share of a run, in any process, makes the same cases."""
+        for k in numbers:
+            self.rng.seed(f"{self.seed}/{k}")
             source, n_vars = self.generator.function(f"fuzz{k}")
-            self.check(Case(source, f"fuzz{k}", n_vars), k)
+            case = Case(source, f"fuzz{k}", n_vars)
+            try:
+                self.check(case, k)
+            except Exception as exc:    # in a reference or the checks: listed with its case
+                self.summary.record(case, f"checking ({type(exc).__name__}: {exc})"[:200], (),
+                                    None, math.nan, math.nan, None)
         return self.summary
 
     def _due(self, path, k):
@@ -763,17 +865,18 @@ class Checker:
             self.summary.classes["no numpy reference"] += 1
             return
         verdict = classify(float(p), n, e, nearby, lambda: printed(point), exact_near, dtype,
-                           point, signless, printed_exact and (lambda: printed_exact(*point)[0]),
+                           point, signless,
+                           printed_exact and (lambda r=0: printed_exact(*point, perturb=r)[0]),
                            scalar)
         self.summary.record(case, path, point, verdict, float(p), n, e)
 
     def _values(self, case, formula, pts, refs, printed, k):
         made = []
 
-        def exactly(*point):                # lambdify costs milliseconds: only where needed
+        def exactly(*point, perturb=0):     # lambdify costs milliseconds: only where needed
             if not made:
                 made.append(_printed_exactly(formula))
-            return made[0](*point)
+            return made[0](*point, perturb=perturb)
         scalars = [formula(*point) for point in pts]
         judge = lambda path, i, p: self.judge(case, path, pts[i], p, *refs[i], case.numpy,
                                               lambda q: printed(q)[0], case.exact,
@@ -890,20 +993,46 @@ class Checker:
         return len(self.cuda_cases)
 
 
+def _share(seed, count, jobs, job, cuda):
+    """One worker's share of a run: cases ``job``, ``job + jobs``, ... below ``count``,
+    with the CUDA C of its collected cases compiled for the host where ``cuda``."""
+    checker = Checker(seed)
+    checker.run_cases(range(job, count, jobs))
+    compiled = None
+    if cuda:
+        with tempfile.TemporaryDirectory() as workdir:
+            compiled = checker.finish_cuda(workdir)
+    return checker.summary, compiled
+
+
+def run(seed, count, jobs=None, cuda=True):
+    """``(summary, cuda cases compiled or None)`` of ``count`` cases from ``seed``, shared
+    among ``jobs`` processes (default: one a CPU this process may use).  Each case is
+    made from its own number, so the verdicts do not depend on ``jobs``."""
+    jobs = max(1, min(count, jobs or len(os.sched_getaffinity(0))))
+    summary = Summary()
+    if jobs == 1:
+        shares = [_share(seed, count, 1, 0, cuda)]
+    else:                       # spawned: a forked child would inherit LLVM's and the pools' threads
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            shares = list(pool.map(_share, *zip(*[(seed, count, jobs, j, cuda) for j in range(jobs)])))
+    compiled = [c for _, c in shares if c is not None]
+    for share, _ in shares:
+        summary.merge(share)
+    return summary, (sum(compiled) if compiled else None)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cuda", action="store_true", help="compile a share of the cases' CUDA C with nvcc")
+    parser.add_argument("--jobs", type=int, default=None, help="processes (default: one a CPU)")
     args = parser.parse_args(argv)
-    checker = Checker(args.seed)
-    checker.run(args.count)
-    if args.cuda:
-        import tempfile
-        with tempfile.TemporaryDirectory() as workdir:
-            checker.finish_cuda(workdir)
-    print(checker.summary.text())
-    return 1 if checker.summary.mismatches else 0
+    summary, _ = run(args.seed, args.count, args.jobs, args.cuda)
+    print(summary.text())
+    return 1 if summary.mismatches else 0
 
 
 if __name__ == "__main__":
