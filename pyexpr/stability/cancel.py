@@ -100,26 +100,13 @@ def conjugate(b):
     """``c*(sqrt(a) + t) = c*(a - t**2)/(sqrt(a) - t)``, which cancels nothing where
     ``t < 0`` (where the written form subtracts): the quadratic formula's ``-b + sqrt(b**2 - 4*a*c)``."""
     a, t, c = (b[_V[k]] for k in "abc")
-    return _conjugated(sympy.sqrt(a), a, t / c, c)
-
-
-def hypot_conjugate(b):
-    """``c*(hypot(a, b) + t)``, as ``conjugate`` with the root of ``a**2 + b**2``:
-    ``hypot(x, 1) - x`` is ``1/(hypot(x, 1) + x)`` (sympy writes sqrt(x**2 + 1), which
-    the hypot rule turns into hypot first)."""
-    a, q, c, rest = _abcr(b)
-    return _conjugated(pf.hypot(a, q), a**2 + q**2, rest / c, c)
-
-
-def _conjugated(root, square, t, c):
-    """``c*(root + t)`` as ``c*(square - t**2)/(root - t)`` where ``t < 0``, if the
-    numerator cancels in symbols."""
-    if _is_root(t) or t.has(root) or not cancels(square, -t**2):
+    t = t / c
+    if _is_root(t) or t.has(sympy.sqrt(a)) or not cancels(a, -t**2):
         return None
-    denominator = root - t
-    rewritten = difference(square, t**2) / denominator
+    denominator = sympy.sqrt(a) - t
+    rewritten = difference(a, t**2) / denominator
     # the denominator adds where the rewrite is taken: it must not be rewritten again
-    return Kept(c * _keeping(root + t, rewritten, t < 0), (denominator,))
+    return Kept(c * _keeping(sympy.sqrt(a) + t, rewritten, t < 0), (denominator,))
 
 
 def _is_root(t):
