@@ -13,7 +13,6 @@ import sympy
 from .. import functions as pf
 from ..sharing import cse
 from ..errors import LoweringError
-from ..functions import map_dag
 from ..printing import SORTED_TERMS
 from . import special
 from .ops import OPS
@@ -32,24 +31,13 @@ CALLS = {cls: op for cls, op in OP_OF.items() if issubclass(cls, sympy.Function)
 RELATIONS = {cls: op for cls, op in OP_OF.items() if issubclass(cls, sympy.core.relational.Relational)}
 
 
-def _as_is(expr, args):
-    """``expr`` with new ``args``, evaluating nothing (a Piecewise evaluated anew would
-    take longer than the lowering)."""
-    if pf.unchanged(args, expr):
-        return expr
-    try:
-        return expr.func(*args, evaluate=False)
-    except TypeError:                       # classes that never evaluate (ExprCondPair)
-        return expr.func(*args)
-
-
 def from_exprs(name, args, outputs, as_written=False):
     """The checked Program computing the sympy expressions ``outputs`` from the Symbols
     ``args``; ``as_written``: unevaluated sums and products in their own order and
     grouping, each ``+ - * /`` one IEEE operation (``simplify=False``)."""
     args = tuple(args)
     replacements, reduced = cse(list(outputs), as_written=as_written)
-    lowerer = (_WrittenLowerer if as_written else _Lowerer)(len(args), replacements)
+    lowerer = (_WrittenLowerer if as_written else _Lowerer)(len(args))
     lowerer.values.update({sym: i for i, sym in enumerate(args)})
     for sym, expr in replacements:
         lowerer.values[sym] = lowerer.lower(expr)
@@ -59,11 +47,9 @@ def from_exprs(name, args, outputs, as_written=False):
 
 
 class _Lowerer:
-    def __init__(self, n_args, steps=()):
+    def __init__(self, n_args):
         self.b = Builder(n_args)
         self.values = {}      # sympy expr -> value id (arguments, cse temporaries, memo)
-        self.steps = steps    # cse's (Symbol, expression): sums are ordered as printed
-        self.printed = None   # each step's Symbol and every node -> itself as printed
 
     def lower(self, expr):
         if expr in self.values:
@@ -115,25 +101,18 @@ class _Lowerer:
         return acc
 
     def _printed_order(self, terms):
-        """``terms`` (a sum's, after cse) in the order the formula prints them: sympy's
-        printed order of the terms with cse's names expanded.  Two terms add the same
-        in either order; sums over SORTED_TERMS, and those sympy cannot order (a nan in
-        a Piecewise), keep their stored order, as they print."""
+        """``terms`` (a sum's, after cse) in sympy's printed order of them as cse leaves
+        them: the printed formula's order where cse named nothing inside the sum.  (Expanding
+        cse's names to find the order of the formula printed whole took minutes on deep
+        derivatives.)  Two terms add the same in either order; sums over SORTED_TERMS, and
+        those sympy cannot order (a nan in a Piecewise), keep their stored order."""
         if not 3 <= len(terms) <= SORTED_TERMS:
             return terms
-        if self.printed is None:
-            self.printed = {}
-            for sym, e in self.steps:
-                self.printed[sym] = map_dag(e, self.printed, _as_is)
-        shown = [map_dag(t, self.printed, _as_is) for t in terms]
         try:
-            ordered = sympy.Add(*shown, evaluate=False).as_ordered_terms()
+            ordered = sympy.Add(*terms, evaluate=False).as_ordered_terms()
         except TypeError:
             return terms
-        place = {t: k for k, t in enumerate(ordered)}
-        if len(place) != len(terms) or any(t not in place for t in shown):
-            return terms
-        return [t for _, t in sorted(zip((place[t] for t in shown), terms), key=lambda p: p[0])]
+        return ordered if len(ordered) == len(terms) and set(ordered) == set(terms) else terms
 
     def _lower_Mul(self, expr):
         coeff, rest = expr.as_coeff_Mul()
