@@ -40,7 +40,7 @@ def quick(formula, args):
     plan = formula.__dict__.get("_plan")
     if plan is None:
         plan = formula._plan = _quick_plan(formula)
-    kinds, equal, needs, dtype, threads, exact = plan
+    kinds, equal, needs, dtype, threads, exact, steps = plan
     if len(args) != len(kinds):
         return None
     scalars, vectors = [], []
@@ -57,7 +57,7 @@ def quick(formula, args):
             vectors.append(value)
     sizes = [d for v in vectors for d in v.shape]
     if any(sizes[a] != sizes[b] for a, b in equal) or any(sizes[v] < k for v, k in needs) \
-            or any(sizes[v] != k for v, k in exact):
+            or any(sizes[v] != k for v, k in exact) or any(sizes[v] % m not in r for v, m, r in steps):
         return None
     vectors += formula._data(dtype)
     sizes += [d for v in vectors[len(sizes):] for d in v.shape]
@@ -82,7 +82,7 @@ def _quick_plan(formula):
     kinds, slots, first, equal = [], [], {}, []
     for name, length in formula.signature:
         if isinstance(length, int):
-            return ((None,), (), (), None, 1, ())    # a fixed-length vector: general path
+            return ((None,), (), (), None, 1, (), ())    # a fixed-length vector: general path
         dims = () if length is None else length if isinstance(length, tuple) else (length,)
         kinds.append(len(dims))
         for symbol in dims:
@@ -96,7 +96,19 @@ def _quick_plan(formula):
     slot_of = {str(symbol): slot for slot, (_, symbol) in enumerate(slots)}
     exact = tuple((slot_of[symbol], value) for symbol, value in formula.exact if symbol in slot_of)
     return tuple(kinds), tuple(equal), needs, \
-        np.dtype(formula.options["dtype"]), _threads(formula), exact
+        np.dtype(formula.options["dtype"]), _threads(formula), exact, step_slots(formula)
+
+
+def step_slots(formula):
+    """``(slot, modulus, residues)`` of each condition of ``formula.steps``, the slots
+    numbered as a call's lengths are (each dimension of each vector argument in order)."""
+    slot_of, slot = {}, 0
+    for _, length in formula.signature:
+        if isinstance(length, (sympy.Symbol, tuple)):
+            for symbol in (length if isinstance(length, tuple) else (length,)):
+                slot_of.setdefault(str(symbol), slot)
+                slot += 1
+    return tuple((slot_of[n], m, frozenset(r)) for n, m, r, _ in formula.steps if n in slot_of)
 
 
 def _core_dims(length):
@@ -178,6 +190,13 @@ def _core_call(formula, values, out):
             owner = next(v[0] for k, v in lengths.items() if str(k) == symbol)
             raise ValueError(f"{formula.name}(): argument {owner!r} must have length {value} (the "
                              f"code combines it with data of that length), not {have}")
+    for symbol, modulus, residues, reasons in formula.steps:
+        owner, have = next((v for k, v in lengths.items() if str(k) == symbol), (None, None))
+        if owner is not None and have % modulus not in residues:
+            from .ast_rewrite.steps import condition_text
+            raise ValueError(f"{formula.name}(): argument {owner!r} of length {have}: the code runs only "
+                             f"where {condition_text(f'len({owner})', modulus, residues)} "
+                             f"({'; '.join(reasons)})")
     for name, need in formula.needs:
         have = len(values[[n for n, _ in formula.signature].index(name)])
         if have < need:

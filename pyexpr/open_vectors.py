@@ -25,7 +25,8 @@ class OpenFormula(Formula):
     ``index`` is the element index of a vector output (``out_shape == (length,)``)."""
 
     def __init__(self, name, args, outputs, out_shape=(), *, defaults=None, options=None,
-                 latex_name=None, doc="", signature=None, index=None, needs=(), constants=(), exact=()):
+                 latex_name=None, doc="", signature=None, index=None, needs=(), constants=(), exact=(),
+                 steps=()):
         self.name, self.args = name, tuple(args)
         self.arg_names = tuple(str(a) for a in self.args)
         self.signature = tuple(signature)
@@ -34,12 +35,17 @@ class OpenFormula(Formula):
         self.needs = tuple(needs)
         #: (length Symbol's name, number): lengths the code fixes by combining with data
         self.exact = tuple(exact)
+        #: (length Symbol's name, modulus, residues, reasons): lengths the code runs at only
+        #: modulo a step (``x[::2] * x[1::2]``: even ones), which a call checks
+        self.steps = tuple(steps)
         #: (name, array): module-level data read as vectors (or matrices) of constants
         self.constants = tuple((name, np.array(array, dtype=float)) for name, array in constants)
         self.open, self.vectors = _kinds(self.args, self.signature)
         self.written = tuple(sympy.sympify(o) for o in outputs)
         self.out_shape = tuple(out_shape)
         self._settle(defaults, options, latex_name, doc)
+
+    steps = ()          # (what formulas pickled before conditions on lengths existed lack)
 
     #: besides a Formula's: the written-out formulas by length, the data in each dtype, the
     #: quick call's plan
@@ -54,7 +60,7 @@ class OpenFormula(Formula):
     def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None):
         return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,
                            index=index, latex_name=latex_name, defaults=self.defaults, needs=self.needs,
-                           constants=self.constants, exact=self.exact)
+                           constants=self.constants, exact=self.exact, steps=self.steps)
 
     # --- calculus -----------------------------------------------------------------
     def _wrt_split(self, wrt):
@@ -182,12 +188,25 @@ class OpenFormula(Formula):
                  for n, k in self.signature]
         return f"{self.name}({', '.join(n if k is None else f'{n}[{_shape_text(k)}]' for n, k in shown)})"
 
+    def step_slots(self):
+        """``(slot, modulus, residues)`` of each condition ``steps`` puts on a length."""
+        return open_calls.step_slots(self)
+
+    def _conditions(self, minimum=0):
+        """What the formula holds for: ``n >= 3``, ``n % 2 == 0`` (text for the printed form)."""
+        from .ast_rewrite.steps import condition_text
+        found = [f"{self.out_shape[0]} >= {minimum}"] if minimum > 1 else []
+        found += [condition_text(n, m, r) for n, m, r, _ in self.steps]
+        return ", ".join(found)
+
     def __str__(self):
+        conditions = self._conditions()
         if self.index is None:
-            return f"{self._text_signature()} = {self.expr if len(self.out_shape) < 2 else list(self.outputs)}"
+            return f"{self._text_signature()} = {self.expr if len(self.out_shape) < 2 else list(self.outputs)}" + \
+                (f"   (for {conditions})" if conditions else "")
         minimum, pieces = self.cases()
-        lines = [f"{self._text_signature()}[{self.index}] =" +
-                 (f"   (for {self.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
+        conditions = self._conditions(minimum)
+        lines = [f"{self._text_signature()}[{self.index}] =" + (f"   (for {conditions})" if conditions else "")]
         for lo, hi, piece in pieces:
             lines.append(f"  {printing.range_text(self.index, lo, hi)}:  {piece}")
         return "\n".join(lines)
@@ -207,13 +226,17 @@ class OpenFormula(Formula):
         args = ", ".join(sympy.latex(sympy.Symbol(n)) + ("" if k is None else rf" \in \mathbb{{R}}^{{{_shape_latex(k)}}}")
                          for n, k in self.signature)
         lhs = rf"{self._latex_name}\left({args}\right)"
+        # what the formula holds for (n % 2 == 0) as LaTeX
+        held = "".join(rf", \quad {sympy.latex(sympy.Symbol(n))} \bmod {m} " +
+                       (f"= {r[0]}" if len(r) == 1 else rf"\in \{{{', '.join(map(str, r))}\}}")
+                       for n, m, r, _ in self.steps)
         if self.index is None:
-            return f"{lhs} = {sympy.latex(self.expr)}"
+            return f"{lhs} = {sympy.latex(self.expr)}{held}"
         _, pieces = self.cases()
         rows = [rf"{sympy.latex(p)} & {printing.range_latex(self.index, lo, hi)}" for lo, hi, p in pieces]
         if len(self.outputs) > 1:
             rows = [r.replace(r"\left(", r"\left[", 1) for r in rows]
-        return rf"{lhs}_{{{self.index}}} = \begin{{cases}} " + r" \\ ".join(rows) + r" \end{cases}"
+        return rf"{lhs}_{{{self.index}}} = \begin{{cases}} " + r" \\ ".join(rows) + r" \end{cases}" + held
 
     def pretty(self):
         return sympy.pretty(self.expr)
@@ -227,9 +250,10 @@ class OpenFormula(Formula):
                                       f"({', '.join(n for n, _ in self.constants)}), which python_source "
                                       "cannot carry; pass it as an argument")
         if self.index is None:
-            return source_code.open_source(self.name, self.signature, self.outputs)
+            return source_code.open_source(self.name, self.signature, self.outputs, steps=self.steps)
         _, pieces = self.cases()
-        return source_code.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces)
+        return source_code.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces,
+                                       self.steps)
 
     @property
     def ufunc(self):

@@ -302,11 +302,12 @@ class LoopPrinter(MathPrinter):
         return self._print(expr.base.label) + "".join(f"[{self._print(i)}]" for i in expr.indices)
 
 
-def open_source(name, signature, outputs, index=None, cases=None):
+def open_source(name, signature, outputs, index=None, cases=None, steps=()):
     """A ``def`` computing a formula over vectors of any length (``OpenFormula``) with plain
     loops: each length read with ``len`` (a matrix's with ``len(A), len(A[0])``), a vector
     output a list over ``index`` whose element picks its case (``cases``: ranges of the
-    index and their expressions)."""
+    index and their expressions); a length the code does not run at (``steps``: ``(name,
+    modulus, residues, reasons)``) a ValueError, as the formula's call raises."""
     printer = LoopPrinter()
     params, lines, known = [n for n, _ in signature], [], set()
     for n, length in signature:
@@ -318,6 +319,9 @@ def open_source(name, signature, outputs, index=None, cases=None):
             if symbol not in known:
                 known.add(symbol)
                 lines.append(f"{printer._print(symbol)} = {read}")
+    for symbol, modulus, residues, reasons in steps:
+        lines.append(f"if {symbol} % {modulus} not in {tuple(residues)}:")
+        lines.append(f"    raise ValueError({f'{name}(): the code runs only where {symbol} % {modulus} is one of {tuple(residues)} ({chr(59).join(reasons)})'!r})")
     if index is None:
         values = [printer.doprint(o) for o in outputs]
         result = values[0] if len(values) == 1 else "(" + ", ".join(values) + ",)"

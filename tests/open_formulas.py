@@ -63,3 +63,8 @@ def cumulative_energy(x):
 
 def even_energy(x):
     return np.sum(np.exp(-x[::2]) * x[::2]**2)
+
+
+def extended_rosen(x):
+    """The extended Rosenbrock function (More, Garbow and Hillstrom): pairs (x[2k], x[2k+1])."""
+    return np.sum(100 * (x[1::2] - x[::2]**2)**2 + (1 - x[::2])**2)

@@ -862,14 +862,6 @@ def test_slices_with_a_step(n):
         np.testing.assert_allclose(g.grad("x")(x, y), fd, rtol=1e-6, atol=1e-8)
 
 
-def test_slices_with_different_steps_are_refused_at_their_line():
-    def mixed(x):
-        return np.sum(x[::2] * x[1::2])
-    with pytest.raises(PyExprError, match=r"lengths ceiling\(n/2\) and ceiling\(n/2 - 1/2\) cannot be "
-                                          "combined"):
-        px.jit(mixed)
-
-
 def _loop_over_a_step(x):
     t = 0.0
     for xi in x[::2]:

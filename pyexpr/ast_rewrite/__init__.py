@@ -21,7 +21,7 @@ from sympy.core.parameters import evaluate as sympy_evaluate
 from ..errors import PyExprError
 from .. import indexing
 from ..functions import component_names, without_ite
-from . import fence, sequences, vectors
+from . import fence, sequences, steps, vectors
 from .evaluate import Context
 from .values import as_expr
 from .names import OWN, PRINTED, constant, is_number
@@ -43,6 +43,9 @@ class Parsed:
     needs: tuple = ()      # (vector name, least length its reads at fixed places need)
     constants: tuple = ()  # (name, numpy array): module-level data the formula reads
     exact: tuple = ()      # (length Symbol's name, the number data fixes it to)
+    #: (length Symbol's name, modulus, residues, reasons): lengths the code runs at only
+    #: modulo a step (``ast_rewrite.steps``)
+    steps: tuple = ()
 
 
 def parse_function(func, simplify="canonical"):
@@ -82,7 +85,23 @@ def parse_function(func, simplify="canonical"):
     constants = tuple((label, array) for label, (_, array) in ctx.constants.items())
     return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature, index,
                   tuple(sorted(ctx.needs.items())), constants,
-                  tuple((str(s), int(v)) for s, v in ctx.exact.items()))
+                  tuple((str(s), int(v)) for s, v in ctx.exact.items()), _steps(ctx, node))
+
+
+def _steps(ctx, node):
+    """``Parsed.steps`` of the conditions ``ctx.steps`` holds; one on a length that data
+    fixes is checked here."""
+    found = []
+    for n, (modulus, residues, why) in ctx.steps.items():
+        n = n.xreplace(ctx.equal)
+        value = n.xreplace(ctx.exact)
+        if value.is_Integer:
+            if int(value) % modulus not in residues:
+                raise ctx.source.error(node, f"the code runs only where {steps.condition_text(n, modulus, residues)}, "
+                                       f"and data fixes {n} to {value}")
+            continue
+        found.append((str(n), modulus, tuple(sorted(residues)), tuple(reason for _, _, reason in why)))
+    return tuple(found)
 
 
 def _names(node, params):

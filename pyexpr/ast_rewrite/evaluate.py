@@ -41,6 +41,9 @@ class Context:
 
     #: matrices of any shape: IndexedBase -> (rows, cols) Symbols
     shape_of: dict = field(default_factory=dict, compare=False)
+    #: lengths the code runs at only modulo a step (``x[::2] * x[1::2]``: even ones):
+    #: Symbol -> (modulus, residues, ((step, residues, reason), ...)) (``steps.require``)
+    steps: dict = field(default_factory=dict, compare=False)
 
     @property
     def lengths(self):

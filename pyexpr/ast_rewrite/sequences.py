@@ -17,6 +17,7 @@ import sympy
 from sympy.core.parameters import evaluate as sympy_evaluate
 
 from .. import indexing
+from . import steps
 from .values import error
 
 
@@ -90,13 +91,11 @@ def elementwise(ctx, node, fn, values):
     vecs = [v for v in values if is_vec(v)]
     if not vecs:
         return fn(*values)
-    length = same_length(ctx, node, [v.length for v in vecs])
-    strides = {None if v.stride is None else tuple(_evaluated(sympy.sympify(p).xreplace(ctx.equal))
-                                                   for p in v.stride) for v in vecs}
-    if len(strides) > 1:
-        raise error(ctx, node, "slices with a step combine only with slices of the same start, "
-                    "stop and step so far", "write x[::2] * y[::2], or the loop with its index")
-    return Vec(length, lambda k: fn(*(v.at(k) if is_vec(v) else v for v in values)), stride=vecs[0].stride)
+    if any(v.stride is not None for v in vecs):
+        length, stride = steps.combined(ctx, node, vecs, _evaluated, same_length)
+    else:
+        length, stride = same_length(ctx, node, [v.length for v in vecs]), None
+    return Vec(length, lambda k: fn(*(v.at(k) if is_vec(v) else v for v in values)), stride=stride)
 
 
 def item(ctx, node, vec, index):
@@ -153,7 +152,7 @@ def _end(ctx, node, vec, value, default):
 def reduce(ctx, node, kind, vec):
     """``Sum`` (or ``Product``) of the elements of ``vec``."""
     if vec.stride is not None:
-        return _strided_reduce(ctx, node, kind, vec)
+        return steps.reduce(ctx, node, kind, vec, _evaluated, _check_reads, sample)
     index = indexing.fresh_index(vec.length, sample(vec), vec.start)
     body = vec.at(index)
     if isinstance(body, tuple):
@@ -166,26 +165,6 @@ def reduce(ctx, node, kind, vec):
     if kind == "sum":
         return indexing.summed(body, index, first, last)
     return sympy.Product(body, (index, first, last))
-
-
-def _strided_reduce(ctx, node, kind, vec):
-    """A sum over ``x[a:b:s]``: over the parent's indices ``a <= i < b``, the terms where
-    ``i - a`` is a multiple of ``s`` (so reads stay unit-stride and derivatives solve for
-    ``j`` as for any sum; the multiple is a condition on the value's index)."""
-    a, s, b = vec.stride
-    index = indexing.fresh_index(vec.length, sample(vec))
-    body = sympy.sympify(vec.at((index - a) / s))
-    body = _evaluated_body(body)
-    if isinstance(body, tuple) or any(not e.indices[0].is_polynomial(index) for e in body.atoms(sympy.Indexed)):
-        raise error(ctx, node, "cannot add up this vector with a step")
-    _check_reads(ctx, node, body, index, _evaluated(b - a))
-    on = sympy.Eq(sympy.Mod(index - a, s), 0)
-    unit = sympy.S.Zero if kind == "sum" else sympy.S.One
-    term = sympy.Piecewise((body, on), (unit, True))
-    last = _evaluated(b - 1)
-    if kind == "sum":
-        return sympy.Sum(term, (index, a, last))
-    return sympy.Product(term, (index, a, last))
 
 
 def sample(vec):
@@ -264,14 +243,22 @@ def concatenated(ctx, node, parts):
 
 def symbolic_range(ctx, node, bounds):
     """``range(...)`` whose bounds are not all constants: a Vec of its integers."""
-    if len(bounds) == 3 and bounds[2] != 1:
-        raise error(ctx, node, "range() with a step over a length is not supported yet")
+    step = bounds[2] if len(bounds) == 3 else sympy.S.One
+    if not (isinstance(step, sympy.Integer) and step >= 1):
+        raise error(ctx, node, "range() over a length takes a positive constant step",
+                    "write range(0, len(x), 2)")
     lo, hi = (bounds[0], bounds[1]) if len(bounds) >= 2 else (sympy.S.Zero, bounds[0])
     for b in (lo, hi):
         if not (isinstance(b, sympy.Expr) and b.is_integer):
             raise error(ctx, node, "range() bounds must be integers known when the function is "
                         "decorated, or lengths of vectors (len(x) - 1)", "write range(N) with a constant "
                         "N, or range(len(x))")
+    if step != 1:
+        if not lo.is_Integer:
+            raise error(ctx, node, "range() with a step over a length needs a constant start",
+                        "write range(0, len(x), 2)")
+        return Vec(sympy.ceiling(_evaluated(hi - lo) / step), lambda k: _evaluated(lo + step * k),
+                   stride=(lo, step, hi))
     return Vec(_evaluated(hi - lo), lambda k: _evaluated(k + lo), _evaluated(lo))
 
 

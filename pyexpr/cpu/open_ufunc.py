@@ -263,6 +263,12 @@ class _Loop:
         for slot, least in self.lp.minimum:
             have = b.load(b.gep(lengths, [self.i64(slot)]))
             failed = b.or_(failed, b.icmp_signed("<", have, self.i64(least)))
+        for slot, modulus, residues in self.formula.step_slots():     # a length the code does not run at
+            rest = b.srem(b.load(b.gep(lengths, [self.i64(slot)])), self.i64(modulus))
+            outside = ir.Constant(ir.IntType(1), 1)
+            for r in residues:
+                outside = b.and_(outside, b.icmp_signed("!=", rest, self.i64(r)))
+            failed = b.or_(failed, outside)
         raise_ = c.declare("feraiseexcept", ir.IntType(32), [ir.IntType(32)])
         with b.if_then(failed, likely=False):
             nan = ir.Constant(c.ftype, float("nan"))

@@ -1,0 +1,170 @@
+"""Slices and ranges with a step over vectors of any length: the published test functions
+that pair elements (extended Rosenbrock, extended Powell singular), loops over
+``range(0, len(x), 2)``; the lengths such code runs at, checked by every call."""
+import pickle
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pyexpr as px
+from pyexpr.errors import PyExprError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from open_formulas import extended_rosen  # noqa: E402
+
+
+def extended_powell(x):
+    a, b, c, d = x[::4], x[1::4], x[2::4], x[3::4]
+    return np.sum((a + 10 * b)**2 + 5 * (c - d)**2 + (b - 2 * c)**4 + 10 * (a - d)**4)
+
+
+def pairs(x):
+    t = 0.0
+    for i in range(0, len(x), 2):
+        t += x[i] * x[i + 1]
+    return t
+
+
+def every_third(x):
+    return sum(x[i] - x[i + 2]**2 for i in range(1, len(x) - 2, 3))
+
+
+def _x(n, seed=0):
+    return np.random.default_rng(seed).uniform(-1.5, 1.5, n)
+
+
+def _fd_gradient(f, x, h=1e-6):
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+
+
+def _extended_rosen_gradient(x):
+    """By hand, as published: the pairs (x[2k], x[2k+1]) are independent."""
+    g = np.zeros_like(x)
+    a, b = x[::2], x[1::2]
+    g[::2] = -400 * a * (b - a**2) - 2 * (1 - a)
+    g[1::2] = 200 * (b - a**2)
+    return g
+
+
+@pytest.mark.parametrize("n", [2, 4, 10, 1000, 100_000])
+def test_extended_rosenbrock_value_and_gradient(n):
+    f = px.jit(extended_rosen)
+    x = _x(n)
+    assert f(x) == pytest.approx(extended_rosen(x), rel=1e-12)
+    np.testing.assert_allclose(f.grad()(x), _extended_rosen_gradient(x), rtol=1e-11, atol=1e-9)
+    if n <= 10:
+        p = _x(n, 1)
+        gradient = f.grad()
+        H = np.array([_fd_gradient(lambda z: gradient(z)[k], x) for k in range(n)])
+        np.testing.assert_allclose(f.hessian()(x), H, rtol=1e-6, atol=1e-5)
+        np.testing.assert_allclose(f.hessp()(x, p), H @ p, rtol=1e-6, atol=1e-5)
+        sparse = f.hessian(sparse=True)(x)              # the band: three diagonals
+        assert sparse.nnz == 3 * n - 2
+        np.testing.assert_allclose(sparse.toarray(), H, rtol=1e-6, atol=1e-5)
+
+
+def test_extended_rosenbrock_prints_the_lengths_it_holds_for():
+    f = px.jit(extended_rosen)
+    assert str(f).endswith("(for n % 2 == 0)")
+    assert f.latex().endswith(r"\quad n \bmod 2 = 0")
+    assert "n % 2 == 0" in str(f.grad()).splitlines()[0]
+    assert f.steps == (("n", 2, (0,), ("numpy combines slices only of the same length",)),)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5, 7])
+def test_a_length_the_code_does_not_run_at_is_a_value_error(n):
+    f = px.jit(extended_rosen)
+    if n > 3:           # (below, numpy broadcasts a slice of one element over the other)
+        with pytest.raises(ValueError):
+            extended_rosen(_x(n))                       # numpy refuses too
+    message = rf"extended_rosen\(\): argument 'x' of length {n}: the code runs only where len\(x\) % 2 == 0"
+    for call in (f, f.grad(), lambda x: f.hessp()(x, x)):
+        with pytest.raises(ValueError, match=message.replace("extended_rosen", r"\w*extended_rosen")):
+            call(_x(n))
+    with pytest.raises(ValueError, match="len\\(x\\) % 2 == 0"):
+        f(_x(n).tolist())                               # the general path as well as the quick one
+
+
+def test_the_lengths_travel_with_the_formula():
+    f = px.jit(extended_rosen)
+    g = pickle.loads(pickle.dumps(f))
+    assert g.steps == f.steps and g(_x(6)) == f(_x(6))
+    with pytest.raises(ValueError, match="% 2 == 0"):
+        g(_x(5))
+    namespace = {}
+    exec(f.python_source, namespace)
+    assert namespace["extended_rosen"](list(_x(6))) == pytest.approx(f(_x(6)), rel=1e-12)
+    with pytest.raises(ValueError, match="runs only where n % 2"):
+        namespace["extended_rosen"](list(_x(5)))
+
+
+def test_the_gufunc_gives_nan_and_warns_at_other_lengths():
+    u = px.jit(extended_rosen).ufunc
+    X = np.stack([_x(8, s) for s in range(3)])
+    np.testing.assert_allclose(u(X), [extended_rosen(r) for r in X], rtol=1e-12)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert np.isnan(u(np.ones((2, 5)))).all()
+    assert any("invalid value" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("n", [4, 8, 12, 400])
+def test_extended_powell_singular(n):
+    f = px.jit(extended_powell)
+    x = _x(n, 2)
+    assert "(for n % 4 == 0)" in str(f)
+    assert f(x) == pytest.approx(extended_powell(x), rel=1e-12)
+    if n <= 12:
+        np.testing.assert_allclose(f.grad()(x), _fd_gradient(extended_powell, x), rtol=1e-6, atol=1e-6)
+    for m in (n - 1, n + 2):
+        with pytest.raises(ValueError, match=r"len\(x\) % 4 == 0"):
+            f(_x(m))
+
+
+@pytest.mark.parametrize("n", [0, 2, 3, 6, 9, 1001, 1002])
+def test_a_loop_over_a_range_with_a_step(n):
+    f = px.jit(pairs)
+    x = _x(n, 3)
+    if n % 2:
+        with pytest.raises(IndexError):
+            pairs(x)                                    # Python reads x[n]
+        with pytest.raises(ValueError, match=r"len\(x\) % 2 == 0 \(x\[i \+ 1\] must stay inside x"):
+            f(x)
+        return
+    assert f(x) == pytest.approx(pairs(x), rel=1e-12, abs=1e-15)
+    if 0 < n <= 6:
+        np.testing.assert_allclose(f.grad()(x), _fd_gradient(pairs, x), rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("n", range(0, 12))
+def test_a_range_whose_reads_fit_at_every_length_has_no_condition(n):
+    f = px.jit(every_third)
+    assert f.steps == ()
+    x = _x(n, 4)
+    assert f(x) == pytest.approx(every_third(x), rel=1e-12, abs=1e-15)
+    if 0 < n <= 8:
+        np.testing.assert_allclose(f.grad()(x), _fd_gradient(every_third, x), rtol=1e-7, atol=1e-8)
+
+
+def test_what_stays_refused_at_its_line():
+    def two_vectors(x, y):
+        return np.sum(x[::2] * y[1::2])
+
+    def two_steps(x):
+        return np.sum(x[::2] * x[::3])
+
+    def never(x):
+        return np.sum(x[::2] * x[1:-1:2])
+
+    def odd_step(x):
+        return sum(x[i] for i in range(0, len(x), -1))
+    cases = [(two_vectors, r"lengths ceiling\(n_x/2\), ceiling\(n_y/2 - 1/2\) cannot be combined"),
+             (two_steps, "slices with a step combine only with slices of the same step"),
+             (never, "the code runs at no length of n"),
+             (odd_step, "range\\(\\) over a length takes a positive constant step")]
+    for func, message in cases:
+        with pytest.raises(PyExprError, match=message):
+            px.jit(func)
