@@ -769,9 +769,13 @@ def test_numpy_array_methods():
     x, y, A = rng.normal(size=12), rng.normal(size=12), rng.normal(size=(12, 12))
     assert px.jit(_methods)(x, y) == pytest.approx(_methods(x, y), rel=1e-13)
     assert px.jit(_matrix_methods)(x, A) == pytest.approx(_matrix_methods(x, A), rel=1e-13)
+    def along(x):
+        return x.sum(axis=0) + x.mean(0)
+    assert px.jit(along)(x) == pytest.approx(along(x), rel=1e-13)
+
     def bad(x):
-        return x.sum(axis=0)
-    with pytest.raises(PyExprError, match=r"\.sum\(\) takes no arguments in a formula"):
+        return x.sum(keepdims=True)
+    with pytest.raises(PyExprError, match=r"\.sum\(\) takes no arguments in a formula \(only axis="):
         px.jit(bad)
 
 

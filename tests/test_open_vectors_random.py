@@ -27,14 +27,15 @@ _FORMS = ["    return np.sum({0})", "    return np.sum({0}) + a * np.mean({1})",
 
 
 @st.composite
-def elementwise(draw, budget=4):
+def elementwise(draw, budget=4, atoms=_ATOMS):
     kind = draw(st.integers(0, 2)) if budget > 0 else 0
     if kind == 0:
-        return draw(st.sampled_from(_ATOMS))
+        return draw(st.sampled_from(atoms))
     if kind == 1:
-        return draw(st.sampled_from(_UNARY)).format(draw(elementwise(budget - 1)))
+        return draw(st.sampled_from(_UNARY)).format(draw(elementwise(budget - 1, atoms)))
     left = draw(st.integers(0, budget - 1))
-    return draw(st.sampled_from(_BINARY)).format(draw(elementwise(left)), draw(elementwise(budget - 1 - left)))
+    return draw(st.sampled_from(_BINARY)).format(draw(elementwise(left, atoms)),
+                                                 draw(elementwise(budget - 1 - left, atoms)))
 
 
 @st.composite
@@ -142,3 +143,43 @@ def test_random_matrix_formulas_agree_with_numpy(source):
         x, A, h = rng.uniform(-1, 1, 5), rng.uniform(-1, 1, (5, 5)), 1e-6
         numeric = [(plain(x + h * e, A, 0.4) - plain(x - h * e, A, 0.4)) / (2 * h) for e in np.eye(5)]
         np.testing.assert_allclose(f.grad("x")(x, A, 0.4), numeric, rtol=1e-5, atol=1e-5, err_msg=source)
+
+
+_WHOLE_ATOMS = ("A", "B", "x", "a", "0.5")
+_WHOLE_FORMS = ["    return np.sum({0})", "    return np.sum(np.sum({0}, axis=1) ** 2)",
+                "    return x @ np.mean({0}, axis=0)", "    return y @ ({0}) @ x",
+                "    return np.sum(({0}) * ({1}))", "    return np.sum({0}, axis=0) + x"]
+
+
+@st.composite
+def whole_matrix_sources(draw):
+    # elementwise expressions of whole matrices A, B (m x n), the vector x (n, broadcast
+    # along the rows) and numbers; at least one matrix in each
+    parts = [draw(elementwise(3, _WHOLE_ATOMS)) for _ in range(2)]
+    parts = [p if "A" in p or "B" in p else f"(A * {p})" for p in parts]
+    body = draw(st.sampled_from(_WHOLE_FORMS)).format(*parts)
+    return ("import numpy as np\nimport pyexpr as px\n\n\n"
+            "def generated(A: px.Matrix, B: px.Matrix, x: px.Vector, y: px.Vector, a):\n" + body + "\n")
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(source=whole_matrix_sources())
+def test_random_whole_matrix_expressions_agree_with_numpy(source):
+    """Elementwise operations and ufuncs on whole matrices, reduced by np.sum (whole or
+    along an axis), np.mean(axis=0) or y @ M @ x: values and gradients by x and a."""
+    plain = load(source)
+    f = px.jit(plain)
+    rng = np.random.default_rng(3)
+    for m, n in ((1, 2), (3, 2), (4, 17)):
+        A, B = rng.uniform(-1, 1, (m, n)), rng.uniform(-1, 1, (m, n))
+        x, y = rng.uniform(-1, 1, n), rng.uniform(-1, 1, m)
+        _check(np.asarray(f(A, B, x, y, 0.4)), np.asarray(plain(A, B, x, y, 0.4), dtype=float),
+               f"shape {(m, n)}", source)
+    if f.index is None:
+        A, B, h = rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (3, 4)), 1e-6
+        x, y = rng.uniform(-1, 1, 4), rng.uniform(-1, 1, 3)
+        numeric = [(plain(A, B, x + h * e, y, 0.4) - plain(A, B, x - h * e, y, 0.4)) / (2 * h) for e in np.eye(4)]
+        np.testing.assert_allclose(f.grad("x")(A, B, x, y, 0.4), numeric, rtol=1e-5, atol=1e-5, err_msg=source)
+        da = (plain(A, B, x, y, 0.4 + h) - plain(A, B, x, y, 0.4 - h)) / (2 * h)
+        np.testing.assert_allclose(f.grad("a")(A, B, x, y, 0.4)[0], da, rtol=1e-5, atol=1e-5, err_msg=source)

@@ -54,7 +54,11 @@ def parse_function(func, simplify="canonical"):
     node = source.node
     ctx = Context(source, Scope.of(func))
     is_data = lambda name: sequences.is_data(ctx.scope.lookup(name))  # noqa: E731
-    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data)))
+    notes = getattr(func, "__annotations__", {})
+    # a matrix annotated as one is an array beside which the other operands broadcast (a
+    # vector so annotated leaves its partners as they are: (x - mu) @ P keeps x a vector)
+    annotated = [a.arg for a in node.args.args if indexing.pinned(notes.get(a.arg)) == vectors.MATRIX]
+    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated)))
     params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
     index = None

@@ -13,7 +13,7 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from ..functions import substitute
-from . import sequences as seq
+from . import matrices, sequences as seq
 from .scope import Callee
 from .values import as_expr, bind, error, ieee, sequence, static_int, to_condition
 
@@ -27,7 +27,7 @@ def call(ctx, node, env, visitor):
     args = _positional(ctx, node, env, visitor)
     kwargs = {kw.arg: visitor.visit(kw.value) for kw in node.keywords}
     kind = _KINDS[callee.kind]
-    if any(seq.is_vec(a) for a in args) and callee.kind not in ("lambda", "method"):
+    if any(seq.is_array(a) for a in args) and callee.kind not in ("lambda", "method"):
         if callee.name in _OF_A_SEQUENCE and len(args) == 1:
             raise error(ctx, node, f"{callee.name} of a vector of any length is not supported yet",
                         "write it elementwise with np.maximum/np.minimum of two values")
@@ -108,9 +108,18 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
     """``x.sum()``, ``x.mean()``, ``x.prod()``, ``x.dot(y)``, ``x.var()``, ``x.std()`` of a
     vector (``A.sum()`` of a matrix): numpy's functions of the receiver."""
     receiver, name = callee.target, callee.name
+    if name in ("sum", "mean", "prod") and (set(kwargs) == {"axis"} and not args or not kwargs and len(args) == 1):
+        axis = kwargs["axis"] if kwargs else args[0]
+        if not isinstance(axis, sympy.Integer):
+            raise error(ctx, node, "axis must be a constant integer")
+        found = matrices.along(ctx, node, name, receiver, int(axis))
+        if found is not None:
+            return found
+        kwargs, args = {}, []
     if kwargs or len(args) != (1 if name == "dot" else 0):
         raise error(ctx, node, f".{name}() takes {'one argument' if name == 'dot' else 'no arguments'} "
-                    "in a formula (no axis=, dtype=, ...)")
+                    f"in a formula ({'only axis=' if name in ('sum', 'mean', 'prod') else 'no axis='}, "
+                    "no dtype=, ...)")
     if name == "dot":
         return seq.matmul(ctx, node, receiver, args[0])
     if seq.is_mat(receiver):
@@ -274,6 +283,32 @@ def _dot(ctx, node, env, visitor):
     raise error(ctx, node, "np.dot takes two vectors (or tuples) of the same length")
 
 
+def _numpy_reduction(kind, whole):
+    """``np.sum``/``np.prod``/``np.mean`` (``kind``): their second argument is an axis (a
+    matrix's gives a vector, ``matrices.along``), not ``sum``'s start; ``whole`` the
+    reduction of everything."""
+    def reduction(ctx, node, env, visitor):
+        if len(node.args) not in (1, 2):
+            raise error(ctx, node, f"np.{kind} takes an array and an axis")
+        axis = matrices.axis_of(ctx, node, visitor, 1)
+        if axis is not None:
+            items = _sequence_or_value(ctx, node.args[0], env, visitor)
+            found = matrices.along(ctx, node, kind, items, axis)
+            if found is not None:
+                return found
+        copy = ast.Call(func=node.func, args=node.args[:1], keywords=[])
+        return whole(ctx, ast.copy_location(copy, node), env, visitor)
+    return reduction
+
+
+def _outer(ctx, node, env, visitor):
+    return matrices.outer(ctx, node, *_items(ctx, node, env, visitor, (2,)))
+
+
+def _trace(ctx, node, env, visitor):
+    return matrices.trace(ctx, node, *_items(ctx, node, env, visitor, (1,)))
+
+
 def _fold(op, cls, unit):
     def fold(ctx, node, env, visitor):
         values = _items(ctx, node, env, visitor, (1, 2))
@@ -297,7 +332,10 @@ _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
             "tuple": _tuple, "sum": _fold(operator.add, sympy.Add, sympy.S.Zero),
             "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot,
             "concatenate": _concatenate, "diff": _diff, "norm": _norm, "var": _var, "std": _std,
-            "cumsum": _cumsum}
+            "cumsum": _cumsum, "outer": _outer, "trace": _trace}
+_SPECIAL.update({"np_sum": _numpy_reduction("sum", _SPECIAL["sum"]),
+                 "np_prod": _numpy_reduction("prod", _SPECIAL["prod"]),
+                 "np_mean": _numpy_reduction("mean", _mean)})
 
 
 def _generate(ctx, gen, env, visitor):

@@ -118,10 +118,7 @@ _WRITTEN = {
 def binary(ctx, node, op, a, b):
     if isinstance(op, ast.MatMult):
         return _matmul(ctx, node, a, b)
-    if seq.is_mat(a) or seq.is_mat(b):
-        raise error(ctx, node, "elementwise operations on matrices of any shape are not supported "
-                    "yet", "index them (A[i, k]) inside a loop or generator")
-    if seq.is_vec(a) or seq.is_vec(b):
+    if seq.is_array(a) or seq.is_array(b):
         return seq.elementwise(ctx, node, lambda x, y: binary(ctx, node, op, x, y), (a, b))
     if type(op) in _LOGICAL:
         return _LOGICAL[type(op)](_bitwise_operand(ctx, node, a, op), _bitwise_operand(ctx, node, b, op))
@@ -362,7 +359,7 @@ class _Eval(ast.NodeVisitor):
 
     def visit_UnaryOp(self, node):
         value = self.visit(node.operand)
-        if seq.is_vec(value):
+        if seq.is_array(value):
             return seq.elementwise(self.ctx, node, lambda v: self._unary(node, v), (value,))
         return self._unary(node, value)
 
@@ -384,7 +381,7 @@ class _Eval(ast.NodeVisitor):
     def visit_Compare(self, node):
         left = self.visit(node.left)
         values = [self.visit(c) for c in node.comparators]
-        if seq.is_vec(left) or any(seq.is_vec(v) for v in values):
+        if seq.is_array(left) or any(seq.is_array(v) for v in values):
             return seq.elementwise(self.ctx, node, lambda *vs: self._compare(node, vs), (left, *values))
         return self._compare(node, (left, *values))
 

@@ -147,10 +147,11 @@ FUNCTIONS.update({cls: (name, cls) for name, cls in PRINTED.items() if cls not i
 #: callables with a meaning of their own in the translator (loops and reductions)
 SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "enumerate",
            builtins.zip: "zip", builtins.len: "len", builtins.tuple: "tuple",
-           math.fsum: "sum", math.prod: "prod", np.sum: "sum", np.prod: "prod",
-           np.mean: "mean", np.dot: "dot", np.inner: "dot", np.arange: "range",
+           math.fsum: "sum", math.prod: "prod", np.sum: "np_sum", np.prod: "np_prod",
+           np.mean: "np_mean", np.dot: "dot", np.inner: "dot", np.arange: "range",
            np.concatenate: "concatenate", np.hstack: "concatenate", np.append: "concatenate",
-           np.diff: "diff", np.linalg.norm: "norm", np.var: "var", np.std: "std", np.cumsum: "cumsum"}
+           np.diff: "diff", np.linalg.norm: "norm", np.var: "var", np.std: "std", np.cumsum: "cumsum",
+           np.outer: "outer", np.trace: "trace"}
 
 #: well-known callables with no formula meaning, and why
 FORBIDDEN = {builtins.print: "I/O (print)", builtins.open: "I/O (open)",

@@ -79,6 +79,9 @@ def same_length(ctx, node, lengths):
         if len(symbols) == 2 and diff.is_Add and all(s in ctx.lengths for s in symbols) \
                 and sympy.expand(diff.xreplace({symbols[1]: symbols[0]})) == 0:
             keep, drop = sorted(symbols, key=lambda s: ctx.lengths.index(s))
+            for other, same in list(ctx.equal.items()):     # what stood for drop: keep now
+                if same == drop:
+                    ctx.equal[other] = keep
             ctx.equal[drop] = keep
             continue
         raise error(ctx, node, f"vectors of lengths {a} and {b} cannot be combined elementwise",
@@ -88,6 +91,8 @@ def same_length(ctx, node, lengths):
 
 def elementwise(ctx, node, fn, values):
     """``fn`` of the elements, a Vec if any value is one (the others broadcast)."""
+    if any(is_mat(v) for v in values):
+        return _mat_elementwise(ctx, node, fn, values)
     vecs = [v for v in values if is_vec(v)]
     if not vecs:
         return fn(*values)
@@ -290,6 +295,24 @@ class Mat:
 
 def is_mat(value):
     return isinstance(value, Mat)
+
+
+def is_array(value):
+    """A vector or a matrix of any length."""
+    return isinstance(value, (Vec, Mat))
+
+
+def _mat_elementwise(ctx, node, fn, values):
+    """``fn`` of the elements of matrices of one shape, a vector broadcast along the rows
+    (its length the columns', as numpy broadcasts ``(n,)`` against ``(m, n)``), numbers
+    along both."""
+    mats, vecs = [v for v in values if is_mat(v)], [v for v in values if is_vec(v)]
+    if any(v.stride is not None for v in vecs):
+        raise error(ctx, node, "a slice with a step cannot be combined with a matrix yet")
+    rows = same_length(ctx, node, [m.rows for m in mats])
+    cols = same_length(ctx, node, [m.cols for m in mats] + [v.length for v in vecs])
+    return Mat(rows, cols, lambda i, k: fn(*(v.at(i, k) if is_mat(v) else v.at(k) if is_vec(v) else v
+                                             for v in values)))
 
 
 def mat_item(ctx, node, mat, index):

@@ -15,7 +15,7 @@ import ast
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
-                   "diff", "norm", "var", "std", "cumsum"}
+                   "diff", "norm", "var", "std", "cumsum", "outer"}
 #: attributes of numpy arrays a formula reads (methods and sizes)
 _ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "size", "shape"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)
@@ -28,10 +28,11 @@ _WEAK = "weak"
 MATRIX = "matrix"
 
 
-def lengths(source, is_data=lambda name: False):
+def lengths(source, is_data=lambda name: False, annotated=()):
     """``{parameter name: length}`` for the parameters used as vectors; ``source.error``
     where a vector's length is not fixed by the code.  ``is_data(name)``: whether a free
-    name is a data array (a vector beside which parameters broadcast)."""
+    name is a data array (a vector beside which parameters broadcast); ``annotated``: the
+    parameters annotated as matrices, beside which the others broadcast too."""
     order = [a.arg for a in source.node.args.args]
     names = set(order)
     unpacked, indices, other, groups, matrices = {}, {}, {}, [], set()
@@ -49,7 +50,7 @@ def lengths(source, is_data=lambda name: False):
             else:
                 other.setdefault(name, where)
         groups.append(weak)
-    strong = set(unpacked) | set(indices) | set(other)
+    strong = set(unpacked) | set(indices) | set(other) | set(annotated)
     for weak in groups:
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
         # the others broadcast; with none such, all of them are (np.sum(x**2))
@@ -117,10 +118,27 @@ def _vector_uses(node, names, is_data):
         yield node.args[0].id, None, node.args[0]       # max(x) of one argument: x is a sequence
 
 
+#: calls whose result is an array whatever their arguments are: a number beside one broadcasts
+_ARRAY_CALLS = {"outer", "cumsum", "diff", "concatenate", "hstack", "append", "arange"}
+
+
+class _Array:
+    """An operand that is an array by its form (``np.outer(...)``, ``A @ x``, ``A[:, 0]``):
+    named by no parameter, so the parameters beside it may be numbers, as beside data."""
+    id = ""
+
+    def __init__(self, node):
+        self.node = node
+
+
 def _elementwise_names(node, names, is_data):
     """The parameters (and data arrays) an elementwise expression reads as a whole."""
     if _is_param(node, names) or isinstance(node, ast.Name) and is_data(node.id):
         yield node
+    elif isinstance(node, ast.Call) and _callee(node.func) in _ARRAY_CALLS or \
+            isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) or \
+            isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
+        yield _Array(node)
     elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) \
             and _is_param(node.value, names):
         yield node.value          # a slice is a vector: the other operands may broadcast
