@@ -117,22 +117,28 @@ def element_derivative(expr, base, j):
     solved for ``j``, the sum's range becoming the condition on ``j``.  The rest of
     the expression is differentiated by the chain rule through each sum and each
     element outside the sums."""
-    outer, holders = _hide(expr, base)
+    return through_parts(expr, base, lambda e: sympy.Eq(j, e.indices[0]),
+                         lambda r: _reduction_derivative(r, base, j))
+
+
+def through_parts(expr, base, at, of_reduction):
+    """The chain rule through the parts of ``expr`` that read ``base`` (``hide``): an element
+    outside the sums counts where ``at(element)`` holds, a sum by ``of_reduction(sum)``."""
+    outer, holders = hide(expr, base)
     total = []
     for holder, inner in holders.items():
         outside = derivative(outer, holder)
         if outside == 0:
             continue
-        back = outside.xreplace({h: e for h, e in holders.items()})
+        back = outside.xreplace(holders)
         if isinstance(inner, sympy.Indexed):
-            k, = inner.indices
-            total.append(sympy.Piecewise((back, sympy.Eq(j, k)), (0, True)))
+            total.append(sympy.Piecewise((back, at(inner)), (0, True)))
         else:
-            total.append(back * _reduction_derivative(inner, base, j))
+            total.append(back * of_reduction(inner))
     return sympy.Add(*total)
 
 
-def _hide(expr, base):
+def hide(expr, base):
     """``expr`` with each reduction and each element of ``base`` outside them replaced by
     a Dummy, and the Dummies' meanings."""
     holders = {sympy.Dummy(f"s{k}", real=True): r for k, r in enumerate(indexing.reductions(expr))}

@@ -111,9 +111,10 @@ def affine(expr, var):
     return (int(a), c) if not c.has(var) else None
 
 
-def _relations(expr, j):
-    """The relations on ``j`` in ``expr``'s conditions (outside reductions)."""
-    return _collect(expr, lambda e: is_index_relation(e, j))
+def _relations(expr, j, apart=()):
+    """The relations on ``j`` in ``expr``'s conditions (outside reductions); those that
+    also hold an index of ``apart`` (a matrix's ``j == l``) are values, not cases."""
+    return _collect(expr, lambda e: is_index_relation(e, j) and not (apart and e.has(*apart)))
 
 
 def is_index_relation(e, j):
@@ -144,7 +145,7 @@ def _changes(rel, j, n, point):
     return at(0) != at(-1)
 
 
-def cases(expr, j, length):
+def cases(expr, j, length, apart=()):
     """``(minimum, [(first, last, expression), ...])``: ``expr`` (an expression in ``j``
     for ``0 <= j < length``, ``length`` affine in one length Symbol ``n``) on consecutive
     ranges ``first <= j <= last`` covering them, each expression free of conditions on
@@ -153,7 +154,7 @@ def cases(expr, j, length):
     symbols = sorted(sympy.sympify(length).free_symbols, key=str)
     n = symbols[0] if symbols else sympy.Dummy("n", integer=True)
     points = {sympy.S.Zero, sympy.expand(length)}
-    for rel in _relations(expr, j):
+    for rel in _relations(expr, j, apart):
         form = affine(rel.lhs - rel.rhs, j)
         if form is None or form[0] not in (1, -1):
             raise ValueError(f"the condition {rel} is not a comparison of {j} with a bound")
@@ -169,7 +170,7 @@ def cases(expr, j, length):
     for lo, hi in zip(inside, inside[1:]):
         at = {j: lo.subs(n, _LARGE), n: _LARGE}
         truth = {rel: sympy.true if bool(rel.subs(at)) else sympy.false
-                 for rel in _relations(expr, j)}
+                 for rel in _relations(expr, j, apart)}
         piece = expr.xreplace(truth)
         if pieces and pieces[-1][2] == piece and _key(pieces[-1][1] + 1, n) == _key(lo, n):
             pieces[-1] = (pieces[-1][0], sympy.expand(hi - 1), piece)
@@ -177,6 +178,19 @@ def cases(expr, j, length):
             pieces.append((lo, sympy.expand(hi - 1), piece))
     return minimum, [(lo, hi, piece.subs(j, lo) if _key(hi - lo, n) == (0, 0) else piece)
                      for lo, hi, piece in pieces]
+
+
+def cells(expr, j, rows, l, cols):
+    """The cases of a matrix element ``expr`` in ``(j, l)``: ``(minimum rows, minimum
+    columns, [(first row, last row, first column, last column, expression), ...])``,
+    by rows (``cases`` in ``j``), each row range by columns."""
+    least_rows, by_rows = cases(expr, j, rows, (l,))
+    least_cols, found = 0, []
+    for lo, hi, piece in by_rows:
+        least, by_cols = cases(piece, l, cols, (j,))
+        least_cols = max(least_cols, least)
+        found += [(lo, hi, first, last, cell) for first, last, cell in by_cols]
+    return least_rows, least_cols, found
 
 
 def fixed(expr, lengths, components):

@@ -26,7 +26,7 @@ def jit(func=None, **options):
         return OpenFormula(func.name, func.args, func.written, func.out_shape, defaults=func.defaults,
                            options={**func.options, **options}, signature=func.signature,
                            index=func.index, needs=func.needs, constants=func.constants,
-                           exact=func.exact, steps=func.steps)
+                           exact=func.exact, steps=func.steps, column=func.column)
     if isinstance(func, Formula):
         return Formula(func.name, func.args, func.written, func.out_shape,
                        defaults=func.defaults, options={**func.options, **options},
@@ -41,7 +41,8 @@ def jit(func=None, **options):
         formula = OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                               defaults=parsed.defaults, options=options, doc=parsed.doc,
                               signature=parsed.signature, index=parsed.index, needs=parsed.needs,
-                              constants=parsed.constants, exact=parsed.exact, steps=parsed.steps)
+                              constants=parsed.constants, exact=parsed.exact, steps=parsed.steps,
+                              column=parsed.column)
     else:
         formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                           defaults=parsed.defaults, options=options, doc=parsed.doc,

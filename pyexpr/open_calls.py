@@ -65,7 +65,7 @@ def quick(formula, args):
     if lp.below_minimum(sizes):
         return None
     if formula.index is not None:
-        result = np.empty((max(lp.rows.value(sizes), 0),) + tuple(formula.out_shape[1:]), dtype)
+        result = np.empty(result_shape(formula, sizes), dtype)
     else:
         result = np.empty(max(len(formula.outputs), 1), dtype)
     if formula.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, threads) is not None:
@@ -73,6 +73,15 @@ def quick(formula, args):
     if formula.index is not None:
         return result
     return dtype.type(result[0]) if formula.out_shape == () else result.reshape(formula.out_shape)
+
+
+def result_shape(formula, sizes):
+    """The shape of a vector (or matrix) output at the argument lengths ``sizes``."""
+    lp = formula.program
+    rows = max(lp.rows.value(sizes), 0)
+    if formula.column is not None:
+        return rows, max(lp.cols.value(sizes), 0)
+    return (rows,) + tuple(formula.out_shape[1:])
 
 
 def _quick_plan(formula):
@@ -206,8 +215,7 @@ def _core_call(formula, values, out):
     if formula.program.below_minimum(sizes):
         return _fixed_call(formula, lengths, scalars, vectors, out)
     if formula.index is not None:
-        size = formula.program.rows.value(sizes)
-        result = out_array(formula, out, (max(size, 0),) + tuple(formula.out_shape[1:]), dtype)
+        result = out_array(formula, out, result_shape(formula, sizes), dtype)
     else:
         result = np.empty(max(len(formula.outputs), 1), dtype)
     failed = formula.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, _threads(formula))
@@ -245,8 +253,8 @@ def _fixed_call(formula, lengths, scalars, vectors, out):
     if formula.index is None:
         return _into(formula, out, result[()] if formula.out_shape == ()
                      else result.reshape(formula.out_shape))
-    size = int(sympy.sympify(formula.out_shape[0]).subs(sizes))
-    return _into(formula, out, result.reshape((size,) + tuple(formula.out_shape[1:])))
+    shape = tuple(int(sympy.sympify(d).subs(sizes)) for d in formula.out_shape[:2 if formula.column else 1])
+    return _into(formula, out, result.reshape(shape + tuple(formula.out_shape[len(shape):])))
 
 
 def _too_short(formula, failed, sizes):

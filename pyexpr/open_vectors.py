@@ -13,7 +13,7 @@ gives) is computed from the formula written out at that length.
 import numpy as np
 import sympy
 
-from . import banded, calculus, indexing, printing, source_code
+from . import banded, calculus, indexing, matrix_calculus, printing, source_code
 from . import open_calls
 from .formula import Formula
 
@@ -26,7 +26,7 @@ class OpenFormula(Formula):
 
     def __init__(self, name, args, outputs, out_shape=(), *, defaults=None, options=None,
                  latex_name=None, doc="", signature=None, index=None, needs=(), constants=(), exact=(),
-                 steps=()):
+                 steps=(), column=None):
         self.name, self.args = name, tuple(args)
         self.arg_names = tuple(str(a) for a in self.args)
         self.signature = tuple(signature)
@@ -38,6 +38,8 @@ class OpenFormula(Formula):
         #: (length Symbol's name, modulus, residues, reasons): lengths the code runs at only
         #: modulo a step (``x[::2] * x[1::2]``: even ones), which a call checks
         self.steps = tuple(steps)
+        #: a matrix output's column index (``index`` its row's, ``out_shape (rows, cols)``)
+        self.column = column
         #: (name, array): module-level data read as vectors (or matrices) of constants
         self.constants = tuple((name, np.array(array, dtype=float)) for name, array in constants)
         self.open, self.vectors = _kinds(self.args, self.signature)
@@ -45,7 +47,7 @@ class OpenFormula(Formula):
         self.out_shape = tuple(out_shape)
         self._settle(defaults, options, latex_name, doc)
 
-    steps = ()          # (what formulas pickled before conditions on lengths existed lack)
+    steps, column = (), None    # (what formulas pickled before these existed lack)
 
     #: besides a Formula's: the written-out formulas by length, the data in each dtype, the
     #: quick call's plan
@@ -57,10 +59,10 @@ class OpenFormula(Formula):
         self.__dict__.pop("_data_cache", None)
         self.__dict__.pop("_plan", None)
 
-    def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None):
+    def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None, column=None):
         return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,
                            index=index, latex_name=latex_name, defaults=self.defaults, needs=self.needs,
-                           constants=self.constants, exact=self.exact, steps=self.steps)
+                           constants=self.constants, exact=self.exact, steps=self.steps, column=column)
 
     # --- calculus -----------------------------------------------------------------
     def _wrt_split(self, wrt):
@@ -74,13 +76,16 @@ class OpenFormula(Formula):
                    for s in (self.vectors[n] if n in self.vectors else (self._symbol(n),))]
         return [n for n in names if n in self.open], [str(s) for s in scalars]
 
+    def _no_matrix_output(self, what):
+        if self.column is not None:
+            raise NotImplementedError(f"{self.name} returns a matrix: its {what} is not supported yet")
+
     def grad(self, wrt=None):
         """The gradient.  By a vector of any length: one formula in an index ``j``, its
         cases at the ends, ``out_shape (n,)``; by scalars: their partials (sums)."""
+        self._no_matrix_output("gradient")
         expr = self._single("grad")
         vectors, scalars = self._wrt_split(wrt)
-        if any(isinstance(self.open[v][1], tuple) for v in vectors):
-            raise NotImplementedError("grad() by a matrix is not supported yet")
         if vectors and scalars or len(vectors) > 1:
             raise NotImplementedError("grad() by a vector of any length and other arguments at once "
                                       "is not supported yet: take them apart")
@@ -91,6 +96,12 @@ class OpenFormula(Formula):
                               latex_name=rf"\nabla {self._latex_name}")
         base, length = self.open[vectors[0]]
         j = self._element_index()
+        if isinstance(length, tuple):               # by a matrix: one formula in (j, l)
+            l = self._element_index(avoid={str(j)}, first="l")
+            element = matrix_calculus.element_derivative(expr, base, j, l)
+            return self._like(f"grad_{self.name}", self.args, self.signature, [element],
+                              tuple(self._fixed_length(d) for d in length), j,
+                              latex_name=rf"\nabla {self._latex_name}", column=l)
         element = calculus.element_derivative(expr, base, j)
         return self._like(f"grad_{self.name}", self.args, self.signature, [element], (self._fixed_length(length),),
                           j, latex_name=rf"\nabla {self._latex_name}")
@@ -100,11 +111,12 @@ class OpenFormula(Formula):
         fixed = {sympy.Symbol(s, integer=True, nonnegative=True): v for s, v in self.exact}
         return sympy.sympify(length).xreplace(fixed) if fixed else length
 
-    def _element_index(self):
-        j = indexing.index_symbol("j")
-        taken = {str(s) for o in self.outputs for s in o.free_symbols}
-        return j if "j" not in taken and "j" not in self.arg_names else \
-            indexing.fresh_index(*self.outputs, avoid=set(self.arg_names) | {"j"})
+    def _element_index(self, avoid=(), first="j"):
+        j = indexing.index_symbol(first)
+        # every Symbol, bound ones too: a sum's own index may be called j (for j in range(n))
+        taken = {str(s) for o in self.outputs for s in o.atoms(sympy.Symbol)} | set(avoid)
+        return j if first not in taken and first not in self.arg_names else \
+            indexing.fresh_index(*self.outputs, avoid=set(self.arg_names) | {first, "j"} | set(avoid))
 
     def hessp(self, wrt=None):
         """The Hessian times a vector ``p``: ``hessp(x, p)`` (scipy's ``hessp``), one formula
@@ -123,6 +135,7 @@ class OpenFormula(Formula):
     def _along(self, name, new_name, direction, latex):
         """This vector output's derivative along a new vector argument ``direction`` of
         ``name``'s length: the product of its Jacobian by ``name`` with that vector."""
+        self._no_matrix_output("Jacobian")
         if name not in self.open or self.index is None or len(self.outputs) > 1:
             raise NotImplementedError(f"{self.name}: a product with the Jacobian needs one vector output "
                                       "and a vector of any length")
@@ -148,6 +161,7 @@ class OpenFormula(Formula):
         ``(n, k)`` for a vector output of any length (scipy's ``least_squares`` form).  Of
         a vector output by a vector of any length: a callable matrix like ``hessian``'s,
         from ``jvp`` (``solve_ivp(rhs, ..., jac=rhs.jacobian(wrt="y", sparse=True))``)."""
+        self._no_matrix_output("Jacobian")
         vectors, scalars = self._wrt_split(wrt)
         if self.index is None and self.out_shape == () and vectors:
             return self.grad(wrt)               # of one number: its gradient
@@ -165,7 +179,7 @@ class OpenFormula(Formula):
     def simplify(self):
         """sympy.simplify of every output (it may split a sum into several)."""
         return self._like(self.name, self.args, self.signature, [sympy.simplify(o) for o in self.outputs],
-                          self.out_shape, self.index, self._latex_name)
+                          self.out_shape, self.index, self._latex_name, self.column)
 
     @property
     def ctypes(self):
@@ -204,12 +218,30 @@ class OpenFormula(Formula):
         if self.index is None:
             return f"{self._text_signature()} = {self.expr if len(self.out_shape) < 2 else list(self.outputs)}" + \
                 (f"   (for {conditions})" if conditions else "")
+        if self.column is not None:
+            return self._matrix_text()
         minimum, pieces = self.cases()
         conditions = self._conditions(minimum)
         lines = [f"{self._text_signature()}[{self.index}] =" + (f"   (for {conditions})" if conditions else "")]
         for lo, hi, piece in pieces:
             lines.append(f"  {printing.range_text(self.index, lo, hi)}:  {piece}")
         return "\n".join(lines)
+
+    def _matrix_text(self):
+        rows, cols, found = self.cells()
+        conditions = ", ".join(c for c in (self._conditions(rows), f"{self.out_shape[1]} >= {cols}" if cols > 1
+                                           else "") if c)
+        lines = [f"{self._text_signature()}[{self.index}, {self.column}] =" +
+                 (f"   (for {conditions})" if conditions else "")]
+        for jlo, jhi, llo, lhi, cell in found:
+            lines.append(f"  {printing.range_text(self.index, jlo, jhi)}, "
+                         f"{printing.range_text(self.column, llo, lhi)}:  {cell}")
+        return "\n".join(lines)
+
+    def cells(self):
+        """Of a matrix output: ``(minimum rows, minimum columns, [(first row, last row, first
+        column, last column, expression), ...])`` (``indexing.cells``)."""
+        return indexing.cells(self.outputs[0], self.index, self.out_shape[0], self.column, self.out_shape[1])
 
     def cases(self):
         """``(minimum length, [(first, last, expression), ...])`` of a vector output (a
@@ -232,6 +264,11 @@ class OpenFormula(Formula):
                        for n, m, r, _ in self.steps)
         if self.index is None:
             return f"{lhs} = {sympy.latex(self.expr)}{held}"
+        if self.column is not None:
+            rows = [rf"{sympy.latex(p)} & {printing.range_latex(self.index, jlo, jhi)}, "
+                    rf"{printing.range_latex(self.column, llo, lhi)}" for jlo, jhi, llo, lhi, p in self.cells()[2]]
+            return rf"{lhs}_{{{self.index} {self.column}}} = \begin{{cases}} " + r" \\ ".join(rows) + \
+                r" \end{cases}" + held
         _, pieces = self.cases()
         rows = [rf"{sympy.latex(p)} & {printing.range_latex(self.index, lo, hi)}" for lo, hi, p in pieces]
         if len(self.outputs) > 1:
@@ -251,6 +288,9 @@ class OpenFormula(Formula):
                                       "cannot carry; pass it as an argument")
         if self.index is None:
             return source_code.open_source(self.name, self.signature, self.outputs, steps=self.steps)
+        if self.column is not None:
+            return source_code.open_source(self.name, self.signature, (None,) + tuple(self.out_shape), self.index,
+                                           self.cells()[2], self.steps, self.column)
         _, pieces = self.cases()
         return source_code.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces,
                                        self.steps)
@@ -278,7 +318,9 @@ class OpenFormula(Formula):
             vectors += [(indexing.vector(name), tuple(sympy.Integer(d) for d in array.shape)
                          if array.ndim == 2 else sympy.Integer(array.size)) for name, array in self.constants]
             length = self.out_shape[0] if self.index is not None else None
-            self._program = from_indexed(self.name, scalars, vectors, self.outputs, self.index, length)
+            width = self.out_shape[1] if self.column is not None else None
+            self._program = from_indexed(self.name, scalars, vectors, self.outputs, self.index, length,
+                                         self.column, width)
         return self._program
 
     def _compile(self, dtype):
@@ -316,7 +358,7 @@ class OpenFormula(Formula):
         every sum written out, each element an argument ``x_0, x_1, ...``."""
         components, args, signature = {}, [], []
         for a, (name, length) in _entries(self.args, self.signature):
-            if not isinstance(length, sympy.Symbol):
+            if not isinstance(length, (sympy.Symbol, tuple)):
                 args.extend(a)
                 signature.append((name, length))
                 continue
@@ -337,11 +379,16 @@ class OpenFormula(Formula):
             components[indexing.vector(name)] = tuple(map(tuple, values)) if array.ndim == 2 else tuple(values[0])
         if self.index is None:
             outputs = [indexing.fixed(o, sizes, components) for o in self.outputs]
+        elif self.column is not None:
+            size, width = (int(sympy.sympify(d).subs(sizes)) for d in self.out_shape)
+            outputs = [indexing.fixed(self.outputs[0].subs({self.index: r, self.column: c}), sizes, components)
+                       for r in range(size) for c in range(width)]
         else:
             size = int(sympy.sympify(self.out_shape[0]).subs(sizes))
             outputs = [indexing.fixed(o.subs(self.index, m), sizes, components)
                        for m in range(size) for o in self.outputs]
-        shape = self.out_shape if self.index is None else (size,) + tuple(self.out_shape[1:])
+        shape = self.out_shape if self.index is None else (size, width) if self.column is not None else \
+            (size,) + tuple(self.out_shape[1:])
         return Formula(self.name, args, outputs, shape, options=self.options,
                        signature=tuple(signature) if any(k for _, k in signature) else None)
 

@@ -302,12 +302,14 @@ class LoopPrinter(MathPrinter):
         return self._print(expr.base.label) + "".join(f"[{self._print(i)}]" for i in expr.indices)
 
 
-def open_source(name, signature, outputs, index=None, cases=None, steps=()):
+def open_source(name, signature, outputs, index=None, cases=None, steps=(), column=None):
     """A ``def`` computing a formula over vectors of any length (``OpenFormula``) with plain
     loops: each length read with ``len`` (a matrix's with ``len(A), len(A[0])``), a vector
     output a list over ``index`` whose element picks its case (``cases``: ranges of the
     index and their expressions); a length the code does not run at (``steps``: ``(name,
-    modulus, residues, reasons)``) a ValueError, as the formula's call raises."""
+    modulus, residues, reasons)``) a ValueError, as the formula's call raises.  With
+    ``column``, a matrix output: a list of rows, ``cases`` its cells
+    ``(first row, last row, first column, last column, expression)``."""
     printer = LoopPrinter()
     params, lines, known = [n for n, _ in signature], [], set()
     for n, length in signature:
@@ -322,7 +324,15 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=()):
     for symbol, modulus, residues, reasons in steps:
         lines.append(f"if {symbol} % {modulus} not in {tuple(residues)}:")
         lines.append(f"    raise ValueError({f'{name}(): the code runs only where {symbol} % {modulus} is one of {tuple(residues)} ({chr(59).join(reasons)})'!r})")
-    if index is None:
+    if column is not None:
+        j, l = printer._print(index), printer._print(column)
+        element = None
+        for jlo, jhi, llo, lhi, cell in reversed(cases):
+            test = f"{_range_test(printer, j, jlo, jhi)} and {_range_test(printer, l, llo, lhi)}"
+            element = printer.doprint(cell) if element is None else f"({printer.doprint(cell)} if {test} else {element})"
+        rows, cols = (printer._print(d) for d in outputs[1:])
+        result = f"[[{element} for {l} in range({cols})] for {j} in range({rows})]"
+    elif index is None:
         values = [printer.doprint(o) for o in outputs]
         result = values[0] if len(values) == 1 else "(" + ", ".join(values) + ",)"
     else:
@@ -331,11 +341,15 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=()):
         for lo, hi, piece in reversed(cases):
             value = printer.doprint(piece) if not isinstance(piece, sympy.Tuple) else \
                 "(" + ", ".join(printer.doprint(p) for p in piece) + ",)"
-            test = f"{j} == {printer._print(lo)}" if lo == hi else \
-                f"{printer._print(lo)} <= {j} <= {printer._print(hi)}"
+            test = _range_test(printer, j, lo, hi)
             element = value if element is None else f"({value} if {test} else {element})"
         rows = printer._print(outputs[1]) if len(outputs) > 1 else None
         result = f"[{element} for {j} in range({rows})]"
     lines = [f"def {name}({', '.join(params)}):"] + [f"    {ln}" for ln in lines] + [f"    return {result}"]
     tree = ast.parse("import math\n\n\n" + "\n".join(lines))
     return astor.to_source(tree, pretty_source="".join)
+
+
+def _range_test(printer, index, lo, hi):
+    return f"{index} == {printer._print(lo)}" if lo == hi else \
+        f"{printer._print(lo)} <= {index} <= {printer._print(hi)}"

@@ -1,11 +1,14 @@
 """Whole matrices of any shape in a formula: elementwise operators and ufuncs, a vector
 broadcast along the rows, reductions whole or along an axis, ``np.outer``, ``np.trace``;
 each a sum in index notation, compiled as the double loops the lowering already has."""
+import pickle
+import warnings
+
 import numpy as np
 import pytest
 
 import pyexpr as px
-from pyexpr.errors import PyExprError
+from pyexpr.errors import LoweringError, PyExprError
 
 
 def log_sum_exp_rows(A: px.Matrix, w):
@@ -105,9 +108,6 @@ def test_what_is_refused_at_its_line():
     def vector_axis(x):
         return np.sum(x, 1)
 
-    def whole_matrix(A: px.Matrix):
-        return A * 2
-
     def shapes(A: px.Matrix, B: px.Matrix, x):
         return np.sum(A * B) + np.sum(A * x) + np.sum(B[0] * x[1:])
 
@@ -119,10 +119,156 @@ def test_what_is_refused_at_its_line():
     with pytest.raises(np.exceptions.AxisError):
         vector_axis(np.ones(3))                         # numpy refuses it too
     cases = [(vector_axis, "axis 1 is out of bounds for a vector"),
-             (whole_matrix, "a formula returning a whole matrix is not supported yet"),
              (shapes, "cannot be combined elementwise"),
              (stepped, "a slice with a step cannot be combined with a matrix yet"),
              (keyword, "keyword argument 'dtype' is not supported here")]
     for func, message in cases:
         with pytest.raises(PyExprError, match=message):
             px.jit(func)
+
+
+def softmax_rows(A: px.Matrix):
+    return (np.exp(A).T / np.sum(np.exp(A), axis=1)).T
+
+
+def standardized(A: px.Matrix, shift: px.Vector, scale):
+    return (A - np.mean(A, axis=0)) / np.sqrt(np.sum(A**2, axis=0)) * scale + shift
+
+
+def bordered(x, y):
+    return np.outer(np.concatenate(([0.0], x, [1.0])), y)
+
+
+def transposed(A: px.Matrix, B: px.Matrix):
+    return np.exp(A).T * B.T - 1
+
+
+@pytest.mark.parametrize("m, n", [(0, 3), (3, 0), (1, 1), (4, 7), (300, 500)])
+def test_matrix_outputs_against_numpy(m, n):
+    rng = np.random.default_rng(m + 7 * n)
+    A, B = rng.normal(size=(m, n)), rng.normal(size=(m, n))
+    shift, x, y = rng.normal(size=n), rng.normal(size=m), rng.normal(size=n)
+    cases = [(softmax_rows, (A,)), (standardized, (A + 3, shift, 0.5)), (transposed, (A, B)),
+             (bordered, (x, y))]
+    for func, args in cases:
+        f = px.jit(func)
+        with np.errstate(all="ignore"), warnings.catch_warnings():     # numpy's mean of no rows
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = func(*args)
+        got = f(*args)
+        assert got.shape == want.shape and got.dtype == np.float64, func.__name__
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13, err_msg=func.__name__)
+
+
+def test_a_matrix_output_prints_its_cells():
+    assert str(px.jit(softmax_rows)) == (
+        "softmax_rows(A[m, n])[j, l] =\n"
+        "  0 <= j <= m - 1, 0 <= l <= n - 1:  exp(A[j, l])/Sum(exp(A[j, i]), (i, 0, n - 1))")
+    lines = str(px.jit(bordered)).splitlines()
+    assert lines[1:] == ["  j = 0, 0 <= l <= n_y - 1:  0",
+                         "  1 <= j <= n_x, 0 <= l <= n_y - 1:  x[j - 1]*y[l]",
+                         "  j = n_x + 1, 0 <= l <= n_y - 1:  1.0*y[l]"]
+    assert r"_{j l} = \begin{cases}" in px.jit(softmax_rows).latex()
+
+
+def test_a_matrix_output_in_every_call_form():
+    rng = np.random.default_rng(5)
+    f = px.jit(softmax_rows)
+    A = rng.normal(size=(600, 700))
+    one = f(A)
+    assert np.array_equal(px.jit(softmax_rows, parallel=True)(A), one)    # rows on threads: same bits
+    out = np.empty((3, 4))
+    assert f(A[:3, :4], out=out) is out and np.allclose(out, softmax_rows(A[:3, :4]))
+    batch = rng.normal(size=(3, 4, 2))                  # trailing axes: a batch, results side by side
+    np.testing.assert_allclose(f(batch)[..., 1], softmax_rows(batch[..., 1]), rtol=1e-13)
+    assert f.ufunc.signature == "(m,n)->(m,n)"
+    stacked = rng.normal(size=(2, 3, 4))
+    np.testing.assert_allclose(f.ufunc(stacked), [softmax_rows(s) for s in stacked], rtol=1e-13)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(f))(A[:5, :5]), softmax_rows(A[:5, :5]), rtol=1e-13)
+    assert px.jit(softmax_rows, dtype="float32")(A[:3, :4].astype(np.float32)).dtype == np.float32
+    for func, args in ((softmax_rows, (A[:3, :4],)), (bordered, (A[0, :3], A[1, :2]))):
+        namespace = {}
+        exec(px.jit(func).python_source, namespace)
+        np.testing.assert_allclose(np.array(namespace[func.__name__](*(a.tolist() for a in args))),
+                                   func(*args), rtol=1e-13)
+
+
+def test_what_a_matrix_output_does_not_do_yet():
+    def product(A: px.Matrix, B: px.Matrix):
+        return A @ B
+    f = px.jit(softmax_rows)
+    for method in ("grad", "jacobian", "hessp"):
+        with pytest.raises(NotImplementedError, match="returns a matrix"):
+            getattr(f, method)()
+    with pytest.raises(LoweringError, match="no CUDA kernels yet"):
+        px.jit(softmax_rows, target="cuda").cuda_source
+    with pytest.raises(LoweringError, match="a sum along both indices of a matrix output"):
+        px.jit(product)(np.ones((2, 3)), np.ones((3, 2)))
+
+
+def least_squares_by_matrix(A: px.Matrix, x, b: px.Vector):
+    return np.sum((A @ x - b)**2) + 0.1 * np.sum(A**2)
+
+
+def layer(W: px.Matrix, x, v: px.Vector):
+    return v @ np.tanh(W @ x)
+
+
+def below_the_diagonal(A: px.Matrix):
+    total = np.trace(A) + A[0, -1]
+    for i in range(len(A)):
+        for k in range(i):
+            total += A[i, k]**2
+    return total
+
+
+def _fd_matrix(f, args, k, h=1e-6):
+    A, grad = args[k], np.zeros_like(args[k])
+    for at in np.ndindex(*A.shape):
+        step = np.zeros_like(A)
+        step[at] = h
+        plus, minus = list(args), list(args)
+        plus[k], minus[k] = A + step, A - step
+        grad[at] = (f(*plus) - f(*minus)) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("m, n", [(1, 1), (3, 4), (5, 2)])
+def test_gradients_by_a_matrix_against_finite_differences(m, n):
+    rng = np.random.default_rng(10 * m + n)
+    A, x, b = rng.normal(size=(m, n)), rng.normal(size=n), rng.normal(size=m)
+    S = rng.normal(size=(n, n))
+    for func, args, name in ((least_squares_by_matrix, (A, x, b), "A"), (layer, (A, x, b), "W"),
+                             (log_sum_exp_rows, (A, x), "A"), (below_the_diagonal, (S,), "A")):
+        gradient = px.jit(func).grad(name)
+        assert gradient.out_shape == tuple(px.jit(func).open[name][1])
+        k = [p for p, _ in px.jit(func).signature].index(name)
+        np.testing.assert_allclose(gradient(*args), _fd_matrix(func, args, k), rtol=1e-6, atol=1e-7,
+                                   err_msg=func.__name__)
+
+
+def test_a_gradient_by_a_matrix_is_one_formula_in_j_and_l():
+    assert str(px.jit(least_squares_by_matrix).grad("A")).splitlines() == [
+        "grad_least_squares_by_matrix(A[m_A, n_A], x[n_A], b[m_A])[j, l] =",
+        "  0 <= j <= m_A - 1, 0 <= l <= n_A - 1:  "
+        "(-2*b[j] + 2*Sum(A[j, i]*x[i], (i, 0, n_A - 1)))*x[l] + 0.2*A[j, l]"]
+    # the diagonal of the trace is a value in the cell (j == l), not a case of either index
+    assert "Piecewise((1, Eq(j, l)), (0, True))" in str(px.jit(below_the_diagonal).grad("A"))
+
+
+def test_a_gradient_by_a_matrix_compiles_for_large_shapes_on_threads():
+    rng = np.random.default_rng(4)
+    A, x, b = rng.normal(size=(400, 300)), rng.normal(size=300), rng.normal(size=400)
+    one = px.jit(least_squares_by_matrix).grad("A")(A, x, b)
+    want = 2 * np.outer(A @ x - b, x) + 0.2 * A
+    np.testing.assert_allclose(one, want, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(px.jit(least_squares_by_matrix, parallel=True).grad("A")(A, x, b), one)
+
+
+def test_a_gradient_by_a_matrix_that_is_not_compiled_yet_says_so():
+    def factorization(U: px.Matrix, V: px.Matrix, R: px.Matrix):
+        return np.sum((R - U @ V.T)**2)
+    gradient = px.jit(factorization).grad("U")        # printed: a sum along both of its indices
+    assert "Sum(U[j, i]*V[k, i], (i, 0, n_U - 1))" in str(gradient)
+    with pytest.raises(LoweringError, match="a sum along both indices of a matrix output"):
+        gradient(np.ones((2, 3)), np.ones((4, 3)), np.ones((2, 4)))

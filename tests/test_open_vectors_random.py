@@ -148,7 +148,8 @@ def test_random_matrix_formulas_agree_with_numpy(source):
 _WHOLE_ATOMS = ("A", "B", "x", "a", "0.5")
 _WHOLE_FORMS = ["    return np.sum({0})", "    return np.sum(np.sum({0}, axis=1) ** 2)",
                 "    return x @ np.mean({0}, axis=0)", "    return y @ ({0}) @ x",
-                "    return np.sum(({0}) * ({1}))", "    return np.sum({0}, axis=0) + x"]
+                "    return np.sum(({0}) * ({1}))", "    return np.sum({0}, axis=0) + x",
+                "    return ({0}) - ({1}).T.T"]
 
 
 @st.composite
@@ -167,7 +168,8 @@ def whole_matrix_sources(draw):
 @given(source=whole_matrix_sources())
 def test_random_whole_matrix_expressions_agree_with_numpy(source):
     """Elementwise operations and ufuncs on whole matrices, reduced by np.sum (whole or
-    along an axis), np.mean(axis=0) or y @ M @ x: values and gradients by x and a."""
+    along an axis), np.mean(axis=0) or y @ M @ x, or returned: values, and gradients by x
+    and a of the numbers."""
     plain = load(source)
     f = px.jit(plain)
     rng = np.random.default_rng(3)
@@ -183,3 +185,9 @@ def test_random_whole_matrix_expressions_agree_with_numpy(source):
         np.testing.assert_allclose(f.grad("x")(A, B, x, y, 0.4), numeric, rtol=1e-5, atol=1e-5, err_msg=source)
         da = (plain(A, B, x, y, 0.4 + h) - plain(A, B, x, y, 0.4 - h)) / (2 * h)
         np.testing.assert_allclose(f.grad("a")(A, B, x, y, 0.4)[0], da, rtol=1e-5, atol=1e-5, err_msg=source)
+        dA = np.zeros_like(A)                           # by the matrix: one formula in (j, l)
+        for at in np.ndindex(*A.shape):
+            E = np.zeros_like(A)
+            E[at] = h
+            dA[at] = (plain(A + E, B, x, y, 0.4) - plain(A - E, B, x, y, 0.4)) / (2 * h)
+        np.testing.assert_allclose(f.grad("A")(A, B, x, y, 0.4), dA, rtol=1e-5, atol=1e-5, err_msg=source)

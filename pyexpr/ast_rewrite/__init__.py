@@ -46,6 +46,7 @@ class Parsed:
     #: (length Symbol's name, modulus, residues, reasons): lengths the code runs at only
     #: modulo a step (``ast_rewrite.steps``)
     steps: tuple = ()
+    column: object = None  # a matrix output's column index Symbol (out_shape (rows, cols))
 
 
 def parse_function(func, simplify="canonical"):
@@ -61,11 +62,13 @@ def parse_function(func, simplify="canonical"):
     sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated)))
     params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
-    index = None
+    index = column = None
     with sympy_evaluate(simplify is not False):
         value = translate(source, ctx.scope, params, ctx)
         if sequences.is_vec(value):
             outputs, shape, index = _vector_output(ctx, node, value)
+        elif sequences.is_mat(value):
+            outputs, shape, index, column = _matrix_output(ctx, node, value)
         else:
             outputs, shape = _flatten(ctx, node, value)
     if ctx.exact:                           # lengths the data fixes: numbers in the formula
@@ -89,7 +92,7 @@ def parse_function(func, simplify="canonical"):
     constants = tuple((label, array) for label, (_, array) in ctx.constants.items())
     return Parsed(name, flat, defaults, outputs, shape, func.__doc__ or "", signature, index,
                   tuple(sorted(ctx.needs.items())), constants,
-                  tuple((str(s), int(v)) for s, v in ctx.exact.items()), _steps(ctx, node))
+                  tuple((str(s), int(v)) for s, v in ctx.exact.items()), _steps(ctx, node), column)
 
 
 def _steps(ctx, node):
@@ -149,6 +152,17 @@ def _vector_output(ctx, node, vec):
     if "j" in ctx.param_names or sequences.sample(vec).has(j):
         j = indexing.fresh_index(vec.length, sequences.sample(vec), avoid=set(ctx.param_names))
     return (as_expr(ctx, node, vec.at(j)),), (vec.length,), j
+
+
+def _matrix_output(ctx, node, mat):
+    """A returned matrix of any shape: its element at ``(j, l)``, the shape and both indices."""
+    sample = sympy.sympify(mat.at(sympy.Symbol("probe_r", integer=True), sympy.Symbol("probe_c", integer=True)))
+    avoid = set(ctx.param_names)
+    j, l = (indexing.index_symbol(n) for n in "jl")
+    if {"j", "l"} & avoid or sample.has(j) or sample.has(l):
+        j = indexing.fresh_index(sample, avoid=avoid | {"j", "l"})
+        l = indexing.fresh_index(sample, j, avoid=avoid | {"j", "l"})
+    return (as_expr(ctx, node, mat.at(j, l)),), (mat.rows, mat.cols), j, l
 
 
 def _parameter(source, name, length, ctx):

@@ -17,9 +17,11 @@ def outer(ctx, node, a, b):
     """``np.outer(x, y)``: the matrix ``x[i]*y[k]`` (tuples give a tuple of rows)."""
     if isinstance(a, tuple) and isinstance(b, tuple):
         return tuple(tuple(as_expr(ctx, node, p) * as_expr(ctx, node, q) for q in b) for p in a)
-    if not (seq.is_vec(a) and seq.is_vec(b)) or a.stride is not None or b.stride is not None:
-        raise error(ctx, node, "np.outer takes two vectors (or two tuples)",
-                    "slices with a step are not supported here yet")
+    if not (seq.is_vec(a) and seq.is_vec(b)):
+        raise error(ctx, node, "np.outer takes two vectors of any length (or two tuples of numbers)",
+                    "annotate a vector parameter `x: pyexpr.Vector`")
+    if a.stride is not None or b.stride is not None:
+        raise error(ctx, node, "np.outer of a slice with a step is not supported yet")
     return seq.Mat(a.length, b.length, lambda i, k: a.at(i) * b.at(k))
 
 

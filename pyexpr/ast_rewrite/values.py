@@ -39,8 +39,8 @@ def as_expr(ctx, node, value):
         raise error(ctx, node, "a vector cannot be used as a number here",
                     "reduce it (sum(...), np.sum, np.dot) or index it")
     if type(value).__name__ == "Mat":
-        raise error(ctx, node, "a matrix cannot be used as a number here (a formula returning a whole "
-                    "matrix is not supported yet)", "reduce it (np.sum, A @ x, np.trace) or index it (A[i, k])")
+        raise error(ctx, node, "a matrix cannot be used as a number here",
+                    "reduce it (np.sum, A @ x, np.trace) or index it (A[i, k])")
     raise error(ctx, node, f"{getattr(value, 'name', value)!s} cannot be used as a number")
 
 

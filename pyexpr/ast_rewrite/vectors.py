@@ -102,6 +102,12 @@ def _vector_uses(node, names, is_data):
                 yield found.id, None if found is side else _WEAK, found
     elif isinstance(node, ast.Starred) and _is_param(node.value, names):
         yield node.value.id, None, node.value
+    elif isinstance(node, ast.Call) and _callee(node.func) == "concatenate" and node.args \
+            and isinstance(node.args[0], (ast.Tuple, ast.List)):
+        # np.concatenate((a, x, b)): numpy concatenates arrays only, so a parameter there is one
+        for part in node.args[0].elts:
+            for found in _elementwise_names(part, names, is_data):
+                yield found.id, None if found is part else _WEAK, found
     elif isinstance(node, ast.Call) and _callee(node.func) in _SEQUENCE_CALLS:
         # np.sum(x**2) as much as len(x): a parameter in an elementwise expression given
         # as the sequence; not in a generator, tuple or subscript (sum(x*k for k in ...),

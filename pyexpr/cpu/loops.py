@@ -62,7 +62,7 @@ class LoopKernel:
         self._check = _CHECK(self._code.address(names["check"]))
         self._stages = [_STAGE(self._code.address(names[f"stage{s}"])) for s in range(len(lp.stages))]
         self.chunk_size = chunk_size
-        self._nested = any(st.inner for st in lp.stages)
+        self._nested = any(st.inner or st.kind == "cells" for st in lp.stages)
 
     def run(self, scalars, vectors, out, threads=1):
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of

@@ -27,6 +27,7 @@ The host functions are what ``tests/gpu_codegen`` compiles for the CPU and
 checks against the LLVM loops.
 """
 from . import cuda_c
+from ..errors import LoweringError
 
 #: the fixed launch of reductions: the summation order depends on these, never on the device
 GRID, BLOCK = 256, 256
@@ -52,7 +53,7 @@ def _read(ld, at, index, outer=None):
 def _arguments(stage, ctype):
     """``(statements, arguments)``: the inner reductions' loops, then the C expressions of
     the body's arguments: the known scalars, the index, the loads, the inner results."""
-    n_known = stage.body.n_args - 1 - len(stage.loads) - len(stage.inner)
+    n_known = stage.known_count
     args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i"]
     args += [_read(ld, 3 * k, "i") for k, ld in enumerate(stage.loads)]
     at, lines = 3 * len(stage.loads), []
@@ -149,6 +150,9 @@ def _kernels(lp, s, stage, ctype):
 
 def loops_source(lp, dtype="float64", fastmath=False):
     """The CUDA C of every stage of ``lp`` (see the module docstring)."""
+    if any(st.kind == "cells" for st in lp.stages):
+        raise LoweringError(f"{lp.name}: a formula returning a matrix has no CUDA kernels yet; "
+                            "run it on the CPU (target='cpu')")
     ctype = cuda_c.CTYPES[dtype]
     parts = [f"/* pyexpr: {cuda_c.c_identifier(lp.name)}, loops over vectors of any length, {dtype} */\n"]
     for s, stage in enumerate(lp.stages):

@@ -75,6 +75,17 @@ class Stage:
     #: an ``"elements"`` stage's destination: None for the output, else a temporary vector
     #: (``LoopProgram.temps``) that later stages read
     dest: int = None
+    #: a ``"cells"`` stage's column range ``(lo, hi)`` (Bounds that may move with the row
+    #: ``i``): for each row ``i`` of its range, after its inner reductions (sums along the
+    #: row), the body stores ``out[i*cols + k]`` for ``lo <= k < hi``; its body takes known...,
+    #: i, k, loads..., inner...
+    cols: tuple = None
+
+    @property
+    def known_count(self):
+        """How many known scalars the body's arguments start with."""
+        own = 2 if self.kind == "cells" else 1
+        return self.body.n_args - own - len(self.loads) - len(self.inner)
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,8 @@ class LoopProgram:
     #: computed once by a stage of its own; vector ``len(vector_names) + t``, slot
     #: ``argument_slots + t``
     temps: tuple = ()
+    #: Bound: the number of columns of a matrix output (its rows are ``rows``)
+    cols: object = None
 
     @property
     def argument_slots(self):
@@ -125,7 +138,9 @@ class LoopProgram:
         lines += [f"  temporary _t{t}[{n}]" for t, n in enumerate(self.temps)]
         for k, st in enumerate(self.stages):
             into = "" if st.dest is None else f" into _t{st.dest}"
-            lines.append(f"  stage {k}: {st.kind}{into} for {st.lo} <= i < {st.hi}; loads {loads(st, 'i')}")
+            across = "" if st.cols is None else f", {st.cols[0]} <= k < {st.cols[1]}"
+            lines.append(f"  stage {k}: {st.kind}{into} for {st.lo} <= i < {st.hi}{across}; "
+                         f"loads {loads(st, 'k' if st.cols else 'i')}")
             lines.extend("    " + line for line in str(st.body).splitlines())
             for inner in st.inner:
                 lines.append(f"    inner {inner.kind} for {inner.lo} <= k < {inner.hi}; loads {loads(inner, 'k')}")
@@ -187,6 +202,8 @@ def stage_params(stage, sizes):
             return [0, ld.offset.value(sizes), 0]
         return [ld.row[1].value(sizes), ld.offset.value(sizes), sizes[ld.slot]]
     params = [p for ld in stage.loads for p in load_params(ld)]
+    if stage.cols is not None:
+        params += [stage.cols[0].value(sizes), stage.cols[1].value(sizes)]
     for inner in stage.inner:
         params += [inner.lo.value(sizes), inner.hi.value(sizes)]
         params += [p for ld in inner.loads for p in load_params(ld)]
@@ -198,18 +215,21 @@ def reads(stage, sizes):
     and each inner reduction's at both ends of the stage's range (a read's index is
     affine, so its extremes are there), in the order the code checks them."""
     lo, hi = stage.lo.value(sizes), stage.hi.value(sizes)
-    found = [(ld, lo, hi, 0) for ld in stage.loads]
+    found = [(ld, lo, hi, 0) for ld in stage.loads] if stage.cols is None else \
+        [(ld, stage.cols[0].value(sizes, i), stage.cols[1].value(sizes, i), i)
+         for i in ((lo, hi - 1) if lo < hi else ()) for ld in stage.loads]
     for inner in stage.inner:
         for i in ((lo, hi - 1) if lo < hi else ()):
             found += [(ld, inner.lo.value(sizes, i), inner.hi.value(sizes, i), i) for ld in inner.loads]
     return found
 
 
-def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
+def from_indexed(name, scalars, vectors, outputs, index=None, length=None, column=None, width=None):
     """The ``LoopProgram`` of ``outputs`` (sympy, in the Symbols ``scalars`` and the
     ``(IndexedBase, length Symbol)`` pairs ``vectors``).  With ``index``, the single
     output is a vector element in ``index`` for ``0 <= index < length``, written as the
-    cases of ``indexing.cases`` (valid from the minimum it gives, which callers check)."""
+    cases of ``indexing.cases`` (valid from the minimum it gives, which callers check);
+    with ``column`` too, a matrix element for ``0 <= column < width`` (``"cells"`` stages)."""
     dims = [n if isinstance(n, tuple) else (n,) for _, n in vectors]
     lengths = [n for d in dims for n in d]          # one slot per dimension of each vector
     starts = [sum(len(d) for d in dims[:v]) for v in range(len(dims))]
@@ -221,6 +241,9 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
         exprs = builder.staged(list(outputs))
         builder.add("scalar", Bound((), 0), Bound((), 1), exprs, None)
         n_out = len(outputs)
+    elif column is not None:
+        builder.matrix(outputs[0], index, length, column, width)
+        n_out = 0
     else:
         m = len(outputs)
         minimum, pieces = indexing.cases(sympy.Tuple(*outputs), index, length)
@@ -232,8 +255,9 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None):
     carriers = tuple(lengths.index(n) for n in symbols)
     minimum = tuple(sorted((lengths.index(n), k) for n, k in builder.minimum.items()))
     rows = builder.bound(length) if index is not None else None
+    cols = builder.bound(width) if column is not None else None
     return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
-                       tuple(builder.stages), n_out, carriers, minimum, rows, slots, tuple(builder.temps))
+                       tuple(builder.stages), n_out, carriers, minimum, rows, slots, tuple(builder.temps), cols)
 
 
 def _indices(reduction):
@@ -263,13 +287,13 @@ class _Stages:
         self.stages, self.temps = [], []
         self.minimum = {}
 
-    def staged(self, exprs, index=None):
+    def staged(self, exprs, *index):
         """``exprs`` with every reduction replaced by the scalar of a stage computing it,
-        innermost first; those that depend on ``index`` (a vector output's) are left for
-        its stages' inner reductions."""
+        innermost first; those that depend on ``index`` (a vector output's, or a matrix
+        output's two) are left for its stages' inner reductions."""
         while True:
             exprs = [self._split(e) for e in exprs]
-            ready = [r for e in exprs for r in indexing.reductions(e) if index is None or not r.has(index)]
+            ready = [r for e in exprs for r in indexing.reductions(e) if not index or not r.has(*index)]
             if not ready:
                 return exprs
             innermost = []
@@ -282,6 +306,36 @@ class _Stages:
             for group in _fusable(_unique(innermost)):
                 done.update(self._reduce(group))
             exprs = [e.xreplace(done) for e in exprs]
+
+    def matrix(self, expr, j, rows, l, cols):
+        """The ``"cells"`` stages of a matrix element ``expr`` in ``(j, l)``, one per case:
+        sums along neither index staged before, along the column alone temporary vectors,
+        along the row alone the stage's inner reductions (one per row)."""
+        least_rows, least_cols, found = indexing.cells(expr, j, rows, l, cols)
+        self._at_least(sympy.sympify(rows), least_rows)
+        self._at_least(sympy.sympify(cols), least_cols)
+        exprs = self.staged([cell for *_, cell in found], j, l)
+        for (jlo, jhi, llo, lhi, _), cell in zip(found, exprs):
+            for r in indexing.reductions(cell):
+                if r.has(j) and r.has(l):
+                    raise LoweringError(f"{r}: a sum along both indices of a matrix output is not "
+                                        "compiled yet")
+            temporaries = {r: self._temporary(r, l, llo, lhi) for r in indexing.reductions(cell) if r.has(l)}
+            cell = cell.xreplace(temporaries)
+            self.add_cells(self.bound(jlo), self.bound(jhi + 1), (self.bound(llo, j), self.bound(lhi + 1, j)),
+                           cell, j, l)
+
+    def add_cells(self, lo, hi, cols, body, j, l):
+        """A ``"cells"`` stage over rows ``j`` and, in each, columns ``l`` (``Stage.cols``)."""
+        pairs = [(sympy.Dummy(f"s{k}", real=True), r) for k, r in enumerate(indexing.reductions(body))]
+        body = body.xreplace({r: h for h, r in pairs})
+        inner = tuple(self._inner(r, j) for _, r in pairs)
+        loads, holders, (body,) = self._reads([body], l, j)
+        i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
+        body = body.xreplace({j: i_arg, l: k_arg})
+        args = self.known + [i_arg, k_arg] + holders + [h for h, _ in pairs]
+        program = from_exprs(f"{self.name}_stage{len(self.stages)}", args, [body])
+        self.stages.append(Stage("cells", lo, hi, program, loads, inner, cols=cols))
 
     def _split(self, expr):
         """``expr`` with each reduction whose terms have cases in its index (a Piecewise on

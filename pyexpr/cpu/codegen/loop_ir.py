@@ -47,12 +47,15 @@ NESTED_CHUNK = 1 << 6
 
 
 def chunk_size(stage):
-    # a running sum (np.cumsum) restarts in full at each chunk: long chunks for those
+    # a running sum (np.cumsum) restarts in full at each chunk: long chunks for those; a
+    # matrix output's rows are whole loops
+    if stage.kind == "cells":
+        return NESTED_CHUNK
     return (CHUNK if _scan_direction(stage) else NESTED_CHUNK) if stage.inner else CHUNK
 
 
 def _known_count(stage):
-    return stage.body.n_args - 1 - len(stage.loads) - len(stage.inner)
+    return stage.known_count
 
 
 def _scan_direction(stage):
@@ -114,7 +117,7 @@ def _define_loops(c, lanes, lp, name, stages):
         chunks = b.sdiv(b.add(g.smax(b.sub(hi, lo), g.const(0)), g.const(size - 1)), g.const(size))
         if stage.kind == "scalar":
             call(g.const(0), g.const(1), out)
-        elif stage.kind == "elements":
+        elif stage.kind in ("elements", "cells"):
             call(g.const(0), chunks, out if stage.dest is None else b.bitcast(buffers[stage.dest], c.fptr))
         else:
             filled += g.fold_chunks(stage, chunks, call, known, filled)
@@ -154,12 +157,18 @@ def _define_stage(c, lanes, lp, s, name):
     known_ptr, vectors, lengths, c0, c1, dst = fn.args
     g = _Generator(c, lanes, b, lp, vectors, lengths)
     stage = lp.stages[s]
-    count = stage.body.n_args - 1 - len(stage.loads) - len(stage.inner)
-    known = [b.load(b.gep(known_ptr, [ir.Constant(I64, k)])) for k in range(count)]
+    known = [b.load(b.gep(known_ptr, [ir.Constant(I64, k)])) for k in range(stage.known_count)]
     g.stage(stage, known, dst, (c0, c1))
     b.ret_void()
     fn.attributes.add("noinline")       # one copy of each stage's loops
     return fn
+
+
+class _Range:
+    """A column range as ``check_bounds`` reads an inner reduction's: ``lo``, ``hi``."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
 
 
 class _Lanes:
@@ -209,6 +218,10 @@ class _Generator:
             lo, hi = self.bound(stage.lo), self.bound(stage.hi)
             nonempty = b.icmp_signed("<", lo, hi)
             checks = [(load, lo, hi, None) for load in stage.loads]
+            if stage.cols is not None:      # a matrix output's cells: their columns at each end row
+                across = _Range(*stage.cols)
+                checks = [(load, across, end, True) for end in (lo, b.sub(hi, self.const(1)))
+                          for load in stage.loads]
             for inner in stage.inner:       # the order of ``ir.loops.reads``
                 for end in (lo, b.sub(hi, self.const(1))):
                     checks += [(load, inner, end, True) for load in inner.loads]
@@ -317,7 +330,9 @@ class _Generator:
         ``out``, chunk by chunk; a vector output's rows; a scalar stage's outputs."""
         b = self.b
         lo, hi = self.bound(stage.lo), self.bound(stage.hi)
-        if stage.inner:
+        if stage.kind == "cells":
+            self._cells(stage, known, lo, hi, chunks, out)
+        elif stage.inner:
             self._nested(stage, known, lo, hi, chunks, out)
         elif stage.kind == "scalar":
             saved, self.w, self.v = (self.w, self.v), 1, self.c
@@ -331,7 +346,7 @@ class _Generator:
         else:
             self.reduce(stage, known, lo, hi, chunks, out)
 
-    def elements(self, stage, known, lo, hi, out):
+    def elements(self, stage, known, lo, hi, out, extra=()):
         if len(stage.body.outputs) > 1:
             return self._columns(stage, known, lo, hi, out)
         b, vptr = self.b, self.v.vtype.as_pointer()
@@ -340,7 +355,7 @@ class _Generator:
 
         def step(s):
             first = b.add(lo, b.mul(s, self.const(self.w)))
-            value, = self.body(stage, known, first)
+            value, = self.body(stage, known, first, extra=extra)
             ptr = b.gep(out, [first], inbounds=True)
             b.store(value, b.bitcast(ptr, vptr) if self.w > 1 else ptr, align=self.c.itemsize)
         for_range(b, steps, step, name="elements")
@@ -349,7 +364,7 @@ class _Generator:
         first = b.add(lo, b.mul(steps, self.const(self.w)))
         rest = b.sub(hi, first)
         with b.if_then(b.icmp_signed(">", rest, self.const(0)), likely=False):
-            value, = self.body(stage, known, first, clamp_to=b.sub(hi, self.const(1)))
+            value, = self.body(stage, known, first, clamp_to=b.sub(hi, self.const(1)), extra=extra)
             for k, x in enumerate(self.lanes_of(value)):
                 with b.if_then(b.icmp_signed(">", rest, self.const(k))):
                     b.store(x, b.gep(out, [b.add(first, self.const(k))], inbounds=True))
@@ -367,6 +382,24 @@ class _Generator:
                 b.store(value, b.gep(out, [at], inbounds=True))
         for_range(b, self.smax(b.sub(hi, lo), self.const(0)), row, name="rows")
         self.w, self.v = saved
+
+    def _cells(self, stage, known, lo, hi, chunks, out):
+        """A matrix output's rows ``i`` of the chunks: the row's inner reductions, then its
+        columns as an ``"elements"`` loop on W lanes into ``out[i*cols:]``."""
+        b = self.b
+        size = self.const(NESTED_CHUNK)
+        first = self.smin(b.add(lo, b.mul(chunks[0], size)), hi)
+        last = self.smin(b.add(lo, b.mul(chunks[1], size)), hi)
+        width = self.bound(self.lp.cols)
+
+        def row(t):
+            i = b.add(first, t)
+            self.outer = i
+            totals = [self._inner_total(inner, known) for inner in stage.inner]
+            start, end = (self.bound(x) for x in stage.cols)
+            self.elements(stage, known, start, end, b.gep(out, [b.mul(i, width)], inbounds=True), totals)
+            self.outer = None
+        for_range(b, self.smax(b.sub(last, first), self.const(0)), row, name="rows")
 
     def _nested(self, stage, known, lo, hi, chunks, out):
         """A stage with inner reductions: its own index one at a time (each inner reduction
