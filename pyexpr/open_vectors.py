@@ -13,12 +13,13 @@ gives) is computed from the formula written out at that length.
 import numpy as np
 import sympy
 
-from . import banded, calculus, indexing, matrix_calculus, printing, source_code
+from . import banded, calculus, indexing, matrix_calculus
 from . import open_calls
 from .formula import Formula
+from .open_printing import OpenPrinting
 
 
-class OpenFormula(Formula):
+class OpenFormula(OpenPrinting, Formula):
     """A Formula whose arguments include vectors of any length (see the module docstring).
 
     ``signature`` pairs each parameter with None (a scalar) or its length Symbol;
@@ -194,106 +195,9 @@ class OpenFormula(Formula):
         raise NotImplementedError(f"{self.name}: diff() by one element of a vector of any length is "
                                   "not supported; take grad()")
 
-    # --- printing -------------------------------------------------------------------
-    def _text_signature(self):
-        fixed = {sympy.Symbol(s, integer=True, nonnegative=True): v for s, v in self.exact}
-        shown = [(n, k if k is None or isinstance(k, int) else
-                  tuple(d.xreplace(fixed) for d in k) if isinstance(k, tuple) else k.xreplace(fixed))
-                 for n, k in self.signature]
-        return f"{self.name}({', '.join(n if k is None else f'{n}[{_shape_text(k)}]' for n, k in shown)})"
-
     def step_slots(self):
         """``(slot, modulus, residues)`` of each condition ``steps`` puts on a length."""
         return open_calls.step_slots(self)
-
-    def _conditions(self, minimum=0):
-        """What the formula holds for: ``n >= 3``, ``n % 2 == 0`` (text for the printed form)."""
-        from .ast_rewrite.steps import condition_text
-        found = [f"{self.out_shape[0]} >= {minimum}"] if minimum > 1 else []
-        found += [condition_text(n, m, r) for n, m, r, _ in self.steps]
-        return ", ".join(found)
-
-    def __str__(self):
-        conditions = self._conditions()
-        if self.index is None:
-            return f"{self._text_signature()} = {self.expr if len(self.out_shape) < 2 else list(self.outputs)}" + \
-                (f"   (for {conditions})" if conditions else "")
-        if self.column is not None:
-            return self._matrix_text()
-        minimum, pieces = self.cases()
-        conditions = self._conditions(minimum)
-        lines = [f"{self._text_signature()}[{self.index}] =" + (f"   (for {conditions})" if conditions else "")]
-        for lo, hi, piece in pieces:
-            lines.append(f"  {printing.range_text(self.index, lo, hi)}:  {piece}")
-        return "\n".join(lines)
-
-    def _matrix_text(self):
-        rows, cols, found = self.cells()
-        conditions = ", ".join(c for c in (self._conditions(rows), f"{self.out_shape[1]} >= {cols}" if cols > 1
-                                           else "") if c)
-        lines = [f"{self._text_signature()}[{self.index}, {self.column}] =" +
-                 (f"   (for {conditions})" if conditions else "")]
-        for jlo, jhi, llo, lhi, cell in found:
-            lines.append(f"  {printing.range_text(self.index, jlo, jhi)}, "
-                         f"{printing.range_text(self.column, llo, lhi)}:  {cell}")
-        return "\n".join(lines)
-
-    def cells(self):
-        """Of a matrix output: ``(minimum rows, minimum columns, [(first row, last row, first
-        column, last column, expression), ...])`` (``indexing.cells``)."""
-        return indexing.cells(self.outputs[0], self.index, self.out_shape[0], self.column, self.out_shape[1])
-
-    def cases(self):
-        """``(minimum length, [(first, last, expression), ...])`` of a vector output (a
-        Tuple of expressions per element where it has several columns)."""
-        expr = self.outputs[0] if len(self.outputs) == 1 else sympy.Tuple(*self.outputs)
-        return indexing.cases(expr, self.index, self.out_shape[0])
-
-    @property
-    def expr(self):
-        return self.outputs[0] if self.out_shape == () or self.index is not None \
-            else sympy.Tuple(*self.outputs)
-
-    def latex(self):
-        args = ", ".join(sympy.latex(sympy.Symbol(n)) + ("" if k is None else rf" \in \mathbb{{R}}^{{{_shape_latex(k)}}}")
-                         for n, k in self.signature)
-        lhs = rf"{self._latex_name}\left({args}\right)"
-        # what the formula holds for (n % 2 == 0) as LaTeX
-        held = "".join(rf", \quad {sympy.latex(sympy.Symbol(n))} \bmod {m} " +
-                       (f"= {r[0]}" if len(r) == 1 else rf"\in \{{{', '.join(map(str, r))}\}}")
-                       for n, m, r, _ in self.steps)
-        if self.index is None:
-            return f"{lhs} = {sympy.latex(self.expr)}{held}"
-        if self.column is not None:
-            rows = [rf"{sympy.latex(p)} & {printing.range_latex(self.index, jlo, jhi)}, "
-                    rf"{printing.range_latex(self.column, llo, lhi)}" for jlo, jhi, llo, lhi, p in self.cells()[2]]
-            return rf"{lhs}_{{{self.index} {self.column}}} = \begin{{cases}} " + r" \\ ".join(rows) + \
-                r" \end{cases}" + held
-        _, pieces = self.cases()
-        rows = [rf"{sympy.latex(p)} & {printing.range_latex(self.index, lo, hi)}" for lo, hi, p in pieces]
-        if len(self.outputs) > 1:
-            rows = [r.replace(r"\left(", r"\left[", 1) for r in rows]
-        return rf"{lhs}_{{{self.index}}} = \begin{{cases}} " + r" \\ ".join(rows) + r" \end{cases}" + held
-
-    def pretty(self):
-        return sympy.pretty(self.expr)
-
-    @property
-    def python_source(self):
-        """A ``def`` with plain loops (``sum(... for i in range(...))``), ``math`` only: it
-        takes lists or numpy arrays."""
-        if self.constants:
-            raise NotImplementedError(f"{self.name} reads module-level data "
-                                      f"({', '.join(n for n, _ in self.constants)}), which python_source "
-                                      "cannot carry; pass it as an argument")
-        if self.index is None:
-            return source_code.open_source(self.name, self.signature, self.outputs, steps=self.steps)
-        if self.column is not None:
-            return source_code.open_source(self.name, self.signature, (None,) + tuple(self.out_shape), self.index,
-                                           self.cells()[2], self.steps, self.column)
-        _, pieces = self.cases()
-        return source_code.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces,
-                                       self.steps)
 
     @property
     def ufunc(self):
@@ -398,14 +302,6 @@ def _free_name(name, taken):
     while name in taken:
         name += "_"
     return name
-
-
-def _shape_text(length):
-    return ", ".join(map(str, length)) if isinstance(length, tuple) else str(length)
-
-
-def _shape_latex(length):
-    return r" \times ".join(map(sympy.latex, length)) if isinstance(length, tuple) else sympy.latex(length)
 
 
 def _entries(args, signature):
