@@ -121,11 +121,11 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
                     f"in a formula ({'only axis=' if name in ('sum', 'mean', 'prod') else 'no axis='}, "
                     "no dtype=, ...)")
     if name == "dot":
-        return seq.matmul(ctx, node, receiver, args[0])
+        return matrices.matmul(ctx, node, receiver, args[0])
     if seq.is_mat(receiver):
         if name != "sum":
             raise error(ctx, node, f".{name}() of a matrix is not supported yet", "write the sums out")
-        return seq.matrix_sum(ctx, node, receiver)
+        return matrices.matrix_sum(ctx, node, receiver)
     if name == "prod":
         return seq.reduce(ctx, node, "prod", receiver)
     mean = _total(ctx, node, receiver) / _count(receiver)
@@ -314,7 +314,7 @@ def _fold(op, cls, unit):
         values = _items(ctx, node, env, visitor, (1, 2))
         start = as_expr(ctx, node, values[1]) if len(values) == 2 else unit
         if seq.is_mat(values[0]) and cls is sympy.Add:
-            total = seq.matrix_sum(ctx, node, values[0])
+            total = matrices.matrix_sum(ctx, node, values[0])
             return cls(start, total) if start != unit else total
         if seq.is_vec(values[0]):
             total = seq.reduce(ctx, node, "sum" if cls is sympy.Add else "prod", values[0])

@@ -17,7 +17,7 @@ from ..errors import UndefinedNameError
 from ..functions import Not, xor
 from .calls import call
 from .pending import settled
-from . import sequences as seq
+from . import matrices, sequences as seq
 from .names import (BY_NAME, CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant,
                     is_number, library_name)
 from .scope import Callee, Scope, Unbound
@@ -130,7 +130,7 @@ def binary(ctx, node, op, a, b):
 
 
 def _matmul(ctx, node, a, b):
-    return seq.matmul(ctx, node, a, b)
+    return matrices.matmul(ctx, node, a, b)
 
 
 def _bitwise_operand(ctx, node, value, op):
@@ -407,7 +407,7 @@ class _Eval(ast.NodeVisitor):
         if seq.is_vec(items):
             return self._vector_subscript(node, items)
         if seq.is_mat(items):
-            return seq.mat_item(self.ctx, node, items, self._matrix_index(node.slice))
+            return matrices.mat_item(self.ctx, node, items, self._matrix_index(node.slice))
         if not isinstance(items, tuple):
             raise error(self.ctx, node, "only tuples and vectors can be indexed in a formula")
         if isinstance(node.slice, ast.Slice):

@@ -1,5 +1,6 @@
-"""numpy's functions of whole matrices in a formula: ``np.outer``, ``np.trace`` and the
-reductions along one axis (``np.sum(A, axis=0)``, ``A.mean(axis=1)``).
+"""Matrices of any shape in a formula: their elements, rows and columns (``A[i, k]``,
+``A[i]``, ``A[:, k]``), ``@``, and numpy's functions of whole matrices: ``np.outer``,
+``np.trace`` and the reductions along one axis (``np.sum(A, axis=0)``, ``A.mean(axis=1)``).
 
 A matrix of any shape is a ``sequences.Mat`` (rows, columns, element rule);
 these make new ones, vectors (``Vec``) of sums over the other index, or sums,
@@ -67,3 +68,54 @@ def along(ctx, node, kind, items, axis):
     if axis not in (0, -1):
         raise error(ctx, node, f"axis {axis} is out of bounds for a vector")
     return None                                 # the caller's reduction of the whole
+
+
+def mat_item(ctx, node, mat, index):
+    """``A[i, k]``, ``A[i]``, ``A[i, :]``, ``A[:, k]``; a constant index counts from the end
+    when negative."""
+    parts = list(index) if isinstance(index, tuple) else [index]
+    if len(parts) == 1:
+        parts.append(slice(None))
+    if len(parts) != 2:
+        raise error(ctx, node, "a matrix takes two indices")
+
+    def at(part, length):
+        if isinstance(part, slice):
+            if (part.start, part.stop, part.step) != (None, None, None):
+                raise error(ctx, node, "slices of a matrix must be whole (:) so far")
+            return None
+        return length + part if isinstance(part, sympy.Integer) and part < 0 else part
+    row, col = at(parts[0], mat.rows), at(parts[1], mat.cols)
+    if row is not None and col is not None:
+        value = mat.at(row, col)
+        seq.note_needs(ctx, value)
+        return value
+    if row is not None:
+        return seq.Vec(mat.cols, lambda k: mat.at(row, k))
+    if col is not None:
+        return seq.Vec(mat.rows, lambda k: mat.at(k, col))
+    return mat
+
+
+def matmul(ctx, node, a, b):
+    """``A @ x``, ``x @ A``, ``A @ B`` and ``x @ y`` of matrices and vectors of any shape."""
+    if seq.is_mat(a) and seq.is_vec(b):
+        seq.same_length(ctx, node, [a.cols, b.length])
+        return seq.Vec(a.rows, lambda i: seq.reduce(ctx, node, "sum", seq.elementwise(
+            ctx, node, lambda p, q: p * q, (seq.Vec(a.cols, lambda k: a.at(i, k)), b))))
+    if seq.is_vec(a) and seq.is_mat(b):
+        return matmul(ctx, node, b.T, a)
+    if seq.is_mat(a) and seq.is_mat(b):
+        seq.same_length(ctx, node, [a.cols, b.rows])
+        return seq.Mat(a.rows, b.cols, lambda i, k: seq.reduce(ctx, node, "sum", seq.Vec(
+            a.cols, lambda m: a.at(i, m) * b.at(m, k))))
+    if seq.is_vec(a) and seq.is_vec(b):
+        return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, lambda p, q: p * q, (a, b)))
+    raise error(ctx, node, "@ is supported between vectors and matrices",
+                "write the sums out with sum(...) for anything else")
+
+
+def matrix_sum(ctx, node, mat):
+    """``np.sum(A)``: the sum over both indices."""
+    return seq.reduce(ctx, node, "sum", seq.Vec(mat.rows, lambda i: seq.reduce(
+        ctx, node, "sum", seq.Vec(mat.cols, lambda k: mat.at(i, k)))))

@@ -108,11 +108,11 @@ def item(ctx, node, vec, index):
     if isinstance(index, sympy.Integer) and index < 0:
         index = vec.length + index
     value = vec.at(index)
-    _note_needs(ctx, value)
+    note_needs(ctx, value)
     return value
 
 
-def _note_needs(ctx, value):
+def note_needs(ctx, value):
     """Record the length each element read at a fixed place needs (``x[2]``: 3, ``x[-2]``: 2),
     which a call checks: Python would raise an IndexError there."""
     if not isinstance(value, sympy.Basic):
@@ -313,57 +313,6 @@ def _mat_elementwise(ctx, node, fn, values):
     cols = same_length(ctx, node, [m.cols for m in mats] + [v.length for v in vecs])
     return Mat(rows, cols, lambda i, k: fn(*(v.at(i, k) if is_mat(v) else v.at(k) if is_vec(v) else v
                                              for v in values)))
-
-
-def mat_item(ctx, node, mat, index):
-    """``A[i, k]``, ``A[i]``, ``A[i, :]``, ``A[:, k]``; a constant index counts from the end
-    when negative."""
-    parts = list(index) if isinstance(index, tuple) else [index]
-    if len(parts) == 1:
-        parts.append(slice(None))
-    if len(parts) != 2:
-        raise error(ctx, node, "a matrix takes two indices")
-
-    def at(part, length):
-        if isinstance(part, slice):
-            if (part.start, part.stop, part.step) != (None, None, None):
-                raise error(ctx, node, "slices of a matrix must be whole (:) so far")
-            return None
-        return length + part if isinstance(part, sympy.Integer) and part < 0 else part
-    row, col = at(parts[0], mat.rows), at(parts[1], mat.cols)
-    if row is not None and col is not None:
-        value = mat.at(row, col)
-        _note_needs(ctx, value)
-        return value
-    if row is not None:
-        return Vec(mat.cols, lambda k: mat.at(row, k))
-    if col is not None:
-        return Vec(mat.rows, lambda k: mat.at(k, col))
-    return mat
-
-
-def matmul(ctx, node, a, b):
-    """``A @ x``, ``x @ A``, ``A @ B`` and ``x @ y`` of matrices and vectors of any shape."""
-    if is_mat(a) and is_vec(b):
-        same_length(ctx, node, [a.cols, b.length])
-        return Vec(a.rows, lambda i: reduce(ctx, node, "sum", elementwise(
-            ctx, node, lambda p, q: p * q, (Vec(a.cols, lambda k: a.at(i, k)), b))))
-    if is_vec(a) and is_mat(b):
-        return matmul(ctx, node, b.T, a)
-    if is_mat(a) and is_mat(b):
-        same_length(ctx, node, [a.cols, b.rows])
-        return Mat(a.rows, b.cols, lambda i, k: reduce(ctx, node, "sum", Vec(
-            a.cols, lambda m: a.at(i, m) * b.at(m, k))))
-    if is_vec(a) and is_vec(b):
-        return reduce(ctx, node, "sum", elementwise(ctx, node, lambda p, q: p * q, (a, b)))
-    raise error(ctx, node, "@ is supported between vectors and matrices",
-                "write the sums out with sum(...) for anything else")
-
-
-def matrix_sum(ctx, node, mat):
-    """``np.sum(A)``: the sum over both indices."""
-    return reduce(ctx, node, "sum", Vec(mat.rows, lambda i: reduce(
-        ctx, node, "sum", Vec(mat.cols, lambda k: mat.at(i, k)))))
 
 
 #: numpy arrays of more elements than this (or of two dimensions) are data: a vector (or
