@@ -272,3 +272,65 @@ def test_a_gradient_by_a_matrix_that_is_not_compiled_yet_says_so():
     assert "Sum(U[j, i]*V[k, i], (i, 0, n_U - 1))" in str(gradient)
     with pytest.raises(LoweringError, match="a sum along both indices of a matrix output"):
         gradient(np.ones((2, 3)), np.ones((4, 3)), np.ones((2, 4)))
+
+
+def pair_kernel(x):
+    """A Gaussian kernel's sum over all pairs, written with numpy's new axes."""
+    return np.sum(np.exp(-(x[:, None] - x[None, :])**2))
+
+
+def kernel_matrix(x, y: px.Vector):
+    return np.exp(-(x[:, None] - y)**2)
+
+
+def softmax_keepdims(A: px.Matrix):
+    return np.exp(A) / np.sum(np.exp(A), axis=1, keepdims=True)
+
+
+def normalized_columns(A: px.Matrix):
+    return A / A.sum(axis=0, keepdims=True) + A.mean(1, keepdims=True)
+
+
+def shifted_outer(x, y):
+    return x[1:, np.newaxis] * y[None]
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 300])
+def test_new_axes_broadcast_as_numpy(n):
+    rng = np.random.default_rng(n)
+    x, y, A = rng.normal(size=n), rng.normal(size=n + 2), rng.normal(size=(n, n + 1)) + 3
+    for func, args in ((pair_kernel, (x,)), (kernel_matrix, (x, y)), (softmax_keepdims, (A,)),
+                       (normalized_columns, (A,)), (shifted_outer, (x, y))):
+        got, want = px.jit(func)(*args), func(*args)
+        assert np.shape(got) == np.shape(want), func.__name__
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=func.__name__)
+    if n <= 9:
+        h = 1e-6
+        fd = [(pair_kernel(x + h * e) - pair_kernel(x - h * e)) / (2 * h) for e in np.eye(n)]
+        np.testing.assert_allclose(px.jit(pair_kernel).grad()(x), fd, rtol=1e-6, atol=1e-7)
+
+
+def test_a_column_or_a_row_returned_is_a_matrix_of_one_column_or_row():
+    def column(x):
+        return x[:, None] * 2
+
+    def row(x):
+        return x[None, :] + 1
+    x = np.arange(4.0)
+    assert px.jit(column)(x).shape == (4, 1) and px.jit(row)(x).shape == (1, 4)
+    assert str(px.jit(column)).splitlines()[1] == "  0 <= j <= n - 1, l = 0:  2*x[j]"
+
+
+def test_new_axes_that_are_refused():
+    def matmul(x, A: px.Matrix):
+        return x[:, None] @ A
+
+    def two(x):
+        return np.sum(x[:, None, None])
+
+    def vector_keepdims(x):
+        return np.sum(x, axis=0, keepdims=True)
+    for func, message in ((matmul, "@ of a vector with a new axis"), (two, "one new axis"),
+                          (vector_keepdims, "keepdims=True is supported for a matrix's reductions")):
+        with pytest.raises(PyExprError, match=message):
+            px.jit(func)

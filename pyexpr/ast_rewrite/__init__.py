@@ -65,6 +65,8 @@ def parse_function(func, simplify="canonical"):
     index = column = None
     with sympy_evaluate(simplify is not False):
         value = translate(source, ctx.scope, params, ctx)
+        if sequences.is_vec(value) and value.axis is not None:     # numpy's (n, 1) or (1, n)
+            value = sequences.as_matrix(value)
         if sequences.is_vec(value):
             outputs, shape, index = _vector_output(ctx, node, value)
         elif sequences.is_mat(value):

@@ -108,11 +108,12 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
     """``x.sum()``, ``x.mean()``, ``x.prod()``, ``x.dot(y)``, ``x.var()``, ``x.std()`` of a
     vector (``A.sum()`` of a matrix): numpy's functions of the receiver."""
     receiver, name = callee.target, callee.name
-    if name in ("sum", "mean", "prod") and (set(kwargs) == {"axis"} and not args or not kwargs and len(args) == 1):
-        axis = kwargs["axis"] if kwargs else args[0]
+    if name in ("sum", "mean", "prod") and len(args) + ("axis" in kwargs) == 1 \
+            and set(kwargs) <= {"axis", "keepdims"}:
+        axis = kwargs["axis"] if "axis" in kwargs else args[0]
         if not isinstance(axis, sympy.Integer):
             raise error(ctx, node, "axis must be a constant integer")
-        found = matrices.along(ctx, node, name, receiver, int(axis))
+        found = matrices.along(ctx, node, name, receiver, int(axis), matrices.keeps_dims(ctx, node, visitor))
         if found is not None:
             return found
         kwargs, args = {}, []
@@ -293,7 +294,7 @@ def _numpy_reduction(kind, whole):
         axis = matrices.axis_of(ctx, node, visitor, 1)
         if axis is not None:
             items = _sequence_or_value(ctx, node.args[0], env, visitor)
-            found = matrices.along(ctx, node, kind, items, axis)
+            found = matrices.along(ctx, node, kind, items, axis, matrices.keeps_dims(ctx, node, visitor))
             if found is not None:
                 return found
         copy = ast.Call(func=node.func, args=node.args[:1], keywords=[])

@@ -434,6 +434,9 @@ class _Eval(ast.NodeVisitor):
         return tuple(values)
 
     def _vector_subscript(self, node, vec):
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if any(_new_axis(p) for p in parts):
+            return self._new_axis(node, vec, parts)
         if isinstance(node.slice, ast.Slice):
             parts = [None if p is None else self.visit(p)
                      for p in (node.slice.lower, node.slice.upper, node.slice.step)]
@@ -444,6 +447,18 @@ class _Eval(ast.NodeVisitor):
                         "a loop counter, len(x) - 1, ...")
         return seq.item(self.ctx, node, vec, index)
 
+    def _new_axis(self, node, vec, parts):
+        """``x[:, None]`` (a column), ``x[None, :]`` or ``x[None]`` (a row), ``x[1:, None]``."""
+        kinds = ["new" if _new_axis(p) else "slice" if isinstance(p, ast.Slice) else "index" for p in parts]
+        if kinds not in (["slice", "new"], ["new", "slice"], ["new"]):
+            raise error(self.ctx, node, "a vector takes one new axis (None) beside one slice",
+                        "write x[:, None] (a column) or x[None, :] (a row)")
+        if "slice" in kinds:
+            part = parts[kinds.index("slice")]
+            vec = seq.sliced(self.ctx, node, vec, *(None if p is None else self.visit(p)
+                                                    for p in (part.lower, part.upper, part.step)))
+        return seq.with_axis(self.ctx, node, vec, "column" if kinds[0] == "slice" else "row")
+
     def visit_Lambda(self, node):
         return Callee("lambda", "<lambda>", node, dict(self.env))
 
@@ -453,3 +468,9 @@ class _Eval(ast.NodeVisitor):
 
     def visit_Call(self, node):
         return call(self.ctx, node, self.env, self)
+
+
+def _new_axis(node):
+    """Whether a subscript's part is ``None`` or ``np.newaxis``."""
+    return isinstance(node, ast.Constant) and node.value is None or \
+        isinstance(node, ast.Attribute) and node.attr == "newaxis"

@@ -36,12 +36,12 @@ def trace(ctx, node, mat):
 
 def axis_of(ctx, node, visitor, positional):
     """The constant ``axis`` of a numpy reduction (keyword, or ``positional`` argument
-    number), or None; other keywords are refused."""
+    number), or None; other keywords than ``keepdims`` are refused."""
     found = [kw for kw in node.keywords if kw.arg == "axis"]
-    others = [kw.arg for kw in node.keywords if kw.arg != "axis"]
+    others = [kw.arg for kw in node.keywords if kw.arg not in ("axis", "keepdims")]
     if others:
         raise error(ctx, node, f"keyword argument {others[0]!r} is not supported here",
-                    "a formula's reductions take only axis=")
+                    "a formula's reductions take only axis= and keepdims=")
     where = found[0].value if found else node.args[positional] if len(node.args) > positional else None
     if where is None:
         return None
@@ -51,9 +51,21 @@ def axis_of(ctx, node, visitor, positional):
     raise error(ctx, where, "axis must be a constant integer (or None)")
 
 
-def along(ctx, node, kind, items, axis):
+def keeps_dims(ctx, node, visitor):
+    """Whether a numpy reduction's ``keepdims`` is true (a constant)."""
+    found = [kw.value for kw in node.keywords if kw.arg == "keepdims"]
+    if not found:
+        return False
+    value = visitor.visit(found[0])
+    if value not in (sympy.true, sympy.false, sympy.S.One, sympy.S.Zero):
+        raise error(ctx, found[0], "keepdims must be True or False")
+    return value in (sympy.true, sympy.S.One)
+
+
+def along(ctx, node, kind, items, axis, keepdims=False):
     """``kind`` ("sum", "prod" or "mean") of ``items`` along ``axis``: of a matrix a
-    vector (axis 0: one per column, 1: one per row), of a vector or tuple the whole."""
+    vector (axis 0: one per column, 1: one per row; with ``keepdims`` a row or a column,
+    which broadcasts as numpy's ``(1, n)`` and ``(m, 1)`` do), of a vector or tuple the whole."""
     if seq.is_mat(items):
         if axis not in (0, 1, -1, -2):
             raise error(ctx, node, f"axis {axis} is out of bounds for a matrix")
@@ -64,7 +76,9 @@ def along(ctx, node, kind, items, axis):
             line = seq.Vec(count, (lambda m: items.at(k, m)) if by_rows else (lambda m: items.at(m, k)))
             total = seq.reduce(ctx, node, "prod" if kind == "prod" else "sum", line)
             return total / count if kind == "mean" else total
-        return seq.Vec(other, each)
+        return seq.Vec(other, each, axis=None if not keepdims else "column" if by_rows else "row")
+    if keepdims:
+        raise error(ctx, node, "keepdims=True is supported for a matrix's reductions along an axis")
     if axis not in (0, -1):
         raise error(ctx, node, f"axis {axis} is out of bounds for a vector")
     return None                                 # the caller's reduction of the whole
@@ -99,6 +113,8 @@ def mat_item(ctx, node, mat, index):
 
 def matmul(ctx, node, a, b):
     """``A @ x``, ``x @ A``, ``A @ B`` and ``x @ y`` of matrices and vectors of any shape."""
+    if any(seq.is_vec(v) and v.axis is not None for v in (a, b)):
+        raise error(ctx, node, "@ of a vector with a new axis is not supported", "write A @ x, x @ A")
     if seq.is_mat(a) and seq.is_vec(b):
         seq.same_length(ctx, node, [a.cols, b.length])
         return seq.Vec(a.rows, lambda i: seq.reduce(ctx, node, "sum", seq.elementwise(

@@ -26,11 +26,13 @@ class Vec:
     from (``range(i + 1, n)``), which a sum over it keeps as its own index.  ``stride``:
     ``(a, s, b)`` for a slice with a step (``x[a:b:s]``): element ``k`` is the parent's
     ``a + s*k``, and a sum runs over the parent's indices ``a <= i < b`` with ``i - a`` a
-    multiple of ``s``."""
-    __slots__ = ("length", "at", "start", "stride")
+    multiple of ``s``.  ``axis``: None for a one-dimensional array, ``"column"`` for numpy's
+    ``(n, 1)`` (``x[:, None]``, ``keepdims=True`` along rows), ``"row"`` for ``(1, n)``, which
+    broadcast against each other into a matrix."""
+    __slots__ = ("length", "at", "start", "stride", "axis")
 
-    def __init__(self, length, at, start=sympy.S.Zero, stride=None):
-        self.length, self.at, self.start, self.stride = length, at, start, stride
+    def __init__(self, length, at, start=sympy.S.Zero, stride=None, axis=None):
+        self.length, self.at, self.start, self.stride, self.axis = length, at, start, stride, axis
 
     @staticmethod
     def of(length, index, body, start=sympy.S.Zero, stride=None):
@@ -91,16 +93,32 @@ def same_length(ctx, node, lengths):
 
 def elementwise(ctx, node, fn, values):
     """``fn`` of the elements, a Vec if any value is one (the others broadcast)."""
-    if any(is_mat(v) for v in values):
-        return _mat_elementwise(ctx, node, fn, values)
     vecs = [v for v in values if is_vec(v)]
+    axes = {v.axis == "column" for v in vecs}
+    if any(is_mat(v) for v in values) or len(axes) == 2:     # a column beside a row: a matrix
+        return _mat_elementwise(ctx, node, fn, values)
     if not vecs:
         return fn(*values)
     if any(v.stride is not None for v in vecs):
         length, stride = steps.combined(ctx, node, vecs, _evaluated, same_length)
     else:
         length, stride = same_length(ctx, node, [v.length for v in vecs]), None
-    return Vec(length, lambda k: fn(*(v.at(k) if is_vec(v) else v for v in values)), stride=stride)
+    axis = "column" if True in axes else "row" if any(v.axis == "row" for v in vecs) else None
+    return Vec(length, lambda k: fn(*(v.at(k) if is_vec(v) else v for v in values)), stride=stride, axis=axis)
+
+
+def as_matrix(vec):
+    """A Vec of numpy's two dimensions (``(n, 1)``, ``(1, n)``) as the Mat it is."""
+    if vec.axis == "column":
+        return Mat(vec.length, sympy.S.One, lambda i, k: vec.at(i))
+    return Mat(sympy.S.One, vec.length, lambda i, k: vec.at(k))
+
+
+def with_axis(ctx, node, vec, axis):
+    """``x[:, None]`` (``axis`` "column") or ``x[None, :]`` ("row") of a one-dimensional ``vec``."""
+    if vec.axis is not None or vec.stride is not None:
+        raise error(ctx, node, "a new axis is supported on a one-dimensional vector without a step")
+    return Vec(vec.length, vec.at, vec.start, axis=axis)
 
 
 def item(ctx, node, vec, index):
@@ -130,6 +148,9 @@ def note_needs(ctx, value):
 
 
 def sliced(ctx, node, vec, lo, hi, step):
+    if vec.axis is not None:
+        raise error(ctx, node, "a slice of a vector with a new axis is not supported",
+                    "slice it first: x[1:, None]")
     if step is not None and not (isinstance(step, sympy.Integer) and step >= 1):
         raise error(ctx, node, "a slice's step must be a positive constant",
                     "write the loop over range(len(x)) with the index you need")
@@ -304,15 +325,20 @@ def is_array(value):
 
 def _mat_elementwise(ctx, node, fn, values):
     """``fn`` of the elements of matrices of one shape, a vector broadcast along the rows
-    (its length the columns', as numpy broadcasts ``(n,)`` against ``(m, n)``), numbers
-    along both."""
+    (its length the columns', as numpy broadcasts ``(n,)`` against ``(m, n)``), a column
+    (``(m, 1)``) along the columns, numbers along both; a column beside a row alone is
+    their outer matrix (``x[:, None] - y``)."""
     mats, vecs = [v for v in values if is_mat(v)], [v for v in values if is_vec(v)]
     if any(v.stride is not None for v in vecs):
         raise error(ctx, node, "a slice with a step cannot be combined with a matrix yet")
-    rows = same_length(ctx, node, [m.rows for m in mats])
-    cols = same_length(ctx, node, [m.cols for m in mats] + [v.length for v in vecs])
-    return Mat(rows, cols, lambda i, k: fn(*(v.at(i, k) if is_mat(v) else v.at(k) if is_vec(v) else v
-                                             for v in values)))
+    columns = [v for v in vecs if v.axis == "column"]
+    rows = same_length(ctx, node, [m.rows for m in mats] + [v.length for v in columns])
+    cols = same_length(ctx, node, [m.cols for m in mats] + [v.length for v in vecs if v.axis != "column"])
+
+    def at(i, k):
+        return fn(*(v.at(i, k) if is_mat(v) else v.at(i) if is_vec(v) and v.axis == "column"
+                    else v.at(k) if is_vec(v) else v for v in values))
+    return Mat(rows, cols, at)
 
 
 #: numpy arrays of more elements than this (or of two dimensions) are data: a vector (or

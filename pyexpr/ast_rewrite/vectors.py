@@ -85,6 +85,8 @@ def _vector_uses(node, names, is_data):
             if isinstance(target, (ast.Tuple, ast.List)):
                 starred = any(isinstance(e, ast.Starred) for e in target.elts)
                 yield node.value.id, None if starred else len(target.elts), node.value
+    elif isinstance(node, ast.Subscript) and _is_param(node.value, names) and _new_axis(node.slice):
+        yield node.value.id, None, node                 # x[:, None]: a vector given a new axis
     elif isinstance(node, ast.Subscript) and _is_param(node.value, names) \
             and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
         yield node.value.id, MATRIX, node
@@ -151,6 +153,13 @@ def _elementwise_names(node, names, is_data):
     elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
         for child in ast.iter_child_nodes(node):
             yield from _elementwise_names(child, names, is_data)
+
+
+def _new_axis(index):
+    """Whether a subscript holds ``None`` or ``np.newaxis`` (``x[:, None]``, ``x[None]``)."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return any(isinstance(p, ast.Constant) and p.value is None or
+               isinstance(p, ast.Attribute) and p.attr == "newaxis" for p in parts)
 
 
 def _is_param(node, names):
