@@ -68,3 +68,8 @@ def even_energy(x):
 def extended_rosen(x):
     """The extended Rosenbrock function (More, Garbow and Hillstrom): pairs (x[2k], x[2k+1])."""
     return np.sum(100 * (x[1::2] - x[::2]**2)**2 + (1 - x[::2])**2)
+
+
+def softmax_rows(A: px.Matrix):
+    """A matrix output: each row's softmax, its sum once per row."""
+    return np.exp(A) / np.sum(np.exp(A), axis=1, keepdims=True)

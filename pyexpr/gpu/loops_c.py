@@ -13,8 +13,9 @@ lengths (``ir.loops.stage_params``); an inner reduction (a double sum, a row
 of ``A @ x``) is a loop in that function, its terms added in order.  The
 kernels around them:
 
-* ``<name>_stage<s>`` for ``"elements"`` (a grid-stride loop over
-  ``lo <= i < hi``) and ``"scalar"`` (one thread, ``i = 0``);
+* ``<name>_stage<s>`` for ``"elements"`` and ``"cells"`` (a grid-stride loop over
+  ``lo <= i < hi``; a matrix output's row ``i`` loops over its columns in ``item``)
+  and ``"scalar"`` (one thread, ``i = 0``);
 * ``<name>_stage<s>_partials`` and ``<name>_stage<s>_total`` for a
   reduction, in a fixed order that no device or launch changes: the grid is
   always ``GRID`` blocks of ``BLOCK`` threads; thread ``t`` adds the terms
@@ -27,7 +28,6 @@ The host functions are what ``tests/gpu_codegen`` compiles for the CPU and
 checks against the LLVM loops.
 """
 from . import cuda_c
-from ..errors import LoweringError
 
 #: the fixed launch of reductions: the summation order depends on these, never on the device
 GRID, BLOCK = 256, 256
@@ -52,11 +52,19 @@ def _read(ld, at, index, outer=None):
 
 def _arguments(stage, ctype):
     """``(statements, arguments)``: the inner reductions' loops, then the C expressions of
-    the body's arguments: the known scalars, the index, the loads, the inner results."""
+    the body's arguments: the known scalars, the index, the loads, the inner results (of a
+    ``"cells"`` stage: the row ``i``, the column ``k`` the loads move with, after the
+    column range's integers)."""
     n_known = stage.known_count
-    args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i"]
-    args += [_read(ld, 3 * k, "i") for k, ld in enumerate(stage.loads)]
-    at, lines = 3 * len(stage.loads), []
+    if stage.kind == "cells":
+        args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i", f"({ctype})c"]
+        args += [_read(ld, 3 * k, "c", "i") for k, ld in enumerate(stage.loads)]
+        at = 3 * len(stage.loads) + 3
+    else:
+        args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i"]
+        args += [_read(ld, 3 * k, "i") for k, ld in enumerate(stage.loads)]
+        at = 3 * len(stage.loads)
+    lines = []
     for q, inner in enumerate(stage.inner):
         op, unit = ("*=", "1") if inner.kind == "prod" else ("+=", "0")
         lo = f"offsets[{at}]" + (f" + {inner.lo.outer}LL * i" if inner.lo.outer else "")
@@ -91,6 +99,12 @@ def _stage_functions(stage, ctype):
         call = cuda_c.formula_call(stage.body, args, outs)
         return (f"__host__ __device__ inline void term(long long i, {params}, {ctype} *terms)\n"
                 f"{{\n{head}    {call}\n}}\n")
+    if stage.kind == "cells":                   # row i: its sums, then each column c
+        at = 3 * len(stage.loads)
+        lo, hi = (f"offsets[{at + k}]" + (f" + {b.outer}LL * i" if b.outer else "") for k, b in enumerate(stage.cols))
+        call = cuda_c.formula_call(stage.body, args, [f"out[i * offsets[{at + 2}] + c]"])
+        return (f"__host__ __device__ inline void item(long long i, {params}, {ctype} *__restrict__ out)\n"
+                f"{{\n{head}    for (long long c = {lo}; c < {hi}; ++c) {call}\n}}\n")
     outs = [f"out[i * {m}LL + {k}]" for k in range(m)]
     call = cuda_c.formula_call(stage.body, args, outs)
     return (f"__host__ __device__ inline void item(long long i, {params}, {ctype} *__restrict__ out)\n"
@@ -104,7 +118,7 @@ def _kernels(lp, s, stage, ctype):
         return (f'extern "C" __global__ void {stage_name(lp, s)}({params}, long long lo, long long hi, '
                 f"{ctype} *__restrict__ out)\n"
                 f"{{\n    if (blockIdx.x == 0 && threadIdx.x == 0) {ns}::item(0, known, vecs, offsets, out);\n}}\n")
-    if stage.kind == "elements":
+    if stage.kind in ("elements", "cells"):
         return (f'extern "C" __global__ void {stage_name(lp, s)}({params}, long long lo, long long hi, '
                 f"{ctype} *__restrict__ out)\n"
                 "{\n"
@@ -150,9 +164,6 @@ def _kernels(lp, s, stage, ctype):
 
 def loops_source(lp, dtype="float64", fastmath=False):
     """The CUDA C of every stage of ``lp`` (see the module docstring)."""
-    if any(st.kind == "cells" for st in lp.stages):
-        raise LoweringError(f"{lp.name}: a formula returning a matrix has no CUDA kernels yet; "
-                            "run it on the CPU (target='cpu')")
     ctype = cuda_c.CTYPES[dtype]
     parts = [f"/* pyexpr: {cuda_c.c_identifier(lp.name)}, loops over vectors of any length, {dtype} */\n"]
     for s, stage in enumerate(lp.stages):

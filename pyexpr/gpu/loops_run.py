@@ -52,7 +52,7 @@ class GPULoopKernel:
             head = (d_known.gpudata, d_pointers.gpudata, d_offsets.gpudata, np.int64(lo), np.int64(hi))
             if st.kind == "scalar":
                 functions[s][0](*head, d_out.gpudata, block=(1, 1, 1), grid=(1, 1))
-            elif st.kind == "elements":
+            elif st.kind in ("elements", "cells"):
                 blocks = max(1, min(-(-(hi - lo) // 256), cu.sm_count * 8))
                 target = d_out if st.dest is None else d_vectors[len(vectors) + st.dest]
                 functions[s][0](*head, target.gpudata, block=(256, 1, 1), grid=(blocks, 1))

@@ -167,7 +167,8 @@ class LoopProgram:
         at = len(self.scalar_names) + len(self.length_vectors)
         steps = []
         for st in self.stages:
-            steps.append((st.lo.value(sizes), st.hi.value(sizes), stage_params(st, sizes), at))
+            width = self.cols.value(sizes) if self.cols is not None else 0
+            steps.append((st.lo.value(sizes), st.hi.value(sizes), stage_params(st, sizes, width), at))
             if st.kind in ("sum", "prod"):
                 at += len(st.body.outputs)
         return steps
@@ -192,18 +193,19 @@ def scan(inner, known_count):
     return None if any(moving) or uses_i else kind
 
 
-def stage_params(stage, sizes):
+def stage_params(stage, sizes, width=0):
     """The integers a stage's code reads at the lengths ``sizes``, the part of each bound
     that does not move with the enclosing index: per load, (row offset, column offset,
-    columns) (0, offset, 0 for a vector); then per inner reduction its (lo, hi) and its
-    loads' triples."""
+    columns) (0, offset, 0 for a vector); of a ``"cells"`` stage its columns' (lo, hi) and
+    the output's columns ``width``; then per inner reduction its (lo, hi) and its loads'
+    triples."""
     def load_params(ld):
         if ld.row is None:
             return [0, ld.offset.value(sizes), 0]
         return [ld.row[1].value(sizes), ld.offset.value(sizes), sizes[ld.slot]]
     params = [p for ld in stage.loads for p in load_params(ld)]
-    if stage.cols is not None:
-        params += [stage.cols[0].value(sizes), stage.cols[1].value(sizes)]
+    if stage.cols is not None:              # the columns' range (less its move with i), their count
+        params += [stage.cols[0].value(sizes), stage.cols[1].value(sizes), width]
     for inner in stage.inner:
         params += [inner.lo.value(sizes), inner.hi.value(sizes)]
         params += [p for ld in inner.loads for p in load_params(ld)]

@@ -15,7 +15,7 @@ from pyexpr.gpu import loops_c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
-                           extended_rosen, least_squares, linear_residuals, nll, pair_energy, quadratic_form, residuals,
+                           extended_rosen, least_squares, softmax_rows, linear_residuals, nll, pair_energy, quadratic_form, residuals,
                            rosen, running)
 
 
@@ -39,6 +39,8 @@ def _formulas(dtype):
             "grad_even_energy": (px.jit(even_energy, dtype=dtype).grad(), "x"),
             "extended_rosen": (px.jit(extended_rosen, dtype=dtype), "x"),
             "grad_extended_rosen": (px.jit(extended_rosen, dtype=dtype).grad(), "x"),
+            "softmax_rows": (px.jit(softmax_rows, dtype=dtype), "M"),
+            "grad_least_squares_by_A": (px.jit(least_squares, dtype=dtype).grad("A"), "xMx"),
             "grad_cumulative_energy": (px.jit(cumulative_energy, dtype=dtype).grad(), "x")}
 
 
@@ -48,7 +50,7 @@ CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas
 def _host_stage(symbol, ns, stage, ctype):
     params = (f"const {ctype} *known, const {ctype} *const *vecs, const long long *offsets, "
               f"long long lo, long long hi, {ctype} *dst")
-    if stage.kind in ("elements", "scalar"):
+    if stage.kind in ("elements", "scalar", "cells"):
         first = "0" if stage.kind == "scalar" else "lo"
         last = "1" if stage.kind == "scalar" else "hi"
         return (f'extern "C" void {symbol}({params})\n{{\n'
@@ -83,7 +85,7 @@ def compiled(tmp_path_factory):
     device, host = [], []
     for k, ((name, dtype), (f, _)) in enumerate(formulas.items()):
         # the kernels' C names are the formula's: one per dtype in this one library
-        source = loops_c.loops_source(_renamed(f.program, dtype), dtype)
+        source = loops_c.loops_source(_renamed(f.program, name, dtype), dtype)
         device.append(f"namespace pyx_f{k} {{\n{source}}}\n")
         host.append(f"namespace pyx_f{k} {{\n{source}\n")
         ctype = "double" if dtype == "float64" else "float"
@@ -97,8 +99,9 @@ def compiled(tmp_path_factory):
     return ctypes.CDLL(str(library)), ptx.read_text(), formulas, keys
 
 
-def _renamed(lp, dtype):
-    return dataclasses.replace(lp, name=f"{lp.name}_{dtype}")
+def _renamed(lp, name, dtype):
+    """The C names are extern "C", one set per case and dtype in the one library."""
+    return dataclasses.replace(lp, name=f"{name}_{dtype}")
 
 
 def _arguments(kinds, n, dtype, seed=0):
@@ -136,7 +139,8 @@ def _host_run(library, k, formula, args, dtype):
     known[:len(first)] = first
     pointers = (ctypes.c_void_p * len(vectors))(*[v.ctypes.data for v in vectors])
     rows = lp.rows.value(sizes) if formula.index is not None else 1
-    out = np.zeros(rows * max(len(formula.outputs), 1), dtype)
+    cols = lp.cols.value(sizes) if formula.column is not None else max(len(formula.outputs), 1)
+    out = np.zeros(rows * cols, dtype)
     for s, (stage, (lo, hi, params, at)) in enumerate(zip(lp.stages, plan)):
         offs = np.array(params or [0], np.int64)
         dst = known[at:] if stage.kind in ("sum", "prod") else out if stage.dest is None else temps[stage.dest]
@@ -152,7 +156,7 @@ def test_every_stage_kernel_compiles_to_ptx(compiled):
         for s, stage in enumerate(f.program.stages):
             suffixes = ("_partials", "_total") if stage.kind in ("sum", "prod") else ("",)
             for suffix in suffixes:
-                assert loops_c.stage_name(_renamed(f.program, dtype), s, suffix) in ptx, (name, dtype, s)
+                assert loops_c.stage_name(_renamed(f.program, name, dtype), s, suffix) in ptx, (name, dtype, s)
 
 
 @pytest.mark.parametrize("name, dtype", CASES)
