@@ -73,3 +73,8 @@ def extended_rosen(x):
 def softmax_rows(A: px.Matrix):
     """A matrix output: each row's softmax, its sum once per row."""
     return np.exp(A) / np.sum(np.exp(A), axis=1, keepdims=True)
+
+
+def row_centred(A: px.Matrix, w: px.Vector):
+    """Each row less its mean, times w: the row's mean is a sum inside the row's sum."""
+    return (A - A.mean(axis=1, keepdims=True)) @ w

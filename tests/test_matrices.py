@@ -333,3 +333,26 @@ def test_new_axes_that_are_refused():
                           (vector_keepdims, "keepdims=True is supported for a matrix's reductions")):
         with pytest.raises(PyExprError, match=message):
             px.jit(func)
+
+
+def centred_rows(A: px.Matrix, w: px.Vector):
+    return (A - A.mean(axis=1, keepdims=True)) @ w
+
+
+def spread(A: px.Matrix):
+    return np.sum(np.sum((A - A.mean(axis=1, keepdims=True))**2, axis=1))
+
+
+@pytest.mark.parametrize("m, n", [(1, 1), (3, 4), (2000, 30)])
+def test_a_rows_sum_inside_the_rows_sum_is_computed_once_per_row(m, n):
+    """Sum over k of (A[i, k] - mean of row i) * w[k]: the mean is a sum over another index
+    inside the sum over k; it is computed first for each row and read by the terms."""
+    rng = np.random.default_rng(m)
+    A, w = rng.normal(size=(m, n)), rng.normal(size=n)
+    f, g = px.jit(centred_rows), px.jit(spread)
+    np.testing.assert_allclose(f(A, w), centred_rows(A, w), rtol=1e-12, atol=1e-12)
+    assert g(A) == pytest.approx(spread(A), rel=1e-12, abs=1e-12)
+    assert np.array_equal(px.jit(centred_rows, parallel=True)(A, w), f(A, w))
+    if m * n <= 12:
+        np.testing.assert_allclose(g.grad("A")(A), 2 * (A - A.mean(axis=1, keepdims=True)), rtol=1e-12,
+                                   atol=1e-12)

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import pyexpr as px
 from pyexpr.errors import PyExprError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from open_formulas import extended_rosen  # noqa: E402
+from test_hypothesis_frontend import load  # noqa: E402
 
 
 def extended_powell(x):
@@ -168,3 +171,59 @@ def test_what_stays_refused_at_its_line():
     for func, message in cases:
         with pytest.raises(PyExprError, match=message):
             px.jit(func)
+
+
+_SLICES = ["x[{a}::{s}]", "x[{a}:-1:{s}]", "x[{a}:len(x) - 2:{s}]"]
+_TERMS = ["({0} - {1} ** 2)", "({0} * {1})", "np.sin({0}) + {1}", "np.exp(-({0} - {1}) ** 2)"]
+
+
+@st.composite
+def stepped_sources(draw):
+    s = draw(st.integers(2, 3))
+    first, second = (draw(st.sampled_from(_SLICES)).format(a=draw(st.integers(0, s - 1)), s=s) for _ in range(2))
+    term = draw(st.sampled_from(_TERMS)).format(first, second)
+    form = draw(st.sampled_from(["    return np.sum({0})", "    return np.sum(({0}) ** 2) + x[0]"]))
+    return "import numpy as np\n\n\ndef generated(x):\n" + form.format(term) + "\n"
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(source=stepped_sources())
+def test_random_stepped_slices_agree_with_numpy_or_refuse_where_it_does(source):
+    """Two slices with one step and any starts and stops: at every length the formula gives
+    numpy's value, or refuses (ValueError) where numpy raises or broadcasts a slice of one
+    element; never a value where numpy raises."""
+    plain = load(source)
+    try:
+        f = px.jit(plain)
+    except PyExprError as refused:                  # slices whose lengths always differ
+        assert "the code runs at no length of n" in str(refused), source
+        for n in range(12, 20):                     # (below, numpy may broadcast one element)
+            with pytest.raises(ValueError):
+                plain(_x(n))
+        return
+    for n in range(1, 14):
+        x = _x(n, n)
+        try:
+            with np.errstate(all="ignore"):
+                want, numpy_ok = plain(x), True
+        except (ValueError, IndexError):
+            want, numpy_ok = None, False
+        try:
+            got = f(x)
+        except ValueError:
+            continue                                    # numpy raised, or broadcast one element
+        assert numpy_ok, f"n = {n}: {got} where numpy raises\n{source}"
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-12), f"n = {n}\n{source}"
+    valid = [n for n in range(4, 12) if _runs(f, n)]
+    if valid:
+        x = _x(valid[0], 9)
+        np.testing.assert_allclose(f.grad()(x), _fd_gradient(plain, x), rtol=1e-6, atol=1e-6, err_msg=source)
+
+
+def _runs(f, n):
+    try:
+        f(_x(n))
+        return True
+    except ValueError:
+        return False

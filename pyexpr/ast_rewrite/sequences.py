@@ -169,9 +169,14 @@ def sliced(ctx, node, vec, lo, hi, step):
 def _end(ctx, node, vec, value, default):
     if value is None:
         return sympy.sympify(default)
+    if isinstance(value, sympy.Expr) and not value.is_Integer:
+        # len(x) - 2 as numpy reads it: the end counted from the vector's own length
+        back = _evaluated(value - vec.length)
+        if back.is_Integer and back <= 0:
+            return _evaluated(vec.length + back)
     if not (isinstance(value, sympy.Expr) and value.is_Integer):
-        raise error(ctx, node, "a slice of a vector of any length needs constant bounds",
-                    "write x[1:], x[:-1], x[2:-2] ...")
+        raise error(ctx, node, "a slice of a vector of any length needs constant bounds, or its "
+                    "length less a constant", "write x[1:], x[:-1], x[2:len(x) - 2] ...")
     return vec.length + value if value < 0 else value
 
 

@@ -72,9 +72,13 @@ def require(ctx, node, n, step, allowed, reason):
         return
     lcm = modulus * step // math.gcd(modulus, step)
     residues = {r for r in range(lcm) if r % modulus in before and r % step in allowed}
+    if not allowed:
+        raise error(ctx, node, f"the code runs at no length of {n}: {reason}, and these differ at "
+                    "every length", "slice the vectors to the same length")
     if not residues:
         raise error(ctx, node, f"the code runs at no length of {n}: {reason} only where "
-                    f"{n} % {step} is {_listed(allowed)}", "slice the vectors to the same length")
+                    f"{n} % {step} is {_listed(allowed)}, which its other conditions exclude",
+                    "slice the vectors to the same length")
     entry = (step, tuple(sorted(allowed)), reason)
     ctx.steps[n] = (lcm, residues, why + ((entry,) if entry not in why else ()))
 

@@ -71,6 +71,7 @@ def _arguments(stage, ctype):
         hi = f"offsets[{at + 1}]" + (f" + {inner.hi.outer}LL * i" if inner.hi.outer else "")
         inner_args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i", f"({ctype})k"]
         inner_args += [_read(ld, at + 2 + 3 * m, "k", "i") for m, ld in enumerate(inner.loads)]
+        inner_args += [f"s{u}" for u in inner.uses]     # the sums before it that it reads
         call = f"pyx_q{q}::{cuda_c.function_name(inner.body)}({', '.join(inner_args)})"
         lines.append(f"    {ctype} s{q} = ({ctype}){unit};\n"
                      f"    for (long long k = {lo}; k < {hi}; ++k) s{q} {op} {call};")

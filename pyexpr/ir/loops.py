@@ -80,6 +80,10 @@ class Stage:
     #: row), the body stores ``out[i*cols + k]`` for ``lo <= k < hi``; its body takes known...,
     #: i, k, loads..., inner...
     cols: tuple = None
+    #: an inner reduction's: the positions (in its stage's ``inner``) of the sums before it
+    #: that its terms read, passed to its body after the loads (``Sum(A[i, k] - Sum(A[i, m],
+    #: m)/n, k)``: the row's mean, once per row)
+    uses: tuple = ()
 
     @property
     def known_count(self):
@@ -187,6 +191,8 @@ def scan(inner, known_count):
     elif inner.lo.outer == 1 and inner.hi.outer == 0:
         kind = "suffix"
     else:
+        return None
+    if inner.uses:
         return None
     moving = [ld.offset.outer for ld in inner.loads] + [ld.row[1].outer for ld in inner.loads if ld.row]
     uses_i = any(known_count in ins.args for ins in inner.body.instrs if ins.op not in ("arg", "const"))
@@ -331,13 +337,23 @@ class _Stages:
         """A ``"cells"`` stage over rows ``j`` and, in each, columns ``l`` (``Stage.cols``)."""
         pairs = [(sympy.Dummy(f"s{k}", real=True), r) for k, r in enumerate(indexing.reductions(body))]
         body = body.xreplace({r: h for h, r in pairs})
-        inner = tuple(self._inner(r, j) for _, r in pairs)
+        inner, results = self._inners(pairs, j)
         loads, holders, (body,) = self._reads([body], l, j)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
         body = body.xreplace({j: i_arg, l: k_arg})
-        args = self.known + [i_arg, k_arg] + holders + [h for h, _ in pairs]
+        args = self.known + [i_arg, k_arg] + holders + results
         program = from_exprs(f"{self.name}_stage{len(self.stages)}", args, [body])
         self.stages.append(Stage("cells", lo, hi, program, loads, inner, cols=cols))
+
+    def _inners(self, pairs, outer):
+        """The inner Stages of the ``(holder, reduction)`` pairs in the stage over ``outer``,
+        and the holders of every inner result in order: a sum in a reduction's terms that
+        moves with ``outer`` only comes before it as an inner reduction of its own."""
+        inner, results = [], []
+        for holder, reduction in pairs:
+            inner.append(self._inner(reduction, outer, inner, results))
+            results.append(holder)
+        return tuple(inner), results
 
     def _split(self, expr):
         """``expr`` with each reduction whose terms have cases in its index (a Piecewise on
@@ -418,11 +434,11 @@ class _Stages:
         pairs = list(explicit) + [(sympy.Dummy(f"s{len(explicit) + k}", real=True), r)
                                   for k, r in enumerate(dependent)]
         bodies = [b.xreplace({r: h for h, r in pairs}) for b in bodies]
-        inner = tuple(self._inner(r, index) for _, r in pairs)
+        inner, results = self._inners(pairs, index)
         index_arg = sympy.Dummy("i", real=True)
         loads, holders, exprs = self._reads(bodies, index, None)
         exprs = [e.xreplace({index: index_arg}) for e in exprs]
-        args = self.known + [index_arg] + holders + [h for h, _ in pairs]
+        args = self.known + [index_arg] + holders + results
         body = from_exprs(f"{self.name}_stage{len(self.stages)}", args, exprs)
         self.stages.append(Stage(kind, lo, hi, body, loads, inner, dest))
 
@@ -458,16 +474,27 @@ class _Stages:
         swap = dict(zip(elements, holders))
         return tuple(loads), holders, [b.xreplace(swap) for b in bodies]
 
-    def _inner(self, reduction, outer):
+    def _inner(self, reduction, outer, inner=None, results=None):
         """The inner Stage of ``reduction`` over its own index, inside the stage over ``outer``;
-        a sum in its terms over a third index is a temporary vector computed before."""
+        a sum in its terms over a third index is a temporary vector computed before, one
+        that moves with ``outer`` alone an inner reduction before it (appended to ``inner``
+        and ``results``, the stage's lists) whose result its body takes."""
         if len(reduction.limits) > 2:
             raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
         k, lo, hi = reduction.limits[-1]
         function = reduction.function
         if len(reduction.limits) == 2:          # Sum(f, (i, ..), (k, ..)): over k, of the sum over i
             function = reduction.func(function, reduction.limits[0])
+        uses, used = [], []
         for r in indexing.reductions(function):
+            if r.has(outer) and not r.has(k) and inner is not None:
+                holder = sympy.Dummy(f"u{len(results)}", real=True)
+                inner.append(self._inner(r, outer, inner, results))
+                results.append(holder)
+                uses.append(len(inner) - 1)
+                used.append(holder)
+                function = function.xreplace({r: holder})
+                continue
             if r.has(outer) or hi.has(outer) and r.has(k):
                 raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
             if r.has(k):
@@ -478,7 +505,7 @@ class _Stages:
         loads, holders, (body,) = self._reads([function], k, outer)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
         body = body.xreplace({outer: i_arg, k: k_arg})
-        program = from_exprs(f"{self.name}_stage{len(self.stages)}_inner", self.known + [i_arg, k_arg] + holders,
-                             [body])
-        return Stage(kind, self.bound(lo, outer), self.bound(hi + 1, outer), program, loads)
+        program = from_exprs(f"{self.name}_stage{len(self.stages)}_inner",
+                             self.known + [i_arg, k_arg] + holders + used, [body])
+        return Stage(kind, self.bound(lo, outer), self.bound(hi + 1, outer), program, loads, uses=tuple(uses))
 

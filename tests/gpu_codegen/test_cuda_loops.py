@@ -15,7 +15,7 @@ from pyexpr.gpu import loops_c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
-                           extended_rosen, least_squares, softmax_rows, linear_residuals, nll, pair_energy, quadratic_form, residuals,
+                           extended_rosen, least_squares, row_centred, softmax_rows, linear_residuals, nll, pair_energy, quadratic_form, residuals,
                            rosen, running)
 
 
@@ -40,6 +40,7 @@ def _formulas(dtype):
             "extended_rosen": (px.jit(extended_rosen, dtype=dtype), "x"),
             "grad_extended_rosen": (px.jit(extended_rosen, dtype=dtype).grad(), "x"),
             "softmax_rows": (px.jit(softmax_rows, dtype=dtype), "M"),
+            "row_centred": (px.jit(row_centred, dtype=dtype), "Mx"),
             "grad_least_squares_by_A": (px.jit(least_squares, dtype=dtype).grad("A"), "xMx"),
             "grad_cumulative_energy": (px.jit(cumulative_energy, dtype=dtype).grad(), "x")}
 

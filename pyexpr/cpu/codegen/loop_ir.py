@@ -395,7 +395,7 @@ class _Generator:
         def row(t):
             i = b.add(first, t)
             self.outer = i
-            totals = [self._inner_total(inner, known) for inner in stage.inner]
+            totals = self._inner_totals(stage, known)
             start, end = (self.bound(x) for x in stage.cols)
             self.elements(stage, known, start, end, b.gep(out, [b.mul(i, width)], inbounds=True), totals)
             self.outer = None
@@ -420,7 +420,7 @@ class _Generator:
                 if q in running:
                     totals.append(self._running(inner, known, running[q], starting, direction))
                 else:
-                    totals.append(self._inner_total(inner, known))
+                    totals.append(self._inner_total(inner, known, [totals[u] for u in inner.uses]))
             self.outer, (self.w, self.v) = None, (1, c)
             values = self.body(stage, known, i, extra=totals)
             self.w, self.v = lanes
@@ -476,7 +476,15 @@ class _Generator:
                 b.store(self._combine(inner)(b.load(slot), term), slot)
         return b.load(slot)
 
-    def _inner_total(self, inner, known):
+    def _inner_totals(self, stage, known):
+        """Each inner reduction of ``stage`` at the current enclosing index, in order (a
+        later one reading earlier ones' results, ``Stage.uses``)."""
+        totals = []
+        for inner in stage.inner:
+            totals.append(self._inner_total(inner, known, [totals[u] for u in inner.uses]))
+        return totals
+
+    def _inner_total(self, inner, known, extra=()):
         """An inner reduction at the current enclosing index, in the chunked order."""
         b, c = self.b, self.c
         combine = self._combine(inner)
@@ -488,7 +496,7 @@ class _Generator:
         def chunk(k):
             first = b.add(lo, b.mul(k, self.const(CHUNK)))
             last = self.smin(b.add(first, self.const(CHUNK)), hi)
-            part, = self.chunk_partials(inner, known, first, last)
+            part, = self.chunk_partials(inner, known, first, last, extra)
             b.store(combine(b.load(total), part), total)
         for_range(b, b.sdiv(b.add(count, self.const(CHUNK - 1)), self.const(CHUNK)), chunk, name="inner")
         return b.load(total)
@@ -541,7 +549,7 @@ class _Generator:
         b.position_at_end(here)
         return slots
 
-    def chunk_partials(self, stage, known, lo, hi):
+    def chunk_partials(self, stage, known, lo, hi, extra=()):
         """Each output's sum over ``lo <= i < hi`` in the documented order (8 accumulators)."""
         b = self.b
         m, combine = len(stage.body.outputs), self._combine(stage)
@@ -556,7 +564,7 @@ class _Generator:
         def step(s):
             first = b.add(lo, b.mul(s, self.const(GROUP)))
             for u in range(per_step):
-                terms = self.body(stage, known, b.add(first, self.const(u * self.w)))
+                terms = self.body(stage, known, b.add(first, self.const(u * self.w)), extra=extra)
                 for slots, term in zip(accs, terms):
                     b.store(combine(b.load(slots[u]), term), slots[u])
         for_range(b, steps, step, name=stage.kind)
@@ -565,7 +573,7 @@ class _Generator:
         with b.if_then(b.icmp_signed(">", rest, self.const(0)), likely=False):
             last = b.sub(hi, self.const(1))
             for u in range(per_step):
-                terms = self.body(stage, known, b.add(first, self.const(u * self.w)), clamp_to=last)
+                terms = self.body(stage, known, b.add(first, self.const(u * self.w)), clamp_to=last, extra=extra)
                 positions = ir.Constant(ir.VectorType(I64, self.w), [u * self.w + k for k in range(self.w)]) \
                     if self.w > 1 else self.const(u)
                 keep = b.icmp_signed("<", positions, self.splat(rest))
