@@ -30,6 +30,7 @@ WORKLOADS = {
     "vectors": lambda sizes, peers: [vectors.rosen_section(sizes, peers),
                                      vectors.likelihood_section(sizes, peers),
                                      vectors.pairwise_section(sizes, peers),
+                                     vectors.matrix_section(sizes, peers),
                                      vectors.first_result_section(sizes, peers)],
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"

@@ -18,7 +18,7 @@ from benchmarks import peers as peer_lib, report, timing  # noqa: E402
 
 SECTIONS = ["linear-1t", "transcendental-1t", "piecewise-1t", "linear-2t", "transcendental-2t",
             "piecewise-2t", "gradient", "scalar", "small", "first-call", "hessian", "sizes", "cluster",
-            "rosen", "likelihood", "pairwise", "first-vector"]
+            "rosen", "likelihood", "pairwise", "matrix", "first-vector"]
 
 
 @pytest.fixture(scope="module")
