@@ -153,6 +153,8 @@ def cases(expr, j, length, apart=()):
     at that ``j``."""
     symbols = sorted(sympy.sympify(length).free_symbols, key=str)
     n = symbols[0] if symbols else sympy.Dummy("n", integer=True)
+    if sympy.sympify(length).has(sympy.ceiling) and not _relations(expr, j, apart):
+        return 0, [(sympy.S.Zero, sympy.expand(length - 1), expr)]    # a slice with a step: one case
     points = {sympy.S.Zero, sympy.expand(length)}
     for rel in _relations(expr, j, apart):
         form = affine(rel.lhs - rel.rhs, j)

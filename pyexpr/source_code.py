@@ -330,7 +330,7 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
         for jlo, jhi, llo, lhi, cell in reversed(cases):
             test = f"{_range_test(printer, j, jlo, jhi)} and {_range_test(printer, l, llo, lhi)}"
             element = printer.doprint(cell) if element is None else f"({printer.doprint(cell)} if {test} else {element})"
-        rows, cols = (printer._print(d) for d in outputs[1:])
+        rows, cols = (_count_text(printer, d) for d in outputs[1:])
         result = f"[[{element} for {l} in range({cols})] for {j} in range({rows})]"
     elif index is None:
         values = [printer.doprint(o) for o in outputs]
@@ -343,7 +343,7 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
                 "(" + ", ".join(printer.doprint(p) for p in piece) + ",)"
             test = _range_test(printer, j, lo, hi)
             element = value if element is None else f"({value} if {test} else {element})"
-        rows = printer._print(outputs[1]) if len(outputs) > 1 else None
+        rows = _count_text(printer, outputs[1]) if len(outputs) > 1 else None
         result = f"[{element} for {j} in range({rows})]"
     lines = [f"def {name}({', '.join(params)}):"] + [f"    {ln}" for ln in lines] + [f"    return {result}"]
     tree = ast.parse("import math\n\n\n" + "\n".join(lines))
@@ -353,3 +353,9 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
 def _range_test(printer, index, lo, hi):
     return f"{index} == {printer._print(lo)}" if lo == hi else \
         f"{printer._print(lo)} <= {index} <= {printer._print(hi)}"
+
+
+def _count_text(printer, count):
+    """A vector's length for ``range``: an int also where it is a ceiling (``x[::2]``'s)."""
+    text = printer._print(count)
+    return f"int({text})" if sympy.sympify(count).has(sympy.ceiling) else text

@@ -227,3 +227,46 @@ def _runs(f, n):
         return True
     except ValueError:
         return False
+
+
+def residuals(x):
+    """The extended Rosenbrock function's residuals on the pairs (x[2k], x[2k+1])."""
+    return 10 * (x[1::2] - x[::2]**2)
+
+
+def every_other(x):
+    return np.exp(-x[1::3]) * x[1::3]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 6, 7, 1000, 100_001])
+def test_a_slice_with_a_step_as_a_vector_output(n):
+    x = _x(n, 5)
+    f, g = px.jit(residuals), px.jit(every_other)
+    np.testing.assert_allclose(g(x), every_other(x), rtol=1e-13)
+    assert g(x).shape == every_other(x).shape
+    if n % 2:
+        with pytest.raises(ValueError, match=r"len\(x\) % 2 == 0"):
+            f(x)
+        return
+    np.testing.assert_allclose(f(x), residuals(x), rtol=1e-13)
+    assert np.array_equal(px.jit(residuals, parallel=True)(x), f(x))
+    if 0 < n <= 6:
+        J = f.jacobian(wrt="x")(x)
+        h = 1e-6
+        fd = np.array([(residuals(x + h * e) - residuals(x - h * e)) / (2 * h) for e in np.eye(n)]).T
+        np.testing.assert_allclose(J, fd, rtol=1e-6, atol=1e-6)
+
+
+def test_a_stepped_output_prints_and_travels():
+    f = px.jit(residuals)
+    assert str(f).splitlines() == ["residuals(x[n])[j] =   (for n % 2 == 0)",
+                                   "  0 <= j <= ceiling(n/2 - 1/2) - 1:  10*x[2*j + 1] - 10*x[2*j]**2"]
+    namespace = {}
+    exec(f.python_source, namespace)
+    np.testing.assert_allclose(namespace["residuals"](list(_x(8))), residuals(_x(8)), rtol=1e-13)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(f))(_x(8)), residuals(_x(8)), rtol=1e-13)
+
+    def pieces(x):
+        return np.concatenate((x[1::2], x[::2]))
+    with pytest.raises(PyExprError, match="np.concatenate of slices with a step is not supported yet"):
+        px.jit(pieces)

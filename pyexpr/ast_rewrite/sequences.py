@@ -246,6 +246,9 @@ def concatenated(ctx, node, parts):
     """``np.concatenate(parts)`` of vectors and tuples: element ``k`` is a Piecewise
     over where ``k`` falls (the cases of a vector output: its first and last elements)."""
     pieces, start = [], sympy.S.Zero
+    if any(is_vec(p) and p.stride is not None for p in parts):
+        raise error(ctx, node, "np.concatenate of slices with a step is not supported yet",
+                    "return the pieces from formulas of their own")
     for part in parts:
         if is_vec(part):
             pieces.append((start, part.length, part.at))

@@ -32,17 +32,21 @@ from .from_sympy import from_exprs
 @dataclass(frozen=True)
 class Bound:
     """``const + sum(coef * length[v] for v, coef in terms) + outer*i``: an index bound
-    (``i`` the enclosing stage's index, for the range and reads of an inner reduction)."""
+    (``i`` the enclosing stage's index, for the range and reads of an inner reduction),
+    divided by ``div`` rounding down (the length of a slice with a step, ``ceiling(n/2)``,
+    is ``(n + 1) // 2``)."""
     terms: tuple
     const: int
     outer: int = 0
+    div: int = 1
 
     def value(self, lengths, i=0):
-        return self.const + sum(coef * lengths[v] for v, coef in self.terms) + self.outer * i
+        return (self.const + sum(coef * lengths[v] for v, coef in self.terms) + self.outer * i) // self.div
 
     def __str__(self):
         text = " + ".join([f"{c}*len{v}" for v, c in self.terms] + ([f"{self.outer}*i"] if self.outer else []))
-        return f"{text} + {self.const}" if text else str(self.const)
+        text = f"{text} + {self.const}" if text else str(self.const)
+        return text if self.div == 1 else f"({text}) // {self.div}"
 
 
 @dataclass(frozen=True)
@@ -407,6 +411,15 @@ class _Stages:
 
     def bound(self, expr, outer=None):
         expr = sympy.expand(expr)
+        steps = [c for c in expr.atoms(sympy.ceiling)]
+        if len(steps) == 1 and outer is None:
+            # c + ceiling(p/s) (a slice with a step's length) = (p + s - 1 + s*c) // s
+            rest = sympy.expand(expr - steps[0])
+            p = steps[0].args[0]
+            s = sympy.fraction(sympy.together(p))[1]
+            if s.is_Integer and not rest.has(sympy.ceiling):
+                whole = self.bound(sympy.expand(p * s + s - 1 + s * rest))
+                return Bound(whole.terms, whole.const, 0, int(s))
         along = 0
         if outer is not None:
             form = indexing.affine(expr, outer)

@@ -15,7 +15,7 @@ from pyexpr.gpu import loops_c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
-                           extended_rosen, least_squares, row_centred, softmax_rows, linear_residuals, nll, pair_energy, quadratic_form, residuals,
+                           extended_rosen, least_squares, row_centred, softmax_rows, stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
                            rosen, running)
 
 
@@ -41,6 +41,7 @@ def _formulas(dtype):
             "grad_extended_rosen": (px.jit(extended_rosen, dtype=dtype).grad(), "x"),
             "softmax_rows": (px.jit(softmax_rows, dtype=dtype), "M"),
             "row_centred": (px.jit(row_centred, dtype=dtype), "Mx"),
+            "stepped_residuals": (px.jit(stepped_residuals, dtype=dtype), "x"),
             "grad_least_squares_by_A": (px.jit(least_squares, dtype=dtype).grad("A"), "xMx"),
             "grad_cumulative_energy": (px.jit(cumulative_energy, dtype=dtype).grad(), "x")}
 
@@ -167,8 +168,8 @@ def test_host_build_of_the_kernels_matches_the_llvm_loops(compiled, name, dtype,
     f, kinds = formulas[name, dtype]
     if n > 1000 and ("M" in kinds or "pair" in name or "diagonal" in name or "cumulative" in name):
         pytest.skip("quadratic work: checked up to n = 1000")
-    if "extended_rosen" in name and n % 2:
-        pytest.skip("the extended Rosenbrock function runs at even lengths only")
+    if ("extended_rosen" in name or "stepped" in name) and n % 2:
+        pytest.skip(f"{name} runs at even lengths only")
     if f.index is not None and n < f.cases()[0]:
         pytest.skip(f"{name} at n = {n} is written out, not looped")
     args = _arguments(kinds, n, dtype)

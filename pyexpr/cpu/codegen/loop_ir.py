@@ -202,6 +202,10 @@ class _Generator:
             value = self.b.add(value, self.b.mul(self.const(coef), self.lengths[vec]))
         if bound.outer:                     # an inner reduction's: the enclosing index
             value = self.b.add(value, self.b.mul(self.const(bound.outer), self.outer))
+        if bound.div != 1:                  # rounding down, as Bound.value does
+            quotient = self.b.sdiv(value, self.const(bound.div))
+            below = self.b.icmp_signed("<", self.b.srem(value, self.const(bound.div)), self.const(0))
+            value = self.b.sub(quotient, self.b.zext(below, I64))
         return value
 
     def smin(self, x, y):
