@@ -9,6 +9,7 @@ with numpy) and last, as a core dimension ``<name>_output``, with xarray (its
 convention).
 """
 import itertools
+import re
 
 import numpy as np
 import sympy
@@ -101,7 +102,9 @@ def _dask_gufunc(formula, values):
     inputs, output = _core_dims(formula)
     moved = [da.moveaxis(da.asarray(v), list(range(len(core))), list(range(-len(core), 0)))
              if core and np.ndim(v) > len(core) else v for v, core in zip(values, inputs)]
-    result = da.apply_gufunc(_Gufunc(formula), signature(formula), *moved, allow_rechunk=True,
+    # dask names every core dimension: a fixed one ("3") gets a name of its own
+    named = re.sub(r"(?<![\w])(\d+)(?![\w])", r"_\1", signature(formula))
+    result = da.apply_gufunc(_Gufunc(formula), named, *moved, allow_rechunk=True,
                              output_dtypes=np.dtype(formula.options["dtype"]))
     k = len(output)
     return da.moveaxis(result, list(range(-k, 0)), list(range(k))) if k and result.ndim > k else result

@@ -102,22 +102,32 @@ def _quick_plan(formula):
             first.setdefault(symbol, slot)
     position = {name: k for k, (name, _) in reversed(list(enumerate(slots)))}
     needs = tuple((position[name], k) for name, k in formula.needs)
-    slot_of = {str(symbol): slot for slot, (_, symbol) in enumerate(slots)}
-    exact = tuple((slot_of[symbol], value) for symbol, value in formula.exact if symbol in slot_of)
     return tuple(kinds), tuple(equal), needs, \
-        np.dtype(formula.options["dtype"]), _threads(formula), exact, step_slots(formula)
+        np.dtype(formula.options["dtype"]), _threads(formula), exact_slots(formula), step_slots(formula)
 
 
-def step_slots(formula):
-    """``(slot, modulus, residues)`` of each condition of ``formula.steps``, the slots
-    numbered as a call's lengths are (each dimension of each vector argument in order)."""
+def _slots(formula):
+    """{length Symbol's name: its first slot}, the slots numbered as a call's lengths are
+    (each dimension of each vector argument in order)."""
     slot_of, slot = {}, 0
     for _, length in formula.signature:
         if isinstance(length, (sympy.Symbol, tuple)):
             for symbol in (length if isinstance(length, tuple) else (length,)):
                 slot_of.setdefault(str(symbol), slot)
                 slot += 1
+    return slot_of
+
+
+def step_slots(formula):
+    """``(slot, modulus, residues)`` of each condition of ``formula.steps``."""
+    slot_of = _slots(formula)
     return tuple((slot_of[n], m, frozenset(r)) for n, m, r, _ in formula.steps if n in slot_of)
+
+
+def exact_slots(formula):
+    """``(slot, length)`` of each length the formula's data fixes."""
+    slot_of = _slots(formula)
+    return tuple((slot_of[n], v) for n, v in formula.exact if n in slot_of)
 
 
 def _core_dims(length):

@@ -195,6 +195,10 @@ class OpenFormula(OpenPrinting, Formula):
         raise NotImplementedError(f"{self.name}: diff() by one element of a vector of any length is "
                                   "not supported; take grad()")
 
+    def exact_slots(self):
+        """``(slot, length)`` of each length the data fixes (``exact``), slots as a call's."""
+        return open_calls.exact_slots(self)
+
     def step_slots(self):
         """``(slot, modulus, residues)`` of each condition ``steps`` puts on a length."""
         return open_calls.step_slots(self)

@@ -356,3 +356,32 @@ def test_a_rows_sum_inside_the_rows_sum_is_computed_once_per_row(m, n):
     if m * n <= 12:
         np.testing.assert_allclose(g.grad("A")(A), 2 * (A - A.mean(axis=1, keepdims=True)), rtol=1e-12,
                                    atol=1e-12)
+
+
+WEIGHTS = np.arange(12.0).reshape(3, 4) / 10
+
+
+def weighted(A: px.Matrix):
+    """A matrix output of module-level data's shape: the data fixes it, (3, 4)."""
+    return A * WEIGHTS + 1
+
+
+def test_a_matrix_output_through_the_gufunc_dask_and_xarray():
+    dask_array = pytest.importorskip("dask.array")
+    xr = pytest.importorskip("xarray")
+    rng = np.random.default_rng(8)
+    f, g = px.jit(weighted), px.jit(softmax_rows)
+    assert f.ufunc.signature == "(m,n)->(m,n)"
+    stacked = rng.normal(size=(5, 3, 4))
+    np.testing.assert_allclose(f.ufunc(stacked), [weighted(s) for s in stacked], rtol=1e-14)
+    with warnings.catch_warnings(record=True) as caught:        # the data fixes the shape
+        warnings.simplefilter("always")
+        assert np.isnan(f.ufunc(np.ones((2, 4)))).all()
+    assert any("invalid value" in str(w.message) for w in caught)
+    batch = rng.normal(size=(3, 4, 6))
+    lazy = f(dask_array.from_array(batch, chunks=(3, 4, 2)))
+    np.testing.assert_allclose(lazy.compute(), np.stack([weighted(batch[..., k]) for k in range(6)], -1),
+                               rtol=1e-14)
+    labelled = g(xr.DataArray(batch[..., 0], dims=("row", "col")))
+    assert labelled.dims == ("row", "col")
+    np.testing.assert_allclose(labelled.values, softmax_rows(batch[..., 0]), rtol=1e-13)

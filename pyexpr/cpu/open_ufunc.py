@@ -17,6 +17,7 @@ encountered"): numpy's own convention inside ufunc loops, which cannot raise.
 import ctypes
 
 import numpy as np
+import sympy
 from llvmlite import ir
 
 from . import ufunc as ufuncs
@@ -41,15 +42,12 @@ def signature(formula):
         names = length if isinstance(length, tuple) else (length,)
         return "(" + ",".join(str(d) for d in names) + ")"
     inputs = ",".join(dims(k) for _, k in formula.signature)
-    if formula.index is not None:
-        rows = formula.out_shape[0]
-        if not (getattr(rows, "is_Symbol", False) or getattr(rows, "is_Integer", False)):
-            raise ValueError(f"{formula.name}: its output has {rows} rows, which a numpy "
-                             "signature cannot name (only a vector's own length); call it")
-        out = f"({rows}" + "".join(f",{d}" for d in formula.out_shape[1:]) + ")"
-    else:
-        out = "()" if formula.out_shape == () else "(" + ",".join(map(str, formula.out_shape)) + ")"
-    return f"{inputs}->{out}"
+    shape = _out_shape(formula)
+    if formula.index is not None and not (getattr(shape[0], "is_Symbol", False) or
+                                          getattr(shape[0], "is_Integer", False)):
+        raise ValueError(f"{formula.name}: its output has {shape[0]} rows, which a numpy "
+                         "signature cannot name (only a vector's own length); call it")
+    return f"{inputs}->({','.join(map(str, shape))})"
 
 
 def make(formula, kernel_for):
@@ -106,7 +104,15 @@ def _shape(length):
 
 
 def _out_shape(formula):
-    return tuple(formula.out_shape)
+    """The output's core dimensions as the signature names them: a length the data fixes is
+    a number in the formula's shape and the input's Symbol here (the same dimension)."""
+    if formula.index is None:
+        return tuple(formula.out_shape)
+    fixed = {v: name for name, v in formula.exact}
+    own = formula.out_shape if formula.column is not None else formula.out_shape[:1]
+    named = tuple(sympy.Symbol(fixed[int(d)]) if getattr(d, "is_Integer", False) and int(d) in fixed else d
+                  for d in own)
+    return named + tuple(formula.out_shape[len(own):])
 
 
 def _loop_module(formula, dtype, kernel, data):
@@ -263,6 +269,8 @@ class _Loop:
         for slot, least in self.lp.minimum:
             have = b.load(b.gep(lengths, [self.i64(slot)]))
             failed = b.or_(failed, b.icmp_signed("<", have, self.i64(least)))
+        for slot, value in self.formula.exact_slots():                # a length data fixes, not met
+            failed = b.or_(failed, b.icmp_signed("!=", b.load(b.gep(lengths, [self.i64(slot)])), self.i64(value)))
         for slot, modulus, residues in self.formula.step_slots():     # a length the code does not run at
             rest = b.srem(b.load(b.gep(lengths, [self.i64(slot)])), self.i64(modulus))
             outside = ir.Constant(ir.IntType(1), 1)
