@@ -326,6 +326,10 @@ def accuracy(args):
     from .ulp import accuracy as measure
     path, name = split_target(args.target, ACCURACY)
     formula = load_formula(path, name, ACCURACY)
+    if getattr(formula, "open", None):
+        raise CLIError(USAGE_ERROR, f"{ACCURACY}: error: {formula.name} takes vectors of any length "
+                                    f"({', '.join(formula.open)}); accuracy measures formulas of numbers "
+                                    "(a vector of fixed length is its numbers)")
     ranges = dict(args.ranges)
     unknown = sorted(set(ranges) - set(formula.arg_names))
     if unknown:

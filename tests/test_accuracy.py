@@ -258,3 +258,11 @@ def test_cli_usage_errors_exit_2(folder, args, message):
     done = run_cli("model.py:softplus", *args, cwd=folder)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert done.stdout == ""
+
+
+def test_cli_refuses_a_formula_of_vectors_of_any_length(tmp_path):
+    (tmp_path / "vectors.py").write_text("import numpy as np\n\n\ndef energy(x):\n"
+                                         "    return np.sum(x[1:] * x[:-1])\n")
+    done = run_cli("vectors.py:energy", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "energy takes vectors of any length (x); accuracy measures formulas of numbers" in done.stderr
