@@ -269,12 +269,12 @@ def _fixed_call(formula, lengths, scalars, vectors, out):
 
 def _too_short(formula, failed, sizes):
     from .ir.loops import reads
-    load, lo, hi, i = reads(formula.program.stages[failed[0]], sizes)[failed[1]]
+    load, lo, hi, i, c = reads(formula.program.stages[failed[0]], sizes)[failed[1]]
     name = formula.program.vector_names[load.vector]
     shape = tuple(sizes[slot] for _, _, slot in load.dims())
     where = "".join(
         f"[{min(ends)}]" if min(ends) == max(ends) else f"[{min(ends)}..{max(ends)}]"
-        for ends in ({a * lo + off.value(sizes, i), a * (hi - 1) + off.value(sizes, i)}
+        for ends in ({a * lo + off.value(sizes, i, c), a * (hi - 1) + off.value(sizes, i, c)}
                      for a, off, _ in load.dims()))
     size = shape[0] if len(shape) == 1 else "x".join(map(str, shape))
     return ValueError(f"{formula.name}(): argument {name!r} of {'length' if len(shape) == 1 else 'shape'} "

@@ -201,8 +201,7 @@ def test_what_a_matrix_output_does_not_do_yet():
         with pytest.raises(NotImplementedError, match="returns a matrix"):
             getattr(f, method)()
     assert "pyexpr" in px.jit(softmax_rows, target="cuda").cuda_source     # compiled: test_cuda_loops
-    with pytest.raises(LoweringError, match="a sum along both indices of a matrix output"):
-        px.jit(product)(np.ones((2, 3)), np.ones((3, 2)))
+    np.testing.assert_allclose(px.jit(product)(np.ones((2, 3)), np.ones((3, 2))), np.full((2, 2), 3.0))
 
 
 def least_squares_by_matrix(A: px.Matrix, x, b: px.Vector):
@@ -269,7 +268,7 @@ def test_a_gradient_by_a_matrix_that_is_not_compiled_yet_says_so():
         return np.sum((R - U @ V.T)**2)
     gradient = px.jit(factorization).grad("U")        # printed: a sum along both of its indices
     assert "Sum(U[j, i]*V[k, i], (i, 0, n_U - 1))" in str(gradient)
-    with pytest.raises(LoweringError, match="a sum along both indices of a matrix output"):
+    with pytest.raises(LoweringError, match="a sum inside a matrix output's sum along both of its indices"):
         gradient(np.ones((2, 3)), np.ones((4, 3)), np.ones((2, 4)))
 
 
@@ -385,3 +384,33 @@ def test_a_matrix_output_through_the_gufunc_dask_and_xarray():
     labelled = g(xr.DataArray(batch[..., 0], dims=("row", "col")))
     assert labelled.dims == ("row", "col")
     np.testing.assert_allclose(labelled.values, softmax_rows(batch[..., 0]), rtol=1e-13)
+
+
+def product(A: px.Matrix, B: px.Matrix):
+    return A @ B
+
+
+def similarity(A: px.Matrix, B: px.Matrix, w: px.Vector):
+    """A sum along both of the output's indices, a row's sum and a column's besides."""
+    return np.exp((A * w) @ B.T / 10) + np.sum(A, axis=1, keepdims=True) - np.mean(B, axis=1)
+
+
+@pytest.mark.parametrize("m, k, n", [(1, 1, 1), (2, 3, 4), (5, 0, 3), (70, 33, 41), (600, 40, 300)])
+def test_a_matrix_product_returned(m, k, n):
+    rng = np.random.default_rng(m + k + n)
+    A, B, C, w = rng.normal(size=(m, k)), rng.normal(size=(k, n)), rng.normal(size=(n, k)), rng.normal(size=k)
+    f, g = px.jit(product), px.jit(similarity)
+    np.testing.assert_allclose(f(A, B), A @ B, rtol=1e-12, atol=1e-12)
+    with np.errstate(all="ignore"), warnings.catch_warnings():      # numpy's mean of no columns
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = similarity(A, C, w)
+    np.testing.assert_allclose(g(A, C, w), want, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(px.jit(product, parallel=True)(A, B), f(A, B))     # same bits on threads
+    np.testing.assert_allclose(px.jit(product, dtype="float32")(A.astype(np.float32), B.astype(np.float32)),
+                               A @ B, rtol=1e-4, atol=1e-4 * max(1, k))
+    assert str(f).splitlines()[1] == "  0 <= j <= m_A - 1, 0 <= l <= n_B - 1:  Sum(A[j, i]*B[i, l], (i, 0, n_A - 1))"
+
+
+def test_a_matrix_product_checks_its_shapes():
+    with pytest.raises(ValueError, match="must agree in n_A"):
+        px.jit(product)(np.ones((2, 3)), np.ones((4, 2)))

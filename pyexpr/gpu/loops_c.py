@@ -37,11 +37,13 @@ def stage_name(lp, s, suffix=""):
     return f"{cuda_c.function_name(lp)}_stage{s}{suffix}"
 
 
-def _read(ld, at, index, outer=None):
+def _read(ld, at, index, outer=None, lane=None):
     """The C read of ``ld`` at ``index``, its integers at ``offsets[at:at + 3]`` (the layout of
-    ``ir.loops.stage_params``); inside an inner reduction the bounds move with ``outer``."""
+    ``ir.loops.stage_params``); inside an inner reduction the bounds move with ``outer``, in
+    a matrix output's cell sum with the column ``lane`` too."""
     def moved(bound):
-        return f" + {bound.outer}LL * {outer}" if bound.outer and outer else ""
+        return (f" + {bound.outer}LL * {outer}" if bound.outer and outer else "") + \
+            (f" + {bound.lane}LL * {lane}" if bound.lane and lane else "")
     column = f"{ld.a}LL * {index} + offsets[{at + 1}]{moved(ld.offset)}"
     if ld.row is None:
         return f"vecs[{ld.vector}][{column}]"
@@ -77,12 +79,33 @@ def _arguments(stage, ctype):
                      f"    for (long long k = {lo}; k < {hi}; ++k) s{q} {op} {call};")
         args.append(f"s{q}")
         at += 2 + 3 * len(inner.loads)
+    for q, inner in enumerate(stage.cell_inner):       # in the column loop: see _stage_functions
+        args.append(f"t{q}")
     return lines, args
+
+
+def _cell_sums(stage, ctype):
+    """The C loops of a matrix output's sums along both indices, for row ``i``, column ``c``."""
+    n_known, at = stage.known_count, 3 * len(stage.loads) + 3 + sum(2 + 3 * len(q.loads) for q in stage.inner)
+    lines = []
+    for q, inner in enumerate(stage.cell_inner):
+        op, unit = ("*=", "1") if inner.kind == "prod" else ("+=", "0")
+        lo = f"offsets[{at}]" + (f" + {inner.lo.outer}LL * i" if inner.lo.outer else "")
+        hi = f"offsets[{at + 1}]" + (f" + {inner.hi.outer}LL * i" if inner.hi.outer else "")
+        args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i", f"({ctype})c", f"({ctype})k"]
+        args += [_read(ld, at + 2 + 3 * m, "k", "i", "c") for m, ld in enumerate(inner.loads)]
+        call = f"pyx_c{q}::{cuda_c.function_name(inner.body)}({', '.join(args)})"
+        lines.append(f"{ctype} t{q} = ({ctype}){unit}; "
+                     f"for (long long k = {lo}; k < {hi}; ++k) t{q} {op} {call};")
+        at += 2 + 3 * len(inner.loads)
+    return " ".join(lines)
 
 
 def _inner_functions(stage, dtype, fastmath):
     return "".join(f"namespace pyx_q{q} {{\n{cuda_c.formula_source(inner.body, dtype, fastmath)}}}\n"
-                   for q, inner in enumerate(stage.inner))
+                   for q, inner in enumerate(stage.inner)) + \
+        "".join(f"namespace pyx_c{q} {{\n{cuda_c.formula_source(inner.body, dtype, fastmath)}}}\n"
+                for q, inner in enumerate(stage.cell_inner))
 
 
 _PARAMS = ("const {T} *__restrict__ known, const {T} *const *__restrict__ vecs, "
@@ -104,8 +127,9 @@ def _stage_functions(stage, ctype):
         at = 3 * len(stage.loads)
         lo, hi = (f"offsets[{at + k}]" + (f" + {b.outer}LL * i" if b.outer else "") for k, b in enumerate(stage.cols))
         call = cuda_c.formula_call(stage.body, args, [f"out[i * offsets[{at + 2}] + c]"])
+        sums = _cell_sums(stage, ctype)
         return (f"__host__ __device__ inline void item(long long i, {params}, {ctype} *__restrict__ out)\n"
-                f"{{\n{head}    for (long long c = {lo}; c < {hi}; ++c) {call}\n}}\n")
+                f"{{\n{head}    for (long long c = {lo}; c < {hi}; ++c) {{ {sums} {call} }}\n}}\n")
     outs = [f"out[i * {m}LL + {k}]" for k in range(m)]
     call = cuda_c.formula_call(stage.body, args, outs)
     return (f"__host__ __device__ inline void item(long long i, {params}, {ctype} *__restrict__ out)\n"

@@ -39,12 +39,16 @@ class Bound:
     const: int
     outer: int = 0
     div: int = 1
+    #: the coefficient of a matrix output's column (a read of a cell's own sum: ``B[k, c]``)
+    lane: int = 0
 
-    def value(self, lengths, i=0):
-        return (self.const + sum(coef * lengths[v] for v, coef in self.terms) + self.outer * i) // self.div
+    def value(self, lengths, i=0, c=0):
+        return (self.const + sum(coef * lengths[v] for v, coef in self.terms) + self.outer * i
+                + self.lane * c) // self.div
 
     def __str__(self):
-        text = " + ".join([f"{c}*len{v}" for v, c in self.terms] + ([f"{self.outer}*i"] if self.outer else []))
+        text = " + ".join([f"{c}*len{v}" for v, c in self.terms] + ([f"{self.outer}*i"] if self.outer else [])
+                          + ([f"{self.lane}*c"] if self.lane else []))
         text = f"{text} + {self.const}" if text else str(self.const)
         return text if self.div == 1 else f"({text}) // {self.div}"
 
@@ -88,12 +92,17 @@ class Stage:
     #: that its terms read, passed to its body after the loads (``Sum(A[i, k] - Sum(A[i, m],
     #: m)/n, k)``: the row's mean, once per row)
     uses: tuple = ()
+    #: a ``"cells"`` stage's sums along both of its indices (``(A @ B)[i, c]``): reductions
+    #: over a third index ``k`` whose bodies take known..., i, c, k, loads... and whose reads
+    #: may move with ``i`` (``Bound.outer``) and ``c`` (``Bound.lane``); their results come
+    #: after the inner ones among the cell body's arguments
+    cell_inner: tuple = ()
 
     @property
     def known_count(self):
         """How many known scalars the body's arguments start with."""
         own = 2 if self.kind == "cells" else 1
-        return self.body.n_args - own - len(self.loads) - len(self.inner)
+        return self.body.n_args - own - len(self.loads) - len(self.inner) - len(self.cell_inner)
 
 
 @dataclass(frozen=True)
@@ -150,7 +159,7 @@ class LoopProgram:
             lines.append(f"  stage {k}: {st.kind}{into} for {st.lo} <= i < {st.hi}{across}; "
                          f"loads {loads(st, 'k' if st.cols else 'i')}")
             lines.extend("    " + line for line in str(st.body).splitlines())
-            for inner in st.inner:
+            for inner in st.inner + st.cell_inner:
                 lines.append(f"    inner {inner.kind} for {inner.lo} <= k < {inner.hi}; loads {loads(inner, 'k')}")
                 lines.extend("      " + line for line in str(inner.body).splitlines())
         return "\n".join(lines)
@@ -160,9 +169,9 @@ class LoopProgram:
         lengths ``sizes``, or None (what the compiled check returns, for the GPU's host)."""
         sizes = self._extended(sizes)
         for s, st in enumerate(self.stages):
-            for k, (ld, lo, hi, i) in enumerate(reads(st, sizes)):
+            for k, (ld, lo, hi, i, c) in enumerate(reads(st, sizes)):
                 for a, offset, slot in ld.dims():
-                    ends = (a * lo + offset.value(sizes, i), a * (hi - 1) + offset.value(sizes, i))
+                    ends = (a * lo + offset.value(sizes, i, c), a * (hi - 1) + offset.value(sizes, i, c))
                     if lo < hi and (min(ends) < 0 or max(ends) >= sizes[slot]):
                         return s, k
         return None
@@ -207,8 +216,8 @@ def stage_params(stage, sizes, width=0):
     """The integers a stage's code reads at the lengths ``sizes``, the part of each bound
     that does not move with the enclosing index: per load, (row offset, column offset,
     columns) (0, offset, 0 for a vector); of a ``"cells"`` stage its columns' (lo, hi) and
-    the output's columns ``width``; then per inner reduction its (lo, hi) and its loads'
-    triples."""
+    the output's columns ``width``; then per inner reduction (and cell sum) its (lo, hi) and
+    its loads' triples."""
     def load_params(ld):
         if ld.row is None:
             return [0, ld.offset.value(sizes), 0]
@@ -216,23 +225,29 @@ def stage_params(stage, sizes, width=0):
     params = [p for ld in stage.loads for p in load_params(ld)]
     if stage.cols is not None:              # the columns' range (less its move with i), their count
         params += [stage.cols[0].value(sizes), stage.cols[1].value(sizes), width]
-    for inner in stage.inner:
+    for inner in stage.inner + stage.cell_inner:
         params += [inner.lo.value(sizes), inner.hi.value(sizes)]
         params += [p for ld in inner.loads for p in load_params(ld)]
     return params
 
 
 def reads(stage, sizes):
-    """``(load, lo, hi, i)`` for each read of ``stage`` to check: its own over its range,
-    and each inner reduction's at both ends of the stage's range (a read's index is
-    affine, so its extremes are there), in the order the code checks them."""
+    """``(load, lo, hi, i, c)`` for each read of ``stage`` to check: its own over its range,
+    each inner reduction's at both ends of the stage's range, and a matrix output's cell
+    sums' at both ends of its columns too (``c``; a read's index is affine, so its extremes
+    are there), in the order the code checks them."""
     lo, hi = stage.lo.value(sizes), stage.hi.value(sizes)
-    found = [(ld, lo, hi, 0) for ld in stage.loads] if stage.cols is None else \
-        [(ld, stage.cols[0].value(sizes, i), stage.cols[1].value(sizes, i), i)
-         for i in ((lo, hi - 1) if lo < hi else ()) for ld in stage.loads]
+    rows = (lo, hi - 1) if lo < hi else ()
+    found = [(ld, lo, hi, 0, 0) for ld in stage.loads] if stage.cols is None else \
+        [(ld, stage.cols[0].value(sizes, i), stage.cols[1].value(sizes, i), i, 0) for i in rows for ld in stage.loads]
     for inner in stage.inner:
-        for i in ((lo, hi - 1) if lo < hi else ()):
-            found += [(ld, inner.lo.value(sizes, i), inner.hi.value(sizes, i), i) for ld in inner.loads]
+        for i in rows:
+            found += [(ld, inner.lo.value(sizes, i), inner.hi.value(sizes, i), i, 0) for ld in inner.loads]
+    for inner in stage.cell_inner:
+        for i in rows:
+            first, last = stage.cols[0].value(sizes, i), stage.cols[1].value(sizes, i) - 1
+            for c in ((first, last) if first <= last else ()):
+                found += [(ld, inner.lo.value(sizes, i), inner.hi.value(sizes, i), i, c) for ld in inner.loads]
     return found
 
 
@@ -328,26 +343,47 @@ class _Stages:
         self._at_least(sympy.sympify(cols), least_cols)
         exprs = self.staged([cell for *_, cell in found], j, l)
         for (jlo, jhi, llo, lhi, _), cell in zip(found, exprs):
-            for r in indexing.reductions(cell):
-                if r.has(j) and r.has(l):
-                    raise LoweringError(f"{r}: a sum along both indices of a matrix output is not "
-                                        "compiled yet")
-            temporaries = {r: self._temporary(r, l, llo, lhi) for r in indexing.reductions(cell) if r.has(l)}
+            temporaries = {r: self._temporary(r, l, llo, lhi) for r in indexing.reductions(cell)
+                           if r.has(l) and not r.has(j)}
             cell = cell.xreplace(temporaries)
             self.add_cells(self.bound(jlo), self.bound(jhi + 1), (self.bound(llo, j), self.bound(lhi + 1, j)),
                            cell, j, l)
 
     def add_cells(self, lo, hi, cols, body, j, l):
-        """A ``"cells"`` stage over rows ``j`` and, in each, columns ``l`` (``Stage.cols``)."""
-        pairs = [(sympy.Dummy(f"s{k}", real=True), r) for k, r in enumerate(indexing.reductions(body))]
-        body = body.xreplace({r: h for h, r in pairs})
+        """A ``"cells"`` stage over rows ``j`` and, in each, columns ``l`` (``Stage.cols``):
+        sums along the row alone are its inner reductions, along both its cell sums."""
+        sums = indexing.reductions(body)
+        pairs = [(sympy.Dummy(f"s{k}", real=True), r) for k, r in enumerate(sums) if not r.has(l)]
+        both = [(sympy.Dummy(f"t{k}", real=True), r) for k, r in enumerate(sums) if r.has(l)]
+        body = body.xreplace({r: h for h, r in pairs + both})
         inner, results = self._inners(pairs, j)
+        cell_inner = tuple(self._cell_sum(r, j, l) for _, r in both)
         loads, holders, (body,) = self._reads([body], l, j)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
         body = body.xreplace({j: i_arg, l: k_arg})
-        args = self.known + [i_arg, k_arg] + holders + results
+        args = self.known + [i_arg, k_arg] + holders + results + [h for h, _ in both]
         program = from_exprs(f"{self.name}_stage{len(self.stages)}", args, [body])
-        self.stages.append(Stage("cells", lo, hi, program, loads, inner, cols=cols))
+        self.stages.append(Stage("cells", lo, hi, program, loads, inner, cols=cols, cell_inner=cell_inner))
+
+    def _cell_sum(self, reduction, j, l):
+        """A sum along both indices of a matrix output's cell, over its own index ``k``: its
+        range may move with the row ``j``, its reads with ``j`` and the column ``l``."""
+        if len(reduction.limits) > 1 or any(r.has(j) or r.has(l) for r in indexing.reductions(reduction.function)):
+            raise LoweringError(f"{reduction}: a sum inside a matrix output's sum along both of its "
+                                "indices is not compiled yet")
+        (k, lo, hi), = reduction.limits
+        if lo.has(l) or hi.has(l):
+            raise LoweringError(f"{reduction}: a range that moves with the column is not compiled yet")
+        function = reduction.function
+        for r in indexing.reductions(function):          # sums along k alone: temporary vectors
+            function = function.xreplace({r: self._temporary(r, k, lo, hi)})
+        loads, holders, (body,) = self._reads([function], k, j, l)
+        i_arg, c_arg, k_arg = (sympy.Dummy(n, real=True) for n in "ick")
+        body = body.xreplace({j: i_arg, l: c_arg, k: k_arg})
+        program = from_exprs(f"{self.name}_stage{len(self.stages)}_cell",
+                             self.known + [i_arg, c_arg, k_arg] + holders, [body])
+        kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
+        return Stage(kind, self.bound(lo, j), self.bound(hi + 1, j), program, loads)
 
     def _inners(self, pairs, outer):
         """The inner Stages of the ``(holder, reduction)`` pairs in the stage over ``outer``,
@@ -409,8 +445,14 @@ class _Stages:
         self.known.extend(results)
         return dict(zip(group, results))
 
-    def bound(self, expr, outer=None):
+    def bound(self, expr, outer=None, lane=None):
         expr = sympy.expand(expr)
+        if lane is not None:                    # a cell's read: the column's coefficient
+            form = indexing.affine(expr, lane)
+            if form is None:
+                raise LoweringError(f"the bound {expr} is not affine in {lane}")
+            inner = self.bound(form[1], outer)
+            return Bound(inner.terms, inner.const, inner.outer, inner.div, form[0])
         steps = [c for c in expr.atoms(sympy.ceiling)]
         if len(steps) == 1 and outer is None:
             # c + ceiling(p/s) (a slice with a step's length) = (p + s - 1 + s*c) // s
@@ -467,7 +509,7 @@ class _Stages:
         self.add("elements", self.bound(lo), self.bound(hi + 1), [reduction], k, dest=t)
         return base[k]
 
-    def _reads(self, bodies, index, outer):
+    def _reads(self, bodies, index, outer, lane=None):
         """``(loads, their Dummies, bodies reading the Dummies)``: each element an argument."""
         # in a fixed order (a set's depends on hashes, which vary from process to process): the
         # same formula gives the same program, so the same cache key, in every process
@@ -481,7 +523,7 @@ class _Stages:
                 form = indexing.affine(sympy.expand(at), index)
                 if form is None:
                     raise LoweringError(f"the element {e} is not read at a*{index} + c")
-                dims.append((form[0], self.bound(form[1], outer), slot))
+                dims.append((form[0], self.bound(form[1], outer, lane), slot))
             loads.append(Load(v, *dims[-1], row=dims[0] if len(dims) == 2 else None))
             holders.append(sympy.Dummy(f"{e.base}{len(holders)}", real=True))   # names unique in C
         swap = dict(zip(elements, holders))

@@ -15,7 +15,8 @@ from pyexpr.gpu import loops_c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
-                           extended_rosen, least_squares, row_centred, softmax_rows, stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
+                           extended_rosen, least_squares, product_of, row_centred, softmax_rows,
+                           stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
                            rosen, running)
 
 
@@ -42,6 +43,7 @@ def _formulas(dtype):
             "softmax_rows": (px.jit(softmax_rows, dtype=dtype), "M"),
             "row_centred": (px.jit(row_centred, dtype=dtype), "Mx"),
             "stepped_residuals": (px.jit(stepped_residuals, dtype=dtype), "x"),
+            "product_of": (px.jit(product_of, dtype=dtype), "MM"),
             "grad_least_squares_by_A": (px.jit(least_squares, dtype=dtype).grad("A"), "xMx"),
             "grad_cumulative_energy": (px.jit(cumulative_energy, dtype=dtype).grad(), "x")}
 

@@ -30,6 +30,8 @@ in order, left to right, from 0.  The last ``count mod 8`` terms of a chunk
 same vector code with their indices clamped to the range, the extra lanes
 discarded, so every term is computed by the same instructions wherever it sits.
 """
+import dataclasses
+
 from llvmlite import ir
 
 from ...ir.loops import scan
@@ -187,6 +189,7 @@ class _Generator:
     def __init__(self, c, lanes, b, lp, vectors, lengths, slots=None):
         self.c, self.v, self.w, self.b, self.lp = c, lanes.v, lanes.width, b, lp
         self.outer = None           # the enclosing index (i64) while an inner reduction is emitted
+        self.column = None          # a matrix output's column (i64) while its bounds are checked
         slots = lp.slot_count if slots is None else slots
         self.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(slots)]
         self.vectors = None if vectors is None else \
@@ -202,6 +205,8 @@ class _Generator:
             value = self.b.add(value, self.b.mul(self.const(coef), self.lengths[vec]))
         if bound.outer:                     # an inner reduction's: the enclosing index
             value = self.b.add(value, self.b.mul(self.const(bound.outer), self.outer))
+        if bound.lane:                      # a cell sum's read: the column (lanes: _cell_load)
+            value = self.b.add(value, self.b.mul(self.const(bound.lane), self.column))
         if bound.div != 1:                  # rounding down, as Bound.value does
             quotient = self.b.sdiv(value, self.const(bound.div))
             below = self.b.icmp_signed("<", self.b.srem(value, self.const(bound.div)), self.const(0))
@@ -221,21 +226,27 @@ class _Generator:
         for s, stage in enumerate(self.lp.stages):
             lo, hi = self.bound(stage.lo), self.bound(stage.hi)
             nonempty = b.icmp_signed("<", lo, hi)
-            checks = [(load, lo, hi, None) for load in stage.loads]
+            ends = (lo, b.sub(hi, self.const(1)))
+            checks = [(load, lo, hi, None, None) for load in stage.loads]
             if stage.cols is not None:      # a matrix output's cells: their columns at each end row
                 across = _Range(*stage.cols)
-                checks = [(load, across, end, True) for end in (lo, b.sub(hi, self.const(1)))
-                          for load in stage.loads]
+                checks = [(load, across, end, True, None) for end in ends for load in stage.loads]
             for inner in stage.inner:       # the order of ``ir.loops.reads``
-                for end in (lo, b.sub(hi, self.const(1))):
-                    checks += [(load, inner, end, True) for load in inner.loads]
-            for k, (load, lo_or_inner, hi_or_end, nested) in enumerate(checks):
+                checks += [(load, inner, end, True, None) for end in ends for load in inner.loads]
+            for inner in stage.cell_inner:  # a cell's sums: at each end row, at each end column
+                checks += [(load, inner, end, True, side) for end in ends for side in (0, 1)
+                           for load in inner.loads]
+            for k, (load, lo_or_inner, hi_or_end, nested, side) in enumerate(checks):
                 if nested:
                     self.outer = hi_or_end
                     first, last = self.bound(lo_or_inner.lo), self.bound(lo_or_inner.hi)
                     here = b.and_(nonempty, b.icmp_signed("<", first, last))
                 else:
                     first, last, here = lo_or_inner, hi_or_end, nonempty
+                if side is not None:
+                    start, stop = (self.bound(x) for x in stage.cols)
+                    here = b.and_(here, b.icmp_signed("<", start, stop))
+                    self.column = start if side == 0 else b.sub(stop, self.const(1))
                 outside = ir.Constant(ir.IntType(1), 0)
                 for a, offset, slot in load.dims():
                     offset = self.bound(offset)
@@ -244,7 +255,7 @@ class _Generator:
                     low, high = self.smin(start, end), self.smax(start, end)
                     outside = b.or_(outside, b.or_(b.icmp_signed("<", low, self.const(0)),
                                                    b.icmp_signed(">=", high, self.lengths[slot])))
-                self.outer = None
+                self.outer = self.column = None
                 with b.if_then(b.and_(here, outside), likely=False):
                     b.ret(self.const(1 + s * 65536 + k))
 
@@ -278,7 +289,7 @@ class _Generator:
         return [self.b.extract_element(value, ir.Constant(I32, k)) for k in range(self.w)]
 
     # --- a body on W lanes ----------------------------------------------------------
-    def body(self, stage, known, first, clamp_to=None, extra=()):
+    def body(self, stage, known, first, clamp_to=None, extra=(), lanes=()):
         """The body's outputs on the lanes ``first, first + 1, ...`` (each index clamped
         to ``clamp_to`` when given: the tail, whose extra lanes are discarded).  Inside a
         stage's inner reduction the enclosing index comes before the body's own; ``extra``
@@ -295,6 +306,7 @@ class _Generator:
         for load in stage.loads:
             values.append(self.load(load, first, indices, contiguous=clamp_to is None))
         values += [self.splat(x) for x in extra]
+        values += list(lanes)                   # values already on the W lanes (a cell's sums)
         return emit_body(self.v, b, stage.body, values)
 
     def load(self, load, first, indices, contiguous):
@@ -350,16 +362,19 @@ class _Generator:
         else:
             self.reduce(stage, known, lo, hi, chunks, out)
 
-    def elements(self, stage, known, lo, hi, out, extra=()):
+    def elements(self, stage, known, lo, hi, out, extra=(), more=None):
+        """``out[i]`` for ``lo <= i < hi`` on W lanes; ``more(first, clamp_to)``, where given,
+        the values on the lanes the body takes last (a matrix output's cell sums)."""
         if len(stage.body.outputs) > 1:
             return self._columns(stage, known, lo, hi, out)
         b, vptr = self.b, self.v.vtype.as_pointer()
         count = self.smax(b.sub(hi, lo), self.const(0))
         steps = b.sdiv(count, self.const(self.w))
+        more = more or (lambda first, clamp_to: ())
 
         def step(s):
             first = b.add(lo, b.mul(s, self.const(self.w)))
-            value, = self.body(stage, known, first, extra=extra)
+            value, = self.body(stage, known, first, extra=extra, lanes=more(first, None))
             ptr = b.gep(out, [first], inbounds=True)
             b.store(value, b.bitcast(ptr, vptr) if self.w > 1 else ptr, align=self.c.itemsize)
         for_range(b, steps, step, name="elements")
@@ -368,7 +383,8 @@ class _Generator:
         first = b.add(lo, b.mul(steps, self.const(self.w)))
         rest = b.sub(hi, first)
         with b.if_then(b.icmp_signed(">", rest, self.const(0)), likely=False):
-            value, = self.body(stage, known, first, clamp_to=b.sub(hi, self.const(1)), extra=extra)
+            last = b.sub(hi, self.const(1))
+            value, = self.body(stage, known, first, clamp_to=last, extra=extra, lanes=more(first, last))
             for k, x in enumerate(self.lanes_of(value)):
                 with b.if_then(b.icmp_signed(">", rest, self.const(k))):
                     b.store(x, b.gep(out, [b.add(first, self.const(k))], inbounds=True))
@@ -401,9 +417,61 @@ class _Generator:
             self.outer = i
             totals = self._inner_totals(stage, known)
             start, end = (self.bound(x) for x in stage.cols)
-            self.elements(stage, known, start, end, b.gep(out, [b.mul(i, width)], inbounds=True), totals)
+            sums = (lambda first, clamp_to: [self._cell_sum(inner, known, first, clamp_to)
+                                              for inner in stage.cell_inner]) if stage.cell_inner else None
+            self.elements(stage, known, start, end, b.gep(out, [b.mul(i, width)], inbounds=True), totals, sums)
             self.outer = None
         for_range(b, self.smax(b.sub(last, first), self.const(0)), row, name="rows")
+
+    def _cell_sum(self, inner, known, first, clamp_to):
+        """A matrix output's sum along both indices for the columns on the lanes from
+        ``first`` (clamped to ``clamp_to``), its terms added in order of its index."""
+        b, c = self.b, self.c
+        columns = self.lane_indices(first)
+        if clamp_to is not None:
+            columns = [self.smin(x, clamp_to) for x in columns]
+        lanes = self.gather([b.sitofp(x, c.ftype) for x in columns])
+        total = self._slots(self.v.vtype, 1)[0]
+        b.store(self.v.const(self._unit(inner)), total)
+        combine = self._combine(inner)
+        lo, hi = self.bound(inner.lo), self.bound(inner.hi)
+
+        def term(t):
+            k = b.add(lo, t)
+            values = [self.splat(x) for x in known] + [self.splat(b.sitofp(self.outer, c.ftype)), lanes,
+                                                        self.splat(b.sitofp(k, c.ftype))]
+            values += [self._cell_load(load, k, columns, clamp_to is None) for load in inner.loads]
+            value, = emit_body(self.v, b, inner.body, values)
+            b.store(combine(b.load(total), value), total)
+        for_range(b, self.smax(b.sub(hi, lo), self.const(0)), term, name="cell")
+        return b.load(total)
+
+    def _cell_load(self, load, k, columns, contiguous):
+        """A cell sum's read at its index ``k`` for the lanes' ``columns``: one vector load
+        where it moves along a row with the column, one number where it does not move."""
+        b = self.b
+
+        def at(a, offset, column):          # the index a*k + offset for one lane's column
+            fixed = self.bound(dataclasses.replace(offset, lane=0))
+            value = b.add(b.mul(self.const(a), k), fixed)
+            return b.add(value, b.mul(self.const(offset.lane), column)) if offset.lane else value
+        (a, offset, slot), row = load.dims()[-1], load.row
+        base = self.vectors[load.vector]
+        if row is not None and row[1].lane == 0:        # the row does not move with the column
+            start = b.mul(at(row[0], row[1], None), self.lengths[load.slot])
+            base, row = b.gep(base, [start], inbounds=True), None
+        if row is None and offset.lane == 0:
+            return self.splat(b.load(b.gep(base, [at(a, offset, None)], inbounds=True)))
+        if row is None and offset.lane == 1 and contiguous and self.w > 1:
+            ptr = b.gep(base, [at(a, offset, columns[0])], inbounds=True)
+            return b.load(b.bitcast(ptr, self.v.vtype.as_pointer()), align=self.c.itemsize)
+        values = []
+        for column in columns:
+            index = at(a, offset, column)
+            if row is not None:
+                index = b.add(b.mul(at(row[0], row[1], column), self.lengths[load.slot]), index)
+            values.append(b.load(b.gep(base, [index], inbounds=True)))
+        return self.gather(values)
 
     def _nested(self, stage, known, lo, hi, chunks, out):
         """A stage with inner reductions: its own index one at a time (each inner reduction
