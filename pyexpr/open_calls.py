@@ -195,6 +195,9 @@ def _core_call(formula, values, out):
         array = vector(formula, name, value, dtype, len(dims))
         for symbol, size in zip(dims, array.shape):
             known = lengths.setdefault(symbol, (name, size))
+            if known[1] != size and known[0] == name:
+                raise ValueError(f"{formula.name}(): argument {name!r} must be square (the code uses its "
+                                 f"rows and columns together), not of shape {np.shape(value)}")
             if known[1] != size:
                 what = f"have the same length ({symbol})" if len(dims) == 1 and not any(
                     isinstance(k, tuple) for n, k in formula.signature if n == known[0]) \
@@ -213,6 +216,8 @@ def _core_call(formula, values, out):
         owner, have = next((v for k, v in lengths.items() if str(k) == symbol), (None, None))
         if owner is not None and have % modulus not in residues:
             from .ast_rewrite.steps import condition_text
+            # the vector whose own length it is (a matrix may share it as its columns)
+            owner = next((n for n, k in formula.signature if str(k) == symbol), owner)
             raise ValueError(f"{formula.name}(): argument {owner!r} of length {have}: the code runs only "
                              f"where {condition_text(f'len({owner})', modulus, residues)} "
                              f"({'; '.join(reasons)})")
@@ -254,17 +259,21 @@ def _threads(formula):
 def _fixed_call(formula, lengths, scalars, vectors, out):
     """A vector output shorter than its cases need: the formula written out at that length."""
     sizes = {k: v[1] for k, v in lengths.items()}
+    shape = formula.out_shape if formula.index is None else \
+        tuple(max(int(sympy.sympify(d).subs(sizes)), 0) for d in formula.out_shape[:2 if formula.column else 1]) \
+        + tuple(formula.out_shape[2 if formula.column else 1:])
+    if formula.index is not None and 0 in shape:       # no elements (x[1:] of an empty x): nothing to write out
+        return _into(formula, out, np.empty(shape, formula.options["dtype"]))
     key = tuple(sorted((str(k), v) for k, v in sizes.items()))
     written = formula._fixed.get(key)
     if written is None:
         written = formula._fixed[key] = formula.at_lengths(sizes)
-    flat = list(scalars) + [x for v in vectors for x in v]
+    arguments = vectors[:len(vectors) - len(formula.constants)]   # the data is written out as numbers
+    flat = list(scalars) + [x for v in arguments for x in np.ravel(v)]
     result = np.asarray(written.call_args(*flat), dtype=formula.options["dtype"])
     if formula.index is None:
-        return _into(formula, out, result[()] if formula.out_shape == ()
-                     else result.reshape(formula.out_shape))
-    shape = tuple(int(sympy.sympify(d).subs(sizes)) for d in formula.out_shape[:2 if formula.column else 1])
-    return _into(formula, out, result.reshape(shape + tuple(formula.out_shape[len(shape):])))
+        return _into(formula, out, result[()] if formula.out_shape == () else result.reshape(shape))
+    return _into(formula, out, result.reshape(shape))
 
 
 def _too_short(formula, failed, sizes):

@@ -100,11 +100,13 @@ class OpenPrinting:
         if self.index is None:
             return source_code.open_source(self.name, self.signature, self.outputs, steps=self.steps)
         if self.column is not None:
+            rows, cols, cells = self.cells()
+            least = _least((self.out_shape[0], rows), (self.out_shape[1], cols))
             return source_code.open_source(self.name, self.signature, (None,) + tuple(self.out_shape), self.index,
-                                           self.cells()[2], self.steps, self.column)
-        _, pieces = self.cases()
+                                           cells, self.steps, self.column, least)
+        minimum, pieces = self.cases()
         return source_code.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces,
-                                       self.steps)
+                                       self.steps, least=_least((self.out_shape[0], minimum)))
 
 
 def _shape_text(length):
@@ -113,3 +115,14 @@ def _shape_text(length):
 
 def _shape_latex(length):
     return r" \times ".join(map(sympy.latex, length)) if isinstance(length, tuple) else sympy.latex(length)
+
+
+def _least(*pairs):
+    """``(length Symbol, least value)`` of the cases' minimums above 1: the written cases hold
+    from there (a call below computes the formula written out; the printed code refuses)."""
+    found = []
+    for length, minimum in pairs:
+        symbols = sorted(sympy.sympify(length).free_symbols, key=str)
+        if symbols and minimum > 1:
+            found.append((symbols[0], minimum))
+    return tuple(found)

@@ -288,11 +288,11 @@ class OpenFormula(OpenPrinting, Formula):
         if self.index is None:
             outputs = [indexing.fixed(o, sizes, components) for o in self.outputs]
         elif self.column is not None:
-            size, width = (int(sympy.sympify(d).subs(sizes)) for d in self.out_shape)
+            size, width = (max(int(sympy.sympify(d).subs(sizes)), 0) for d in self.out_shape)
             outputs = [indexing.fixed(self.outputs[0].subs({self.index: r, self.column: c}), sizes, components)
                        for r in range(size) for c in range(width)]
         else:
-            size = int(sympy.sympify(self.out_shape[0]).subs(sizes))
+            size = max(int(sympy.sympify(self.out_shape[0]).subs(sizes)), 0)   # x[1:] of no elements: none
             outputs = [indexing.fixed(o.subs(self.index, m), sizes, components)
                        for m in range(size) for o in self.outputs]
         shape = self.out_shape if self.index is None else (size, width) if self.column is not None else \

@@ -302,14 +302,15 @@ class LoopPrinter(MathPrinter):
         return self._print(expr.base.label) + "".join(f"[{self._print(i)}]" for i in expr.indices)
 
 
-def open_source(name, signature, outputs, index=None, cases=None, steps=(), column=None):
+def open_source(name, signature, outputs, index=None, cases=None, steps=(), column=None, least=()):
     """A ``def`` computing a formula over vectors of any length (``OpenFormula``) with plain
     loops: each length read with ``len`` (a matrix's with ``len(A), len(A[0])``), a vector
     output a list over ``index`` whose element picks its case (``cases``: ranges of the
     index and their expressions); a length the code does not run at (``steps``: ``(name,
     modulus, residues, reasons)``) a ValueError, as the formula's call raises.  With
     ``column``, a matrix output: a list of rows, ``cases`` its cells
-    ``(first row, last row, first column, last column, expression)``."""
+    ``(first row, last row, first column, last column, expression)``; ``least``: the
+    ``(length Symbol, value)`` below which the cases do not hold, a ValueError there."""
     printer = LoopPrinter()
     params, lines, known = [n for n, _ in signature], [], set()
     for n, length in signature:
@@ -321,9 +322,15 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
             if symbol not in known:
                 known.add(symbol)
                 lines.append(f"{printer._print(symbol)} = {read}")
+    for symbol, value in least:
+        text = printer._print(symbol)
+        lines.append(f"if {text} < {value}:")
+        lines.append(f"    raise ValueError({f'{name}(): this code holds for {text} >= {value} (its cases); call the formula below that'!r})")
     for symbol, modulus, residues, reasons in steps:
         lines.append(f"if {symbol} % {modulus} not in {tuple(residues)}:")
-        lines.append(f"    raise ValueError({f'{name}(): the code runs only where {symbol} % {modulus} is one of {tuple(residues)} ({chr(59).join(reasons)})'!r})")
+        allowed = " or ".join(map(str, residues))
+        why = "; ".join(reasons)
+        lines.append(f"    raise ValueError({f'{name}(): the code runs only where {symbol} % {modulus} is {allowed} ({why})'!r})")
     if column is not None:
         j, l = printer._print(index), printer._print(column)
         element = None

@@ -414,3 +414,62 @@ def test_a_matrix_product_returned(m, k, n):
 def test_a_matrix_product_checks_its_shapes():
     with pytest.raises(ValueError, match="must agree in n_A"):
         px.jit(product)(np.ones((2, 3)), np.ones((4, 2)))
+
+
+def _keepdims_transposed(A: px.Matrix):
+    return A - np.mean(A, axis=0, keepdims=True).T
+
+
+def _axes_of_new_axes(x: px.Vector):
+    return np.sum(x[None, :], axis=0) * len(x[None, :]) + np.sum(x[:, None], axis=1) + x[:, None].T[0]
+
+
+def _whole_reductions(A: px.Matrix, x: px.Vector):
+    return sum(A) + np.sum(A) + np.prod(A) + np.mean(A) + A.mean() + A.prod() + np.dot(A, x)[0]
+
+
+def _first_and_last_rows(A: px.Matrix, x: px.Vector):
+    return np.sum(A[0] * x) + np.sum(A[-1]**2)
+
+
+def test_new_axes_transposed_reduced_and_measured_as_numpy():
+    """Each an earlier silent wrong answer: .T of a kept dimension, reductions and len of a
+    vector with a new axis, Python's sum of a matrix (its rows added: a vector)."""
+    rng = np.random.default_rng(12)
+    A, x = rng.normal(size=(3, 3)), rng.normal(size=3)
+    np.testing.assert_allclose(px.jit(_keepdims_transposed)(A), _keepdims_transposed(A), rtol=1e-13)
+    np.testing.assert_allclose(px.jit(_axes_of_new_axes)(x), _axes_of_new_axes(x), rtol=1e-13)
+    B, v = rng.uniform(0.5, 1.5, (3, 4)), rng.normal(size=4)
+    np.testing.assert_allclose(px.jit(_whole_reductions)(B, v), _whole_reductions(B, v), rtol=1e-13)
+
+
+def test_a_matrix_argument_below_the_cases_minimum_is_written_out():
+    """A (1, 3) matrix is below the two rows the gradient's cases (first row, last row)
+    need: the formula written out at that shape takes the matrix's numbers, not its rows."""
+    A, x = np.array([[1.0, 2.0, 3.0]]), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(px.jit(_first_and_last_rows).grad("A")(A, x), [x + 2 * A[0]], rtol=1e-14)
+
+
+def test_empty_outputs_and_clear_refusals():
+    def shorter(x):
+        return x[1:] * 2
+
+    def outer_of_shorter(x: px.Vector, y: px.Vector):
+        return np.outer(x[1:], y)
+
+    def bordered_outer(x: px.Vector, y: px.Vector):
+        return np.outer(y, np.concatenate(([0.0], x, [1.0])))
+
+    def square(A: px.Matrix):
+        return np.trace(A)
+
+    def column_dot(x: px.Vector, y: px.Vector):
+        return np.dot(x[:, None], y[None, :])
+    assert px.jit(shorter)(np.zeros(0)).shape == (0,)
+    assert px.jit(outer_of_shorter)(np.zeros(0), np.ones(4)).shape == (0, 4)
+    with pytest.raises(ValueError, match="a dimension of n_x \\+ 2, which a numpy signature cannot name"):
+        px.jit(bordered_outer).ufunc
+    with pytest.raises(ValueError, match=r"argument 'A' must be square .* not of shape \(2, 3\)"):
+        px.jit(square)(np.ones((2, 3)))
+    with pytest.raises(PyExprError, match="@ of a vector with a new axis is not supported"):
+        px.jit(column_dot)

@@ -270,3 +270,10 @@ def test_a_stepped_output_prints_and_travels():
         return np.concatenate((x[1::2], x[::2]))
     with pytest.raises(PyExprError, match="np.concatenate of slices with a step is not supported yet"):
         px.jit(pieces)
+
+
+def test_a_condition_on_a_length_names_the_vector_it_is_the_length_of():
+    def with_matrix(A: px.Matrix, x: px.Vector):
+        return np.sum(A @ x) + np.sum(x[::2] * x[1::2])
+    with pytest.raises(ValueError, match=r"argument 'x' of length 3: the code runs only where len\(x\) % 2 == 0"):
+        px.jit(with_matrix)(np.ones((2, 3)), np.ones(3))

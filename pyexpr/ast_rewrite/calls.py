@@ -123,10 +123,13 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
                     "no dtype=, ...)")
     if name == "dot":
         return matrices.matmul(ctx, node, receiver, args[0])
+    receiver = seq.two_dimensional(receiver)
     if seq.is_mat(receiver):
-        if name != "sum":
-            raise error(ctx, node, f".{name}() of a matrix is not supported yet", "write the sums out")
-        return matrices.matrix_sum(ctx, node, receiver)
+        if name in ("sum", "prod"):
+            return matrices.matrix_total(ctx, node, name, receiver)
+        if name == "mean":
+            return matrices.matrix_sum(ctx, node, receiver) / (receiver.rows * receiver.cols)
+        raise error(ctx, node, f".{name}() of a matrix is not supported yet", "write the sums out")
     if name == "prod":
         return seq.reduce(ctx, node, "prod", receiver)
     mean = _total(ctx, node, receiver) / _count(receiver)
@@ -192,10 +195,8 @@ def _zip(ctx, node, env, visitor):
 
 def _len(ctx, node, env, visitor):
     (items,) = _items(ctx, node, env, visitor, (1,))
-    if seq.is_vec(items):
-        return items.length
-    if seq.is_mat(items):
-        return items.rows
+    if seq.is_array(items):
+        return seq.shape(items)[0]
     return sympy.Integer(len(_tuple_arg(ctx, node, items)))
 
 
@@ -208,7 +209,13 @@ def _tuple(ctx, node, env, visitor):
 
 
 def _mean(ctx, node, env, visitor):
-    (items,) = _items(ctx, node, env, visitor, (1,))
+    return _mean_of(ctx, node, *_items(ctx, node, env, visitor, (1,)))
+
+
+def _mean_of(ctx, node, items):
+    items = seq.two_dimensional(items)
+    if seq.is_mat(items):
+        return matrices.matrix_sum(ctx, node, items) / (items.rows * items.cols)
     if seq.is_vec(items):
         return seq.reduce(ctx, node, "sum", items) / items.length
     terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, items)]
@@ -218,6 +225,9 @@ def _mean(ctx, node, env, visitor):
 def _sequence(ctx, node, env, visitor):
     """The single argument of a numpy reduction: a Vec, or a tuple of numbers."""
     (items,) = _items(ctx, node, env, visitor, (1,))
+    if seq.is_mat(items) or seq.is_vec(items) and items.axis is not None:
+        raise error(ctx, node, "this function of a whole matrix is not supported yet",
+                    "write it with np.sum of the elementwise expression (np.sum(A**2) for a norm's square)")
     return items if seq.is_vec(items) else tuple(as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, items))
 
 
@@ -277,6 +287,8 @@ def _concatenate(ctx, node, env, visitor):
 
 def _dot(ctx, node, env, visitor):
     a, b = _items(ctx, node, env, visitor, (2,))
+    if any(seq.is_mat(v) or seq.is_vec(v) and v.axis is not None for v in (a, b)):
+        return matrices.matmul(ctx, node, a, b)         # np.dot(A, x) is A @ x
     if seq.is_vec(a) and seq.is_vec(b):
         return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, lambda x, y: x * y, (a, b)))
     if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
@@ -292,13 +304,15 @@ def _numpy_reduction(kind, whole):
         if len(node.args) not in (1, 2):
             raise error(ctx, node, f"np.{kind} takes an array and an axis")
         axis = matrices.axis_of(ctx, node, visitor, 1)
+        items = _sequence_or_value(ctx, node.args[0], env, visitor)
         if axis is not None:
-            items = _sequence_or_value(ctx, node.args[0], env, visitor)
             found = matrices.along(ctx, node, kind, items, axis, matrices.keeps_dims(ctx, node, visitor))
             if found is not None:
                 return found
-        copy = ast.Call(func=node.func, args=node.args[:1], keywords=[])
-        return whole(ctx, ast.copy_location(copy, node), env, visitor)
+        items = seq.two_dimensional(items)
+        if seq.is_mat(items) and kind != "mean":        # numpy's reduction of everything
+            return matrices.matrix_total(ctx, node, kind, items)
+        return whole(ctx, node, items)
     return reduction
 
 
@@ -312,21 +326,26 @@ def _trace(ctx, node, env, visitor):
 
 def _fold(op, cls, unit):
     def fold(ctx, node, env, visitor):
-        values = _items(ctx, node, env, visitor, (1, 2))
-        start = as_expr(ctx, node, values[1]) if len(values) == 2 else unit
-        if seq.is_mat(values[0]) and cls is sympy.Add:
-            total = matrices.matrix_sum(ctx, node, values[0])
-            return cls(start, total) if start != unit else total
-        if seq.is_vec(values[0]):
-            total = seq.reduce(ctx, node, "sum" if cls is sympy.Add else "prod", values[0])
-            return cls(start, total) if start != unit else total
-        terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, values[0])]
-        if global_parameters.evaluate:
-            # one n-ary Add/Mul: folding term by term re-flattens the whole sum each time
-            # (quadratic: 2,000 terms took 15 s)
-            return cls(start, *terms)
-        return functools.reduce(op, terms, start)      # as written: ((start + t0) + t1) + ...
+        return _folded(ctx, node, op, cls, unit, _items(ctx, node, env, visitor, (1, 2)))
     return fold
+
+
+def _folded(ctx, node, op, cls, unit, values):
+    """Python's ``sum`` (``math.prod``) of ``values[0]``, from ``values[1]`` if given."""
+    start = as_expr(ctx, node, values[1]) if len(values) == 2 else unit
+    items = seq.two_dimensional(values[0])
+    if seq.is_mat(items):           # Python's sum of a matrix adds its rows: a vector
+        found = matrices.along(ctx, node, "sum" if cls is sympy.Add else "prod", items, 0)
+        return found if start == unit else seq.elementwise(ctx, node, lambda v: cls(start, v), (found,))
+    if seq.is_vec(values[0]):
+        total = seq.reduce(ctx, node, "sum" if cls is sympy.Add else "prod", values[0])
+        return cls(start, total) if start != unit else total
+    terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, values[0])]
+    if global_parameters.evaluate:
+        # one n-ary Add/Mul: folding term by term re-flattens the whole sum each time
+        # (quadratic: 2,000 terms took 15 s)
+        return cls(start, *terms)
+    return functools.reduce(op, terms, start)      # as written: ((start + t0) + t1) + ...
 
 
 _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
@@ -334,9 +353,11 @@ _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
             "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot,
             "concatenate": _concatenate, "diff": _diff, "norm": _norm, "var": _var, "std": _std,
             "cumsum": _cumsum, "outer": _outer, "trace": _trace}
-_SPECIAL.update({"np_sum": _numpy_reduction("sum", _SPECIAL["sum"]),
-                 "np_prod": _numpy_reduction("prod", _SPECIAL["prod"]),
-                 "np_mean": _numpy_reduction("mean", _mean)})
+_SPECIAL.update({"np_sum": _numpy_reduction("sum", lambda ctx, node, items: _folded(
+                     ctx, node, operator.add, sympy.Add, sympy.S.Zero, [items])),
+                 "np_prod": _numpy_reduction("prod", lambda ctx, node, items: _folded(
+                     ctx, node, operator.mul, sympy.Mul, sympy.S.One, [items])),
+                 "np_mean": _numpy_reduction("mean", _mean_of)})
 
 
 def _generate(ctx, gen, env, visitor):

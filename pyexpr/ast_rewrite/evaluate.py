@@ -312,11 +312,11 @@ class _Eval(ast.NodeVisitor):
         if attr in self.METHODS:
             return Callee("method", attr, base)
         if attr == "T":
-            return base.T if seq.is_mat(base) else base
+            return base.T if seq.is_mat(base) else seq.transposed(base)
         if attr == "size":
             return base.length if seq.is_vec(base) else base.rows * base.cols
         if attr == "shape":
-            return (base.length,) if seq.is_vec(base) else (base.rows, base.cols)
+            return seq.shape(base)
         raise error(self.ctx, node, f"arrays of any length in a formula have no attribute {attr!r}",
                     f"use {', '.join('.' + m + '()' for m in self.METHODS)}, .T, .size or .shape")
 
@@ -403,7 +403,7 @@ class _Eval(ast.NodeVisitor):
         return merge(self.ctx, node, cond, self.visit(node.body), self.visit(node.orelse))
 
     def visit_Subscript(self, node):
-        items = self.visit(node.value)
+        items = seq.two_dimensional(self.visit(node.value))    # x[:, None][0] indexes a matrix
         if seq.is_vec(items):
             return self._vector_subscript(node, items)
         if seq.is_mat(items):

@@ -66,6 +66,7 @@ def along(ctx, node, kind, items, axis, keepdims=False):
     """``kind`` ("sum", "prod" or "mean") of ``items`` along ``axis``: of a matrix a
     vector (axis 0: one per column, 1: one per row; with ``keepdims`` a row or a column,
     which broadcasts as numpy's ``(1, n)`` and ``(m, 1)`` do), of a vector or tuple the whole."""
+    items = seq.two_dimensional(items)
     if seq.is_mat(items):
         if axis not in (0, 1, -1, -2):
             raise error(ctx, node, f"axis {axis} is out of bounds for a matrix")
@@ -133,5 +134,10 @@ def matmul(ctx, node, a, b):
 
 def matrix_sum(ctx, node, mat):
     """``np.sum(A)``: the sum over both indices."""
-    return seq.reduce(ctx, node, "sum", seq.Vec(mat.rows, lambda i: seq.reduce(
-        ctx, node, "sum", seq.Vec(mat.cols, lambda k: mat.at(i, k)))))
+    return matrix_total(ctx, node, "sum", mat)
+
+
+def matrix_total(ctx, node, kind, mat):
+    """``np.sum(A)`` or ``np.prod(A)`` (``kind``): over both indices."""
+    return seq.reduce(ctx, node, kind, seq.Vec(mat.rows, lambda i: seq.reduce(
+        ctx, node, kind, seq.Vec(mat.cols, lambda k: mat.at(i, k)))))

@@ -114,6 +114,25 @@ def as_matrix(vec):
     return Mat(sympy.S.One, vec.length, lambda i, k: vec.at(k))
 
 
+def transposed(vec):
+    """``.T`` of a Vec: numpy's ``(n, 1)`` and ``(1, n)`` swap, a one-dimensional one stays."""
+    flipped = {"column": "row", "row": "column"}.get(vec.axis)
+    return vec if flipped is None else Vec(vec.length, vec.at, vec.start, vec.stride, flipped)
+
+
+def shape(value):
+    """numpy's shape of a Vec (a new axis counted) or a Mat."""
+    if is_mat(value):
+        return value.rows, value.cols
+    return {"column": (value.length, sympy.S.One), "row": (sympy.S.One, value.length)}.get(value.axis, (value.length,))
+
+
+def two_dimensional(value):
+    """A Vec with a new axis as the Mat it is (for what numpy does along its axes), anything
+    else as it is."""
+    return as_matrix(value) if is_vec(value) and value.axis is not None else value
+
+
 def with_axis(ctx, node, vec, axis):
     """``x[:, None]`` (``axis`` "column") or ``x[None, :]`` ("row") of a one-dimensional ``vec``."""
     if vec.axis is not None or vec.stride is not None:
@@ -249,6 +268,9 @@ def concatenated(ctx, node, parts):
     if any(is_vec(p) and p.stride is not None for p in parts):
         raise error(ctx, node, "np.concatenate of slices with a step is not supported yet",
                     "return the pieces from formulas of their own")
+    if any(is_mat(p) or is_vec(p) and p.axis is not None for p in parts):
+        raise error(ctx, node, "np.concatenate of matrices (or vectors with a new axis) is not supported yet",
+                    "concatenate one-dimensional vectors")
     for part in parts:
         if is_vec(part):
             pieces.append((start, part.length, part.at))

@@ -43,10 +43,10 @@ def signature(formula):
         return "(" + ",".join(str(d) for d in names) + ")"
     inputs = ",".join(dims(k) for _, k in formula.signature)
     shape = _out_shape(formula)
-    if formula.index is not None and not (getattr(shape[0], "is_Symbol", False) or
-                                          getattr(shape[0], "is_Integer", False)):
-        raise ValueError(f"{formula.name}: its output has {shape[0]} rows, which a numpy "
-                         "signature cannot name (only a vector's own length); call it")
+    for d in shape:
+        if not (getattr(d, "is_Symbol", False) or getattr(d, "is_Integer", False) or isinstance(d, int)):
+            raise ValueError(f"{formula.name}: its output has a dimension of {d}, which a numpy "
+                             "signature cannot name (only an argument's own length); call it")
     return f"{inputs}->({','.join(map(str, shape))})"
 
 
