@@ -220,7 +220,7 @@ class OpenFormula(OpenPrinting, Formula):
     @property
     def program(self):
         if self._program is None:
-            from .ir.loops import from_indexed
+            from .ir.loop_build import from_indexed
             scalars = [a for a in self.args if str(a) not in self.open]
             vectors = [self.open[str(a)] for a in self.args if str(a) in self.open]
             vectors += [(indexing.vector(name), tuple(sympy.Integer(d) for d in array.shape)

@@ -1,0 +1,332 @@
+"""Building a ``LoopProgram`` (``ir.loops``) from a formula over vectors of any length.
+
+``from_indexed`` splits the formula's reductions into stages, innermost first
+(``_Stages.staged``), a vector output into ``"elements"`` stages by its cases,
+a matrix output into ``"cells"`` stages; a stage's reductions that move with
+its index become its inner ones (a sum inside one that moves with the stage's
+index alone comes before it, ``Stage.uses``), a sum over a third index that
+does not move with the stage's a temporary vector of its own stage; a cell's
+sums along both of the output's indices its ``cell_inner`` reductions.  Each
+body becomes an ordinary ``Program`` (``from_sympy.from_exprs``).
+"""
+import sympy
+
+from .. import indexing
+from ..errors import LoweringError
+from .from_sympy import from_exprs
+from .loops import Bound, Load, LoopProgram, Stage
+
+
+def from_indexed(name, scalars, vectors, outputs, index=None, length=None, column=None, width=None):
+    """The ``LoopProgram`` of ``outputs`` (sympy, in the Symbols ``scalars`` and the
+    ``(IndexedBase, length Symbol)`` pairs ``vectors``).  With ``index``, the single
+    output is a vector element in ``index`` for ``0 <= index < length``, written as the
+    cases of ``indexing.cases`` (valid from the minimum it gives, which callers check);
+    with ``column`` too, a matrix element for ``0 <= column < width`` (``"cells"`` stages)."""
+    dims = [n if isinstance(n, tuple) else (n,) for _, n in vectors]
+    lengths = [n for d in dims for n in d]          # one slot per dimension of each vector
+    starts = [sum(len(d) for d in dims[:v]) for v in range(len(dims))]
+    slots = tuple(tuple(range(s, s + len(d))) for s, d in zip(starts, dims))
+    symbols = [n for n in _unique(lengths) if isinstance(n, sympy.Symbol)]   # data's lengths are numbers
+    builder = _Stages(name, list(scalars) + symbols, [b for b, _ in vectors], lengths)
+    builder.slots = slots
+    if index is None:
+        exprs = builder.staged(list(outputs))
+        builder.add("scalar", Bound((), 0), Bound((), 1), exprs, None)
+        n_out = len(outputs)
+    elif column is not None:
+        builder.matrix(outputs[0], index, length, column, width)
+        n_out = 0
+    else:
+        m = len(outputs)
+        minimum, pieces = indexing.cases(sympy.Tuple(*outputs), index, length)
+        builder._at_least(sympy.sympify(length), minimum)
+        exprs = builder.staged([e for _, _, p in pieces for e in p], index)
+        for k, (lo, hi, _) in enumerate(pieces):
+            builder.add("elements", builder.bound(lo), builder.bound(hi + 1), exprs[k * m:(k + 1) * m], index)
+        n_out = 0
+    carriers = tuple(lengths.index(n) for n in symbols)
+    minimum = tuple(sorted((lengths.index(n), k) for n, k in builder.minimum.items()))
+    rows = builder.bound(length) if index is not None else None
+    cols = builder.bound(width) if column is not None else None
+    return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
+                       tuple(builder.stages), n_out, carriers, minimum, rows, slots, tuple(builder.temps), cols)
+
+
+def _indices(reduction):
+    return tuple(limit[0] for limit in reduction.limits)
+
+
+def _fusable(reductions):
+    """The reductions grouped by kind and range: each group is one loop."""
+    groups = {}
+    for r in reductions:
+        _, lo, hi = r.limits[-1]
+        groups.setdefault((type(r), sympy.expand(lo), sympy.expand(hi)), []).append(r)
+    return list(groups.values())
+
+
+def _unique(items):
+    seen = []
+    for x in items:
+        if x not in seen:
+            seen.append(x)
+    return seen
+
+
+class _Stages:
+    def __init__(self, name, known, bases, lengths):
+        self.name, self.known, self.bases, self.lengths = name, list(known), list(bases), list(lengths)
+        self.stages, self.temps = [], []
+        self.minimum = {}
+
+    def staged(self, exprs, *index):
+        """``exprs`` with every reduction replaced by the scalar of a stage computing it,
+        innermost first; those that depend on ``index`` (a vector output's, or a matrix
+        output's two) are left for its stages' inner reductions."""
+        while True:
+            exprs = [self._split(e) for e in exprs]
+            ready = [r for e in exprs for r in indexing.reductions(e) if not index or not r.has(*index)]
+            if not ready:
+                return exprs
+            innermost = []
+            for r in _unique(ready):
+                # sums inside that do not depend on r's index are computed before it; those
+                # that do are r's inner reductions (``add``)
+                inner = [s for s in indexing.reductions(r.function) if not s.has(*_indices(r))]
+                innermost += inner or [r]
+            done = {}
+            for group in _fusable(_unique(innermost)):
+                done.update(self._reduce(group))
+            exprs = [e.xreplace(done) for e in exprs]
+
+    def matrix(self, expr, j, rows, l, cols):
+        """The ``"cells"`` stages of a matrix element ``expr`` in ``(j, l)``, one per case:
+        sums along neither index staged before, along the column alone temporary vectors,
+        along the row alone the stage's inner reductions (one per row)."""
+        least_rows, least_cols, found = indexing.cells(expr, j, rows, l, cols)
+        self._at_least(sympy.sympify(rows), least_rows)
+        self._at_least(sympy.sympify(cols), least_cols)
+        exprs = self.staged([cell for *_, cell in found], j, l)
+        for (jlo, jhi, llo, lhi, _), cell in zip(found, exprs):
+            temporaries = {r: self._temporary(r, l, llo, lhi) for r in indexing.reductions(cell)
+                           if r.has(l) and not r.has(j)}
+            cell = cell.xreplace(temporaries)
+            self.add_cells(self.bound(jlo), self.bound(jhi + 1), (self.bound(llo, j), self.bound(lhi + 1, j)),
+                           cell, j, l)
+
+    def add_cells(self, lo, hi, cols, body, j, l):
+        """A ``"cells"`` stage over rows ``j`` and, in each, columns ``l`` (``Stage.cols``):
+        sums along the row alone are its inner reductions, along both its cell sums."""
+        sums = indexing.reductions(body)
+        pairs = [(sympy.Dummy(f"s{k}", real=True), r) for k, r in enumerate(sums) if not r.has(l)]
+        both = [(sympy.Dummy(f"t{k}", real=True), r) for k, r in enumerate(sums) if r.has(l)]
+        body = body.xreplace({r: h for h, r in pairs + both})
+        inner, results = self._inners(pairs, j)
+        cell_inner = tuple(self._cell_sum(r, j, l) for _, r in both)
+        loads, holders, (body,) = self._reads([body], l, j)
+        i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
+        body = body.xreplace({j: i_arg, l: k_arg})
+        args = self.known + [i_arg, k_arg] + holders + results + [h for h, _ in both]
+        program = from_exprs(f"{self.name}_stage{len(self.stages)}", args, [body])
+        self.stages.append(Stage("cells", lo, hi, program, loads, inner, cols=cols, cell_inner=cell_inner))
+
+    def _cell_sum(self, reduction, j, l):
+        """A sum along both indices of a matrix output's cell, over its own index ``k``: its
+        range may move with the row ``j``, its reads with ``j`` and the column ``l``."""
+        if len(reduction.limits) > 1 or any(r.has(j) or r.has(l) for r in indexing.reductions(reduction.function)):
+            raise LoweringError(f"{reduction}: a sum inside a matrix output's sum along both of its "
+                                "indices is not compiled yet")
+        (k, lo, hi), = reduction.limits
+        if lo.has(l) or hi.has(l):
+            raise LoweringError(f"{reduction}: a range that moves with the column is not compiled yet")
+        function = reduction.function
+        for r in indexing.reductions(function):          # sums along k alone: temporary vectors
+            function = function.xreplace({r: self._temporary(r, k, lo, hi)})
+        loads, holders, (body,) = self._reads([function], k, j, l)
+        i_arg, c_arg, k_arg = (sympy.Dummy(n, real=True) for n in "ick")
+        body = body.xreplace({j: i_arg, l: c_arg, k: k_arg})
+        program = from_exprs(f"{self.name}_stage{len(self.stages)}_cell",
+                             self.known + [i_arg, c_arg, k_arg] + holders, [body])
+        kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
+        return Stage(kind, self.bound(lo, j), self.bound(hi + 1, j), program, loads)
+
+    def _inners(self, pairs, outer):
+        """The inner Stages of the ``(holder, reduction)`` pairs in the stage over ``outer``,
+        and the holders of every inner result in order: a sum in a reduction's terms that
+        moves with ``outer`` only comes before it as an inner reduction of its own."""
+        inner, results = [], []
+        for holder, reduction in pairs:
+            inner.append(self._inner(reduction, outer, inner, results))
+            results.append(holder)
+        return tuple(inner), results
+
+    def _split(self, expr):
+        """``expr`` with each reduction whose terms have cases in its index (a Piecewise on
+        ``i == 0``, from np.concatenate) as one reduction per case; the lengths from which
+        those cases hold are recorded in ``minimum``."""
+        split = {}
+        for r in indexing.reductions(expr):
+            if len(r.limits) > 1:
+                continue
+            (i, lo, hi), = r.limits
+            if not indexing.has_index_relation(r.function, i):
+                continue
+            count = sympy.expand(hi - lo + 1)
+            minimum, pieces = indexing.cases(r.function.xreplace({i: i + lo}), i, count)
+            self._at_least(count, minimum)
+            parts = [r.func(piece.xreplace({i: i - lo}), (i, first + lo, last + lo))
+                     for first, last, piece in pieces]
+            split[r] = sympy.Add(*parts) if isinstance(r, sympy.Sum) else sympy.Mul(*parts)
+        return expr.xreplace(split) if split else expr
+
+    def _at_least(self, count, minimum):
+        symbols = sorted(count.free_symbols, key=str)
+        if symbols and minimum > 0:
+            n = symbols[0]
+            self.minimum[n] = max(self.minimum.get(n, 0), minimum)
+
+    def _reduce(self, group):
+        """One stage computing the reductions of ``group`` (same kind and range) in one loop;
+        a reduction over two indices (``Sum(f, (k, ..), (i, ..))``) as an outer one over its
+        last index of an inner one over the other."""
+        _, lo, hi = group[0].limits[-1]
+        # one index for the fused loop, named apart from every reduction's own (a double
+        # sum's inner index may be called as another's outer one)
+        i = sympy.Dummy("i", integer=True)
+        kind = "sum" if isinstance(group[0], sympy.Sum) else "prod"
+        bodies, explicit = [], []
+        for r in group:
+            if len(r.limits) > 2:
+                raise LoweringError(f"{r}: sums over more than two indices are not compiled yet")
+            function = r.function.xreplace({r.limits[-1][0]: i})
+            if len(r.limits) == 2:
+                k, klo, khi = (x.xreplace({r.limits[-1][0]: i}) for x in r.limits[0])
+                holder = sympy.Dummy(f"s{len(explicit)}", real=True)
+                explicit.append((holder, r.func(function, (k, klo, khi))))
+                function = holder
+            bodies.append(function)
+        self.add(kind, self.bound(lo), self.bound(hi + 1), bodies, i, explicit)
+        results = [sympy.Dummy(f"r{len(self.known) + k}", real=True) for k in range(len(group))]
+        self.known.extend(results)
+        return dict(zip(group, results))
+
+    def bound(self, expr, outer=None, lane=None):
+        expr = sympy.expand(expr)
+        if lane is not None:                    # a cell's read: the column's coefficient
+            form = indexing.affine(expr, lane)
+            if form is None:
+                raise LoweringError(f"the bound {expr} is not affine in {lane}")
+            inner = self.bound(form[1], outer)
+            return Bound(inner.terms, inner.const, inner.outer, inner.div, form[0])
+        steps = [c for c in expr.atoms(sympy.ceiling)]
+        if len(steps) == 1 and outer is None:
+            # c + ceiling(p/s) (a slice with a step's length) = (p + s - 1 + s*c) // s
+            rest = sympy.expand(expr - steps[0])
+            p = steps[0].args[0]
+            s = sympy.fraction(sympy.together(p))[1]
+            if s.is_Integer and not rest.has(sympy.ceiling):
+                whole = self.bound(sympy.expand(p * s + s - 1 + s * rest))
+                return Bound(whole.terms, whole.const, 0, int(s))
+        along = 0
+        if outer is not None:
+            form = indexing.affine(expr, outer)
+            if form is None:
+                raise LoweringError(f"the bound {expr} is not affine in {outer}")
+            along, expr = form
+        terms = []
+        for v, n in enumerate(self.lengths):
+            if not isinstance(n, sympy.Symbol):
+                continue
+            coef = expr.coeff(n)
+            if coef != 0 and not any(t[0] == self.lengths.index(n) for t in terms):
+                terms.append((self.lengths.index(n), int(coef)))
+                expr = sympy.expand(expr - coef * n)
+        if not expr.is_Integer:
+            raise LoweringError(f"the index bound {expr} is not an integer plus multiples of lengths")
+        return Bound(tuple(terms), int(expr), int(along))
+
+    def add(self, kind, lo, hi, bodies, index, explicit=(), dest=None):
+        """Append a stage over ``index`` of ``bodies``; the reductions in them that depend on
+        ``index`` (and the ``explicit`` ``(holder, reduction)`` pairs) become its inner ones."""
+        index = index if index is not None else sympy.Dummy("i", integer=True)
+        bodies = [sympy.sympify(b) for b in bodies]
+        dependent = _unique([r for b in bodies for r in indexing.reductions(b) if r.has(index)])
+        pairs = list(explicit) + [(sympy.Dummy(f"s{len(explicit) + k}", real=True), r)
+                                  for k, r in enumerate(dependent)]
+        bodies = [b.xreplace({r: h for h, r in pairs}) for b in bodies]
+        inner, results = self._inners(pairs, index)
+        index_arg = sympy.Dummy("i", real=True)
+        loads, holders, exprs = self._reads(bodies, index, None)
+        exprs = [e.xreplace({index: index_arg}) for e in exprs]
+        args = self.known + [index_arg] + holders + results
+        body = from_exprs(f"{self.name}_stage{len(self.stages)}", args, exprs)
+        self.stages.append(Stage(kind, lo, hi, body, loads, inner, dest))
+
+    def _temporary(self, reduction, k, lo, hi):
+        """``t[k]``: a temporary vector holding ``reduction`` (a sum over another index whose
+        terms depend on ``k``) for ``lo <= k <= hi``, computed by a stage of its own."""
+        t = len(self.temps)
+        base = sympy.IndexedBase(f"_t{t}", real=True)
+        self.temps.append(self.bound(hi + 1))
+        self.bases.append(base)
+        self.slots = self.slots + ((len(self.lengths),),)
+        self.lengths.append(None)
+        self.add("elements", self.bound(lo), self.bound(hi + 1), [reduction], k, dest=t)
+        return base[k]
+
+    def _reads(self, bodies, index, outer, lane=None):
+        """``(loads, their Dummies, bodies reading the Dummies)``: each element an argument."""
+        # in a fixed order (a set's depends on hashes, which vary from process to process): the
+        # same formula gives the same program, so the same cache key, in every process
+        elements = _unique([e for b in bodies
+                            for e in sorted(b.atoms(sympy.Indexed), key=sympy.default_sort_key)])
+        loads, holders = [], []
+        for e in elements:
+            v = self.bases.index(e.base)
+            dims = []
+            for at, slot in zip(e.indices, self.slots[v]):
+                form = indexing.affine(sympy.expand(at), index)
+                if form is None:
+                    raise LoweringError(f"the element {e} is not read at a*{index} + c")
+                dims.append((form[0], self.bound(form[1], outer, lane), slot))
+            loads.append(Load(v, *dims[-1], row=dims[0] if len(dims) == 2 else None))
+            holders.append(sympy.Dummy(f"{e.base}{len(holders)}", real=True))   # names unique in C
+        swap = dict(zip(elements, holders))
+        return tuple(loads), holders, [b.xreplace(swap) for b in bodies]
+
+    def _inner(self, reduction, outer, inner=None, results=None):
+        """The inner Stage of ``reduction`` over its own index, inside the stage over ``outer``;
+        a sum in its terms over a third index is a temporary vector computed before, one
+        that moves with ``outer`` alone an inner reduction before it (appended to ``inner``
+        and ``results``, the stage's lists) whose result its body takes."""
+        if len(reduction.limits) > 2:
+            raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
+        k, lo, hi = reduction.limits[-1]
+        function = reduction.function
+        if len(reduction.limits) == 2:          # Sum(f, (i, ..), (k, ..)): over k, of the sum over i
+            function = reduction.func(function, reduction.limits[0])
+        uses, used = [], []
+        for r in indexing.reductions(function):
+            if r.has(outer) and not r.has(k) and inner is not None:
+                holder = sympy.Dummy(f"u{len(results)}", real=True)
+                inner.append(self._inner(r, outer, inner, results))
+                results.append(holder)
+                uses.append(len(inner) - 1)
+                used.append(holder)
+                function = function.xreplace({r: holder})
+                continue
+            if r.has(outer) or hi.has(outer) and r.has(k):
+                raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
+            if r.has(k):
+                # a range starting at the outer index (a suffix sum): the temporary from 0 on
+                first = sympy.S.Zero if lo.has(outer) else lo
+                function = function.xreplace({r: self._temporary(r, k, first, hi)})
+        kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
+        loads, holders, (body,) = self._reads([function], k, outer)
+        i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
+        body = body.xreplace({outer: i_arg, k: k_arg})
+        program = from_exprs(f"{self.name}_stage{len(self.stages)}_inner",
+                             self.known + [i_arg, k_arg] + holders + used, [body])
+        return Stage(kind, self.bound(lo, outer), self.bound(hi + 1, outer), program, loads, uses=tuple(uses))
+
