@@ -88,3 +88,8 @@ def stepped_residuals(x):
 def product_of(A: px.Matrix, B: px.Matrix):
     """A matrix output whose cells are sums along both of its indices."""
     return np.exp(A @ B / 4)
+
+
+def factorization(U: px.Matrix, V: px.Matrix, R: px.Matrix):
+    """A sum three deep: U @ V.T inside the double sum (a temporary matrix)."""
+    return np.sum((R - U @ V.T)**2)

@@ -97,7 +97,7 @@ class LoopKernel:
         """A program with temporary vectors, on threads: the tables extended by them here."""
         lp = self.program
         extended = lp.temp_sizes(sizes)
-        temps = [np.empty(max(n, 1), self.dtype) for n in extended[len(sizes):]]
+        temps = [np.empty(max(n, 1), self.dtype) for n in lp.temp_elements(extended)]
         pointers = (ctypes.c_void_p * (len(vectors) + len(temps)))(*[v.ctypes.data for v in vectors + temps])
         lengths = np.array(extended, dtype=np.int64)
         status = self._check(lengths.ctypes.data)

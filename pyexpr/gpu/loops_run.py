@@ -44,7 +44,7 @@ class GPULoopKernel:
         known[:len(first)] = first
         d_known = cu.gpuarray.to_gpu(known)
         d_vectors = [cu.gpuarray.to_gpu(v) for v in vectors]
-        d_vectors += [cu.gpuarray.empty(max(n, 1), self.dtype) for n in lp.temp_sizes(sizes)[len(sizes):]]
+        d_vectors += [cu.gpuarray.empty(max(n, 1), self.dtype) for n in lp.temp_elements(lp.temp_sizes(sizes))]
         d_pointers = cu.gpuarray.to_gpu(np.array([int(v.gpudata) for v in d_vectors] or [0], np.uint64))
         d_out = cu.gpuarray.empty(max(out.size, 1), self.dtype)
         for s, (st, (lo, hi, params, at)) in enumerate(zip(lp.stages, plan)):

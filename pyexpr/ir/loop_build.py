@@ -50,7 +50,8 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None, colum
     rows = builder.bound(length) if index is not None else None
     cols = builder.bound(width) if column is not None else None
     return LoopProgram(name, tuple(str(s) for s in scalars), tuple(str(b) for b, _ in vectors),
-                       tuple(builder.stages), n_out, carriers, minimum, rows, slots, tuple(builder.temps), cols)
+                       tuple(builder.stages), n_out, carriers, minimum, rows, slots, tuple(builder.temps), cols,
+                       tuple(builder.temp_dims) if 2 in builder.temp_dims else ())
 
 
 def _indices(reduction):
@@ -77,7 +78,7 @@ def _unique(items):
 class _Stages:
     def __init__(self, name, known, bases, lengths):
         self.name, self.known, self.bases, self.lengths = name, list(known), list(bases), list(lengths)
-        self.stages, self.temps = [], []
+        self.stages, self.temps, self.temp_dims = [], [], []
         self.minimum = {}
 
     def staged(self, exprs, *index):
@@ -113,36 +114,51 @@ class _Stages:
                            if r.has(l) and not r.has(j)}
             cell = cell.xreplace(temporaries)
             self.add_cells(self.bound(jlo), self.bound(jhi + 1), (self.bound(llo, j), self.bound(lhi + 1, j)),
-                           cell, j, l)
+                           cell, j, l, across=(llo, lhi))
 
-    def add_cells(self, lo, hi, cols, body, j, l):
+    def add_cells(self, lo, hi, cols, body, j, l, dest=None, across=None):
         """A ``"cells"`` stage over rows ``j`` and, in each, columns ``l`` (``Stage.cols``):
-        sums along the row alone are its inner reductions, along both its cell sums."""
+        sums along the row alone are its inner reductions, along both its cell sums; into
+        the output, or the temporary matrix ``dest``; ``across`` the columns' first and last
+        (sympy, for temporaries over them)."""
         sums = indexing.reductions(body)
         pairs = [(sympy.Dummy(f"s{k}", real=True), r) for k, r in enumerate(sums) if not r.has(l)]
         both = [(sympy.Dummy(f"t{k}", real=True), r) for k, r in enumerate(sums) if r.has(l)]
         body = body.xreplace({r: h for h, r in pairs + both})
-        inner, results = self._inners(pairs, j)
-        cell_inner = tuple(self._cell_sum(r, j, l) for _, r in both)
+        inner, results = self._inners(pairs, j, (lo, hi))
+        cell_inner = tuple(self._cell_sum(r, j, l, (lo, hi), across) for _, r in both)
         loads, holders, (body,) = self._reads([body], l, j)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
         body = body.xreplace({j: i_arg, l: k_arg})
         args = self.known + [i_arg, k_arg] + holders + results + [h for h, _ in both]
         program = from_exprs(f"{self.name}_stage{len(self.stages)}", args, [body])
-        self.stages.append(Stage("cells", lo, hi, program, loads, inner, cols=cols, cell_inner=cell_inner))
+        self.stages.append(Stage("cells", lo, hi, program, loads, inner, dest, cols=cols, cell_inner=cell_inner))
 
-    def _cell_sum(self, reduction, j, l):
+    def _cell_sum(self, reduction, j, l, span, across):
         """A sum along both indices of a matrix output's cell, over its own index ``k``: its
-        range may move with the row ``j``, its reads with ``j`` and the column ``l``."""
-        if len(reduction.limits) > 1 or any(r.has(j) or r.has(l) for r in indexing.reductions(reduction.function)):
-            raise LoweringError(f"{reduction}: a sum inside a matrix output's sum along both of its "
-                                "indices is not compiled yet")
+        range may move with the row ``j``, its reads with ``j`` and the column ``l``; a sum in
+        its terms along ``k`` alone is a temporary vector, along ``j`` and ``k`` a temporary
+        matrix over the rows of ``span``, along ``k`` and ``l`` one over ``k``'s range and the
+        columns ``across``."""
+        if len(reduction.limits) > 1:
+            raise LoweringError(f"{reduction}: a sum over two indices inside a matrix output's cell "
+                                "is not compiled yet")
         (k, lo, hi), = reduction.limits
         if lo.has(l) or hi.has(l):
             raise LoweringError(f"{reduction}: a range that moves with the column is not compiled yet")
         function = reduction.function
-        for r in indexing.reductions(function):          # sums along k alone: temporary vectors
-            function = function.xreplace({r: self._temporary(r, k, lo, hi)})
+        for r in indexing.reductions(function):
+            if r.has(j) and r.has(l) or r.has(l) and (across is None or lo.has(j) or hi.has(j)
+                                                      or any(x.has(j) for x in across)):
+                raise LoweringError(f"{reduction}: a sum inside a matrix output's sum along both of its "
+                                    "indices, moving with both, is not compiled yet")
+            if r.has(l):
+                held = self._temporary_matrix(r, k, (self.bound(lo), self.bound(hi + 1)), l, *across)
+            elif r.has(j):
+                held = self._temporary_matrix(r, j, span, k, lo, hi)
+            else:
+                held = self._temporary(r, k, lo, hi)
+            function = function.xreplace({r: held})
         loads, holders, (body,) = self._reads([function], k, j, l)
         i_arg, c_arg, k_arg = (sympy.Dummy(n, real=True) for n in "ick")
         body = body.xreplace({j: i_arg, l: c_arg, k: k_arg})
@@ -151,13 +167,14 @@ class _Stages:
         kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
         return Stage(kind, self.bound(lo, j), self.bound(hi + 1, j), program, loads)
 
-    def _inners(self, pairs, outer):
-        """The inner Stages of the ``(holder, reduction)`` pairs in the stage over ``outer``,
-        and the holders of every inner result in order: a sum in a reduction's terms that
-        moves with ``outer`` only comes before it as an inner reduction of its own."""
+    def _inners(self, pairs, outer, span):
+        """The inner Stages of the ``(holder, reduction)`` pairs in the stage over ``outer``
+        (its range ``span``, two Bounds), and the holders of every inner result in order: a sum
+        in a reduction's terms that moves with ``outer`` only comes before it as an inner
+        reduction of its own."""
         inner, results = [], []
         for holder, reduction in pairs:
-            inner.append(self._inner(reduction, outer, inner, results))
+            inner.append(self._inner(reduction, outer, inner, results, span))
             results.append(holder)
         return tuple(inner), results
 
@@ -255,7 +272,7 @@ class _Stages:
         pairs = list(explicit) + [(sympy.Dummy(f"s{len(explicit) + k}", real=True), r)
                                   for k, r in enumerate(dependent)]
         bodies = [b.xreplace({r: h for h, r in pairs}) for b in bodies]
-        inner, results = self._inners(pairs, index)
+        inner, results = self._inners(pairs, index, (lo, hi))
         index_arg = sympy.Dummy("i", real=True)
         loads, holders, exprs = self._reads(bodies, index, None)
         exprs = [e.xreplace({index: index_arg}) for e in exprs]
@@ -266,14 +283,33 @@ class _Stages:
     def _temporary(self, reduction, k, lo, hi):
         """``t[k]``: a temporary vector holding ``reduction`` (a sum over another index whose
         terms depend on ``k``) for ``lo <= k <= hi``, computed by a stage of its own."""
-        t = len(self.temps)
+        t = len(self.temp_dims)
         base = sympy.IndexedBase(f"_t{t}", real=True)
         self.temps.append(self.bound(hi + 1))
+        self.temp_dims.append(1)
         self.bases.append(base)
         self.slots = self.slots + ((len(self.lengths),),)
         self.lengths.append(None)
         self.add("elements", self.bound(lo), self.bound(hi + 1), [reduction], k, dest=t)
         return base[k]
+
+    def _temporary_matrix(self, reduction, a, span, k, lo, hi):
+        """``t[a, k]``: a temporary matrix holding ``reduction`` (a sum over a third index whose
+        terms move with both ``a`` and ``k``: ``U @ V.T`` inside a sum) for the rows ``a`` of
+        ``span`` (the enclosing stage's Bounds) and ``lo <= k <= hi``, computed by a
+        ``"cells"`` stage of its own before the stage that reads it."""
+        if lo.has(a) or hi.has(a):
+            raise LoweringError(f"{reduction}: sums nested three deep over a triangle are not compiled yet")
+        t = len(self.temp_dims)
+        base = sympy.IndexedBase(f"_t{t}", real=True)
+        self.temps += [span[1], self.bound(hi + 1)]
+        self.temp_dims.append(2)
+        self.bases.append(base)
+        self.slots = self.slots + ((len(self.lengths), len(self.lengths) + 1),)
+        self.lengths += [None, None]
+        self.add_cells(span[0], span[1], (self.bound(lo), self.bound(hi + 1)), reduction, a, k, dest=t,
+                       across=(lo, hi))
+        return base[a, k]
 
     def _reads(self, bodies, index, outer, lane=None):
         """``(loads, their Dummies, bodies reading the Dummies)``: each element an argument."""
@@ -295,11 +331,12 @@ class _Stages:
         swap = dict(zip(elements, holders))
         return tuple(loads), holders, [b.xreplace(swap) for b in bodies]
 
-    def _inner(self, reduction, outer, inner=None, results=None):
+    def _inner(self, reduction, outer, inner=None, results=None, span=None):
         """The inner Stage of ``reduction`` over its own index, inside the stage over ``outer``;
         a sum in its terms over a third index is a temporary vector computed before, one
         that moves with ``outer`` alone an inner reduction before it (appended to ``inner``
-        and ``results``, the stage's lists) whose result its body takes."""
+        and ``results``, the stage's lists) whose result its body takes, one that moves with
+        both a temporary matrix over ``span`` (the stage's range)."""
         if len(reduction.limits) > 2:
             raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
         k, lo, hi = reduction.limits[-1]
@@ -310,11 +347,14 @@ class _Stages:
         for r in indexing.reductions(function):
             if r.has(outer) and not r.has(k) and inner is not None:
                 holder = sympy.Dummy(f"u{len(results)}", real=True)
-                inner.append(self._inner(r, outer, inner, results))
+                inner.append(self._inner(r, outer, inner, results, span))
                 results.append(holder)
                 uses.append(len(inner) - 1)
                 used.append(holder)
                 function = function.xreplace({r: holder})
+                continue
+            if r.has(outer) and r.has(k) and span is not None and not (lo.has(outer) or hi.has(outer)):
+                function = function.xreplace({r: self._temporary_matrix(r, outer, span, k, lo, hi)})
                 continue
             if r.has(outer) or hi.has(outer) and r.has(k):
                 raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")

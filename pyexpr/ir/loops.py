@@ -119,6 +119,27 @@ class LoopProgram:
     temps: tuple = ()
     #: Bound: the number of columns of a matrix output (its rows are ``rows``)
     cols: object = None
+    #: per temporary, its number of dimensions (a temporary matrix takes two slots of
+    #: ``temps``: a sum over a third index that moves with two others, ``U @ V.T`` inside a
+    #: sum); empty when every temporary is a vector
+    temp_dims: tuple = ()
+
+    @property
+    def temp_groups(self):
+        """Per temporary, the slots of its dimensions."""
+        dims = self.temp_dims or (1,) * len(self.temps)
+        first = [self.argument_slots + sum(dims[:t]) for t in range(len(dims))]
+        return [tuple(range(f, f + d)) for f, d in zip(first, dims)]
+
+    def temp_elements(self, extended):
+        """Per temporary, its number of elements at the extended lengths ``extended``."""
+        counts = []
+        for group in self.temp_groups:
+            count = 1
+            for slot in group:
+                count *= max(extended[slot], 0)
+            counts.append(count)
+        return counts
 
     @property
     def argument_slots(self):
@@ -141,14 +162,15 @@ class LoopProgram:
         return any(sizes[v] < k for v, k in self.minimum)
 
     def __str__(self):
-        names = list(self.vector_names) + [f"_t{t}" for t in range(len(self.temps))]
+        names = list(self.vector_names) + [f"_t{t}" for t in range(len(self.temp_groups))]
 
         def loads(stage, index):
             return ", ".join(f"{names[ld.vector]}[{'' if ld.row is None else f'{ld.row[0]}*{index} + {ld.row[1]}, '}"
                              f"{ld.a}*{index} + {ld.offset}]" for ld in stage.loads)
         lines = [f"loops {self.name}({', '.join(self.scalar_names)}; "
                  f"{', '.join(v + '[]' for v in self.vector_names)}):"]
-        lines += [f"  temporary _t{t}[{n}]" for t, n in enumerate(self.temps)]
+        lines += [f"  temporary _t{t}[{', '.join(str(self.temps[k - self.argument_slots]) for k in group)}]"
+                  for t, group in enumerate(self.temp_groups)]
         for k, st in enumerate(self.stages):
             into = "" if st.dest is None else f" into _t{st.dest}"
             across = "" if st.cols is None else f", {st.cols[0]} <= k < {st.cols[1]}"
@@ -180,7 +202,8 @@ class LoopProgram:
         at = len(self.scalar_names) + len(self.length_vectors)
         steps = []
         for st in self.stages:
-            width = self.cols.value(sizes) if self.cols is not None else 0
+            width = (sizes[self.temp_groups[st.dest][-1]] if st.dest is not None else
+                     self.cols.value(sizes)) if st.kind == "cells" else 0
             steps.append((st.lo.value(sizes), st.hi.value(sizes), stage_params(st, sizes, width), at))
             if st.kind in ("sum", "prod"):
                 at += len(st.body.outputs)

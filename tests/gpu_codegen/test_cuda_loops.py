@@ -15,7 +15,7 @@ from pyexpr.gpu import loops_c
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
-                           extended_rosen, least_squares, product_of, row_centred, softmax_rows,
+                           extended_rosen, factorization, least_squares, product_of, row_centred, softmax_rows,
                            stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
                            rosen, running)
 
@@ -44,6 +44,8 @@ def _formulas(dtype):
             "row_centred": (px.jit(row_centred, dtype=dtype), "Mx"),
             "stepped_residuals": (px.jit(stepped_residuals, dtype=dtype), "x"),
             "product_of": (px.jit(product_of, dtype=dtype), "MM"),
+            "factorization": (px.jit(factorization, dtype=dtype), "MMM"),
+            "grad_factorization": (px.jit(factorization, dtype=dtype).grad("U"), "MMM"),
             "grad_least_squares_by_A": (px.jit(least_squares, dtype=dtype).grad("A"), "xMx"),
             "grad_cumulative_energy": (px.jit(cumulative_energy, dtype=dtype).grad(), "x")}
 
@@ -134,7 +136,7 @@ def _host_run(library, k, formula, args, dtype):
     assert len(fixed) == len(args)
     sizes = [d for v in vectors for d in v.shape]
     assert lp.outside(sizes) is None
-    temps = [np.zeros(max(n, 1), dtype) for n in lp.temp_sizes(sizes)[len(sizes):]]
+    temps = [np.zeros(max(n, 1), dtype) for n in lp.temp_elements(lp.temp_sizes(sizes))]
     vectors = vectors + temps
     plan = lp.plan(sizes)
     total = plan[-1][3] + sum(len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))

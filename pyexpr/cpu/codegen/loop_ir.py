@@ -78,8 +78,10 @@ def _define_loops(c, lanes, lp, name, stages):
     g.check_bounds()
     malloc = c.declare("malloc", ir.IntType(8).as_pointer(), [I64])
     buffers = []
-    for t, slot in enumerate(temps):
-        size = b.mul(g.smax(g.lengths[slot], g.const(1)), g.const(c.itemsize))
+    for t, group in enumerate(temps):
+        size = g.const(c.itemsize)
+        for slot in group:
+            size = b.mul(size, g.smax(g.lengths[slot], g.const(1)))
         buffers.append(b.call(malloc, [size]))
         b.store(b.bitcast(buffers[-1], c.fptr), b.gep(vectors, [g.const(len(lp.vector_names) + t)]))
     filled = len(values)
@@ -110,11 +112,11 @@ def _with_temporaries(c, lanes, b, lp, vectors, lengths):
     sizes = args.lengths + [args.bound(t) for t in lp.temps]
     for k, size in enumerate(sizes):
         b.store(size, b.gep(table, [ir.Constant(I64, k)]))
-    count = len(lp.vector_names) + len(lp.temps)
+    count = len(lp.vector_names) + len(lp.temp_groups)
     pointers = b.bitcast(b.alloca(ir.ArrayType(c.fptr, count)), c.fptr.as_pointer())
     for k in range(len(lp.vector_names)):
         b.store(b.load(b.gep(vectors, [ir.Constant(I64, k)])), b.gep(pointers, [ir.Constant(I64, k)]))
-    return pointers, table, list(range(lp.argument_slots, lp.slot_count))
+    return pointers, table, lp.temp_groups
 
 
 def _define_check(c, lanes, lp, name):
@@ -164,7 +166,7 @@ class _Generator(RowStages):
         slots = lp.slot_count if slots is None else slots
         self.lengths = [b.load(b.gep(lengths, [ir.Constant(I64, k)])) for k in range(slots)]
         self.vectors = None if vectors is None else \
-            [b.load(b.gep(vectors, [ir.Constant(I64, k)])) for k in range(len(lp.vector_names) + len(lp.temps))]
+            [b.load(b.gep(vectors, [ir.Constant(I64, k)])) for k in range(len(lp.vector_names) + len(lp.temp_groups))]
 
     # --- integers -----------------------------------------------------------------
     def const(self, k):

@@ -48,7 +48,9 @@ class RowStages:
         size = self.const(NESTED_CHUNK)
         first = self.smin(b.add(lo, b.mul(chunks[0], size)), hi)
         last = self.smin(b.add(lo, b.mul(chunks[1], size)), hi)
-        width = self.bound(self.lp.cols)
+        # a matrix output's columns, or a temporary matrix's (its own rows' stride)
+        width = self.lengths[self.lp.temp_groups[stage.dest][-1]] if stage.dest is not None \
+            else self.bound(self.lp.cols)
 
         def row(t):
             i = b.add(first, t)
