@@ -191,3 +191,42 @@ def test_random_whole_matrix_expressions_agree_with_numpy(source):
             E[at] = h
             dA[at] = (plain(A + E, B, x, y, 0.4) - plain(A - E, B, x, y, 0.4)) / (2 * h)
         np.testing.assert_allclose(f.grad("A")(A, B, x, y, 0.4), dA, rtol=1e-5, atol=1e-5, err_msg=source)
+
+
+_PRODUCT_ATOMS = ("(X @ Y.T)", "R", "a", "0.5")
+_PRODUCT_FORMS = ["    return np.sum({0})", "    return np.sum(np.sum({0}, axis=1) ** 2)",
+                  "    return np.sum(({0}) * ({1}))", "    return ({0}) @ w"]
+
+
+@st.composite
+def product_sources(draw):
+    parts = [draw(elementwise(2, _PRODUCT_ATOMS)) for _ in range(2)]
+    parts = [p if "X" in p else f"((X @ Y.T) * {p})" for p in parts]
+    body = draw(st.sampled_from(_PRODUCT_FORMS)).format(*parts)
+    return ("import numpy as np\nimport pyexpr as px\n\n\n"
+            "def generated(X: px.Matrix, Y: px.Matrix, R: px.Matrix, w: px.Vector, a):\n" + body + "\n")
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(source=product_sources())
+def test_random_formulas_of_a_matrix_product(source):
+    """Expressions of X @ Y.T (a sum over a third index) reduced or multiplied by w: values,
+    and gradients by X (sums three deep, through temporary matrices) against differences."""
+    plain = load(source)
+    f = px.jit(plain)
+    rng = np.random.default_rng(4)
+    for m, n, r in ((1, 1, 1), (3, 4, 2), (40, 30, 5)):
+        X, Y, R = rng.uniform(-1, 1, (m, r)), rng.uniform(-1, 1, (n, r)), rng.uniform(-1, 1, (m, n))
+        w = rng.uniform(-1, 1, n)
+        _check(np.asarray(f(X, Y, R, w, 0.4)), np.asarray(plain(X, Y, R, w, 0.4), dtype=float),
+               f"shape {(m, n, r)}", source)
+    if f.index is None:
+        X, Y, R, w, h = rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, (4, 2)), rng.uniform(-1, 1, (3, 4)), \
+            rng.uniform(-1, 1, 4), 1e-6
+        dX = np.zeros_like(X)
+        for at in np.ndindex(*X.shape):
+            E = np.zeros_like(X)
+            E[at] = h
+            dX[at] = (plain(X + E, Y, R, w, 0.4) - plain(X - E, Y, R, w, 0.4)) / (2 * h)
+        np.testing.assert_allclose(f.grad("X")(X, Y, R, w, 0.4), dX, rtol=1e-5, atol=1e-5, err_msg=source)

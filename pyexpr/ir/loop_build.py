@@ -214,11 +214,11 @@ class _Stages:
         kind = "sum" if isinstance(group[0], sympy.Sum) else "prod"
         bodies, explicit = [], []
         for r in group:
-            if len(r.limits) > 2:
-                raise LoweringError(f"{r}: sums over more than two indices are not compiled yet")
-            function = r.function.xreplace({r.limits[-1][0]: i})
-            if len(r.limits) == 2:
-                k, klo, khi = (x.xreplace({r.limits[-1][0]: i}) for x in r.limits[0])
+            # over three indices or more: the innermost ones a sum inside (then a temporary)
+            function = r.function if len(r.limits) <= 2 else r.func(r.function, *r.limits[:-2])
+            function = function.xreplace({r.limits[-1][0]: i})
+            if len(r.limits) >= 2:
+                k, klo, khi = (x.xreplace({r.limits[-1][0]: i}) for x in r.limits[-2])
                 holder = sympy.Dummy(f"s{len(explicit)}", real=True)
                 explicit.append((holder, r.func(function, (k, klo, khi))))
                 function = holder
