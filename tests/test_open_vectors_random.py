@@ -153,14 +153,29 @@ _WHOLE_FORMS = ["    return np.sum({0})", "    return np.sum(np.sum({0}, axis=1)
 
 
 @st.composite
-def whole_matrix_sources(draw):
-    # elementwise expressions of whole matrices A, B (m x n), the vector x (n, broadcast
-    # along the rows) and numbers; at least one matrix in each
-    parts = [draw(elementwise(3, _WHOLE_ATOMS)) for _ in range(2)]
-    parts = [p if "A" in p or "B" in p else f"(A * {p})" for p in parts]
-    body = draw(st.sampled_from(_WHOLE_FORMS)).format(*parts)
-    return ("import numpy as np\nimport pyexpr as px\n\n\n"
-            "def generated(A: px.Matrix, B: px.Matrix, x: px.Vector, y: px.Vector, a):\n" + body + "\n")
+def _matrix_sources(draw, atoms, forms, depth, needed, matrix, params):
+    """A ``def generated(params)`` returning a form of two elementwise expressions of
+    ``atoms``, each holding one of the names ``needed`` (else multiplied by ``matrix``)."""
+    parts = [draw(elementwise(depth, atoms)) for _ in range(2)]
+    parts = [p if any(name in p for name in needed) else f"({matrix} * {p})" for p in parts]
+    body = draw(st.sampled_from(forms)).format(*parts)
+    return f"import numpy as np\nimport pyexpr as px\n\n\ndef generated({params}):\n{body}\n"
+
+
+def whole_matrix_sources():
+    # whole matrices A, B (m x n), the vector x (n, broadcast along the rows) and numbers
+    return _matrix_sources(_WHOLE_ATOMS, _WHOLE_FORMS, 3, ("A", "B"), "A",
+                           "A: px.Matrix, B: px.Matrix, x: px.Vector, y: px.Vector, a")
+
+
+def _matrix_differences(plain, args, k, h=1e-6):
+    """Central differences of ``plain`` by each element of its matrix argument ``k``."""
+    A, grad = args[k], np.zeros_like(args[k])
+    for at in np.ndindex(*A.shape):
+        step = np.zeros_like(A)
+        step[at] = h
+        grad[at] = (plain(*args[:k], A + step, *args[k + 1:]) - plain(*args[:k], A - step, *args[k + 1:])) / (2 * h)
+    return grad
 
 
 @settings(max_examples=30, deadline=None, database=None, derandomize=True,
@@ -185,12 +200,8 @@ def test_random_whole_matrix_expressions_agree_with_numpy(source):
         np.testing.assert_allclose(f.grad("x")(A, B, x, y, 0.4), numeric, rtol=1e-5, atol=1e-5, err_msg=source)
         da = (plain(A, B, x, y, 0.4 + h) - plain(A, B, x, y, 0.4 - h)) / (2 * h)
         np.testing.assert_allclose(f.grad("a")(A, B, x, y, 0.4)[0], da, rtol=1e-5, atol=1e-5, err_msg=source)
-        dA = np.zeros_like(A)                           # by the matrix: one formula in (j, l)
-        for at in np.ndindex(*A.shape):
-            E = np.zeros_like(A)
-            E[at] = h
-            dA[at] = (plain(A + E, B, x, y, 0.4) - plain(A - E, B, x, y, 0.4)) / (2 * h)
-        np.testing.assert_allclose(f.grad("A")(A, B, x, y, 0.4), dA, rtol=1e-5, atol=1e-5, err_msg=source)
+        np.testing.assert_allclose(f.grad("A")(A, B, x, y, 0.4), _matrix_differences(plain, (A, B, x, y, 0.4), 0),
+                                   rtol=1e-5, atol=1e-5, err_msg=source)     # by the matrix: a formula in (j, l)
 
 
 _PRODUCT_ATOMS = ("(X @ Y.T)", "R", "a", "0.5")
@@ -198,13 +209,9 @@ _PRODUCT_FORMS = ["    return np.sum({0})", "    return np.sum(np.sum({0}, axis=
                   "    return np.sum(({0}) * ({1}))", "    return ({0}) @ w"]
 
 
-@st.composite
-def product_sources(draw):
-    parts = [draw(elementwise(2, _PRODUCT_ATOMS)) for _ in range(2)]
-    parts = [p if "X" in p else f"((X @ Y.T) * {p})" for p in parts]
-    body = draw(st.sampled_from(_PRODUCT_FORMS)).format(*parts)
-    return ("import numpy as np\nimport pyexpr as px\n\n\n"
-            "def generated(X: px.Matrix, Y: px.Matrix, R: px.Matrix, w: px.Vector, a):\n" + body + "\n")
+def product_sources():
+    return _matrix_sources(_PRODUCT_ATOMS, _PRODUCT_FORMS, 2, ("X",), "(X @ Y.T)",
+                           "X: px.Matrix, Y: px.Matrix, R: px.Matrix, w: px.Vector, a")
 
 
 @settings(max_examples=25, deadline=None, database=None, derandomize=True,
@@ -222,11 +229,7 @@ def test_random_formulas_of_a_matrix_product(source):
         _check(np.asarray(f(X, Y, R, w, 0.4)), np.asarray(plain(X, Y, R, w, 0.4), dtype=float),
                f"shape {(m, n, r)}", source)
     if f.index is None:
-        X, Y, R, w, h = rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, (4, 2)), rng.uniform(-1, 1, (3, 4)), \
-            rng.uniform(-1, 1, 4), 1e-6
-        dX = np.zeros_like(X)
-        for at in np.ndindex(*X.shape):
-            E = np.zeros_like(X)
-            E[at] = h
-            dX[at] = (plain(X + E, Y, R, w, 0.4) - plain(X - E, Y, R, w, 0.4)) / (2 * h)
-        np.testing.assert_allclose(f.grad("X")(X, Y, R, w, 0.4), dX, rtol=1e-5, atol=1e-5, err_msg=source)
+        args = (rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, (4, 2)), rng.uniform(-1, 1, (3, 4)),
+                rng.uniform(-1, 1, 4), 0.4)
+        np.testing.assert_allclose(f.grad("X")(*args), _matrix_differences(plain, args, 0), rtol=1e-5, atol=1e-5,
+                                   err_msg=source)

@@ -128,7 +128,7 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
         if name in ("sum", "prod"):
             return matrices.matrix_total(ctx, node, name, receiver)
         if name == "mean":
-            return matrices.matrix_sum(ctx, node, receiver) / (receiver.rows * receiver.cols)
+            return _mean_of(ctx, node, receiver)
         raise error(ctx, node, f".{name}() of a matrix is not supported yet", "write the sums out")
     if name == "prod":
         return seq.reduce(ctx, node, "prod", receiver)

@@ -17,11 +17,11 @@ from ..errors import UndefinedNameError
 from ..functions import Not, xor
 from .calls import call
 from .pending import settled
-from . import matrices, sequences as seq
+from . import matrices, sequences as seq, subscripts
 from .names import (BY_NAME, CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant,
                     is_number, library_name)
 from .scope import Callee, Scope, Unbound
-from .values import as_expr, error, ieee, is_condition, merge, real_constant, sequence, static_int, to_condition
+from .values import as_expr, error, ieee, is_condition, merge, real_constant, sequence, to_condition
 
 
 @dataclass(frozen=True)
@@ -293,8 +293,8 @@ class _Eval(ast.NodeVisitor):
 
     def visit_Attribute(self, node):
         base = self.visit(node.value)
-        if seq.is_vec(base) or seq.is_mat(base):
-            return self._array_attribute(node, base)
+        if seq.is_array(base):
+            return subscripts.attribute(self.ctx, node, base)
         if not isinstance(base, type(sympy)):
             raise error(self.ctx, node, "attribute access is only supported on modules (math.exp, np.pi)")
         dotted = f"{base.__name__}.{node.attr}"
@@ -302,23 +302,6 @@ class _Eval(ast.NodeVisitor):
             raise self.ctx.source.error(node, f"module {base.__name__!r} has no attribute "
                                         f"{node.attr!r}", cls=UndefinedNameError)
         return from_object(self.ctx, node, dotted, getattr(base, node.attr))
-
-    #: numpy array methods a vector or matrix of any length has in a formula
-    METHODS = ("sum", "mean", "prod", "dot", "var", "std")
-
-    def _array_attribute(self, node, base):
-        """``x.sum()`` and the other methods (a Callee), ``x.size``, ``x.shape``, ``A.T``."""
-        attr = node.attr
-        if attr in self.METHODS:
-            return Callee("method", attr, base)
-        if attr == "T":
-            return base.T if seq.is_mat(base) else seq.transposed(base)
-        if attr == "size":
-            return base.length if seq.is_vec(base) else base.rows * base.cols
-        if attr == "shape":
-            return seq.shape(base)
-        raise error(self.ctx, node, f"arrays of any length in a formula have no attribute {attr!r}",
-                    f"use {', '.join('.' + m + '()' for m in self.METHODS)}, .T, .size or .shape")
 
     def visit_Tuple(self, node):
         values = []
@@ -403,61 +386,7 @@ class _Eval(ast.NodeVisitor):
         return merge(self.ctx, node, cond, self.visit(node.body), self.visit(node.orelse))
 
     def visit_Subscript(self, node):
-        items = seq.two_dimensional(self.visit(node.value))    # x[:, None][0] indexes a matrix
-        if seq.is_vec(items):
-            return self._vector_subscript(node, items)
-        if seq.is_mat(items):
-            return matrices.mat_item(self.ctx, node, items, self._matrix_index(node.slice))
-        if not isinstance(items, tuple):
-            raise error(self.ctx, node, "only tuples and vectors can be indexed in a formula")
-        if isinstance(node.slice, ast.Slice):
-            parts = [None if p is None else static_int(self.ctx, p, self.visit(p))
-                     for p in (node.slice.lower, node.slice.upper, node.slice.step)]
-            return items[slice(*parts)]
-        index = static_int(self.ctx, node.slice, self.visit(node.slice))
-        if not -len(items) <= index < len(items):
-            raise error(self.ctx, node, f"index {index} is out of range for a tuple of {len(items)}")
-        return items[index]
-
-    def _matrix_index(self, index):
-        parts = index.elts if isinstance(index, ast.Tuple) else [index]
-        values = []
-        for part in parts:
-            if isinstance(part, ast.Slice):
-                values.append(slice(*(None if p is None else self.visit(p)
-                                      for p in (part.lower, part.upper, part.step))))
-                continue
-            value = self.visit(part)
-            if not (isinstance(value, sympy.Expr) and value.is_integer):
-                raise error(self.ctx, part, "a matrix's index must be an integer")
-            values.append(value)
-        return tuple(values)
-
-    def _vector_subscript(self, node, vec):
-        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if any(_new_axis(p) for p in parts):
-            return self._new_axis(node, vec, parts)
-        if isinstance(node.slice, ast.Slice):
-            parts = [None if p is None else self.visit(p)
-                     for p in (node.slice.lower, node.slice.upper, node.slice.step)]
-            return seq.sliced(self.ctx, node, vec, *parts)
-        index = self.visit(node.slice)
-        if not (isinstance(index, sympy.Expr) and index.is_integer):
-            raise error(self.ctx, node.slice, "a vector's index must be an integer: a constant, "
-                        "a loop counter, len(x) - 1, ...")
-        return seq.item(self.ctx, node, vec, index)
-
-    def _new_axis(self, node, vec, parts):
-        """``x[:, None]`` (a column), ``x[None, :]`` or ``x[None]`` (a row), ``x[1:, None]``."""
-        kinds = ["new" if _new_axis(p) else "slice" if isinstance(p, ast.Slice) else "index" for p in parts]
-        if kinds not in (["slice", "new"], ["new", "slice"], ["new"]):
-            raise error(self.ctx, node, "a vector takes one new axis (None) beside one slice",
-                        "write x[:, None] (a column) or x[None, :] (a row)")
-        if "slice" in kinds:
-            part = parts[kinds.index("slice")]
-            vec = seq.sliced(self.ctx, node, vec, *(None if p is None else self.visit(p)
-                                                    for p in (part.lower, part.upper, part.step)))
-        return seq.with_axis(self.ctx, node, vec, "column" if kinds[0] == "slice" else "row")
+        return subscripts.subscript(self.ctx, node, self.visit)
 
     def visit_Lambda(self, node):
         return Callee("lambda", "<lambda>", node, dict(self.env))
@@ -468,9 +397,3 @@ class _Eval(ast.NodeVisitor):
 
     def visit_Call(self, node):
         return call(self.ctx, node, self.env, self)
-
-
-def _new_axis(node):
-    """Whether a subscript's part is ``None`` or ``np.newaxis``."""
-    return isinstance(node, ast.Constant) and node.value is None or \
-        isinstance(node, ast.Attribute) and node.attr == "newaxis"

@@ -14,11 +14,10 @@ around to the last element).
 import ast
 
 import sympy
-from sympy.core.parameters import evaluate as sympy_evaluate
 
 from .. import indexing
 from . import steps
-from .values import error
+from .values import error, evaluated, evaluated_indices
 
 
 class Vec:
@@ -50,24 +49,12 @@ def is_vec(value):
     return isinstance(value, Vec)
 
 
-def _evaluated(expr):
-    """An integer expression (a length, a bound) evaluated, also under simplify=False."""
-    with sympy_evaluate(True):
-        return sympy.expand(sympy.sympify(expr).doit())
-
-
-def _evaluated_body(expr):
-    """``expr`` with its indices' arithmetic folded (``x[(k - i - 1) + i + 1]`` as ``x[k]``)."""
-    return expr.replace(lambda e: isinstance(e, sympy.Indexed),
-                        lambda e: e.func(e.base, *(_evaluated(a) for a in e.indices)))
-
-
 def same_length(ctx, node, lengths):
     """The common length of ``lengths``; two parameters' lengths met in one elementwise
     operation are the same from then on (``ctx.equal``), the call checking it."""
     first = lengths[0]
     for other in lengths[1:]:
-        a, b = (_evaluated(x.xreplace(ctx.equal).xreplace(ctx.exact)) for x in (first, other))
+        a, b = (evaluated(x.xreplace(ctx.equal).xreplace(ctx.exact)) for x in (first, other))
         if a == b:
             continue
         diff = sympy.expand(a - b)
@@ -100,7 +87,7 @@ def elementwise(ctx, node, fn, values):
     if not vecs:
         return fn(*values)
     if any(v.stride is not None for v in vecs):
-        length, stride = steps.combined(ctx, node, vecs, _evaluated, same_length)
+        length, stride = steps.combined(ctx, node, vecs, same_length)
     else:
         length, stride = same_length(ctx, node, [v.length for v in vecs]), None
     axis = "column" if True in axes else "row" if any(v.axis == "row" for v in vecs) else None
@@ -177,11 +164,11 @@ def sliced(ctx, node, vec, lo, hi, step):
         raise error(ctx, node, "a slice with a step of a slice with a step is not supported yet")
     lo, hi = (_end(ctx, node, vec, p, default) for p, default in ((lo, 0), (hi, vec.length)))
     if step in (None, 1):
-        return Vec(_evaluated(hi - lo), lambda k: vec.at(_evaluated(k + lo)))
+        return Vec(evaluated(hi - lo), lambda k: vec.at(evaluated(k + lo)))
     if vec.start != 0 or vec.stride is not None:
         raise error(ctx, node, "a slice with a step of this vector is not supported yet",
                     "slice the parameter itself: x[::2]")
-    return Vec(sympy.ceiling(_evaluated(hi - lo) / step), lambda k: vec.at(_evaluated(lo + step * k)),
+    return Vec(sympy.ceiling(evaluated(hi - lo) / step), lambda k: vec.at(evaluated(lo + step * k)),
                stride=(lo, step, hi))
 
 
@@ -190,9 +177,9 @@ def _end(ctx, node, vec, value, default):
         return sympy.sympify(default)
     if isinstance(value, sympy.Expr) and not value.is_Integer:
         # len(x) - 2 as numpy reads it: the end counted from the vector's own length
-        back = _evaluated(value - vec.length)
+        back = evaluated(value - vec.length)
         if back.is_Integer and back <= 0:
-            return _evaluated(vec.length + back)
+            return evaluated(vec.length + back)
     if not (isinstance(value, sympy.Expr) and value.is_Integer):
         raise error(ctx, node, "a slice of a vector of any length needs constant bounds, or its "
                     "length less a constant", "write x[1:], x[:-1], x[2:len(x) - 2] ...")
@@ -202,7 +189,7 @@ def _end(ctx, node, vec, value, default):
 def reduce(ctx, node, kind, vec):
     """``Sum`` (or ``Product``) of the elements of ``vec``."""
     if vec.stride is not None:
-        return steps.reduce(ctx, node, kind, vec, _evaluated, _check_reads, sample)
+        return steps.reduce(ctx, node, kind, vec, _check_reads, sample)
     index = indexing.fresh_index(vec.length, sample(vec), vec.start)
     body = vec.at(index)
     if isinstance(body, tuple):
@@ -210,8 +197,8 @@ def reduce(ctx, node, kind, vec):
     body = sympy.sympify(body)
     _check_reads(ctx, node, body, index, vec.length)
     # the range's own index: Sum(f(k), (k, i + 1, n - 1)), not Sum(f(k' + i + 1), (k', 0, n - i - 2))
-    body = _evaluated_body(body.xreplace({index: index - vec.start})) if vec.start != 0 else body
-    first, last = vec.start, _evaluated(vec.start + vec.length - 1)
+    body = evaluated_indices(body.xreplace({index: index - vec.start})) if vec.start != 0 else body
+    first, last = vec.start, evaluated(vec.start + vec.length - 1)
     if kind == "sum":
         return indexing.summed(body, index, first, last)
     return sympy.Product(body, (index, first, last))
@@ -313,9 +300,9 @@ def symbolic_range(ctx, node, bounds):
         if not lo.is_Integer:
             raise error(ctx, node, "range() with a step over a length needs a constant start",
                         "write range(0, len(x), 2)")
-        return Vec(sympy.ceiling(_evaluated(hi - lo) / step), lambda k: _evaluated(lo + step * k),
+        return Vec(sympy.ceiling(evaluated(hi - lo) / step), lambda k: evaluated(lo + step * k),
                    stride=(lo, step, hi))
-    return Vec(_evaluated(hi - lo), lambda k: _evaluated(k + lo), _evaluated(lo))
+    return Vec(evaluated(hi - lo), lambda k: evaluated(k + lo), evaluated(lo))
 
 
 def loop_index(ctx, target, vec, taken):

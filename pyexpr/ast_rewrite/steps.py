@@ -20,13 +20,13 @@ import math
 import sympy
 
 from .. import indexing
-from .values import error
+from .values import error, evaluated, evaluated_indices
 
 #: a length far beyond any real one: lengths affine in ``n`` are compared at ``n = s*_LARGE + r``
 _LARGE = 2 ** 40
 
 
-def combined(ctx, node, vecs, evaluated, same_length):
+def combined(ctx, node, vecs, same_length):
     """``(length, stride)`` of an elementwise operation on slices with a step: the same
     step, any starts; lengths that agree only for some ``n % s`` make that a condition.
     Slices of two vectors from the same start make their lengths one (``same_length``)."""
@@ -95,14 +95,12 @@ def _listed(residues):
     return str(residues[0]) if len(residues) == 1 else f"one of {', '.join(map(str, residues))}"
 
 
-def reduce(ctx, node, kind, vec, evaluated, check_reads, sample):
+def reduce(ctx, node, kind, vec, check_reads, sample):
     """A sum (or product) over ``x[a:b:s]``: over the parent's indices ``a <= i < b``, the
     terms where ``i - a`` is a multiple of ``s``, the range ending where the reads do."""
     a, s, b = (evaluated(sympy.sympify(p).xreplace(ctx.equal)) for p in vec.stride)
     index = indexing.fresh_index(vec.length, sample(vec))
-    body = sympy.sympify(vec.at((index - a) / s))
-    body = body.replace(lambda e: isinstance(e, sympy.Indexed),
-                        lambda e: e.func(e.base, *(evaluated(k) for k in e.indices)))
+    body = evaluated_indices(sympy.sympify(vec.at((index - a) / s)))
     if isinstance(body, sympy.Tuple) or any(not e.indices[0].is_polynomial(index)
                                             for e in body.atoms(sympy.Indexed)):
         raise error(ctx, node, "cannot add up this vector with a step")

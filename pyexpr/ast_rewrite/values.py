@@ -11,8 +11,21 @@ import ast
 
 import sympy
 from sympy.calculus.accumulationbounds import AccumBounds
+from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..functions import Not
+
+
+def evaluated(expr):
+    """An integer expression (a length, a bound) evaluated, also under simplify=False."""
+    with sympy_evaluate(True):
+        return sympy.expand(sympy.sympify(expr).doit())
+
+
+def evaluated_indices(expr):
+    """``expr`` with its indices' arithmetic folded (``x[(k - i - 1) + i + 1]`` as ``x[k]``)."""
+    return expr.replace(lambda e: isinstance(e, sympy.Indexed),
+                        lambda e: e.func(e.base, *(evaluated(a) for a in e.indices)))
 
 
 def error(ctx, node, message, hint=None):

@@ -85,7 +85,8 @@ def _vector_uses(node, names, is_data):
             if isinstance(target, (ast.Tuple, ast.List)):
                 starred = any(isinstance(e, ast.Starred) for e in target.elts)
                 yield node.value.id, None if starred else len(target.elts), node.value
-    elif isinstance(node, ast.Subscript) and _is_param(node.value, names) and _new_axis(node.slice):
+    elif isinstance(node, ast.Subscript) and _is_param(node.value, names) and any(
+            map(is_new_axis, node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice])):
         yield node.value.id, None, node                 # x[:, None]: a vector given a new axis
     elif isinstance(node, ast.Subscript) and _is_param(node.value, names) \
             and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
@@ -155,11 +156,10 @@ def _elementwise_names(node, names, is_data):
             yield from _elementwise_names(child, names, is_data)
 
 
-def _new_axis(index):
-    """Whether a subscript holds ``None`` or ``np.newaxis`` (``x[:, None]``, ``x[None]``)."""
-    parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    return any(isinstance(p, ast.Constant) and p.value is None or
-               isinstance(p, ast.Attribute) and p.attr == "newaxis" for p in parts)
+def is_new_axis(part):
+    """Whether a subscript's part is ``None`` or ``np.newaxis`` (``x[:, None]``, ``x[None]``)."""
+    return isinstance(part, ast.Constant) and part.value is None or \
+        isinstance(part, ast.Attribute) and part.attr == "newaxis"
 
 
 def _is_param(node, names):
