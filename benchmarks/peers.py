@@ -49,11 +49,10 @@ class Peers:
 
 
 def default_threads():
-    """The threads pyexpr uses with ``parallel=True``: $PYEXPR_NUM_THREADS or the CPU count."""
-    try:
-        return max(1, int(os.environ.get("PYEXPR_NUM_THREADS", "")))
-    except ValueError:
-        return os.cpu_count() or 1
+    """The threads pyexpr uses with ``parallel=True`` (``PYEXPR_NUM_THREADS``, ``OMP_NUM_THREADS``
+    or the CPUs this process may use)."""
+    from pyexpr.cpu.runtime.driver import thread_count
+    return thread_count(True)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from math import cos, exp
 import numpy as np
 
 import pyexpr as px
+from pyexpr.cpu.runtime.driver import thread_count
 
 DEFAULT_POINTS = 10_000_000
 PARAMS = {"A": 2.0, "gamma": 0.25, "omega": 3.0, "phi": 0.4}
@@ -125,8 +126,7 @@ def show_speed(grad, points):
         ok &= bool(agree)
         print(f"{label:18}{ours_s * 1e3:8.1f}ms{theirs_s * 1e3:8.1f}ms{theirs_s / ours_s:8.1f}x   "
               f"{diff:.1e} (of values up to {scale:.2g}){'' if agree else '  DISAGREE'}")
-    threads = os.environ.get("PYEXPR_NUM_THREADS") or os.cpu_count()
-    print(f"\npyexpr ran on {threads} thread(s) (set PYEXPR_NUM_THREADS); numpy on one. "
+    print(f"\npyexpr ran on {thread_count(True)} thread(s) (set PYEXPR_NUM_THREADS); numpy on one. "
           f"Results {'agree' if ok else 'DO NOT agree'} to 1e-12 relative.")
     return ok
 

@@ -3,6 +3,7 @@ dask array with the input's chunks; on xarray objects it keeps dims and coords; 
 graphs run on a local cluster of worker processes, which rebuild the formula from its
 pickle."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -74,6 +75,15 @@ def test_a_local_cluster_of_processes_computes_it(f):
         x = da.linspace(-3, 3, 200_000, chunks=25_000)
         value, grad = client.compute([f(x), f.grad()(x, 1.5)], sync=True)
         workers = client.run(lambda: __import__("os").getpid())
+        threads = client.run(_pyexpr_threads)
     np.testing.assert_array_equal(value, f(x.compute()))
     np.testing.assert_array_equal(grad, f.grad()(x.compute(), 1.5))
     assert len(set(workers.values())) == 2
+    # the workers run one task per core: pyexpr adds no threads of its own there
+    # (PYEXPR_NUM_THREADS, where the tests' caller set it, still wins)
+    assert set(threads.values()) == {int(os.environ.get("PYEXPR_NUM_THREADS", 1))}, threads
+
+
+def _pyexpr_threads():
+    from pyexpr.cpu.runtime.driver import thread_count
+    return thread_count(True)

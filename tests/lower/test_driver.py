@@ -1,4 +1,5 @@
 """The array driver: every memory layout, outputs that are views, threads, scalars."""
+import os
 import threading
 import time
 
@@ -157,7 +158,26 @@ def test_thread_count_env(monkeypatch):
     monkeypatch.setenv("PYEXPR_NUM_THREADS", "3")
     assert driver.thread_count(True) == 3 and driver.thread_count(False) == 1
     monkeypatch.setenv("PYEXPR_NUM_THREADS", "nonsense")
-    assert driver.thread_count(True) >= 1
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert driver.thread_count(True) == driver._CPUS >= 1
+
+
+def test_thread_count_follows_openmp(monkeypatch):
+    """dask's worker processes set OMP_NUM_THREADS=1: one task per core, no threads on top."""
+    monkeypatch.delenv("PYEXPR_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert driver.thread_count(True) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "4,2")
+    assert driver.thread_count(True) == 4
+    monkeypatch.setenv("PYEXPR_NUM_THREADS", "3")
+    assert driver.thread_count(True) == 3
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.delenv("PYEXPR_NUM_THREADS")
+    assert driver.thread_count(True) == driver._CPUS
+
+
+def test_cpus_are_those_this_process_may_use():
+    assert driver._CPUS == len(os.sched_getaffinity(0))
 
 
 def test_scalar_entry_points(kernel):

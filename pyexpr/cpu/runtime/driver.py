@@ -20,7 +20,8 @@ from a shared queue and run concurrently (ctypes releases the GIL); how many
 threads a call gets is the caller's choice (``cpu.CPUKernel`` weighs the
 work).  Each element is computed by the same code either way, so results
 are bit-identical to one thread.  ``thread_count`` reads
-``PYEXPR_NUM_THREADS``.  Outputs larger than the last level cache are
+``PYEXPR_NUM_THREADS``, then ``OMP_NUM_THREADS`` (which dask's worker
+processes set to 1: the cluster already runs one task per core).  Outputs larger than the last level cache are
 written by the ``stream`` kernel where there is one (``run``).
 """
 import ctypes
@@ -43,8 +44,21 @@ MIN_PIECE = 1 << 15
 #: Splits along a row fall on multiples of this many elements (cache lines, vector widths).
 ALIGN = 64
 
-#: os.cpu_count() can cost microseconds (it asks the kernel): read it once
-_CPUS = os.cpu_count() or 1
+
+
+def _usable_cpus():
+    """The CPUs this process may run on (a container or ``taskset`` may allow fewer
+    than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+#: asking the kernel can cost microseconds: read once
+_CPUS = _usable_cpus()
+#: the variables that set the threads of a parallel call, first one set wins
+THREAD_VARIABLES = ("PYEXPR_NUM_THREADS", "OMP_NUM_THREADS")
 
 
 def _cache_bytes(path="/sys/devices/system/cpu/cpu0/cache"):
@@ -69,16 +83,19 @@ _pool_lock = threading.Lock()
 
 
 def thread_count(parallel=True):
-    """Threads to use: 1 unless ``parallel``; else ``PYEXPR_NUM_THREADS`` or the CPU count."""
+    """Threads to use: 1 unless ``parallel``; else the first of ``THREAD_VARIABLES`` that is
+    set, or the CPUs this process may use.  ``OMP_NUM_THREADS`` counts because schedulers
+    that run one task per core (dask's workers, MPI launchers) set it to say so: threads of
+    our own on top would only compete for the same cores."""
     if not parallel:
         return 1
-    value = os.environ.get("PYEXPR_NUM_THREADS")
-    if not value:
-        return _CPUS
-    try:
-        return max(1, int(value))
-    except ValueError:
-        return _CPUS
+    for name in THREAD_VARIABLES:
+        value = os.environ.get(name, "").split(",")[0]     # OpenMP's "4,2" nests: take the outer
+        try:
+            return max(1, int(value))
+        except ValueError:
+            continue            # unset or not a number: as if unset
+    return _CPUS
 
 
 def run(kernel, inputs, outs, threads=1, stream=None):
