@@ -1,4 +1,4 @@
-"""The builtin entry point for float-only calls agrees with the general path."""
+"""The builtin entry point for calls on numbers agrees with the general path."""
 import math
 
 import numpy as np
@@ -32,8 +32,9 @@ def test_float_calls_take_the_builtin_and_agree():
 @pytest.mark.parametrize("call", [
     lambda f: f(0.25, 0.5),                       # default filled by the general path
     lambda f: f(0.25, t=0.5),                     # keywords
-    lambda f: f(1, 0.5, 2),                       # ints
-    lambda f: f(np.float64(0.25), 0.5, 2.0),      # float subclass
+    lambda f: f(1, 0.5, 2),                       # ints: read by the entry
+    lambda f: f(np.float64(0.25), 0.5, 2.0),      # numpy scalars: read by the entry
+    lambda f: f(np.float16(0.25), 0.5, 2.0),      # not read by it
 ])
 def test_other_calls_fall_back(call):
     wave(0.1, 0.1, 2.0)
@@ -45,6 +46,60 @@ def _args(call):
     seen = {}
     call(lambda x, t=None, c=2.0: seen.update(x=float(x), t=float(t), c=float(c)))
     return seen["x"], seen["t"], seen["c"]
+
+
+class Recorder:
+    """A builtin's fallback that records the calls that reach it."""
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append(args)
+        return "fell back"
+
+
+def _entry_with(formula, *first):
+    formula(*first)
+    address, owner = formula.kernel().fast_entry
+    recorder = Recorder()
+    return fastcall.builtin(address, recorder, owner), recorder
+
+
+NUMBERS = [(np.float64(0.25), 0.25), (np.float32(0.25), 0.25), (np.int64(-3), -3.0), (7, 7.0),
+           (-2**62 - 1, float(-2**62 - 1)), (True, 1.0), (False, 0.0), (2**80 + 1, float(2**80 + 1))]
+
+
+@pytest.mark.parametrize("number, value", NUMBERS)
+def test_numbers_are_read_by_the_entry(number, value):
+    """numpy's float and int64 scalars, ints and bools: no detour through the general path,
+    and the value it would compute (ints correctly rounded, as float(i))."""
+    entry, recorder = _entry_with(wave, 0.1, 0.1, 2.0)
+    got = entry(number, 0.5, 2.0)
+    assert not recorder.calls
+    assert type(got) is float and got == wave(value, 0.5, 2.0)
+    assert entry(0.5, number, 2.0) == wave(0.5, value, 2.0)
+
+
+def test_an_int_too_large_for_a_double_goes_to_the_general_path():
+    entry, recorder = _entry_with(wave, 0.1, 0.1, 2.0)
+    assert entry(10**400, 0.5, 2.0) == "fell back" and recorder.calls == [(10**400, 0.5, 2.0)]
+    assert entry(-1, 0.5, 2.0) == wave(-1.0, 0.5, 2.0)     # -1.0 is also PyLong_AsDouble's error value
+    with pytest.raises(OverflowError, match="wave.*argument 'x'"):
+        wave(10**400, 0.5, 2.0)
+
+
+def test_a_float32_formula_reads_floats_but_leaves_ints_to_the_general_path():
+    entry, recorder = _entry_with(wave32, 0.3, 0.1)
+    assert entry(np.float32(0.3), 0.1) == wave32(0.3, 0.1) and not recorder.calls
+    assert entry(np.float64(0.3), 0.1) == wave32(0.3, 0.1) and not recorder.calls
+    assert entry(3, 0.1) == "fell back" and entry(np.int64(3), 0.1) == "fell back"
+    assert wave32(2**24 + 1, 0.0) == wave32(float(np.float32(2**24 + 1)), 0.0)
+
+
+def test_numpy_scalars_layout_is_checked_here():
+    symbols = fastcall.symbols()
+    assert [symbols[f"pyexpr_numpy_{t}"] for t in ("float64", "float32", "int64")] == \
+        [id(np.float64), id(np.float32), id(np.int64)]
 
 
 def test_errors_still_name_the_argument():

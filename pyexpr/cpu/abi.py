@@ -24,7 +24,17 @@ FLOAT_OFFSETS = {"type": 8, "value": 16}
 ARRAY_OFFSETS = {"type": 8, "data": 16, "nd": 24, "dims": 32, "descr": 56, "flags": 64}
 C_CONTIGUOUS = 0x1
 #: CPython functions the fast float entry calls, and those the array entry adds
-FLOAT_API = ("PyFloat_FromDouble", "PyObject_Vectorcall")
+FLOAT_API = ("PyFloat_FromDouble", "PyObject_Vectorcall", "PyLong_AsDouble", "PyErr_Occurred",
+             "PyErr_Clear")
+#: The exact types of the numbers the fast float entry reads, with how: (symbol of the type
+#: object, what lies at FLOAT_OFFSETS["value"]).  numpy's scalars keep their value where a
+#: float does (``runtime.fastcall`` checks it in this process); Python ints and bools are
+#: converted by ``PyLong_AsDouble`` (correctly rounded, as ``float(i)``; too large ones take
+#: the general path and its error).  "int" kinds are read only by float64 code: a float32
+#: formula converts an int once, to float32, where double rounding could differ.
+SCALAR_KINDS = (("PyFloat_Type", "double"), ("pyexpr_numpy_float64", "double"),
+                ("pyexpr_numpy_float32", "float"), ("pyexpr_numpy_int64", "int64"),
+                ("PyLong_Type", "int"), ("PyBool_Type", "int"))
 ARRAY_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread")
 #: array calls of more elements take the general path: threads, streaming stores, tier upgrades
 ARRAY_MAX_SIZE = 1 << 16

@@ -308,10 +308,11 @@ def test_a_vector_formulas_program_is_the_same_in_every_process():
     script = ("import open_formulas as o, pyexpr as px\n"
               "for f in (o.rosen, o.pair_energy, o.running, o.least_squares):\n"
               "    print(px.jit(f).program, px.jit(f).program, px.jit(f).grad('x').program)\n")
-    root = Path(cpu.__file__).parents[2]
+    root = Path(cpu.__file__).parents[2]            # the pyexpr under test, and beside it
+    tests = Path(__file__).resolve().parents[1]     # the tests (apart where it is installed)
     texts = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                             timeout=120, env={**os.environ, "PYTHONHASHSEED": str(seed),
-                                              "PYTHONPATH": f"{root}{os.pathsep}{root / 'tests'}"}).stdout
+                                              "PYTHONPATH": f"{root}{os.pathsep}{tests}"}).stdout
              for seed in range(3)}
     assert len(texts) == 1
 

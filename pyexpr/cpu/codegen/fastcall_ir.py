@@ -1,53 +1,98 @@
-"""The IR of the fast float call: a CPython builtin's code that evaluates a formula on floats.
+"""The IR of the fast float call: a CPython builtin's code that evaluates a formula on numbers.
 
 ``define_entry(module, scalar, name)`` adds to a kernel's scalar module (see
 ``kernel.PARTS``) a function with CPython's ``METH_FASTCALL | METH_KEYWORDS``
-signature.  Its machine code reads ``n_args`` exact Python floats straight
-out of their objects (``abi.FLOAT_OFFSETS``), calls the program's scalar
-function (inlinable: it is in the same module) and returns a new float.  Any
-other call (another argument count, keywords, ints, arrays, strings...) is
-passed unchanged to the builtin's ``self``, the Formula's general call,
-through ``PyObject_Vectorcall``, so that path keeps every check and error
-message.  ``runtime.fastcall`` makes the builtin of the loaded code.
+signature.  Its machine code reads ``n_args`` numbers straight out of their
+objects: exact Python floats and numpy's float64 and float32 scalars (the
+value at ``abi.FLOAT_OFFSETS``), and for float64 code numpy int64 scalars,
+Python ints and bools (``abi.SCALAR_KINDS``); it calls the program's scalar
+function (inlinable: it is in the same module) and returns a new float,
+which is what the general path returns for each of these.  Any other call
+(another argument count, keywords, an int too large for a double, arrays,
+strings...) is passed unchanged to the builtin's ``self``, the Formula's
+general call, through ``PyObject_Vectorcall``, so that path keeps every check
+and error message.  ``runtime.fastcall`` makes the builtin of the loaded code.
 """
 from llvmlite import ir
 
-from ..abi import FLOAT_API, FLOAT_OFFSETS
+from ..abi import FLOAT_API, FLOAT_OFFSETS, SCALAR_KINDS
+
+_OBJ = ir.IntType(8).as_pointer()
+_I64, _F64 = ir.IntType(64), ir.DoubleType()
+_INT_KINDS = ("int64", "int")
 
 
 def define_entry(module, scalar, name):
     """Define the builtin's function ``name`` in ``module``, calling the function ``scalar``."""
-    obj = ir.IntType(8).as_pointer()
-    i64, f64 = ir.IntType(64), ir.DoubleType()
     real = scalar.function_type.return_type
     n_args = len(scalar.args)
-    float_type = ir.GlobalVariable(module, ir.IntType(8), "PyFloat_Type")
-    from_double = ir.Function(module, ir.FunctionType(obj, [f64]), FLOAT_API[0])
-    vectorcall = ir.Function(module, ir.FunctionType(obj, [obj, obj.as_pointer(), i64, obj]),
-                             FLOAT_API[1])
-    entry = ir.Function(module, ir.FunctionType(obj, [obj, obj.as_pointer(), i64, obj]), name)
+    api = {n: ir.Function(module, t, n) for n, t in zip(FLOAT_API, (
+        ir.FunctionType(_OBJ, [_F64]), ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]),
+        ir.FunctionType(_F64, [_OBJ]), ir.FunctionType(_OBJ, []), ir.FunctionType(ir.VoidType(), [])))}
+    kinds = [(ir.GlobalVariable(module, ir.IntType(8), symbol), kind) for symbol, kind in SCALAR_KINDS
+             if kind not in _INT_KINDS or isinstance(real, ir.DoubleType)]
+    entry = ir.Function(module, ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]), name)
     fallback, args, nargs, kwnames = entry.args
     b = ir.IRBuilder(entry.append_basic_block("check"))
     slow = entry.append_basic_block("slow")
-    plain = b.and_(b.icmp_unsigned("==", nargs, ir.Constant(i64, n_args)),
-                   b.icmp_unsigned("==", kwnames, ir.Constant(obj, None)))
-    values = []
-    for i in range(n_args + 1):
-        nxt = entry.append_basic_block(f"arg{i}")
-        b.cbranch(plain, nxt, slow)
-        b.position_at_end(nxt)
-        if i == n_args:
-            break
-        item = b.load(b.gep(args, [ir.Constant(i64, i)]))
-        ob_type = b.load(b.bitcast(b.gep(item, [ir.Constant(i64, FLOAT_OFFSETS["type"])]), obj.as_pointer()))
-        is_float = entry.append_basic_block(f"float{i}")
-        b.cbranch(b.icmp_unsigned("==", ob_type, float_type), is_float, slow)
-        b.position_at_end(is_float)          # ob_fval is read only from a float
-        fval = b.load(b.bitcast(b.gep(item, [ir.Constant(i64, FLOAT_OFFSETS["value"])]), f64.as_pointer()))
-        values.append(fval if isinstance(real, ir.DoubleType) else b.fptrunc(fval, real))
-        plain = ir.Constant(ir.IntType(1), 1)
+    plain = entry.append_basic_block("plain")
+    b.cbranch(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
+                     b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None))), plain, slow)
+    b.position_at_end(plain)
+    values = [_number(b, entry, b.load(b.gep(args, [ir.Constant(_I64, i)])), kinds, api, slow, i)
+              for i in range(n_args)]
+    values = [v if isinstance(real, ir.DoubleType) else b.fptrunc(v, real) for v in values]
     result = b.call(scalar, values)
-    b.ret(b.call(from_double, [result if isinstance(real, ir.DoubleType) else b.fpext(result, f64)]))
+    b.ret(b.call(api["PyFloat_FromDouble"], [result if isinstance(real, ir.DoubleType) else b.fpext(result, _F64)]))
     b.position_at_end(slow)
-    b.ret(b.call(vectorcall, [fallback, args, nargs, kwnames]))
+    b.ret(b.call(api["PyObject_Vectorcall"], [fallback, args, nargs, kwnames]))
     return entry
+
+
+def _number(b, entry, item, kinds, api, slow, i):
+    """The double an argument object holds, emitted at ``b``; to ``slow`` if it is none of
+    ``kinds`` (a float first: the call the entry is for)."""
+    ob_type = b.load(b.bitcast(b.gep(item, [ir.Constant(_I64, FLOAT_OFFSETS["type"])]), _OBJ.as_pointer()))
+    at_value = b.gep(item, [ir.Constant(_I64, FLOAT_OFFSETS["value"])])
+    done = entry.append_basic_block(f"arg{i}.value")
+    arrivals = []
+    for k, (type_object, kind) in enumerate(kinds):
+        this, other = entry.append_basic_block(f"arg{i}.{kind}{k}"), entry.append_basic_block(f"arg{i}.not{k}")
+        b.cbranch(b.icmp_unsigned("==", ob_type, type_object), this, other)
+        b.position_at_end(this)
+        value = _READERS[kind](b, entry, item, at_value, api, slow)   # may move the builder on
+        arrivals.append((value, b.block))
+        b.branch(done)
+        b.position_at_end(other)
+    b.branch(slow)
+    b.position_at_end(done)
+    phi = b.phi(_F64, f"arg{i}")
+    for value, block in arrivals:
+        phi.add_incoming(value, block)
+    return phi
+
+
+def _read_int(b, entry, item, at_value, api, slow):
+    """``PyLong_AsDouble``: -1.0 with an exception set means too large, left to the general path."""
+    value = b.call(api["PyLong_AsDouble"], [item])
+    maybe, fine = entry.append_basic_block("int.maybe_error"), entry.append_basic_block("int.fine")
+    b.cbranch(b.fcmp_ordered("==", value, ir.Constant(_F64, -1.0)), maybe, fine)
+    b.position_at_end(maybe)
+    raised, quiet = entry.append_basic_block("int.raised"), entry.append_basic_block("int.quiet")
+    b.cbranch(b.icmp_unsigned("!=", b.call(api["PyErr_Occurred"], []), ir.Constant(_OBJ, None)), raised, quiet)
+    b.position_at_end(raised)
+    b.call(api["PyErr_Clear"], [])
+    b.branch(slow)
+    b.position_at_end(quiet)
+    b.branch(fine)
+    b.position_at_end(fine)
+    return value
+
+
+#: how each kind of ``abi.SCALAR_KINDS`` becomes a double
+_READERS = {
+    "double": lambda b, entry, item, at, api, slow: b.load(b.bitcast(at, _F64.as_pointer())),
+    "float": lambda b, entry, item, at, api, slow: b.fpext(b.load(b.bitcast(at, ir.FloatType().as_pointer())), _F64),
+    "int64": lambda b, entry, item, at, api, slow: b.sitofp(b.load(b.bitcast(at, _I64.as_pointer())), _F64),
+    "int": _read_int,
+}

@@ -14,15 +14,19 @@ support).
 """
 import threading
 
+import numpy as np
+
 from . import arraycall, fastcall
 
 _LOCK = threading.Lock()
+#: the numbers the float entry reads (``abi.SCALAR_KINDS``): a call on these installs it
+NUMBERS = frozenset((float, int, bool, np.float64, np.float32, np.int64))
 
 
 def faster_call(formula, kernel, state, args, kwargs, out):
     """``chain(general)`` if this call gave ``state`` a new entry, else None."""
     added = False
-    if "scalar" not in state and out is None and not kwargs and all(type(a) is float for a in args):
+    if "scalar" not in state and out is None and not kwargs and all(type(a) in NUMBERS for a in args):
         added |= _add(formula, kernel, state, "scalar")
     if "array" not in state:
         added |= _add(formula, kernel, state, "array")

@@ -2,18 +2,22 @@
 
 ``builtin(address, fallback, owner)`` wraps the loaded entry of
 ``codegen.fastcall_ir`` as a builtin function object.  That code refers to
-``PyFloat_Type``, ``PyFloat_FromDouble`` and ``PyObject_Vectorcall``:
-``symbols()`` gives their addresses in this process, to load it with.  It
-reads CPython's float layout (``abi.FLOAT_OFFSETS``), so ``available()`` is
-true only on CPython builds with that layout, a GIL and an exported
-``PyObject_Vectorcall``.
+the type objects of ``abi.SCALAR_KINDS`` and the functions of
+``abi.FLOAT_API``: ``symbols()`` gives their addresses in this process, to
+load it with.  It reads CPython's float layout (``abi.FLOAT_OFFSETS``), so
+``available()`` is true only on CPython builds with that layout, a GIL and
+those functions exported.  numpy's scalars are read at the same offset where
+a sample of each holds its value there; where one does not, its symbol is a
+type no argument has, and such scalars take the general path.
 """
 import ctypes
 import sys
 import threading
 from functools import lru_cache
 
-from ..abi import FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS
+import numpy as np
+
+from ..abi import FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, SCALAR_KINDS
 
 
 @lru_cache(maxsize=None)
@@ -33,9 +37,36 @@ def api_addresses(names):
     return {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in names}
 
 
+class _NoArgumentHasThisType:
+    """Stands for a numpy scalar type whose layout the entry does not read."""
+
+
+#: a sample of each numpy scalar the entry may read, with the C type of its value
+_NUMPY_SAMPLES = {"pyexpr_numpy_float64": (np.float64(-2.5), ctypes.c_double),
+                  "pyexpr_numpy_float32": (np.float32(-2.5), ctypes.c_float),
+                  "pyexpr_numpy_int64": (np.int64(-3), ctypes.c_int64)}
+_PYTHON_TYPES = {"PyFloat_Type": float, "PyLong_Type": int, "PyBool_Type": bool}
+
+
+def _read_as(sample, ctype):
+    if type(sample).__basicsize__ < FLOAT_OFFSETS["value"] + ctypes.sizeof(ctype):
+        return None
+    return ctype.from_address(id(sample) + FLOAT_OFFSETS["value"]).value
+
+
+@lru_cache(maxsize=None)
+def _type_addresses():
+    found = {name: id(t) for name, t in _PYTHON_TYPES.items()}
+    for name, (sample, ctype) in _NUMPY_SAMPLES.items():
+        read = _read_as(sample, ctype)
+        found[name] = id(type(sample) if read == sample else _NoArgumentHasThisType)
+    assert set(found) == {name for name, _ in SCALAR_KINDS}
+    return found
+
+
 def symbols():
-    """The CPython API symbols the entry refers to, with their addresses in this process."""
-    return {"PyFloat_Type": id(float), **api_addresses(FLOAT_API)}
+    """The symbols the entry refers to, with their addresses in this process."""
+    return {**_type_addresses(), **api_addresses(FLOAT_API)}
 
 
 #: loaded entry address -> its method definition.  A builtin points to its
