@@ -59,6 +59,11 @@ def faster_call(formula, kernel, state, args, kwargs, out):
     return _cpu_calls().faster_call(formula, kernel, state, args, kwargs, out)
 
 
+def point_call(formula, kernel):
+    """A callable of one point's floats, for fixed-length vector formulas on the CPU."""
+    return _cpu_calls().point_call(formula, kernel)
+
+
 def _cpu_calls():
     # every general call comes here: the module once imported, not an import statement per call
     global _CPU_CALLS

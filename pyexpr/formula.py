@@ -320,9 +320,12 @@ class Formula:
     def _vector_call(self, args, kwargs, out):
         floats = None if kwargs or out is not None or self.options["dtype"] != "float64" \
             or self.options["target"] != "cpu" else calling.scalar_components(self, args)
-        if floats is not None:      # one point, as scipy's solvers call: the scalar entry
-            values = self.kernel().scalar(*floats)
-            return values[0] if self.out_shape == () else np.array(values).reshape(self.out_shape)
+        if floats is not None:      # one point, as scipy's solvers call: the float entry
+            point = self._fast.get("point")
+            if point is None:
+                point = self._fast["point"] = backends.point_call(self, self.kernel())
+            value = point(*floats)
+            return value if self.out_shape in ((), (len(self.outputs),)) else value.reshape(self.out_shape)
         return self.call_args(*calling.components(self, args, kwargs), out=out)
 
     def _install_call(self, kernel, head):

@@ -96,6 +96,43 @@ def test_a_float32_formula_reads_floats_but_leaves_ints_to_the_general_path():
     assert wave32(2**24 + 1, 0.0) == wave32(float(np.float32(2**24 + 1)), 0.0)
 
 
+@px.jit
+def polar(r, phi):
+    return r * math.cos(phi), r * math.sin(phi), math.hypot(r, phi)
+
+
+@px.jit(dtype="float32")
+def polar32(r, phi):
+    return r * math.cos(phi), r * math.sin(phi)
+
+
+@px.jit
+def rotation(phi):
+    return ((math.cos(phi), -math.sin(phi)), (math.sin(phi), math.cos(phi)))
+
+
+def test_several_outputs_come_back_as_an_array_from_the_entry():
+    entry, recorder = _entry_with(polar, 2.0, 0.5)
+    got = entry(2.0, np.float64(0.5))
+    assert not recorder.calls
+    assert type(got) is np.ndarray and got.dtype == np.float64 and got.shape == (3,)
+    assert got.tolist() == list(polar.kernel().scalar(2.0, 0.5))         # the same code, by ctypes
+    np.testing.assert_allclose(got, polar.__wrapped__(2.0, 0.5), rtol=1e-15)
+    assert polar(2.0, 0.5).tolist() == got.tolist() and type(polar) is not px.Formula
+    assert entry(2.0, 0.5) is not entry(2.0, 0.5)           # a new array each call
+    entry32, recorder = _entry_with(polar32, 2.0, 0.5)
+    got = entry32(2.0, 0.5)
+    assert got.dtype == np.float32 and got.tolist() == list(polar32.kernel().scalar(2.0, 0.5))
+    assert not recorder.calls
+
+
+def test_a_matrix_of_outputs_keeps_its_shape():
+    """The entry's array has one axis: formulas shaped otherwise keep the general path."""
+    for _ in range(3):
+        got = rotation(0.25)
+        assert got.shape == (2, 2) and got[0, 1] == -math.sin(0.25)
+
+
 def test_numpy_scalars_layout_is_checked_here():
     symbols = fastcall.symbols()
     assert [symbols[f"pyexpr_numpy_{t}"] for t in ("float64", "float32", "int64")] == \

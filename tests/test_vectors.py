@@ -65,6 +65,23 @@ def test_the_jacobian_by_vector_in_solve_ivp(central_diff):
     assert vectorized.success
 
 
+def test_one_point_goes_through_the_float_entry():
+    """solve_ivp's call (a float and a float64 vector): the components are the float entry's
+    arguments; its outputs an array in the formula's shape (a Jacobian's (3, 3))."""
+    f = px.jit(robertson)
+    jac, energy = f.jacobian(wrt="y"), px.jit(walks)
+    y = np.array([0.9, 2e-5, 0.1])
+    for _ in range(2):
+        got = f(0.5, y)
+        assert type(got) is np.ndarray and got.shape == (3,)
+        assert got.tolist() == list(f.kernel().scalar(0.5, *y))       # the same code, by ctypes
+        np.testing.assert_allclose(got, robertson(0.5, y), rtol=1e-15)
+        assert jac(0.5, y).shape == (3, 3)
+        assert jac(0.5, y).ravel().tolist() == list(jac.kernel().scalar(0.5, *y))
+        assert type(energy(y, 2.0)) is float and energy(y, 2.0) == energy.kernel().scalar(*y, 2.0)[0]
+    assert f._fast["point"] is not None and f._fast["point"].__self__ is not None
+
+
 def test_constant_indices_in_scipy_minimize():
     optimize = pytest.importorskip("scipy.optimize")
     f = px.jit(rosen2)

@@ -51,6 +51,11 @@ def entry_names(program):
             "arraycall": base + "_arraycall"}
 
 
+def empty_symbol(outputs, dtype):
+    """The name of the allocator of a multi-output float entry's result: ``numpy.empty(outputs, dtype)``."""
+    return f"pyexpr_empty_{outputs}_{dtype}"
+
+
 def array_symbols(dtype):
     """The names of the objects the array entry of a ``dtype`` kernel compares with and calls."""
     return {"array_type": "PyArray_Type", "descr": f"pyexpr_descr_{dtype}", "empty_like": "pyexpr_empty_like"}

@@ -152,7 +152,8 @@ class _Compiled:
         not ``compile``, nothing."""
         loaded = load_or_compile(part_key(self.program, part, **self._options),
                                  lambda: _compile(self.program, part, **self._options),
-                                 _symbols(part, self.dtype.name), self._use_cache, compile)
+                                 _symbols(part, self.dtype.name, len(self.program.outputs)),
+                                 self._use_cache, compile)
         if loaded is not None:
             self._ir[part], self._parts[part] = loaded
 
@@ -226,7 +227,7 @@ class _Compiled:
     @property
     def fast_entry(self):
         """(address of the builtin entry of ``fastcall``, the code that holds it), or None."""
-        if len(self.program.outputs) != 1 or "fastcall" not in _functions("scalar"):
+        if "fastcall" not in _functions("scalar"):
             return None
         part = self._part("scalar")
         return part.address(self._names["fastcall"]), part
@@ -248,12 +249,12 @@ def _functions(part):
     return tuple(f for f in PARTS[part][0] if f not in _ENTRIES or _ENTRIES[f].available())
 
 
-def _symbols(part, dtype="float64"):
+def _symbols(part, dtype="float64", outputs=1):
     """The external symbols that loading ``part`` needs (those of its builtin entries)."""
     functions = _functions(part)
     if "arraycall" in functions:
         return arraycall.symbols(dtype)
-    return fastcall.symbols() if "fastcall" in functions else None
+    return fastcall.symbols(outputs, dtype) if "fastcall" in functions else None
 
 
 def _vectorize(part, target):

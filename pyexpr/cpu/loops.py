@@ -21,6 +21,7 @@ import numpy as np
 from . import host
 from .build import cache
 from .kernel import GENERATORS, load_or_compile
+from .runtime.arraycall import data_address
 
 _SIGNATURE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                               ctypes.c_void_p)
@@ -68,9 +69,9 @@ class LoopKernel:
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of
         the dtype) into ``out``; ``None``, or the ``(stage, load)`` that would read
         outside its vector."""
-        pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[v.ctypes.data for v in vectors])
+        # small calls are what scipy's loops make: every address as cheap as it gets
+        pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[data_address(v) for v in vectors])
         sizes = [d for v in vectors for d in v.shape]      # one slot per dimension
-        lengths = np.array(sizes or [0], dtype=np.int64)
         # a stage's range is its vectors' lengths plus constants: short vectors, short ranges;
         # a stage with inner reductions does a loop per index
         nested = self._nested
@@ -80,12 +81,14 @@ class LoopKernel:
         if parallel and self.program.temps:
             return self._with_temporaries(scalars, vectors, sizes, out, threads)
         if parallel:
+            lengths = np.array(sizes or [0], dtype=np.int64)
             status = self._check(lengths.ctypes.data)
             if status == 0:
                 self._staged(scalars, pointers, lengths, out, counts, threads)
         else:
-            status = self._function(scalars.ctypes.data, ctypes.addressof(pointers),
-                                    lengths.ctypes.data, out.ctypes.data)
+            lengths = (ctypes.c_int64 * max(len(sizes), 1))(*sizes)
+            status = self._function(data_address(scalars), ctypes.addressof(pointers),
+                                    ctypes.addressof(lengths), data_address(out))
         return None if status == 0 else divmod(status - 1, 65536)
 
     def _counts(self, sizes):

@@ -1,13 +1,16 @@
 """The IR of the fast float call: a CPython builtin's code that evaluates a formula on numbers.
 
-``define_entry(module, scalar, name)`` adds to a kernel's scalar module (see
-``kernel.PARTS``) a function with CPython's ``METH_FASTCALL | METH_KEYWORDS``
-signature.  Its machine code reads ``n_args`` numbers straight out of their
+``define_entry(module, function, name, outputs, dtype)`` adds to a kernel's
+scalar module (see ``kernel.PARTS``) a function with CPython's
+``METH_FASTCALL | METH_KEYWORDS`` signature.  Its machine code reads ``n_args`` numbers straight out of their
 objects: exact Python floats and numpy's float64 and float32 scalars (the
 value at ``abi.FLOAT_OFFSETS``), and for float64 code numpy int64 scalars,
 Python ints and bools (``abi.SCALAR_KINDS``); it calls the program's scalar
 function (inlinable: it is in the same module) and returns a new float,
-which is what the general path returns for each of these.  Any other call
+which is what the general path returns for each of these; a program of
+several outputs writes them into a new one-dimensional array of the dtype
+(from ``numpy.empty``, named by ``abi.empty_symbol``), as the general path
+returns for a formula whose ``out_shape`` is ``(outputs,)``.  Any other call
 (another argument count, keywords, an int too large for a double, arrays,
 strings...) is passed unchanged to the builtin's ``self``, the Formula's
 general call, through ``PyObject_Vectorcall``, so that path keeps every check
@@ -15,17 +18,19 @@ and error message.  ``runtime.fastcall`` makes the builtin of the loaded code.
 """
 from llvmlite import ir
 
-from ..abi import FLOAT_API, FLOAT_OFFSETS, SCALAR_KINDS
+from ..abi import ARRAY_OFFSETS, FLOAT_API, FLOAT_OFFSETS, SCALAR_KINDS, empty_symbol
 
 _OBJ = ir.IntType(8).as_pointer()
 _I64, _F64 = ir.IntType(64), ir.DoubleType()
 _INT_KINDS = ("int64", "int")
 
 
-def define_entry(module, scalar, name):
-    """Define the builtin's function ``name`` in ``module``, calling the function ``scalar``."""
-    real = scalar.function_type.return_type
-    n_args = len(scalar.args)
+def define_entry(module, function, name, outputs=1, dtype="float64"):
+    """Define the builtin's function ``name`` in ``module``, calling ``function``: the
+    program's scalar function for one output, else its multi function (outputs through
+    pointers)."""
+    real = function.function_type.args[0] if outputs > 1 else function.function_type.return_type
+    n_args = len(function.args) - (outputs if outputs > 1 else 0)
     api = {n: ir.Function(module, t, n) for n, t in zip(FLOAT_API, (
         ir.FunctionType(_OBJ, [_F64]), ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]),
         ir.FunctionType(_F64, [_OBJ]), ir.FunctionType(_OBJ, []), ir.FunctionType(ir.VoidType(), [])))}
@@ -42,11 +47,31 @@ def define_entry(module, scalar, name):
     values = [_number(b, entry, b.load(b.gep(args, [ir.Constant(_I64, i)])), kinds, api, slow, i)
               for i in range(n_args)]
     values = [v if isinstance(real, ir.DoubleType) else b.fptrunc(v, real) for v in values]
-    result = b.call(scalar, values)
-    b.ret(b.call(api["PyFloat_FromDouble"], [result if isinstance(real, ir.DoubleType) else b.fpext(result, _F64)]))
+    if outputs == 1:
+        result = b.call(function, values)
+        b.ret(b.call(api["PyFloat_FromDouble"], [result if isinstance(real, ir.DoubleType) else b.fpext(result, _F64)]))
+    else:
+        _return_array(b, entry, module, function, values, outputs, real, api, dtype)
     b.position_at_end(slow)
     b.ret(b.call(api["PyObject_Vectorcall"], [fallback, args, nargs, kwnames]))
     return entry
+
+
+def _return_array(b, entry, module, multi, values, outputs, real, api, dtype):
+    """Return a new array of ``outputs`` elements that ``multi`` fills: NULL, with numpy's
+    exception set, where the allocator raised."""
+    empty = ir.GlobalVariable(module, ir.IntType(8), empty_symbol(outputs, dtype))
+    out = b.call(api["PyObject_Vectorcall"], [empty, ir.Constant(_OBJ.as_pointer(), None),
+                                              ir.Constant(_I64, 0), ir.Constant(_OBJ, None)])
+    failed, made = entry.append_basic_block("alloc.failed"), entry.append_basic_block("alloc.made")
+    b.cbranch(b.icmp_unsigned("==", out, ir.Constant(_OBJ, None)), failed, made)
+    b.position_at_end(failed)
+    b.ret(ir.Constant(_OBJ, None))
+    b.position_at_end(made)
+    data_at = b.bitcast(b.gep(out, [ir.Constant(_I64, ARRAY_OFFSETS["data"])]), real.as_pointer().as_pointer())
+    data = b.load(data_at)
+    b.call(multi, values + [b.gep(data, [ir.Constant(_I64, k)]) for k in range(outputs)])
+    b.ret(out)
 
 
 def _number(b, entry, item, kinds, api, slow, i):

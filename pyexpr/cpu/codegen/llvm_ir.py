@@ -7,7 +7,7 @@ outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 * ``T pyexpr_f(T, ...)`` -- the first output (the scalar entry point);
 * ``void pyexpr_f_multi(T, ..., T *out0, ...)`` -- every output, through pointers;
 * ``PyObject *pyexpr_f_fastcall(self, args, nargs, kwnames)`` -- only when
-  asked for, with one output: a CPython builtin's code (see ``fastcall``);
+  asked for: a CPython builtin's code (see ``fastcall``);
 * ``PyObject *pyexpr_f_arraycall(self, args, nargs, kwnames)`` -- only when
   asked for, with one output and at least one argument: a builtin's code for
   small arrays (``arraycall``);
@@ -50,7 +50,7 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
     """The ``ir.Module`` of ``program`` (see the module docstring).
 
     ``parts`` picks the functions: ``"scalar"`` (scalar and multi entry
-    points), ``"fastcall"`` (with "scalar", for a single output: the builtin
+    points), ``"fastcall"`` (with "scalar": the builtin
     entry of ``fastcall``), ``"array"`` (the array kernel), ``"stream"`` and
     ``"arraycall"`` (with "array": the streaming kernel, and for a single
     output the entry of ``arraycall``), so that each can be compiled on its
@@ -63,8 +63,10 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
     names = entry_names(program)
     if "scalar" in parts:
         scalar = _define_entry_points(ctx, program, names)
-        if "fastcall" in parts and len(program.outputs) == 1:
-            fastcall_ir.define_entry(module, scalar, names["fastcall"])
+        if "fastcall" in parts:
+            m = len(program.outputs)
+            fastcall_ir.define_entry(module, scalar if m == 1 else module.globals[names["multi"]],
+                                     names["fastcall"], m, dtype)
     if "array" in parts:
         if simd is None:
             contig = _define_contig(ctx, program, names["array"] + ".contig")

@@ -45,6 +45,14 @@ def available():
         return False
 
 
+def data_address(array):
+    """The address of an array's first element, read from its struct where ``available()``
+    (about 0.1 us, against 0.75 us through ``array.ctypes.data``)."""
+    if available():
+        return ctypes.c_size_t.from_address(id(array) + ARRAY_OFFSETS["data"]).value
+    return array.ctypes.data
+
+
 def symbols(dtype):
     """The objects the entry of a ``dtype`` kernel refers to, with their addresses here."""
     names = array_symbols(dtype)

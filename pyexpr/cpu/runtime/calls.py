@@ -58,9 +58,25 @@ def _entry(formula, kernel, kind):
     """``(address, owner)`` of the kernel's builtin entry of ``kind``; False where there is
     none (a result that is not a scalar per point, an interpreter the entries do not
     support); None where there is none yet."""
-    if formula.out_shape != ():
+    # the float entry returns a float, or for several outputs an array of them
+    floats = formula.out_shape in ((), (len(formula.outputs),))
+    if formula.out_shape != () and not (kind == "scalar" and floats):
         return False
     entry = kernel.fast_entry if kind == "scalar" else kernel.array_entry
     if entry is None and (kind == "scalar" or not arraycall.available() or not formula.args):
         return False
     return entry
+
+
+def point_call(formula, kernel):
+    """A callable of the floats of one point (a fixed-length vector formula's components,
+    ``calling.scalar_components``) returning a float, or an array of the outputs: the
+    float entry's builtin where there is one, else the kernel's scalar call."""
+    m = len(formula.outputs)
+
+    def through_ctypes(*values):
+        got = kernel.scalar(*values)
+        return got[0] if m == 1 else np.array(got, kernel.dtype)
+    entry = kernel.fast_entry if fastcall.available() else None
+    return through_ctypes if entry is None else fastcall.builtin(entry[0], through_ctypes, entry[1])
+

@@ -11,16 +11,16 @@ a sample of each holds its value there; where one does not, its symbol is a
 type no argument has, and such scalars take the general path.
 """
 import ctypes
+import functools
 import sys
 import threading
-from functools import lru_cache
 
 import numpy as np
 
-from ..abi import FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, SCALAR_KINDS
+from ..abi import FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, SCALAR_KINDS, empty_symbol
 
 
-@lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)
 def available():
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     return (sys.implementation.name == "cpython" and gil and float.__basicsize__ == FLOAT_OFFSETS["value"] + 8
@@ -54,7 +54,7 @@ def _read_as(sample, ctype):
     return ctype.from_address(id(sample) + FLOAT_OFFSETS["value"]).value
 
 
-@lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)
 def _type_addresses():
     found = {name: id(t) for name, t in _PYTHON_TYPES.items()}
     for name, (sample, ctype) in _NUMPY_SAMPLES.items():
@@ -64,9 +64,20 @@ def _type_addresses():
     return found
 
 
-def symbols():
-    """The symbols the entry refers to, with their addresses in this process."""
-    return {**_type_addresses(), **api_addresses(FLOAT_API)}
+@functools.lru_cache(maxsize=None)
+def _empty(outputs, dtype):
+    """The allocator of a multi-output entry's result, held (by the cache) as long as the
+    process: loaded code refers to it by address."""
+    return functools.partial(np.empty, outputs, np.dtype(dtype))
+
+
+def symbols(outputs=1, dtype="float64"):
+    """The symbols the entry of a program of ``outputs`` outputs refers to, with their
+    addresses in this process."""
+    found = {**_type_addresses(), **api_addresses(FLOAT_API)}
+    if outputs > 1:
+        found[empty_symbol(outputs, dtype)] = id(_empty(outputs, dtype))
+    return found
 
 
 #: loaded entry address -> its method definition.  A builtin points to its
