@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import peers as peer_lib, report, timing  # noqa: E402
 
 SECTIONS = ["linear-1t", "transcendental-1t", "piecewise-1t", "linear-2t", "transcendental-2t",
-            "piecewise-2t", "gradient", "scalar", "small", "first-call", "hessian", "sizes", "cluster",
+            "piecewise-2t", "gradient", "scalar", "small", "calls", "first-call", "hessian", "sizes", "cluster",
             "rosen", "likelihood", "pairwise", "matrix", "first-vector"]
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import pyexpr as px
+from pyexpr import calling
 from pyexpr.cpu import kernel as cpu
 from pyexpr.cpu.build import engine
 from pyexpr.cpu.runtime import fastcall
@@ -137,6 +138,26 @@ def test_numpy_scalars_layout_is_checked_here():
     symbols = fastcall.symbols()
     assert [symbols[f"pyexpr_numpy_{t}"] for t in ("float64", "float32", "int64")] == \
         [id(np.float64), id(np.float32), id(np.int64)]
+
+
+def test_keywords_and_defaults_reach_the_entry(monkeypatch):
+    """Made positional behind the entries: no detour through the general path."""
+    calls = [lambda f: f(0.25, 0.5), lambda f: f(0.25, t=0.5), lambda f: f(x=0.25, t=0.5, c=3.0),
+             lambda f: f(0.25, c=3.0, t=0.5), lambda f: f(np.float64(0.25), t=1)]
+    wave(0.1, 0.1, 2.0)
+    expected = [call(wave._call) for call in calls]            # the general path's values
+    general = []
+    real = calling.call
+    monkeypatch.setattr(calling, "call", lambda *a, **k: general.append(a) or real(*a, **k))
+    assert [call(wave) for call in calls] == expected and not general
+    for call, message in [(lambda f: f(0.25, x=1.0), "multiple values for argument 'x'"),
+                          (lambda f: f(0.25), "missing 1 required argument"),
+                          (lambda f: f(0.25, 0.5, d=1.0), "unexpected keyword argument 'd'")]:
+        with pytest.raises(TypeError, match=message):
+            call(wave)
+    out = np.empty(2)
+    assert wave(np.array([0.25, 0.5]), t=0.5, out=out) is out
+    assert out[0] == pytest.approx(expected[0], rel=1e-15)     # the array code: within an ulp
 
 
 def test_errors_still_name_the_argument():

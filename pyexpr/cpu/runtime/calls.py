@@ -10,7 +10,8 @@ in one builtin per entry.  The formula makes that its ``__call__``: a call an
 entry does not take falls through to the next, and last to the general call
 with every check and error message.  ``state`` holds False for an entry
 there will never be (another output shape, an interpreter the entries do not
-support).
+support).  Behind the entries, keywords and left-out defaults are made
+positional (``filled``) and the call goes to the first entry again.
 """
 import threading
 
@@ -26,8 +27,13 @@ NUMBERS = frozenset((float, int, bool, np.float64, np.float32, np.int64))
 def faster_call(formula, kernel, state, args, kwargs, out):
     """``chain(general)`` if this call gave ``state`` a new entry, else None."""
     added = False
-    if "scalar" not in state and out is None and not kwargs and all(type(a) in NUMBERS for a in args):
-        added |= _add(formula, kernel, state, "scalar")
+    names = tuple(formula.arg_names)
+    # defaults are kept as sympy numbers: as floats here, the value the general path reads
+    defaults = {k: float(v) if getattr(v, "is_Number", False) else v for k, v in formula.defaults.items()}
+    if "scalar" not in state and out is None:
+        full = args if len(args) == len(names) and not kwargs else filled(names, defaults, args, kwargs)
+        if full is not None and all(type(a) in NUMBERS for a in full):
+            added |= _add(formula, kernel, state, "scalar")
     if "array" not in state:
         added |= _add(formula, kernel, state, "array")
     if not added:
@@ -35,11 +41,40 @@ def faster_call(formula, kernel, state, args, kwargs, out):
     entries = [state[kind] for kind in ("array", "scalar") if state.get(kind)]
 
     def chain(general):
-        head = general
+        top = None
+
+        def positional(*args, out=None, **kwargs):
+            """Keywords and defaults made positional, for the entries to take; any other
+            call (``out=``, a binding that fails) goes on to the general path."""
+            if out is None:
+                full = filled(names, defaults, args, kwargs)
+                if full is not None:
+                    return top(*full)
+            return general(*args, out=out, **kwargs)
+        head = positional
         for address, owner in entries:
             head = fastcall.builtin(address, head, owner)
+        top = head
         return head
     return chain
+
+
+def filled(names, defaults, args, kwargs):
+    """The arguments of a call with keywords or left-out defaults, all positional; None
+    for a call that has none of either (the entries declined it as it is) or does not bind
+    (the general path says why)."""
+    if len(args) >= len(names):
+        return None
+    full, used = list(args), 0
+    for name in names[len(args):]:
+        if name in kwargs:
+            full.append(kwargs[name])
+            used += 1
+        elif name in defaults:
+            full.append(defaults[name])
+        else:
+            return None
+    return full if used == len(kwargs) else None
 
 
 def _add(formula, kernel, state, kind):
