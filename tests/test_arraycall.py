@@ -10,7 +10,7 @@ import pytest
 
 import pyexpr as px
 from pyexpr.cpu import abi
-from pyexpr.cpu.runtime import arraycall
+from pyexpr.cpu.runtime import arraycall, fastcall
 from pyexpr.cpu import kernel as cpu
 
 pytestmark = pytest.mark.skipif(not arraycall.available(), reason="numpy's array layout not supported")
@@ -36,10 +36,10 @@ def f():
 
 
 def _general(f, *args):
-    """The general path's result (``out=`` keeps the builtins out of the way)."""
+    """The general path's result (``Formula._call``: the builtins are out of the way)."""
     arrays = np.broadcast_arrays(*(np.asarray(a, dtype=f.options["dtype"]) for a in args))
     out = np.empty(arrays[0].shape, f.options["dtype"])
-    return f(*arrays, out=out)
+    return f._call(*arrays, out=out)
 
 
 @pytest.mark.parametrize("shape", [(1,), (7,), (1000,), (3, 5), (2, 1, 4), (0,), (4, 0)])
@@ -53,8 +53,9 @@ def test_small_arrays_take_the_entry_and_match(f, shape):
 
 @pytest.mark.parametrize("args", [
     lambda x: (x[::2], x[::2]),                       # not contiguous
-    lambda x: (x, 0.5),                               # a float
-    lambda x: (x, np.float64(0.5)),                   # a numpy scalar
+    lambda x: (x, 0.5),                               # a float (the entry reads it)
+    lambda x: (x, np.float64(0.5)),                   # a numpy scalar (likewise)
+    lambda x: (0.5, 0.25),                            # no array (the float entry's call)
     lambda x: (x.astype(np.float32), x),              # another dtype
     lambda x: (x.astype(np.int64), x),                # integers
     lambda x: (x, x[:3]),                             # shapes differ (an error)
@@ -76,6 +77,72 @@ def test_everything_else_falls_back_with_numpy_semantics(f, args):
     got = f(*values)
     assert np.shape(got) == np.shape(expected)
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+
+
+class Recorder:
+    """A builtin's fallback that records the calls that reach it."""
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        return "fell back"
+
+
+def _entry(f):
+    address, owner = f.kernel().array_entry
+    recorder = Recorder()
+    return fastcall.builtin(address, recorder, owner), recorder
+
+
+@pytest.mark.parametrize("number", [0.5, np.float64(0.5), np.float32(0.5), 2, np.int64(-3), True])
+@pytest.mark.parametrize("shape", [(7,), (3, 5)])
+def test_numbers_beside_arrays_take_the_entry(f, number, shape):
+    """As solve_ivp(vectorized=True) calls rhs(t, y): the number's stride is 0."""
+    entry, recorder = _entry(f)
+    x = np.random.default_rng(2).uniform(-2, 2, shape)
+    for args in ((x, number), (number, x)):
+        got = entry(*args)
+        assert not recorder.calls and got.shape == shape and got.dtype == np.float64
+        assert got.tobytes() == _general(f, *args).tobytes()
+
+
+def test_out_is_filled_by_the_entry(f):
+    entry, recorder = _entry(f)
+    x, y, out = np.linspace(0, 1, 9), np.linspace(1, 2, 9), np.empty(9)
+    before = sys.getrefcount(out)
+    for _ in range(100):
+        assert entry(x, y, out=out) is out
+    assert sys.getrefcount(out) == before and not recorder.calls
+    assert out.tobytes() == _general(f, x, y).tobytes()
+    assert entry(x, 0.5, out=out) is out and out.tobytes() == _general(f, x, 0.5).tobytes()
+
+
+@pytest.mark.parametrize("call", [
+    lambda e, x, y: e(x, y, out=x),                          # out is an argument
+    lambda e, x, y: e(x[:8], y[:8], out=x[1:9]),             # overlapping it
+    lambda e, x, y: e(x, y, out=np.empty(9, np.float32)),    # another dtype
+    lambda e, x, y: e(x, y, out=np.empty((9, 1))),           # another shape
+    lambda e, x, y: e(x, y, out=np.empty(18)[::2]),          # not contiguous
+    lambda e, x, y: e(x, y, out=[0.0] * 9),                  # not an array
+    lambda e, x, y: e(x, y=y),                               # another keyword
+    lambda e, x, y: e(x, y, out=np.empty(9), where=True),    # more keywords
+    lambda e, x, y: e(0.5, 0.25),                            # no array
+    lambda e, x, y: e(x, 10**400),                           # an int too large for a double
+    lambda e, x, y: e(x, "text"),                            # not a number
+])
+def test_the_entry_declines_what_the_general_path_must_do(f, call):
+    entry, recorder = _entry(f)
+    x, y = np.linspace(0, 1, 9), np.linspace(1, 2, 9)
+    assert call(entry, x, y) == "fell back" and len(recorder.calls) == 1
+
+
+def test_a_float32_formula_reads_floats_beside_its_arrays():
+    f32 = _warmed(bump, "float32")
+    entry, recorder = _entry(f32)
+    x = np.linspace(-1, 1, 11, dtype=np.float32)
+    assert entry(x, 0.3).tobytes() == _general(f32, x, np.float32(0.3)).tobytes() and not recorder.calls
+    assert entry(x, 3) == "fell back"                      # ints: the general path (one rounding)
 
 
 def bump_numpy(x, y):

@@ -35,7 +35,9 @@ FLOAT_API = ("PyFloat_FromDouble", "PyObject_Vectorcall", "PyLong_AsDouble", "Py
 SCALAR_KINDS = (("PyFloat_Type", "double"), ("pyexpr_numpy_float64", "double"),
                 ("pyexpr_numpy_float32", "float"), ("pyexpr_numpy_int64", "int64"),
                 ("PyLong_Type", "int"), ("PyBool_Type", "int"))
-ARRAY_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread")
+ARRAY_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread", "Py_IncRef")
+#: PyTupleObject: the length, then the items (the array entry reads a call's keyword names)
+TUPLE_OFFSETS = {"size": 16, "items": 24}
 #: array calls of more elements take the general path: threads, streaming stores, tier upgrades
 ARRAY_MAX_SIZE = 1 << 16
 #: array calls of at least this many elements release the GIL while they compute (a few
@@ -58,4 +60,5 @@ def empty_symbol(outputs, dtype):
 
 def array_symbols(dtype):
     """The names of the objects the array entry of a ``dtype`` kernel compares with and calls."""
-    return {"array_type": "PyArray_Type", "descr": f"pyexpr_descr_{dtype}", "empty_like": "pyexpr_empty_like"}
+    return {"array_type": "PyArray_Type", "descr": f"pyexpr_descr_{dtype}", "empty_like": "pyexpr_empty_like",
+            "out_name": "pyexpr_out_name"}

@@ -22,7 +22,21 @@ from ..abi import ARRAY_OFFSETS, FLOAT_API, FLOAT_OFFSETS, SCALAR_KINDS, empty_s
 
 _OBJ = ir.IntType(8).as_pointer()
 _I64, _F64 = ir.IntType(64), ir.DoubleType()
-_INT_KINDS = ("int64", "int")
+#: the kinds of ``abi.SCALAR_KINDS`` read only by float64 code
+INT_KINDS = ("int64", "int")
+_API_TYPES = (ir.FunctionType(_OBJ, [_F64]), ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]),
+              ir.FunctionType(_F64, [_OBJ]), ir.FunctionType(_OBJ, []), ir.FunctionType(ir.VoidType(), []))
+
+
+def float_api(module):
+    """``{name: function}`` of ``abi.FLOAT_API`` declared in ``module`` (once)."""
+    return {n: module.globals.get(n) or ir.Function(module, t, n) for n, t in zip(FLOAT_API, _API_TYPES)}
+
+
+def number_kinds(module, double):
+    """``(type object, kind)`` of the numbers a ``double`` (else float) program reads."""
+    return [(module.globals.get(symbol) or ir.GlobalVariable(module, ir.IntType(8), symbol), kind)
+            for symbol, kind in SCALAR_KINDS if kind not in INT_KINDS or double]
 
 
 def define_entry(module, function, name, outputs=1, dtype="float64"):
@@ -31,11 +45,7 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     pointers)."""
     real = function.function_type.args[0] if outputs > 1 else function.function_type.return_type
     n_args = len(function.args) - (outputs if outputs > 1 else 0)
-    api = {n: ir.Function(module, t, n) for n, t in zip(FLOAT_API, (
-        ir.FunctionType(_OBJ, [_F64]), ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]),
-        ir.FunctionType(_F64, [_OBJ]), ir.FunctionType(_OBJ, []), ir.FunctionType(ir.VoidType(), [])))}
-    kinds = [(ir.GlobalVariable(module, ir.IntType(8), symbol), kind) for symbol, kind in SCALAR_KINDS
-             if kind not in _INT_KINDS or isinstance(real, ir.DoubleType)]
+    api, kinds = float_api(module), number_kinds(module, isinstance(real, ir.DoubleType))
     entry = ir.Function(module, ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]), name)
     fallback, args, nargs, kwnames = entry.args
     b = ir.IRBuilder(entry.append_basic_block("check"))
@@ -44,7 +54,7 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     b.cbranch(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
                      b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None))), plain, slow)
     b.position_at_end(plain)
-    values = [_number(b, entry, b.load(b.gep(args, [ir.Constant(_I64, i)])), kinds, api, slow, i)
+    values = [number_value(b, entry, b.load(b.gep(args, [ir.Constant(_I64, i)])), kinds, api, slow, i)
               for i in range(n_args)]
     values = [v if isinstance(real, ir.DoubleType) else b.fptrunc(v, real) for v in values]
     if outputs == 1:
@@ -74,7 +84,7 @@ def _return_array(b, entry, module, multi, values, outputs, real, api, dtype):
     b.ret(out)
 
 
-def _number(b, entry, item, kinds, api, slow, i):
+def number_value(b, entry, item, kinds, api, slow, i):
     """The double an argument object holds, emitted at ``b``; to ``slow`` if it is none of
     ``kinds`` (a float first: the call the entry is for)."""
     ob_type = b.load(b.bitcast(b.gep(item, [ir.Constant(_I64, FLOAT_OFFSETS["type"])]), _OBJ.as_pointer()))

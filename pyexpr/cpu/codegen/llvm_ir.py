@@ -75,7 +75,8 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
         blocked = layout_ir.define_blocked(ctx, program, names["array"] + ".blocked", contig)
         layout_ir.define_array(ctx, program, names["array"], contig, blocked)
         if "arraycall" in parts and len(program.outputs) == 1 and program.n_args:
-            arraycall_ir.define_entry(module, contig, program.n_args, dtype, names["arraycall"])
+            arraycall_ir.define_entry(module, contig, module.globals[names["array"]], program.n_args, dtype,
+                                      names["arraycall"])
         if "stream" in parts and simd is not None:
             if vector_ir.has_stream(program):
                 stream = vector_ir.define_streaming(ctx, program, names["stream"] + ".contig", simd, contig)

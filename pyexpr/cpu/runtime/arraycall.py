@@ -6,15 +6,19 @@ in this process, and ``symbols(dtype)`` gives the addresses of the objects
 the code compares with and calls, to load it with.
 """
 import ctypes
+import sys
 from functools import lru_cache
 
 import numpy as np
 
-from ..abi import ARRAY_API, ARRAY_OFFSETS, C_CONTIGUOUS, array_symbols
+from ..abi import ARRAY_API, ARRAY_OFFSETS, C_CONTIGUOUS, TUPLE_OFFSETS, array_symbols
 from . import fastcall
 
 #: the allocator the compiled code calls, held here so that it outlives the code
 _EMPTY_LIKE = np.empty_like
+#: the keyword name ``out`` as calls spell it (names in code are interned): the entry
+#: compares a call's keyword with it by identity, and declines any other object
+_OUT = sys.intern("out")
 
 
 def _read(a, field, ctype):
@@ -31,7 +35,10 @@ def _layout_matches():
                 or _read(a, "descr", ctypes.c_size_t) != id(a.dtype)
                 or bool(_read(a, "flags", ctypes.c_int32) & C_CONTIGUOUS) != a.flags.c_contiguous):
             return False
-    return np.empty(3).dtype is np.dtype(np.float64)
+    keywords = ("out",)
+    return np.empty(3).dtype is np.dtype(np.float64) \
+        and ctypes.c_ssize_t.from_address(id(keywords) + TUPLE_OFFSETS["size"]).value == 1 \
+        and ctypes.c_size_t.from_address(id(keywords) + TUPLE_OFFSETS["items"]).value == id(_OUT)
 
 
 @lru_cache(maxsize=None)
@@ -57,4 +64,4 @@ def symbols(dtype):
     """The objects the entry of a ``dtype`` kernel refers to, with their addresses here."""
     names = array_symbols(dtype)
     return {names["array_type"]: id(np.ndarray), names["descr"]: id(np.dtype(dtype)),
-            names["empty_like"]: id(_EMPTY_LIKE), **fastcall.api_addresses(ARRAY_API), **fastcall.symbols()}
+            names["empty_like"]: id(_EMPTY_LIKE), names["out_name"]: id(_OUT), **fastcall.api_addresses(ARRAY_API), **fastcall.symbols()}

@@ -45,11 +45,11 @@ def faster_call(formula, kernel, state, args, kwargs, out):
 
         def positional(*args, out=None, **kwargs):
             """Keywords and defaults made positional, for the entries to take; any other
-            call (``out=``, a binding that fails) goes on to the general path."""
-            if out is None:
-                full = filled(names, defaults, args, kwargs)
-                if full is not None:
-                    return top(*full)
+            call (one the entries declined as it is, a binding that fails) goes on to the
+            general path."""
+            full = filled(names, defaults, args, kwargs)
+            if full is not None:
+                return top(*full) if out is None else top(*full, out=out)
             return general(*args, out=out, **kwargs)
         head = positional
         for address, owner in entries:
