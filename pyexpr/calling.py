@@ -213,7 +213,8 @@ def _evaluate(formula, kernel, values, out):
     arrays = [np.asarray(v, dtype=dtype) for v in values]
     shape = _broadcast_shape(formula, names, arrays)
     target = _output(formula, out, formula.out_shape + shape, dtype)
-    outs = [target[idx] for idx in np.ndindex(*formula.out_shape)] if formula.out_shape else [target]
+    # (..., ) keeps each a view: at one point target[idx] would be a number, not its memory
+    outs = [target[idx + (...,)] for idx in np.ndindex(*formula.out_shape)] if formula.out_shape else [target]
     kernel.run([a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays], outs)
     if out is not None and target is not out:
         np.copyto(out, target, casting="same_kind")

@@ -81,6 +81,16 @@ def test_out_receives_the_result(single, pair, ref_call):
     assert out2.tolist() == [[1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 2.0, 3.0]]
 
 
+@pytest.mark.llvm
+def test_out_of_several_outputs_at_one_point(pair, matrix):
+    """Compiled: each output's part of out is a 0-d view (as a number, its memory was
+    never written: the call crashed)."""
+    out = np.empty(2)
+    assert pair(2.0, 3.0, out=out) is out and out.tolist() == [5.0, 6.0]
+    out = np.empty((2, 2))
+    assert matrix(2.0, 3.0, out=out) is out and out.tolist() == [[2.0, 3.0], [6.0, -1.0]]
+
+
 def test_out_with_scalars_and_another_float_dtype(single, ref_call):
     out = np.empty(())
     assert ref_call(single, 2.0, 0.5, out=out) is out and out[()] == 2.0 * np.sin(0.5)
