@@ -22,6 +22,11 @@ class Banded:
 
     def __init__(self, product, sparse, name, letter):
         self.hessp, self.sparse, self.name, self.letter = product, sparse, name, letter
+        self._layout = None         # (offsets, rows at the lengths): symbolic work, done once
+
+    def __getstate__(self):
+        # (a compiled function does not pickle; the index tables are remade on demand)
+        return {k: v for k, v in self.__dict__.items() if k != "_plans"} | {"_layout": None}
 
     @property
     def rewrites(self):
@@ -101,6 +106,18 @@ class Banded:
     def offsets(self):
         """The diagonals ``d`` with ``H[j, j + d]`` possibly nonzero; None where a sum over
         the direction makes the Hessian dense."""
+        return self._laid_out()[0]
+
+    def _laid_out(self):
+        """``(offsets, rows(sizes))``, found once: a call reads the cases of the product
+        formula, which is sympy work of milliseconds."""
+        if self._layout is None:
+            product = self.hessp
+            lengths = [k for _, k in product.signature[:-1] if isinstance(k, sympy.Symbol)]
+            self._layout = self._find_offsets(), sympy.lambdify(lengths, product.out_shape[0], "math")
+        return self._layout
+
+    def _find_offsets(self):
         p = self.hessp.args[-1]
         _, pieces = self.hessp.cases()
         found = set()
@@ -119,10 +136,11 @@ class Banded:
     def _shape(self, args):
         """(rows, columns) at these arguments: the product's length, the direction's."""
         product = self.hessp
+        _, rows_at = self._laid_out()
         values = dict(zip((n for n, _ in product.signature), args))
         sizes = {k: len(np.asarray(values[n])) for n, k in product.signature[:-1] if isinstance(k, sympy.Symbol)}
-        rows = int(sympy.sympify(product.out_shape[0]).subs(sizes))
-        return rows, sizes[product.signature[-1][1]]
+        lengths = [sizes[k] for _, k in product.signature[:-1] if isinstance(k, sympy.Symbol)]
+        return int(rows_at(*lengths)), sizes[product.signature[-1][1]]
 
     def __call__(self, *args):
         rows, cols = self._shape(args)
@@ -132,21 +150,35 @@ class Banded:
             unit = np.eye(cols)
             dense = np.array([self.hessp(*args, unit[k]) for k in range(cols)]).T.reshape(rows, cols)
             return _sparse(dense) if self.sparse else dense
-        r, c, vals = [], [], []
-        for color in range(width):
-            direction = np.zeros(cols)
-            direction[color::width] = 1.0
-            product = self.hessp(*args, direction)
-            for d in offsets:
-                j = np.arange(max(0, -d), min(rows, cols - d))
-                keep = (j + d) % width == color
-                r.append(j[keep])
-                c.append(j[keep] + d)
-                vals.append(product[j[keep]])
+        plan = self._colors(rows, cols, offsets, width)
+        products = [self.hessp(*args, direction) for direction, _, _ in plan]
+        if not self.sparse:         # each entry is set once: no sparse matrix in between
+            dense = np.zeros((rows, cols))
+            for product, (_, r, c) in zip(products, plan):
+                dense[r, c] = product[r]
+            return dense
         from scipy import sparse
-        matrix = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(r), np.concatenate(c))),
-                                   shape=(rows, cols))
-        return matrix if self.sparse else matrix.toarray()
+        r, c = (np.concatenate([part[k] for part in plan]) for k in (1, 2))
+        vals = np.concatenate([product[part[1]] for product, part in zip(products, plan)])
+        return sparse.csr_matrix((vals, (r, c)), shape=(rows, cols))
+
+    def _colors(self, rows, cols, offsets, width):
+        """Per color of the band: its direction (ones on the columns ``k % width == color``)
+        and the rows and columns of the entries its product holds; kept for the last shape
+        (an optimizer calls at one)."""
+        plans = self.__dict__.setdefault("_plans", {})
+        if (rows, cols) not in plans:
+            plan = []
+            for color in range(width):
+                direction = np.zeros(cols)
+                direction[color::width] = 1.0
+                r = [j for d in offsets for j in range(max(0, -d), min(rows, cols - d)) if (j + d) % width == color]
+                c = [j + d for d in offsets for j in range(max(0, -d), min(rows, cols - d))
+                     if (j + d) % width == color]
+                plan.append((direction, np.array(r, dtype=np.intp), np.array(c, dtype=np.intp)))
+            plans.clear()
+            plans[(rows, cols)] = plan
+        return plans[(rows, cols)]
 
 
 def _merged(rows, j):

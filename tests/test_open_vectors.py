@@ -59,6 +59,29 @@ def test_value_gradient_and_hessian_match_scipy(way, n):
     np.testing.assert_allclose(f.hessian()(x), rosen_hess(x), rtol=1e-12, atol=1e-10)
 
 
+def test_a_banded_matrix_called_again_and_again_at_other_lengths():
+    """Its band's layout is found once, its index tables per length: each call still
+    agrees, dense and sparse, and a pickled one too."""
+    H, S = WAYS[0].hessian(), WAYS[0].hessian(sparse=True)
+    for n in (7, 12, 7, 3, 12):
+        x = _points(n)
+        np.testing.assert_allclose(H(x), rosen_hess(x), rtol=1e-12, atol=1e-10)
+        np.testing.assert_allclose(S(x).toarray(), H(x), rtol=0, atol=0)
+    again = pickle.loads(pickle.dumps(H))
+    np.testing.assert_array_equal(again(_points(9)), H(_points(9)))
+    J = px.jit(_differences).jacobian(wrt="x")                      # (n - 1) x n
+    for n in (5, 8):
+        x = _points(n)
+        want = np.zeros((n - 1, n))
+        want[np.arange(n - 1), np.arange(n - 1)] = -2 * x[:-1]
+        want[np.arange(n - 1), np.arange(1, n)] = 1.0
+        np.testing.assert_array_equal(J(x), want)
+
+
+def _differences(x):
+    return x[1:] - x[:-1]**2
+
+
 def test_a_million_elements_sparse_hessian_and_hessp():
     n = 10**6
     f, x, p = WAYS[0], _points(n), _points(n, 1)
