@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import calls, cluster, latency, report, vectors, workloads
+from . import calls, cluster, latency, report, scipy_loops, vectors, workloads
 from . import sizes as sizes_module
 from .peers import OPTIONAL, Peers
 
@@ -24,6 +24,7 @@ WORKLOADS = {
     "scalar": lambda sizes, peers: [workloads.scalar_section(sizes, peers)],
     "small": lambda sizes, peers: [workloads.small_array_section(sizes, peers)],
     "calls": lambda sizes, peers: [calls.calls_section(sizes, peers)],
+    "scipy": scipy_loops.scipy_sections,
     "first-call": lambda sizes, peers: [latency.latency_section(sizes, peers)],
     "hessian": lambda sizes, peers: [workloads.hessian_section(sizes, peers)],
     "sizes": lambda sizes, peers: [sizes_module.sizes_section(sizes, peers)],

@@ -155,7 +155,8 @@ def as_json(sections, context):
                 math.isnan(r.max_diff) else r.max_diff, "extras": r.extras}
     return {"context": context, "sections": [
         {"key": s.key, "title": s.title, "unit": s.unit, "baseline": s.baseline,
-         "reference": s.reference, "rows": [row(r) for r in s.rows]} for s in sections]}
+         "reference": s.reference, "tolerance": s.tolerance, "rows": [row(r) for r in s.rows]}
+        for s in sections]}
 
 
 def write(sections, context, out_dir):

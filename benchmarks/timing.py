@@ -62,6 +62,7 @@ class Section:
     reference: str = "numpy"          # what results were checked against
     notes: list = field(default_factory=list)
     chart: bool = True                # include in the ratio chart
+    tolerance: float = TOLERANCE      # what the rows were checked to (normwise relative)
 
 
 def relative_difference(result, reference):
@@ -76,10 +77,10 @@ def relative_difference(result, reference):
     return float(np.max(np.abs(a[~nan_a] - b[~nan_b]), initial=0.0)) / scale
 
 
-def check(entry, reference):
+def check(entry, reference, tolerance=TOLERANCE):
     """``(status, difference)`` of one warm-up run of ``entry`` against ``reference``.
 
-    status is "ok", "WRONG" (difference above TOLERANCE, or nan where the
+    status is "ok", "WRONG" (difference above ``tolerance``, or nan where the
     reference is not) or "failed: <the exception>".
     """
     try:
@@ -87,7 +88,7 @@ def check(entry, reference):
     except Exception as exc:                       # a peer's failure is reported, not fatal
         return "failed: " + " ".join(f"{type(exc).__name__}: {exc}".split())[:160], None
     diff = relative_difference(result, reference)
-    return ("ok" if diff <= TOLERANCE else "WRONG"), diff
+    return ("ok" if diff <= tolerance else "WRONG"), diff
 
 
 #: seconds between two timed calls: thread pools that spin after their work (numba's
@@ -95,11 +96,12 @@ def check(entry, reference):
 PAUSE = 0.05
 
 
-def measure(entries, reference, repeats):
-    """Rows for ``entries``: checked against ``reference``, then timed interleaved."""
+def measure(entries, reference, repeats, tolerance=TOLERANCE):
+    """Rows for ``entries``: checked against ``reference`` (to ``tolerance``, normwise
+    relative), then timed interleaved."""
     rows, live = {}, []
     for entry in entries:
-        status, diff = check(entry, reference)
+        status, diff = check(entry, reference, tolerance)
         rows[id(entry)] = Row(entry.label, entry.peer, entry.threads, status=status,
                               max_diff=diff, extras=dict(entry.extras))
         if status == "ok":

@@ -64,6 +64,14 @@ def point_call(formula, kernel):
     return _cpu_calls().point_call(formula, kernel)
 
 
+def point_head(formula, point, general):
+    """A ``__call__`` for a fixed-length vector formula that takes one point straight to
+    ``point`` and any other call to ``general``; None where there is none."""
+    if formula.options["target"] != "cpu":
+        return None
+    return _cpu_calls().point_head(formula, point, general)
+
+
 def _cpu_calls():
     # every general call comes here: the module once imported, not an import statement per call
     global _CPU_CALLS

@@ -7,6 +7,7 @@ it compiles on first use for the dtype and target in its options (the LLVM CPU
 backend by default, CUDA with ``target="cuda"``) and then evaluates with numpy
 conventions (see ``calling``).
 """
+import functools
 import keyword
 import threading
 
@@ -58,7 +59,33 @@ def _check_identifiers(name, arg_names):
 
 
 #: state that belongs to one Formula object, not to its definition
-_PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc")
+_PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_derivatives")
+
+
+def remembered(method):
+    """A derivative made once per formula object and arguments: a second ``f.grad()`` is
+    the first one (a new one costs milliseconds of sympy, and its own first calls), as
+    scipy's loops ask for ``jac=f.grad()`` again and again.  Arguments that do not hash
+    (a list of names: as a tuple) make it anew."""
+    @functools.wraps(method)
+    def derivative(self, *args, **kwargs):
+        key = (method.__name__, _hashable(args), _hashable(tuple(sorted(kwargs.items()))))
+        try:
+            hash(key)
+        except TypeError:
+            return method(self, *args, **kwargs)
+        cache = self.__dict__.setdefault("_derivatives", {})
+        found = cache.get(key)
+        if found is None:
+            found = cache.setdefault(key, method(self, *args, **kwargs))
+        return found
+    return derivative
+
+
+def _hashable(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 class Formula:
@@ -100,7 +127,7 @@ class Formula:
         """This object's own state, empty: compiled kernels, their lock, the Program,
         the backend's record of faster calls (``backends.faster_call``) and the ufunc."""
         self._kernels, self._lock, self._program, self._fast = {}, threading.Lock(), None, {}
-        self._ufunc = None
+        self._ufunc, self._derivatives = None, {}
 
     def _stabilized(self):
         """``(outputs, rewrites)``: the stability rules applied (``stable=True``) unless
@@ -172,6 +199,7 @@ class Formula:
         return _unpickled, (state,) if cls is Formula else (state, cls)
 
     # --- calculus -----------------------------------------------------------------
+    @remembered
     def diff(self, *spec):
         """Partial derivative: ``diff("x")``, ``diff("x", "y")``, ``diff("x", 2)``."""
         counts = dict(getattr(self, "_diff_counts", {}))
@@ -200,12 +228,14 @@ class Formula:
                              f"{self.out_shape} (use jacobian())")
         return self.outputs[0]
 
+    @remembered
     def grad(self, wrt=None):
         """The gradient: partials in argument order, ``out_shape (n,)``."""
         expr, wrt = self._single("grad"), self._wrt(wrt)
         outputs = [calculus.derivative(expr, s) for s in wrt]
         return self._derived(f"grad_{self.name}", outputs, (len(wrt),), rf"\nabla {self._latex_name}")
 
+    @remembered
     def hessian(self, wrt=None):
         """Second partials, ``out_shape (n, n)``; symmetric entries are computed once."""
         expr, wrt = self._single("hessian"), self._wrt(wrt)
@@ -218,6 +248,7 @@ class Formula:
         outputs = [cells[i, j] for i in range(n) for j in range(n)]
         return self._derived(f"hessian_{self.name}", outputs, (n, n), rf"H_{{{self._latex_name}}}")
 
+    @remembered
     def jacobian(self, wrt=None):
         """``out_shape (m, n)``: row i holds the partials of output i."""
         wrt = self._wrt(wrt)
@@ -323,7 +354,11 @@ class Formula:
         if floats is not None:      # one point, as scipy's solvers call: the float entry
             point = self._fast.get("point")
             if point is None:
-                point = self._fast["point"] = backends.point_call(self, self.kernel())
+                kernel = self.kernel()
+                point = self._fast["point"] = backends.point_call(self, kernel)
+                head = backends.point_head(self, point, self._call)
+                if head is not None:    # later such calls skip this method
+                    self._install_call(kernel, head)
             value = point(*floats)
             return value if self.out_shape in ((), (len(self.outputs),)) else value.reshape(self.out_shape)
         return self.call_args(*calling.components(self, args, kwargs), out=out)

@@ -15,7 +15,7 @@ import sympy
 
 from . import banded, calculus, indexing, matrix_calculus
 from . import open_calls
-from .formula import Formula
+from .formula import Formula, remembered
 from .open_printing import OpenPrinting
 
 
@@ -81,6 +81,7 @@ class OpenFormula(OpenPrinting, Formula):
         if self.column is not None:
             raise NotImplementedError(f"{self.name} returns a matrix: its {what} is not supported yet")
 
+    @remembered
     def grad(self, wrt=None):
         """The gradient.  By a vector of any length: one formula in an index ``j``, its
         cases at the ends, ``out_shape (n,)``; by scalars: their partials (sums)."""
@@ -119,6 +120,7 @@ class OpenFormula(OpenPrinting, Formula):
         return j if first not in taken and first not in self.arg_names else \
             indexing.fresh_index(*self.outputs, avoid=set(self.arg_names) | {first, "j"} | set(avoid))
 
+    @remembered
     def hessp(self, wrt=None):
         """The Hessian times a vector ``p``: ``hessp(x, p)`` (scipy's ``hessp``), one formula
         in ``j`` -- the derivative of the gradient along ``p``, its sums kept sums."""
@@ -128,6 +130,7 @@ class OpenFormula(OpenPrinting, Formula):
         return gradient._along(self._wrt_split(wrt)[0][0], f"hessp_{self.name}", "p",
                                rf"H_{{{self._latex_name}}}")
 
+    @remembered
     def jvp(self, wrt):
         """The Jacobian of a vector output by the vector ``wrt`` times a vector ``v``:
         ``jvp(..., v)``, one formula in ``j``."""
@@ -146,6 +149,7 @@ class OpenFormula(OpenPrinting, Formula):
         return self._like(new_name, self.args + (p,), self.signature + ((str(p), length),),
                           [element], self.out_shape, self.index, latex_name=f"{latex} {sympy.latex(p)}")
 
+    @remembered
     def hessian(self, wrt=None, sparse=False):
         """The Hessian.  By a vector of any length, evaluated from ``hessp``: a callable
         ``H(x, ...)`` giving a dense array, or with ``sparse=True`` a scipy CSR matrix
@@ -157,6 +161,7 @@ class OpenFormula(OpenPrinting, Formula):
             return self.grad(scalars).jacobian(scalars)
         return banded.Banded(self.hessp(wrt), sparse, f"hessian_{self.name}", "H")
 
+    @remembered
     def jacobian(self, wrt=None, sparse=False):
         """By scalars (or vectors of fixed length): ``out_shape (m, k)`` for ``m`` outputs,
         ``(n, k)`` for a vector output of any length (scipy's ``least_squares`` form).  Of

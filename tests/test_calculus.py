@@ -5,6 +5,7 @@ Three independent oracles: ``sympy.diff`` on the same expression (exact),
 symbolic differentiation at all), and central differences of the plain
 Python function.
 """
+import pickle
 import time
 
 import mpmath
@@ -216,3 +217,25 @@ def test_hessian_of_a_10_argument_function_is_fast(capsys, ref_call):
     point = np.linspace(0.1, 1.0, 10)
     values = ref_call(hess, *point)
     assert values.shape == (10, 10) and np.allclose(values, values.T)
+
+
+def _bell(x, y):
+    return x * x * y + 3.0 * y
+
+
+def _other_bell(x, y):
+    return x * y * y
+
+
+def test_derivatives_are_made_once_per_formula_and_arguments():
+    """scipy's loops ask for jac=f.grad() again and again: the same formula comes back;
+    another choice of arguments is another derivative; a redefinition forgets them."""
+    f = px.jit(_bell)
+    assert f.grad() is f.grad() and f.hessian() is f.hessian() and f.diff("x", 2) is f.diff("x", 2)
+    assert f.grad(wrt="x") is not f.grad() and f.grad(wrt=["x", "y"]) is f.grad(wrt=("x", "y"))
+    assert f.jacobian(wrt=("y",)).out_shape == (1, 1)
+    old = f.grad()
+    f._become(px.jit(_other_bell))
+    assert f.grad() is not old and f.grad()(2.0, 3.0).tolist() == [9.0, 12.0]
+    again = pickle.loads(pickle.dumps(f))
+    assert again.grad()(2.0, 3.0).tolist() == [9.0, 12.0]

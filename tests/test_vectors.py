@@ -80,6 +80,17 @@ def test_one_point_goes_through_the_float_entry():
         assert jac(0.5, y).ravel().tolist() == list(jac.kernel().scalar(0.5, *y))
         assert type(energy(y, 2.0)) is float and energy(y, 2.0) == energy.kernel().scalar(*y, 2.0)[0]
     assert f._fast["point"] is not None and f._fast["point"].__self__ is not None
+    assert type(f) is not px.Formula and isinstance(f, px.Formula)     # its __call__ goes there
+    # every other call still takes the general path, with its values and errors
+    np.testing.assert_array_equal(f(0.5, list(y)), f(0.5, y))
+    np.testing.assert_array_equal(f(t=0.5, y=y), f(0.5, y))
+    np.testing.assert_allclose(f(0.5, np.stack([y, y], axis=1)), np.stack([f(0.5, y)] * 2, axis=1), rtol=1e-14)
+    out = np.empty(3)
+    assert f(0.5, y, out=out) is out and out.tolist() == f(0.5, y).tolist()
+    with pytest.raises(ValueError, match="robertson.*'y'.*vector of 3"):
+        f(0.5, np.ones(4))
+    with pytest.raises(TypeError, match="takes 2 argument"):
+        f(0.5, y, y)
 
 
 def test_constant_indices_in_scipy_minimize():

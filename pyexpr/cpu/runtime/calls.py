@@ -115,3 +115,29 @@ def point_call(formula, kernel):
     entry = kernel.fast_entry if fastcall.available() else None
     return through_ctypes if entry is None else fastcall.builtin(entry[0], through_ctypes, entry[1])
 
+
+def point_head(formula, point, general):
+    """``__call__`` of a fixed-length vector formula: a positional call of floats and
+    float64 vectors of their lengths (``calling.scalar_components``'s call, what scipy's
+    solvers make) goes to ``point`` with no Python frame between; any other to
+    ``general``."""
+    lengths = tuple(None if length is None else (length,) for _, length in formula.signature)
+    shape = None if formula.out_shape in ((), (len(formula.outputs),)) else formula.out_shape
+    f64, floats_ = np.dtype(np.float64), (float, np.float64)
+
+    def call(*args, out=None, **kwargs):
+        if kwargs or out is not None or len(args) != len(lengths):
+            return general(*args, out=out, **kwargs)
+        values = []
+        for length, value in zip(lengths, args):
+            if length is None and type(value) in floats_:
+                values.append(value)
+            elif length is not None and type(value) is np.ndarray and value.shape == length \
+                    and value.dtype == f64:
+                values += value.tolist()
+            else:
+                return general(*args, out=out, **kwargs)
+        result = point(*values)
+        return result if shape is None else result.reshape(shape)
+    return staticmethod(call)           # a class's __call__: not bound to the formula
+
