@@ -113,8 +113,7 @@ class Banded:
         formula, which is sympy work of milliseconds."""
         if self._layout is None:
             product = self.hessp
-            lengths = [k for _, k in product.signature[:-1] if isinstance(k, sympy.Symbol)]
-            self._layout = self._find_offsets(), sympy.lambdify(lengths, product.out_shape[0], "math")
+            self._layout = self._find_offsets(), sympy.lambdify(self._lengths(), product.out_shape[0], "math")
         return self._layout
 
     def _find_offsets(self):
@@ -139,8 +138,11 @@ class Banded:
         _, rows_at = self._laid_out()
         values = dict(zip((n for n, _ in product.signature), args))
         sizes = {k: len(np.asarray(values[n])) for n, k in product.signature[:-1] if isinstance(k, sympy.Symbol)}
-        lengths = [sizes[k] for _, k in product.signature[:-1] if isinstance(k, sympy.Symbol)]
-        return int(rows_at(*lengths)), sizes[product.signature[-1][1]]
+        return int(rows_at(*(sizes[k] for k in self._lengths()))), sizes[product.signature[-1][1]]
+
+    def _lengths(self):
+        """The length Symbols of the arguments, each once (vectors may share one)."""
+        return list(dict.fromkeys(k for _, k in self.hessp.signature[:-1] if isinstance(k, sympy.Symbol)))
 
     def __call__(self, *args):
         rows, cols = self._shape(args)
@@ -166,7 +168,7 @@ class Banded:
         """Per color of the band: its direction (ones on the columns ``k % width == color``)
         and the rows and columns of the entries its product holds; kept for the last shape
         (an optimizer calls at one)."""
-        plans = self.__dict__.setdefault("_plans", {})
+        plans = self.__dict__.get("_plans", {})
         if (rows, cols) not in plans:
             plan = []
             for color in range(width):
@@ -176,8 +178,8 @@ class Banded:
                 c = [j + d for d in offsets for j in range(max(0, -d), min(rows, cols - d))
                      if (j + d) % width == color]
                 plan.append((direction, np.array(r, dtype=np.intp), np.array(c, dtype=np.intp)))
-            plans.clear()
-            plans[(rows, cols)] = plan
+            self._plans = {(rows, cols): plan}      # replaced whole: another thread may read the old
+            return plan
         return plans[(rows, cols)]
 
 

@@ -83,9 +83,11 @@ def remembered(method):
 
 
 def _hashable(value):
+    """A key for ``value``: sequences as tuples, each item with its type (``2`` and ``2.0``,
+    ``1`` and ``True`` are equal keys, not equal arguments)."""
     if isinstance(value, (list, tuple)):
         return tuple(_hashable(v) for v in value)
-    return value
+    return type(value), value
 
 
 class Formula:
@@ -359,8 +361,7 @@ class Formula:
                 head = backends.point_head(self, point, self._call)
                 if head is not None:    # later such calls skip this method
                     self._install_call(kernel, head)
-            value = point(*floats)
-            return value if self.out_shape in ((), (len(self.outputs),)) else value.reshape(self.out_shape)
+            return point(*floats)
         return self.call_args(*calling.components(self, args, kwargs), out=out)
 
     def _install_call(self, kernel, head):

@@ -125,6 +125,8 @@ def test_out_is_filled_by_the_entry(f):
     lambda e, x, y: e(x, y, out=np.empty((9, 1))),           # another shape
     lambda e, x, y: e(x, y, out=np.empty(18)[::2]),          # not contiguous
     lambda e, x, y: e(x, y, out=[0.0] * 9),                  # not an array
+    lambda e, x, y: e(x, y, out=np.frombuffer(bytes(72))),   # read-only
+    lambda e, x, y: e(x, 0.5, out=np.frombuffer(bytes(72))),
     lambda e, x, y: e(x, y=y),                               # another keyword
     lambda e, x, y: e(x, y, out=np.empty(9), where=True),    # more keywords
     lambda e, x, y: e(0.5, 0.25),                            # no array

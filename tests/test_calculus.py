@@ -234,6 +234,8 @@ def test_derivatives_are_made_once_per_formula_and_arguments():
     assert f.grad() is f.grad() and f.hessian() is f.hessian() and f.diff("x", 2) is f.diff("x", 2)
     assert f.grad(wrt="x") is not f.grad() and f.grad(wrt=["x", "y"]) is f.grad(wrt=("x", "y"))
     assert f.jacobian(wrt=("y",)).out_shape == (1, 1)
+    with pytest.raises(ValueError, match="2.0 is not an argument"):
+        f.diff("x", 2.0)                 # not the same as diff("x", 2), made above
     old = f.grad()
     f._become(px.jit(_other_bell))
     assert f.grad() is not old and f.grad()(2.0, 3.0).tolist() == [9.0, 12.0]

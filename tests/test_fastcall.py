@@ -134,6 +134,26 @@ def test_a_matrix_of_outputs_keeps_its_shape():
         assert got.shape == (2, 2) and got[0, 1] == -math.sin(0.25)
 
 
+@px.jit
+def _cubed(x):
+    return x**3
+
+
+@px.jit
+def _constants():
+    return 2.5, 3.5
+
+
+def test_the_entry_gives_what_the_general_path_gives_for_every_output_shape():
+    """One output of shape (1,) (a gradient by one argument) is an array; a formula of
+    several outputs and no arguments works."""
+    gradient = _cubed.grad()
+    for _ in range(3):
+        got = gradient(2.0)
+        assert type(got) is np.ndarray and got.shape == (1,) and got.tolist() == [12.0]
+        assert _constants().tolist() == [2.5, 3.5]
+
+
 def test_numpy_scalars_layout_is_checked_here():
     symbols = fastcall.symbols()
     assert [symbols[f"pyexpr_numpy_{t}"] for t in ("float64", "float32", "int64")] == \

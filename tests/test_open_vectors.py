@@ -82,6 +82,17 @@ def _differences(x):
     return x[1:] - x[:-1]**2
 
 
+def _pair_energy(x, y):
+    return np.sum(x**2 * y**2)
+
+
+def test_a_banded_matrix_of_vectors_sharing_a_length():
+    H = px.jit(_pair_energy).hessian(wrt="x")
+    x, y = _points(5), _points(5, 1)
+    np.testing.assert_allclose(H(x, y), np.diag(2 * y**2), rtol=1e-15)
+    assert H.offsets() == [0]
+
+
 def test_a_million_elements_sparse_hessian_and_hessp():
     n = 10**6
     f, x, p = WAYS[0], _points(n), _points(n, 1)

@@ -93,6 +93,18 @@ def test_one_point_goes_through_the_float_entry():
         f(0.5, y, y)
 
 
+def _single(t, y):
+    a, b = y
+    return (a * b + t,)
+
+
+def test_one_output_of_shape_one_stays_an_array():
+    f = px.jit(_single)
+    for _ in range(3):
+        got = f(0.5, np.array([2.0, 3.0]))
+        assert type(got) is np.ndarray and got.shape == (1,) and got.tolist() == [6.5]
+
+
 def test_constant_indices_in_scipy_minimize():
     optimize = pytest.importorskip("scipy.optimize")
     f = px.jit(rosen2)

@@ -23,6 +23,8 @@ FLOAT_OFFSETS = {"type": 8, "value": 16}
 #: PyArrayObject_fields: after the object header (16 bytes) come data, nd, dimensions, strides, base, descr, flags
 ARRAY_OFFSETS = {"type": 8, "data": 16, "nd": 24, "dims": 32, "descr": 56, "flags": 64}
 C_CONTIGUOUS = 0x1
+#: numpy's NPY_ARRAY_WRITEABLE: an out= array must have it
+WRITEABLE = 0x400
 #: CPython functions the fast float entry calls, and those the array entry adds
 FLOAT_API = ("PyFloat_FromDouble", "PyObject_Vectorcall", "PyLong_AsDouble", "PyErr_Occurred",
              "PyErr_Clear")

@@ -22,7 +22,8 @@ process and gives the objects the code refers to.
 """
 from llvmlite import ir
 
-from ..abi import ARRAY_API, ARRAY_MAX_SIZE, ARRAY_OFFSETS, C_CONTIGUOUS, GIL_SIZE, TUPLE_OFFSETS, array_symbols
+from ..abi import (ARRAY_API, ARRAY_MAX_SIZE, ARRAY_OFFSETS, C_CONTIGUOUS, GIL_SIZE, TUPLE_OFFSETS, WRITEABLE,
+                   array_symbols)
 from .fastcall_ir import float_api, number_kinds, number_value
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
@@ -119,13 +120,13 @@ class _Emitter:
         return b.and_(b.icmp_unsigned("==", size, ir.Constant(I64, 1)),
                       b.icmp_unsigned("==", name, self.out_name))
 
-    def is_ours(self, item):
-        """An exact ndarray of the dtype, C-contiguous, with at least one dimension."""
+    def is_ours(self, item, needed=C_CONTIGUOUS):
+        """An exact ndarray of the dtype with the flags ``needed`` (C-contiguous; an ``out``
+        writeable too), with at least one dimension."""
         b = self.b
-        flags = self.field(item, "flags", I32)
+        flags = b.and_(self.field(item, "flags", I32), ir.Constant(I32, needed))
         return b.and_(b.and_(b.icmp_unsigned("==", self.field(item, "descr", OBJ), self.descr),
-                             b.icmp_unsigned("!=", b.and_(flags, ir.Constant(I32, C_CONTIGUOUS)),
-                                             ir.Constant(I32, 0))),
+                             b.icmp_unsigned("==", flags, ir.Constant(I32, needed))),
                       b.icmp_signed(">", self.field(item, "nd", I32), ir.Constant(I32, 0)))
 
     def operand(self, item, i):
@@ -167,7 +168,7 @@ class _Emitter:
         b.position_at_end(given)                # (only then is there an args[n_args])
         out_arg = b.load(b.gep(args, [ir.Constant(I64, self.n_args)]))
         self.require(b.icmp_unsigned("==", self.field(out_arg, "type", OBJ), self.array_type), "out.array")
-        self.require(self.is_ours(out_arg), "out.layout")
+        self.require(self.is_ours(out_arg, C_CONTIGUOUS | WRITEABLE), "out.layout")
         self.require(b.icmp_unsigned("==", self.field(out_arg, "nd", I32), nd), "out.nd")
         self.same_shape_size([dims, self.field(out_arg, "dims", I64.as_pointer())], b.sext(nd, I64), self.slow)
         self.require(self._apart(out_arg, size), "out.apart")

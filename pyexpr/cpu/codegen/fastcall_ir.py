@@ -43,7 +43,8 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     """Define the builtin's function ``name`` in ``module``, calling ``function``: the
     program's scalar function for one output, else its multi function (outputs through
     pointers)."""
-    real = function.function_type.args[0] if outputs > 1 else function.function_type.return_type
+    # (the last argument of multi is an output's pointer: a program may have no inputs)
+    real = function.function_type.args[-1].pointee if outputs > 1 else function.function_type.return_type
     n_args = len(function.args) - (outputs if outputs > 1 else 0)
     api, kinds = float_api(module), number_kinds(module, isinstance(real, ir.DoubleType))
     entry = ir.Function(module, ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]), name)

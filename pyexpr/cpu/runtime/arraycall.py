@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..abi import ARRAY_API, ARRAY_OFFSETS, C_CONTIGUOUS, TUPLE_OFFSETS, array_symbols
+from ..abi import ARRAY_API, ARRAY_OFFSETS, C_CONTIGUOUS, TUPLE_OFFSETS, WRITEABLE, array_symbols
 from . import fastcall
 
 #: the allocator the compiled code calls, held here so that it outlives the code
@@ -27,13 +27,16 @@ def _read(a, field, ctype):
 
 def _layout_matches():
     base = np.arange(12.0).reshape(3, 4)
-    for a in (base, base.T, base[1:, ::2], np.zeros(5, np.float32)):
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    for a in (base, base.T, base[1:, ::2], np.zeros(5, np.float32), frozen):
         dims = (ctypes.c_int64 * a.ndim).from_address(_read(a, "dims", ctypes.c_size_t))
         if (_read(a, "type", ctypes.c_size_t) != id(np.ndarray)
                 or _read(a, "data", ctypes.c_size_t) != a.__array_interface__["data"][0]
                 or _read(a, "nd", ctypes.c_int32) != a.ndim or tuple(dims) != a.shape
                 or _read(a, "descr", ctypes.c_size_t) != id(a.dtype)
-                or bool(_read(a, "flags", ctypes.c_int32) & C_CONTIGUOUS) != a.flags.c_contiguous):
+                or bool(_read(a, "flags", ctypes.c_int32) & C_CONTIGUOUS) != a.flags.c_contiguous
+                or bool(_read(a, "flags", ctypes.c_int32) & WRITEABLE) != a.flags.writeable):
             return False
     keywords = ("out",)
     return np.empty(3).dtype is np.dtype(np.float64) \

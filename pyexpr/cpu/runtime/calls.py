@@ -29,7 +29,7 @@ def faster_call(formula, kernel, state, args, kwargs, out):
     added = False
     names = tuple(formula.arg_names)
     # defaults are kept as sympy numbers: as floats here, the value the general path reads
-    defaults = {k: float(v) if getattr(v, "is_Number", False) else v for k, v in formula.defaults.items()}
+    defaults = {k: _plain(v) for k, v in formula.defaults.items()}
     if "scalar" not in state and out is None:
         full = args if len(args) == len(names) and not kwargs else filled(names, defaults, args, kwargs)
         if full is not None and all(type(a) in NUMBERS for a in full):
@@ -94,8 +94,7 @@ def _entry(formula, kernel, kind):
     none (a result that is not a scalar per point, an interpreter the entries do not
     support); None where there is none yet."""
     # the float entry returns a float, or for several outputs an array of them
-    floats = formula.out_shape in ((), (len(formula.outputs),))
-    if formula.out_shape != () and not (kind == "scalar" and floats):
+    if formula.out_shape != () and not (kind == "scalar" and entry_shape(formula) is None):
         return False
     entry = kernel.fast_entry if kind == "scalar" else kernel.array_entry
     if entry is None and (kind == "scalar" or not arraycall.available() or not formula.args):
@@ -103,17 +102,27 @@ def _entry(formula, kernel, kind):
     return entry
 
 
+def entry_shape(formula):
+    """None where the float entry returns what the general path does (a float for one
+    output and ``out_shape ()``, an array for ``m`` outputs and ``out_shape (m,)``); else
+    the shape its result is to be given (``(1,)``, ``(3, 3)``)."""
+    m = len(formula.outputs)
+    return None if formula.out_shape == (() if m == 1 else (m,)) else formula.out_shape
+
+
 def point_call(formula, kernel):
     """A callable of the floats of one point (a fixed-length vector formula's components,
-    ``calling.scalar_components``) returning a float, or an array of the outputs: the
-    float entry's builtin where there is one, else the kernel's scalar call."""
+    ``calling.scalar_components``) returning the formula's result there: the float
+    entry's builtin where there is one, else the kernel's scalar call."""
     m = len(formula.outputs)
 
     def through_ctypes(*values):
         got = kernel.scalar(*values)
         return got[0] if m == 1 else np.array(got, kernel.dtype)
     entry = kernel.fast_entry if fastcall.available() else None
-    return through_ctypes if entry is None else fastcall.builtin(entry[0], through_ctypes, entry[1])
+    point = through_ctypes if entry is None else fastcall.builtin(entry[0], through_ctypes, entry[1])
+    shape = entry_shape(formula)
+    return point if shape is None else lambda *values: np.reshape(point(*values), shape)
 
 
 def point_head(formula, point, general):
@@ -122,7 +131,6 @@ def point_head(formula, point, general):
     solvers make) goes to ``point`` with no Python frame between; any other to
     ``general``."""
     lengths = tuple(None if length is None else (length,) for _, length in formula.signature)
-    shape = None if formula.out_shape in ((), (len(formula.outputs),)) else formula.out_shape
     f64, floats_ = np.dtype(np.float64), (float, np.float64)
 
     def call(*args, out=None, **kwargs):
@@ -137,7 +145,17 @@ def point_head(formula, point, general):
                 values += value.tolist()
             else:
                 return general(*args, out=out, **kwargs)
-        result = point(*values)
-        return result if shape is None else result.reshape(shape)
+        return point(*values)
     return staticmethod(call)           # a class's __call__: not bound to the formula
+
+
+def _plain(default):
+    """A default as the general path reads it: a sympy number as its float (one that has
+    none, as it is: the entries decline it)."""
+    if getattr(default, "is_Number", False):
+        try:
+            return float(default)
+        except (TypeError, ValueError, OverflowError):
+            return default
+    return default
 
