@@ -8,6 +8,7 @@ import itertools
 import linecache
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import sympy
@@ -323,3 +324,28 @@ def test_facts_compare_signs_of_one_expression():
     assert decide(-y < 0, (y <= 0,)) is False and decide(-y < 0, (y > 0,)) is True
     assert decide(2 * y >= 0, (y > 0,)) is True and decide(x - y < 0, (y - x > 0,)) is True
     assert decide(x < 0, (y > 0,)) is None and decide(-y < 0, (y >= 0,)) is None
+
+
+def _log1p_constant(y):
+    return y ** 0.5 / math.log1p(1e-3)
+
+
+def _cube_root_of_two(y):
+    return y * 2.0 ** (1.0 / 3.0) + math.pi / 3
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_constants_are_rounded_once(dtype):
+    """A constant made of numbers is its exact value rounded once, on every path."""
+    f, g = px.jit(_log1p_constant, dtype=dtype), px.jit(_cube_root_of_two, dtype=dtype)
+    y = np.array([3.0, 0.25], dtype=dtype)
+    with mpmath.workdps(40):
+        want_f = [float(mpmath.sqrt(v) / mpmath.log1p(mpmath.mpf(1e-3))) for v in (3.0, 0.25)]
+        want_g = [float(v * mpmath.cbrt(2) + mpmath.pi / 3) for v in (3.0, 0.25)]
+    ulp = 4 * np.finfo(dtype).eps
+    np.testing.assert_allclose(f(y), want_f, rtol=ulp)
+    np.testing.assert_allclose([f(3.0), f(0.25)], want_f, rtol=ulp)
+    np.testing.assert_allclose(g(y), want_g, rtol=ulp)
+    assert "= log" not in str(f.program) and "= pow" not in str(g.program)
+    written = px.jit(_log1p_constant, simplify=False)
+    assert "= log" in str(written.program)          # as written: computed at run time

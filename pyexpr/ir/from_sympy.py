@@ -46,7 +46,18 @@ def from_exprs(name, args, outputs, as_written=False):
     return Program(name, names, tuple(lowerer.b.instrs), outs).check()
 
 
+#: digits a constant made of numbers is evaluated to before it is rounded once
+CONSTANT_DIGITS = 40
+#: the kinds of expression whose arguments, all numbers, make a constant to evaluate exactly
+_FOLDED = (sympy.Function, sympy.Pow, sympy.Mul, sympy.Add)
+
+
 class _Lowerer:
+    #: constants made of numbers (log(1001/1000), 2**(1/3), pi/3) become their exact value
+    #: rounded once, not computed at run time from rounded parts (log1p(1e-3), folded by
+    #: sympy to log of a rational, lost 13 bits computed as log(1.001))
+    fold = True
+
     def __init__(self, n_args):
         self.b = Builder(n_args)
         self.values = {}      # sympy expr -> value id (arguments, cse temporaries, memo)
@@ -54,6 +65,12 @@ class _Lowerer:
     def lower(self, expr):
         if expr in self.values:
             return self.values[expr]
+        if self.fold and isinstance(expr, _FOLDED) and expr.args \
+                and all(a.is_Number or a.is_NumberSymbol for a in expr.args):
+            value = _exact(expr)
+            if value is not None:
+                self.values[expr] = self.b.const(value)
+                return self.values[expr]
         for cls in type(expr).__mro__:
             method = getattr(self, f"_lower_{cls.__name__}", None)
             if method is not None:
@@ -278,10 +295,23 @@ class _Lowerer:
         return self.emit("ne", zero, zero)
 
 
+def _exact(expr):
+    """``expr``, made of numbers, evaluated to CONSTANT_DIGITS and rounded to a double;
+    None where that is not a finite real number (the code then computes it, as written)."""
+    try:
+        value = expr.evalf(CONSTANT_DIGITS)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    if not value.is_Float or not value.is_finite:
+        return None
+    return float(value)
+
+
 class _WrittenLowerer(_Lowerer):
     """Sums and products as the source groups them: ``(x + 1e16) - 1e16`` is two
     additions, left to right, and ``x/3`` a division (sympy holds it as ``x*(1/3)``,
-    which would round 1/3 first)."""
+    which would round 1/3 first).  Constants too are computed as written."""
+    fold = False
 
     def _lower_Add(self, expr):
         acc = self.lower(expr.args[0])
