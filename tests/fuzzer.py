@@ -894,6 +894,22 @@ class Checker:
                 for i in range(len(pts)):
                     for p in np.unique(tiles[:, i]):
                         judge(path, i, p)
+        self._other_calls(formula, pts, cols, judge)
+
+    @staticmethod
+    def _other_calls(formula, pts, cols, judge):
+        """The call forms the builtin entries take besides floats and arrays of one shape:
+        numpy scalars, numbers beside an array, ``out=`` (after the calls above, the entries
+        are installed where they will be)."""
+        for i, point in enumerate(pts):
+            judge("numpy scalars", i, formula(*(np.float64(v) for v in point)))
+            if point:
+                mixed = np.asarray(formula(np.full(2, point[0]), *point[1:]))
+                judge("number beside an array", i, mixed.reshape(-1, 2)[0, 0])
+        if cols:
+            out = np.empty(len(pts))
+            for i, p in enumerate(np.asarray(formula(*cols, out=out)).reshape(len(pts), -1).T[0]):
+                judge("out=", i, p)
 
     def _layouts(self, cols, k):
         n = len(cols[0])
