@@ -90,6 +90,12 @@ def _check(source, points, **every):
      "        u = min(np.arctan2(x, (1e-3 - x)), (x - x))\n"
      "    return (u if 3 >= (100.0 if u < 10.0 else (u + x)) else np.exp((u if u > x else u)))\n",
      [(-2.4332693856959233,), (0.5,), (3.0,)]),
+    # a comparison of a value sympy proves not real (sqrt(min(-3, x))) is nan's: false, not a
+    # TypeError at decoration
+    ("def f(x, y):\n    return x if math.cosh(y) * min(-3.0, x) ** 0.5 / x < y else -x\n",
+     [(1.0, 0.5), (-4.0, 2.0)]),
+    # log1p of a constant, held by sympy as the log of an exact rational, rounded once
+    ("def f(y):\n    return y ** 0.5 / math.log1p(1e-3)\n", [(3.0486933101243228,), (0.25,)]),
 ])
 
 

@@ -161,7 +161,12 @@ def compare(op, a, b):
         return _fold(a, lambda piece: compare(op, piece, b))
     if isinstance(b, sympy.Piecewise):
         return _fold(b, lambda piece: compare(op, a, piece))
-    return sym(a, b)
+    try:
+        return sym(a, b)
+    except TypeError as error:              # sympy proved a side not real (sqrt(Min(-3, x))):
+        if "non-real" not in str(error):    # nan in floating point, which compares as nan does
+            raise
+        return sympy.true if py(math.nan, math.nan) else sympy.false
 
 
 def _nan_if_not_real(expr):
