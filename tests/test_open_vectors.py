@@ -196,6 +196,34 @@ def test_sums_are_bit_identical_whatever_simd_is_used():
     assert len(values) == 1, (ISA_NAME, values)
 
 
+@pytest.mark.parametrize("fn, make", [
+    (rosen_slices, lambda n: [_points(n)]),
+    (least_squares, lambda n: [_points(n), _points(n * 3, 1).reshape(3, n), _points(3, 2)]),
+    (nll, lambda n: [0.25, 1.5, _points(n, 3)]),
+])
+@pytest.mark.parametrize("n", [1, 7, 5000])          # 5,000: the entry lets the GIL go
+def test_the_loop_entry_gives_the_ctypes_call_s_bits(fn, make, n):
+    """A loop program's builtin entry (tables read from numpy's struct in machine code)
+    against its ctypes call: the same status, the same bits, vectors and matrices."""
+    f = px.jit(fn)
+    args = make(n)
+    kernel = f.kernel()
+    if kernel._entry is None:
+        pytest.skip("numpy's array layout is not the one the entry reads")
+    scalars = np.array([a for a in args if np.ndim(a) == 0] or [0.0])
+    vectors = [a for a in args if np.ndim(a)] + f._data(np.dtype(np.float64))
+    shape = max(len(f.outputs), 1) if f.index is None else n
+    by_entry, by_ctypes = np.empty(shape), np.empty(shape)
+    status = kernel.run(scalars, vectors, by_entry)
+    entry, kernel._entry = kernel._entry, None
+    try:
+        assert kernel.run(scalars, vectors, by_ctypes) == status
+    finally:
+        kernel._entry = entry
+    if status is None:
+        assert by_entry.tobytes() == by_ctypes.tobytes()
+
+
 def test_float32():
     f = px.jit(rosen_slices, dtype="float32")
     x = _points(1000).astype(np.float32)

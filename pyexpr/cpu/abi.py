@@ -38,6 +38,8 @@ SCALAR_KINDS = (("PyFloat_Type", "double"), ("pyexpr_numpy_float64", "double"),
                 ("pyexpr_numpy_float32", "float"), ("pyexpr_numpy_int64", "int64"),
                 ("PyLong_Type", "int"), ("PyBool_Type", "int"))
 ARRAY_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread", "Py_IncRef")
+#: CPython functions a loop program's builtin entry calls (``codegen.loopcall_ir``)
+LOOP_API = ("PyLong_FromLongLong", "PyEval_SaveThread", "PyEval_RestoreThread")
 #: PyTupleObject: the length, then the items (the array entry reads a call's keyword names)
 TUPLE_OFFSETS = {"size": 16, "items": 24}
 #: array calls of more elements take the general path: threads, streaming stores, tier upgrades

@@ -4,7 +4,9 @@ The functions (``codegen.loop_ir``) take the scalars, the vectors'
 addresses and lengths, and the output; they are compiled once per program,
 dtype and vector target (the code does not depend on any length), kept in
 the disk cache like the elementwise kernels' parts, and loaded by
-``kernel.load_or_compile``.  ``LoopKernel.run`` calls the whole program in one call,
+``kernel.load_or_compile``.  ``LoopKernel.run`` calls the whole program in one call
+(through the module's builtin entry, ``codegen.loopcall_ir``, where numpy's array struct
+is the one it reads: the tables built in machine code, not by ctypes),
 or, for ``threads > 1`` and at least PARALLEL_INDICES indices, stage by
 stage: the chunks of a stage shared among the threads, a reduction's chunk
 partials added in chunk order here (the documented order, so the result is
@@ -21,6 +23,8 @@ import numpy as np
 from . import host
 from .build import cache
 from .kernel import GENERATORS, load_or_compile
+from .abi import LOOP_API
+from .runtime import arraycall, fastcall
 from .runtime.arraycall import data_address
 
 _SIGNATURE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
@@ -54,12 +58,16 @@ class LoopKernel:
         from .codegen.loop_ir import chunk_size, symbols
         self.program, self.dtype = lp, np.dtype(dtype)
         simd = "none" if target is None else f"{target.isa}:{sorted(target.available)}"
+        entry = arraycall.available()           # the builtin entry reads numpy's array struct
         key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), str(lp), "loops",
-                              dtype, fastmath, simd)
-        self.llvm_ir, self._code = load_or_compile(key, lambda: _compile(lp, dtype, fastmath, target),
-                                                   use_cache=use_cache)
+                              dtype, fastmath, simd, entry)
+        self.llvm_ir, self._code = load_or_compile(
+            key, lambda: _compile(lp, dtype, fastmath, target, entry),
+            fastcall.api_addresses(LOOP_API) if entry else None, use_cache=use_cache)
         names = symbols(lp)
         self._function = _SIGNATURE(self._code.address(names["loops"]))
+        self._vectors = len(lp.vector_names)
+        self._entry = fastcall.builtin(self._code.address(names["call"]), None, self._code) if entry else None
         self._check = _CHECK(self._code.address(names["check"]))
         self._stages = [_STAGE(self._code.address(names[f"stage{s}"])) for s in range(len(lp.stages))]
         self.chunk_size = chunk_size
@@ -69,8 +77,6 @@ class LoopKernel:
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of
         the dtype) into ``out``; ``None``, or the ``(stage, load)`` that would read
         outside its vector."""
-        # small calls are what scipy's loops make: every address as cheap as it gets
-        pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[data_address(v) for v in vectors])
         sizes = [d for v in vectors for d in v.shape]      # one slot per dimension
         # a stage's range is its vectors' lengths plus constants: short vectors, short ranges;
         # a stage with inner reductions does a loop per index
@@ -80,6 +86,11 @@ class LoopKernel:
         parallel = bool(counts) and (nested or max(counts) >= PARALLEL_INDICES)
         if parallel and self.program.temps:
             return self._with_temporaries(scalars, vectors, sizes, out, threads)
+        if not parallel and self._entry is not None and len(vectors) == self._vectors:
+            # small calls are what scipy's loops make: the tables made in machine code
+            status = self._entry(scalars, out, *vectors)
+            return None if status == 0 else divmod(status - 1, 65536)
+        pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[data_address(v) for v in vectors])
         if parallel:
             lengths = np.array(sizes or [0], dtype=np.int64)
             status = self._check(lengths.ctypes.data)
@@ -146,10 +157,10 @@ def _fold(partials, kind, dtype):
     return totals
 
 
-def _compile(lp, dtype, fastmath, target):
+def _compile(lp, dtype, fastmath, target, entry):
     from .build import engine
     from .codegen import loop_ir
     if target is not None:
         engine.check_target(target)
-    text = str(loop_ir.build_module(lp, dtype, fastmath, target))
+    text = str(loop_ir.build_module(lp, dtype, fastmath, target, entry))
     return engine.compile_ir(text, 2, False)

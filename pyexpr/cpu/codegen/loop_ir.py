@@ -33,6 +33,7 @@ discarded, so every term is computed by the same instructions wherever it sits.
 from llvmlite import ir
 
 from ..abi import entry_names
+from . import loopcall_ir
 from .context import I64, Context, emit_body, for_range, function
 from .loop_rows_ir import CHUNK, GROUP, RowStages, chunk_size
 from .vector_ir import VectorContext
@@ -41,7 +42,7 @@ I32 = ir.IntType(32)
 def symbols(lp):
     """The names of the functions ``build_module`` defines: loops, check, stage<s>."""
     base = entry_names(lp)["scalar"]
-    return {"loops": base + "_loops", "check": base + "_check",
+    return {"loops": base + "_loops", "check": base + "_check", "call": base + "_loopcall",
             **{f"stage{s}": f"{base}_stage{s}" for s in range(len(lp.stages))}}
 
 
@@ -49,14 +50,18 @@ def loop_symbol(lp):
     return symbols(lp)["loops"]
 
 
-def build_module(lp, dtype="float64", fastmath=False, target=None):
+def build_module(lp, dtype="float64", fastmath=False, target=None, entry=False):
+    """The module; with ``entry``, also the builtin entry that calls ``loops`` from Python
+    (``loopcall_ir``; it needs CPython's symbols to load)."""
     module = ir.Module(name=loop_symbol(lp))
     c = Context(module, dtype, fastmath)
     lanes = _Lanes(c, target)
     names = symbols(lp)
     _define_check(c, lanes, lp, names["check"])
     stages = [_define_stage(c, lanes, lp, s, names[f"stage{s}"]) for s in range(len(lp.stages))]
-    _define_loops(c, lanes, lp, names["loops"], stages)
+    loops = _define_loops(c, lanes, lp, names["loops"], stages)
+    if entry:
+        loopcall_ir.define_entry(module, loops, len(lp.vector_names), names["call"])
     return module
 
 
@@ -100,6 +105,7 @@ def _define_loops(c, lanes, lp, name, stages):
     for buffer in buffers:
         b.call(free, [buffer])
     b.ret(ir.Constant(I64, 0))
+    return fn
 
 
 def _with_temporaries(c, lanes, b, lp, vectors, lengths):
