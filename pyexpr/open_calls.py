@@ -22,7 +22,14 @@ def call(formula, args, kwargs, out):
     if not kwargs and out is None:
         result = quick(formula, args)
         if result is not None:
+            if "_fast_call_class" not in type(formula).__dict__:    # later calls come straight here
+                formula._install_call(formula.kernel(), _quick_head(formula))
             return result
+    return _general(formula, args, kwargs, out)
+
+
+def _general(formula, args, kwargs, out):
+    """The call ``quick`` does not take: bound, checked, batched, or lazy."""
     result = lazy_call(formula, args, kwargs, out)         # dask and xarray arguments
     if result is not None:
         return result
@@ -56,25 +63,43 @@ def quick(formula, args):
         else:
             vectors.append(value)
     sizes = [d for v in vectors for d in v.shape]
-    # (each test only where there is something to test: an empty any() costs 0.2 us)
-    if equal and any(sizes[a] != sizes[b] for a, b in equal) \
-            or needs and any(sizes[v] < k for v, k in needs) \
-            or exact and any(sizes[v] != k for v, k in exact) \
-            or steps and any(sizes[v] % m not in r for v, m, r in steps):
-        return None
+    # plain loops: a generator in any() costs more than these few tests (this is scipy's call)
+    for a, b in equal:
+        if sizes[a] != sizes[b]:
+            return None
+    for v, k in needs:
+        if sizes[v] < k:
+            return None
+    for v, k in exact:
+        if sizes[v] != k:
+            return None
+    for v, m, r in steps:
+        if sizes[v] % m not in r:
+            return None
     sizes += data_sizes
-    if minimum and any(sizes[v] < k for v, k in minimum):
-        return None
-    if formula.index is not None:
-        result = np.empty(result_shape(formula, sizes), dtype)
-    else:
-        result = np.empty(max(len(formula.outputs), 1), dtype)
+    for v, k in minimum:
+        if sizes[v] < k:
+            return None
+    vector_out = formula.index is not None
+    result = np.empty(result_shape(formula, sizes) if vector_out else max(len(formula.outputs), 1), dtype)
     if formula.kernel().run(np.array(scalars, dtype) if scalars else no_scalars, vectors + data,
-                            result, threads) is not None:
+                            result, threads, sizes) is not None:
         return None
-    if formula.index is not None:
+    if vector_out:
         return result
     return dtype.type(result[0]) if formula.out_shape == () else result.reshape(formula.out_shape)
+
+
+def _quick_head(formula):
+    """A ``__call__`` that tries ``quick`` first, with no Python frame before it, and gives
+    any other call to the general path."""
+    def head(*args, out=None, **kwargs):
+        if not kwargs and out is None:
+            result = quick(formula, args)
+            if result is not None:
+                return result
+        return _general(formula, args, kwargs, out)
+    return staticmethod(head)           # a class's __call__: not bound to the formula
 
 
 def result_shape(formula, sizes):

@@ -224,6 +224,23 @@ def test_the_loop_entry_gives_the_ctypes_call_s_bits(fn, make, n):
         assert by_entry.tobytes() == by_ctypes.tobytes()
 
 
+def test_after_a_quick_call_the_quick_path_is_the_call():
+    """The first call the quick path takes installs it as the formula's __call__; every
+    other call still takes the general path, with its errors, and the formula pickles."""
+    f = px.jit(rosen_slices)
+    x = _points(9)
+    first = f(x)
+    assert type(f) is not OpenFormula and isinstance(f, OpenFormula)
+    assert f(x) == first == f(x=x) == f(list(x)) == f(x, out=None)
+    np.testing.assert_allclose(f(np.stack([x, x], axis=1)), [first, first], rtol=1e-15)
+    with pytest.raises(TypeError, match="takes 1 argument"):
+        f(x, x)
+    with pytest.raises(TypeError, match="rosen_slices"):
+        f("text")
+    assert f(np.ones(1)) == 0.0                     # an empty sum, as numpy's
+    assert pickle.loads(pickle.dumps(f))(x) == first
+
+
 def test_float32():
     f = px.jit(rosen_slices, dtype="float32")
     x = _points(1000).astype(np.float32)

@@ -73,23 +73,25 @@ class LoopKernel:
         self.chunk_size = chunk_size
         self._nested = any(st.inner or st.kind == "cells" for st in lp.stages)
 
-    def run(self, scalars, vectors, out, threads=1):
+    def run(self, scalars, vectors, out, threads=1, sizes=None):
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of
-        the dtype) into ``out``; ``None``, or the ``(stage, load)`` that would read
-        outside its vector."""
-        sizes = [d for v in vectors for d in v.shape]      # one slot per dimension
+        the dtype; ``sizes`` their dimensions in order, where the caller has them) into
+        ``out``; ``None``, or the ``(stage, load)`` that would read outside its vector."""
+        if sizes is None:
+            sizes = [d for v in vectors for d in v.shape]      # one slot per dimension
         # a stage's range is its vectors' lengths plus constants: short vectors, short ranges;
         # a stage with inner reductions does a loop per index
         nested = self._nested
         least = PARALLEL_NESTED if nested else PARALLEL_INDICES // 2
-        counts = [] if threads <= 1 or max(sizes, default=0) < least else self._counts(sizes)
-        parallel = bool(counts) and (nested or max(counts) >= PARALLEL_INDICES)
-        if parallel and self.program.temps:
-            return self._with_temporaries(scalars, vectors, sizes, out, threads)
-        if not parallel and self._entry is not None and len(vectors) == self._vectors:
+        one = threads <= 1 or max(sizes, default=0) < least
+        if one and self._entry is not None and len(vectors) == self._vectors:
             # small calls are what scipy's loops make: the tables made in machine code
             status = self._entry(scalars, out, *vectors)
             return None if status == 0 else divmod(status - 1, 65536)
+        counts = [] if one else self._counts(sizes)
+        parallel = bool(counts) and (nested or max(counts) >= PARALLEL_INDICES)
+        if parallel and self.program.temps:
+            return self._with_temporaries(scalars, vectors, sizes, out, threads)
         pointers = (ctypes.c_void_p * max(len(vectors), 1))(*[data_address(v) for v in vectors])
         if parallel:
             lengths = np.array(sizes or [0], dtype=np.int64)
