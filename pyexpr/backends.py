@@ -18,9 +18,11 @@ import sys
 
 from . import deep
 from .errors import debugging
+from .isolation import isolated
 
 
 @deep.sized(lambda name, args, outputs, as_written=False: outputs)
+@isolated
 def program(name, args, outputs, as_written=False):
     from .ir import from_exprs
     return from_exprs(name, args, outputs, as_written)

@@ -17,6 +17,7 @@ import sympy
 from . import backends, calculus, calling, deep, printing, source_code
 from .errors import PyExprError, from_user
 from .functions import as_sympy, component_names
+from .isolation import isolated
 from .lazy import lazy_call
 from .stability.rewrite import Rewrite, stabilize
 
@@ -67,17 +68,19 @@ def remembered(method):
     the first one (a new one costs milliseconds of sympy, and its own first calls), as
     scipy's loops ask for ``jac=f.grad()`` again and again.  Arguments that do not hash
     (a list of names: as a tuple) make it anew."""
+    build = isolated(method)            # on an empty sympy cache: see ``isolation``
+
     @functools.wraps(method)
     def derivative(self, *args, **kwargs):
         key = (method.__name__, _hashable(args), _hashable(tuple(sorted(kwargs.items()))))
         try:
             hash(key)
         except TypeError:
-            return method(self, *args, **kwargs)
+            return build(self, *args, **kwargs)
         cache = self.__dict__.setdefault("_derivatives", {})
         found = cache.get(key)
         if found is None:
-            found = cache.setdefault(key, method(self, *args, **kwargs))
+            found = cache.setdefault(key, build(self, *args, **kwargs))
         return found
     return derivative
 

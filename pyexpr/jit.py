@@ -8,9 +8,11 @@ from .errors import PyExprError, from_user
 from .formula import Formula, check_options
 from .functions import as_sympy, free_symbols, substitute
 from .interactive import follow_autoreload
+from .isolation import isolated
 from .open_vectors import OpenFormula
 
 
+@isolated
 def jit(func=None, **options):
     """Turn a plain Python function into a ``Formula``.
 
@@ -54,6 +56,7 @@ def jit(func=None, **options):
     return formula
 
 
+@isolated
 def from_sympy(exprs, args, name="f", **options):
     """A Formula from sympy expressions of the Symbols ``args``.
 

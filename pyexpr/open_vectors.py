@@ -16,6 +16,7 @@ import sympy
 from . import banded, calculus, indexing, matrix_calculus
 from . import open_calls
 from .formula import Formula, remembered
+from .isolation import isolated
 from .open_printing import OpenPrinting
 
 
@@ -232,8 +233,8 @@ class OpenFormula(OpenPrinting, Formula):
                          if array.ndim == 2 else sympy.Integer(array.size)) for name, array in self.constants]
             length = self.out_shape[0] if self.index is not None else None
             width = self.out_shape[1] if self.column is not None else None
-            self._program = from_indexed(self.name, scalars, vectors, self.outputs, self.index, length,
-                                         self.column, width)
+            self._program = isolated(from_indexed)(self.name, scalars, vectors, self.outputs, self.index,
+                                                   length, self.column, width)
         return self._program
 
     def _compile(self, dtype):
