@@ -1,4 +1,4 @@
-"""Build times that do not depend on what was built before: ``isolated``.
+"""Build times that do not depend on what was built before: ``building``, ``isolated``.
 
 sympy keeps a process-wide cache of the nodes its constructors build, and its
 ``==`` compares two equal but distinct nodes by walking them, as deep as they
@@ -22,16 +22,27 @@ from sympy.core.cache import clear_cache
 _local = threading.local()
 
 
+class building:
+    """``with building():`` a build on an empty sympy cache, unless this thread is already
+    in one.  (A class, not a generator: an error raised inside passes through with no
+    frame of this module in its traceback, which ends at the user's line.)"""
+
+    def __enter__(self):
+        self.depth = getattr(_local, "depth", 0)
+        if self.depth == 0:
+            clear_cache()
+        _local.depth = self.depth + 1
+        return self
+
+    def __exit__(self, *error):
+        _local.depth = self.depth
+        return False
+
+
 def isolated(build):
-    """``build``, run on an empty sympy cache unless this thread is already in one."""
+    """``build`` run ``with building()``."""
     @functools.wraps(build)
     def run(*args, **kwargs):
-        depth = getattr(_local, "depth", 0)
-        if depth == 0:
-            clear_cache()
-        _local.depth = depth + 1
-        try:
+        with building():
             return build(*args, **kwargs)
-        finally:
-            _local.depth = depth
     return run

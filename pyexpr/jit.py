@@ -8,11 +8,10 @@ from .errors import PyExprError, from_user
 from .formula import Formula, check_options
 from .functions import as_sympy, free_symbols, substitute
 from .interactive import follow_autoreload
-from .isolation import isolated
+from .isolation import building
 from .open_vectors import OpenFormula
 
 
-@isolated
 def jit(func=None, **options):
     """Turn a plain Python function into a ``Formula``.
 
@@ -24,39 +23,39 @@ def jit(func=None, **options):
     check_options(options)
     if func is None:
         return lambda f: jit(f, **options)
-    if isinstance(func, OpenFormula):
-        return OpenFormula(func.name, func.args, func.written, func.out_shape, defaults=func.defaults,
-                           options={**func.options, **options}, signature=func.signature,
-                           index=func.index, needs=func.needs, constants=func.constants,
-                           exact=func.exact, steps=func.steps, column=func.column)
-    if isinstance(func, Formula):
-        return Formula(func.name, func.args, func.written, func.out_shape,
-                       defaults=func.defaults, options={**func.options, **options},
-                       signature=func.signature)
-    if not callable(func) or not hasattr(func, "__code__"):
-        raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")
-    try:
-        parsed = parse_function(func, options.get("simplify", "canonical"))
-    except PyExprError as error:
-        raise from_user(error)  # the user's line and pyexpr's message; PYEXPR_DEBUG=1 shows all
-    if any(isinstance(k, (sympy.Symbol, tuple)) for _, k in parsed.signature) or parsed.constants:
-        formula = OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
+    with building():                # on an empty sympy cache: see ``isolation``
+        if isinstance(func, OpenFormula):
+            return OpenFormula(func.name, func.args, func.written, func.out_shape, defaults=func.defaults,
+                               options={**func.options, **options}, signature=func.signature,
+                               index=func.index, needs=func.needs, constants=func.constants,
+                               exact=func.exact, steps=func.steps, column=func.column)
+        if isinstance(func, Formula):
+            return Formula(func.name, func.args, func.written, func.out_shape,
+                           defaults=func.defaults, options={**func.options, **options},
+                           signature=func.signature)
+        if not callable(func) or not hasattr(func, "__code__"):
+            raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")
+        try:
+            parsed = parse_function(func, options.get("simplify", "canonical"))
+        except PyExprError as error:
+            raise from_user(error)  # the user's line and pyexpr's message; PYEXPR_DEBUG=1 shows all
+        if any(isinstance(k, (sympy.Symbol, tuple)) for _, k in parsed.signature) or parsed.constants:
+            formula = OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
+                                  defaults=parsed.defaults, options=options, doc=parsed.doc,
+                                  signature=parsed.signature, index=parsed.index, needs=parsed.needs,
+                                  constants=parsed.constants, exact=parsed.exact, steps=parsed.steps,
+                                  column=parsed.column)
+        else:
+            formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                               defaults=parsed.defaults, options=options, doc=parsed.doc,
-                              signature=parsed.signature, index=parsed.index, needs=parsed.needs,
-                              constants=parsed.constants, exact=parsed.exact, steps=parsed.steps,
-                              column=parsed.column)
-    else:
-        formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
-                          defaults=parsed.defaults, options=options, doc=parsed.doc,
-                          signature=parsed.signature)
-    formula.__wrapped__ = func
-    formula.__module__ = getattr(func, "__module__", None)
-    formula.__qualname__ = getattr(func, "__qualname__", parsed.name)
-    follow_autoreload()
-    return formula
+                              signature=parsed.signature)
+        formula.__wrapped__ = func
+        formula.__module__ = getattr(func, "__module__", None)
+        formula.__qualname__ = getattr(func, "__qualname__", parsed.name)
+        follow_autoreload()
+        return formula
 
 
-@isolated
 def from_sympy(exprs, args, name="f", **options):
     """A Formula from sympy expressions of the Symbols ``args``.
 
@@ -86,7 +85,8 @@ def from_sympy(exprs, args, name="f", **options):
     if free:
         raise PyExprError(f"{name}: the expressions use symbols that are not arguments: "
                           + ", ".join(sorted(map(str, free))))
-    return Formula(name, tuple(real.values()), outputs, shape, options=options)
+    with building():                # on an empty sympy cache: see ``isolation``
+        return Formula(name, tuple(real.values()), outputs, shape, options=options)
 
 
 def _expression(item, names, options):
