@@ -11,31 +11,34 @@ steps: 1.8 s and 87 s), all in ``Basic.__eq__`` under ``sympy.cse``.
 Each of pyexpr's symbolic builds (reading a function, a derivative, the
 Program) therefore starts from an empty cache, as in a fresh process.  The
 cache is only a memo: nothing computed changes, and sympy work of the user's
-own pays at most a cold cache.  A build inside another (a Hessian's gradient)
-keeps the cache its outer build started.
+own pays at most a cold cache.  A build while another runs (a Hessian's
+gradient, another thread's formula) keeps the cache as it is.
 """
 import functools
 import threading
 
 from sympy.core.cache import clear_cache
 
-_local = threading.local()
+_lock = threading.Lock()
+_active = [0]                   # builds running now, in every thread: the cache is the process's
 
 
 class building:
-    """``with building():`` a build on an empty sympy cache, unless this thread is already
-    in one.  (A class, not a generator: an error raised inside passes through with no
-    frame of this module in its traceback, which ends at the user's line.)"""
+    """``with building():`` a build on an empty sympy cache, unless a build is already running
+    (in any thread: emptying the cache under another thread's build made it walk equal copies,
+    as after an earlier formula).  A class, not a generator: an error raised inside passes
+    through with no frame of this module in its traceback, which ends at the user's line."""
 
     def __enter__(self):
-        self.depth = getattr(_local, "depth", 0)
-        if self.depth == 0:
-            clear_cache()
-        _local.depth = self.depth + 1
+        with _lock:
+            if _active[0] == 0:
+                clear_cache()
+            _active[0] += 1
         return self
 
     def __exit__(self, *error):
-        _local.depth = self.depth
+        with _lock:
+            _active[0] -= 1
         return False
 
 

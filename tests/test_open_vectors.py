@@ -962,3 +962,14 @@ def test_loops_and_generators_over_a_stepped_slice():
     for n in (0, 1, 5, 6, 101):
         x = _points(n)
         assert px.jit(_loop_over_a_step)(x) == pytest.approx(_loop_over_a_step(x), rel=1e-12, abs=1e-15)
+
+
+def test_a_cuda_vector_formula_reaches_its_kernel():
+    """The quick path's call fits the GPU loop kernel too (no device here: it says so)."""
+    from pyexpr.gpu import runtime
+    f = px.jit(rosen_slices, target="cuda")
+    try:
+        value = f(_points(5))
+    except runtime.GPUUnavailableError:
+        return
+    assert value == pytest.approx(rosen(_points(5)), rel=1e-12)

@@ -8,6 +8,7 @@ each step re-flattened the whole sum: 2,000 terms took 10-15 s); a written-out
 asserted here (docs/performance.md has them against size).
 """
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -230,3 +231,16 @@ def test_build_time_does_not_depend_on_what_was_built_before(tmp_path, processes
     after, = processes(tmp_path / "after", _NEWTON.format(before="build(newton10)"), runs=1)
     assert after["value"] == fresh["value"]
     assert after["seconds"] < 3 * fresh["seconds"] + 1.0, (fresh, after)
+
+
+def test_a_build_in_another_thread_does_not_empty_the_cache_under_this_one():
+    """The cache is emptied only when no build runs in any thread."""
+    from pyexpr import isolation
+    import sympy
+    x = sympy.Symbol("x")
+    with isolation.building():
+        kept = sympy.sin(x + 7)
+        other = threading.Thread(target=lambda: isolation.building().__enter__().__exit__())
+        other.start()
+        other.join()
+        assert sympy.sin(x + 7) is kept          # still cached: nothing was cleared

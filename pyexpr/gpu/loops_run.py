@@ -31,7 +31,7 @@ class GPULoopKernel:
             self._functions = names
         return self._functions
 
-    def run(self, scalars, vectors, out, threads=1):
+    def run(self, scalars, vectors, out, threads=1, sizes=None):
         lp, sizes = self.program, [d for v in vectors for d in v.shape]
         failed = lp.outside(sizes)
         if failed is not None:

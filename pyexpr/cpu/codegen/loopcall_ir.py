@@ -7,7 +7,7 @@ with exact ndarrays of the dtype, C-contiguous, of one or two dimensions
 (its caller's contract, as the ctypes call's was): it reads their data
 addresses and dimensions from numpy's struct (``abi.ARRAY_OFFSETS``) into the
 tables ``loops`` takes, calls it (without the GIL from ``abi.GIL_SIZE``
-elements on) and returns its status as an int.  A call of several
+elements on, a matrix's rows times columns) and returns its status as an int.  A call of several
 microseconds through ctypes (the tables built in Python) becomes one of a
 fraction of one.
 """
@@ -49,7 +49,8 @@ def define_entry(module, loops, n_vectors, name):
         second = b.load(b.gep(dims, [b.select(b.icmp_signed(">", nd, const(1)), const(1), const(0))]))
         b.store(second, b.gep(lengths, [b.add(slot, const(1))]))
         slot = b.add(slot, nd)
-        total = b.add(total, first)
+        matrix = b.icmp_signed(">", nd, const(1))
+        total = b.add(total, b.select(matrix, b.mul(first, second), first))     # its elements
     status = b.alloca(I64, name="status")
     run = lambda: b.store(b.call(loops, [data(0), vectors, lengths, data(1)]), status)   # noqa: E731
     with b.if_else(b.icmp_signed("<", total, const(GIL_SIZE))) as (small, large):
