@@ -7,7 +7,6 @@ it compiles on first use for the dtype and target in its options (the LLVM CPU
 backend by default, CUDA with ``target="cuda"``) and then evaluates with numpy
 conventions (see ``calling``).
 """
-import functools
 import keyword
 import threading
 
@@ -17,7 +16,7 @@ import sympy
 from . import backends, calculus, calling, deep, printing, source_code
 from .errors import PyExprError, from_user
 from .functions import as_sympy, component_names
-from .isolation import isolated
+from .isolation import remembered
 from .lazy import lazy_call
 from .stability.rewrite import Rewrite, stabilize
 
@@ -61,36 +60,6 @@ def _check_identifiers(name, arg_names):
 
 #: state that belongs to one Formula object, not to its definition
 _PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_derivatives")
-
-
-def remembered(method):
-    """A derivative made once per formula object and arguments: a second ``f.grad()`` is
-    the first one (a new one costs milliseconds of sympy, and its own first calls), as
-    scipy's loops ask for ``jac=f.grad()`` again and again.  Arguments that do not hash
-    (a list of names: as a tuple) make it anew."""
-    build = isolated(method)            # on an empty sympy cache: see ``isolation``
-
-    @functools.wraps(method)
-    def derivative(self, *args, **kwargs):
-        key = (method.__name__, _hashable(args), _hashable(tuple(sorted(kwargs.items()))))
-        try:
-            hash(key)
-        except TypeError:
-            return build(self, *args, **kwargs)
-        cache = self.__dict__.setdefault("_derivatives", {})
-        found = cache.get(key)
-        if found is None:
-            found = cache.setdefault(key, build(self, *args, **kwargs))
-        return found
-    return derivative
-
-
-def _hashable(value):
-    """A key for ``value``: sequences as tuples, each item with its type (``2`` and ``2.0``,
-    ``1`` and ``True`` are equal keys, not equal arguments)."""
-    if isinstance(value, (list, tuple)):
-        return tuple(_hashable(v) for v in value)
-    return type(value), value
 
 
 class Formula:

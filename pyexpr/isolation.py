@@ -1,4 +1,5 @@
-"""Build times that do not depend on what was built before: ``building``, ``isolated``.
+"""Builds whose time does not depend on what was built before: ``building``, ``isolated``,
+and derivatives built once per formula: ``remembered``.
 
 sympy keeps a process-wide cache of the nodes its constructors build, and its
 ``==`` compares two equal but distinct nodes by walking them, as deep as they
@@ -49,3 +50,33 @@ def isolated(build):
         with building():
             return build(*args, **kwargs)
     return run
+
+
+def remembered(method):
+    """A derivative made once per formula object and arguments: a second ``f.grad()`` is
+    the first one (a new one costs milliseconds of sympy, and its own first calls), as
+    scipy's loops ask for ``jac=f.grad()`` again and again.  A list of names counts as the
+    tuple; arguments that do not hash make it anew."""
+    build = isolated(method)            # on an empty sympy cache: see ``isolation``
+
+    @functools.wraps(method)
+    def derivative(self, *args, **kwargs):
+        key = (method.__name__, _hashable(args), _hashable(tuple(sorted(kwargs.items()))))
+        try:
+            hash(key)
+        except TypeError:
+            return build(self, *args, **kwargs)
+        cache = self.__dict__.setdefault("_derivatives", {})
+        found = cache.get(key)
+        if found is None:
+            found = cache.setdefault(key, build(self, *args, **kwargs))
+        return found
+    return derivative
+
+
+def _hashable(value):
+    """A key for ``value``: sequences as tuples, each item with its type (``2`` and ``2.0``,
+    ``1`` and ``True`` are equal keys, not equal arguments)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return type(value), value

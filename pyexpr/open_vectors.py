@@ -15,8 +15,8 @@ import sympy
 
 from . import banded, calculus, indexing, matrix_calculus
 from . import open_calls
-from .formula import Formula, remembered
-from .isolation import isolated
+from .formula import Formula
+from .isolation import isolated, remembered
 from .open_printing import OpenPrinting
 
 
