@@ -180,6 +180,21 @@ def test_import_preloads_and_a_first_compile_needs_no_llvmlite_binding(tmp_path,
         assert run["modules"] == []
 
 
+def test_a_compile_while_another_thread_imports_logging_does_not_use_the_half_made_module(monkeypatch):
+    """A thread pool's first use imports ``logging``; a compile on another thread meanwhile
+    saw the module without ``getLogger`` and raised AttributeError (found in a CI run)."""
+    import sys
+    import types
+    from importlib.machinery import ModuleSpec
+    half = types.ModuleType("logging")
+    half.__spec__ = ModuleSpec("logging", None)
+    half.__spec__._initializing = True              # what importlib sets while it runs the module
+    monkeypatch.setitem(sys.modules, "logging", half)
+    before = engine.CODEGEN_COUNT
+    engine.compile_ir(llvmcapi.WARM_UP, 2, True)
+    assert engine.CODEGEN_COUNT == before + 1
+
+
 def test_preload_warms_the_levels_of_first_compiles():
     """A first call on arrays compiles the quick tier, one on floats the scalar part."""
     assert set(llvmcapi.WARM_UP_LEVELS) == {cpu.PARTS["array-quick"][1], cpu.PARTS["scalar"][1]}

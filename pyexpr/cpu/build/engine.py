@@ -37,8 +37,10 @@ from ..codegen.vector_abi import ISAS
 
 
 def _debug(message, *args):
-    logging = sys.modules.get("logging")        # not imported: no handler can be listening
-    if logging is not None:
+    # Not imported, or still being imported by another thread (a thread pool's first use
+    # imports it): no handler can be listening yet, and the half-made module has no getLogger.
+    logging = sys.modules.get("logging")
+    if logging is not None and not getattr(logging.__spec__, "_initializing", False):
         logging.getLogger(__name__).debug(message, *args)
 
 
