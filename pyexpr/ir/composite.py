@@ -130,6 +130,27 @@ def log_erfc(emit, const, x):
     return emit("select", emit("lt", x, const(ERFCX_SERIES_FROM)), middle, far)
 
 
+#: beyond this |c*r| erfc(c*r) needs no correction: exp(-(c*r)**2) is below every subnormal
+ERFC_CORRECTED_BELOW = 27.0
+
+
+def erfc_of_product(emit, const, r, c, c_high, c_low):
+    """erfc(c*r) for a constant ``c`` = ``c_high + c_low`` (``c_high`` a float32, so the
+    split holds in both precisions) that the product ``a = c*r`` rounds: erfc's condition
+    number is 2a**2 (100 at a = 7), so that rounding alone moves erfc by up to a**2 ulps.
+    The product's error ``d = c*r - a`` comes exactly from fma, and one Taylor step
+    erfc(a + d) = erfc(a) - d*(2/sqrt(pi))*exp(-a**2) carries it (d/a is 1e-16: the
+    next term is below the last bit)."""
+    a = emit("mul", const(c), r)
+    plain = emit("erfc", a)
+    error = emit("add", emit("fma", const(c_high), r, emit("neg", a)), emit("mul", const(c_low), r))
+    slope = emit("mul", const(-2 * INV_SQRT_PI), emit("exp", emit("neg", emit("mul", a, a))))
+    corrected = emit("fma", error, slope, plain)
+    # an infinite or nan product has no error to carry (fma of inf - inf is nan)
+    small = emit("lt", emit("fabs", a), const(ERFC_CORRECTED_BELOW))
+    return emit("select", small, corrected, plain)
+
+
 #: registry composite -> its expansion
 EXPANSIONS = {"softplus": softplus, "sigmoid": sigmoid, "logit": logit, "log1mexp": log1mexp,
               "logaddexp": logaddexp, "xlogy": xlogy, "xlog1py": xlog1py, "erfcx": erfcx,

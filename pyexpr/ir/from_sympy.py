@@ -6,15 +6,17 @@ runs first (``sympy.cse`` re-evaluating nothing but arithmetic, so the
 Program computes the printed formula), and the ``Builder`` merges identical
 steps, so every shared subexpression is computed once.
 """
+import math
 from importlib import import_module
 
+import numpy as np
 import sympy
 
 from .. import functions as pf
 from ..sharing import cse
 from ..errors import LoweringError
 from ..printing import SORTED_TERMS
-from . import special
+from . import composite, special
 from .ops import OPS
 from .program import Builder, Program
 
@@ -40,6 +42,7 @@ def from_exprs(name, args, outputs, as_written=False):
     lowerer = (_WrittenLowerer if as_written else _Lowerer)(len(args))
     lowerer.values.update({sym: i for i, sym in enumerate(args)})
     for sym, expr in replacements:
+        lowerer.named[sym] = expr
         lowerer.values[sym] = lowerer.lower(expr)
     outs = tuple(lowerer.lower(sympy.sympify(e)) for e in reduced)
     names = tuple(str(a) for a in args)
@@ -61,6 +64,7 @@ class _Lowerer:
     def __init__(self, n_args):
         self.b = Builder(n_args)
         self.values = {}      # sympy expr -> value id (arguments, cse temporaries, memo)
+        self.named = {}       # cse temporary -> the expression it names
 
     def lower(self, expr):
         if expr in self.values:
@@ -218,6 +222,16 @@ class _Lowerer:
             return self.emit(op, *(self.lower(a) for a in expr.args))
         raise LoweringError(f"no code generator for the function {cls.__name__} (in {expr})")
 
+    def _lower_erfc(self, expr):
+        """erfc of a constant times the rest (``erfc(-x/sqrt(2))``, the normal
+        distribution's tail) with the product's rounding carried (composite.erfc_of_product):
+        computed as the exact product, as printed, not of the product rounded."""
+        split = self.fold and _constant_factor(self.named.get(expr.args[0], expr.args[0]))
+        if not split:
+            return self._lower_Function(expr)
+        c, rest = split
+        return composite.erfc_of_product(self.emit, self.b.const, self.lower(rest), *c)
+
     def _lower_logaddexp(self, expr):
         """Of more than two arguments, a chain of the binary one (each step exact in
         its larger argument, so the chain keeps the binary one's accuracy)."""
@@ -293,6 +307,25 @@ class _Lowerer:
     def _lower_BooleanFalse(self, expr):
         zero = self.b.const(0.0)
         return self.emit("ne", zero, zero)
+
+
+def _constant_factor(expr):
+    """``((c, c_high, c_low), rest)`` where ``expr`` is a product ``c*rest`` whose constant
+    ``c`` a float holds only rounded or whose product with a float rounds (not a power of
+    two): ``c`` as a double, its float32 part and the 40-digit remainder; else None."""
+    if not isinstance(expr, sympy.Mul):
+        return None
+    numbers = [f for f in expr.args if f.is_number]
+    rest = [f for f in expr.args if not f.is_number]
+    if not numbers or not rest:
+        return None
+    c = sympy.Mul(*numbers)
+    value = _exact(c)
+    if value is None or value == 0 or math.frexp(abs(value))[0] == 0.5:
+        return None
+    high = float(np.float32(value))
+    low = _exact(c - sympy.Rational(high))
+    return None if low is None else ((value, high, low), sympy.Mul(*rest))
 
 
 def _exact(expr):
