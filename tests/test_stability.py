@@ -213,6 +213,9 @@ def test_the_erf_cdf_at_the_issues_point():
     assert _formula("0.5*(1 + math.erf(x/math.sqrt(2)))", stable=False)(-10.0, 0, 0) == 0.0
     for got in (f(-10.0, 0, 0), f(np.array([-10.0]), 0, 0)[0]):
         assert _ulps(float(got), exact) <= 2, (got, exact)
+    d, exact = f.diff("x"), _exact(sympy.diff(f.written[0], f._symbol("x")), f.args, {"x": -10.0})
+    for got in (d(-10.0, 0, 0), d(np.array([-10.0]), 0, 0)[0]):
+        assert _ulps(float(got), exact) <= 2, (str(d), got, exact)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
