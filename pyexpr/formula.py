@@ -19,6 +19,7 @@ from .functions import as_sympy, component_names
 from .isolation import remembered
 from .lazy import lazy_call
 from .stability.rewrite import Rewrite, stabilize
+from .stability.series import near_zero
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
                    "fastmath": False, "parallel": True, "cache": True, "stable": True}
@@ -107,7 +108,9 @@ class Formula:
         """``(outputs, rewrites)``: the stability rules applied (``stable=True``) unless
         the formula is to be computed as written (``simplify=False``)."""
         if self.options["stable"] and self.options["simplify"] is not False:
-            return stabilize(self.written)
+            outputs, fired = stabilize(self.written)
+            outputs, series = near_zero(outputs)
+            return outputs, fired + series
         return self.written, ()
 
     # --- the formula as an object ----------------------------------------------

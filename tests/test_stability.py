@@ -4,7 +4,6 @@ as written fails, its derivative there, and near misses where no rule may fire.
 The reference is the formula as written, evaluated by sympy at 400 digits (where
 ``1 + 1e-300`` is not 1 and ``exp(800)`` does not overflow).
 """
-import itertools
 import linecache
 import math
 
@@ -16,6 +15,7 @@ import sympy
 import pyexpr as px
 from pyexpr.__main__ import main
 from pyexpr.stability import functions as stable_functions
+from from_text import jit_text
 
 #: (rule, formula as Python text, the point where the text as written loses the value)
 CASES = [
@@ -96,16 +96,7 @@ NEAR_MISSES = [
 ARGS = ("x", "y", "z")
 
 
-def _formula(text, **options):
-    source = f"def f(x, y, z):\n    return {text}\n"
-    filename = f"<stability test {next(_COUNTER)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {"math": math}
-    exec(compile(source, filename, "exec"), namespace)
-    return px.jit(namespace["f"], **options)
-
-
-_COUNTER = itertools.count()
+_formula = jit_text
 
 
 def _exact(expr, symbols, point):

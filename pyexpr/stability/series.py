@@ -1,0 +1,303 @@
+"""Series near zero: where a formula of one variable cancels as it goes to 0.
+
+``1/x - 1/tan(x)``, ``(x - sin(x))/(x - tan(x))`` or ``(1 - cos(x))/x**2`` lose
+every digit near 0 however they are written with the functions at hand, and no
+pattern rule knows them.  What does know them is the Taylor series: near 0 the
+formula is a short polynomial that has no cancellation.  ``near_zero`` finds the
+parts of a formula that depend on one variable, measures them near 0 (the float
+evaluation against mpmath, ``ulp``'s exact values), and where they lose digits
+computes them as ``Piecewise((series, Abs(x) < t), (part, True))``:
+
+* ``t`` is where the first term left out is ``2**-55`` of the leading one, so
+  below it the series is exact to the last bit (the tail shrinks geometrically);
+* the series has as few nonzero terms as make the part as written accurate
+  (``LOSS``) beyond ``t``, measured, and ``MAX_TERMS`` at most (Laurent terms
+  allowed, nothing with a logarithm or a fractional power);
+* the result is measured again, in and around the new branch, and kept only
+  where it is at least as accurate as the part everywhere measured and better
+  somewhere.
+
+Measured, not guessed: nothing fires on a part that is accurate near 0.
+A part is tried only where it is analytic in the functions sympy expands
+(``ANALYTIC``) and small (``MAX_NODES``), and at most ``MAX_PARTS`` times a
+formula, so decorating stays fast.
+"""
+import math
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import sympy
+
+from .. import functions as pf
+from ..exact import exact_values, mpmath_function, ulps
+from ..functions import map_dag, rebuild
+from ..reference import ReferenceKernel
+from .rewrite import Rewrite
+
+#: nonzero terms of the series at most: as few as make the part as written accurate
+#: where the series stops (measured)
+MAX_TERMS = 16
+#: the first term left out, relative to the leading one, at the threshold
+TAIL = 2.0 ** -55
+#: distinct nodes in a part tried, and parts tried in one formula
+MAX_NODES = 30
+MAX_PARTS = 4
+#: the series' coefficients: circles of these radii, points on each, working digits, the
+#: lowest (Laurent) power, and how closely the two circles must agree
+RADII = (0.25, 0.125)
+POINTS = 64
+DIGITS = 60
+#: digits the part's own evaluation may lose to cancellation on the circle (atan(z) - z
+#: + z**3/3 cancels 3 at |z| = 1/4): a coefficient below that noise is zero
+MARGIN = 30
+LAURENT = 4
+AGREE = 1e-20
+#: distinct nodes of a formula beyond which no part is tried
+MAX_FORMULA = 2000
+#: ulps a part may lose near 0 before it is replaced, and the probe points
+LOSS = 4.0
+PROBES = np.array([1e-1, 1e-3, 1e-6, 1e-12, 1e-30, 1e-100, 1e-300])
+WHY = "the part cancels near 0, where its Taylor series has no cancellation"
+NAME = "series near 0"
+
+_ANALYTIC = (sympy.Add, sympy.Mul, sympy.Pow, sympy.Symbol, sympy.Number, sympy.NumberSymbol,
+             sympy.exp, sympy.log, sympy.sin, sympy.cos, sympy.tan, sympy.sinh, sympy.cosh,
+             sympy.tanh, sympy.asin, sympy.acos, sympy.atan, sympy.asinh, sympy.atanh, sympy.erf,
+             sympy.erfc, pf.expm1, pf.log1p)
+#: pyexpr's functions written in sympy's, for the series only
+_DEFINITIONS = {pf.expm1: lambda a: sympy.exp(a) - 1, pf.log1p: lambda a: sympy.log(1 + a)}
+
+
+def near_zero(exprs):
+    """``(outputs, rewrites)``: ``exprs`` with each part that cancels near 0 computed
+    there by its series, and the rewrites that did it."""
+    parts, groups = _collect(exprs)
+    done = {}
+    for part in parts[:MAX_PARTS]:
+        after = _regime(part)
+        if after is not None:
+            done[part] = after
+    if not done:
+        return tuple(exprs), ()
+    memo = {}
+
+    def node(expr, args):
+        if expr in done:
+            return done[expr]
+        group = groups.get(expr)
+        if group in done:       # the factors (terms) in one variable, as one part
+            args = [a for a in args if a not in group.args] + [done[group]]
+        return expr if tuple(args) == expr.args else rebuild(expr, args)
+
+    outputs = tuple(map_dag(e, memo, node) for e in exprs)
+    return outputs, tuple(Rewrite(NAME, b, a, WHY) for b, a in done.items())
+
+
+def _collect(exprs):
+    """``(parts, groups)``: the largest parts of ``exprs`` in one variable that could
+    cancel, outside first; where a sum or product of several variables has terms or
+    factors in one variable, those together are a part (``groups``: the sum or product
+    -> that part).  Nothing in a formula over MAX_FORMULA distinct nodes (decorating
+    stays linear in size)."""
+    if _larger_than(exprs, MAX_FORMULA):
+        return [], {}
+    symbols = _symbols(exprs)
+    parts, groups, seen, stack = [], {}, set(), list(exprs)
+    while stack:
+        expr = stack.pop()
+        if expr in seen or not isinstance(expr, sympy.Expr) or not symbols.get(expr):
+            continue
+        seen.add(expr)
+        if len(symbols[expr]) == 1 and _candidate(expr):
+            parts.append(expr)
+            continue
+        if isinstance(expr, sympy.Piecewise) and _is_ours(expr):
+            continue
+        rest = list(expr.args)
+        if isinstance(expr, (sympy.Add, sympy.Mul)) and len(symbols[expr]) > 1:
+            for group in _one_variable_groups(expr, symbols):
+                if _candidate(group):
+                    parts.append(group)
+                    groups[expr] = group
+                    rest = [a for a in rest if a not in group.args]
+                    break
+        stack.extend(reversed(rest))
+    return parts, groups
+
+
+def _symbols(exprs):
+    """Each node's free symbols, computed once a node (sympy's ``free_symbols`` walks
+    the tree written out, exponentially larger than the DAG of an unrolled loop)."""
+    found, done = {}, {}
+    for expr in exprs:
+        map_dag(expr, done, lambda e, args: _union(e, found))
+    return found
+
+
+def _union(expr, found):
+    found[expr] = frozenset().union(*(_own(a, found) for a in expr.args))
+    return expr
+
+
+def _own(expr, found):
+    return found.get(expr, frozenset({expr}) if expr.is_Symbol else frozenset())
+
+
+def _larger_than(exprs, limit):
+    """Whether ``exprs`` have more than ``limit`` distinct nodes (counted to limit + 1)."""
+    seen, stack = set(), list(exprs)
+    while stack:
+        expr = stack.pop()
+        if expr not in seen:
+            seen.add(expr)
+            if len(seen) > limit:
+                return True
+            stack.extend(expr.args)
+    return False
+
+
+def _one_variable_groups(expr, symbols):
+    """The terms (factors) of ``expr`` in one and the same variable, for each variable
+    that has two or more."""
+    by_symbol = {}
+    for arg in expr.args:
+        mine = _own(arg, symbols)
+        if len(mine) == 1:
+            by_symbol.setdefault(next(iter(mine)), []).append(arg)
+    return [expr.func(*args) for args in by_symbol.values() if len(args) >= 2]
+
+
+def _candidate(expr):
+    """A sum, product or power of at most MAX_NODES distinct nodes, all analytic, with a
+    difference (what cancels) or a function (whose square, say, underflows first)."""
+    if not isinstance(expr, (sympy.Add, sympy.Mul, sympy.Pow)):
+        return False
+    seen, stack = set(), [expr]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            if len(seen) > MAX_NODES or not isinstance(node, _ANALYTIC):
+                return False
+            stack.extend(node.args)
+    return any(isinstance(n, (sympy.Add, sympy.Function)) for n in seen)
+
+
+def _is_ours(piecewise):
+    (_, cond) = piecewise.args[0]
+    return isinstance(cond, sympy.StrictLessThan) and isinstance(cond.lhs, sympy.Abs) \
+        and cond.rhs.is_Float
+
+
+def _errors(expr, x, points):
+    """ulps of ``expr`` evaluated in float64 as pyexpr computes it, at ``points``."""
+    exact = exact_values(expr, [x], {x.name: points})
+    computed = np.empty_like(points)
+    with np.errstate(all="ignore"):
+        ReferenceKernel([x], [expr]).run([points], [computed])
+    return ulps(computed, exact), exact
+
+
+def _regime(part):
+    (x,) = part.free_symbols
+    probes = np.concatenate([PROBES, -PROBES])
+    loss, exact = _errors(part, x, probes)
+    defined = np.isfinite(exact)
+    if not defined.any() or loss[defined].max() <= LOSS:
+        return None
+    terms = _terms(part, x)
+    if terms is None:
+        return None
+    polynomial, threshold = _fewest(part, x, terms)
+    after = sympy.Piecewise((polynomial, sympy.Abs(x) < sympy.Float(threshold, 17)), (part, True))
+    # measured again: at the probes, and across the switch
+    around = threshold * np.array([1e-3, 0.1, 0.5, 0.9, 0.999, 1.001, 1.1, 2.0, 10.0])
+    points = np.concatenate([probes, around, -around])
+    before, _ = _errors(part, x, points)
+    now, exact = _errors(after, x, points)
+    defined = np.isfinite(exact)
+    if not defined.any() or (now[defined] > np.maximum(before[defined], LOSS)).any():
+        return None
+    return after if now[defined].sum() < before[defined].sum() else None
+
+
+def _terms(part, x):
+    """The nonzero terms of ``part``'s series at 0 as ``(power, coefficient)``, lowest
+    first (``MAX_TERMS + 1`` at most), or None where that is not a (Laurent) series with
+    at least three terms.  Each coefficient is Cauchy's integral over a circle, summed
+    at ``POINTS`` points in complex arithmetic of ``DIGITS`` digits (time bounded,
+    where sympy's symbolic series can take minutes), on two circles: a coefficient both
+    give alike is the series' (a part not analytic around 0 gives two different sets),
+    shown as the rational it is where it has a small denominator."""
+    fn = mpmath_function(part, [x])
+    with mpmath.workdps(DIGITS):
+        found = [_cauchy(fn, radius) for radius in RADII]
+        return None if None in found else _agreed(*found)
+
+
+def _agreed(first_circle, second_circle):
+    """The terms two circles' coefficients agree on, up to the first they do not."""
+    (first, first_noise), (second, second_noise) = first_circle, second_circle
+    powers = []
+    for k, a, b, noise_a, noise_b in zip(range(-LAURENT, 10 ** 6), first, second, first_noise, second_noise):
+        if abs(a) <= noise_a and abs(b) <= noise_b:
+            continue                                    # zero, to the precision at hand
+        if abs(a - b) > AGREE * abs(a) or abs(a.imag) > AGREE * abs(a):
+            break
+        powers.append((k, _number(a.real)))
+    if not powers or powers[0][0] < -LAURENT + 1 or len(powers) < 3:
+        return None
+    return powers[:MAX_TERMS + 1]
+
+
+def _cauchy(fn, radius):
+    """``(coefficients, noise)`` of the powers -LAURENT .. POINTS/2 - LAURENT
+    from ``fn`` on the circle of ``radius``: a coefficient below its noise is zero."""
+    values = []
+    for j in range(POINTS):
+        try:
+            values.append(mpmath.mpc(fn(radius * mpmath.expjpi(mpmath.mpf(2 * j) / POINTS))))
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+            return None
+    if not all(mpmath.isfinite(v) for v in values):
+        return None
+    size = max(abs(v) for v in values)
+    coefficients, noise = [], []
+    for k in range(-LAURENT, POINTS // 2 - LAURENT):
+        total = mpmath.fsum(v * mpmath.expjpi(mpmath.mpf(-2 * j * k) / POINTS) for j, v in enumerate(values))
+        coefficients.append(total / POINTS / mpmath.mpf(radius) ** k)
+        noise.append(size * mpmath.mpf(10) ** (MARGIN - DIGITS) / mpmath.mpf(radius) ** k)
+    return coefficients, noise
+
+
+def _number(value):
+    """A coefficient as the rational it is (denominator below 10**16) or as a Float."""
+    fraction = Fraction(str(mpmath.nstr(value, DIGITS, strip_zeros=False))).limit_denominator(10 ** 16)
+    if value == 0 or abs(value - mpmath.mpf(fraction.numerator) / fraction.denominator) <= AGREE * abs(value):
+        return sympy.Rational(fraction.numerator, fraction.denominator)
+    return sympy.Float(mpmath.nstr(value, 20), 20)
+
+
+def _threshold(terms, k):
+    """Where the ``k``-th term (the first left out) is TAIL of the leading one."""
+    (first_power, first), (power, coeff) = terms[0], terms[k]
+    return (abs(float(first) / float(coeff)) * TAIL) ** (1.0 / (power - first_power))
+
+
+def _fewest(part, x, terms):
+    """``(polynomial, threshold)``: the series with the fewest terms whose threshold the
+    part as written is accurate beyond (measured there), else with all of them.  Term
+    by term, not in Horner's form: it prints as the textbook writes it, its derivative
+    is again a short polynomial, and the lowering adds it smallest first."""
+    counts = range(2, len(terms))
+    thresholds = [_threshold(terms, k) for k in counts]
+    beyond = np.array([1.0, 1.05, 1.3, 2.0])
+    grid = np.outer(thresholds, beyond).ravel()
+    points = np.concatenate([grid, -grid])
+    loss, exact = _errors(part, x, points)
+    loss = np.where(np.isfinite(exact), loss, 0.0).reshape(2, len(thresholds), 4).max(axis=(0, 2))
+    good = [i for i, worst in enumerate(loss) if worst <= LOSS and math.isfinite(thresholds[i])]
+    i = good[0] if good else len(thresholds) - 1
+    k = counts[i]
+    return sympy.Add(*(c * x ** p for p, c in terms[:k])), thresholds[i]
