@@ -323,7 +323,10 @@ def _constant_factor(expr):
     value = _exact(c)
     if value is None or value == 0 or math.frexp(abs(value))[0] == 0.5:
         return None
-    high = float(np.float32(value))
+    with np.errstate(over="ignore"):
+        high = float(np.float32(value))
+    if not math.isfinite(high):         # beyond float32: the correction cannot split it
+        return None
     low = _exact(c - sympy.Rational(high))
     return None if low is None else ((value, high, low), sympy.Mul(*rest))
 

@@ -8,8 +8,9 @@ parts of a formula that depend on one variable, measures them near 0 (the float
 evaluation against mpmath, ``ulp``'s exact values), and where they lose digits
 computes them as ``Piecewise((series, Abs(x) < t), (part, True))``:
 
-* ``t`` is where the first term left out is ``2**-55`` of the leading one, so
-  below it the series is exact to the last bit (the tail shrinks geometrically);
+* ``t`` is where the first term left out is ``2**-55`` of the leading one, in
+  the series and in its derivative, so below it both are exact to the last bit
+  (the tail shrinks geometrically);
 * the series has as few nonzero terms as make the part as written accurate
   (``LOSS``) beyond ``t``, measured, and ``MAX_TERMS`` at most (Laurent terms
   allowed, nothing with a logarithm or a fractional power);
@@ -46,7 +47,7 @@ MAX_PARTS = 4
 #: the series' coefficients: circles of these radii, points on each, working digits, the
 #: lowest (Laurent) power, and how closely the two circles must agree
 RADII = (0.25, 0.125)
-POINTS = 64
+POINTS = 128
 DIGITS = 60
 #: digits the part's own evaluation may lose to cancellation on the circle (atan(z) - z
 #: + z**3/3 cancels 3 at |z| = 1/4): a coefficient below that noise is zero
@@ -87,7 +88,7 @@ def near_zero(exprs):
             return done[expr]
         group = groups.get(expr)
         if group in done:       # the factors (terms) in one variable, as one part
-            args = [a for a in args if a not in group.args] + [done[group]]
+            args = [new for old, new in zip(expr.args, args) if old not in group.args] + [done[group]]
         return expr if tuple(args) == expr.args else rebuild(expr, args)
 
     outputs = tuple(map_dag(e, memo, node) for e in exprs)
@@ -113,6 +114,9 @@ def _collect(exprs):
             parts.append(expr)
             continue
         if isinstance(expr, sympy.Piecewise) and _is_ours(expr):
+            # a derivative's: its polynomial is accurate, its part (the part's derivative)
+            # may cancel beyond the series' threshold, where the part did not
+            stack.append(expr.args[-1].expr)
             continue
         rest = list(expr.args)
         if isinstance(expr, (sympy.Add, sympy.Mul)) and len(symbols[expr]) > 1:
@@ -186,38 +190,49 @@ def _candidate(expr):
 
 def _is_ours(piecewise):
     (_, cond) = piecewise.args[0]
-    return isinstance(cond, sympy.StrictLessThan) and isinstance(cond.lhs, sympy.Abs) \
-        and cond.rhs.is_Float
+    return any(isinstance(c, sympy.StrictLessThan) and isinstance(c.lhs, sympy.Abs) and c.rhs.is_Float
+               for c in (cond.args if isinstance(cond, sympy.And) else (cond,)))
 
 
-def _errors(expr, x, points):
-    """ulps of ``expr`` evaluated in float64 as pyexpr computes it, at ``points``."""
-    exact = exact_values(expr, [x], {x.name: points})
+def _errors(expr, x, points, exact=None):
+    """``(ulps, exact, computed)`` of ``expr`` evaluated in float64 as pyexpr computes it
+    at ``points``, against ``exact`` (default: ``expr``'s own exact values)."""
+    exact = exact_values(expr, [x], {x.name: points}) if exact is None else exact
     computed = np.empty_like(points)
     with np.errstate(all="ignore"):
         ReferenceKernel([x], [expr]).run([points], [computed])
-    return ulps(computed, exact), exact
+    return ulps(computed, exact), exact, computed
 
 
 def _regime(part):
     (x,) = part.free_symbols
     probes = np.concatenate([PROBES, -PROBES])
-    loss, exact = _errors(part, x, probes)
+    loss, exact, computed = _errors(part, x, probes)
     defined = np.isfinite(exact)
     if not defined.any() or loss[defined].max() <= LOSS:
         return None
-    terms = _terms(part, x)
+    # a side where the part as computed is nan far from 0 is outside its domain (log of a
+    # negative), however real mpmath's complex detour makes the exact value there
+    sides = [side for side, far in ((1, 0), (-1, len(PROBES))) if not np.isnan(computed[far])]
+    terms = None if not sides else _terms(part, x)
     if terms is None:
         return None
-    polynomial, threshold = _fewest(part, x, terms)
-    after = sympy.Piecewise((polynomial, sympy.Abs(x) < sympy.Float(threshold, 17)), (part, True))
-    # measured again: at the probes, and across the switch
+    polynomial, threshold = _fewest(part, x, terms, sides)
+    inside = sympy.Abs(x) < sympy.Float(threshold, 17)
+    if len(sides) == 1:
+        inside = sympy.And(inside, x > 0 if sides[0] > 0 else x < 0)
+    after = sympy.Piecewise((polynomial, inside), (part, True))
+    # measured again against the part's exact values: at the probes and across the switch;
+    # inside the branch nowhere worse, beyond it (the part again, rounded in another
+    # kernel) within twice
     around = threshold * np.array([1e-3, 0.1, 0.5, 0.9, 0.999, 1.001, 1.1, 2.0, 10.0])
     points = np.concatenate([probes, around, -around])
-    before, _ = _errors(part, x, points)
-    now, exact = _errors(after, x, points)
+    before, exact, _ = _errors(part, x, points)
+    now, _, _ = _errors(after, x, points, exact)
     defined = np.isfinite(exact)
-    if not defined.any() or (now[defined] > np.maximum(before[defined], LOSS)).any():
+    branch = (np.abs(points) < threshold) & np.isin(np.sign(points), sides)
+    allowed = np.where(branch, np.maximum(before, LOSS), np.maximum(2 * before, 2 * LOSS))
+    if not defined.any() or (now[defined] > allowed[defined]).any():
         return None
     return after if now[defined].sum() < before[defined].sum() else None
 
@@ -263,9 +278,10 @@ def _cauchy(fn, radius):
     if not all(mpmath.isfinite(v) for v in values):
         return None
     size = max(abs(v) for v in values)
+    roots = [mpmath.expjpi(mpmath.mpf(-2 * m) / POINTS) for m in range(POINTS)]
     coefficients, noise = [], []
     for k in range(-LAURENT, POINTS // 2 - LAURENT):
-        total = mpmath.fsum(v * mpmath.expjpi(mpmath.mpf(-2 * j * k) / POINTS) for j, v in enumerate(values))
+        total = mpmath.fsum(v * roots[j * k % POINTS] for j, v in enumerate(values))
         coefficients.append(total / POINTS / mpmath.mpf(radius) ** k)
         noise.append(size * mpmath.mpf(10) ** (MARGIN - DIGITS) / mpmath.mpf(radius) ** k)
     return coefficients, noise
@@ -280,12 +296,23 @@ def _number(value):
 
 
 def _threshold(terms, k):
-    """Where the ``k``-th term (the first left out) is TAIL of the leading one."""
-    (first_power, first), (power, coeff) = terms[0], terms[k]
-    return (abs(float(first) / float(coeff)) * TAIL) ** (1.0 / (power - first_power))
+    """Where the ``k``-th term (the first left out) is TAIL of the leading one, in the
+    series and in its derivative (whose leading term is the second where the first is
+    a constant: with few terms the derivative's tail weighs far more)."""
+    derivative = [(p - 1, c * p) for p, c in terms if p != 0]
+    bounds = [_tail_at(terms[0], terms[k])]
+    if terms[k][0] != 0 and derivative and derivative[0][0] < terms[k][0] - 1:
+        bounds.append(_tail_at(derivative[0], (terms[k][0] - 1, terms[k][1] * terms[k][0])))
+    return min(bounds)
 
 
-def _fewest(part, x, terms):
+def _tail_at(leading, left_out):
+    (first_power, first), (power, coeff) = leading, left_out
+    ratio = mpmath.mpf(sympy.Abs(first / coeff).evalf(30)) * TAIL
+    return float(ratio ** (mpmath.mpf(1) / (power - first_power)))
+
+
+def _fewest(part, x, terms, sides):
     """``(polynomial, threshold)``: the series with the fewest terms whose threshold the
     part as written is accurate beyond (measured there), else with all of them.  Term
     by term, not in Horner's form: it prints as the textbook writes it, its derivative
@@ -294,9 +321,9 @@ def _fewest(part, x, terms):
     thresholds = [_threshold(terms, k) for k in counts]
     beyond = np.array([1.0, 1.05, 1.3, 2.0])
     grid = np.outer(thresholds, beyond).ravel()
-    points = np.concatenate([grid, -grid])
-    loss, exact = _errors(part, x, points)
-    loss = np.where(np.isfinite(exact), loss, 0.0).reshape(2, len(thresholds), 4).max(axis=(0, 2))
+    points = np.concatenate([side * grid for side in sides])
+    loss, exact, _ = _errors(part, x, points)
+    loss = np.where(np.isfinite(exact), loss, 0.0).reshape(len(sides), len(thresholds), 4).max(axis=(0, 2))
     good = [i for i, worst in enumerate(loss) if worst <= LOSS and math.isfinite(thresholds[i])]
     i = good[0] if good else len(thresholds) - 1
     k = counts[i]
