@@ -58,7 +58,9 @@ AGREE = 1e-20
 MAX_FORMULA = 2000
 #: ulps a part may lose near 0 before it is replaced, and the probe points
 LOSS = 4.0
-PROBES = np.array([1e-1, 1e-3, 1e-6, 1e-12, 1e-30, 1e-100, 1e-300])
+PROBES = np.array([1e-1, 1e-4, 1e-12, 1e-60, 1e-300])
+#: parts whose measurement a process remembers
+MEMORY = 4096
 WHY = "the part cancels near 0, where its Taylor series has no cancellation"
 NAME = "series near 0"
 
@@ -76,7 +78,7 @@ def near_zero(exprs):
     parts, groups = _collect(exprs)
     done = {}
     for part in parts[:MAX_PARTS]:
-        after = _regime(part)
+        after = _remembered(part)
         if after is not None:
             done[part] = after
     if not done:
@@ -202,6 +204,19 @@ def _errors(expr, x, points, exact=None):
     with np.errstate(all="ignore"):
         ReferenceKernel([x], [expr]).run([points], [computed])
     return ulps(computed, exact), exact, computed
+
+
+def _remembered(part):
+    """``_regime(part)``, measured once a process for each part (a formula is decorated
+    again for each dtype and option, and its derivatives share its parts)."""
+    if part not in _MEASURED:
+        if len(_MEASURED) >= MEMORY:
+            _MEASURED.clear()
+        _MEASURED[part] = _regime(part)
+    return _MEASURED[part]
+
+
+_MEASURED = {}
 
 
 def _regime(part):
