@@ -209,11 +209,12 @@ def _errors(expr, x, points, exact=None):
 def _remembered(part):
     """``_regime(part)``, measured once a process for each part (a formula is decorated
     again for each dtype and option, and its derivatives share its parts)."""
-    if part not in _MEASURED:
+    after = _MEASURED.get(part, _MEASURED)      # (the dict itself: not measured yet)
+    if after is _MEASURED:
         if len(_MEASURED) >= MEMORY:
             _MEASURED.clear()
-        _MEASURED[part] = _regime(part)
-    return _MEASURED[part]
+        after = _MEASURED[part] = _regime(part)
+    return after
 
 
 _MEASURED = {}
