@@ -145,6 +145,13 @@ def test_coefficients_are_the_series_exactly_and_what_is_not_a_series_is_refused
     assert series._terms(1 / x ** 2 - 1 / sympy.sin(x) ** 2, x)[0] == (0, sympy.Rational(-1, 3))
     for part in (sympy.sqrt(x) * x - x, sympy.log(x) * x - x, 1 / (x - sympy.Rational(1, 10)) + 10):
         assert series._terms(part, x) is None, part
+    # every coefficient printed as a rational is the series' own (a high power's, known to
+    # fewer digits, prints as a Float, not as a nearby rational that is not it)
+    part = 1 / x - 1 / sympy.tan(x)
+    exact = sympy.series(part, x, 0, 40).removeO()
+    for power, coeff in series._terms(part, x):
+        want = exact.coeff(x, power)
+        assert coeff == want if coeff.is_Rational else abs(coeff / want - 1) < 1e-18, (power, coeff, want)
 
 
 #: found by review: each gave a wrong value (or a crash) from a series that did not hold

@@ -54,6 +54,8 @@ DIGITS = 60
 MARGIN = 30
 LAURENT = 4
 AGREE = 1e-20
+#: how closely a coefficient must agree with a rational to print as one
+RATIONAL = 1e-28
 #: distinct nodes of a formula beyond which no part is tried
 MAX_FORMULA = 2000
 #: ulps a part may lose near 0 before it is replaced, and the probe points
@@ -304,9 +306,11 @@ def _cauchy(fn, radius):
 
 
 def _number(value):
-    """A coefficient as the rational it is (denominator below 10**16) or as a Float."""
+    """A coefficient as the rational it is (denominator below 10**16, agreeing to RATIONAL)
+    or as a Float (a high power's coefficient, known to fewer digits than that: a nearby
+    rational that is not the coefficient would print as if exact)."""
     fraction = Fraction(str(mpmath.nstr(value, DIGITS, strip_zeros=False))).limit_denominator(10 ** 16)
-    if value == 0 or abs(value - mpmath.mpf(fraction.numerator) / fraction.denominator) <= AGREE * abs(value):
+    if value == 0 or abs(value - mpmath.mpf(fraction.numerator) / fraction.denominator) <= RATIONAL * abs(value):
         return sympy.Rational(fraction.numerator, fraction.denominator)
     return sympy.Float(mpmath.nstr(value, 20), 20)
 
