@@ -105,7 +105,7 @@ def _collect(exprs):
     factors in one variable, those together are a part (``groups``: the sum or product
     -> that part).  Nothing in a formula over MAX_FORMULA distinct nodes (decorating
     stays linear in size)."""
-    if _larger_than(exprs, MAX_FORMULA):
+    if _nodes(exprs, MAX_FORMULA) is None:
         return [], {}
     symbols = _symbols(exprs)
     parts, groups, seen, stack = [], {}, set(), list(exprs)
@@ -152,17 +152,18 @@ def _own(expr, found):
     return found.get(expr, frozenset({expr}) if expr.is_Symbol else frozenset())
 
 
-def _larger_than(exprs, limit):
-    """Whether ``exprs`` have more than ``limit`` distinct nodes (counted to limit + 1)."""
+def _nodes(exprs, limit):
+    """The distinct nodes of ``exprs``, or None where there are more than ``limit``
+    (counted to limit + 1, not all)."""
     seen, stack = set(), list(exprs)
     while stack:
         expr = stack.pop()
         if expr not in seen:
             seen.add(expr)
             if len(seen) > limit:
-                return True
+                return None
             stack.extend(expr.args)
-    return False
+    return seen
 
 
 def _one_variable_groups(expr, symbols):
@@ -181,15 +182,9 @@ def _candidate(expr):
     difference (what cancels) or a function (whose square, say, underflows first)."""
     if not isinstance(expr, (sympy.Add, sympy.Mul, sympy.Pow)):
         return False
-    seen, stack = set(), [expr]
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            if len(seen) > MAX_NODES or not isinstance(node, _ANALYTIC):
-                return False
-            stack.extend(node.args)
-    return any(isinstance(n, (sympy.Add, sympy.Function)) for n in seen)
+    nodes = _nodes([expr], MAX_NODES)
+    return nodes is not None and all(isinstance(n, _ANALYTIC) for n in nodes) \
+        and any(isinstance(n, (sympy.Add, sympy.Function)) for n in nodes)
 
 
 def _is_ours(piecewise):
