@@ -2,7 +2,9 @@
 
 Runs every workload (see ``workloads`` and ``latency``) in this process,
 prints each section's table as it finishes, and writes the report, chart and
-JSON into ``--out`` (default ``benchmarks/results/``).  ``--quick`` uses small
+JSON into ``--out`` (default ``benchmarks/results/``; with ``--only``,
+``benchmarks/results/only-<workloads>/``, so a partial run never replaces the
+full report).  ``--quick`` uses small
 sizes and few repeats (under two minutes); it is what the test suite runs.
 Exit status 0, or 1 when a pyexpr entry failed or disagreed with the
 reference.
@@ -44,13 +46,17 @@ def parse_args(argv):
         "every result checked against numpy before its time counts."))
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, few repeats (under two minutes)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"folder for report.md, speedup.png, results.json (default {DEFAULT_OUT})")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"folder for report.md, speedup.png, results.json (default {DEFAULT_OUT}, "
+                        "or its subfolder only-<workloads> with --only)")
     parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), metavar="WORKLOAD",
                         help="run only these workloads: " + ", ".join(WORKLOADS))
     parser.add_argument("--without", nargs="+", choices=OPTIONAL, default=[], metavar="PEER",
                         help="leave out these peers: " + ", ".join(OPTIONAL))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = DEFAULT_OUT / f"only-{'-'.join(args.only)}" if args.only else DEFAULT_OUT
+    return args
 
 
 def context(args, sizes, peers):
