@@ -77,6 +77,48 @@ def test_no_evaluation_loses_accuracy(name, shape, written, evaluated):
                              f"(as written: {written_err[worse][:3]})")
 
 
+#: inner functions whose compositions sympy evaluates (``sin(atan(x))`` -> ``x/sqrt(x**2 + 1)``)
+INVERSES = {"atan": sympy.atan, "asin": sympy.asin, "acos": sympy.acos, "asinh": sympy.asinh,
+            "acosh": sympy.acosh, "atanh": sympy.atanh, "exp": sympy.exp, "log": sympy.log}
+
+
+def _compositions():
+    for builder, names in _ENTRIES:
+        for inner_name, inner in INVERSES.items():
+            try:
+                with evaluate(False):
+                    written = builder(inner(X))
+                evaluated = builder(inner(X))
+            except (TypeError, ValueError):
+                continue
+            if isinstance(written, sympy.Expr) and written.free_symbols == {X} and \
+                    sympy.srepr(written) != sympy.srepr(evaluated):
+                yield f"{names[0]}({inner_name}(x))", written, evaluated
+
+
+def test_no_evaluated_composition_loses_accuracy():
+    """A function of an inverse function, as pyexpr computes it (rules included), is as
+    accurate as the composition written, up to 1e300: ``sin(atan(x))`` is
+    ``x/sqrt(x**2 + 1)`` to sympy, 0 at 1e200 (where the value is 1) until the hypot rule
+    took ``sqrt(a**2 + c)`` for a number c > 0."""
+    rng = np.random.default_rng(1)
+    points = np.concatenate([rng.uniform(-5, 5, 30),
+                             np.sign(rng.uniform(-1, 1, 60)) * 10 ** rng.uniform(-300, 300, 60),
+                             [1e200, -1e200, 1e300, 1.5e154, 1e-300, 0.5, 1.0, -1.0, 1 + 1e-6]])
+    compositions = list(_compositions())
+    assert len(compositions) > 40 and any(n == "math.sin(atan(x))" for n, _, _ in compositions)
+    for name, written, evaluated in compositions:
+        with np.errstate(all="ignore"):
+            exact = exact_values(written, (X,), {"x": points})
+            ours = px.from_sympy(evaluated, ["x"])(points)
+            as_written = px.from_sympy(written, ["x"], simplify=False)(points)
+        ok = np.isfinite(exact)
+        ours_err, written_err = ulps(ours[ok], exact[ok]), ulps(as_written[ok], exact[ok])
+        worse = ours_err > np.maximum(4, 4 * written_err)
+        assert not worse.any(), (f"{name} is evaluated to {evaluated}, which at x = "
+                                 f"{points[ok][worse][:3]} is {ours_err[worse][:3]} ULP off")
+
+
 def test_the_issues_points():
     """exp(x - 1.0) is finite up to 710.8; expm1(y - 1.0) keeps its digits near 1."""
     f = px.from_sympy("exp(x - 1.0)", ["x"])
@@ -94,6 +136,38 @@ def test_the_issues_points():
     assert str(stepped) == "h(y) = ceiling(y - 3.0) + floor(2.0 - y)"    # not floor(-y) + 2
     for y in (1e-300, -1e-300, 0.5, 2.0, 3.0):
         assert stepped(y) == h(y) and stepped(np.array([y]))[0] == h(y)
+
+
+def test_powers_gathered_from_products_stay_in_range():
+    """sympy writes ``z/(x/z)`` as ``z**2/x`` and ``-(z*(x*z))`` as ``-x*z**2``: the
+    square alone overflows (inf at z = 1e200, where the value is 1e100) or underflows
+    (-0.0 where the value is -1e-100); pyexpr multiplies in one z at a time."""
+    def quotient(x, z):
+        return z / (x / z)
+
+    def product(x, z):
+        return -(z * (x * z))
+
+    def cubic(x, z):
+        return z * (z * (z / x))
+    cases = ((quotient, "z**2/x", [(1e300, 1e200), (1e-300, 1e-200), (1e200, 1e200), (3.0, 2.0)]),
+             (product, "-x*z**2", [(1e300, 1e-200), (1e-300, 1e200), (2.0, 3.0), (-0.0, 1.0)]),
+             (cubic, "z**3/x", [(1e300, 1e150), (1e-300, 1e-150), (7.0, 3.0)]))
+    for f, printed, points in cases:
+        formula = px.jit(f)
+        assert str(formula).endswith(printed)
+        for x, z in points:
+            want = f(x, z)
+            assert formula(x, z) == pytest.approx(want, rel=4e-16), (printed, x, z)
+            assert formula(np.array([x, 1.0]), z)[0] == pytest.approx(want, rel=4e-16)
+            assert math.copysign(1, formula(x, z)) == math.copysign(1, want)
+    def squared(y):
+        return ((-y) * math.erfc(y)) ** 2
+    gathered = px.jit(squared)                     # y**2*erfc(y)**2: inf*0 at y = 1e300
+    assert str(gathered).endswith("y**2*erfc(y)**2") and gathered(1e300) == 0.0
+    assert gathered(3.0) == pytest.approx(squared(3.0), rel=4e-16)
+    small = px.jit(quotient, dtype="float32")
+    assert small(np.float32(1e30), np.float32(1e25)) == pytest.approx(1e20, rel=1e-6)
 
 
 def test_the_kept_forms_are_sympys_functions():

@@ -54,6 +54,10 @@ CONSTANT_DIGITS = 40
 #: the kinds of expression whose arguments, all numbers, make a constant to evaluate exactly
 _FOLDED = (sympy.Function, sympy.Pow, sympy.Mul, sympy.Add)
 
+#: powers of a product's factor multiplied in one copy at a time (``_repeated_product``);
+#: higher ones keep binary exponentiation's fewer multiplications
+_REPEATED = (sympy.Integer(2), sympy.Integer(3))
+
 
 class _Lowerer:
     #: constants made of numbers (log(1001/1000), 2**(1/3), pi/3) become their exact value
@@ -136,18 +140,41 @@ class _Lowerer:
         return ordered if len(ordered) == len(terms) and set(ordered) == set(terms) else terms
 
     def _lower_Mul(self, expr):
+        """Factors multiplied in order, the denominators' product divided; a square or
+        cube among other factors is multiplied in one copy of its base at a time, the
+        denominator divided after the first copy."""
         coeff, rest = expr.as_coeff_Mul()
         if coeff.is_negative:
             return self.emit("neg", self.lower(-expr))
-        num, den = [], []
+        num, den, repeated = [], [], []
         for factor in expr.args:
             base, exp = factor.as_base_exp()
             if exp.is_Number and exp.is_negative and not factor.is_Number:
                 den.append(lambda base=base, exp=-exp: self._power_below(base, exp))
+            elif exp in _REPEATED and not base.is_Number:
+                repeated.append([lambda base=base: self.lower(base)] * int(exp))
             else:
                 num.append(lambda factor=factor: self.lower(factor))
+        if repeated:
+            # round robin: the first copy of each base, the other factors, the second copies, ...
+            rounds = [[copies[k] for copies in repeated if k < len(copies)] for k in range(3)]
+            return self._repeated_product(rounds[0] + num + rounds[1] + rounds[2], 1, den)
         top = self._lazy_chain("mul", num) if num else self.b.const(1.0)
         return self.emit("div", top, self._lazy_chain("mul", den)) if den else top
+
+    def _repeated_product(self, factors, split, den):
+        """``z**2*x`` as ``(z*x)*z``, ``z**2/x`` as ``(z/x)*z`` and ``y**2*e**2`` as
+        ``((y*e)*y)*e`` (``factors`` in that order, the denominator divided after the
+        first ``split``): sympy gathers ``z*(x*z)``, ``z/(x/z)`` and ``(y*e)**2`` into
+        powers, whose squares overflow (or underflow) where the value does not.
+        Multiplying in one copy at a time keeps every partial result between two in range
+        (the other factors' and the value), and costs the same multiplications."""
+        acc = self._lazy_chain("mul", factors[:split])
+        if den:
+            acc = self.emit("div", acc, self._lazy_chain("mul", den))
+        for value in factors[split:]:
+            acc = self.emit("mul", acc, value())
+        return acc
 
     def _power_below(self, base, exp):
         """``base**exp`` as a divisor: a half-integer power with pow's value at -inf (+inf,
