@@ -47,10 +47,10 @@ def quick(formula, args):
     plan = formula.__dict__.get("_plan")
     if plan is None:
         plan = formula._plan = _quick_plan(formula)
-    kinds, equal, needs, dtype, threads, exact, steps, data, data_sizes, minimum, no_scalars = plan
+    kinds, checks, dtype, threads, data, data_sizes, no_scalars, kernel, entry, below, shape = plan
     if len(args) != len(kinds):
         return None
-    scalars, vectors = [], []
+    scalars, vectors, sizes = [], [], []
     for kind, value in zip(kinds, args):
         if kind == 0:
             if type(value) not in (float, int, np.float64) \
@@ -62,32 +62,45 @@ def quick(formula, args):
             return None
         else:
             vectors.append(value)
-    sizes = [d for v in vectors for d in v.shape]
+            sizes += value.shape
+    if checks and not _quick_checks(checks, sizes, data_sizes):
+        return None
+    scalars = np.array(scalars, dtype) if scalars else no_scalars
+    result = np.empty(shape or result_shape(formula, sizes + data_sizes), dtype)
+    # (max(..., default=0) costs 200 ns more)
+    if entry is not None and (threads <= 1 or not sizes or max(sizes) < below):
+        if entry(scalars, result, *vectors, *data):       # the machine code's own call
+            return None
+    elif kernel.run(scalars, [*vectors, *data], result, threads, sizes + data_sizes) is not None:
+        return None
+    if not shape:
+        return result
+    return result[0] if formula.out_shape == () else result.reshape(formula.out_shape)
+
+
+def _quick_checks(checks, sizes, data_sizes):
+    """Whether the lengths ``sizes`` (then the data's) meet the plan's conditions: equal
+    lengths, the fixed reads' least lengths, the lengths data fixes, the length
+    conditions of stepped slices and the program's least lengths."""
+    equal, needs, exact, steps, minimum = checks
     # plain loops: a generator in any() costs more than these few tests (this is scipy's call)
     for a, b in equal:
         if sizes[a] != sizes[b]:
-            return None
+            return False
     for v, k in needs:
         if sizes[v] < k:
-            return None
+            return False
     for v, k in exact:
         if sizes[v] != k:
-            return None
+            return False
     for v, m, r in steps:
         if sizes[v] % m not in r:
-            return None
-    sizes += data_sizes
+            return False
+    sizes = sizes + data_sizes
     for v, k in minimum:
         if sizes[v] < k:
-            return None
-    vector_out = formula.index is not None
-    result = np.empty(result_shape(formula, sizes) if vector_out else max(len(formula.outputs), 1), dtype)
-    if formula.kernel().run(np.array(scalars, dtype) if scalars else no_scalars, vectors + data,
-                            result, threads, sizes) is not None:
-        return None
-    if vector_out:
-        return result
-    return dtype.type(result[0]) if formula.out_shape == () else result.reshape(formula.out_shape)
+            return False
+    return True
 
 
 def _quick_head(formula):
@@ -112,15 +125,16 @@ def result_shape(formula, sizes):
 
 
 def _quick_plan(formula):
-    """(per parameter 0 or its number of dimensions, the pairs of dimension slots that
-    must be equal, (slot, least length) of the fixed reads, dtype, threads, the slots of
-    lengths data fixes and of length conditions, the data arrays and their lengths, the
-    program's least lengths, the scalars' array when there are none); None entries make
+    """(per parameter 0 or its number of dimensions, the length checks (``_quick_checks``,
+    None where there are none), dtype, threads, the data arrays and their lengths, the
+    scalars' array when there are none, the kernel, its one-thread entry and the lengths
+    below which it is taken, the result's shape where it is fixed); a kind of None makes
     every call take the general path."""
     kinds, slots, first, equal = [], [], {}, []
+    dtype = np.dtype(formula.options["dtype"])
     for name, length in formula.signature:
         if isinstance(length, int):             # a fixed-length vector: general path
-            return ((None,), (), (), None, 1, (), (), (), (), (), None)
+            return ((None,), None, dtype, 1, (), [], None, None, None, 0, None)
         dims = () if length is None else length if isinstance(length, tuple) else (length,)
         kinds.append(len(dims))
         for symbol in dims:
@@ -131,11 +145,13 @@ def _quick_plan(formula):
             first.setdefault(symbol, slot)
     position = {name: k for k, (name, _) in reversed(list(enumerate(slots)))}
     needs = tuple((position[name], k) for name, k in formula.needs)
-    dtype = np.dtype(formula.options["dtype"])
+    checks = (tuple(equal), needs, exact_slots(formula), step_slots(formula), formula.program.minimum)
     data = formula._data(dtype)
-    return tuple(kinds), tuple(equal), needs, dtype, _threads(formula), exact_slots(formula), \
-        step_slots(formula), data, [d for a in data for d in a.shape], formula.program.minimum, \
-        np.zeros(1, dtype)
+    kernel = formula.kernel()
+    entry, below = kernel.one_thread_entry(len(kinds) - kinds.count(0) + len(data))
+    shape = None if formula.index is not None else max(len(formula.outputs), 1)
+    return tuple(kinds), checks if any(checks) else None, dtype, _threads(formula), tuple(data), \
+        [d for a in data for d in a.shape], np.zeros(1, dtype), kernel, entry, below, shape
 
 
 def _slots(formula):

@@ -73,6 +73,15 @@ class LoopKernel:
         self.chunk_size = chunk_size
         self._nested = any(st.inner or st.kind == "cells" for st in lp.stages)
 
+    def one_thread_entry(self, vectors):
+        """``(entry, below)``: the machine-code call ``entry(scalars, out, *vectors)`` for
+        ``vectors`` arrays, which ``run`` takes where ``threads <= 1`` or every length is
+        below ``below`` (``(None, 0)`` where it has none), for callers that check the
+        rest themselves."""
+        if self._entry is None or vectors != self._vectors:
+            return None, 0
+        return self._entry, PARALLEL_NESTED if self._nested else PARALLEL_INDICES // 2
+
     def run(self, scalars, vectors, out, threads=1, sizes=None):
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of
         the dtype; ``sizes`` their dimensions in order, where the caller has them) into
@@ -84,9 +93,10 @@ class LoopKernel:
         nested = self._nested
         least = PARALLEL_NESTED if nested else PARALLEL_INDICES // 2
         one = threads <= 1 or max(sizes, default=0) < least
-        if one and self._entry is not None and len(vectors) == self._vectors:
+        entry = self._entry if len(vectors) == self._vectors else None
+        if one and entry is not None:
             # small calls are what scipy's loops make: the tables made in machine code
-            status = self._entry(scalars, out, *vectors)
+            status = entry(scalars, out, *vectors)
             return None if status == 0 else divmod(status - 1, 65536)
         counts = [] if one else self._counts(sizes)
         parallel = bool(counts) and (nested or max(counts) >= PARALLEL_INDICES)

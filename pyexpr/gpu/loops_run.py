@@ -21,6 +21,10 @@ class GPULoopKernel:
         self.source = loops_source(lp, self.dtype.name, fastmath)
         self._functions = None
 
+    def one_thread_entry(self, vectors):
+        """No machine-code call on the host: every call goes through ``run``."""
+        return None, 0
+
     def functions(self):
         if self._functions is None:
             module = cuda().module(self.source)
