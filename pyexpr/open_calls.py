@@ -47,7 +47,7 @@ def quick(formula, args):
     plan = formula.__dict__.get("_plan")
     if plan is None:
         plan = formula._plan = _quick_plan(formula)
-    kinds, checks, dtype, threads, data, data_sizes, no_scalars, kernel, entry, below, shape = plan
+    kinds, checks, dtype, threads, data, data_sizes, no_scalars, shape = plan
     if len(args) != len(kinds):
         return None
     scalars, vectors, sizes = [], [], []
@@ -65,6 +65,10 @@ def quick(formula, args):
             sizes += value.shape
     if checks and not _quick_checks(checks, sizes, data_sizes):
         return None
+    runner = formula.__dict__.get("_runner")
+    if runner is None:              # compiled here, where a call first needs it
+        runner = formula._runner = _runner(formula, len(vectors) + len(data), threads, data_sizes)
+    kernel, entry, below = runner
     scalars = np.array(scalars, dtype) if scalars else no_scalars
     result = np.empty(shape or result_shape(formula, sizes + data_sizes), dtype)
     # (max(..., default=0) costs 200 ns more)
@@ -127,14 +131,13 @@ def result_shape(formula, sizes):
 def _quick_plan(formula):
     """(per parameter 0 or its number of dimensions, the length checks (``_quick_checks``,
     None where there are none), dtype, threads, the data arrays and their lengths, the
-    scalars' array when there are none, the kernel, its one-thread entry and the lengths
-    below which it is taken, the result's shape where it is fixed); a kind of None makes
-    every call take the general path."""
+    scalars' array when there are none, the result's shape where it is fixed); a kind of
+    None makes every call take the general path."""
     kinds, slots, first, equal = [], [], {}, []
     dtype = np.dtype(formula.options["dtype"])
     for name, length in formula.signature:
         if isinstance(length, int):             # a fixed-length vector: general path
-            return ((None,), None, dtype, 1, (), [], None, None, None, 0, None)
+            return ((None,), None, dtype, 1, (), [], None, None)
         dims = () if length is None else length if isinstance(length, tuple) else (length,)
         kinds.append(len(dims))
         for symbol in dims:
@@ -147,11 +150,20 @@ def _quick_plan(formula):
     needs = tuple((position[name], k) for name, k in formula.needs)
     checks = (tuple(equal), needs, exact_slots(formula), step_slots(formula), formula.program.minimum)
     data = formula._data(dtype)
-    kernel = formula.kernel()
-    entry, below = kernel.one_thread_entry(len(kinds) - kinds.count(0) + len(data))
     shape = None if formula.index is not None else max(len(formula.outputs), 1)
     return tuple(kinds), checks if any(checks) else None, dtype, _threads(formula), tuple(data), \
-        [d for a in data for d in a.shape], np.zeros(1, dtype), kernel, entry, below, shape
+        [d for a in data for d in a.shape], np.zeros(1, dtype), shape
+
+
+def _runner(formula, vectors, threads, data_sizes):
+    """(the kernel, its one-thread entry for ``vectors`` arrays or None, the lengths of
+    the arguments below which the entry is taken): data as long as that always runs on
+    threads (where there are several), through ``run``."""
+    kernel = formula.kernel()
+    entry, below = kernel.one_thread_entry(vectors)
+    if threads > 1 and max(data_sizes, default=0) >= below:
+        entry = None
+    return kernel, entry, below
 
 
 def _slots(formula):

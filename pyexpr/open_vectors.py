@@ -52,14 +52,15 @@ class OpenFormula(OpenPrinting, Formula):
     steps, column = (), None    # (what formulas pickled before these existed lack)
 
     #: besides a Formula's: the written-out formulas by length, the data in each dtype, the
-    #: quick call's plan
-    _per_object = Formula._per_object + ("_fixed", "_data_cache", "_plan")
+    #: quick call's plan and runner
+    _per_object = Formula._per_object + ("_fixed", "_data_cache", "_plan", "_runner")
 
     def _fresh(self):
         super()._fresh()
         self._fixed = {}
         self.__dict__.pop("_data_cache", None)
         self.__dict__.pop("_plan", None)
+        self.__dict__.pop("_runner", None)
 
     def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None, column=None):
         return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,

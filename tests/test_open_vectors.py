@@ -241,6 +241,28 @@ def test_after_a_quick_call_the_quick_path_is_the_call():
     assert pickle.loads(pickle.dumps(f))(x) == first
 
 
+LONG_DATA = np.random.default_rng(12).normal(0.0, 1.0, 300_000)
+
+
+def cauchy_nll(mu, s):
+    return np.sum(np.log(1 + ((LONG_DATA - mu) / s) ** 2))
+
+
+def test_the_quick_path_threads_calls_over_long_data(monkeypatch):
+    """A call of numbers over 300,000 data points: the quick path leaves its one-thread
+    entry to ``run`` (threads) as the general path does, where several CPUs are lent."""
+    from pyexpr.cpu.loops import LoopKernel
+    f = px.jit(cauchy_nll)
+    want = float(np.sum(np.log1p(((LONG_DATA - 0.1) / 1.3) ** 2)))
+    assert f(0.1, 1.3) == pytest.approx(want, rel=1e-12)
+    if f._plan[3] <= 1:
+        pytest.skip("one thread here: every call is the one-thread entry's")
+    seen = []
+    original = LoopKernel.run
+    monkeypatch.setattr(LoopKernel, "run", lambda self, *a, **k: seen.append(a[3]) or original(self, *a, **k))
+    assert f(0.1, 1.3) == pytest.approx(want, rel=1e-12) and seen and seen[0] > 1
+
+
 def test_float32():
     f = px.jit(rosen_slices, dtype="float32")
     x = _points(1000).astype(np.float32)

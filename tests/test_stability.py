@@ -68,9 +68,6 @@ CASES = [
     ("log_erfc", "math.log(0.5*math.erfc(x))", {"x": 40.0}),
     ("erfcx", "math.exp(x*x)*math.erfc(x)", {"x": 30.0}),
     ("erfcx", "y*math.exp(x**2)*math.erfc(x)", {"x": 1e10, "y": 3.0}),
-    ("hypot", "math.sin(math.atan(x))", {"x": 1e200}),
-    ("conjugate", "math.sqrt(x*x + 1) - x", {"x": 1e170}),
-    ("conjugate", "math.hypot(x, y) - x", {"x": 1e10, "y": 1.0}),
 ]
 
 #: (rule, a formula one step from its pattern, where it must not fire)
@@ -88,8 +85,6 @@ NEAR_MISSES = [
     ("difference of square roots", "math.sqrt(x + 1) - math.sqrt(y)"),
     ("difference of square roots", "math.sqrt(x + 1) + math.sqrt(x)"),
     ("conjugate", "math.sqrt(x*x + 1) - y"), ("fractions", "1/(x + 1) - 1/y"),
-    ("conjugate", "math.hypot(x, y) + math.tanh(x) - abs(x)"),
-    ("hypot", "math.sqrt(x*x - 1)"),
     ("log of a ratio", "math.log(x + 1) - math.log(y)"), ("log of a ratio", "math.log((x + 1)/y)"),
     ("sum to product", "math.sin(x + 1) - math.sin(y)"), ("sum to product", "math.cos(x) + math.cos(x + y)"),
     ("difference of arctangents", "math.atan(x + 1) - math.atan(y)"),
@@ -251,24 +246,6 @@ def test_erfc_and_acos_of_a_negated_argument_stay_as_written():
         x = 1 - 2.0**-40
         assert g(x, 0, 0) == pytest.approx(math.acos(-x), rel=1e-15)
         assert "2 -" not in str(f) and "pi" not in str(g)
-
-
-def test_derivatives_through_hypot_do_not_cancel():
-    """d/dx of x/hypot(x, 1) is 1/h - x**2/h**3 to sympy, two terms that agree to 1e-10 at
-    x = 1e5 (10^10 ULP lost); over h**3 with h**2 = x**2 + 1 it is 1/h**3."""
-    for text, args, exact in (
-            ("x/math.sqrt(x*x + 1)", {"x": 1e5}, lambda x, y: 1 / (x * x + 1) ** 1.5),
-            ("x/math.hypot(x, y)", {"x": 1e8, "y": 2.0}, lambda x, y: y * y / (x * x + y * y) ** 1.5),
-            ("1/math.sqrt(x*x + 2.5)", {"x": 3e4}, lambda x, y: -x / (x * x + 2.5) ** 1.5)):
-        d = _formula(text).diff("x")
-        assert "hypot powers" in {r.name for r in d.rewrites} or "1/" in text, d
-        with mpmath.workdps(60):
-            want = float(exact(mpmath.mpf(args["x"]), mpmath.mpf(args.get("y", 0.0))))
-        for array in (False, True):
-            assert _ulps(_call(d, args, array), want) <= 4, (text, str(d))
-    hessian = _formula("math.hypot(x, y)", params="x, y").hessian()
-    assert str(hessian.expr) == "Matrix([[y**2/hypot(x, y)**3, -x*y/hypot(x, y)**3], " \
-        "[-x*y/hypot(x, y)**3, x**2/hypot(x, y)**3]])"
 
 
 def test_rewrites_say_what_fired_and_why():

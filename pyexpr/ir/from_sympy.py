@@ -151,24 +151,28 @@ class _Lowerer:
             base, exp = factor.as_base_exp()
             if exp.is_Number and exp.is_negative and not factor.is_Number:
                 den.append(lambda base=base, exp=-exp: self._power_below(base, exp))
-            elif exp in _REPEATED and not base.is_Number:
+            elif exp in _REPEATED and not base.is_number:      # (pi**2 stays one constant)
                 repeated.append([lambda base=base: self.lower(base)] * int(exp))
             else:
                 num.append(lambda factor=factor: self.lower(factor))
         if repeated:
             # round robin: the first copy of each base, the other factors, the second copies, ...
             rounds = [[copies[k] for copies in repeated if k < len(copies)] for k in range(3)]
-            return self._repeated_product(rounds[0] + num + rounds[1] + rounds[2], 1, den)
+            factors = rounds[0] + num + rounds[1] + rounds[2]
+            # z**2/x as (z/x)*z; with other factors, y/x may overflow where y*y*z*z/x is 0
+            return self._repeated_product(factors, 1 if len(factors) == len(repeated[0]) else
+                                          len(factors), den)
         top = self._lazy_chain("mul", num) if num else self.b.const(1.0)
         return self.emit("div", top, self._lazy_chain("mul", den)) if den else top
 
     def _repeated_product(self, factors, split, den):
         """``z**2*x`` as ``(z*x)*z``, ``z**2/x`` as ``(z/x)*z`` and ``y**2*e**2`` as
         ``((y*e)*y)*e`` (``factors`` in that order, the denominator divided after the
-        first ``split``): sympy gathers ``z*(x*z)``, ``z/(x/z)`` and ``(y*e)**2`` into
-        powers, whose squares overflow (or underflow) where the value does not.
-        Multiplying in one copy at a time keeps every partial result between two in range
-        (the other factors' and the value), and costs the same multiplications."""
+        first ``split``: after one copy where the power is alone above it, else at the
+        end): sympy gathers ``z*(x*z)``, ``z/(x/z)`` and ``(y*e)**2`` into powers, whose
+        squares overflow (or underflow) where the value does not.  Multiplying in one copy
+        at a time keeps every partial result of a lone power between two in range (the
+        other factor's and the value), and costs the same multiplications."""
         acc = self._lazy_chain("mul", factors[:split])
         if den:
             acc = self.emit("div", acc, self._lazy_chain("mul", den))

@@ -100,31 +100,13 @@ def conjugate(b):
     """``c*(sqrt(a) + t) = c*(a - t**2)/(sqrt(a) - t)``, which cancels nothing where
     ``t < 0`` (where the written form subtracts): the quadratic formula's ``-b + sqrt(b**2 - 4*a*c)``."""
     a, t, c = (b[_V[k]] for k in "abc")
-    return _conjugate(sympy.sqrt(a), a, t / c, c)
-
-
-def hypot_conjugate(b):
-    """The same for ``c*(hypot(p, q) + t)``, the root of ``p**2 + q**2`` (``sqrt(x**2 + 1) - x``
-    meets it after the hypot rule): ``c*(p**2 + q**2 - t**2)/(hypot(p, q) - t)``."""
-    p, q, t, c = (b[_V[k]] for k in ("a", "b", "rest", "c"))
-    # tried for each hypot term of a long sum (a Hessian's): nothing is built for a large rest
-    if pf.sizes(t)[0] + pf.sizes(c)[0] > _MAX_OPS:
+    t = t / c
+    if _is_root(t) or t.has(sympy.sqrt(a)) or not cancels(a, -t**2):
         return None
-    square, t = p**2 + q**2, t / c
-    # only where t**2 is a part of the square: a long rest (every other term of a sum
-    # beside the hypot) would otherwise meet it through one shared monomial
-    if not _small(square, t) or not _monomials(t**2) <= _monomials(square):
-        return None
-    return _conjugate(pf.hypot(p, q), square, t, c)
-
-
-def _conjugate(root, square, t, c):
-    if _is_root(t) or t.has(root) or not cancels(square, -t**2):
-        return None
-    denominator = root - t
-    rewritten = difference(square, t**2) / denominator
+    denominator = sympy.sqrt(a) - t
+    rewritten = difference(a, t**2) / denominator
     # the denominator adds where the rewrite is taken: it must not be rewritten again
-    return Kept(c * _keeping(root + t, rewritten, t < 0), (denominator,))
+    return Kept(c * _keeping(sympy.sqrt(a) + t, rewritten, t < 0), (denominator,))
 
 
 def _is_root(t):
@@ -139,39 +121,6 @@ class Kept(tuple):
 
     def __new__(cls, replacement, parts):
         return super().__new__(cls, (replacement, parts))
-
-
-# --- powers of a hypot ----------------------------------------------------------------
-
-def hypot_powers(b):
-    """Terms ``c/h**k`` of one ``h = hypot(p, q)`` over its highest power, its even powers
-    written as ``(p**2 + q**2)**m``, where their numerators then cancel: the derivative of
-    ``x/hypot(x, 1)``, ``1/h - x**2/h**3``, is ``1/h**3`` (the two terms agree to 1e-10
-    at x = 1e5).  sympy cannot see this: to it ``h**2`` is not ``p**2 + q**2``."""
-    terms = sympy.Add.make_args(b[_V["rest"]])
-    for h, members in _by_hypot_power(terms).items():
-        if len({k for _, k in members}) < 2 or not _small(*(t for t, _ in members)):
-            continue
-        top, square = max(k for _, k in members), h.args[0] ** 2 + h.args[1] ** 2
-        parts = [t * h**k * square ** ((top - k) // 2) * h ** ((top - k) % 2) for t, k in members]
-        if not cancels(*parts):
-            continue
-        taken = {t for t, _ in members}
-        return sympy.factor(sympy.expand(sympy.Add(*parts))) / h**top + \
-            sympy.Add(*(t for t in terms if t not in taken))
-    return None
-
-
-def _by_hypot_power(terms):
-    """{hypot node: [(term, k)]} for the terms that divide by a power ``k`` of it."""
-    groups = {}
-    for term in terms:
-        for factor in sympy.Mul.make_args(term):
-            base, e = factor.as_base_exp()
-            if isinstance(base, pf.hypot) and e.is_Integer and e.is_negative:
-                groups.setdefault(base, []).append((term, -int(e)))
-                break
-    return groups
 
 
 # --- fractions ----------------------------------------------------------------------

@@ -68,11 +68,6 @@ def _positive_c(binding):
     return binding[VARIABLES["c"]].is_positive is True
 
 
-def _positive_number(binding):
-    c = binding[VARIABLES["c"]]
-    return c.is_Number and c.is_positive is True
-
-
 def _nonnegative(binding):
     return binding[VARIABLES["rest"]].is_nonnegative is True
 
@@ -104,13 +99,6 @@ RULES = (
     _computed("conjugate", "c*sqrt(a) + b", cancel.conjugate,
               "sqrt(a) is near -b where a is near b**2: the sum cancels where b < 0",
               "c*(a - b**2)/(sqrt(a) - b) where b < 0"),
-    _computed("conjugate", "c*hypot(a, b) + rest", cancel.hypot_conjugate,
-              "hypot(a, b) is near -rest where a**2 + b**2 is near rest**2: the sum cancels "
-              "where rest < 0", "c*(a**2 + b**2 - rest**2)/(hypot(a, b) - rest) where rest < 0"),
-    _computed("hypot powers", sympy.Add, cancel.hypot_powers,
-              "terms over different powers of one hypot(a, b) cancel once its square is "
-              "a**2 + b**2 (the derivatives of a/hypot(a, b))",
-              "one fraction over the highest power, its numerator cancelled"),
     _computed("fractions", sympy.Add, cancel.fractions,
               "nearby fractions cancel; over a common denominator the numerators cancel "
               "in symbols", "one fraction, its numerator cancelled and factored"),
@@ -180,12 +168,6 @@ RULES = (
           "a**2 overflows for |a| > 1.3e154 (and underflows below 1.5e-154)"),
     _rule("hypot", "sqrt(a**2 + b**2 + rest)", "hypot(hypot(a, b), sqrt(rest))",
           "a**2 overflows for |a| > 1.3e154 (and underflows below 1.5e-154)", _nonnegative),
-    # sympy writes sin(atan(a)) as a/sqrt(a**2 + 1): the square overflows where the
-    # value is about 1
-    _rule("hypot", "sqrt(a**2 + c)", "hypot(a, sqrt(c))",
-          "a**2 overflows for |a| > 1.3e154 where the root is about |a|", _positive_number),
-    _rule("hypot", "1/sqrt(a**2 + c)", "1/hypot(a, sqrt(c))",
-          "a**2 overflows for |a| > 1.3e154 where the root is about |a|", _positive_number),
 )
 
 
@@ -238,8 +220,7 @@ def markdown_table():
     """The rules as docs/accuracy.md lists them (a test keeps that list current)."""
     shown = {v: sympy.Symbol(k) for k, v in VARIABLES.items()}
     conditions = {_positive: " (when rest > 0)", _positive_c: " (when c > 0)",
-                  _nonnegative: " (when rest >= 0)", _positive_number: " (when c is a number > 0)",
-                  None: ""}
+                  _nonnegative: " (when rest >= 0)", None: ""}
     lines = ["| rule | pattern | replacement | why |", "| --- | --- | --- | --- |"]
     for rule in RULES:
         pattern = f"any {rule.pattern.__name__}" if isinstance(rule.pattern, type) else \
