@@ -146,15 +146,21 @@ class _Lowerer:
         coeff, rest = expr.as_coeff_Mul()
         if coeff.is_negative:
             return self.emit("neg", self.lower(-expr))
-        num, den, repeated = [], [], []
+        num, den, repeated, below = [], [], [], []
         for factor in expr.args:
             base, exp = factor.as_base_exp()
             if exp.is_Number and exp.is_negative and not factor.is_Number:
                 den.append(lambda base=base, exp=-exp: self._power_below(base, exp))
+                below.append((base, -exp))
             elif exp in _REPEATED and not base.is_number:      # (pi**2 stays one constant)
                 repeated.append([lambda base=base: self.lower(base)] * int(exp))
+                above = base, exp
             else:
                 num.append(lambda factor=factor: self.lower(factor))
+        if len(repeated) == 1 and len(below) == 1 and below[0][1] == above[1]:
+            # z**2/d**2 as (z/d)*(z/d): both squares may overflow where the value does not
+            ratio = self.emit("div", self.lower(above[0]), self.lower(below[0][0]))
+            return self._lazy_chain("mul", [lambda: ratio, *num] + [lambda: ratio] * (len(repeated[0]) - 1))
         if repeated:
             # round robin: the first copy of each base, the other factors, the second copies, ...
             rounds = [[copies[k] for copies in repeated if k < len(copies)] for k in range(3)]
