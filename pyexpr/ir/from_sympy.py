@@ -140,9 +140,9 @@ class _Lowerer:
         return ordered if len(ordered) == len(terms) and set(ordered) == set(terms) else terms
 
     def _lower_Mul(self, expr):
-        """Factors multiplied in order, the denominators' product divided; a square or
-        cube among other factors is multiplied in one copy of its base at a time, the
-        denominator divided after the first copy."""
+        """Factors multiplied in order, the denominators' product divided; squares and
+        cubes of variables one copy at a time (``_repeated_product``), and a power over
+        the same power as their ratio's (``x**2/d**2`` as ``(x/d)*(x/d)``)."""
         coeff, rest = expr.as_coeff_Mul()
         if coeff.is_negative:
             return self.emit("neg", self.lower(-expr))
