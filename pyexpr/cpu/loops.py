@@ -80,7 +80,11 @@ class LoopKernel:
         rest themselves."""
         if self._entry is None or vectors != self._vectors:
             return None, 0
-        return self._entry, PARALLEL_NESTED if self._nested else PARALLEL_INDICES // 2
+        return self._entry, self._one_thread_below()
+
+    def _one_thread_below(self):
+        """The longest stage's length below which a call runs on one thread."""
+        return PARALLEL_NESTED if self._nested else PARALLEL_INDICES // 2
 
     def run(self, scalars, vectors, out, threads=1, sizes=None):
         """Run on ``scalars`` (an array of the dtype), ``vectors`` (contiguous arrays of
@@ -91,8 +95,7 @@ class LoopKernel:
         # a stage's range is its vectors' lengths plus constants: short vectors, short ranges;
         # a stage with inner reductions does a loop per index
         nested = self._nested
-        least = PARALLEL_NESTED if nested else PARALLEL_INDICES // 2
-        one = threads <= 1 or max(sizes, default=0) < least
+        one = threads <= 1 or max(sizes, default=0) < self._one_thread_below()
         entry = self._entry if len(vectors) == self._vectors else None
         if one and entry is not None:
             # small calls are what scipy's loops make: the tables made in machine code

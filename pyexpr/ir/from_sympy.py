@@ -54,7 +54,7 @@ CONSTANT_DIGITS = 40
 #: the kinds of expression whose arguments, all numbers, make a constant to evaluate exactly
 _FOLDED = (sympy.Function, sympy.Pow, sympy.Mul, sympy.Add)
 
-#: powers of a product's factor multiplied in one copy at a time (``_repeated_product``);
+#: powers of a product's factor multiplied in one copy at a time (``_ordered_product``);
 #: higher ones keep binary exponentiation's fewer multiplications
 _REPEATED = (sympy.Integer(2), sympy.Integer(3))
 
@@ -141,41 +141,39 @@ class _Lowerer:
 
     def _lower_Mul(self, expr):
         """Factors multiplied in order, the denominators' product divided; squares and
-        cubes of variables one copy at a time (``_repeated_product``), and a power over
+        cubes of variables one copy at a time (``_ordered_product``), and a power over
         the same power as their ratio's (``x**2/d**2`` as ``(x/d)*(x/d)``)."""
         coeff, rest = expr.as_coeff_Mul()
         if coeff.is_negative:
             return self.emit("neg", self.lower(-expr))
-        num, den, repeated, below = [], [], [], []
+        num, den, repeated = [], [], []            # factors, (base, exp) below and above
         for factor in expr.args:
             base, exp = factor.as_base_exp()
             if exp.is_Number and exp.is_negative and not factor.is_Number:
-                den.append(lambda base=base, exp=-exp: self._power_below(base, exp))
-                below.append((base, -exp))
+                den.append((base, -exp))
             elif exp in _REPEATED and not base.is_number:      # (pi**2 stays one constant)
-                repeated.append([lambda base=base: self.lower(base)] * int(exp))
-                above = base, exp
+                repeated.append((base, int(exp)))
             else:
-                num.append(lambda factor=factor: self.lower(factor))
-        if len(repeated) == 1 and len(below) == 1 and below[0][1] == above[1]:
+                num.append(factor)
+        later = lambda e: lambda: self.lower(e)     # noqa: E731 -- lowered where it is used
+        if len(repeated) == 1 and len(den) == 1 and den[0][1] == repeated[0][1]:
             # z**2/d**2 as (z/d)*(z/d): both squares may overflow where the value does not
-            ratio = self.emit("div", self.lower(above[0]), self.lower(below[0][0]))
-            return self._lazy_chain("mul", [lambda: ratio, *num] + [lambda: ratio] * (len(repeated[0]) - 1))
-        if repeated:
-            # round robin: the first copy of each base, the other factors, the second copies, ...
-            rounds = [[copies[k] for copies in repeated if k < len(copies)] for k in range(3)]
-            factors = rounds[0] + num + rounds[1] + rounds[2]
-            # z**2/x as (z/x)*z; with other factors, y/x may overflow where y*y*z*z/x is 0
-            return self._repeated_product(factors, 1 if len(factors) == len(repeated[0]) else
-                                          len(factors), den)
-        top = self._lazy_chain("mul", num) if num else self.b.const(1.0)
-        return self.emit("div", top, self._lazy_chain("mul", den)) if den else top
+            (base, k), (below, _) = repeated[0], den[0]
+            ratio = self.emit("div", self.lower(base), self.lower(below))
+            return self._lazy_chain("mul", [lambda: ratio, *map(later, num)] + [lambda: ratio] * (k - 1))
+        # round robin: the first copy of each repeated base, the other factors, the second copies, ...
+        rounds = [[later(b) for b, k in repeated if j < k] for j in range(3)]
+        factors = rounds[0] + [later(f) for f in num] + rounds[1] + rounds[2]
+        # z**2/x as (z/x)*z; with other factors, y/x may overflow where y*y*z*z/x is 0
+        split = 1 if repeated and len(factors) == repeated[0][1] else len(factors)
+        divisors = [lambda b=b, e=e: self._power_below(b, e) for b, e in den]
+        return self._ordered_product(factors or [lambda: self.b.const(1.0)], split or 1, divisors)
 
-    def _repeated_product(self, factors, split, den):
-        """``z**2*x`` as ``(z*x)*z``, ``z**2/x`` as ``(z/x)*z`` and ``y**2*e**2`` as
-        ``((y*e)*y)*e`` (``factors`` in that order, the denominator divided after the
-        first ``split``: after one copy where the power is alone above it, else at the
-        end): sympy gathers ``z*(x*z)``, ``z/(x/z)`` and ``(y*e)**2`` into powers, whose
+    def _ordered_product(self, factors, split, den):
+        """The product of ``factors`` in order, that of ``den`` divided after the first
+        ``split``.  ``z**2*x`` as ``(z*x)*z``, ``z**2/x`` as ``(z/x)*z`` and ``y**2*e**2``
+        as ``((y*e)*y)*e`` (the denominator after one copy where the power is alone above
+        it, else at the end): sympy gathers ``z*(x*z)``, ``z/(x/z)`` and ``(y*e)**2`` into powers, whose
         squares overflow (or underflow) where the value does not.  Multiplying in one copy
         at a time keeps every partial result of a lone power between two in range (the
         other factor's and the value), and costs the same multiplications."""
