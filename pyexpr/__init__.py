@@ -10,20 +10,25 @@
     print(f)              # f(x, y) = exp(-x**2)*sin(y)
     print(f.grad())       # grad_f(x, y) = (-2*x*exp(-x**2)*sin(y), exp(-x**2)*cos(y))
     f(0.5, [1.0, 2.0])    # compiled with LLVM on first call
-"""
-from .cpu.build import llvmcapi as _llvmcapi
 
-_preload = _llvmcapi.start_preload()    # LLVM loads while sympy imports (see llvmcapi)
-try:
-    from .errors import GPUUnavailableError, LoweringError, PyExprError, UnsupportedSyntaxError
-    from .formula import Formula
-    from .indexing import Matrix, Vector
-    from .jit import from_sympy, jit
-    from .ulp import accuracy
-finally:                                # no thread outlives the import, even a failed one
-    if _preload is not None:
-        _preload.join()
-    del _preload
+Importing pyexpr imports neither sympy nor LLVM: the front end loads on the
+first decoration that needs it (``jit``), and a formula whose code is in the
+disk cache is called without either (``pyexpr.startup``).
+"""
+from .deferred import attributes_from
+from .errors import GPUUnavailableError, LoweringError, PyExprError, UnsupportedSyntaxError
+from .formula import Formula
+from .jit import from_sympy, jit
+
+#: names whose modules import sympy: loaded when first asked for
+_SYMBOLIC = {"Vector": "indexing", "Matrix": "indexing", "accuracy": "ulp"}
+
+__getattr__ = attributes_from(__name__, _SYMBOLIC)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SYMBOLIC))
+
 
 __all__ = ["jit", "from_sympy", "accuracy", "Formula", "Vector", "Matrix", "PyExprError", "UnsupportedSyntaxError",
            "LoweringError", "GPUUnavailableError"]

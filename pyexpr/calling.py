@@ -25,6 +25,7 @@ float64 (or float32); ``x.astype(np.float64)`` converts explicitly.  float16
 is cast up exactly.
 """
 import numbers
+import sys
 
 import numpy as np
 
@@ -112,7 +113,7 @@ def check_value(formula, name, value, masks=None):
     """
     if type(value) is np.ndarray and value.dtype.char in _FAST_CODES:      # the common case, first
         return value
-    if isinstance(value, np.ma.MaskedArray):
+    if _masked(value):
         if masks is None:
             raise TypeError(f"{formula.name}(): argument {name!r} is a masked array, whose mask "
                             f"a call on device arrays cannot keep; pass np.ma.getdata(x) or "
@@ -196,7 +197,7 @@ def call(formula, kernel, args, kwargs, out=None):
         return kernel.evaluate(values, out=out, out_shape=formula.out_shape)
     masks = []
     values = [check_value(formula, n, v, masks) for n, v in zip(names, values)]
-    if masks or (out is not None and isinstance(out, np.ma.MaskedArray)):
+    if masks or (out is not None and _masked(out)):
         return _call_masked(formula, kernel, values, masks, out)
     return _evaluate(formula, kernel, values, out)
 
@@ -226,7 +227,7 @@ def _evaluate(formula, kernel, values, out):
 
 def _call_masked(formula, kernel, data, masks, out):
     """The call on the data, masked where any input is (numpy's convention for ufuncs)."""
-    if out is not None and not isinstance(out, np.ma.MaskedArray):
+    if out is not None and not _masked(out):
         raise TypeError(f"{formula.name}(): masked arguments give a masked result, which a plain "
                         f"out cannot hold; pass out= a numpy.ma.MaskedArray, or no out")
     if out is None:
@@ -275,3 +276,10 @@ def _output(formula, out, full_shape, dtype):
                             f"{out.dtype}; out must be an array of floats")
         return np.empty(full_shape, dtype=dtype)
     return out
+
+
+def _masked(value):
+    """Whether ``value`` is a masked array, without importing ``numpy.ma`` (some 10 ms of a
+    first call): where it was never imported, nothing can be one."""
+    ma = sys.modules.get("numpy.ma")
+    return ma is not None and isinstance(value, ma.MaskedArray)

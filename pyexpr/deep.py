@@ -21,7 +21,6 @@ import functools
 import sys
 import threading
 
-from .functions import assume_real, postorder
 
 #: address space reserved for a deep call's stack
 STACK = 1 << 30
@@ -40,6 +39,8 @@ def height(exprs, memo=None):
     (a dict) carries the depths found over calls, so that a growing expression is
     measured in linear time; it holds each node measured, so that no other object
     takes its id."""
+    from .functions import postorder          # sympy loads on first use
+
     depth = {} if memo is None else memo
     for e in postorder(exprs, depth):
         depth[id(e)] = (1 + max((depth[id(a)][0] for a in getattr(e, "args", ())), default=-1), e)
@@ -130,6 +131,8 @@ PICKLED_DEPTH = 100
 def flat(exprs):
     """``exprs`` as ``(nodes, roots)``: each node a leaf ``(None, atom)`` or ``(class, indices
     of its arguments)``, arguments before the nodes using them; ``roots`` index ``exprs``."""
+    from .functions import postorder
+
     index, nodes = {}, []
     for e in postorder(exprs, index):
         nodes.append((type(e), tuple(index[id(a)] for a in e.args)) if e.args else (None, e))
@@ -148,6 +151,8 @@ def unflat(nodes, roots):
 
 
 def _built(nodes, roots):
+    from .functions import assume_real
+
     built = []
     for cls, payload in nodes:
         built.append(payload if cls is None else assume_real(cls(*(built[i] for i in payload))))

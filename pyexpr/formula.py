@@ -11,15 +11,18 @@ import keyword
 import threading
 
 import numpy as np
-import sympy
 
-from . import backends, calculus, calling, deep, printing, source_code
+from . import backends, calling
+from .deferred import deferred
 from .errors import PyExprError, from_user
-from .functions import as_sympy, component_names
 from .isolation import remembered
 from .lazy import lazy_call
-from .stability.rewrite import Rewrite, stabilize
-from .stability.series import near_zero
+
+# the symbolic side, imported on first use: a formula from the disk cache calls without it
+sympy = deferred("sympy")
+calculus, deep, functions, printing, rewrite, series, source_code = (
+    deferred(f"pyexpr.{m}") for m in ("calculus", "deep", "functions", "printing",
+                                      "stability.rewrite", "stability.series", "source_code"))
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
                    "fastmath": False, "parallel": True, "cache": True, "stable": True}
@@ -59,6 +62,10 @@ def _check_identifiers(name, arg_names):
                              "arguments' names must be")
 
 
+#: what a formula from the disk cache lacks until first used (``startup``, ``__getattr__``)
+_SYMBOLIC = ("args", "written", "outputs", "rewrites", "_latex_name")
+_MATERIALIZING = threading.RLock()
+
 #: state that belongs to one Formula object, not to its definition
 _PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_derivatives")
 
@@ -81,7 +88,7 @@ class Formula:
         #: ``{vector parameter: its component Symbols}`` (every call asks: computed once)
         self.vectors = _vector_components(self.signature, self.args)
         #: the outputs as given, before the stability rewrites
-        self.written = tuple(as_sympy(o) for o in outputs)
+        self.written = tuple(functions.as_sympy(o) for o in outputs)
         self.out_shape = tuple(out_shape) if out_shape is not None else \
             (() if len(self.written) == 1 else (len(self.written),))
         if int(np.prod(self.out_shape)) != len(self.written):
@@ -108,9 +115,9 @@ class Formula:
         """``(outputs, rewrites)``: the stability rules applied (``stable=True``) unless
         the formula is to be computed as written (``simplify=False``)."""
         if self.options["stable"] and self.options["simplify"] is not False:
-            outputs, fired = stabilize(self.written)
-            outputs, series = near_zero(outputs)
-            return outputs, fired + series
+            outputs, fired = rewrite.stabilize(self.written)
+            outputs, near = series.near_zero(outputs)
+            return outputs, fired + near
         return self.written, ()
 
     # --- the formula as an object ----------------------------------------------
@@ -145,34 +152,64 @@ class Formula:
                          f"({', '.join(str(a) for a in self.args)})")
 
     def _wrt(self, wrt):
+        args = self.args            # (first: a formula from the disk cache gets its vectors here)
         if wrt is None:
-            return self.args
+            return args
         if isinstance(wrt, (str, sympy.Symbol)):
             wrt = [wrt]
         vectors = self.vectors
         return tuple(s for w in wrt for s in (vectors[w] if isinstance(w, str) and w in vectors
                                               else (self._symbol(w),)))
 
+    @classmethod
+    def _definition_class(cls):
+        """This class, or the one a fast-call subclass (``_install_call``) was made from."""
+        return next(c for c in cls.__mro__ if "_fast_call_class" not in c.__dict__)
+
+    def __getattr__(self, name):
+        # Only for attributes not set: a formula read from the disk cache (``startup``)
+        # has no symbolic side until it is first used.
+        if name in _SYMBOLIC and self.__dict__.get("_pending"):
+            self._materialize()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _materialize(self):
+        """The symbolic side of a formula from the disk cache, made by the front end from
+        the function it was decorated from (the Program and kernels stay)."""
+        with _MATERIALIZING:
+            if not self.__dict__.get("_pending"):
+                return
+            full = self._pending()
+            if type(full) is not Formula or (full.arg_names, full.out_shape) != (self.arg_names, self.out_shape):
+                raise PyExprError(f"{self.name}: the disk cache's entry does not match its source")
+            for key in _SYMBOLIC + ("vectors",):
+                self.__dict__[key] = full.__dict__[key]
+            del self.__dict__["_pending"]
+
     def _become(self, other):
         """Take ``other``'s definition in place: what IPython's autoreload does to old
         functions when their module is reloaded (see ``pyexpr.interactive``)."""
+        other._materialize()
         with self._lock:
             state = {k: v for k, v in other.__dict__.items() if k not in self._per_object}
             self.__dict__.clear()
             self.__dict__.update(state)
             self._fresh()
             # drop this object's fast-call subclass: its entries run the old kernels
-            self.__class__ = next(c for c in type(self).__mro__ if "_fast_call_class" not in c.__dict__)
+            self.__class__ = self._definition_class()
 
     def __reduce__(self):
         """Pickled (and copied) by what defines it: name, arguments, expressions,
         defaults, options and rewrites.  The other side compiles on its first call,
         or loads the code from its own disk cache.  The Python function a formula was
         made from (``__wrapped__``) is left out: another process may not import it."""
-        state = {k: v for k, v in self.__dict__.items() if k not in self._per_object + ("__wrapped__",)}
+        self._materialize()
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in self._per_object + ("__wrapped__", "_source_key")}
         if deep.height(self.written + self.outputs) > deep.PICKLED_DEPTH:
             state = _flattened(state)
-        cls = next(c for c in type(self).__mro__ if "_fast_call_class" not in c.__dict__)
+        cls = self._definition_class()
         return _unpickled, (state,) if cls is Formula else (state, cls)
 
     # --- calculus -----------------------------------------------------------------
@@ -283,7 +320,19 @@ class Formula:
         if self._program is None:
             self._program = backends.program(self.name, self.args, self.outputs,
                                              as_written=self._as_written)
+            if self.__dict__.get("_source_key"):     # the next run reads it from the disk cache
+                self._record()
         return self._program
+
+    def _record(self):
+        """Write this formula's entry of the disk cache (``pyexpr.startup``): what a
+        later process needs to call it without reading its source again."""
+        if self._definition_class() is Formula:      # (a subclass has more to it)
+            from . import startup
+            startup.record(self._source_key, {
+                "name": self.name, "arg_names": self.arg_names, "signature": self.signature,
+                "out_shape": self.out_shape, "options": self.options, "defaults": self.defaults,
+                "doc": self.__doc__ or "", "program": self._program})
 
     def kernel(self, dtype=None):
         """The compiled kernel for ``dtype`` (default: the formula's), compiled once."""
@@ -377,6 +426,20 @@ class Formula:
         return backends.cuda_source(self)
 
 
+def from_entry(fields, key, read):
+    """A Formula of the disk cache's ``fields`` (``startup.load``) under ``key``, whose
+    symbolic side ``read()`` makes (a Formula by the front end) when first used."""
+    formula = Formula.__new__(Formula)
+    formula.__dict__.update({k: fields[k] for k in ("name", "arg_names", "signature", "out_shape",
+                                                    "options", "defaults")})
+    formula.__doc__, formula._source_key, formula._pending = fields["doc"], key, read
+    # a fixed-length vector's components are Symbols, made with the rest (``_materialize``)
+    formula.vectors = {name: None for name, length in formula.signature if length is not None}
+    formula._fresh()
+    formula._program = fields["program"]
+    return formula
+
+
 def _flattened(state):
     """A deep formula's state with its expressions, the rewrites' too, as one table of
     nodes (``deep.flat``): pickle itself recurses once or more per level."""
@@ -392,7 +455,7 @@ def _restored(state):
     exprs = deep.unflat(nodes, roots)
     state["written"], state["outputs"] = exprs[:n_written], exprs[n_written:n_written + n_outputs]
     parts = exprs[n_written + n_outputs:]
-    state["rewrites"] = tuple(Rewrite(name, parts[2 * i], parts[2 * i + 1], why)
+    state["rewrites"] = tuple(rewrite.Rewrite(name, parts[2 * i], parts[2 * i + 1], why)
                               for i, (name, why) in enumerate(labels))
     return state
 
@@ -410,7 +473,7 @@ def _unpickled(state, cls=None):
 def _checked_signature(signature, arg_names):
     if not signature:
         return tuple((name, None) for name in arg_names)
-    flat = [c for n, k in signature for c in ((n,) if k is None else component_names(n, k))]
+    flat = [c for n, k in signature for c in ((n,) if k is None else functions.component_names(n, k))]
     if tuple(flat) != arg_names:
         raise ValueError(f"the signature {signature} does not expand to the arguments {arg_names}")
     return tuple(signature)

@@ -18,8 +18,6 @@ gradient, another thread's formula) keeps the cache as it is.
 import functools
 import threading
 
-from sympy.core.cache import clear_cache
-
 _lock = threading.Lock()
 _active = [0]                   # builds running now, in every thread: the cache is the process's
 
@@ -33,6 +31,7 @@ class building:
     def __enter__(self):
         with _lock:
             if _active[0] == 0:
+                from sympy.core.cache import clear_cache   # sympy loads on first use
                 clear_cache()
             _active[0] += 1
         return self

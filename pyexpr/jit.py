@@ -1,15 +1,19 @@
 """The decorator ``jit`` and the direct constructor ``from_sympy``."""
 import keyword
+import sys
+from importlib import import_module
 
-import sympy
-
-from .ast_rewrite import parse_function, parse_text
+from .deferred import deferred
 from .errors import PyExprError, from_user
-from .formula import Formula, check_options
-from .functions import as_sympy, free_symbols, substitute
+from .formula import Formula, check_options, from_entry
 from .interactive import follow_autoreload
 from .isolation import building
-from .open_vectors import OpenFormula
+from . import startup
+
+# the front end, imported on first use (``front_end``)
+sympy = deferred("sympy")
+ast_rewrite, functions, open_vectors = (deferred(f"pyexpr.{m}") for m in
+                                        ("ast_rewrite", "functions", "open_vectors"))
 
 
 def jit(func=None, **options):
@@ -20,40 +24,60 @@ def jit(func=None, **options):
     ("canonical" | "full" | False), ``fastmath``, ``parallel``, ``cache``, ``stable``
     (the stability rewrites; ``f.rewrites`` lists those that fired).
     """
-    check_options(options)
+    full = check_options(options)
     if func is None:
         return lambda f: jit(f, **options)
-    with building():                # on an empty sympy cache: see ``isolation``
-        if isinstance(func, OpenFormula):
-            return OpenFormula(func.name, func.args, func.written, func.out_shape, defaults=func.defaults,
-                               options={**func.options, **options}, signature=func.signature,
-                               index=func.index, needs=func.needs, constants=func.constants,
-                               exact=func.exact, steps=func.steps, column=func.column)
-        if isinstance(func, Formula):
-            return Formula(func.name, func.args, func.written, func.out_shape,
-                           defaults=func.defaults, options={**func.options, **options},
-                           signature=func.signature)
-        if not callable(func) or not hasattr(func, "__code__"):
-            raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")
+    if isinstance(func, Formula):
+        return _again(func, options)
+    if not callable(func) or not hasattr(func, "__code__"):
+        raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")
+    key = startup.source_key(func, full)
+    fields = startup.load(key, func) if key is not None else None
+    if fields is not None:
+        formula = from_entry(fields, key, lambda: read_function(func, options))
+    else:                               # not in the disk cache: the front end reads it
         try:
-            parsed = parse_function(func, options.get("simplify", "canonical"))
+            formula = read_function(func, options)
         except PyExprError as error:
             raise from_user(error)  # the user's line and pyexpr's message; PYEXPR_DEBUG=1 shows all
+        formula._source_key = key
+        if key is not None:
+            formula._record()           # and again with its Program, when that is built
+    formula.__wrapped__ = func
+    formula.__module__ = getattr(func, "__module__", None)
+    formula.__qualname__ = getattr(func, "__qualname__", formula.name)
+    follow_autoreload()
+    return formula
+
+
+def _again(formula, options):
+    """``formula`` with ``options`` changed."""
+    with building():                # on an empty sympy cache: see ``isolation``
+        if isinstance(formula, open_vectors.OpenFormula):
+            f = formula
+            return open_vectors.OpenFormula(f.name, f.args, f.written, f.out_shape, defaults=f.defaults,
+                                            options={**f.options, **options}, signature=f.signature,
+                                            index=f.index, needs=f.needs, constants=f.constants,
+                                            exact=f.exact, steps=f.steps, column=f.column)
+        return Formula(formula.name, formula.args, formula.written, formula.out_shape,
+                       defaults=formula.defaults, options={**formula.options, **options},
+                       signature=formula.signature)
+
+
+def read_function(func, options):
+    """The Formula of the Python function ``func``, by the front end."""
+    front_end()
+    with building():                # on an empty sympy cache: see ``isolation``
+        parsed = ast_rewrite.parse_function(func, options.get("simplify", "canonical"))
         if any(isinstance(k, (sympy.Symbol, tuple)) for _, k in parsed.signature) or parsed.constants:
-            formula = OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
-                                  defaults=parsed.defaults, options=options, doc=parsed.doc,
-                                  signature=parsed.signature, index=parsed.index, needs=parsed.needs,
-                                  constants=parsed.constants, exact=parsed.exact, steps=parsed.steps,
-                                  column=parsed.column)
-        else:
-            formula = Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
-                              defaults=parsed.defaults, options=options, doc=parsed.doc,
-                              signature=parsed.signature)
-        formula.__wrapped__ = func
-        formula.__module__ = getattr(func, "__module__", None)
-        formula.__qualname__ = getattr(func, "__qualname__", parsed.name)
-        follow_autoreload()
-        return formula
+            return open_vectors.OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
+                                            defaults=parsed.defaults, options=options, doc=parsed.doc,
+                                            signature=parsed.signature, index=parsed.index,
+                                            needs=parsed.needs, constants=parsed.constants,
+                                            exact=parsed.exact, steps=parsed.steps, column=parsed.column)
+        return Formula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
+                       defaults=parsed.defaults, options=options, doc=parsed.doc,
+                       signature=parsed.signature)
 
 
 def from_sympy(exprs, args, name="f", **options):
@@ -67,6 +91,7 @@ def from_sympy(exprs, args, name="f", **options):
     it).  The name and the argument names must be Python identifiers: they
     become the formula's parameters and appear in generated code.
     """
+    front_end()
     args = [sympy.Symbol(a, real=True) if isinstance(a, str) else a for a in args]
     for what in [name] + [getattr(a, "name", a) for a in args]:
         if not (isinstance(what, str) and what.isidentifier() and not keyword.iskeyword(what)):
@@ -80,8 +105,8 @@ def from_sympy(exprs, args, name="f", **options):
     else:
         shape, items = (), [exprs]
     names = [a.name for a in args]
-    outputs = [substitute(_expression(e, names, options), real) for e in items]
-    free = free_symbols(outputs) - set(real.values())
+    outputs = [functions.substitute(_expression(e, names, options), real) for e in items]
+    free = functions.free_symbols(outputs) - set(real.values())
     if free:
         raise PyExprError(f"{name}: the expressions use symbols that are not arguments: "
                           + ", ".join(sorted(map(str, free))))
@@ -92,11 +117,31 @@ def from_sympy(exprs, args, name="f", **options):
 def _expression(item, names, options):
     if isinstance(item, str):
         try:
-            (expr,) = parse_text(item, names, options.get("simplify", "canonical"))
+            (expr,) = ast_rewrite.parse_text(item, names, options.get("simplify", "canonical"))
         except ValueError:
             raise PyExprError(f"from_sympy: the text {item!r} gives several values; give "
                               "one text per output") from None
         except PyExprError as error:
             raise from_user(error)
         return expr
-    return as_sympy(item)
+    return functions.as_sympy(item)
+
+
+#: what ``front_end`` imports
+_FRONT_END = ("sympy", "pyexpr.ast_rewrite", "pyexpr.open_vectors")
+
+
+def front_end():
+    """Import sympy and the front end, if not yet done, while LLVM loads on a thread
+    (``llvmcapi.start_preload``): a formula that is read is usually compiled next."""
+    if _FRONT_END[-1] in sys.modules:
+        return
+    from .cpu.build import llvmcapi
+
+    thread = llvmcapi.start_preload()
+    try:
+        for name in _FRONT_END:
+            import_module(name)
+    finally:                            # no thread outlives the import, even a failed one
+        if thread is not None:
+            thread.join()

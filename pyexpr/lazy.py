@@ -11,8 +11,9 @@ convention).
 import itertools
 import re
 
+import sys
+
 import numpy as np
-import sympy
 
 from . import calling
 
@@ -27,7 +28,8 @@ def lazy_call(formula, args, kwargs, out):
         raise TypeError(f"{formula.name}(): out= cannot be given with {kind} arguments: the "
                         "result is a new lazy array")
     names = [n for n, _ in formula.signature] if getattr(formula, "open", None) is not None else None
-    values = [float(v) if isinstance(v, sympy.Basic) else v
+    basic = getattr(sys.modules.get("sympy"), "Basic", ())   # no sympy loaded: no sympy values
+    values = [float(v) if isinstance(v, basic) else v
               for v in calling.bind(formula, args, kwargs, names)]
     if names is not None:                  # vectors of any length: the generalized ufunc
         return (_xarray_gufunc if kind == "xarray" else _dask_gufunc)(formula, values)

@@ -19,13 +19,9 @@ A process whose kernels are all in the disk cache imports neither LLVM nor
 ``codegen``.  Names are imported on first use, so that importing one
 submodule (``build.llvmcapi``, while sympy loads) imports nothing else.
 """
+from ..deferred import attributes_from
+
 __all__ = ["CPUKernel", "compile_cpu"]
 _HOMES = {"CPUKernel": "kernel", "compile_cpu": "kernel"}
 
-
-def __getattr__(name):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-    value = globals()[name] = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
-    return value
+__getattr__ = attributes_from(__name__, _HOMES)

@@ -14,13 +14,9 @@
 Names are imported on first use: the CPU backend reads ``ops`` in processes
 that never import sympy.
 """
+from ..deferred import attributes_from
+
 __all__ = ["Program", "from_exprs", "evaluate"]
 _HOMES = {"Program": "program", "from_exprs": "from_sympy", "evaluate": "interp"}
 
-
-def __getattr__(name):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-    value = globals()[name] = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
-    return value
+__getattr__ = attributes_from(__name__, _HOMES)

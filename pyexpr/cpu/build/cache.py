@@ -68,20 +68,42 @@ def code_digest(folders):
     """
     h = digest.new()
     for folder in folders:
-        folder = Path(folder)
-        try:
-            files = sorted(folder.rglob("*.py"))
-        except OSError:
-            files = []
+        folder = os.fspath(folder)
+        files = _python_files(folder)
         if not files:
             h.update(os.urandom(16))
+        base = os.path.dirname(folder)
         for path in files:
-            h.update(str(path.relative_to(folder.parent)).encode() + b"\0")
-            try:
-                h.update(path.read_bytes())
-            except OSError:
-                h.update(os.urandom(16))
+            h.update(os.path.relpath(path, base).encode() + b"\0" + _file_digest(path, _stamp(path)))
     return h.hexdigest()
+
+
+def _python_files(folder):
+    """The ``.py`` files under ``folder``, sorted (``os.walk``: pathlib's ``rglob`` and
+    sorting of paths cost several ms on a first call)."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        found += [os.path.join(root, n) for n in names if n.endswith(".py")]
+    return sorted(found)
+
+
+def _stamp(path):
+    try:
+        info = os.stat(path)
+        return info.st_mtime_ns, info.st_size
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=None)
+def _file_digest(path, stamp):
+    """One file's digest, read once a process while its ``_stamp`` is unchanged (the
+    package's digest and the code generators' share files)."""
+    try:
+        with open(path, "rb") as f:
+            return digest.new(f.read()).digest()
+    except OSError:
+        return os.urandom(16)
 
 
 def _path(key):

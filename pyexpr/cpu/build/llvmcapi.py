@@ -18,9 +18,10 @@ concurrently: printing a module switches the process's locale and back.
 
 ``preload()`` maps the library and runs LLVM's one-time setup (target
 initialization, a first target machine and code generation) in calls that
-release the GIL; ``import pyexpr`` runs it on a thread (``start_preload``)
-while sympy imports, and waits for it at the end, so a first compile starts
-warm and no thread outlives the import.
+release the GIL; the first decoration that reads a function's source runs
+it on a thread (``start_preload``) while sympy and the front end import, and
+waits for it at the end, so a first compile starts warm and no thread
+outlives the import.
 """
 import ctypes
 import os

@@ -97,7 +97,7 @@ def _entry(formula, kernel, kind):
     if formula.out_shape != () and not (kind == "scalar" and entry_shape(formula) is None):
         return False
     entry = kernel.fast_entry if kind == "scalar" else kernel.array_entry
-    if entry is None and (kind == "scalar" or not arraycall.available() or not formula.args):
+    if entry is None and (kind == "scalar" or not arraycall.available() or not formula.arg_names):
         return False
     return entry
 
@@ -106,7 +106,7 @@ def entry_shape(formula):
     """None where the float entry returns what the general path does (a float for one
     output and ``out_shape ()``, an array for ``m`` outputs and ``out_shape (m,)``); else
     the shape its result is to be given (``(1,)``, ``(3, 3)``)."""
-    m = len(formula.outputs)
+    m = len(formula.program.outputs)
     return None if formula.out_shape == (() if m == 1 else (m,)) else formula.out_shape
 
 
@@ -114,7 +114,7 @@ def point_call(formula, kernel):
     """A callable of the floats of one point (a fixed-length vector formula's components,
     ``calling.scalar_components``) returning the formula's result there: the float
     entry's builtin where there is one, else the kernel's scalar call."""
-    m = len(formula.outputs)
+    m = len(formula.program.outputs)
 
     def through_ctypes(*values):
         got = kernel.scalar(*values)

@@ -1,0 +1,282 @@
+"""A decorated function's formula from the disk cache, without sympy or LLVM.
+
+``jit`` first asks ``source_key`` for a digest of everything its front end
+reads: the function's code (file name, bytecode, constants, names, nested
+functions),
+its defaults, annotations and closure, the values of the globals its code
+names (numbers, strings, containers of them, numpy arrays by content, other
+functions by their own code, decorated formulas by their own key, library
+modules and functions by name), the options, the source files of pyexpr
+itself, sympy's version and Python's.  Where anything is of a kind this
+module does not describe, there is no key and the front end runs as always.
+
+A formula the front end made with a key writes an entry (``record``), and
+again when it has built its ``Program``: what a call needs (name, parameters,
+defaults, ``out_shape``, options, docstring) and the Program, as JSON in the
+kernel cache's file format, which binds an entry to its key and checks it
+(``cpu.build.cache``): an entry is data, never code, and is checked again as
+it is read (``load``: the Program's structure and digest, the parameters).
+On a hit, ``formula.from_entry`` makes a ``Formula`` with that Program, whose
+kernels come from the disk cache as any formula's do; its symbolic side
+(arguments, expressions, rewrites) is made by the front end the first time
+it is used (printing, ``diff``, or a first call where the entry has no
+Program yet: a formula only ever inlined into others), see
+``Formula.__getattr__``.  Formulas over vectors of any length
+(``OpenFormula``), of other targets, or with defaults that are not numbers
+always take the front end.
+"""
+import builtins
+import json
+import math
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+
+from .cpu.build import cache
+
+FORMAT = "pyexpr-formula-v1"
+#: modules and the packages of functions described by their name alone: libraries
+#: whose content a formula's source does not define
+LIBRARIES = frozenset({"math", "cmath", "numpy", "builtins", "operator", "pyexpr", "scipy"})
+#: more items than this in a global's value: no key (the front end reads the data anyway)
+MAX_ITEMS = 1 << 20
+
+
+class Unkeyable(Exception):
+    """Something the front end reads that this module does not describe."""
+
+
+def source_key(func, options):
+    """The entry key of ``func`` decorated with ``options`` (all of them, checked), or
+    None where it has none (see the module docstring)."""
+    if not options["cache"] or options["target"] != "cpu":
+        return None
+    out = []
+    try:
+        _function(func, out, set())
+    except (Unkeyable, RecursionError):
+        return None
+    return cache.entry_key(FORMAT, _environment(), sorted(options.items()), *out)
+
+
+def _environment():
+    """pyexpr's own source files, sympy's version, Python's and numpy's."""
+    package = Path(__file__).parent
+    return (cache.code_digest((package,)), _sympy_release(), sys.version, np.__version__)
+
+
+def _sympy_release():
+    from importlib.machinery import PathFinder
+
+    spec = PathFinder.find_spec("sympy")
+    try:
+        return (Path(spec.origin).parent / "release.py").read_text()
+    except (AttributeError, TypeError, OSError):
+        raise Unkeyable("sympy's version") from None
+
+
+def _function(func, out, seen):
+    if func in seen:
+        out.append(f"function again {func.__qualname__}")
+        return
+    seen.add(func)
+    code = func.__code__
+    names = set()
+    _code(code, out, names)
+    for what in (func.__defaults__, func.__kwdefaults__, getattr(func, "__annotations__", None)):
+        _value(what, out, seen)
+    for name, cell in zip(code.co_freevars, func.__closure__ or ()):
+        out.append(f"closure {name}")
+        try:
+            _value(cell.cell_contents, out, seen)
+        except ValueError:                      # an empty cell
+            out.append("empty")
+    globals_ = func.__globals__
+    for name in sorted(names):
+        if name in globals_:
+            out.append(f"global {name}")
+            _value(globals_[name], out, seen)
+        elif hasattr(builtins, name):
+            out.append(f"builtin {name}")
+        else:                                   # an attribute's name, or a NameError to come
+            out.append(f"absent {name}")
+
+
+def _code(code, out, names):
+    """The code object and those nested in it; ``names`` collects the names they use."""
+    out.append(repr((code.co_filename, code.co_qualname, code.co_argcount, code.co_posonlyargcount,
+                     code.co_kwonlyargcount, code.co_flags, code.co_code.hex(),
+                     code.co_exceptiontable.hex(), code.co_names, code.co_varnames,
+                     code.co_freevars, code.co_cellvars)))
+    names.update(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _code(const, out, names)
+        else:
+            out.append(_constant(const))
+
+
+def _constant(value):
+    if isinstance(value, (tuple, frozenset)):
+        items = [_constant(v) for v in value]
+        return f"{type(value).__name__}({', '.join(sorted(items) if isinstance(value, frozenset) else items)})"
+    return f"{type(value).__name__} {value!r}"
+
+
+_ATOMS = (type(None), bool, int, float, complex, str, bytes)
+
+
+def _value(value, out, seen):
+    """Append a description of a global's (or default's, or cell's) value."""
+    if type(value) in _ATOMS:
+        out.append(f"{type(value).__name__} {value!r}")
+    elif isinstance(value, (tuple, list, set, frozenset, dict)):
+        _container(value, out, seen)
+    elif isinstance(value, np.ndarray):
+        if value.dtype.hasobject or value.size > MAX_ITEMS:
+            raise Unkeyable("an array of objects")
+        data = np.ascontiguousarray(value)
+        out.append(f"ndarray {value.dtype.str} {value.shape} {cache.entry_key(data.tobytes())}")
+    elif isinstance(value, np.generic):
+        out.append(f"numpy {value.dtype.str} {value.tobytes().hex()}")
+    elif isinstance(value, types.ModuleType):
+        out.append(f"module {_library(value.__name__)}")
+    elif hasattr(type(value), "bind_symbolic"):    # a formula, inlined by the front end
+        if vars(value).get("_source_key") is None:
+            raise Unkeyable("a formula without a key")
+        out.append(f"formula {value._source_key}")
+    elif _library_name(value) is not None:
+        out.append(f"library {_library_name(value)}")
+    elif isinstance(value, types.FunctionType):
+        _function(value, out, seen)
+    else:
+        raise Unkeyable(type(value).__name__)
+
+
+def _container(value, out, seen):
+    if len(value) > MAX_ITEMS:
+        raise Unkeyable("a large container")
+    if isinstance(value, dict):
+        out.append(f"dict {len(value)}")
+        items = sorted(value.items(), key=lambda kv: repr(kv[0]))
+        for k, v in items:
+            _value(k, out, seen)
+            _value(v, out, seen)
+        return
+    out.append(f"{type(value).__name__} {len(value)}")
+    items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+    for item in items:
+        _value(item, out, seen)
+
+
+def _library(name):
+    if name.partition(".")[0] not in LIBRARIES:
+        raise Unkeyable(f"the module {name}")
+    return name
+
+
+def _library_name(value):
+    """``module.name`` of a function, ufunc or class of a library (``math.exp``, ``np.sin``,
+    ``float``) where that name is this very object, else None (pyexpr's own are covered by
+    the digest of its source; numpy's and Python's versions are in the key too)."""
+    module = getattr(value, "__module__", None)
+    name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    if not (isinstance(module, str) and isinstance(name, str)) or module.partition(".")[0] not in LIBRARIES:
+        return None
+    found = sys.modules.get(module)
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return f"{module}.{name}" if found is value else None
+
+
+# --- entries ------------------------------------------------------------------------
+def record(key, fields):
+    """Write the entry ``key``: a formula's ``fields`` (``name``, ``arg_names``,
+    ``signature``, ``out_shape``, ``options``, ``defaults``, ``doc``, ``program``: a
+    ``Program`` or None), unless a default is not a number."""
+    defaults = {k: _default(v) for k, v in fields["defaults"].items()}
+    if None in defaults.values():
+        return
+    program = fields["program"]
+    state = {**fields, "format": FORMAT, "defaults": defaults,
+             "signature": [list(pair) for pair in fields["signature"]], "program": program and {
+                 "name": program.name, "arg_names": list(program.arg_names),
+                 "instrs": [[i.op, list(i.args), _number(i.attr)] for i in program.instrs],
+                 "outputs": list(program.outputs), "key": program.key()}}
+    cache.store(key, json.dumps(state), b"\n")
+
+
+def _default(value):
+    """A default's JSON (it is a number, maybe sympy's), or None."""
+    sympy = sys.modules.get("sympy")
+    if sympy is not None and isinstance(value, sympy.Integer):
+        value = int(value)
+    elif sympy is not None and isinstance(value, sympy.Float) and value._prec <= 53:
+        value = float(value)
+    return _number(value) if type(value) in (int, float) else None
+
+
+def _number(value):
+    """JSON for a number, exactly: a float as its hex text (inf, nan and -0.0 too)."""
+    if isinstance(value, float):
+        return {"float": value.hex()}
+    return value
+
+
+def _unnumber(value):
+    if isinstance(value, dict):
+        return float.fromhex(value["float"])
+    return value
+
+
+def load(key, func):
+    """The fields ``record`` wrote under ``key``, checked, or None (with a warning where
+    the entry is there but unusable); ``func`` is named in the warning."""
+    found = cache.load(key)
+    if found is None:
+        return None
+    try:
+        return _fields(json.loads(found[0]))
+    except (ValueError, KeyError, TypeError, AssertionError, AttributeError) as error:
+        import warnings
+        warnings.warn(f"pyexpr: unusable formula entry for {func.__qualname__} ({error!r}); "
+                      "reading the source again", stacklevel=3)
+        return None
+
+
+def _fields(state):
+    if state.pop("format") != FORMAT:
+        raise ValueError("an entry of another kind")
+    names = tuple(state["arg_names"])
+    if not all(isinstance(n, str) and n.isidentifier() for n in names):
+        raise ValueError("a parameter that is no identifier")
+    program = state["program"] and _program(state["program"], names)
+    out_shape = tuple(state["out_shape"])
+    if program is not None and math.prod(out_shape) != len(program.outputs):
+        raise ValueError("out_shape does not fit the Program's outputs")
+    return {**state, "arg_names": names, "out_shape": out_shape, "program": program,
+            "signature": _signature(state["signature"], names), "options": dict(state["options"]),
+            "defaults": {k: _unnumber(v) for k, v in state["defaults"].items()}}
+
+
+def _signature(pairs, arg_names):
+    """``(parameter, length or None)`` pairs that expand to ``arg_names``, as a call needs."""
+    signature = tuple((name, length) for name, length in pairs)
+    flat = [c for n, k in signature for c in ((n,) if k is None else (f"{n}_{i}" for i in range(k)))]
+    if not all(isinstance(n, str) and (k is None or type(k) is int and k > 0) for n, k in signature) \
+            or flat != list(arg_names):
+        raise ValueError("a signature that does not fit the parameters")
+    return signature
+
+
+def _program(p, arg_names):
+    from .ir.program import Instr, Program
+
+    program = Program(p["name"], tuple(p["arg_names"]),
+                      tuple(Instr(op, tuple(args), _unnumber(attr)) for op, args, attr in p["instrs"]),
+                      tuple(p["outputs"])).check()
+    if program.key() != p["key"] or tuple(p["arg_names"]) != tuple(arg_names):
+        raise ValueError("the Program does not match its entry")
+    return program
