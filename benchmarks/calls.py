@@ -58,11 +58,21 @@ def _forms():
             ("rhs(t, y[3]) as solve_ivp calls", robertson, (0.0, np.array([0.9, 2e-5, 0.1])), {}),
             ("rosen(x), n = 10", rosen, (np.linspace(0, 1, 10),), {}),
             ("rosen(x), n = 1000", rosen, (np.linspace(0, 1, 1000),), {}),
+            ("rosen's gradient, n = 10 (scipy's rosen_der)", "grad", (np.linspace(0, 1, 10),), {}),
+            ("rosen's Hessian times p, n = 10 (scipy's rosen_hess_prod)", "hessp",
+             (np.linspace(0, 1, 10), np.linspace(1, 2, 10)), {}),
             ("16-point array and a float", wave_array, (a16, 2.0), {}),
             ("16-point arrays, out=", wave_array, (a16, b16), {"out": np.empty(16)})]
 
 
+#: a derivative's form: the plain function is scipy's by-hand numpy one
+DERIVED = {"grad": "rosen_der", "hessp": "rosen_hess_prod"}
+
+
 def _implementations(fn, peers):
+    if fn in DERIVED:                     # rosen's derivative, against scipy's by hand
+        import scipy.optimize
+        return [("plain", getattr(scipy.optimize, DERIVED[fn])), ("pyexpr", getattr(px.jit(rosen), fn)())]
     found = [("plain", fn), ("pyexpr", px.jit(fn))]
     nb = peers.get("numba")
     if nb:
@@ -106,8 +116,9 @@ def calls_section(sizes, peers):
     for form, fn, args, kwargs in _forms():
         # the Python function takes no out=: it (and numba) allocate their result there
         theirs = {k: v for k, v in kwargs.items() if k != "out"}
-        want = fn(*args, **theirs)
-        for peer, impl in _implementations(fn, peers):
+        implementations = _implementations(fn, peers)
+        want = implementations[0][1](*args, **theirs)
+        for peer, impl in implementations:
             call = (lambda impl=impl, kw=kwargs if peer == "pyexpr" else theirs: impl(*args, **kw))
             rows.append(_row(form, peer, call, want, sizes.repeats))
     return Section("calls", "every call form, per call",

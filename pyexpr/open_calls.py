@@ -15,6 +15,7 @@ import sympy
 
 from . import calling
 from .lazy import lazy_call
+from .open_quick import head, quick, result_shape, threads
 
 
 def call(formula, args, kwargs, out):
@@ -23,7 +24,7 @@ def call(formula, args, kwargs, out):
         result = quick(formula, args)
         if result is not None:
             if "_fast_call_class" not in type(formula).__dict__:    # later calls come straight here
-                formula._install_call(formula.kernel(), _quick_head(formula))
+                formula._install_call(formula.kernel(), head(formula, _general))
             return result
     return _general(formula, args, kwargs, out)
 
@@ -38,156 +39,6 @@ def _general(formula, args, kwargs, out):
     if batch:
         return _batched(formula, values, batch, out)
     return _core_call(formula, values, out)
-
-
-def quick(formula, args):
-    """The result of a positional call on numbers and C-contiguous arrays of the dtype
-    (what scipy's solvers pass), with no checks beyond those; None for any other call,
-    which the general path then takes (and explains where it fails)."""
-    plan = formula.__dict__.get("_plan")
-    if plan is None:
-        plan = formula._plan = _quick_plan(formula)
-    kinds, checks, dtype, threads, data, data_sizes, no_scalars, shape = plan
-    if len(args) != len(kinds):
-        return None
-    scalars, vectors, sizes = [], [], []
-    for kind, value in zip(kinds, args):
-        if kind == 0:
-            if type(value) not in (float, int, np.float64) \
-                    or type(value) is int and not -2**63 <= value < 2**63:    # (the general path
-                return None                                                    # says if too large)
-            scalars.append(value)
-        elif type(value) is not np.ndarray or value.ndim != kind or value.dtype != dtype \
-                or not value.flags.c_contiguous:
-            return None
-        else:
-            vectors.append(value)
-            sizes += value.shape
-    if checks and not _quick_checks(checks, sizes, data_sizes):
-        return None
-    runner = formula.__dict__.get("_runner")
-    if runner is None:              # compiled here, where a call first needs it
-        runner = formula._runner = _runner(formula, len(vectors) + len(data), threads, data_sizes)
-    kernel, entry, below = runner
-    scalars = np.array(scalars, dtype) if scalars else no_scalars
-    result = np.empty(shape or result_shape(formula, sizes + data_sizes), dtype)
-    # (max(..., default=0) costs 200 ns more)
-    if entry is not None and (threads <= 1 or not sizes or max(sizes) < below):
-        if entry(scalars, result, *vectors, *data):       # the machine code's own call
-            return None
-    elif kernel.run(scalars, [*vectors, *data], result, threads, sizes + data_sizes) is not None:
-        return None
-    if not shape:
-        return result
-    return result[0] if formula.out_shape == () else result.reshape(formula.out_shape)
-
-
-def _quick_checks(checks, sizes, data_sizes):
-    """Whether the lengths ``sizes`` (then the data's) meet the plan's conditions: equal
-    lengths, the fixed reads' least lengths, the lengths data fixes, the length
-    conditions of stepped slices and the program's least lengths."""
-    equal, needs, exact, steps, minimum = checks
-    # plain loops: a generator in any() costs more than these few tests (this is scipy's call)
-    for a, b in equal:
-        if sizes[a] != sizes[b]:
-            return False
-    for v, k in needs:
-        if sizes[v] < k:
-            return False
-    for v, k in exact:
-        if sizes[v] != k:
-            return False
-    for v, m, r in steps:
-        if sizes[v] % m not in r:
-            return False
-    sizes = sizes + data_sizes
-    for v, k in minimum:
-        if sizes[v] < k:
-            return False
-    return True
-
-
-def _quick_head(formula):
-    """A ``__call__`` that tries ``quick`` first, with no Python frame before it, and gives
-    any other call to the general path."""
-    def head(*args, out=None, **kwargs):
-        if not kwargs and out is None:
-            result = quick(formula, args)
-            if result is not None:
-                return result
-        return _general(formula, args, kwargs, out)
-    return staticmethod(head)           # a class's __call__: not bound to the formula
-
-
-def result_shape(formula, sizes):
-    """The shape of a vector (or matrix) output at the argument lengths ``sizes``."""
-    lp = formula.program
-    rows = max(lp.rows.value(sizes), 0)
-    if formula.column is not None:
-        return rows, max(lp.cols.value(sizes), 0)
-    return (rows,) + tuple(formula.out_shape[1:])
-
-
-def _quick_plan(formula):
-    """(per parameter 0 or its number of dimensions, the length checks (``_quick_checks``,
-    None where there are none), dtype, threads, the data arrays and their lengths, the
-    scalars' array when there are none, the result's shape where it is fixed); a kind of
-    None makes every call take the general path."""
-    kinds, slots, first, equal = [], [], {}, []
-    dtype = np.dtype(formula.options["dtype"])
-    for name, length in formula.signature:
-        if isinstance(length, int):             # a fixed-length vector: general path
-            return ((None,), None, dtype, 1, (), [], None, None)
-        dims = () if length is None else length if isinstance(length, tuple) else (length,)
-        kinds.append(len(dims))
-        for symbol in dims:
-            slot = len(slots)
-            slots.append((name, symbol))
-            if symbol in first:
-                equal.append((first[symbol], slot))
-            first.setdefault(symbol, slot)
-    position = {name: k for k, (name, _) in reversed(list(enumerate(slots)))}
-    needs = tuple((position[name], k) for name, k in formula.needs)
-    checks = (tuple(equal), needs, exact_slots(formula), step_slots(formula), formula.program.minimum)
-    data = formula._data(dtype)
-    shape = None if formula.index is not None else max(len(formula.outputs), 1)
-    return tuple(kinds), checks if any(checks) else None, dtype, _threads(formula), tuple(data), \
-        [d for a in data for d in a.shape], np.zeros(1, dtype), shape
-
-
-def _runner(formula, vectors, threads, data_sizes):
-    """(the kernel, its one-thread entry for ``vectors`` arrays or None, the lengths of
-    the arguments below which the entry is taken): data as long as that always runs on
-    threads (where there are several), through ``run``."""
-    kernel = formula.kernel()
-    entry, below = kernel.one_thread_entry(vectors)
-    if threads > 1 and max(data_sizes, default=0) >= below:
-        entry = None
-    return kernel, entry, below
-
-
-def _slots(formula):
-    """{length Symbol's name: its first slot}, the slots numbered as a call's lengths are
-    (each dimension of each vector argument in order)."""
-    slot_of, slot = {}, 0
-    for _, length in formula.signature:
-        if isinstance(length, (sympy.Symbol, tuple)):
-            for symbol in (length if isinstance(length, tuple) else (length,)):
-                slot_of.setdefault(str(symbol), slot)
-                slot += 1
-    return slot_of
-
-
-def step_slots(formula):
-    """``(slot, modulus, residues)`` of each condition of ``formula.steps``."""
-    slot_of = _slots(formula)
-    return tuple((slot_of[n], m, frozenset(r)) for n, m, r, _ in formula.steps if n in slot_of)
-
-
-def exact_slots(formula):
-    """``(slot, length)`` of each length the formula's data fixes."""
-    slot_of = _slots(formula)
-    return tuple((slot_of[n], v) for n, v in formula.exact if n in slot_of)
 
 
 def _core_dims(length):
@@ -293,7 +144,7 @@ def _core_call(formula, values, out):
         result = out_array(formula, out, result_shape(formula, sizes), dtype)
     else:
         result = np.empty(max(len(formula.outputs), 1), dtype)
-    failed = formula.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, _threads(formula))
+    failed = formula.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, threads(formula))
     if failed is not None:
         raise _too_short(formula, failed, [d for v in vectors for d in v.shape])
     if formula.index is not None:
@@ -309,11 +160,6 @@ def _into(formula, out, result):
     result = np.asarray(result)
     out_array(formula, out, result.shape, result.dtype)[...] = result
     return out
-
-
-def _threads(formula):
-    from .cpu.runtime.driver import thread_count
-    return thread_count(formula.options["parallel"])
 
 
 def _fixed_call(formula, lengths, scalars, vectors, out):
@@ -348,7 +194,6 @@ def _too_short(formula, failed, sizes):
     size = shape[0] if len(shape) == 1 else "x".join(map(str, shape))
     return ValueError(f"{formula.name}(): argument {name!r} of {'length' if len(shape) == 1 else 'shape'} "
                       f"{size} is too short: {formula._text_signature()} reads {name}{where}")
-
 
 
 def scalar(formula, name, value):

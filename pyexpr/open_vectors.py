@@ -14,7 +14,7 @@ import numpy as np
 import sympy
 
 from . import banded, calculus, indexing, matrix_calculus
-from . import open_calls
+from . import open_calls, open_quick
 from .formula import Formula
 from .isolation import isolated, remembered
 from .open_printing import OpenPrinting
@@ -204,11 +204,11 @@ class OpenFormula(OpenPrinting, Formula):
 
     def exact_slots(self):
         """``(slot, length)`` of each length the data fixes (``exact``), slots as a call's."""
-        return open_calls.exact_slots(self)
+        return open_quick.exact_slots(self)
 
     def step_slots(self):
         """``(slot, modulus, residues)`` of each condition ``steps`` puts on a length."""
-        return open_calls.step_slots(self)
+        return open_quick.step_slots(self)
 
     @property
     def ufunc(self):

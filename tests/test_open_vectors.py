@@ -263,6 +263,49 @@ def test_the_quick_path_threads_calls_over_long_data(monkeypatch):
     assert f(0.1, 1.3) == pytest.approx(want, rel=1e-12) and seen and seen[0] > 1
 
 
+def _tail_weighted(t, y):
+    return np.sum(t * y[1:] ** 2) - y[0]
+
+
+@pytest.mark.parametrize("make, reference", [
+    (lambda: WAYS[0], lambda x, p: rosen(x)),
+    (lambda: WAYS[0].grad(), lambda x, p: rosen_der(x)),
+    (lambda: WAYS[0].hessp(), rosen_hess_prod),
+    (lambda: px.jit(_tail_weighted), lambda x, p: 0.5 * np.sum(x[1:] ** 2) - x[0]),
+], ids=["rosen", "grad", "hessp", "number and vector"])
+def test_the_bound_quick_call_agrees_in_every_form(make, reference):
+    """After a first quick call a formula's ``__call__`` is the quick path with its plan
+    bound (``open_quick.head``); whatever it does not take goes the general way, with
+    the same results and errors."""
+    f = make()
+    takes = [a for a, _ in f.signature]
+    def call(x, p, **kwargs):
+        return f(*(0.5 if a == "t" else x if a == "x" or a == "y" else p for a in takes), **kwargs)
+    x, p = _points(12), _points(12, seed=1)
+    first = call(x, p)
+    assert "_fast_call_class" in type(f).__dict__
+    np.testing.assert_allclose(first, reference(x, p), rtol=1e-12, atol=1e-9)
+    for n in (2, 3, 10, 1000):                       # lengths of the bound path itself
+        x, p = _points(n), _points(n, seed=1)
+        np.testing.assert_allclose(call(x, p), reference(x, p), rtol=1e-12, atol=1e-9)
+    x, p = _points(12), _points(12, seed=1)
+    want = np.asarray(reference(x, p))
+    forms = {"float32": (x.astype(np.float32), p.astype(np.float32)),
+             "strided": (np.repeat(x, 2)[::2], np.repeat(p, 2)[::2]),
+             "big-endian": (x.astype(">f8"), p.astype(">f8")), "lists": (list(x), list(p))}
+    for name, (a, b) in forms.items():               # (float32's values are those rounded)
+        np.testing.assert_allclose(call(a, b), reference(np.asarray(a, float), np.asarray(b, float)),
+                                   rtol=1e-12, atol=1e-9, err_msg=name)
+    out = np.empty(want.shape)
+    if want.shape:
+        assert call(x, p, out=out) is out and np.allclose(out, want)
+    with pytest.raises(TypeError, match=rf"{f.name}\(\): argument '[xyp]' must be a vector of numbers"):
+        call(np.array(["a", "b"]), np.array(["a", "b"]))
+    if "p" in takes:
+        with pytest.raises(ValueError, match=rf"{f.name}\(\): 'x' and 'p' must have the same length"):
+            call(np.ones(3), np.ones(2))
+
+
 def test_float32():
     f = px.jit(rosen_slices, dtype="float32")
     x = _points(1000).astype(np.float32)
