@@ -63,11 +63,12 @@ def _check_identifiers(name, arg_names):
 
 
 #: what a formula from the disk cache lacks until first used (``startup``, ``__getattr__``)
-_SYMBOLIC = ("args", "written", "outputs", "rewrites", "_latex_name")
+_SYMBOLIC = ("args", "written", "outputs", "rewrites", "_latex_name", "vectors")
+_MISSING = object()
 _MATERIALIZING = threading.RLock()
 
 #: state that belongs to one Formula object, not to its definition
-_PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_derivatives")
+_PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_derivatives", "_by_components")
 
 
 class Formula:
@@ -110,6 +111,8 @@ class Formula:
         the backend's record of faster calls (``backends.faster_call``) and the ufunc."""
         self._kernels, self._lock, self._program, self._fast = {}, threading.Lock(), None, {}
         self._ufunc, self._derivatives = None, {}
+        #: whether a call's vectors are taken apart into components (``_vector_call``)
+        self._by_components = any(length is not None for _, length in self.signature)
 
     def _stabilized(self):
         """``(outputs, rewrites)``: the stability rules applied (``stable=True``) unless
@@ -152,9 +155,8 @@ class Formula:
                          f"({', '.join(str(a) for a in self.args)})")
 
     def _wrt(self, wrt):
-        args = self.args            # (first: a formula from the disk cache gets its vectors here)
         if wrt is None:
-            return args
+            return self.args
         if isinstance(wrt, (str, sympy.Symbol)):
             wrt = [wrt]
         vectors = self.vectors
@@ -169,22 +171,27 @@ class Formula:
     def __getattr__(self, name):
         # Only for attributes not set: a formula read from the disk cache (``startup``)
         # has no symbolic side until it is first used.
-        if name in _SYMBOLIC and self.__dict__.get("_pending"):
+        if name in _SYMBOLIC and "_source_key" in self.__dict__:
             self._materialize()
-            return getattr(self, name)
+            found = self.__dict__.get(name, _MISSING)
+            if found is not _MISSING:
+                return found
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _materialize(self):
         """The symbolic side of a formula from the disk cache, made by the front end from
-        the function it was decorated from (the Program and kernels stay)."""
+        the function as it was when decorated (the Program and kernels stay); all of it
+        at once, under a lock, so that no thread sees half of it."""
+        if "_pending" not in self.__dict__:
+            return
         with _MATERIALIZING:
-            if not self.__dict__.get("_pending"):
+            read = self.__dict__.get("_pending")
+            if read is None:
                 return
-            full = self._pending()
+            full = read()
             if type(full) is not Formula or (full.arg_names, full.out_shape) != (self.arg_names, self.out_shape):
                 raise PyExprError(f"{self.name}: the disk cache's entry does not match its source")
-            for key in _SYMBOLIC + ("vectors",):
-                self.__dict__[key] = full.__dict__[key]
+            self.__dict__.update({key: full.__dict__[key] for key in _SYMBOLIC + ("defaults",)})
             del self.__dict__["_pending"]
 
     def _become(self, other):
@@ -312,6 +319,7 @@ class Formula:
     # --- evaluation -----------------------------------------------------------------
     def bind_symbolic(self, args, kwargs):
         """Argument values for inlining this formula into another (defaults filled)."""
+        self._materialize()             # (its defaults as sympy numbers, as the front end reads)
         return calling.bind(self, args, kwargs)
 
     @property
@@ -362,7 +370,7 @@ class Formula:
         return calling.call(self, self.kernel(), values, {}, out)
 
     def _call(self, *args, out=None, **kwargs):
-        if self.vectors:            # the components; the faster entries take none of this
+        if self._by_components:     # the components; the faster entries take none of this
             return self._vector_call(args, kwargs, out)
         result = lazy_call(self, args, kwargs, out)        # dask and xarray arguments
         if result is not None:
@@ -433,8 +441,6 @@ def from_entry(fields, key, read):
     formula.__dict__.update({k: fields[k] for k in ("name", "arg_names", "signature", "out_shape",
                                                     "options", "defaults")})
     formula.__doc__, formula._source_key, formula._pending = fields["doc"], key, read
-    # a fixed-length vector's components are Symbols, made with the rest (``_materialize``)
-    formula.vectors = {name: None for name, length in formula.signature if length is not None}
     formula._fresh()
     formula._program = fields["program"]
     return formula

@@ -32,9 +32,10 @@ def jit(func=None, **options):
     if not callable(func) or not hasattr(func, "__code__"):
         raise TypeError(f"jit() needs a Python function, not {type(func).__name__}")
     key = startup.source_key(func, full)
-    fields = startup.load(key, func) if key is not None else None
-    if fields is not None:
-        formula = from_entry(fields, key, lambda: read_function(func, options))
+    fields = startup.load(key, func, full) if key is not None else None
+    if fields is not None:                  # the symbolic side is read from the function as it is now
+        snapshot = startup.frozen(func)
+        formula = from_entry(fields, key, lambda: read_function(snapshot, options))
     else:                               # not in the disk cache: the front end reads it
         try:
             formula = read_function(func, options)
@@ -142,6 +143,6 @@ def front_end():
     try:
         for name in _FRONT_END:
             import_module(name)
-    finally:                            # no thread outlives the import, even a failed one
+    finally:                            # no thread outlives these imports, even failed ones
         if thread is not None:
             thread.join()

@@ -27,6 +27,7 @@ always take the front end.
 """
 import builtins
 import json
+import keyword
 import math
 import sys
 import types
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import digest
 from .cpu.build import cache
 
 FORMAT = "pyexpr-formula-v1"
@@ -56,9 +58,48 @@ def source_key(func, options):
     out = []
     try:
         _function(func, out, set())
-    except (Unkeyable, RecursionError):
+        return cache.entry_key(FORMAT, _environment(), sorted(options.items()), *out)
+    except Exception:                   # (Unkeyable, and anything odd: never a failed decoration)
         return None
-    return cache.entry_key(FORMAT, _environment(), sorted(options.items()), *out)
+
+
+def frozen(func):
+    """A copy of ``func`` reading the values its globals, closure and defaults have now
+    (arrays and lists copied), for the front end to read when a formula from the disk
+    cache is first used: what the key described, whatever the names hold by then."""
+    names = set()
+    _names(func.__code__, names)
+    module = func.__globals__
+    values = {k: module[k] for k in ("__name__", "__file__", "__builtins__", "__spec__", "__loader__",
+                                     "__package__") if k in module}
+    values.update({name: _copied(module[name]) for name in names if name in module})
+    cells = []
+    for cell in func.__closure__ or ():
+        try:
+            cells.append(types.CellType(_copied(cell.cell_contents)))
+        except ValueError:                      # an empty cell
+            cells.append(types.CellType())
+    copy = types.FunctionType(func.__code__, values, func.__name__, _copied(func.__defaults__), tuple(cells) or None)
+    copy.__kwdefaults__, copy.__annotations__ = _copied(func.__kwdefaults__), dict(func.__annotations__)
+    copy.__qualname__, copy.__module__, copy.__doc__ = func.__qualname__, func.__module__, func.__doc__
+    return copy
+
+
+def _names(code, names):
+    names.update(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _names(const, names)
+
+
+def _copied(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, dict, set)) or isinstance(value, tuple) and any(
+            isinstance(v, (np.ndarray, list, dict, set)) for v in value):
+        import copy
+        return copy.deepcopy(value)
+    return value
 
 
 def _environment():
@@ -106,10 +147,10 @@ def _function(func, out, seen):
 
 def _code(code, out, names):
     """The code object and those nested in it; ``names`` collects the names they use."""
-    out.append(repr((code.co_filename, code.co_qualname, code.co_argcount, code.co_posonlyargcount,
-                     code.co_kwonlyargcount, code.co_flags, code.co_code.hex(),
-                     code.co_exceptiontable.hex(), code.co_names, code.co_varnames,
-                     code.co_freevars, code.co_cellvars)))
+    out.append(repr((code.co_filename, getattr(code, "co_qualname", code.co_name), code.co_argcount,
+                     code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags, code.co_code.hex(),
+                     getattr(code, "co_exceptiontable", b"").hex(), code.co_names, code.co_varnames,
+                     code.co_freevars, code.co_cellvars)))     # (3.10 has no qualname or table)
     names.update(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
@@ -134,21 +175,21 @@ def _value(value, out, seen):
         out.append(f"{type(value).__name__} {value!r}")
     elif isinstance(value, (tuple, list, set, frozenset, dict)):
         _container(value, out, seen)
-    elif isinstance(value, np.ndarray):
+    elif type(value) is np.ndarray:         # (a subclass, a masked array, may read otherwise)
         if value.dtype.hasobject or value.size > MAX_ITEMS:
             raise Unkeyable("an array of objects")
         data = np.ascontiguousarray(value)
-        out.append(f"ndarray {value.dtype.str} {value.shape} {cache.entry_key(data.tobytes())}")
+        out.append(f"ndarray {value.dtype.str} {value.shape} {digest.new(data.tobytes()).hexdigest()}")
     elif isinstance(value, np.generic):
         out.append(f"numpy {value.dtype.str} {value.tobytes().hex()}")
     elif isinstance(value, types.ModuleType):
-        out.append(f"module {_library(value.__name__)}")
+        out.append(f"module {_library(value.__name__)} {_version(value.__name__)}")
     elif hasattr(type(value), "bind_symbolic"):    # a formula, inlined by the front end
         if vars(value).get("_source_key") is None:
             raise Unkeyable("a formula without a key")
         out.append(f"formula {value._source_key}")
     elif _library_name(value) is not None:
-        out.append(f"library {_library_name(value)}")
+        out.append(f"library {_library_name(value)} {_version(value.__module__)}")
     elif isinstance(value, types.FunctionType):
         _function(value, out, seen)
     else:
@@ -169,6 +210,13 @@ def _container(value, out, seen):
     items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
     for item in items:
         _value(item, out, seen)
+
+
+def _version(name):
+    """The version of the package of the module ``name`` (its constants may change with it:
+    ``scipy.constants``); numpy's and Python's are in every key already."""
+    package = sys.modules.get(name.partition(".")[0])
+    return str(getattr(package, "__version__", ""))
 
 
 def _library(name):
@@ -231,42 +279,64 @@ def _unnumber(value):
     return value
 
 
-def load(key, func):
-    """The fields ``record`` wrote under ``key``, checked, or None (with a warning where
-    the entry is there but unusable); ``func`` is named in the warning."""
+def load(key, func, options):
+    """The fields ``record`` wrote under ``key`` for ``func`` decorated with ``options``
+    (all of them), checked, or None (with a warning where the entry is there but
+    unusable)."""
     found = cache.load(key)
     if found is None:
         return None
     try:
-        return _fields(json.loads(found[0]))
-    except (ValueError, KeyError, TypeError, AssertionError, AttributeError) as error:
+        return _fields(json.loads(found[0]), options)
+    except (ValueError, KeyError, TypeError, AssertionError, AttributeError, RecursionError,
+            MemoryError, OverflowError) as error:
         import warnings
-        warnings.warn(f"pyexpr: unusable formula entry for {func.__qualname__} ({error!r}); "
-                      "reading the source again", stacklevel=3)
+        warnings.warn(f"pyexpr: unusable formula entry for {func.__qualname__} ({type(error).__name__}: "
+                      f"{str(error)[:200]}); reading the source again", stacklevel=3)
         return None
 
 
-def _fields(state):
-    if state.pop("format") != FORMAT:
-        raise ValueError("an entry of another kind")
-    names = tuple(state["arg_names"])
-    if not all(isinstance(n, str) and n.isidentifier() for n in names):
-        raise ValueError("a parameter that is no identifier")
-    program = state["program"] and _program(state["program"], names)
+#: an entry's outputs and components: no more (a formula that large is read from source)
+MAX_SIZE = 1 << 20
+
+
+def _fields(state, options):
+    """An entry's fields, each checked as the front end's result would be (the checksum
+    tells only that the entry is the one written under this key)."""
+    if state.pop("format") != FORMAT or state["options"] != options:
+        raise ValueError("an entry of another kind or other options")
+    names, name = tuple(state["arg_names"]), state["name"]
+    if not all(_identifier(n) for n in (name, *names)) or len(set(names)) != len(names):
+        raise ValueError("a name that is no identifier")
     out_shape = tuple(state["out_shape"])
+    if len(out_shape) > 2 or not all(type(k) is int and 0 <= k <= MAX_SIZE for k in out_shape):
+        raise ValueError("an out_shape that is none")
+    signature = _signature(state["signature"], names)
+    defaults = {k: _unnumber(v) for k, v in state["defaults"].items()}
+    parameters = [n for n, _ in signature]
+    if not set(defaults) <= set(parameters) or not all(type(v) in (int, float) for v in defaults.values()) \
+            or sorted(map(parameters.index, defaults)) != list(range(len(parameters) - len(defaults), len(parameters))):
+        raise ValueError("defaults that are not of the last parameters, or not numbers")
+    program = state["program"] and _program(state["program"], names)
     if program is not None and math.prod(out_shape) != len(program.outputs):
         raise ValueError("out_shape does not fit the Program's outputs")
+    if not isinstance(state["doc"], str):
+        raise ValueError("a docstring that is no text")
     return {**state, "arg_names": names, "out_shape": out_shape, "program": program,
-            "signature": _signature(state["signature"], names), "options": dict(state["options"]),
-            "defaults": {k: _unnumber(v) for k, v in state["defaults"].items()}}
+            "signature": signature, "options": dict(options), "defaults": defaults}
+
+
+def _identifier(name):
+    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
 
 
 def _signature(pairs, arg_names):
     """``(parameter, length or None)`` pairs that expand to ``arg_names``, as a call needs."""
     signature = tuple((name, length) for name, length in pairs)
+    if not all(_identifier(n) and (k is None or type(k) is int and 0 < k <= len(arg_names)) for n, k in signature):
+        raise ValueError("a signature that does not fit the parameters")
     flat = [c for n, k in signature for c in ((n,) if k is None else (f"{n}_{i}" for i in range(k)))]
-    if not all(isinstance(n, str) and (k is None or type(k) is int and k > 0) for n, k in signature) \
-            or flat != list(arg_names):
+    if flat != list(arg_names):
         raise ValueError("a signature that does not fit the parameters")
     return signature
 

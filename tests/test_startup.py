@@ -164,7 +164,7 @@ def test_vector_formulas_are_read_from_source_every_time(tmp_path, monkeypatch):
     func = _fresh_function(tmp_path, monkeypatch, "return sum(x) * y")
     assert px.jit(func)(np.array([1.0, 3.0])) == 8.0
     assert startup.source_key(func, OPTIONS) is not None
-    assert startup.load(startup.source_key(func, OPTIONS), func) is None
+    assert startup.load(startup.source_key(func, OPTIONS), func, OPTIONS) is None
     assert "_pending" not in vars(px.jit(func))
 
 
@@ -175,3 +175,97 @@ def test_import_pyexpr_imports_neither_sympy_nor_llvm(tmp_path, processes):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert px.Vector is not None and callable(px.accuracy) and "Matrix" in dir(px)
+
+
+LOOP_SCRIPT = textwrap.dedent("""
+    import json, os, sys
+    import pyexpr as px
+
+    fs = []
+    for c in (1.0, 2.0, 3.0):
+        @px.jit
+        def f(x):
+            return c * x
+        fs.append(f)
+    marker = os.path.join(os.environ["PYEXPR_CACHE_DIR"], "called-before")
+    if not os.path.exists(marker):          # the first run decorates only: entries without Programs
+        open(marker, "w").close()
+        print(json.dumps(None))
+    else:
+        print(json.dumps([[f(1.0) for f in fs], [str(f) for f in fs], [vars(f).get("_source_key") is not None
+                                                                      for f in fs]]))
+""")
+
+
+def test_a_formula_from_the_cache_reads_the_globals_it_was_decorated_with(tmp_path, processes):
+    """The symbolic side of a formula from the cache is read from the function as it was
+    when decorated (a loop rebinding the global ``c`` after each decoration), and a
+    Program built from it is the one recorded."""
+    _, second, third = processes(tmp_path, LOOP_SCRIPT, runs=3)
+    for run in (second, third):
+        values, texts, keyed = run
+        assert values == [1.0, 2.0, 3.0] and all(keyed)
+        assert texts == ["f(x) = 1.0*x", "f(x) = 2.0*x", "f(x) = 3.0*x"]
+
+
+def test_threads_that_first_use_a_formula_from_the_cache_see_all_of_it(tmp_path, monkeypatch):
+    import threading
+    path = tmp_path / "rhs.py"
+    path.write_text("def rhs(t, y):\n    a, b = y\n    return a * b - t, a + 2.0 * b\n")
+    monkeypatch.setenv("PYEXPR_CACHE_DIR", str(tmp_path / "cache"))
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    want = px.jit(namespace["rhs"])
+    want(0.5, np.array([1.0, 2.0]))
+    want = (str(want), want.jacobian("y")(0.5, np.array([1.0, 2.0])).tolist())
+    for _ in range(20):
+        f = px.jit(namespace["rhs"])
+        assert "_pending" in vars(f)
+        got, errors = [], []
+
+        def use():
+            try:
+                got.append((str(f), f.jacobian("y")(0.5, np.array([1.0, 2.0])).tolist()))
+            except Exception as error:          # reported below
+                errors.append(error)
+        threads = [threading.Thread(target=use) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and got == [want] * 4
+
+
+def _spoil(state, how):
+    if how == "name":
+        state["name"] = "f(x):\n    pass\ndef g"
+    elif how == "options":
+        state["options"]["dtype"] = "float32"
+    elif how == "defaults":
+        state["defaults"] = {"x": 5.0}
+    elif how == "default value":
+        state["defaults"] = {"y": "abc"}
+    elif how == "out_shape":
+        state["out_shape"] = [-1, -1]
+    elif how == "signature":
+        state["signature"] = [["x", 10**10], ["y", None]]
+    elif how == "arg index":
+        state["program"]["instrs"][1][2] = 0            # two args read argument 0
+    return json.dumps(state)
+
+
+@pytest.mark.parametrize("how", ["name", "options", "defaults", "default value", "out_shape", "signature",
+                                 "arg index", "deep"])
+def test_an_entry_with_a_valid_checksum_and_odd_content_is_not_used(tmp_path, monkeypatch, how):
+    func = _fresh_function(tmp_path, monkeypatch)
+    key = startup.source_key(func, OPTIONS)
+    px.jit(func)(1.0)
+    state = json.loads(cache.load(key)[0])
+    cache.store(key, "[" * 100_000 if how == "deep" else _spoil(state, how), b"\n")
+    with pytest.warns(UserWarning, match="unusable formula entry"):
+        f = px.jit(func)
+    assert "_pending" not in vars(f) and f(2.0) == 14.0 and f(0.1, 0.2) == pytest.approx(0.23)
+
+
+def test_a_masked_array_has_no_key():
+    assert _key("def f(x):\n    return W[1] * x\n", W=np.ma.array([1.0, 2.0], mask=[0, 1])) is None

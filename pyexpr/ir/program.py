@@ -92,25 +92,34 @@ class Program:
         return digest.new(str(self).encode()).hexdigest()
 
     def check(self):
-        """Raise ``AssertionError`` unless every value is defined before use with the right type."""
+        """Raise ``AssertionError`` unless every value is defined before use with the right type
+        (raised, not asserted: ``python -O`` drops asserts, and a Program read from the disk
+        cache, ``pyexpr.startup``, is checked here)."""
         seen_args = set()
         for k, ins in enumerate(self.instrs):
-            assert ins.op in OPS, f"%{k}: unknown op {ins.op!r}"
+            if ins.op not in OPS:
+                raise AssertionError(f"%{k}: unknown op {ins.op!r}")
             arg_types = OPS[ins.op].args
-            assert len(ins.args) == len(arg_types), f"%{k}: {ins.op} takes {len(arg_types)} operands"
+            if len(ins.args) != len(arg_types):
+                raise AssertionError(f"%{k}: {ins.op} takes {len(arg_types)} operands")
             for a, want in zip(ins.args, arg_types):
-                assert 0 <= a < k, f"%{k}: operand %{a} used before definition"
-                assert self.instrs[a].type == want, f"%{k}: operand %{a} is not of type {want}"
+                if not (0 <= a < k):
+                    raise AssertionError(f"%{k}: operand %{a} used before definition")
+                if self.instrs[a].type != want:
+                    raise AssertionError(f"%{k}: operand %{a} is not of type {want}")
             if ins.op == "arg":
-                assert 0 <= ins.attr < self.n_args and ins.attr not in seen_args, f"%{k}: bad arg {ins.attr}"
+                if not (0 <= ins.attr < self.n_args and ins.attr not in seen_args):
+                    raise AssertionError(f"%{k}: bad arg {ins.attr}")
                 seen_args.add(ins.attr)
             if ins.op == "const":
-                assert isinstance(ins.attr, float), f"%{k}: const must hold a float"
-        assert seen_args == set(range(self.n_args)), "every argument needs exactly one arg instruction"
+                if not isinstance(ins.attr, float):
+                    raise AssertionError(f"%{k}: const must hold a float")
+        if seen_args != set(range(self.n_args)):
+            raise AssertionError("every argument needs exactly one arg instruction")
         for o in self.outputs:
-            assert 0 <= o < len(self.instrs) and self.instrs[o].type == F, f"output %{o} is not a float value"
+            if not (0 <= o < len(self.instrs) and self.instrs[o].type == F):
+                raise AssertionError(f"output %{o} is not a float value")
         return self
-
 
 
 class Builder:

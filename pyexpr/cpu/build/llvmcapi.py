@@ -20,8 +20,8 @@ concurrently: printing a module switches the process's locale and back.
 initialization, a first target machine and code generation) in calls that
 release the GIL; the first decoration that reads a function's source runs
 it on a thread (``start_preload``) while sympy and the front end import, and
-waits for it at the end, so a first compile starts warm and no thread
-outlives the import.
+waits for it when that import ends, so a first compile starts warm and no
+thread outlives the front end's import.
 """
 import ctypes
 import os
