@@ -63,7 +63,8 @@ def _entry_with(formula, *first):
     formula(*first)
     address, owner = formula.kernel().fast_entry
     recorder = Recorder()
-    return fastcall.builtin(address, recorder, owner), recorder
+    defaults = tuple(float(formula.defaults[n]) if n in formula.defaults else None for n in formula.arg_names)
+    return fastcall.float_builtin(address, recorder, owner, formula.arg_names, defaults), recorder
 
 
 NUMBERS = [(np.float64(0.25), 0.25), (np.float32(0.25), 0.25), (np.int64(-3), -3.0), (7, 7.0),
@@ -244,3 +245,23 @@ def test_the_builtin_entry_loads_from_the_disk_cache(tmp_path, processes):
     runs = processes(tmp_path, _SECOND_PROCESS)
     assert [r["codegen"] for r in runs] == [1, 0]        # scalar part and builtin: one module
     assert all(r["fast"] and r["value"] == r["again"] == math.exp(-0.25) * 3.0 for r in runs)
+
+
+def test_keywords_and_defaults_are_placed_by_the_entry():
+    """The float entry binds keywords and left-out defaults as CPython does, in machine
+    code; every call that does not bind goes to its fallback unchanged (as does one naming
+    a parameter by a string that is not the interned name object)."""
+    entry, recorder = _entry_with(wave, 0.25, 0.5, 2.0)
+    plain = wave.__wrapped__
+    for args, kwargs in [((0.25, 0.5), {}), ((0.25,), {"t": 0.5}), ((), {"x": 0.25, "t": 0.5, "c": 3.0}),
+                         ((), {"t": 0.5, "x": 0.25}), ((0.25,), {"c": 3.0, "t": 0.5}), ((1, True), {"c": 2})]:
+        assert entry(*args, **kwargs) == plain(*args, **kwargs), (args, kwargs)
+    assert recorder.calls == []
+    declined = [((0.25,), {}),                          # t has no default
+                ((0.25, 0.5), {"x": 1.0}),              # x twice
+                ((0.25,), {"t": 0.5, "y": 1.0}),        # no parameter y
+                ((0.25, 0.5, 2.0, 1.0), {}),            # too many
+                ((0.25,), {"t": "0.5"})]                # not a number
+    for args, kwargs in declined:
+        assert entry(*args, **kwargs) == "fell back", (args, kwargs)
+    assert len(recorder.calls) == len(declined)

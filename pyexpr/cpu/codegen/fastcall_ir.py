@@ -11,14 +11,16 @@ which is what the general path returns for each of these; a program of
 several outputs writes them into a new one-dimensional array of the dtype
 (from ``numpy.empty``, named by ``abi.empty_symbol``), as the general path
 returns for a formula whose ``out_shape`` is ``(outputs,)``.  Any other call
-(another argument count, keywords, an int too large for a double, arrays,
-strings...) is passed unchanged to the builtin's ``self``, the Formula's
-general call, through ``PyObject_Vectorcall``, so that path keeps every check
-and error message.  ``runtime.fastcall`` makes the builtin of the loaded code.
+(an int too large for a double, arrays, strings, a keyword that is no
+parameter's...) is passed unchanged to the first item of the builtin's
+``self``, the Formula's general call, through ``PyObject_Vectorcall``, so
+that path keeps every check and error message.  ``self`` is the tuple
+``(general call, parameter names, defaults)``: keywords and left-out
+defaults are placed as CPython binds them (``_fill``), in the machine code.  ``runtime.fastcall`` makes the builtin of the loaded code.
 """
 from llvmlite import ir
 
-from ..abi import ARRAY_OFFSETS, FLOAT_API, FLOAT_OFFSETS, SCALAR_KINDS, empty_symbol
+from ..abi import ARRAY_OFFSETS, FLOAT_API, FLOAT_OFFSETS, SCALAR_KINDS, TUPLE_OFFSETS, empty_symbol
 
 _OBJ = ir.IntType(8).as_pointer()
 _I64, _F64 = ir.IntType(64), ir.DoubleType()
@@ -48,14 +50,20 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     n_args = len(function.args) - (outputs if outputs > 1 else 0)
     api, kinds = float_api(module), number_kinds(module, isinstance(real, ir.DoubleType))
     entry = ir.Function(module, ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]), name)
-    fallback, args, nargs, kwnames = entry.args
+    own, args, nargs, kwnames = entry.args
     b = ir.IRBuilder(entry.append_basic_block("check"))
-    slow = entry.append_basic_block("slow")
-    plain = entry.append_basic_block("plain")
+    slots = b.alloca(_OBJ, max(n_args, 1), name="slots")
+    slow, plain, fill, read = (entry.append_basic_block(n) for n in ("slow", "plain", "fill", "read"))
     b.cbranch(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
-                     b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None))), plain, slow)
+                     b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None))), plain, fill)
     b.position_at_end(plain)
-    values = [number_value(b, entry, b.load(b.gep(args, [ir.Constant(_I64, i)])), kinds, api, slow, i)
+    for i in range(n_args):
+        b.store(b.load(b.gep(args, [ir.Constant(_I64, i)])), b.gep(slots, [ir.Constant(_I64, i)]))
+    b.branch(read)
+    b.position_at_end(fill)
+    _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read)
+    b.position_at_end(read)
+    values = [number_value(b, entry, b.load(b.gep(slots, [ir.Constant(_I64, i)])), kinds, api, slow, i)
               for i in range(n_args)]
     values = [v if isinstance(real, ir.DoubleType) else b.fptrunc(v, real) for v in values]
     if outputs == 1:
@@ -64,8 +72,67 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     else:
         _return_array(b, entry, module, function, values, outputs, real, api, dtype)
     b.position_at_end(slow)
-    b.ret(b.call(api["PyObject_Vectorcall"], [fallback, args, nargs, kwnames]))
+    b.ret(b.call(api["PyObject_Vectorcall"], [_item(b, own, 0), args, nargs, kwnames]))
     return entry
+
+
+def _item(b, tuple_, k):
+    """Item ``k`` of a tuple (a borrowed reference)."""
+    at = b.gep(tuple_, [ir.Constant(_I64, TUPLE_OFFSETS["items"] + 8 * k)])
+    return b.load(b.bitcast(at, _OBJ.as_pointer()))
+
+
+def _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read):
+    """Place a call's keywords and the left-out defaults into ``slots`` as CPython binds
+    them, then go to ``read``; to ``slow`` (the general path, which says what is wrong)
+    for too many arguments, a keyword that is not a parameter's name object (the names
+    in a call's code are interned, as the parameters' here are) or a parameter given
+    twice.  A parameter with no default has ``None`` there, which ``number_value``
+    sends to ``slow``."""
+    names, defaults = _item(b, own, 1), _item(b, own, 2)
+    null, n = ir.Constant(_OBJ, None), ir.Constant(_I64, n_args)
+    before = b.block
+    with b.if_then(b.icmp_unsigned("!=", kwnames, null)):     # (a load from NULL would be UB)
+        counted = b.load(b.bitcast(b.gep(kwnames, [ir.Constant(_I64, TUPLE_OFFSETS["size"])]), _I64.as_pointer()))
+        counted_in = b.block
+    kw = b.phi(_I64, "kw")
+    kw.add_incoming(ir.Constant(_I64, 0), before)
+    kw.add_incoming(counted, counted_in)
+    for i in range(n_args):             # the positional ones, the others empty (args ends there)
+        slot = b.gep(slots, [ir.Constant(_I64, i)])
+        b.store(null, slot)
+        with b.if_then(b.icmp_signed("<", ir.Constant(_I64, i), nargs)):
+            b.store(b.load(b.gep(args, [ir.Constant(_I64, i)])), slot)
+    start, loop, place, done = (entry.append_basic_block(f"kw.{n}") for n in ("start", "loop", "place", "done"))
+    b.cbranch(b.icmp_signed(">", b.add(nargs, kw), n), slow, start)
+    b.position_at_end(start)
+    b.branch(loop)
+    b.position_at_end(loop)
+    k = b.phi(_I64, "k")
+    k.add_incoming(ir.Constant(_I64, 0), start)
+    b.cbranch(b.icmp_signed("<", k, kw), place, done)
+    b.position_at_end(place)
+    name = b.load(b.gep(b.bitcast(b.gep(kwnames, [ir.Constant(_I64, TUPLE_OFFSETS["items"])]), _OBJ.as_pointer()), [k]))
+    value = b.load(b.gep(args, [b.add(nargs, k)]))
+    for j in range(n_args):             # which parameter: by the name object's identity
+        this, other = entry.append_basic_block(f"kw.is{j}"), entry.append_basic_block(f"kw.not{j}")
+        b.cbranch(b.icmp_unsigned("==", name, _item(b, names, j)), this, other)
+        b.position_at_end(this)
+        slot = b.gep(slots, [ir.Constant(_I64, j)])
+        free = entry.append_basic_block(f"kw.free{j}")
+        b.cbranch(b.icmp_unsigned("==", b.load(slot), null), free, slow)
+        b.position_at_end(free)
+        b.store(value, slot)
+        k.add_incoming(b.add(k, ir.Constant(_I64, 1)), free)
+        b.branch(loop)
+        b.position_at_end(other)
+    b.branch(slow)                      # no parameter of that name
+    b.position_at_end(done)
+    for j in range(n_args):             # the defaults of those left out
+        slot = b.gep(slots, [ir.Constant(_I64, j)])
+        current = b.load(slot)
+        b.store(b.select(b.icmp_unsigned("==", current, null), _item(b, defaults, j), current), slot)
+    b.branch(read)
 
 
 def _return_array(b, entry, module, multi, values, outputs, real, api, dtype):

@@ -10,8 +10,9 @@ in one builtin per entry.  The formula makes that its ``__call__``: a call an
 entry does not take falls through to the next, and last to the general call
 with every check and error message.  ``state`` holds False for an entry
 there will never be (another output shape, an interpreter the entries do not
-support).  Behind the entries, keywords and left-out defaults are made
-positional (``filled``) and the call goes to the first entry again.
+support).  The float entry places keywords and left-out defaults itself
+(``codegen.fastcall_ir``); behind the entries, a call of arrays with either is
+made positional (``filled``) and goes to the first entry again.
 """
 import threading
 
@@ -38,7 +39,9 @@ def faster_call(formula, kernel, state, args, kwargs, out):
         added |= _add(formula, kernel, state, "array")
     if not added:
         return None
-    entries = [state[kind] for kind in ("array", "scalar") if state.get(kind)]
+    entries = [(kind, *state[kind]) for kind in ("array", "scalar") if state.get(kind)]
+    # per parameter its default or None, for the float entry's keywords and defaults
+    each = tuple(defaults.get(n) for n in names)
 
     def chain(general):
         top = None
@@ -52,8 +55,9 @@ def faster_call(formula, kernel, state, args, kwargs, out):
                 return top(*full) if out is None else top(*full, out=out)
             return general(*args, out=out, **kwargs)
         head = positional
-        for address, owner in entries:
-            head = fastcall.builtin(address, head, owner)
+        for kind, address, owner in entries:
+            head = fastcall.builtin(address, head, owner) if kind == "array" \
+                else fastcall.float_builtin(address, head, owner, names, each)
         top = head
         return head
     return chain
@@ -120,7 +124,8 @@ def point_call(formula, kernel):
         got = kernel.scalar(*values)
         return got[0] if m == 1 else np.array(got, kernel.dtype)
     entry = kernel.fast_entry if fastcall.available() else None
-    point = through_ctypes if entry is None else fastcall.builtin(entry[0], through_ctypes, entry[1])
+    point = through_ctypes if entry is None else \
+        fastcall.float_builtin(entry[0], through_ctypes, entry[1], formula.arg_names, (None,) * len(formula.arg_names))
     shape = entry_shape(formula)
     return point if shape is None else lambda *values: np.reshape(point(*values), shape)
 

@@ -17,14 +17,21 @@ import threading
 
 import numpy as np
 
-from ..abi import FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, SCALAR_KINDS, empty_symbol
+from ..abi import FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, SCALAR_KINDS, TUPLE_OFFSETS, empty_symbol
 
 
 @functools.lru_cache(maxsize=None)
 def available():
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     return (sys.implementation.name == "cpython" and gil and float.__basicsize__ == FLOAT_OFFSETS["value"] + 8
-            and all(hasattr(ctypes.pythonapi, name) for name in FLOAT_API))
+            and all(hasattr(ctypes.pythonapi, name) for name in FLOAT_API) and _tuple_layout_matches())
+
+
+def _tuple_layout_matches():
+    """Whether tuples hold their length and items where the entry reads its ``self``."""
+    sample = (None, 1.5)
+    return ctypes.c_ssize_t.from_address(id(sample) + TUPLE_OFFSETS["size"]).value == 2 \
+        and ctypes.c_size_t.from_address(id(sample) + TUPLE_OFFSETS["items"] + 8).value == id(sample[1])
 
 
 class _MethodDef(ctypes.Structure):
@@ -101,3 +108,13 @@ def builtin(address, fallback, owner):
         if method is None:
             method = _DEFS[address] = _MethodDef(b"formula", address, METH_FASTCALL | METH_KEYWORDS, None)
     return _NEW_CFUNCTION(ctypes.addressof(method), fallback, owner)
+
+
+def float_builtin(address, fallback, owner, names, defaults):
+    """``builtin`` of a float entry (``codegen.fastcall_ir``), whose ``self`` is
+    ``(fallback, names, defaults)``: the parameters' names (interned: a call's keywords are
+    matched by identity) and, per parameter, its default or None."""
+    if len(names) != len(defaults):
+        raise ValueError("one default (or None) per parameter")
+    own = (fallback, tuple(sys.intern(n) for n in names), tuple(defaults))
+    return builtin(address, own, owner)
