@@ -265,3 +265,35 @@ def test_keywords_and_defaults_are_placed_by_the_entry():
     for args, kwargs in declined:
         assert entry(*args, **kwargs) == "fell back", (args, kwargs)
     assert len(recorder.calls) == len(declined)
+
+
+@px.jit
+def rhs(t, y):
+    a, b, c = y
+    return -0.04 * a + 1e4 * b * c - t, 0.04 * a - 3e7 * b * b, 3e7 * b * b + c
+
+
+def test_a_point_of_fixed_length_vectors_is_read_by_the_entry():
+    """A formula of fixed-length vectors: the float entry reads a call's numbers and exact
+    C-contiguous float64 arrays of the lengths (``fastcall_ir._point``); anything else
+    goes to its fallback, the general path, unchanged."""
+    y = np.array([0.9, 2e-5, 0.1])
+    rhs(0.5, y)
+    address, owner = rhs.kernel().fast_entry
+    recorder = Recorder()
+    entry = fastcall.float_builtin(address, recorder, owner, rhs.arg_names, (None,) * 4, lengths=[None, 3])
+    want = np.array(rhs.__wrapped__(0.5, y))
+    for args in [(0.5, y), (np.float64(0.5), y), (1, np.array([0.9, 2e-5, 0.1]))]:
+        got = entry(*args)
+        assert type(got) is np.ndarray and got.shape == (3,)
+        np.testing.assert_array_equal(got, np.array(rhs.__wrapped__(float(args[0]), args[1])))
+    assert recorder.calls == []
+    declined = [(0.5, [0.9, 2e-5, 0.1]), (0.5, y.astype(np.float32)), (0.5, np.repeat(y, 2)[::2]),
+                (0.5, np.ones(4)), (0.5, np.ones((3, 1))), (0.5, y.astype(">f8")), ("0.5", y), (0.5,),
+                (0.5, y, 1.0), (0.5, np.float64(1.0)), (0.5, None)]
+    for args in declined:
+        assert entry(*args) == "fell back", args
+    assert entry(0.5, y=y) == "fell back" and len(recorder.calls) == len(declined) + 1
+    assert type(rhs).__call__ is not px.Formula.__call__          # the head is such a builtin
+    np.testing.assert_array_equal(rhs(0.5, y), want)
+    np.testing.assert_array_equal(rhs(0.5, list(y)), want)        # the general path

@@ -40,6 +40,8 @@ SCALAR_KINDS = (("PyFloat_Type", "double"), ("pyexpr_numpy_float64", "double"),
 ARRAY_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread", "Py_IncRef")
 #: CPython functions a loop program's builtin entry calls (``codegen.loopcall_ir``)
 LOOP_API = ("PyLong_FromLongLong", "PyEval_SaveThread", "PyEval_RestoreThread")
+#: the symbol of ``None`` (the float entry's ``self`` has it where a formula has no vectors)
+NONE_SYMBOL = "pyexpr_none"
 #: PyTupleObject: the length, then the items (the array entry reads a call's keyword names)
 TUPLE_OFFSETS = {"size": 16, "items": 24}
 #: array calls of more elements take the general path: threads, streaming stores, tier upgrades

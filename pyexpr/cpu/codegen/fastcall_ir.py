@@ -20,7 +20,8 @@ defaults are placed as CPython binds them (``_fill``), in the machine code.  ``r
 """
 from llvmlite import ir
 
-from ..abi import ARRAY_OFFSETS, FLOAT_API, FLOAT_OFFSETS, SCALAR_KINDS, TUPLE_OFFSETS, empty_symbol
+from ..abi import (ARRAY_OFFSETS, C_CONTIGUOUS, FLOAT_API, FLOAT_OFFSETS, NONE_SYMBOL, SCALAR_KINDS,
+                   TUPLE_OFFSETS, array_symbols, empty_symbol)
 
 _OBJ = ir.IntType(8).as_pointer()
 _I64, _F64 = ir.IntType(64), ir.DoubleType()
@@ -53,19 +54,30 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     own, args, nargs, kwnames = entry.args
     b = ir.IRBuilder(entry.append_basic_block("check"))
     slots = b.alloca(_OBJ, max(n_args, 1), name="slots")
-    slow, plain, fill, read = (entry.append_basic_block(n) for n in ("slow", "plain", "fill", "read"))
+    reals = b.alloca(real, max(n_args, 1), name="reals")
+    slow, plain, other, fill, read, point, compute = (entry.append_basic_block(n) for n in (
+        "slow", "plain", "other", "fill", "read", "point", "compute"))
+    null = ir.Constant(_OBJ, None)
     b.cbranch(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
-                     b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None))), plain, fill)
+                     b.icmp_unsigned("==", kwnames, null)), plain, other)
     b.position_at_end(plain)
     for i in range(n_args):
         b.store(b.load(b.gep(args, [ir.Constant(_I64, i)])), b.gep(slots, [ir.Constant(_I64, i)]))
     b.branch(read)
+    b.position_at_end(other)            # a formula of vectors has their lengths as its 4th item
+    layout = _item(b, own, 3)
+    b.cbranch(b.icmp_unsigned("==", layout, _none(module)), fill, point)
     b.position_at_end(fill)
     _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read)
     b.position_at_end(read)
-    values = [number_value(b, entry, b.load(b.gep(slots, [ir.Constant(_I64, i)])), kinds, api, slow, i)
-              for i in range(n_args)]
-    values = [v if isinstance(real, ir.DoubleType) else b.fptrunc(v, real) for v in values]
+    for i in range(n_args):
+        value = number_value(b, entry, b.load(b.gep(slots, [ir.Constant(_I64, i)])), kinds, api, slow, i)
+        b.store(value if isinstance(real, ir.DoubleType) else b.fptrunc(value, real), b.gep(reals, [ir.Constant(_I64, i)]))
+    b.branch(compute)
+    b.position_at_end(point)
+    _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, (kinds, api), slow, compute)
+    b.position_at_end(compute)
+    values = [b.load(b.gep(reals, [ir.Constant(_I64, i)])) for i in range(n_args)]
     if outputs == 1:
         result = b.call(function, values)
         b.ret(b.call(api["PyFloat_FromDouble"], [result if isinstance(real, ir.DoubleType) else b.fpext(result, _F64)]))
@@ -74,6 +86,98 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     b.position_at_end(slow)
     b.ret(b.call(api["PyObject_Vectorcall"], [_item(b, own, 0), args, nargs, kwnames]))
     return entry
+
+
+def _none(module):
+    return module.globals.get(NONE_SYMBOL) or ir.GlobalVariable(module, ir.IntType(8), NONE_SYMBOL)
+
+
+def _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, numbers, slow, done):
+    """Read a call of one point of a formula of fixed-length vectors into ``reals``: per
+    parameter (``layout``, an int64 array: 0 for a number, else the vector's length) a
+    number, or an exact C-contiguous one-dimensional array of the dtype and that length,
+    whose elements are copied; then go to ``done``; to ``slow`` for anything else."""
+    kinds, api = numbers
+    names = array_symbols(dtype)
+    array_type, descr = (module.globals.get(names[k]) or ir.GlobalVariable(module, ir.IntType(8), names[k])
+                         for k in ("array_type", "descr"))
+    field = lambda item, key, kind: b.load(b.bitcast(      # noqa: E731
+        b.gep(item, [ir.Constant(_I64, ARRAY_OFFSETS[key])]), kind.as_pointer()))
+    lengths = b.bitcast(field(layout, "data", _OBJ), _I64.as_pointer())
+    n_params = b.load(field(layout, "dims", _I64.as_pointer()))
+    start, loop, body, number, vector, copy, step, end = (entry.append_basic_block(f"point.{n}") for n in (
+        "start", "loop", "body", "number", "vector", "copy", "step", "end"))
+    b.cbranch(b.and_(b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None)),
+                     b.icmp_unsigned("==", nargs, n_params)), start, slow)
+    b.position_at_end(start)
+    b.branch(loop)
+    b.position_at_end(loop)
+    p, c = b.phi(_I64, "p"), b.phi(_I64, "c")           # the parameter, its first component
+    p.add_incoming(ir.Constant(_I64, 0), start)
+    c.add_incoming(ir.Constant(_I64, 0), start)
+    b.cbranch(b.icmp_signed("<", p, nargs), body, end)
+    b.position_at_end(body)
+    item, length = b.load(b.gep(args, [p])), b.load(b.gep(lengths, [p]))
+    b.cbranch(b.icmp_signed("==", length, ir.Constant(_I64, 0)), number, vector)
+    b.position_at_end(number)
+    fits = entry.append_basic_block("point.fits")
+    b.cbranch(b.icmp_signed("<", c, ir.Constant(_I64, n_args)), fits, slow)
+    b.position_at_end(fits)
+    value = number_value(b, entry, item, kinds, api, slow, "p")
+    b.store(value if isinstance(real, ir.DoubleType) else b.fptrunc(value, real), b.gep(reals, [c]))
+    b.branch(step)
+    b.position_at_end(vector)
+    array, shaped = entry.append_basic_block("point.array"), entry.append_basic_block("point.shaped")
+    b.cbranch(b.icmp_unsigned("==", field(item, "type", _OBJ), array_type), array, slow)
+    b.position_at_end(array)            # (only an array's fields are read)
+    i32 = ir.IntType(32)
+    flags = b.and_(field(item, "flags", i32), ir.Constant(i32, C_CONTIGUOUS))
+    ours = b.and_(b.icmp_unsigned("==", field(item, "descr", _OBJ), descr),
+                  b.and_(b.icmp_unsigned("==", flags, ir.Constant(i32, C_CONTIGUOUS)),
+                         b.icmp_unsigned("==", field(item, "nd", i32), ir.Constant(i32, 1))))
+    b.cbranch(ours, shaped, slow)
+    b.position_at_end(shaped)
+    fits = b.and_(b.icmp_signed("==", b.load(field(item, "dims", _I64.as_pointer())), length),
+                  b.icmp_signed("<=", b.add(c, length), ir.Constant(_I64, n_args)))
+    b.cbranch(fits, copy, slow)
+    b.position_at_end(copy)             # (a few elements: LLVM makes this a short loop)
+    data = b.bitcast(field(item, "data", _OBJ), real.as_pointer())
+    with _counted(b, entry, length) as j:
+        b.store(b.load(b.gep(data, [j])), b.gep(reals, [b.add(c, j)]))
+    b.branch(step)
+    b.position_at_end(step)
+    p.add_incoming(b.add(p, ir.Constant(_I64, 1)), step)
+    c.add_incoming(b.add(c, b.select(b.icmp_signed("==", length, ir.Constant(_I64, 0)), ir.Constant(_I64, 1),
+                                     length)), step)
+    b.branch(loop)
+    b.position_at_end(end)
+    b.cbranch(b.icmp_signed("==", c, ir.Constant(_I64, n_args)), done, slow)
+
+
+class _counted:
+    """``with _counted(b, entry, n) as j:`` a loop of ``j`` over ``0 <= j < n`` at ``b``."""
+
+    def __init__(self, b, entry, n):
+        self.b, self.entry, self.n = b, entry, n
+
+    def __enter__(self):
+        b, entry = self.b, self.entry
+        self.before, self.head = b.block, entry.append_basic_block("count.head")
+        self.body, self.after = entry.append_basic_block("count.body"), entry.append_basic_block("count.after")
+        b.branch(self.head)
+        b.position_at_end(self.head)
+        self.j = b.phi(_I64, "j")
+        self.j.add_incoming(ir.Constant(_I64, 0), self.before)
+        b.cbranch(b.icmp_signed("<", self.j, self.n), self.body, self.after)
+        b.position_at_end(self.body)
+        return self.j
+
+    def __exit__(self, *error):
+        b = self.b
+        self.j.add_incoming(b.add(self.j, ir.Constant(_I64, 1)), b.block)
+        b.branch(self.head)
+        b.position_at_end(self.after)
+        return False
 
 
 def _item(b, tuple_, k):

@@ -134,7 +134,13 @@ def point_head(formula, point, general):
     """``__call__`` of a fixed-length vector formula: a positional call of floats and
     float64 vectors of their lengths (``calling.scalar_components``'s call, what scipy's
     solvers make) goes to ``point`` with no Python frame between; any other to
-    ``general``."""
+    ``general``.  Where the float entry can, it is the head itself: its machine code
+    reads the vectors (``fastcall_ir._point``)."""
+    entry = formula.kernel().fast_entry if fastcall.available() and arraycall.available() else None
+    if entry is not None and entry_shape(formula) is None:
+        n = len(formula.arg_names)
+        return fastcall.float_builtin(entry[0], general, entry[1], formula.arg_names, (None,) * n,
+                                      lengths=[length for _, length in formula.signature])
     lengths = tuple(None if length is None else (length,) for _, length in formula.signature)
     f64, floats_ = np.dtype(np.float64), (float, np.float64)
 

@@ -17,7 +17,8 @@ import threading
 
 import numpy as np
 
-from ..abi import FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, SCALAR_KINDS, TUPLE_OFFSETS, empty_symbol
+from ..abi import (FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, NONE_SYMBOL, SCALAR_KINDS,
+                   TUPLE_OFFSETS, array_symbols, empty_symbol)
 
 
 @functools.lru_cache(maxsize=None)
@@ -81,7 +82,9 @@ def _empty(outputs, dtype):
 def symbols(outputs=1, dtype="float64"):
     """The symbols the entry of a program of ``outputs`` outputs refers to, with their
     addresses in this process."""
-    found = {**_type_addresses(), **api_addresses(FLOAT_API)}
+    names = array_symbols(dtype)
+    found = {**_type_addresses(), **api_addresses(FLOAT_API), NONE_SYMBOL: id(None),
+             names["array_type"]: id(np.ndarray), names["descr"]: id(np.dtype(dtype))}
     if outputs > 1:
         found[empty_symbol(outputs, dtype)] = id(_empty(outputs, dtype))
     return found
@@ -110,11 +113,17 @@ def builtin(address, fallback, owner):
     return _NEW_CFUNCTION(ctypes.addressof(method), fallback, owner)
 
 
-def float_builtin(address, fallback, owner, names, defaults):
+def float_builtin(address, fallback, owner, names, defaults, lengths=None):
     """``builtin`` of a float entry (``codegen.fastcall_ir``), whose ``self`` is
-    ``(fallback, names, defaults)``: the parameters' names (interned: a call's keywords are
-    matched by identity) and, per parameter, its default or None."""
+    ``(fallback, names, defaults, lengths)``: the parameters' names (interned: a call's
+    keywords are matched by identity), per parameter its default or None, and for a
+    formula of fixed-length vectors each parameter's length (0 for a number) as an int64
+    array (None for others: the entry's ``_point`` reads a call's vectors by it)."""
     if len(names) != len(defaults):
         raise ValueError("one default (or None) per parameter")
-    own = (fallback, tuple(sys.intern(n) for n in names), tuple(defaults))
+    if lengths is not None:
+        lengths = np.array([0 if k is None else k for k in lengths], np.int64)
+        if lengths.ndim != 1 or (lengths < 0).any():
+            raise ValueError("one length (0 for a number) per parameter")
+    own = (fallback, tuple(sys.intern(n) for n in names), tuple(defaults), lengths)
     return builtin(address, own, owner)
