@@ -86,12 +86,31 @@ def head(formula, general):
     """The ``__call__`` installed after a first quick call: ``quick`` with the plan and
     the runner bound (one vector argument, scipy's ``f(x)``, with nothing looked up);
     ``general(formula, args, kwargs, out)`` takes every call it does not."""
-    kinds, checks, dtype, _, data, _, no_scalars, shape = formula._plan
-    entry = formula._runner[1]
+    kinds, data, entry = formula._plan[0], formula._plan[4], formula._runner[1]
     if entry is None or data or not set(kinds) <= {0, 1} or 1 not in kinds:
         return staticmethod(lambda *args, out=None, **kwargs: _other(formula, general, args, kwargs, out))
-    if kinds != (1,):
-        return _vectors_head(formula, general)
+    python = _vectors_head(formula, general) if kinds != (1,) else _vector_head(formula, general)
+    machine = _machine_head(formula, python.__func__)
+    return python if machine is None else machine
+
+
+def _machine_head(formula, python):
+    """The loop module's own head (``loopcall_ir.define_head``) where its checks are all a
+    call needs: vectors of one length with a least one, a float or a vector of that
+    length back; ``python`` (the bound path) takes what it declines."""
+    kinds, checks, _, _, _, _, _, shape = formula._plan
+    one, _, limit, same = _bound(formula)
+    least, lengths_ok = _one_length(checks, kinds.count(1))
+    result = 0 if one and shape == 1 else 1 if same else None
+    if lengths_ok is not None or result is None:
+        return None
+    return formula._runner[0].head(python, [len(kinds), least, min(limit, 1 << 62), result, *kinds])
+
+
+def _vector_head(formula, general):
+    """``head`` for one vector argument, scipy's ``f(x)``."""
+    kinds, checks, dtype, _, _, _, no_scalars, shape = formula._plan
+    entry = formula._runner[1]
     one, out_shape, limit, same = _bound(formula)
     least, lengths_ok = _least_length(checks)
     ndarray, empty = np.ndarray, np.empty

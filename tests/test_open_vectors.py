@@ -284,6 +284,9 @@ def test_the_bound_quick_call_agrees_in_every_form(make, reference):
     x, p = _points(12), _points(12, seed=1)
     first = call(x, p)
     assert "_fast_call_class" in type(f).__dict__
+    from pyexpr.cpu.runtime import arraycall
+    if arraycall.available():           # the loop module's own head (loopcall_ir.define_head)
+        assert type(type(f).__call__).__name__ == "builtin_function_or_method"
     np.testing.assert_allclose(first, reference(x, p), rtol=1e-12, atol=1e-9)
     for n in (2, 3, 10, 1000):                       # lengths of the bound path itself
         x, p = _points(n), _points(n, seed=1)

@@ -64,6 +64,11 @@ def empty_symbol(outputs, dtype):
     return f"pyexpr_empty_{outputs}_{dtype}"
 
 
+def vector_empty_symbol(dtype):
+    """The name of the allocator of a loop head's vector result: ``numpy.empty(n, dtype)``."""
+    return f"pyexpr_empty_vector_{dtype}"
+
+
 def array_symbols(dtype):
     """The names of the objects the array entry of a ``dtype`` kernel compares with and calls."""
     return {"array_type": "PyArray_Type", "descr": f"pyexpr_descr_{dtype}", "empty_like": "pyexpr_empty_like",

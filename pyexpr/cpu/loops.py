@@ -23,7 +23,7 @@ import numpy as np
 from . import host
 from .build import cache
 from .kernel import GENERATORS, load_or_compile
-from .abi import LOOP_API
+from .abi import LOOP_API, vector_empty_symbol
 from .runtime import arraycall, fastcall
 from .runtime.arraycall import data_address
 
@@ -63,11 +63,12 @@ class LoopKernel:
                               dtype, fastmath, simd, entry)
         self.llvm_ir, self._code = load_or_compile(
             key, lambda: _compile(lp, dtype, fastmath, target, entry),
-            fastcall.api_addresses(LOOP_API) if entry else None, use_cache=use_cache)
+            _symbols(dtype) if entry else None, use_cache=use_cache)
         names = symbols(lp)
         self._function = _SIGNATURE(self._code.address(names["loops"]))
         self._vectors = len(lp.vector_names)
         self._entry = fastcall.builtin(self._code.address(names["call"]), None, self._code) if entry else None
+        self._head = self._code.address(names["head"]) if entry else None
         self._check = _CHECK(self._code.address(names["check"]))
         self._stages = [_STAGE(self._code.address(names[f"stage{s}"])) for s in range(len(lp.stages))]
         self.chunk_size = chunk_size
@@ -81,6 +82,14 @@ class LoopKernel:
         if self._entry is None or vectors != self._vectors:
             return None, 0
         return self._entry, self._one_thread_below()
+
+    def head(self, fallback, spec):
+        """A builtin taking a Python call of the formula whole (``loopcall_ir.define_head``:
+        ``spec`` says which parameters are vectors, their least and largest lengths and the
+        result), any other call going to ``fallback``; None where there is none."""
+        if self._head is None:
+            return None
+        return fastcall.builtin(self._head, (fallback, np.array(spec, np.int64)), self._code)
 
     def _one_thread_below(self):
         """The longest stage's length below which a call runs on one thread."""
@@ -170,6 +179,19 @@ def _fold(partials, kind, dtype):
             total = dtype.type(total * part) if kind == "prod" else dtype.type(total + part)
         totals.append(total)
     return totals
+
+
+@functools.lru_cache(maxsize=None)
+def _vector_empty(dtype):
+    """The allocator of a loop head's vector result, held as long as the process (loaded
+    code refers to it by address)."""
+    return functools.partial(np.empty, dtype=np.dtype(dtype))
+
+
+def _symbols(dtype):
+    """The objects and functions the builtin entries of a loop module refer to."""
+    return {**fastcall.api_addresses(LOOP_API + ("Py_DecRef",)), **fastcall.symbols(1, dtype),
+            vector_empty_symbol(dtype): id(_vector_empty(dtype))}
 
 
 def _compile(lp, dtype, fastmath, target, entry):

@@ -18,6 +18,8 @@ that path keeps every check and error message.  ``self`` is the tuple
 ``(general call, parameter names, defaults)``: keywords and left-out
 defaults are placed as CPython binds them (``_fill``), in the machine code.  ``runtime.fastcall`` makes the builtin of the loaded code.
 """
+import functools
+
 from llvmlite import ir
 
 from ..abi import (ARRAY_OFFSETS, C_CONTIGUOUS, FLOAT_API, FLOAT_OFFSETS, NONE_SYMBOL, SCALAR_KINDS,
@@ -88,6 +90,12 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     return entry
 
 
+def array_field(b, item, key, kind):
+    """The field ``key`` of numpy's array struct (``abi.ARRAY_OFFSETS``) of the object
+    ``item``, as ``kind``, loaded at ``b``."""
+    return b.load(b.bitcast(b.gep(item, [ir.Constant(_I64, ARRAY_OFFSETS[key])]), kind.as_pointer()))
+
+
 def _none(module):
     return module.globals.get(NONE_SYMBOL) or ir.GlobalVariable(module, ir.IntType(8), NONE_SYMBOL)
 
@@ -101,8 +109,7 @@ def _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, 
     names = array_symbols(dtype)
     array_type, descr = (module.globals.get(names[k]) or ir.GlobalVariable(module, ir.IntType(8), names[k])
                          for k in ("array_type", "descr"))
-    field = lambda item, key, kind: b.load(b.bitcast(      # noqa: E731
-        b.gep(item, [ir.Constant(_I64, ARRAY_OFFSETS[key])]), kind.as_pointer()))
+    field = functools.partial(array_field, b)
     lengths = b.bitcast(field(layout, "data", _OBJ), _I64.as_pointer())
     n_params = b.load(field(layout, "dims", _I64.as_pointer()))
     start, loop, body, number, vector, copy, step, end = (entry.append_basic_block(f"point.{n}") for n in (

@@ -43,6 +43,7 @@ def symbols(lp):
     """The names of the functions ``build_module`` defines: loops, check, stage<s>."""
     base = entry_names(lp)["scalar"]
     return {"loops": base + "_loops", "check": base + "_check", "call": base + "_loopcall",
+            "head": base + "_loophead",
             **{f"stage{s}": f"{base}_stage{s}" for s in range(len(lp.stages))}}
 
 
@@ -62,6 +63,7 @@ def build_module(lp, dtype="float64", fastmath=False, target=None, entry=False):
     loops = _define_loops(c, lanes, lp, names["loops"], stages)
     if entry:
         loopcall_ir.define_entry(module, loops, len(lp.vector_names), names["call"])
+        loopcall_ir.define_head(module, loops, len(lp.vector_names), dtype, names["head"])
     return module
 
 

@@ -1,4 +1,4 @@
-"""The IR of a loop program's call from Python: a CPython builtin's code around ``loops``.
+"""The IR of a loop program's calls from Python: CPython builtins' code around ``loops``.
 
 ``define_entry(module, loops, n_vectors, name)`` adds to a loop module (see
 ``loop_ir``) a function with CPython's ``METH_FASTCALL | METH_KEYWORDS``
@@ -9,11 +9,16 @@ addresses and dimensions from numpy's struct (``abi.ARRAY_OFFSETS``) into the
 tables ``loops`` takes, calls it (without the GIL from ``abi.GIL_SIZE``
 elements on, a matrix's rows times columns) and returns its status as an int.  A call of several
 microseconds through ctypes (the tables built in Python) becomes one of a
-fraction of one.
+fraction of one.  ``define_head`` adds the formula's own ``__call__`` for the
+common calls (``open_quick.head``): a Python call taken apart, checked and
+answered in machine code.
 """
+import functools
+
 from llvmlite import ir
 
-from ..abi import ARRAY_OFFSETS, GIL_SIZE, LOOP_API
+from ..abi import C_CONTIGUOUS, GIL_SIZE, LOOP_API, TUPLE_OFFSETS, array_symbols, vector_empty_symbol
+from .fastcall_ir import array_field, float_api, number_kinds, number_value
 
 I32, I64 = ir.IntType(32), ir.IntType(64)
 OBJ = ir.IntType(8).as_pointer()
@@ -30,9 +35,7 @@ def define_entry(module, loops, n_vectors, name):
     _, args, _, _ = entry.args
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     const = lambda v: ir.Constant(I64, v)      # noqa: E731
-
-    def field(item, key, kind):
-        return b.load(b.bitcast(b.gep(item, [const(ARRAY_OFFSETS[key])]), kind.as_pointer()))
+    field = functools.partial(array_field, b)
 
     def data(k):
         return b.bitcast(field(b.load(b.gep(args, [const(k)])), "data", OBJ), fptr)
@@ -61,4 +64,119 @@ def define_entry(module, loops, n_vectors, name):
             run()
             b.call(api["PyEval_RestoreThread"], [state])
     b.ret(b.call(api["PyLong_FromLongLong"], [b.load(status)]))
+    return entry
+
+
+def define_head(module, loops, n_vectors, dtype, name):
+    """Define the builtin ``name`` that takes a Python call ``f(*args)`` of a formula over
+    vectors whole (``open_quick.head``): its ``self`` is ``(fallback, spec)``, ``spec`` an
+    int64 array ``[parameters, least length, limit, result kind, kind of each parameter
+    (0 a number, 1 a vector)]``.  A call of exactly that many positional arguments, the
+    numbers read as the float entry reads them (``fastcall_ir.number_value``), the
+    vectors exact C-contiguous one-dimensional arrays of the dtype, all of one length
+    ``least <= n < limit``, runs ``loops`` and returns a float (result kind 0) or a new
+    vector of ``n`` (kind 1); any other call, and one whose reads fall outside the
+    vectors, goes to ``fallback`` unchanged (``PyObject_Vectorcall``)."""
+    real = loops.args[0].type.pointee
+    double = isinstance(real, ir.DoubleType)
+    api, kinds = float_api(module), number_kinds(module, double)
+    decref = module.globals.get("Py_DecRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [OBJ]), "Py_DecRef")
+    to_long = module.globals.get(LOOP_API[0]) or ir.Function(module, ir.FunctionType(OBJ, [I64]), LOOP_API[0])
+    names = array_symbols(dtype)
+    array_type, descr, empty = (module.globals.get(n) or ir.GlobalVariable(module, ir.IntType(8), n)
+                                for n in (names["array_type"], names["descr"], vector_empty_symbol(dtype)))
+    entry = ir.Function(module, SIGNATURE, name)
+    own, args, nargs, kwnames = entry.args
+    b = ir.IRBuilder(entry.append_basic_block("entry"))
+    const = lambda v: ir.Constant(I64, v)      # noqa: E731
+    field = functools.partial(array_field, b)
+
+    def item_of(tuple_, k):
+        return b.load(b.bitcast(b.gep(tuple_, [const(TUPLE_OFFSETS["items"] + 8 * k)]), OBJ.as_pointer()))
+    spec = b.bitcast(field(item_of(own, 1), "data", OBJ), I64.as_pointer())
+    at = lambda k: b.load(b.gep(spec, [k if isinstance(k, ir.Value) else const(k)]))   # noqa: E731
+    scalars = b.alloca(real, b.add(nargs, const(1)), name="scalars")
+    vectors = b.alloca(real.as_pointer(), max(n_vectors, 1), name="vectors")
+    lengths = b.alloca(I64, max(n_vectors, 1), name="lengths")
+    out = b.alloca(real, name="out")
+    slow = entry.append_basic_block("slow")
+    start, loop, body, number, vector, array, shaped, step, end = (entry.append_basic_block(f"head.{n}") for n in (
+        "start", "loop", "body", "number", "vector", "array", "shaped", "step", "end"))
+    b.cbranch(b.and_(b.icmp_unsigned("==", kwnames, ir.Constant(OBJ, None)),
+                     b.icmp_signed("==", nargs, at(0))), start, slow)
+    b.position_at_end(start)
+    b.branch(loop)
+    b.position_at_end(loop)
+    p, s, v, n = (b.phi(I64, x) for x in ("p", "s", "v", "n"))     # parameter, number, vector, length
+    for phi, first in ((p, 0), (s, 0), (v, 0), (n, -1)):
+        phi.add_incoming(const(first), start)
+    b.cbranch(b.icmp_signed("<", p, nargs), body, end)
+    b.position_at_end(body)
+    item = b.load(b.gep(args, [p]))
+    b.cbranch(b.icmp_signed("==", at(b.add(p, const(4))), const(0)), number, vector)
+    b.position_at_end(number)
+    value = number_value(b, entry, item, kinds, api, slow, "n")
+    b.store(value if double else b.fptrunc(value, real), b.gep(scalars, [s]))
+    s_more, after_number = b.add(s, const(1)), b.block
+    b.branch(step)
+    b.position_at_end(vector)
+    b.cbranch(b.and_(b.icmp_unsigned("==", field(item, "type", OBJ), array_type),
+                     b.icmp_signed("<", v, const(n_vectors))), array, slow)
+    b.position_at_end(array)            # (only an array's fields are read)
+    flags = b.and_(field(item, "flags", I32), ir.Constant(I32, C_CONTIGUOUS))
+    size = b.load(field(item, "dims", I64.as_pointer()))
+    fits = b.and_(b.and_(b.icmp_unsigned("==", field(item, "descr", OBJ), descr),
+                         b.icmp_unsigned("==", flags, ir.Constant(I32, C_CONTIGUOUS))),
+                  b.and_(b.icmp_signed("==", field(item, "nd", I32), ir.Constant(I32, 1)),
+                         b.or_(b.icmp_signed("==", n, const(-1)), b.icmp_signed("==", n, size))))
+    b.cbranch(fits, shaped, slow)
+    b.position_at_end(shaped)
+    b.store(b.bitcast(field(item, "data", OBJ), real.as_pointer()), b.gep(vectors, [v]))
+    b.store(size, b.gep(lengths, [v]))
+    v_more = b.add(v, const(1))
+    b.branch(step)
+    b.position_at_end(step)             # the counts after a number or a vector
+    for phi, by_number, by_vector in ((s, s_more, s), (v, v, v_more), (n, n, size)):
+        after = b.phi(I64)
+        after.add_incoming(by_number, after_number)
+        after.add_incoming(by_vector, shaped)
+        phi.add_incoming(after, step)
+    p.add_incoming(b.add(p, const(1)), step)
+    b.branch(loop)
+    b.position_at_end(end)
+    ready, run_float, run_vector = (entry.append_basic_block(f"head.{x}") for x in ("ready", "float", "vector_out"))
+    b.cbranch(b.and_(b.icmp_signed("==", v, const(n_vectors)),
+                     b.and_(b.icmp_signed(">=", n, at(1)), b.icmp_signed("<", n, at(2)))), ready, slow)
+    b.position_at_end(ready)
+    b.cbranch(b.icmp_signed("==", at(3), const(0)), run_float, run_vector)
+    b.position_at_end(run_float)
+    ran, done = b.call(loops, [scalars, vectors, lengths, out]), entry.append_basic_block("head.done")
+    b.cbranch(b.icmp_signed("==", ran, const(0)), done, slow)
+    b.position_at_end(done)
+    result = b.load(out)
+    b.ret(b.call(api["PyFloat_FromDouble"], [result if double else b.fpext(result, ir.DoubleType())]))
+    b.position_at_end(run_vector)
+    length = b.call(to_long, [n])
+    made_length = entry.append_basic_block("head.length")
+    b.cbranch(b.icmp_unsigned("==", length, ir.Constant(OBJ, None)), slow, made_length)
+    b.position_at_end(made_length)
+    holder = b.alloca(OBJ, name="length")
+    b.store(length, holder)
+    made = b.call(api["PyObject_Vectorcall"], [empty, holder, const(1), ir.Constant(OBJ, None)])
+    b.call(decref, [length])
+    failed, filled = entry.append_basic_block("head.failed"), entry.append_basic_block("head.filled")
+    b.cbranch(b.icmp_unsigned("==", made, ir.Constant(OBJ, None)), failed, filled)
+    b.position_at_end(failed)
+    b.ret(ir.Constant(OBJ, None))       # numpy's exception is set
+    b.position_at_end(filled)
+    ran = b.call(loops, [scalars, vectors, lengths, b.bitcast(field(made, "data", OBJ), real.as_pointer())])
+    good, bad = entry.append_basic_block("head.good"), entry.append_basic_block("head.bad")
+    b.cbranch(b.icmp_signed("==", ran, const(0)), good, bad)
+    b.position_at_end(good)
+    b.ret(made)
+    b.position_at_end(bad)
+    b.call(decref, [made])
+    b.branch(slow)
+    b.position_at_end(slow)
+    b.ret(b.call(api["PyObject_Vectorcall"], [item_of(own, 0), args, nargs, kwnames]))
     return entry
