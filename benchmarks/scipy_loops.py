@@ -12,6 +12,9 @@
 * ``quad`` of a smooth integrand: pyexpr's ``f.ctypes`` as a
   ``LowLevelCallable`` (no Python per point) against the Python function.
 
+Where numba is installed, its entries run beside them (``scipy_numba``: the
+same functions ``@njit``, the derivatives as loops, the integrand a ``@cfunc``).
+
 Each solve is checked against the numpy one (the final state, the minimizer,
 the integral) to ``TOLERANCE`` relative: the two sides need not take
 bit-identical steps, so the check is the solvers' own accuracy.  Needs scipy;
@@ -23,6 +26,7 @@ import numpy as np
 
 import pyexpr as px
 
+from . import scipy_numba
 from .timing import Entry, Row, Section, measure
 
 TOLERANCE = 1e-6
@@ -75,7 +79,7 @@ PROBLEMS = {"robertson": (robertson, robertson_numpy, robertson_jac_numpy, [1.0,
             "vanderpol": (vanderpol, vanderpol_numpy, vanderpol_jac_numpy, [2.0, 0.0], 3000.0)}
 
 
-def _ivp_section(name, method, repeats):
+def _ivp_section(name, method, repeats, numba=None):
     from scipy.integrate import solve_ivp
     fn, rhs, jac, y0, t_end = PROBLEMS[name]
     f = px.jit(fn)
@@ -88,6 +92,9 @@ def _ivp_section(name, method, repeats):
     final = lambda result: result[:-1]              # the state; the counts are reported
     entries = [Entry("pyexpr", lambda: solve(f, f_jac), "rhs + jacobian", convert=final),
                Entry("numpy", lambda: solve(rhs, jac), "by hand", convert=final)]
+    if numba:
+        entries.append(Entry("numba", lambda: solve(numba[name], numba[name + "_jac"]), "@njit by hand",
+                             convert=final))
     rows = measure(entries, reference[:-1], repeats, TOLERANCE)
     for entry, row in zip(entries, rows):
         row.extras["calls"] = f"{int(entry.call()[-1]):,}" if row.ok else ""
@@ -98,7 +105,7 @@ def _ivp_section(name, method, repeats):
                    tolerance=TOLERANCE)
 
 
-def _minimize_section(n, method, repeats):
+def _minimize_section(n, method, repeats, numba=None):
     from scipy import optimize
     f = px.jit(rosen)
     x0 = np.full(n, -1.0)
@@ -113,6 +120,9 @@ def _minimize_section(n, method, repeats):
     entries = [Entry("pyexpr", lambda: solve(f, f.grad(), ours), f"f, grad, {keyword}"),
                Entry("numpy", lambda: solve(optimize.rosen, optimize.rosen_der, theirs),
                      "scipy's rosen, rosen_der, " + theirs.__name__)]
+    if numba:
+        entries.append(Entry("numba", lambda: solve(numba["rosen"], numba["rosen_der"], numba[theirs.__name__]),
+                             "@njit loops by hand"))
     return Section(f"minimize-{method}-{n}", f"minimize: Rosenbrock, n = {n}, {method}",
                    f"scipy.optimize.minimize(rosen, x0, method={method!r}, jac=..., {keyword}=...) "
                    "end to end; the minimizer checked against scipy's own functions' run.",
@@ -121,13 +131,16 @@ def _minimize_section(n, method, repeats):
                    reference="scipy's functions", chart=False, tolerance=TOLERANCE)
 
 
-def _quad_section(repeats):
+def _quad_section(repeats, numba=None):
     from scipy import LowLevelCallable, integrate
     f = px.jit(integrand)
     low = LowLevelCallable(f.ctypes)
     quad = lambda fn: integrate.quad(fn, -20.0, 20.0, limit=200, epsabs=1e-13, epsrel=1e-13)[0]
     entries = [Entry("pyexpr", lambda: quad(low), "f.ctypes as a LowLevelCallable"),
                Entry("python", lambda: quad(integrand), "the Python function")]
+    if numba:
+        numba_low = LowLevelCallable(numba["integrand"].ctypes)
+        entries.append(Entry("numba", lambda: quad(numba_low), "@cfunc as a LowLevelCallable"))
     return Section("quad", "quad: a smooth integrand over [-20, 20]",
                    "scipy.integrate.quad to 1e-13, pyexpr's compiled function called by quad's C "
                    "loop against the Python function.", measure(entries, quad(integrand), repeats,
@@ -143,7 +156,9 @@ def scipy_sections(sizes, peers):
         return [Section("scipy", "scipy's loops", f"not run: {error}",
                         [Row("pyexpr", "pyexpr", "1", status=f"failed: {error}")], baseline=None)]
     repeats = sizes.repeats
-    sections = [_ivp_section(name, method, repeats) for name in PROBLEMS for method in ("Radau", "BDF")]
-    sections += [_minimize_section(n, "trust-ncg", repeats) for n in sizes.minimize_sizes]
-    sections += [_minimize_section(sizes.minimize_sizes[0], "trust-exact", repeats), _quad_section(repeats)]
+    numba = scipy_numba.compiled(peers.get("numba")) if peers.get("numba") else None
+    sections = [_ivp_section(name, method, repeats, numba) for name in PROBLEMS for method in ("Radau", "BDF")]
+    sections += [_minimize_section(n, "trust-ncg", repeats, numba) for n in sizes.minimize_sizes]
+    sections += [_minimize_section(sizes.minimize_sizes[0], "trust-exact", repeats, numba),
+                 _quad_section(repeats, numba)]
     return sections

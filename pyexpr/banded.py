@@ -145,7 +145,11 @@ class Banded:
         return list(dict.fromkeys(k for _, k in self.hessp.signature[:-1] if isinstance(k, sympy.Symbol)))
 
     def __call__(self, *args):
-        rows, cols = self._shape(args)
+        shapes = tuple(np.shape(a) for a in args)
+        found = self.__dict__.get("_shapes", {}).get(shapes)     # an optimizer calls at one shape
+        rows, cols = found or self._shape(args)
+        if found is None:
+            self._shapes = {shapes: (rows, cols)}                # replaced whole, as _plans
         offsets = self.offsets()
         width = None if offsets is None else max(offsets) - min(offsets) + 1 if offsets else 1
         if width is None or not self.sparse and cols <= width:
@@ -155,14 +159,26 @@ class Banded:
         plan = self._colors(rows, cols, offsets, width)
         products = [self.hessp(*args, direction) for direction, _, _ in plan]
         if not self.sparse:         # each entry is set once: no sparse matrix in between
-            dense = np.zeros((rows, cols))
-            for product, (_, r, c) in zip(products, plan):
-                dense[r, c] = product[r]
-            return dense
+            source, target = self._scatter(rows, cols, plan)
+            dense = np.zeros(rows * cols)
+            dense[target] = np.concatenate(products)[source]
+            return dense.reshape(rows, cols)
         from scipy import sparse
         r, c = (np.concatenate([part[k] for part in plan]) for k in (1, 2))
         vals = np.concatenate([product[part[1]] for product, part in zip(products, plan)])
         return sparse.csr_matrix((vals, (r, c)), shape=(rows, cols))
+
+    def _scatter(self, rows, cols, plan):
+        """``(source, target)``: where each entry is among the products laid end to end, and
+        its place in the dense matrix, row-major (one gather and one store a call)."""
+        key = ("scatter", rows, cols)
+        found = self.__dict__.get("_plans", {}).get(key)
+        if found is None:
+            source = np.concatenate([k * rows + r for k, (_, r, _) in enumerate(plan)])
+            target = np.concatenate([r * cols + c for _, r, c in plan])
+            found = source, target
+            self._plans = {**self.__dict__.get("_plans", {}), key: found}
+        return found
 
     def _colors(self, rows, cols, offsets, width):
         """Per color of the band: its direction (ones on the columns ``k % width == color``)
