@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from . import backends, calling
+from .cached import CachedSide
 from .deferred import deferred
 from .errors import PyExprError, from_user
 from .isolation import remembered
@@ -62,16 +63,11 @@ def _check_identifiers(name, arg_names):
                              "arguments' names must be")
 
 
-#: what a formula from the disk cache lacks until first used (``startup``, ``__getattr__``)
-_SYMBOLIC = ("args", "written", "outputs", "rewrites", "_latex_name", "vectors")
-_MISSING = object()
-_MATERIALIZING = threading.RLock()
-
 #: state that belongs to one Formula object, not to its definition
 _PER_OBJECT = ("_kernels", "_lock", "_program", "_fast", "_ufunc", "_derivatives", "_by_components")
 
 
-class Formula:
+class Formula(CachedSide):
     """A named mathematical function of real arguments (see the module docstring)."""
 
     #: the attributes that belong to one object, not to its definition (``_fresh`` makes them)
@@ -167,32 +163,6 @@ class Formula:
     def _definition_class(cls):
         """This class, or the one a fast-call subclass (``_install_call``) was made from."""
         return next(c for c in cls.__mro__ if "_fast_call_class" not in c.__dict__)
-
-    def __getattr__(self, name):
-        # Only for attributes not set: a formula read from the disk cache (``startup``)
-        # has no symbolic side until it is first used.
-        if name in _SYMBOLIC and "_source_key" in self.__dict__:
-            self._materialize()
-            found = self.__dict__.get(name, _MISSING)
-            if found is not _MISSING:
-                return found
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def _materialize(self):
-        """The symbolic side of a formula from the disk cache, made by the front end from
-        the function as it was when decorated (the Program and kernels stay); all of it
-        at once, under a lock, so that no thread sees half of it."""
-        if "_pending" not in self.__dict__:
-            return
-        with _MATERIALIZING:
-            read = self.__dict__.get("_pending")
-            if read is None:
-                return
-            full = read()
-            if type(full) is not Formula or (full.arg_names, full.out_shape) != (self.arg_names, self.out_shape):
-                raise PyExprError(f"{self.name}: the disk cache's entry does not match its source")
-            self.__dict__.update({key: full.__dict__[key] for key in _SYMBOLIC + ("defaults",)})
-            del self.__dict__["_pending"]
 
     def _become(self, other):
         """Take ``other``'s definition in place: what IPython's autoreload does to old
@@ -332,16 +302,6 @@ class Formula:
                 self._record()
         return self._program
 
-    def _record(self):
-        """Write this formula's entry of the disk cache (``pyexpr.startup``): what a
-        later process needs to call it without reading its source again."""
-        if self._definition_class() is Formula:      # (a subclass has more to it)
-            from . import startup
-            startup.record(self._source_key, {
-                "name": self.name, "arg_names": self.arg_names, "signature": self.signature,
-                "out_shape": self.out_shape, "options": self.options, "defaults": self.defaults,
-                "doc": self.__doc__ or "", "program": self._program})
-
     def kernel(self, dtype=None):
         """The compiled kernel for ``dtype`` (default: the formula's), compiled once."""
         dtype = self.options["dtype"] if dtype is None else np.dtype(dtype).name
@@ -432,18 +392,6 @@ class Formula:
     @property
     def cuda_source(self):
         return backends.cuda_source(self)
-
-
-def from_entry(fields, key, read):
-    """A Formula of the disk cache's ``fields`` (``startup.load``) under ``key``, whose
-    symbolic side ``read()`` makes (a Formula by the front end) when first used."""
-    formula = Formula.__new__(Formula)
-    formula.__dict__.update({k: fields[k] for k in ("name", "arg_names", "signature", "out_shape",
-                                                    "options", "defaults")})
-    formula.__doc__, formula._source_key, formula._pending = fields["doc"], key, read
-    formula._fresh()
-    formula._program = fields["program"]
-    return formula
 
 
 def _flattened(state):

@@ -5,7 +5,7 @@ from importlib import import_module
 
 from .deferred import deferred
 from .errors import PyExprError, from_user
-from .formula import Formula, check_options, from_entry
+from .formula import Formula, check_options
 from .interactive import follow_autoreload
 from .isolation import building
 from . import startup
@@ -35,7 +35,7 @@ def jit(func=None, **options):
     fields = startup.load(key, func, full) if key is not None else None
     if fields is not None:                  # the symbolic side is read from the function as it is now
         snapshot = startup.frozen(func)
-        formula = from_entry(fields, key, lambda: read_function(snapshot, options))
+        formula = Formula.from_entry(fields, key, lambda: read_function(snapshot, options))
     else:                               # not in the disk cache: the front end reads it
         try:
             formula = read_function(func, options)

@@ -16,12 +16,12 @@ defaults, ``out_shape``, options, docstring) and the Program, as JSON in the
 kernel cache's file format, which binds an entry to its key and checks it
 (``cpu.build.cache``): an entry is data, never code, and is checked again as
 it is read (``load``: the Program's structure and digest, the parameters).
-On a hit, ``formula.from_entry`` makes a ``Formula`` with that Program, whose
+On a hit, ``Formula.from_entry`` makes a ``Formula`` with that Program, whose
 kernels come from the disk cache as any formula's do; its symbolic side
 (arguments, expressions, rewrites) is made by the front end the first time
 it is used (printing, ``diff``, or a first call where the entry has no
 Program yet: a formula only ever inlined into others), see
-``Formula.__getattr__``.  Formulas over vectors of any length
+``cached``.  Formulas over vectors of any length
 (``OpenFormula``), of other targets, or with defaults that are not numbers
 always take the front end.
 """
