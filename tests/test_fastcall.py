@@ -297,3 +297,13 @@ def test_a_point_of_fixed_length_vectors_is_read_by_the_entry():
     assert type(rhs).__call__ is not px.Formula.__call__          # the head is such a builtin
     np.testing.assert_array_equal(rhs(0.5, y), want)
     np.testing.assert_array_equal(rhs(0.5, list(y)), want)        # the general path
+
+
+def test_a_formula_of_vectors_does_not_take_its_components_apart():
+    """Its entry's plain call of numbers is for the general path's components only:
+    ``rhs(1.0, 2.0, 3.0)`` is refused as the Python function refuses it (a review)."""
+    y = np.array([0.9, 2e-5, 0.1])
+    rhs(0.5, y)
+    rhs(0.5, y)
+    with pytest.raises(TypeError, match="rhs"):
+        rhs(0.5, 0.9, 2e-5, 0.1)

@@ -309,6 +309,27 @@ def test_the_bound_quick_call_agrees_in_every_form(make, reference):
             call(np.ones(3), np.ones(2))
 
 
+def _scaled(x, a):
+    return np.sum((x - a) ** 2) + len(x)
+
+
+def test_the_machine_head_declines_what_the_general_path_refuses():
+    """Found by a review of the loop module's head: a 0-d array (no dims to read), a call
+    of two million arguments (no stack sized by it), and the result's type (a numpy
+    scalar of the dtype on every call, as the general path gives)."""
+    f, g = px.jit(rosen_slices), px.jit(_scaled)
+    x = _points(5)
+    for _ in range(2):
+        assert type(f(x)) is np.float64 and type(g(x, 2.0)) is np.float64
+    with pytest.raises(ValueError, match="one-dimensional"):
+        f(np.array(1.0))
+    with pytest.raises(TypeError, match=r"_scaled\(\) takes 2"):
+        g(*np.ones(2_000_000))
+    f32 = px.jit(rosen_slices, dtype="float32")
+    for _ in range(2):
+        assert type(f32(x.astype(np.float32))) is np.float32
+
+
 def test_float32():
     f = px.jit(rosen_slices, dtype="float32")
     x = _points(1000).astype(np.float32)

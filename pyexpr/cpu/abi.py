@@ -59,14 +59,11 @@ def entry_names(program):
             "arraycall": base + "_arraycall"}
 
 
-def empty_symbol(outputs, dtype):
-    """The name of the allocator of a multi-output float entry's result: ``numpy.empty(outputs, dtype)``."""
-    return f"pyexpr_empty_{outputs}_{dtype}"
-
-
-def vector_empty_symbol(dtype):
-    """The name of the allocator of a loop head's vector result: ``numpy.empty(n, dtype)``."""
-    return f"pyexpr_empty_vector_{dtype}"
+#: numpy's ``PyArray_Empty(nd, dims, descr, fortran)`` (it steals ``descr``), the allocator of a
+#: multi-output float entry's result: its place in numpy's C API table (``_ARRAY_API``), and its symbol
+ARRAY_EMPTY_INDEX, ARRAY_EMPTY_SYMBOL = 184, "pyexpr_PyArray_Empty"
+#: numpy's ``PyArray_Scalar(data, descr, base)``: a loop head's float result, a numpy scalar
+ARRAY_SCALAR_INDEX, ARRAY_SCALAR_SYMBOL = 60, "pyexpr_PyArray_Scalar"
 
 
 def array_symbols(dtype):

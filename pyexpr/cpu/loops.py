@@ -23,7 +23,7 @@ import numpy as np
 from . import host
 from .build import cache
 from .kernel import GENERATORS, load_or_compile
-from .abi import LOOP_API, vector_empty_symbol
+from .abi import ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_SYMBOL, LOOP_API
 from .runtime import arraycall, fastcall
 from .runtime.arraycall import data_address
 
@@ -181,17 +181,10 @@ def _fold(partials, kind, dtype):
     return totals
 
 
-@functools.lru_cache(maxsize=None)
-def _vector_empty(dtype):
-    """The allocator of a loop head's vector result, held as long as the process (loaded
-    code refers to it by address)."""
-    return functools.partial(np.empty, dtype=np.dtype(dtype))
-
-
 def _symbols(dtype):
     """The objects and functions the builtin entries of a loop module refer to."""
-    return {**fastcall.api_addresses(LOOP_API + ("Py_DecRef",)), **fastcall.symbols(1, dtype),
-            vector_empty_symbol(dtype): id(_vector_empty(dtype))}
+    return {**fastcall.api_addresses(LOOP_API + ("Py_DecRef", "Py_IncRef")), **fastcall.symbols(1, dtype),
+            ARRAY_EMPTY_SYMBOL: fastcall.array_empty(), ARRAY_SCALAR_SYMBOL: fastcall.array_scalar()}
 
 
 def _compile(lp, dtype, fastmath, target, entry):

@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from .build import engine
+from .runtime import fastcall
 
 #: the inner loop: strides[0:k] = steps, strides[k:2k] = 0 (one row), then the kernel.
 #: numpy's reduce and accumulate call it with the output as the first input (the same
@@ -170,15 +171,8 @@ def _loop(name="pyexpr_ufunc_loop", text=_LOOP_IR):
     return library, library.address(name)
 
 
-@lru_cache(maxsize=None)
 def _api_table():
-    try:
-        from numpy._core import _multiarray_umath as umath
-    except ImportError:                     # numpy 1.x
-        from numpy.core import _multiarray_umath as umath
-    get = ctypes.pythonapi.PyCapsule_GetPointer
-    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
-    return ctypes.cast(get(umath._UFUNC_API, None), ctypes.POINTER(ctypes.c_void_p))
+    return fastcall.numpy_table("_UFUNC_API")
 
 
 _ARGS = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,

@@ -9,7 +9,7 @@ Python ints and bools (``abi.SCALAR_KINDS``); it calls the program's scalar
 function (inlinable: it is in the same module) and returns a new float,
 which is what the general path returns for each of these; a program of
 several outputs writes them into a new one-dimensional array of the dtype
-(from ``numpy.empty``, named by ``abi.empty_symbol``), as the general path
+(from numpy's ``PyArray_Empty``, ``abi.ARRAY_EMPTY_SYMBOL``), as the general path
 returns for a formula whose ``out_shape`` is ``(outputs,)``.  Any other call
 (an int too large for a double, arrays, strings, a keyword that is no
 parameter's...) is passed unchanged to the first item of the builtin's
@@ -23,7 +23,7 @@ import functools
 from llvmlite import ir
 
 from ..abi import (ARRAY_OFFSETS, C_CONTIGUOUS, FLOAT_API, FLOAT_OFFSETS, NONE_SYMBOL, SCALAR_KINDS,
-                   TUPLE_OFFSETS, array_symbols, empty_symbol)
+                   TUPLE_OFFSETS, ARRAY_EMPTY_SYMBOL, array_symbols)
 
 _OBJ = ir.IntType(8).as_pointer()
 _I64, _F64 = ir.IntType(64), ir.DoubleType()
@@ -60,14 +60,15 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     slow, plain, other, fill, read, point, compute = (entry.append_basic_block(n) for n in (
         "slow", "plain", "other", "fill", "read", "point", "compute"))
     null = ir.Constant(_OBJ, None)
-    b.cbranch(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
-                     b.icmp_unsigned("==", kwnames, null)), plain, other)
+    layout = _item(b, own, 3)           # a formula of vectors has their lengths there: no plain call
+    b.cbranch(b.and_(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
+                            b.icmp_unsigned("==", kwnames, null)),
+                     b.icmp_unsigned("==", layout, _none(module))), plain, other)
     b.position_at_end(plain)
     for i in range(n_args):
         b.store(b.load(b.gep(args, [ir.Constant(_I64, i)])), b.gep(slots, [ir.Constant(_I64, i)]))
     b.branch(read)
-    b.position_at_end(other)            # a formula of vectors has their lengths as its 4th item
-    layout = _item(b, own, 3)
+    b.position_at_end(other)
     b.cbranch(b.icmp_unsigned("==", layout, _none(module)), fill, point)
     b.position_at_end(fill)
     _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read)
@@ -249,9 +250,16 @@ def _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read):
 def _return_array(b, entry, module, multi, values, outputs, real, api, dtype):
     """Return a new array of ``outputs`` elements that ``multi`` fills: NULL, with numpy's
     exception set, where the allocator raised."""
-    empty = ir.GlobalVariable(module, ir.IntType(8), empty_symbol(outputs, dtype))
-    out = b.call(api["PyObject_Vectorcall"], [empty, ir.Constant(_OBJ.as_pointer(), None),
-                                              ir.Constant(_I64, 0), ir.Constant(_OBJ, None)])
+    i32 = ir.IntType(32)
+    empty = module.globals.get(ARRAY_EMPTY_SYMBOL) or ir.Function(
+        module, ir.FunctionType(_OBJ, [i32, _I64.as_pointer(), _OBJ, i32]), ARRAY_EMPTY_SYMBOL)
+    incref = module.globals.get("Py_IncRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [_OBJ]), "Py_IncRef")
+    names = array_symbols(dtype)
+    descr = module.globals.get(names["descr"]) or ir.GlobalVariable(module, ir.IntType(8), names["descr"])
+    dims = b.alloca(_I64, name="dims")
+    b.store(ir.Constant(_I64, outputs), dims)
+    b.call(incref, [descr])                     # (PyArray_Empty steals it)
+    out = b.call(empty, [ir.Constant(i32, 1), dims, descr, ir.Constant(i32, 0)])
     failed, made = entry.append_basic_block("alloc.failed"), entry.append_basic_block("alloc.made")
     b.cbranch(b.icmp_unsigned("==", out, ir.Constant(_OBJ, None)), failed, made)
     b.position_at_end(failed)

@@ -63,7 +63,7 @@ def build_module(lp, dtype="float64", fastmath=False, target=None, entry=False):
     loops = _define_loops(c, lanes, lp, names["loops"], stages)
     if entry:
         loopcall_ir.define_entry(module, loops, len(lp.vector_names), names["call"])
-        loopcall_ir.define_head(module, loops, len(lp.vector_names), dtype, names["head"])
+        loopcall_ir.define_head(module, loops, len(lp.scalar_names), len(lp.vector_names), dtype, names["head"])
     return module
 
 

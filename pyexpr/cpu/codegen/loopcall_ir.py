@@ -17,7 +17,7 @@ import functools
 
 from llvmlite import ir
 
-from ..abi import C_CONTIGUOUS, GIL_SIZE, LOOP_API, TUPLE_OFFSETS, array_symbols, vector_empty_symbol
+from ..abi import ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_SYMBOL, C_CONTIGUOUS, GIL_SIZE, LOOP_API, TUPLE_OFFSETS, array_symbols
 from .fastcall_ir import array_field, float_api, number_kinds, number_value
 
 I32, I64 = ir.IntType(32), ir.IntType(64)
@@ -67,7 +67,7 @@ def define_entry(module, loops, n_vectors, name):
     return entry
 
 
-def define_head(module, loops, n_vectors, dtype, name):
+def define_head(module, loops, n_scalars, n_vectors, dtype, name):
     """Define the builtin ``name`` that takes a Python call ``f(*args)`` of a formula over
     vectors whole (``open_quick.head``): its ``self`` is ``(fallback, spec)``, ``spec`` an
     int64 array ``[parameters, least length, limit, result kind, kind of each parameter
@@ -76,15 +76,19 @@ def define_head(module, loops, n_vectors, dtype, name):
     vectors exact C-contiguous one-dimensional arrays of the dtype, all of one length
     ``least <= n < limit``, runs ``loops`` and returns a float (result kind 0) or a new
     vector of ``n`` (kind 1); any other call, and one whose reads fall outside the
-    vectors, goes to ``fallback`` unchanged (``PyObject_Vectorcall``)."""
+    vectors, goes to ``fallback`` unchanged (``PyObject_Vectorcall``).  The float is a
+    numpy scalar of the dtype (``PyArray_Scalar``), as the general path's ``result[0]``."""
     real = loops.args[0].type.pointee
     double = isinstance(real, ir.DoubleType)
     api, kinds = float_api(module), number_kinds(module, double)
     decref = module.globals.get("Py_DecRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [OBJ]), "Py_DecRef")
-    to_long = module.globals.get(LOOP_API[0]) or ir.Function(module, ir.FunctionType(OBJ, [I64]), LOOP_API[0])
+    incref = module.globals.get("Py_IncRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [OBJ]), "Py_IncRef")
+    empty = module.globals.get(ARRAY_EMPTY_SYMBOL) or ir.Function(
+        module, ir.FunctionType(OBJ, [I32, I64.as_pointer(), OBJ, I32]), ARRAY_EMPTY_SYMBOL)
+    to_scalar = ir.Function(module, ir.FunctionType(OBJ, [OBJ, OBJ, OBJ]), ARRAY_SCALAR_SYMBOL)
     names = array_symbols(dtype)
-    array_type, descr, empty = (module.globals.get(n) or ir.GlobalVariable(module, ir.IntType(8), n)
-                                for n in (names["array_type"], names["descr"], vector_empty_symbol(dtype)))
+    array_type, descr = (module.globals.get(n) or ir.GlobalVariable(module, ir.IntType(8), n)
+                         for n in (names["array_type"], names["descr"]))
     entry = ir.Function(module, SIGNATURE, name)
     own, args, nargs, kwnames = entry.args
     b = ir.IRBuilder(entry.append_basic_block("entry"))
@@ -95,7 +99,7 @@ def define_head(module, loops, n_vectors, dtype, name):
         return b.load(b.bitcast(b.gep(tuple_, [const(TUPLE_OFFSETS["items"] + 8 * k)]), OBJ.as_pointer()))
     spec = b.bitcast(field(item_of(own, 1), "data", OBJ), I64.as_pointer())
     at = lambda k: b.load(b.gep(spec, [k if isinstance(k, ir.Value) else const(k)]))   # noqa: E731
-    scalars = b.alloca(real, b.add(nargs, const(1)), name="scalars")
+    scalars = b.alloca(real, max(n_scalars, 1), name="scalars")
     vectors = b.alloca(real.as_pointer(), max(n_vectors, 1), name="vectors")
     lengths = b.alloca(I64, max(n_vectors, 1), name="lengths")
     out = b.alloca(real, name="out")
@@ -115,6 +119,9 @@ def define_head(module, loops, n_vectors, dtype, name):
     item = b.load(b.gep(args, [p]))
     b.cbranch(b.icmp_signed("==", at(b.add(p, const(4))), const(0)), number, vector)
     b.position_at_end(number)
+    room = entry.append_basic_block("head.room")
+    b.cbranch(b.icmp_signed("<", s, const(n_scalars)), room, slow)
+    b.position_at_end(room)
     value = number_value(b, entry, item, kinds, api, slow, "n")
     b.store(value if double else b.fptrunc(value, real), b.gep(scalars, [s]))
     s_more, after_number = b.add(s, const(1)), b.block
@@ -124,12 +131,13 @@ def define_head(module, loops, n_vectors, dtype, name):
                      b.icmp_signed("<", v, const(n_vectors))), array, slow)
     b.position_at_end(array)            # (only an array's fields are read)
     flags = b.and_(field(item, "flags", I32), ir.Constant(I32, C_CONTIGUOUS))
+    one_axis = entry.append_basic_block("head.one_axis")
+    b.cbranch(b.and_(b.and_(b.icmp_unsigned("==", field(item, "descr", OBJ), descr),
+                            b.icmp_unsigned("==", flags, ir.Constant(I32, C_CONTIGUOUS))),
+                     b.icmp_signed("==", field(item, "nd", I32), ir.Constant(I32, 1))), one_axis, slow)
+    b.position_at_end(one_axis)         # (a 0-d array has no dims to read)
     size = b.load(field(item, "dims", I64.as_pointer()))
-    fits = b.and_(b.and_(b.icmp_unsigned("==", field(item, "descr", OBJ), descr),
-                         b.icmp_unsigned("==", flags, ir.Constant(I32, C_CONTIGUOUS))),
-                  b.and_(b.icmp_signed("==", field(item, "nd", I32), ir.Constant(I32, 1)),
-                         b.or_(b.icmp_signed("==", n, const(-1)), b.icmp_signed("==", n, size))))
-    b.cbranch(fits, shaped, slow)
+    b.cbranch(b.or_(b.icmp_signed("==", n, const(-1)), b.icmp_signed("==", n, size)), shaped, slow)
     b.position_at_end(shaped)
     b.store(b.bitcast(field(item, "data", OBJ), real.as_pointer()), b.gep(vectors, [v]))
     b.store(size, b.gep(lengths, [v]))
@@ -153,17 +161,12 @@ def define_head(module, loops, n_vectors, dtype, name):
     ran, done = b.call(loops, [scalars, vectors, lengths, out]), entry.append_basic_block("head.done")
     b.cbranch(b.icmp_signed("==", ran, const(0)), done, slow)
     b.position_at_end(done)
-    result = b.load(out)
-    b.ret(b.call(api["PyFloat_FromDouble"], [result if double else b.fpext(result, ir.DoubleType())]))
+    b.ret(b.call(to_scalar, [b.bitcast(out, OBJ), descr, ir.Constant(OBJ, None)]))
     b.position_at_end(run_vector)
-    length = b.call(to_long, [n])
-    made_length = entry.append_basic_block("head.length")
-    b.cbranch(b.icmp_unsigned("==", length, ir.Constant(OBJ, None)), slow, made_length)
-    b.position_at_end(made_length)
-    holder = b.alloca(OBJ, name="length")
-    b.store(length, holder)
-    made = b.call(api["PyObject_Vectorcall"], [empty, holder, const(1), ir.Constant(OBJ, None)])
-    b.call(decref, [length])
+    dims = b.alloca(I64, name="dims")
+    b.store(n, dims)
+    b.call(incref, [descr])             # (PyArray_Empty steals it)
+    made = b.call(empty, [ir.Constant(I32, 1), dims, descr, ir.Constant(I32, 0)])
     failed, filled = entry.append_basic_block("head.failed"), entry.append_basic_block("head.filled")
     b.cbranch(b.icmp_unsigned("==", made, ir.Constant(OBJ, None)), failed, filled)
     b.position_at_end(failed)

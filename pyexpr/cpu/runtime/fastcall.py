@@ -18,14 +18,15 @@ import threading
 import numpy as np
 
 from ..abi import (FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, NONE_SYMBOL, SCALAR_KINDS,
-                   TUPLE_OFFSETS, array_symbols, empty_symbol)
+                   TUPLE_OFFSETS, ARRAY_EMPTY_INDEX, ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_INDEX, array_symbols)
 
 
 @functools.lru_cache(maxsize=None)
 def available():
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     return (sys.implementation.name == "cpython" and gil and float.__basicsize__ == FLOAT_OFFSETS["value"] + 8
-            and all(hasattr(ctypes.pythonapi, name) for name in FLOAT_API) and _tuple_layout_matches())
+            and all(hasattr(ctypes.pythonapi, name) for name in FLOAT_API) and _tuple_layout_matches()
+            and array_empty() is not None and array_scalar() is not None)
 
 
 def _tuple_layout_matches():
@@ -73,10 +74,46 @@ def _type_addresses():
 
 
 @functools.lru_cache(maxsize=None)
-def _empty(outputs, dtype):
-    """The allocator of a multi-output entry's result, held (by the cache) as long as the
-    process: loaded code refers to it by address."""
-    return functools.partial(np.empty, outputs, np.dtype(dtype))
+def numpy_table(capsule):
+    """numpy's C API table named ``capsule`` (``"_ARRAY_API"``, ``"_UFUNC_API"``), as an
+    array of function addresses (no C compiler needed to reach it)."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:                     # numpy 1.x
+        from numpy.core import _multiarray_umath as umath
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    return ctypes.cast(get(getattr(umath, capsule), None), ctypes.POINTER(ctypes.c_void_p))
+
+
+@functools.lru_cache(maxsize=None)
+def array_empty():
+    """The address of numpy's ``PyArray_Empty`` (``abi.ARRAY_EMPTY_INDEX`` in its C API
+    table), checked by a call that makes a float64 vector of 3; None where it does not."""
+    try:
+        address = numpy_table("_ARRAY_API")[ARRAY_EMPTY_INDEX]
+        empty = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_int, ctypes.POINTER(ctypes.c_int64),
+                                  ctypes.py_object, ctypes.c_int)(address)
+        descr = np.dtype(np.float64)
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(descr))        # it steals one
+        made = empty(1, (ctypes.c_int64 * 1)(3), descr, 0)
+    except (ImportError, AttributeError, ValueError, TypeError, OSError):
+        return None
+    return address if type(made) is np.ndarray and made.shape == (3,) and made.dtype == descr else None
+
+
+@functools.lru_cache(maxsize=None)
+def array_scalar():
+    """The address of numpy's ``PyArray_Scalar`` (``abi.ARRAY_SCALAR_INDEX``), checked by a
+    call that makes ``np.float64(2.5)``; None where it does not."""
+    try:
+        address = numpy_table("_ARRAY_API")[ARRAY_SCALAR_INDEX]
+        scalar = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.py_object, ctypes.c_void_p)(address)
+        value = ctypes.c_double(2.5)
+        made = scalar(ctypes.addressof(value), np.dtype(np.float64), None)
+    except (ImportError, AttributeError, ValueError, TypeError, OSError):
+        return None
+    return address if type(made) is np.float64 and made == 2.5 else None
 
 
 def symbols(outputs=1, dtype="float64"):
@@ -86,7 +123,7 @@ def symbols(outputs=1, dtype="float64"):
     found = {**_type_addresses(), **api_addresses(FLOAT_API), NONE_SYMBOL: id(None),
              names["array_type"]: id(np.ndarray), names["descr"]: id(np.dtype(dtype))}
     if outputs > 1:
-        found[empty_symbol(outputs, dtype)] = id(_empty(outputs, dtype))
+        found.update({ARRAY_EMPTY_SYMBOL: array_empty(), **api_addresses(("Py_IncRef",))})
     return found
 
 
