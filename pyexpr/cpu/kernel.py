@@ -152,7 +152,8 @@ class _Compiled:
         not ``compile``, nothing."""
         loaded = load_or_compile(part_key(self.program, part, **self._options),
                                  lambda: _compile(self.program, part, **self._options),
-                                 _symbols(part, self.dtype.name, len(self.program.outputs)),
+                                 _symbols(part, self.dtype.name, len(self.program.outputs), self.program.n_args,
+                                          self._use_cache),
                                  self._use_cache, compile)
         if loaded is not None:
             self._ir[part], self._parts[part] = loaded
@@ -249,12 +250,42 @@ def _functions(part):
     return tuple(f for f in PARTS[part][0] if f not in _ENTRIES or _ENTRIES[f].available())
 
 
-def _symbols(part, dtype="float64", outputs=1):
-    """The external symbols that loading ``part`` needs (those of its builtin entries)."""
+def _symbols(part, dtype="float64", outputs=1, n_args=0, use_cache=True):
+    """The external symbols that loading ``part`` needs (those of its builtin entries,
+    the float entry's binder among them)."""
     functions = _functions(part)
     if "arraycall" in functions:
         return arraycall.symbols(dtype)
-    return fastcall.symbols(outputs, dtype) if "fastcall" in functions else None
+    if "fastcall" not in functions:
+        return None
+    from .codegen.fastcall_ir import binder_symbol
+    return {**fastcall.symbols(outputs, dtype), binder_symbol(n_args, dtype): binder(n_args, dtype, use_cache)}
+
+
+#: (arguments, dtype) -> the loaded code of its binder, kept for the process (a few KB each)
+_BINDERS = {}
+_BINDERS_LOCK = threading.Lock()
+
+
+def binder(n_args, dtype, use_cache=True):
+    """The address of the float entries' binder for ``n_args`` arguments of ``dtype``
+    (``fastcall_ir.binder_module``): compiled without optimization once a machine (a few
+    ms; cached on disk), loaded once a process."""
+    from .codegen.fastcall_ir import binder_symbol
+    with _BINDERS_LOCK:
+        code = _BINDERS.get((n_args, dtype))
+        if code is None:
+            key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), "binder", n_args, dtype, "O0")
+            _, code = load_or_compile(key, lambda: _compile_binder(n_args, dtype), fastcall.symbols(1, dtype),
+                                      use_cache)
+            _BINDERS[n_args, dtype] = code
+    return code.address(binder_symbol(n_args, dtype))
+
+
+def _compile_binder(n_args, dtype):
+    from .build import engine
+    from .codegen.fastcall_ir import binder_module
+    return engine.compile_ir(str(binder_module(n_args, dtype)), 0, False)
 
 
 def _vectorize(part, target):

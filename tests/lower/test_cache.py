@@ -36,6 +36,8 @@ def _program(tag):
 def test_process_memo_compiles_each_part_once_when_first_used(monkeypatch):
     monkeypatch.setattr(cpu, "_MEMO", {})
     monkeypatch.setattr(cpu, "TIERED", False)
+    for dtype in ("float64", "float32"):        # (the float entries' binders: once a process)
+        cpu.binder(2, dtype, use_cache=False)
     before = engine.CODEGEN_COUNT
     a = compile_cpu(_program("memo"), cache=False)
     b = compile_cpu(_program("memo"), cache=False, parallel=False)
@@ -70,13 +72,14 @@ def test_second_process_does_no_codegen(tmp_path):
     env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path)}
     runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, check=True,
                                       capture_output=True, text=True).stdout) for _ in range(2)]
-    # the quick array tier for 3 elements, then llvm_ir needs the optimized one
-    assert runs[0]["codegen"] == 3 and runs[1]["codegen"] == 0
+    # the float entries' binder and the scalar part, the quick array tier for 3 elements,
+    # then llvm_ir needs the optimized one
+    assert runs[0]["codegen"] == 4 and runs[1]["codegen"] == 0
     assert runs[0]["value"] == runs[1]["value"] == np.sin(0.5) * 2.0
     assert runs[0]["array"] == runs[1]["array"]
     assert runs[0]["ir"] == runs[1]["ir"] > 0
     assert runs[0]["compiled"] and not runs[1]["compiled"]   # a warm process never compiles
-    assert len(list(tmp_path.glob("*.o"))) == 3             # scalar, quick and optimized array parts
+    assert len(list(tmp_path.glob("*.o"))) == 4             # binder, scalar, quick and optimized array parts
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip_byte", "garbage", "empty"])

@@ -19,7 +19,6 @@ from pyexpr.cpu import abi
 from pyexpr.cpu.runtime import driver
 from pyexpr.cpu.build import elf
 from pyexpr.cpu.build import engine
-from pyexpr.cpu.runtime import fastcall
 from pyexpr.cpu.codegen import llvm_ir
 
 from .elf_damage import DAMAGES, NOT_ELF
@@ -101,7 +100,7 @@ def test_code_is_executable_not_writable_and_data_is_writable():
 
 def test_scalar_part_with_the_fastcall_entry_loads_with_its_symbols():
     text = str(llvm_ir.build_module(PROGRAM, parts=("scalar", "fastcall")))
-    image = cpu.load(engine.compile_ir(text, 2, False)[1], fastcall.symbols())
+    image = cpu.load(engine.compile_ir(text, 2, False)[1], cpu._symbols("scalar", "float64", 1, PROGRAM.n_args))
     assert isinstance(image, elf.Image)
     assert _permissions(image.address("pyexpr_elf_fastcall")) == "r-x"
 

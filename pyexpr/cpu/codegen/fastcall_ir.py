@@ -52,35 +52,37 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     real = function.function_type.args[-1].pointee if outputs > 1 else function.function_type.return_type
     n_args = len(function.args) - (outputs if outputs > 1 else 0)
     api, kinds = float_api(module), number_kinds(module, isinstance(real, ir.DoubleType))
+    binder = module.globals.get(binder_symbol(n_args, dtype)) or ir.Function(
+        module, _binder_type(real), binder_symbol(n_args, dtype))      # (in a module of its own)
     entry = ir.Function(module, ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]), name)
     own, args, nargs, kwnames = entry.args
     b = ir.IRBuilder(entry.append_basic_block("check"))
-    slots = b.alloca(_OBJ, max(n_args, 1), name="slots")
     reals = b.alloca(real, max(n_args, 1), name="reals")
-    slow, plain, other, fill, read, point, compute = (entry.append_basic_block(n) for n in (
-        "slow", "plain", "other", "fill", "read", "point", "compute"))
-    null = ir.Constant(_OBJ, None)
-    layout = _item(b, own, 3)           # a formula of vectors has their lengths there: no plain call
+    slow, plain, other, bound, compute = (entry.append_basic_block(n) for n in (
+        "slow", "plain", "other", "bound", "compute"))
     b.cbranch(b.and_(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
-                            b.icmp_unsigned("==", kwnames, null)),
-                     b.icmp_unsigned("==", layout, _none(module))), plain, other)
-    b.position_at_end(plain)
+                            b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None))),
+                     b.icmp_unsigned("==", _item(b, own, 3), _none(module))), plain, other)
+    b.position_at_end(plain)            # the call the entry is for: numbers, as many as it takes
+    plain_values = []
     for i in range(n_args):
-        b.store(b.load(b.gep(args, [ir.Constant(_I64, i)])), b.gep(slots, [ir.Constant(_I64, i)]))
-    b.branch(read)
-    b.position_at_end(other)
-    b.cbranch(b.icmp_unsigned("==", layout, _none(module)), fill, point)
-    b.position_at_end(fill)
-    _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read)
-    b.position_at_end(read)
-    for i in range(n_args):
-        value = number_value(b, entry, b.load(b.gep(slots, [ir.Constant(_I64, i)])), kinds, api, slow, i)
-        b.store(value if isinstance(real, ir.DoubleType) else b.fptrunc(value, real), b.gep(reals, [ir.Constant(_I64, i)]))
+        value = number_value(b, entry, b.load(b.gep(args, [ir.Constant(_I64, i)])), kinds, api, slow, i)
+        plain_values.append(value if isinstance(real, ir.DoubleType) else b.fptrunc(value, real))
+    plain_end = b.block
     b.branch(compute)
-    b.position_at_end(point)
-    _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, (kinds, api), slow, compute)
+    b.position_at_end(other)            # keywords, defaults, vectors: bound apart (``_define_binder``)
+    b.cbranch(b.icmp_signed("!=", b.call(binder, [own, args, nargs, kwnames, reals]), ir.Constant(ir.IntType(32), 0)),
+              bound, slow)
+    b.position_at_end(bound)
+    bound_values = [b.load(b.gep(reals, [ir.Constant(_I64, i)])) for i in range(n_args)]
+    b.branch(compute)
     b.position_at_end(compute)
-    values = [b.load(b.gep(reals, [ir.Constant(_I64, i)])) for i in range(n_args)]
+    values = []
+    for i, (mine, theirs) in enumerate(zip(plain_values, bound_values)):
+        phi = b.phi(real, f"value{i}")
+        phi.add_incoming(mine, plain_end)
+        phi.add_incoming(theirs, bound)
+        values.append(phi)
     if outputs == 1:
         result = b.call(function, values)
         b.ret(b.call(api["PyFloat_FromDouble"], [result if isinstance(real, ir.DoubleType) else b.fpext(result, _F64)]))
@@ -89,6 +91,49 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
     b.position_at_end(slow)
     b.ret(b.call(api["PyObject_Vectorcall"], [_item(b, own, 0), args, nargs, kwnames]))
     return entry
+
+
+def binder_symbol(n_args, dtype):
+    """The name of the float entries' binder for ``n_args`` arguments of ``dtype``."""
+    return f"pyexpr_bind_{n_args}_{dtype}"
+
+
+def _binder_type(real):
+    return ir.FunctionType(ir.IntType(32), [_OBJ, _OBJ.as_pointer(), _I64, _OBJ, real.as_pointer()])
+
+
+def binder_module(n_args, dtype):
+    """A module of the float entries' binder ``int bind(self, args, nargs, kwnames, reals)``:
+    a call's keywords and defaults (``_fill``) or a formula's vectors (``_point``) bound
+    into ``reals``; 0 where the call is to go to the general path.  It depends only on
+    the argument count and dtype, so it is compiled once for all formulas, without
+    optimization (``kernel.binder``): the calls it binds are the rarer ones, and in each
+    entry's own module it tripled the scalar part's compile time."""
+    module = ir.Module(name=binder_symbol(n_args, dtype))
+    real = ir.DoubleType() if dtype == "float64" else ir.FloatType()
+    api, kinds = float_api(module), number_kinds(module, dtype == "float64")
+    binder = ir.Function(module, _binder_type(real), binder_symbol(n_args, dtype))
+    i32 = ir.IntType(32)
+    own, args, nargs, kwnames, reals = binder.args
+    b = ir.IRBuilder(binder.append_basic_block("start"))
+    slots = b.alloca(_OBJ, max(n_args, 1), name="slots")
+    slow, fill, read, point, done = (binder.append_basic_block(n) for n in ("slow", "fill", "read", "point", "done"))
+    layout = _item(b, own, 3)           # a formula of vectors has their lengths there
+    b.cbranch(b.icmp_unsigned("==", layout, _none(module)), fill, point)
+    b.position_at_end(fill)
+    _fill(b, binder, own, args, nargs, kwnames, slots, n_args, slow, read)
+    b.position_at_end(read)
+    with _counted(b, binder, ir.Constant(_I64, n_args)) as i:      # (one reader: little code)
+        value = number_value(b, binder, b.load(b.gep(slots, [i])), kinds, api, slow, "k")
+        b.store(value if isinstance(real, ir.DoubleType) else b.fptrunc(value, real), b.gep(reals, [i]))
+    b.branch(done)
+    b.position_at_end(point)
+    _point(b, binder, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, (kinds, api), slow, done)
+    b.position_at_end(done)
+    b.ret(ir.Constant(i32, 1))
+    b.position_at_end(slow)
+    b.ret(ir.Constant(i32, 0))
+    return module
 
 
 def array_field(b, item, key, kind):
