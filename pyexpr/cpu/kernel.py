@@ -262,30 +262,34 @@ def _symbols(part, dtype="float64", outputs=1, n_args=0, use_cache=True):
     return {**fastcall.symbols(outputs, dtype), binder_symbol(n_args, dtype): binder(n_args, dtype, use_cache)}
 
 
-#: (arguments, dtype) -> the loaded code of its binder, kept for the process (a few KB each)
-_BINDERS = {}
-_BINDERS_LOCK = threading.Lock()
+#: symbol -> the loaded code of a shared function (a binder), kept for the process
+_SHARED = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(symbol, build, dtype, use_cache=True):
+    """The address of ``symbol``, the one function of the module ``build()`` makes (a
+    binder that entries of every formula call): compiled without optimization once a
+    machine (a few ms; cached on disk), loaded once a process."""
+    with _SHARED_LOCK:
+        code = _SHARED.get(symbol)
+        if code is None:
+            key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), "shared", symbol, "O0")
+            _, code = load_or_compile(key, lambda: _compile_shared(build), fastcall.symbols(1, dtype), use_cache)
+            _SHARED[symbol] = code
+    return code.address(symbol)
 
 
 def binder(n_args, dtype, use_cache=True):
     """The address of the float entries' binder for ``n_args`` arguments of ``dtype``
-    (``fastcall_ir.binder_module``): compiled without optimization once a machine (a few
-    ms; cached on disk), loaded once a process."""
-    from .codegen.fastcall_ir import binder_symbol
-    with _BINDERS_LOCK:
-        code = _BINDERS.get((n_args, dtype))
-        if code is None:
-            key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), "binder", n_args, dtype, "O0")
-            _, code = load_or_compile(key, lambda: _compile_binder(n_args, dtype), fastcall.symbols(1, dtype),
-                                      use_cache)
-            _BINDERS[n_args, dtype] = code
-    return code.address(binder_symbol(n_args, dtype))
+    (``fastcall_ir.binder_module``)."""
+    from .codegen.fastcall_ir import binder_module, binder_symbol
+    return shared(binder_symbol(n_args, dtype), lambda: binder_module(n_args, dtype), dtype, use_cache)
 
 
-def _compile_binder(n_args, dtype):
+def _compile_shared(build):
     from .build import engine
-    from .codegen.fastcall_ir import binder_module
-    return engine.compile_ir(str(binder_module(n_args, dtype)), 0, False)
+    return engine.compile_ir(str(build()), 0, False)
 
 
 def _vectorize(part, target):

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import host
 from .build import cache
-from .kernel import GENERATORS, load_or_compile
+from .kernel import GENERATORS, load_or_compile, shared
 from .abi import ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_SYMBOL, LOOP_API
 from .runtime import arraycall, fastcall
 from .runtime.arraycall import data_address
@@ -63,7 +63,7 @@ class LoopKernel:
                               dtype, fastmath, simd, entry)
         self.llvm_ir, self._code = load_or_compile(
             key, lambda: _compile(lp, dtype, fastmath, target, entry),
-            _symbols(dtype) if entry else None, use_cache=use_cache)
+            _symbols(lp, dtype, use_cache) if entry else None, use_cache=use_cache)
         names = symbols(lp)
         self._function = _SIGNATURE(self._code.address(names["loops"]))
         self._vectors = len(lp.vector_names)
@@ -181,10 +181,15 @@ def _fold(partials, kind, dtype):
     return totals
 
 
-def _symbols(dtype):
-    """The objects and functions the builtin entries of a loop module refer to."""
+def _symbols(lp, dtype, use_cache):
+    """The objects and functions the builtin entries of a loop module refer to, the
+    heads' shared binder among them (``loopcall_ir.loop_binder_module``)."""
+    from .codegen.loopcall_ir import loop_binder_module, loop_binder_symbol
+    counts = len(lp.scalar_names), len(lp.vector_names)
+    bind = shared(loop_binder_symbol(*counts, dtype), lambda: loop_binder_module(*counts, dtype), dtype, use_cache)
     return {**fastcall.api_addresses(LOOP_API + ("Py_DecRef", "Py_IncRef")), **fastcall.symbols(1, dtype),
-            ARRAY_EMPTY_SYMBOL: fastcall.array_empty(), ARRAY_SCALAR_SYMBOL: fastcall.array_scalar()}
+            ARRAY_EMPTY_SYMBOL: fastcall.array_empty(), ARRAY_SCALAR_SYMBOL: fastcall.array_scalar(),
+            loop_binder_symbol(*counts, dtype): bind}
 
 
 def _compile(lp, dtype, fastmath, target, entry):

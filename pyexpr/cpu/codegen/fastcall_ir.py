@@ -107,7 +107,7 @@ def binder_module(n_args, dtype):
     a call's keywords and defaults (``_fill``) or a formula's vectors (``_point``) bound
     into ``reals``; 0 where the call is to go to the general path.  It depends only on
     the argument count and dtype, so it is compiled once for all formulas, without
-    optimization (``kernel.binder``): the calls it binds are the rarer ones, and in each
+    optimization (``kernel.shared``): the calls it binds are the rarer ones, and in each
     entry's own module it tripled the scalar part's compile time."""
     module = ir.Module(name=binder_symbol(n_args, dtype))
     real = ir.DoubleType() if dtype == "float64" else ir.FloatType()

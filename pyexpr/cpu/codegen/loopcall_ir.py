@@ -67,42 +67,36 @@ def define_entry(module, loops, n_vectors, name):
     return entry
 
 
-def define_head(module, loops, n_scalars, n_vectors, dtype, name):
-    """Define the builtin ``name`` that takes a Python call ``f(*args)`` of a formula over
-    vectors whole (``open_quick.head``): its ``self`` is ``(fallback, spec)``, ``spec`` an
-    int64 array ``[parameters, least length, limit, result kind, kind of each parameter
-    (0 a number, 1 a vector)]``.  A call of exactly that many positional arguments, the
-    numbers read as the float entry reads them (``fastcall_ir.number_value``), the
-    vectors exact C-contiguous one-dimensional arrays of the dtype, all of one length
-    ``least <= n < limit``, runs ``loops`` and returns a float (result kind 0) or a new
-    vector of ``n`` (kind 1); any other call, and one whose reads fall outside the
-    vectors, goes to ``fallback`` unchanged (``PyObject_Vectorcall``).  The float is a
-    numpy scalar of the dtype (``PyArray_Scalar``), as the general path's ``result[0]``."""
-    real = loops.args[0].type.pointee
-    double = isinstance(real, ir.DoubleType)
+def loop_binder_symbol(n_scalars, n_vectors, dtype):
+    """The name of the loop heads' binder for these counts of numbers and vectors."""
+    return f"pyexpr_loop_bind_{n_scalars}_{n_vectors}_{dtype}"
+
+
+def _binder_type(real):
+    return ir.FunctionType(I64, [OBJ, OBJ.as_pointer(), I64, OBJ, real.as_pointer(),
+                                 real.as_pointer().as_pointer(), I64.as_pointer()])
+
+
+def loop_binder_module(n_scalars, n_vectors, dtype):
+    """A module of the loop heads' binder ``n = bind(self, args, nargs, kwnames, scalars,
+    vectors, lengths)``: a call taken apart into the tables ``loops`` reads (see
+    ``define_head``), its vectors' one length back, or -1 for the general path.  It
+    depends only on the counts and the dtype: compiled once for all formulas, without
+    optimization (``kernel.shared``), since in each loop module it added a third to
+    the compile time."""
+    module = ir.Module(name=loop_binder_symbol(n_scalars, n_vectors, dtype))
+    real = ir.DoubleType() if dtype == "float64" else ir.FloatType()
+    double = dtype == "float64"
     api, kinds = float_api(module), number_kinds(module, double)
-    decref = module.globals.get("Py_DecRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [OBJ]), "Py_DecRef")
-    incref = module.globals.get("Py_IncRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [OBJ]), "Py_IncRef")
-    empty = module.globals.get(ARRAY_EMPTY_SYMBOL) or ir.Function(
-        module, ir.FunctionType(OBJ, [I32, I64.as_pointer(), OBJ, I32]), ARRAY_EMPTY_SYMBOL)
-    to_scalar = ir.Function(module, ir.FunctionType(OBJ, [OBJ, OBJ, OBJ]), ARRAY_SCALAR_SYMBOL)
     names = array_symbols(dtype)
-    array_type, descr = (module.globals.get(n) or ir.GlobalVariable(module, ir.IntType(8), n)
-                         for n in (names["array_type"], names["descr"]))
-    entry = ir.Function(module, SIGNATURE, name)
-    own, args, nargs, kwnames = entry.args
+    array_type, descr = (ir.GlobalVariable(module, ir.IntType(8), n) for n in (names["array_type"], names["descr"]))
+    entry = ir.Function(module, _binder_type(real), loop_binder_symbol(n_scalars, n_vectors, dtype))
+    own, args, nargs, kwnames, scalars, vectors, lengths = entry.args
     b = ir.IRBuilder(entry.append_basic_block("entry"))
     const = lambda v: ir.Constant(I64, v)      # noqa: E731
     field = functools.partial(array_field, b)
-
-    def item_of(tuple_, k):
-        return b.load(b.bitcast(b.gep(tuple_, [const(TUPLE_OFFSETS["items"] + 8 * k)]), OBJ.as_pointer()))
-    spec = b.bitcast(field(item_of(own, 1), "data", OBJ), I64.as_pointer())
+    spec = _spec(b, own)
     at = lambda k: b.load(b.gep(spec, [k if isinstance(k, ir.Value) else const(k)]))   # noqa: E731
-    scalars = b.alloca(real, max(n_scalars, 1), name="scalars")
-    vectors = b.alloca(real.as_pointer(), max(n_vectors, 1), name="vectors")
-    lengths = b.alloca(I64, max(n_vectors, 1), name="lengths")
-    out = b.alloca(real, name="out")
     slow = entry.append_basic_block("slow")
     start, loop, body, number, vector, array, shaped, step, end = (entry.append_basic_block(f"head.{n}") for n in (
         "start", "loop", "body", "number", "vector", "array", "shaped", "step", "end"))
@@ -152,18 +146,65 @@ def define_head(module, loops, n_scalars, n_vectors, dtype, name):
     p.add_incoming(b.add(p, const(1)), step)
     b.branch(loop)
     b.position_at_end(end)
-    ready, run_float, run_vector = (entry.append_basic_block(f"head.{x}") for x in ("ready", "float", "vector_out"))
+    ready = entry.append_basic_block("head.ready")
     b.cbranch(b.and_(b.icmp_signed("==", v, const(n_vectors)),
                      b.and_(b.icmp_signed(">=", n, at(1)), b.icmp_signed("<", n, at(2)))), ready, slow)
     b.position_at_end(ready)
-    b.cbranch(b.icmp_signed("==", at(3), const(0)), run_float, run_vector)
+    b.ret(n)
+    b.position_at_end(slow)
+    b.ret(const(-1))
+    return module
+
+
+def _spec(b, own):
+    """The int64 data of the head's ``self[1]``, its spec."""
+    at = b.gep(own, [ir.Constant(I64, TUPLE_OFFSETS["items"] + 8)])
+    return b.bitcast(array_field(b, b.load(b.bitcast(at, OBJ.as_pointer())), "data", OBJ), I64.as_pointer())
+
+
+def define_head(module, loops, n_scalars, n_vectors, dtype, name):
+    """Define the builtin ``name`` that takes a Python call ``f(*args)`` of a formula over
+    vectors whole (``open_quick.head``): its ``self`` is ``(fallback, spec)``, ``spec`` an
+    int64 array ``[parameters, least length, limit, result kind, kind of each parameter
+    (0 a number, 1 a vector)]``.  A call of exactly that many positional arguments, the
+    numbers read as the float entry reads them (``fastcall_ir.number_value``), the
+    vectors exact C-contiguous one-dimensional arrays of the dtype, all of one length
+    ``least <= n < limit`` (taken apart by the shared binder, ``loop_binder_module``),
+    runs ``loops`` and returns a float (result kind 0) or a new vector of ``n`` (kind
+    1); any other call, and one whose reads fall outside the vectors, goes to
+    ``fallback`` unchanged (``PyObject_Vectorcall``).  The float is a numpy scalar of
+    the dtype (``PyArray_Scalar``), as the general path's ``result[0]``."""
+    real = loops.args[0].type.pointee
+    api = float_api(module)
+    decref = module.globals.get("Py_DecRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [OBJ]), "Py_DecRef")
+    incref = module.globals.get("Py_IncRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [OBJ]), "Py_IncRef")
+    empty = module.globals.get(ARRAY_EMPTY_SYMBOL) or ir.Function(
+        module, ir.FunctionType(OBJ, [I32, I64.as_pointer(), OBJ, I32]), ARRAY_EMPTY_SYMBOL)
+    to_scalar = ir.Function(module, ir.FunctionType(OBJ, [OBJ, OBJ, OBJ]), ARRAY_SCALAR_SYMBOL)
+    bind = ir.Function(module, _binder_type(real), loop_binder_symbol(n_scalars, n_vectors, dtype))
+    names = array_symbols(dtype)
+    descr = module.globals.get(names["descr"]) or ir.GlobalVariable(module, ir.IntType(8), names["descr"])
+    entry = ir.Function(module, SIGNATURE, name)
+    own, args, nargs, kwnames = entry.args
+    b = ir.IRBuilder(entry.append_basic_block("entry"))
+    const = lambda v: ir.Constant(I64, v)      # noqa: E731
+    field = functools.partial(array_field, b)
+    scalars = b.alloca(real, max(n_scalars, 1), name="scalars")
+    vectors = b.alloca(real.as_pointer(), max(n_vectors, 1), name="vectors")
+    lengths = b.alloca(I64, max(n_vectors, 1), name="lengths")
+    out, dims = b.alloca(real, name="out"), b.alloca(I64, name="dims")
+    slow = entry.append_basic_block("slow")
+    ready, run_float, run_vector = (entry.append_basic_block(f"head.{x}") for x in ("ready", "float", "vector_out"))
+    n = b.call(bind, [own, args, nargs, kwnames, scalars, vectors, lengths])
+    b.cbranch(b.icmp_signed(">=", n, const(0)), ready, slow)
+    b.position_at_end(ready)
+    b.cbranch(b.icmp_signed("==", b.load(b.gep(_spec(b, own), [const(3)])), const(0)), run_float, run_vector)
     b.position_at_end(run_float)
     ran, done = b.call(loops, [scalars, vectors, lengths, out]), entry.append_basic_block("head.done")
     b.cbranch(b.icmp_signed("==", ran, const(0)), done, slow)
     b.position_at_end(done)
     b.ret(b.call(to_scalar, [b.bitcast(out, OBJ), descr, ir.Constant(OBJ, None)]))
     b.position_at_end(run_vector)
-    dims = b.alloca(I64, name="dims")
     b.store(n, dims)
     b.call(incref, [descr])             # (PyArray_Empty steals it)
     made = b.call(empty, [ir.Constant(I32, 1), dims, descr, ir.Constant(I32, 0)])
@@ -181,5 +222,6 @@ def define_head(module, loops, n_scalars, n_vectors, dtype, name):
     b.call(decref, [made])
     b.branch(slow)
     b.position_at_end(slow)
-    b.ret(b.call(api["PyObject_Vectorcall"], [item_of(own, 0), args, nargs, kwnames]))
+    fallback = b.load(b.bitcast(b.gep(own, [const(TUPLE_OFFSETS["items"])]), OBJ.as_pointer()))
+    b.ret(b.call(api["PyObject_Vectorcall"], [fallback, args, nargs, kwnames]))
     return entry
