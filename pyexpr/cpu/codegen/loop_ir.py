@@ -61,7 +61,8 @@ def build_module(lp, dtype="float64", fastmath=False, target=None, entry=False):
     _define_check(c, lanes, lp, names["check"])
     stages = [_define_stage(c, lanes, lp, s, names[f"stage{s}"]) for s in range(len(lp.stages))]
     loops = _define_loops(c, lanes, lp, names["loops"], stages)
-    if entry:
+    if entry:           # called by both entries: inlined into neither (it would be compiled thrice)
+        loops.attributes.add("noinline")
         loopcall_ir.define_entry(module, loops, len(lp.vector_names), names["call"])
         loopcall_ir.define_head(module, loops, len(lp.scalar_names), len(lp.vector_names), dtype, names["head"])
     return module
