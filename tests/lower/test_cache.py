@@ -273,16 +273,19 @@ def test_malformed_objects_with_a_valid_checksum_are_recompiled_never_loaded(tmp
 @pytest.mark.skipif(not elf.supported(), reason="the ELF loader is for x86-64 Linux")
 def test_every_kind_of_entry_is_checked_before_it_is_loaded(cache_dir, monkeypatch):
     """The scalar part, the optimized array part (looked up before the quick tier would be
-    compiled) and a vector formula's loops: each damaged entry is recompiled with a warning,
-    gives the same numbers and is stored over."""
+    compiled), a vector formula's loops and the binders their entries share: each damaged
+    entry is recompiled with a warning, gives the same numbers and is stored over."""
     import pyexpr as px
     from pyexpr.cpu import loops
     import open_formulas
     monkeypatch.setattr(cpu, "UPGRADE_CALLS", 2)
+    kept = []                                        # (loaded binders stay mapped while code uses them)
 
     def run():
         monkeypatch.setattr(cpu, "_MEMO", {})
         monkeypatch.setattr(loops, "_MEMO", {})
+        kept.append(cpu._SHARED)
+        monkeypatch.setattr(cpu, "_SHARED", {})      # the binders read from this cache too
         kernel, x = compile_cpu(_program("every_part")), np.linspace(0.5, 2, 5)
         results = [kernel.scalar(1.5, 2.0)]
         for _ in range(3):                           # the quick tier, then the optimized one
@@ -292,14 +295,14 @@ def test_every_kind_of_entry_is_checked_before_it_is_loaded(cache_dir, monkeypat
         return results + [px.jit(open_formulas.rosen, cache=True)(x)]
     first = run()
     entries = {path.stem: cache.load(path.stem) for path in cache_dir.glob("*.o")}
-    assert len(entries) == 4                         # scalar, quick and optimized array, loops
+    assert len(entries) == 6                         # scalar, quick and optimized array, loops, 2 binders
     damage, _ = DAMAGES["relocation offset past its section"]
     for key, (ir_text, obj) in entries.items():
         cache.store(key, ir_text, damage(obj))
     with pytest.warns(UserWarning, match="is malformed") as caught:
         assert run() == first
     malformed = [str(w.message) for w in caught if "is malformed" in str(w.message)]
-    assert len(malformed) == 3, malformed            # the quick tier is not needed: not read
+    assert len(malformed) == 5, malformed            # the quick tier is not needed: not read
     quick = cpu.part_key(_program("every_part"), "array-quick", "float64", False, host.vector_target())
     assert {key: cache.load(key) for key in entries if key != quick} == \
         {key: entry for key, entry in entries.items() if key != quick}
