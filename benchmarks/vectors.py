@@ -21,6 +21,7 @@ import numpy as np
 
 import pyexpr as px
 
+from . import scipy_numba
 from .timing import Entry, Row, Section, measure
 
 
@@ -42,23 +43,8 @@ def _pair(a, b):
 
 
 def _numba_rosen(numba):
-    @numba.njit(cache=False)
-    def value(x):
-        total = 0.0
-        for i in range(x.shape[0] - 1):
-            total += 100.0 * (x[i + 1] - x[i]**2)**2 + (1.0 - x[i])**2
-        return total
-
-    @numba.njit(cache=False)
-    def gradient(x):
-        n = x.shape[0]
-        g = np.zeros(n)
-        for i in range(n - 1):
-            t = x[i + 1] - x[i]**2
-            g[i] += -400.0 * x[i] * t - 2.0 * (1.0 - x[i])
-            g[i + 1] += 200.0 * t
-        return g
-    return value, gradient
+    """numba's Rosenbrock and its gradient, loops by hand (``scipy_numba``'s)."""
+    return numba.njit(cache=False)(scipy_numba.rosen), numba.njit(cache=False)(scipy_numba.rosen_der)
 
 
 def _pyexpr_entries(make, derive, args, variant):

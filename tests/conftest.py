@@ -188,3 +188,18 @@ def fresh_processes(folder, script, runs=2):
 @pytest.fixture(scope="session")
 def processes():
     return fresh_processes
+
+
+def in_threads(work, count=4):
+    """Run ``work`` on ``count`` threads at once and wait for them all."""
+    import threading
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+@pytest.fixture(scope="session")
+def threaded():
+    return in_threads

@@ -225,7 +225,7 @@ def test_a_kept_call_method_outlives_chain_rebuilds():
     assert kept(x, x).tobytes() == f(x, x).tobytes()
 
 
-def test_first_calls_from_several_threads_at_once():
+def test_first_calls_from_several_threads_at_once(threaded):
     f = px.jit(bump, cache=False)
     x = np.linspace(0.1, 1, 4)
     results, errors = [], []
@@ -240,11 +240,7 @@ def test_first_calls_from_several_threads_at_once():
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        threaded(work)
     finally:
         sys.setswitchinterval(old)
     assert not errors and len(set(results)) == 1 and len(results) == 240

@@ -208,8 +208,7 @@ def test_a_formula_from_the_cache_reads_the_globals_it_was_decorated_with(tmp_pa
         assert texts == ["f(x) = 1.0*x", "f(x) = 2.0*x", "f(x) = 3.0*x"]
 
 
-def test_threads_that_first_use_a_formula_from_the_cache_see_all_of_it(tmp_path, monkeypatch):
-    import threading
+def test_threads_that_first_use_a_formula_from_the_cache_see_all_of_it(tmp_path, monkeypatch, threaded):
     path = tmp_path / "rhs.py"
     path.write_text("def rhs(t, y):\n    a, b = y\n    return a * b - t, a + 2.0 * b\n")
     monkeypatch.setenv("PYEXPR_CACHE_DIR", str(tmp_path / "cache"))
@@ -228,11 +227,7 @@ def test_threads_that_first_use_a_formula_from_the_cache_see_all_of_it(tmp_path,
                 got.append((str(f), f.jacobian("y")(0.5, np.array([1.0, 2.0])).tolist()))
             except Exception as error:          # reported below
                 errors.append(error)
-        threads = [threading.Thread(target=use) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        threaded(use)
         assert errors == [] and got == [want] * 4
 
 

@@ -4,7 +4,6 @@ import functools
 import gc
 import itertools
 import math
-import threading
 
 import numpy as np
 import pytest
@@ -78,7 +77,7 @@ def test_the_ufunc_outlives_its_formula():
     assert u(0.0, 1.0) == 2.0
 
 
-def test_threads_share_it(u):
+def test_threads_share_it(u, threaded):
     x = np.linspace(0, 5, 100_000)
     want = _python(x, 1.5)
     errors = []
@@ -88,11 +87,7 @@ def test_threads_share_it(u):
             np.testing.assert_allclose(u(x, 1.5), want, rtol=1e-15, atol=1e-15)
         except AssertionError as error:
             errors.append(error)
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    threaded(work)
     assert not errors
 
 

@@ -30,7 +30,6 @@ import ctypes
 import math
 import os
 import threading
-import warnings
 import weakref
 from pathlib import Path
 
@@ -39,7 +38,8 @@ import numpy as np
 from ..ir.ops import OPS
 from . import host
 from .abi import KERNEL_TYPE, entry_names
-from .build import cache, elf
+from .build import cache
+from .build.loading import load_or_compile
 from .runtime import arraycall, driver, fastcall
 
 _CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float}
@@ -314,52 +314,6 @@ def _compile(program, part, dtype, fastmath, target):
         engine.check_target(target)
     ir_text = str(llvm_ir.build_module(program, dtype, fastmath, simd=target, parts=functions))
     return engine.compile_ir(ir_text, opt, _vectorize(part, target))
-
-
-def load(obj, symbols=None):
-    """Loaded object code just compiled: ``elf.load``, or ``engine.load_object`` where that cannot."""
-    try:
-        return elf.load(obj, symbols)
-    except elf.Unsupported:
-        return _load_object(obj, symbols)
-
-
-def _load_object(obj, symbols):
-    from .build import engine
-    return engine.load_object(obj, symbols)
-
-
-def load_or_compile(key, make, symbols=None, use_cache=True, compile=True):
-    """``(optimized_ir_text, loaded code)`` of the disk cache's entry ``key``, else of
-    ``make()`` (a compilation, then stored under ``key``); None where the entry is
-    missing and not ``compile``.
-
-    Cached code is loaded by ``elf.load`` alone, whose checks stand between the
-    file and executable memory; LLVM's loader, which trusts its input (garbage can
-    crash it), gets only code compiled in this process, or cached code where the
-    ELF loader does not run at all (another system or machine).  An entry the ELF
-    loader refuses (``elf.Malformed``, or any ``Unsupported``) is recompiled and
-    stored over, with a warning -- unless compiling gives the very same bytes: then
-    the entry was sound, and only the ELF loader cannot take it.
-    """
-    hit = cache.load(key) if use_cache else None
-    refused = None
-    if hit is not None:
-        try:
-            return hit[0], elf.load(hit[1], symbols)
-        except elf.Unsupported as exc:
-            if not elf.supported():
-                return hit[0], _load_object(hit[1], symbols)
-            refused = exc
-    elif not compile:
-        return None
-    fresh = make()
-    if refused is not None and fresh[1] != hit[1]:
-        warnings.warn(f"pyexpr: cache entry {cache.cache_dir() / (key + '.o')} is malformed "
-                      f"({refused}); recompiling", stacklevel=2)
-    if use_cache:
-        cache.store(key, *fresh)
-    return fresh[0], load(fresh[1], symbols)
 
 
 class CPUKernel:

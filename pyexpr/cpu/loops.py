@@ -4,7 +4,7 @@ The functions (``codegen.loop_ir``) take the scalars, the vectors'
 addresses and lengths, and the output; they are compiled once per program,
 dtype and vector target (the code does not depend on any length), kept in
 the disk cache like the elementwise kernels' parts, and loaded by
-``kernel.load_or_compile``.  ``LoopKernel.run`` calls the whole program in one call
+``build.loading.load_or_compile``.  ``LoopKernel.run`` calls the whole program in one call
 (through the module's builtin entry, ``codegen.loopcall_ir``, where numpy's array struct
 is the one it reads: the tables built in machine code, not by ctypes),
 or, for ``threads > 1`` and at least PARALLEL_INDICES indices, stage by
@@ -22,7 +22,8 @@ import numpy as np
 
 from . import host
 from .build import cache
-from .kernel import GENERATORS, load_or_compile, shared
+from .build.loading import load_or_compile
+from .kernel import GENERATORS, shared
 from .abi import ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_SYMBOL, LOOP_API
 from .runtime import arraycall, fastcall
 from .runtime.arraycall import data_address

@@ -18,7 +18,7 @@ from pyexpr.cpu import kernel as cpu
 from pyexpr.cpu import abi
 from pyexpr.cpu.runtime import driver
 from pyexpr.cpu.build import elf
-from pyexpr.cpu.build import engine
+from pyexpr.cpu.build import engine, loading
 from pyexpr.cpu.codegen import llvm_ir
 
 from .elf_damage import DAMAGES, NOT_ELF
@@ -89,7 +89,7 @@ def _with_counter():
 
 
 def test_code_is_executable_not_writable_and_data_is_writable():
-    image = cpu.load(_with_counter())
+    image = loading.load(_with_counter())
     assert isinstance(image, elf.Image)
     count = image.global_address("count")
     assert _permissions(image.address("f")) == "r-x"
@@ -100,7 +100,7 @@ def test_code_is_executable_not_writable_and_data_is_writable():
 
 def test_scalar_part_with_the_fastcall_entry_loads_with_its_symbols():
     text = str(llvm_ir.build_module(PROGRAM, parts=("scalar", "fastcall")))
-    image = cpu.load(engine.compile_ir(text, 2, False)[1], cpu._symbols("scalar", "float64", 1, PROGRAM.n_args))
+    image = loading.load(engine.compile_ir(text, 2, False)[1], cpu._symbols("scalar", "float64", 1, PROGRAM.n_args))
     assert isinstance(image, elf.Image)
     assert _permissions(image.address("pyexpr_elf_fastcall")) == "r-x"
 
@@ -127,7 +127,7 @@ def test_cpu_load_falls_back_to_mcjit(monkeypatch):
     def refuse(data, symbols=None):
         raise elf.Unsupported("pretend this is another machine")
     monkeypatch.setattr(elf, "load", refuse)
-    library = cpu.load(_object("scalar"))
+    library = loading.load(_object("scalar"))
     assert isinstance(library, engine.Library)
     f = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double, ctypes.c_double)(library.address("pyexpr_elf"))
     assert np.isfinite(f(0.5, 2.0))

@@ -25,7 +25,7 @@ string table exists, names lie inside it (NUL-terminated, UTF-8), symbols
 lie inside their sections, and relocations name existing symbols and write
 inside their section.  An object failing any of these raises ``Malformed``
 (an ``Unsupported``).  Callers loading from the disk cache take any refusal
-for a bad entry and compile afresh (``kernel.load_or_compile``): cached bytes
+for a bad entry and compile afresh (``loading.load_or_compile``): cached bytes
 never reach LLVM's loader, which trusts what it is given.
 """
 import ctypes
