@@ -23,7 +23,7 @@ from llvmlite import ir
 from . import ufunc as ufuncs
 from .build import engine
 from .codegen.context import I64
-from .kernel import load
+from .build.loading import load
 
 I8P = ir.IntType(8).as_pointer()
 #: the name the loop calls the formula's compiled ``loops`` function by
