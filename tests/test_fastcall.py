@@ -61,10 +61,9 @@ class Recorder:
 
 def _entry_with(formula, *first):
     formula(*first)
-    address, owner = formula.kernel().fast_entry
     recorder = Recorder()
     defaults = tuple(float(formula.defaults[n]) if n in formula.defaults else None for n in formula.arg_names)
-    return fastcall.float_builtin(address, recorder, owner, formula.arg_names, defaults), recorder
+    return fastcall.float_builtin(formula.kernel().fast_entry, recorder, formula.arg_names, defaults), recorder
 
 
 NUMBERS = [(np.float64(0.25), 0.25), (np.float32(0.25), 0.25), (np.int64(-3), -3.0), (7, 7.0),
@@ -212,16 +211,24 @@ def test_nan_and_inf_pass_through():
 def test_an_array_first_call_compiles_no_scalar_code(tmp_path, monkeypatch):
     monkeypatch.setenv("PYEXPR_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(cpu, "_MEMO", {})
+    monkeypatch.setattr(cpu, "_SHARED", {})
 
     @px.jit
     def ripple(x, y):
         return math.sin(x * y) / (1 + x**2)
 
+    @px.jit
+    def bump(u, v):
+        return math.exp(-u * u) * v
+
     before = engine.CODEGEN_COUNT
     ripple(np.linspace(0, 1, 5), 2.0)
     assert engine.CODEGEN_COUNT == before + 1 and type(ripple) is px.Formula   # the array part only
     assert ripple(0.5, 2.0) == pytest.approx(math.sin(1.0) / 1.25, rel=1e-15)
-    assert engine.CODEGEN_COUNT == before + 2 and type(ripple) is not px.Formula  # scalar + its builtin
+    # its scalar part, and the float entry of two numbers with its binder, shared by all such
+    assert engine.CODEGEN_COUNT == before + 4 and type(ripple) is not px.Formula
+    assert bump(0.5, 2.0) == math.exp(-0.25) * 2.0
+    assert engine.CODEGEN_COUNT == before + 5               # its scalar part only
 
 
 _SECOND_PROCESS = """
@@ -243,9 +250,9 @@ print(json.dumps({"value": value, "again": again, "fast": fast,
 
 def test_the_builtin_entry_loads_from_the_disk_cache(tmp_path, processes):
     runs = processes(tmp_path, _SECOND_PROCESS)
-    # the scalar part with its builtin, and the float entries' binder (one for all formulas of
-    # as many arguments); none in the second process
-    assert [r["codegen"] for r in runs] == [2, 0]
+    # the scalar part, and the float entry of two numbers with its binder (one each for all
+    # formulas of that shape); none in the second process
+    assert [r["codegen"] for r in runs] == [3, 0]
     assert all(r["fast"] and r["value"] == r["again"] == math.exp(-0.25) * 3.0 for r in runs)
 
 
@@ -281,9 +288,8 @@ def test_a_point_of_fixed_length_vectors_is_read_by_the_entry():
     goes to its fallback, the general path, unchanged."""
     y = np.array([0.9, 2e-5, 0.1])
     rhs(0.5, y)
-    address, owner = rhs.kernel().fast_entry
     recorder = Recorder()
-    entry = fastcall.float_builtin(address, recorder, owner, rhs.arg_names, (None,) * 4, lengths=[None, 3])
+    entry = fastcall.float_builtin(rhs.kernel().fast_entry, recorder, rhs.arg_names, (None,) * 4, lengths=[None, 3])
     want = np.array(rhs.__wrapped__(0.5, y))
     for args in [(0.5, y), (np.float64(0.5), y), (1, np.array([0.9, 2e-5, 0.1]))]:
         got = entry(*args)

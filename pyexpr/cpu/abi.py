@@ -52,10 +52,10 @@ GIL_SIZE = 1 << 12
 
 
 def entry_names(program):
-    """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array", "fastcall"} -> name``."""
+    """Symbol names of a compiled program's functions: ``{"scalar", "multi", "array", "stream", "arraycall"} -> name``."""
     base = "pyexpr_" + re.sub(r"\W", "_", program.name)
     return {"scalar": base, "multi": base + "_multi", "array": base + "_array",
-            "stream": base + "_array_stream", "fastcall": base + "_fastcall",
+            "stream": base + "_array_stream",
             "arraycall": base + "_arraycall"}
 
 

@@ -53,7 +53,7 @@ _MEMO_LOCK = threading.Lock()
 #: vectorizers on: None = only without explicit SIMD).  O2 without loop
 #: unrolling compiles in about half the time of O3 and runs these loops as
 #: fast; "array-quick" is the array part's first tier (see ``TIERED``).
-PARTS = {"scalar": (("scalar", "fastcall"), 2, False),
+PARTS = {"scalar": (("scalar",), 2, False),
          "array": (("array", "stream", "arraycall"), 2, None),
          "array-quick": (("array",), 0, False)}
 #: Tiered compilation of the array part.  Until a kernel has processed
@@ -152,8 +152,7 @@ class _Compiled:
         not ``compile``, nothing."""
         loaded = load_or_compile(part_key(self.program, part, **self._options),
                                  lambda: _compile(self.program, part, **self._options),
-                                 _symbols(part, self.dtype.name, len(self.program.outputs), self.program.n_args,
-                                          self._use_cache),
+                                 _symbols(part, self.dtype.name),
                                  self._use_cache, compile)
         if loaded is not None:
             self._ir[part], self._parts[part] = loaded
@@ -227,11 +226,14 @@ class _Compiled:
 
     @property
     def fast_entry(self):
-        """(address of the builtin entry of ``fastcall``, the code that holds it), or None."""
-        if "fastcall" not in _functions("scalar"):
+        """``(entry, code, function)``: the address of the float entry of this program's
+        shape (``float_entry``), the loaded scalar part, and the address in it of the
+        function the entry is to call; None where this interpreter has no float entry."""
+        if not fastcall.available():
             return None
-        part = self._part("scalar")
-        return part.address(self._names["fastcall"]), part
+        part, m, n = self._part("scalar"), len(self.program.outputs), self.program.n_args
+        entry = float_entry(n, m, self.dtype.name, self._use_cache)
+        return entry, part, part.address(self._names["scalar" if m == 1 else "multi"])
 
     @property
     def llvm_ir(self):
@@ -241,7 +243,7 @@ class _Compiled:
         return self._ir["scalar"] + "\n" + self._ir["array"]
 
 
-_ENTRIES = {"fastcall": fastcall, "arraycall": arraycall}
+_ENTRIES = {"arraycall": arraycall}
 
 
 def _functions(part):
@@ -250,16 +252,9 @@ def _functions(part):
     return tuple(f for f in PARTS[part][0] if f not in _ENTRIES or _ENTRIES[f].available())
 
 
-def _symbols(part, dtype="float64", outputs=1, n_args=0, use_cache=True):
-    """The external symbols that loading ``part`` needs (those of its builtin entries,
-    the float entry's binder among them)."""
-    functions = _functions(part)
-    if "arraycall" in functions:
-        return arraycall.symbols(dtype)
-    if "fastcall" not in functions:
-        return None
-    from .codegen.fastcall_ir import binder_symbol
-    return {**fastcall.symbols(outputs, dtype), binder_symbol(n_args, dtype): binder(n_args, dtype, use_cache)}
+def _symbols(part, dtype="float64"):
+    """The external symbols that loading ``part`` needs (those of its builtin entry)."""
+    return arraycall.symbols(dtype) if "arraycall" in _functions(part) else None
 
 
 #: symbol -> the loaded code of a shared function (a binder), kept for the process
@@ -267,29 +262,40 @@ _SHARED = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared(symbol, build, dtype, use_cache=True):
-    """The address of ``symbol``, the one function of the module ``build()`` makes (a
-    binder that entries of every formula call): compiled without optimization once a
-    machine (a few ms; cached on disk), loaded once a process."""
+def shared(symbol, build, symbols, opt=0, use_cache=True):
+    """The address of ``symbol``, the one function of the module ``build()`` makes (an
+    entry or binder that formulas of every kind call), loaded with ``symbols``: compiled
+    at ``opt`` once a machine (cached on disk), loaded once a process."""
     with _SHARED_LOCK:
         code = _SHARED.get(symbol)
         if code is None:
-            key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), "shared", symbol, "O0")
-            _, code = load_or_compile(key, lambda: _compile_shared(build), fastcall.symbols(1, dtype), use_cache)
+            key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), "shared", symbol, f"O{opt}")
+            _, code = load_or_compile(key, lambda: _compile_shared(build, opt), symbols, use_cache)
             _SHARED[symbol] = code
     return code.address(symbol)
 
 
 def binder(n_args, dtype, use_cache=True):
     """The address of the float entries' binder for ``n_args`` arguments of ``dtype``
-    (``fastcall_ir.binder_module``)."""
+    (``fastcall_ir.binder_module``), compiled without optimization: the calls it binds
+    are the rarer ones."""
     from .codegen.fastcall_ir import binder_module, binder_symbol
-    return shared(binder_symbol(n_args, dtype), lambda: binder_module(n_args, dtype), dtype, use_cache)
+    return shared(binder_symbol(n_args, dtype), lambda: binder_module(n_args, dtype),
+                  fastcall.symbols(1, dtype), 0, use_cache)
 
 
-def _compile_shared(build):
+def float_entry(n_args, outputs, dtype, use_cache=True):
+    """The address of the float entry of every program of ``n_args`` arguments and
+    ``outputs`` outputs of ``dtype`` (``fastcall_ir.entry_module``), fully optimized."""
+    from .codegen.fastcall_ir import binder_symbol, entry_module, entry_symbol
+    symbols = {**fastcall.symbols(outputs, dtype), binder_symbol(n_args, dtype): binder(n_args, dtype, use_cache)}
+    return shared(entry_symbol(n_args, outputs, dtype), lambda: entry_module(n_args, outputs, dtype),
+                  symbols, 2, use_cache)
+
+
+def _compile_shared(build, opt):
     from .build import engine
-    return engine.compile_ir(str(build()), 0, False)
+    return engine.compile_ir(str(build()), opt, False)
 
 
 def _vectorize(part, target):

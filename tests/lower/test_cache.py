@@ -72,14 +72,14 @@ def test_second_process_does_no_codegen(tmp_path):
     env = {**os.environ, "PYEXPR_CACHE_DIR": str(tmp_path)}
     runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, check=True,
                                       capture_output=True, text=True).stdout) for _ in range(2)]
-    # the float entries' binder and the scalar part, the quick array tier for 3 elements,
-    # then llvm_ir needs the optimized one
-    assert runs[0]["codegen"] == 4 and runs[1]["codegen"] == 0
+    # the scalar part (the kernel's own calls need no float entry), the quick array tier
+    # for 3 elements, then llvm_ir needs the optimized one
+    assert runs[0]["codegen"] == 3 and runs[1]["codegen"] == 0
     assert runs[0]["value"] == runs[1]["value"] == np.sin(0.5) * 2.0
     assert runs[0]["array"] == runs[1]["array"]
     assert runs[0]["ir"] == runs[1]["ir"] > 0
     assert runs[0]["compiled"] and not runs[1]["compiled"]   # a warm process never compiles
-    assert len(list(tmp_path.glob("*.o"))) == 4             # binder, scalar, quick and optimized array parts
+    assert len(list(tmp_path.glob("*.o"))) == 3             # scalar, quick and optimized array parts
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip_byte", "garbage", "empty"])
@@ -277,6 +277,7 @@ def test_every_kind_of_entry_is_checked_before_it_is_loaded(cache_dir, monkeypat
     entry is recompiled with a warning, gives the same numbers and is stored over."""
     import pyexpr as px
     from pyexpr.cpu import loops
+    import corpus
     import open_formulas
     monkeypatch.setattr(cpu, "UPGRADE_CALLS", 2)
     kept = []                                        # (loaded binders stay mapped while code uses them)
@@ -292,17 +293,21 @@ def test_every_kind_of_entry_is_checked_before_it_is_loaded(cache_dir, monkeypat
             out = np.empty(5)
             kernel.run([x, x], [out])
             results.append(out.tolist())
-        return results + [px.jit(open_formulas.rosen, cache=True)(x)]
+        pair = px.jit(corpus.planck, cache=True)
+        return results + [px.jit(open_formulas.rosen, cache=True)(x), pair(1e14, 300.0), pair(2e14, 300.0)]
     first = run()
     entries = {path.stem: cache.load(path.stem) for path in cache_dir.glob("*.o")}
-    assert len(entries) == 6                         # scalar, quick and optimized array, loops, 2 binders
+    entries = {key: entry for key, entry in entries.items() if entry[0].startswith("; ModuleID")}   # (not formulas')
+    # scalar, quick and optimized array parts, loops and their binder; a formula's scalar
+    # part, the float entry of its shape and that entry's binder
+    assert len(entries) == 8
     damage, _ = DAMAGES["relocation offset past its section"]
     for key, (ir_text, obj) in entries.items():
         cache.store(key, ir_text, damage(obj))
     with pytest.warns(UserWarning, match="is malformed") as caught:
         assert run() == first
     malformed = [str(w.message) for w in caught if "is malformed" in str(w.message)]
-    assert len(malformed) == 5, malformed            # the quick tier is not needed: not read
+    assert len(malformed) == 7, malformed            # the quick tier is not needed: not read
     quick = cpu.part_key(_program("every_part"), "array-quick", "float64", False, host.vector_target())
     assert {key: cache.load(key) for key in entries if key != quick} == \
         {key: entry for key, entry in entries.items() if key != quick}

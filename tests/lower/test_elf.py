@@ -98,11 +98,14 @@ def test_code_is_executable_not_writable_and_data_is_writable():
     assert ctypes.CFUNCTYPE(ctypes.c_int64)(image.address("f"))() == 1235
 
 
-def test_scalar_part_with_the_fastcall_entry_loads_with_its_symbols():
-    text = str(llvm_ir.build_module(PROGRAM, parts=("scalar", "fastcall")))
-    image = loading.load(engine.compile_ir(text, 2, False)[1], cpu._symbols("scalar", "float64", 1, PROGRAM.n_args))
+def test_shared_float_entry_loads_with_its_symbols():
+    from pyexpr.cpu.codegen import fastcall_ir
+    from pyexpr.cpu.runtime import fastcall
+    text = str(fastcall_ir.entry_module(2, 1, "float64"))
+    symbols = {**fastcall.symbols(1, "float64"), fastcall_ir.binder_symbol(2, "float64"): cpu.binder(2, "float64")}
+    image = loading.load(engine.compile_ir(text, 2, False)[1], symbols)
     assert isinstance(image, elf.Image)
-    assert _permissions(image.address("pyexpr_elf_fastcall")) == "r-x"
+    assert _permissions(image.address(fastcall_ir.entry_symbol(2, 1, "float64"))) == "r-x"
 
 
 def test_unknown_symbols_and_foreign_objects_are_refused():

@@ -1,12 +1,12 @@
 """The IR of the fast float call: a CPython builtin's code that evaluates a formula on numbers.
 
-``define_entry(module, function, name, outputs, dtype)`` adds to a kernel's
-scalar module (see ``kernel.PARTS``) a function with CPython's
-``METH_FASTCALL | METH_KEYWORDS`` signature.  Its machine code reads ``n_args`` numbers straight out of their
+``entry_module(n_args, outputs, dtype)`` is a module of one function with
+CPython's ``METH_FASTCALL | METH_KEYWORDS`` signature, shared by every
+formula of that shape (``kernel.float_entry``).  Its machine code reads ``n_args`` numbers straight out of their
 objects: exact Python floats and numpy's float64 and float32 scalars (the
 value at ``abi.FLOAT_OFFSETS``), and for float64 code numpy int64 scalars,
-Python ints and bools (``abi.SCALAR_KINDS``); it calls the program's scalar
-function (inlinable: it is in the same module) and returns a new float,
+Python ints and bools (``abi.SCALAR_KINDS``); it calls the formula's scalar
+function (through the pointer in its ``self``) and returns a new float,
 which is what the general path returns for each of these; a program of
 several outputs writes them into a new one-dimensional array of the dtype
 (from numpy's ``PyArray_Empty``, ``abi.ARRAY_EMPTY_SYMBOL``), as the general path
@@ -15,8 +15,11 @@ returns for a formula whose ``out_shape`` is ``(outputs,)``.  Any other call
 parameter's...) is passed unchanged to the first item of the builtin's
 ``self``, the Formula's general call, through ``PyObject_Vectorcall``, so
 that path keeps every check and error message.  ``self`` is the tuple
-``(general call, parameter names, defaults)``: keywords and left-out
-defaults are placed as CPython binds them (``_fill``), in the machine code.  ``runtime.fastcall`` makes the builtin of the loaded code.
+``(general call, parameter names, defaults, lengths, function)``: keywords and left-out
+defaults are placed as CPython binds them (``_fill``), in the machine code;
+``lengths`` is for formulas of fixed-length vectors (``_point``); ``function``
+is a one-element int64 array holding the address of the formula's scalar (one
+output) or multi function.  ``runtime.fastcall`` makes the builtin of the loaded code.
 """
 import functools
 
@@ -44,13 +47,34 @@ def number_kinds(module, double):
             for symbol, kind in SCALAR_KINDS if kind not in INT_KINDS or double]
 
 
-def define_entry(module, function, name, outputs=1, dtype="float64"):
-    """Define the builtin's function ``name`` in ``module``, calling ``function``: the
-    program's scalar function for one output, else its multi function (outputs through
-    pointers)."""
-    # (the last argument of multi is an output's pointer: a program may have no inputs)
-    real = function.function_type.args[-1].pointee if outputs > 1 else function.function_type.return_type
-    n_args = len(function.args) - (outputs if outputs > 1 else 0)
+def entry_symbol(n_args, outputs, dtype):
+    """The name of the float entry shared by programs of ``n_args`` arguments and
+    ``outputs`` outputs of ``dtype``."""
+    return f"pyexpr_fastcall_{n_args}_{outputs}_{dtype}"
+
+
+def entry_module(n_args, outputs, dtype):
+    """A module of the float entry ``entry_symbol(n_args, outputs, dtype)``.  It depends
+    on no formula: it calls the one whose function ``self`` points to (item 4), so it is
+    compiled once for all formulas of its shape (``kernel.shared``), and a formula's own
+    scalar part holds only its arithmetic (a quarter of the compile time it took with an
+    entry of its own)."""
+    module = ir.Module(name=entry_symbol(n_args, outputs, dtype))
+    define_entry(module, entry_symbol(n_args, outputs, dtype), n_args, outputs, dtype)
+    return module
+
+
+def target_type(n_args, outputs, real):
+    """The type of the function the entry calls: the program's scalar function for one
+    output, else its multi function (outputs through pointers)."""
+    if outputs == 1:
+        return ir.FunctionType(real, [real] * n_args)
+    return ir.FunctionType(ir.VoidType(), [real] * n_args + [real.as_pointer()] * outputs)
+
+
+def define_entry(module, name, n_args, outputs=1, dtype="float64"):
+    """Define the builtin's function ``name`` in ``module`` (see ``entry_module``)."""
+    real = ir.DoubleType() if dtype == "float64" else ir.FloatType()
     api, kinds = float_api(module), number_kinds(module, isinstance(real, ir.DoubleType))
     binder = module.globals.get(binder_symbol(n_args, dtype)) or ir.Function(
         module, _binder_type(real), binder_symbol(n_args, dtype))      # (in a module of its own)
@@ -70,7 +94,7 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
         plain_values.append(value if isinstance(real, ir.DoubleType) else b.fptrunc(value, real))
     plain_end = b.block
     b.branch(compute)
-    b.position_at_end(other)            # keywords, defaults, vectors: bound apart (``_define_binder``)
+    b.position_at_end(other)            # keywords, defaults, vectors: bound apart (``binder_module``)
     b.cbranch(b.icmp_signed("!=", b.call(binder, [own, args, nargs, kwnames, reals]), ir.Constant(ir.IntType(32), 0)),
               bound, slow)
     b.position_at_end(bound)
@@ -83,6 +107,8 @@ def define_entry(module, function, name, outputs=1, dtype="float64"):
         phi.add_incoming(mine, plain_end)
         phi.add_incoming(theirs, bound)
         values.append(phi)
+    kind = target_type(n_args, outputs, real).as_pointer()
+    function = b.load(b.bitcast(array_field(b, _item(b, own, 4), "data", _OBJ), kind.as_pointer()))
     if outputs == 1:
         result = b.call(function, values)
         b.ret(b.call(api["PyFloat_FromDouble"], [result if isinstance(real, ir.DoubleType) else b.fpext(result, _F64)]))

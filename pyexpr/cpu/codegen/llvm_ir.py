@@ -6,8 +6,6 @@ outputs (symbol names from ``entry_names``; ``T`` is ``double`` or ``float``):
 
 * ``T pyexpr_f(T, ...)`` -- the first output (the scalar entry point);
 * ``void pyexpr_f_multi(T, ..., T *out0, ...)`` -- every output, through pointers;
-* ``PyObject *pyexpr_f_fastcall(self, args, nargs, kwnames)`` -- only when
-  asked for: a CPython builtin's code (see ``fastcall``);
 * ``PyObject *pyexpr_f_arraycall(self, args, nargs, kwnames)`` -- only when
   asked for, with one output and at least one argument: a builtin's code for
   small arrays (``arraycall``);
@@ -43,15 +41,14 @@ import re
 from llvmlite import ir
 
 from ..abi import entry_names
-from . import arraycall_ir, fastcall_ir, layout_ir, vector_ir
+from . import arraycall_ir, layout_ir, vector_ir
 from .context import I64, Context, emit_body, for_range, function
 
 def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("scalar", "array")):
     """The ``ir.Module`` of ``program`` (see the module docstring).
 
     ``parts`` picks the functions: ``"scalar"`` (scalar and multi entry
-    points), ``"fastcall"`` (with "scalar": the builtin
-    entry of ``fastcall``), ``"array"`` (the array kernel), ``"stream"`` and
+    points; the float entry that calls them is shared, ``fastcall_ir``), ``"array"`` (the array kernel), ``"stream"`` and
     ``"arraycall"`` (with "array": the streaming kernel, and for a single
     output the entry of ``arraycall``), so that each can be compiled on its
     own.  ``simd`` is a ``vector_abi.VectorTarget``: the contiguous loop
@@ -62,11 +59,7 @@ def build_module(program, dtype="float64", fastmath=False, simd=None, parts=("sc
     ctx = Context(module, dtype, fastmath)
     names = entry_names(program)
     if "scalar" in parts:
-        scalar = _define_entry_points(ctx, program, names)
-        if "fastcall" in parts:
-            m = len(program.outputs)
-            fastcall_ir.define_entry(module, scalar if m == 1 else module.globals[names["multi"]],
-                                     names["fastcall"], m, dtype)
+        _define_entry_points(ctx, program, names)
     if "array" in parts:
         if simd is None:
             contig = _define_contig(ctx, program, names["array"] + ".contig")

@@ -39,7 +39,7 @@ def faster_call(formula, kernel, state, args, kwargs, out):
         added |= _add(formula, kernel, state, "array")
     if not added:
         return None
-    entries = [(kind, *state[kind]) for kind in ("array", "scalar") if state.get(kind)]
+    entries = [(kind, state[kind]) for kind in ("array", "scalar") if state.get(kind)]
     # per parameter its default or None, for the float entry's keywords and defaults
     each = tuple(defaults.get(n) for n in names)
 
@@ -55,9 +55,9 @@ def faster_call(formula, kernel, state, args, kwargs, out):
                 return top(*full) if out is None else top(*full, out=out)
             return general(*args, out=out, **kwargs)
         head = positional
-        for kind, address, owner in entries:
-            head = fastcall.builtin(address, head, owner) if kind == "array" \
-                else fastcall.float_builtin(address, head, owner, names, each)
+        for kind, entry in entries:
+            head = fastcall.builtin(entry[0], head, entry[1]) if kind == "array" \
+                else fastcall.float_builtin(entry, head, names, each)
         top = head
         return head
     return chain
@@ -94,7 +94,8 @@ def _add(formula, kernel, state, kind):
 
 
 def _entry(formula, kernel, kind):
-    """``(address, owner)`` of the kernel's builtin entry of ``kind``; False where there is
+    """The kernel's builtin entry of ``kind`` (``array_entry``'s ``(address, owner)``,
+    ``fast_entry``'s ``(address, owner, function)``); False where there is
     none (a result that is not a scalar per point, an interpreter the entries do not
     support); None where there is none yet."""
     # the float entry returns a float, or for several outputs an array of them
@@ -125,7 +126,7 @@ def point_call(formula, kernel):
         return got[0] if m == 1 else np.array(got, kernel.dtype)
     entry = kernel.fast_entry if fastcall.available() else None
     point = through_ctypes if entry is None else \
-        fastcall.float_builtin(entry[0], through_ctypes, entry[1], formula.arg_names, (None,) * len(formula.arg_names))
+        fastcall.float_builtin(entry, through_ctypes, formula.arg_names, (None,) * len(formula.arg_names))
     shape = entry_shape(formula)
     return point if shape is None else lambda *values: np.reshape(point(*values), shape)
 
@@ -139,7 +140,7 @@ def point_head(formula, point, general):
     entry = formula.kernel().fast_entry if fastcall.available() and arraycall.available() else None
     if entry is not None and entry_shape(formula) is None:
         n = len(formula.arg_names)
-        return fastcall.float_builtin(entry[0], general, entry[1], formula.arg_names, (None,) * n,
+        return fastcall.float_builtin(entry, general, formula.arg_names, (None,) * n,
                                       lengths=[length for _, length in formula.signature])
     lengths = tuple(None if length is None else (length,) for _, length in formula.signature)
     f64, floats_ = np.dtype(np.float64), (float, np.float64)

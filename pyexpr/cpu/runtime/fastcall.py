@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from ..abi import (FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, NONE_SYMBOL, SCALAR_KINDS,
+from ..abi import (ARRAY_OFFSETS, FLOAT_API, FLOAT_OFFSETS, METH_FASTCALL, METH_KEYWORDS, NONE_SYMBOL, SCALAR_KINDS,
                    TUPLE_OFFSETS, ARRAY_EMPTY_INDEX, ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_INDEX, array_symbols)
 
 
@@ -26,7 +26,14 @@ def available():
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     return (sys.implementation.name == "cpython" and gil and float.__basicsize__ == FLOAT_OFFSETS["value"] + 8
             and all(hasattr(ctypes.pythonapi, name) for name in FLOAT_API) and _tuple_layout_matches()
-            and array_empty() is not None and array_scalar() is not None)
+            and array_empty() is not None and array_scalar() is not None and _array_data_matches())
+
+
+def _array_data_matches():
+    """Whether arrays hold their data pointer where the entry reads the function it calls."""
+    sample = np.array([7], np.int64)
+    return ctypes.c_size_t.from_address(id(sample) + ARRAY_OFFSETS["data"]).value \
+        == sample.__array_interface__["data"][0]
 
 
 def _tuple_layout_matches():
@@ -150,17 +157,22 @@ def builtin(address, fallback, owner):
     return _NEW_CFUNCTION(ctypes.addressof(method), fallback, owner)
 
 
-def float_builtin(address, fallback, owner, names, defaults, lengths=None):
-    """``builtin`` of a float entry (``codegen.fastcall_ir``), whose ``self`` is
-    ``(fallback, names, defaults, lengths)``: the parameters' names (interned: a call's
-    keywords are matched by identity), per parameter its default or None, and for a
+def float_builtin(entry, fallback, names, defaults, lengths=None):
+    """``builtin`` of a float entry (``codegen.fastcall_ir``; ``entry`` is ``(address,
+    owner, function)`` as ``kernel.fast_entry`` gives it), whose ``self`` is
+    ``(fallback, names, defaults, lengths, function)``: the parameters' names (interned: a call's
+    keywords are matched by identity), per parameter its default or None, for a
     formula of fixed-length vectors each parameter's length (0 for a number) as an int64
-    array (None for others: the entry's ``_point`` reads a call's vectors by it)."""
+    array (None for others: the entry's ``_point`` reads a call's vectors by it), and
+    the address of the formula's function the entry calls, in a one-element int64 array."""
+    address, owner, function = entry
     if len(names) != len(defaults):
         raise ValueError("one default (or None) per parameter")
     if lengths is not None:
         lengths = np.array([0 if k is None else k for k in lengths], np.int64)
         if lengths.ndim != 1 or (lengths < 0).any():
             raise ValueError("one length (0 for a number) per parameter")
-    own = (fallback, tuple(sys.intern(n) for n in names), tuple(defaults), lengths)
+    if not function:
+        raise ValueError("the address of the function to call")
+    own = (fallback, tuple(sys.intern(n) for n in names), tuple(defaults), lengths, np.array([function], np.int64))
     return builtin(address, own, owner)
