@@ -86,8 +86,31 @@ def _fdim(x, y):
     return mpmath.nan if mpmath.isnan(x) or mpmath.isnan(y) else x - y if x > y else mpmath.mpf(0)
 
 
-_MPMATH = {"cbrt": lambda x: mpmath.sign(x) * mpmath.cbrt(abs(x)), "trunc": _trunc,
-           "exp2": lambda x: mpmath.power(2, x), "expm1": mpmath.expm1, "log1p": mpmath.log1p,
+#: beyond this magnitude (past float64's range, 2**1024) the exponential functions give
+#: their limits: mpmath would compute exp(2**3000) exactly in half a second, and
+#: exp(sinh(1e4)) not in minutes (an exponent of 10**4000 digits); no float comes back
+#: from there but through a log of it, which the float code cannot take either
+_BEYOND = mpmath.mpf(2) ** 1030
+
+
+def _limited(function, below, above):
+    """``function`` of one argument, its limit ``below`` (``above``) for an argument whose
+    real part is below ``-_BEYOND`` (above ``_BEYOND``)."""
+    def value(x):
+        real = mpmath.re(x)
+        if real > _BEYOND:
+            return above
+        if real < -_BEYOND:
+            return below
+        return function(x)
+    return value
+
+
+_INF = mpmath.inf
+_MPMATH = {"exp": _limited(mpmath.exp, mpmath.mpf(0), _INF), "sinh": _limited(mpmath.sinh, -_INF, _INF),
+           "cosh": _limited(mpmath.cosh, _INF, _INF), "cbrt": lambda x: mpmath.sign(x) * mpmath.cbrt(abs(x)), "trunc": _trunc,
+           "exp2": _limited(lambda x: mpmath.power(2, x), mpmath.mpf(0), _INF),
+           "expm1": _limited(mpmath.expm1, mpmath.mpf(-1), _INF), "log1p": mpmath.log1p,
            "log2": lambda x: mpmath.log(x, 2), "log10": mpmath.log10, "hypot": mpmath.hypot,
            # mpmath has no signed zero: copysign(x, -0.0) is |x| here
            "copysign": lambda x, y: -abs(x) if y < 0 else abs(x),

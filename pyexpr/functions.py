@@ -103,11 +103,14 @@ def abs_(x):
 
 def real_fdiff(expr, argindex):
     """``expr.fdiff(argindex)``; for the hyperbolics built from real nodes, for
-    ``Min``/``Max`` of several arguments with ``min_``/``max_``."""
-    if type(expr) in _LATTICE and len(expr.args) > 2:
+    ``Min``/``Max`` with ``min_``/``max_`` over the others, nan where an argument is
+    provably not real (its float value is nan, as is the Min's: sympy's Heaviside
+    raises)."""
+    if type(expr) in _LATTICE:
         arg = expr.args[argindex - 1]
         others = _LATTICE[type(expr)](*(a for a in expr.args if a is not arg))
-        return sympy.Heaviside(arg - others if type(expr) is sympy.Max else others - arg)
+        step = arg - others if type(expr) is sympy.Max else others - arg
+        return sympy.nan if step.is_extended_real is False else sympy.Heaviside(step)
     if isinstance(expr, sympy.tanh):
         return 1 - assume_real(expr) ** 2
     if isinstance(expr, sympy.sinh):

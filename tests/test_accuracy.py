@@ -11,6 +11,7 @@ import math
 import subprocess
 import sys
 
+import mpmath
 import numpy as np
 import pytest
 import sympy
@@ -119,6 +120,15 @@ def test_exact_values_see_terms_a_float_sum_absorbs():
     assert got[1] == math.log1p(math.exp(-40.0))
     # the cancellation (x + 1e16) - 1e16 is exactly x
     assert _exact((x + sympy.Float(1e16)) - sympy.Float(1e16), [1.0])[0] == 1.0
+
+
+def test_exact_values_of_exponentials_past_every_float_are_their_limits():
+    # exp(sinh(1e4)) has an exponent of 4,300 digits: mpmath took minutes for it
+    got = _exact(sympy.exp(sympy.sinh(1 / x)), [1e-4, -1e-4, 0.5])
+    with mpmath.workprec(200):
+        assert list(got) == [math.inf, 0.0, float(mpmath.exp(mpmath.sinh(2)))]
+        got = _exact(sympy.log(sympy.cosh(sympy.exp(1 / x))) + sympy.exp(-sympy.exp(1 / x)), [1e-3, 0.5])
+        assert list(got) == [math.inf, float(mpmath.log(mpmath.cosh(mpmath.exp(2))) + mpmath.exp(-mpmath.exp(2)))]
 
 
 def test_exact_values_are_nan_where_the_value_is_not_real():

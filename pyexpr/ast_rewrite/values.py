@@ -123,9 +123,11 @@ def merge(ctx, node, cond, a, b):
     a, b = as_expr(ctx, node, a), as_expr(ctx, node, b)
     if a == b:
         return a
-    if isinstance(b, sympy.Piecewise):
-        return sympy.Piecewise((a, cond), *b.args)
-    return sympy.Piecewise((a, cond), (b, True))
+    pairs = ((a, cond), *b.args) if isinstance(b, sympy.Piecewise) else ((a, cond), (b, True))
+    try:
+        return sympy.Piecewise(*pairs)
+    except RecursionError:      # sympy's folding of some conditions never settles: as written
+        return sympy.Piecewise(*pairs, evaluate=False)
 
 
 def _shape(value):
