@@ -27,6 +27,9 @@ CASES = [
     ("hypot", "math.sqrt(x*x + y*y)", {"x": 1e200, "y": 1e200}),
     ("hypot", "1/math.sqrt(x*x + y*y)", {"x": 3e-170, "y": 4e-170}),
     ("hypot", "math.sqrt(x*x + y*y + z*z)", {"x": 1e200, "y": 2e200, "z": 3e199}),
+    # sin(atan(x)) simplifies to x/sqrt(x**2 + 1); cos(atan(x)) to 1/sqrt(x**2 + 1)
+    ("hypot", "math.sin(math.atan(x))", {"x": 1e200}),
+    ("hypot", "1/math.sqrt(x*x + 4.0)", {"x": 1e200}),
     ("erfc", "0.5*(1 + math.erf(x))", {"x": -7.0}),
     ("erfc", "1 - math.erf(x)", {"x": 6.0}),
     ("erfc", "math.erf(x) - 1", {"x": 6.0}),
@@ -52,6 +55,7 @@ CASES = [
     ("difference of square roots", "math.sqrt(x + 1) - math.sqrt(x)", {"x": 1e20}),
     ("difference of square roots", "1/math.sqrt(x) - 1/math.sqrt(x + 1)", {"x": 1e20}),
     ("conjugate", "math.sqrt(x*x + 1) - x", {"x": 1e10}),
+    ("conjugate", "math.sqrt(x*x + 1) - x", {"x": 1e200}),       # (the root is hypot's)
     ("conjugate", "(-y + math.sqrt(y*y - 4*x*z))/(2*x)", {"x": 1.0, "y": 1e8, "z": 1.0}),
     ("fractions", "1/(x + 1) - 1/x", {"x": 1e9}),
     ("fractions", "1/(x + 1) - 2/x + 1/(x - 1)", {"x": 1e6}),
@@ -100,8 +104,9 @@ _formula = jit_text
 
 
 def _exact(expr, symbols, point):
-    values = {s: sympy.Float(point.get(s.name, 0.0), 400) for s in symbols}
-    return float(sympy.N(expr.xreplace(values), 400))
+    # (digits past float64's whole exponent range: sqrt(x*x + 1) - x at 1e200 needs 1,400 bits)
+    values = {s: sympy.Float(point.get(s.name, 0.0), 800) for s in symbols}
+    return float(sympy.N(expr.xreplace(values), 800))
 
 
 def _ulps(got, want, dtype=np.float64):
@@ -136,8 +141,15 @@ def test_a_rule_keeps_the_value_where_the_formula_as_written_loses_it(rule, text
 #: cancellation left)
 DERIVATIVE_ULPS = {"conjugate": 4}
 
+#: derivatives still computed as a difference of overflowing terms (open): the
+#: derivative of x/hypot(x, 1) is 1/hypot(x, 1) - x**2/hypot(x, 1)**3, where x**2 and
+#: hypot(x, 1)**3 overflow for |x| > 1.3e154 and leave 1/hypot(x, 1), not x**-3
+OVERFLOWING_DERIVATIVES = {"math.sin(math.atan(x))"}
+_DERIVATIVE_CASES = [pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason="overflowing terms"))
+                     if case[1] in OVERFLOWING_DERIVATIVES else case for case in CASES]
 
-@pytest.mark.parametrize("rule, text, point", CASES, ids=[f"{r}: {t}" for r, t, _ in CASES])
+
+@pytest.mark.parametrize("rule, text, point", _DERIVATIVE_CASES, ids=[f"{r}: {t}" for r, t, _ in CASES])
 def test_the_first_derivatives_are_accurate_there_too(rule, text, point):
     f = _formula(text)
     for name in point:

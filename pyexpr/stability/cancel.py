@@ -101,12 +101,34 @@ def conjugate(b):
     ``t < 0`` (where the written form subtracts): the quadratic formula's ``-b + sqrt(b**2 - 4*a*c)``."""
     a, t, c = (b[_V[k]] for k in "abc")
     t = t / c
-    if _is_root(t) or t.has(sympy.sqrt(a)) or not cancels(a, -t**2):
+    if _is_root(t) or t.has(sympy.sqrt(a)):
         return None
-    denominator = sympy.sqrt(a) - t
-    rewritten = difference(a, t**2) / denominator
+    return _conjugated(sympy.sqrt(a), a, t, c)
+
+
+def hypot_conjugate(b):
+    """``c*(hypot(a, b) + t) = c*(a**2 + b**2 - t**2)/(hypot(a, b) - t)`` for ``t`` a
+    multiple of ``a`` or ``b`` that leaves a number above the line,
+    the conjugate of a root the ``hypot`` rule has made (``sqrt(x**2 + 1) - x``)."""
+    a, q, c, rest = _abcr(b)
+    root, t = pf.hypot(a, q), rest / c
+    # a multiple of one of its arguments only (x in hypot(x, 1) - x): any other rest is
+    # a sum the hypot is one term of (a square in it, fabs(x)**2, would take away x**2
+    # and pass for a cancellation), and squaring a large term costs seconds
+    if t.as_coeff_Mul()[1] not in (a, q) or not sympy.expand(a**2 + q**2 - t**2).is_Number:
+        return None         # (a square left over, y**2 of hypot(x, y) - x, may overflow)
+    return _conjugated(root, a**2 + q**2, t, c)
+
+
+def _conjugated(root, square, t, c):
+    """``c*(root + t)`` over the conjugate, where ``root**2`` is ``square`` and cancels
+    with ``t**2``; None where it does not."""
+    if not cancels(square, -t**2):
+        return None
+    denominator = root - t
+    rewritten = difference(square, t**2) / denominator
     # the denominator adds where the rewrite is taken: it must not be rewritten again
-    return Kept(c * _keeping(sympy.sqrt(a) + t, rewritten, t < 0), (denominator,))
+    return Kept(c * _keeping(root + t, rewritten, t < 0), (denominator,))
 
 
 def _is_root(t):

@@ -99,6 +99,9 @@ RULES = (
     _computed("conjugate", "c*sqrt(a) + b", cancel.conjugate,
               "sqrt(a) is near -b where a is near b**2: the sum cancels where b < 0",
               "c*(a - b**2)/(sqrt(a) - b) where b < 0"),
+    _computed("conjugate", "c*hypot(a, b) + rest", cancel.hypot_conjugate,
+              "hypot(a, b) is near -rest where a**2 + b**2 is near rest**2: the sum cancels where rest < 0",
+              "c*(a**2 + b**2 - rest**2)/(hypot(a, b) - rest) where rest < 0, for rest a multiple of a or b that leaves a number above the line"),
     _computed("fractions", sympy.Add, cancel.fractions,
               "nearby fractions cancel; over a common denominator the numerators cancel "
               "in symbols", "one fraction, its numerator cancelled and factored"),
@@ -168,6 +171,11 @@ RULES = (
           "a**2 overflows for |a| > 1.3e154 (and underflows below 1.5e-154)"),
     _rule("hypot", "sqrt(a**2 + b**2 + rest)", "hypot(hypot(a, b), sqrt(rest))",
           "a**2 overflows for |a| > 1.3e154 (and underflows below 1.5e-154)", _nonnegative),
+    # one square and a positive rest: sin(atan(x)) simplifies to x/sqrt(x**2 + 1)
+    _rule("hypot", "sqrt(a**2 + rest)", "hypot(a, sqrt(rest))",
+          "a**2 overflows for |a| > 1.3e154 where the root is about |a|", _positive),
+    _rule("hypot", "1/sqrt(a**2 + rest)", "1/hypot(a, sqrt(rest))",
+          "a**2 overflows for |a| > 1.3e154 where the root is about |a|", _positive),
 )
 
 
