@@ -3,9 +3,10 @@
 Each form (numpy scalars, ints, a left-out default, a keyword, several outputs,
 a fixed-length vector as ``solve_ivp`` passes it, an open-length vector as
 ``minimize`` passes it, an array with a scalar, ``out=``) is called on the
-same formula three ways: pyexpr, the plain Python/numpy function it was
-decorated from, and numba's ``@njit`` of that function where numba is
-installed.  Every result is checked against the plain function first (1e-13
+same formula four ways: pyexpr, the plain Python/numpy function it was
+decorated from, numba's ``@njit`` of that function where numba is
+installed, and where JAX is, ``jax.jit`` of the same function written with
+``jax.numpy`` (``_jax_forms``; its result made a numpy value, as scipy does).  Every result is checked against the plain function first (1e-13
 relative); the times are medians of ``sizes.repeats`` rounds, interleaved.
 """
 import math
@@ -69,14 +70,37 @@ def _forms():
 DERIVED = {"grad": "rosen_der", "hessp": "rosen_hess_prod"}
 
 
+def _jax_forms(jax):
+    """The forms' functions as a JAX user writes them, by the plain function (or derivative)
+    they stand for."""
+    jnp = jax.numpy
+
+    def wave_jax(x, y=2.0):
+        return jnp.exp(-x**2) * jnp.sin(y) + jnp.cos(x * y)
+
+    def rosen_jax(x):
+        return jnp.sum(100 * (x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)
+    gradient = jax.grad(rosen_jax)
+    return {wave: wave_jax, wave_default: wave_jax, wave_array: wave_jax, rosen: rosen_jax,
+            polar: lambda r, phi: jnp.stack([r * jnp.cos(phi), r * jnp.sin(phi), jnp.hypot(r, phi)]),
+            robertson: lambda t, y: jnp.stack([-0.04 * y[0] + 1e4 * y[1] * y[2],
+                                               0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1]**2, 3e7 * y[1]**2]),
+            "grad": gradient, "hessp": lambda x, p: jax.jvp(gradient, (x,), (p,))[1]}
+
+
 def _implementations(fn, peers):
+    jax = peers.get("jax")
     if fn in DERIVED:                     # rosen's derivative, against scipy's by hand
         import scipy.optimize
-        return [("plain", getattr(scipy.optimize, DERIVED[fn])), ("pyexpr", getattr(px.jit(rosen), fn)())]
-    found = [("plain", fn), ("pyexpr", px.jit(fn))]
-    nb = peers.get("numba")
-    if nb:
-        found.append(("numba", nb.njit(fn)))
+        found = [("plain", getattr(scipy.optimize, DERIVED[fn])), ("pyexpr", getattr(px.jit(rosen), fn)())]
+    else:
+        found = [("plain", fn), ("pyexpr", px.jit(fn))]
+        nb = peers.get("numba")
+        if nb:
+            found.append(("numba", nb.njit(fn)))
+    if jax:
+        jitted = jax.jit(_jax_forms(jax)[fn])
+        found.append(("jax", lambda *args, **kwargs: np.asarray(jitted(*args, **kwargs))))
     return found
 
 
@@ -123,6 +147,7 @@ def calls_section(sizes, peers):
             rows.append(_row(form, peer, call, want, sizes.repeats))
     return Section("calls", "every call form, per call",
                    "Microseconds per call from a Python loop (loop included), pyexpr against the "
-                   "plain function it decorates and numba's @njit of it; each result checked "
+                   "plain function it decorates, numba's @njit of it and jax.jit of it in "
+                   "jax.numpy; each result checked "
                    "against the plain function first.", rows, unit="us", baseline=None,
                    reference="the plain function", chart=False)

@@ -12,8 +12,10 @@
 * ``quad`` of a smooth integrand: pyexpr's ``f.ctypes`` as a
   ``LowLevelCallable`` (no Python per point) against the Python function.
 
-Where numba is installed, its entries run beside them (``scipy_numba``: the
-same functions ``@njit``, the derivatives as loops, the integrand a ``@cfunc``).
+Where numba and JAX are installed, their entries run beside them
+(``scipy_numba``: the same functions ``@njit``, the derivatives as loops, the
+integrand a ``@cfunc``; ``scipy_jax``: ``jax.numpy`` under ``jax.jit``, the
+derivatives from JAX's transforms).
 
 Each solve is checked against the numpy one (the final state, the minimizer,
 the integral) to ``TOLERANCE`` relative: the two sides need not take
@@ -26,7 +28,7 @@ import numpy as np
 
 import pyexpr as px
 
-from . import scipy_numba
+from . import scipy_jax, scipy_numba
 from .timing import Entry, Row, Section, measure
 
 TOLERANCE = 1e-6
@@ -79,7 +81,7 @@ PROBLEMS = {"robertson": (robertson, robertson_numpy, robertson_jac_numpy, [1.0,
             "vanderpol": (vanderpol, vanderpol_numpy, vanderpol_jac_numpy, [2.0, 0.0], 3000.0)}
 
 
-def _ivp_section(name, method, repeats, numba=None):
+def _ivp_section(name, method, repeats, others):
     from scipy.integrate import solve_ivp
     fn, rhs, jac, y0, t_end = PROBLEMS[name]
     f = px.jit(fn)
@@ -92,8 +94,8 @@ def _ivp_section(name, method, repeats, numba=None):
     final = lambda result: result[:-1]              # the state; the counts are reported
     entries = [Entry("pyexpr", lambda: solve(f, f_jac), "rhs + jacobian", convert=final),
                Entry("numpy", lambda: solve(rhs, jac), "by hand", convert=final)]
-    if numba:
-        entries.append(Entry("numba", lambda: solve(numba[name], numba[name + "_jac"]), "@njit by hand",
+    for peer, (fns, labels) in others.items():
+        entries.append(Entry(peer, lambda fns=fns: solve(fns[name], fns[name + "_jac"]), labels["ivp"],
                              convert=final))
     rows = measure(entries, reference[:-1], repeats, TOLERANCE)
     for entry, row in zip(entries, rows):
@@ -105,7 +107,7 @@ def _ivp_section(name, method, repeats, numba=None):
                    tolerance=TOLERANCE)
 
 
-def _minimize_section(n, method, repeats, numba=None):
+def _minimize_section(n, method, repeats, others):
     from scipy import optimize
     f = px.jit(rosen)
     x0 = np.full(n, -1.0)
@@ -120,9 +122,9 @@ def _minimize_section(n, method, repeats, numba=None):
     entries = [Entry("pyexpr", lambda: solve(f, f.grad(), ours), f"f, grad, {keyword}"),
                Entry("numpy", lambda: solve(optimize.rosen, optimize.rosen_der, theirs),
                      "scipy's rosen, rosen_der, " + theirs.__name__)]
-    if numba:
-        entries.append(Entry("numba", lambda: solve(numba["rosen"], numba["rosen_der"], numba[theirs.__name__]),
-                             "@njit loops by hand"))
+    for peer, (fns, labels) in others.items():
+        entries.append(Entry(peer, lambda fns=fns: solve(fns["rosen"], fns["rosen_der"], fns[theirs.__name__]),
+                             labels["minimize"]))
     return Section(f"minimize-{method}-{n}", f"minimize: Rosenbrock, n = {n}, {method}",
                    f"scipy.optimize.minimize(rosen, x0, method={method!r}, jac=..., {keyword}=...) "
                    "end to end; the minimizer checked against scipy's own functions' run.",
@@ -131,16 +133,15 @@ def _minimize_section(n, method, repeats, numba=None):
                    reference="scipy's functions", chart=False, tolerance=TOLERANCE)
 
 
-def _quad_section(repeats, numba=None):
+def _quad_section(repeats, others):
     from scipy import LowLevelCallable, integrate
     f = px.jit(integrand)
     low = LowLevelCallable(f.ctypes)
     quad = lambda fn: integrate.quad(fn, -20.0, 20.0, limit=200, epsabs=1e-13, epsrel=1e-13)[0]
     entries = [Entry("pyexpr", lambda: quad(low), "f.ctypes as a LowLevelCallable"),
                Entry("python", lambda: quad(integrand), "the Python function")]
-    if numba:
-        numba_low = LowLevelCallable(numba["integrand"].ctypes)
-        entries.append(Entry("numba", lambda: quad(numba_low), "@cfunc as a LowLevelCallable"))
+    for peer, (fns, labels) in others.items():
+        entries.append(Entry(peer, lambda fns=fns: quad(fns["quad"]), labels["quad"]))
     return Section("quad", "quad: a smooth integrand over [-20, 20]",
                    "scipy.integrate.quad to 1e-13, pyexpr's compiled function called by quad's C "
                    "loop against the Python function.", measure(entries, quad(integrand), repeats,
@@ -156,9 +157,10 @@ def scipy_sections(sizes, peers):
         return [Section("scipy", "scipy's loops", f"not run: {error}",
                         [Row("pyexpr", "pyexpr", "1", status=f"failed: {error}")], baseline=None)]
     repeats = sizes.repeats
-    numba = scipy_numba.compiled(peers.get("numba")) if peers.get("numba") else None
-    sections = [_ivp_section(name, method, repeats, numba) for name in PROBLEMS for method in ("Radau", "BDF")]
-    sections += [_minimize_section(n, "trust-ncg", repeats, numba) for n in sizes.minimize_sizes]
-    sections += [_minimize_section(sizes.minimize_sizes[0], "trust-exact", repeats, numba),
-                 _quad_section(repeats, numba)]
+    others = {peer: (module.compiled(peers.get(peer), sizes.minimize_sizes), module.LABELS)
+              for peer, module in (("numba", scipy_numba), ("jax", scipy_jax)) if peers.get(peer)}
+    sections = [_ivp_section(name, method, repeats, others) for name in PROBLEMS for method in ("Radau", "BDF")]
+    sections += [_minimize_section(n, "trust-ncg", repeats, others) for n in sizes.minimize_sizes]
+    sections += [_minimize_section(sizes.minimize_sizes[0], "trust-exact", repeats, others),
+                 _quad_section(repeats, others)]
     return sections

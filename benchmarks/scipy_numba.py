@@ -5,6 +5,9 @@ import math
 
 import numpy as np
 
+#: the entries' notes in the report, per section kind
+LABELS = {"ivp": "@njit by hand", "minimize": "@njit loops by hand", "quad": "@cfunc as a LowLevelCallable"}
+
 
 def robertson(t, y):
     a, b, c = y[0], y[1], y[2]
@@ -81,8 +84,9 @@ def integrand(x):
     return math.exp(-x * x) * math.cos(3 * x) / (1 + x * x)
 
 
-def compiled(numba):
-    """The functions above, compiled: ``{name: function}`` (``integrand`` a ``cfunc``)."""
+def compiled(numba, minimize_sizes=()):
+    """The functions above, compiled: ``{name: function}`` (``quad`` the integrand as a
+    ``cfunc``'s ``LowLevelCallable``)."""
     jitted = {name: numba.njit(fn) for name, fn in (
         ("robertson", robertson), ("robertson_jac", robertson_jac), ("vanderpol", vanderpol),
         ("vanderpol_jac", vanderpol_jac), ("rosen", rosen), ("rosen_der", rosen_der),
@@ -92,5 +96,6 @@ def compiled(numba):
                        ("vanderpol_jac", (0.0, y2)), ("rosen", (x,)), ("rosen_der", (x,)),
                        ("rosen_hess_prod", (x, p)), ("rosen_hess", (x,))):
         jitted[name](*args)                     # compiled here, not in the timing
-    jitted["integrand"] = numba.cfunc("float64(float64)")(integrand)
+    from scipy import LowLevelCallable
+    jitted["quad"] = LowLevelCallable(numba.cfunc("float64(float64)")(integrand).ctypes)
     return jitted
