@@ -108,7 +108,8 @@ def _limited(function, below, above):
 
 _INF = mpmath.inf
 _MPMATH = {"exp": _limited(mpmath.exp, mpmath.mpf(0), _INF), "sinh": _limited(mpmath.sinh, -_INF, _INF),
-           "cosh": _limited(mpmath.cosh, _INF, _INF), "cbrt": lambda x: mpmath.sign(x) * mpmath.cbrt(abs(x)), "trunc": _trunc,
+           "cosh": _limited(mpmath.cosh, _INF, _INF), "trunc": _trunc,
+           "cbrt": lambda x: mpmath.sign(x) * mpmath.cbrt(abs(x)),
            "exp2": _limited(lambda x: mpmath.power(2, x), mpmath.mpf(0), _INF),
            "expm1": _limited(mpmath.expm1, mpmath.mpf(-1), _INF), "log1p": mpmath.log1p,
            "log2": lambda x: mpmath.log(x, 2), "log10": mpmath.log10, "hypot": mpmath.hypot,

@@ -32,7 +32,7 @@ from sympy.core.logic import fuzzy_and
 
 __all__ = ["cbrt", "trunc", "exp2", "expm1", "hypot", "log1p", "log2", "log10",
            "sinh", "cosh", "tanh", "abs_", "min_", "max_", "real_fdiff", "substitute", "evaluated",
-           "without_ite", "xor", "as_sympy", "cse"]
+           "without_ite", "xor", "as_sympy"]
 
 _REAL_FACTS = {sympy.sinh: {"real": True}, sympy.cosh: {"real": True, "positive": True},
                sympy.tanh: {"real": True}, sympy.Abs: {"real": True, "nonnegative": True}}

@@ -95,7 +95,7 @@ class RowStages:
             fixed = self.bound(dataclasses.replace(offset, lane=0))
             value = b.add(b.mul(self.const(a), k), fixed)
             return b.add(value, b.mul(self.const(offset.lane), column)) if offset.lane else value
-        (a, offset, slot), row = load.dims()[-1], load.row
+        (a, offset, _), row = load.dims()[-1], load.row
         base = self.vectors[load.vector]
         if row is not None and row[1].lane == 0:        # the row does not move with the column
             start = b.mul(at(row[0], row[1], None), self.lengths[load.slot])
