@@ -264,13 +264,18 @@ _SHARED_LOCK = threading.Lock()
 
 def shared(symbol, build, symbols, opt=0, use_cache=True):
     """The address of ``symbol``, the one function of the module ``build()`` makes (an
-    entry or binder that formulas of every kind call), loaded with ``symbols``: compiled
-    at ``opt`` once a machine (cached on disk), loaded once a process."""
+    entry or binder that formulas of every kind call), loaded with the symbols
+    ``symbols()`` gives (asked for only when it is loaded): compiled at ``opt`` once a
+    machine (cached on disk), loaded once a process."""
+    code = _SHARED.get(symbol)              # (loaded: no lock, no symbols looked up)
+    if code is not None:
+        return code.address(symbol)
+    needed = symbols()                      # (outside the lock: they may be shared code too)
     with _SHARED_LOCK:
         code = _SHARED.get(symbol)
         if code is None:
             key = cache.entry_key(host.fingerprint(), cache.code_digest(GENERATORS), "shared", symbol, f"O{opt}")
-            _, code = load_or_compile(key, lambda: _compile_shared(build, opt), symbols, use_cache)
+            _, code = load_or_compile(key, lambda: _compile_shared(build, opt), needed, use_cache)
             _SHARED[symbol] = code
     return code.address(symbol)
 
@@ -281,14 +286,15 @@ def binder(n_args, dtype, use_cache=True):
     are the rarer ones."""
     from .codegen.fastcall_ir import binder_module, binder_symbol
     return shared(binder_symbol(n_args, dtype), lambda: binder_module(n_args, dtype),
-                  fastcall.symbols(1, dtype), 0, use_cache)
+                  lambda: fastcall.symbols(1, dtype), 0, use_cache)
 
 
 def float_entry(n_args, outputs, dtype, use_cache=True):
     """The address of the float entry of every program of ``n_args`` arguments and
     ``outputs`` outputs of ``dtype`` (``fastcall_ir.entry_module``), fully optimized."""
     from .codegen.fastcall_ir import binder_symbol, entry_module, entry_symbol
-    symbols = {**fastcall.symbols(outputs, dtype), binder_symbol(n_args, dtype): binder(n_args, dtype, use_cache)}
+    symbols = lambda: {**fastcall.symbols(outputs, dtype),  # noqa: E731
+                       binder_symbol(n_args, dtype): binder(n_args, dtype, use_cache)}
     return shared(entry_symbol(n_args, outputs, dtype), lambda: entry_module(n_args, outputs, dtype),
                   symbols, 2, use_cache)
 

@@ -188,7 +188,7 @@ def _symbols(lp, dtype, use_cache):
     from .codegen.loopcall_ir import loop_binder_module, loop_binder_symbol
     counts = len(lp.scalar_names), len(lp.vector_names)
     bind = shared(loop_binder_symbol(*counts, dtype), lambda: loop_binder_module(*counts, dtype),
-                  fastcall.symbols(1, dtype), 0, use_cache)
+                  lambda: fastcall.symbols(1, dtype), 0, use_cache)
     return {**fastcall.api_addresses(LOOP_API + ("Py_DecRef", "Py_IncRef")), **fastcall.symbols(1, dtype),
             ARRAY_EMPTY_SYMBOL: fastcall.array_empty(), ARRAY_SCALAR_SYMBOL: fastcall.array_scalar(),
             loop_binder_symbol(*counts, dtype): bind}
