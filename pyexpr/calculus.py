@@ -18,7 +18,7 @@ from sympy.functions.elementary.miscellaneous import MinMaxBase
 
 from . import deep, indexing
 from .sharing import PIECE
-from .functions import product, real_fdiff, settled_piecewise
+from .functions import guarded_value, product, real_fdiff, settled_piecewise, zero_guard
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
 
@@ -65,8 +65,13 @@ class _Differentiator:
                                for i, da in enumerate(map(self.d, args)) if da != 0))
         if e.is_Pow:
             base, exp = e.args
+            if not (self.depends(exp) or exp.is_Integer):
+                return self._power(base, exp)
             return e * (self.d(exp) * sympy.log(base) + self.d(base) * exp / base)
         if isinstance(e, sympy.Piecewise):
+            guarded = guarded_value(e)
+            if guarded is not None and self.depends(e.args[0].cond):
+                return self.d(guarded)          # the guard's condition holds at one point only
             return settled_piecewise([(self.d(x), c) for x, c in e.args])
         if isinstance(e, sympy.Sum):            # a scalar's derivative goes inside the sum
             if len(e.limits) > 1:
@@ -83,6 +88,20 @@ class _Differentiator:
         if isinstance(e, (sympy.Function, MinMaxBase)):      # Min and Max are no Functions
             return self._chain(e)
         return _clean(sympy.diff(e, self.sym))
+
+    def _power(self, base, exp):
+        """``d(base**exp)`` for a non-integer exponent free of the variable: ``exp*base**(exp - 1)*d(base)``,
+        which has the value at ``base = 0`` that ``base**exp*d(base)*exp/base`` (sympy's)
+        makes 0/0: ``(x*y)**1.5`` by x at x = 0 is 0, ``(x*y)**0.3`` is inf.  Where
+        ``base**(exp - 1)`` is infinite at 0 and the base has factors free of the
+        variable, it is 0 for every value of the variable where those are 0: the
+        derivative there is 0 (``zero_guard``), not inf*0."""
+        factor = self.d(base)
+        result = exp * base ** (exp - 1) * factor
+        if not (exp.is_Number and 0 < exp < 1 and base.is_Mul):
+            return result
+        free = sympy.Mul(*(a for a in base.args if not self.depends(a)))
+        return zero_guard(free, result) if free.free_symbols else result
 
     def _chain(self, e):
         terms = []

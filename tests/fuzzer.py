@@ -113,6 +113,8 @@ differentiable``.  Everything unexplained is a mismatch and fails the test.
 Run more formulas than CI does::
 
     python tests/fuzzer.py --count 100000 --seed 7 [--every-path] [--cuda]
+
+or the same cases in pieces, ``--first 0 --count 5000``, ``--first 5000 --count 5000``, ...
 """
 import argparse
 import ast
@@ -1030,11 +1032,11 @@ class Checker:
         return len(self.cuda_cases)
 
 
-def _share(seed, count, jobs, job, cuda, every=None):
-    """One worker's share of a run: cases ``job``, ``job + jobs``, ... below ``count``,
-    with the CUDA C of its collected cases compiled for the host where ``cuda``."""
+def _share(seed, count, jobs, job, cuda, every=None, first=0):
+    """One worker's share of a run: cases ``first + job``, ``first + job + jobs``, ... below
+    ``first + count``, with the CUDA C of its collected cases compiled for the host where ``cuda``."""
     checker = Checker(seed, every=every)
-    checker.run_cases(range(job, count, jobs))
+    checker.run_cases(range(first + job, first + count, jobs))
     compiled = None
     if cuda:
         with tempfile.TemporaryDirectory() as workdir:
@@ -1042,19 +1044,20 @@ def _share(seed, count, jobs, job, cuda, every=None):
     return checker.summary, compiled
 
 
-def run(seed, count, jobs=None, cuda=True, every=None):
-    """``(summary, cuda cases compiled or None)`` of ``count`` cases from ``seed``, shared
+def run(seed, count, jobs=None, cuda=True, every=None, first=0):
+    """``(summary, cuda cases compiled or None)`` of ``count`` cases from ``seed`` (numbered
+    from ``first``: a long run can go in pieces that make the same cases), shared
     among ``jobs`` processes (default: one a CPU this process may use), each path on the
     share of cases ``every`` gives (default ``EVERY``).  Each case is made from its own
     number, so the verdicts do not depend on ``jobs``."""
     jobs = max(1, min(count, jobs or len(os.sched_getaffinity(0))))
     summary = Summary()
     if jobs == 1:
-        shares = [_share(seed, count, 1, 0, cuda, every)]
+        shares = [_share(seed, count, 1, 0, cuda, every, first)]
     else:                       # spawned: a forked child would inherit LLVM's and the pools' threads
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            shares = list(pool.map(_share, *zip(*[(seed, count, jobs, j, cuda, every) for j in range(jobs)])))
+            shares = list(pool.map(_share, *zip(*[(seed, count, jobs, j, cuda, every, first) for j in range(jobs)])))
     compiled = [c for _, c in shares if c is not None]
     for share, _ in shares:
         summary.merge(share)
@@ -1065,12 +1068,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--first", type=int, default=0, help="number of the first case (a run in pieces)")
     parser.add_argument("--cuda", action="store_true", help="compile a share of the cases' CUDA C with nvcc")
     parser.add_argument("--jobs", type=int, default=None, help="processes (default: one a CPU)")
     parser.add_argument("--every-path", action="store_true", help="every path on every case (see EVERY)")
     args = parser.parse_args(argv)
     every = dict.fromkeys(EVERY, 1) if args.every_path else None
-    summary, _ = run(args.seed, args.count, args.jobs, args.cuda, every)
+    summary, _ = run(args.seed, args.count, args.jobs, args.cuda, every, args.first)
     print(summary.text())
     return 1 if summary.mismatches else 0
 

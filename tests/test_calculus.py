@@ -5,6 +5,7 @@ Three independent oracles: ``sympy.diff`` on the same expression (exact),
 symbolic differentiation at all), and central differences of the plain
 Python function.
 """
+import math
 import pickle
 import time
 
@@ -156,6 +157,29 @@ def test_piecewise_constant_derivatives_are_almost_everywhere_values():
     assert dx.is_Number and float(dx) == 1.0          # the x of Mod(1.0*x, 1.5)
     assert dy == sympy.floor(x) + 2 * y * sympy.sign(x)
     assert f.hessian().outputs == (0, 0, 0, 2 * sympy.sign(x))
+
+
+def test_powers_of_a_base_that_is_zero_have_their_derivatives_there():
+    """d(base**p) = p*base**(p - 1)*d(base) for a non-integer p: sympy's
+    base**p*d(base)*p/base is 0/0 wherever the base is 0.  Where base**(p - 1) is
+    infinite and a factor of the base free of the variable is 0, the power is 0 for
+    every value of the variable: its derivative is 0, not inf*0."""
+    root, cube = px.jit(lambda x, y: (x * y) ** 0.3), px.jit(lambda x, y: (x * y) ** 1.5)
+    g = root.grad()
+    assert g.outputs[0] == sympy.Piecewise((0, sympy.Eq(y, 0)), (0.3 * y * (x * y) ** -0.7, True))
+    assert list(g(0.0, 0.0)) == [0.0, 0.0]          # (x*y)**0.3 is 0 along both axes
+    assert list(g(2.0, 0.0))[0] == 0.0 and list(g(0.0, 1.0)) == [math.inf, 0.0]
+    assert list(cube.grad()(0.0, 1.0)) == [0.0, 0.0] and list(cube.grad()(0.0, 0.0)) == [0.0, 0.0]
+    for f in (root, cube):                          # and as before elsewhere
+        for point in ((2.0, 3.0), (0.5, 7.0)):
+            want = [float(sympy.diff(f.expr, v).subs({x: point[0], y: point[1]})) for v in (x, y)]
+            np.testing.assert_allclose(list(f.grad()(*point)), want, rtol=1e-14)
+    # the guard holds at one value of y: by y, the derivative is the other branch's
+    # (f_x = 0.3*y*(x*y)**-0.7 grows without bound as y -> 0, its derivative is no 0)
+    mixed = root.hessian()(1.0, 0.0)[0, 1]
+    assert not np.isfinite(mixed), mixed
+    assert root.hessian()(2.0, 3.0)[0, 1] == pytest.approx(
+        float(sympy.diff(root.expr, x, y).subs({x: 2.0, y: 3.0})), rel=1e-13)
 
 
 def test_mod_derivative_in_both_arguments():

@@ -113,6 +113,11 @@ def _check(source, points, **every):
      [(7579.8974034118855,), (0.1,), (3.0,)]),
     # log1p of a constant, held by sympy as the log of an exact rational, rounded once
     ("def f(y):\n    return y ** 0.5 / math.log1p(1e-3)\n", [(3.0486933101243228,), (0.25,)]),
+    # a comparison of max(asin(7.5) if ... else x, ...): sympy's piecewise_fold raised on the
+    # Max of a non-real constant ("not comparable") at decoration
+    ("def f(x, y):\n    t = max((np.arcsin(7.5) if (y * x) <= math.hypot(x, 2) else x), (y / math.cbrt(x)))\n"
+     "    return -math.atan(y) if np.arctan(x) ** -0.5 >= np.arcsin(t) else 0.25\n",
+     [(79.96557815503222, 3.141592653589793), (0.5, 0.25), (2.0, -1.0)]),
 ])
 
 

@@ -6,7 +6,6 @@ helpers ``condition``, ``merge``, ``bind``, ``binary`` and
 ``static_sequence`` are shared with the statement translator.
 """
 import ast
-import math
 import operator
 from dataclasses import dataclass, field
 
@@ -16,12 +15,13 @@ from sympy.core.parameters import global_parameters
 from ..errors import UndefinedNameError
 from ..functions import Not, xor
 from .calls import call
+from .comparisons import compare
 from .pending import settled
 from . import matrices, sequences as seq, subscripts
 from .names import (BY_NAME, CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant,
                     is_number, library_name)
 from .scope import Callee, Scope, Unbound
-from .values import as_expr, error, ieee, is_condition, merge, real_constant, sequence, to_condition
+from .values import as_expr, error, ieee, is_condition, merge, sequence, to_condition
 
 
 @dataclass(frozen=True)
@@ -141,65 +141,6 @@ def _bitwise_operand(ctx, node, value, op):
                    "they combine conditions, as on numpy's boolean arrays: write "
                    "(x > 0) & (y < 1), with the parentheses")
     return value
-
-
-_COMPARE = {ast.Lt: (operator.lt, sympy.Lt), ast.LtE: (operator.le, sympy.Le),
-            ast.Gt: (operator.gt, sympy.Gt), ast.GtE: (operator.ge, sympy.Ge),
-            ast.Eq: (operator.eq, sympy.Eq), ast.NotEq: (operator.ne, sympy.Ne)}
-
-
-def compare(op, a, b):
-    py, sym = _COMPARE[type(op)]
-    a, b = _nan_if_not_real(a), _nan_if_not_real(b)
-    x, y = real_constant(a), real_constant(b)
-    if x is not None and y is not None:     # decided now, even under evaluate(False)
-        return sympy.true if py(x, y) else sympy.false
-    if x != x or y != y:                    # nan compares false (!= true) with anything
-        return sympy.true if py(math.nan, math.nan) else sympy.false
-    a, b = _lift_piecewise(a), _lift_piecewise(b)
-    if isinstance(a, sympy.Piecewise):
-        return _fold(a, lambda piece: compare(op, piece, b))
-    if isinstance(b, sympy.Piecewise):
-        return _fold(b, lambda piece: compare(op, a, piece))
-    try:
-        return sym(a, b)
-    except TypeError as error:              # sympy proved a side not real (sqrt(Min(-3, x))):
-        if "non-real" not in str(error):    # nan in floating point, which compares as nan does
-            raise
-        return sympy.true if py(math.nan, math.nan) else sympy.false
-
-
-def _nan_if_not_real(expr):
-    """A constant that is not a real number (``acos(100)`` lifted out of a Piecewise) compares
-    as numpy's nan does."""
-    return sympy.nan if expr.is_number and expr.is_extended_real is False else expr
-
-
-def _lift_piecewise(expr):
-    """``2*Piecewise((x, c), (y, True))`` as ``Piecewise((2*x, c), (2*y, True))``."""
-    if isinstance(expr, sympy.Piecewise) or not _contains(expr, sympy.Piecewise, set()):
-        return expr
-    return sympy.piecewise_fold(expr)
-
-
-def _contains(expr, cls, seen):
-    if isinstance(expr, cls):
-        return True
-    if expr in seen:
-        return False
-    seen.add(expr)
-    return any(_contains(a, cls, seen) for a in expr.args)
-
-
-def _fold(piecewise, test):
-    """``test`` of a Piecewise as a condition without one: (c1 & test(v1)) | (~c1 & c2 &
-    test(v2)) | ...  sympy's Piecewise would otherwise solve inequalities on a relation
-    between Piecewises (seconds for a few nested conditional expressions)."""
-    terms, before = [], sympy.true
-    for value, cond in piecewise.args:
-        terms.append(sympy.And(before, cond, test(value)))
-        before = sympy.And(before, Not(cond))
-    return sympy.Or(*terms)
 
 
 def static_sequence(ctx, node, env):

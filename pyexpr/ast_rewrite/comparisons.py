@@ -1,0 +1,91 @@
+"""Comparisons in a formula: Python's ``<``, ``==``, ... of numbers and expressions.
+
+A comparison of constants is decided at once; one with nan (or a constant that
+is not real, nan in floating point) has Python's answer; one of a conditional
+value compares each branch under its condition, so no relation ever holds a
+``Piecewise`` (sympy would solve inequalities on it, for seconds).
+"""
+import ast
+import math
+import operator
+
+import sympy
+
+from ..functions import Not, map_dag, rebuild, settled_piecewise
+from .values import real_constant
+
+
+_COMPARE = {ast.Lt: (operator.lt, sympy.Lt), ast.LtE: (operator.le, sympy.Le),
+            ast.Gt: (operator.gt, sympy.Gt), ast.GtE: (operator.ge, sympy.Ge),
+            ast.Eq: (operator.eq, sympy.Eq), ast.NotEq: (operator.ne, sympy.Ne)}
+
+
+def compare(op, a, b):
+    py, sym = _COMPARE[type(op)]
+    a, b = _nan_if_not_real(a), _nan_if_not_real(b)
+    x, y = real_constant(a), real_constant(b)
+    if x is not None and y is not None:     # decided now, even under evaluate(False)
+        return sympy.true if py(x, y) else sympy.false
+    if x != x or y != y:                    # nan compares false (!= true) with anything
+        return sympy.true if py(math.nan, math.nan) else sympy.false
+    a, b = _lift_piecewise(a), _lift_piecewise(b)
+    if isinstance(a, sympy.Piecewise):
+        return _fold(a, lambda piece: compare(op, piece, b))
+    if isinstance(b, sympy.Piecewise):
+        return _fold(b, lambda piece: compare(op, a, piece))
+    try:
+        return sym(a, b)
+    except TypeError as error:              # sympy proved a side not real (sqrt(Min(-3, x))):
+        if "non-real" not in str(error):    # nan in floating point, which compares as nan does
+            raise
+        return sympy.true if py(math.nan, math.nan) else sympy.false
+
+
+def _nan_if_not_real(expr):
+    """A constant that is not a real number (``acos(100)`` lifted out of a Piecewise) compares
+    as numpy's nan does."""
+    return sympy.nan if expr.is_number and expr.is_extended_real is False else expr
+
+
+def _lift_piecewise(expr):
+    """``2*Piecewise((x, c), (y, True))`` as ``Piecewise((2*x, c), (2*y, True))``."""
+    if isinstance(expr, sympy.Piecewise) or not _contains(expr, sympy.Piecewise, set()):
+        return expr
+    try:
+        return sympy.piecewise_fold(expr)
+    except ValueError:      # sympy's Max of a branch's non-real constant (asin(7.5)) raises
+        return map_dag(expr, {}, _lifted)
+
+
+def _lifted(expr, args):
+    """``expr`` (a node of a formula) with the first Piecewise among its new ``args``
+    lifted above it, rebuilt with pyexpr's facts (a Max of a non-real constant is an
+    expression, nan where computed).  Conditions and conditional values are left as
+    they are: ``compare`` takes a Piecewise's branches one by one."""
+    if not isinstance(expr, sympy.Expr) or isinstance(expr, sympy.Piecewise):
+        return expr
+    for i, arg in enumerate(args):
+        if isinstance(arg, sympy.Piecewise):
+            return settled_piecewise([(_lifted(expr, args[:i] + (value,) + args[i + 1:]), cond)
+                                      for value, cond in arg.args])
+    return rebuild(expr, args)
+
+
+def _contains(expr, cls, seen):
+    if isinstance(expr, cls):
+        return True
+    if expr in seen:
+        return False
+    seen.add(expr)
+    return any(_contains(a, cls, seen) for a in expr.args)
+
+
+def _fold(piecewise, test):
+    """``test`` of a Piecewise as a condition without one: (c1 & test(v1)) | (~c1 & c2 &
+    test(v2)) | ...  sympy's Piecewise would otherwise solve inequalities on a relation
+    between Piecewises (seconds for a few nested conditional expressions)."""
+    terms, before = [], sympy.true
+    for value, cond in piecewise.args:
+        terms.append(sympy.And(before, cond, test(value)))
+        before = sympy.And(before, Not(cond))
+    return sympy.Or(*terms)
