@@ -206,6 +206,19 @@ def test_no_rule_fires_on_a_near_miss(rule, text):
         np.testing.assert_allclose(f(*samples), written(*samples), rtol=1e-14)
 
 
+@pytest.mark.parametrize("text, rule, point", [("math.sqrt(1 + x**-8)", "hypot", 1e-39),
+                                               ("1 - x**4", "difference of squares", 1 - 1e-9)])
+def test_a_power_that_is_a_square_meets_the_rules_for_squares(text, rule, point):
+    """``a**2`` in a pattern meets ``x**-8`` as ``(x**-4)**2`` and ``x**4`` as ``(x**2)**2``:
+    x**-8 overflows at 1e-39 where the root is 1e156, 1 - x**4 cancels near 1."""
+    f, written = _formula(text), _formula(text, stable=False)
+    assert rule in {r.name for r in f.rewrites}, f.rewrites
+    want = _exact(f.written[0], f.args, {"x": point})
+    assert _ulps(float(written(point, 0, 0)), want) > 100, "accurate as written"
+    for got in (f(point, 0, 0), f(np.array([point]), 0, 0)[0]):
+        assert _ulps(float(got), want) <= 2, (str(f), got, want)
+
+
 def test_the_erf_cdf_at_the_issues_point():
     """0.5*(1 + erf(x/sqrt(2))) at -10: exact 7.6e-24, 0 as written.  Rewritten it is
     0.5*erfc(-sqrt(2)*x/2); erfc's condition number there is 2 t**2 = 100, so the

@@ -13,6 +13,11 @@ matcher is structural, with three allowances that canonical forms need:
   ``-c*erf(a)`` matches ``-0.5*erf(x)`` with ``c = 0.5``, and ``exp(-a)``
   matches ``exp(x)`` with ``a = -x``.
 * A product's unbound variable may be 1 (``c*exp(a)`` matches ``exp(x)``).
+* An integer power of a variable, ``a**k`` (``k`` > 1), also matches a power
+  ``u**m`` whose exponent is an integer multiple of ``k``, as ``a = u**(m/k)``
+  (``a**2`` matches ``h**-8`` with ``a = h**-4``, ``x**4`` with ``a = x**2``):
+  an identity for every real ``u``, as ``m/k`` is an integer.  (Not roots:
+  ``sqrt(a)`` is no ``x**3``.)
 
 Numbers match equal numbers only.  ``matches(pattern, expr)`` yields every
 binding (a dict), so a rule may check a condition on each.
@@ -47,6 +52,11 @@ def _match(p, e, b):
         yield from _commutative(list(p.args), _terms(e, sympy.Add), b, sympy.Add)
     elif p.is_Mul:
         yield from _product(p, e, b)
+    elif p.is_Pow and p.base in _VARS and p.exp.is_Integer and p.exp > 1 and e.is_Pow \
+            and e.exp.is_Number and e.exp != p.exp:
+        multiple = e.exp / p.exp
+        if multiple.is_Integer:
+            yield from _match(p.base, e.base ** multiple, b)
     elif not p.args:
         if p == e:
             yield b
