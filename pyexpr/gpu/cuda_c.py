@@ -77,9 +77,10 @@ _FAST_MACRO = """\
 
 # numpy semantics the C library lacks; $T is the float type, $f the suffix of its math functions.
 _HELPERS = string.Template("""\
-/* min/max propagate nan like np.minimum/np.maximum (fmin/fmax would drop it) */
-__host__ __device__ inline $T pyx_min($T a, $T b) { return (a != a || a < b) ? a : b; }
-__host__ __device__ inline $T pyx_max($T a, $T b) { return (a != a || a > b) ? a : b; }
+/* min/max propagate nan like np.minimum/np.maximum (fmin/fmax would drop it), and order
+   -0 below +0 (IEEE 754-2019's minimum and maximum, as the CPU code's llvm.minimum) */
+__host__ __device__ inline $T pyx_min($T a, $T b) { return (a != a || a < b || (a == b && signbit(a))) ? a : b; }
+__host__ __device__ inline $T pyx_max($T a, $T b) { return (a != a || a > b || (a == b && signbit(b))) ? a : b; }
 /* np.mod: floored, result has the divisor's sign; x mod 0 is nan */
 __host__ __device__ inline $T pyx_mod($T a, $T b)
 {

@@ -59,6 +59,22 @@ def test_c_functions_on_host_are_exact(built, op, dtype):
     np.testing.assert_array_equal(actual[~nan].view(bits), expected[~nan].view(bits), err_msg=f"{op} {dtype}")
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_min_and_max_order_zeros_as_the_cpu_code_does(built, dtype):
+    """-0 below +0 in either order (IEEE 754-2019's minimum and maximum, llvm.minimum on
+    the CPU; numpy's minimum returns its second argument where they compare equal)."""
+    import pyexpr as px
+    host = built[0]
+    a, b = np.array([0.0, -0.0, 0.0, -0.0, np.nan, 1.0], dtype), np.array([-0.0, 0.0, 0.0, -0.0, 0.0, np.nan], dtype)
+    x, y = sympy.symbols("x y", real=True)
+    for op, fn in (("min", sympy.Min), ("max", sympy.Max)):
+        (gpu,) = host.run(f"op_{op}_{tag(dtype, False)}", a, b)
+        cpu = px.from_sympy(fn(x, y), ["x", "y"], dtype=dtype)(a, b)
+        assert list(np.signbit(gpu[:4])) == ([True, True, False, True] if op == "min" else [False, False, False, True])
+        np.testing.assert_array_equal(np.signbit(gpu), np.signbit(cpu), err_msg=op)
+        assert np.isnan(gpu[4:]).all(), (op, gpu)
+
+
 @pytest.mark.parametrize("dtype,fastmath", VARIANTS, ids=[tag(*v) for v in VARIANTS])
 @pytest.mark.parametrize("case", cuda_corpus.CASES, ids=lambda c: c.name)
 def test_formula_on_host_matches_interpreter(built, case, dtype, fastmath):
