@@ -39,8 +39,10 @@ _REAL_FACTS = {sympy.sinh: {"real": True}, sympy.cosh: {"real": True, "positive"
 
 
 def assume_real(expr):
-    """``expr``, with the facts of ``_REAL_FACTS`` recorded on it if its class is listed."""
-    facts = _REAL_FACTS.get(type(expr))
+    """``expr``, with the facts of ``_REAL_FACTS`` recorded on it if its class is listed, or
+    the class it is a variant of (``stability.functions``: sympy's class, one evaluation less)."""
+    cls = type(expr)
+    facts = _REAL_FACTS.get(cls) or _REAL_FACTS.get(cls.__base__)
     if facts and expr._assumptions.get("real") is not True:
         known = expr._assumptions
         if known is expr.default_assumptions:       # shared by the class: never modify it
@@ -111,8 +113,8 @@ def real_fdiff(expr, argindex):
         others = _LATTICE[type(expr)](*(a for a in expr.args if a is not arg))
         step = arg - others if type(expr) is sympy.Max else others - arg
         return sympy.nan if step.is_extended_real is False else sympy.Heaviside(step)
-    if isinstance(expr, sympy.tanh):
-        return 1 - assume_real(expr) ** 2
+    if isinstance(expr, sympy.tanh):       # 1 - tanh(x)**2 is 0 from |x| = 19 on: all of it cancels
+        return cosh(expr.args[0]) ** -2
     if isinstance(expr, sympy.sinh):
         return cosh(expr.args[0])
     if isinstance(expr, sympy.cosh):

@@ -224,6 +224,27 @@ def _keeping_offsets(base):
     return _variant(base, eval, "f(x + c)")
 
 
+def _keeping_ratios(base, inverses):
+    """``base``'s class, except that of one of the inverse functions ``inverses`` it stays
+    as written: sympy writes ``sin(atan(x))`` and ``tanh(asinh(x))`` as ``x/sqrt(x**2 + 1)``
+    and ``tanh(acosh(x))`` as ``sqrt(x - 1)*sqrt(x + 1)/x``, ratios of two values that
+    both overflow: nan at x = inf, where the composition is 1 (the other compositions
+    sympy evaluates are as accurate as written, or more: ``test_simplification``)."""
+    def eval(cls, arg):
+        if isinstance(arg, inverses) and not arg.is_number:
+            return None
+        return base.eval.__func__(cls, arg)
+    return _variant(base, eval, f"f({'/'.join(i.__name__ for i in inverses)}(x))")
+
+
+sin = _keeping_ratios(sympy.sin, (sympy.atan,))
+_tanh = _keeping_ratios(sympy.tanh, (sympy.asinh, sympy.acosh))
+
+
+def tanh(x):
+    return pf.assume_real(_tanh(x))
+
+
 exp = _keeping_offsets(sympy.exp)
 expm1 = _keeping_offsets(pf.expm1)
 # sympy writes floor(2.0 - y) as floor(-y) + 2: 1.0 at y = 1e-300, where 2.0 - y is 2.0

@@ -190,11 +190,11 @@ def rules_for(expr):
 
 
 def _node_class(expr):
-    """Classes as the index keys them: pyexpr's erfc, acos, exp, expm1 as sympy's, ``Pow`` as ``Mul``
-    when it is a division (``rest/d`` patterns meet ``1/d`` with ``rest = 1``)."""
+    """Classes as the index keys them: pyexpr's erfc, acos, exp, expm1, sin, tanh as sympy's, ``Pow``
+    as ``Mul`` when it is a division (``rest/d`` patterns meet ``1/d`` with ``rest = 1``)."""
     if isinstance(expr, sympy.Pow):
         return sympy.Mul if expr.exp.is_negative else sympy.Pow
-    for cls in (sympy.erfc, sympy.acos, sympy.exp, pf.expm1, sympy.Add, sympy.Mul):
+    for cls in (sympy.erfc, sympy.acos, sympy.exp, pf.expm1, sympy.sin, sympy.tanh, sympy.Add, sympy.Mul):
         if isinstance(expr, cls):
             return cls
     return type(expr)
