@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pyexpr as px
-from pyexpr.errors import LoweringError, PyExprError
+from pyexpr.errors import PyExprError
 
 
 def log_sum_exp_rows(A: px.Matrix, w):

@@ -110,7 +110,6 @@ def test_the_chain_rule_through_a_deep_map_is_a_product_kept_in_two(tmp_path, mo
 
 
 def test_a_deep_formula_prints_in_pieces_each_shallow(tmp_path, monkeypatch):
-    from pyexpr.deep import height
     from pyexpr.sharing import PIECE
     mod = _iterated(tmp_path, monkeypatch, "iterated_print")
     f = px.jit(mod.f, cache=False)

@@ -1,7 +1,6 @@
 """Vector parameters whose length the code fixes (issue 14, first slice): unpacked or
 indexed with constants, called with arrays in scipy's conventions, differentiated
 by vector, printed, and refused with a clear error where the length is left open."""
-import math
 import pickle
 
 import numpy as np
