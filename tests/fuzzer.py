@@ -122,19 +122,23 @@ Run more formulas than CI does::
     python tests/fuzzer.py --count 100000 --seed 7 [--every-path] [--cuda]
 
 or the same cases in pieces, ``--first 0 --count 5000``, ``--first 5000 --count 5000``, ...
+A case that takes longer than ``CASE_SECONDS`` is a mismatch ("no verdict"), and the run goes on.
 """
 import argparse
 import ast
 import collections
 import concurrent.futures
+import contextlib
 import itertools
 import linecache
 import math
 import multiprocessing
 import os
 import random
+import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 import zlib
@@ -146,6 +150,7 @@ import sympy
 
 import pyexpr as px
 from pyexpr.functions import map_dag
+from pyexpr.sharing import cse
 from pyexpr.reference import ReferenceKernel
 
 VARS = ("x", "y", "z", "w")
@@ -809,6 +814,12 @@ def _printed_exactly(formula):
         return lambda *point, perturb=0: [None] * len(formula.outputs)
 
 
+def _shared(expr):
+    """lambdify's ``cse``: ``(steps, expr reduced)`` by pyexpr's."""
+    steps, (reduced,) = cse([expr])
+    return steps, reduced
+
+
 def _printed_functions(formula):
     # each function of _PRINTED by a name no printer knows: sympy's printers write
     # log2(z)**2 as log(z)/log(2)**2
@@ -825,7 +836,9 @@ def _printed_functions(formula):
             return e.func(*args)
     done = {}
     renamed = [map_dag(o, done, rename) for o in formula.outputs]
-    fns = [sympy.lambdify(formula.args, o, modules=[own, "mpmath"], cse=True) for o in renamed]
+    # pyexpr's cse, which rebuilds nothing with evaluation (sympy's re-evaluated a
+    # derivative's Piecewise conditions, distributing And over Or without end)
+    fns = [sympy.lambdify(formula.args, o, modules=[own, "mpmath"], cse=_shared) for o in renamed]
 
     def one(fn, point):
         try:
@@ -872,6 +885,29 @@ def _close(a, b):
 EVERY = {"float32": 3, "gradient": 3, "gradient array": 2, "large": 8, "cuda": 10}
 
 
+#: seconds one case may take: past them it is a mismatch ("no verdict"), and the run goes on
+CASE_SECONDS = 300
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise TimeoutError in the block after ``seconds`` (where a timer signal can: the main
+    thread of a process on a system with SIGALRM; elsewhere no limit)."""
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise TimeoutError(f"no verdict in {seconds} s")
+    before = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
 class Checker:
     """Runs cases through pyexpr's paths and records every verdict in a Summary."""
 
@@ -897,8 +933,9 @@ class Checker:
             source, n_vars = self.generator.function(f"fuzz{k}")
             case = Case(source, f"fuzz{k}", n_vars)
             try:
-                self.check(case, k)
-            except Exception as exc:    # in a reference or the checks: listed with its case
+                with _time_limit(CASE_SECONDS):
+                    self.check(case, k)
+            except Exception as exc:    # in a reference or the checks (a hang): listed with its case
                 self.summary.record(case, f"checking ({type(exc).__name__}: {exc})"[:200], (),
                                     None, math.nan, math.nan, None)
         return self.summary
