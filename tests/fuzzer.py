@@ -40,7 +40,9 @@ Anything else must be explained by one of the documented rules of
     ``E`` is undefined (a division by zero, a logarithm of a negative number,
     inf - inf in an intermediate, a nan input), and pyexpr computes the
     printed, simplified formula (over the reals, ``x/x`` is 1): ``P`` equals
-    the printed formula evaluated by numpy (``S``), or is nan at finite inputs.
+    the printed formula evaluated by numpy (``S``), or is nan at finite inputs,
+    or +-inf where an input is 0 (a pole: ``(y/x)**2`` at x = -0.0 and a
+    subnormal y is inf where numpy's ``y**2/x**2`` is 0/0).
 ``cancellation``
     ``N`` itself is more than CANCELLING ulps off, and ``P`` at most 16 times
     as far: the formula cancels here, and the order of its operations decides.
@@ -651,7 +653,8 @@ def classify(p, n, e, at_neighbours, printed, exact_near=None, dtype="float64", 
         return "functions' rounding"
     s = printed()
     finite = all(math.isfinite(v) for v in point)
-    if (e is None or isinstance(e, Tainted)) and (agrees(p, s, None, dtype) or math.isnan(p) and finite):
+    if (e is None or isinstance(e, Tainted)) and (agrees(p, s, None, dtype) or math.isnan(p) and finite
+                                                  or math.isinf(p) and 0 in point):
         return "undefined as written"
     if e is None and math.isfinite(n) and abs(p - n) <= UNKNOWN_EXACT * abs(n):
         return "near numpy, no exact value"

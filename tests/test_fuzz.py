@@ -118,6 +118,35 @@ def _check(source, points, **every):
     ("def f(x, y):\n    t = max((np.arcsin(7.5) if (y * x) <= math.hypot(x, 2) else x), (y / math.cbrt(x)))\n"
      "    return -math.atan(y) if np.arctan(x) ** -0.5 >= np.arcsin(t) else 0.25\n",
      [(79.96557815503222, 3.141592653589793), (0.5, 0.25), (2.0, -1.0)]),
+    # found by a run of 20,000 (seed 20261207): a tie of min and max whose kinks cancel
+    # (max(min(y, x), y) is y): the derivative at x = y takes each Heaviside(0) as 1/2
+    ("def f(x, y):\n    t = (((y) ** 0.5 * ((y if 0.1 >= x else y)) ** 4) - (x - max(np.minimum(y, x), y)))\n"
+     "    return (t * (-(t) ** 0.5))\n", [(3.0, 3.0), (2.0, 3.0)]),
+    # floor of 1e222: 40 digits see no step, the numerical derivative must (a jump between its points)
+    ("def f(x, y):\n    return np.floor(((((x) ** 4 + 3)) ** 3) ** 4) + 0 * y\n",
+     [(-43320.15651359612, 0.6651849708019775), (-1.0, 3.7334497082334783), (0.5, 1.0)]),
+    # exp(-x**2)/erfc(x)**1.5 at x = 710: the reference's limits of exp and erfc agree
+    ("def f(x):\n    return -math.asinh(math.erfc(x) ** -0.5)\n", [(710.0,), (5.0,)]),
+    # gamma(-1e-310) overflows to -inf (tgamma's sign): ceil(-0.0) is -0.0
+    ("def f(x, z):\n    return (math.cbrt((10.0 / 1e-3)) * np.ceil(((x) ** 3 / math.gamma(z))))\n",
+     [(0.4680774993965615, -1e-310), (0.5, 2.5)]),
+    # sin(y**4) at y = 7.9e10: anything within an ulp of y, undefined exactly, defined nearby
+    ("def f(x, y):\n    u = np.sin(3.0 if x >= 3.0 else y ** 4)\n    return math.sqrt(u) / y\n",
+     [(-3.5084658460712443, 78626604957.00227), (0.5, 2.0)]),
+    # float32: the vector cos of 4e-7 an ulp below 1, acos of it 3e-4 (functions' rounding)
+    ("def f(x, y):\n    return math.acos(np.fabs(np.cos(x)))\n",
+     [(-4.3270449623378227e-07, -41225588.0), (0.5, 1.0), (-2.5, 3.0)]),
+    # a pole: (1.5*y)**2/x**2 at x = -0.0, y subnormal: inf, numpy's printed order 0/0
+    ("def f(x, y):\n    return (-(((y * 1.5)) ** 2 / x))\n", [(-0.0, -1e-310), (2.0, 3.0)]),
+    # the printed derivative's exact reference: sympy's cse re-evaluated its Piecewise
+    # conditions without end (a long run hung here)
+    ("def f(x, y, z):\n    if (-(np.minimum(y, z) if math.exp(0.25) >= (x - 0.1) else ((-1e-3) * 2.0))) >= np.log(z):\n"
+     "        u = math.asin((math.fabs(np.arcsin(z))) ** 2)\n    else:\n"
+     "        u = (((math.exp(y) - np.tanh(np.arctanh(3))) if (z - (-10.0)) < math.gamma(np.arccosh(2)) else "
+     "np.arctanh(y)) * (((3 - y) if np.cosh(z) > 1.5 else (z if 2.0 < y else abs(2)))) ** -1)\n"
+     "    return ((math.floor((u if z > x else u)) - (z + 1.5)) if (math.atan2(7.5, x) / math.hypot(u, x)) >= "
+     "(math.cos(z) * (u * 3)) else (z if (10.0 * 1e-3) <= np.hypot(u, x) else np.sinh(y)))\n",
+     [(0.5, 0.25, 2.0), (3.0, -1.0, 0.5)]),
 ])
 
 
@@ -149,6 +178,10 @@ def test_a_wrong_value_is_a_mismatch():
     # explained only where numpy's own value is as far off, or a rounding of the input decides
     assert fuzzer.classify(2.5, 3.0, exact, never, lambda: 2.5) == "no less accurate"
     assert fuzzer.classify(5.0, 2.0, exact, lambda: iter([5.0]), lambda: 5.0) == "branch within rounding"
+    # an undefined exact value admits inf only at a pole (an input of 0)
+    assert fuzzer.classify(math.inf, math.nan, None, never, lambda: math.nan, point=(-0.0, 1.0)) == \
+        "undefined as written"
+    assert fuzzer.classify(math.inf, math.nan, None, never, lambda: math.nan, point=(0.5, 1.0)) is None
 
 
 def test_vector_rounding_explains_only_what_four_ulps_can():
