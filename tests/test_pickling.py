@@ -46,6 +46,15 @@ def test_a_round_trip_keeps_values_printing_and_calculus(how):
     assert g.__doc__ == f.__doc__ and not hasattr(g, "__wrapped__")
 
 
+@pytest.mark.parametrize("how", range(4), ids=["pickle", "cloudpickle", "copy", "deepcopy"])
+def test_the_kept_compositions_travel(how):
+    """pyexpr's own sin and tanh (sympy's, keeping sin(atan(x)) and tanh(asinh(x))) pickle."""
+    f = px.jit(lambda x: math.tanh(math.asinh(x)) + math.sin(math.atan(x)) + math.tanh(x))
+    g = _round_trips()[how][1](f)
+    assert str(g) == str(f) == "f(x) = sin(atan(x)) + tanh(x) + tanh(asinh(x))"
+    assert g(math.inf) == 3.0 and g(0.5) == f(0.5)
+
+
 def test_options_travel():
     f = px.jit(model, dtype="float32", stable=False)
     g = pickle.loads(pickle.dumps(f))

@@ -239,6 +239,7 @@ def _keeping_ratios(base, inverses):
 
 sin = _keeping_ratios(sympy.sin, (sympy.atan,))
 _tanh = _keeping_ratios(sympy.tanh, (sympy.asinh, sympy.acosh))
+_tanh.__qualname__ = "_tanh"        # where pickle finds it (``tanh`` here is the builder)
 
 
 def tanh(x):
