@@ -18,7 +18,7 @@ from sympy.functions.elementary.miscellaneous import MinMaxBase
 
 from . import deep, indexing
 from .sharing import PIECE
-from .functions import guarded_value, product, real_fdiff, settled_piecewise, zero_guard
+from .functions import guarded_value, product, real_fdiff, settled_piecewise, substitute, zero_guard
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
 
@@ -28,7 +28,9 @@ def derivative(expr, *wrt):
     result = expr
     for sym in wrt:
         result = _Differentiator(sym).d(result)
-    return result
+    # sympy's 1/0 of an exact 0 (du/u where a branch of u is 0) is zoo: numpy's 1/0.0 is
+    # inf, as the front end's x/0 is x*oo
+    return substitute(result, {sympy.zoo: sympy.oo})
 
 
 class _Differentiator:

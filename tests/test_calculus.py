@@ -182,6 +182,14 @@ def test_powers_of_a_base_that_is_zero_have_their_derivatives_there():
         float(sympy.diff(root.expr, x, y).subs({x: 2.0, y: 3.0})), rel=1e-13)
 
 
+def test_a_derivative_dividing_by_a_branch_that_is_zero_compiles():
+    """d log(u)/dx = u'/u with u = Piecewise(..., (0, True)): sympy's 1/0 is zoo, numpy's inf."""
+    f = px.jit(lambda x: math.log(2 * (math.cosh(x) if x > 2 else 0.0)) + x)
+    g = f.grad()
+    assert not g.outputs[0].has(sympy.zoo)
+    assert g(3.0)[0] == pytest.approx(math.tanh(3.0) + 1, rel=1e-15) and np.isnan(g(1.0)[0])
+
+
 def test_mod_derivative_in_both_arguments():
     g = px.jit(U.modulo).grad()          # x % y = x - y*floor(x/y)
     assert g.outputs == (1, -sympy.floor(x / y))

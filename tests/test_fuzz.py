@@ -138,6 +138,21 @@ def _check(source, points, **every):
      [(-4.3270449623378227e-07, -41225588.0), (0.5, 1.0), (-2.5, 3.0)]),
     # a pole: (1.5*y)**2/x**2 at x = -0.0, y subnormal: inf, numpy's printed order 0/0
     ("def f(x, y):\n    return (-(((y * 1.5)) ** 2 / x))\n", [(-0.0, -1e-310), (2.0, 3.0)]),
+    # an if/else whose branches end alike: sympy's Piecewise put the Or of their conditions
+    # in conjunctive normal form (decoration did not end in 300 s)
+    ("def f(x, y, z):\n"
+     "    if math.log10((math.log10(math.atan2(z, 2)) * abs(1.5))) < np.log2((math.log2(np.sin(x))) ** 2):\n"
+     "        u = (((x - math.log10(x)) + (y if y <= z else x)) if ((-10.0) - math.hypot(1e-3, x)) <= (z / 3.0) "
+     "else ((np.tanh(x)) ** -0.5 / ((1.5 / y) / np.hypot(100.0, math.gamma(z)))))\n"
+     "    else:\n"
+     "        u = (np.floor((math.acos(y) if (x if z < y else x) < (0.25 + z) else (z + x))) if (-(3) ** -0.5) >= "
+     "np.cos(np.minimum(np.arctanh(z), math.gamma(100.0))) else math.cosh(np.log10(z)))\n"
+     "    return ((y if (u * u) < (y / 1e5) else (y if u < u else np.ceil(z)))) ** -2\n",
+     [(0.5, 3.4079058038485046, 1e-310), (2.0, 0.5, 3.0)]),
+    # du/u with a branch of u that is 0: sympy's 1/0 was zoo, which no code generator knows
+    ("def f(x):\n    if math.tanh(x) >= x:\n        u = ((x + x) / math.log10(np.maximum(x, x)))\n    else:\n"
+     "        u = math.tanh(np.floor((0.5) ** 3))\n    return np.log10(((0.1 - 2) * (u if u < u else x)))\n",
+     [(-3.519137012383206,), (-math.inf,), (0.5,)]),
     # the printed derivative's exact reference: sympy's cse re-evaluated its Piecewise
     # conditions without end (a long run hung here)
     ("def f(x, y, z):\n    if (-(np.minimum(y, z) if math.exp(0.25) >= (x - 0.1) else ((-1e-3) * 2.0))) >= np.log(z):\n"

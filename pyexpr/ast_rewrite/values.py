@@ -123,11 +123,24 @@ def merge(ctx, node, cond, a, b):
     a, b = as_expr(ctx, node, a), as_expr(ctx, node, b)
     if a == b:
         return a
-    pairs = ((a, cond), *b.args) if isinstance(b, sympy.Piecewise) else ((a, cond), (b, True))
+    pairs = _collapsed(((a, cond), *b.args) if isinstance(b, sympy.Piecewise) else ((a, cond), (b, True)))
     try:
         return sympy.Piecewise(*pairs)
     except RecursionError:      # sympy's folding of some conditions never settles: as written
         return sympy.Piecewise(*pairs, evaluate=False)
+
+
+def _collapsed(pairs):
+    """``pairs`` with neighbours of one value made one, ``(e, c1 | c2)``: sympy's Piecewise
+    does that too, but puts the Or in conjunctive normal form, exponential in the size of
+    the conditions (minutes for a few nested conditional expressions)."""
+    out = []
+    for value, cond in pairs:
+        if out and out[-1][0] == value:
+            out[-1] = (value, sympy.Or(out[-1][1], cond))
+        else:
+            out.append((value, cond))
+    return out
 
 
 def _shape(value):

@@ -102,6 +102,11 @@ class _Lowerer:
     def _lower_NumberSymbol(self, expr):        # pi, E, ...
         return self.b.const(float(expr))
 
+    def _lower_ComplexInfinity(self, expr):
+        # sympy's 1/0 of an exact 0 (a derivative's 1/u in a branch where u is 0): an
+        # infinity without a sign, no real value: nan
+        return self.b.const(float("nan"))
+
     def _lower_ImaginaryUnit(self, expr):
         # a value that is not real is nan, as numpy's float functions give it: sympy keeps
         # sqrt(-10.0) as 3.16*I where simplification moves a power into a Piecewise
