@@ -149,6 +149,10 @@ def _check(source, points, **every):
      "np.cos(np.minimum(np.arctanh(z), math.gamma(100.0))) else math.cosh(np.log10(z)))\n"
      "    return ((y if (u * u) < (y / 1e5) else (y if u < u else np.ceil(z)))) ** -2\n",
      [(0.5, 3.4079058038485046, 1e-310), (2.0, 0.5, 3.0)]),
+    # the printed derivative at 40 digits: floor(erf(12)) is 1 there, 0 exactly
+    ("def f(x):\n    if (math.tanh(x)) ** 3 <= math.erfc(math.lgamma(x)):\n        u = (((-x) / (-x)) / x)\n"
+     "    else:\n        u = ((x * np.maximum(x, (100.0) ** -0.5)) + 3.0)\n"
+     "    return (math.floor(math.erf(u)) / ((x if 7.5 > u else u) if 1e-3 >= x else u))\n", [(3.0,), (0.5,)]),
     # du/u with a branch of u that is 0: sympy's 1/0 was zoo, which no code generator knows
     ("def f(x):\n    if math.tanh(x) >= x:\n        u = ((x + x) / math.log10(np.maximum(x, x)))\n    else:\n"
      "        u = math.tanh(np.floor((0.5) ** 3))\n    return np.log10(((0.1 - 2) * (u if u < u else x)))\n",
@@ -197,6 +201,15 @@ def test_a_wrong_value_is_a_mismatch():
     assert fuzzer.classify(math.inf, math.nan, None, never, lambda: math.nan, point=(-0.0, 1.0)) == \
         "undefined as written"
     assert fuzzer.classify(math.inf, math.nan, None, never, lambda: math.nan, point=(0.5, 1.0)) is None
+
+
+def test_exact_values_past_float32s_range_bound_an_ill_conditioned_value():
+    """np.minimum(np.sin(math.gamma(np.arcsinh(-z))), x**-1) at x = 0 in float32: the exact
+    values beside x = 0 are -7e44 and sin's; a spacing taken at 7e44 was inf (and nan)."""
+    values = [mpmath.mpf("-7.1e44"), mpmath.mpf("0.9997311")]
+    with np.errstate(all="raise"):
+        assert fuzzer._between(0.9567384719848633, values, "float32")
+        assert not fuzzer._between(1e38, values, "float32")
 
 
 def test_vector_rounding_explains_only_what_four_ulps_can():
