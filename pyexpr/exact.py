@@ -152,7 +152,7 @@ def _exact_one(fn, values, dtype):
 def _rounded(fn, values, dtype):
     try:
         value = fn(*(mpmath.mpf(v) for v in values))
-    except (ValueError, ZeroDivisionError, TypeError):
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError):   # (mpmath's erfc(1e300))
         return math.nan
     if isinstance(value, mpmath.mpc):
         if value.imag != 0:

@@ -153,6 +153,8 @@ def _check(source, points, **every):
     ("def f(x):\n    if (math.tanh(x)) ** 3 <= math.erfc(math.lgamma(x)):\n        u = (((-x) / (-x)) / x)\n"
      "    else:\n        u = ((x * np.maximum(x, (100.0) ** -0.5)) + 3.0)\n"
      "    return (math.floor(math.erf(u)) / ((x if 7.5 > u else u) if 1e-3 >= x else u))\n", [(3.0,), (0.5,)]),
+    # the series pass measures erfc(c/y) near y = 0: mpmath's erfc(1e300) raised OverflowError
+    ("def f(x, y):\n    return (0.5 / math.erfc((math.acosh(1.5) / y)))\n", [(1e-08, 446.5300298864563), (1.0, 0.5)]),
     # du/u with a branch of u that is 0: sympy's 1/0 was zoo, which no code generator knows
     ("def f(x):\n    if math.tanh(x) >= x:\n        u = ((x + x) / math.log10(np.maximum(x, x)))\n    else:\n"
      "        u = math.tanh(np.floor((0.5) ** 3))\n    return np.log10(((0.1 - 2) * (u if u < u else x)))\n",
