@@ -102,7 +102,7 @@ class _Differentiator:
         result = exp * base ** (exp - 1) * factor
         if not (exp.is_Number and 0 < exp < 1 and base.is_Mul):
             return result
-        free = sympy.Mul(*(a for a in base.args if not self.depends(a)))
+        free = sympy.Mul(*(a for a in base.args if not (a.is_Number or self.depends(a))))
         return zero_guard(free, result) if free.free_symbols else result
 
     def _chain(self, e):

@@ -220,7 +220,8 @@ def guarded_value(expr):
     (zero, cond), (value, other) = expr.args
     if zero != 0 or other is not sympy.true or not isinstance(cond, sympy.Eq) or cond.rhs != 0:
         return None
-    return value if value.is_Mul and cond.lhs in value.args else None
+    factors = [f for f in sympy.Mul.make_args(cond.lhs) if not f.is_Number]
+    return value if value.is_Mul and factors and all(f in value.args for f in factors) else None
 
 
 def xor(a, b):

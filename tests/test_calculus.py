@@ -180,6 +180,11 @@ def test_powers_of_a_base_that_is_zero_have_their_derivatives_there():
     assert not np.isfinite(mixed), mixed
     assert root.hessian()(2.0, 3.0)[0, 1] == pytest.approx(
         float(sympy.diff(root.expr, x, y).subs({x: 2.0, y: 3.0})), rel=1e-13)
+    # with a number and several factors in the base: the guard on the factors, its value's by them
+    scaled = px.jit(lambda x, y, z: (2 * x * y * z) ** 0.5)
+    assert scaled.grad().outputs[0].args[0].cond == sympy.Eq(y * scaled._symbol("z"), 0)
+    assert list(scaled.grad()(1.0, 0.0, 3.0))[0] == 0.0
+    assert not np.isfinite(scaled.hessian()(1.0, 0.0, 3.0)[0, 1])
 
 
 def test_a_derivative_dividing_by_a_branch_that_is_zero_compiles():
