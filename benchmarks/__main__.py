@@ -5,7 +5,8 @@ prints each section's table as it finishes, and writes the report, chart and
 JSON into ``--out`` (default ``benchmarks/results/``; with ``--only``,
 ``benchmarks/results/only-<workloads>/``, so a partial run never replaces the
 full report).  ``--quick`` uses small
-sizes and few repeats (under two minutes); it is what the test suite runs.
+sizes and one timed round (about half a minute): it checks every workload, and is
+what the test suite runs; its times are not medians.
 Exit status 0, or 1 when a pyexpr entry failed or disagreed with the
 reference.
 """
@@ -45,7 +46,7 @@ def parse_args(argv):
         "pyexpr side by side with numpy, numexpr, numba, sympy.lambdify, symengine and JAX; "
         "every result checked against numpy before its time counts."))
     parser.add_argument("--quick", action="store_true",
-                        help="small sizes, few repeats (under two minutes)")
+                        help="small sizes, one timed round (a check of every workload)")
     parser.add_argument("--out", type=Path, default=None,
                         help=f"folder for report.md, speedup.png, results.json (default {DEFAULT_OUT}, "
                         "or its subfolder only-<workloads> with --only)")

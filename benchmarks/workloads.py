@@ -38,7 +38,7 @@ class Sizes:
     minimize_sizes: tuple = (100, 1_000)           # Rosenbrock lengths of the ``scipy`` minimize runs
 
 
-QUICK = Sizes(100_000, 20_000, 2_000, 200, 0.005, 3, 1, size_terms=(100, 400),
+QUICK = Sizes(100_000, 20_000, 2_000, 200, 0.005, 1, 1, size_terms=(100, 400),
               cluster_values=4_000_000, cluster_chunk=1_000_000, vector=100_000, pairs=300,
               minimize_sizes=(100,))
 FULL = Sizes(10_000_000, 1_000_000, 100_000, 1_000, 0.1, 7, 3)
