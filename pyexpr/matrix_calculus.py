@@ -1,6 +1,6 @@
 """Derivatives by an element ``A[j, l]`` of a matrix of any shape: one formula in ``(j, l)``.
 
-As for a vector (``calculus.element_derivative``), sums are differentiated
+As for a vector (``sum_calculus.element_derivative``), sums are differentiated
 here, not through sympy's ``KroneckerDelta``: each element ``A[e1, e2]`` a
 sum's terms read is a slot; ``e1 = j, e2 = l`` is solved for the sum's
 indices (each read with a coefficient of 1 or -1), the solved indices leave
@@ -15,7 +15,8 @@ solved index whose range moves with one left) is a ``NotImplementedError``.
 import sympy
 
 from . import indexing
-from .calculus import derivative, through_parts
+from .calculus import derivative
+from .sum_calculus import through_parts
 
 
 def element_derivative(expr, base, j, l):

@@ -3,7 +3,7 @@
 ``def rosen(x): return np.sum(100*(x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)``
 is one formula for every length ``n`` of ``x``: its output is a ``Sum``
 over an index (``pyexpr.indexing``), its gradient one expression in an
-index ``j`` with the cases at the ends (``calculus.element_derivative``),
+index ``j`` with the cases at the ends (``sum_calculus.element_derivative``),
 its Hessian applied to a vector (``hessp``) the directional derivative of
 that, and all of them compile once, as loops (``ir.loops`` ->
 ``cpu.loops``), whatever ``n`` a call brings.  A vector output of fewer
@@ -13,7 +13,7 @@ gives) is computed from the formula written out at that length.
 import numpy as np
 import sympy
 
-from . import banded, calculus, indexing, matrix_calculus
+from . import banded, calculus, indexing, matrix_calculus, sum_calculus
 from . import open_calls, open_quick
 from .formula import Formula
 from .isolation import isolated, remembered
@@ -106,7 +106,7 @@ class OpenFormula(OpenPrinting, Formula):
             return self._like(f"grad_{self.name}", self.args, self.signature, [element],
                               tuple(self._fixed_length(d) for d in length), j,
                               latex_name=rf"\nabla {self._latex_name}", column=l)
-        element = calculus.element_derivative(expr, base, j)
+        element = sum_calculus.element_derivative(expr, base, j)
         return self._like(f"grad_{self.name}", self.args, self.signature, [element], (self._fixed_length(length),),
                           j, latex_name=rf"\nabla {self._latex_name}")
 
@@ -147,7 +147,7 @@ class OpenFormula(OpenPrinting, Formula):
                                       "and a vector of any length")
         base, length = self.open[name]
         p = indexing.vector(_free_name(direction, self.arg_names))
-        element = calculus.directional(self.outputs[0], base, p)
+        element = sum_calculus.directional(self.outputs[0], base, p)
         return self._like(new_name, self.args + (p,), self.signature + ((str(p), length),),
                           [element], self.out_shape, self.index, latex_name=f"{latex} {sympy.latex(p)}")
 
