@@ -19,7 +19,7 @@ from sympy.functions.elementary.miscellaneous import MinMaxBase
 
 from . import deep, indexing
 from .sharing import PIECE
-from .functions import guarded_value, product, real_fdiff, settled_piecewise, substitute, zero_guard
+from .functions import guarded_value, product, real_fdiff, settled_piecewise, without_zoo, zero_guard
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
 
@@ -29,9 +29,7 @@ def derivative(expr, *wrt):
     result = expr
     for sym in wrt:
         result = _Differentiator(sym).d(result)
-    # sympy's 1/0 of an exact 0 (du/u where a branch of u is 0) is zoo: numpy's 1/0.0 is
-    # inf, as the front end's x/0 is x*oo
-    return substitute(result, {sympy.zoo: sympy.oo})
+    return without_zoo(result)          # (du/u where a branch of u is 0)
 
 
 class _Differentiator:
@@ -54,7 +52,9 @@ class _Differentiator:
     def d(self, expr):
         result = self.done.get(expr)
         if result is None:
-            result = self.done[expr] = self._rule(expr) if self.depends(expr) else sympy.S.Zero
+            # (a constant nan, a value with none, has no derivative either)
+            result = self.done[expr] = self._rule(expr) if self.depends(expr) else \
+                sympy.nan if expr is sympy.nan else sympy.S.Zero
         return result
 
     def _rule(self, e):

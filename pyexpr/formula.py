@@ -85,7 +85,7 @@ class Formula(CachedSide):
         #: ``{vector parameter: its component Symbols}`` (every call asks: computed once)
         self.vectors = _vector_components(self.signature, self.args)
         #: the outputs as given, before the stability rewrites
-        self.written = tuple(functions.as_sympy(o) for o in outputs)
+        self.written = tuple(functions.without_zoo(functions.as_sympy(o)) for o in outputs)
         self.out_shape = tuple(out_shape) if out_shape is not None else \
             (() if len(self.written) == 1 else (len(self.written),))
         if int(np.prod(self.out_shape)) != len(self.written):

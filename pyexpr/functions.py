@@ -127,6 +127,13 @@ def substitute(expr, mapping):
     return _walk(expr, dict(mapping), force=False)
 
 
+def without_zoo(expr):
+    """``expr`` with sympy's unsigned infinity as nan: ``zoo`` is 1/0 of an exact 0 (a
+    branch of a divisor that is 0), whose sign sympy has lost where numpy's a/0 has a's
+    (``-1/0`` is ``zoo``, numpy's -inf); nan is what the compiled code gives it."""
+    return substitute(expr, {sympy.zoo: sympy.nan})
+
+
 def free_symbols(exprs):
     """The Symbols ``exprs`` use, each shared subexpression visited once (sympy's
     ``free_symbols`` visits it once per use: exponential for unrolled loops)."""

@@ -16,6 +16,7 @@ import sympy
 from . import banded, calculus, indexing, matrix_calculus, sum_calculus
 from . import open_calls, open_quick
 from .formula import Formula
+from .functions import without_zoo
 from .isolation import isolated, remembered
 from .open_printing import OpenPrinting
 
@@ -45,7 +46,7 @@ class OpenFormula(OpenPrinting, Formula):
         #: (name, array): module-level data read as vectors (or matrices) of constants
         self.constants = tuple((name, np.array(array, dtype=float)) for name, array in constants)
         self.open, self.vectors = _kinds(self.args, self.signature)
-        self.written = tuple(sympy.sympify(o) for o in outputs)
+        self.written = tuple(without_zoo(sympy.sympify(o)) for o in outputs)
         self.out_shape = tuple(out_shape)
         self._settle(defaults, options, latex_name, doc)
 

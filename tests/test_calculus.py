@@ -193,6 +193,10 @@ def test_a_derivative_dividing_by_a_branch_that_is_zero_compiles():
     g = f.grad()
     assert not g.outputs[0].has(sympy.zoo)
     assert g(3.0)[0] == pytest.approx(math.tanh(3.0) + 1, rel=1e-15) and np.isnan(g(1.0)[0])
+    # -1/0 in a branch: sympy's zoo has lost the sign numpy's -inf has: nan, and so is its derivative
+    h = px.jit(lambda x: -1.0 / (x if x > 1.5 else x - x))
+    assert h.outputs[0].has(sympy.nan) and not h.outputs[0].has(sympy.zoo)
+    assert np.isnan(h(1.0)) and np.isnan(h.grad()(1.0)[0]) and h(2.0) == -0.5
 
 
 def test_mod_derivative_in_both_arguments():

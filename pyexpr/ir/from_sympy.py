@@ -103,8 +103,7 @@ class _Lowerer:
         return self.b.const(float(expr))
 
     def _lower_ComplexInfinity(self, expr):
-        # sympy's 1/0 of an exact 0 (a derivative's 1/u in a branch where u is 0): an
-        # infinity without a sign, no real value: nan
+        # sympy's 1/0 of an exact 0 (functions.without_zoo): an infinity without a sign
         return self.b.const(float("nan"))
 
     def _lower_ImaginaryUnit(self, expr):
