@@ -19,7 +19,7 @@ from sympy.functions.elementary.miscellaneous import MinMaxBase
 
 from . import deep, indexing
 from .sharing import PIECE
-from .functions import guarded_value, product, real_fdiff, settled_piecewise, without_zoo, zero_guard
+from .functions import product, real_fdiff, settled_piecewise
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
 
@@ -29,7 +29,7 @@ def derivative(expr, *wrt):
     result = expr
     for sym in wrt:
         result = _Differentiator(sym).d(result)
-    return without_zoo(result)          # (du/u where a branch of u is 0)
+    return result           # (a zoo of du/u, u = 0 in a branch: the Formula made of it makes it nan)
 
 
 class _Differentiator:
@@ -52,9 +52,9 @@ class _Differentiator:
     def d(self, expr):
         result = self.done.get(expr)
         if result is None:
-            # (a constant nan, a value with none, has no derivative either)
+            # (a constant nan or zoo, a value with none, has no derivative either)
             result = self.done[expr] = self._rule(expr) if self.depends(expr) else \
-                sympy.nan if expr is sympy.nan else sympy.S.Zero
+                sympy.nan if expr in (sympy.nan, sympy.zoo) else sympy.S.Zero
         return result
 
     def _rule(self, e):
@@ -127,6 +127,27 @@ class _Differentiator:
         if da.is_Mul and len(da.args) > 2 and deep.height([da], self.heights) > PIECE:
             return product(df, da)
         return df * da
+
+
+def zero_guard(factor, value):
+    """``value``, but 0 where ``factor`` (a factor of it) is 0: ``value`` is a
+    product with a factor that is infinite there (inf*0), and the quantity it
+    stands for is 0 (the derivative of a power whose base is 0 for every value
+    of the variable)."""
+    return sympy.Piecewise((sympy.S.Zero, sympy.Eq(factor, 0)), (value, True), evaluate=False)
+
+
+def guarded_value(expr):
+    """The value of a ``zero_guard`` (``expr`` written like one: a Piecewise that is 0 where
+    a factor of its other branch is 0), else None.  Its derivative by a variable of the
+    condition is the value's: the condition holds on no interval of that variable."""
+    if not (isinstance(expr, sympy.Piecewise) and len(expr.args) == 2):
+        return None
+    (zero, cond), (value, other) = expr.args
+    if zero != 0 or other is not sympy.true or not isinstance(cond, sympy.Eq) or cond.rhs != 0:
+        return None
+    factors = [f for f in sympy.Mul.make_args(cond.lhs) if not f.is_Number]
+    return value if value.is_Mul and factors and all(f in value.args for f in factors) else None
 
 
 def _clean(expr):

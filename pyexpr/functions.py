@@ -210,27 +210,6 @@ def settled_piecewise(pairs):
     return sympy.Piecewise(*pairs, evaluate=False)
 
 
-def zero_guard(factor, value):
-    """``value``, but 0 where ``factor`` (a factor of it) is 0: ``value`` is a
-    product with a factor that is infinite there (inf*0), and the quantity it
-    stands for is 0 (the derivative of a power whose base is 0 for every value
-    of the variable)."""
-    return sympy.Piecewise((sympy.S.Zero, sympy.Eq(factor, 0)), (value, True), evaluate=False)
-
-
-def guarded_value(expr):
-    """The value of a ``zero_guard`` (``expr`` written like one: a Piecewise that is 0 where
-    a factor of its other branch is 0), else None.  Its derivative by a variable of the
-    condition is the value's: the condition holds on no interval of that variable."""
-    if not (isinstance(expr, sympy.Piecewise) and len(expr.args) == 2):
-        return None
-    (zero, cond), (value, other) = expr.args
-    if zero != 0 or other is not sympy.true or not isinstance(cond, sympy.Eq) or cond.rhs != 0:
-        return None
-    factors = [f for f in sympy.Mul.make_args(cond.lhs) if not f.is_Number]
-    return value if value.is_Mul and factors and all(f in value.args for f in factors) else None
-
-
 def xor(a, b):
     """Exclusive or of two conditions, written with And/Or/Not (no code generator needs Xor)."""
     return sympy.Or(sympy.And(a, Not(b)), sympy.And(Not(a), b))
