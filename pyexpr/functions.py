@@ -130,8 +130,24 @@ def substitute(expr, mapping):
 def without_zoo(expr):
     """``expr`` with sympy's unsigned infinity as nan: ``zoo`` is 1/0 of an exact 0 (a
     branch of a divisor that is 0), whose sign sympy has lost where numpy's a/0 has a's
-    (``-1/0`` is ``zoo``, numpy's -inf); nan is what the compiled code gives it."""
-    return substitute(expr, {sympy.zoo: sympy.nan})
+    (``-1/0`` is ``zoo``, numpy's -inf); nan is what the compiled code gives it.
+    Relations sympy cannot keep in one canonical form become their difference against 0
+    (``steady``).
+    """
+    return _walk(expr, {sympy.zoo: sympy.nan}, force=False, after=steady)
+
+
+def steady(e):
+    """``e``; a relation whose canonical form is not sympy's canonical form again (``a < b``
+    with an infinity among terms of both sides flips sides at each ``canonical``: a
+    Piecewise holding it rebuilt itself until the recursion limit), as ``a - b < 0``.  The
+    same truth for every pair of floats but two equal infinities under ``<=``/``>=``/``==``."""
+    if not isinstance(e, sympy.core.relational.Relational):
+        return e
+    canonical = e.canonical
+    if canonical.canonical == canonical:
+        return e
+    return e.func(e.lhs - e.rhs, 0)
 
 
 def free_symbols(exprs):
@@ -221,13 +237,13 @@ def without_ite(expr):
     return _walk(expr, {}, force=False)
 
 
-def _walk(expr, done, force):
+def _walk(expr, done, force, after=None):
     def node(e, args):
         result = rebuild(e, args) if force or args != e.args else e
         if isinstance(result, sympy.ITE):
             a, b, c = result.args
             result = sympy.Or(sympy.And(a, b), sympy.And(Not(a), c))
-        return result
+        return after(result) if after else result
     return map_dag(expr, done, node)
 
 

@@ -110,3 +110,18 @@ def test_sympy_constants_are_numbers():
     import sympy
     assert str(px.jit(lambda x: x + sympy.pi + sympy.E)) == "f(x) = x + E + pi"
     assert math.isnan(px.jit(lambda x: x + NAN)(1.0))
+
+
+def test_a_relation_sympy_flips_at_each_canonical_is_kept_as_a_difference():
+    import sympy
+    from pyexpr.functions import steady
+    x = sympy.Symbol("x", real=True)
+    flips = sympy.Lt(1.9 * x + 3 * sympy.sqrt(3), -sympy.oo + 1 / sympy.sqrt(-x))
+    assert flips.canonical.canonical == flips          # sympy's form alternates
+    kept = steady(flips)
+    assert kept.canonical.canonical == kept.canonical
+    assert steady(x < 2) == (x < 2)                    # a relation with one canonical form stays
+    # the difference's sign is the relation's for every pair of floats, infinities included
+    values = [-np.inf, -1e308, -1.0, -0.0, 0.0, 2.0, 1e308, np.inf]
+    with np.errstate(all="ignore"):
+        assert all(bool(np.float64(u) - np.float64(v) < 0) == (u < v) for u in values for v in values)

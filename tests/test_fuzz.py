@@ -168,6 +168,18 @@ def _check(source, points, **every):
      "    return ((math.floor((u if z > x else u)) - (z + 1.5)) if (math.atan2(7.5, x) / math.hypot(u, x)) >= "
      "(math.cos(z) * (u * 3)) else (z if (10.0 * 1e-3) <= np.hypot(u, x) else np.sinh(y)))\n",
      [(0.5, 0.25, 2.0), (3.0, -1.0, 0.5)]),
+    # the gradient of a Piecewise whose condition compares sums with an infinity on both
+    # sides (atanh(x/x)**0.5 is oo): sympy's canonical form flips such a relation at each
+    # call, and the Piecewise rebuilt itself until the RecursionError
+    ("def f(x):\n    if ((x if 0.1 <= x else 1e-3)) ** 4 >= (math.hypot((2 - x), 1e-3) - math.exp((x + x))):\n"
+     "        u = ((math.atanh((x / x))) ** 0.5 - ((-x)) ** -0.5)\n    else:\n"
+     "        u = ((2.0 * (-x)) + ((x / 10.0) - (3) ** 1.5))\n"
+     "    return (math.atan((x if u > u else u)) if np.arccosh(x) > ((1.5 if u >= x else x) + u) else np.exp(u))\n",
+     [(2.0,), (-0.5,), (0.5,)]),
+    ("def f(x, y):\n    return np.maximum((((math.exp(2.0) - (x + np.floor(7.5))) if (-(0.5 * y)) <= ((x + x) if 3 >= x "
+     "else (10.0 * y)) else np.cosh(np.arcsin(y))) if (np.exp(y) if np.arccosh(0.5) < math.expm1(x) else "
+     "math.lgamma(x)) < ((-10.0) - (-1e5)) else (math.sqrt(7.5)) ** -2), (((np.arccos(x) if x > x else (x) ** -1)) "
+     "** 0.5 * 2.0))\n", [(0.5, 0.25), (2.0, 3.0), (-1.0, 0.5)]),
 ])
 
 
