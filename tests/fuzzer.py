@@ -40,9 +40,13 @@ Anything else must be explained by one of the documented rules of
     ``E`` is undefined (a division by zero, a logarithm of a negative number,
     inf - inf in an intermediate, a nan input), and pyexpr computes the
     printed, simplified formula (over the reals, ``x/x`` is 1): ``P`` equals
-    the printed formula evaluated by numpy (``S``), or is nan at finite inputs,
-    or +-inf where an input is 0 (a pole: ``(y/x)**2`` at x = -0.0 and a
-    subnormal y is inf where numpy's ``y**2/x**2`` is 0/0).
+    the printed formula evaluated by numpy (``S``), or lies within the printed
+    formula's exact values at the point and its neighbours (an ill-conditioned
+    printed formula: ``sqrt(sin(u))**-2`` is ``1/sin(u)``, of a u near 3e6),
+    or is nan at finite inputs, or +-inf where an input is 0 (a pole:
+    ``(y/x)**2`` at x = -0.0 and a subnormal y is inf where numpy's
+    ``y**2/x**2`` is 0/0).  A derivative where the function itself has no
+    value as written (a pole, a value that is not real) is undefined whatever it is.
 ``cancellation``
     ``N`` itself is more than CANCELLING ulps off, and ``P`` at most 16 times
     as far: the formula cancels here, and the order of its operations decides.
@@ -58,7 +62,10 @@ Anything else must be explained by one of the documented rules of
     ``P`` lies within the exact values at the neighbouring points (those
     where it is defined, if ``E`` is not: sin(y**4) at y = 7.9e10 is
     anything in [-1, 1] within an ulp of y): the formula's condition there is
-    worse than TOLERANCE ulps allow for.
+    worse than TOLERANCE ulps allow for.  Where those values lie CHAOTIC of
+    their size apart or more (cos(u**3) of a u near 1e20: no digit of the
+    value survives an ulp of input), a few samples of a range as wide: within
+    that spread of them.
 ``near numpy, no exact value``
     where no exact value exists (a printed derivative mpmath cannot evaluate),
     ``P`` is within UNKNOWN_EXACT of ``N``, relatively: rounding in another
@@ -73,8 +80,9 @@ Anything else must be explained by one of the documented rules of
     on an array path, where the scalar path agrees: ``P`` lies between the
     printed formula's exact values with every function glibc's vector code
     computes on arrays VECTOR_ULPS ulps above and below its exact value
-    (documented bound): an intermediate amplifies that last bit
-    (log10(cos(y)) for small y).
+    (documented bound), all of them up, all down, or alternately up and down
+    (``cos(y) - cosh(x)`` near 0 is furthest off with the two apart): an
+    intermediate amplifies that last bit (log10(cos(y)) for small y).
 ``functions' rounding``
     on any path: ``P`` lies between the printed formula's exact values
     with every function of that list SCALAR_ULPS ulps above and below its
@@ -87,9 +95,11 @@ Anything else must be explained by one of the documented rules of
     floor or a condition (floor(cos(1e-8)) is 0 with a cos 1 ulp below 1).
 ``intermediate out of range``
     an input is extreme (|v| >= 1e100 or <= 1e-100: its powers leave the range), the
-    exact value is a number, and ``P`` is 0 or inf: an intermediate left
-    float64's range in pyexpr's order of operations (``x/(a*b)`` divides
-    once by a product that overflows, where ``x/a/b`` would not).
+    exact value is a number, and ``P`` is 0 or inf (or nan: inf - inf, 0*inf of
+    it): an intermediate left float64's range in pyexpr's order of operations
+    (``x/(a*b)`` divides once by a product that overflows, where ``x/a/b`` would
+    not; a derivative's tan(gamma(y))**2 + 1 at y = -1e-310 is nan, times a
+    Heaviside of 0).
 ``sign of zero``
     ``P`` and ``N`` are zeros of different sign and ``S`` has ``P``'s sign
     (simplification over the reals does not keep the sign of zero).
@@ -117,7 +127,17 @@ compare: ``not differentiable``.  Where the kinks of a ``min`` or ``max`` at a
 tie cancel (``max(min(y, x), y)`` is ``y``), pyexpr's derivative takes each
 ``Heaviside(0)`` as 1/2 (the mean of the two sides' derivatives), which is not
 the derivative: ``derivative at a tie`` where the printed derivative is the
-exact one on both sides of the point.  Everything unexplained is a mismatch and fails the test.
+exact one on both sides of the point.  Where the printed formula rounds a float
+constant otherwise than the code as written (``(1e-3 + 2.0)*x**3 - x**3`` holds
+1.001, the code 2.001 rounded to float64, then less 1) and the formula amplifies
+it (in a cosine of x**3 at x = 3e4, 1e-16 of 4e13 is 4e-3 of a radian), the two
+exact derivatives part: ``derivative of the printed formula`` where the printed
+derivative is the numerical derivative of the printed formula's exact value (the
+value itself is checked on its own paths).  And where sympy folded float constants
+of the derivative at float64's precision (``1/0.1`` is 10.000000000000000555, ``10.0*0.1``
+is 1.0) so that terms fail to cancel: ``float constants folded`` where the printed
+derivative is within FOLDED_ULPS of the value's scale (over the variable's, from 1 up)
+of the exact one.  Everything unexplained is a mismatch and fails the test.
 
 Run more formulas than CI does::
 
@@ -135,6 +155,7 @@ import itertools
 import linecache
 import math
 import multiprocessing
+import operator
 import os
 import random
 import signal
@@ -191,6 +212,8 @@ CANCELLING = 256                     # ulps numpy's own error must reach to be c
 UNKNOWN_EXACT = 1e-11                # relative distance from numpy where no exact value exists
 DERIVATIVE_ROUNDING = 1e-12          # a compiled derivative's distance from the exact one, at scale
 LARGE = 1 << 16                      # elements of the large-array path (threads)
+FOLDED_ULPS = 16                     # see _folded
+CHAOTIC = 0.25                       # exact values this far apart a few ulps apart: no digit left
 HUGE_BITS = 1 << 20                  # an exact intermediate beyond 2**HUGE_BITS is undefined
 
 
@@ -260,6 +283,25 @@ class _Constants(ast.NodeTransformer):
             call = ast.parse(f"np.{self.type_name}({node.value!r})", mode="eval").body
             return ast.copy_location(call, node)
         return node
+
+
+class _RealPowers(ast.NodeTransformer):
+    """``a ** b`` as ``_pow(a, b)``: mpmath's power of a negative base is complex, which no
+    comparison orders (numpy's is nan, which compares false: its branch is taken)."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):
+            call = ast.Call(ast.Name("_pow", ast.Load()), [node.left, node.right], [])
+            return ast.copy_location(call, node)
+        return node
+
+
+def _exact_reading(source, filename):
+    """The text's tree for the exact reading, its lines where the text's are in ``filename``."""
+    tree = _RealPowers().visit(ast.parse(source))
+    ast.increment_lineno(tree, 3)
+    return compile(ast.fix_missing_locations(tree), filename, "exec")
 
 
 class _Functions:
@@ -456,7 +498,7 @@ def _namespaces(table, real):
 
 
 def _loaded(source, filename, namespace):
-    exec(compile(source, filename, "exec"), namespace)
+    exec(compile(source, filename, "exec") if isinstance(source, str) else source, namespace)
     return namespace
 
 
@@ -480,8 +522,9 @@ class Case:
         self.plain = _loaded(text, filename, {"__name__": "fuzz"})[name]
         self._numpy = {dtype: self._with_numpy(np.dtype(dtype)) for dtype in ("float64", "float32")}
         as_written = _numpy_functions(np.dtype("float64"))
-        self._exact = _loaded("\n" * 3 + source, filename, dict(_namespaces(
-            {k: _mp_real(v, as_written[k]) for k, v in _MPMATH.items()}, real=False)))[name]
+        self._exact = _loaded(_exact_reading(source, filename), filename, dict(_namespaces(
+            {k: _mp_real(v, as_written[k]) for k, v in _MPMATH.items()}, real=False),
+            _pow=_mp_real(operator.pow, operator.pow)))[name]
 
     def _with_numpy(self, dtype):
         tree = _Constants(dtype.name).visit(ast.parse(self.source))
@@ -513,31 +556,59 @@ class Case:
     def derivative(self, point, i, extra=40):
         """The exact function's derivative along variable ``i``: ``(value, one-sided values)``
         at ``extra`` digits more than ``digits(point)``, or None where it has none."""
-        steps = []
+        return numerical_derivative(self.exact, point, i, extra)
 
-        def along(t):
-            _Steps.taken = []
-            try:
-                value = self.exact(point[:i] + (t,) + point[i + 1:], extra=extra)
-            finally:
-                steps.append(_Steps.taken)
-                _Steps.taken = None
-            if value is None or mpmath.isinf(value) or isinstance(value, Tainted):
-                raise _Undefined
-            return value
-        at = mpmath.mpf(point[i])
-        h = min(abs(at) or 1, 1) * mpmath.mpf(10) ** -30   # truncation error ~h**2: none left
-        with mpmath.workdps(digits(point) + extra):        # rounding error ~10**-digits / h
-            try:                                       # three values make all three quotients
-                below, here, above = (along(at + k * h) for k in (-1, 0, 1))
-            except (_Undefined, ZeroDivisionError, TypeError, ValueError, OverflowError):
-                return None
-            if not steps[0] == steps[1] == steps[2]:        # a jump: one-sided values apart
-                return mpmath.nan, [mpmath.mpf(-1), mpmath.mpf(1)]
-            return (above - below) / (2 * h), [(above - here) / h, (here - below) / h]
+
+def numerical_derivative(value_at, point, i, extra=40):
+    """The derivative along variable ``i`` of ``value_at(point, extra=digits)`` (an mpf or
+    None): ``(value, one-sided values)`` at ``extra`` digits more than ``digits(point)``, or
+    None where it has none."""
+    steps = []
+
+    def along(t):
+        _Steps.taken = []
+        try:
+            value = value_at(point[:i] + (t,) + point[i + 1:], extra=extra)
+        finally:
+            steps.append(_Steps.taken)
+            _Steps.taken = None
+        if value is None or mpmath.isinf(value) or isinstance(value, Tainted):
+            raise _Undefined
+        return value
+    at = mpmath.mpf(point[i])
+    h = min(abs(at) or 1, 1) * mpmath.mpf(10) ** -30   # truncation error ~h**2: none left
+    with mpmath.workdps(digits(point) + extra):        # rounding error ~10**-digits / h
+        try:                                       # three values make all three quotients
+            below, here, above = (along(at + k * h) for k in (-1, 0, 1))
+        except (_Undefined, ZeroDivisionError, TypeError, ValueError, OverflowError):
+            return None
+        if not steps[0] == steps[1] == steps[2]:        # a jump: one-sided values apart
+            return mpmath.nan, [mpmath.mpf(-1), mpmath.mpf(1)]
+        return (above - below) / (2 * h), [(above - here) / h, (here - below) / h]
 
 
 TIE = "derivative at a tie"
+OF_THE_FORMULA = "derivative of the printed formula"
+
+
+FOLDED = "float constants folded"
+
+
+def _folded(printed, exact, value, x):
+    """Whether the printed derivative is as far from the exact one as sympy's folding of
+    float constants at float64's precision leaves: FOLDED_ULPS of the value's scale over
+    the variable's (10.0*x/(abs(x)/0.1) has terms 10.000000000000000555/abs(x) and 10/abs(x)
+    that do not cancel to the 0 of the code as written)."""
+    scale = abs(value) / max(abs(x), 1)
+    return printed is not None and abs(printed - exact) <= FOLDED_ULPS * np.finfo(float).eps * scale
+
+
+def _of_the_formula(value, printed, point, i):
+    """Whether ``printed`` (the printed derivative's exact value by variable ``i``) is the
+    derivative of ``value`` (the printed formula's exact outputs, of a point)."""
+    derivative = numerical_derivative(lambda q, extra: value(*q, extra=extra)[0], point, i)
+    return derivative is not None and printed is not None and _close(*derivative[1]) and \
+        _close(printed, derivative[0])
 
 
 def _at_a_tie(case, gradient, exact, point, i):
@@ -614,13 +685,15 @@ def neighbours(point, dtype="float64"):
 
 
 def classify(p, n, e, at_neighbours, printed, exact_near=None, dtype="float64", point=(),
-             signless=False, printed_exact=None, scalar=None):
+             signless=False, printed_exact=None, scalar=None, undefined=False):
     """Why ``p`` may differ from ``n`` (numpy) and ``e`` (exact): a rule's name, or None where
     nothing documented explains it.  ``at_neighbours()`` yields numpy's values near the point,
     ``printed()`` is the printed formula evaluated by numpy there, ``exact_near()`` the exact
     values near the point; ``signless``: zeros of either sign are alike (derivatives);
-    ``printed_exact()`` the printed formula's exact value; ``scalar`` the scalar path's
-    value where ``p`` comes from an array path."""
+    ``printed_exact(r, at)`` the printed formula's exact value (at ``at``, the point by
+    default, with functions' rounding ``r``: see ``_rounded``); ``scalar`` the scalar path's
+    value where ``p`` comes from an array path; ``undefined``: the function whose
+    derivative ``p`` is has no value as written at the point."""
     if agrees(p, n, e, dtype) or signless and p == n == 0:
         return "agree"
     near = e if e is not None and mpmath.isfinite(e) else n    # numpy's where no exact value
@@ -645,16 +718,16 @@ def classify(p, n, e, at_neighbours, printed, exact_near=None, dtype="float64", 
     if printed_exact is not None and ulps(p, printed_exact(), dtype) <= TOLERANCE:
         return "exact printed value"
     if scalar is not None and printed_exact is not None and agrees(scalar, n, e, dtype) and \
-            _between(p, [printed_exact(r * VECTOR_ULPS * float(np.finfo(dtype).eps)) for r in (-1, 0, 1)],
-                     dtype):
+            _between(p, _rounded_apart(printed_exact, VECTOR_ULPS, dtype), dtype):
         return "vector functions' rounding"
-    if printed_exact is not None and \
-            _between(p, [printed_exact(r * SCALAR_ULPS * float(np.finfo(dtype).eps)) for r in (-1, 0, 1)], dtype):
+    if printed_exact is not None and _between(p, _rounded_apart(printed_exact, SCALAR_ULPS, dtype), dtype):
         return "functions' rounding"
     s = printed()
     finite = all(math.isfinite(v) for v in point)
-    if (e is None or isinstance(e, Tainted)) and (agrees(p, s, None, dtype) or math.isnan(p) and finite
-                                                  or math.isinf(p) and 0 in point):
+    if undefined or (e is None or isinstance(e, Tainted)) and (
+            agrees(p, s, None, dtype) or math.isnan(p) and finite or math.isinf(p) and 0 in point
+            or printed_exact is not None and _between(p, [printed_exact(0, q) for q in (
+                point, *neighbours(point, dtype))], dtype)):
         return "undefined as written"
     if e is None and math.isfinite(n) and abs(p - n) <= UNKNOWN_EXACT * abs(n):
         return "near numpy, no exact value"
@@ -664,7 +737,7 @@ def classify(p, n, e, at_neighbours, printed, exact_near=None, dtype="float64", 
         return "condition settled over the reals"
     if e is not None and agrees(p, s, None, dtype) and ulps(s, e, dtype) > ulps(n, e, dtype):
         return SIMPLIFIED_WORSE
-    if e is not None and e != 0 and p in (0, math.inf, -math.inf) and any(
+    if e is not None and (e != 0 and p in (0, math.inf, -math.inf) or math.isnan(p)) and any(
             abs(v) >= 1e100 or 0 < abs(v) <= 1e-100 for v in point):
         return "intermediate out of range"
     return None
@@ -680,6 +753,14 @@ def _noisy(p, e, values):
     return abs(p - e) <= 2 * (max(values) - min(values))
 
 
+def _rounded_apart(printed_exact, ulps, dtype):
+    """The printed formula's exact values with its functions ``ulps`` above and below their
+    exact values: all up, all down, and alternately up and down (two of them apart)."""
+    r = ulps * float(np.finfo(dtype).eps)
+    return [printed_exact(0), printed_exact(r), printed_exact(-r),
+            printed_exact(r, alternate=True), printed_exact(-r, alternate=True)]
+
+
 def _between(p, values, dtype):
     """``p`` lies within the exact values (to TOLERANCE ulps): rounding an input by a few
     ulps moves the exact value as far as ``p`` is off."""
@@ -689,6 +770,9 @@ def _between(p, values, dtype):
     lo, hi = min(values), max(values)
     size = min(max(abs(float(lo)), abs(float(hi))), float(np.finfo(dtype).max) / 2)   # (1e44 in float32)
     spacing = float(np.spacing(np.array(size, dtype=dtype)))
+    if hi - lo >= CHAOTIC * size and max(-lo, hi) <= float(np.finfo(dtype).max):
+        # a few ulps of input leave no digit (cos(x**3) at 1e20); not at a pole
+        spacing = max(spacing, float(hi - lo) / TOLERANCE)    # a few samples of a wider range
     return lo - TOLERANCE * spacing <= p <= hi + TOLERANCE * spacing
 
 
@@ -802,10 +886,10 @@ def _lazily(make, formula):
     a value needs it)."""
     made = []
 
-    def call(*point, perturb=0):
+    def call(*point, **options):
         if not made:
             made.append(make(formula))
-        return made[0](*point, perturb=perturb)
+        return made[0](*point, **options)
     return call
 
 
@@ -829,9 +913,13 @@ def _printed_functions(formula):
     # log2(z)**2 as log(z)/log(2)**2
     own = {f"fz_{name}": _real_valued(_rounded(fn) if name in _VECTOR else fn)
            for name, fn in _PRINTED.items()}
+    own["fz_pow"] = _real_valued(operator.pow)      # a negative base's: nan, as numpy's
+
     def rename(e, args):                    # each shared subexpression once (a DAG), and
         if isinstance(e, sympy.Function) and type(e).__name__ in _PRINTED:   # not evaluated
             return sympy.Function(f"fz_{type(e).__name__}")(*args)
+        if isinstance(e, sympy.Pow) and not e.exp.is_Integer:
+            return sympy.Function("fz_pow")(*args)
         if args == e.args:
             return e
         try:
@@ -850,13 +938,13 @@ def _printed_functions(formula):
         except Exception:                 # complex intermediates reach real-only functions
             return None
 
-    def value(*point, perturb=0, extra=20):
-        _ROUNDING[0] = perturb
+    def value(*point, perturb=0, extra=20, alternate=False):
+        _ROUNDING[:] = [perturb, alternate]
         try:
             with mpmath.workdps(digits(point) + extra):
                 return [one(fn, point) for fn in fns]
         finally:
-            _ROUNDING[0] = 0
+            _ROUNDING[:] = [0, False]
     return value
 
 
@@ -865,7 +953,9 @@ _VECTOR = frozenset(("sin", "cos", "tan", "exp", "expm1", "exp2", "log", "log1p"
                      "sinh", "cosh", "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh",
                      "erf", "erfc", "cbrt", "atan2", "hypot", "gamma", "loggamma"))
 #: the relative error every _VECTOR function's exact value is given while it is set
-_ROUNDING = [0]
+#: (alternating in sign from call to call where the second item is true: two functions
+#: rounded apart, cos(y) - cosh(x) near 0)
+_ROUNDING = [0, False]
 VECTOR_ULPS = 4
 SCALAR_ULPS = 2
 
@@ -873,7 +963,11 @@ SCALAR_ULPS = 2
 def _rounded(fn):
     def call(*args):
         value = fn(*args)
-        return value * (1 + _ROUNDING[0]) if _ROUNDING[0] else value
+        if not _ROUNDING[0]:
+            return value
+        if _ROUNDING[1]:
+            _ROUNDING[0] = -_ROUNDING[0]
+        return value * (1 + _ROUNDING[0])
     return call
 
 
@@ -992,7 +1086,7 @@ class Checker:
         return at
 
     def judge(self, case, path, point, p, n, e, numpy_at, printed, exact_at, dtype="float64",
-              signless=False, printed_exact=None, scalar=None):
+              signless=False, printed_exact=None, scalar=None, undefined=False):
         nearby = lambda: (numpy_at(q) for q in neighbours(point, dtype))
         exact_near = lambda: [exact_at(q) for q in neighbours(point, dtype)]
         if n is None:                       # see _printed
@@ -1000,8 +1094,9 @@ class Checker:
             return
         verdict = classify(float(p), n, e, nearby, lambda: printed(point), exact_near, dtype,
                            point, signless,
-                           printed_exact and (lambda r=0: printed_exact(*point, perturb=r)[0]),
-                           scalar)
+                           printed_exact and (lambda r=0, at=point, alternate=False: printed_exact(
+                               *at, perturb=r, alternate=alternate)[0]),
+                           scalar, undefined)
         self.summary.record(case, path, point, verdict, float(p), n, e)
 
     def _values(self, case, formula, pts, refs, printed, k):
@@ -1083,6 +1178,7 @@ class Checker:
                                 None, math.nan, math.nan, None)
             return
         finite = [p for p in pts if all(math.isfinite(v) for v in p)]
+        formula_exact = _lazily(_printed_exactly, formula)
         try:
             arrays = np.asarray(gradient(*[np.array(c) for c in zip(*finite)])).reshape(
                 case.n_vars, -1) if finite and self._due("gradient array", k) else None
@@ -1094,6 +1190,7 @@ class Checker:
         for j, point in enumerate(finite):
             compiled = np.asarray(gradient(*point)).reshape(-1)
             printed = exact(*point)
+            undefined = case.exact(point) is None       # (a pole, a value not real)
             for i in range(case.n_vars):
                 derivative = case.derivative(point, i)
                 if derivative is not None and not _close(*derivative[1]):
@@ -1107,7 +1204,9 @@ class Checker:
                         derivative = case.derivative(point, i, extra=400) or derivative
                         again = exact(*point, extra=400)[i]   # and floor(erf(12)) is 1 at 40
                         ok = again is not None and _close(again, derivative[0])
-                    verdict = "agree" if ok else TIE if _at_a_tie(case, gradient, exact, point, i) else None
+                    verdict = "agree" if ok else TIE if _at_a_tie(case, gradient, exact, point, i) else \
+                        OF_THE_FORMULA if _of_the_formula(formula_exact, printed[i], point, i) else \
+                        FOLDED if _folded(printed[i], derivative[0], case.exact(point), point[i]) else None
                     self.summary.record(case, f"derivative (symbolic) by {VARS[i]}", point, verdict,
                                         float(printed[i]) if printed[i] is not None else math.nan,
                                         float(derivative[0]), derivative[0])
@@ -1117,7 +1216,7 @@ class Checker:
                                     ("gradient array", None if arrays is None else arrays[i, j])):
                     if value is not None:
                         self.judge(case, path, point, value, n_at(point), printed[i], n_at, n_at, e_at,
-                                   signless=True)
+                                   signless=True, undefined=undefined)
 
     def finish_cuda(self, workdir):
         """The CUDA C of the collected cases, compiled for the host by nvcc, against the

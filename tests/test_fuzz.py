@@ -180,6 +180,41 @@ def _check(source, points, **every):
      "else (10.0 * y)) else np.cosh(np.arcsin(y))) if (np.exp(y) if np.arccosh(0.5) < math.expm1(x) else "
      "math.lgamma(x)) < ((-10.0) - (-1e5)) else (math.sqrt(7.5)) ** -2), (((np.arccos(x) if x > x else (x) ** -1)) "
      "** 0.5 * 2.0))\n", [(0.5, 0.25), (2.0, 3.0), (-1.0, 0.5)]),
+    # the exact reading's power of a negative base was complex, which no comparison orders
+    # (numpy's nan takes the else branch); cos(u**3) of a u near 1e20 has no digit left
+    ("def f(x):\n    if (math.gamma(math.log2(x))) ** 1.5 > (3 if x <= (x) ** 0.5 else 0.25):\n"
+     "        u = min(((math.atan2(x, x) / (x + x)) if x <= (x) ** 4 else math.exp(x)), "
+     "np.tan(((100.0 / (x if x < x else 2))) ** 3))\n    else:\n"
+     "        u = (((math.cos((x) ** 2) if x <= (x) ** -1 else min(0.5, 3.0)) - np.hypot((1e5 - 1e-3), "
+     "math.log10(x))) + ((1e5 if 7.5 >= 1.5 else (x / x))) ** 4)\n"
+     "    return (-math.cos(((2 if 0.25 >= x else u)) ** 3))\n", [(0.7662125855698756,), (0.5,)]),
+    # undefined as written (sqrt of a negative sine), ill-conditioned as printed (1/sin(u) of
+    # u = 2.7e6); and the cosine of 710 - cosh(710) to the power 1.5
+    ("def f(x, y, z):\n    t = np.sin((((y - 0.25)) ** 1.5 / (x / x)))\n    return ((np.sqrt(t) / (z * z))) ** -2\n",
+     [(-0.006678684162421213, 19616.362548904868, 0.46396595976224475), (1.0, 2.0, 0.5)]),
+    ("def f(x, y, z):\n    return ((2 * math.cos(((x if 2.0 > y else z) - np.cosh(x))))) ** 1.5\n",
+     [(710.0, 0.0002028791405345077, 0.9779723076635554), (0.5, 1.0, 2.0)]),
+    # the printed formula holds 1e-3 + 2.0 unrounded, the code rounds it; x**3 = 4e13 in a
+    # cosine parts the two exact derivatives in the third digit
+    ("def f(x):\n    return (-np.cos((((-x) / (x) ** -2) + (((x if 7.5 >= x else 1e-3) + 2.0) * (x) ** 3))))\n",
+     [(33810.72459692306,), (2.0,)]),
+    # sympy folds 1/0.1 and 10.0*0.1 at float64's precision: a derivative 7e-17 where it is 0
+    ("def f(x):\n    if math.sinh(x) <= ((x / x) * (1.5 if x >= x else x)):\n"
+     "        u = ((x + x) if (x) ** 2 > (x if x <= 1e-3 else 1e5) else (10.0 * x))\n    else:\n"
+     "        u = ((1e5 * x) if np.arctan2(x, 1.5) <= x else np.hypot(x, 3.0))\n"
+     "    return ((u if 3 < u else (x * 0.5)) / (np.fabs(x) / 0.1))\n", [(0.7536054590407124,), (4.0,)]),
+    # the derivative where the function has no value (acos of inf): pow(-inf, -0.5) is 0
+    ("def f(x, y, z):\n    return np.arccos(((y * (x * x))) ** 3)\n",
+     [(-1.0, 1.8277223896198727e+105, 3.0), (0.5, 0.5, 1.0)]),
+    # gamma(-1e-310) overflows, tan of it is nan, times a Heaviside of 0 in the derivative
+    ("def f(x, y, z, w):\n    if math.erf(z) >= (((w + z) + x) - np.hypot(3.0, y)):\n"
+     "        u = math.asinh(np.log10(np.log(100.0)))\n    else:\n"
+     "        u = math.tan((3.0 - (x if z > x else np.arctan2(10.0, 2.0))))\n"
+     "    return np.tan(np.minimum(math.gamma(y), math.hypot(z, u)))\n",
+     [(-3.495201117240393, -1e-310, -1.6034554315136207e-07, -3.172542068531328), (0.5, 1.5, 0.25, 2.0)]),
+    # the vector cos and cosh rounded apart, cancelling
+    ("def f(x, y):\n    return ((math.cos(y) - np.cosh(x))) ** 4\n",
+     [(0.14714449198811153, -0.24180287498931907), (1.0, 2.0)]),
 ])
 
 
@@ -226,12 +261,22 @@ def test_exact_values_past_float32s_range_bound_an_ill_conditioned_value():
         assert not fuzzer._between(1e38, values, "float32")
 
 
+def test_values_no_digit_of_which_survives_an_ulp_of_input_bound_by_their_spread():
+    """cos(u**3) of a u near 1e20: the exact values a few ulps of u apart are a few samples
+    of [-1, 1]; a value within their spread of them is ill-conditioned, not one beyond."""
+    samples = [mpmath.mpf("-0.6"), mpmath.mpf("0.1"), mpmath.mpf("0.4")]
+    assert fuzzer._between(0.95, samples, "float64")
+    assert not fuzzer._between(1.5, samples, "float64")
+    close = [mpmath.mpf("0.5"), mpmath.mpf("0.5") + mpmath.mpf(1e-15)]
+    assert not fuzzer._between(0.51, close, "float64")
+
+
 def test_vector_rounding_explains_only_what_four_ulps_can():
     """log10(cos(y)) at small y amplifies cos's last bit ~1,500 times: an array path whose
     vector cos is 4 ulps off may be that far from exact where the scalar path agrees;
     beyond it, or where the scalar path disagrees too, it is a mismatch."""
     y = 0.0359
-    printed = lambda r=0: mpmath.log10(mpmath.cos(y) * (1 + r))
+    printed = lambda r=0, alternate=False: mpmath.log10(mpmath.cos(y) * (1 + (-r if alternate else r)))
     with mpmath.workdps(40):
         exact = printed()
         shifted = float(printed(3 * 2.0 ** -52))            # cos 3 ulps high
