@@ -157,11 +157,22 @@ def fractions(b):
     if len(parts) < 2 or len(denominators) < 2 or not _small(*parts):
         return None
     common = sympy.Mul(*denominators)
-    numerators = [sympy.expand(sympy.cancel(t * common)) for t in parts]
+    numerators = [sympy.expand(_hypot_squares(sympy.cancel(t * common))) for t in parts]
     if not cancels(*numerators):
         return None
     others = sympy.Add(*(t for t in sympy.Add.make_args(expr) if t not in parts))
     return sympy.factor(sympy.Add(*numerators) / common) + others
+
+
+def _hypot_squares(expr):
+    """``expr`` with each ``hypot(a, b)**n`` (n >= 2) as ``(a**2 + b**2)**(n//2)`` times what
+    is left: the derivative of ``x/hypot(x, 1)``, ``1/h - x**2/h**3``, has numerators
+    ``h**3`` and ``x**2*h`` over ``h**4``, which cancel to ``h`` only as ``(x**2 + 1)*h``."""
+    def squares(p):
+        h, n = p.args
+        return (h.args[0] ** 2 + h.args[1] ** 2) ** (n // 2) * h ** (n % 2)
+    return expr.replace(lambda e: e.is_Pow and isinstance(e.base, pf.hypot) and e.exp.is_Integer
+                        and e.exp >= 2, squares)
 
 
 def into_branches(b):
