@@ -8,7 +8,9 @@ imported, as users write them:
 * ``nested``: a loop iterating a map, ``x = sin(x) * 0.999 + y``, N/3 times
   (the result nests N levels deep);
 * ``horner``: a polynomial of degree N/2 by Horner's rule (N levels deep);
-* ``statements``: N statements, each using the one before.
+* ``statements``: N statements, each using the one before;
+* ``branching``: a loop of N/10 ``+=``, each followed by an ``if`` on the sum
+  (each step's value nests in the next step's conditions: 3**(N/10) nodes as a tree).
 
 Timed once each (decorating is not repeated work): the decoration, the first
 call (Program and compilation, no disk cache), printing, the gradient's
@@ -34,6 +36,8 @@ SHAPES = {
                               "        p = p * x + (i % 7 - 3) * 0.125\n    return p\n",
     "statements": lambda n: HEAD + "    t0 = x\n" + "".join(
         f"    t{i} = t{i - 1} * 0.9 + y * {i % 5}.5\n" for i in range(1, n)) + f"    return t{n - 1}\n",
+    "branching": lambda n: HEAD + f"    s = 0.0\n    for i in range({n // 10}):\n        s += sin(x * i) * y\n"
+                                 "        if s > 1.0:\n            s -= 1.0\n    return s\n",
 }
 POINT = (0.5, 2.0)
 
@@ -72,7 +76,7 @@ def sizes_section(sizes, peers):
     return Section("sizes", "decoration time against size",
                    "pyexpr alone: decorating (time column) a sum over a generator of N terms, "
                    "a loop of N +=, a map iterated N/3 times and Horner's rule of degree N/2 "
-                   "(both N levels deep), N statements; the first call (Program and "
+                   "(both N levels deep), N statements, N/10 steps of a sum with an if on it; the first call (Program and "
                    "compilation, no disk cache), printing, grad() and its first call; the "
                    "value checked against the plain function.",
                    rows, unit="s", baseline=None, reference="the plain Python function",

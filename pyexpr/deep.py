@@ -1,4 +1,5 @@
-"""Work on formulas nested thousands deep: a recursion budget sized to the formula.
+"""Work on formulas nested thousands deep: a recursion budget sized to the formula
+(and ``large_tree``, the measure of formulas too large for sympy's tree walks).
 
 pyexpr's own walks over expressions use explicit stacks (``functions.map_dag``,
 ``height`` here), but sympy's algorithms recurse once or more per level of
@@ -29,6 +30,12 @@ FRAMES_PER_LEVEL = 24
 #: formulas at most this deep run on the caller's stack, under its limit
 SHALLOW = 24
 
+#: formulas larger than this as trees (each shared node counted at each use) get none of
+#: sympy's algorithms that walk trees: its Piecewise simplifies its conditions, several
+#: times, and an ``if`` on a value a loop accumulates under ``if``s nests each step's
+#: value in the next (2**n nodes as a tree, n as a DAG)
+LARGE_TREE = 4000
+
 _lock = threading.Lock()
 _state = {"active": 0, "saved": None}
 _local = threading.local()
@@ -45,6 +52,44 @@ def height(exprs, memo=None):
     for e in postorder(exprs, depth):
         depth[id(e)] = (1 + max((depth[id(a)][0] for a in getattr(e, "args", ())), default=-1), e)
     return max((depth[id(e)][0] for e in exprs), default=0)
+
+
+def large_tree(exprs):
+    """Whether ``exprs`` read as trees (each shared node counted at each use) have more than
+    LARGE_TREE nodes: counted once per node, and no further than past that number (a
+    formula that grows a step at a time is measured at each step)."""
+    sizes = _bottom_up(exprs, lambda e, sizes: 1 + sum(sizes), stop=lambda size: size > LARGE_TREE)
+    return sizes is None or sum(sizes) > LARGE_TREE
+
+
+def piecewise_nesting(exprs):
+    """How many Piecewise the deepest chain of ``exprs`` passes through."""
+    from sympy import Piecewise
+    return max(_bottom_up(exprs, lambda e, inner: max(inner, default=0) + isinstance(e, Piecewise)),
+               default=0)
+
+
+def _bottom_up(exprs, combine, stop=None):
+    """``combine(node, its arguments' values)`` of every node of ``exprs``, arguments first,
+    each node once and without recursion: the values of ``exprs`` (None as soon as
+    ``stop(value)`` of a node holds)."""
+    from sympy import sympify       # (this module loads without sympy)
+    value, stack = {}, [sympify(e) for e in exprs]
+    roots = list(stack)
+    while stack:
+        e = stack[-1]
+        if e in value:
+            stack.pop()
+            continue
+        pending = [a for a in e.args if a not in value]
+        if pending:
+            stack.extend(pending)
+            continue
+        value[e] = combine(e, [value[a] for a in e.args])
+        if stop is not None and stop(value[e]):
+            return None
+        stack.pop()
+    return [value[e] for e in roots]
 
 
 def run(fn, *args, depth, **kwargs):

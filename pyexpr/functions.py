@@ -223,7 +223,20 @@ def settled_piecewise(pairs):
     expressions makes, is not redone; only branches all alike fold."""
     if len({value for value, _ in pairs}) == 1:
         return pairs[0][0]
-    return sympy.Piecewise(*pairs, evaluate=False)
+    return piecewise_as_written(pairs)
+
+
+def piecewise_as_written(pairs):
+    """``Piecewise(*pairs)`` with nothing evaluated: sympy's ``ExprCondPair`` lifts every
+    Piecewise out of a condition that holds one (``piecewise_fold``), which makes 2**n
+    branches of a condition on a value a loop accumulates under ``if``s."""
+    return sympy.Basic.__new__(sympy.Piecewise, *(as_written_pair(e, c) for e, c in pairs))
+
+
+def as_written_pair(expr, cond):
+    """``ExprCondPair(expr, cond)``, ``cond`` as it is (see ``piecewise_as_written``)."""
+    return sympy.Tuple.__new__(sympy.functions.elementary.piecewise.ExprCondPair,
+                               sympy.sympify(expr), sympy.sympify(cond))
 
 
 def xor(a, b):
@@ -292,6 +305,8 @@ def rebuild(expr, args):
     if isinstance(expr, sympy.Piecewise) and len(args) == len(expr.args) and \
             all(new.cond == old.cond for new, old in zip(args, expr.args)):
         return settled_piecewise([(pair.expr, pair.cond) for pair in args])
+    if isinstance(expr, sympy.functions.elementary.piecewise.ExprCondPair):
+        return as_written_pair(*args)
     build = _LATTICE.get(type(expr)) or (abs_ if type(expr) is sympy.Abs else None)
     return build(*args) if build else assume_real(expr.func(*args))
 

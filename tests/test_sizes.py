@@ -47,13 +47,30 @@ def test_a_long_accumulation_in_a_loop(tmp_path, monkeypatch):
 
 
 def test_an_accumulation_read_inside_the_loop_and_across_an_if(tmp_path, monkeypatch):
-    # (a few iterations: an if on the sum itself nests Piecewise, which grows exponentially)
-    text = ("def f(x):\n    s = 0.0\n    for i in range(4):\n        s += x * i\n"
-            "        if s > 10:\n            s -= 1.0\n        t = s * 0.5\n    return s + t\n")
+    # an if on the sum itself nests each step's Piecewise in the next: 2**n branches
+    # lifted out, 3**n nodes as a tree; kept as a DAG, in time linear in the steps
+    text = ("def f(x, y):\n    s = 0.0\n    for i in range(200):\n        s += x * i + y\n"
+            "        if s > 10:\n            s -= 1.0\n        t = s * 0.5\n    return s * y + t\n")
     mod = _module(tmp_path, "read_loop", text, monkeypatch)
     f = px.jit(mod.f)
-    for x in (0.0, 0.01, 0.3, 2.0, 5.0, -2.0):
-        assert f(x) == pytest.approx(mod.f(x), rel=1e-12, abs=1e-12)
+    for x in (0.0, 0.01, 0.3, 2.0, -2.0):
+        assert f(x, 0.75) == pytest.approx(mod.f(x, 0.75), rel=1e-12, abs=1e-12)
+    xs = np.array([0.0, 0.01, 0.3, 2.0, -2.0])
+    np.testing.assert_allclose(f(xs, 0.75), [mod.f(x, 0.75) for x in xs], rtol=1e-12, atol=1e-12)
+    gradient, h = f.grad(), 1e-7
+    for x in (0.01, 0.3):
+        numerical = [(mod.f(x + h, 0.75) - mod.f(x - h, 0.75)) / (2 * h),
+                     (mod.f(x, 0.75 + h) - mod.f(x, 0.75 - h)) / (2 * h)]
+        np.testing.assert_allclose(gradient(x, 0.75), numerical, rtol=1e-5)
+    assert "> 10" in str(f)
+
+
+def test_thousands_of_ifs_in_a_row(tmp_path, monkeypatch):
+    # each if ran the statements after it one Python call deeper: RecursionError
+    text = ("def f(x):\n    s = 0.0\n    for i in range(3000):\n        if i % 3 == 0:\n"
+            "            s += x\n        else:\n            s -= 0.25 * x\n    return s\n")
+    mod = _module(tmp_path, "ifs_in_a_row", text, monkeypatch)
+    assert px.jit(mod.f)(2.0) == pytest.approx(mod.f(2.0), rel=1e-12)
 
 
 def test_a_written_out_sum_of_a_thousand_terms(tmp_path, monkeypatch):

@@ -301,6 +301,23 @@ def test_derivatives_are_rewritten_too():
     assert h(800.0) == 1.0 and {r.name for r in h.rewrites} == {"sigmoid"}
 
 
+def test_a_walk_without_branch_facts_ends_and_agrees(monkeypatch):
+    """Piecewises nested deeper than MAX_FACT_NESTING are walked without their conditions'
+    facts; such a walk ends (a node rebuilt into one kept as written stays so: the
+    conjugate's written branch of Black-Scholes' Hessian was rewritten without end) and
+    computes what the walk with facts does."""
+    import sys
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from corpus import CASES
+    from pyexpr.stability import rewrite
+    case = next(c for c in CASES if c.name == "black_scholes_call")
+    point = [sum(case.domain[a]) / 2 for a in case.domain]
+    with_facts = px.jit(case.func).hessian()(*point)
+    monkeypatch.setattr(rewrite, "MAX_FACT_NESTING", -1)
+    without = px.jit(case.func, cache=False).hessian()(*point)
+    np.testing.assert_allclose(without, with_facts, rtol=1e-12, atol=1e-15)
+
+
 def test_stable_false_and_simplify_false_compute_as_written():
     for options in ({"stable": False}, {"simplify": False}):
         f = _formula("math.log(1 + math.exp(x))", **options)

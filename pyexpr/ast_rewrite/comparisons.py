@@ -2,8 +2,10 @@
 
 A comparison of constants is decided at once; one with nan (or a constant that
 is not real, nan in floating point) has Python's answer; one of a conditional
-value compares each branch under its condition, so no relation ever holds a
-``Piecewise`` (sympy would solve inequalities on it, for seconds).
+value compares each branch under its condition, so no relation holds a
+``Piecewise`` (sympy would solve inequalities on it, for seconds) -- but where
+the sides are too large for it (``deep.LARGE_TREE``): a value a loop
+accumulates under ``if``s has 2**n branches lifted out, and is compared as it is.
 """
 import ast
 import math
@@ -12,6 +14,7 @@ import operator
 import sympy
 
 from ..functions import Not, map_dag, rebuild, settled_piecewise
+from ..deep import large_tree
 from .values import real_constant
 
 
@@ -28,6 +31,8 @@ def compare(op, a, b):
         return sympy.true if py(x, y) else sympy.false
     if x != x or y != y:                    # nan compares false (!= true) with anything
         return sympy.true if py(math.nan, math.nan) else sympy.false
+    if large_tree((a, b)):          # branches lifted out would be 2**n: as written
+        return sym(a, b, evaluate=False)
     a, b = _lift_piecewise(a), _lift_piecewise(b)
     if isinstance(a, sympy.Piecewise):
         return _fold(a, lambda piece: compare(op, piece, b))

@@ -69,13 +69,20 @@ def _run(ctx, stmts, env):
     i = 0
     while i < len(stmts):
         stmt = stmts[i]
-        rest = stmts[i + 1:]
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
                 raise ctx.source.error(stmt, "a formula must return a value")
             return _Returned(ev.evaluate(ctx, stmt.value, env))
         if isinstance(stmt, ast.If):
-            return _run_if(ctx, stmt, rest, env)
+            cond = ev.condition(ctx, stmt.test, env)
+            if cond is sympy.true or cond is sympy.false:   # decided at translation time
+                stmts[i:i + 1] = stmt.body if cond is sympy.true else stmt.orelse
+                continue
+            if _returns(stmt.body) or _returns(stmt.orelse):
+                return _run_returning_if(ctx, stmt, cond, stmts[i + 1:], env)
+            env = _merged_if(ctx, stmt, cond, env)      # (a loop of 1,000 ifs: no recursion)
+            i += 1
+            continue
         if isinstance(stmt, ast.For):
             items = ev.evaluate(ctx, stmt.iter, env)
             if seq.is_vec(items):
@@ -89,16 +96,18 @@ def _run(ctx, stmts, env):
     return env
 
 
-def _run_if(ctx, stmt, rest, env):
-    cond = ev.condition(ctx, stmt.test, env)
-    if cond is sympy.true or cond is sympy.false:       # decided at translation time
-        return _run(ctx, (stmt.body if cond is sympy.true else stmt.orelse) + rest, env)
-    if _returns(stmt.body) or _returns(stmt.orelse):
-        then = _run(ctx, stmt.body + rest, dict(env))
-        other = _run(ctx, stmt.orelse + rest, dict(env))
-        if isinstance(then, _Returned) and isinstance(other, _Returned):
-            return _Returned(merge(ctx, stmt, cond, then.value, other.value))
-        return then if not isinstance(then, _Returned) else other
+def _run_returning_if(ctx, stmt, cond, rest, env):
+    """An ``if`` a branch of which returns: the rest of the function runs once per branch."""
+    then = _run(ctx, stmt.body + rest, dict(env))
+    other = _run(ctx, stmt.orelse + rest, dict(env))
+    if isinstance(then, _Returned) and isinstance(other, _Returned):
+        return _Returned(merge(ctx, stmt, cond, then.value, other.value))
+    return then if not isinstance(then, _Returned) else other
+
+
+def _merged_if(ctx, stmt, cond, env):
+    """The environment after an ``if`` on a symbolic condition whose branches do not return:
+    each variable the branches leave apart merged into a Piecewise."""
     then = _run(ctx, stmt.body, dict(env))
     other = _run(ctx, stmt.orelse, dict(env))
     merged = {}
@@ -109,7 +118,7 @@ def _run_if(ctx, stmt, rest, env):
             merged[name] = a if a is b else merge(ctx, stmt, cond, a, b)
         else:
             merged[name] = _Partial()
-    return _run(ctx, rest, merged)
+    return merged
 
 
 def _returns(stmts):

@@ -13,7 +13,8 @@ import sympy
 from sympy.calculus.accumulationbounds import AccumBounds
 from sympy.core.parameters import evaluate as sympy_evaluate
 
-from ..functions import Not
+from ..deep import large_tree
+from ..functions import Not, piecewise_as_written
 
 
 def evaluated(expr):
@@ -124,10 +125,29 @@ def merge(ctx, node, cond, a, b):
     if a == b:
         return a
     pairs = _collapsed(((a, cond), *b.args) if isinstance(b, sympy.Piecewise) else ((a, cond), (b, True)))
+    if large_tree([e for pair in pairs for e in pair]):
+        return _settled(pairs)
     try:
         return sympy.Piecewise(*pairs)
     except RecursionError:      # sympy's folding of some conditions never settles: as written
         return sympy.Piecewise(*pairs, evaluate=False)
+
+
+def _settled(pairs):
+    """The Piecewise of ``pairs`` as written, less branches that can never be taken (after
+    a condition that is always true, under one that is never true or repeats one)."""
+    kept, seen = [], set()
+    for value, cond in pairs:
+        cond = sympy.sympify(cond)
+        if cond is sympy.false or cond in seen:
+            continue
+        kept.append((value, cond))
+        seen.add(cond)
+        if cond is sympy.true:
+            break
+    if len(kept) == 1 and kept[0][1] is sympy.true:
+        return kept[0][0]
+    return piecewise_as_written(kept)
 
 
 def _collapsed(pairs):

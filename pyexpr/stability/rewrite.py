@@ -9,15 +9,18 @@ compose (``log(1 + exp(a))`` meets ``log1p`` after its children did).
 from dataclasses import dataclass
 
 import sympy
-from sympy.functions.elementary.piecewise import ExprCondPair
 
-from ..functions import map_dag, rebuild
+from ..deep import piecewise_nesting
+from ..functions import as_written_pair, map_dag, rebuild
 from .facts import assume, branch_facts
 from .match import matches
 from .rules import rules_for
 
 #: rewrites of one node before the walk gives up (a rule set that cycles is a bug)
 _MAX_STEPS = 32
+#: Piecewise nested in each other's branches deeper than this are walked without the
+#: facts of their conditions: a walk of its own per branch is 2**n walks for n levels
+MAX_FACT_NESTING = 8
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class Rewrite:
 def stabilize(exprs):
     """``(outputs, rewrites)``: ``exprs`` with every rule applied, and the rewrites that
     fired, each once, in the order they fired."""
-    walk = _Walk()
+    exprs = tuple(exprs)
+    walk = _Walk(plain=piecewise_nesting(exprs) > MAX_FACT_NESTING)
     outputs = tuple(walk(e) for e in exprs)
     return outputs, tuple(walk.fired)
 
@@ -43,25 +47,29 @@ def stabilize(exprs):
 class _Walk:
     """One pass over a formula's DAG: the nodes done (shared by every output and every
     replacement) and the rewrites that fired.  A Piecewise's branches are walked each
-    by a walk of their own that knows the branch's condition (``facts``)."""
+    by a walk of their own that knows the branch's condition (``facts``) -- but not in a
+    ``plain`` walk, of Piecewises nested more than MAX_FACT_NESTING deep."""
 
-    def __init__(self, facts=(), fired=None, kept=None):
+    def __init__(self, facts=(), fired=None, kept=None, plain=False):
         self.done, self.facts = _Done(set() if kept is None else kept), facts
         self.fired = {} if fired is None else fired
+        self.plain = plain
 
     def __call__(self, expr):
         return map_dag(expr, self.done, self._node, self._branches)
 
     def _branches(self, expr):
         """A Piecewise's arguments rewritten, each branch under its facts."""
-        if not isinstance(expr, sympy.Piecewise):
+        if not isinstance(expr, sympy.Piecewise) or self.plain:
             return None
-        return tuple(ExprCondPair(
+        return tuple(as_written_pair(
             _Walk(self.facts + branch_facts(expr, i), self.fired, self.done.kept)(e), self(c))
             for i, (e, c) in enumerate(expr.args))
 
     def _node(self, expr, args):
         expr = first = rebuild(expr, args) if args != expr.args else expr
+        if expr in self.done.kept:      # rebuilt into a node kept as written: it stays so
+            return expr
         for _ in range(_MAX_STEPS):
             step, kept = _first_rewrite(expr, self.facts)
             if step is None:
