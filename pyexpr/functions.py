@@ -307,6 +307,10 @@ def rebuild(expr, args):
         return settled_piecewise([(pair.expr, pair.cond) for pair in args])
     if isinstance(expr, sympy.functions.elementary.piecewise.ExprCondPair):
         return as_written_pair(*args)
+    if isinstance(expr, sympy.core.relational.Relational) and sympy.nan in args:
+        # a side that became nan (zoo's, functions.without_zoo): sympy raises; numpy's
+        # comparisons with nan are false, but !=
+        return sympy.true if isinstance(expr, sympy.Ne) else sympy.false
     build = _LATTICE.get(type(expr)) or (abs_ if type(expr) is sympy.Abs else None)
     return build(*args) if build else assume_real(expr.func(*args))
 

@@ -407,8 +407,11 @@ def _extremum(pick):
 
 def _periodic(fn):
     """A periodic function of an argument beyond float64's range (an intermediate that
-    overflowed as written) would need millions of digits: undefined."""
+    overflowed as written) would need millions of digits: undefined; of an infinity, nan
+    (as in floating point: cos(lgamma(-0.0)) compares false)."""
     def call(v):
+        if mpmath.isinf(v):
+            return mpmath.nan
         if abs(v) > 2 ** 1100:
             raise _Undefined
         return fn(v)
