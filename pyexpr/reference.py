@@ -148,10 +148,11 @@ def _as_computed(expr):
     as pow gives it, an imaginary unit (left by simplification moving a power into a
     Piecewise: sqrt(-10.0) as 3.16*I) as nan, as the lowering has it, and integers beyond
     int64 as doubles, and Min and Max with pyexpr's signed zeros (numpy's pick by position)."""
+    # Min and Max first: sympy's refuse a nan argument ("not comparable")
+    expr = expr.replace(lambda e: type(e) in _EXTREMA, lambda e: _EXTREMA[type(e)](*e.args))
     expr = expr.xreplace({sympy.I: sympy.nan}) if expr.has(sympy.I) else expr
     huge = {i: _DOUBLE(i) for i in expr.atoms(sympy.Integer) if abs(i) >= 2 ** 63}
     expr = expr.xreplace(huge) if huge else expr
-    expr = expr.replace(lambda e: type(e) in _EXTREMA, lambda e: _EXTREMA[type(e)](*e.args))
     return expr.replace(lambda e: e.is_Pow and e.exp == -sympy.S.Half, lambda e: _RSQRT(e.base))
 
 

@@ -218,6 +218,12 @@ def _check(source, points, **every):
      "        u = (math.tan(math.atan2(x, (x - x))) / ((2.0 / (x) ** 0.5) if ((x + x) if x > x else x) <= x "
      "else np.cos(2.0)))\n    else:\n        u = x\n"
      "    return np.log10((-(math.atan2(3.0, x) if u >= 2 else x)))\n", [(2.2761225541731473,), (-0.5,)]),
+    # max(u, acosh(u)) of a branch u = erfc(13): a Max of a constant that is not real, which
+    # float() refused ("not comparable") at decoration, and the reference kernel's nan in it
+    ("def f(x):\n    if (-((0.1) ** 1.5) ** 2) < math.log(math.sin(x)):\n        u = math.erfc((10.0 + 3))\n"
+     "    else:\n        u = np.exp(x)\n"
+     "    return (math.floor(x) if max(u, np.arccosh(u)) <= math.erf((x) ** 3) else (min(u, 10.0)) ** 4)\n",
+     [(0.3744303787357327,), (0.5,), (2.0,)]),
     # cos(lgamma(-0.0)) is cos(inf), nan, whose comparison takes the else branch
     ("def f(x, y):\n    if np.maximum((x - x), x) > np.cos(math.lgamma(y)):\n        u = y\n    else:\n"
      "        u = math.erfc(3.0)\n    return (np.cos((u) ** -2) if (y - np.tan(u)) <= u else math.sinh(math.erf(y)))\n",

@@ -8,6 +8,7 @@ branch) and ``bind`` (assignment to names and tuples of names).  A value is a
 sympy expression, a sympy condition, a tuple of values or a ``Callee``.
 """
 import ast
+import math
 
 import sympy
 from sympy.calculus.accumulationbounds import AccumBounds
@@ -109,6 +110,8 @@ def real_constant(expr):
             return float(expr)
         except TypeError:           # a complex constant
             return None
+        except ValueError:          # a Max or Min of a constant that is not real ("not
+            return math.nan         # comparable"): numpy's maximum of its nan is nan
     return None
 
 
