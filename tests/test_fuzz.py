@@ -224,6 +224,13 @@ def _check(source, points, **every):
      "    else:\n        u = np.exp(x)\n"
      "    return (math.floor(x) if max(u, np.arccosh(u)) <= math.erf((x) ** 3) else (min(u, 10.0)) ** 4)\n",
      [(0.3744303787357327,), (0.5,), (2.0,)]),
+    # a comparison with log10(-3), whose realness sympy does not decide: kept as a relation,
+    # sympy's canonical form expanded it exponentially (decoration did not end in 300 s)
+    ("def f(x, y, z):\n    if math.floor(np.log1p((y if 100.0 > y else 1.5))) < math.log10((-(3 if 3.0 > z else 3.0))):\n"
+     "        u = (math.cos(np.arctan(np.ceil(y))) * (np.arctan((10.0 if 0.1 > 7.5 else (y) ** -1)) / "
+     "math.asinh((y) ** -1)))\n    else:\n        u = math.atanh((((y) ** 4 - y) * min(y, x)))\n"
+     "    return np.log10(math.fabs((((y - 100.0) if 0.5 > y else (z + u)) * (math.asinh(z) / np.minimum(y, z)))))\n",
+     [(-2.478082434649914, 1.450710241340059, 6183.106434676486), (0.5, 0.25, 2.0)]),
     # cos(lgamma(-0.0)) is cos(inf), nan, whose comparison takes the else branch
     ("def f(x, y):\n    if np.maximum((x - x), x) > np.cos(math.lgamma(y)):\n        u = y\n    else:\n"
      "        u = math.erfc(3.0)\n    return (np.cos((u) ** -2) if (y - np.tan(u)) <= u else math.sinh(math.erf(y)))\n",

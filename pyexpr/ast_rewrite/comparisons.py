@@ -47,9 +47,19 @@ def compare(op, a, b):
 
 
 def _nan_if_not_real(expr):
-    """A constant that is not a real number (``acos(100)`` lifted out of a Piecewise) compares
-    as numpy's nan does."""
-    return sympy.nan if expr.is_number and expr.is_extended_real is False else expr
+    """A constant that is not a real number (``acos(100)`` lifted out of a Piecewise,
+    ``log10(-3)``, whose realness sympy does not decide, ``zoo``) compares as numpy's nan
+    does: sympy would otherwise keep the relation, and put it in canonical form through
+    expansions exponential in its size (``1 < zoo*(-1 + zoo*(... log10(-3)))``)."""
+    if not expr.is_number:
+        return expr
+    if expr.is_extended_real is False or expr.has(sympy.zoo):
+        return sympy.nan
+    try:
+        imaginary = sympy.im(expr.evalf(20))
+    except (TypeError, ValueError):
+        return expr
+    return sympy.nan if imaginary.is_number and imaginary != 0 else expr
 
 
 def _lift_piecewise(expr):
