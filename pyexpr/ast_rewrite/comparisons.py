@@ -56,10 +56,11 @@ def _nan_if_not_real(expr):
     if expr.is_extended_real is False or expr.has(sympy.zoo):
         return sympy.nan
     try:
-        imaginary = sympy.im(expr.evalf(20))
+        with sympy.evaluate(True):          # (under simplify=False too: im(6.0) is 0)
+            imaginary = sympy.im(expr.evalf(20))
     except (TypeError, ValueError):
         return expr
-    return sympy.nan if imaginary.is_number and imaginary != 0 else expr
+    return sympy.nan if imaginary.is_Number and imaginary != 0 else expr
 
 
 def _lift_piecewise(expr):
