@@ -13,8 +13,8 @@ import operator
 
 import sympy
 
-from ..functions import Not, map_dag, rebuild, settled_piecewise
 from ..deep import large_tree
+from ..functions import Not, map_dag, rebuild, settled_piecewise
 from .values import real_constant
 
 
@@ -51,11 +51,11 @@ def _nan_if_not_real(expr):
     ``log10(-3)``, whose realness sympy does not decide, ``zoo``) compares as numpy's nan
     does: sympy would otherwise keep the relation, and put it in canonical form through
     expansions exponential in its size (``1 < zoo*(-1 + zoo*(... log10(-3)))``)."""
-    if not expr.is_number:
+    if not expr.is_number or expr.is_extended_real:
         return expr
     if expr.is_extended_real is False or expr.has(sympy.zoo):
         return sympy.nan
-    try:
+    try:                                    # sympy leaves it open: its value decides
         with sympy.evaluate(True):          # (under simplify=False too: im(6.0) is 0)
             imaginary = sympy.im(expr.evalf(20))
     except (TypeError, ValueError):

@@ -15,7 +15,7 @@ from sympy.calculus.accumulationbounds import AccumBounds
 from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..deep import large_tree
-from ..functions import Not, piecewise_as_written
+from ..functions import Not, settled_piecewise
 
 
 def evaluated(expr):
@@ -148,9 +148,7 @@ def _settled(pairs):
         seen.add(cond)
         if cond is sympy.true:
             break
-    if len(kept) == 1 and kept[0][1] is sympy.true:
-        return kept[0][0]
-    return piecewise_as_written(kept)
+    return settled_piecewise(kept)          # (the last condition is true: merge's pairs end so)
 
 
 def _collapsed(pairs):
