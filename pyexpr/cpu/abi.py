@@ -12,6 +12,8 @@ change of the object code's contract.
 import ctypes
 import re
 
+from ..ir.loops import scan
+
 #: ``void array(i64 rows, i64 cols, i64 *addresses, i64 *byte_strides)`` (``codegen.llvm_ir``)
 KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_int64,
                                ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64))
@@ -64,6 +66,45 @@ def entry_names(program):
 ARRAY_EMPTY_INDEX, ARRAY_EMPTY_SYMBOL = 184, "pyexpr_PyArray_Empty"
 #: numpy's ``PyArray_Scalar(data, descr, base)``: a loop head's float result, a numpy scalar
 ARRAY_SCALAR_INDEX, ARRAY_SCALAR_SYMBOL = 60, "pyexpr_PyArray_Scalar"
+
+
+def loop_names(lp):
+    """The names of the functions a ``LoopProgram``'s module defines (``codegen.loop_ir``):
+    loops, check, call, head, stage<s>."""
+    base = entry_names(lp)["scalar"]
+    return {"loops": base + "_loops", "check": base + "_check", "call": base + "_loopcall",
+            "head": base + "_loophead",
+            **{f"stage{s}": f"{base}_stage{s}" for s in range(len(lp.stages))}}
+
+
+def loop_binder_symbol(n_scalars, n_vectors, dtype):
+    """The name of the loop heads' binder for these counts of numbers and vectors."""
+    return f"pyexpr_loop_bind_{n_scalars}_{n_vectors}_{dtype}"
+
+
+#: terms per step of a reduction: accumulator k sums terms k, k + GROUP, k + 2*GROUP, ...
+GROUP = 8
+#: indices per chunk: the unit of the summation order and of the work threads share (a
+#: stage's function runs whole chunks; the run time adds their partials in order)
+CHUNK = 1 << 14
+#: the same for a stage with inner reductions, each of whose indices is a whole loop
+NESTED_CHUNK = 1 << 6
+
+
+def chunk_size(stage):
+    """The indices per chunk of ``stage`` (``CHUNK`` or ``NESTED_CHUNK``)."""
+    # a running sum (np.cumsum) restarts in full at each chunk: long chunks for those; a
+    # matrix output's rows are whole loops
+    if stage.kind == "cells":
+        return NESTED_CHUNK
+    return (CHUNK if scan_direction(stage) else NESTED_CHUNK) if stage.inner else CHUNK
+
+
+def scan_direction(stage):
+    """The direction rows run in for a stage's running sums: "suffix" (rows downwards) if
+    any inner reduction is a suffix scan, else "prefix" if any is one, else None."""
+    kinds = {scan(inner, stage.known_count) for inner in stage.inner}
+    return "suffix" if "suffix" in kinds else "prefix" if "prefix" in kinds else None
 
 
 def array_symbols(dtype):

@@ -24,7 +24,7 @@ from . import host
 from .build import cache
 from .build.loading import load_or_compile
 from .kernel import GENERATORS, shared
-from .abi import ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_SYMBOL, LOOP_API
+from .abi import ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_SYMBOL, LOOP_API, chunk_size, loop_binder_symbol, loop_names
 from .runtime import arraycall, fastcall
 from .runtime.arraycall import data_address
 
@@ -56,7 +56,6 @@ def compile_loops(lp, dtype="float64", *, fastmath=False, cache=True, simd=None)
 
 class LoopKernel:
     def __init__(self, lp, dtype, fastmath, use_cache, target):
-        from .codegen.loop_ir import chunk_size, symbols
         self.program, self.dtype = lp, np.dtype(dtype)
         simd = "none" if target is None else f"{target.isa}:{sorted(target.available)}"
         entry = arraycall.available()           # the builtin entry reads numpy's array struct
@@ -65,7 +64,7 @@ class LoopKernel:
         self.llvm_ir, self._code = load_or_compile(
             key, lambda: _compile(lp, dtype, fastmath, target, entry),
             _symbols(lp, dtype, use_cache) if entry else None, use_cache=use_cache)
-        names = symbols(lp)
+        names = loop_names(lp)
         self._function = _SIGNATURE(self._code.address(names["loops"]))
         self._vectors = len(lp.vector_names)
         self._entry = fastcall.builtin(self._code.address(names["call"]), None, self._code) if entry else None
@@ -185,7 +184,7 @@ def _fold(partials, kind, dtype):
 def _symbols(lp, dtype, use_cache):
     """The objects and functions the builtin entries of a loop module refer to, the
     heads' shared binder among them (``loopcall_ir.loop_binder_module``)."""
-    from .codegen.loopcall_ir import loop_binder_module, loop_binder_symbol
+    from .codegen.loopcall_ir import loop_binder_module
     counts = len(lp.scalar_names), len(lp.vector_names)
     bind = shared(loop_binder_symbol(*counts, dtype), lambda: loop_binder_module(*counts, dtype),
                   lambda: fastcall.symbols(1, dtype), 0, use_cache)

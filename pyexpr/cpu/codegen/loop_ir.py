@@ -32,23 +32,15 @@ discarded, so every term is computed by the same instructions wherever it sits.
 """
 from llvmlite import ir
 
-from ..abi import entry_names
+from ..abi import CHUNK, GROUP, chunk_size, loop_names
 from . import loopcall_ir
 from .context import I64, Context, emit_body, for_range, function
-from .loop_rows_ir import CHUNK, GROUP, RowStages, chunk_size
+from .loop_rows_ir import RowStages
 from .vector_ir import VectorContext
 
 I32 = ir.IntType(32)
-def symbols(lp):
-    """The names of the functions ``build_module`` defines: loops, check, stage<s>."""
-    base = entry_names(lp)["scalar"]
-    return {"loops": base + "_loops", "check": base + "_check", "call": base + "_loopcall",
-            "head": base + "_loophead",
-            **{f"stage{s}": f"{base}_stage{s}" for s in range(len(lp.stages))}}
-
-
 def loop_symbol(lp):
-    return symbols(lp)["loops"]
+    return loop_names(lp)["loops"]
 
 
 def build_module(lp, dtype="float64", fastmath=False, target=None, entry=False):
@@ -57,7 +49,7 @@ def build_module(lp, dtype="float64", fastmath=False, target=None, entry=False):
     module = ir.Module(name=loop_symbol(lp))
     c = Context(module, dtype, fastmath)
     lanes = _Lanes(c, target)
-    names = symbols(lp)
+    names = loop_names(lp)
     _define_check(c, lanes, lp, names["check"])
     stages = [_define_stage(c, lanes, lp, s, names[f"stage{s}"]) for s in range(len(lp.stages))]
     loops = _define_loops(c, lanes, lp, names["loops"], stages)

@@ -3,39 +3,13 @@ inherits them): a stage with inner reductions (``_nested``: each inner reduction
 loop over its own index at the current row, running sums gaining a term per row) and a
 matrix output's ``"cells"`` (``_cells``: the row's sums, then its columns on W lanes,
 each group of columns running its sums along both indices in order of their index);
-and the chunk sizes that fix every stage's summation order.
+its chunks of ``abi.NESTED_CHUNK`` rows.
 """
 import dataclasses
 
 from ...ir.loops import scan
+from ..abi import CHUNK, NESTED_CHUNK, chunk_size, scan_direction
 from .context import emit_body, for_range
-
-#: terms per step of a reduction: accumulator k sums terms k, k + GROUP, k + 2*GROUP, ...
-GROUP = 8
-#: indices per chunk: the unit of the summation order and of the work threads share
-CHUNK = 1 << 14
-#: the same for a stage with inner reductions, each of whose indices is a whole loop
-NESTED_CHUNK = 1 << 6
-
-
-def chunk_size(stage):
-    # a running sum (np.cumsum) restarts in full at each chunk: long chunks for those; a
-    # matrix output's rows are whole loops
-    if stage.kind == "cells":
-        return NESTED_CHUNK
-    return (CHUNK if _scan_direction(stage) else NESTED_CHUNK) if stage.inner else CHUNK
-
-
-def _known_count(stage):
-    return stage.known_count
-
-
-def _scan_direction(stage):
-    """The direction rows run in for a stage's running sums: "suffix" (rows downwards) if
-    any inner reduction is a suffix scan, else "prefix" if any is one, else None."""
-    kinds = {scan(inner, _known_count(stage)) for inner in stage.inner}
-    return "suffix" if "suffix" in kinds else "prefix" if "prefix" in kinds else None
-
 
 class RowStages:
     """The row-at-a-time stage emitters; the lane, load and reduction helpers they call
@@ -121,9 +95,9 @@ class RowStages:
         for a suffix sum."""
         b, c, m = self.b, self.c, len(stage.body.outputs)
         lanes = (self.w, self.v)
-        direction = _scan_direction(stage)
+        direction = scan_direction(stage)
         running = {q: self._slots(c.ftype, 1)[0] for q, inner in enumerate(stage.inner)
-                   if scan(inner, _known_count(stage)) == direction and direction}
+                   if scan(inner, stage.known_count) == direction and direction}
 
         def outputs(i, starting):
             totals = []

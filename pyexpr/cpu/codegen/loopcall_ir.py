@@ -17,7 +17,7 @@ import functools
 
 from llvmlite import ir
 
-from ..abi import ARRAY_EMPTY_SYMBOL, ARRAY_SCALAR_SYMBOL, C_CONTIGUOUS, GIL_SIZE, LOOP_API, TUPLE_OFFSETS, array_symbols
+from ..abi import ARRAY_EMPTY_SYMBOL, loop_binder_symbol, ARRAY_SCALAR_SYMBOL, C_CONTIGUOUS, GIL_SIZE, LOOP_API, TUPLE_OFFSETS, array_symbols
 from .fastcall_ir import array_field, float_api, number_kinds, number_value
 
 I32, I64 = ir.IntType(32), ir.IntType(64)
@@ -65,11 +65,6 @@ def define_entry(module, loops, n_vectors, name):
             b.call(api["PyEval_RestoreThread"], [state])
     b.ret(b.call(api["PyLong_FromLongLong"], [b.load(status)]))
     return entry
-
-
-def loop_binder_symbol(n_scalars, n_vectors, dtype):
-    """The name of the loop heads' binder for these counts of numbers and vectors."""
-    return f"pyexpr_loop_bind_{n_scalars}_{n_vectors}_{dtype}"
 
 
 def _binder_type(real):
