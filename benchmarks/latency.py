@@ -43,6 +43,13 @@ def f(x, y):
     return exp(-x**2) * sin(y) + cos(x * y)
 value = f(x, y).tolist()
 """),
+    # a formula over a vector of any length (a loop program): scipy's Rosenbrock
+    "pyexpr rosen": ("import pyexpr as px", """\
+@px.jit
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)
+value = float(rosen(x + y))
+"""),
     "numba": ("import math\nimport numba", """\
 @numba.njit(cache=True)
 def f(x, y):
@@ -62,7 +69,7 @@ f = jax.jit(lambda x, y: jnp.exp(-x**2) * jnp.sin(y) + jnp.cos(x * y))
 value = np.asarray(f(x, y)).tolist()
 """),
 }
-CACHE_ENV = {"pyexpr": "PYEXPR_CACHE_DIR", "numba": "NUMBA_CACHE_DIR"}
+CACHE_ENV = {"pyexpr": "PYEXPR_CACHE_DIR", "pyexpr rosen": "PYEXPR_CACHE_DIR", "numba": "NUMBA_CACHE_DIR"}
 
 
 def script_text(peer):
@@ -70,14 +77,17 @@ def script_text(peer):
     return PROLOGUE.format(imports=imports) + body + EPILOGUE
 
 
-def expected_value():
+def expected_value(peer="pyexpr"):
     x, y = np.linspace(0.0, 1.0, 1000), np.linspace(0.1, 2.0, 1000)
+    if peer == "pyexpr rosen":
+        v = x + y
+        return float(np.sum(100.0 * (v[1:] - v[:-1]**2)**2 + (1 - v[:-1])**2))
     return formulas.transcendental_xp(np, x, y)
 
 
 def run_script(peer, folder, cache, timeout=300):
     """One fresh process: the script's JSON report plus ``wall_s``, or ``{"error": ...}``."""
-    path = Path(folder) / f"first_call_{peer}.py"
+    path = Path(folder) / f"first_call_{peer.replace(' ', '_')}.py"
     path.write_text(script_text(peer))
     env = dict(os.environ)
     if peer in CACHE_ENV:
@@ -127,8 +137,7 @@ def rows_for(peer, runs, reference, threads="1"):
 
 def latency_section(sizes, peers):
     """The first-call Section: define + first result, per peer, cold and warm."""
-    names = ["pyexpr"] + [p for p in ("numba", "jax") if peers.get(p)]
-    reference = expected_value()
+    names = ["pyexpr", "pyexpr rosen"] + [p for p in ("numba", "jax") if peers.get(p)]
     # as installed: bytecode compiled (a source checkout under PYTHONDONTWRITEBYTECODE has none)
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "pyexpr", quiet=1)
     rows = []
@@ -139,10 +148,11 @@ def latency_section(sizes, peers):
                 for phase, report in cold_and_warm(peer, folder).items():
                     results[peer][phase].append(report)
         for peer in names:
-            rows += rows_for(peer, results[peer], reference)
+            rows += rows_for(peer, results[peer], expected_value(peer))
     return Section("first-call", "first-call latency in a fresh process",
                    "Time from the decorator to the first result on 1,000 points in a new "
-                   "interpreter (the library already imported; import and whole-process times "
+                   "interpreter (pyexpr rosen: Rosenbrock's sum over a vector of 1,000, a loop "
+                   "program) (the library already imported; import and whole-process times "
                    "in their own columns). Cold: empty on-disk cache; warm: a second process "
                    "with the cache the first left (PYEXPR_CACHE_DIR, NUMBA_CACHE_DIR, JAX's "
                    "compilation cache).", rows, unit="s", baseline=None,

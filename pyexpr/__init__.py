@@ -15,13 +15,14 @@ Importing pyexpr imports neither sympy nor LLVM: the front end loads on the
 first decoration that needs it (``jit``), and a formula whose code is in the
 disk cache is called without either (``pyexpr.startup``).
 """
+from .annotations import Matrix, Vector
 from .deferred import attributes_from
 from .errors import GPUUnavailableError, LoweringError, PyExprError, UnsupportedSyntaxError
 from .formula import Formula
 from .jit import from_sympy, jit
 
 #: names whose modules import sympy: loaded when first asked for
-_SYMBOLIC = {"Vector": "indexing", "Matrix": "indexing", "accuracy": "ulp"}
+_SYMBOLIC = {"accuracy": "ulp"}
 
 __getattr__ = attributes_from(__name__, _SYMBOLIC)
 

@@ -10,7 +10,7 @@ its band (columns ``k`` and ``k + width`` never meet in a row).
 import numpy as np
 import sympy
 
-from . import indexing
+from . import calling, indexing
 from .printing import range_latex, range_text
 
 
@@ -144,7 +144,10 @@ class Banded:
         """The length Symbols of the arguments, each once (vectors may share one)."""
         return list(dict.fromkeys(k for _, k in self.hessp.signature[:-1] if isinstance(k, sympy.Symbol)))
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        names = self.hessp._call_form.signature[:-1]         # (the product's direction is last)
+        if kwargs or len(args) != len(names):       # keywords, defaults: the arguments in order
+            args = tuple(calling.bind(self.hessp, args, kwargs, [n for n, _ in names]))
         fast = self.__dict__.get("_dense_at")           # an optimizer calls at one shape
         if fast is not None and fast[0] == tuple(getattr(a, "shape", None) for a in args):
             _, directions, source, target, shape = fast

@@ -10,7 +10,7 @@ import threading
 
 from .errors import PyExprError
 
-#: what a formula from the disk cache lacks until first used
+#: what a formula from the disk cache lacks until first used (an ``OpenFormula`` more)
 SYMBOLIC = ("args", "written", "outputs", "rewrites", "_latex_name", "vectors")
 _MISSING = object()
 _MATERIALIZING = threading.RLock()
@@ -19,13 +19,17 @@ _MATERIALIZING = threading.RLock()
 class CachedSide:
     """The base of ``Formula``: its entries in the disk cache (see the module docstring)."""
 
+    #: what a formula from the disk cache lacks until first used
+    _symbolic = SYMBOLIC
+    #: what it has from its entry
+    _entry_attributes = ("name", "arg_names", "signature", "out_shape", "options", "defaults")
+
     @classmethod
     def from_entry(cls, fields, key, read):
         """A formula of the disk cache's ``fields`` (``startup.load``) under ``key``, whose
         symbolic side ``read()`` makes (a formula by the front end) when first used."""
         formula = cls.__new__(cls)
-        formula.__dict__.update({k: fields[k] for k in ("name", "arg_names", "signature", "out_shape",
-                                                        "options", "defaults")})
+        formula.__dict__.update({k: fields[k] for k in cls._entry_attributes})
         formula.__doc__, formula._source_key, formula._pending = fields["doc"], key, read
         formula._fresh()
         formula._program = fields["program"]
@@ -34,7 +38,7 @@ class CachedSide:
     def __getattr__(self, name):
         # Only for attributes not set: a formula read from the disk cache has no symbolic
         # side until it is first used.
-        if name in SYMBOLIC and "_source_key" in self.__dict__:
+        if name in type(self)._symbolic and "_source_key" in self.__dict__:
             self._materialize()
             found = self.__dict__.get(name, _MISSING)
             if found is not _MISSING:
@@ -52,18 +56,23 @@ class CachedSide:
             if read is None:
                 return
             full = read()
-            if type(full) is not type(self)._definition_class() \
-                    or (full.arg_names, full.out_shape) != (self.arg_names, self.out_shape):
+            if type(full) is not type(self)._definition_class() or full._identity() != self._identity():
                 raise PyExprError(f"{self.name}: the disk cache's entry does not match its source")
-            self.__dict__.update({key: full.__dict__[key] for key in SYMBOLIC + ("defaults",)})
+            self.__dict__.update({key: full.__dict__[key] for key in self._symbolic + ("defaults",)})
             del self.__dict__["_pending"]
+
+    def _identity(self):
+        """What an entry and the formula its source gives must agree on."""
+        return self.arg_names, self.out_shape
+
+    def _entry_state(self):
+        """This kind of formula's own fields of its entry (``startup.record``)."""
+        return {"kind": "formula", "signature": self.signature, "out_shape": self.out_shape}
 
     def _record(self):
         """Write this formula's entry of the disk cache (``pyexpr.startup``): what a
         later process needs to call it without reading its source again."""
-        if self._definition_class().__mro__[1] is CachedSide:     # (a subclass has more to it)
-            from . import startup
-            startup.record(self._source_key, {
-                "name": self.name, "arg_names": self.arg_names, "signature": self.signature,
-                "out_shape": self.out_shape, "options": self.options, "defaults": self.defaults,
-                "doc": self.__doc__ or "", "program": self._program})
+        from . import startup
+        startup.record(self._source_key, {
+            "name": self.name, "arg_names": self.arg_names, "options": self.options, "defaults": self.defaults,
+            "doc": self.__doc__ or "", "program": self._program, **self._entry_state()})

@@ -108,7 +108,10 @@ class Formula(CachedSide):
         self._kernels, self._lock, self._program, self._fast = {}, threading.Lock(), None, {}
         self._ufunc, self._derivatives = None, {}
         #: whether a call's vectors are taken apart into components (``_vector_call``)
-        self._by_components = any(length is not None for _, length in self.signature)
+        self._by_components = self._splits_vectors()
+
+    def _splits_vectors(self):
+        return any(length is not None for _, length in self.signature)
 
     def _stabilized(self):
         """``(outputs, rewrites)``: the stability rules applied (``stable=True``) unless

@@ -35,7 +35,8 @@ def jit(func=None, **options):
     fields = startup.load(key, func, full) if key is not None else None
     if fields is not None:                  # the symbolic side is read from the function as it is now
         snapshot = startup.frozen(func)
-        formula = Formula.from_entry(fields, key, lambda: read_function(snapshot, options))
+        kind = open_vectors.OpenFormula if fields["kind"] == "open" else Formula
+        formula = kind.from_entry(fields, key, lambda: read_function(snapshot, options))
     else:                               # not in the disk cache: the front end reads it
         try:
             formula = read_function(func, options)

@@ -10,12 +10,42 @@ share a length and do not, a vector too short for the code's reads, a length the
 fixes: ``ValueError``/``TypeError``), and runs the formula's kernel; below the length its
 cases hold for, the formula written out at that length (``OpenFormula.at_lengths``).
 """
+from dataclasses import dataclass
+
 import numpy as np
-import sympy
 
 from . import calling
+from .deferred import deferred
 from .lazy import lazy_call
 from .open_quick import head, quick, result_shape, threads
+
+sympy = deferred("sympy")       # only where a call needs the formula written out
+
+
+@dataclass(frozen=True)
+class CallForm:
+    """What a call of an ``OpenFormula`` reads of its symbolic side, as plain values: a
+    formula from the disk cache (``open_entry``) has these without sympy."""
+    #: (parameter, None | a fixed length | its length's name | (its rows', columns' names))
+    signature: tuple
+    #: numbers; a vector output's length as its text
+    out_shape: tuple
+    #: a vector (or matrix) output: ``index is not None``; a matrix output
+    rows: bool
+    cols: bool
+    #: how many outputs (of one point: a vector output's element has as many)
+    outputs: int
+
+
+def call_form(formula):
+    """The ``CallForm`` of an ``OpenFormula`` made by the front end."""
+    def length(k):
+        return k if k is None or isinstance(k, int) else tuple(map(str, k)) if isinstance(k, tuple) else str(k)
+
+    def size(d):
+        return int(d) if isinstance(d, int) or getattr(d, "is_Integer", False) else str(d)
+    return CallForm(tuple((n, length(k)) for n, k in formula.signature), tuple(map(size, formula.out_shape)),
+                    formula.index is not None, formula.column is not None, len(formula.outputs))
 
 
 def call(formula, args, kwargs, out):
@@ -34,7 +64,7 @@ def _general(formula, args, kwargs, out):
     result = lazy_call(formula, args, kwargs, out)         # dask and xarray arguments
     if result is not None:
         return result
-    values = calling.bind(formula, args, kwargs, [n for n, _ in formula.signature])
+    values = calling.bind(formula, args, kwargs, [n for n, _ in formula._call_form.signature])
     batch = _batch_shape(formula, values)
     if batch:
         return _batched(formula, values, batch, out)
@@ -42,14 +72,14 @@ def _general(formula, args, kwargs, out):
 
 
 def _core_dims(length):
-    return 0 if length is None else 1 if isinstance(length, (int, sympy.Symbol)) else 2
+    return 0 if length is None else 2 if isinstance(length, tuple) else 1
 
 
 def _batch_shape(formula, values):
     """The shape of the axes beyond each argument's own (a vector's one, a matrix's two,
     a number's none), broadcast together; () for a call of one point."""
     extra = []
-    for (name, length), value in zip(formula.signature, values):
+    for (name, length), value in zip(formula._call_form.signature, values):
         try:
             shape = np.shape(value)
         except ValueError:                  # numpy's message would not name the formula
@@ -77,7 +107,7 @@ def _batched(formula, values, batch, out):
     """Extra trailing axes (solve_ivp's ``vectorized=True`` passes ``y`` of shape
     ``(n, k)``): the formula at each point of them, its result's axes first."""
     arrays = []
-    for (name, length), value in zip(formula.signature, values):
+    for (name, length), value in zip(formula._call_form.signature, values):
         value = np.asarray(value)
         core = _core_dims(length)
         shape = value.shape[:core] + batch
@@ -95,7 +125,7 @@ def _batched(formula, values, batch, out):
 def _core_call(formula, values, out):
     dtype = np.dtype(formula.options["dtype"])
     scalars, vectors, lengths = [], [], {}
-    for (name, length), value in zip(formula.signature, values):
+    for (name, length), value in zip(formula._call_form.signature, values):
         if length is None:
             scalars.append(scalar(formula, name, value))
             continue
@@ -111,7 +141,7 @@ def _core_call(formula, values, out):
                                  f"rows and columns together), not of shape {np.shape(value)}")
             if known[1] != size:
                 what = f"have the same length ({symbol})" if len(dims) == 1 and not any(
-                    isinstance(k, tuple) for n, k in formula.signature if n == known[0]) \
+                    isinstance(k, tuple) for n, k in formula._call_form.signature if n == known[0]) \
                     else f"agree in {symbol}"
                 raise ValueError(f"{formula.name}(): {known[0]!r} and {name!r} must {what}, "
                                  f"not {known[1]} and {size}")
@@ -128,29 +158,30 @@ def _core_call(formula, values, out):
         if owner is not None and have % modulus not in residues:
             from .ast_rewrite.steps import condition_text
             # the vector whose own length it is (a matrix may share it as its columns)
-            owner = next((n for n, k in formula.signature if str(k) == symbol), owner)
+            owner = next((n for n, k in formula._call_form.signature if str(k) == symbol), owner)
             raise ValueError(f"{formula.name}(): argument {owner!r} of length {have}: the code runs only "
                              f"where {condition_text(f'len({owner})', modulus, residues)} "
                              f"({'; '.join(reasons)})")
     for name, need in formula.needs:
-        have = len(values[[n for n, _ in formula.signature].index(name)])
+        have = len(values[[n for n, _ in formula._call_form.signature].index(name)])
         if have < need:
             raise ValueError(f"{formula.name}(): argument {name!r} of length {have} is too short: "
                              f"the code reads {name}[{need - 1}] or {name}[-{need}]")
     sizes = [d for v in vectors for d in v.shape]
     if formula.program.below_minimum(sizes):
         return _fixed_call(formula, lengths, scalars, vectors, out)
-    if formula.index is not None:
+    form = formula._call_form
+    if form.rows:
         result = out_array(formula, out, result_shape(formula, sizes), dtype)
     else:
-        result = np.empty(max(len(formula.outputs), 1), dtype)
+        result = np.empty(max(form.outputs, 1), dtype)
     failed = formula.kernel().run(np.array(scalars or [0.0], dtype), vectors, result, threads(formula))
     if failed is not None:
         raise _too_short(formula, failed, [d for v in vectors for d in v.shape])
-    if formula.index is not None:
+    if form.rows:
         return result
-    return _into(formula, out, dtype.type(result[0]) if formula.out_shape == ()
-                 else result.reshape(formula.out_shape))
+    return _into(formula, out, dtype.type(result[0]) if form.out_shape == ()
+                 else result.reshape(form.out_shape))
 
 
 def _into(formula, out, result):
@@ -164,7 +195,10 @@ def _into(formula, out, result):
 
 def _fixed_call(formula, lengths, scalars, vectors, out):
     """A vector output shorter than its cases need: the formula written out at that length."""
-    sizes = {k: v[1] for k, v in lengths.items()}
+    formula._materialize()              # (a formula from the disk cache: its symbolic side)
+    symbols = {str(s): s for _, k in formula.signature if k is not None and not isinstance(k, int)
+               for s in (k if isinstance(k, tuple) else (k,))}
+    sizes = {symbols[k]: v[1] for k, v in lengths.items()}
     shape = formula.out_shape if formula.index is None else \
         tuple(max(int(sympy.sympify(d).subs(sizes)), 0) for d in formula.out_shape[:2 if formula.column else 1]) \
         + tuple(formula.out_shape[2 if formula.column else 1:])

@@ -2,9 +2,11 @@
 range of ``j``; a matrix output's per range of ``(j, l)``), LaTeX, and ``python_source``
 (a ``def`` of plain loops); with the conditions on the lengths it holds for
 (``n >= 3``, ``n % 2 == 0``)."""
-import sympy
+from .deferred import deferred
 
-from . import indexing, printing, source_code
+# imported on first use: a formula from the disk cache calls without them
+sympy = deferred("sympy")
+indexing, printing, source_code = (deferred(f"pyexpr.{m}") for m in ("indexing", "printing", "source_code"))
 
 
 class OpenPrinting:

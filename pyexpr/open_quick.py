@@ -13,7 +13,6 @@ allocation and the machine code's own call.
 from operator import itemgetter
 
 import numpy as np
-import sympy
 
 def quick(formula, args):
     """The result of a positional call on numbers and C-contiguous arrays of the dtype
@@ -54,7 +53,8 @@ def quick(formula, args):
         return None
     if not shape:
         return result
-    return result[0] if formula.out_shape == () else result.reshape(formula.out_shape)
+    out_shape = formula._call_form.out_shape
+    return result[0] if out_shape == () else result.reshape(out_shape)
 
 
 def _lengths_ok(checks, sizes, data_sizes):
@@ -141,7 +141,8 @@ def _bound(formula):
     a vector output is as long as the first vector argument)."""
     n_threads, shape = formula._plan[3], formula._plan[7]
     limit = formula._runner[2] if n_threads > 1 else float("inf")   # longer: threads, by quick
-    return formula.out_shape == (), formula.out_shape, limit, shape is None and _same_length(formula)
+    out_shape = formula._call_form.out_shape
+    return out_shape == (), out_shape, limit, shape is None and _same_length(formula)
 
 
 def _vectors_head(formula, general):
@@ -215,7 +216,8 @@ def _same_length(formula):
     """Whether a vector output is as long as the one vector argument: ``rows`` is
     ``len0``, no columns."""
     rows = formula.program.rows
-    return formula.column is None and formula.out_shape[1:] == () and rows.terms == ((0, 1),) \
+    form = formula._call_form
+    return not form.cols and form.out_shape[1:] == () and rows.terms == ((0, 1),) \
         and (rows.const, rows.outer, rows.div, rows.lane) == (0, 0, 1, 0)
 
 
@@ -223,9 +225,9 @@ def result_shape(formula, sizes):
     """The shape of a vector (or matrix) output at the argument lengths ``sizes``."""
     lp = formula.program
     rows = max(lp.rows.value(sizes), 0)
-    if formula.column is not None:
+    if formula._call_form.cols:
         return rows, max(lp.cols.value(sizes), 0)
-    return (rows,) + tuple(formula.out_shape[1:])
+    return (rows,) + tuple(formula._call_form.out_shape[1:])
 
 
 def _plan_of(formula):
@@ -235,7 +237,8 @@ def _plan_of(formula):
     None makes every call take the general path."""
     kinds, slots, first, equal = [], [], {}, []
     dtype = np.dtype(formula.options["dtype"])
-    for name, length in formula.signature:
+    form = formula._call_form
+    for name, length in form.signature:
         if isinstance(length, int):             # a fixed-length vector: general path
             return ((None,), None, dtype, 1, (), [], None, None)
         dims = () if length is None else length if isinstance(length, tuple) else (length,)
@@ -250,7 +253,7 @@ def _plan_of(formula):
     needs = tuple((position[name], k) for name, k in formula.needs)
     checks = (tuple(equal), needs, exact_slots(formula), step_slots(formula), formula.program.minimum)
     data = formula._data(dtype)
-    shape = None if formula.index is not None else max(len(formula.outputs), 1)
+    shape = None if form.rows else max(form.outputs, 1)
     return tuple(kinds), checks if any(checks) else None, dtype, threads(formula), tuple(data), \
         [d for a in data for d in a.shape], np.zeros(1, dtype), shape
 
@@ -267,11 +270,11 @@ def _runner_of(formula, vectors, threads, data_sizes):
 
 
 def _slots(formula):
-    """{length Symbol's name: its first slot}, the slots numbered as a call's lengths are
+    """{length's name: its first slot}, the slots numbered as a call's lengths are
     (each dimension of each vector argument in order)."""
     slot_of, slot = {}, 0
-    for _, length in formula.signature:
-        if isinstance(length, (sympy.Symbol, tuple)):
+    for _, length in formula._call_form.signature:
+        if length is not None and not isinstance(length, int):
             for symbol in (length if isinstance(length, tuple) else (length,)):
                 slot_of.setdefault(str(symbol), slot)
                 slot += 1

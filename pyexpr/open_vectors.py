@@ -11,14 +11,19 @@ elements than its cases need (``n`` below the minimum ``indexing.cases``
 gives) is computed from the formula written out at that length.
 """
 import numpy as np
-import sympy
 
-from . import banded, calculus, indexing, matrix_calculus, sum_calculus
 from . import open_calls, open_quick
+from .cached import SYMBOLIC
+from .deferred import deferred
 from .formula import Formula
-from .functions import without_zoo
 from .isolation import isolated, remembered
 from .open_printing import OpenPrinting
+
+# the symbolic side, imported on first use: a formula from the disk cache calls without it
+sympy = deferred("sympy")
+banded, calculus, functions, indexing, matrix_calculus, sum_calculus = (
+    deferred(f"pyexpr.{m}") for m in ("banded", "calculus", "functions", "indexing", "matrix_calculus",
+                                      "sum_calculus"))
 
 
 class OpenFormula(OpenPrinting, Formula):
@@ -46,11 +51,38 @@ class OpenFormula(OpenPrinting, Formula):
         #: (name, array): module-level data read as vectors (or matrices) of constants
         self.constants = tuple((name, np.array(array, dtype=float)) for name, array in constants)
         self.open, self.vectors = _kinds(self.args, self.signature)
-        self.written = tuple(without_zoo(sympy.sympify(o)) for o in outputs)
+        self.written = tuple(functions.without_zoo(sympy.sympify(o)) for o in outputs)
         self.out_shape = tuple(out_shape)
         self._settle(defaults, options, latex_name, doc)
+        #: what a call reads of all this, as plain values (``open_calls.CallForm``)
+        self._call_form = open_calls.call_form(self)
 
-    steps, column = (), None    # (what formulas pickled before these existed lack)
+    steps = ()      # (what formulas pickled before steps existed lack)
+
+    #: a formula from the disk cache has its calls' fields, not its symbolic side
+    _symbolic = SYMBOLIC + ("signature", "out_shape", "index", "column", "open")
+    _entry_attributes = ("name", "arg_names", "options", "defaults", "_call_form", "needs", "exact", "steps",
+                         "constants")
+
+    def __getattr__(self, name):
+        # (only for attributes not set) what formulas pickled before these existed lack
+        if "_pending" not in self.__dict__:
+            if name == "column":
+                return None
+            if name == "_call_form" and "signature" in self.__dict__:
+                self._call_form = open_calls.call_form(self)
+                return self._call_form
+        return super().__getattr__(name)
+
+    def _identity(self):
+        return self.arg_names, self._call_form
+
+    def _entry_state(self):
+        return {"kind": "open", "call_form": self._call_form, "needs": self.needs, "exact": self.exact,
+                "steps": self.steps, "constants": self.constants}
+
+    def _splits_vectors(self):
+        return False
 
     #: besides a Formula's: the written-out formulas by length, the data in each dtype, the
     #: quick call's plan and runner
@@ -237,6 +269,8 @@ class OpenFormula(OpenPrinting, Formula):
             width = self.out_shape[1] if self.column is not None else None
             self._program = isolated(from_indexed)(self.name, scalars, vectors, self.outputs, self.index,
                                                    length, self.column, width)
+            if self.__dict__.get("_source_key"):     # the next run reads it from the disk cache
+                self._record()
         return self._program
 
     def _compile(self, dtype):

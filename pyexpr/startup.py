@@ -21,13 +21,13 @@ kernels come from the disk cache as any formula's do; its symbolic side
 (arguments, expressions, rewrites) is made by the front end the first time
 it is used (printing, ``diff``, or a first call where the entry has no
 Program yet: a formula only ever inlined into others), see
-``cached``.  Formulas over vectors of any length
-(``OpenFormula``), of other targets, or with defaults that are not numbers
-always take the front end.
+``cached``.  A formula over vectors of any length (``OpenFormula``) keeps
+what its calls read instead (``open_entry``: its lengths' names, data and
+``LoopProgram``).  Formulas of other targets, or with defaults that are not
+numbers, always take the front end.
 """
 import builtins
 import json
-import keyword
 import math
 import sys
 import types
@@ -35,10 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import digest
+from . import annotations, digest
 from .cpu.build import cache
+from .ir import stored
 
-FORMAT = "pyexpr-formula-v1"
+FORMAT = "pyexpr-formula-v2"
 #: modules and the packages of functions described by their name alone: libraries
 #: whose content a formula's source does not define
 LIBRARIES = frozenset({"math", "cmath", "numpy", "builtins", "operator", "pyexpr", "scipy"})
@@ -182,6 +183,8 @@ def _value(value, out, seen):
         out.append(f"ndarray {value.dtype.str} {value.shape} {digest.new(data.tobytes()).hexdigest()}")
     elif isinstance(value, np.generic):
         out.append(f"numpy {value.dtype.str} {value.tobytes().hex()}")
+    elif isinstance(value, annotations.Vector):        # Vector[3]
+        out.append(f"annotation {value!r}")
     elif isinstance(value, types.ModuleType):
         out.append(f"module {_library(value.__name__)} {_version(value.__name__)}")
     elif hasattr(type(value), "bind_symbolic"):    # a formula, inlined by the front end
@@ -242,17 +245,19 @@ def _library_name(value):
 # --- entries ------------------------------------------------------------------------
 def record(key, fields):
     """Write the entry ``key``: a formula's ``fields`` (``name``, ``arg_names``,
-    ``signature``, ``out_shape``, ``options``, ``defaults``, ``doc``, ``program``: a
-    ``Program`` or None), unless a default is not a number."""
+    ``options``, ``defaults``, ``doc``, ``program``: a ``Program``, a ``LoopProgram`` or
+    None, and its kind's own: ``CachedSide._entry_state``), unless a default is not a
+    number."""
     defaults = {k: _default(v) for k, v in fields["defaults"].items()}
     if None in defaults.values():
         return
-    program = fields["program"]
-    state = {**fields, "format": FORMAT, "defaults": defaults,
-             "signature": [list(pair) for pair in fields["signature"]], "program": program and {
-                 "name": program.name, "arg_names": list(program.arg_names),
-                 "instrs": [[i.op, list(i.args), _number(i.attr)] for i in program.instrs],
-                 "outputs": list(program.outputs), "key": program.key()}}
+    state = {**fields, "format": FORMAT, "defaults": defaults}
+    if fields["kind"] == "open":
+        from . import open_entry
+        state.update(open_entry.state(fields))
+    else:
+        state.update(signature=[list(pair) for pair in fields["signature"]],
+                     program=fields["program"] and stored.program_state(fields["program"]))
     cache.store(key, json.dumps(state), b"\n")
 
 
@@ -263,20 +268,7 @@ def _default(value):
         value = int(value)
     elif sympy is not None and isinstance(value, sympy.Float) and value._prec <= 53:
         value = float(value)
-    return _number(value) if type(value) in (int, float) else None
-
-
-def _number(value):
-    """JSON for a number, exactly: a float as its hex text (inf, nan and -0.0 too)."""
-    if isinstance(value, float):
-        return {"float": value.hex()}
-    return value
-
-
-def _unnumber(value):
-    if isinstance(value, dict):
-        return float.fromhex(value["float"])
-    return value
+    return stored.number(value) if type(value) in (int, float) else None
 
 
 def load(key, func, options):
@@ -296,57 +288,49 @@ def load(key, func, options):
         return None
 
 
-#: an entry's outputs and components: no more (a formula that large is read from source)
-MAX_SIZE = 1 << 20
-
-
 def _fields(state, options):
     """An entry's fields, each checked as the front end's result would be (the checksum
     tells only that the entry is the one written under this key)."""
     if state.pop("format") != FORMAT or state["options"] != options:
         raise ValueError("an entry of another kind or other options")
     names, name = tuple(state["arg_names"]), state["name"]
-    if not all(_identifier(n) for n in (name, *names)) or len(set(names)) != len(names):
+    if not all(stored.identifier(n) for n in (name, *names)) or len(set(names)) != len(names):
         raise ValueError("a name that is no identifier")
-    out_shape = tuple(state["out_shape"])
-    if len(out_shape) > 2 or not all(type(k) is int and 0 <= k <= MAX_SIZE for k in out_shape):
-        raise ValueError("an out_shape that is none")
-    signature = _signature(state["signature"], names)
-    defaults = {k: _unnumber(v) for k, v in state["defaults"].items()}
-    parameters = [n for n, _ in signature]
+    if state["kind"] == "open":
+        from . import open_entry
+        own = open_entry.fields(state, names)
+        parameters = [n for n, _ in own["_call_form"].signature]
+    elif state["kind"] == "formula":
+        own = _formula_fields(state, names)
+        parameters = [n for n, _ in own["signature"]]
+    else:
+        raise ValueError("an entry of another kind")
+    defaults = {k: stored.unnumber(v) for k, v in state["defaults"].items()}
     if not set(defaults) <= set(parameters) or not all(type(v) in (int, float) for v in defaults.values()) \
             or sorted(map(parameters.index, defaults)) != list(range(len(parameters) - len(defaults), len(parameters))):
         raise ValueError("defaults that are not of the last parameters, or not numbers")
-    program = state["program"] and _program(state["program"], names)
-    if program is not None and math.prod(out_shape) != len(program.outputs):
-        raise ValueError("out_shape does not fit the Program's outputs")
     if not isinstance(state["doc"], str):
         raise ValueError("a docstring that is no text")
-    return {**state, "arg_names": names, "out_shape": out_shape, "program": program,
-            "signature": signature, "options": dict(options), "defaults": defaults}
+    return {**state, **own, "arg_names": names, "options": dict(options), "defaults": defaults}
 
 
-def _identifier(name):
-    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
+def _formula_fields(state, names):
+    """A ``Formula``'s own fields: its signature, out_shape and Program."""
+    out_shape = tuple(state["out_shape"])
+    if len(out_shape) > 2 or not all(type(k) is int and 0 <= k <= stored.MAX_SIZE for k in out_shape):
+        raise ValueError("an out_shape that is none")
+    program = state["program"] and stored.program_from(state["program"], names)
+    if program is not None and math.prod(out_shape) != len(program.outputs):
+        raise ValueError("out_shape does not fit the Program's outputs")
+    return {"out_shape": out_shape, "program": program, "signature": _signature(state["signature"], names)}
 
 
 def _signature(pairs, arg_names):
     """``(parameter, length or None)`` pairs that expand to ``arg_names``, as a call needs."""
     signature = tuple((name, length) for name, length in pairs)
-    if not all(_identifier(n) and (k is None or type(k) is int and 0 < k <= len(arg_names)) for n, k in signature):
+    if not all(stored.identifier(n) and (k is None or type(k) is int and 0 < k <= len(arg_names)) for n, k in signature):
         raise ValueError("a signature that does not fit the parameters")
     flat = [c for n, k in signature for c in ((n,) if k is None else (f"{n}_{i}" for i in range(k)))]
     if flat != list(arg_names):
         raise ValueError("a signature that does not fit the parameters")
     return signature
-
-
-def _program(p, arg_names):
-    from .ir.program import Instr, Program
-
-    program = Program(p["name"], tuple(p["arg_names"]),
-                      tuple(Instr(op, tuple(args), _unnumber(attr)) for op, args, attr in p["instrs"]),
-                      tuple(p["outputs"])).check()
-    if program.key() != p["key"] or tuple(p["arg_names"]) != tuple(arg_names):
-        raise ValueError("the Program does not match its entry")
-    return program

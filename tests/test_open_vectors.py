@@ -1,6 +1,9 @@
 """Vectors of any length: one formula and one compiled loop for every n, against scipy,
 numpy and finite differences."""
+import inspect
 import pickle
+import runpy
+import textwrap
 
 import numpy as np
 import pytest
@@ -1062,3 +1065,26 @@ def test_a_cuda_vector_formula_reaches_its_kernel():
     except runtime.GPUUnavailableError:
         return
     assert value == pytest.approx(rosen(_points(5)), rel=1e-12)
+
+
+def test_a_hessian_and_jacobian_of_a_formula_with_defaults_take_them_and_keywords(tmp_path):
+    def scaled(x, y=2.0):
+        return x * np.sum(x) / y
+
+    def energy(x, k=3.0):
+        return k * np.sum(x[1:] ** 2 * x[:-1])
+    path = tmp_path / "defaults.py"
+    path.write_text("import numpy as np\n\n" + "".join(textwrap.dedent(inspect.getsource(f)) + "\n" for f in (scaled, energy)))
+    module = runpy.run_path(str(path))
+    f, g = px.jit(module["scaled"]), px.jit(module["energy"])
+    x = np.array([1.0, 2.0, 4.0])
+    J = f.jacobian("x")
+    want = (np.diag(np.full(3, x.sum())) + np.outer(x, np.ones(3))) / 2.0
+    np.testing.assert_allclose(J(x), want, rtol=1e-15)
+    np.testing.assert_allclose(J(x, y=4.0), want / 2, rtol=1e-15)
+    np.testing.assert_allclose(J(x=x, y=4.0), want / 2, rtol=1e-15)
+    H = g.hessian("x")
+    np.testing.assert_allclose(H(x, 1.5), H(x) / 2, rtol=1e-15)
+    np.testing.assert_allclose(H(x, k=1.5), H(x) / 2, rtol=1e-15)
+    with pytest.raises(TypeError, match="missing 1 required argument"):
+        J()

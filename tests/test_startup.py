@@ -116,18 +116,19 @@ def test_no_key_without_the_cache_or_on_another_target():
     assert _key(BASE, check_options({"target": "cuda"}), A=1.0, B=2.0) is None
 
 
-def _fresh_function(tmp_path, monkeypatch, body="return 3.0 * x**2 + y"):
+def fresh_function(tmp_path, monkeypatch, body="return 3.0 * x**2 + y"):
+    """``def f(x, y=2.0): <body>`` in a new file (numpy as np), the cache in a new folder."""
     tmp_path.mkdir(exist_ok=True)
     monkeypatch.setenv("PYEXPR_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "mod.py"
-    path.write_text(f"def f(x, y=2.0):\n    {body}\n")
+    path.write_text(f"import numpy as np\n\ndef f(x, y=2.0):\n    {body}\n")
     namespace = {}
     exec(compile(path.read_text(), str(path), "exec"), namespace)
     return namespace["f"]
 
 
 def test_a_formula_from_the_entry_behaves_as_the_original(tmp_path, monkeypatch):
-    func = _fresh_function(tmp_path, monkeypatch)
+    func = fresh_function(tmp_path, monkeypatch)
     first = px.jit(func)
     assert first(2.0) == 14.0                   # builds the Program: the entry is written
     again = px.jit(func)
@@ -139,7 +140,7 @@ def test_a_formula_from_the_entry_behaves_as_the_original(tmp_path, monkeypatch)
 
 
 def test_a_bad_entry_is_never_used(tmp_path, monkeypatch):
-    func = _fresh_function(tmp_path, monkeypatch)
+    func = fresh_function(tmp_path, monkeypatch)
     key = startup.source_key(func, OPTIONS)
     px.jit(func)(1.0)
     text, _ = cache.load(key)
@@ -149,7 +150,7 @@ def test_a_bad_entry_is_never_used(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="unusable formula entry"):
         f = px.jit(func)
     assert "_pending" not in vars(f) and f(2.0) == 14.0
-    other = _fresh_function(tmp_path / "other", monkeypatch, "return x - y")
+    other = fresh_function(tmp_path / "other", monkeypatch, "return x - y")
     px.jit(other)(1.0)
     monkeypatch.setenv("PYEXPR_CACHE_DIR", str(tmp_path / "cache"))
     # another formula's entry under this key fails the key-bound check
@@ -160,12 +161,18 @@ def test_a_bad_entry_is_never_used(tmp_path, monkeypatch):
     assert f(2.0) == 14.0
 
 
-def test_vector_formulas_are_read_from_source_every_time(tmp_path, monkeypatch):
-    func = _fresh_function(tmp_path, monkeypatch, "return sum(x) * y")
-    assert px.jit(func)(np.array([1.0, 3.0])) == 8.0
-    assert startup.source_key(func, OPTIONS) is not None
-    assert startup.load(startup.source_key(func, OPTIONS), func, OPTIONS) is None
-    assert "_pending" not in vars(px.jit(func))
+def test_a_vector_formula_from_the_entry_behaves_as_the_original(tmp_path, monkeypatch):
+    func = fresh_function(tmp_path, monkeypatch, "return sum(x) * y")
+    first = px.jit(func)
+    assert first(np.array([1.0, 3.0])) == 8.0
+    again = px.jit(func)
+    assert vars(again)["_pending"] and type(again).__name__ == "OpenFormula"
+    assert again(np.array([1.0, 3.0])) == 8.0 and again([1.0, 2.0, 3.0], y=0.5) == 3.0
+    assert vars(again)["_pending"], "a call read the source"
+    with pytest.raises(TypeError, match="is a number in this formula"):
+        again(np.ones(2), np.ones(2))
+    assert str(again) == str(first) and "_pending" not in vars(again)
+    assert again.grad("x")(np.array([1.0, 3.0])).tolist() == [2.0, 2.0]
 
 
 def test_import_pyexpr_imports_neither_sympy_nor_llvm(tmp_path, processes):
@@ -252,7 +259,7 @@ def _spoil(state, how):
 @pytest.mark.parametrize("how", ["name", "options", "defaults", "default value", "out_shape", "signature",
                                  "arg index", "deep"])
 def test_an_entry_with_a_valid_checksum_and_odd_content_is_not_used(tmp_path, monkeypatch, how):
-    func = _fresh_function(tmp_path, monkeypatch)
+    func = fresh_function(tmp_path, monkeypatch)
     key = startup.source_key(func, OPTIONS)
     px.jit(func)(1.0)
     state = json.loads(cache.load(key)[0])

@@ -19,7 +19,7 @@ import sympy
 from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..errors import PyExprError
-from .. import indexing
+from .. import annotations, indexing
 from ..functions import component_names, without_ite
 from . import fence, sequences, steps, vectors
 from .evaluate import Context
@@ -58,7 +58,7 @@ def parse_function(func, simplify="canonical"):
     notes = getattr(func, "__annotations__", {})
     # a matrix annotated as one is an array beside which the other operands broadcast (a
     # vector so annotated leaves its partners as they are: (x - mu) @ P keeps x a vector)
-    annotated = [a.arg for a in node.args.args if indexing.pinned(notes.get(a.arg)) == vectors.MATRIX]
+    annotated = [a.arg for a in node.args.args if annotations.pinned(notes.get(a.arg)) == vectors.MATRIX]
     sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated)))
     params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
@@ -122,7 +122,7 @@ def _pinned(source, func, sizes):
     """``sizes`` with the parameters annotated ``pyexpr.Vector`` or ``Vector[k]`` pinned."""
     sizes = dict(sizes)
     for a in source.node.args.args:
-        pin = indexing.pinned(getattr(func, "__annotations__", {}).get(a.arg))
+        pin = annotations.pinned(getattr(func, "__annotations__", {}).get(a.arg))
         if pin is None:
             continue
         found = sizes.get(a.arg, pin)
