@@ -114,7 +114,8 @@ class OpenFormula(OpenPrinting, Formula):
 
     def _no_matrix_output(self, what):
         if self.column is not None:
-            raise NotImplementedError(f"{self.name} returns a matrix: its {what} is not supported yet")
+            raise NotImplementedError(f"{self.name} returns a matrix: its {what} is not supported yet; "
+                                      "diff() by a scalar argument gives the matrix of its partials")
 
     @remembered
     def grad(self, wrt=None):
@@ -168,13 +169,14 @@ class OpenFormula(OpenPrinting, Formula):
     @remembered
     def jvp(self, wrt):
         """The Jacobian of a vector output by the vector ``wrt`` times a vector ``v``:
-        ``jvp(..., v)``, one formula in ``j``."""
+        ``jvp(..., v)``, one formula in ``j`` (of a matrix output, in ``(j, l)``: the
+        derivative of each entry along ``v``)."""
         return self._along(wrt, f"jvp_{self.name}", "v", rf"J_{{{self._latex_name}}}")
 
     def _along(self, name, new_name, direction, latex):
         """This vector output's derivative along a new vector argument ``direction`` of
-        ``name``'s length: the product of its Jacobian by ``name`` with that vector."""
-        self._no_matrix_output("Jacobian")
+        ``name``'s length: the product of its Jacobian by ``name`` with that vector (of a
+        matrix output: a matrix in the same (j, l))."""
         if name not in self.open or self.index is None or len(self.outputs) > 1:
             raise NotImplementedError(f"{self.name}: a product with the Jacobian needs one vector output "
                                       "and a vector of any length")
@@ -182,7 +184,8 @@ class OpenFormula(OpenPrinting, Formula):
         p = indexing.vector(_free_name(direction, self.arg_names))
         element = sum_calculus.directional(self.outputs[0], base, p)
         return self._like(new_name, self.args + (p,), self.signature + ((str(p), length),),
-                          [element], self.out_shape, self.index, latex_name=f"{latex} {sympy.latex(p)}")
+                          [element], self.out_shape, self.index, latex_name=f"{latex} {sympy.latex(p)}",
+                          column=self.column)
 
     @remembered
     def hessian(self, wrt=None, sparse=False):
@@ -231,9 +234,18 @@ class OpenFormula(OpenPrinting, Formula):
         """As a call: a vector of any length is one argument here."""
         return self(*values, out=out)
 
-    def diff(self, *spec):
-        raise NotImplementedError(f"{self.name}: diff() by one element of a vector of any length is "
-                                  "not supported; take grad()")
+    def _symbol(self, var):
+        # (``diff``'s variables: the scalar arguments; a vector of any length has no one Symbol)
+        if str(var) in self.open:
+            raise NotImplementedError(f"{self.name}: diff() by {str(var)!r}, a vector of any length, is not "
+                                      f"supported: take grad({str(var)!r}) (one formula in an index) or "
+                                      f"jvp({str(var)!r})")
+        return super()._symbol(var)
+
+    def _derived(self, name, outputs, out_shape, latex_name=None):
+        # ``diff``'s result: every output's derivative, of the same shape (a matrix output's a
+        # matrix in the same (j, l))
+        return self._like(name, self.args, self.signature, outputs, out_shape, self.index, latex_name, self.column)
 
     def exact_slots(self):
         """``(slot, length)`` of each length the data fixes (``exact``), slots as a call's."""

@@ -496,3 +496,61 @@ def test_empty_outputs_and_clear_refusals():
         px.jit(square)(np.ones((2, 3)))
     with pytest.raises(PyExprError, match="@ of a vector with a new axis is not supported"):
         px.jit(column_dot)
+
+
+def kernel(x: px.Vector, ell, sigma):
+    """A Gaussian process's squared-exponential covariance matrix."""
+    d = x[:, None] - x[None, :]
+    return sigma**2 * np.exp(-0.5 * d**2 / ell**2)
+
+
+def _central(f, step, *args):
+    """The central difference of ``f`` at ``args`` along ``step`` (a tuple like them)."""
+    plus = f(*(a + s for a, s in zip(args, step)))
+    minus = f(*(a - s for a, s in zip(args, step)))
+    return (plus - minus) / 2
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40])
+def test_a_matrix_output_s_partials_by_its_scalars_are_matrices(n):
+    K = px.jit(kernel)
+    x, ell, sigma = np.linspace(-1.0, 2.0, n), 0.7, 1.3
+    d = x[:, None] - x[None, :]
+    by_ell = K.diff("ell")
+    assert str(by_ell).startswith("dkernel_dell(x[n], ell, sigma)[j, l] =")
+    np.testing.assert_allclose(by_ell(x, ell, sigma), sigma**2 * d**2 / ell**3 * np.exp(-0.5 * d**2 / ell**2),
+                               rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(K.diff("sigma")(x, ell, sigma), 2 / sigma * K(x, ell, sigma), rtol=1e-14)
+    h = 1e-5
+    np.testing.assert_allclose(K.diff("ell", 2)(x, ell, sigma),
+                               _central(lambda e: by_ell(x, e, sigma), (h,), ell) / h, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(K.diff("sigma", "ell")(x, ell, sigma), 2 / sigma * by_ell(x, ell, sigma), rtol=1e-14)
+
+
+def test_a_matrix_output_s_product_with_its_jacobian_is_a_matrix():
+    K, P = px.jit(kernel), px.jit(product_of)
+    rng = np.random.default_rng(5)
+    x, v = rng.normal(size=6), rng.normal(size=6)
+    A, B, V = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(3, 4))
+    h = 1e-6
+    np.testing.assert_allclose(K.jvp("x")(x, 0.7, 1.3, v),
+                               _central(lambda y: K(y, 0.7, 1.3), (h * v,), x) / h, rtol=1e-7, atol=1e-8)
+    jvp = P.jvp("A")
+    assert jvp(A, B, V).shape == (3, 2) and str(jvp).startswith("jvp_product_of(A[m_A, n_A], B[n_A, n_B], v[m_A, n_A])")
+    np.testing.assert_allclose(jvp(A, B, V), _central(lambda M: P(M, B), (h * V,), A) / h, rtol=1e-7, atol=1e-8)
+
+
+def product_of(A: px.Matrix, B: px.Matrix):
+    return np.exp(A @ B / 4)
+
+
+def test_what_a_matrix_output_s_derivatives_are_not_yet_says_what_to_take():
+    K = px.jit(kernel)
+    with pytest.raises(NotImplementedError, match=r"diff\(\) by a scalar argument gives the matrix"):
+        K.grad("ell")
+    with pytest.raises(NotImplementedError, match=r"diff\(\) by a scalar argument gives the matrix"):
+        K.jacobian(("ell", "sigma"))
+    with pytest.raises(NotImplementedError, match=r"diff\(\) by 'x', a vector of any length.*jvp\('x'\)"):
+        K.diff("x")
+    with pytest.raises(ValueError, match="'zz' is not an argument"):
+        K.diff("zz")

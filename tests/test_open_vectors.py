@@ -773,7 +773,7 @@ def test_the_command_line_shows_vector_formulas(tmp_path):
     assert "grad_rosen(x[n])[j] =" in out.stdout and "H[j, j - 1]:" in out.stdout
     assert r"\begin{cases}" in out.stdout and "def rosen(x):" in out.stdout
     bad = show("--diff", "x")
-    assert bad.returncode != 0 and "take grad()" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode != 0 and "take grad('x')" in bad.stderr and "Traceback" not in bad.stderr
     assert show("--jacobian").returncode == 0
 
 
@@ -1088,3 +1088,16 @@ def test_a_hessian_and_jacobian_of_a_formula_with_defaults_take_them_and_keyword
     np.testing.assert_allclose(H(x, k=1.5), H(x) / 2, rtol=1e-15)
     with pytest.raises(TypeError, match="missing 1 required argument"):
         J()
+
+
+def test_diff_by_a_scalar_argument_keeps_the_output_s_shape():
+    f, r = px.jit(nll), px.jit(residuals)
+    data = np.linspace(0.5, 3.0, 9)
+    assert f.diff("mu")(1.2, 0.8, data) == pytest.approx(f.grad(("mu", "sigma"))(1.2, 0.8, data)[0], rel=1e-15)
+    assert f.diff("sigma", 2).out_shape == () and "Sum(" in str(f.diff("sigma", 2))
+    t = np.linspace(0.0, 1.0, 5)
+    d = r.diff("p_1")                         # a fixed-length vector's component
+    assert d.out_shape == r.out_shape and str(d).startswith("dresiduals_dp_1(p[3], t[n_t], y[n_t])[j] =")
+    np.testing.assert_allclose(d([1.0, 0.5, 0.1], t, np.cos(t)), -t * np.exp(-0.5 * t), rtol=1e-15)
+    with pytest.raises(ValueError, match="'p' is a vector of 3"):
+        r.diff("p")
