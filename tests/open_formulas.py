@@ -93,3 +93,9 @@ def product_of(A: px.Matrix, B: px.Matrix):
 def factorization(U: px.Matrix, V: px.Matrix, R: px.Matrix):
     """A sum three deep: U @ V.T inside the double sum (a temporary matrix)."""
     return np.sum((R - U @ V.T)**2)
+
+
+def kernel(x: px.Vector, ell, sigma):
+    """A Gaussian process's squared-exponential covariance: a matrix output of scalars too."""
+    d = x[:, None] - x[None, :]
+    return sigma**2 * np.exp(-0.5 * d**2 / ell**2)

@@ -10,6 +10,8 @@ import pytest
 import pyexpr as px
 from pyexpr.errors import PyExprError
 
+from open_formulas import kernel, product_of
+
 
 def log_sum_exp_rows(A: px.Matrix, w):
     """A softmax regression's normaliser: one log-sum-exp per row, less the scores A @ w."""
@@ -498,12 +500,6 @@ def test_empty_outputs_and_clear_refusals():
         px.jit(column_dot)
 
 
-def kernel(x: px.Vector, ell, sigma):
-    """A Gaussian process's squared-exponential covariance matrix."""
-    d = x[:, None] - x[None, :]
-    return sigma**2 * np.exp(-0.5 * d**2 / ell**2)
-
-
 def _central(f, step, *args):
     """The central difference of ``f`` at ``args`` along ``step`` (a tuple like them)."""
     plus = f(*(a + s for a, s in zip(args, step)))
@@ -538,10 +534,6 @@ def test_a_matrix_output_s_product_with_its_jacobian_is_a_matrix():
     jvp = P.jvp("A")
     assert jvp(A, B, V).shape == (3, 2) and str(jvp).startswith("jvp_product_of(A[m_A, n_A], B[n_A, n_B], v[m_A, n_A])")
     np.testing.assert_allclose(jvp(A, B, V), _central(lambda M: P(M, B), (h * V,), A) / h, rtol=1e-7, atol=1e-8)
-
-
-def product_of(A: px.Matrix, B: px.Matrix):
-    return np.exp(A @ B / 4)
 
 
 def test_what_a_matrix_output_s_derivatives_are_not_yet_says_what_to_take():
