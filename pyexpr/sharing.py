@@ -33,11 +33,32 @@ def cse(exprs, symbols=None, as_written=False):
     taken = free_symbols(exprs)
     names = (s for s in (sympy.numbered_symbols() if symbols is None else symbols) if s not in taken)
     steps, reduced = sympy.cse(hidden, symbols=names, order="none")
+    if not as_written:
+        steps, reduced = _divisions_kept(steps, reduced)
     # what cse left as it was shows as the original itself, not as a copy: equal
     # copies of deep subexpressions make every later cache lookup compare them deeply
     shown = {h: e for e, h in hiding.items()}
     return _pieces([(sym, map_dag(e, shown, _show)) for sym, e in steps],
                    [map_dag(e, shown, _show) for e in reduced], names)
+
+
+def _divisions_kept(steps, reduced):
+    """``steps`` and ``reduced`` with each named reciprocal (``x0 = 1/t``, ``t**-2``) put
+    back where it is used, so that ``a*x0`` lowers as ``a/t`` again: one rounding instead
+    of two, and no overflow of ``1/t`` where ``a/t`` is in range (``y/tanh(z)`` at a
+    subnormal z).  A base used elsewhere stays named; equal divisions are computed once
+    by the lowering's hash-consing."""
+    inlined = {}
+    kept = []
+    for sym, e in steps:
+        e = e.xreplace(inlined) if inlined else e
+        if e.is_Pow and e.exp.is_Number and e.exp.is_negative and not e.base.is_number:
+            inlined[sym] = e
+        else:
+            kept.append((sym, e))
+    if not inlined:
+        return steps, reduced
+    return kept, [e.xreplace(inlined) for e in reduced]
 
 
 def _pieces(steps, reduced, names):

@@ -325,3 +325,12 @@ def test_a_compiled_mismatch_fails_the_run(monkeypatch):
     monkeypatch.setattr(px.Formula, "__call__", off_by_a_little)
     summary = _check("def f(x, y):\n    return np.sin(x) * y + 1.0\n", [(0.5, 2.0), (1.5, -3.0)])
     assert {m[1] for m in summary.mismatches} >= {"gradient scalar", "gradient array"}
+
+
+def test_a_shared_reciprocal_is_a_division_at_each_use():
+    """fuzz1197: ``1.5/tanh(z)`` in one branch and ``-y/tanh(z)`` in another shared
+    ``1/tanh(z)``, which overflows at a subnormal z where ``-y/tanh(z)`` is 1e302."""
+    source = ("def f(x, y, z):\n    t = (math.tanh(z) if x <= y else (-y))\n"
+              "    return ((1.5 if t >= 2.0 else t) / math.tanh(z))\n")
+    summary = _check(source, [(3.732552852791215e-07, 1e-08, -1e-310), (0.5, 0.25, 2.0)])
+    assert not summary.mismatches and not summary.simplified_worse, summary.text()
