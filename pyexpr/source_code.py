@@ -14,6 +14,7 @@ import math
 
 import astor
 import sympy
+from sympy.printing.precedence import precedence
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import deep
@@ -155,6 +156,14 @@ class MathPrinter(PythonCodePrinter):
     def _print_loggamma(self, expr):
         return self._call("lgamma", *expr.args)
 
+    def _print_Pow(self, expr, rational=False):
+        # squares, cubes and fourth powers as the multiplications computed (Python's
+        # x ** 2 raises OverflowError where the product is inf, C's pow does not)
+        if expr.exp.is_Integer and 2 <= expr.exp <= 4:
+            base = self.parenthesize(expr.base, precedence(expr))
+            return "(" + " * ".join([base] * int(expr.exp)) + ")"
+        return super()._print_Pow(expr, rational)
+
     def _print_exp2(self, expr):
         return f"2.0 ** {self.parenthesize(expr.args[0], 100)}"
 
@@ -169,13 +178,6 @@ class WrittenPrinter(MathPrinter):
     """Unevaluated sums and products (``simplify=False``) with every grouping in
     parentheses, left to right, as ``ir.from_sympy`` computes them."""
     as_written = True
-
-    def _print_Pow(self, expr, rational=False):
-        # a square is one multiplication as computed, not Python's x ** 2 (C's pow)
-        if expr.exp == 2:
-            base = self._print(expr.base)
-            return f"({base} * {base})"
-        return super()._print_Pow(expr, rational)
 
     def _print_Add(self, expr):
         text = self._print(expr.args[0])
