@@ -5,8 +5,28 @@ import) nor pyexpr's symbolic modules, which import it.
     >>> sympy = deferred("sympy")        # nothing imported yet
     >>> sympy.Integer(2) + 1             # imported here
     3
+
+Every such import runs under one lock (``imported``): two threads first importing
+sympy's package from different modules (a formula from the cache printed on one
+thread while another reads its source) can otherwise each hold a module the
+other waits for, and Python then leaves sympy half imported for good.
 """
+import sys
+import threading
 from importlib import import_module
+
+_IMPORTING = threading.RLock()
+_DONE = set()
+
+
+def imported(name):
+    """The module ``name``, imported (the first time) under the lock every deferred
+    import takes."""
+    if name not in _DONE:
+        with _IMPORTING:
+            import_module(name)
+            _DONE.add(name)
+    return sys.modules[name]
 
 
 class deferred:
@@ -19,7 +39,7 @@ class deferred:
         self._name = name
 
     def __getattr__(self, attr):
-        return getattr(import_module(self._name), attr)
+        return getattr(imported(self._name), attr)
 
     def __repr__(self):
         return f"<deferred module {self._name}>"
@@ -31,7 +51,7 @@ def attributes_from(package, homes):
     def __getattr__(name):
         if name not in homes:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(import_module(f"{package}.{homes[name]}"), name)
+        value = getattr(imported(f"{package}.{homes[name]}"), name)
         setattr(import_module(package), name, value)       # asked once
         return value
     return __getattr__

@@ -1,9 +1,8 @@
 """The decorator ``jit`` and the direct constructor ``from_sympy``."""
 import keyword
 import sys
-from importlib import import_module
 
-from .deferred import deferred
+from .deferred import deferred, imported
 from .errors import PyExprError, from_user
 from .formula import Formula, check_options
 from .interactive import follow_autoreload
@@ -143,7 +142,7 @@ def front_end():
     thread = llvmcapi.start_preload()
     try:
         for name in _FRONT_END:
-            import_module(name)
+            imported(name)
     finally:                            # no thread outlives these imports, even failed ones
         if thread is not None:
             thread.join()

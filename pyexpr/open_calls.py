@@ -19,7 +19,8 @@ from .deferred import deferred
 from .lazy import lazy_call
 from .open_quick import head, quick, result_shape, threads
 
-sympy = deferred("sympy")       # only where a call needs the formula written out
+# only where a call needs the formula written out, or explains
+sympy, steps = deferred("sympy"), deferred("pyexpr.ast_rewrite.steps")
 
 
 @dataclass(frozen=True)
@@ -156,11 +157,10 @@ def _core_call(formula, values, out):
     for symbol, modulus, residues, reasons in formula.steps:
         owner, have = next((v for k, v in lengths.items() if str(k) == symbol), (None, None))
         if owner is not None and have % modulus not in residues:
-            from .ast_rewrite.steps import condition_text
             # the vector whose own length it is (a matrix may share it as its columns)
             owner = next((n for n, k in formula._call_form.signature if str(k) == symbol), owner)
             raise ValueError(f"{formula.name}(): argument {owner!r} of length {have}: the code runs only "
-                             f"where {condition_text(f'len({owner})', modulus, residues)} "
+                             f"where {steps.condition_text(f'len({owner})', modulus, residues)} "
                              f"({'; '.join(reasons)})")
     for name, need in formula.needs:
         have = len(values[[n for n, _ in formula._call_form.signature].index(name)])

@@ -6,7 +6,8 @@ from .deferred import deferred
 
 # imported on first use: a formula from the disk cache calls without them
 sympy = deferred("sympy")
-indexing, printing, source_code = (deferred(f"pyexpr.{m}") for m in ("indexing", "printing", "source_code"))
+indexing, printing, source_code, steps = (deferred(f"pyexpr.{m}") for m in ("indexing", "printing", "source_code",
+                                                                           "ast_rewrite.steps"))
 
 
 class OpenPrinting:
@@ -21,9 +22,8 @@ class OpenPrinting:
 
     def _conditions(self, minimum=0):
         """What the formula holds for: ``n >= 3``, ``n % 2 == 0`` (text for the printed form)."""
-        from .ast_rewrite.steps import condition_text
         found = [f"{self.out_shape[0]} >= {minimum}"] if minimum > 1 else []
-        found += [condition_text(n, m, r) for n, m, r, _ in self.steps]
+        found += [steps.condition_text(n, m, r) for n, m, r, _ in self.steps]
         return ", ".join(found)
 
     def __str__(self):

@@ -21,9 +21,9 @@ from .open_printing import OpenPrinting
 
 # the symbolic side, imported on first use: a formula from the disk cache calls without it
 sympy = deferred("sympy")
-banded, calculus, functions, indexing, matrix_calculus, sum_calculus = (
+banded, calculus, functions, indexing, matrix_calculus, sum_calculus, loop_build, open_ufunc = (
     deferred(f"pyexpr.{m}") for m in ("banded", "calculus", "functions", "indexing", "matrix_calculus",
-                                      "sum_calculus"))
+                                      "sum_calculus", "ir.loop_build", "cpu.open_ufunc"))
 
 
 class OpenFormula(OpenPrinting, Formula):
@@ -263,8 +263,7 @@ class OpenFormula(OpenPrinting, Formula):
         with self._lock:
             if self._ufunc is None:
                 from .cpu.loops import compile_loops
-                from .cpu.open_ufunc import make
-                self._ufunc = make(self, lambda dtype: compile_loops(
+                self._ufunc = open_ufunc.make(self, lambda dtype: compile_loops(
                     self.program, dtype, fastmath=self.options["fastmath"], cache=self.options["cache"]))
         return self._ufunc
 
@@ -272,14 +271,13 @@ class OpenFormula(OpenPrinting, Formula):
     @property
     def program(self):
         if self._program is None:
-            from .ir.loop_build import from_indexed
             scalars = [a for a in self.args if str(a) not in self.open]
             vectors = [self.open[str(a)] for a in self.args if str(a) in self.open]
             vectors += [(indexing.vector(name), tuple(sympy.Integer(d) for d in array.shape)
                          if array.ndim == 2 else sympy.Integer(array.size)) for name, array in self.constants]
             length = self.out_shape[0] if self.index is not None else None
             width = self.out_shape[1] if self.column is not None else None
-            self._program = isolated(from_indexed)(self.name, scalars, vectors, self.outputs, self.index,
+            self._program = isolated(loop_build.from_indexed)(self.name, scalars, vectors, self.outputs, self.index,
                                                    length, self.column, width)
             if self.__dict__.get("_source_key"):     # the next run reads it from the disk cache
                 self._record()

@@ -86,6 +86,46 @@ def test_a_second_process_calls_vector_formulas_without_sympy_or_llvm(tmp_path, 
     assert all(warm["errors"]) and "Sum(" in warm["text"][0]
 
 
+THREADS = '''
+import json, sys, threading
+import numpy as np
+import pyexpr as px
+
+@px.jit
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)
+
+@px.jit
+def lap(x):
+    return x[2:] - 2 * x[1:-1] + x[:-2]
+
+x = np.linspace(-1.0, 2.0, 10)
+first = [rosen(x), lap(x).tolist()]
+errors = []
+
+def run(job):
+    try:
+        job()
+    except Exception as error:
+        errors.append(f"{type(error).__name__}: {error}")
+
+threads = [threading.Thread(target=run, args=(job,)) for job in [lambda: str(rosen), lambda: lap(x[:1])] * 4]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps({"errors": errors[:1], "after": [str(rosen), lap(x[:1]).tolist()], "first": repr(first)}))
+'''
+
+
+def test_threads_that_first_need_the_symbolic_side_of_a_cached_formula_import_sympy_once(tmp_path, processes):
+    """Printing on some threads while others call below a vector output's least length
+    (the formula written out): each imports sympy; two first imports of it from
+    different modules at once left it half imported for good (4 runs of the cache)."""
+    runs = processes(tmp_path, THREADS, runs=5)
+    assert all(run["errors"] == [] and run["after"] == runs[0]["after"] for run in runs), runs
+
+
 def _loop_programs():
     """Every formula of ``open_formulas`` and its derivatives where it has them: their
     LoopPrograms."""
