@@ -54,7 +54,11 @@ def fields(state, arg_names):
         scalars = [n for n in arg_names if n not in {p for p, k in form.signature if isinstance(k, (str, tuple))}]
         vectors = [n for n, k in form.signature if isinstance(k, (str, tuple))] + [n for n, _ in constants]
         program = stored.loop_from(program, scalars, vectors)
-        if not form.rows and program.n_outputs != max(form.outputs, 1) or form.rows and program.rows is None:
+        width = int(np.prod(form.out_shape[1:])) if form.rows and not form.cols else 1
+        if (program.rows is not None, program.cols is not None) != (form.rows, form.cols) \
+                or not form.rows and program.n_outputs != max(form.outputs, 1) \
+                or any(len(st.body.outputs) != width for st in program.stages if st.dest is None
+                       and st.kind in ("elements", "cells")):
             raise ValueError("the LoopProgram's outputs are not the formula's")
     return {"_call_form": form, "needs": needs, "exact": exact, "steps": steps, "constants": constants,
             "program": program}

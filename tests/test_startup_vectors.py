@@ -174,22 +174,42 @@ def _spoil(state, how):
         state["needs"] = [["z", 4]]
     elif how == "key":
         program["key"] = "0" * 64
+    elif how == "rows":                 # fewer rows than the stages write
+        program["rows"][1] = -10**6
+    elif how == "rows divisor":
+        program["rows"][3] = 0
+    elif how == "rows slot":
+        program["rows"][0] = [[7, 1]]
+    elif how == "row width":
+        state["call_form"]["out_shape"] = ["n - 1", 3]
+    elif how == "a number's stage writes rows":
+        program["stages"][-1]["kind"] = "elements"
+    elif how == "n_outputs":
+        program["n_outputs"] = 4
     return json.dumps(state)
 
 
-@pytest.mark.parametrize("how", ["load vector", "bound divisor", "float index", "body", "stage kind",
-                                 "length name", "outputs", "needs", "key"])
-def test_an_open_entry_with_a_valid_checksum_and_odd_content_is_not_used(tmp_path, monkeypatch, how):
-    func = fresh_function(tmp_path, monkeypatch, "return np.sum(x[1:] * x[:-1]) * y + x[0]")
+#: a number (scalar output) and a vector output of any length
+BODIES = {"number": ("return np.sum(x[1:] * x[:-1]) * y + x[0]", 17.0),
+          "vector": ("return x[1:] * x[:-1] * y", [4.0, 12.0])}
+
+
+@pytest.mark.parametrize("output, how", [("number", h) for h in (
+    "load vector", "bound divisor", "float index", "body", "stage kind", "length name", "outputs", "needs",
+    "key", "a number's stage writes rows", "n_outputs")] + [("vector", h) for h in (
+        "rows", "rows divisor", "rows slot", "row width", "load vector", "key")])
+def test_an_open_entry_with_a_valid_checksum_and_odd_content_is_not_used(tmp_path, monkeypatch, output, how):
+    body, value = BODIES[output]
+    func = fresh_function(tmp_path, monkeypatch, body)
     key = startup.source_key(func, OPTIONS)
     x = np.array([1.0, 2.0, 3.0])
-    assert px.jit(func)(x) == 17.0
+    assert np.array_equal(px.jit(func)(x), value)
     state = json.loads(cache.load(key)[0])
     assert state["kind"] == "open"
     cache.store(key, _spoil(state, how), b"\n")
     with pytest.warns(UserWarning, match="unusable formula entry"):
         f = px.jit(func)
-    assert "_pending" not in vars(f) and f(x) == 17.0
+    assert "_pending" not in vars(f) and np.array_equal(f(x), value)
 
 
 def test_a_vector_formula_from_the_entry_pickles_and_takes_new_options(tmp_path, monkeypatch):

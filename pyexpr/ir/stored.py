@@ -11,8 +11,10 @@ the result's digest against the one written: anything else raises
 ``ValueError``/``AssertionError`` and the front end reads the source again.
 Floats travel as their hex text, exactly (inf, nan and -0.0 too).
 """
+import json
 import keyword
 
+from .. import digest
 from .loops import Bound, Load, LoopProgram, Stage
 from .program import Instr, Program
 
@@ -59,12 +61,14 @@ def program_from(p, arg_names=None):
 
 # --- LoopProgram --------------------------------------------------------------------
 def loop_state(lp):
-    return {"name": lp.name, "scalar_names": list(lp.scalar_names), "vector_names": list(lp.vector_names),
-            "stages": [_stage_state(s) for s in lp.stages], "n_outputs": lp.n_outputs,
-            "length_vectors": list(lp.length_vectors), "minimum": [list(m) for m in lp.minimum],
-            "rows": _optional(_bound_state, lp.rows), "slots": [list(s) for s in lp.slots],
-            "temps": [_bound_state(t) for t in lp.temps], "cols": _optional(_bound_state, lp.cols),
-            "temp_dims": list(lp.temp_dims), "key": lp.key()}
+    """The JSON of ``lp``, with a digest of all of it (``key``)."""
+    state = {"name": lp.name, "scalar_names": list(lp.scalar_names), "vector_names": list(lp.vector_names),
+             "stages": [_stage_state(s) for s in lp.stages], "n_outputs": lp.n_outputs,
+             "length_vectors": list(lp.length_vectors), "minimum": [list(m) for m in lp.minimum],
+             "rows": _optional(_bound_state, lp.rows), "slots": [list(s) for s in lp.slots],
+             "temps": [_bound_state(t) for t in lp.temps], "cols": _optional(_bound_state, lp.cols),
+             "temp_dims": list(lp.temp_dims)}
+    return {**state, "key": digest.new(json.dumps(state, sort_keys=True).encode()).hexdigest()}
 
 
 def loop_from(state, scalar_names, vector_names):
@@ -80,23 +84,39 @@ def loop_from(state, scalar_names, vector_names):
     if (lp.scalar_names, lp.vector_names) != (tuple(scalar_names), tuple(vector_names)):
         raise ValueError("the LoopProgram's arguments are not the formula's")
     _check_loops(lp)
-    if lp.key() != state["key"]:
+    if loop_state(lp)["key"] != state["key"]:            # (every field, as read back)
         raise ValueError("the LoopProgram does not match its entry")
     return lp
 
 
 def _check_loops(lp):
-    """Indices inside the tables they index: each vector, slot, temporary and known
-    scalar a stage names exists."""
+    """Indices inside the tables they index (each vector, slot, temporary and known
+    scalar a stage names exists), and stages that write what the output is: numbers
+    (``"scalar"``, ``n_outputs`` of them) or rows (``"elements"``, ``"cells"``)."""
+    if len(lp.slots) not in (0, len(lp.vector_names)) or not all(d in (1, 2) for d in lp.temp_dims) \
+            or lp.temp_dims and sum(lp.temp_dims) != len(lp.temps) or lp.n_outputs < 0:
+        raise ValueError("LoopProgram tables of other sizes than its vectors'")
     vectors = len(lp.vector_names) + len(lp.temp_groups)
     slots = lp.slot_count
     if not all(0 <= v < slots for v in lp.length_vectors) \
             or not all(0 <= s < slots and k >= 0 for s, k in lp.minimum) \
-            or not all(0 <= s < slots for group in lp.slots for s in group) \
-            or not all(d in (1, 2) for d in lp.temp_dims) or lp.n_outputs < 0:
+            or not all(0 <= s < slots for group in lp.slots for s in group):
         raise ValueError("a LoopProgram table index out of range")
+    for bound in (lp.rows, lp.cols, *lp.temps):
+        if bound is not None:
+            _check_bound(bound, slots)
+    writes = {st.kind for st in lp.stages if st.dest is None and st.kind not in ("sum", "prod")}
+    if not writes <= ({"scalar"} if lp.rows is None else {"elements", "cells"} if lp.cols else {"elements"}) \
+            or any(len(st.body.outputs) != lp.n_outputs for st in lp.stages if st.kind == "scalar") \
+            or lp.cols is not None and lp.rows is None:
+        raise ValueError("stages that write another output than the LoopProgram's")
     for stage in lp.stages:
         _check_stage(stage, vectors, slots, lp)
+
+
+def _check_bound(bound, slots):
+    if not (bound.div >= 1 and all(0 <= v < slots for v, _ in bound.terms)):
+        raise ValueError("a bound out of range")
 
 
 def _check_stage(stage, vectors, slots, lp):
@@ -105,8 +125,7 @@ def _check_stage(stage, vectors, slots, lp):
     if stage.dest is not None and not 0 <= stage.dest < len(lp.temp_groups):
         raise ValueError("a stage's temporary out of range")
     for bound in _bounds(stage):
-        if not (bound.div >= 1 and all(0 <= v < slots for v, _ in bound.terms)):
-            raise ValueError("a bound out of range")
+        _check_bound(bound, slots)
     for ld in stage.loads:
         if not (0 <= ld.vector < vectors and all(0 <= slot < slots for _, _, slot in ld.dims())):
             raise ValueError("a load out of range")
