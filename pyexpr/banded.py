@@ -17,12 +17,16 @@ from .printing import range_latex, range_text
 class Banded:
     """A matrix (a Hessian, a Jacobian) of an ``OpenFormula`` by a vector, from the
     formula of its product with a vector (``hessp``, ``jvp``): printed as its diagonals,
-    called as the formula is (the product's last argument left out) to give a dense
+    called as the formula is (the product's direction left out) to give a dense
     array, or with ``sparse`` a scipy CSR matrix from one product per color of its band."""
 
     def __init__(self, product, sparse, name, letter):
         self.hessp, self.sparse, self.name, self.letter = product, sparse, name, letter
         self._layout = None         # (offsets, rows at the lengths): symbolic work, done once
+        names = [n for n, _ in product._call_form.signature]
+        at = names.index(product.direction)     # (scipy's hessp(x, p, *args): after x)
+        #: the call's parameters (the product's but the direction), and the direction's place
+        self._parameters, self._at = names[:at] + names[at + 1:], at
 
     def __getstate__(self):
         # (a compiled function does not pickle; the index tables are remade on demand)
@@ -67,7 +71,7 @@ class Banded:
     def __str__(self):
         bands = self.diagonals()
         hessp = self.hessp
-        head = f"{self.name}({hessp._text_signature().split('(', 1)[1].rsplit(', ', 1)[0]})"
+        head = hessp._text_signature(self.name, skip=hessp.direction)
         if bands is None:
             return f"{head} = a dense matrix; times a vector:\n{hessp}"
         j = hessp.index
@@ -87,7 +91,7 @@ class Banded:
         offsets = self.offsets()
         if offsets is None:
             return None
-        p, j = self.hessp.args[-1], self.hessp.index
+        p, j = self._direction(), self.hessp.index
         _, pieces = self.hessp.cases()
         holder = sympy.Dummy("t", real=True)
         bands = {}
@@ -117,7 +121,7 @@ class Banded:
         return self._layout
 
     def _find_offsets(self):
-        p = self.hessp.args[-1]
+        p = self._direction()
         _, pieces = self.hessp.cases()
         found = set()
         for lo, hi, piece in pieces:
@@ -132,26 +136,36 @@ class Banded:
                     found.add(int(d))
         return sorted(found)
 
+    def _direction(self):
+        """The product's direction (its IndexedBase)."""
+        return next(a for a in self.hessp.args if str(a) == self.hessp.direction)
+
+    def _arguments(self):
+        """The product's parameters but the direction, ``(name, length)``."""
+        return [(n, k) for n, k in self.hessp.signature if n != self.hessp.direction]
+
     def _shape(self, args):
         """(rows, columns) at these arguments: the product's length, the direction's."""
-        product = self.hessp
         _, rows_at = self._laid_out()
-        values = dict(zip((n for n, _ in product.signature), args))
-        sizes = {k: len(np.asarray(values[n])) for n, k in product.signature[:-1] if isinstance(k, sympy.Symbol)}
-        return int(rows_at(*(sizes[k] for k in self._lengths()))), sizes[product.signature[-1][1]]
+        values = dict(zip((n for n, _ in self._arguments()), args))
+        sizes = {k: len(np.asarray(values[n])) for n, k in self._arguments() if isinstance(k, sympy.Symbol)}
+        return int(rows_at(*(sizes[k] for k in self._lengths()))), sizes[dict(self.hessp.signature)[self.hessp.direction]]
 
     def _lengths(self):
         """The length Symbols of the arguments, each once (vectors may share one)."""
-        return list(dict.fromkeys(k for _, k in self.hessp.signature[:-1] if isinstance(k, sympy.Symbol)))
+        return list(dict.fromkeys(k for _, k in self._arguments() if isinstance(k, sympy.Symbol)))
 
     def __call__(self, *args, **kwargs):
-        names = self.hessp._call_form.signature[:-1]         # (the product's direction is last)
-        if kwargs or len(args) != len(names):       # keywords, defaults: the arguments in order
-            args = tuple(calling.bind(self.hessp, args, kwargs, [n for n, _ in names]))
+        if kwargs or len(args) != len(self._parameters):     # keywords, defaults: in order
+            args = tuple(calling.bind(self.hessp, args, kwargs, self._parameters))
+        before, after = args[:self._at], args[self._at:]
+
+        def product(direction):
+            return self.hessp(*before, direction, *after)
         fast = self.__dict__.get("_dense_at")           # an optimizer calls at one shape
         if fast is not None and fast[0] == tuple(getattr(a, "shape", None) for a in args):
             _, directions, source, target, shape = fast
-            products = np.concatenate([self.hessp(*args, d) for d in directions])
+            products = np.concatenate([product(d) for d in directions])
             dense = np.zeros(shape[0] * shape[1])
             dense[target] = products[source]
             return dense.reshape(shape)
@@ -164,10 +178,10 @@ class Banded:
         width = None if offsets is None else max(offsets) - min(offsets) + 1 if offsets else 1
         if width is None or not self.sparse and cols <= width:
             unit = np.eye(cols)
-            dense = np.array([self.hessp(*args, unit[k]) for k in range(cols)]).T.reshape(rows, cols)
+            dense = np.array([product(unit[k]) for k in range(cols)]).T.reshape(rows, cols)
             return _sparse(dense) if self.sparse else dense
         plan = self._colors(rows, cols, offsets, width)
-        products = [self.hessp(*args, direction) for direction, _, _ in plan]
+        products = [product(direction) for direction, _, _ in plan]
         if not self.sparse:         # each entry is set once: no sparse matrix in between
             source, target = self._scatter(rows, cols, plan)
             dense = np.zeros(rows * cols)

@@ -13,12 +13,13 @@ indexing, printing, source_code, steps = (deferred(f"pyexpr.{m}") for m in ("ind
 class OpenPrinting:
     """The printing half of ``OpenFormula`` (``open_vectors``), which it inherits."""
 
-    def _text_signature(self):
+    def _text_signature(self, name=None, skip=None):
+        """``f(x[n], y)``: with another ``name``, less the parameter ``skip``."""
         fixed = {sympy.Symbol(s, integer=True, nonnegative=True): v for s, v in self.exact}
         shown = [(n, k if k is None or isinstance(k, int) else
                   tuple(d.xreplace(fixed) for d in k) if isinstance(k, tuple) else k.xreplace(fixed))
-                 for n, k in self.signature]
-        return f"{self.name}({', '.join(n if k is None else f'{n}[{_shape_text(k)}]' for n, k in shown)})"
+                 for n, k in self.signature if n != skip]
+        return f"{name or self.name}({', '.join(n if k is None else f'{n}[{_shape_text(k)}]' for n, k in shown)})"
 
     def _conditions(self, minimum=0):
         """What the formula holds for: ``n >= 3``, ``n % 2 == 0`` (text for the printed form)."""

@@ -34,8 +34,10 @@ class OpenFormula(OpenPrinting, Formula):
 
     def __init__(self, name, args, outputs, out_shape=(), *, defaults=None, options=None,
                  latex_name=None, doc="", signature=None, index=None, needs=(), constants=(), exact=(),
-                 steps=(), column=None):
+                 steps=(), column=None, direction=None):
         self.name, self.args = name, tuple(args)
+        #: of a product with a Hessian or Jacobian (``hessp``, ``jvp``): its vector's name
+        self.direction = direction
         self.arg_names = tuple(str(a) for a in self.args)
         self.signature = tuple(signature)
         self.index = index
@@ -57,7 +59,7 @@ class OpenFormula(OpenPrinting, Formula):
         #: what a call reads of all this, as plain values (``open_calls.CallForm``)
         self._call_form = open_calls.call_form(self)
 
-    steps = ()      # (what formulas pickled before steps existed lack)
+    steps, direction = (), None     # (what formulas pickled before these existed lack)
 
     #: a formula from the disk cache has its calls' fields, not its symbolic side
     _symbolic = SYMBOLIC + ("signature", "out_shape", "index", "column", "open")
@@ -95,10 +97,12 @@ class OpenFormula(OpenPrinting, Formula):
         self.__dict__.pop("_plan", None)
         self.__dict__.pop("_runner", None)
 
-    def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None, column=None):
+    def _like(self, name, args, signature, outputs, out_shape=(), index=None, latex_name=None, column=None,
+              direction=None):
         return OpenFormula(name, args, outputs, out_shape, options=self.options, signature=signature,
                            index=index, latex_name=latex_name, defaults=self.defaults, needs=self.needs,
-                           constants=self.constants, exact=self.exact, steps=self.steps, column=column)
+                           constants=self.constants, exact=self.exact, steps=self.steps, column=column,
+                           direction=direction or self.direction)
 
     # --- calculus -----------------------------------------------------------------
     def _wrt_split(self, wrt):
@@ -183,9 +187,13 @@ class OpenFormula(OpenPrinting, Formula):
         base, length = self.open[name]
         p = indexing.vector(_free_name(direction, self.arg_names))
         element = sum_calculus.directional(self.outputs[0], base, p)
-        return self._like(new_name, self.args + (p,), self.signature + ((str(p), length),),
+        # the direction right after its vector: scipy calls hessp(x, p, *args)
+        at = [n for n, _ in self.signature].index(name) + 1
+        flat = sum(len(a) for a, _ in list(_entries(self.args, self.signature))[:at])
+        return self._like(new_name, self.args[:flat] + (p,) + self.args[flat:],
+                          self.signature[:at] + ((str(p), length),) + self.signature[at:],
                           [element], self.out_shape, self.index, latex_name=f"{latex} {sympy.latex(p)}",
-                          column=self.column)
+                          column=self.column, direction=str(p))
 
     @remembered
     def hessian(self, wrt=None, sparse=False):

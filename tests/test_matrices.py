@@ -529,11 +529,11 @@ def test_a_matrix_output_s_product_with_its_jacobian_is_a_matrix():
     x, v = rng.normal(size=6), rng.normal(size=6)
     A, B, V = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(3, 4))
     h = 1e-6
-    np.testing.assert_allclose(K.jvp("x")(x, 0.7, 1.3, v),
+    np.testing.assert_allclose(K.jvp("x")(x, v, 0.7, 1.3),
                                _central(lambda y: K(y, 0.7, 1.3), (h * v,), x) / h, rtol=1e-7, atol=1e-8)
     jvp = P.jvp("A")
-    assert jvp(A, B, V).shape == (3, 2) and str(jvp).startswith("jvp_product_of(A[m_A, n_A], B[n_A, n_B], v[m_A, n_A])")
-    np.testing.assert_allclose(jvp(A, B, V), _central(lambda M: P(M, B), (h * V,), A) / h, rtol=1e-7, atol=1e-8)
+    assert jvp(A, V, B).shape == (3, 2) and str(jvp).startswith("jvp_product_of(A[m_A, n_A], v[m_A, n_A], B[n_A, n_B])")
+    np.testing.assert_allclose(jvp(A, V, B), _central(lambda M: P(M, B), (h * V,), A) / h, rtol=1e-7, atol=1e-8)
 
 
 def test_what_a_matrix_output_s_derivatives_are_not_yet_says_what_to_take():

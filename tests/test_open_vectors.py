@@ -1101,3 +1101,23 @@ def test_diff_by_a_scalar_argument_keeps_the_output_s_shape():
     np.testing.assert_allclose(d([1.0, 0.5, 0.1], t, np.cos(t)), -t * np.exp(-0.5 * t), rtol=1e-15)
     with pytest.raises(ValueError, match="'p' is a vector of 3"):
         r.diff("p")
+
+
+def test_a_product_s_direction_follows_its_vector_as_scipy_passes_it(tmp_path):
+    """scipy calls ``hessp(x, p, *args)``: the direction right after ``x``, the other
+    parameters (and their defaults) after it."""
+    path = tmp_path / "reg.py"
+    path.write_text("import numpy as np\n\n\ndef reg(x, lam=0.1):\n"
+                    "    return np.sum(100.0 * (x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2) + lam * np.sum(x**2)\n")
+    f = px.jit(runpy.run_path(str(path))["reg"])
+    hessp = f.hessp("x")
+    assert [n for n, _ in hessp.signature] == ["x", "p", "lam"] and hessp.direction == "p"
+    x, v = np.linspace(-1.0, 1.0, 7), np.cos(np.arange(7.0))
+    want = rosen_hess_prod(x, v) + 0.2 * v
+    np.testing.assert_allclose(hessp(x, v), want, rtol=1e-14)
+    np.testing.assert_allclose(hessp(x, v, 0.3), want + 0.4 * v, rtol=1e-14)
+    np.testing.assert_allclose(f.hessian("x")(x, lam=0.3) @ v, want + 0.4 * v, rtol=1e-14)
+    ncg = minimize(f, np.zeros(12), args=(0.2,), jac=f.grad("x"), hessp=hessp, method="trust-ncg")
+    exact = minimize(f, np.zeros(12), args=(0.2,), jac=f.grad("x"), hess=f.hessian("x"), method="trust-exact")
+    assert ncg.success and exact.success and np.allclose(ncg.x, exact.x, atol=1e-6)
+    assert str(f.hessian("x")).startswith("hessian_reg(x[n], lam): H[j, k] is 0 unless")
