@@ -125,3 +125,22 @@ def test_a_relation_sympy_flips_at_each_canonical_is_kept_as_a_difference():
     values = [-np.inf, -1e308, -1.0, -0.0, 0.0, 2.0, 1e308, np.inf]
     with np.errstate(all="ignore"):
         assert all(bool(np.float64(u) - np.float64(v) < 0) == (u < v) for u in values for v in values)
+
+
+def test_a_comparison_lifts_a_piecewise_itself_where_sympy_s_fold_recurses(monkeypatch):
+    """sympy's piecewise_fold of a Min of a Piecewise whose conditions are Ors of
+    relations rebuilt itself until the recursion limit (fuzz56233 of a long run):
+    the comparison then lifts the Piecewise itself, as for a fold that raises."""
+    import ast
+    import sympy
+    from pyexpr.ast_rewrite import comparisons
+    x, y = sympy.symbols("x y", real=True)
+    side = 2 * sympy.Piecewise((x, x > 0), (y, True))
+    expected = comparisons.compare(ast.LtE(), side, sympy.Float(1.0))
+
+    def recursing(expr):
+        raise RecursionError("maximum recursion depth exceeded")
+    monkeypatch.setattr(comparisons.sympy, "piecewise_fold", recursing)
+    got = comparisons.compare(ast.LtE(), side, sympy.Float(1.0))
+    point = {x: 0.25, y: 3.0}, {x: -1.0, y: 0.25}, {x: 2.0, y: 0.0}
+    assert [bool(got.subs(p)) for p in point] == [bool(expected.subs(p)) for p in point] == [True, True, False]

@@ -69,7 +69,9 @@ def _lift_piecewise(expr):
         return expr
     try:
         return sympy.piecewise_fold(expr)
-    except ValueError:      # sympy's Max of a branch's non-real constant (asin(7.5)) raises
+    # sympy's Max of a branch's non-real constant (asin(7.5)) raises; a fold whose
+    # Piecewise evaluates into one again recurses without end (fuzz56233 of a long run)
+    except (ValueError, RecursionError):
         return map_dag(expr, {}, _lifted)
 
 
