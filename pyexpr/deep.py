@@ -1,7 +1,7 @@
 """Work on formulas nested thousands deep: a recursion budget sized to the formula
 (and ``large_tree``, the measure of formulas too large for sympy's tree walks).
 
-pyexpr's own walks over expressions use explicit stacks (``functions.map_dag``,
+pyexpr's own walks over expressions use explicit stacks (``dag.map_dag``,
 ``height`` here), but sympy's algorithms recurse once or more per level of
 nesting: ``cse``, the printers, comparing and rebuilding expressions.  A
 formula from a loop that iterates a map 10,000 times is 10,000 levels deep,
@@ -46,7 +46,7 @@ def height(exprs, memo=None):
     (a dict) carries the depths found over calls, so that a growing expression is
     measured in linear time; it holds each node measured, so that no other object
     takes its id."""
-    from .functions import postorder          # sympy loads on first use
+    from .dag import postorder          # sympy loads on first use
 
     depth = {} if memo is None else memo
     for e in postorder(exprs, depth):
@@ -176,7 +176,7 @@ PICKLED_DEPTH = 100
 def flat(exprs):
     """``exprs`` as ``(nodes, roots)``: each node a leaf ``(None, atom)`` or ``(class, indices
     of its arguments)``, arguments before the nodes using them; ``roots`` index ``exprs``."""
-    from .functions import postorder
+    from .dag import postorder
 
     index, nodes = {}, []
     for e in postorder(exprs, index):

@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from .functions import evaluated
+from .dag import evaluated
 from .sharing import cse
 
 #: binary digits of the successive exact evaluations.  The first covers the whole

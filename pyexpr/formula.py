@@ -21,8 +21,8 @@ from .lazy import lazy_call
 
 # the symbolic side, imported on first use: a formula from the disk cache calls without it
 sympy = deferred("sympy")
-calculus, deep, functions, printing, rewrite, series, source_code = (
-    deferred(f"pyexpr.{m}") for m in ("calculus", "deep", "functions", "printing",
+calculus, dag, deep, functions, printing, rewrite, series, source_code = (
+    deferred(f"pyexpr.{m}") for m in ("calculus", "dag", "deep", "functions", "printing",
                                       "stability.rewrite", "stability.series", "source_code"))
 
 DEFAULT_OPTIONS = {"target": "cpu", "dtype": "float64", "simplify": "canonical",
@@ -85,7 +85,7 @@ class Formula(CachedSide):
         #: ``{vector parameter: its component Symbols}`` (every call asks: computed once)
         self.vectors = _vector_components(self.signature, self.args)
         #: the outputs as given, before the stability rewrites
-        self.written = tuple(functions.without_zoo(functions.as_sympy(o)) for o in outputs)
+        self.written = tuple(dag.without_zoo(functions.as_sympy(o)) for o in outputs)
         self.out_shape = tuple(out_shape) if out_shape is not None else \
             (() if len(self.written) == 1 else (len(self.written),))
         if int(np.prod(self.out_shape)) != len(self.written):

@@ -11,8 +11,8 @@ from . import startup
 
 # the front end, imported on first use (``front_end``)
 sympy = deferred("sympy")
-ast_rewrite, functions, open_vectors = (deferred(f"pyexpr.{m}") for m in
-                                        ("ast_rewrite", "functions", "open_vectors"))
+ast_rewrite, dag, functions, open_vectors = (deferred(f"pyexpr.{m}") for m in
+                                             ("ast_rewrite", "dag", "functions", "open_vectors"))
 
 
 def jit(func=None, **options):
@@ -106,8 +106,8 @@ def from_sympy(exprs, args, name="f", **options):
     else:
         shape, items = (), [exprs]
     names = [a.name for a in args]
-    outputs = [functions.substitute(_expression(e, names, options), real) for e in items]
-    free = functions.free_symbols(outputs) - set(real.values())
+    outputs = [dag.substitute(_expression(e, names, options), real) for e in items]
+    free = dag.free_symbols(outputs) - set(real.values())
     if free:
         raise PyExprError(f"{name}: the expressions use symbols that are not arguments: "
                           + ", ".join(sorted(map(str, free))))

@@ -21,8 +21,8 @@ from .open_printing import OpenPrinting
 
 # the symbolic side, imported on first use: a formula from the disk cache calls without it
 sympy = deferred("sympy")
-banded, calculus, functions, indexing, matrix_calculus, sum_calculus, loop_build, open_ufunc = (
-    deferred(f"pyexpr.{m}") for m in ("banded", "calculus", "functions", "indexing", "matrix_calculus",
+banded, calculus, dag, indexing, matrix_calculus, sum_calculus, loop_build, open_ufunc = (
+    deferred(f"pyexpr.{m}") for m in ("banded", "calculus", "dag", "indexing", "matrix_calculus",
                                       "sum_calculus", "ir.loop_build", "cpu.open_ufunc"))
 
 
@@ -53,7 +53,7 @@ class OpenFormula(OpenPrinting, Formula):
         #: (name, array): module-level data read as vectors (or matrices) of constants
         self.constants = tuple((name, np.array(array, dtype=float)) for name, array in constants)
         self.open, self.vectors = _kinds(self.args, self.signature)
-        self.written = tuple(functions.without_zoo(sympy.sympify(o)) for o in outputs)
+        self.written = tuple(dag.without_zoo(sympy.sympify(o)) for o in outputs)
         self.out_shape = tuple(out_shape)
         self._settle(defaults, options, latex_name, doc)
         #: what a call reads of all this, as plain values (``open_calls.CallForm``)

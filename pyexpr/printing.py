@@ -7,7 +7,7 @@ from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import greek_letters_set
 
 from . import deep
-from .functions import subexpressions
+from .dag import subexpressions
 from .sharing import PIECE, cse
 
 

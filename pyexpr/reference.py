@@ -19,7 +19,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from .functions import evaluated
+from .dag import evaluated
 from .sharing import cse
 
 

@@ -9,7 +9,8 @@ no more than 200 nested parentheses in generated source.
 """
 import sympy
 
-from .functions import assume_real, free_symbols, map_dag, negation_of, postorder, unchanged
+from .dag import free_symbols, map_dag, postorder, unchanged
+from .functions import assume_real, negation_of
 
 #: the most levels of nesting a step holds before a piece of it is named
 PIECE = 50

@@ -20,7 +20,8 @@ from sympy.printing.pycode import PythonCodePrinter
 from . import deep
 from .errors import LoweringError
 from .ir import composite
-from .functions import negation_of, substitute
+from .dag import substitute
+from .functions import negation_of
 from .sharing import cse
 
 

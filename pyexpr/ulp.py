@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 
 from .exact import bits, exact_values, from_ordinal, ordinal, ulps
-from .functions import evaluated
+from .dag import evaluated
 
 
 # --- sampling -------------------------------------------------------------------------

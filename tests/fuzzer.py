@@ -172,7 +172,7 @@ import scipy.special
 import sympy
 
 import pyexpr as px
-from pyexpr.functions import map_dag
+from pyexpr.dag import map_dag
 from pyexpr.sharing import cse
 from pyexpr.reference import ReferenceKernel
 

@@ -139,7 +139,7 @@ def kepler(M, e):
 
 def test_sizes_count_shared_subexpressions_once():
     import sympy
-    from pyexpr.functions import sizes
+    from pyexpr.dag import sizes
     x = sympy.Symbol("x")
     s = sympy.sin(x)
     assert sizes(x) == (1, 1)

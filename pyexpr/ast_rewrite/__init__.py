@@ -20,7 +20,8 @@ from sympy.core.parameters import evaluate as sympy_evaluate
 
 from ..errors import PyExprError
 from .. import annotations, indexing
-from ..functions import component_names, without_ite
+from ..dag import without_ite
+from ..functions import component_names
 from . import fence, sequences, steps, vectors
 from .evaluate import Context
 from .values import as_expr

@@ -12,7 +12,7 @@ import operator
 import sympy
 from sympy.core.parameters import global_parameters
 
-from ..functions import substitute
+from ..dag import substitute
 from . import matrices, sequences as seq
 from .scope import Callee
 from .values import as_expr, bind, error, ieee, sequence, static_int, to_condition

@@ -14,7 +14,8 @@ import operator
 import sympy
 
 from ..deep import large_tree
-from ..functions import Not, map_dag, rebuild, settled_piecewise
+from ..dag import map_dag, rebuild
+from ..functions import Not, settled_piecewise
 from .values import real_constant
 
 

@@ -103,7 +103,7 @@ class _Lowerer:
         return self.b.const(float(expr))
 
     def _lower_ComplexInfinity(self, expr):
-        # sympy's 1/0 of an exact 0 (functions.without_zoo): an infinity without a sign
+        # sympy's 1/0 of an exact 0 (dag.without_zoo): an infinity without a sign
         return self.b.const(float("nan"))
 
     def _lower_ImaginaryUnit(self, expr):

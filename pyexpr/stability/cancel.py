@@ -14,6 +14,7 @@ import math
 
 import sympy
 
+from .. import dag
 from .. import functions as pf
 from .match import VARIABLES as _V
 
@@ -28,7 +29,7 @@ def _ops(expr):
     """sympy's operation count of ``expr``, or infinity for a large tree: ``count_ops``
     walks the tree written out, which for an unrolled iteration's derivative is
     exponentially larger than its graph."""
-    if pf.sizes(expr)[0] > _MAX_TREE:
+    if dag.sizes(expr)[0] > _MAX_TREE:
         return math.inf
     return sympy.count_ops(expr)
 

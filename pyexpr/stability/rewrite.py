@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import sympy
 
 from ..deep import piecewise_nesting
-from ..functions import as_written_pair, map_dag, rebuild
+from ..dag import map_dag, rebuild
+from ..functions import as_written_pair
 from .facts import assume, branch_facts
 from .match import matches
 from .rules import rules_for

@@ -32,7 +32,7 @@ import sympy
 
 from .. import functions as pf
 from ..exact import exact_values, mpmath_function, ulps
-from ..functions import map_dag, rebuild
+from ..dag import map_dag, rebuild
 from ..reference import ReferenceKernel
 from .rewrite import Rewrite
 
