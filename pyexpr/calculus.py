@@ -13,8 +13,12 @@ The walk is memoized on subexpressions: formulas from unrolled loops share
 subexpressions heavily (a tree exponentially larger than its graph), and
 ``sympy.diff`` would revisit every shared node once per path to it.
 """
+from bisect import insort
+
 import sympy
+from sympy.core.add import _args_sortkey
 from sympy.core.function import ArgumentIndexError
+from sympy.core.parameters import global_parameters
 from sympy.functions.elementary.miscellaneous import MinMaxBase
 
 from . import deep, indexing
@@ -22,6 +26,16 @@ from .sharing import PIECE
 from .functions import product, real_fdiff, settled_piecewise
 
 _PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside)
+#: sums of this many terms or more take new terms by binary search (``_sum``)
+LONG_SUM = 16
+#: the long sums whose terms ``_sum`` keeps, the newest (a running sum is extended twice
+#: a step: as it is, and less the if's 1.0)
+RECENT_SUMS = 8
+
+
+def _plain_term(t):
+    """A term sympy's Add keeps as it is: no number, sum, order or non-commuting factor."""
+    return not (t.is_Number or t.is_Add or t.is_Order) and t.is_commutative and t.is_finite is not False
 
 
 @deep.sized(lambda expr, *wrt: [expr])
@@ -40,6 +54,8 @@ class _Differentiator:
         self.done = {}
         self.depends_memo = {}
         self.heights = {}
+        #: the terms (less their coefficients) of the latest long sums ``_sum`` made
+        self.sum_terms = {}
 
     def depends(self, expr):
         found = self.depends_memo.get(expr)
@@ -61,7 +77,7 @@ class _Differentiator:
         if e == self.sym:
             return sympy.S.One
         if e.is_Add:
-            return sympy.Add(*(self.d(a) for a in e.args))
+            return self._sum([self.d(a) for a in e.args])
         if e.is_Mul:
             args = list(e.args)
             return sympy.Add(*(sympy.Mul(*args[:i], da, *args[i + 1:])
@@ -91,6 +107,31 @@ class _Differentiator:
         if isinstance(e, (sympy.Function, MinMaxBase)):      # Min and Max are no Functions
             return self._chain(e)
         return _clean(sympy.diff(e, self.sym))
+
+    def _sum(self, terms):
+        """``sympy.Add(*terms)``.  Where one term is a long sum and the others are new
+        terms of it (a loop's running sum differentiated: one term a step), they go into
+        its sorted arguments by binary search: sympy sorts and rebuilds every term again,
+        quadratic in the loop's length."""
+        terms = [t for t in terms if t is not sympy.S.Zero]
+        long = max(terms, key=lambda t: len(t.args) if t.is_Add else 0, default=None)
+        if long is None or not long.is_Add or len(long.args) < LONG_SUM or not global_parameters.evaluate:
+            return sympy.Add(*terms)
+        parts = self.sum_terms.get(long)
+        if parts is None:
+            parts = {a.as_coeff_Mul()[1] for a in long.args}
+        new = [t for t in terms if t is not long]
+        if not all(_plain_term(t) for t in new) or len({t.as_coeff_Mul()[1] for t in new} | parts) \
+                != len(parts) + len(new):           # a like term, a number: sympy combines them
+            return sympy.Add(*terms)
+        args = list(long.args)
+        for t in new:
+            insort(args, t, lo=1 if args[0].is_Number else 0, key=_args_sortkey)
+        result = sympy.Add._from_args(args)
+        self.sum_terms[result] = parts | {t.as_coeff_Mul()[1] for t in new}
+        if len(self.sum_terms) > RECENT_SUMS:       # (each holds a copy of its terms)
+            del self.sum_terms[next(iter(self.sum_terms))]
+        return result
 
     def _power(self, base, exp):
         """``d(base**exp)`` for a non-integer exponent free of the variable: ``exp*base**(exp - 1)*d(base)``,

@@ -37,6 +37,21 @@ def test_a_long_generator_sum(tmp_path, monkeypatch):
     assert f.pretty().count("sin") == N - 1             # sin(0*x) is 0
 
 
+def test_a_running_sum_s_derivative_takes_a_term_a_step_as_sympy_would_build_it(tmp_path, monkeypatch):
+    """The derivative of a loop's running sum with an if on it (the ``branching`` size
+    benchmark) is a sum that gains a term a step; put into place by binary search it is
+    the very sum sympy's Add builds, argument for argument."""
+    from pyexpr import calculus
+    text = ("from math import sin\ndef f(x, y):\n    s = 0.0\n    for i in range(80):\n"
+            "        s += sin(x * i) * y\n        if s > 1.0:\n            s -= 1.0\n    return s\n")
+    f = px.jit(_module(tmp_path, "running", text, monkeypatch).f)
+    x, y = f.args
+    fast = [calculus.derivative(f.outputs[0], v) for v in (x, y)]
+    monkeypatch.setattr(calculus, "LONG_SUM", 10**9)
+    slow = [calculus.derivative(f.outputs[0], v) for v in (x, y)]
+    assert [e.args for e in fast] == [e.args for e in slow] and len(fast[0].args) == 79
+
+
 @pytest.mark.llvm
 def test_a_long_accumulation_in_a_loop(tmp_path, monkeypatch):
     text = (f"from math import sin, cos\ndef f(x, y):\n    s = 1.0\n    for i in range({N}):\n"
