@@ -144,3 +144,17 @@ def test_a_comparison_lifts_a_piecewise_itself_where_sympy_s_fold_recurses(monke
     got = comparisons.compare(ast.LtE(), side, sympy.Float(1.0))
     point = {x: 0.25, y: 3.0}, {x: -1.0, y: 0.25}, {x: 2.0, y: 0.0}
     assert [bool(got.subs(p)) for p in point] == [bool(expected.subs(p)) for p in point] == [True, True, False]
+
+
+def test_a_comparison_with_sympy_s_bounds_of_cos_oo_is_nan_s():
+    """cos(cosh(1e5)) is sympy's AccumBounds(-1, 1) (numpy's cos(inf): nan); compared
+    with a product sympy cannot order, sympy raised "Invalid comparison" at decoration
+    (fuzz64165 of a long run): it compares as nan does."""
+    import ast
+    import sympy
+    from sympy.calculus.accumulationbounds import AccumBounds
+    from pyexpr.ast_rewrite import comparisons
+    x = sympy.Symbol("x", real=True)
+    side = x * (sympy.Float(-0.887537083981715) + 4.0 * sympy.log(x, 10) / x) * (x - sympy.Float(1.75))
+    assert comparisons.compare(ast.Lt(), side, AccumBounds(-1, 1)) == sympy.false
+    assert comparisons.compare(ast.NotEq(), AccumBounds(-1, 1), side) == sympy.true

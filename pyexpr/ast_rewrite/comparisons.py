@@ -12,6 +12,7 @@ import math
 import operator
 
 import sympy
+from sympy.calculus.accumulationbounds import AccumBounds
 
 from ..deep import large_tree
 from ..dag import map_dag, rebuild
@@ -49,9 +50,12 @@ def compare(op, a, b):
 
 def _nan_if_not_real(expr):
     """A constant that is not a real number (``acos(100)`` lifted out of a Piecewise,
-    ``log10(-3)``, whose realness sympy does not decide, ``zoo``) compares as numpy's nan
+    ``log10(-3)``, whose realness sympy does not decide, ``zoo``, sympy's bounds of
+    ``cos(oo)``) compares as numpy's nan
     does: sympy would otherwise keep the relation, and put it in canonical form through
     expansions exponential in its size (``1 < zoo*(-1 + zoo*(... log10(-3)))``)."""
+    if isinstance(expr, AccumBounds):       # cos(oo): numpy's cos(inf) is nan
+        return sympy.nan
     if not expr.is_number or expr.is_extended_real:
         return expr
     if expr.is_extended_real is False or expr.has(sympy.zoo):
