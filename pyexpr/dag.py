@@ -28,9 +28,21 @@ def without_zoo(expr):
     branch of a divisor that is 0), whose sign sympy has lost where numpy's a/0 has a's
     (``-1/0`` is ``zoo``, numpy's -inf); nan is what the compiled code gives it.
     Relations sympy cannot keep in one canonical form become their difference against 0
-    (``steady``).
+    (``steady``); exact numbers beyond the floats' range (``gamma(floor(1e5))``, an
+    integer of 456,570 digits that no printer converts) are the infinity they compute as.
     """
-    return _walk(expr, {sympy.zoo: sympy.nan}, force=False, after=steady)
+    return in_range(_walk(expr, {sympy.zoo: sympy.nan}, force=False, after=steady, leaf=in_range))
+
+
+#: the largest finite double, as an integer
+_LARGEST = int(1.7976931348623157e308)
+
+
+def in_range(e):
+    """``e``; an exact number larger in size than the largest double, as +-oo."""
+    if e.is_Rational and abs(e.p) > _LARGEST * e.q:
+        return sympy.oo if e.p > 0 else -sympy.oo
+    return e
 
 
 def steady(e):
@@ -82,8 +94,10 @@ def without_ite(expr):
     return _walk(expr, {}, force=False)
 
 
-def _walk(expr, done, force, after=None):
+def _walk(expr, done, force, after=None, leaf=None):
     def node(e, args):
+        if leaf is not None:
+            args = tuple(a if a.args else leaf(a) for a in args)
         result = rebuild(e, args) if force or args != e.args else e
         if isinstance(result, sympy.ITE):
             a, b, c = result.args

@@ -203,3 +203,17 @@ def test_python_source_rounds_as_c_does(name):
     for v in (-0.0, -0.5, 0.5, -1.5, 2.0, math.inf, -math.inf, math.nan):
         printed, compiled = namespace["f"](v), f(np.array([v]))[0]
         assert np.float64(printed).tobytes() == np.float64(compiled).tobytes(), (v, printed, compiled)
+
+
+def _huge_constant(x, y):
+    return math.tanh(x) if math.gamma(math.floor(1e5)) <= y ** 1.5 / 0.1 else math.erf(x * y)
+
+
+def test_an_exact_number_beyond_the_floats_prints_as_the_infinity_it_computes_as():
+    """gamma(floor(1e5)) is an exact integer of 456,570 digits, which no printer converts
+    (Python refuses str() of it): it is the infinity the compiled code computes."""
+    f = px.jit(_huge_constant)
+    assert "oo" in str(f) and r"\infty" in f.latex()
+    assert f(0.5, 2.0) == pytest.approx(math.erf(1.0), rel=1e-15)
+    assert f(0.5, math.inf) == pytest.approx(math.tanh(0.5), rel=1e-15)     # inf <= inf
+    assert "inf" in f.python_source
