@@ -16,6 +16,7 @@ subexpressions heavily (a tree exponentially larger than its graph), and
 from bisect import insort
 
 import sympy
+from sympy.calculus.accumulationbounds import AccumBounds
 from sympy.core.add import _args_sortkey
 from sympy.core.function import ArgumentIndexError
 from sympy.core.parameters import global_parameters
@@ -34,8 +35,11 @@ RECENT_SUMS = 8
 
 
 def _plain_term(t):
-    """A term sympy's Add keeps as it is: no number, sum, order or non-commuting factor."""
-    return not (t.is_Number or t.is_Add or t.is_Order) and t.is_commutative and t.is_finite is not False
+    """A term sympy's Add keeps as it is: no number, sum, order or non-commuting factor,
+    no product or power that sympy would write otherwise (one left unevaluated)."""
+    return not (t.is_Number or t.is_Add or t.is_Order or isinstance(t, AccumBounds)) and t.is_commutative \
+        and t.is_finite is not False \
+        and not ((t.is_Mul or t.is_Pow) and t.func(*t.args) != t)
 
 
 @deep.sized(lambda expr, *wrt: [expr])
@@ -115,12 +119,16 @@ class _Differentiator:
         quadratic in the loop's length."""
         terms = [t for t in terms if t is not sympy.S.Zero]
         long = max(terms, key=lambda t: len(t.args) if t.is_Add else 0, default=None)
-        if long is None or not long.is_Add or len(long.args) < LONG_SUM or not global_parameters.evaluate:
+        if long is None or not long.is_Add or len(long.args) < LONG_SUM or not global_parameters.evaluate \
+                or long.args[0].is_number and long.args[0].is_finite is False:     # (oo + y is oo)
             return sympy.Add(*terms)
         parts = self.sum_terms.get(long)
         if parts is None:
+            if sympy.Add(*long.args).args != long.args:     # one left unevaluated: sympy's way
+                return sympy.Add(*terms)
             parts = {a.as_coeff_Mul()[1] for a in long.args}
-        new = [t for t in terms if t is not long]
+        new = list(terms)
+        del new[next(k for k, t in enumerate(terms) if t is long)]   # (once: d(s) + d(s) is 2*d(s))
         if not all(_plain_term(t) for t in new) or len({t.as_coeff_Mul()[1] for t in new} | parts) \
                 != len(parts) + len(new):           # a like term, a number: sympy combines them
             return sympy.Add(*terms)

@@ -39,6 +39,10 @@ _FMA = ("math.fma(a, b, c) if hasattr(math, 'fma') else "
         "(float(a).as_integer_ratio(), float(b).as_integer_ratio(), float(c).as_integer_ratio())")
 
 
+#: integer powers up to this size print as products (the text doubles with each squaring)
+MAX_PRODUCT_POWER = 8
+
+
 class MathPrinter(PythonCodePrinter):
     """sympy -> Python using only ``math``, strict: an unknown node raises."""
 
@@ -158,11 +162,12 @@ class MathPrinter(PythonCodePrinter):
         return self._call("lgamma", *expr.args)
 
     def _print_Pow(self, expr, rational=False):
-        # squares, cubes and fourth powers as the multiplications computed (Python's
-        # x ** 2 raises OverflowError where the product is inf, C's pow does not)
-        if expr.exp.is_Integer and 2 <= expr.exp <= 4:
-            base = self.parenthesize(expr.base, precedence(expr))
-            return "(" + " * ".join([base] * int(expr.exp)) + ")"
+        # small integer powers as the multiplications the code does (``ir.from_sympy``'s
+        # binary powers: x*(x*x), (x*x)*(x*x)); Python's x ** 2 raises OverflowError where
+        # the product is inf
+        if expr.exp.is_Integer and 2 <= abs(expr.exp) <= MAX_PRODUCT_POWER:
+            text = _binary_power(self.parenthesize(expr.base, precedence(expr)), abs(int(expr.exp)))
+            return text if expr.exp > 0 else f"(1.0 / {text})"
         return super()._print_Pow(expr, rational)
 
     def _print_exp2(self, expr):
@@ -175,10 +180,29 @@ class MathPrinter(PythonCodePrinter):
         return self._rounding("ceil", expr)
 
 
+def _binary_power(base, n):
+    """``base**n`` as ``ir.from_sympy._int_pow`` multiplies it out (binary powers)."""
+    result, square = None, base
+    while n:
+        if n & 1:
+            result = square if result is None else f"({result} * {square})"
+        n >>= 1
+        if n:
+            square = f"({square} * {square})"
+    return result
+
+
 class WrittenPrinter(MathPrinter):
     """Unevaluated sums and products (``simplify=False``) with every grouping in
     parentheses, left to right, as ``ir.from_sympy`` computes them."""
     as_written = True
+
+    def _print_Pow(self, expr, rational=False):
+        # a square is one multiplication as computed; other powers C's pow, as Python's **
+        if expr.exp == 2:
+            base = self._print(expr.base)
+            return f"({base} * {base})"
+        return PythonCodePrinter._print_Pow(self, expr, rational)
 
     def _print_Add(self, expr):
         text = self._print(expr.args[0])

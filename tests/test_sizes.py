@@ -52,6 +52,20 @@ def test_a_running_sum_s_derivative_takes_a_term_a_step_as_sympy_would_build_it(
     assert [e.args for e in fast] == [e.args for e in slow] and len(fast[0].args) == 79
 
 
+def test_a_long_sum_s_derivative_met_twice_counts_twice(tmp_path, monkeypatch):
+    """d(s) + d(s) is 2*d(s): the binary-search insertion of ``_sum`` once took both
+    terms for the long sum itself, and the derivative came out halved."""
+    text = ("from math import sin\ndef h(x, y, z):\n    s = 0.0\n    for i in range(1, 17):\n"
+            "        s += sin(i * x)\n    a = s if y > 0 else s + 1.0\n    b = s if z > 0 else s + 2.0\n"
+            "    return a + b\n\ndef w(x):\n    s = 0.0\n    for i in range(1, 17):\n        s = s + sin(i * x)\n"
+            "    return s + s\n")
+    mod = _module(tmp_path, "twice", text, monkeypatch)
+    exact = 2 * sum(i * math.cos(i * 0.3) for i in range(1, 17))
+    assert px.jit(mod.h).diff("x")(0.3, 1.0, 1.0) == pytest.approx(exact, rel=1e-13)
+    assert px.jit(mod.h).grad()(0.3, 1.0, 1.0)[0] == pytest.approx(exact, rel=1e-13)
+    assert px.jit(mod.w, simplify=False).diff("x")(0.3) == pytest.approx(exact, rel=1e-13)
+
+
 @pytest.mark.llvm
 def test_a_long_accumulation_in_a_loop(tmp_path, monkeypatch):
     text = (f"from math import sin, cos\ndef f(x, y):\n    s = 1.0\n    for i in range({N}):\n"
