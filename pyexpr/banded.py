@@ -117,10 +117,18 @@ class Banded:
         formula, which is sympy work of milliseconds."""
         if self._layout is None:
             product = self.hessp
-            self._layout = self._find_offsets(), sympy.lambdify(self._lengths(), product.out_shape[0], "math")
+            rows = product.out_shape[0] * (product.out_shape[1] if product.column is not None else 1)
+            self._layout = self._find_offsets(), sympy.lambdify(self._lengths(), rows, "math")
         return self._layout
 
+    def _by_matrix(self):
+        """Whether the direction or the product is a matrix: then the matrix is of their
+        elements in row-major order, and dense."""
+        return isinstance(dict(self.hessp.signature)[self.hessp.direction], tuple) or self.hessp.column is not None
+
     def _find_offsets(self):
+        if self._by_matrix():
+            return None
         p = self._direction()
         _, pieces = self.hessp.cases()
         found = set()
@@ -145,23 +153,29 @@ class Banded:
         return [(n, k) for n, k in self.hessp.signature if n != self.hessp.direction]
 
     def _shape(self, args):
-        """(rows, columns) at these arguments: the product's length, the direction's."""
+        """(rows, columns, the direction's shape) at these arguments: the product's number
+        of elements, the direction's."""
         _, rows_at = self._laid_out()
-        values = dict(zip((n for n, _ in self._arguments()), args))
-        sizes = {k: len(np.asarray(values[n])) for n, k in self._arguments() if isinstance(k, sympy.Symbol)}
-        return int(rows_at(*(sizes[k] for k in self._lengths()))), sizes[dict(self.hessp.signature)[self.hessp.direction]]
+        sizes = {}
+        for (n, k), value in zip(self._arguments(), args):
+            if isinstance(k, (sympy.Symbol, tuple)):
+                sizes.update(zip(k if isinstance(k, tuple) else (k,), np.shape(value)))
+        along = dict(self.hessp.signature)[self.hessp.direction]
+        shape = tuple(sizes[d] for d in (along if isinstance(along, tuple) else (along,)))
+        return int(rows_at(*(sizes[k] for k in self._lengths()))), int(np.prod(shape)), shape
 
     def _lengths(self):
         """The length Symbols of the arguments, each once (vectors may share one)."""
-        return list(dict.fromkeys(k for _, k in self._arguments() if isinstance(k, sympy.Symbol)))
+        return list(dict.fromkeys(d for _, k in self._arguments() if isinstance(k, (sympy.Symbol, tuple))
+                                  for d in (k if isinstance(k, tuple) else (k,))))
 
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != len(self._parameters):     # keywords, defaults: in order
             args = tuple(calling.bind(self.hessp, args, kwargs, self._parameters))
         before, after = args[:self._at], args[self._at:]
 
-        def product(direction):
-            return self.hessp(*before, direction, *after)
+        def product(direction, along=None):     # (of matrices: their elements, row-major)
+            return np.ravel(self.hessp(*before, direction if along is None else direction.reshape(along), *after))
         fast = self.__dict__.get("_dense_at")           # an optimizer calls at one shape
         if fast is not None and fast[0] == tuple(getattr(a, "shape", None) for a in args):
             _, directions, source, target, shape = fast
@@ -171,14 +185,14 @@ class Banded:
             return dense.reshape(shape)
         shapes = tuple(np.shape(a) for a in args)
         found = self.__dict__.get("_shapes", {}).get(shapes)
-        rows, cols = found or self._shape(args)
+        rows, cols, along = found or self._shape(args)
         if found is None:
-            self._shapes = {shapes: (rows, cols)}                # replaced whole, as _plans
+            self._shapes = {shapes: (rows, cols, along)}                # replaced whole, as _plans
         offsets = self.offsets()
         width = None if offsets is None else max(offsets) - min(offsets) + 1 if offsets else 1
         if width is None or not self.sparse and cols <= width:
             unit = np.eye(cols)
-            dense = np.array([product(unit[k]) for k in range(cols)]).T.reshape(rows, cols)
+            dense = np.array([product(unit[k], along) for k in range(cols)]).T.reshape(rows, cols)
             return _sparse(dense) if self.sparse else dense
         plan = self._colors(rows, cols, offsets, width)
         products = [product(direction) for direction, _, _ in plan]

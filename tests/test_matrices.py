@@ -10,7 +10,7 @@ import pytest
 import pyexpr as px
 from pyexpr.errors import PyExprError
 
-from open_formulas import kernel, product_of
+from open_formulas import kernel, linear_residuals, product_of
 
 
 def log_sum_exp_rows(A: px.Matrix, w):
@@ -546,3 +546,25 @@ def test_what_a_matrix_output_s_derivatives_are_not_yet_says_what_to_take():
         K.diff("x")
     with pytest.raises(ValueError, match="'zz' is not an argument"):
         K.diff("zz")
+
+
+def _quartic(A: px.Matrix, lam=0.5):
+    return np.sum(A**4) + lam * np.sum(A**2)
+
+
+def test_jacobians_and_hessians_by_a_vector_or_matrix_of_matrix_formulas_are_dense_matrices():
+    """By a matrix (or of a matrix output) the matrix is of the elements in row-major
+    order: ``jacobian("x")`` of ``A @ x - b`` is A (scipy's least_squares takes it), by A
+    it is ``kron(I, x)``, the Hessian of a sum over A's elements is diagonal."""
+    from scipy.optimize import least_squares
+    rng = np.random.default_rng(3)
+    A, x, b = rng.normal(size=(5, 3)), rng.normal(size=3), rng.normal(size=5)
+    r = px.jit(linear_residuals)
+    np.testing.assert_allclose(r.jacobian("x")(A, x, b), A, rtol=1e-15)
+    np.testing.assert_allclose(r.jacobian("A")(A, x, b), np.kron(np.eye(5), x), rtol=1e-15)
+    fit = least_squares(lambda v: r(A, v, b), np.zeros(3), jac=lambda v: r.jacobian("x")(A, v, b))
+    np.testing.assert_allclose(fit.x, np.linalg.lstsq(A, b, rcond=None)[0], rtol=1e-8)
+    q = px.jit(_quartic)
+    np.testing.assert_allclose(q.hessian("A")(A), np.diag((12 * A**2 + 1.0).ravel()), rtol=1e-15)
+    np.testing.assert_allclose(q.hessian("A")(A, lam=2.0), np.diag((12 * A**2 + 4.0).ravel()), rtol=1e-15)
+    assert str(q.hessian("A")).startswith("hessian__quartic(A[m, n], lam) = a dense matrix; times a vector:")
