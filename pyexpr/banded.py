@@ -7,6 +7,8 @@ the matrix is dense; called like the formula (the direction left out), it gives 
 dense array, or with ``sparse`` a scipy CSR matrix made of one product per color of
 its band (columns ``k`` and ``k + width`` never meet in a row).
 """
+from types import SimpleNamespace
+
 import numpy as np
 import sympy
 
@@ -171,7 +173,9 @@ class Banded:
 
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != len(self._parameters):     # keywords, defaults: in order
-            args = tuple(calling.bind(self.hessp, args, kwargs, self._parameters))
+            # (named as this matrix is called: its own name, the product's defaults)
+            called = SimpleNamespace(name=self.name, defaults=self.hessp.defaults)
+            args = tuple(calling.bind(called, args, kwargs, self._parameters))
         before, after = args[:self._at], args[self._at:]
 
         def product(direction, along=None):     # (of matrices: their elements, row-major)
