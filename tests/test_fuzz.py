@@ -238,6 +238,12 @@ def _check(source, points, **every):
     # the vector cos and cosh rounded apart, cancelling
     ("def f(x, y):\n    return ((math.cos(y) - np.cosh(x))) ** 4\n",
      [(0.14714449198811153, -0.24180287498931907), (1.0, 2.0)]),
+    # lgamma(-1e5), a pole, in a branch lifted out of a comparison: sympy raised "gamma
+    # function pole" at decoration; C's lgamma is inf there
+    ("def f(x):\n    if (np.log2(x) + math.acos(np.arcsinh(3.0))) > np.arctanh((-abs(x))):\n"
+     "        u = (-(x / (x - x)))\n    else:\n"
+     "        u = math.lgamma(((-1e5) if 2.0 > math.log10(x) else 3.0))\n"
+     "    return (-((x if 0.25 <= u else x)) ** -2)\n", [(-2.406440280236848e-05,), (0.5,), (200.0,)]),
 ])
 
 

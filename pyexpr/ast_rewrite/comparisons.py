@@ -17,7 +17,7 @@ from sympy.calculus.accumulationbounds import AccumBounds
 from ..deep import large_tree
 from ..dag import map_dag, rebuild
 from ..functions import Not, settled_piecewise
-from .values import real_constant
+from .values import ieee, real_constant
 
 
 _COMPARE = {ast.Lt: (operator.lt, sympy.Lt), ast.LtE: (operator.le, sympy.Le),
@@ -91,7 +91,8 @@ def _lifted(expr, args):
         if isinstance(arg, sympy.Piecewise):
             return settled_piecewise([(_lifted(expr, args[:i] + (value,) + args[i + 1:]), cond)
                                       for value, cond in arg.args])
-    return rebuild(expr, args)
+    # (a branch's constant may be a pole, lgamma(-1e5): numpy's value, as the front end's)
+    return ieee(lambda *new: rebuild(expr, new), *args)
 
 
 def _contains(expr, cls, seen):
