@@ -244,6 +244,11 @@ def _check(source, points, **every):
      "        u = (-(x / (x - x)))\n    else:\n"
      "        u = math.lgamma(((-1e5) if 2.0 > math.log10(x) else 3.0))\n"
      "    return (-((x if 0.25 <= u else x)) ** -2)\n", [(-2.406440280236848e-05,), (0.5,), (200.0,)]),
+    # hypot of lgamma(-asin(3.0)), a complex constant in sympy: mpmath's hypot raised
+    # AttributeError when a comparison lifted its Piecewise; numpy's value is nan
+    ("def f(x, y, z):\n    t = math.lgamma((-np.arcsin((3.0 if y > 0.1 else 0.25))))\n"
+     "    return z if math.hypot((y if z > x else t), 0.501) <= (2.0 - x) else -z\n",
+     [(1e-310, -0.7216281729027907, -745.0), (0.5, 2.0, 1.0), (0.5, 0.05, 0.25)]),
 ])
 
 

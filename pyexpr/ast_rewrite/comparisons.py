@@ -74,9 +74,10 @@ def _lift_piecewise(expr):
         return expr
     try:
         return sympy.piecewise_fold(expr)
-    # sympy's Max of a branch's non-real constant (asin(7.5)) raises; a fold whose
-    # Piecewise evaluates into one again recurses without end (fuzz56233 of a long run)
-    except (ValueError, RecursionError):
+    # sympy's Max of a branch's non-real constant (asin(7.5)) raises, as mpmath's hypot of
+    # a complex one does (AttributeError); a fold whose Piecewise evaluates into one again
+    # recurses without end (fuzz56233 of a long run)
+    except (ValueError, AttributeError, RecursionError):
         return map_dag(expr, {}, _lifted)
 
 

@@ -78,7 +78,8 @@ def ieee(build, *args):
     args = [_in_float_range(a) for a in args]
     try:
         value = build(*args)
-    except (ZeroDivisionError, ValueError):  # Float(1.0) / Float(0.0), loggamma's pole
+    # Float(1.0) / Float(0.0), loggamma's pole, mpmath's hypot of a complex value
+    except (ZeroDivisionError, ValueError, AttributeError):
         value = sympy.zoo
     if isinstance(value, sympy.Expr) and value.is_number and value.is_extended_real is not True \
             and value is not sympy.nan or isinstance(value, AccumBounds):
