@@ -21,6 +21,9 @@ from .match import VARIABLES as _V
 #: expressions larger than this (in sympy's operation count) are not expanded
 _MAX_OPS = 60
 _MAX_POWER = 6
+#: a common denominator whose expanded numerators would hold more terms than this is not
+#: formed: ten fractions over sums of four squares expand into hundreds of thousands
+_MAX_TERMS = 256
 #: trees larger than this written out are not counted at all (see ``_ops``)
 _MAX_TREE = 1000
 
@@ -155,7 +158,8 @@ def fractions(b):
     # not ``free_symbols``: that walks the whole tree, ``is_number`` stops at a symbol
     parts = [t for t in sympy.Add.make_args(expr) if not sympy.fraction(t)[1].is_number]
     denominators = list(dict.fromkeys(sympy.fraction(t)[1] for t in parts))
-    if len(parts) < 2 or len(denominators) < 2 or not _small(*parts):
+    if len(parts) < 2 or len(denominators) < 2 or not _small(*parts) \
+            or math.prod(_terms(d) for d in denominators) > _MAX_TERMS:
         return None
     common = sympy.Mul(*denominators)
     numerators = [sympy.expand(_hypot_squares(sympy.cancel(t * common))) for t in parts]
@@ -163,6 +167,17 @@ def fractions(b):
         return None
     others = sympy.Add(*(t for t in sympy.Add.make_args(expr) if t not in parts))
     return sympy.factor(sympy.Add(*numerators) / common) + others
+
+
+def _terms(expr):
+    """About how many terms ``expr`` has expanded (a product multiplies its factors')."""
+    if expr.is_Add:
+        return sum(_terms(t) for t in expr.args)
+    if expr.is_Mul:
+        return math.prod(_terms(f) for f in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+        return _terms(expr.base) ** min(int(expr.exp), _MAX_POWER + 1)
+    return 1
 
 
 def _hypot_squares(expr):
