@@ -79,7 +79,10 @@ class Banded:
         j = hessp.index
         minimum = hessp.cases()[0]
         h = self.letter
-        lines = [f"{head}: {h}[{j}, k] is 0 unless k - {j} is one of {sorted(bands)}" +
+        taken = {str(j), h} | {name for name, _ in hessp.signature} | \
+            {str(s) for _, n in hessp.signature for s in sympy.sympify(n if n is not None else 0).free_symbols}
+        k = next(c for c in ("k", "l", "c", "col", "column") if c not in taken)
+        lines = [f"{head}: {h}[{j}, {k}] is 0 unless {k} - {j} is one of {sorted(bands)}" +
                  (f"   (for {hessp.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
         for d, pieces in sorted(bands.items()):
             lines.append(f"  {h}[{j}, {sympy.sstr(j + d)}]:")

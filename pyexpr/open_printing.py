@@ -95,21 +95,22 @@ class OpenPrinting:
     @property
     def python_source(self):
         """A ``def`` with plain loops (``sum(... for i in range(...))``), ``math`` only: it
-        takes lists or numpy arrays."""
-        if self.constants:
-            raise NotImplementedError(f"{self.name} reads module-level data "
-                                      f"({', '.join(n for n, _ in self.constants)}), which python_source "
-                                      "cannot carry; pass it as an argument")
+        takes lists or numpy arrays; the data it reads is written in it as lists."""
+        data = self.constants
+        if sum(array.size for _, array in data) > source_code.MAX_WRITTEN_DATA:
+            raise NotImplementedError(f"{self.name} reads data ({', '.join(n for n, _ in data)}) of more "
+                                      f"than {source_code.MAX_WRITTEN_DATA:,} numbers, which python_source "
+                                      "does not write out; pass it as an argument")
         if self.index is None:
-            return source_code.open_source(self.name, self.signature, self.outputs, steps=self.steps)
+            return source_code.open_source(self.name, self.signature, self.outputs, steps=self.steps, data=data)
         if self.column is not None:
             rows, cols, cells = self.cells()
             least = _least((self.out_shape[0], rows), (self.out_shape[1], cols))
             return source_code.open_source(self.name, self.signature, (None,) + tuple(self.out_shape), self.index,
-                                           cells, self.steps, self.column, least)
+                                           cells, self.steps, self.column, least, data=data)
         minimum, pieces = self.cases()
         return source_code.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces,
-                                       self.steps, least=_least((self.out_shape[0], minimum)))
+                                       self.steps, least=_least((self.out_shape[0], minimum)), data=data)
 
 
 def _shape_text(length):

@@ -107,7 +107,7 @@ class OpenFormula(OpenPrinting, Formula):
     # --- calculus -----------------------------------------------------------------
     def _wrt_split(self, wrt):
         names = [n for n, _ in self.signature] if wrt is None else \
-            [wrt] if isinstance(wrt, str) else [str(w) for w in wrt]
+            [str(w) for w in wrt] if isinstance(wrt, (tuple, list)) else [str(wrt)]
         known = set(dict(self.signature)) | set(self.arg_names)
         unknown = [n for n in names if n not in known]
         if unknown:

@@ -329,7 +329,19 @@ class LoopPrinter(MathPrinter):
         return self._print(expr.base.label) + "".join(f"[{self._print(i)}]" for i in expr.indices)
 
 
-def open_source(name, signature, outputs, index=None, cases=None, steps=(), column=None, least=()):
+#: data of more numbers than this is not written into ``python_source`` as lists
+MAX_WRITTEN_DATA = 10_000
+
+
+def _listed(value):
+    """A float array as Python list text, read back bit for bit (``math.inf`` for inf)."""
+    if getattr(value, "ndim", 0):
+        return "[" + ", ".join(_listed(v) for v in value) + "]"
+    x = float(value)
+    return repr(x) if math.isfinite(x) else "math.nan" if math.isnan(x) else ("-" if x < 0 else "") + "math.inf"
+
+
+def open_source(name, signature, outputs, index=None, cases=None, steps=(), column=None, least=(), data=()):
     """A ``def`` computing a formula over vectors of any length (``OpenFormula``) with plain
     loops: each length read with ``len`` (a matrix's with ``len(A), len(A[0])``), a vector
     output a list over ``index`` whose element picks its case (``cases``: ranges of the
@@ -337,9 +349,10 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
     modulus, residues, reasons)``) a ValueError, as the formula's call raises.  With
     ``column``, a matrix output: a list of rows, ``cases`` its cells
     ``(first row, last row, first column, last column, expression)``; ``least``: the
-    ``(length Symbol, value)`` below which the cases do not hold, a ValueError there."""
+    ``(length Symbol, value)`` below which the cases do not hold, a ValueError there;
+    ``data``: ``(name, array)`` of the data the formula reads, written as lists."""
     printer = LoopPrinter()
-    params, lines, known = [n for n, _ in signature], [], set()
+    params, lines, known = [n for n, _ in signature], [f"{n} = {_listed(a)}" for n, a in data], set()
     for n, length in signature:
         if isinstance(length, int):
             lines.append(f"{', '.join(f'{n}_{k}' for k in range(length))}, = {n}")

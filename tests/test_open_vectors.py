@@ -672,6 +672,13 @@ def data_nll(mu, sigma):
     return np.sum(0.5 * ((DATA - mu) / sigma)**2 + np.log(sigma))
 
 
+BIG_DATA = np.concatenate([DATA, DATA, DATA])
+
+
+def data_big(mu, sigma):
+    return np.sum(0.5 * ((BIG_DATA - mu) / sigma)**2 + np.log(sigma))
+
+
 def data_sse(a, b, c):
     return np.sum((a * np.exp(-b * TIMES) + c - COUNTS)**2)
 
@@ -738,8 +745,14 @@ def test_python_source_runs_on_lists_and_arrays():
     exec(source, namespace)
     with pytest.raises(ValueError, match="holds for n >= 2"):    # below its cases: refused, not wrong
         namespace["grad_rosen_slices"]([0.5])
-    with pytest.raises(NotImplementedError, match="reads module-level data"):
-        px.jit(data_nll).python_source
+    with pytest.raises(NotImplementedError, match=r"data_big reads data \(BIG_DATA\) of more than 10,000 numbers"):
+        px.jit(data_big).python_source
+    # data up to that size is written into the def as lists, read back bit for bit
+    f = px.jit(data_nll)
+    namespace = {}
+    exec(f.python_source, namespace)
+    assert "    DATA = [" in f.python_source
+    assert namespace["data_nll"](1.5, 2.0) == pytest.approx(f(1.5, 2.0), rel=1e-12)
 
 
 def _largest(x):
@@ -1123,3 +1136,13 @@ def test_a_product_s_direction_follows_its_vector_as_scipy_passes_it(tmp_path):
     exact = minimize(f, np.zeros(12), args=(0.2,), jac=f.grad("x"), hess=f.hessian("x"), method="trust-exact")
     assert ncg.success and exact.success and np.allclose(ncg.x, exact.x, atol=1e-6)
     assert str(f.hessian("x")).startswith("hessian_reg(x[n], lam): H[j, k] is 0 unless")
+
+
+def spring_chain(x, k):
+    return np.sum(k * (x[1:] - x[:-1])**2)
+
+
+def test_a_banded_hessians_header_names_its_column_apart_from_the_parameters():
+    text = str(px.jit(spring_chain).hessian("x", sparse=True))
+    assert text.startswith("hessian_spring_chain(x[n], k): H[j, l] is 0 unless l - j is one of [-1, 0, 1]")
+    assert "H[j, k]" not in text
