@@ -1,6 +1,10 @@
 """The annotations that pin a parameter's kind: ``x: Vector``, ``p: Vector[3]``,
-``A: Matrix`` (read by the front end through ``pinned``; no sympy here, so that a
+``A: Matrix``, ``mu: float`` (read by the front end through ``pinned``; no sympy here, so that a
 script's annotations do not load it)."""
+
+
+#: what ``pinned`` says of ``x: float``
+NUMBER = "number"
 
 
 class _VectorType(type):
@@ -30,7 +34,10 @@ class Matrix:
 
 
 def pinned(annotation):
-    """``"open"``, ``"matrix"``, a fixed length, or None for an annotation that pins nothing."""
+    """``"open"``, ``"matrix"``, a fixed length, ``"number"`` (``x: float``: a number beside
+    arrays, which would otherwise be a vector), or None for an annotation that pins nothing."""
+    if annotation is float:
+        return NUMBER
     if annotation is Vector:
         return "open"
     if annotation is Matrix:

@@ -259,7 +259,8 @@ def vector(formula, name, value, dtype, ndim=1):
     if array.ndim != ndim:
         raise ValueError(f"{formula.name}(): argument {name!r} must be {'one' if ndim == 1 else 'two'}-"
                          f"dimensional ({what} of any {'length' if ndim == 1 else 'shape'}), not of "
-                         f"shape {array.shape}")
+                         f"shape {array.shape}" + (f"; annotate it `{name}: float` if it is a number"
+                                                   if array.ndim == 0 else ""))
     return np.ascontiguousarray(array)
 
 

@@ -145,7 +145,8 @@ def uses_fstring(x):
 
 
 def list_comprehension(x):
-    return sum([x * k for k in range(3)])  # <- listcomp
+    squares = [v * v for v in x]  # <- listcomp
+    return squares
 
 
 def nested_def(x):

@@ -99,3 +99,15 @@ def kernel(x: px.Vector, ell, sigma):
     """A Gaussian process's squared-exponential covariance: a matrix output of scalars too."""
     d = x[:, None] - x[None, :]
     return sigma**2 * np.exp(-0.5 * d**2 / ell**2)
+
+
+def periodic_heat(u):
+    """A periodic stencil: numpy's rolls."""
+    return np.roll(u, 1) - 2*u + np.roll(u, -1)
+
+
+def gaussian_bumps(x: px.Vector):
+    """A table of rows written in the function (data), a local computed from it."""
+    centres = np.array([[0.0, 0.5, 1.0], [1.0, 0.5, 0.0]])
+    d = x - centres
+    return np.sum(np.exp(-np.sum(d**2, axis=1)))

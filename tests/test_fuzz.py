@@ -18,7 +18,7 @@ import pytest
 import fuzzer
 import pyexpr as px
 
-COUNT = 2500
+COUNT = 2000
 SEED = 20261205
 #: the summary of the last run, printed by conftest's terminal summary
 SUMMARIES = []

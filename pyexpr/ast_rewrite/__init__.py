@@ -110,7 +110,7 @@ def _steps(ctx, node):
                 raise ctx.source.error(node, f"the code runs only where {steps.condition_text(n, modulus, residues)}, "
                                        f"and data fixes {n} to {value}")
             continue
-        found.append((str(n), modulus, tuple(sorted(residues)), tuple(reason for _, _, reason in why)))
+        found.append((str(n), modulus, tuple(sorted(residues)), tuple(dict.fromkeys(reason for _, _, reason in why))))
     return tuple(found)
 
 
@@ -120,11 +120,15 @@ def _names(node, params):
 
 
 def _pinned(source, func, sizes):
-    """``sizes`` with the parameters annotated ``pyexpr.Vector`` or ``Vector[k]`` pinned."""
+    """``sizes`` with the parameters annotated ``pyexpr.Vector`` or ``Vector[k]`` pinned, and
+    those annotated ``float`` numbers."""
     sizes = dict(sizes)
     for a in source.node.args.args:
         pin = annotations.pinned(getattr(func, "__annotations__", {}).get(a.arg))
         if pin is None:
+            continue
+        if pin == annotations.NUMBER:       # beside data or arrays of a fixed length: broadcast
+            sizes.pop(a.arg, None)
             continue
         found = sizes.get(a.arg, pin)
         # constant indices (x[0]) leave a vector's length open; unpacking fixes it
@@ -188,7 +192,7 @@ def _parameter(source, name, length, ctx):
         raise source.error(source.node, f"the components of the vector {name} are named "
                            f"{name}_0, {name}_1, ...: another parameter is called {clash[0]}",
                            "rename that parameter")
-    return components
+    return sequences.Array(components)
 
 
 def _defaults(source, func, params):

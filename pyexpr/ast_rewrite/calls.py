@@ -12,6 +12,7 @@ import operator
 import sympy
 from sympy.core.parameters import global_parameters
 
+from .. import functions as pf
 from ..dag import substitute
 from . import matrices, sequences as seq
 from .scope import Callee
@@ -27,7 +28,11 @@ def call(ctx, node, env, visitor):
     args = _positional(ctx, node, env, visitor)
     kwargs = {kw.arg: visitor.visit(kw.value) for kw in node.keywords}
     kind = _KINDS[callee.kind]
-    if any(seq.is_array(a) for a in args) and callee.kind not in ("lambda", "method"):
+    if callee.name in _OF_A_SEQUENCE and len(args) == 1 and seq.unrolled(ctx, args[0]):
+        args = [seq.unrolled(ctx, args[0])]         # max(x) of a vector whose length is fixed
+    if any(seq.is_array(a) for a in args) and callee.kind not in ("lambda", "method") or \
+            any(isinstance(a, seq.Array) for a in args) and callee.kind == "function" \
+            and not (callee.name in _OF_A_SEQUENCE and len(args) == 1):
         if callee.name in _OF_A_SEQUENCE and len(args) == 1:
             raise error(ctx, node, f"{callee.name} of a vector of any length is not supported yet",
                         "write it elementwise with np.maximum/np.minimum of two values")
@@ -156,8 +161,8 @@ def _items(ctx, node, env, visitor, count=None):
 
 
 def _sequence_or_value(ctx, arg, env, visitor):
-    if isinstance(arg, ast.GeneratorExp):
-        return _generate(ctx, arg, env, visitor)
+    if isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
+        return generated(ctx, arg, env, visitor)
     return visitor.visit(arg)
 
 
@@ -168,6 +173,133 @@ def _range(ctx, node, env, visitor):
         return seq.symbolic_range(ctx, node, values)
     bounds = [static_int(ctx, a, v) for a, v in zip(node.args, values)]
     return tuple(sympy.Integer(i) for i in range(*bounds))
+
+
+def _arange(ctx, node, env, visitor):
+    """``np.arange``: ``range``'s integers, an array (numpy's operators) where they are fixed."""
+    found = _range(ctx, node, env, visitor)
+    return seq.Array(found) if isinstance(found, tuple) else found
+
+
+def _array(ctx, node, env, visitor):
+    """``np.array([...])`` of numbers or expressions: an Array (its length fixed); of rows of
+    numbers, or of more numbers than ``DATA_MIN``, data as a module-level array is, named by
+    the local it is assigned to."""
+    import numpy as np
+    if len(node.args) != 1 or any(kw.arg != "dtype" or not _is_float_type(kw.value) for kw in node.keywords):
+        raise error(ctx, node, "np.array takes one list (and dtype=float) in a formula",
+                    "write np.array([a, b, c]) or np.array([[1.0, 2.0], [3.0, 4.0]])")
+    value = _sequence_or_value(ctx, node.args[0], env, visitor)
+    if not isinstance(value, tuple):
+        return value                    # a vector, a matrix or a number is an array already
+    rows = [v for v in value if isinstance(v, tuple)]
+    numbers = all(isinstance(v, sympy.Number) for row in (rows or [value]) for v in row)
+    if rows and (len(rows) < len(value) or len({len(r) for r in rows}) > 1 or not numbers):
+        raise error(ctx, node, "np.array of rows takes rows of numbers of one length",
+                    "write the rows' expressions as arrays of their own")
+    if numbers and (rows or len(value) > seq.DATA_MIN):
+        array = np.array([[float(v) for v in r] for r in rows] if rows else [float(v) for v in value])
+        return seq.data(ctx, node, _assigned_name(ctx, node), array)
+    return seq.Array(as_expr(ctx, node, v) for v in value)
+
+
+def _filled(fill, like=False):
+    """``np.zeros(3)``, ``np.ones``, ``np.empty`` (nan: numpy leaves it unset), ``np.full(3,
+    v)``, and their ``_like`` forms: an Array of a length fixed at decoration, whose items
+    the function may then assign (``dy[0] = ...``)."""
+    def filled(ctx, node, env, visitor):
+        count = 2 if fill is None else 1
+        if len(node.args) != count or any(kw.arg != "dtype" or not _is_float_type(kw.value) for kw in node.keywords):
+            raise error(ctx, node, f"expected {count} argument(s) (and dtype=float)")
+        shape = visitor.visit(node.args[0])
+        value = visitor.visit(node.args[1]) if fill is None else fill
+        if like:
+            if seq.is_array(shape):
+                raise error(ctx, node, "an array like a vector of any length is not supported yet",
+                            "compute its elements elementwise, e.g. 0*x + value")
+            return seq.Array([value] * len(shape)) if isinstance(shape, tuple) else value
+        if isinstance(shape, tuple) and len(shape) == 1:
+            shape = shape[0]
+        if isinstance(shape, sympy.Expr) and not shape.is_number:
+            raise error(ctx, node, "an array of a length known only at the call is not supported yet",
+                        "compute its elements elementwise, e.g. 0*x + value")
+        return seq.Array([value] * static_int(ctx, node.args[0], shape))
+    return filled
+
+
+def _extreme(builder, name):
+    """``np.max(a)``/``np.min(a)`` of an array of a fixed length (one argument: numpy's
+    second is an axis)."""
+    def extreme(ctx, node, env, visitor):
+        if len(node.args) != 1 or node.keywords:
+            raise error(ctx, node, f"np.{name} takes one array in a formula (no axis)",
+                        f"np.{name}imum(a, b) compares two values")
+        items = visitor.visit(node.args[0])
+        items = seq.unrolled(ctx, items) or items
+        if seq.is_array(items):
+            raise error(ctx, node, f"{name} of a vector of any length is not supported yet",
+                        "write it elementwise with np.maximum/np.minimum of two values")
+        if not isinstance(items, tuple):
+            return items
+        return ieee(builder, *(as_expr(ctx, node, v) for v in items))
+    return extreme
+
+
+def _polyval(ctx, node, env, visitor):
+    """``np.polyval(c, x)``: Horner's rule over the coefficients, highest power first."""
+    coefficients, x = _items(ctx, node, env, visitor, (2,))
+    if not isinstance(coefficients, tuple) or not coefficients:
+        raise error(ctx, node, "np.polyval takes its coefficients as a list or array of a fixed length")
+    terms = [as_expr(ctx, node, c) for c in coefficients]
+
+    def horner(value):
+        total = terms[0]
+        for c in terms[1:]:
+            total = total * value + c
+        return total
+    return seq.elementwise(ctx, node, horner, (x,))
+
+
+def _roll(ctx, node, env, visitor):
+    """``np.roll(x, s)`` of a vector by a constant: numpy's ``concatenate((x[-s:], x[:-s]))``,
+    the vector at least ``|s|`` long (as a read of ``x[-|s|]`` needs: shorter, numpy's
+    roll would wrap around more than once)."""
+    shift = [kw.value for kw in node.keywords if kw.arg == "shift"]
+    if len(node.args) + len(shift) != 2 or any(kw.arg not in ("shift", "axis") for kw in node.keywords) \
+            or any(kw.arg == "axis" and not _is_none_or_zero(kw.value) for kw in node.keywords):
+        raise error(ctx, node, "np.roll takes a vector and a constant shift in a formula",
+                    "write np.roll(x, 1)")
+    items = visitor.visit(node.args[0])
+    s = static_int(ctx, (node.args[1:] + shift)[0], visitor.visit((node.args[1:] + shift)[0]))
+    if isinstance(items, tuple):
+        k = -s % len(items) if items else 0
+        return seq.Array(items[k:] + items[:k])
+    if not seq.is_vec(items) or items.axis is not None:
+        raise error(ctx, node, "np.roll of a matrix is not supported yet", "roll its rows or columns")
+    if s == 0:
+        return items
+    seq.item(ctx, node, items, sympy.Integer(-abs(s)))
+    cut = sympy.Integer(-s)
+    return seq.concatenated(ctx, node, [seq.sliced(ctx, node, items, cut, None, None),
+                                        seq.sliced(ctx, node, items, None, cut, None)])
+
+
+def _is_none_or_zero(node):
+    return isinstance(node, ast.Constant) and node.value in (None, 0) and node.value is not False
+
+
+def _is_float_type(node):
+    return isinstance(node, ast.Name) and node.id == "float" or \
+        isinstance(node, ast.Attribute) and node.attr in ("float64", "double", "float_")
+
+
+def _assigned_name(ctx, node):
+    """The local ``node``'s value is assigned to (``A = np.array(...)``), else a name of its line."""
+    for statement in ast.walk(ctx.source.node):
+        if isinstance(statement, ast.Assign) and statement.value is node \
+                and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+            return statement.targets[0].id
+    return f"array_{node.lineno}_{node.col_offset}"
 
 
 def _tuple_arg(ctx, node, value):
@@ -254,9 +386,27 @@ def _diff(ctx, node, env, visitor):
 
 
 def _norm(ctx, node, env, visitor):
-    """``np.linalg.norm(x)`` of a vector: the square root of its sum of squares."""
-    items = _sequence(ctx, node, env, visitor)
-    return sympy.sqrt(_total(ctx, node, _each(ctx, node, lambda a: a * a, items)))
+    """``np.linalg.norm(x)`` of a vector: the square root of its sum of squares; with an
+    order ``p`` (``np.linalg.norm(x, 1)``, ``ord=np.inf``) numpy's vector p-norm."""
+    orders = node.args[1:] + [kw.value for kw in node.keywords if kw.arg == "ord"]
+    if len(node.args) > 2 or len(orders) > 1 or any(kw.arg != "ord" for kw in node.keywords):
+        raise error(ctx, node, "np.linalg.norm takes a vector and an order in a formula (no axis)")
+    items = _sequence(ctx, ast.Call(node.func, node.args[:1], [], lineno=node.lineno,
+                                    col_offset=node.col_offset), env, visitor)
+    p = visitor.visit(orders[0]) if orders else None
+    if p is None or p == 2:
+        return sympy.sqrt(_total(ctx, node, _each(ctx, node, lambda a: a * a, items)))
+    if p == sympy.oo:
+        items = seq.unrolled(ctx, items) or items
+        if seq.is_vec(items):
+            raise error(ctx, node, "the infinity norm of a vector of any length is not supported yet",
+                        "the largest of np.abs(x) needs a length fixed in the code")
+        return ieee(pf.max_, *(pf.abs_(v) for v in items))
+    if not (isinstance(p, sympy.Number) and p > 0):
+        raise error(ctx, node, "np.linalg.norm's order must be a positive number or np.inf here")
+    if p == 1:
+        return _total(ctx, node, _each(ctx, node, pf.abs_, items))
+    return _total(ctx, node, _each(ctx, node, lambda a: pf.abs_(a)**p, items))**(1 / p)
 
 
 def _var(ctx, node, env, visitor):
@@ -291,6 +441,13 @@ def _dot(ctx, node, env, visitor):
         return matrices.matmul(ctx, node, a, b)         # np.dot(A, x) is A @ x
     if seq.is_vec(a) and seq.is_vec(b):
         return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, lambda x, y: x * y, (a, b)))
+    return fixed_dot(ctx, node, a, b)
+
+
+def fixed_dot(ctx, node, a, b):
+    """``np.dot`` (``@``) of tuples, or of an Array and a vector, which takes its length."""
+    if isinstance(a, seq.Array) and seq.is_vec(b) or seq.is_vec(a) and isinstance(b, seq.Array):
+        a, b = seq.elementwise(ctx, node, lambda x, y: x, (a, b)), seq.elementwise(ctx, node, lambda x, y: y, (a, b))
     if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
         return sympy.Add(*(as_expr(ctx, node, x) * as_expr(ctx, node, y) for x, y in zip(a, b)))
     raise error(ctx, node, "np.dot takes two vectors (or tuples) of the same length")
@@ -352,7 +509,12 @@ _SPECIAL = {"range": _range, "enumerate": _enumerate, "zip": _zip, "len": _len,
             "tuple": _tuple, "sum": _fold(operator.add, sympy.Add, sympy.S.Zero),
             "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot,
             "concatenate": _concatenate, "diff": _diff, "norm": _norm, "var": _var, "std": _std,
-            "cumsum": _cumsum, "outer": _outer, "trace": _trace}
+            "cumsum": _cumsum, "outer": _outer, "trace": _trace, "arange": _arange, "array": _array,
+            "roll": _roll, "zeros": _filled(sympy.S.Zero), "ones": _filled(sympy.S.One),
+            "empty": _filled(sympy.nan), "full": _filled(None), "zeros_like": _filled(sympy.S.Zero, True),
+            "ones_like": _filled(sympy.S.One, True), "empty_like": _filled(sympy.nan, True),
+            "full_like": _filled(None, True), "np_max": _extreme(pf.max_, "max"),
+            "np_min": _extreme(pf.min_, "min"), "polyval": _polyval}
 _SPECIAL.update({"np_sum": _numpy_reduction("sum", lambda ctx, node, items: _folded(
                      ctx, node, operator.add, sympy.Add, sympy.S.Zero, [items])),
                  "np_prod": _numpy_reduction("prod", lambda ctx, node, items: _folded(
@@ -360,7 +522,7 @@ _SPECIAL.update({"np_sum": _numpy_reduction("sum", lambda ctx, node, items: _fol
                  "np_mean": _numpy_reduction("mean", _mean_of)})
 
 
-def _generate(ctx, gen, env, visitor):
+def generated(ctx, gen, env, visitor):
     """Unroll a generator expression over compile-time sequences into a tuple."""
     results = []
     first = gen.generators[0]

@@ -14,7 +14,7 @@ from sympy.core.parameters import global_parameters
 
 from ..errors import UndefinedNameError
 from ..functions import Not, xor
-from .calls import call
+from .calls import call, fixed_dot, generated
 from .comparisons import compare
 from .pending import settled
 from . import matrices, sequences as seq, subscripts
@@ -44,6 +44,8 @@ class Context:
     #: lengths the code runs at only modulo a step (``x[::2] * x[1::2]``: even ones):
     #: Symbol -> (modulus, residues, ((step, residues, reason), ...)) (``steps.require``)
     steps: dict = field(default_factory=dict, compare=False)
+    #: the parameters' values as the body starts (an argument's items are not assigned)
+    arguments: dict = field(default_factory=dict, compare=False)
 
     @property
     def lengths(self):
@@ -118,7 +120,7 @@ _WRITTEN = {
 def binary(ctx, node, op, a, b):
     if isinstance(op, ast.MatMult):
         return _matmul(ctx, node, a, b)
-    if seq.is_array(a) or seq.is_array(b):
+    if seq.is_elementwise(a) or seq.is_elementwise(b):
         return seq.elementwise(ctx, node, lambda x, y: binary(ctx, node, op, x, y), (a, b))
     if type(op) in _LOGICAL:
         return _LOGICAL[type(op)](_bitwise_operand(ctx, node, a, op), _bitwise_operand(ctx, node, b, op))
@@ -130,6 +132,8 @@ def binary(ctx, node, op, a, b):
 
 
 def _matmul(ctx, node, a, b):
+    if (isinstance(a, seq.Array) or isinstance(b, seq.Array)) and not (seq.is_mat(a) or seq.is_mat(b)):
+        return fixed_dot(ctx, node, a, b)
     return matrices.matmul(ctx, node, a, b)
 
 
@@ -153,8 +157,10 @@ def from_object(ctx, node, name, obj):
         return constant(obj)
     if seq.is_data(obj):
         return seq.data(ctx, node, name, obj)
-    if isinstance(obj, (tuple, list)) or getattr(obj, "ndim", None) == 1:
+    if isinstance(obj, (tuple, list)):
         return tuple(from_object(ctx, node, name, item) for item in obj)
+    if getattr(obj, "ndim", None) == 1:      # a numpy array: its operators act elementwise
+        return seq.Array(from_object(ctx, node, name, item) for item in obj)
     if is_formula(obj):
         return Callee("formula", name, obj)
     if isinstance(obj, sympy.Expr) and (obj.is_Number or obj.is_number and obj.is_extended_real):
@@ -271,7 +277,7 @@ class _Eval(ast.NodeVisitor):
         value, run = self.visit(node), None
         for step in reversed(spine):
             right = self.visit(step.right)
-            if seq.is_vec(right) or seq.is_vec(value) or seq.is_mat(right) or seq.is_mat(value):
+            if seq.is_elementwise(right) or seq.is_elementwise(value):
                 if run is not None:
                     value, run = sympy.Add(*run), None
                 value = binary(self.ctx, step, step.op, value, right)
@@ -288,7 +294,7 @@ class _Eval(ast.NodeVisitor):
 
     def visit_UnaryOp(self, node):
         value = self.visit(node.operand)
-        if seq.is_array(value):
+        if seq.is_elementwise(value):
             return seq.elementwise(self.ctx, node, lambda v: self._unary(node, v), (value,))
         return self._unary(node, value)
 
@@ -310,7 +316,7 @@ class _Eval(ast.NodeVisitor):
     def visit_Compare(self, node):
         left = self.visit(node.left)
         values = [self.visit(c) for c in node.comparators]
-        if seq.is_array(left) or any(seq.is_array(v) for v in values):
+        if seq.is_elementwise(left) or any(seq.is_elementwise(v) for v in values):
             return seq.elementwise(self.ctx, node, lambda *vs: self._compare(node, vs), (left, *values))
         return self._compare(node, (left, *values))
 
@@ -336,6 +342,18 @@ class _Eval(ast.NodeVisitor):
 
     def visit_Lambda(self, node):
         return Callee("lambda", "<lambda>", node, dict(self.env))
+
+    def visit_ListComp(self, node):
+        """A list comprehension is a tuple (a Python list: unrolled, never elementwise); over a
+        vector of any length only as the argument of ``sum``, ``np.array`` and the like."""
+        found = generated(self.ctx, node, self.env, self)
+        fixed = seq.unrolled(self.ctx, found)
+        if fixed is not None:                   # over x[:3]: three elements
+            return tuple(fixed)
+        if seq.is_array(found):
+            raise error(self.ctx, node, "a list over a vector of any length is supported as the "
+                        "argument of sum(...), np.sum(...) or np.array(...)", "write np.sum([... for v in x])")
+        return found
 
     def visit_GeneratorExp(self, node):
         raise error(self.ctx, node, "generator expressions are only supported inside sum(...) "

@@ -14,7 +14,7 @@ ALLOWED = {
     A.FunctionDef, A.Lambda, A.arguments, A.arg, A.Return, A.Assign, A.AugAssign, A.AnnAssign,
     A.If, A.For, A.Pass, A.Expr, A.BinOp, A.UnaryOp, A.BoolOp, A.Compare, A.IfExp, A.Call,
     A.keyword, A.Name, A.Attribute, A.Subscript, A.Slice, A.Constant, A.Tuple, A.List,
-    A.GeneratorExp, A.comprehension, A.Starred,
+    A.GeneratorExp, A.ListComp, A.comprehension, A.Starred,
     A.Load, A.Store, A.Add, A.Sub, A.Mult, A.MatMult, A.Div, A.FloorDiv, A.Mod, A.Pow, A.USub, A.UAdd,
     A.Not, A.And, A.Or, A.BitAnd, A.BitOr, A.BitXor, A.Invert, A.Eq, A.NotEq, A.Lt, A.LtE, A.Gt, A.GtE,
 }
@@ -38,7 +38,6 @@ REJECTED = {
     A.Await: ("await", "write a plain def"),
     A.Break: ("break", "loops are unrolled; use `if` inside the loop body"),
     A.Continue: ("continue", "loops are unrolled; use `if` inside the loop body"),
-    A.ListComp: ("list comprehensions", "use a generator expression inside sum(...), or a tuple"),
     A.SetComp: ("set comprehensions", "use a generator expression inside sum(...)"),
     A.DictComp: ("dict comprehensions", "use a generator expression inside sum(...)"),
     A.Dict: ("dicts", "use local variables or a tuple"),

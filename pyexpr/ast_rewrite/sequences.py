@@ -31,12 +31,31 @@ class Vec:
     __slots__ = ("length", "at", "start", "stride", "axis")
 
     def __init__(self, length, at, start=sympy.S.Zero, stride=None, axis=None):
-        self.length, self.at, self.start, self.stride, self.axis = length, at, start, stride, axis
+        self.length, self.at, self.start, self.stride, self.axis = length, remembered(at), start, stride, axis
 
     @staticmethod
     def of(length, index, body, start=sympy.S.Zero, stride=None):
         """The Vec whose element ``index`` is ``body``."""
         return Vec(length, lambda k: _replace(body, index, k), start, stride)
+
+
+def remembered(at):
+    """``at`` computing each element once: a local used twice (``b = a + a``) reads its
+    parts' elements twice, and a chain of such locals would double the work at each link."""
+    if getattr(at, "remembered", False):
+        return at
+    found = {}
+
+    def element(*index):
+        try:
+            return found[index]
+        except KeyError:
+            value = found[index] = at(*index)
+            return value
+        except TypeError:                   # an index that is no dictionary key
+            return at(*index)
+    element.remembered = True
+    return element
 
 
 def _replace(value, index, k):
@@ -47,6 +66,32 @@ def _replace(value, index, k):
 
 def is_vec(value):
     return isinstance(value, Vec)
+
+
+class Array(tuple):
+    """A numpy array whose length the code fixes at decoration (module data of up to
+    ``DATA_MIN`` elements, ``np.array([...])``, ``np.arange(4)``, a vector parameter the
+    function unpacks): a tuple, unrolled, whose operators and functions are numpy's,
+    element by element (a Python tuple's ``+`` joins, its ``*`` repeats)."""
+    __slots__ = ()
+
+    def __getitem__(self, index):
+        found = tuple.__getitem__(self, index)
+        return Array(found) if isinstance(index, slice) else found
+
+
+def unrolled(ctx, vec):
+    """The Array of ``vec``'s elements where its length is a number (written, or fixed by
+    data or an Array it met), else None."""
+    length = evaluated(vec.length.xreplace(ctx.equal).xreplace(ctx.exact)) if is_vec(vec) and vec.axis is None else None
+    if length is None or not length.is_Integer:
+        return None
+    return Array(vec.at(sympy.Integer(k)) for k in range(int(length)))
+
+
+def is_elementwise(value):
+    """Whether operators on ``value`` act element by element: a vector, a matrix, an Array."""
+    return isinstance(value, (Vec, Mat, Array))
 
 
 def same_length(ctx, node, lengths):
@@ -80,6 +125,8 @@ def same_length(ctx, node, lengths):
 
 def elementwise(ctx, node, fn, values):
     """``fn`` of the elements, a Vec if any value is one (the others broadcast)."""
+    if any(isinstance(v, Array) for v in values):
+        return _fixed_elementwise(ctx, node, fn, values)
     vecs = [v for v in values if is_vec(v)]
     axes = {v.axis == "column" for v in vecs}
     if any(is_mat(v) for v in values) or len(axes) == 2:     # a column beside a row: a matrix
@@ -92,6 +139,31 @@ def elementwise(ctx, node, fn, values):
         length, stride = same_length(ctx, node, [v.length for v in vecs]), None
     axis = "column" if True in axes else "row" if any(v.axis == "row" for v in vecs) else None
     return Vec(length, lambda k: fn(*(v.at(k) if is_vec(v) else v for v in values)), stride=stride, axis=axis)
+
+
+def _fixed_elementwise(ctx, node, fn, values):
+    """``fn`` of Arrays element by element, numbers and arrays of one element broadcast
+    (a Python tuple beside one is an array, as numpy reads it); a vector of any length
+    beside one takes its length, which the call then checks."""
+    if any(is_mat(v) or is_vec(v) and (v.axis is not None or v.stride is not None) for v in values):
+        raise error(ctx, node, "an array of a length fixed in the code combines only with numbers "
+                    "and vectors", "index it, or give the vectors their length as a parameter")
+    sizes = {len(v) for v in values if isinstance(v, tuple) and len(v) != 1}
+    if len(sizes) > 1:
+        raise error(ctx, node, f"arrays of lengths {' and '.join(map(str, sorted(sizes)))} cannot "
+                    "be combined elementwise", "slice them to the same length")
+    vecs = [v for v in values if is_vec(v)]
+    if not sizes and vecs:          # arrays of one element broadcast along a vector
+        return elementwise(ctx, node, fn, [v[0] if isinstance(v, tuple) else v for v in values])
+    size = sizes.pop() if sizes else 1
+    if vecs:
+        same_length(ctx, node, [v.length for v in vecs] + [sympy.Integer(size)])
+
+    def item(v, i):
+        if isinstance(v, tuple):
+            return v[i if len(v) > 1 else 0]
+        return v.at(sympy.Integer(i)) if is_vec(v) else v
+    return Array(fn(*(item(v, i) for v in values)) for i in range(size))
 
 
 def as_matrix(vec):
@@ -157,8 +229,10 @@ def sliced(ctx, node, vec, lo, hi, step):
     if vec.axis is not None:
         raise error(ctx, node, "a slice of a vector with a new axis is not supported",
                     "slice it first: x[1:, None]")
+    if step == -1 and lo is None and hi is None and vec.stride is None and vec.start == 0:
+        return Vec(vec.length, lambda k: vec.at(evaluated(vec.length - 1 - k)))    # x[::-1]
     if step is not None and not (isinstance(step, sympy.Integer) and step >= 1):
-        raise error(ctx, node, "a slice's step must be a positive constant",
+        raise error(ctx, node, "a slice's step must be a positive constant (or x[::-1])",
                     "write the loop over range(len(x)) with the index you need")
     if step not in (None, 1) and vec.stride is not None:
         raise error(ctx, node, "a slice with a step of a slice with a step is not supported yet")
@@ -270,7 +344,7 @@ def concatenated(ctx, node, parts):
             raise error(ctx, node, "np.concatenate takes a sequence of vectors and lists of numbers",
                         "write np.concatenate(([first], x[1:-1], [last]))")
     if not any(is_vec(p) for p in parts):
-        return tuple(item for part in parts for item in part)
+        return Array(item for part in parts for item in part)
 
     def at(k):
         branches = []
@@ -324,7 +398,7 @@ class Mat:
     __slots__ = ("rows", "cols", "at")
 
     def __init__(self, rows, cols, at):
-        self.rows, self.cols, self.at = rows, cols, at
+        self.rows, self.cols, self.at = rows, cols, remembered(at)
 
     @property
     def T(self):

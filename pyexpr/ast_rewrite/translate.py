@@ -20,7 +20,7 @@ from sympy.core.parameters import global_parameters
 
 from . import evaluate as ev
 from . import sequences as seq
-from .values import as_expr, bind, merge, sequence
+from .values import as_expr, bind, merge, sequence, static_int
 from .pending import PendingSum, settled
 
 
@@ -45,6 +45,7 @@ def translate(source, scope, params, ctx=None):
     """Return the value the function returns, with ``params`` bound to Symbols."""
     env = dict(zip((a.arg for a in source.node.args.args), params))
     ctx = ctx or ev.Context(source, scope)
+    ctx.arguments.update(env)
     node = source.node
     if isinstance(node, ast.Lambda):
         return ev.evaluate(ctx, node.body, env)
@@ -201,7 +202,45 @@ def _assigned(stmts):
 def _assign(ctx, stmt, env):
     value = ev.evaluate(ctx, stmt.value, env)
     for target in stmt.targets:
-        bind(ctx, target, value, env)
+        if isinstance(target, ast.Subscript):
+            _store(ctx, target, value, env)
+        else:
+            bind(ctx, target, value, env)
+
+
+def _store(ctx, target, value, env):
+    """``dy[0] = value`` (``dy[1:3] = ...``) of an array the function made (``np.zeros(3)``):
+    the name holds a new Array with those elements replaced.  numpy would change the array
+    in place, seen through every name of it: an argument or an array with a second name is
+    refused, so the two never differ."""
+    name = target.value.id if isinstance(target.value, ast.Name) else None
+    current = env.get(name)
+    if not isinstance(current, seq.Array):
+        raise ctx.source.error(target, "item assignment is supported on arrays of a fixed length made in "
+                               "the function", "write dy = np.zeros(3), then dy[0] = ...")
+    if any(current is v for v in ctx.arguments.values()):
+        raise ctx.source.error(target, f"{name} is an argument: a formula cannot change it (numpy would "
+                               "change the caller's array)", f"copy it first: {name} = np.array({name})")
+    others = [k for k, v in env.items() if k != name and v is current]
+    if others:
+        raise ctx.source.error(target, f"{name} is also called {others[0]}: numpy would change both",
+                               f"copy it: {others[0]} = np.array({name})")
+    elements = list(current)
+    if isinstance(target.slice, ast.Slice):
+        bounds = [None if p is None else static_int(ctx, p, ev.evaluate(ctx, p, env))
+                  for p in (target.slice.lower, target.slice.upper, target.slice.step)]
+        places = range(*slice(*bounds).indices(len(elements)))
+        values = value if isinstance(value, tuple) else (value,) * len(places)
+        if len(values) != len(places):
+            raise ctx.source.error(target, f"cannot assign {len(values)} values to {len(places)} elements")
+    else:
+        index = static_int(ctx, target.slice, ev.evaluate(ctx, target.slice, env))
+        if not -len(elements) <= index < len(elements):
+            raise ctx.source.error(target, f"index {index} is out of range for an array of {len(elements)}")
+        places, values = [index], [value]
+    for place, item in zip(places, values):
+        elements[place] = as_expr(ctx, target, item)
+    env[name] = seq.Array(elements)
 
 
 def _ann_assign(ctx, stmt, env):
@@ -211,6 +250,12 @@ def _ann_assign(ctx, stmt, env):
 
 
 def _aug_assign(ctx, stmt, env):
+    if isinstance(stmt.target, ast.Subscript):         # dy[0] += value
+        load = ast.Subscript(stmt.target.value, stmt.target.slice, ast.Load(),
+                             lineno=stmt.lineno, col_offset=stmt.col_offset)
+        current = ev.evaluate(ctx, load, env)
+        _store(ctx, stmt.target, ev.binary(ctx, stmt, stmt.op, current, ev.evaluate(ctx, stmt.value, env)), env)
+        return
     if not isinstance(stmt.target, ast.Name):
         raise ctx.source.error(stmt.target, "augmented assignment to items or attributes is "
                                "not supported in a formula", "assign to a local name")

@@ -8,18 +8,24 @@ non-negative constants (the largest index plus one); it is then a tuple of real
 Symbols ``y_0, y_1, ...`` that the translator indexes, slices, unpacks and
 iterates like any tuple, every loop over it unrolled.  Any other vector's
 length is ``OPEN``: the translator makes it a ``sequences.Vec``, one formula
-for every length, its loops and reductions kept as sums.
+for every length, its loops and reductions kept as sums.  A local computed
+elementwise from parameters (``z = x - 1.0``) is read through: ``np.sum(z**2)``
+or ``z[0]`` use ``x`` as a vector (``_Names``).
 """
 import ast
 
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
-                   "diff", "norm", "var", "std", "cumsum", "outer"}
+                   "diff", "norm", "var", "std", "cumsum", "outer", "roll"}
 #: attributes of numpy arrays a formula reads (methods and sizes)
 _ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "size", "shape"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)
 _REDUCING = {"max", "min", "amax", "amin", "nanmax", "nanmin"}
+#: callables that make one number of a whole sequence (without ``axis=``)
+_SCALAR_CALLS = {"len", "sum", "fsum", "prod", "mean", "fmean", "norm", "var", "std"} | _REDUCING
+#: new arrays of another's length: its values are not read
+_LIKE = {"zeros_like", "ones_like", "empty_like", "full_like"}
 #: the length of a vector the code does not fix
 OPEN = "open"
 #: a use that makes a parameter a vector unless another operand of the same call is one
@@ -34,11 +40,11 @@ def lengths(source, is_data=lambda name: False, annotated=()):
     name is a data array (a vector beside which parameters broadcast); ``annotated``: the
     parameters annotated as matrices, beside which the others broadcast too."""
     order = [a.arg for a in source.node.args.args]
-    names = set(order)
+    names = _Names(order, source.node, is_data)
     unpacked, indices, other, groups, matrices = {}, {}, {}, [], set()
     for node in ast.walk(source.node):
         weak = []
-        for name, use, where in _vector_uses(node, names, is_data):
+        for name, use, where in _vector_uses(node, names):
             if use is MATRIX:
                 matrices.add(name)
             elif use is _WEAK:
@@ -53,9 +59,11 @@ def lengths(source, is_data=lambda name: False, annotated=()):
     strong = set(unpacked) | set(indices) | set(other) | set(annotated)
     for weak in groups:
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
-        # the others broadcast; with none such, all of them are (np.sum(x**2))
-        if weak and not any(name in strong or name not in names for name, _ in weak):
-            for name, where in weak:
+        # the others broadcast; with none such, all of them are (np.sum(x**2)).  A vector
+        # indexed with constants elsewhere is still whole here: of any length (x[0] + np.sum(x))
+        whole = not any(name in strong or name not in names for name, _ in weak)
+        for name, where in weak:
+            if whole or name in strong:
                 other.setdefault(name, where)
     used = set(unpacked) | set(indices) | set(other)
     return {name: MATRIX if name in matrices else
@@ -76,11 +84,16 @@ def _length(source, name, unpacked, indices, other):
     return OPEN
 
 
-def _vector_uses(node, names, is_data):
+def _vector_uses(node, names):
     """``(name, use, where)`` for each parameter ``node`` uses as a vector: ``use`` is the
     number of names it is unpacked into (an Assign), a constant index, or None;
-    ``where`` the node an error points at."""
-    if isinstance(node, ast.Assign) and _is_param(node.value, names):
+    ``where`` the node an error points at.  A local computed elementwise from parameters
+    (``z = x - 1.0``) used as a vector makes them weak uses (``_Names``)."""
+    local = _local_subject(node, names)
+    if local is not None:
+        for found in names.expanded(local.id):
+            yield found.id, _WEAK, found
+    elif isinstance(node, ast.Assign) and _is_param(node.value, names):
         for target in node.targets:
             if isinstance(target, (ast.Tuple, ast.List)):
                 starred = any(isinstance(e, ast.Starred) for e in target.elts)
@@ -101,7 +114,7 @@ def _vector_uses(node, names, is_data):
         yield node.iter.id, None, node.iter
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         for side in (node.left, node.right):          # both sides of @ are vectors or matrices
-            for found in _elementwise_names(side, names, is_data):
+            for found in _elementwise_names(side, names):
                 yield found.id, None if found is side else _WEAK, found
     elif isinstance(node, ast.Starred) and _is_param(node.value, names):
         yield node.value.id, None, node.value
@@ -109,26 +122,27 @@ def _vector_uses(node, names, is_data):
             and isinstance(node.args[0], (ast.Tuple, ast.List)):
         # np.concatenate((a, x, b)): numpy concatenates arrays only, so a parameter there is one
         for part in node.args[0].elts:
-            for found in _elementwise_names(part, names, is_data):
+            for found in _elementwise_names(part, names):
                 yield found.id, None if found is part else _WEAK, found
     elif isinstance(node, ast.Call) and _callee(node.func) in _SEQUENCE_CALLS:
         # np.sum(x**2) as much as len(x): a parameter in an elementwise expression given
         # as the sequence; not in a generator, tuple or subscript (sum(x*k for k in ...),
         # len((x, y)) and sum(x[i] for i in ...) take scalars)
         for arg in node.args:
-            for found in _elementwise_names(arg, names, is_data):
+            for found in _elementwise_names(arg, names):
                 yield found.id, None if found is arg else _WEAK, found
     elif isinstance(node, ast.Attribute) and node.attr in _ARRAY_ATTRIBUTES:
         # x.sum(), x.size, (x**2).mean(): the receiver is an array
-        for found in _elementwise_names(node.value, names, is_data):
+        for found in _elementwise_names(node.value, names):
             yield found.id, None if found is node.value else _WEAK, found
-    elif isinstance(node, ast.Call) and _callee(node.func) in _REDUCING and len(node.args) == 1 \
-            and _is_param(node.args[0], names):
-        yield node.args[0].id, None, node.args[0]       # max(x) of one argument: x is a sequence
+    elif isinstance(node, ast.Call) and _callee(node.func) in _REDUCING and len(node.args) == 1:
+        # max(x), max(w * x) of one argument: a sequence (of two or more, numbers compared)
+        for found in _elementwise_names(node.args[0], names):
+            yield found.id, None if found is node.args[0] else _WEAK, found
 
 
 #: calls whose result is an array whatever their arguments are: a number beside one broadcasts
-_ARRAY_CALLS = {"outer", "cumsum", "diff", "concatenate", "hstack", "append", "arange"}
+_ARRAY_CALLS = {"outer", "cumsum", "diff", "concatenate", "hstack", "append", "arange", "roll"}
 
 
 class _Array:
@@ -140,10 +154,17 @@ class _Array:
         self.node = node
 
 
-def _elementwise_names(node, names, is_data):
-    """The parameters (and data arrays) an elementwise expression reads as a whole."""
-    if _is_param(node, names) or isinstance(node, ast.Name) and is_data(node.id):
+def _elementwise_names(node, names, inside=False):
+    """The parameters (and data arrays) an elementwise expression reads as a whole.
+    ``inside``: a local's value (``_Names.expanded``), whose locals are yielded by name and
+    where a reduction such as ``np.sum(x**2)`` is a number, not a use of ``x`` beside the
+    local's other operands."""
+    if _is_param(node, names) or isinstance(node, ast.Name) and names.is_data(node.id):
         yield node
+    elif isinstance(node, ast.Name) and node.id in names.values:
+        yield from [node.id] if inside else names.expanded(node.id)
+    elif inside and _reduces(node):
+        return
     elif isinstance(node, ast.Call) and _callee(node.func) in _ARRAY_CALLS or \
             isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) or \
             isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
@@ -153,13 +174,73 @@ def _elementwise_names(node, names, is_data):
         yield node.value          # a slice is a vector: the other operands may broadcast
     elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
         for child in ast.iter_child_nodes(node):
-            yield from _elementwise_names(child, names, is_data)
+            yield from _elementwise_names(child, names, inside)
 
 
 def is_new_axis(part):
     """Whether a subscript's part is ``None`` or ``np.newaxis`` (``x[:, None]``, ``x[None]``)."""
     return isinstance(part, ast.Constant) and part.value is None or \
         isinstance(part, ast.Attribute) and part.attr == "newaxis"
+
+
+class _Names:
+    """The parameters of a function, the data arrays beside them (``is_data``) and the
+    values assigned to its other names: ``z = x - 1.0`` makes ``z`` a vector wherever
+    ``x`` is one, so ``np.sum(z**2)`` and ``z[0]`` are uses of ``x`` as a vector."""
+
+    def __init__(self, order, function, is_data):
+        self.params, self.is_data, self.values, self._expanded = set(order), is_data, {}, {}
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, ast.Name) and target.id not in self.params:
+                        self.values.setdefault(target.id, []).append(node.value)
+
+    def __contains__(self, name):
+        return name in self.params
+
+    def expanded(self, name):
+        """The parameters and arrays the values of the local ``name`` read elementwise,
+        through the locals they read (each once: ``a = x + x; b = a + a; ...`` is no
+        longer to walk than it is to read)."""
+        if name not in self._expanded:
+            found, todo, visited = [], [name], {name}
+            while todo:
+                for value in self.values[todo.pop()]:
+                    for item in _elementwise_names(value, self, inside=True):
+                        if not isinstance(item, str):
+                            found.append(item)
+                        elif item not in visited:
+                            visited.add(item)
+                            todo.append(item)
+            self._expanded[name] = found
+        return self._expanded[name]
+
+
+def _local_subject(node, names):
+    """The local name ``node`` uses as a vector: unpacked, indexed, sliced, iterated,
+    starred or reduced alone (``max(z)``); None where there is none."""
+    if isinstance(node, (ast.Assign, ast.Subscript, ast.Starred)):
+        subject = node.value
+    elif isinstance(node, (ast.For, ast.comprehension)):
+        subject = node.iter
+    elif isinstance(node, ast.Call) and _callee(node.func) in _REDUCING and len(node.args) == 1:
+        subject = node.args[0]
+    else:
+        return None
+    return subject if isinstance(subject, ast.Name) and subject.id in names.values else None
+
+
+def _reduces(node):
+    """Whether ``node`` is a call that makes one number of a whole array (``np.sum(x**2)``),
+    or a new array that reads only another's length (``np.zeros_like(y)``)."""
+    if isinstance(node, ast.Call) and _callee(node.func) in _LIKE:
+        return True
+    if not isinstance(node, ast.Call) or node.keywords:
+        return False
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _ARRAY_ATTRIBUTES and not node.args:
+        return True                                                 # z.sum()
+    return _callee(node.func) in _SCALAR_CALLS and len(node.args) == 1
 
 
 def _is_param(node, names):

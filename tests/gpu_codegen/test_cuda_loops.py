@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
                            extended_rosen, factorization, kernel, least_squares, product_of, row_centred, softmax_rows,
                            stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
-                           rosen, running)
+                           periodic_heat, rosen, running)
 
 
 def _formulas(dtype):
@@ -49,7 +49,9 @@ def _formulas(dtype):
             "grad_least_squares_by_A": (px.jit(least_squares, dtype=dtype).grad("A"), "xMx"),
             "grad_cumulative_energy": (px.jit(cumulative_energy, dtype=dtype).grad(), "x"),
             "dkernel_dell": (px.jit(kernel, dtype=dtype).diff("ell"), "xss"),
-            "jvp_product_of": (px.jit(product_of, dtype=dtype).jvp("A"), "MMM")}
+            "jvp_product_of": (px.jit(product_of, dtype=dtype).jvp("A"), "MMM"),
+            "periodic_heat": (px.jit(periodic_heat, dtype=dtype), "x"),
+            "jvp_periodic_heat": (px.jit(periodic_heat, dtype=dtype).jvp("u"), "xx")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]

@@ -1,0 +1,330 @@
+"""Code written as numpy code: locals computed from vectors, small numpy arrays (module
+level, ``np.array([...])``, ``np.arange``, unpacked parameters) that compute elementwise,
+and the ``float`` annotation -- each against the same function run by numpy."""
+import runpy
+
+import numpy as np
+import pytest
+
+import pyexpr as px
+from pyexpr.errors import PyExprError
+
+SHIFT = np.array([0.5, -1.0, 2.0, 0.25])
+FEW = np.linspace(-1.0, 2.0, 7)        # a few data points: a small array, not data
+
+
+def shifted_sphere(x):
+    z = x - 1.0
+    return np.sum(z**2)
+
+
+def shifted_rastrigin(x):
+    z = x - SHIFT
+    return np.sum(z**2 - 10 * np.cos(2 * np.pi * z) + 10)
+
+
+def ends(x):
+    y = x**2
+    return y[0] + y[-1]
+
+
+def indexed_and_whole(x, y):
+    r = np.sum(x**2) + x[0]
+    return np.sum(r * y)
+
+
+def local_loop(x):
+    z = 2 * x + 1
+    total = 0.0
+    for v in z:
+        total += v**2
+    return total
+
+
+def chained(x):
+    a = x + 1
+    b = a * a
+    c = b[1:] - b[:-1]
+    return np.sum(c**2)
+
+
+def augmented(x):
+    z = x * 1.0
+    z += 2.0
+    return np.sum(z**2)
+
+
+def normalized(x):
+    r = np.sqrt(np.sum(x**2))
+    u = x / r
+    return np.sum(u[:-1] * u[1:])
+
+
+def weighted(x):
+    w = np.array([1.0, 2.0, 3.0])
+    return np.sum(w * x)
+
+
+def signs(x):
+    w = np.array([1.0, -2.0, 3.0])
+    return np.sum(np.where(w > 0, x, -x))
+
+
+def ramp(t, y):
+    a, b, c = y
+    return -2 * y + np.arange(3) * t
+
+
+def oscillator(t, y):
+    y1, y2 = y
+    return np.array([y2, -y1 + 0.1 * t])
+
+
+def few_points(mu: float, sigma: float):
+    r = (FEW - mu) / sigma
+    return np.sum(r**2) / 2 + len(FEW) * np.log(sigma)
+
+
+def table(x: px.Vector):
+    A = np.array([[3.0, 10.0, 30.0], [0.1, 10.0, 35.0]])
+    return np.sum(np.exp(-np.sum(A * (x - 0.5)**2, axis=1)))
+
+
+def periodic_heat(u):
+    return np.roll(u, 1) - 2 * u + np.roll(u, -1)
+
+
+def far_neighbours(x):
+    return np.sum(x * np.roll(x, shift=3))
+
+
+def rolled_table(t):
+    a = np.array([1.0, 2.0, 3.0])
+    return np.sum(np.roll(a, 1) * np.arange(3)) * t
+
+
+WEIGHTS = np.array([1.0, 2.0, 3.0])
+
+
+def dotted(x):
+    return np.dot(WEIGHTS, x) + x @ WEIGHTS + WEIGHTS @ x
+
+
+def largest_weighted(x):
+    return max(WEIGHTS * x) - min(x * np.array([3.0, 2.0, 1.0]))
+
+
+def robertson(t, y):
+    dy = np.zeros_like(y)
+    dy[0] = -0.04 * y[0] + 1e4 * y[1] * y[2]
+    dy[1] = 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1]**2
+    dy[2] = 3e7 * y[1]**2
+    return dy
+
+
+def filled_in_a_loop(t, y):
+    a, b, c = y
+    dy = np.empty(3)
+    for i in range(3):
+        dy[i] = -y[i] * (i + 1)
+    dy[0] += t
+    if t > 1:
+        dy[1] = 0.0
+    dy[1:] *= 2
+    return dy
+
+
+def polynomial(x):
+    return np.polyval(np.array([3.0, -2.0, 0.5, 1.0]), x) + np.polyval([1.0, 2.0], x)
+
+
+def reversed_product(x):
+    return np.sum(x[::-1] * x**2)
+
+
+def extremes(x):
+    return np.max(WEIGHTS * x) - np.amin(np.abs(x)) + np.min(x)
+
+
+def norms(x):
+    return np.linalg.norm(x, 1) + np.linalg.norm(x, ord=3) + np.linalg.norm(x, 2) + np.linalg.norm(x[:3], np.inf)
+
+
+def listed(x):
+    return sum([v**2 - 10 * np.cos(2 * np.pi * v) for v in x]) + np.sum(np.array([abs(v) for v in x])) \
+        + max([v * v for v in x[:2]])
+
+
+CASES = [(shifted_sphere, (np.arange(4.0),)), (shifted_rastrigin, (np.array([1.0, 2.0, 3.0, 4.0]),)),
+         (ends, (np.arange(1.0, 5.0),)), (indexed_and_whole, (np.arange(1.0, 4.0), np.arange(2.0, 6.0))),
+         (local_loop, (np.arange(3.0),)), (chained, (np.arange(5.0),)), (augmented, (np.arange(3.0),)),
+         (normalized, (np.arange(1.0, 6.0),)), (weighted, (np.array([1.0, 2.0, 3.0]),)),
+         (signs, (np.array([1.0, 2.0, 3.0]),)), (ramp, (0.5, np.array([1.0, 2.0, 3.0]))),
+         (oscillator, (0.5, np.array([1.0, 2.0]))), (few_points, (0.3, 1.7)),
+         (table, (np.array([0.1, 0.7, 0.4]),)), (periodic_heat, (np.arange(6.0)**1.5,)),
+         (far_neighbours, (np.arange(5.0)**1.5,)), (rolled_table, (1.5,)),
+         (dotted, (np.array([0.5, -1.0, 2.0]),)), (largest_weighted, (np.array([0.5, -1.0, 2.0]),)),
+         (robertson, (0.0, np.array([1.0, 2e-5, 0.3]))), (filled_in_a_loop, (0.5, np.array([1.0, 2.0, 3.0]))),
+         (filled_in_a_loop, (1.5, np.array([1.0, 2.0, 3.0]))), (polynomial, (np.linspace(-2.0, 2.0, 5),)),
+         (polynomial, (0.75,)), (reversed_product, (np.arange(1.0, 6.0)**0.5,)),
+         (extremes, (np.array([0.5, -1.0, 2.0]),)), (norms, (np.array([0.5, -1.0, 2.0, 0.25]),)),
+         (listed, (np.array([0.5, -1.0, 2.0, 0.25]),))]
+
+
+VECTOR_OUTPUTS = (ramp, oscillator, periodic_heat, robertson, filled_in_a_loop, polynomial)
+
+
+@pytest.mark.parametrize("fn, args", CASES, ids=[fn.__name__ for fn, _ in CASES])
+def test_numpy_style_code_agrees_with_numpy(fn, args):
+    f = px.jit(fn)
+    assert np.allclose(f(*args), fn(*args), rtol=1e-13, atol=1e-13)
+
+
+def _differences(fn, args, k, h=1e-6):
+    flat = np.atleast_1d(np.array(args[k], dtype=float))
+    columns = []
+    for i in range(flat.size):
+        step = np.zeros_like(flat)
+        step[i] = h
+        at = [list(args), list(args)]
+        at[0][k] = (flat + step).reshape(np.shape(args[k]))
+        at[1][k] = (flat - step).reshape(np.shape(args[k]))
+        columns.append((fn(*at[0]) - fn(*at[1])) / (2 * h))
+    return np.array(columns)
+
+
+#: the argument each gradient is taken by
+WRT = {"indexed_and_whole": "x", "few_points": ("mu", "sigma")}
+
+
+@pytest.mark.parametrize("fn, args", [c for c in CASES if c[0] not in VECTOR_OUTPUTS],
+                         ids=[fn.__name__ for fn, _ in CASES if fn not in VECTOR_OUTPUTS])
+def test_their_gradients_agree_with_differences(fn, args):
+    f = px.jit(fn)
+    wrt = WRT.get(fn.__name__)
+    gradient = f.grad(wrt)(*args)
+    if isinstance(wrt, tuple):
+        reference = np.concatenate([_differences(fn, args, k) for k in range(len(wrt))])
+    else:
+        reference = _differences(fn, args, 0)
+    assert np.allclose(gradient, reference, rtol=1e-6, atol=1e-6)
+
+
+def test_a_gradient_by_an_arguments_symbol_is_by_its_name():
+    f = px.jit(chained)
+    assert np.array_equal(f.grad(f.args[0])(np.arange(5.0)), f.grad("x")(np.arange(5.0)))
+
+
+def mismatched(x):
+    a = np.array([1.0, 2.0])
+    b = np.array([1.0, 2.0, 3.0])
+    return np.sum(a * b * x)
+
+
+def pinned(x):
+    a = np.array([1.0, 2.0])
+    return np.sum(a * x)
+
+
+def python_tuple(a, b):
+    t = (a, b)
+    return np.sum(t * 2)
+
+
+def ragged(x):
+    A = np.array([[1.0, 2.0], [3.0]])
+    return np.sum(A) * x
+
+
+def integer_array(x):
+    A = np.array([1.0, 2.0], dtype=int)
+    return np.sum(A * x)
+
+
+def test_a_vector_beside_a_small_array_has_its_length():
+    f = px.jit(pinned)
+    assert f(np.array([3.0, 4.0])) == 11.0
+    with pytest.raises(ValueError, match=r"pinned\(\): argument 'x' must have length 2 .* not 3"):
+        f(np.ones(3))
+    with pytest.raises(ValueError, match=r"annotate it `x: float` if it is a number"):
+        f(2.0)
+
+
+def test_locals_used_twice_at_every_link_are_computed_once(tmp_path):
+    # a = x + x; b = a + a; ...: each link reads the last twice, 2**40 reads written out
+    lines = ["import numpy as np", "def doubled(x):", "    a0 = x + 1.0"]
+    lines += [f"    a{k} = a{k - 1} + a{k - 1}" for k in range(1, 41)] + ["    return np.sum(a40)"]
+    path = tmp_path / "doubled.py"
+    path.write_text("\n".join(lines) + "\n")
+    namespace = runpy.run_path(str(path))
+    f = px.jit(namespace["doubled"])
+    assert f(np.ones(3)) == namespace["doubled"](np.ones(3)) == 3 * 2.0**41
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7])
+def test_a_periodic_stencil_and_its_banded_jacobian(n):
+    f = px.jit(periodic_heat)
+    u = np.linspace(0.5, 2.0, n)**2
+    assert np.allclose(f(u), periodic_heat(u), rtol=1e-14, atol=1e-14)
+    expected = np.roll(np.eye(n), 1, axis=1) - 2 * np.eye(n) + np.roll(np.eye(n), -1, axis=1)
+    assert np.array_equal(np.asarray(f.jacobian("u")(u)), expected)
+    assert np.array_equal(f.jacobian("u", sparse=True)(u).toarray(), expected)
+
+
+def test_a_roll_further_than_the_vector_is_long_is_refused():
+    f = px.jit(far_neighbours)
+    with pytest.raises(ValueError, match=r"far_neighbours\(\): argument 'x' of length 2 is too short"):
+        f(np.ones(2))
+
+
+def test_an_ode_right_hand_side_filled_item_by_item_has_its_jacobian():
+    f = px.jit(robertson)
+    y = np.array([1.0, 2e-5, 0.3])
+    expected = np.array([[-0.04, 1e4 * y[2], 1e4 * y[1]],
+                         [0.04, -1e4 * y[2] - 6e7 * y[1], -1e4 * y[1]],
+                         [0.0, 6e7 * y[1], 0.0]])
+    assert np.allclose(np.asarray(f.jacobian("y")(0.0, y)), expected, rtol=1e-14, atol=0)
+
+
+def aliased(t, y):
+    a, b = y
+    dy = np.zeros(2)
+    other = dy
+    dy[0] = 1.0
+    return other
+
+
+def changes_its_argument(t, y):
+    a, b = y
+    y[0] = 1.0
+    return y
+
+
+def open_zeros(x):
+    out = np.zeros(len(x))
+    return out + x
+
+
+def max_along(x):
+    return np.max(x, 0)
+
+
+def infinity_norm(x):
+    return np.linalg.norm(x, np.inf)
+
+
+@pytest.mark.parametrize("fn, message", [
+    (mismatched, r"arrays of lengths 2 and 3 cannot be combined elementwise"),
+    (python_tuple, r"a tuple cannot be used as a number here"),
+    (ragged, r"np.array of rows takes rows of numbers of one length"),
+    (integer_array, r"np.array takes one list \(and dtype=float\)"),
+    (aliased, r"dy is also called other: numpy would change both; copy it: other = np.array\(dy\)"),
+    (changes_its_argument, r"y is an argument: a formula cannot change it"),
+    (open_zeros, r"an array of a length known only at the call is not supported yet"),
+    (max_along, r"np.max takes one array in a formula \(no axis\)"),
+    (infinity_norm, r"the infinity norm of a vector of any length is not supported yet"),
+])
+def test_what_numpy_would_not_compute_alike_is_refused_at_its_line(fn, message):
+    with pytest.raises(PyExprError, match=message) as caught:
+        px.jit(fn)
+    assert "test_numpy_style.py, line" in str(caught.value)
