@@ -117,6 +117,16 @@ def real_fdiff(expr, argindex):
     return expr.fdiff(argindex)
 
 
+def divided(expr):
+    """``(top, q)`` where ``expr`` is ``top/q`` for an integer ``q`` that is not a power of
+    two (``t/49``: ``t*(1/49)`` is not ``t/49`` rounded once), else None: the argument of
+    floor and ceiling is computed as this division (98/49 is 2, 98*(1/49) below it)."""
+    coeff, rest = expr.as_coeff_Mul()
+    if coeff.is_Rational and coeff.q & (coeff.q - 1) and rest is not sympy.S.One:
+        return coeff.p * rest, coeff.q
+    return None
+
+
 def negation_of(term):
     """``u`` where ``term`` is ``-u`` as sympy holds it unevaluated (``Mul(-1, u)``), else None."""
     if isinstance(term, sympy.Mul) and term.args[0] == -1 and len(term.args) > 1:

@@ -10,7 +10,7 @@ no more than 200 nested parentheses in generated source.
 import sympy
 
 from .dag import free_symbols, map_dag, postorder, unchanged
-from .functions import assume_real, negation_of
+from .functions import assume_real, divided, negation_of
 
 #: the most levels of nesting a step holds before a piece of it is named
 PIECE = 50
@@ -47,13 +47,15 @@ def _divisions_kept(steps, reduced):
     """``steps`` and ``reduced`` with each named reciprocal (``x0 = 1/t``, ``t**-2``) put
     back where it is used, so that ``a*x0`` lowers as ``a/t`` again: one rounding instead
     of two, and no overflow of ``1/t`` where ``a/t`` is in range (``y/tanh(z)`` at a
-    subnormal z).  A base used elsewhere stays named; equal divisions are computed once
+    subnormal z); likewise ``t/49`` (``functions.divided``), which floor, ceil and trunc
+    divide.  A base used elsewhere stays named; equal divisions are computed once
     by the lowering's hash-consing."""
     inlined = {}
     kept = []
     for sym, e in steps:
         e = e.xreplace(inlined) if inlined else e
-        if e.is_Pow and e.exp.is_Number and e.exp.is_negative and not e.base.is_number:
+        if e.is_Pow and e.exp.is_Number and e.exp.is_negative and not e.base.is_number \
+                or e.is_Mul and len(e.args) == 2 and divided(e) is not None:   # t/49: floor(t/49) divides
             inlined[sym] = e
         else:
             kept.append((sym, e))

@@ -21,7 +21,7 @@ from . import deep
 from .errors import LoweringError
 from .ir import composite
 from .dag import substitute
-from .functions import negation_of
+from .functions import divided, negation_of
 from .sharing import cse
 
 
@@ -65,9 +65,13 @@ class MathPrinter(PythonCodePrinter):
 
     def _rounding(self, fn, expr):
         """C's floor, ceil and trunc: -0 stays -0 (``math.floor`` gives an int, whose
-        float is +0), and inf and nan pass through (``math.floor`` raises on them)."""
-        return self._inline("v", f"math.copysign(float(math.{fn}(v)), v) if math.isfinite(v) "
-                            "else v", expr)
+        float is +0), and inf and nan pass through (``math.floor`` raises on them).  ``t/49``
+        divides, as the compiled code does (``functions.divided``)."""
+        body = f"math.copysign(float(math.{fn}(v)), v) if math.isfinite(v) else v"
+        split = divided(expr.args[0])
+        if split is not None:
+            return f"(lambda v: {body})({self.parenthesize(split[0], 50)} / {float(split[1])!r})"
+        return self._inline("v", body, expr)
 
     def _print_sign(self, expr):
         x = self._print(expr.args[0])

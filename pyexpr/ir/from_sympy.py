@@ -261,6 +261,18 @@ class _Lowerer:
             return self.emit(op, *(self.lower(a) for a in expr.args))
         raise LoweringError(f"no code generator for the function {cls.__name__} (in {expr})")
 
+    def _lower_RoundFunction(self, expr):
+        """``floor(t/49)`` (Python's ``t // 49``; ceiling, trunc) of a division, as numpy
+        divides: ``t*(1/49)`` is 1.9999999999999998 at ``t = 98``, whose floor is 1, not 2.
+        (A power of two's reciprocal is exact: ``floor(t/2)`` multiplies.)"""
+        split = pf.divided(expr.args[0])
+        if split is not None:
+            op = next(CALLS[c] for c in type(expr).__mro__ if c in CALLS)
+            return self.emit(op, self.emit("div", self.lower(split[0]), self.b.const(float(split[1]))))
+        return self._lower_Function(expr)
+
+    _lower_RoundingFunction = _lower_trunc = _lower_RoundFunction     # (sympy's name before 1.13)
+
     def _lower_erfc(self, expr):
         """erfc of a constant times the rest (``erfc(-x/sqrt(2))``, the normal
         distribution's tail) with the product's rounding carried (composite.erfc_of_product):
