@@ -97,6 +97,15 @@ class OpenPrinting:
         """A ``def`` with plain loops (``sum(... for i in range(...))``), ``math`` only: it
         takes lists or numpy arrays; the data it reads is written in it as lists."""
         data = self.constants
+        names = {n for n, _ in data}
+        lengths = [k for _, k in self.signature if k is not None] + list(self.out_shape)
+        indices = [self.index, self.column] + [lim[0] for r in sympy.sympify(self.expr).atoms(sympy.Sum, sympy.Product)
+                                               for lim in r.limits]
+        given = {str(s) for k in lengths for s in sympy.sympify(k).free_symbols} | {str(i) for i in indices} | {"math"}
+        clash = sorted(names & given)
+        if clash:
+            raise NotImplementedError(f"{self.name} reads data called {clash[0]}, a name python_source "
+                                      "gives a length or an index; rename the array")
         if sum(array.size for _, array in data) > source_code.MAX_WRITTEN_DATA:
             raise NotImplementedError(f"{self.name} reads data ({', '.join(n for n, _ in data)}) of more "
                                       f"than {source_code.MAX_WRITTEN_DATA:,} numbers, which python_source "

@@ -1,6 +1,7 @@
 """Code written as numpy code: locals computed from vectors, small numpy arrays (module
 level, ``np.array([...])``, ``np.arange``, unpacked parameters) that compute elementwise,
 and the ``float`` annotation -- each against the same function run by numpy."""
+import math
 import runpy
 
 import numpy as np
@@ -124,6 +125,8 @@ def robertson(t, y):
 
 def filled_in_a_loop(t, y):
     a, b, c = y
+    fresh = y * 1.0
+    fresh += 1.0
     dy = np.empty(3)
     for i in range(3):
         dy[i] = -y[i] * (i + 1)
@@ -131,7 +134,7 @@ def filled_in_a_loop(t, y):
     if t > 1:
         dy[1] = 0.0
     dy[1:] *= 2
-    return dy
+    return dy + fresh[0] - y[0] - 1.0
 
 
 def polynomial(x):
@@ -155,6 +158,20 @@ def listed(x):
         + max([v * v for v in x[:2]])
 
 
+def constant_ranges(x):
+    # arrays of constants beside x: numpy reduces a vector x of their length
+    return np.sum(np.arange(3) * x) + np.sum(np.cumsum(WEIGHTS) * x) + np.sum(np.diff(WEIGHTS**2) * x[1:])
+
+
+def number_beside_arrays(x: float):
+    return np.sum(WEIGHTS * x**np.arange(3))
+
+
+def beside_unpacked(p, t):
+    a, b = p
+    return np.sum(p * t) + a
+
+
 CASES = [(shifted_sphere, (np.arange(4.0),)), (shifted_rastrigin, (np.array([1.0, 2.0, 3.0, 4.0]),)),
          (ends, (np.arange(1.0, 5.0),)), (indexed_and_whole, (np.arange(1.0, 4.0), np.arange(2.0, 6.0))),
          (local_loop, (np.arange(3.0),)), (chained, (np.arange(5.0),)), (augmented, (np.arange(3.0),)),
@@ -168,7 +185,8 @@ CASES = [(shifted_sphere, (np.arange(4.0),)), (shifted_rastrigin, (np.array([1.0
          (filled_in_a_loop, (1.5, np.array([1.0, 2.0, 3.0]))), (polynomial, (np.linspace(-2.0, 2.0, 5),)),
          (polynomial, (0.75,)), (reversed_product, (np.arange(1.0, 6.0)**0.5,)),
          (extremes, (np.array([0.5, -1.0, 2.0]),)), (norms, (np.array([0.5, -1.0, 2.0, 0.25]),)),
-         (listed, (np.array([0.5, -1.0, 2.0, 0.25]),))]
+         (listed, (np.array([0.5, -1.0, 2.0, 0.25]),)), (constant_ranges, (np.array([0.5, -1.0, 2.0]),)),
+         (number_beside_arrays, (0.75,)), (beside_unpacked, (np.array([1.0, 2.0]), np.array([3.0, -4.0])))]
 
 
 VECTOR_OUTPUTS = (ramp, oscillator, periodic_heat, robertson, filled_in_a_loop, polynomial)
@@ -194,7 +212,7 @@ def _differences(fn, args, k, h=1e-6):
 
 
 #: the argument each gradient is taken by
-WRT = {"indexed_and_whole": "x", "few_points": ("mu", "sigma")}
+WRT = {"indexed_and_whole": "x", "few_points": ("mu", "sigma"), "beside_unpacked": "p"}
 
 
 @pytest.mark.parametrize("fn, args", [c for c in CASES if c[0] not in VECTOR_OUTPUTS],
@@ -294,6 +312,80 @@ def aliased(t, y):
     return other
 
 
+def viewed(t: float):
+    a = np.zeros(3)
+    b = a[1:]
+    a[1] = t
+    return b[0]
+
+
+def as_array(t: float):
+    a = np.zeros(3)
+    b = np.asarray(a)
+    b[0] = t
+    return a[0]
+
+
+def in_a_list(t: float):
+    a = np.zeros(2)
+    both = [a, a]
+    a[0] = t
+    return both[0][0]
+
+
+def in_a_lambda(t: float):
+    a = np.zeros(2)
+    g = lambda: a  # noqa: E731
+    a[0] = t
+    return g()[0]
+
+
+def aliased_in_a_branch(t: float):
+    a = np.zeros(2)
+    if t > 0:
+        b = a
+    else:
+        b = np.ones(2)
+    b[0] = 5.0
+    return a[0]
+
+
+def module_array(t: float):
+    d = WEIGHTS
+    d[0] = t
+    return WEIGHTS[0] + d[0]
+
+
+def added_in_place(t: float):
+    a = np.zeros(2)
+    b = a
+    a += t
+    return b[0]
+
+
+def argument_added_in_place(t: float, y):
+    a, b = y
+    z = y
+    z += t
+    return y
+
+
+def integers_stored(t: float):
+    a = np.array([1, 2, 3])
+    a[0] = t
+    return a
+
+
+def integers_like(t: float):
+    return np.full_like(np.arange(3), t)
+
+
+def kinds_in_branches(t: float, y):
+    a, b = y
+    r = (a, b) if t > 0 else np.array([b, a])
+    return r
+
+
 def changes_its_argument(t, y):
     a, b = y
     y[0] = 1.0
@@ -318,7 +410,19 @@ def infinity_norm(x):
     (python_tuple, r"a tuple cannot be used as a number here"),
     (ragged, r"np.array of rows takes rows of numbers of one length"),
     (integer_array, r"np.array takes one list \(and dtype=float\)"),
-    (aliased, r"dy is also called other: numpy would change both; copy it: other = np.array\(dy\)"),
+    (aliased, r"dy is changed in place \(line \d+\) and another name or a container holds it: numpy's "
+              r"change would be seen here too; copy it where it is read whole: np.array\(dy\)"),
+    (viewed, r"a is changed in place \(line \d+\) and a slice of it is a view"),
+    (as_array, r"b is changed in place \(line \d+\) and is also bound to a value that may be another array's"),
+    (in_a_list, r"a is changed in place \(line \d+\) and another name or a container holds it"),
+    (in_a_lambda, r"a is changed in place \(line \d+\) and a lambda holds it"),
+    (aliased_in_a_branch, r"b is changed in place"),
+    (module_array, r"d is changed in place"),
+    (added_in_place, r"a is changed in place \(line \d+\) and another name or a container holds it"),
+    (argument_added_in_place, r"z is an argument: z \+= changes the caller's array in numpy"),
+    (integers_stored, r"a is an integer array: numpy would truncate the value stored"),
+    (integers_like, r"an array like an integer array holds integers: numpy would truncate the value"),
+    (kinds_in_branches, r"the branches give an array on one path and a tuple on the other"),
     (changes_its_argument, r"y is an argument: a formula cannot change it"),
     (open_zeros, r"an array of a length known only at the call is not supported yet"),
     (max_along, r"np.max takes one array in a formula \(no axis\)"),
@@ -328,3 +432,19 @@ def test_what_numpy_would_not_compute_alike_is_refused_at_its_line(fn, message):
     with pytest.raises(PyExprError, match=message) as caught:
         px.jit(fn)
     assert "test_numpy_style.py, line" in str(caught.value)
+
+
+def floor_divided(t):
+    return t // 49 + math.floor(t / 3) + math.ceil(t / 7) + math.trunc(-t / 49) + t // 2
+
+
+def test_division_inside_floor_ceil_and_trunc_rounds_once_as_numpy():
+    # t*(1/49) is 1.9999999999999998 at t = 98: its floor was 1 where 98 // 49 is 2
+    f = px.jit(floor_divided)
+    t = np.arange(-3000.0, 3000.0)
+    expected = t // 49 + np.floor(t / 3) + np.ceil(t / 7) + np.trunc(-t / 49) + t // 2
+    assert np.array_equal(f(t), expected)
+    assert f(98.0) == floor_divided(98.0)
+    namespace = {}
+    exec(f.python_source, namespace)
+    assert all(namespace["floor_divided"](v) == e for v, e in zip(t[::7], expected[::7]))

@@ -1146,3 +1146,17 @@ def test_a_banded_hessians_header_names_its_column_apart_from_the_parameters():
     text = str(px.jit(spring_chain).hessian("x", sparse=True))
     assert text.startswith("hessian_spring_chain(x[n], k): H[j, l] is 0 unless l - j is one of [-1, 0, 1]")
     assert "H[j, k]" not in text
+
+
+n = np.linspace(0.0, 1.0, 20)      # data with the name python_source gives a length
+
+
+def data_named_n(x):
+    return np.sum(x**2) + np.sum(n)
+
+
+def test_python_source_refuses_data_named_as_its_lengths():
+    f = px.jit(data_named_n)
+    assert f(np.ones(3)) == pytest.approx(3.0 + np.sum(n))
+    with pytest.raises(NotImplementedError, match="reads data called n, a name python_source gives a length"):
+        f.python_source

@@ -178,7 +178,7 @@ def _range(ctx, node, env, visitor):
 def _arange(ctx, node, env, visitor):
     """``np.arange``: ``range``'s integers, an array (numpy's operators) where they are fixed."""
     found = _range(ctx, node, env, visitor)
-    return seq.Array(found) if isinstance(found, tuple) else found
+    return seq.IntArray(found) if isinstance(found, tuple) else found
 
 
 def _array(ctx, node, env, visitor):
@@ -200,7 +200,8 @@ def _array(ctx, node, env, visitor):
     if numbers and (rows or len(value) > seq.DATA_MIN):
         array = np.array([[float(v) for v in r] for r in rows] if rows else [float(v) for v in value])
         return seq.data(ctx, node, _assigned_name(ctx, node), array)
-    return seq.Array(as_expr(ctx, node, v) for v in value)
+    integers = not node.keywords and all(isinstance(v, sympy.Integer) for v in value)
+    return (seq.IntArray if integers else seq.Array)(as_expr(ctx, node, v) for v in value)
 
 
 def _filled(fill, like=False):
@@ -213,17 +214,25 @@ def _filled(fill, like=False):
             raise error(ctx, node, f"expected {count} argument(s) (and dtype=float)")
         shape = visitor.visit(node.args[0])
         value = visitor.visit(node.args[1]) if fill is None else fill
+        integer = isinstance(value, sympy.Integer) and not node.keywords
         if like:
             if seq.is_array(shape):
                 raise error(ctx, node, "an array like a vector of any length is not supported yet",
                             "compute its elements elementwise, e.g. 0*x + value")
-            return seq.Array([value] * len(shape)) if isinstance(shape, tuple) else value
+            if isinstance(shape, seq.IntArray) and fill is None and not integer:
+                raise error(ctx, node, "an array like an integer array holds integers: numpy would "
+                            "truncate the value", "pass dtype=float")
+            if not isinstance(shape, tuple):
+                return value
+            integer = isinstance(shape, seq.IntArray) and not node.keywords
+            return (seq.IntArray if integer else seq.Array)([value] * len(shape))
         if isinstance(shape, tuple) and len(shape) == 1:
             shape = shape[0]
         if isinstance(shape, sympy.Expr) and not shape.is_number:
             raise error(ctx, node, "an array of a length known only at the call is not supported yet",
                         "compute its elements elementwise, e.g. 0*x + value")
-        return seq.Array([value] * static_int(ctx, node.args[0], shape))
+        kind = seq.IntArray if fill is None and integer else seq.Array     # np.full(3, 2): integers
+        return kind([value] * static_int(ctx, node.args[0], shape))
     return filled
 
 
@@ -276,6 +285,8 @@ def _roll(ctx, node, env, visitor):
         return seq.Array(items[k:] + items[:k])
     if not seq.is_vec(items) or items.axis is not None:
         raise error(ctx, node, "np.roll of a matrix is not supported yet", "roll its rows or columns")
+    if items.stride is not None or items.start != 0:
+        raise error(ctx, node, "np.roll of a slice with a step is not supported yet", "roll the vector itself")
     if s == 0:
         return items
     seq.item(ctx, node, items, sympy.Integer(-abs(s)))
@@ -337,7 +348,7 @@ def _tuple(ctx, node, env, visitor):
     if seq.is_vec(items):
         raise error(ctx, node, "a vector of any length cannot become a tuple",
                     "reduce it, or index it")
-    return _tuple_arg(ctx, node, items)
+    return tuple(_tuple_arg(ctx, node, items))          # a Python tuple: + joins, * repeats
 
 
 def _mean(ctx, node, env, visitor):
@@ -379,7 +390,7 @@ def _diff(ctx, node, env, visitor):
     """``np.diff(x)``: ``x[1:] - x[:-1]``."""
     items = _sequence(ctx, node, env, visitor)
     if not seq.is_vec(items):
-        return tuple(b - a for a, b in zip(items, items[1:]))
+        return seq.Array(b - a for a, b in zip(items, items[1:]))
     return seq.elementwise(ctx, node, lambda a, b: a - b,
                            (seq.sliced(ctx, node, items, sympy.S.One, None, None),
                             seq.sliced(ctx, node, items, None, sympy.S.NegativeOne, None)))
@@ -420,7 +431,7 @@ def _cumsum(ctx, node, env, visitor):
     """``np.cumsum(x)``: element ``j`` is the sum of the first ``j + 1`` (a running sum)."""
     items = _sequence(ctx, node, env, visitor)
     if not seq.is_vec(items):
-        return tuple(sympy.Add(*items[:k + 1]) for k in range(len(items)))
+        return seq.Array(sympy.Add(*items[:k + 1]) for k in range(len(items)))
     return seq.Vec(items.length, lambda j: seq.reduce(ctx, node, "sum", seq.Vec(j + 1, items.at)))
 
 

@@ -46,6 +46,8 @@ class Context:
     steps: dict = field(default_factory=dict, compare=False)
     #: the parameters' values as the body starts (an argument's items are not assigned)
     arguments: dict = field(default_factory=dict, compare=False)
+    #: names whose items are assigned: the use that makes it differ from numpy (``stores``)
+    stores: dict = field(default_factory=dict, compare=False)
 
     @property
     def lengths(self):
@@ -77,6 +79,8 @@ def _by_zero(b):
 
 
 def _divide(a, b):
+    if isinstance(b, sympy.Float) and float(b).is_integer() and abs(float(b)) < 2**53:
+        b = sympy.Integer(int(b))      # t / 49.0 is t/49: floor(t/49) divides (98 // 49.0 is 2)
     return a * sympy.oo if _by_zero(b) else a / b
 
 
@@ -160,7 +164,8 @@ def from_object(ctx, node, name, obj):
     if isinstance(obj, (tuple, list)):
         return tuple(from_object(ctx, node, name, item) for item in obj)
     if getattr(obj, "ndim", None) == 1:      # a numpy array: its operators act elementwise
-        return seq.Array(from_object(ctx, node, name, item) for item in obj)
+        kind = seq.IntArray if obj.dtype.kind in "biu" else seq.Array
+        return kind(from_object(ctx, node, name, item) for item in obj)
     if is_formula(obj):
         return Callee("formula", name, obj)
     if isinstance(obj, sympy.Expr) and (obj.is_Number or obj.is_number and obj.is_extended_real):

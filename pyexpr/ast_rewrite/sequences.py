@@ -77,7 +77,13 @@ class Array(tuple):
 
     def __getitem__(self, index):
         found = tuple.__getitem__(self, index)
-        return Array(found) if isinstance(index, slice) else found
+        return type(self)(found) if isinstance(index, slice) else found
+
+
+class IntArray(Array):
+    """An Array numpy holds as integers (``np.arange(3)``, ``np.array([1, 2])``, an integer
+    module array): what is stored in it must be an integer (numpy would truncate)."""
+    __slots__ = ()
 
 
 def unrolled(ctx, vec):

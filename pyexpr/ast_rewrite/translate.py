@@ -19,7 +19,7 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from . import evaluate as ev
-from . import sequences as seq
+from . import sequences as seq, stores
 from .values import as_expr, bind, merge, sequence, static_int
 from .pending import PendingSum, settled
 
@@ -208,6 +208,9 @@ def _assign(ctx, stmt, env):
             bind(ctx, target, value, env)
 
 
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+
+
 def _store(ctx, target, value, env):
     """``dy[0] = value`` (``dy[1:3] = ...``) of an array the function made (``np.zeros(3)``):
     the name holds a new Array with those elements replaced.  numpy would change the array
@@ -221,10 +224,7 @@ def _store(ctx, target, value, env):
     if any(current is v for v in ctx.arguments.values()):
         raise ctx.source.error(target, f"{name} is an argument: a formula cannot change it (numpy would "
                                "change the caller's array)", f"copy it first: {name} = np.array({name})")
-    others = [k for k, v in env.items() if k != name and v is current]
-    if others:
-        raise ctx.source.error(target, f"{name} is also called {others[0]}: numpy would change both",
-                               f"copy it: {others[0]} = np.array({name})")
+    stores.check(ctx, name, target)
     elements = list(current)
     if isinstance(target.slice, ast.Slice):
         bounds = [None if p is None else static_int(ctx, p, ev.evaluate(ctx, p, env))
@@ -240,7 +240,10 @@ def _store(ctx, target, value, env):
         places, values = [index], [value]
     for place, item in zip(places, values):
         elements[place] = as_expr(ctx, target, item)
-    env[name] = seq.Array(elements)
+        if isinstance(current, seq.IntArray) and not elements[place].is_Integer:
+            raise ctx.source.error(target, f"{name} is an integer array: numpy would truncate the value "
+                                   "stored", "make it of floats: np.array([...], dtype=float) or 1.0 for 1")
+    env[name] = type(current)(elements)
 
 
 def _ann_assign(ctx, stmt, env):
@@ -261,6 +264,11 @@ def _aug_assign(ctx, stmt, env):
                                "not supported in a formula", "assign to a local name")
     name = stmt.target.id
     pending = env.get(name)
+    if isinstance(pending, (seq.Array, seq.Vec, seq.Mat)):        # numpy's a += t is in place
+        if any(pending is v for v in ctx.arguments.values()):
+            raise ctx.source.error(stmt, f"{name} is an argument: {name} {_OPERATORS.get(type(stmt.op), '')}= "
+                                   "changes the caller's array in numpy", f"write {name} = {name} + ... instead")
+        stores.check(ctx, name, stmt.target)
     if isinstance(stmt.op, (ast.Add, ast.Sub)) and global_parameters.evaluate \
             and isinstance(pending, (PendingSum, sympy.Expr)):
         term = as_expr(ctx, stmt, ev.evaluate(ctx, stmt.value, env))

@@ -122,8 +122,10 @@ def merge(ctx, node, cond, a, b):
         if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
             raise error(ctx, node, "the branches give values of different shapes "
                        f"({_shape(a)} and {_shape(b)})", "return the same number of values on every path")
-        kind = type(a) if type(a) is not tuple else type(b)    # an Array stays one
-        return kind(merge(ctx, node, cond, x, y) for x, y in zip(a, b))
+        if type(a) is not type(b):      # a numpy array on one path, a Python tuple on the other
+            raise error(ctx, node, "the branches give an array on one path and a tuple on the other",
+                        "make both np.array(...) or both tuples")
+        return type(a)(merge(ctx, node, cond, x, y) for x, y in zip(a, b))
     if is_condition(a) and is_condition(b):
         return sympy.Or(sympy.And(cond, a), sympy.And(Not(cond), b))
     a, b = as_expr(ctx, node, a), as_expr(ctx, node, b)

@@ -61,7 +61,10 @@ def lengths(source, is_data=lambda name: False, annotated=()):
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
         # the others broadcast; with none such, all of them are (np.sum(x**2)).  A vector
         # indexed with constants elsewhere is still whole here: of any length (x[0] + np.sum(x))
-        whole = not any(name in strong or name not in names for name, _ in weak)
+        # Beside a vector the function unpacks (an array of its length), the others are
+        # vectors too: read as numbers, a call's array would broadcast where numpy reduces.
+        whole = not any(name in strong or name not in names for name, _ in weak) or \
+            any(name in unpacked for name, _ in weak)
         for name, where in weak:
             if whole or name in strong:
                 other.setdefault(name, where)
@@ -165,7 +168,7 @@ def _elementwise_names(node, names, inside=False):
         yield from [node.id] if inside else names.expanded(node.id)
     elif inside and _reduces(node):
         return
-    elif isinstance(node, ast.Call) and _callee(node.func) in _ARRAY_CALLS or \
+    elif isinstance(node, ast.Call) and _callee(node.func) in _ARRAY_CALLS and _reads_arrays(node, names) or \
             isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) or \
             isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
         yield _Array(node)
@@ -175,6 +178,15 @@ def _elementwise_names(node, names, inside=False):
     elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
         for child in ast.iter_child_nodes(node):
             yield from _elementwise_names(child, names, inside)
+
+
+def _reads_arrays(call, names):
+    """Whether an array-making call reads parameters or data (``np.arange(1, len(x) + 1)``,
+    of any length): an array of constants (``np.arange(3)``) is one of a fixed length,
+    beside which a parameter is a vector of that length, as numpy would combine it --
+    read as a number, the formula would broadcast a call's array where numpy reduces it."""
+    return any(isinstance(n, ast.Name) and (n.id in names or names.is_data(n.id) or n.id in names.values)
+               for n in ast.walk(call))
 
 
 def is_new_axis(part):
