@@ -1,4 +1,5 @@
-"""C math library functions sympy lacks: ``copysign``, ``fmod``, ``remainder``, ``fdim``, ``fma``.
+"""C math library functions sympy lacks: ``copysign``, ``fmod``, ``remainder``, ``fdim``, ``fma``,
+``fmax``, ``fmin``.
 
 Each is a sympy ``Function`` that stays what it is (``fma(x, y, z)`` is never
 rewritten as ``x*y + z``, which rounds twice), takes its derivative from its
@@ -13,7 +14,9 @@ registry row (``ir.ops``) and has C's values at every input:
 * ``fdim(x, y)``: ``x - y`` where x > y, +0 where x <= y, nan if either is nan
   (Python has no such function: call it from here, or write it in
   ``from_sympy``'s text);
-* ``fma(x, y, z)``: ``x*y + z`` rounded once (``math.fma`` from Python 3.13).
+* ``fma(x, y, z)``: ``x*y + z`` rounded once (``math.fma`` from Python 3.13);
+* ``fmax(x, y)``, ``fmin(x, y)``: the larger (smaller), a nan ignored, as numpy's
+  ``np.fmax``/``np.fmin`` (nan only where both are).
 
 Arguments that are all finite numbers evaluate exactly (rationals stay
 rational, a Float result is the exact value rounded to the Floats'
@@ -25,7 +28,7 @@ import sympy
 
 from .functions import registry_derivative
 
-__all__ = ["copysign", "fmod", "remainder", "fdim", "fma"]
+__all__ = ["copysign", "fmod", "remainder", "fdim", "fma", "fmax", "fmin"]
 
 
 def _exact(args):
@@ -76,6 +79,31 @@ class copysign(_CFunction):
         if y == 0 or (x == 0 and y < 0):        # +-0 in y, or -0 as the result
             return None
         return abs(x) if y > 0 else -abs(x)
+
+
+class fmax(_CFunction):
+    """C's ``fmax`` (numpy's ``np.fmax``): the larger of x and y, a nan ignored (nan only
+    where both are)."""
+    nargs = 2
+    _nan_in_nan_out = False
+
+    @classmethod
+    def eval(cls, x, y):
+        if x is sympy.nan or y is sympy.nan:
+            return y if x is sympy.nan else x
+        return super().eval(x, y)
+
+    @staticmethod
+    def _value(x, y):
+        return None if x == y else max(x, y)        # +-0: which zero is C's to say
+
+
+class fmin(fmax):
+    """C's ``fmin`` (numpy's ``np.fmin``): the smaller of x and y, a nan ignored."""
+
+    @staticmethod
+    def _value(x, y):
+        return None if x == y else min(x, y)
 
 
 class fmod(_CFunction):

@@ -146,6 +146,12 @@ class MathPrinter(PythonCodePrinter):
                             f"if v < {composite.ERFCX_SERIES_FROM!r} else "
                             f"math.log((lambda v: {_ERFCX})(v)) - v * v", expr)
 
+    def _print_fmax(self, expr):
+        return self._inline("a, b", "b if a != a else (a if b != b else max(a, b))", expr)
+
+    def _print_fmin(self, expr):
+        return self._inline("a, b", "b if a != a else (a if b != b else min(a, b))", expr)
+
     def _print_copysign(self, expr):
         return self._call("copysign", *expr.args)
 

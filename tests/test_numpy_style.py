@@ -448,3 +448,30 @@ def test_division_inside_floor_ceil_and_trunc_rounds_once_as_numpy():
     namespace = {}
     exec(f.python_source, namespace)
     assert all(namespace["floor_divided"](v) == e for v, e in zip(t[::7], expected[::7]))
+
+
+def nan_ignoring(x, y):
+    return np.fmax(x, y) + np.fmin(x, 2 * y) + np.maximum(x, y)
+
+
+def larger_of_two(x, y):
+    return np.fmax(x, y)
+
+
+def test_fmax_and_fmin_ignore_a_nan_as_numpys_do_on_every_path():
+    # they were np.maximum and np.minimum, which propagate it: fmax(nan, 2.0) was nan
+    f = px.jit(nan_ignoring)
+    values = np.array([np.nan, -np.inf, -1.0, -0.0, 0.0, 0.5, 2.0, np.inf])
+    x, y = np.meshgrid(values, values)
+    with np.errstate(invalid="ignore"):
+        expected = nan_ignoring(x, y)
+        assert np.array_equal(f(x, y), expected, equal_nan=True)
+        assert np.array_equal(px.jit(nan_ignoring, dtype="float32")(x.astype(np.float32), y.astype(np.float32)),
+                              nan_ignoring(x.astype(np.float32), y.astype(np.float32)), equal_nan=True)
+        assert all(np.array_equal(f(a, b), e, equal_nan=True) for a, b, e in zip(x.flat, y.flat, expected.flat))
+        namespace = {}
+        exec(f.python_source, namespace)
+        assert all(np.array_equal(namespace["nan_ignoring"](a, b), e, equal_nan=True)
+                   for a, b, e in zip(x.flat, y.flat, expected.flat))
+    assert px.jit(larger_of_two)(np.nan, 2.0) == 2.0 and px.jit(larger_of_two)(2.0, np.nan) == 2.0
+    assert list(f.grad()(3.0, 1.0)) == [2.0, 2.0] and list(f.grad()(1.0, 3.0)) == [1.0, 2.0]

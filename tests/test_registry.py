@@ -189,7 +189,8 @@ def test_a_decorated_function_compiles_every_function_row():
                 + math.erf(x) + math.erfc(x) + math.gamma(y) + math.lgamma(y) + math.floor(x)
                 + math.ceil(x) + math.trunc(x) + abs(x) + np.sign(x) + math.atan2(x, y)
                 + math.hypot(x, y) + x % y + min(x, y) + max(x, y) + math.copysign(x, y)
-                + math.fmod(x, y) + math.remainder(x, y) + fdim(x, y) + FMA(x, y, x))
+                + math.fmod(x, y) + math.remainder(x, y) + fdim(x, y) + FMA(x, y, x) + np.fmax(x, y)
+                + np.fmin(x, y))
     ops = {ins.op for ins in every.program.instrs}
     assert {op for op in FUNCTION_ROWS} - ops <= {"pow"}, sorted(set(FUNCTION_ROWS) - ops)
     plain = every.__wrapped__

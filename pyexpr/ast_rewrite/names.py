@@ -82,8 +82,10 @@ _ENTRIES = [
     (libm.remainder, ["math.remainder"]),           # np.remainder is the floored one: Mod
     (libm.fma, ["math.fma"]),                       # Python 3.13 and later
     (sympy.Pow, ["builtins.pow", "math.pow", "np.power", "sympy.Pow"]),
-    (_min, ["builtins.min", "np.minimum", "np.fmin", "sympy.Min"]),
-    (_max, ["builtins.max", "np.maximum", "np.fmax", "sympy.Max"]),
+    (_min, ["builtins.min", "np.minimum", "sympy.Min"]),
+    (_max, ["builtins.max", "np.maximum", "sympy.Max"]),
+    (libm.fmin, ["np.fmin"]),                       # a nan ignored, unlike np.minimum
+    (libm.fmax, ["np.fmax"]),
     (sympy.Mod, ["np.mod", "np.remainder"]),
     (lambda x: x**2, ["np.square"]),
     (lambda x: 1 / x, ["np.reciprocal"]),

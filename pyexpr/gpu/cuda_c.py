@@ -57,6 +57,7 @@ SPELLINGS = {
     "pow": "pow{f}({0}, {1})", "atan2": "atan2{f}({0}, {1})", "hypot": "hypot{f}({0}, {1})",
     "copysign": "copysign{f}({0}, {1})", "fmod": "fmod{f}({0}, {1})",
     "remainder": "remainder{f}({0}, {1})", "fdim": "fdim{f}({0}, {1})",
+    "fmax": "fmax{f}({0}, {1})", "fmin": "fmin{f}({0}, {1})",
     "fma": "fma{f}({0}, {1}, {2})",           # one rounding, on the device and the host alike
 }
 SPELLINGS.update({op: f"{op}{{f}}({{0}})" for op in (

@@ -79,7 +79,7 @@ NUMPY = {
     "erfc": _pointwise(math.erfc), "tgamma": _pointwise(math.gamma, _gamma_pole),
     "lgamma": _pointwise(math.lgamma, lambda x: math.inf), "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
     "fabs": np.fabs, "sign": np.sign, "atan2": np.arctan2, "hypot": np.hypot,
-    "copysign": np.copysign, "fmod": np.fmod, "remainder": _pointwise(math.remainder, nin=2),
+    "copysign": np.copysign, "fmod": np.fmod, "fmax": np.fmax, "fmin": np.fmin, "remainder": _pointwise(math.remainder, nin=2),
     "fdim": fdim, "fma": fma, "min": np.minimum,
     "max": np.maximum, "mod": np.mod, "lt": np.less, "le": np.less_equal, "gt": np.greater,
     "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal, "and": np.logical_and,

@@ -139,6 +139,12 @@ _ROWS = [
             derivative=("1", "remainder(x/y, 1) - x/y"),
             domain="IEEE: exact, x - n*y for n = x/y rounded half to even; nan for y = 0 and for "
                    "x = +-inf (where math raises); x for y = +-inf"),
+    _binary("fmax", "pyexpr.libm.fmax", "numpy.fmax", "instruction",
+            derivative=("Piecewise((1, x >= y), (0, True))", "Piecewise((0, x >= y), (1, True))"),
+            domain="the larger; a nan ignored (nan where both are)"),
+    _binary("fmin", "pyexpr.libm.fmin", "numpy.fmin", "instruction",
+            derivative=("Piecewise((1, x <= y), (0, True))", "Piecewise((0, x <= y), (1, True))"),
+            domain="the smaller; a nan ignored (nan where both are)"),
     _binary("fdim", "pyexpr.libm.fdim", "pyexpr.ir.interp.fdim", "instruction",
             derivative=("Piecewise((1, x > y), (0, True))", "Piecewise((-1, x > y), (0, True))"),
             domain="C's fdim: x - y where x > y, +0 where x <= y, nan if either is nan; "

@@ -33,6 +33,7 @@ FUNCTIONS = {
     **{op: ("llvm", f"llvm.{op}") for op in
        "sqrt exp exp2 log log2 log10 sin cos fabs floor ceil trunc pow copysign fma".split()},
     "min": ("llvm", "llvm.minimum"), "max": ("llvm", "llvm.maximum"),
+    "fmin": ("llvm", "llvm.minnum"), "fmax": ("llvm", "llvm.maxnum"),
     **{op: ("libm", op) for op in
        "tan asin acos atan sinh cosh tanh asinh acosh atanh expm1 log1p cbrt "
        "erf erfc tgamma lgamma atan2 hypot fmod remainder".split()},

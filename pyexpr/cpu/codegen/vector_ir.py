@@ -10,7 +10,7 @@ output, ``W = target.lanes(dtype)``.  Per op:
 * arithmetic, comparisons, ``select`` and the boolean ops act on vectors
   natively (the operator table of ``context`` serves unchanged);
 * intrinsics that are instructions (sqrt, fabs, floor, ceil, trunc,
-  minimum, maximum, copysign, fma) are called on the vector type;
+  minimum, maximum, minnum, maxnum, copysign, fma) are called on the vector type;
 * ops with a vector ABI function that the host has (``target.symbol``) call
   it: ``_ZGVdN4v_exp(<4 x double>)``;
 * the rest (tgamma, lgamma, fmod, remainder, or any function the host's
@@ -32,7 +32,7 @@ from .context import FUNCTIONS, I64, OPERATORS, Context, emit_body, for_range, f
 #: llvm.fma is one vfmadd where the CPU has FMA (every AVX2 and AVX-512 one); without,
 #: LLVM calls libm's fma per lane, still rounding once.
 INSTRUCTIONS = {"llvm.sqrt", "llvm.fabs", "llvm.floor", "llvm.ceil", "llvm.trunc",
-                "llvm.minimum", "llvm.maximum", "llvm.copysign", "llvm.fma"}
+                "llvm.minimum", "llvm.maximum", "llvm.minnum", "llvm.maxnum", "llvm.copysign", "llvm.fma"}
 #: ops computed lane by lane with the scalar function: libmvec has no vector variant
 LANE_BY_LANE = {"tgamma", "lgamma", "fmod", "remainder"}
 I32 = ir.IntType(32)
