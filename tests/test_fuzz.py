@@ -249,6 +249,10 @@ def _check(source, points, **every):
     ("def f(x, y, z):\n    t = math.lgamma((-np.arcsin((3.0 if y > 0.1 else 0.25))))\n"
      "    return z if math.hypot((y if z > x else t), 0.501) <= (2.0 - x) else -z\n",
      [(1e-310, -0.7216281729027907, -745.0), (0.5, 2.0, 1.0), (0.5, 0.05, 0.25)]),
+    # cosh of ceil(expm1(100.0)), an exact 2.7e43: asking whether expm1 of it is real made
+    # mpmath's exp raise OverflowError at decoration (fuzz84107 of a long run); numpy: inf
+    ("def f(x, y, z):\n    return math.fabs(np.expm1(math.cosh(math.ceil(np.expm1(100.0)))))\n",
+     [(-1.6095060543569275, 1e+300, 1.298352071607776), (0.5, 2.0, 1.0)]),
 ])
 
 

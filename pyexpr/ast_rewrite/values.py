@@ -79,10 +79,14 @@ def ieee(build, *args):
     try:
         value = build(*args)
     # Float(1.0) / Float(0.0), loggamma's pole, mpmath's hypot of a complex value
-    except (ZeroDivisionError, ValueError, AttributeError):
+    except (ZeroDivisionError, ValueError, AttributeError, OverflowError):
         value = sympy.zoo
-    if isinstance(value, sympy.Expr) and value.is_number and value.is_extended_real is not True \
-            and value is not sympy.nan or isinstance(value, AccumBounds):
+    try:
+        unreal = isinstance(value, sympy.Expr) and value.is_number and value.is_extended_real is not True \
+            and value is not sympy.nan
+    except OverflowError:       # mpmath's exp of an exact 10**43 (cosh(ceil(expm1(100.0)))): as numpy
+        unreal = True
+    if unreal or isinstance(value, AccumBounds):
         from ..ir import from_exprs, interp
         with sympy.evaluate(False):
             written = build(*args)
