@@ -475,3 +475,15 @@ def test_fmax_and_fmin_ignore_a_nan_as_numpys_do_on_every_path():
                    for a, b, e in zip(x.flat, y.flat, expected.flat))
     assert px.jit(larger_of_two)(np.nan, 2.0) == 2.0 and px.jit(larger_of_two)(2.0, np.nan) == 2.0
     assert list(f.grad()(3.0, 1.0)) == [2.0, 2.0] and list(f.grad()(1.0, 3.0)) == [1.0, 2.0]
+
+
+def renamed(x):
+    t = 2 * x
+    s = t
+    return s + 1
+
+
+def test_a_local_named_again_is_no_use_as_a_vector():
+    f = px.jit(renamed)
+    assert f(3.0) == 7.0
+    assert np.array_equal(f(np.array([1.0, 2.0])), [3.0, 5.0])      # a number, broadcast

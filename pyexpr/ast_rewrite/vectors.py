@@ -60,7 +60,7 @@ def lengths(source, is_data=lambda name: False, annotated=()):
     for weak in groups:
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
         # the others broadcast; with none such, all of them are (np.sum(x**2)).  A vector
-        # indexed with constants elsewhere is still whole here: of any length (x[0] + np.sum(x))
+        # indexed with constants elsewhere is still whole here: of any length (x[0] + np.sum(x)).
         # Beside a vector the function unpacks (an array of its length), the others are
         # vectors too: read as numbers, a call's array would broadcast where numpy reduces.
         whole = not any(name in strong or name not in names for name, _ in weak) or \
@@ -232,8 +232,9 @@ class _Names:
 def _local_subject(node, names):
     """The local name ``node`` uses as a vector: unpacked, indexed, sliced, iterated,
     starred or reduced alone (``max(z)``); None where there is none."""
-    if isinstance(node, (ast.Assign, ast.Subscript, ast.Starred)):
-        subject = node.value
+    if isinstance(node, ast.Assign) and any(isinstance(t, (ast.Tuple, ast.List)) for t in node.targets) \
+            or isinstance(node, (ast.Subscript, ast.Starred)):
+        subject = node.value            # a, b = z unpacks; s = z only names it again
     elif isinstance(node, (ast.For, ast.comprehension)):
         subject = node.iter
     elif isinstance(node, ast.Call) and _callee(node.func) in _REDUCING and len(node.args) == 1:
