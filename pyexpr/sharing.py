@@ -33,7 +33,10 @@ def cse(exprs, symbols=None, as_written=False):
     hidden = [map_dag(e, hiding, hide) for e in exprs]
     taken = free_symbols(exprs)
     names = (s for s in (sympy.numbered_symbols() if symbols is None else symbols) if s not in taken)
-    steps, reduced = sympy.cse(hidden, symbols=names, order="none")
+    try:
+        steps, reduced = sympy.cse(hidden, symbols=names, order="none")
+    except TypeError:       # sympy compared a nan ("Invalid NaN comparison", a derivative with
+        steps, reduced = [], list(hidden)       # nan and -oo in its branches): nothing shared
     if not as_written:
         steps, reduced = _divisions_kept(steps, reduced)
     # what cse left as it was shows as the original itself, not as a copy: equal

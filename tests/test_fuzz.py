@@ -253,6 +253,11 @@ def _check(source, points, **every):
     # mpmath's exp raise OverflowError at decoration (fuzz84107 of a long run); numpy: inf
     ("def f(x, y, z):\n    return math.fabs(np.expm1(math.cosh(math.ceil(np.expm1(100.0)))))\n",
      [(-1.6095060543569275, 1e+300, 1.298352071607776), (0.5, 2.0, 1.0)]),
+    # the gradient holds nan and -oo in its branches: sympy's cse raised "Invalid NaN
+    # comparison" at its first call (fuzz85663 of a long run); compiled without sharing
+    ("def f(x):\n    return (((0.5 if 2 <= x else x) if ((x if 1e5 <= 1e5 else x) - 0.25) < "
+     "np.minimum(x, (x * 0.5)) else ((x * (x if x <= x else x)) * math.gamma(1e5))) * "
+     "(math.log((7.5 * (x - x))) * x))\n", [(-745.0,), (0.5,), (3.0,)]),
 ])
 
 
