@@ -280,6 +280,8 @@ def _output(formula, out, full_shape, dtype):
 
 def _masked(value):
     """Whether ``value`` is a masked array, without importing ``numpy.ma`` (some 10 ms of a
-    first call): where it was never imported, nothing can be one."""
-    ma = sys.modules.get("numpy.ma")
-    return ma is not None and isinstance(value, ma.MaskedArray)
+    first call): where it was never imported, nothing can be one -- nor while another
+    thread is still importing it (the module is then in ``sys.modules`` without its
+    ``MaskedArray``: reading it raised AttributeError in a thread's first call)."""
+    masked_array = getattr(sys.modules.get("numpy.ma"), "MaskedArray", None)
+    return masked_array is not None and isinstance(value, masked_array)

@@ -449,3 +449,13 @@ def test_vector_formulas_read_numbers_in_lists_as_the_numbers_alone(open_nll):
     with pytest.raises(TypeError, match=r"nll\(\): argument 'data' must be a vector of numbers, "
                                         r"not list of Decimal"):
         open_nll(0.5, 1.5, [decimal.Decimal("1.0"), 2.5, 4.0])
+
+
+def test_a_numpy_ma_still_being_imported_by_another_thread_masks_nothing(monkeypatch):
+    """A thread's first call while another imports numpy.ma saw the module without its
+    MaskedArray (AttributeError in test_concurrency, by chance); nothing can be masked yet."""
+    import sys
+    import types
+    from pyexpr import calling
+    monkeypatch.setitem(sys.modules, "numpy.ma", types.ModuleType("numpy.ma"))
+    assert calling._masked(np.ones(3)) is False
