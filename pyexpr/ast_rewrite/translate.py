@@ -214,8 +214,8 @@ _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: 
 def _store(ctx, target, value, env):
     """``dy[0] = value`` (``dy[1:3] = ...``) of an array the function made (``np.zeros(3)``):
     the name holds a new Array with those elements replaced.  numpy would change the array
-    in place, seen through every name of it: an argument or an array with a second name is
-    refused, so the two never differ."""
+    in place, seen through every name, view and container of it: an argument is refused
+    here, the other uses by ``stores.check``, so the two never differ."""
     name = target.value.id if isinstance(target.value, ast.Name) else None
     current = env.get(name)
     if not isinstance(current, seq.Array):
