@@ -22,7 +22,7 @@ from sympy.core.function import ArgumentIndexError
 from sympy.core.parameters import global_parameters
 from sympy.functions.elementary.miscellaneous import MinMaxBase
 
-from . import deep, indexing
+from . import deep, extremes, indexing
 from .sharing import PIECE
 from .functions import product, real_fdiff, settled_piecewise
 
@@ -103,6 +103,8 @@ class _Differentiator:
         if isinstance(e, sympy.Product):        # d(prod f) = prod f * sum f'/f
             (i, lo, hi), = e.limits
             return e * indexing.summed(self.d(e.function) / e.function, i, lo, hi)
+        if isinstance(e, extremes.Extreme):     # the extreme terms' mean derivative
+            return extremes.derivative(e, self.d, indexing.summed)
         if isinstance(e, sympy.Mod):
             p, q = e.args
             return self.d(p) - sympy.floor(p / q) * self.d(q)

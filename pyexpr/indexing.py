@@ -2,8 +2,8 @@
 
 A vector parameter whose length the code leaves open is an ``IndexedBase``
 (``x``) with a length Symbol (``n``); its elements are ``Indexed`` (``x[i]``),
-reductions are ``Sum``/``Product`` over an integer index whose bounds are
-affine in the length, and a vector-valued formula (a gradient) is one
+reductions are ``Sum``/``Product`` (or ``extremes.Maximum``/``Minimum``) over an
+integer index whose bounds are affine in the length, and a vector-valued formula (a gradient) is one
 expression in an index ``j`` whose ``Piecewise`` conditions compare ``j``
 with such bounds.  This module is what the front end, the calculus, the
 printers and the lowering share about that form:
@@ -18,8 +18,31 @@ printers and the lowering share about that form:
 """
 import sympy
 
-#: the kinds of reduction a formula may hold, and their units
-REDUCTIONS = {sympy.Sum: sympy.S.Zero, sympy.Product: sympy.S.One}
+from .extremes import Extreme, Maximum, Minimum
+
+#: the kinds of reduction a formula may hold: their loop stages' kinds, and how their
+#: terms combine written out
+REDUCTIONS = {sympy.Sum: "sum", sympy.Product: "prod", Maximum: "max", Minimum: "min"}
+
+
+#: each kind's value of no terms
+UNITS = {"sum": sympy.S.Zero, "prod": sympy.S.One, "max": -sympy.oo, "min": sympy.oo}
+
+
+def kind_of(reduction):
+    return REDUCTIONS[type(reduction)]
+
+
+def combined(reduction, terms):
+    """``reduction``'s terms ``terms`` (sympy) combined as it combines them."""
+    if isinstance(reduction, Extreme):
+        return reduction.written_out(terms)
+    return sympy.Add(*terms) if isinstance(reduction, sympy.Sum) else sympy.Mul(*terms)
+
+
+def reduction(kind, body, *limits):
+    """The reduction of ``kind`` (a stage's: "sum", "prod", "max", "min") of ``body``."""
+    return {v: k for k, v in REDUCTIONS.items()}[kind](body, *limits)
 
 
 def vector(name):
@@ -207,8 +230,7 @@ def fixed(expr, lengths, components):
         if is_reduction(e):
             (index, lo, hi), = e.limits
             body = write_out(e.function)
-            terms = [body.subs(index, k) for k in range(int(lo), int(hi) + 1)]
-            return sympy.Add(*terms) if isinstance(e, sympy.Sum) else sympy.Mul(*terms)
+            return combined(e, [body.subs(index, k) for k in range(int(lo), int(hi) + 1)])
         return e.func(*(write_out(a) for a in e.args))
 
     def element(e):

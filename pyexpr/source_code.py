@@ -321,8 +321,9 @@ def _piece_block(printer, piece, local, temps):
 
 
 class LoopPrinter(MathPrinter):
-    """Sums, products and elements of vectors of any length as Python: ``sum(... for i in
-    range(lo, hi + 1))``, ``math.prod(...)``, ``x[i]``, ``A[i][k]``."""
+    """Sums, products, extremes and elements of vectors of any length as Python: ``sum(...
+    for i in range(lo, hi + 1))``, ``math.prod(...)``, ``max`` of a list (nan if a term is),
+    ``x[i]``, ``A[i][k]``."""
 
     def _reduction(self, fn, expr):
         loops = " ".join(f"for {self._print(i)} in range({self._print(lo)}, {self._print(hi + 1)})"
@@ -334,6 +335,17 @@ class LoopPrinter(MathPrinter):
 
     def _print_Product(self, expr):
         return self._reduction("math.prod", expr)
+
+    def _print_Maximum(self, expr):
+        return self._extreme("max", expr)
+
+    def _print_Minimum(self, expr):
+        return self._extreme("min", expr)
+
+    def _extreme(self, fn, expr):
+        # numpy's np.max: nan if a term is (the builtin's answer depends on where the nan is)
+        terms = self._reduction("", expr)
+        return f"(lambda v: math.nan if any(u != u for u in v) else {fn}(v))([{terms[1:-1]}])"
 
     def _print_Indexed(self, expr):
         return self._print(expr.base.label) + "".join(f"[{self._print(i)}]" for i in expr.indices)

@@ -11,6 +11,7 @@ import sympy
 
 from . import indexing
 from .calculus import derivative
+from .extremes import Extreme, ties, weight
 
 
 def element_derivative(expr, base, j):
@@ -55,6 +56,8 @@ def hide(expr, base):
 
 
 def _reduction_derivative(reduction, base, j, restore=None):
+    if isinstance(reduction, Extreme):
+        return _extreme_derivative(reduction, base, j)
     if len(reduction.limits) == 2 and isinstance(reduction, sympy.Sum):
         return _double_sum_derivative(reduction, base, j)
     if len(reduction.limits) > 1:
@@ -94,6 +97,18 @@ def _reduction_derivative(reduction, base, j, restore=None):
         terms.append(sympy.Piecewise((d_body.subs(i, at), inside), (0, True)))
     total = sympy.Add(*terms)
     return reduction * total if isinstance(reduction, sympy.Product) else total
+
+
+def _extreme_derivative(extreme, base, j):
+    """``d/d base[j]`` of a Maximum (Minimum): of the sum of its terms each weighted by
+    whether it is the extreme (the weights held: ``m`` stands for the extreme in them),
+    over the number of such terms (``extremes``)."""
+    if len(extreme.limits) > 1:
+        raise NotImplementedError(f"the derivative of {extreme} (over two indices) is not supported yet")
+    (i, lo, hi), = extreme.limits
+    held = sympy.Dummy("m", real=True)
+    weighted = sympy.Sum(extreme.function * weight(extreme, i, held), (i, lo, hi))
+    return _reduction_derivative(weighted, base, j).xreplace({held: extreme}) / ties(extreme)
 
 
 def _through_inner_sums(reduction, base, j):

@@ -111,3 +111,14 @@ def gaussian_bumps(x: px.Vector):
     centres = np.array([[0.0, 0.5, 1.0], [1.0, 0.5, 0.0]])
     d = x - centres
     return np.sum(np.exp(-np.sum(d**2, axis=1)))
+
+
+def stable_logsumexp(x):
+    """log(sum(exp(x))) without overflow: the largest element taken out first."""
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+def spread(x):
+    """Extremes of a vector of any length: numpy's max and min, an infinity norm."""
+    return x.max() - np.min(x[1:]) + 0.5 * np.linalg.norm(x, np.inf)

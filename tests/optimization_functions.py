@@ -87,6 +87,12 @@ def quartic(x):
 def schwefel_222(x):
     return np.sum(np.abs(x)) + np.prod(np.abs(x))
 
+def schwefel_221(x):
+    return np.max(np.abs(x))
+
+def chebyshev_residual(x):
+    return np.max(np.abs(x - np.mean(x))) + 0.1*np.sum(x**2)
+
 def schwefel_12(x):
     return np.sum(np.cumsum(x)**2)
 

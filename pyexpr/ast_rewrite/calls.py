@@ -25,7 +25,10 @@ def call(ctx, node, env, visitor):
         raise error(ctx, node.func, "this value cannot be called", "call a math function or a formula")
     if callee.kind == "special":
         return _SPECIAL[callee.name](ctx, node, env, visitor)
-    args = _positional(ctx, node, env, visitor)
+    args = _of_generator(ctx, node, env, visitor) if callee.name in _EXTREMES else None
+    if seq.is_vec(args):
+        return seq.reduce(ctx, node, _EXTREMES[callee.name], args)
+    args = args or _positional(ctx, node, env, visitor)
     kwargs = {kw.arg: visitor.visit(kw.value) for kw in node.keywords}
     kind = _KINDS[callee.kind]
     if callee.name in _OF_A_SEQUENCE and len(args) == 1 and seq.unrolled(ctx, args[0]):
@@ -33,6 +36,8 @@ def call(ctx, node, env, visitor):
     if any(seq.is_array(a) for a in args) and callee.kind not in ("lambda", "method") or \
             any(isinstance(a, seq.Array) for a in args) and callee.kind == "function" \
             and not (callee.name in _OF_A_SEQUENCE and len(args) == 1):
+        if callee.name in _EXTREMES and len(args) == 1 and seq.is_vec(args[0]):
+            return seq.reduce(ctx, node, _EXTREMES[callee.name], args[0])
         if callee.name in _OF_A_SEQUENCE and len(args) == 1:
             raise error(ctx, node, f"{callee.name} of a vector of any length is not supported yet",
                         "write it elementwise with np.maximum/np.minimum of two values")
@@ -40,6 +45,16 @@ def call(ctx, node, env, visitor):
         return seq.elementwise(ctx, node, lambda *xs: kind(ctx, node, callee, list(xs), kwargs, visitor),
                                args)
     return kind(ctx, node, callee, args, kwargs, visitor)
+
+
+def _of_generator(ctx, node, env, visitor):
+    """``max(f(v) for v in x)``: the generator's terms (a Vec, or one tuple in a list), else
+    None."""
+    if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.GeneratorExp):
+        return None
+    items = generated(ctx, node.args[0], env, visitor)
+    fixed = seq.unrolled(ctx, items)
+    return items if fixed is None and seq.is_vec(items) else [tuple(items if fixed is None else fixed)]
 
 
 def _positional(ctx, node, env, visitor):
@@ -51,6 +66,9 @@ def _positional(ctx, node, env, visitor):
             args.append(visitor.visit(arg))
     return args
 
+
+#: the largest or smallest element of one vector argument (Python's builtins, sympy's)
+_EXTREMES = {"max": "max", "min": "min", "Max": "max", "Min": "min"}
 
 #: functions that take their values as one sequence too (``max((a, b))``, ``logsumexp(xs)``)
 _OF_A_SEQUENCE = frozenset(("min", "max", "minimum", "maximum", "fmin", "fmax", "Min", "Max",
@@ -110,8 +128,8 @@ def _call_conditional(ctx, node, callee, args, kwargs, visitor):
 
 
 def _call_method(ctx, node, callee, args, kwargs, visitor):
-    """``x.sum()``, ``x.mean()``, ``x.prod()``, ``x.dot(y)``, ``x.var()``, ``x.std()`` of a
-    vector (``A.sum()`` of a matrix): numpy's functions of the receiver."""
+    """``x.sum()``, ``x.mean()``, ``x.prod()``, ``x.dot(y)``, ``x.var()``, ``x.std()``,
+    ``x.max()``, ``x.min()`` of a vector (``A.sum()`` of a matrix): numpy's functions of the receiver."""
     receiver, name = callee.target, callee.name
     if name in ("sum", "mean", "prod") and len(args) + ("axis" in kwargs) == 1 \
             and set(kwargs) <= {"axis", "keepdims"}:
@@ -135,8 +153,8 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
         if name == "mean":
             return _mean_of(ctx, node, receiver)
         raise error(ctx, node, f".{name}() of a matrix is not supported yet", "write the sums out")
-    if name == "prod":
-        return seq.reduce(ctx, node, "prod", receiver)
+    if name in ("prod", "max", "min"):
+        return seq.reduce(ctx, node, name, receiver)
     mean = _total(ctx, node, receiver) / _count(receiver)
     if name == "sum":
         return _total(ctx, node, receiver)
@@ -245,9 +263,11 @@ def _extreme(builder, name):
                         f"np.{name}imum(a, b) compares two values")
         items = visitor.visit(node.args[0])
         items = seq.unrolled(ctx, items) or items
+        if seq.is_vec(items):
+            return seq.reduce(ctx, node, name, items)
         if seq.is_array(items):
-            raise error(ctx, node, f"{name} of a vector of any length is not supported yet",
-                        "write it elementwise with np.maximum/np.minimum of two values")
+            raise error(ctx, node, f"{name} of a matrix is not supported yet",
+                        "take the largest of each row's np.max in a loop")
         if not isinstance(items, tuple):
             return items
         return ieee(builder, *(as_expr(ctx, node, v) for v in items))
@@ -410,8 +430,7 @@ def _norm(ctx, node, env, visitor):
     if p == sympy.oo:
         items = seq.unrolled(ctx, items) or items
         if seq.is_vec(items):
-            raise error(ctx, node, "the infinity norm of a vector of any length is not supported yet",
-                        "the largest of np.abs(x) needs a length fixed in the code")
+            return seq.reduce(ctx, node, "max", _each(ctx, node, pf.abs_, items))
         return ieee(pf.max_, *(pf.abs_(v) for v in items))
     if not (isinstance(p, sympy.Number) and p > 0):
         raise error(ctx, node, "np.linalg.norm's order must be a positive number or np.inf here")

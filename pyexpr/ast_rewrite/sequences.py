@@ -267,7 +267,10 @@ def _end(ctx, node, vec, value, default):
 
 
 def reduce(ctx, node, kind, vec):
-    """``Sum`` (or ``Product``) of the elements of ``vec``."""
+    """``Sum`` (``Product``, ``Maximum``, ``Minimum``: ``kind`` "sum", "prod", "max", "min")
+    of the elements of ``vec``."""
+    if kind in ("max", "min"):
+        _note_some(ctx, node, kind, vec.length)
     if vec.stride is not None:
         return steps.reduce(ctx, node, kind, vec, _check_reads, sample)
     index = indexing.fresh_index(vec.length, sample(vec), vec.start)
@@ -281,7 +284,24 @@ def reduce(ctx, node, kind, vec):
     first, last = vec.start, evaluated(vec.start + vec.length - 1)
     if kind == "sum":
         return indexing.summed(body, index, first, last)
-    return sympy.Product(body, (index, first, last))
+    return indexing.reduction(kind, body, (index, first, last))
+
+
+def _note_some(ctx, node, kind, length):
+    """numpy's max of no elements raises: record the length the vector needs for one
+    (``np.max(x[1:])``: 2), which a call checks as it checks ``x[1]``."""
+    length = sympy.expand(length)
+    if length.is_Integer:
+        if length <= 0:
+            raise error(ctx, node, f"np.{kind} of no elements (numpy raises a ValueError)")
+        return
+    owners = [(base, n) for base, n in ctx.length_of.items() if isinstance(n, sympy.Symbol) and n in length.free_symbols]
+    form = indexing.affine(length, owners[0][1]) if len(length.free_symbols) == 1 and owners else None
+    if form is None or form[0] <= 0 or not form[1].is_Integer:
+        return                  # (an extreme over a range that moves: none is empty at its use)
+    need = -((int(form[1]) - 1) // form[0])         # the least n with a*n + c >= 1
+    name = str(owners[0][0])
+    ctx.needs[name] = max(ctx.needs.get(name, 0), need)
 
 
 def sample(vec):

@@ -107,12 +107,9 @@ def reduce(ctx, node, kind, vec, check_reads, sample):
     b = _reads_end(ctx, node, body, index, a, s, b)
     check_reads(ctx, node, body.xreplace({index: index + a}), index, evaluated(b - a))   # i from 0
     on = sympy.Eq(sympy.Mod(index - a, s), 0)
-    unit = sympy.S.Zero if kind == "sum" else sympy.S.One
-    term = sympy.Piecewise((body, on), (unit, True))
+    term = sympy.Piecewise((body, on), (indexing.UNITS[kind], True))
     last = evaluated(b - 1)
-    if kind == "sum":
-        return sympy.Sum(term, (index, a, last))
-    return sympy.Product(term, (index, a, last))
+    return indexing.reduction(kind, term, (index, a, last))
 
 
 def _reads_end(ctx, node, body, index, a, s, b):

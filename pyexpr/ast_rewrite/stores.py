@@ -16,7 +16,7 @@ from .values import error
 VIEWS = {"asarray", "asanyarray", "ravel", "reshape", "transpose", "squeeze", "atleast_1d", "view",
          "swapaxes", "moveaxis", "broadcast_to", "flip"}
 #: array attributes that read without sharing (methods reduce; sizes are numbers)
-READS = {"sum", "mean", "prod", "dot", "var", "std", "size", "shape", "copy"}
+READS = {"sum", "mean", "prod", "dot", "var", "std", "max", "min", "size", "shape", "copy"}
 
 
 def check(ctx, name, target):

@@ -19,7 +19,7 @@ _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", 
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
                    "diff", "norm", "var", "std", "cumsum", "outer", "roll"}
 #: attributes of numpy arrays a formula reads (methods and sizes)
-_ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "size", "shape"}
+_ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "max", "min", "size", "shape"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)
 _REDUCING = {"max", "min", "amax", "amin", "nanmax", "nanmin"}
 #: callables that make one number of a whole sequence (without ``axis=``)

@@ -20,6 +20,7 @@ import weakref
 
 import numpy as np
 
+from ..ir.loops import REDUCING
 from . import host
 from .build import cache
 from .build.loading import load_or_compile
@@ -153,7 +154,7 @@ class LoopKernel:
             values = np.array(known or [0], dtype=self.dtype)
             chunks = -(-count // self.chunk_size(stage))
             m = len(stage.body.outputs)
-            dst = np.empty((max(chunks, 1), m), self.dtype) if stage.kind in ("sum", "prod") else \
+            dst = np.empty((max(chunks, 1), m), self.dtype) if stage.kind in REDUCING else \
                 out if stage.dest is None else temps[stage.dest]
             per_task = max(1, -(-chunks // (4 * threads)))
             call = functools.partial(self._stages[s], values.ctypes.data, ctypes.addressof(pointers),
@@ -161,7 +162,7 @@ class LoopKernel:
             if stage.kind == "scalar":
                 call(0, 1, out.ctypes.data)
                 continue
-            rows = stage.kind not in ("sum", "prod")       # a vector's rows go where they belong
+            rows = stage.kind not in REDUCING       # a vector's rows go where they belong
             tasks = [functools.partial(call, c, min(c + per_task, chunks),
                                        dst.ctypes.data + (0 if rows else c * m * self.dtype.itemsize))
                      for c in range(0, chunks, per_task)]
@@ -171,14 +172,19 @@ class LoopKernel:
 
 
 def _fold(partials, kind, dtype):
-    """The chunks' partials combined in chunk order, from 0 (or 1): the documented order."""
+    """The chunks' partials combined in chunk order, from the unit: the documented order."""
     totals = []
     for column in partials.T:
-        total = dtype.type(1 if kind == "prod" else 0)
+        total = dtype.type(REDUCING[kind])
         for part in column:
-            total = dtype.type(total * part) if kind == "prod" else dtype.type(total + part)
+            total = dtype.type(_COMBINE[kind](total, part))
         totals.append(total)
     return totals
+
+
+#: numpy's operation of two values for each reducing kind (the compiled code's: nan
+#: propagates through "max" and "min")
+_COMBINE = {"sum": np.add, "prod": np.multiply, "max": np.maximum, "min": np.minimum}
 
 
 def _symbols(lp, dtype, use_cache):

@@ -27,6 +27,7 @@ kernels around them:
 The host functions are what ``tests/gpu_codegen`` compiles for the CPU and
 checks against the LLVM loops.
 """
+from ..ir.loops import REDUCING
 from . import cuda_c
 
 #: the fixed launch of reductions: the summation order depends on these, never on the device
@@ -68,15 +69,14 @@ def _arguments(stage, ctype):
         at = 3 * len(stage.loads)
     lines = []
     for q, inner in enumerate(stage.inner):
-        op, unit = ("*=", "1") if inner.kind == "prod" else ("+=", "0")
         lo = f"offsets[{at}]" + (f" + {inner.lo.outer}LL * i" if inner.lo.outer else "")
         hi = f"offsets[{at + 1}]" + (f" + {inner.hi.outer}LL * i" if inner.hi.outer else "")
         inner_args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i", f"({ctype})k"]
         inner_args += [_read(ld, at + 2 + 3 * m, "k", "i") for m, ld in enumerate(inner.loads)]
         inner_args += [f"s{u}" for u in inner.uses]     # the sums before it that it reads
         call = f"pyx_q{q}::{cuda_c.function_name(inner.body)}({', '.join(inner_args)})"
-        lines.append(f"    {ctype} s{q} = ({ctype}){unit};\n"
-                     f"    for (long long k = {lo}; k < {hi}; ++k) s{q} {op} {call};")
+        lines.append(f"    {ctype} s{q} = {unit_c(inner.kind, ctype)};\n"
+                     f"    for (long long k = {lo}; k < {hi}; ++k) {combine_c(inner.kind, f's{q}', call)}")
         args.append(f"s{q}")
         at += 2 + 3 * len(inner.loads)
     for q, inner in enumerate(stage.cell_inner):       # in the column loop: see _stage_functions
@@ -89,14 +89,13 @@ def _cell_sums(stage, ctype):
     n_known, at = stage.known_count, 3 * len(stage.loads) + 3 + sum(2 + 3 * len(q.loads) for q in stage.inner)
     lines = []
     for q, inner in enumerate(stage.cell_inner):
-        op, unit = ("*=", "1") if inner.kind == "prod" else ("+=", "0")
         lo = f"offsets[{at}]" + (f" + {inner.lo.outer}LL * i" if inner.lo.outer else "")
         hi = f"offsets[{at + 1}]" + (f" + {inner.hi.outer}LL * i" if inner.hi.outer else "")
         args = [f"known[{k}]" for k in range(n_known)] + [f"({ctype})i", f"({ctype})c", f"({ctype})k"]
         args += [_read(ld, at + 2 + 3 * m, "k", "i", "c") for m, ld in enumerate(inner.loads)]
         call = f"pyx_c{q}::{cuda_c.function_name(inner.body)}({', '.join(args)})"
-        lines.append(f"{ctype} t{q} = ({ctype}){unit}; "
-                     f"for (long long k = {lo}; k < {hi}; ++k) t{q} {op} {call};")
+        lines.append(f"{ctype} t{q} = {unit_c(inner.kind, ctype)}; "
+                     f"for (long long k = {lo}; k < {hi}; ++k) {combine_c(inner.kind, f't{q}', call)}")
         at += 2 + 3 * len(inner.loads)
     return " ".join(lines)
 
@@ -118,7 +117,7 @@ def _stage_functions(stage, ctype):
     m = len(stage.body.outputs)
     lines, args = _arguments(stage, ctype)
     head = "".join(line + "\n" for line in lines)
-    if stage.kind in ("sum", "prod"):
+    if stage.kind in REDUCING:
         outs = [f"terms[{k}]" for k in range(m)]
         call = cuda_c.formula_call(stage.body, args, outs)
         return (f"__host__ __device__ inline void term(long long i, {params}, {ctype} *terms)\n"
@@ -151,25 +150,24 @@ def _kernels(lp, s, stage, ctype):
                 "    for (long long i = lo + (long long)blockIdx.x * blockDim.x + threadIdx.x; i < hi; i += stride)\n"
                 f"        {ns}::item(i, known, vecs, offsets, out);\n"
                 "}\n")
-    m = len(stage.body.outputs)
-    op = "*=" if stage.kind == "prod" else "+="
-    unit = "1" if stage.kind == "prod" else "0"
+    m, kind, unit = len(stage.body.outputs), stage.kind, unit_c(stage.kind, ctype)
     return (f'extern "C" __global__ void {stage_name(lp, s, "_partials")}({params}, long long lo, '
             f"long long hi, {ctype} *__restrict__ partials)\n"
             "{\n"
             f"    __shared__ {ctype} shared[{m}][{BLOCK}];\n"
             f"    {ctype} acc[{m}], terms[{m}];\n"
-            f"    for (int k = 0; k < {m}; ++k) acc[k] = ({ctype}){unit};\n"
+            f"    for (int k = 0; k < {m}; ++k) acc[k] = {unit};\n"
             f"    const long long stride = {GRID}LL * {BLOCK};\n"
             f"    for (long long i = lo + (long long)blockIdx.x * {BLOCK} + threadIdx.x; i < hi; i += stride) {{\n"
             f"        {ns}::term(i, known, vecs, offsets, terms);\n"
-            f"        for (int k = 0; k < {m}; ++k) acc[k] {op} terms[k];\n"
+            f"        for (int k = 0; k < {m}; ++k) {combine_c(kind, 'acc[k]', 'terms[k]')}\n"
             "    }\n"
             f"    for (int k = 0; k < {m}; ++k) shared[k][threadIdx.x] = acc[k];\n"
             "    __syncthreads();\n"
             f"    for (int h = {BLOCK} / 2; h > 0; h >>= 1) {{\n"
             "        if (threadIdx.x < h)\n"
-            f"            for (int k = 0; k < {m}; ++k) shared[k][threadIdx.x] {op} shared[k][threadIdx.x + h];\n"
+            f"            for (int k = 0; k < {m}; ++k) "
+            f"{combine_c(kind, 'shared[k][threadIdx.x]', 'shared[k][threadIdx.x + h]')}\n"
             "        __syncthreads();\n"
             "    }\n"
             "    if (threadIdx.x == 0)\n"
@@ -180,11 +178,26 @@ def _kernels(lp, s, stage, ctype):
             "{\n"
             "    if (blockIdx.x != 0 || threadIdx.x != 0) return;\n"
             f"    for (int k = 0; k < {m}; ++k) {{\n"
-            f"        {ctype} total = ({ctype}){unit};\n"
-            f"        for (int b = 0; b < {GRID}; ++b) total {op} partials[b * {m} + k];\n"
+            f"        {ctype} total = {unit};\n"
+            f"        for (int b = 0; b < {GRID}; ++b) {combine_c(kind, 'total', f'partials[b * {m} + k]')}\n"
             "        known[at + k] = total;\n"
             "    }\n"
             "}\n")
+
+
+def unit_c(kind, ctype):
+    """The C value a reduction of ``kind`` starts from (``ir.loops.REDUCING``)."""
+    return f"({ctype}){cuda_c.literal(REDUCING[kind])}"
+
+
+def combine_c(kind, acc, term):
+    """The C statement combining ``term`` into ``acc`` (a reduction of ``kind``): numpy's
+    max and min keep a nan of either side (a nan ``acc`` compares false with itself)."""
+    if kind in ("max", "min"):
+        beyond = ">" if kind == "max" else "<"
+        return (f"{{ const auto v = {term}; "
+                f"if ({acc} == {acc} && (v != v || v {beyond} {acc})) {acc} = v; }}")
+    return f"{acc} {'*=' if kind == 'prod' else '+='} {term};"
 
 
 def loops_source(lp, dtype="float64", fastmath=False):

@@ -11,6 +11,7 @@ to the host between stages.  pycuda, the driver and the device come from
 """
 import numpy as np
 
+from ..ir.loops import REDUCING
 from .loops_c import BLOCK, GRID, loops_source, stage_name
 from .runtime import cuda
 
@@ -30,7 +31,7 @@ class GPULoopKernel:
             module = cuda().module(self.source)
             names = {}
             for s, st in enumerate(self.program.stages):
-                suffixes = ("_partials", "_total") if st.kind in ("sum", "prod") else ("",)
+                suffixes = ("_partials", "_total") if st.kind in REDUCING else ("",)
                 names[s] = [module.get_function(stage_name(self.program, s, x)) for x in suffixes]
             self._functions = names
         return self._functions
@@ -42,7 +43,7 @@ class GPULoopKernel:
             return failed
         cu, functions = cuda(), self.functions()
         plan = lp.plan(sizes)
-        total = plan[-1][3] + sum(len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))
+        total = plan[-1][3] + sum(len(st.body.outputs) for st in lp.stages if st.kind in REDUCING)
         known = np.zeros(max(total, 1), self.dtype)
         first = list(scalars[:len(lp.scalar_names)]) + [sizes[v] for v in lp.length_vectors]
         known[:len(first)] = first

@@ -58,6 +58,14 @@ def _indices(reduction):
     return tuple(limit[0] for limit in reduction.limits)
 
 
+def _innermost(reduction):
+    """The reductions to compute first for ``reduction``: the sums inside it that do not
+    depend on its index come before it (theirs before them); those that do are its inner
+    reductions (``_Stages.add``)."""
+    inner = [s for s in indexing.reductions(reduction.function) if not s.has(*_indices(reduction))]
+    return [t for s in inner for t in _innermost(s)] or [reduction]
+
+
 def _fusable(reductions):
     """The reductions grouped by kind and range: each group is one loop."""
     groups = {}
@@ -90,12 +98,7 @@ class _Stages:
             ready = [r for e in exprs for r in indexing.reductions(e) if not index or not r.has(*index)]
             if not ready:
                 return exprs
-            innermost = []
-            for r in _unique(ready):
-                # sums inside that do not depend on r's index are computed before it; those
-                # that do are r's inner reductions (``add``)
-                inner = [s for s in indexing.reductions(r.function) if not s.has(*_indices(r))]
-                innermost += inner or [r]
+            innermost = [s for r in _unique(ready) for s in _innermost(r)]
             done = {}
             for group in _fusable(_unique(innermost)):
                 done.update(self._reduce(group))
@@ -164,7 +167,7 @@ class _Stages:
         body = body.xreplace({j: i_arg, l: c_arg, k: k_arg})
         program = from_exprs(f"{self.name}_stage{len(self.stages)}_cell",
                              self.known + [i_arg, c_arg, k_arg] + holders, [body])
-        kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
+        kind = indexing.kind_of(reduction)
         return Stage(kind, self.bound(lo, j), self.bound(hi + 1, j), program, loads)
 
     def _inners(self, pairs, outer, span):
@@ -194,7 +197,7 @@ class _Stages:
             self._at_least(count, minimum)
             parts = [r.func(piece.xreplace({i: i - lo}), (i, first + lo, last + lo))
                      for first, last, piece in pieces]
-            split[r] = sympy.Add(*parts) if isinstance(r, sympy.Sum) else sympy.Mul(*parts)
+            split[r] = indexing.combined(r, parts)
         return expr.xreplace(split) if split else expr
 
     def _at_least(self, count, minimum):
@@ -211,7 +214,7 @@ class _Stages:
         # one index for the fused loop, named apart from every reduction's own (a double
         # sum's inner index may be called as another's outer one)
         i = sympy.Dummy("i", integer=True)
-        kind = "sum" if isinstance(group[0], sympy.Sum) else "prod"
+        kind = indexing.kind_of(group[0])
         bodies, explicit = [], []
         for r in group:
             # over three indices or more: the innermost ones a sum inside (then a temporary)
@@ -362,7 +365,7 @@ class _Stages:
                 # a range starting at the outer index (a suffix sum): the temporary from 0 on
                 first = sympy.S.Zero if lo.has(outer) else lo
                 function = function.xreplace({r: self._temporary(r, k, first, hi)})
-        kind = "sum" if isinstance(reduction, sympy.Sum) else "prod"
+        kind = indexing.kind_of(reduction)
         loads, holders, (body,) = self._reads([function], k, outer)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
         body = body.xreplace({outer: i_arg, k: k_arg})

@@ -4,9 +4,10 @@ A ``LoopProgram`` computes a formula whose arguments are scalars and vectors
 (``pyexpr.indexing``) in stages, each a loop over an index range whose
 bounds are affine in the vectors' lengths (``Bound``):
 
-* ``"sum"`` and ``"prod"`` reduce each output of their body over the range
-  into a new scalar, which later stages read (reductions of one kind over one
-  range share a stage: one pass over the data);
+* ``"sum"``, ``"prod"``, ``"max"`` and ``"min"`` (``REDUCING``) reduce each
+  output of their body over the range into a new scalar, which later stages
+  read (reductions of one kind over one range share a stage: one pass over the
+  data); ``"max"`` and ``"min"`` are numpy's, nan if any term is nan;
 * ``"elements"`` stores its body's ``m`` outputs at ``out[i*m + k]`` for each
   ``i`` of the range (a vector output, of ``m`` columns: one stage per case
   of ``indexing.cases``);
@@ -22,7 +23,13 @@ inside a stage that move with its index are its inner Stages.  This module is
 the program's form, what its calls need of it (``plan``, ``stage_params``,
 ``reads``, ``outside``); ``ir.loop_build.from_indexed`` makes one.
 """
+import math
 from dataclasses import dataclass
+
+
+#: the kinds of stage that reduce their terms to scalars, and each one's unit (the value
+#: of no terms)
+REDUCING = {"sum": 0.0, "prod": 1.0, "max": -math.inf, "min": math.inf}
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ class Load:
 
 @dataclass(frozen=True)
 class Stage:
-    kind: str            # "sum" | "prod" | "elements" | "scalar"
+    kind: str            # one of REDUCING | "elements" | "scalar" | "cells"
     lo: Bound            # the range lo <= i < hi
     hi: Bound
     body: object         # Program: known..., i, loads..., inner... -> one output (several for "scalar")
@@ -207,7 +214,7 @@ class LoopProgram:
             width = (sizes[self.temp_groups[st.dest][-1]] if st.dest is not None else
                      self.cols.value(sizes)) if st.kind == "cells" else 0
             steps.append((st.lo.value(sizes), st.hi.value(sizes), stage_params(st, sizes, width), at))
-            if st.kind in ("sum", "prod"):
+            if st.kind in REDUCING:
                 at += len(st.body.outputs)
         return steps
 

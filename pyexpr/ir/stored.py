@@ -15,10 +15,10 @@ import json
 import keyword
 
 from .. import digest
-from .loops import Bound, Load, LoopProgram, Stage
+from .loops import REDUCING, Bound, Load, LoopProgram, Stage
 from .program import Instr, Program
 
-STAGE_KINDS = ("sum", "prod", "elements", "scalar", "cells")
+STAGE_KINDS = ("sum", "prod", "elements", "scalar", "cells", "max", "min")
 #: an entry's outputs, components and data: no more (a formula that large is read from source)
 MAX_SIZE = 1 << 20
 
@@ -105,7 +105,7 @@ def _check_loops(lp):
     for bound in (lp.rows, lp.cols, *lp.temps):
         if bound is not None:
             _check_bound(bound, slots)
-    writes = {st.kind for st in lp.stages if st.dest is None and st.kind not in ("sum", "prod")}
+    writes = {st.kind for st in lp.stages if st.dest is None and st.kind not in REDUCING}
     if not writes <= ({"scalar"} if lp.rows is None else {"elements", "cells"} if lp.cols else {"elements"}) \
             or any(len(st.body.outputs) != lp.n_outputs for st in lp.stages if st.kind == "scalar") \
             or lp.cols is not None and lp.rows is None:

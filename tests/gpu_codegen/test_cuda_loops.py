@@ -12,12 +12,13 @@ import pytest
 import cuda_host
 import pyexpr as px
 from pyexpr.gpu import loops_c
+from pyexpr.ir.loops import REDUCING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
                            extended_rosen, factorization, kernel, least_squares, product_of, row_centred, softmax_rows,
                            stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
-                           periodic_heat, rosen, running)
+                           periodic_heat, rosen, running, spread, stable_logsumexp)
 
 
 def _formulas(dtype):
@@ -51,7 +52,11 @@ def _formulas(dtype):
             "dkernel_dell": (px.jit(kernel, dtype=dtype).diff("ell"), "xss"),
             "jvp_product_of": (px.jit(product_of, dtype=dtype).jvp("A"), "MMM"),
             "periodic_heat": (px.jit(periodic_heat, dtype=dtype), "x"),
-            "jvp_periodic_heat": (px.jit(periodic_heat, dtype=dtype).jvp("u"), "xx")}
+            "jvp_periodic_heat": (px.jit(periodic_heat, dtype=dtype).jvp("u"), "xx"),
+            "logsumexp": (px.jit(stable_logsumexp, dtype=dtype), "x"),
+            "grad_logsumexp": (px.jit(stable_logsumexp, dtype=dtype).grad(), "x"),
+            "hessp_logsumexp": (px.jit(stable_logsumexp, dtype=dtype).hessp(), "xx"),
+            "spread": (px.jit(spread, dtype=dtype), "x"), "grad_spread": (px.jit(spread, dtype=dtype).grad(), "x")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]
@@ -65,24 +70,26 @@ def _host_stage(symbol, ns, stage, ctype):
         last = "1" if stage.kind == "scalar" else "hi"
         return (f'extern "C" void {symbol}({params})\n{{\n'
                 f"    for (long long i = {first}; i < {last}; ++i) {ns}::item(i, known, vecs, offsets, dst);\n}}\n")
-    m, op = len(stage.body.outputs), "*=" if stage.kind == "prod" else "+="
-    unit, threads = ("1" if stage.kind == "prod" else "0"), loops_c.GRID * loops_c.BLOCK
+    m, kind, threads = len(stage.body.outputs), stage.kind, loops_c.GRID * loops_c.BLOCK
+    unit = loops_c.unit_c(kind, ctype)
     # the device's order: thread t sums i - lo = t (mod GRID*BLOCK); halving in each block;
     # the blocks' partials in order
     return (f'extern "C" void {symbol}({params})\n{{\n'
             f"    static {ctype} acc[{threads}][{m}];\n    {ctype} terms[{m}];\n"
             f"    for (long long t = 0; t < {threads}; ++t) {{\n"
-            f"        for (int k = 0; k < {m}; ++k) acc[t][k] = ({ctype}){unit};\n"
+            f"        for (int k = 0; k < {m}; ++k) acc[t][k] = {unit};\n"
             f"        for (long long i = lo + t; i < hi; i += {threads}) {{\n"
             f"            {ns}::term(i, known, vecs, offsets, terms);\n"
-            f"            for (int k = 0; k < {m}; ++k) acc[t][k] {op} terms[k];\n        }}\n    }}\n"
+            f"            for (int k = 0; k < {m}; ++k) {loops_c.combine_c(kind, 'acc[t][k]', 'terms[k]')}\n"
+            "        }\n    }\n"
             f"    for (int k = 0; k < {m}; ++k) {{\n"
-            f"        {ctype} total = ({ctype}){unit};\n"
+            f"        {ctype} total = {unit};\n"
             f"        for (int b = 0; b < {loops_c.GRID}; ++b) {{\n"
             f"            {ctype} *block = &acc[b * {loops_c.BLOCK}][0];\n"
             f"            for (int h = {loops_c.BLOCK} / 2; h > 0; h >>= 1)\n"
-            f"                for (int t = 0; t < h; ++t) block[t * {m} + k] {op} block[(t + h) * {m} + k];\n"
-            f"            total {op} block[k];\n        }}\n"
+            f"                for (int t = 0; t < h; ++t) "
+            f"{loops_c.combine_c(kind, 'block[t * ' + str(m) + ' + k]', 'block[(t + h) * ' + str(m) + ' + k]')}\n"
+            f"            {loops_c.combine_c(kind, 'total', 'block[k]')}\n        }}\n"
             f"        dst[k] = total;\n    }}\n}}\n")
 
 
@@ -143,7 +150,7 @@ def _host_run(library, k, formula, args, dtype):
     temps = [np.zeros(max(n, 1), dtype) for n in lp.temp_elements(lp.temp_sizes(sizes))]
     vectors = vectors + temps
     plan = lp.plan(sizes)
-    total = plan[-1][3] + sum(len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))
+    total = plan[-1][3] + sum(len(st.body.outputs) for st in lp.stages if st.kind in REDUCING)
     known = np.zeros(max(total, 1), dtype)
     first = list(scalars) + [sizes[v] for v in lp.length_vectors]
     known[:len(first)] = first
@@ -153,7 +160,7 @@ def _host_run(library, k, formula, args, dtype):
     out = np.zeros(rows * cols, dtype)
     for s, (stage, (lo, hi, params, at)) in enumerate(zip(lp.stages, plan)):
         offs = np.array(params or [0], np.int64)
-        dst = known[at:] if stage.kind in ("sum", "prod") else out if stage.dest is None else temps[stage.dest]
+        dst = known[at:] if stage.kind in REDUCING else out if stage.dest is None else temps[stage.dest]
         address = lambda a: ctypes.c_void_p(a.ctypes.data)  # noqa: E731
         getattr(library, f"host_{k}_{s}")(address(known), pointers, address(offs), ctypes.c_longlong(lo),
                                            ctypes.c_longlong(hi), address(dst))
@@ -164,7 +171,7 @@ def test_every_stage_kernel_compiles_to_ptx(compiled):
     _, ptx, formulas, _ = compiled
     for (name, dtype), (f, _) in formulas.items():
         for s, stage in enumerate(f.program.stages):
-            suffixes = ("_partials", "_total") if stage.kind in ("sum", "prod") else ("",)
+            suffixes = ("_partials", "_total") if stage.kind in REDUCING else ("",)
             for suffix in suffixes:
                 assert loops_c.stage_name(_renamed(f.program, name, dtype), s, suffix) in ptx, (name, dtype, s)
 
@@ -184,7 +191,7 @@ def test_host_build_of_the_kernels_matches_the_llvm_loops(compiled, name, dtype,
     if f.index is not None and n < f.cases()[0]:
         pytest.skip(f"{name} at n = {n} is written out, not looped")
     args = _arguments(kinds, n, dtype)
-    if name in ("dot_mean",) and n < 1 or name.startswith("residuals") and n < 1:
+    if name in ("dot_mean",) and n < 1 or name.startswith("residuals") and n < 1 or "spread" in name and n < 2:
         pytest.skip("too short")
     expected = np.asarray(f(*args), dtype=float).reshape(-1)
     got = _host_run(library, keys[name, dtype], f, args, dtype).astype(float)[:expected.size]

@@ -20,7 +20,7 @@ on ``W`` lanes at once (``vector_ir.VectorContext``, libmvec calls; ``W`` = 1
 without a vector target), reading ``vector[a*i + c]`` as one vector load
 where ``a`` is 1.
 
-Summation order (``"sum"``, and ``"prod"`` alike) is fixed and documented,
+Summation order (``"sum"``, and ``"prod"``, ``"max"``, ``"min"`` alike) is fixed and documented,
 the same for every ISA, lane count and thread count: the range is cut into
 chunks of CHUNK terms; in a chunk, term ``t`` goes to accumulator ``t mod
 8``, the eight start at 0 (1 for a product) and are combined as
@@ -32,6 +32,7 @@ discarded, so every term is computed by the same instructions wherever it sits.
 """
 from llvmlite import ir
 
+from ...ir.loops import REDUCING
 from ..abi import CHUNK, GROUP, chunk_size, loop_names
 from . import loopcall_ir
 from .context import I64, Context, emit_body, for_range, function
@@ -68,7 +69,7 @@ def _define_loops(c, lanes, lp, name, stages):
     vectors, lengths, temps = _with_temporaries(c, lanes, b, lp, vectors, lengths)
     g = _Generator(c, lanes, b, lp, vectors, lengths)
     total = len(lp.scalar_names) + len(lp.length_vectors) + sum(
-        len(st.body.outputs) for st in lp.stages if st.kind in ("sum", "prod"))
+        len(st.body.outputs) for st in lp.stages if st.kind in REDUCING)
     known = b.alloca(ir.ArrayType(c.ftype, max(total, 1)))
     known = b.bitcast(known, c.fptr)
     values = [b.load(b.gep(scalars, [g.const(k)])) for k in range(len(lp.scalar_names))]
@@ -410,11 +411,21 @@ class _Generator(RowStages):
         b, flags = self.b, self.c.flags
         if stage.kind == "prod":
             return lambda x, y: b.fmul(x, y, flags=flags)
+        if stage.kind in ("max", "min"):
+            return lambda x, y: self._extreme(stage.kind, x, y)
         return lambda x, y: b.fadd(x, y, flags=flags)
+
+    def _extreme(self, kind, x, y):
+        """numpy's maximum (minimum) of ``x`` and ``y``: a nan ``x`` stays, else ``y`` where it
+        is larger (smaller) or nan.  Compares and selects, no fast-math flags: they would
+        let a nan go."""
+        b = self.b
+        taken = b.fcmp_unordered(">" if kind == "max" else "<", y, x)
+        return b.select(b.fcmp_unordered("uno", x, x), x, b.select(taken, y, x))
 
     @staticmethod
     def _unit(stage):
-        return 1.0 if stage.kind == "prod" else 0.0
+        return REDUCING[stage.kind]
 
     def _slots(self, vtype, count):
         """``count`` stack slots of ``vtype`` in the entry block, where mem2reg finds them."""
