@@ -47,8 +47,8 @@ class Extreme(ExprWithIntLimits):
     def _latex(self, printer):
         ranges = r", ".join(rf"{printer._print(lo)} \leq {printer._print(i)} \leq {printer._print(hi)}"
                             for i, lo, hi in reversed(self.limits))
-        body = printer._print(self.function)
-        return rf"\{self.numpy_name}_{{{ranges}}} " + (rf"\left({body}\right)" if self.function.is_Add else body)
+        # in parentheses whole: (max x_i)^2 and max x_i^2 would print alike
+        return rf"\left(\{self.numpy_name}_{{{ranges}}} {printer._print(self.function)}\right)"
 
 
 class Maximum(Extreme):
@@ -62,11 +62,36 @@ class Minimum(Extreme):
 BY_KIND = {"max": Maximum, "min": Minimum}
 
 
+class ExtremeAt(sympy.Function):
+    """``ExtremeAt(M, e)``: 1 where the term at index ``e`` of the Maximum (Minimum) ``M`` is
+    ``M``, else 0 (``as_piecewise``), a derivative's weight.  A function of its own rather
+    than that Piecewise: the loops compute it from the terms ``M`` was taken of, stored
+    once (``ir.loop_build``), so that the comparison is exact -- a term computed again, in
+    another loop, may differ from the stored maximum in its last bit, and then no term
+    would be the maximum; and sympy folds no Piecewise through it into ``M``'s terms."""
+    nargs = 2
+    is_real = True
+    is_nonnegative = True
+
+    def as_piecewise(self):
+        extreme, at = self.args
+        (i, _, _), = extreme.limits
+        return sympy.Piecewise((1, sympy.Eq(extreme.function.xreplace({i: at}), extreme)), (0, True))
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero                 # piecewise constant
+
+    def _sympystr(self, printer):
+        return printer._print(self.as_piecewise())
+
+    def _latex(self, printer):
+        return printer._print(self.as_piecewise())
+
+
 def weight(extreme, index, held=None):
-    """1 where the term at ``index`` is ``extreme`` (or ``held``, standing for it), else 0."""
-    (i, _, _), = extreme.limits
-    value = extreme if held is None else held
-    return sympy.Piecewise((1, sympy.Eq(extreme.function.xreplace({i: index}), value)), (0, True))
+    """1 where the term at ``index`` is ``extreme`` (``held`` standing for it while it is
+    differentiated: its weights are constants), else 0."""
+    return ExtremeAt(extreme if held is None else held, index)
 
 
 def ties(extreme):

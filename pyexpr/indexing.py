@@ -18,7 +18,7 @@ printers and the lowering share about that form:
 """
 import sympy
 
-from .extremes import Extreme, Maximum, Minimum
+from .extremes import Extreme, ExtremeAt, Maximum, Minimum
 
 #: the kinds of reduction a formula may hold: their loop stages' kinds, and how their
 #: terms combine written out
@@ -223,6 +223,8 @@ def fixed(expr, lengths, components):
     each element ``x[k]`` the Symbol ``components[x][k]``; an index outside the vector
     is an ``IndexError``."""
     expr = expr.subs(lengths)
+    if expr.has(ExtremeAt):                 # its Maximum is written out below: its comparison first
+        expr = expr.replace(lambda e: isinstance(e, ExtremeAt), lambda e: e.as_piecewise())
 
     def write_out(e):
         if not isinstance(e, sympy.Basic) or e.is_Atom:

@@ -336,6 +336,9 @@ class LoopPrinter(MathPrinter):
     def _print_Product(self, expr):
         return self._reduction("math.prod", expr)
 
+    def _print_ExtremeAt(self, expr):
+        return self._print(expr.as_piecewise())
+
     def _print_Maximum(self, expr):
         return self._extreme("max", expr)
 

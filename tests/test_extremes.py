@@ -9,6 +9,7 @@ import pytest
 import scipy.special
 
 import pyexpr as px
+from pyexpr.errors import PyExprError
 from open_formulas import spread, stable_logsumexp
 
 
@@ -103,7 +104,7 @@ def test_no_elements_is_a_value_error_naming_the_argument():
 def test_printed_in_index_notation():
     f = _jit(inf_norm)
     assert str(f) == "inf_norm(x[n]) = Maximum(Abs(x[i]), (i, 0, n - 1))"
-    assert r"\max_{0 \leq i \leq n - 1}" in f.latex()
+    assert r"\left(\max_{0 \leq i \leq n - 1}" in f.latex()
     assert str(_jit(smallest)) == "smallest(x[n]) = Minimum(x[i], (i, 0, n - 1))"
 
 
@@ -164,6 +165,97 @@ def test_stable_logsumexp_value_gradient_and_hessian():
     np.testing.assert_allclose(f.hessian()(y), np.diag(s) - np.outer(s, s), atol=1e-14)
     p = np.random.default_rng(6).normal(size=6)
     np.testing.assert_allclose(f.hessp()(y, p), (np.diag(s) - np.outer(s, s)) @ p, atol=1e-14)
+
+
+def mixed(x, y):
+    return np.max(x * y + np.sin(x) * y**2)
+
+
+def by_a_scalar(x, t: float):
+    return np.max(np.exp(t * x) / (1 + t * x**2))
+
+
+def test_the_extreme_term_is_found_exactly_where_a_term_computed_again_would_round_apart():
+    """The derivative's weights compare the terms the maximum was taken of, stored once: at
+    these points the term computed again in another loop differs from the maximum in its
+    last bit, and the gradient was 0 (nan by a scalar)."""
+    rng = np.random.default_rng(14)
+    x, y = rng.normal(size=5) * 2, rng.normal(size=5)
+    f = px.jit(mixed)
+    np.testing.assert_allclose(f.grad(wrt="x")(x, y), _differences(lambda v: f(v, y), x), atol=1e-6)
+    for seed in range(40):
+        x, y = np.random.default_rng(seed).normal(size=(2, 7)) * 2
+        assert np.count_nonzero(f.grad(wrt="x")(x, y)) == 1, seed
+    x = np.random.default_rng(22).normal(size=5) * 2
+    g = px.jit(by_a_scalar)
+    expected = (g(x, 0.3 + 1e-7) - g(x, 0.3 - 1e-7)) / 2e-7
+    assert g.grad(wrt="t")(x, 0.3)[0] == pytest.approx(expected, rel=1e-6)
+
+
+def largest_where(x):
+    return np.max(np.where(x > 0, x, 0.5 * x))
+
+
+def largest_even(x):
+    return np.max(x[::2])
+
+
+def smallest_stepped(x):
+    return np.min(x[1::3])
+
+
+def test_derivatives_of_extremes_of_piecewise_and_stepped_terms():
+    x = np.array([-3.0, 0.5, 2.0, 1.0, -0.25])
+    assert list(px.jit(largest_where).grad()(x)) == [0.0, 0.0, 1.0, 0.0, 0.0]
+    assert list(px.jit(largest_even).grad()(x)) == [0.0, 0.0, 1.0, 0.0, 0.0]
+    assert list(px.jit(smallest_stepped).grad()(x)) == [0.0, 0.0, 0.0, 0.0, 1.0]     # x[1::3]: 0.5, -0.25
+
+
+def test_a_stepped_slice_of_no_elements_is_a_value_error():
+    with pytest.raises(ValueError, match="of length 0 is too short"):
+        px.jit(largest_even)(np.array([]))
+    with pytest.raises(ValueError, match="of length 1 is too short"):
+        px.jit(smallest_stepped)(np.array([1.0]))
+    assert px.jit(smallest_stepped)(np.array([1.0, 2.0])) == 2.0
+
+
+def prefix_maxima(x):
+    return sum(max(x[k] for k in range(j)) for j in range(len(x)))
+
+
+def with_a_key(x):
+    return max(x, key=abs)
+
+
+@pytest.mark.parametrize("fn, message", [
+    (prefix_maxima, "np.max over a range that moves with another index is not supported yet"),
+    (with_a_key, r"max\(\) of a vector takes no keyword arguments in a formula"),
+])
+def test_what_would_differ_from_python_is_refused(fn, message):
+    with pytest.raises(PyExprError, match=message):
+        px.jit(fn)
+
+
+def square_of_largest(x):
+    return np.max(x) ** 2
+
+
+def largest_square(x):
+    return np.max(x ** 2)
+
+
+def running_above_the_least(x):
+    return np.max(np.cumsum(x - np.min(x)))
+
+
+def test_latex_tells_the_square_of_the_maximum_from_the_maximum_of_squares():
+    assert px.jit(square_of_largest).latex().endswith(r"\left(\max_{0 \leq i \leq n - 1} {x}_{i}\right)^{2}")
+    assert px.jit(largest_square).latex().endswith(r"\left(\max_{0 \leq i \leq n - 1} {x}_{i}^{2}\right)")
+
+
+def test_an_extreme_inside_a_running_sum_is_computed_first():
+    x = np.random.default_rng(8).normal(size=300)
+    assert px.jit(running_above_the_least)(x) == pytest.approx(running_above_the_least(x), rel=1e-12)
 
 
 def test_cached_program_runs_in_a_new_process(tmp_path, processes):

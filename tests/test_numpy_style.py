@@ -392,11 +392,6 @@ def changes_its_argument(t, y):
     return y
 
 
-def open_zeros(x):
-    out = np.zeros(len(x))
-    return out + x
-
-
 def max_along(x):
     return np.max(x, 0)
 
@@ -424,7 +419,6 @@ def max_of_a_matrix(A: px.Matrix):
     (integers_like, r"an array like an integer array holds integers: numpy would truncate the value"),
     (kinds_in_branches, r"the branches give an array on one path and a tuple on the other"),
     (changes_its_argument, r"y is an argument: a formula cannot change it"),
-    (open_zeros, r"an array of a length known only at the call is not supported yet"),
     (max_along, r"np.max takes one array in a formula \(no axis\)"),
     (max_of_a_matrix, r"max of a matrix is not supported yet"),
 ])

@@ -37,6 +37,9 @@ def call(ctx, node, env, visitor):
             any(isinstance(a, seq.Array) for a in args) and callee.kind == "function" \
             and not (callee.name in _OF_A_SEQUENCE and len(args) == 1):
         if callee.name in _EXTREMES and len(args) == 1 and seq.is_vec(args[0]):
+            if node.keywords:
+                raise error(ctx, node, f"{callee.name}() of a vector takes no keyword arguments in a formula",
+                            f"write {callee.name}(x) (numpy's np.{_EXTREMES[callee.name]})")
             return seq.reduce(ctx, node, _EXTREMES[callee.name], args[0])
         if callee.name in _OF_A_SEQUENCE and len(args) == 1:
             raise error(ctx, node, f"{callee.name} of a vector of any length is not supported yet",
@@ -129,7 +132,7 @@ def _call_conditional(ctx, node, callee, args, kwargs, visitor):
 
 def _call_method(ctx, node, callee, args, kwargs, visitor):
     """``x.sum()``, ``x.mean()``, ``x.prod()``, ``x.dot(y)``, ``x.var()``, ``x.std()``,
-    ``x.max()``, ``x.min()`` of a vector (``A.sum()`` of a matrix): numpy's functions of the receiver."""
+    ``x.max()``, ``x.min()``, ``x.copy()`` of a vector (``A.sum()`` of a matrix): numpy's functions of the receiver."""
     receiver, name = callee.target, callee.name
     if name in ("sum", "mean", "prod") and len(args) + ("axis" in kwargs) == 1 \
             and set(kwargs) <= {"axis", "keepdims"}:
@@ -146,6 +149,10 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
                     "no dtype=, ...)")
     if name == "dot":
         return matrices.matmul(ctx, node, receiver, args[0])
+    if name == "copy":                  # a new array: its items may be assigned
+        if seq.is_vec(receiver):
+            return seq.Vec(receiver.length, receiver.at, receiver.start, receiver.stride, receiver.axis)
+        return type(receiver)(receiver) if isinstance(receiver, seq.Array) else receiver
     receiver = seq.two_dimensional(receiver)
     if seq.is_mat(receiver):
         if name in ("sum", "prod"):
@@ -208,8 +215,10 @@ def _array(ctx, node, env, visitor):
         raise error(ctx, node, "np.array takes one list (and dtype=float) in a formula",
                     "write np.array([a, b, c]) or np.array([[1.0, 2.0], [3.0, 4.0]])")
     value = _sequence_or_value(ctx, node.args[0], env, visitor)
+    if seq.is_vec(value):               # a copy (its items may be assigned: not the argument's)
+        return seq.Vec(value.length, value.at, value.start, value.stride, value.axis)
     if not isinstance(value, tuple):
-        return value                    # a vector, a matrix or a number is an array already
+        return value                    # a matrix or a number is an array already
     rows = [v for v in value if isinstance(v, tuple)]
     numbers = all(isinstance(v, sympy.Number) for row in (rows or [value]) for v in row)
     if rows and (len(rows) < len(value) or len({len(r) for r in rows}) > 1 or not numbers):
@@ -234,9 +243,11 @@ def _filled(fill, like=False):
         value = visitor.visit(node.args[1]) if fill is None else fill
         integer = isinstance(value, sympy.Integer) and not node.keywords
         if like:
+            if seq.is_vec(shape) and shape.axis is None:
+                return seq.Vec(shape.length, lambda k: value)
             if seq.is_array(shape):
-                raise error(ctx, node, "an array like a vector of any length is not supported yet",
-                            "compute its elements elementwise, e.g. 0*x + value")
+                raise error(ctx, node, "an array like a matrix is not supported yet",
+                            "compute its elements elementwise, e.g. 0*A + value")
             if isinstance(shape, seq.IntArray) and fill is None and not integer:
                 raise error(ctx, node, "an array like an integer array holds integers: numpy would "
                             "truncate the value", "pass dtype=float")
@@ -247,11 +258,22 @@ def _filled(fill, like=False):
         if isinstance(shape, tuple) and len(shape) == 1:
             shape = shape[0]
         if isinstance(shape, sympy.Expr) and not shape.is_number:
-            raise error(ctx, node, "an array of a length known only at the call is not supported yet",
-                        "compute its elements elementwise, e.g. 0*x + value")
+            if not _is_length(ctx, shape):
+                raise error(ctx, node, "an array's length must be a constant or a vector's length "
+                            "(len(x), len(x) - 1)", "write np.zeros(len(x)) or np.zeros_like(x)")
+            return seq.Vec(shape, lambda k: value)
         kind = seq.IntArray if fill is None and integer else seq.Array     # np.full(3, 2): integers
         return kind([value] * static_int(ctx, node.args[0], shape))
     return filled
+
+
+def _is_length(ctx, expr):
+    """Whether ``expr`` is a length: an integer plus whole multiples of vectors' lengths."""
+    expr = sympy.expand(expr)
+    for n in expr.free_symbols:
+        if n not in ctx.lengths or not expr.coeff(n).is_Integer:
+            return False
+    return sympy.expand(expr - sum(expr.coeff(n) * n for n in expr.free_symbols)).is_Integer
 
 
 def _extreme(builder, name):
@@ -267,7 +289,7 @@ def _extreme(builder, name):
             return seq.reduce(ctx, node, name, items)
         if seq.is_array(items):
             raise error(ctx, node, f"{name} of a matrix is not supported yet",
-                        "take the largest of each row's np.max in a loop")
+                        f"take np.{name} of a vector")
         if not isinstance(items, tuple):
             return items
         return ieee(builder, *(as_expr(ctx, node, v) for v in items))

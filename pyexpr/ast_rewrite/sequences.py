@@ -17,7 +17,7 @@ import sympy
 
 from .. import indexing
 from . import steps
-from .values import error, evaluated, evaluated_indices
+from .values import error, evaluated, evaluated_indices, merge
 
 
 class Vec:
@@ -242,7 +242,7 @@ def sliced(ctx, node, vec, lo, hi, step):
                     "write the loop over range(len(x)) with the index you need")
     if step not in (None, 1) and vec.stride is not None:
         raise error(ctx, node, "a slice with a step of a slice with a step is not supported yet")
-    lo, hi = (_end(ctx, node, vec, p, default) for p, default in ((lo, 0), (hi, vec.length)))
+    lo, hi = (slice_end(ctx, node, vec, p, default) for p, default in ((lo, 0), (hi, vec.length)))
     if step in (None, 1):
         return Vec(evaluated(hi - lo), lambda k: vec.at(evaluated(k + lo)))
     if vec.start != 0 or vec.stride is not None:
@@ -252,7 +252,7 @@ def sliced(ctx, node, vec, lo, hi, step):
                stride=(lo, step, hi))
 
 
-def _end(ctx, node, vec, value, default):
+def slice_end(ctx, node, vec, value, default):
     if value is None:
         return sympy.sympify(default)
     if isinstance(value, sympy.Expr) and not value.is_Integer:
@@ -270,7 +270,7 @@ def reduce(ctx, node, kind, vec):
     """``Sum`` (``Product``, ``Maximum``, ``Minimum``: ``kind`` "sum", "prod", "max", "min")
     of the elements of ``vec``."""
     if kind in ("max", "min"):
-        _note_some(ctx, node, kind, vec.length)
+        _note_some(ctx, node, kind, vec)
     if vec.stride is not None:
         return steps.reduce(ctx, node, kind, vec, _check_reads, sample)
     index = indexing.fresh_index(vec.length, sample(vec), vec.start)
@@ -287,21 +287,46 @@ def reduce(ctx, node, kind, vec):
     return indexing.reduction(kind, body, (index, first, last))
 
 
-def _note_some(ctx, node, kind, length):
-    """numpy's max of no elements raises: record the length the vector needs for one
-    (``np.max(x[1:])``: 2), which a call checks as it checks ``x[1]``."""
+def _note_some(ctx, node, kind, vec):
+    """numpy's max of no elements raises: the length the vector needs for one, recorded
+    for the call (a range that moves with another index is refused: it may be empty)."""
+    length = evaluated(vec.stride[2] - vec.stride[0]) if vec.stride is not None else vec.length
+    if not set(sympy.sympify(length).free_symbols) <= set(ctx.lengths):
+        raise error(ctx, node, f"np.{kind} over a range that moves with another index is not supported yet",
+                    f"take np.{kind} of a slice with constant ends")
+    if not note_least(ctx, length, 1):
+        raise error(ctx, node, f"np.{kind} of no elements (numpy raises a ValueError)")
+
+
+def note_least(ctx, length, least):
+    """Whether ``length`` can be at least ``least``: where it is affine in one vector's
+    length Symbol, the length that vector needs for it is recorded for the call to check
+    (numpy's ``np.max(x[1:])`` needs 2 elements, ``du[2] = ...`` 3), as ``note_needs``
+    records a read's; a number is compared."""
     length = sympy.expand(length)
     if length.is_Integer:
-        if length <= 0:
-            raise error(ctx, node, f"np.{kind} of no elements (numpy raises a ValueError)")
-        return
-    owners = [(base, n) for base, n in ctx.length_of.items() if isinstance(n, sympy.Symbol) and n in length.free_symbols]
+        return length >= least
+    owners = [(base, n) for base, n in ctx.length_of.items()
+              if isinstance(n, sympy.Symbol) and n in length.free_symbols]
     form = indexing.affine(length, owners[0][1]) if len(length.free_symbols) == 1 and owners else None
     if form is None or form[0] <= 0 or not form[1].is_Integer:
-        return                  # (an extreme over a range that moves: none is empty at its use)
-    need = -((int(form[1]) - 1) // form[0])         # the least n with a*n + c >= 1
+        return True             # (a range that moves with an index: none is empty where it is used)
+    need = -((int(form[1]) - least) // form[0])          # the least n with a*n + c >= least
     name = str(owners[0][0])
     ctx.needs[name] = max(ctx.needs.get(name, 0), need)
+    return True
+
+
+def merged(ctx, node, cond, a, b):
+    """``values.merge`` of the values of two paths, vectors of any length too (an array
+    filled differently on each path): element by element."""
+    if not (is_vec(a) or is_vec(b)):
+        return merge(ctx, node, cond, a, b)
+    if not (is_vec(a) and is_vec(b)) or a.axis or b.axis or a.stride or b.stride:
+        raise error(ctx, node, "the branches give values of different shapes",
+                    "give a vector of the same length on every path")
+    length = same_length(ctx, node, [a.length, b.length])
+    return Vec(length, lambda k: merge(ctx, node, cond, a.at(k), b.at(k)))
 
 
 def sample(vec):

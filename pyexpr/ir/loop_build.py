@@ -11,7 +11,7 @@ body becomes an ordinary ``Program`` (``from_sympy.from_exprs``).
 """
 import sympy
 
-from .. import indexing
+from .. import extremes, indexing
 from ..errors import LoweringError
 from .from_sympy import from_exprs
 from .loops import Bound, Load, LoopProgram, Stage
@@ -30,6 +30,7 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None, colum
     symbols = [n for n in _unique(lengths) if isinstance(n, sympy.Symbol)]   # data's lengths are numbers
     builder = _Stages(name, list(scalars) + symbols, [b for b, _ in vectors], lengths)
     builder.slots = slots
+    outputs = builder.stored_extremes(list(outputs))
     if index is None:
         exprs = builder.staged(list(outputs))
         builder.add("scalar", Bound((), 0), Bound((), 1), exprs, None)
@@ -60,10 +61,20 @@ def _indices(reduction):
 
 def _innermost(reduction):
     """The reductions to compute first for ``reduction``: the sums inside it that do not
-    depend on its index come before it (theirs before them); those that do are its inner
+    depend on its index come before it (theirs before them), also inside its inner
+    reductions (a running sum of ``x[k] - np.min(x)``); those that do are its inner
     reductions (``_Stages.add``)."""
-    inner = [s for s in indexing.reductions(reduction.function) if not s.has(*_indices(reduction))]
+    inner = _independent(reduction.function, _indices(reduction))
     return [t for s in inner for t in _innermost(s)] or [reduction]
+
+
+def _independent(expr, indices):
+    """The reductions in ``expr``, or in those of its reductions that move with ``indices``,
+    that depend on none of ``indices``."""
+    found = []
+    for s in indexing.reductions(expr):
+        found += [s] if not s.has(*indices) else _independent(s.function, indices + _indices(s))
+    return found
 
 
 def _fusable(reductions):
@@ -103,6 +114,27 @@ class _Stages:
             for group in _fusable(_unique(innermost)):
                 done.update(self._reduce(group))
             exprs = [e.xreplace(done) for e in exprs]
+
+    def stored_extremes(self, exprs):
+        """``exprs`` with each Maximum (Minimum) that an ``ExtremeAt`` compares its terms with
+        taken of its terms stored once in a temporary vector, and each such comparison made
+        with the stored term: the same bits on both sides (a term computed again in another
+        loop may round differently, and then no term would be the extreme)."""
+        found = _unique([a.args[0] for e in exprs for a in sympy.sympify(e).atoms(extremes.ExtremeAt)])
+        if not found:
+            return exprs
+        stored = {}
+        for extreme in found:
+            (i, lo, hi), = extreme.limits
+            held = self._temporary(self.staged([extreme.function], i)[0], i, lo, hi)
+            stored[extreme] = extreme.func(held, (i, lo, hi))
+
+        def compared(at):
+            extreme, k = at.args
+            term = stored[extreme].function.xreplace({stored[extreme].limits[0][0]: k})
+            return sympy.Piecewise((1, sympy.Eq(term, stored[extreme])), (0, True))
+        exprs = [sympy.sympify(e).replace(lambda a: isinstance(a, extremes.ExtremeAt), compared) for e in exprs]
+        return [e.xreplace(stored) for e in exprs]
 
     def matrix(self, expr, j, rows, l, cols):
         """The ``"cells"`` stages of a matrix element ``expr`` in ``(j, l)``, one per case:
