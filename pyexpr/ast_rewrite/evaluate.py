@@ -21,7 +21,7 @@ from . import matrices, sequences as seq, subscripts
 from .names import (BY_NAME, CONDITIONALS, FORBIDDEN, FUNCTIONS, INSTEAD, SPECIAL, constant,
                     is_number, library_name)
 from .scope import Callee, Scope, Unbound
-from .values import as_expr, error, ieee, is_condition, merge, sequence, to_condition
+from .values import as_expr, error, ieee, is_condition, sequence, to_condition
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class Context:
     arguments: dict = field(default_factory=dict, compare=False)
     #: names whose items are assigned: the use that makes it differ from numpy (``stores``)
     stores: dict = field(default_factory=dict, compare=False)
+    #: the index Symbols of the loops over a length running now (``filled``: ``du[i] = ...``)
+    loop_indices: list = field(default_factory=list, compare=False)
 
     @property
     def lengths(self):
@@ -340,7 +342,7 @@ class _Eval(ast.NodeVisitor):
             return self.visit(node.body)
         if cond is sympy.false:
             return self.visit(node.orelse)
-        return merge(self.ctx, node, cond, self.visit(node.body), self.visit(node.orelse))
+        return seq.merged(self.ctx, node, cond, self.visit(node.body), self.visit(node.orelse))
 
     def visit_Subscript(self, node):
         return subscripts.subscript(self.ctx, node, self.visit)

@@ -76,6 +76,25 @@ def _read_conflict(node, parents):
     return "another name or a container holds it"
 
 
+def stored_in(stmts, name):
+    """Whether ``stmts`` store into items of ``name`` (``name[...] = ...``, ``+=``)."""
+    return any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)
+               and n.value.id == name for s in stmts for n in ast.walk(s))
+
+
+def read_in(stmts, name):
+    """The first read of ``name`` in ``stmts`` other than as the array a store writes into
+    (``name[i] += t`` reads only the element it writes), or None."""
+    for s in stmts:
+        parents = {child: parent for parent in ast.walk(s) for child in ast.iter_child_nodes(parent)}
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+                parent = parents.get(n)
+                if not (isinstance(parent, ast.Subscript) and isinstance(parent.ctx, ast.Store)):
+                    return n
+    return None
+
+
 def _ancestors(node, parents):
     while node in parents:
         node = parents[node]

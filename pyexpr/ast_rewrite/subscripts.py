@@ -12,7 +12,7 @@ from .values import error, static_int
 from .vectors import is_new_axis
 
 #: numpy array methods a vector or matrix of any length has in a formula
-METHODS = ("sum", "mean", "prod", "dot", "var", "std", "max", "min")
+METHODS = ("sum", "mean", "prod", "dot", "var", "std", "max", "min", "copy")
 
 
 def attribute(ctx, node, base):

@@ -19,8 +19,8 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from . import evaluate as ev
-from . import sequences as seq, stores
-from .values import as_expr, bind, merge, sequence, static_int
+from . import filled, sequences as seq, stores
+from .values import as_expr, bind, sequence, static_int
 from .pending import PendingSum, settled
 
 
@@ -102,7 +102,7 @@ def _run_returning_if(ctx, stmt, cond, rest, env):
     then = _run(ctx, stmt.body + rest, dict(env))
     other = _run(ctx, stmt.orelse + rest, dict(env))
     if isinstance(then, _Returned) and isinstance(other, _Returned):
-        return _Returned(merge(ctx, stmt, cond, then.value, other.value))
+        return _Returned(seq.merged(ctx, stmt, cond, then.value, other.value))
     return then if not isinstance(then, _Returned) else other
 
 
@@ -116,7 +116,7 @@ def _merged_if(ctx, stmt, cond, env):
         if name in then and name in other:
             a, b = then[name], other[name]
             a, b = (a, b) if a is b else (settled(a), settled(b))
-            merged[name] = a if a is b else merge(ctx, stmt, cond, a, b)
+            merged[name] = a if a is b else seq.merged(ctx, stmt, cond, a, b)
         else:
             merged[name] = _Partial()
     return merged
@@ -160,9 +160,23 @@ def _symbolic_loop(ctx, stmt, env, items):
     holders = {name: sympy.Dummy(name, real=True) for name in assigned if name in env
                and isinstance(settled(env[name]), sympy.Expr)}
     local.update(holders)
+    filling = [name for name in assigned if filled.storable(env.get(name)) and stores.stored_in(stmt.body, name)]
+    for name in filling:
+        read = stores.read_in(stmt.body, name)
+        if read is not None:
+            raise ctx.source.error(read, f"{name} is read in the loop that fills it: numpy would read what "
+                                   "earlier iterations stored", "compute the elements from the loop's index "
+                                   "and the arguments")
     bind(ctx, stmt.target, items.at(index), local)
-    after = _run(ctx, stmt.body, local)
+    ctx.loop_indices.append(index)
+    try:
+        after = _run(ctx, stmt.body, local)
+    finally:
+        ctx.loop_indices.pop()
     for name in assigned:
+        if name in filling:
+            env[name] = filled.lifted(ctx, stmt, env[name], after.get(name), index, items)
+            continue
         new = settled(after.get(name))
         holder = holders.get(name)
         env[name] = _InLoop() if holder is None else _accumulated(ctx, stmt, name, holder, new,
@@ -218,13 +232,16 @@ def _store(ctx, target, value, env):
     here, the other uses by ``stores.check``, so the two never differ."""
     name = target.value.id if isinstance(target.value, ast.Name) else None
     current = env.get(name)
-    if not isinstance(current, seq.Array):
-        raise ctx.source.error(target, "item assignment is supported on arrays of a fixed length made in "
-                               "the function", "write dy = np.zeros(3), then dy[0] = ...")
+    if not isinstance(current, seq.Array) and not filled.storable(current):
+        raise ctx.source.error(target, "item assignment is supported on one-dimensional arrays made in "
+                               "the function", "write dy = np.zeros(3) or np.zeros_like(y), then dy[0] = ...")
     if any(current is v for v in ctx.arguments.values()):
         raise ctx.source.error(target, f"{name} is an argument: a formula cannot change it (numpy would "
                                "change the caller's array)", f"copy it first: {name} = np.array({name})")
     stores.check(ctx, name, target)
+    if not isinstance(current, seq.Array):
+        env[name] = filled.store(ctx, target, current, _place(ctx, target, current, env), value)
+        return
     elements = list(current)
     if isinstance(target.slice, ast.Slice):
         bounds = [None if p is None else static_int(ctx, p, ev.evaluate(ctx, p, env))
@@ -244,6 +261,22 @@ def _store(ctx, target, value, env):
             raise ctx.source.error(target, f"{name} is an integer array: numpy would truncate the value "
                                    "stored", "make it of floats: np.array([...], dtype=float) or 1.0 for 1")
     env[name] = type(current)(elements)
+
+
+def _place(ctx, target, vec, env):
+    """Where ``target`` (``du[...]``) stores into ``vec``, a vector of any length (``filled``)."""
+    if isinstance(target.slice, ast.Slice):
+        lo, hi, step = (None if p is None else ev.evaluate(ctx, p, env)
+                        for p in (target.slice.lower, target.slice.upper, target.slice.step))
+        if step not in (None, 1):
+            raise ctx.source.error(target, "a store into a slice with a step of an array of any length is "
+                                   "not supported yet", "store into a slice without a step, or into single elements")
+        return ("slice",) + tuple(seq.slice_end(ctx, target, vec, p, d) for p, d in ((lo, 0), (hi, vec.length)))
+    at = ev.evaluate(ctx, target.slice, env)
+    if not isinstance(at, sympy.Expr) or at.free_symbols - set(ctx.loop_indices) - set(ctx.lengths):
+        raise ctx.source.error(target, "an element of an array of any length is stored at a constant "
+                               "index or a loop's index", "write du[0] = ..., du[-1] = ... or du[i] = ...")
+    return ("item", at)
 
 
 def _ann_assign(ctx, stmt, env):

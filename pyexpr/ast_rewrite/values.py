@@ -121,7 +121,8 @@ def real_constant(expr):
 
 
 def merge(ctx, node, cond, a, b):
-    """The value that is ``a`` where ``cond`` holds and ``b`` elsewhere."""
+    """The value that is ``a`` where ``cond`` holds and ``b`` elsewhere (of vectors of any
+    length: ``sequences.merged``)."""
     if isinstance(a, tuple) or isinstance(b, tuple):
         if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
             raise error(ctx, node, "the branches give values of different shapes "

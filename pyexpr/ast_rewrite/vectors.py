@@ -19,7 +19,7 @@ _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", 
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
                    "diff", "norm", "var", "std", "cumsum", "outer", "roll"}
 #: attributes of numpy arrays a formula reads (methods and sizes)
-_ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "max", "min", "size", "shape"}
+_ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "max", "min", "copy", "size", "shape"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)
 _REDUCING = {"max", "min", "amax", "amin", "nanmax", "nanmin"}
 #: callables that make one number of a whole sequence (without ``axis=``)
@@ -92,6 +92,12 @@ def _vector_uses(node, names):
     number of names it is unpacked into (an Assign), a constant index, or None;
     ``where`` the node an error points at.  A local computed elementwise from parameters
     (``z = x - 1.0``) used as a vector makes them weak uses (``_Names``)."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in names.values:
+        # du[0] of du = np.zeros_like(u): u is an array, whatever else the code does with it
+        for value in names.values[node.value.id]:
+            if isinstance(value, ast.Call) and _callee(value.func) in _LIKE and value.args \
+                    and _is_param(value.args[0], names):
+                yield value.args[0].id, _WEAK, value.args[0]
     local = _local_subject(node, names)
     if local is not None:
         for found in names.expanded(local.id):

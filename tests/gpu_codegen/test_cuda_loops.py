@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
                            extended_rosen, factorization, kernel, least_squares, product_of, row_centred, softmax_rows,
                            stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
-                           periodic_heat, rosen, running, spread, stable_logsumexp)
+                           heat_rhs, periodic_heat, rosen, running, spread,
+                           stable_logsumexp)
 
 
 def _formulas(dtype):
@@ -56,7 +57,9 @@ def _formulas(dtype):
             "logsumexp": (px.jit(stable_logsumexp, dtype=dtype), "x"),
             "grad_logsumexp": (px.jit(stable_logsumexp, dtype=dtype).grad(), "x"),
             "hessp_logsumexp": (px.jit(stable_logsumexp, dtype=dtype).hessp(), "xx"),
-            "spread": (px.jit(spread, dtype=dtype), "x"), "grad_spread": (px.jit(spread, dtype=dtype).grad(), "x")}
+            "spread": (px.jit(spread, dtype=dtype), "x"), "grad_spread": (px.jit(spread, dtype=dtype).grad(), "x"),
+            "heat_rhs": (px.jit(heat_rhs, dtype=dtype), "sx"),
+            "jvp_heat_rhs": (px.jit(heat_rhs, dtype=dtype).jvp("u"), "sxx")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]

@@ -1,0 +1,214 @@
+"""Arrays of any length filled item by item, the method of lines as scientists write it
+(``du = np.zeros_like(u); du[1:-1] = ...; du[0] = ...``, or a loop storing ``du[i]``):
+one formula in ``j`` with its cases, numpy's values at every length, a banded Jacobian
+that solve_ivp takes, and a clear refusal wherever numpy's in-place semantics would
+differ from a formula's."""
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+import pyexpr as px
+from pyexpr.errors import PyExprError
+
+
+def heat(t, u):
+    du = np.zeros_like(u)
+    du[1:-1] = (u[2:] - 2*u[1:-1] + u[:-2]) * 100.0
+    du[0] = (u[1] - 2*u[0]) * 100.0
+    du[-1] = (u[-2] - 2*u[-1]) * 100.0
+    return du
+
+
+def heat_loop(t, u):
+    n = len(u)
+    du = np.zeros(n)
+    for i in range(1, n - 1):
+        du[i] = (u[i + 1] - 2*u[i] + u[i - 1]) * 100.0
+    du[0] = (u[1] - 2*u[0]) * 100.0
+    du[n - 1] = (u[n - 2] - 2*u[n - 1]) * 100.0
+    return du
+
+
+def added_in_place(t, u):
+    du = np.zeros_like(u)
+    du[1:-1] += u[2:] - u[:-2]
+    du[1:-1] *= 0.5
+    du[:] += t
+    return du
+
+
+def on_two_paths(t, u):
+    du = np.full_like(u, 2.0)
+    if t > 1.0:
+        du[0] = u[0]
+    else:
+        du[-1] = -u[-1]
+    return du
+
+
+def trapezoid_weights(u):
+    w = np.ones(len(u))
+    w[0] = 0.5
+    w[-1] = 0.5
+    return np.sum(w * u**2)
+
+
+def differences(x):
+    d = np.zeros(len(x) - 1)
+    for i in range(len(x) - 1):
+        d[i] = x[i + 1] - x[i]
+    return d
+
+
+def copied(x):
+    y = np.array(x)
+    y[0] = 0.0
+    return y * 2
+
+
+def copied_by_method(x):
+    y = x.copy()
+    y[-1] = 1.0
+    return y
+
+
+def shifted_in_a_loop(x):
+    y = np.zeros_like(x)
+    for i in range(1, len(x)):
+        y[i - 1] = x[i] ** 2
+    return y
+
+
+def third(x):
+    y = np.zeros_like(x)
+    y[2] = 5.0
+    return y
+
+
+SAME_AS_NUMPY = [(heat, 1), (heat_loop, 1), (added_in_place, 1), (on_two_paths, 1), (on_two_paths, 3),
+                 (trapezoid_weights, None), (differences, None), (copied, None), (copied_by_method, None),
+                 (shifted_in_a_loop, None), (third, None)]
+
+
+def _args(fn, t, u):
+    return (u,) if t is None else (float(t), u)
+
+
+@pytest.mark.parametrize("fn, t", SAME_AS_NUMPY, ids=[f"{fn.__name__}-{t}" for fn, t in SAME_AS_NUMPY])
+@pytest.mark.parametrize("n", [3, 4, 7, 1000])
+def test_values_are_numpys(fn, t, n):
+    f = px.jit(fn)
+    u = np.random.default_rng(n).normal(size=n)
+    np.testing.assert_allclose(f(*_args(fn, t, u)), fn(*_args(fn, t, u)), rtol=1e-13, atol=1e-12)
+
+
+def test_slices_and_a_loop_give_one_formula_with_its_boundary_cases():
+    f, g = px.jit(heat), px.jit(heat_loop)
+    assert str(f).replace("heat", "h") == str(g).replace("heat_loop", "h")
+    assert str(f).splitlines() == [
+        "heat(t, u[n])[j] =   (for n >= 2)",
+        "  j = 0:  -200.0*u[0] + 100.0*u[1]",
+        "  1 <= j <= n - 2:  100.0*u[j + 1] + 100.0*u[j - 1] - 200.0*u[j]",
+        "  j = n - 1:  -200.0*u[n - 1] + 100.0*u[n - 2]"]
+
+
+def test_too_short_is_a_value_error_as_numpys_index_error():
+    with pytest.raises(ValueError, match=r"heat\(\): argument 'u' of length 1 is too short"):
+        px.jit(heat)(0.0, np.ones(1))
+    with pytest.raises(ValueError, match=r"third\(\): argument 'x' of length 2 is too short"):
+        px.jit(third)(np.ones(2))
+
+
+def test_unassigned_elements_of_np_empty_are_nan():
+    """numpy leaves them as they were in memory; a formula has no memory: nan."""
+    def shifted(x):
+        y = np.empty_like(x)
+        y[1:] = x[:-1]
+        return y
+    f = px.jit(shifted)
+    got = f(np.arange(1.0, 5.0))
+    assert np.isnan(got[0]) and list(got[1:]) == [1.0, 2.0, 3.0]
+
+
+def test_jacobian_is_banded_and_drives_a_stiff_solver():
+    f = px.jit(heat)
+    jac = f.jacobian(wrt="u")
+    assert "is 0 unless k - j is one of [-1, 0, 1]" in str(jac)
+    u0 = np.random.default_rng(0).normal(size=40)
+    dense = jac(0.0, u0)
+    expected = 100.0 * (np.diag(-2.0 * np.ones(40)) + np.diag(np.ones(39), 1) + np.diag(np.ones(39), -1))
+    np.testing.assert_array_equal(dense, expected)
+    ours = solve_ivp(f, (0.0, 0.05), u0, method="BDF", jac=jac, rtol=1e-8, atol=1e-10)
+    plain = solve_ivp(heat, (0.0, 0.05), u0, method="BDF", rtol=1e-8, atol=1e-10)
+    assert ours.status == 0 and np.allclose(ours.y[:, -1], plain.y[:, -1], rtol=1e-6, atol=1e-8)
+
+
+def test_jacobian_of_a_filled_array_matches_differences():
+    f = px.jit(shifted_in_a_loop)
+    x = np.random.default_rng(3).normal(size=9)
+    jac = f.jacobian()(x)
+    steps = np.eye(9) * 1e-6
+    numeric = np.array([(f(x + s) - f(x - s)) / 2e-6 for s in steps]).T
+    np.testing.assert_allclose(jac, numeric, atol=1e-7)
+
+
+def recurrence(x):
+    y = np.zeros_like(x)
+    for i in range(1, len(x)):
+        y[i] = y[i - 1] + x[i]
+    return y
+
+
+def two_places(x):
+    y = np.zeros_like(x)
+    for i in range(len(x) - 1):
+        y[i] = x[i]
+        y[i + 1] = 2 * x[i]
+    return y
+
+
+def beyond(x):
+    y = np.zeros(len(x) - 1)
+    for i in range(len(x)):
+        y[i] = x[i]
+    return y
+
+
+def into_a_view(x):
+    y = np.zeros_like(x)
+    z = y[1:]
+    y[0] = 1.0
+    return z
+
+
+def past_the_end(x):
+    y = np.zeros(len(x) - 1)
+    y[len(x) - 1] = 1.0
+    return y
+
+
+def stepped(x):
+    y = np.zeros_like(x)
+    y[::2] = 1.0
+    return y
+
+
+def at_a_parameter(x, k):
+    y = np.zeros_like(x)
+    y[k] = 1.0
+    return y
+
+
+@pytest.mark.parametrize("fn, message", [
+    (recurrence, r"y is read in the loop that fills it: numpy would read what earlier iterations stored"),
+    (two_places, r"a loop over a length stores one element per iteration at its index plus a constant"),
+    (beyond, r"the loop stores at i for i from 0 to n - 1, which may be outside the array of n - 1"),
+    (into_a_view, r"y is changed in place \(line \d+\) and a slice of it is a view"),
+    (past_the_end, r"index n - 1 is outside an array of n - 1"),
+    (stepped, r"a store into a slice with a step of an array of any length is not supported yet"),
+    (at_a_parameter, r"stored at a constant index or a loop's index"),
+])
+def test_what_numpy_would_compute_otherwise_is_refused_at_its_line(fn, message):
+    with pytest.raises(PyExprError, match=message) as caught:
+        px.jit(fn)
+    assert "test_filled.py, line" in str(caught.value)
