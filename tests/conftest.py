@@ -38,9 +38,27 @@ def pytest_report_header(config):
     return [_simd_line()]
 
 
+def _fuzz_summaries():
+    """The differential fuzzer's counts, where this process ran it."""
+    return list(getattr(sys.modules.get("test_fuzz"), "SUMMARIES", ()))
+
+
+#: the summaries the workers of a parallel run (pytest-xdist) handed back
+_FROM_WORKERS = []
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):         # a worker: its summary goes to the controller
+        session.config.workeroutput["fuzz"] = _fuzz_summaries()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    _FROM_WORKERS.extend(getattr(node, "workeroutput", {}).get("fuzz", ()))
+
+
 def pytest_terminal_summary(terminalreporter):
-    fuzz = sys.modules.get("test_fuzz")
-    for text in getattr(fuzz, "SUMMARIES", ()):     # the differential fuzzer's counts
+    for text in _fuzz_summaries() + _FROM_WORKERS:
         terminalreporter.write_line(text)
     terminalreporter.write_line(_simd_line())
 
