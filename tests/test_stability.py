@@ -425,3 +425,39 @@ def test_erfc_of_a_constant_beyond_float32_is_still_erfc():
     is left to plain erfc (it gave -inf: fma of inf)."""
     f = _formula("math.erfc(1e300*x)")
     assert f(1e-301, 0, 0) == pytest.approx(math.erfc(0.1), rel=1e-15)
+
+
+def _logsumexp_of_a_vector(x):
+    return np.log(np.sum(np.exp(x)))
+
+
+def _softmax_of_a_vector(x):
+    return np.exp(x) / np.sum(np.exp(x))
+
+
+def test_logsumexp_and_softmax_over_a_vector_of_any_length_do_not_overflow():
+    """Written as numpy users write them, they overflow past 709 (inf, and nan from inf/inf);
+    the largest term is taken out, and the gradient, derived from that, is the softmax."""
+    import scipy.special
+    f, g = px.jit(_logsumexp_of_a_vector), px.jit(_softmax_of_a_vector)
+    assert [r.name for r in f.rewrites] == ["logsumexp of a Sum"]
+    assert [r.name for r in g.rewrites] == ["softmax of a Sum"]
+    x = np.random.default_rng(0).normal(size=1000) * 40 + 900
+    assert f(x) == pytest.approx(scipy.special.logsumexp(x), rel=1e-15)
+    np.testing.assert_allclose(f.grad()(x), scipy.special.softmax(x), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(g(x), scipy.special.softmax(x), rtol=1e-13, atol=1e-300)
+    y = np.random.default_rng(1).normal(size=5)
+    s = scipy.special.softmax(y)
+    np.testing.assert_allclose(f.hessian()(y), np.diag(s) - np.outer(s, s), atol=1e-15)
+    assert px.jit(_logsumexp_of_a_vector, dtype="float32")(np.float32([100.0, 101.0])) == \
+        pytest.approx(scipy.special.logsumexp([100.0, 101.0]), rel=1e-6)
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([1.0, np.inf, 2.0], np.inf), ([-np.inf, -np.inf], -np.inf), ([1.0, np.nan], np.nan), ([], -np.inf),
+    ([-800.0, -801.0], -800.0 + math.log1p(math.exp(-1.0)))])
+def test_logsumexp_of_a_vector_at_special_values_is_numpys_or_better(values, expected):
+    """Where the largest term is not finite it is taken as 0 (scipy's rule): inf, -inf, nan
+    and no terms give what numpy's own evaluation gives; all below -745 no longer -inf."""
+    got = px.jit(_logsumexp_of_a_vector)(np.array(values, dtype=float))
+    assert got == pytest.approx(expected, rel=1e-15, nan_ok=True)

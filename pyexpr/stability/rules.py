@@ -16,7 +16,7 @@ from typing import Callable, Optional
 import sympy
 
 from .. import functions as pf
-from . import cancel, functions as stable
+from . import cancel, functions as stable, reductions
 from .match import VARIABLES
 
 
@@ -89,6 +89,12 @@ RULES = (
     _rule("logsumexp", "log(exp(a) + exp(b) + rest)", "logaddexp(a, b, log(rest))",
           "exp overflows (or underflows to 0) where the log of the sum is moderate", _positive),
     _rule("log1p", "log(1 + a)", "log1p(a)", _ONE_PLUS),
+    _computed("logsumexp of a Sum", sympy.log, reductions.logsumexp,
+              "exp overflows past 709 where the log of the sum is moderate: the largest term taken out",
+              "`m + log(Sum(exp(f - m), i))` of `log(Sum(exp(f), i))`, m the largest f (0 if not finite)"),
+    _computed("softmax of a Sum", sympy.Mul, reductions.softmax,
+              "exp overflows past 709: the quotient is inf/inf where its value is at most 1",
+              "`exp(g - m)/Sum(exp(f - m), i)` of `exp(g)/Sum(exp(f), i)`, m as in logsumexp"),
     # textbook cancellations: the subtraction moved into the arguments, where it is
     # done in symbols (cancel.py)
     _computed("difference of square roots", "c*sqrt(a) - c*sqrt(b) + rest",
