@@ -34,6 +34,7 @@ WORKLOADS = {
     "cluster": lambda sizes, peers: [cluster.cluster_section(sizes, peers)],
     "vectors": lambda sizes, peers: [vectors.rosen_section(sizes, peers),
                                      vectors.likelihood_section(sizes, peers),
+                                     vectors.logsumexp_section(sizes, peers),
                                      vectors.pairwise_section(sizes, peers),
                                      vectors.matrix_section(sizes, peers),
                                      vectors.first_result_section(sizes, peers)],

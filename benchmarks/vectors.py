@@ -7,6 +7,8 @@ hand, and ``jax.jit`` of the function and of ``jax.grad`` of it.
 ``pairwise_section``: a Gaussian kernel summed over all pairs of ``Sizes.pairs``
 points and its gradient (a double sum: nested loops), against numpy
 broadcasting (gradient by hand), numba ``@njit`` loops and JAX.
+``logsumexp_section``: ``np.log(np.sum(np.exp(x)))`` as written (stabilized by
+pyexpr) and its gradient, the softmax, against numpy by hand, scipy.special and JAX.
 ``likelihood_section``: a Gaussian negative log-likelihood and its gradient by
 (mu, sigma) over that many data points, against numpy (gradient by hand) and
 JAX, with the memory floor beside them: one ``np.sum`` of the data, which
@@ -115,6 +117,41 @@ def likelihood_section(sizes, peers):
                    "points; the floor row reads the data once (numpy's sum), the least any entry "
                    "must do; pyexpr reads it twice (the value, then the gradient's two sums "
                    "in one loop).", rows + floor, baseline="numpy (gradient by hand)",
+                   notes=["the peers single-threaded; pyexpr at 1 thread and with its threads"])
+
+
+def logsumexp(x):
+    """Written as numpy users write it first: it overflows past 709, pyexpr rewrites it."""
+    return np.log(np.sum(np.exp(x)))
+
+
+def _logsumexp_by_hand(x):
+    m = np.max(x)
+    z = np.exp(x - m)
+    total = np.sum(z)
+    return _pair(m + np.log(total), z / total)
+
+
+def logsumexp_section(sizes, peers):
+    import scipy.special
+    n = sizes.vector
+    x = np.random.default_rng(5).normal(0.0, 30.0, n) + 700.0          # exp(x) alone overflows
+    entries = _pyexpr_entries(lambda parallel: px.jit(logsumexp, parallel=parallel), lambda f: f.grad(), (x,),
+                              "logsumexp + grad() (softmax)")
+    entries.append(Entry("numpy", lambda: _logsumexp_by_hand(x), variant="max taken out by hand"))
+    entries.append(Entry("numpy", lambda: _pair(scipy.special.logsumexp(x), scipy.special.softmax(x)),
+                         variant="scipy.special"))
+    jax = peers.get("jax")
+    if jax is not None:
+        jf, jg = jax.jit(jax.nn.logsumexp), jax.jit(jax.nn.softmax)
+        xj = jax.numpy.asarray(x)
+        entries.append(Entry("jax", lambda: _pair(jf(xj), jg(xj)), variant="jit(nn.logsumexp), jit(nn.softmax)"))
+    rows = measure(entries, _logsumexp_by_hand(x), sizes.repeats)
+    return Section("logsumexp", f"logsumexp and its gradient (the softmax), n = {n:,}",
+                   f"np.log(np.sum(np.exp(x))) over {n:,} float64 values near 700 (exp overflows): "
+                   "pyexpr's stability rewrite takes the largest element out (a max loop, then the "
+                   "sum), its gradient the softmax; against the same by hand in numpy, scipy.special "
+                   "and JAX.", rows, baseline="numpy (max taken out by hand)",
                    notes=["the peers single-threaded; pyexpr at 1 thread and with its threads"])
 
 

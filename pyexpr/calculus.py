@@ -26,7 +26,8 @@ from . import deep, extremes, indexing
 from .sharing import PIECE
 from .functions import product, real_fdiff, settled_piecewise
 
-_PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside, extremes.ExtremeAt)
+_PIECEWISE_CONSTANT = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside, extremes.ExtremeAt,
+                       extremes.Held)
 #: sums of this many terms or more take new terms by binary search (``_sum``)
 LONG_SUM = 16
 #: the long sums whose terms ``_sum`` keeps, the newest (a running sum is extended twice

@@ -62,6 +62,26 @@ class Minimum(Extreme):
 BY_KIND = {"max": Maximum, "min": Minimum}
 
 
+class Held(sympy.Function):
+    """Its argument's value, whose derivative is 0: a shift a formula's value does not
+    depend on (``stability.reductions``: ``m + log(Sum(exp(f - m)))`` is the same for every
+    ``m``), so that its derivative is the softmax, with no terms of ``m``'s derivative
+    that cancel only in exact arithmetic.  Printed and computed as its argument."""
+    nargs = 1
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+    def _sympystr(self, printer):
+        return printer._print(self.args[0])
+
+    def _latex(self, printer):
+        return printer._print(self.args[0])
+
+
 class ExtremeAt(sympy.Function):
     """``ExtremeAt(M, e)``: 1 where the term at index ``e`` of the Maximum (Minimum) ``M`` is
     ``M``, else 0 (``as_piecewise``), a derivative's weight.  A function of its own rather

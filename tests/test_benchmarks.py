@@ -20,7 +20,7 @@ SECTIONS = ["linear-1t", "transcendental-1t", "piecewise-1t", "linear-2t", "tran
             "piecewise-2t", "gradient", "scalar", "small", "calls", "ivp-robertson-radau", "ivp-robertson-bdf",
             "ivp-vanderpol-radau", "ivp-vanderpol-bdf", "minimize-trust-ncg-100", "minimize-trust-exact-100",
             "quad", "first-call", "hessian", "sizes", "cluster",
-            "rosen", "likelihood", "pairwise", "matrix", "first-vector"]
+            "rosen", "likelihood", "logsumexp", "pairwise", "matrix", "first-vector"]
 
 
 @pytest.fixture(scope="module")

@@ -102,6 +102,9 @@ class _Lowerer:
     def _lower_NumberSymbol(self, expr):        # pi, E, ...
         return self.b.const(float(expr))
 
+    def _lower_Held(self, expr):                # (a value whose derivative is 0: extremes.Held)
+        return self.lower(expr.args[0])
+
     def _lower_ComplexInfinity(self, expr):
         # sympy's 1/0 of an exact 0 (dag.without_zoo): an infinity without a sign
         return self.b.const(float("nan"))

@@ -13,7 +13,7 @@ import sys
 
 import sympy
 
-from ..extremes import Maximum
+from ..extremes import Held, Maximum
 from ..indexing import fresh_index
 from . import functions as stable
 from .cancel import Kept
@@ -71,4 +71,5 @@ def _shift(total):
     (i, lo, hi), = total.limits
     k = fresh_index(total)               # the maximum's own index: none the sum has
     largest = Maximum(total.function.args[0].xreplace({i: k}), (k, lo, hi))
-    return sympy.Piecewise((largest, sympy.Abs(largest) <= _LARGEST), (0, True))
+    # held: the value does not depend on it, and its derivative's terms cancel exactly only
+    return Held(sympy.Piecewise((largest, sympy.Abs(largest) <= _LARGEST), (0, True)))
