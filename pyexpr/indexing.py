@@ -175,6 +175,8 @@ def cases(expr, j, length, apart=()):
     ``j``, valid whenever ``n >= minimum``.  A range of one element has its expression
     at that ``j``."""
     symbols = sorted(sympy.sympify(length).free_symbols, key=str)
+    if len(symbols) > 1 and not sympy.sympify(length).has(sympy.ceiling):
+        return 0, _cases_of_several(expr, j, length, apart, symbols)
     n = symbols[0] if symbols else sympy.Dummy("n", integer=True)
     if sympy.sympify(length).has(sympy.ceiling) and not _relations(expr, j, apart):
         return 0, [(sympy.S.Zero, sympy.expand(length - 1), expr)]    # a slice with a step: one case
@@ -203,6 +205,40 @@ def cases(expr, j, length, apart=()):
             pieces.append((lo, sympy.expand(hi - 1), piece))
     return minimum, [(lo, hi, piece.subs(j, lo) if _key(hi - lo, n) == (0, 0) else piece)
                      for lo, hi, piece in pieces]
+
+
+def _cases_of_several(expr, j, length, apart, symbols):
+    """``cases`` where ``length`` is a sum of several vectors' lengths (a concatenation's,
+    ``n_x + n_y``): the points where a condition on ``j`` changes must be in an order
+    that holds for every length (0 <= n_x <= n_x + n_y), else a ValueError."""
+    large = {s: _LARGE * (k + 1) for k, s in enumerate(symbols)}
+
+    def key(point):
+        point = sympy.expand(point)
+        coefficients = [point.coeff(s) for s in symbols]
+        rest = sympy.expand(point - sum(c * s for c, s in zip(coefficients, symbols)))
+        if not all(c.is_Integer for c in coefficients) or not rest.is_Integer:
+            raise ValueError(f"the bound {point} is not an integer plus multiples of {', '.join(map(str, symbols))}")
+        return tuple(int(c) for c in coefficients) + (int(rest),)
+    points = {sympy.S.Zero, sympy.expand(length)}
+    for rel in _relations(expr, j, apart):
+        form = affine(rel.lhs - rel.rhs, j)
+        if form is None or form[0] not in (1, -1):
+            raise ValueError(f"the condition {rel} is not a comparison of {j} with a bound")
+        at = sympy.expand(-form[1] / form[0])
+        points |= {p for p in (at, at + 1)
+                   if bool(rel.subs({j: p.subs(large), **large})) != bool(rel.subs({j: p.subs(large) - 1, **large}))}
+    ordered = sorted(points, key=key)
+    for lo, hi in zip(ordered, ordered[1:]):          # every gap a length, never negative
+        gap = key(hi - lo)
+        if any(c < 0 for c in gap[:-1]) or gap[-1] < 0:
+            raise ValueError(f"the bounds {lo} and {hi} are in no order that holds for every length")
+    pieces = []
+    for lo, hi in zip(ordered, ordered[1:]):
+        at = {j: lo.subs(large), **large}
+        truth = {rel: sympy.true if bool(rel.subs(at)) else sympy.false for rel in _relations(expr, j, apart)}
+        pieces.append((lo, sympy.expand(hi - 1), expr.xreplace(truth)))
+    return [(lo, hi, piece.subs(j, lo) if key(hi - lo) == key(0) else piece) for lo, hi, piece in pieces]
 
 
 def cells(expr, j, rows, l, cols):

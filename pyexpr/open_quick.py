@@ -192,9 +192,9 @@ def _picker(positions):
 def _one_length(checks, m):
     """``(least length, None)`` where the checks of ``m`` vectors say only that they share
     one length of at least that (no data: every slot is a vector's), else ``(0, check)``."""
+    if checks is None:             # nothing to check: vectors of any lengths, one or several
+        return (0, None) if m == 1 else (0, lambda sizes: True)
     everything = lambda sizes: _lengths_ok(checks, sizes, [])       # noqa: E731
-    if checks is None:
-        return (0, None) if m == 1 else (0, everything)
     equal, needs, exact, steps, minimum = checks
     if exact or steps or sorted(equal) != [(0, b) for b in range(1, m)]:
         return 0, everything

@@ -481,3 +481,46 @@ def test_a_local_named_again_is_no_use_as_a_vector():
     f = px.jit(renamed)
     assert f(3.0) == 7.0
     assert np.array_equal(f(np.array([1.0, 2.0])), [3.0, 5.0])      # a number, broadcast
+
+
+def sum_over_two(x, y):
+    return np.sum(np.concatenate([x, y])**2)
+
+
+def joined(x, y):
+    return np.concatenate([x**2, 2 * y])
+
+
+def largest_of_two(x, y):
+    return np.max(np.concatenate([x, y]))
+
+
+def two_species(u, v):
+    """Two arrays of one length filled, then packed as solve_ivp's state: numpy copies them."""
+    du = np.zeros_like(u)
+    du[1:] = u[:-1] * v[1:]
+    return np.concatenate([du, -v * u])
+
+
+@pytest.mark.parametrize("nx, ny", [(1, 1), (2, 3), (5, 2), (40, 17)])
+def test_concatenations_of_vectors_of_different_lengths_compute_as_numpy(nx, ny):
+    """The cases of a concatenation's index lie at sums of lengths (n_x, n_x + n_y), in an
+    order that holds for every length (``indexing._cases_of_several``)."""
+    rng = np.random.default_rng(nx * 100 + ny)
+    x, y = rng.normal(size=nx), rng.normal(size=ny)
+    for fn in (sum_over_two, joined, largest_of_two):
+        np.testing.assert_allclose(px.jit(fn)(x, y), fn(x, y), rtol=1e-14, err_msg=fn.__name__)
+    u, v = rng.normal(size=(2, nx))
+    np.testing.assert_allclose(px.jit(two_species)(u, v), two_species(u, v), rtol=1e-14)
+
+
+def test_jacobian_through_a_concatenation_matches_differences():
+    f = px.jit(two_species)
+    u, v = np.random.default_rng(2).normal(size=(2, 6))
+    for wrt, k in (("u", 0), ("v", 1)):
+        steps = np.eye(6) * 1e-6
+        args = [u, v]
+        numeric = np.array([(f(*[a + s if i == k else a for i, a in enumerate(args)])
+                             - f(*[a - s if i == k else a for i, a in enumerate(args)])) / 2e-6
+                            for s in steps]).T
+        np.testing.assert_allclose(f.jacobian(wrt=wrt)(u, v), numeric, atol=1e-8)

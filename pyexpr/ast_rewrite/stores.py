@@ -15,6 +15,8 @@ from .values import error
 #: calls whose result may share memory with their argument
 VIEWS = {"asarray", "asanyarray", "ravel", "reshape", "transpose", "squeeze", "atleast_1d", "view",
          "swapaxes", "moveaxis", "broadcast_to", "flip"}
+#: calls that copy the arrays in the list they take
+COPIES = {"concatenate", "hstack", "vstack", "stack", "append", "array"}
 #: array attributes that read without sharing (methods reduce; sizes are numbers)
 READS = {"sum", "mean", "prod", "dot", "var", "std", "max", "min", "size", "shape", "copy"}
 
@@ -71,8 +73,10 @@ def _read_conflict(node, parents):
         return None if parent.attr in READS else f"its .{parent.attr} shares it"
     if isinstance(parent, ast.Call) and node in parent.args:
         return f"{_callee(parent.func)}(...) may share it" if _callee(parent.func) in VIEWS else None
-    if isinstance(parent, (ast.Tuple, ast.List)) and isinstance(parents.get(parent), ast.Return):
-        return None
+    if isinstance(parent, (ast.Tuple, ast.List)) and (
+            isinstance(parents.get(parent), ast.Return)
+            or isinstance(parents.get(parent), ast.Call) and _callee(parents[parent].func) in COPIES):
+        return None                     # returned, or copied: np.concatenate([du, dv])
     return "another name or a container holds it"
 
 
