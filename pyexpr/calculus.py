@@ -105,6 +105,9 @@ class _Differentiator:
             (i, lo, hi), = e.limits
             return e * indexing.summed(self.d(e.function) / e.function, i, lo, hi)
         if isinstance(e, extremes.Extreme):     # the extreme terms' mean derivative
+            if indexing.has_index_relation(e.function, e.limits[-1][0]):
+                raise NotImplementedError(f"the derivative of {e}, whose terms have cases in its index, "
+                                          "is not supported yet")
             return extremes.derivative(e, self.d, indexing.summed)
         if isinstance(e, sympy.Mod):
             p, q = e.args

@@ -208,8 +208,13 @@ def _fixed_call(formula, lengths, scalars, vectors, out):
     written = formula._fixed.get(key)
     if written is None:
         written = formula._fixed[key] = formula.at_lengths(sizes)
-    arguments = vectors[:len(vectors) - len(formula.constants)]   # the data is written out as numbers
-    flat = list(scalars) + [x for v in arguments for x in np.ravel(v)]
+    arguments = iter(vectors[:len(vectors) - len(formula.constants)])   # the data is written out as numbers
+    values, flat = iter(scalars), []
+    for _, length in formula._call_form.signature:     # in the parameters' order, as at_lengths takes them
+        if length is None or isinstance(length, int):
+            flat += [next(values) for _ in range(1 if length is None else length)]
+        else:
+            flat += list(np.ravel(next(arguments)))
     result = np.asarray(written.call_args(*flat), dtype=formula.options["dtype"])
     if formula.index is None:
         return _into(formula, out, result[()] if formula.out_shape == () else result.reshape(shape))

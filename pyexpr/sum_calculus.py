@@ -106,6 +106,9 @@ def _extreme_derivative(extreme, base, j):
     if len(extreme.limits) > 1:
         raise NotImplementedError(f"the derivative of {extreme} (over two indices) is not supported yet")
     (i, lo, hi), = extreme.limits
+    if indexing.has_index_relation(extreme.function, i):
+        raise NotImplementedError(f"the derivative of {extreme}, whose terms have cases in its index, "
+                                  "is not supported yet")
     held = sympy.Dummy("m", real=True)
     weighted = sympy.Sum(extreme.function * weight(extreme, i, held), (i, lo, hi))
     return _reduction_derivative(weighted, base, j).xreplace({held: extreme}) / ties(extreme)

@@ -212,3 +212,46 @@ def test_what_numpy_would_compute_otherwise_is_refused_at_its_line(fn, message):
     with pytest.raises(PyExprError, match=message) as caught:
         px.jit(fn)
     assert "test_filled.py, line" in str(caught.value)
+
+
+def boundary_pair(t, u):
+    du = np.zeros_like(u)
+    du[0:2] = (1.0, 2.0)
+    return du
+
+
+def odeint_order(u, t):
+    du = np.zeros_like(u)
+    du[0] = u[0] * t
+    du[-1] = -u[-1]
+    return du
+
+
+def largest_of_a_filled_array(u):
+    d = np.zeros_like(u)
+    d[1:-1] = u[2:] * u[:-2]
+    return np.max(d)
+
+
+def test_a_slice_store_of_a_fixed_count_needs_the_array_that_long():
+    """numpy raises where the slice is shorter than the values: a ValueError, not a result."""
+    f = px.jit(boundary_pair)
+    assert list(f(0.0, np.ones(3))) == [1.0, 2.0, 0.0]
+    with pytest.raises(ValueError, match=r"boundary_pair\(\): argument 'u' of length 1 is too short"):
+        f(0.0, np.ones(1))
+
+
+def test_a_written_out_call_takes_the_arguments_in_their_order():
+    """Below the cases' least length the formula is written out; a number after the vector
+    (odeint's f(y, t)) went first, and took the vector's place."""
+    f = px.jit(odeint_order)
+    for n in (1, 2, 5):
+        u = np.arange(1.0, n + 1.0)
+        np.testing.assert_array_equal(f(u, 10.0), odeint_order(u, 10.0))
+
+
+def test_the_derivative_of_an_extreme_with_cases_in_its_index_is_refused():
+    f = px.jit(largest_of_a_filled_array)
+    assert f(np.array([1.0, 2.0, 3.0, -4.0])) == np.max(largest_of_a_filled_array(np.array([1.0, 2.0, 3.0, -4.0])))
+    with pytest.raises(NotImplementedError, match="whose terms have cases in its index"):
+        f.grad()

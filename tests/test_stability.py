@@ -461,3 +461,23 @@ def test_logsumexp_of_a_vector_at_special_values_is_numpys_or_better(values, exp
     and no terms give what numpy's own evaluation gives; all below -745 no longer -inf."""
     got = px.jit(_logsumexp_of_a_vector)(np.array(values, dtype=float))
     assert got == pytest.approx(expected, rel=1e-15, nan_ok=True)
+
+
+def _two_exponentials_over_a_sum(x):
+    return np.exp(x[0]) * np.exp(x[1]) / np.sum(np.exp(x))
+
+
+def test_softmax_rule_leaves_a_product_of_exponentials_as_written():
+    """Each exp on top would need the shift once: a product of two is left alone (its
+    value was halved by exp(-m))."""
+    f = px.jit(_two_exponentials_over_a_sum)
+    x = np.array([0.1, -0.3, 0.7, 0.2])
+    assert f(x) == pytest.approx(_two_exponentials_over_a_sum(x), rel=1e-14)
+    assert "softmax of a Sum" not in [r.name for r in f.rewrites]
+
+
+@pytest.mark.parametrize("values, expected", [([np.inf, 1.0, 2.0], np.inf), ([-np.inf, -np.inf], -np.inf)])
+def test_logsumexp_of_a_vector_at_infinities_in_float32(values, expected):
+    """The test on the shift is exact in float32 too (float64's largest rounds to inf there)."""
+    f = px.jit(_logsumexp_of_a_vector, dtype="float32")
+    assert f(np.array(values, dtype=np.float32)) == expected

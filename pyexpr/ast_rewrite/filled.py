@@ -35,6 +35,10 @@ def store(ctx, node, vec, place, value):
             raise error(ctx, node, "cannot store an array in one element")
         return Stored(_where(vec, lambda k: sympy.Eq(k, at), lambda k: value), vec, at, value)
     _, lo, hi = place
+    # the slice inside the array (numpy's would be shorter, and the value not fit it): the
+    # lengths that needs are the call's to check
+    if not (seq.note_least(ctx, lo, 0) and seq.note_least(ctx, evaluated(vec.length - hi), 0)):
+        raise error(ctx, node, f"the slice {lo}:{hi} is outside an array of {vec.length}")
     count = evaluated(hi - lo)
     if seq.is_vec(value):
         seq.same_length(ctx, node, [value.length, count])

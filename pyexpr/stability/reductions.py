@@ -5,12 +5,12 @@
 largest ``f(i)`` (``extremes.Maximum``) it is ``m + log(Sum(exp(f(i) - m), i))``, every
 term at most 1 and one of them 1.  As scipy's ``logsumexp``, ``m`` is taken as 0 where
 it is not finite (a term inf, nan, or none), so those values are the formula's as
-written: the test is ``|m| <= `` the largest float64, which sympy cannot decide (its
-real Symbols are finite: ``|m| < oo`` would be True).  A sum that moves with another
+written: the test is ``|m| <= `` the largest float32 (exact in both dtypes; beyond it,
+about 3.4e38, the sum is as written), which sympy cannot decide (its real Symbols are
+finite: ``|m| < oo`` would be True).  A sum that moves with another
 index (each row of a matrix) is left as written.  Its derivative is the softmax ``exp(f(j) - m)/Sum(exp(f(i) - m), i)``.
 """
-import sys
-
+import numpy as np
 import sympy
 
 from ..extremes import Held, Maximum
@@ -18,8 +18,9 @@ from ..indexing import fresh_index
 from . import functions as stable
 from .cancel import Kept
 
-#: the largest finite float64 (in float32 code it rounds to inf: the test still holds)
-_LARGEST = sympy.Float(sys.float_info.max)
+#: the largest finite float32: a bound both dtypes hold exactly (float64's would round to
+#: inf in float32 code, and |inf| <= inf holds); past it the shift is 0, the sum as written
+_LARGEST = sympy.Float(float(np.finfo(np.float32).max))
 
 
 def logsumexp(binding):
@@ -43,7 +44,7 @@ def softmax(binding):
     factors = sympy.Mul.make_args(expr)
     sums = [f for f in factors if f.is_Pow and f.exp == -1 and _sum_of_exp(f.base)]
     tops = [f for f in factors if isinstance(f, sympy.exp)]
-    if len(sums) != 1 or not tops:
+    if len(sums) != 1 or len(tops) != 1:       # (exp(a)*exp(b) stays two factors: one shift each)
         return None
     total = sums[0].base
     shift = _shift(total)
