@@ -165,8 +165,11 @@ def _core_call(formula, values, out):
     for name, need in formula.needs:
         have = len(values[[n for n, _ in formula._call_form.signature].index(name)])
         if have < need:
+            # (an element read at a fixed place, a store there, or the max of a slice)
             raise ValueError(f"{formula.name}(): argument {name!r} of length {have} is too short: "
-                             f"the code reads {name}[{need - 1}] or {name}[-{need}]")
+                             f"the code needs {need} element{'s' if need > 1 else ''} "
+                             f"(it reads {name}[{need - 1}] or {name}[-{need}], or stores or takes a "
+                             "maximum there)")
     sizes = [d for v in vectors for d in v.shape]
     if formula.program.below_minimum(sizes):
         return _fixed_call(formula, lengths, scalars, vectors, out)
