@@ -14,7 +14,8 @@ from sympy.core.parameters import global_parameters
 
 from ..errors import UndefinedNameError
 from ..functions import Not, xor
-from .calls import call, fixed_dot, generated
+from .arguments import generated
+from .calls import call, fixed_dot
 from .comparisons import compare
 from .pending import settled
 from . import matrices, sequences as seq, subscripts

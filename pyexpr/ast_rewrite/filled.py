@@ -93,13 +93,9 @@ def lifted(ctx, node, before, after, index, items):
 
     def element(k):
         i = evaluated(k - shift)
-        return sympy.Piecewise((_replace(value, index, i), sympy.And(sympy.Ge(i, 0), sympy.Le(i, last))),
+        return sympy.Piecewise((seq.replaced(value, index, i), sympy.And(sympy.Ge(i, 0), sympy.Le(i, last))),
                                (before.at(k), True))
     return seq.Vec(before.length, element)
-
-
-def _replace(value, index, i):
-    return value.xreplace({index: i}) if isinstance(value, sympy.Basic) else value
 
 
 def _where(vec, inside, rule):

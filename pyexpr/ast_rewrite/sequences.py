@@ -36,7 +36,7 @@ class Vec:
     @staticmethod
     def of(length, index, body, start=sympy.S.Zero, stride=None):
         """The Vec whose element ``index`` is ``body``."""
-        return Vec(length, lambda k: _replace(body, index, k), start, stride)
+        return Vec(length, lambda k: replaced(body, index, k), start, stride)
 
 
 def remembered(at):
@@ -58,9 +58,10 @@ def remembered(at):
     return element
 
 
-def _replace(value, index, k):
+def replaced(value, index, k):
+    """``value`` (an expression, or a tuple of them) with ``index`` made ``k``."""
     if isinstance(value, tuple):
-        return tuple(_replace(v, index, k) for v in value)
+        return tuple(replaced(v, index, k) for v in value)
     return value.xreplace({index: k}) if isinstance(value, sympy.Basic) else value
 
 
