@@ -18,6 +18,7 @@ printers and the lowering share about that form:
 """
 import sympy
 
+from . import lengths
 from .extremes import Extreme, ExtremeAt, Maximum, Minimum
 
 #: the kinds of reduction a formula may hold: their loop stages' kinds, and how their
@@ -151,67 +152,90 @@ def has_index_relation(expr, j):
     return any(is_index_relation(e, j) for e in expr.atoms(sympy.core.relational.Relational))
 
 
-def _key(point, n):
-    """How ``point`` (affine in ``n``) orders for every large ``n``."""
-    form = affine(point, n)
-    if form is None or not form[1].is_Integer:
-        raise ValueError(f"the bound {point} is not an integer plus a multiple of {n}")
-    return form[0], int(form[1])
-
-
-_LARGE = 2 ** 40
-
-
-def _changes(rel, j, n, point):
-    """Whether ``rel`` differs at ``j = point`` and ``j = point - 1`` (for every large ``n``)."""
-    at = lambda k: bool(rel.subs({j: point.subs(n, _LARGE) + k, n: _LARGE}))  # noqa: E731
-    return at(0) != at(-1)
-
-
-def cases(expr, j, length, apart=()):
+def cases(expr, j, length, apart=(), where=()):
     """``(minimum, [(first, last, expression), ...])``: ``expr`` (an expression in ``j``
-    for ``0 <= j < length``, ``length`` affine in one length Symbol ``n``) on consecutive
-    ranges ``first <= j <= last`` covering them, each expression free of conditions on
-    ``j``, valid whenever ``n >= minimum``.  A range of one element has its expression
-    at that ``j``."""
+    for ``0 <= j < length``, ``length`` in one length Symbol ``n``, affine or with a
+    division rounded: ``lengths``) on consecutive ranges ``first <= j <= last`` covering
+    them, each expression free of conditions on ``j``, valid whenever ``n >= minimum``.
+    A range of one element has its expression at that ``j``; a range that is empty at
+    some lengths (between ``floor(n/2)`` and ``ceiling(n/2)``) is kept, empty there.
+    ``where``: the conditions ``(n, modulus, residues, ...)`` on lengths the code runs
+    at (a formula's ``steps``); bounds are compared at those lengths only."""
     symbols = sorted(sympy.sympify(length).free_symbols, key=str)
-    if len(symbols) > 1 and not sympy.sympify(length).has(sympy.ceiling):
+    if len(symbols) > 1 and not lengths.rounded(length):
         return 0, _cases_of_several(expr, j, length, apart, symbols)
     n = symbols[0] if symbols else sympy.Dummy("n", integer=True)
-    if sympy.sympify(length).has(sympy.ceiling) and not _relations(expr, j, apart):
+    relations = _relations(expr, j, apart)
+    if lengths.rounded(length) and len(symbols) > 1 and not relations:
         return 0, [(sympy.S.Zero, sympy.expand(length - 1), expr)]    # a slice with a step: one case
     points = {sympy.S.Zero, sympy.expand(length)}
-    for rel in _relations(expr, j, apart):
+    for rel in relations:
         form = affine(rel.lhs - rel.rhs, j)
         if form is None or form[0] not in (1, -1):
             raise ValueError(f"the condition {rel} is not a comparison of {j} with a bound")
-        at = sympy.expand(-form[1] / form[0])     # the j where the two sides are equal
-        points |= {p for p in (at, at + 1) if _changes(rel, j, n, p)}
-    inside = [p for p in points if (0, 0) <= _key(p, n) <= _key(length, n)]
-    inside.sort(key=lambda p: _key(p, n))
-    minimum = 0
+        points |= {sympy.expand(-form[1] / form[0]), sympy.expand(1 - form[1] / form[0])}
+    condition = next(((m, r) for s, m, r, *_ in where if str(s) == str(n)), (1, (0,)))
+    order = lengths.Bounds(n, list(points) + [length], *condition)
+    _check_bounds(points, n)
+    points = {p for p in points if p in (0, length) or any(_changes(rel, j, n, p, m)
+                                                           for rel in relations for m in order.lengths)}
+    size = order.values(length)
+    values = {}
+    for p in points:                        # one point a place, inside 0..length
+        v = order.values(p)
+        if all(0 <= a <= b for a, b in zip(v, size)) and v not in values.values():
+            values[p] = v
+    inside = sorted(values, key=lambda p: values[p])
     for lo, hi in zip(inside, inside[1:]):
-        a, b = _key(hi - lo, n)             # the range's size is a*n + b >= 0 from there on
-        minimum = max(minimum, -(b // a) if a > 0 else 0)
+        if any(a > b for a, b in zip(values[lo], values[hi])):
+            raise ValueError(f"the bounds {lo} and {hi} are in no order that holds for every length")
+    minimum = max([order.least(hi - lo) for lo, hi in zip(inside, inside[1:])] + [0])
     pieces = []
     for lo, hi in zip(inside, inside[1:]):
-        at = {j: lo.subs(n, _LARGE), n: _LARGE}
-        truth = {rel: sympy.true if bool(rel.subs(at)) else sympy.false
-                 for rel in _relations(expr, j, apart)}
-        piece = expr.xreplace(truth)
-        if pieces and pieces[-1][2] == piece and _key(pieces[-1][1] + 1, n) == _key(lo, n):
+        piece = _piece(expr, j, n, relations, order, lo, hi)
+        if piece is None:
+            continue
+        if pieces and pieces[-1][2] == piece and order.values(pieces[-1][1] + 1) == values[lo]:
             pieces[-1] = (pieces[-1][0], sympy.expand(hi - 1), piece)
         else:
             pieces.append((lo, sympy.expand(hi - 1), piece))
-    return minimum, [(lo, hi, piece.subs(j, lo) if _key(hi - lo, n) == (0, 0) else piece)
+    return minimum, [(lo, hi, piece.subs(j, lo) if set(order.values(hi - lo)) == {0} else piece)
                      for lo, hi, piece in pieces]
+
+
+def _changes(rel, j, n, point, m):
+    """Whether ``rel`` differs at ``j = point`` and ``j = point - 1`` where ``n`` is ``m``."""
+    at = int(point.subs(n, m))
+    return bool(rel.subs({j: at, n: m})) != bool(rel.subs({j: at - 1, n: m}))
+
+
+def _check_bounds(points, n):
+    for p in points:
+        if not lengths.is_bound(p, n):
+            raise ValueError(f"the bound {p} is not an integer plus a multiple of {n}")
+
+
+def _piece(expr, j, n, relations, order, lo, hi):
+    """``expr`` on ``lo <= j < hi``: each relation's truth there, taken at a length where
+    the range is not empty (the same at every such length); None where it is always empty."""
+    found = None
+    for m in order.lengths:
+        first, last = int(order.at(lo, m)), int(order.at(hi, m))
+        if first >= last:
+            continue
+        truth = {rel: sympy.true if bool(rel.subs({j: first, n: m})) else sympy.false for rel in relations}
+        piece = expr.xreplace(truth)
+        if found is not None and piece != found:
+            raise ValueError(f"the cases of {j} between {lo} and {hi} differ with the length")
+        found = piece
+    return found
 
 
 def _cases_of_several(expr, j, length, apart, symbols):
     """``cases`` where ``length`` is a sum of several vectors' lengths (a concatenation's,
     ``n_x + n_y``): the points where a condition on ``j`` changes must be in an order
     that holds for every length (0 <= n_x <= n_x + n_y), else a ValueError."""
-    large = {s: _LARGE * (k + 1) for k, s in enumerate(symbols)}
+    large = {s: lengths.LARGE * (k + 1) for k, s in enumerate(symbols)}
 
     def key(point):
         point = sympy.expand(point)

@@ -61,7 +61,7 @@ class OpenPrinting:
         """``(minimum length, [(first, last, expression), ...])`` of a vector output (a
         Tuple of expressions per element where it has several columns)."""
         expr = self.outputs[0] if len(self.outputs) == 1 else sympy.Tuple(*self.outputs)
-        return indexing.cases(expr, self.index, self.out_shape[0])
+        return indexing.cases(expr, self.index, self.out_shape[0], where=self.steps)
 
     @property
     def expr(self):

@@ -286,7 +286,7 @@ class OpenFormula(OpenPrinting, Formula):
             length = self.out_shape[0] if self.index is not None else None
             width = self.out_shape[1] if self.column is not None else None
             self._program = isolated(loop_build.from_indexed)(self.name, scalars, vectors, self.outputs, self.index,
-                                                   length, self.column, width)
+                                                              length, self.column, width, where=self.steps)
             if self.__dict__.get("_source_key"):     # the next run reads it from the disk cache
                 self._record()
         return self._program

@@ -66,7 +66,11 @@ class MathPrinter(PythonCodePrinter):
     def _rounding(self, fn, expr):
         """C's floor, ceil and trunc: -0 stays -0 (``math.floor`` gives an int, whose
         float is +0), and inf and nan pass through (``math.floor`` raises on them).  ``t/49``
-        divides, as the compiled code does (``functions.divided``)."""
+        divides, as the compiled code does (``functions.divided``).  Of lengths and
+        indices (``len(y) // 2``) it is Python's integer division."""
+        whole = _integer_division(expr)
+        if whole is not None:
+            return whole
         body = f"math.copysign(float(math.{fn}(v)), v) if math.isfinite(v) else v"
         split = divided(expr.args[0])
         if split is not None:
@@ -188,6 +192,18 @@ class MathPrinter(PythonCodePrinter):
 
     def _print_ceiling(self, expr):
         return self._rounding("ceil", expr)
+
+
+def _integer_division(expr):
+    """``(n // 2)`` (``-(-(n + 1) // 2)`` for a ceiling) where ``expr`` rounds a fraction of
+    integer Symbols (a vector's length, an index); None otherwise."""
+    p, s = sympy.fraction(sympy.together(expr.args[0]))
+    if not (s.is_Integer and s > 1 and p.free_symbols and all(v.is_integer for v in p.free_symbols)
+            and sympy.Poly(p, *p.free_symbols).is_linear and all(c.is_Integer for c in sympy.Poly(p).coeffs())):
+        return None
+    text = sympy.pycode(p) if not isinstance(expr, sympy.ceiling) else sympy.pycode(-p)
+    whole = f"(({text}) // {int(s)})"
+    return whole if isinstance(expr, sympy.floor) else f"(-{whole})" if isinstance(expr, sympy.ceiling) else None
 
 
 def _binary_power(base, n):
@@ -433,4 +449,4 @@ def _range_test(printer, index, lo, hi):
 def _count_text(printer, count):
     """A vector's length for ``range``: an int also where it is a ceiling (``x[::2]``'s)."""
     text = printer._print(count)
-    return f"int({text})" if sympy.sympify(count).has(sympy.ceiling) else text
+    return f"int({text})" if sympy.sympify(count).has(sympy.ceiling, sympy.floor) else text

@@ -73,9 +73,9 @@ def _reduction_derivative(reduction, base, j, restore=None):
     for element in body.atoms(sympy.Indexed):
         if element.base == base:
             form = indexing.affine(element.indices[0], i)
-            if form is None or form[0] not in (-1, 0, 1):
+            if form is None:
                 raise NotImplementedError(f"the derivative by an element read as {element} "
-                                          f"is not supported: index with {i} + c or c - {i}")
+                                          f"is not supported: index with a*{i} + c")
             slots[element] = (sympy.Dummy("t", real=True), form)
     held = body.xreplace({e: h for e, (h, _) in slots.items()})
     back = {h: e for e, (h, _) in slots.items()}
@@ -92,11 +92,28 @@ def _reduction_derivative(reduction, base, j, restore=None):
             value = indexing.summed(d_body, i, lo, hi)
             terms.append(sympy.Piecewise((value, sympy.Eq(j, c)), (0, True)))
             continue
+        if abs(a) > 1:
+            terms.append(_stepped_slot(d_body, i, lo, hi, a, c, j, element))
+            continue
         at = (j - c) * a                         # the i whose term reads base[j]
         inside = sympy.And(sympy.Le(lo, at), sympy.Le(at, hi))
         terms.append(sympy.Piecewise((d_body.subs(i, at), inside), (0, True)))
     total = sympy.Add(*terms)
     return reduction * total if isinstance(reduction, sympy.Product) else total
+
+
+def _stepped_slot(d_body, i, lo, hi, a, c, j, element):
+    """The slot ``base[a*i + c]`` (``|a| > 1``: ``x[2*i + 1]`` of a loop over pairs) read at
+    ``j``: by the term ``i = (j - c)/a`` where ``j - c`` is a multiple of ``a``, its range
+    in ``j`` from the sum's; every other read of that term must fall at a whole index."""
+    moved = d_body.subs(i, (j - c) / a)
+    if any(indexing.affine(at, j) is None or not indexing.affine(at, j)[1].is_Integer
+           for e in moved.atoms(sympy.Indexed) for at in e.indices if at.has(j)):
+        raise NotImplementedError(f"the derivative by an element read as {element}, beside elements "
+                                  f"read at {i} itself, is not supported yet")
+    first, last = (a * lo + c, a * hi + c) if a > 0 else (a * hi + c, a * lo + c)
+    on = sympy.And(sympy.Eq(sympy.Mod(j - c, abs(a)), 0), sympy.Le(first, j), sympy.Le(j, last))
+    return sympy.Piecewise((moved, on), (0, True))
 
 
 def _extreme_derivative(extreme, base, j):

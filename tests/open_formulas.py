@@ -131,3 +131,19 @@ def heat_rhs(t, u):
     du[0] = (u[1] - 2*u[0]) * 100.0 + t
     du[-1] = (u[-2] - 2*u[-1]) * 100.0
     return du
+
+
+def brusselator(t, y):
+    """Two species packed in one state, split at half its length (the code runs at even
+    lengths only)."""
+    n = len(y) // 2
+    u, v = y[:n], y[n:]
+    du = 1.0 + u**2 * v - 4.0 * u + t
+    dv = 3.0 * u - u**2 * v
+    return np.concatenate([du, dv])
+
+
+def halves(x):
+    """Bounds at a third and a quarter of the length, any length."""
+    q = len(x) // 4
+    return np.sum(x[q:len(x) - q] ** 2) - np.sum(np.sin(x[: len(x) // 3])) + x[-(len(x) // 3) - 1]

@@ -6,6 +6,7 @@ differ from a formula's."""
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
+from scipy.optimize import approx_fprime
 
 import pyexpr as px
 from pyexpr.errors import PyExprError
@@ -189,7 +190,7 @@ def past_the_end(x):
 
 def stepped(x):
     y = np.zeros_like(x)
-    y[::2] = 1.0
+    y[::-1] = x
     return y
 
 
@@ -205,7 +206,7 @@ def at_a_parameter(x, k):
     (beyond, r"the loop stores at i for i from 0 to n - 1, which may be outside the array of n - 1"),
     (into_a_view, r"y is changed in place \(line \d+\) and a slice of it is a view"),
     (past_the_end, r"index n - 1 is outside an array of n - 1"),
-    (stepped, r"a store into a slice with a step of an array of any length is not supported yet"),
+    (stepped, r"a store into a slice of an array of any length takes a positive constant step"),
     (at_a_parameter, r"stored at a constant index or a loop's index"),
 ])
 def test_what_numpy_would_compute_otherwise_is_refused_at_its_line(fn, message):
@@ -255,3 +256,55 @@ def test_the_derivative_of_an_extreme_with_cases_in_its_index_is_refused():
     assert f(np.array([1.0, 2.0, 3.0, -4.0])) == np.max(largest_of_a_filled_array(np.array([1.0, 2.0, 3.0, -4.0])))
     with pytest.raises(NotImplementedError, match="whose terms have cases in its index"):
         f.grad()
+
+
+# --- stores into slices with a step: du[::2], du[1::2] (two species interleaved) ---
+
+def interleaved(t, y):
+    u, v = y[::2], y[1::2]
+    out = np.empty_like(y)
+    out[::2] = 1.0 + u**2 * v - 4.0 * u + t
+    out[1::2] = 3.0 * u - u**2 * v
+    return out
+
+
+def every_third(x):
+    out = np.zeros_like(x)
+    out[1::3] = 2.0
+    out[::3] = x[::3] ** 2
+    return out
+
+
+def test_stores_into_slices_with_a_step_give_numpys_values():
+    f = px.jit(interleaved)
+    for n in (2, 4, 10, 1000):
+        y = np.random.default_rng(n).uniform(0.5, 2.0, n)
+        assert np.allclose(f(0.3, y), interleaved(0.3, y), rtol=1e-14, atol=1e-14)
+    with pytest.raises(ValueError, match=r"len\(y\) % 2 == 0"):
+        f(0.3, np.ones(5))
+    g = px.jit(every_third)
+    for n in range(0, 11):
+        x = np.linspace(1.0, 2.0, n)
+        assert np.array_equal(g(x), every_third(x)), n
+
+
+def test_an_interleaved_state_has_a_banded_jacobian_a_stiff_solver_takes():
+    f = px.jit(interleaved)
+    jac = f.jacobian(wrt="y")
+    assert "k - j is one of [-1, 0, 1]" in str(jac)
+    y = np.random.default_rng(1).uniform(0.5, 2.0, 10)
+    numeric = np.array([approx_fprime(y, lambda z: interleaved(0.3, z)[k], 1e-7) for k in range(10)])
+    assert np.allclose(jac(0.3, y), numeric, atol=1e-5)
+    y0 = np.tile([1.5, 3.0], 15)
+    ours = solve_ivp(f, (0, 10), y0, method="BDF", jac=jac, rtol=1e-8, atol=1e-10)
+    plain = solve_ivp(interleaved, (0, 10), y0, method="BDF", rtol=1e-8, atol=1e-10)
+    assert ours.status == 0 and np.allclose(ours.y[:, -1], plain.y[:, -1], rtol=1e-6)
+
+
+def test_a_store_with_a_step_of_values_read_at_another_step_is_refused():
+    def mixed(y):
+        out = np.zeros_like(y)
+        out[::2] = y[: len(y) // 2]
+        return out
+    with pytest.raises(PyExprError, match="read at other steps"):
+        px.jit(mixed)

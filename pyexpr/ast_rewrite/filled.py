@@ -20,8 +20,8 @@ def storable(vec):
 
 def store(ctx, node, vec, place, value):
     """``vec`` with ``value`` stored at ``place``: ``("item", k)`` (a constant, negative
-    counting from the end, a length less a constant, or a loop's index) or ``("slice", lo, hi)`` (``seq.sliced``'s
-    ends, in ``vec``'s indices)."""
+    counting from the end, a length less a constant, or a loop's index) or ``("slice", lo, hi,
+    step)`` (``seq.sliced``'s ends, in ``vec``'s indices)."""
     if place[0] == "item":
         at = place[1]
         if isinstance(at, sympy.Integer):
@@ -34,7 +34,9 @@ def store(ctx, node, vec, place, value):
         if isinstance(value, tuple) or seq.is_elementwise(value):
             raise error(ctx, node, "cannot store an array in one element")
         return Stored(_where(vec, lambda k: sympy.Eq(k, at), lambda k: value), vec, at, value)
-    _, lo, hi = place
+    _, lo, hi, step = place
+    if step != 1:
+        return _stepped(ctx, node, vec, lo, hi, step, value)
     # the slice inside the array (numpy's would be shorter, and the value not fit it): the
     # lengths that needs are the call's to check
     if not (seq.note_least(ctx, lo, 0) and seq.note_least(ctx, evaluated(vec.length - hi), 0)):
@@ -54,6 +56,34 @@ def store(ctx, node, vec, place, value):
     if lo == 0 and evaluated(hi - vec.length) == 0:
         return seq.Vec(vec.length, rule)
     return _where(vec, lambda k: sympy.And(sympy.Ge(k, lo), sympy.Lt(k, hi)), rule)
+
+
+def _stepped(ctx, node, vec, lo, hi, step, value):
+    """``du[lo:hi:step] = value``: the places ``k`` with ``k - lo`` a multiple of ``step``
+    (a condition on the element, not a case), a vector's element ``(k - lo)/step`` there,
+    which must be read at whole indices (``du[::2] = u`` of ``u = y[::2]`` reads ``y[k]``)."""
+    if not (seq.note_least(ctx, lo, 0) and seq.note_least(ctx, evaluated(vec.length - hi), 0)):
+        raise error(ctx, node, f"the slice {lo}:{hi}:{step} is outside an array of {vec.length}")
+    if seq.is_vec(value) and value.axis is None:
+        seq.same_length(ctx, node, [value.length, sympy.ceiling(evaluated(hi - lo) / step)])
+        rule = lambda k: value.at(evaluated((k - lo) / step))  # noqa: E731
+    elif isinstance(value, tuple) or seq.is_elementwise(value):
+        raise error(ctx, node, "a store into a slice with a step takes a vector or a number",
+                    "store a slice of the same step, or single elements")
+    else:
+        rule = lambda k: value  # noqa: E731
+    probe = sympy.Symbol("probe", integer=True)
+    sample = sympy.sympify(rule(probe))
+    if any(at.has(probe) and (seq.indexing.affine(at, probe) is None or not seq.indexing.affine(at, probe)[1].is_Integer)
+           for e in sample.atoms(sympy.Indexed) for at in e.indices):
+        raise error(ctx, node, f"the values stored into a slice with step {step} are read at other steps",
+                    "store values read with the same step (du[::2] = f(y[::2], y[1::2]))")
+    last = seq.settled(ctx, evaluated(lo + step * (sympy.ceiling(evaluated(hi - lo) / step) - 1)))
+    # the last place written where the code's conditions make it a length less a constant
+    # (n - 2 of du[::2] at even n): the cases end there, so no read past it is made
+    last = evaluated(hi - 1) if seq.lengths.rounded(last) else last
+    on = lambda k: sympy.And(sympy.Eq(sympy.Mod(k - lo, step), 0), sympy.Ge(k, lo), sympy.Le(k, last))  # noqa: E731
+    return _where(vec, on, rule)
 
 
 class Stored(seq.Vec):

@@ -15,7 +15,7 @@ import ast
 
 import sympy
 
-from .. import indexing
+from .. import indexing, lengths
 from . import steps
 from .values import error, evaluated, evaluated_indices, merge
 
@@ -125,9 +125,38 @@ def same_length(ctx, node, lengths):
                     ctx.equal[other] = keep
             ctx.equal[drop] = keep
             continue
+        if _same_at_some_lengths(ctx, node, a, b):
+            continue
         raise error(ctx, node, f"vectors of lengths {a} and {b} cannot be combined elementwise",
                     "slice them to the same length")
-    return first
+    return settled(ctx, first)
+
+
+def _same_at_some_lengths(ctx, node, a, b):
+    """Lengths with a division (``y[:len(y)//2]``, ``y[len(y)//2:]``) that agree only for
+    some ``n % s``: the code runs only there, a condition each call checks."""
+    symbols = sympy.Tuple(a, b).free_symbols
+    if not (lengths.rounded(sympy.Tuple(a, b)) and len(symbols) == 1 and symbols <= set(ctx.lengths)):
+        return False
+    n, = symbols
+    if not (lengths.is_bound(a, n) and lengths.is_bound(b, n)):
+        return False
+    order = lengths.Bounds(n, [a, b])
+    agree = {r for r, (u, v) in enumerate(zip(order.values(a), order.values(b))) if u == v}
+    if not agree:
+        return False
+    steps.require(ctx, node, n, order.period, agree, "numpy combines vectors only of the same length")
+    return True
+
+
+def settled(ctx, length):
+    """``length`` as an integer multiple of its vector's length where the code's conditions
+    on that length make it one (a concatenation's ``2*floor(n/2)`` is ``n`` for even ``n``)."""
+    length = sympy.sympify(length)
+    for n, (modulus, residues, _) in ctx.steps.items():
+        if n in length.free_symbols:
+            return lengths.affine_where(length, n, modulus, residues)
+    return length
 
 
 def elementwise(ctx, node, fn, values):
@@ -208,11 +237,22 @@ def with_axis(ctx, node, vec, axis):
 
 def item(ctx, node, vec, index):
     """``vec[index]``: a constant index counts from the end when negative."""
-    if isinstance(index, sympy.Integer) and index < 0:
-        index = vec.length + index
+    if isinstance(index, sympy.Integer) and index < 0 or _counts_back(ctx, vec, index):
+        index = evaluated(vec.length + index)
     value = vec.at(index)
     note_needs(ctx, value)
     return value
+
+
+def _counts_back(ctx, vec, index):
+    """Whether ``index`` (with a division: ``-(len(x) // 3) - 1``) is negative at every
+    large length of ``vec``, so counts from its end, as Python's does."""
+    if not (isinstance(index, sympy.Expr) and lengths.rounded(index)):
+        return False
+    symbols = sympy.Tuple(index, vec.length).free_symbols
+    if len(symbols) != 1 or not symbols <= set(ctx.lengths) or not lengths.is_bound(index, *symbols):
+        return False
+    return all(v < 0 for v in lengths.Bounds(*symbols, [index]).values(index))
 
 
 def note_needs(ctx, value):
@@ -261,10 +301,37 @@ def slice_end(ctx, node, vec, value, default):
         back = evaluated(value - vec.length)
         if back.is_Integer and back <= 0:
             return evaluated(vec.length + back)
+    if isinstance(value, sympy.Expr) and lengths.rounded(value) and _divided_end(ctx, vec, value):
+        return value                        # len(y) // 2
     if not (isinstance(value, sympy.Expr) and value.is_Integer):
-        raise error(ctx, node, "a slice of a vector of any length needs constant bounds, or its "
-                    "length less a constant", "write x[1:], x[:-1], x[2:len(x) - 2] ...")
+        raise error(ctx, node, "a slice of a vector of any length needs constant bounds, its "
+                    "length less a constant, or its length divided", "write x[1:], x[:-1], "
+                    "x[2:len(x) - 2], x[:len(x) // 2] ...")
     return vec.length + value if value < 0 else value
+
+
+def _divided_end(ctx, vec, value):
+    """Whether ``value`` (with a division rounded: ``len(y) // 2``) is a bound of ``vec``
+    at every large length; the least length from which it is inside is recorded."""
+    symbols = sympy.Tuple(value, vec.length).free_symbols
+    if len(symbols) != 1 or not symbols <= set(ctx.lengths):
+        return False
+    n, = symbols
+    if not lengths.is_bound(value, n) or not lengths.is_bound(vec.length, n):
+        return False
+    order = lengths.Bounds(n, [value, vec.length])
+    if any(v < 0 or v > size for v, size in zip(order.values(value), order.values(vec.length))):
+        return False
+    _note_from(ctx, n, max(order.least(value), order.least(vec.length - value)))
+    return True
+
+
+def _note_from(ctx, n, need):
+    """The call needs ``n`` (a vector's length Symbol) to be at least ``need``."""
+    for base, own in ctx.length_of.items():
+        if own == n and need > 0:
+            ctx.needs[str(base)] = max(ctx.needs.get(str(base), 0), need)
+            return
 
 
 def reduce(ctx, node, kind, vec):
@@ -307,6 +374,14 @@ def note_least(ctx, length, least):
     length = sympy.expand(length)
     if length.is_Integer:
         return length >= least
+    symbols = length.free_symbols
+    if lengths.rounded(length) and len(symbols) == 1 and symbols <= set(ctx.lengths) \
+            and lengths.is_bound(length, *symbols):
+        order = lengths.Bounds(*symbols, [length])
+        if any(v < least for v in order.values(length)):
+            return False
+        _note_from(ctx, *symbols, order.least(length - least))
+        return True
     owners = [(base, n) for base, n in ctx.length_of.items()
               if isinstance(n, sympy.Symbol) and n in length.free_symbols]
     form = indexing.affine(length, owners[0][1]) if len(length.free_symbols) == 1 and owners else None
@@ -387,7 +462,7 @@ def concatenated(ctx, node, parts):
     for part in parts:
         if is_vec(part):
             pieces.append((start, part.length, part.at))
-            start = sympy.expand(start + part.length)
+            start = settled(ctx, sympy.expand(start + part.length))
         elif isinstance(part, tuple):
             for item in part:
                 pieces.append((start, sympy.S.One, lambda k, item=item: item))

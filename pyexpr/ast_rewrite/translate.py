@@ -268,10 +268,11 @@ def _place(ctx, target, vec, env):
     if isinstance(target.slice, ast.Slice):
         lo, hi, step = (None if p is None else ev.evaluate(ctx, p, env)
                         for p in (target.slice.lower, target.slice.upper, target.slice.step))
-        if step not in (None, 1):
-            raise ctx.source.error(target, "a store into a slice with a step of an array of any length is "
-                                   "not supported yet", "store into a slice without a step, or into single elements")
-        return ("slice",) + tuple(seq.slice_end(ctx, target, vec, p, d) for p, d in ((lo, 0), (hi, vec.length)))
+        if step is not None and not (isinstance(step, sympy.Integer) and step >= 1):
+            raise ctx.source.error(target, "a store into a slice of an array of any length takes a positive "
+                                   "constant step", "write du[::2] = ..., or store single elements")
+        ends = tuple(seq.slice_end(ctx, target, vec, p, d) for p, d in ((lo, 0), (hi, vec.length)))
+        return ("slice",) + ends + (int(step or 1),)
     at = ev.evaluate(ctx, target.slice, env)
     if not isinstance(at, sympy.Expr) or at.free_symbols - set(ctx.loop_indices) - set(ctx.lengths):
         raise ctx.source.error(target, "an element of an array of any length is stored at a constant "

@@ -211,8 +211,9 @@ class _Names:
         for node in ast.walk(function):
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-                    if isinstance(target, ast.Name) and target.id not in self.params:
-                        self.values.setdefault(target.id, []).append(node.value)
+                    for name, value in _pairs(target, node.value):
+                        if name.id not in self.params:
+                            self.values.setdefault(name.id, []).append(value)
 
     def __contains__(self, name):
         return name in self.params
@@ -233,6 +234,17 @@ class _Names:
                             todo.append(item)
             self._expanded[name] = found
         return self._expanded[name]
+
+
+def _pairs(target, value):
+    """The names an assignment binds and the values it gives them: ``u, v = y[:n], y[n:]``
+    gives each name its own part."""
+    if isinstance(target, ast.Name):
+        return [(target, value)]
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+            and len(target.elts) == len(value.elts) and not any(isinstance(e, ast.Starred) for e in value.elts):
+        return [pair for t, v in zip(target.elts, value.elts) for pair in _pairs(t, v)]
+    return []
 
 
 def _local_subject(node, names):

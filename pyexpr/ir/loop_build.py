@@ -11,25 +11,26 @@ body becomes an ordinary ``Program`` (``from_sympy.from_exprs``).
 """
 import sympy
 
-from .. import extremes, indexing
+from .. import extremes, indexing, lengths
 from ..errors import LoweringError
 from .from_sympy import from_exprs
 from .loops import Bound, Load, LoopProgram, Stage
 
 
-def from_indexed(name, scalars, vectors, outputs, index=None, length=None, column=None, width=None):
+def from_indexed(name, scalars, vectors, outputs, index=None, length=None, column=None, width=None, where=()):
     """The ``LoopProgram`` of ``outputs`` (sympy, in the Symbols ``scalars`` and the
     ``(IndexedBase, length Symbol)`` pairs ``vectors``).  With ``index``, the single
     output is a vector element in ``index`` for ``0 <= index < length``, written as the
     cases of ``indexing.cases`` (valid from the minimum it gives, which callers check);
-    with ``column`` too, a matrix element for ``0 <= column < width`` (``"cells"`` stages)."""
+    with ``column`` too, a matrix element for ``0 <= column < width`` (``"cells"`` stages).
+    ``where``: the conditions on lengths the code runs at (``indexing.cases``)."""
     dims = [n if isinstance(n, tuple) else (n,) for _, n in vectors]
     lengths = [n for d in dims for n in d]          # one slot per dimension of each vector
     starts = [sum(len(d) for d in dims[:v]) for v in range(len(dims))]
     slots = tuple(tuple(range(s, s + len(d))) for s, d in zip(starts, dims))
     symbols = [n for n in _unique(lengths) if isinstance(n, sympy.Symbol)]   # data's lengths are numbers
     builder = _Stages(name, list(scalars) + symbols, [b for b, _ in vectors], lengths)
-    builder.slots = slots
+    builder.slots, builder.where = slots, where
     outputs = builder.stored_extremes(list(outputs))
     if index is None:
         exprs = builder.staged(list(outputs))
@@ -40,7 +41,7 @@ def from_indexed(name, scalars, vectors, outputs, index=None, length=None, colum
         n_out = 0
     else:
         m = len(outputs)
-        minimum, pieces = indexing.cases(sympy.Tuple(*outputs), index, length)
+        minimum, pieces = indexing.cases(sympy.Tuple(*outputs), index, length, where=where)
         builder._at_least(sympy.sympify(length), minimum)
         exprs = builder.staged([e for _, _, p in pieces for e in p], index)
         for k, (lo, hi, _) in enumerate(pieces):
@@ -98,7 +99,7 @@ class _Stages:
     def __init__(self, name, known, bases, lengths):
         self.name, self.known, self.bases, self.lengths = name, list(known), list(bases), list(lengths)
         self.stages, self.temps, self.temp_dims = [], [], []
-        self.minimum = {}
+        self.minimum, self.where = {}, ()
 
     def staged(self, exprs, *index):
         """``exprs`` with every reduction replaced by the scalar of a stage computing it,
@@ -225,7 +226,7 @@ class _Stages:
             if not indexing.has_index_relation(r.function, i):
                 continue
             count = sympy.expand(hi - lo + 1)
-            minimum, pieces = indexing.cases(r.function.xreplace({i: i + lo}), i, count)
+            minimum, pieces = indexing.cases(r.function.xreplace({i: i + lo}), i, count, where=self.where)
             self._at_least(count, minimum)
             parts = [r.func(piece.xreplace({i: i - lo}), (i, first + lo, last + lo))
                      for first, last, piece in pieces]
@@ -271,15 +272,9 @@ class _Stages:
                 raise LoweringError(f"the bound {expr} is not affine in {lane}")
             inner = self.bound(form[1], outer)
             return Bound(inner.terms, inner.const, inner.outer, inner.div, form[0])
-        steps = [c for c in expr.atoms(sympy.ceiling)]
-        if len(steps) == 1 and outer is None:
-            # c + ceiling(p/s) (a slice with a step's length) = (p + s - 1 + s*c) // s
-            rest = sympy.expand(expr - steps[0])
-            p = steps[0].args[0]
-            s = sympy.fraction(sympy.together(p))[1]
-            if s.is_Integer and not rest.has(sympy.ceiling):
-                whole = self.bound(sympy.expand(p * s + s - 1 + s * rest))
-                return Bound(whole.terms, whole.const, 0, int(s))
+        rounded = lengths.rounded(expr)
+        if len(rounded) == 1 and outer is None:
+            return self._divided(expr, rounded.pop())
         along = 0
         if outer is not None:
             form = indexing.affine(expr, outer)
@@ -297,6 +292,26 @@ class _Stages:
         if not expr.is_Integer:
             raise LoweringError(f"the index bound {expr} is not an integer plus multiples of lengths")
         return Bound(tuple(terms), int(expr), int(along))
+
+    def _divided(self, expr, r):
+        """``rest + c*floor(p/s)`` (a ceiling is a floor's negative) as a division rounded
+        down: ``len(y) // 2``, ``n - n // 2`` (one division where ``c`` is 1 or -1), a
+        slice with a step's length, ``n - 2*(n // 4)``."""
+        c = expr.coeff(r)
+        rest = sympy.expand(expr - c * r)
+        p, s = sympy.fraction(sympy.together(r.args[0]))
+        if isinstance(r, sympy.ceiling):
+            c, p = -c, -p
+        if not (c.is_Integer and s.is_Integer) or sympy.Tuple(rest, p).has(sympy.floor, sympy.ceiling):
+            raise LoweringError(f"the index bound {expr} is not a length divided by an integer")
+        if c == 1:
+            top = self.bound(sympy.expand(p + s * rest))
+        elif c == -1:                   # rest - floor(p/s) = floor((s - 1 - p)/s + rest)
+            top = self.bound(sympy.expand(-p + s - 1 + s * rest))
+        else:
+            top = self.bound(sympy.expand(p))
+            return Bound(top.terms, top.const, 0, int(s), 0, int(c), self.bound(rest))
+        return Bound(top.terms, top.const, 0, int(s))
 
     def add(self, kind, lo, hi, bodies, index, explicit=(), dest=None):
         """Append a stage over ``index`` of ``bodies``; the reductions in them that depend on

@@ -37,25 +37,34 @@ class Bound:
     """``const + sum(coef * length[v] for v, coef in terms) + outer*i``: an index bound
     (``i`` the enclosing stage's index, for the range and reads of an inner reduction),
     divided by ``div`` rounding down (the length of a slice with a step, ``ceiling(n/2)``,
-    is ``(n + 1) // 2``)."""
+    is ``(n + 1) // 2``), times ``times``, plus the bound ``plus`` (``n - 2*(n // 4)``: a
+    multiple of a division beside the length itself)."""
     terms: tuple
     const: int
     outer: int = 0
     div: int = 1
     #: the coefficient of a matrix output's column (a read of a cell's own sum: ``B[k, c]``)
     lane: int = 0
+    times: int = 1
+    plus: "Bound | None" = None
 
     def value(self, lengths, i=0, c=0):
         total = self.const + self.outer * i + self.lane * c
         for v, coef in self.terms:          # a loop: sum() of a generator costs 300 ns a call
             total += coef * lengths[v]
-        return total // self.div
+        if self.div == 1:
+            return total
+        total = total // self.div * self.times
+        return total if self.plus is None else total + self.plus.value(lengths)
 
     def __str__(self):
         text = " + ".join([f"{c}*len{v}" for v, c in self.terms] + ([f"{self.outer}*i"] if self.outer else [])
                           + ([f"{self.lane}*c"] if self.lane else []))
         text = f"{text} + {self.const}" if text else str(self.const)
-        return text if self.div == 1 else f"({text}) // {self.div}"
+        if self.div == 1:
+            return text
+        text = f"({text}) // {self.div}" + (f" * {self.times}" if self.times != 1 else "")
+        return text if self.plus is None else f"{text} + {self.plus}"
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,10 @@ def _check_loops(lp):
 def _check_bound(bound, slots):
     if not (bound.div >= 1 and all(0 <= v < slots for v, _ in bound.terms)):
         raise ValueError("a bound out of range")
+    if bound.plus is not None:
+        if bound.plus.plus is not None or bound.plus.div != 1 or bound.plus.outer or bound.plus.lane:
+            raise ValueError("a bound's added part is not a plain one")
+        _check_bound(bound.plus, slots)
 
 
 def _check_stage(stage, vectors, slots, lp):
@@ -170,12 +174,16 @@ def _load_from(state):
 
 
 def _bound_state(b):
-    return [[list(t) for t in b.terms], b.const, b.outer, b.div, b.lane]
+    return [[list(t) for t in b.terms], b.const, b.outer, b.div, b.lane, b.times,
+            None if b.plus is None else _bound_state(b.plus)]
 
 
-def _bound_from(state):
-    terms, const, outer, div, lane = state
-    return Bound(tuple(_pair(t) for t in terms), integer(const), integer(outer), integer(div), integer(lane))
+def _bound_from(state, nested=False):
+    terms, const, outer, div, lane, times, plus = state
+    if nested and plus is not None:
+        raise ValueError("a bound's added part has a part of its own")
+    return Bound(tuple(_pair(t) for t in terms), integer(const), integer(outer), integer(div), integer(lane),
+                 integer(times), None if plus is None else _bound_from(plus, True))
 
 
 def _optional(read, value):

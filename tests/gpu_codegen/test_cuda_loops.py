@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
                            extended_rosen, factorization, kernel, least_squares, product_of, row_centred, softmax_rows,
                            stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
-                           heat_rhs, periodic_heat, rosen, running, spread,
+                           heat_rhs, periodic_heat, rosen, running, spread, brusselator, halves,
                            stable_logsumexp)
 
 
@@ -59,7 +59,10 @@ def _formulas(dtype):
             "hessp_logsumexp": (px.jit(stable_logsumexp, dtype=dtype).hessp(), "xx"),
             "spread": (px.jit(spread, dtype=dtype), "x"), "grad_spread": (px.jit(spread, dtype=dtype).grad(), "x"),
             "heat_rhs": (px.jit(heat_rhs, dtype=dtype), "sx"),
-            "jvp_heat_rhs": (px.jit(heat_rhs, dtype=dtype).jvp("u"), "sxx")}
+            "jvp_heat_rhs": (px.jit(heat_rhs, dtype=dtype).jvp("u"), "sxx"),
+            "brusselator": (px.jit(brusselator, dtype=dtype), "sx"),
+            "jvp_brusselator": (px.jit(brusselator, dtype=dtype).jvp("y"), "sxx"),
+            "halves": (px.jit(halves, dtype=dtype), "x"), "grad_halves": (px.jit(halves, dtype=dtype).grad(), "x")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]
@@ -189,7 +192,7 @@ def test_host_build_of_the_kernels_matches_the_llvm_loops(compiled, name, dtype,
         pytest.skip("quadratic work: checked up to n = 1000")
     if n >= 1000 and kinds.count("M") == 3:
         pytest.skip("cubic work (products of three matrices): checked up to n = 7")
-    if ("extended_rosen" in name or "stepped" in name) and n % 2:
+    if ("extended_rosen" in name or "stepped" in name or "brusselator" in name) and n % 2:
         pytest.skip(f"{name} runs at even lengths only")
     if f.index is not None and n < f.cases()[0]:
         pytest.skip(f"{name} at n = {n} is written out, not looped")

@@ -186,6 +186,10 @@ class _Generator(RowStages):
             quotient = self.b.sdiv(value, self.const(bound.div))
             below = self.b.icmp_signed("<", self.b.srem(value, self.const(bound.div)), self.const(0))
             value = self.b.sub(quotient, self.b.zext(below, I64))
+            if bound.times != 1:
+                value = self.b.mul(value, self.const(bound.times))
+            if bound.plus is not None:
+                value = self.b.add(value, self.bound(bound.plus))
         return value
 
     def smin(self, x, y):
