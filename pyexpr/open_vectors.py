@@ -106,7 +106,7 @@ class OpenFormula(OpenPrinting, Formula):
 
     # --- calculus -----------------------------------------------------------------
     def _wrt_split(self, wrt):
-        names = [n for n, _ in self.signature] if wrt is None else \
+        names = self._by_default() if wrt is None else \
             [str(w) for w in wrt] if isinstance(wrt, (tuple, list)) else [str(wrt)]
         known = set(dict(self.signature)) | set(self.arg_names)
         unknown = [n for n in names if n not in known]
@@ -115,6 +115,15 @@ class OpenFormula(OpenPrinting, Formula):
         scalars = [s for n in names if n not in self.open
                    for s in (self.vectors[n] if n in self.vectors else (self._symbol(n),))]
         return [n for n in names if n in self.open], [str(s) for s in scalars]
+
+    def _by_default(self):
+        """What a derivative without ``wrt`` is by: every argument, but beside vectors of any
+        length not those with defaults (``ackley(x, a=20.0, b=0.2)``: its ``grad()`` is by
+        ``x``, as scipy's ``jac`` is; ``wrt=`` names them)."""
+        names = [n for n, _ in self.signature]
+        if any(n in self.open for n in names):
+            names = [n for n in names if n in self.open or n not in self.defaults]
+        return names
 
     def _no_matrix_output(self, what):
         if self.column is not None:

@@ -189,3 +189,27 @@ def test_a_group_read_beside_its_own_index_is_refused_with_a_message():
     f = px.jit(weighted)
     with pytest.raises(NotImplementedError, match=r"x\[2\*i\]"):
         f.grad(wrt="x")
+
+
+def perm(x, beta=10.0):
+    """The perm function 0, d, beta: sums over powers indexed by the outer sum."""
+    d = len(x)
+    outer = 0.0
+    for i in range(1, d + 1):
+        inner = 0.0
+        for j in range(1, d + 1):
+            inner += (j + beta) * (x[j - 1] ** i - 1.0 / j ** i)
+        outer += inner ** 2
+    return outer
+
+
+def test_derivatives_without_wrt_are_by_the_vector_beside_defaulted_parameters():
+    f = px.jit(perm)
+    g = f.grad()
+    assert [n for n, _ in g.signature] == ["x", "beta"] and g.out_shape[0] == g.signature[0][1]
+    x = np.linspace(0.3, 1.1, 5)
+    h = 1e-6
+    central = [(perm(x + h * e) - perm(x - h * e)) / (2 * h) for e in np.eye(5)]
+    assert np.allclose(g(x), central, rtol=1e-7)
+    assert np.allclose(f.grad(wrt="x")(x, 3.0), px.jit(perm).grad()(x, 3.0))
+    assert f.grad(wrt="beta")(x) == pytest.approx((perm(x, 10.0 + h) - perm(x, 10.0 - h)) / (2 * h), rel=1e-7)
