@@ -66,9 +66,9 @@ def _split(formula, name, length, value):
     return [value[i] for i in range(length)]
 
 
-def bind(formula, args, kwargs, names=None):
+def bind(formula, args, kwargs, names=None, plain=True):
     """The argument values in parameter order (``names``, default the arguments'),
-    defaults filled in."""
+    defaults filled in (as floats, or with ``plain`` False as the sympy numbers they are)."""
     names = formula.arg_names if names is None else names
     if len(args) == len(names) and not kwargs:
         return list(args)
@@ -83,12 +83,23 @@ def bind(formula, args, kwargs, names=None):
             raise TypeError(f"{formula.name}() got multiple values for argument {key!r}")
         values[key] = value
     for key, value in formula.defaults.items():
-        values.setdefault(key, value)
+        values.setdefault(key, plain_default(value) if plain else value)
     missing = [n for n in names if n not in values]
     if missing:
         raise TypeError(f"{formula.name}() missing {len(missing)} required argument(s): "
                         + ", ".join(repr(m) for m in missing))
     return [values[n] for n in names]
+
+
+def plain_default(default):
+    """A default as a call passes it: a sympy number as its float (one that has none, as
+    it is: the call refuses it by name)."""
+    if getattr(default, "is_Number", False):
+        try:
+            return float(default)
+        except (TypeError, ValueError, OverflowError):
+            return default
+    return default
 
 
 # longdouble is float64 on some platforms (MSVC, many ARM ones): there it loses nothing

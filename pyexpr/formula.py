@@ -293,7 +293,7 @@ class Formula(CachedSide):
     def bind_symbolic(self, args, kwargs):
         """Argument values for inlining this formula into another (defaults filled)."""
         self._materialize()             # (its defaults as sympy numbers, as the front end reads)
-        return calling.bind(self, args, kwargs)
+        return calling.bind(self, args, kwargs, plain=False)
 
     @property
     def program(self):

@@ -284,7 +284,7 @@ def python_source(name, args, outputs, out_shape, defaults=None, as_written=Fals
     defaults, vectors = defaults or {}, vectors or {}
     owner = {str(c): v for v, cs in vectors.items() for c in cs}
     params = list(dict.fromkeys(owner.get(str(a), str(a)) for a in args))
-    params = [f"{p}={printer._print(defaults[p])}" if p in defaults else p for p in params]
+    params = [f"{p}={_default_text(printer, defaults[p])}" if p in defaults else p for p in params]
     unpacked = [f"{', '.join(map(str, cs))}, = {v}" for v, cs in vectors.items()]
     lines = [f"def {name}({', '.join(params)}):"]
     lines += [f"    {ln}" for ln in unpacked + body] + [f"    return {result}"]
@@ -385,7 +385,8 @@ def _listed(value):
     return repr(x) if math.isfinite(x) else "math.nan" if math.isnan(x) else ("-" if x < 0 else "") + "math.inf"
 
 
-def open_source(name, signature, outputs, index=None, cases=None, steps=(), column=None, least=(), data=()):
+def open_source(name, signature, outputs, index=None, cases=None, steps=(), column=None, least=(), data=(),
+                defaults=None):
     """A ``def`` computing a formula over vectors of any length (``OpenFormula``) with plain
     loops: each length read with ``len`` (a matrix's with ``len(A), len(A[0])``), a vector
     output a list over ``index`` whose element picks its case (``cases``: ranges of the
@@ -394,9 +395,12 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
     ``column``, a matrix output: a list of rows, ``cases`` its cells
     ``(first row, last row, first column, last column, expression)``; ``least``: the
     ``(length Symbol, value)`` below which the cases do not hold, a ValueError there;
-    ``data``: ``(name, array)`` of the data the formula reads, written as lists."""
+    ``data``: ``(name, array)`` of the data the formula reads, written as lists; ``defaults``
+    the parameters' defaults."""
     printer = LoopPrinter()
-    params, lines, known = [n for n, _ in signature], [f"{n} = {_listed(a)}" for n, a in data], set()
+    defaults = defaults or {}
+    params = [f"{n}={_default_text(printer, defaults[n])}" if n in defaults else n for n, _ in signature]
+    lines, known = [f"{n} = {_listed(a)}" for n, a in data], set()
     for n, length in signature:
         if isinstance(length, int):
             lines.append(f"{', '.join(f'{n}_{k}' for k in range(length))}, = {n}")
@@ -439,6 +443,13 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
     lines = [f"def {name}({', '.join(params)}):"] + [f"    {ln}" for ln in lines] + [f"    return {result}"]
     tree = ast.parse("import math\n\n\n" + "\n".join(lines))
     return astor.to_source(tree, pretty_source="".join)
+
+
+def _default_text(printer, value):
+    """A default as Python reads it back the same: a float's every digit (sympy prints 15)."""
+    if isinstance(value, sympy.Float):
+        return repr(float(value))
+    return printer._print(value)
 
 
 def _range_test(printer, index, lo, hi):

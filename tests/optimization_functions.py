@@ -147,6 +147,33 @@ def perm(x):
         s += np.sum((j + beta)*(x**i - 1/j**i))**2
     return s
 
+def powell_loop(x):
+    s = 0.0
+    for i in range(len(x) // 4):
+        a, b, c, d = x[4*i], x[4*i + 1], x[4*i + 2], x[4*i + 3]
+        s += (a + 10*b)**2 + 5*(c - d)**2 + (b - 2*c)**4 + 10*(a - d)**4
+    return s
+
+def extended_rosen_loop(x):
+    s = 0.0
+    for i in range(len(x) // 2):
+        s += 100.0*(x[2*i + 1] - x[2*i]**2)**2 + (1.0 - x[2*i])**2
+    return s
+
+def perm_db(x, beta=0.5):
+    d = len(x)
+    j = np.arange(1, d + 1)
+    return sum(np.sum((j**i + beta)*((x/j)**i - 1))**2 for i in range(1, d + 1))
+
+def ackley_defaults(x, a=20.0, b=0.2, c=2*np.pi):
+    n = len(x)
+    return -a*np.exp(-b*np.sqrt(np.sum(x**2)/n)) - np.exp(np.sum(np.cos(c*x))/n) + a + np.e
+
+def broyden_tridiagonal(x):
+    n = len(x)
+    h = n // 2
+    return np.sum(((3 - 2*x[1:-1])*x[1:-1] - x[:-2] - 2*x[2:] + 1)**2) + x[h]**2
+
 def exponential(x):
     return -np.exp(-0.5*np.sum(x**2))
 

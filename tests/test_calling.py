@@ -106,6 +106,30 @@ def test_defaults_fill_in_with_arrays(ref_call):
                                   2 * np.arange(3.0) + np.arange(3.0))
 
 
+def turns(x, y, c=2 * np.pi, cap=np.inf, k=3):
+    return np.cos(c * x) * y + min(cap, x) + k
+
+
+def ring(x, c=2 * np.pi):
+    return np.sum(np.cos(c * x)) / len(x)
+
+
+def test_defaults_equal_to_constants_are_the_floats_python_made():
+    # 2*np.pi is the float 6.283185307179586 when the function is defined: calls, python_source
+    # and derivatives take that number (it was held as the symbol 2*pi, which calls refused)
+    f, g = px.jit(turns), px.jit(ring)
+    assert f(0.3, 2.0) == pytest.approx(turns(0.3, 2.0), rel=1e-15)
+    assert np.allclose(f(np.array([0.3, 2.0]), 2.0), [turns(0.3, 2.0), turns(2.0, 2.0)], rtol=1e-15)
+    x = np.linspace(0.1, 0.9, 5)
+    assert g(x) == pytest.approx(ring(x), rel=1e-15) and g(x, 1.0) == pytest.approx(ring(x, 1.0), rel=1e-15)
+    for formula, args, func in ((f, (0.3, 2.0), turns), (g, (x,), ring), (g.grad(), (x,), None)):
+        assert "c=6.283185307179586" in formula.python_source
+        namespace = {}
+        exec(formula.python_source, namespace)
+        assert np.allclose(namespace[formula.name](*args), formula(*args), rtol=1e-15)
+    assert np.allclose(g.grad()(x), -2 * np.pi * np.sin(2 * np.pi * x) / 5, rtol=1e-14)
+
+
 def test_float32_formula_computes_in_float32(ref_call):
     f = px.jit(U.small, dtype="float32")
     result = ref_call(f, np.arange(3.0), 0.5)

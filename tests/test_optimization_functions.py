@@ -14,7 +14,7 @@ import optimization_functions as library
 #: the lengths each function is tried at (the n-dimensional ones at three)
 LENGTHS = {"beale": (2,), "himmelblau": (2,), "goldstein_price": (2,), "easom": (2,),
            "eggholder": (2,), "six_hump": (2,), "branin": (2,), "booth": (2,), "mccormick": (2,),
-           "hartmann3": (3,), "shekel": (4,), "powell": (4, 8)}
+           "hartmann3": (3,), "shekel": (4,), "powell": (4, 8), "powell_loop": (4, 5, 8), "broyden_tridiagonal": (3, 5, 8)}
 NAMES = sorted(name for name, fn in inspect.getmembers(library, inspect.isfunction)
                if fn.__module__ == library.__name__)
 #: Weierstrass's terms oscillate at 3**20: differences say nothing; its gradient is checked

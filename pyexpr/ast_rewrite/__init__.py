@@ -12,9 +12,11 @@ numeric defaults, the output expressions and the output shape.
     >>> parse_function(f).outputs          # doctest: +SKIP
     (x*y,)
 """
+import math
 import itertools
 from dataclasses import dataclass
 
+import numpy as np
 import sympy
 from sympy.core.parameters import evaluate as sympy_evaluate
 
@@ -206,7 +208,10 @@ def _defaults(source, func, params):
         if not is_number(value):
             raise source.error(node, f"the default of {sym} must be a number, not {value!r}",
                                "give a numeric default or none")
-        result[str(sym)] = constant(value)
+        # the number Python made of the default (2*np.pi is the float 6.283...), not the
+        # symbol it equals: a default is passed to the compiled code as a float
+        result[str(sym)] = constant(value) if isinstance(value, (bool, int, np.bool_, np.integer)) \
+            or not math.isfinite(value) else sympy.Float(float(value))
     return result
 
 

@@ -18,6 +18,7 @@ import threading
 
 import numpy as np
 
+from ...calling import plain_default
 from . import arraycall, fastcall
 
 _LOCK = threading.Lock()
@@ -30,7 +31,7 @@ def faster_call(formula, kernel, state, args, kwargs, out):
     added = False
     names = tuple(formula.arg_names)
     # defaults are kept as sympy numbers: as floats here, the value the general path reads
-    defaults = {k: _plain(v) for k, v in formula.defaults.items()}
+    defaults = {k: plain_default(v) for k, v in formula.defaults.items()}
     if "scalar" not in state and out is None:
         full = args if len(args) == len(names) and not kwargs else filled(names, defaults, args, kwargs)
         if full is not None and all(type(a) in NUMBERS for a in full):
@@ -159,15 +160,3 @@ def point_head(formula, point, general):
                 return general(*args, out=out, **kwargs)
         return point(*values)
     return staticmethod(call)           # a class's __call__: not bound to the formula
-
-
-def _plain(default):
-    """A default as the general path reads it: a sympy number as its float (one that has
-    none, as it is: the entries decline it)."""
-    if getattr(default, "is_Number", False):
-        try:
-            return float(default)
-        except (TypeError, ValueError, OverflowError):
-            return default
-    return default
-
