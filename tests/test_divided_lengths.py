@@ -12,6 +12,8 @@ import pyexpr as px
 from pyexpr import lengths
 from pyexpr.errors import PyExprError
 
+from optimization_functions import extended_rosen_loop, powell_loop
+
 
 def brusselator(t, y):
     n = len(y) // 2
@@ -146,27 +148,12 @@ def test_a_slice_at_a_division_outside_the_vector_is_refused():
 
 # --- loops over pairs and quadruples: range(len(x) // s) reading x[s*i + c] ---
 
-def extended_rosenbrock(x):
-    total = 0.0
-    for i in range(len(x) // 2):
-        total += 100.0 * (x[2 * i + 1] - x[2 * i] ** 2) ** 2 + (1.0 - x[2 * i]) ** 2
-    return total
-
-
-def powell_singular(x):
-    total = 0.0
-    for i in range(len(x) // 4):
-        a, b, c, d = x[4 * i], x[4 * i + 1], x[4 * i + 2], x[4 * i + 3]
-        total += (a + 10 * b) ** 2 + 5 * (c - d) ** 2 + (b - 2 * c) ** 4 + 10 * (a - d) ** 4
-    return total
-
-
 def backwards_pairs(x):
     n = len(x)
     return sum((x[n - 1 - 2 * i] - 2.0 * x[n - 2 - 2 * i]) ** 2 for i in range(n // 2))
 
 
-@pytest.mark.parametrize("func", [extended_rosenbrock, powell_singular, backwards_pairs],
+@pytest.mark.parametrize("func", [extended_rosen_loop, powell_loop, backwards_pairs],
                          ids=lambda f: f.__name__)
 def test_derivatives_of_a_loop_over_groups_of_elements(func):
     f = px.jit(func)
