@@ -83,7 +83,7 @@ class Banded:
             {str(s) for _, n in hessp.signature for s in sympy.sympify(n if n is not None else 0).free_symbols}
         k = next(c for c in ("k", "l", "c", "col", "column") if c not in taken)
         lines = [f"{head}: {h}[{j}, {k}] is 0 unless {k} - {j} is one of {sorted(bands)}" +
-                 (f"   (for {hessp.out_shape[0]} >= {minimum})" if minimum > 1 else "")]
+                 _held_for(indexing.least_pairs(hessp.out_shape[0], minimum))]
         for d, pieces in sorted(bands.items()):
             lines.append(f"  {h}[{j}, {sympy.sstr(j + d)}]:")
             lines += [f"    {range_text(j, lo, hi)}:  {expr}" for lo, hi, expr in pieces]
@@ -267,3 +267,7 @@ def _merged(rows, j):
 def _sparse(dense):
     from scipy import sparse
     return sparse.csr_matrix(dense)
+
+
+def _held_for(pairs):
+    return f"   (for {', '.join(f'{s} >= {v}' for s, v in pairs)})" if pairs else ""

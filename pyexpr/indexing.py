@@ -161,11 +161,12 @@ def cases(expr, j, length, apart=(), where=()):
     some lengths (between ``floor(n/2)`` and ``ceiling(n/2)``) is kept, empty there.
     ``where``: the conditions ``(n, modulus, residues, ...)`` on lengths the code runs
     at (a formula's ``steps``); bounds are compared at those lengths only."""
-    symbols = sorted(sympy.sympify(length).free_symbols, key=str)
-    if len(symbols) > 1 and not lengths.rounded(length):
-        return 0, _cases_of_several(expr, j, length, apart, symbols)
-    n = symbols[0] if symbols else sympy.Dummy("n", integer=True)
     relations = _relations(expr, j, apart)
+    symbols = sorted(sympy.sympify(length).free_symbols, key=str)
+    among = sorted(set(symbols).union(*(r.free_symbols - {j} for r in relations)), key=str)
+    if len(among) > 1 and not lengths.rounded(sympy.Tuple(length, *relations)):
+        return _cases_of_several(expr, j, length, apart, among)     # (bounds in another length)
+    n = symbols[0] if symbols else sympy.Dummy("n", integer=True)
     if lengths.rounded(length) and len(symbols) > 1 and not relations:
         return 0, [(sympy.S.Zero, sympy.expand(length - 1), expr)]    # a slice with a step: one case
     points = {sympy.S.Zero, sympy.expand(length)}
@@ -234,7 +235,9 @@ def _piece(expr, j, n, relations, order, lo, hi):
 def _cases_of_several(expr, j, length, apart, symbols):
     """``cases`` where ``length`` is a sum of several vectors' lengths (a concatenation's,
     ``n_x + n_y``): the points where a condition on ``j`` changes must be in an order
-    that holds for every length (0 <= n_x <= n_x + n_y), else a ValueError."""
+    that holds for every length (0 <= n_x <= n_x + n_y), else a ValueError; a range whose
+    size is one length less a constant (``x[1:]``'s ``n_x - 1``) holds where that length
+    is large enough, its minimum ``{n_x: 1}`` (the minimum a dict, by length)."""
     large = {s: lengths.LARGE * (k + 1) for k, s in enumerate(symbols)}
 
     def key(point):
@@ -252,17 +255,56 @@ def _cases_of_several(expr, j, length, apart, symbols):
         at = sympy.expand(-form[1] / form[0])
         points |= {p for p in (at, at + 1)
                    if bool(rel.subs({j: p.subs(large), **large})) != bool(rel.subs({j: p.subs(large) - 1, **large}))}
+    need = {}
+    # a point at or before 0 (after the end) for every length large enough is no case: the
+    # lengths from which it is are the minimum (below, the call writes the formula out)
+    points = {p for p in points if p in (0, length) or not (_beyond(key(-p), symbols, need, lo=p) or
+                                                           _beyond(key(p - length), symbols, need, lo=p))}
     ordered = sorted(points, key=key)
     for lo, hi in zip(ordered, ordered[1:]):          # every gap a length, never negative
         gap = key(hi - lo)
-        if any(c < 0 for c in gap[:-1]) or gap[-1] < 0:
+        if any(c < 0 for c in gap[:-1]) or gap[-1] < 0 and not any(gap[:-1]):
             raise ValueError(f"the bounds {lo} and {hi} are in no order that holds for every length")
+        if gap[-1] < 0:                             # c*n_x + k: from n_x >= -k/c on
+            _need(need, symbols, gap[:-1], gap[-1])
     pieces = []
     for lo, hi in zip(ordered, ordered[1:]):
         at = {j: lo.subs(large), **large}
         truth = {rel: sympy.true if bool(rel.subs(at)) else sympy.false for rel in _relations(expr, j, apart)}
         pieces.append((lo, sympy.expand(hi - 1), expr.xreplace(truth)))
-    return [(lo, hi, piece.subs(j, lo) if key(hi - lo) == key(0) else piece) for lo, hi, piece in pieces]
+    return need, [(lo, hi, piece.subs(j, lo) if key(hi - lo) == key(0) else piece) for lo, hi, piece in pieces]
+
+
+def _beyond(gap, symbols, need, lo):
+    """Whether ``c*n + k`` (``gap``, by ``symbols``) is not negative for every length large
+    enough, the lengths that needs recorded in ``need``; a ValueError where it is neither
+    that nor negative for every length."""
+    *coefficients, k = gap
+    if all(c == 0 for c in coefficients):
+        return k >= 0
+    if any(c < 0 for c in coefficients):
+        if all(c <= 0 for c in coefficients):
+            return False
+        raise ValueError(f"the bound {lo} is in no order with the ends that holds for every length")
+    if k < 0:
+        _need(need, symbols, coefficients, k)
+    return True
+
+
+def _need(need, symbols, coefficients, k):
+    """Record lengths at which ``c*n + k >= 0`` (``c >= 0``): one length large enough
+    alone (where several grow, the first: below, the call writes the formula out)."""
+    s, c = next((s, c) for s, c in zip(symbols, coefficients) if c > 0)
+    need[s] = max(need.get(s, 0), -(k // c))
+
+
+def least_pairs(length, minimum):
+    """``((length Symbol, least value), ...)`` of a ``cases`` minimum above 1 (an int for
+    ``length``'s one Symbol, or a dict by Symbol): the lengths from which the cases hold."""
+    if isinstance(minimum, dict):
+        return tuple((s, v) for s, v in sorted(minimum.items(), key=lambda p: str(p[0])) if v > 1)
+    symbols = sorted(sympy.sympify(length).free_symbols, key=str)
+    return ((symbols[0], minimum),) if symbols and minimum > 1 else ()
 
 
 def cells(expr, j, rows, l, cols):

@@ -23,7 +23,7 @@ class OpenPrinting:
 
     def _conditions(self, minimum=0):
         """What the formula holds for: ``n >= 3``, ``n % 2 == 0`` (text for the printed form)."""
-        found = [f"{self.out_shape[0]} >= {minimum}"] if minimum > 1 else []
+        found = [f"{s} >= {v}" for s, v in indexing.least_pairs(self.out_shape[0], minimum)] if minimum else []
         found += [steps.condition_text(n, m, r) for n, m, r, _ in self.steps]
         return ", ".join(found)
 
@@ -135,9 +135,4 @@ def _shape_latex(length):
 def _least(*pairs):
     """``(length Symbol, least value)`` of the cases' minimums above 1: the written cases hold
     from there (a call below computes the formula written out; the printed code refuses)."""
-    found = []
-    for length, minimum in pairs:
-        symbols = sorted(sympy.sympify(length).free_symbols, key=str)
-        if symbols and minimum > 1:
-            found.append((symbols[0], minimum))
-    return tuple(found)
+    return tuple(p for length, minimum in pairs for p in indexing.least_pairs(length, minimum))

@@ -514,6 +514,57 @@ def test_concatenations_of_vectors_of_different_lengths_compute_as_numpy(nx, ny)
     np.testing.assert_allclose(px.jit(two_species)(u, v), two_species(u, v), rtol=1e-14)
 
 
+def shifted_join(x, y):
+    return np.concatenate([x[1:], y]) * 2.0
+
+
+def weighted_three(x, y):
+    return np.sum(np.concatenate([x, y, x]) ** 2 * np.arange(2 * len(x) + len(y)))
+
+
+def trimmed_join(x, y):
+    z = np.concatenate([x[1:-1], y[2:]])
+    return np.sum(z * np.arange(len(z)))
+
+
+def around(x, y):
+    return np.sum(np.concatenate([y[:-1], x, y[1:]]) ** 3)
+
+
+def test_concatenations_of_slices_and_repeated_parts_with_their_derivatives():
+    """Bounds that are lengths less a constant among several lengths (a gap of n_x - 1), and
+    a vector met twice: values and gradients by each vector at every small pair of lengths;
+    a part that numpy would leave empty where the formula's length is negative is refused."""
+    for fn in (shifted_join, weighted_three, trimmed_join, around):
+        f = px.jit(fn)
+        scalar = fn is not shifted_join
+        by = {w: (f.grad(wrt=w) if scalar else f.jacobian(wrt=w)) for w in "xy"}
+        for nx in range(6):
+            for ny in range(6):
+                rng = np.random.default_rng(10 * nx + ny)
+                x, y = rng.uniform(-1, 1, nx), rng.uniform(-1, 1, ny)
+                try:
+                    want = fn(x, y)
+                except (IndexError, ValueError):
+                    continue
+                try:
+                    got = f(x, y)
+                except ValueError as refused:
+                    assert "too short" in str(refused) and (nx < 2 or ny < 2), (fn.__name__, nx, ny)
+                    continue
+                np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13, err_msg=f"{fn.__name__} {nx} {ny}")
+                for w, k in (("x", 0), ("y", 1)):
+                    args = [x, y]
+                    if not len(args[k]):
+                        continue
+                    steps = np.eye(len(args[k])) * 1e-6
+                    numeric = np.array([(fn(*[a + s if i == k else a for i, a in enumerate(args)])
+                                         - fn(*[a - s if i == k else a for i, a in enumerate(args)])) / 2e-6
+                                        for s in steps]).T
+                    np.testing.assert_allclose(by[w](x, y), numeric, atol=1e-7,
+                                               err_msg=f"{fn.__name__} by {w} at {nx}, {ny}")
+
+
 def test_jacobian_through_a_concatenation_matches_differences():
     f = px.jit(two_species)
     u, v = np.random.default_rng(2).normal(size=(2, 6))

@@ -461,6 +461,9 @@ def concatenated(ctx, node, parts):
                     "concatenate one-dimensional vectors")
     for part in parts:
         if is_vec(part):
+            # x[1:] of no elements has none, not -1: the call needs the length where it is not
+            # negative (numpy's concatenation would be longer than the formula's)
+            note_least(ctx, part.length, 0)
             pieces.append((start, part.length, part.at))
             start = settled(ctx, sympy.expand(start + part.length))
         elif isinstance(part, tuple):

@@ -234,10 +234,11 @@ class _Stages:
         return expr.xreplace(split) if split else expr
 
     def _at_least(self, count, minimum):
-        symbols = sorted(count.free_symbols, key=str)
-        if symbols and minimum > 0:
-            n = symbols[0]
-            self.minimum[n] = max(self.minimum.get(n, 0), minimum)
+        pairs = minimum.items() if isinstance(minimum, dict) else \
+            [(sorted(count.free_symbols, key=str)[0], minimum)] if count.free_symbols else ()
+        for n, least in pairs:
+            if least > 0:
+                self.minimum[n] = max(self.minimum.get(n, 0), least)
 
     def _reduce(self, group):
         """One stage computing the reductions of ``group`` (same kind and range) in one loop;
