@@ -453,6 +453,37 @@ def test_logsumexp_and_softmax_over_a_vector_of_any_length_do_not_overflow():
         pytest.approx(scipy.special.logsumexp([100.0, 101.0]), rel=1e-6)
 
 
+def _log_mean_exp(x):
+    return np.log(np.mean(np.exp(x)))
+
+
+def _log_sum_of_three_exp(x):
+    return np.log(np.sum(np.exp(x) * 3))
+
+
+def _weighted_logsumexp(x, w):
+    return np.log(np.sum(w * np.exp(x)))
+
+
+def test_a_mean_a_factor_and_weights_inside_logsumexp_are_shifted_too():
+    import scipy.special
+    x = np.random.default_rng(3).normal(size=200) * 30 + 800
+    w = np.random.default_rng(4).uniform(0.1, 2.0, 200)
+    cases = [(_log_mean_exp, (x,), scipy.special.logsumexp(x) - math.log(200), scipy.special.softmax(x)),
+             (_log_sum_of_three_exp, (x,), scipy.special.logsumexp(x) + math.log(3), scipy.special.softmax(x)),
+             (_weighted_logsumexp, (x, w), scipy.special.logsumexp(x, b=w), w * np.exp(x - x.max())
+              / np.sum(w * np.exp(x - x.max())))]
+    for fn, args, value, gradient in cases:
+        f = px.jit(fn)
+        assert [r.name for r in f.rewrites] == ["logsumexp of a Sum"], fn.__name__
+        with np.errstate(over="ignore"):
+            assert np.isinf(fn(*args))                   # numpy as written overflows
+        assert f(*args) == pytest.approx(value, rel=1e-14), fn.__name__
+        np.testing.assert_allclose(f.grad(wrt="x")(*args), gradient, rtol=1e-12, atol=1e-300)
+    small = np.array([0.3, -1.2, 2.0])
+    assert px.jit(_weighted_logsumexp)(small, np.ones(3)) == pytest.approx(_weighted_logsumexp(small, np.ones(3)))
+
+
 @pytest.mark.parametrize("values, expected", [
     ([1.0, np.inf, 2.0], np.inf), ([-np.inf, -np.inf], -np.inf), ([1.0, np.nan], np.nan), ([], -np.inf),
     ([-800.0, -801.0], -800.0 + math.log1p(math.exp(-1.0)))])

@@ -24,14 +24,17 @@ _LARGEST = sympy.Float(float(np.finfo(np.float32).max))
 
 
 def logsumexp(binding):
-    """The rule's replacement of ``log(Sum(exp(f), limits))`` (the whole node), or None."""
+    """The rule's replacement of ``log(c*Sum(g*exp(f), limits))`` (the whole node: a mean's
+    ``c = 1/n``, weights ``g``), or None."""
     from .match import REST
-    total = binding[REST].args[0]
-    if not _sum_of_exp(total):
+    inside = sympy.Mul.make_args(binding[REST].args[0])
+    sums = [f for f in inside if _sum_of_exp(f)]
+    if len(sums) != 1 or any(f.has(sums[0].limits[0][0]) for f in inside if f is not sums[0]):
         return None
+    total = sums[0]
     shift = _shift(total)
-    (i, lo, hi), = total.limits
-    shifted = sympy.log(sympy.Sum(stable.exp(total.function.args[0] - shift), (i, lo, hi)))
+    rest = [f for f in inside if f is not total]
+    shifted = sympy.log(sympy.Mul(*rest, _shifted(total, shift)))
     return Kept(shift + shifted, (shifted,))        # (its terms are at most 1 now: final)
 
 
@@ -42,35 +45,49 @@ def softmax(binding):
     from .match import REST
     expr = binding[REST]
     factors = sympy.Mul.make_args(expr)
-    sums = [f for f in factors if f.is_Pow and f.exp == -1 and _sum_of_exp(f.base)]
+    sums = [f for f in factors if f.is_Pow and f.exp == -1 and _sum_of_exp(f.base)
+            and isinstance(f.base.function, sympy.exp)]
     tops = [f for f in factors if isinstance(f, sympy.exp)]
     if len(sums) != 1 or len(tops) != 1:       # (exp(a)*exp(b) stays two factors: one shift each)
         return None
     total = sums[0].base
     shift = _shift(total)
-    (i, lo, hi), = total.limits
-    shifted = sympy.Sum(stable.exp(total.function.args[0] - shift), (i, lo, hi))
+    shifted = _shifted(total, shift)
     rest = [f for f in factors if f is not sums[0] and f not in tops]
     after = sympy.Mul(*rest, *(stable.exp(t.args[0] - shift) for t in tops)) / shifted
     return Kept(after, (after,))
 
 
+def _exponential(total):
+    """The one factor ``exp(f(i))`` of ``total``'s terms whose exponent moves with its index."""
+    i = total.limits[0][0]
+    found = [f for f in sympy.Mul.make_args(total.function) if isinstance(f, sympy.exp) and f.args[0].has(i)]
+    return found[0] if len(found) == 1 else None
+
+
+def _shifted(total, shift):
+    """``Sum(g*exp(f - shift))`` of ``total`` = ``Sum(g*exp(f))``."""
+    e = _exponential(total)
+    return sympy.Sum(total.function.xreplace({e: stable.exp(e.args[0] - shift)}), *total.limits)
+
+
 def _sum_of_exp(total):
-    """Whether ``total`` is ``Sum(exp(f(i)), i)``, not shifted yet (a derivative of a
-    shifted one is stabilized too: its sums hold their maximum already)."""
-    if not (isinstance(total, sympy.Sum) and len(total.limits) == 1 and isinstance(total.function, sympy.exp)):
+    """Whether ``total`` is ``Sum(g*exp(f(i)), i)`` (``g`` weights, 1 in logsumexp), not
+    shifted yet (a derivative of a shifted one is stabilized too: its sums hold their
+    maximum already)."""
+    if not (isinstance(total, sympy.Sum) and len(total.limits) == 1) or _exponential(total) is None:
         return False
-    exponent = total.function.args[0]
+    if total.function.has(Maximum):
+        return False
     # a sum that moves with another index (a row of a matrix, inside a sum over rows) is
     # left as written: its maximum would move too, which the loops do not compile
-    moving = any(s.is_integer and not s.is_nonnegative for s in total.free_symbols)
-    return exponent.has(total.limits[0][0]) and not exponent.has(Maximum) and not moving
+    return not any(s.is_integer and not s.is_nonnegative for s in total.free_symbols)
 
 
 def _shift(total):
     """``total``'s largest exponent, 0 where it is not finite (see the module docstring)."""
     (i, lo, hi), = total.limits
     k = fresh_index(total)               # the maximum's own index: none the sum has
-    largest = Maximum(total.function.args[0].xreplace({i: k}), (k, lo, hi))
+    largest = Maximum(_exponential(total).args[0].xreplace({i: k}), (k, lo, hi))
     # held: the value does not depend on it, and its derivative's terms cancel exactly only
     return Held(sympy.Piecewise((largest, sympy.Abs(largest) <= _LARGEST), (0, True)))
