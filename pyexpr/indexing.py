@@ -163,7 +163,8 @@ def cases(expr, j, length, apart=(), where=()):
     at (a formula's ``steps``); bounds are compared at those lengths only."""
     relations = _relations(expr, j, apart)
     symbols = sorted(sympy.sympify(length).free_symbols, key=str)
-    among = sorted(set(symbols).union(*(r.free_symbols - {j} for r in relations)), key=str)
+    among = sorted(set(symbols).union(*({s for s in r.free_symbols if s.is_nonnegative} for r in relations)),
+                   key=str)
     if len(among) > 1 and not lengths.rounded(sympy.Tuple(length, *relations)):
         return _cases_of_several(expr, j, length, apart, among)     # (bounds in another length)
     n = symbols[0] if symbols else sympy.Dummy("n", integer=True)

@@ -59,4 +59,6 @@ def _generate_vector(ctx, gen, env, visitor, items):
     local = dict(env)
     index = seq.loop_index(ctx, comp.target, items, ())
     bind(ctx, comp.target, items.at(index), local)
-    return seq.Vec.of(items.length, index, visitor.at(local).visit(gen.elt), items.start, items.stride)
+    term = visitor.at(local).visit(gen.elt)
+    seq.settle_moving(ctx, index, items.length)
+    return seq.Vec.of(items.length, index, term, items.start, items.stride)

@@ -303,11 +303,80 @@ def slice_end(ctx, node, vec, value, default):
             return evaluated(vec.length + back)
     if isinstance(value, sympy.Expr) and lengths.rounded(value) and _divided_end(ctx, vec, value):
         return value                        # len(y) // 2
+    if _moving(ctx, value):
+        ctx.moving.append((value, node))    # x[:i + 1]: checked where i's range is known
+        return value
     if not (isinstance(value, sympy.Expr) and value.is_Integer):
         raise error(ctx, node, "a slice of a vector of any length needs constant bounds, its "
                     "length less a constant, or its length divided", "write x[1:], x[:-1], "
                     "x[2:len(x) - 2], x[:len(x) // 2] ...")
     return vec.length + value if value < 0 else value
+
+
+def _moving(ctx, value):
+    """Whether ``value`` is a slice end that moves with loop indices (integer Symbols that
+    are no length): integers times them and lengths, plus an integer."""
+    if not isinstance(value, sympy.Expr):
+        return False
+    indices = [s for s in value.free_symbols if s.is_integer and s not in ctx.lengths]
+    if not indices or not value.free_symbols <= set(indices) | set(ctx.lengths):
+        return False
+    names = list(value.free_symbols)
+    flat = sympy.expand(value)
+    rest = sympy.expand(flat - sum(flat.coeff(v) * v for v in names))
+    return rest.is_Integer and all(flat.coeff(v).is_Integer for v in names)
+
+
+def settle_moving(ctx, index, count):
+    """The slice ends moving with ``index`` (``0 <= index < count``) at both ends of its
+    range: never negative (Python would count from the vector's end, which a sum's bounds
+    do not), the lengths that needs recorded; those moving with an outer index too wait
+    for it."""
+    waiting = []
+    for value, node in ctx.moving:
+        if not value.has(index):
+            waiting.append((value, node))
+            continue
+        for at in (sympy.S.Zero, evaluated(count - 1)):
+            end = evaluated(value.subs(index, at))
+            if _moving(ctx, end):
+                waiting.append((end, node))
+            elif at != 0 and _vacuous(end, count):
+                continue
+            elif not _never_negative(ctx, end):
+                raise error(ctx, node, f"the slice end {value} is {end} at {index} = {at}: Python would "
+                            "count it from the vector's end", "keep the slice's ends at 0 or after")
+    ctx.moving[:] = waiting
+
+
+def _vacuous(end, count):
+    """Whether ``end`` (in one length) is not negative wherever ``count``, the loop's, is at
+    least 1: at the other lengths the loop does not run."""
+    order = _one_length_bounds(sympy.Tuple(end, count))
+    return order is not None and all(v >= 0 for v in order.values(end)) \
+        and all(v >= 1 for v in order.values(count)) and order.least(end) <= order.least(count - 1)
+
+
+def _never_negative(ctx, end):
+    """Whether ``end`` (a number, or in one length) is not negative: for a length large
+    enough, recorded as the call's need."""
+    end = sympy.expand(end)
+    if end.is_Integer:
+        return end >= 0
+    order = _one_length_bounds(end)
+    if order is None or any(v < 0 for v in order.values(end)) or order.n not in ctx.lengths:
+        return False
+    _note_from(ctx, order.n, order.least(end))
+    return True
+
+
+def _one_length_bounds(exprs):
+    """``lengths.Bounds`` of ``exprs`` in their one length Symbol, or None."""
+    items = list(exprs) if isinstance(exprs, sympy.Tuple) else [exprs]
+    symbols = sympy.Tuple(*items).free_symbols
+    if len(symbols) != 1 or not all(lengths.is_bound(e, *symbols) for e in items):
+        return None
+    return lengths.Bounds(*symbols, items)
 
 
 def _divided_end(ctx, vec, value):

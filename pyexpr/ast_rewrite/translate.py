@@ -173,6 +173,7 @@ def _symbolic_loop(ctx, stmt, env, items):
         after = _run(ctx, stmt.body, local)
     finally:
         ctx.loop_indices.pop()
+    seq.settle_moving(ctx, index, items.length)
     for name in assigned:
         if name in filling:
             env[name] = filled.lifted(ctx, stmt, env[name], after.get(name), index, items)

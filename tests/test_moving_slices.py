@@ -1,0 +1,72 @@
+"""Slices whose ends move with a loop's index (``x[:i + 1]``, ``x[i:i + 3]`` inside a loop
+or generator over a length): a sum over a range that moves, as the rotated
+hyper-ellipsoid and Schwefel's problem 1.2 are written.  An end that would be negative
+somewhere in the loop's range is refused at decoration (Python would count it from the
+vector's end); one past the end makes a call too short a ValueError (Python would clip
+it), never a different value."""
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+
+import pyexpr as px
+from pyexpr.errors import PyExprError
+
+
+def rotated_hyper_ellipsoid(x):
+    return sum(np.sum(x[:i + 1] ** 2) for i in range(len(x)))
+
+
+def schwefel_12(x):
+    total = 0.0
+    for i in range(len(x)):
+        total += np.sum(x[:i + 1]) ** 2
+    return total
+
+
+def windows(x):
+    return sum(np.sum(x[i:i + 3] ** 2) for i in range(len(x) - 2))
+
+
+def from_the_middle(x):
+    n = len(x)
+    return sum(np.sum(x[i:]) * x[i] for i in range(n // 2))
+
+
+@pytest.mark.parametrize("func", [rotated_hyper_ellipsoid, schwefel_12, windows, from_the_middle],
+                         ids=lambda f: f.__name__)
+def test_sums_over_slices_moving_with_a_loop_give_numpys_values(func):
+    f = px.jit(func)
+    assert "Sum(" in str(f)
+    for n in range(0, 12):
+        x = np.random.default_rng(n).uniform(-1.0, 1.0, n)
+        assert f(x) == pytest.approx(func(x), rel=1e-13, abs=1e-14), n
+
+
+@pytest.mark.parametrize("func", [rotated_hyper_ellipsoid, schwefel_12], ids=lambda f: f.__name__)
+def test_their_gradients_and_hessians(func):
+    f = px.jit(func)
+    x = np.random.default_rng(7).uniform(-1.0, 1.0, 9)
+    assert np.allclose(f.grad()(x), approx_fprime(x, func, 1e-7), atol=1e-5)
+    numeric = np.array([approx_fprime(x, lambda z: f.grad()(z)[k], 1e-7) for k in range(9)])
+    assert np.allclose(f.hessian()(x), numeric, atol=1e-5)
+
+
+def before_the_start(x):
+    return sum(np.sum(x[:i - 1]) for i in range(len(x)))
+
+
+def past_the_end(x):
+    return sum(np.sum(x[:i + 2]) for i in range(len(x)))
+
+
+def test_an_end_that_python_would_count_from_the_back_is_refused():
+    with pytest.raises(PyExprError, match=r"the slice end i - 1 is -1 at i = 0: Python would count it "
+                       r"from the vector's end"):
+        px.jit(before_the_start)
+
+
+def test_an_end_past_the_vector_is_a_value_error_not_a_clipped_slice():
+    f = px.jit(past_the_end)
+    with pytest.raises(ValueError, match="too short"):
+        f(np.ones(4))
+    assert f(np.ones(0)) == 0.0
