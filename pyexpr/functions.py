@@ -119,8 +119,16 @@ def real_fdiff(expr, argindex):
 
 def divided(expr):
     """``(top, q)`` where ``expr`` is ``top/q`` for an integer ``q`` that is not a power of
-    two (``t/49``: ``t*(1/49)`` is not ``t/49`` rounded once), else None: the argument of
-    floor and ceiling is computed as this division (98/49 is 2, 98*(1/49) below it)."""
+    two (``t/49``: ``t*(1/49)`` is not ``t/49`` rounded once; ``(t + 1)/3``: ``5/3 + 1/3`` is
+    below 2), else None: the argument of floor and ceiling is computed as this division
+    (98/49 is 2, 98*(1/49) below it)."""
+    if expr.is_Add:         # (t + 1)/3, held as t/3 + 1/3: its terms over one denominator
+        parts = [t.as_coeff_Mul() for t in expr.args]
+        if all(c.is_Rational for c, _ in parts) and len({c.q for c, _ in parts}) == 1:
+            q = parts[0][0].q
+            if q & (q - 1):
+                return sympy.Add(*[c.p * r for c, r in parts]), q
+        return None
     coeff, rest = expr.as_coeff_Mul()
     if coeff.is_Rational and coeff.q & (coeff.q - 1) and rest is not sympy.S.One:
         return coeff.p * rest, coeff.q

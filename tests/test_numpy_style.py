@@ -429,14 +429,17 @@ def test_what_numpy_would_not_compute_alike_is_refused_at_its_line(fn, message):
 
 
 def floor_divided(t):
-    return t // 49 + math.floor(t / 3) + math.ceil(t / 7) + math.trunc(-t / 49) + t // 2
+    return t // 49 + math.floor(t / 3) + math.ceil(t / 7) + math.trunc(-t / 49) + t // 2 + (t + 1) // 3 \
+        + math.ceil((2 * t - 5) / 7)
 
 
 def test_division_inside_floor_ceil_and_trunc_rounds_once_as_numpy():
-    # t*(1/49) is 1.9999999999999998 at t = 98: its floor was 1 where 98 // 49 is 2
+    # t*(1/49) is 1.9999999999999998 at t = 98: its floor was 1 where 98 // 49 is 2; (t + 1)//3,
+    # held as floor(t/3 + 1/3), was 5*(1/3) + 1/3 = 1.9999999999999998 at t = 5, its floor 1
     f = px.jit(floor_divided)
     t = np.arange(-3000.0, 3000.0)
-    expected = t // 49 + np.floor(t / 3) + np.ceil(t / 7) + np.trunc(-t / 49) + t // 2
+    expected = t // 49 + np.floor(t / 3) + np.ceil(t / 7) + np.trunc(-t / 49) + t // 2 + (t + 1) // 3 \
+        + np.ceil((2 * t - 5) / 7)
     assert np.array_equal(f(t), expected)
     assert f(98.0) == floor_divided(98.0)
     namespace = {}
