@@ -9,7 +9,7 @@ solved for ``j`` and the sum's range becoming the condition, instead of sympy's
 """
 import sympy
 
-from . import indexing
+from . import indexing, lengths
 from .calculus import derivative
 from .extremes import Extreme, ties, weight
 
@@ -293,11 +293,26 @@ def _always_nonneg(d, j):
     if len(others) > 1:
         return None
     n = others[0] if others else sympy.Dummy("n")
+    if lengths.rounded(d):
+        return _nonneg_with_divisions(d, j, n)
     poly = sympy.Poly(d, j, n)
     if poly.total_degree() > 1:
         return None
     a, b, c = (poly.coeff_monomial(m) for m in (j, n, 1))
     return bool(c + b >= 0 and b >= 0 and a + b >= 0) or None
+
+
+def _nonneg_with_divisions(d, j, n):
+    """``_always_nonneg`` of ``d`` holding divisions of ``n`` (``floor(n/2) - 1 - j``): at
+    both ends of j's range, at every length up to a few periods and at every large one."""
+    if indexing.affine(d, j) is None or not lengths.is_bound(d.subs(j, 0), n):
+        return None
+    ends = [d.subs(j, 0), d.subs(j, n - 1)]
+    order = lengths.Bounds(n, ends)
+    if any(v < 0 for e in ends for v in order.values(e)):
+        return None
+    small = range(1, 8 * order.period + 64)
+    return all(int(e.subs(n, m)) >= 0 for e in ends for m in small) or None
 
 
 def directional(expr, base, direction):

@@ -147,3 +147,9 @@ def halves(x):
     """Bounds at a third and a quarter of the length, any length."""
     q = len(x) // 4
     return np.sum(x[q:len(x) - q] ** 2) - np.sum(np.sin(x[: len(x) // 3])) + x[-(len(x) // 3) - 1]
+
+
+def quarters(x):
+    """A slice between two divisions of the length (a bound chaining them) and one at
+    the length's remainder."""
+    return np.sum(x[len(x) // 4:len(x) // 2] ** 2) + np.sum(x[len(x) // 3:2 * len(x) // 3]) + x[len(x) % 2]

@@ -114,6 +114,18 @@ def ring(x, c=2 * np.pi):
     return np.sum(np.cos(c * x)) / len(x)
 
 
+def scaled_sum(x, c=0.5, k=2):
+    return np.sum(c * x**k)
+
+
+def test_a_parameter_with_a_default_beside_a_vector_is_a_number():
+    # np.sum(c * x**k) alone does not say which is the vector: a default is a number
+    f = px.jit(scaled_sum)
+    assert [name for name, length in f.signature if length is not None] == ["x"]
+    x = np.arange(4.0)
+    assert f(x) == scaled_sum(x) and f(x, 2.0, 3) == scaled_sum(x, 2.0, 3)
+
+
 def test_defaults_equal_to_constants_are_the_floats_python_made():
     # 2*np.pi is the float 6.283185307179586 when the function is defined: calls, python_source
     # and derivatives take that number (it was held as the symbol 2*pi, which calls refused)

@@ -2,6 +2,8 @@
 ``range(len(x) // 2)``, ``x[len(x) // 2]``): one formula for every length whose bounds
 print as ``floor(n/2)``, compiled as loops over those bounds; lengths that agree only at
 some ``n % s`` make that a condition of the call, as numpy raises at the others."""
+import warnings
+
 import numpy as np
 import pytest
 import sympy
@@ -200,3 +202,71 @@ def test_derivatives_without_wrt_are_by_the_vector_beside_defaulted_parameters()
     assert np.allclose(g(x), central, rtol=1e-7)
     assert np.allclose(f.grad(wrt="x")(x, 3.0), px.jit(perm).grad()(x, 3.0))
     assert f.grad(wrt="beta")(x) == pytest.approx((perm(x, 10.0 + h) - perm(x, 10.0 - h)) / (2 * h), rel=1e-7)
+
+
+# --- found by a review: bounds between two divisions, divided inner ranges, n % s ---
+
+def between_quarters(x):
+    return np.sum(x[len(x) // 4:len(x) // 2] ** 2) + np.sum(x[len(x) // 3:2 * len(x) // 3])
+
+
+def upper_triangle_of_half(x):
+    n = len(x)
+    total = 0.0
+    for i in range(n // 2):
+        for j in range(i, n // 2):
+            total += x[i] * x[j]
+    return total
+
+
+def parity_pick(x):
+    return x[len(x) % 2] * 2.0 + np.sum(x[len(x) % 3:])
+
+
+@pytest.mark.parametrize("func", [between_quarters, upper_triangle_of_half, parity_pick],
+                         ids=lambda f: f.__name__)
+def test_bounds_with_several_divisions_compile_as_loops(func):
+    f = px.jit(func)
+    for n in range(0, 16):
+        x = np.random.default_rng(n).uniform(0.5, 1.5, n)
+        try:
+            want = func(x)
+        except IndexError:
+            with pytest.raises(ValueError):
+                f(x)
+            continue
+        assert f(x) == pytest.approx(want, rel=1e-13, abs=1e-13), n
+    # (not yet: a range of the other index crossing j's; cases at n % 2 and n % 3 together)
+    if func is between_quarters:
+        x = np.random.default_rng(3).uniform(0.5, 1.5, 13)
+        assert np.allclose(f.grad()(x), approx_fprime(x, func, 1e-7), atol=1e-6)
+
+
+def wrapped_end(x):
+    return np.sum(x[:len(x) - 3])
+
+
+def mean_of_a_third(x):
+    return np.mean(x[2:len(x) // 3])
+
+
+def mean_but_last(x):
+    return np.mean(x[:-1])
+
+
+@pytest.mark.parametrize("func, short", [(wrapped_end, (0, 1, 2)), (mean_of_a_third, range(0, 6)),
+                                         (mean_but_last, (0,))], ids=lambda v: getattr(v, "__name__", ""))
+def test_ends_that_python_would_count_from_the_back_make_short_calls_value_errors(func, short):
+    # x[:len(x) - 3] of two elements is x[:-1] to Python (its sum was 0.0 where numpy's is x[0]);
+    # a mean of a slice whose length would be negative was -0.0 where numpy's is nan
+    f = px.jit(func)
+    for n in range(0, 12):
+        x = np.arange(1.0, n + 1)
+        if n in short:
+            with pytest.raises(ValueError, match="too short"):
+                f(x)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)     # numpy's mean of no elements
+                want = func(x)
+            assert f(x) == pytest.approx(want, rel=1e-15, nan_ok=True), n

@@ -164,12 +164,12 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
         raise error(ctx, node, f".{name}() of a matrix is not supported yet", "write the sums out")
     if name in ("prod", "max", "min"):
         return seq.reduce(ctx, node, name, receiver)
-    mean = _total(ctx, node, receiver) / _count(receiver)
+    mean = _total(ctx, node, receiver) / _count(ctx, receiver)
     if name == "sum":
         return _total(ctx, node, receiver)
     if name == "mean":
         return mean
-    var = _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, receiver)) / _count(receiver)
+    var = _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, receiver)) / _count(ctx, receiver)
     return var if name == "var" else sympy.sqrt(var)
 
 
@@ -246,7 +246,7 @@ def _mean_of(ctx, node, items):
     if seq.is_mat(items):
         return matrices.matrix_sum(ctx, node, items) / (items.rows * items.cols)
     if seq.is_vec(items):
-        return seq.reduce(ctx, node, "sum", items) / items.length
+        return seq.reduce(ctx, node, "sum", items) / _count(ctx, items)
     terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, items)]
     return sympy.Add(*terms) / len(terms)
 
@@ -268,8 +268,13 @@ def _total(ctx, node, items):
     return seq.reduce(ctx, node, "sum", items) if seq.is_vec(items) else sympy.Add(*items)
 
 
-def _count(items):
-    return items.length if seq.is_vec(items) else sympy.Integer(len(items))
+def _count(ctx, items):
+    """The number of ``items`` a mean divides by: of a slice, where it is not negative (the
+    call checks the length that needs; numpy's mean of no elements is nan, 0/0)."""
+    if seq.is_vec(items):
+        seq.note_least(ctx, items.length, 0)
+        return items.length
+    return sympy.Integer(len(items))
 
 
 def _diff(ctx, node, env, visitor):
@@ -308,8 +313,8 @@ def _norm(ctx, node, env, visitor):
 def _var(ctx, node, env, visitor):
     """``np.var(x)``: the mean square deviation from the mean (numpy's ddof=0)."""
     items = _sequence(ctx, node, env, visitor)
-    mean = _total(ctx, node, items) / _count(items)
-    return _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, items)) / _count(items)
+    mean = _total(ctx, node, items) / _count(ctx, items)
+    return _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, items)) / _count(ctx, items)
 
 
 def _cumsum(ctx, node, env, visitor):

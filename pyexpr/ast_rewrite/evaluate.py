@@ -90,9 +90,18 @@ def _divide(a, b):
     return a * sympy.oo if _by_zero(b) else a / b
 
 
+def _remainder(a, b):
+    """``a % b``; of lengths by a positive integer constant, as ``a - b*floor(a/b)``, the
+    form index bounds take (``x[len(x) % 2]``)."""
+    if isinstance(b, sympy.Integer) and b > 0 and isinstance(a, sympy.Expr) and a.is_integer \
+            and a.free_symbols and all(s.is_integer and s.is_nonnegative for s in a.free_symbols):
+        return a - b * sympy.floor(a / b)
+    return sympy.Mod(a, b)
+
+
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: _divide, ast.Mod: lambda a, b: sympy.nan if _by_zero(b) else sympy.Mod(a, b),
+    ast.Div: _divide, ast.Mod: lambda a, b: sympy.nan if _by_zero(b) else _remainder(a, b),
     ast.FloorDiv: lambda a, b: sympy.floor(_divide(a, b)),
     ast.Pow: lambda a, b: a ** _exponent(b),
 }

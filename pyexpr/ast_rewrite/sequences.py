@@ -300,6 +300,9 @@ def slice_end(ctx, node, vec, value, default):
         # len(x) - 2 as numpy reads it: the end counted from the vector's own length
         back = evaluated(value - vec.length)
         if back.is_Integer and back <= 0:
+            # below that length Python counts it from the end again (x[:len(x) - 3] of two
+            # elements is x[:-1]): the call needs the length where it is not negative
+            note_least(ctx, evaluated(vec.length + back), 0)
             return evaluated(vec.length + back)
     if isinstance(value, sympy.Expr) and lengths.rounded(value) and _divided_end(ctx, vec, value):
         return value                        # len(y) // 2

@@ -57,7 +57,10 @@ def lengths(source, is_data=lambda name: False, annotated=()):
                 other.setdefault(name, where)
         groups.append(weak)
     strong = set(unpacked) | set(indices) | set(other) | set(annotated)
+    # a parameter with a default is a number (a default is one), unless used as a vector
+    defaulted = {a.arg for a in source.node.args.args[len(order) - len(source.node.args.defaults):]}
     for weak in groups:
+        weak = [(name, where) for name, where in weak if name in strong or name not in defaulted]
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
         # the others broadcast; with none such, all of them are (np.sum(x**2)).  A vector
         # indexed with constants elsewhere is still whole here: of any length (x[0] + np.sum(x)).

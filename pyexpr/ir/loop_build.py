@@ -9,6 +9,8 @@ does not move with the stage's a temporary vector of its own stage; a cell's
 sums along both of the output's indices its ``cell_inner`` reductions.  Each
 body becomes an ordinary ``Program`` (``from_sympy.from_exprs``).
 """
+import dataclasses
+
 import sympy
 
 from .. import extremes, indexing, lengths
@@ -266,22 +268,22 @@ class _Stages:
         return dict(zip(group, results))
 
     def bound(self, expr, outer=None, lane=None):
+        """``expr`` as a ``Bound``: lengths (and divisions of them) plus the enclosing
+        index ``outer`` and a matrix output's column ``lane`` times constants."""
         expr = sympy.expand(expr)
-        if lane is not None:                    # a cell's read: the column's coefficient
-            form = indexing.affine(expr, lane)
-            if form is None:
-                raise LoweringError(f"the bound {expr} is not affine in {lane}")
-            inner = self.bound(form[1], outer)
-            return Bound(inner.terms, inner.const, inner.outer, inner.div, form[0])
-        rounded = lengths.rounded(expr)
-        if len(rounded) == 1 and outer is None:
-            return self._divided(expr, rounded.pop())
-        along = 0
-        if outer is not None:
-            form = indexing.affine(expr, outer)
-            if form is None:
-                raise LoweringError(f"the bound {expr} is not affine in {outer}")
-            along, expr = form
+        along = {}
+        for name, symbol in (("lane", lane), ("outer", outer)):
+            if symbol is not None:
+                form = indexing.affine(expr, symbol)
+                if form is None:
+                    raise LoweringError(f"the bound {expr} is not affine in {symbol}")
+                along[name], expr = form
+        return dataclasses.replace(self._lengths_bound(expr), **along)
+
+    def _lengths_bound(self, expr):
+        rounded = sorted(lengths.rounded(expr), key=sympy.default_sort_key)
+        if rounded:
+            return self._divided(expr, rounded[0])
         terms = []
         for v, n in enumerate(self.lengths):
             if not isinstance(n, sympy.Symbol):
@@ -292,27 +294,26 @@ class _Stages:
                 expr = sympy.expand(expr - coef * n)
         if not expr.is_Integer:
             raise LoweringError(f"the index bound {expr} is not an integer plus multiples of lengths")
-        return Bound(tuple(terms), int(expr), int(along))
+        return Bound(tuple(terms), int(expr))
 
     def _divided(self, expr, r):
         """``rest + c*floor(p/s)`` (a ceiling is a floor's negative) as a division rounded
-        down: ``len(y) // 2``, ``n - n // 2`` (one division where ``c`` is 1 or -1), a
-        slice with a step's length, ``n - 2*(n // 4)``."""
+        down: ``len(y) // 2``, ``n - n // 2`` (one division where ``c`` is 1 or -1 and the
+        rest has none), a slice with a step's length, ``n - 2*(n // 4)``, and with more
+        divisions in ``rest`` (``n // 2 - n // 4``) a chain of them (``Bound.plus``)."""
         c = expr.coeff(r)
         rest = sympy.expand(expr - c * r)
         p, s = sympy.fraction(sympy.together(r.args[0]))
         if isinstance(r, sympy.ceiling):
             c, p = -c, -p
-        if not (c.is_Integer and s.is_Integer) or sympy.Tuple(rest, p).has(sympy.floor, sympy.ceiling):
+        if not (c.is_Integer and s.is_Integer) or p.has(sympy.floor, sympy.ceiling):
             raise LoweringError(f"the index bound {expr} is not a length divided by an integer")
-        if c == 1:
-            top = self.bound(sympy.expand(p + s * rest))
-        elif c == -1:                   # rest - floor(p/s) = floor((s - 1 - p)/s + rest)
-            top = self.bound(sympy.expand(-p + s - 1 + s * rest))
-        else:
-            top = self.bound(sympy.expand(p))
-            return Bound(top.terms, top.const, 0, int(s), 0, int(c), self.bound(rest))
-        return Bound(top.terms, top.const, 0, int(s))
+        if c in (1, -1) and not lengths.rounded(rest):
+            # rest - floor(p/s) = floor((s - 1 - p)/s + rest)
+            top = self._lengths_bound(sympy.expand(p + s * rest if c == 1 else -p + s - 1 + s * rest))
+            return Bound(top.terms, top.const, 0, int(s))
+        top = self._lengths_bound(sympy.expand(p))
+        return Bound(top.terms, top.const, 0, int(s), 0, int(c), self._lengths_bound(rest))
 
     def add(self, kind, lo, hi, bodies, index, explicit=(), dest=None):
         """Append a stage over ``index`` of ``bodies``; the reductions in them that depend on

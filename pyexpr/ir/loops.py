@@ -34,11 +34,12 @@ REDUCING = {"sum": 0.0, "prod": 1.0, "max": -math.inf, "min": math.inf}
 
 @dataclass(frozen=True)
 class Bound:
-    """``const + sum(coef * length[v] for v, coef in terms) + outer*i``: an index bound
-    (``i`` the enclosing stage's index, for the range and reads of an inner reduction),
-    divided by ``div`` rounding down (the length of a slice with a step, ``ceiling(n/2)``,
-    is ``(n + 1) // 2``), times ``times``, plus the bound ``plus`` (``n - 2*(n // 4)``: a
-    multiple of a division beside the length itself)."""
+    """``const + sum(coef * length[v] for v, coef in terms)``, divided by ``div`` rounding
+    down (the length of a slice with a step, ``ceiling(n/2)``, is ``(n + 1) // 2``), times
+    ``times``, plus the bound ``plus`` (``n - 2*(n // 4)``, ``n // 2 - n // 4``: divisions
+    beside others or the length itself), then ``+ outer*i + lane*c``: an index bound (``i``
+    the enclosing stage's index, for the range and reads of an inner reduction; ``c`` a
+    matrix output's column)."""
     terms: tuple
     const: int
     outer: int = 0
@@ -49,13 +50,14 @@ class Bound:
     plus: "Bound | None" = None
 
     def value(self, lengths, i=0, c=0):
-        total = self.const + self.outer * i + self.lane * c
+        total = self.const
         for v, coef in self.terms:          # a loop: sum() of a generator costs 300 ns a call
             total += coef * lengths[v]
-        if self.div == 1:
-            return total
-        total = total // self.div * self.times
-        return total if self.plus is None else total + self.plus.value(lengths)
+        if self.div != 1:
+            total = total // self.div * self.times
+            if self.plus is not None:
+                total += self.plus.value(lengths)
+        return total + self.outer * i + self.lane * c
 
     def __str__(self):
         text = " + ".join([f"{c}*len{v}" for v, c in self.terms] + ([f"{self.outer}*i"] if self.outer else [])

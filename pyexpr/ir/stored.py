@@ -118,8 +118,8 @@ def _check_bound(bound, slots):
     if not (bound.div >= 1 and all(0 <= v < slots for v, _ in bound.terms)):
         raise ValueError("a bound out of range")
     if bound.plus is not None:
-        if bound.plus.plus is not None or bound.plus.div != 1 or bound.plus.outer or bound.plus.lane:
-            raise ValueError("a bound's added part is not a plain one")
+        if bound.plus.outer or bound.plus.lane:
+            raise ValueError("a bound's added part moves with an index")
         _check_bound(bound.plus, slots)
 
 
@@ -178,12 +178,16 @@ def _bound_state(b):
             None if b.plus is None else _bound_state(b.plus)]
 
 
-def _bound_from(state, nested=False):
+#: how many divisions a bound chains (``Bound.plus``): one a floor in its expression
+MAX_CHAIN = 16
+
+
+def _bound_from(state, depth=0):
     terms, const, outer, div, lane, times, plus = state
-    if nested and plus is not None:
-        raise ValueError("a bound's added part has a part of its own")
+    if depth > MAX_CHAIN:
+        raise ValueError("a bound chains too many divisions")
     return Bound(tuple(_pair(t) for t in terms), integer(const), integer(outer), integer(div), integer(lane),
-                 integer(times), None if plus is None else _bound_from(plus, True))
+                 integer(times), None if plus is None else _bound_from(plus, depth + 1))
 
 
 def _optional(read, value):

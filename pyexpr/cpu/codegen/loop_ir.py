@@ -175,13 +175,11 @@ class _Generator(RowStages):
         return ir.Constant(I64, k)
 
     def bound(self, bound):
+        """``Bound.value`` in i64: the lengths' part divided (rounding down, a chain of
+        such), then the enclosing index's and the column's parts."""
         value = self.const(bound.const)
         for vec, coef in bound.terms:
             value = self.b.add(value, self.b.mul(self.const(coef), self.lengths[vec]))
-        if bound.outer:                     # an inner reduction's: the enclosing index
-            value = self.b.add(value, self.b.mul(self.const(bound.outer), self.outer))
-        if bound.lane:                      # a cell sum's read: the column (lanes: _cell_load)
-            value = self.b.add(value, self.b.mul(self.const(bound.lane), self.column))
         if bound.div != 1:                  # rounding down, as Bound.value does
             quotient = self.b.sdiv(value, self.const(bound.div))
             below = self.b.icmp_signed("<", self.b.srem(value, self.const(bound.div)), self.const(0))
@@ -190,6 +188,10 @@ class _Generator(RowStages):
                 value = self.b.mul(value, self.const(bound.times))
             if bound.plus is not None:
                 value = self.b.add(value, self.bound(bound.plus))
+        if bound.outer:                     # an inner reduction's: the enclosing index
+            value = self.b.add(value, self.b.mul(self.const(bound.outer), self.outer))
+        if bound.lane:                      # a cell sum's read: the column (lanes: _cell_load)
+            value = self.b.add(value, self.b.mul(self.const(bound.lane), self.column))
         return value
 
     def smin(self, x, y):
