@@ -123,6 +123,9 @@ def _extreme_derivative(extreme, base, j):
     if len(extreme.limits) > 1:
         raise NotImplementedError(f"the derivative of {extreme} (over two indices) is not supported yet")
     (i, lo, hi), = extreme.limits
+    if any(s.is_integer and not s.is_nonnegative for s in sympy.Tuple(lo, hi).free_symbols):
+        raise NotImplementedError(f"the derivative of {extreme}, over a range that moves with another "
+                                  "index, is not supported yet")
     if indexing.has_index_relation(extreme.function, i):
         raise NotImplementedError(f"the derivative of {extreme}, whose terms have cases in its index, "
                                   "is not supported yet")

@@ -153,3 +153,12 @@ def quarters(x):
     """A slice between two divisions of the length (a bound chaining them) and one at
     the length's remainder."""
     return np.sum(x[len(x) // 4:len(x) // 2] ** 2) + np.sum(x[len(x) // 3:2 * len(x) // 3]) + x[len(x) % 2]
+
+
+def drawdown(x):
+    """Maxima over ranges that move with the loop (prefix maxima), and sums over slices
+    that do."""
+    total = 0.0
+    for i in range(len(x)):
+        total += np.max(x[:i + 1]) - x[i]
+    return total + 0.1 * sum(np.sum(x[i:i + 3] ** 2) for i in range(len(x) - 2))

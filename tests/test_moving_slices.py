@@ -70,3 +70,34 @@ def test_an_end_past_the_vector_is_a_value_error_not_a_clipped_slice():
     with pytest.raises(ValueError, match="too short"):
         f(np.ones(4))
     assert f(np.ones(0)) == 0.0
+
+
+def drawdown(x):
+    total = 0.0
+    for i in range(len(x)):
+        total += np.max(x[:i + 1]) - x[i]
+    return total
+
+
+def running_window_min(x):
+    return sum(np.min(x[i:i + 3]) for i in range(len(x) - 2))
+
+
+def test_maxima_over_moving_ranges_give_numpys_values():
+    f, g = px.jit(drawdown), px.jit(running_window_min)
+    assert "Maximum(x[k], (k, 0, i))" in str(f)
+    for n in range(0, 12):
+        x = np.random.default_rng(n).normal(size=n)
+        assert f(x) == pytest.approx(drawdown(x), rel=1e-14, abs=1e-14), n
+        assert g(x) == pytest.approx(running_window_min(x), rel=1e-14, abs=1e-14), n
+    with pytest.raises(NotImplementedError, match="over a range that moves with another index"):
+        f.grad()
+
+
+def empty_first(x):
+    return sum(np.max(x[:i]) for i in range(len(x)))
+
+
+def test_a_moving_maximum_of_no_elements_is_refused():
+    with pytest.raises(PyExprError, match=r"np.max of i elements has none at i = 0 \(numpy raises a ValueError\)"):
+        px.jit(empty_first)

@@ -307,7 +307,7 @@ def slice_end(ctx, node, vec, value, default):
     if isinstance(value, sympy.Expr) and lengths.rounded(value) and _divided_end(ctx, vec, value):
         return value                        # len(y) // 2
     if _moving(ctx, value):
-        ctx.moving.append((value, node))    # x[:i + 1]: checked where i's range is known
+        ctx.moving.append((value, node, "the slice end"))   # x[:i + 1]: checked where i's range is known
         return value
     if not (isinstance(value, sympy.Expr) and value.is_Integer):
         raise error(ctx, node, "a slice of a vector of any length needs constant bounds, its "
@@ -336,19 +336,22 @@ def settle_moving(ctx, index, count):
     do not), the lengths that needs recorded; those moving with an outer index too wait
     for it."""
     waiting = []
-    for value, node in ctx.moving:
+    for value, node, what in ctx.moving:
         if not value.has(index):
-            waiting.append((value, node))
+            waiting.append((value, node, what))
             continue
         for at in (sympy.S.Zero, evaluated(count - 1)):
             end = evaluated(value.subs(index, at))
             if _moving(ctx, end):
-                waiting.append((end, node))
+                waiting.append((end, node, what))
             elif at != 0 and _vacuous(end, count):
                 continue
-            elif not _never_negative(ctx, end):
+            elif not _never_negative(ctx, end) and what == "the slice end":
                 raise error(ctx, node, f"the slice end {value} is {end} at {index} = {at}: Python would "
                             "count it from the vector's end", "keep the slice's ends at 0 or after")
+            elif not _never_negative(ctx, end):
+                raise error(ctx, node, f"{what} of {evaluated(value + 1)} elements has none at {index} = {at} "
+                            "(numpy raises a ValueError)", "take it over a range of one element at least")
     ctx.moving[:] = waiting
 
 
@@ -431,6 +434,10 @@ def _note_some(ctx, node, kind, vec):
     """numpy's max of no elements raises: the length the vector needs for one, recorded
     for the call (a range that moves with another index is refused: it may be empty)."""
     length = evaluated(vec.stride[2] - vec.stride[0]) if vec.stride is not None else vec.length
+    if vec.stride is None and _moving(ctx, evaluated(length - 1)):
+        # x[:i + 1]: one element at least wherever the loop runs, checked with its range
+        ctx.moving.append((evaluated(length - 1), node, f"np.{kind}"))
+        return
     if not set(sympy.sympify(length).free_symbols) <= set(ctx.lengths):
         raise error(ctx, node, f"np.{kind} over a range that moves with another index is not supported yet",
                     f"take np.{kind} of a slice with constant ends")

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy,  # noqa: E402
                            extended_rosen, factorization, kernel, least_squares, product_of, row_centred, softmax_rows,
                            stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
-                           heat_rhs, periodic_heat, rosen, running, spread, brusselator, halves, quarters,
+                           heat_rhs, periodic_heat, rosen, running, spread, brusselator, halves, quarters, drawdown,
                            stable_logsumexp)
 
 
@@ -63,7 +63,8 @@ def _formulas(dtype):
             "brusselator": (px.jit(brusselator, dtype=dtype), "sx"),
             "jvp_brusselator": (px.jit(brusselator, dtype=dtype).jvp("y"), "sxx"),
             "halves": (px.jit(halves, dtype=dtype), "x"), "grad_halves": (px.jit(halves, dtype=dtype).grad(), "x"),
-            "quarters": (px.jit(quarters, dtype=dtype), "x"), "grad_quarters": (px.jit(quarters, dtype=dtype).grad(), "x")}
+            "quarters": (px.jit(quarters, dtype=dtype), "x"), "grad_quarters": (px.jit(quarters, dtype=dtype).grad(), "x"),
+            "drawdown": (px.jit(drawdown, dtype=dtype), "x")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]
@@ -188,7 +189,7 @@ def test_every_stage_kernel_compiles_to_ptx(compiled):
 def test_host_build_of_the_kernels_matches_the_llvm_loops(compiled, name, dtype, n):
     library, _, formulas, keys = compiled
     f, kinds = formulas[name, dtype]
-    if n > 1000 and ("M" in kinds or "pair" in name or "diagonal" in name or "cumulative" in name
+    if n > 1000 and ("M" in kinds or "pair" in name or "diagonal" in name or "cumulative" in name or "drawdown" in name
                      or f.column is not None):          # (a matrix output of a vector: n x n)
         pytest.skip("quadratic work: checked up to n = 1000")
     if n >= 1000 and kinds.count("M") == 3:
