@@ -22,6 +22,8 @@ Walks that rebuild a formula keeping these facts are ``pyexpr.dag``'s.
 """
 from functools import lru_cache
 
+import math
+
 import sympy
 from sympy.codegen.cfunctions import exp2, expm1, hypot, log1p, log2, log10
 from sympy.core.logic import fuzzy_and
@@ -122,12 +124,12 @@ def divided(expr):
     two (``t/49``: ``t*(1/49)`` is not ``t/49`` rounded once; ``(t + 1)/3``: ``5/3 + 1/3`` is
     below 2), else None: the argument of floor and ceiling is computed as this division
     (98/49 is 2, 98*(1/49) below it)."""
-    if expr.is_Add:         # (t + 1)/3, held as t/3 + 1/3: its terms over one denominator
+    if expr.is_Add:         # (t - 2)/6, held as t/6 - 1/3: its terms over their common denominator
         parts = [t.as_coeff_Mul() for t in expr.args]
-        if all(c.is_Rational for c, _ in parts) and len({c.q for c, _ in parts}) == 1:
-            q = parts[0][0].q
+        if all(c.is_Rational for c, _ in parts):
+            q = math.lcm(*(int(c.q) for c, _ in parts))
             if q & (q - 1):
-                return sympy.Add(*[c.p * r for c, r in parts]), q
+                return sympy.Add(*[c * q * r for c, r in parts]), q
         return None
     coeff, rest = expr.as_coeff_Mul()
     if coeff.is_Rational and coeff.q & (coeff.q - 1) and rest is not sympy.S.One:

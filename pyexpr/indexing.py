@@ -144,8 +144,10 @@ def _relations(expr, j, apart=()):
 def is_index_relation(e, j):
     """Whether ``e`` compares the index ``j`` with a bound (``j <= n - 2``), not a value
     read at ``j`` with a number (``abs(r[j]) < 1``, which is the formula's, not a case)."""
-    return isinstance(e, sympy.core.relational.Relational) and e.has(j) \
-        and not e.atoms(sympy.Indexed) and affine(e.lhs - e.rhs, j) is not None
+    if not (isinstance(e, sympy.core.relational.Relational) and e.has(j) and not e.atoms(sympy.Indexed)):
+        return False
+    form = affine(e.lhs - e.rhs, j)
+    return form is not None and form[0] != 0      # (i - j >= i - n + 1 holds no i once expanded)
 
 
 def has_index_relation(expr, j):

@@ -111,17 +111,18 @@ class OpenPrinting:
                                       f"than {source_code.MAX_WRITTEN_DATA:,} numbers, which python_source "
                                       "does not write out; pass it as an argument")
         if self.index is None:
-            return source_code.open_source(self.name, self.signature, self.outputs, steps=self.steps, data=data, defaults=self.defaults)
+            return source_code.open_source(self.name, self.signature, self.outputs, steps=self.steps, data=data, defaults=self.defaults,
+                                           needs=self.needs)
         if self.column is not None:
             rows, cols, cells = self.cells()
             least = _least((self.out_shape[0], rows), (self.out_shape[1], cols))
             return source_code.open_source(self.name, self.signature, (None,) + tuple(self.out_shape), self.index,
                                            cells, self.steps, self.column, least, data=data,
-                                           defaults=self.defaults)
+                                           defaults=self.defaults, needs=self.needs)
         minimum, pieces = self.cases()
         return source_code.open_source(self.name, self.signature, (None, self.out_shape[0]), self.index, pieces,
                                        self.steps, least=_least((self.out_shape[0], minimum)), data=data,
-                                       defaults=self.defaults)
+                                       defaults=self.defaults, needs=self.needs)
 
 
 def _shape_text(length):

@@ -386,7 +386,7 @@ def _listed(value):
 
 
 def open_source(name, signature, outputs, index=None, cases=None, steps=(), column=None, least=(), data=(),
-                defaults=None):
+                defaults=None, needs=()):
     """A ``def`` computing a formula over vectors of any length (``OpenFormula``) with plain
     loops: each length read with ``len`` (a matrix's with ``len(A), len(A[0])``), a vector
     output a list over ``index`` whose element picks its case (``cases``: ranges of the
@@ -396,7 +396,8 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
     ``(first row, last row, first column, last column, expression)``; ``least``: the
     ``(length Symbol, value)`` below which the cases do not hold, a ValueError there;
     ``data``: ``(name, array)`` of the data the formula reads, written as lists; ``defaults``
-    the parameters' defaults."""
+    the parameters' defaults; ``needs``: ``(vector, least length)`` the call checks (its
+    reads at fixed places, ends that would count from the back), a ValueError below."""
     printer = LoopPrinter()
     defaults = defaults or {}
     params = [f"{n}={_default_text(printer, defaults[n])}" if n in defaults else n for n, _ in signature]
@@ -410,6 +411,9 @@ def open_source(name, signature, outputs, index=None, cases=None, steps=(), colu
             if symbol not in known:
                 known.add(symbol)
                 lines.append(f"{printer._print(symbol)} = {read}")
+    for vector, k in needs:
+        lines.append(f"if len({vector}) < {k}:")
+        lines.append(f"    raise ValueError({f'{name}(): argument {vector!r} is too short: the code needs {k} elements'!r})")
     for symbol, value in least:
         text = printer._print(symbol)
         lines.append(f"if {text} < {value}:")

@@ -665,7 +665,10 @@ def same(a, b):
 
 
 def agrees(p, n, e, dtype="float64"):
-    """``p`` is numpy's ``n`` (to the sign of zero, or within TOLERANCE ulps) or the exact ``e``."""
+    """``p`` is numpy's ``n`` (to the sign of zero, or within TOLERANCE ulps) or the exact ``e``;
+    ``n`` None (no value: the printed formula's numpy evaluation failed) agrees with nothing."""
+    if n is None:
+        return False
     if math.isnan(p) and math.isnan(n) or p == n and math.copysign(1, p) == math.copysign(1, n):
         return True
     if p == n == 0:                         # zeros of different sign: an exact 0 has none

@@ -270,3 +270,8 @@ def test_ends_that_python_would_count_from_the_back_make_short_calls_value_error
                 warnings.simplefilter("ignore", RuntimeWarning)     # numpy's mean of no elements
                 want = func(x)
             assert f(x) == pytest.approx(want, rel=1e-15, nan_ok=True), n
+    namespace = {}
+    exec(f.python_source, namespace)            # the printed code checks the lengths as the call does
+    for n in short:
+        with pytest.raises(ValueError, match="too short"):
+            namespace[func.__name__](list(np.arange(1.0, n + 1)))

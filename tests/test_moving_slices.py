@@ -101,3 +101,41 @@ def empty_first(x):
 def test_a_moving_maximum_of_no_elements_is_refused():
     with pytest.raises(PyExprError, match=r"np.max of i elements has none at i = 0 \(numpy raises a ValueError\)"):
         px.jit(empty_first)
+
+
+def suffix_from_two_on(x):
+    return np.array([sum(x[i] for i in range(j + 2, len(x))) for j in range(len(x))])
+
+
+def squares_of_tails(x):
+    return sum(np.sum(x[i:]) ** 2 for i in range(len(x)))
+
+
+def products_of_tails(x):
+    return sum(np.prod(x[i:]) for i in range(len(x)))
+
+
+def test_running_sums_whose_range_is_empty_at_some_rows():
+    # the running (scan) loop added the term at its edge even where the range was empty:
+    # x[n] was read past the vector (3.95e-322 for 0.0) and every later row off by it
+    f = px.jit(suffix_from_two_on)
+    for n in (1, 2, 3, 5, 8, 40, 20_001):
+        x = np.arange(1.0, n + 1)
+        assert np.array_equal(f(x), suffix_from_two_on(x)), n
+    g = px.jit(lambda_free_sum).grad()
+    x = np.arange(1.0, 9.0)
+    assert np.allclose(g(x), approx_fprime(x, lambda_free_sum, 1e-7), atol=1e-5)
+
+
+def lambda_free_sum(x):
+    return sum(np.sum(x[:i - 1]) for i in range(1, len(x)))
+
+
+@pytest.mark.parametrize("func", [squares_of_tails, products_of_tails], ids=lambda f: f.__name__)
+def test_gradients_of_sums_over_tails(func):
+    # the terms' conditions compare the sum's index with the gradient's (i <= j): each term
+    # tests its own where the range cannot be split into cases
+    f = px.jit(func)
+    x = np.random.default_rng(4).uniform(0.5, 1.5, 7)
+    assert f(x) == pytest.approx(func(x), rel=1e-13)
+    assert np.allclose(f.grad()(x), approx_fprime(x, func, 1e-8), rtol=1e-5, atol=1e-6)

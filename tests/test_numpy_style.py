@@ -6,6 +6,7 @@ import runpy
 
 import numpy as np
 import pytest
+import scipy.special as scipy_special
 
 import pyexpr as px
 from pyexpr.errors import PyExprError
@@ -430,7 +431,7 @@ def test_what_numpy_would_not_compute_alike_is_refused_at_its_line(fn, message):
 
 def floor_divided(t):
     return t // 49 + math.floor(t / 3) + math.ceil(t / 7) + math.trunc(-t / 49) + t // 2 + (t + 1) // 3 \
-        + math.ceil((2 * t - 5) / 7)
+        + math.ceil((2 * t - 5) / 7) + (t - 2) // 6 + (t - 7) // 49
 
 
 def test_division_inside_floor_ceil_and_trunc_rounds_once_as_numpy():
@@ -439,7 +440,7 @@ def test_division_inside_floor_ceil_and_trunc_rounds_once_as_numpy():
     f = px.jit(floor_divided)
     t = np.arange(-3000.0, 3000.0)
     expected = t // 49 + np.floor(t / 3) + np.ceil(t / 7) + np.trunc(-t / 49) + t // 2 + (t + 1) // 3 \
-        + np.ceil((2 * t - 5) / 7)
+        + np.ceil((2 * t - 5) / 7) + (t - 2) // 6 + (t - 7) // 49
     assert np.array_equal(f(t), expected)
     assert f(98.0) == floor_divided(98.0)
     namespace = {}
@@ -566,6 +567,64 @@ def test_concatenations_of_slices_and_repeated_parts_with_their_derivatives():
                                         for s in steps]).T
                     np.testing.assert_allclose(by[w](x, y), numeric, atol=1e-7,
                                                err_msg=f"{fn.__name__} by {w} at {nx}, {ny}")
+
+
+def parts_of_their_own(x, y):
+    return np.concatenate([x**2, np.sin(y), x[1:] - x[:-1]])
+
+
+def test_each_part_of_a_concatenation_is_an_array_of_its_own():
+    # np.sin(y) beside x was read as a number (numpy does not broadcast between the parts)
+    f = px.jit(parts_of_their_own)
+    assert [length is not None for _, length in f.signature] == [True, True]
+    x, y = np.arange(4.0), np.arange(3.0)
+    np.testing.assert_allclose(f(x, y), parts_of_their_own(x, y), rtol=1e-15)
+
+
+def mean_of_a_reversed_slice(x):
+    return np.mean(x[len(x) // 2:len(x) // 3]) + np.mean(x[2:1])
+
+
+def test_a_mean_of_no_elements_is_nan():
+    f = px.jit(mean_of_a_reversed_slice)
+    for n in range(0, 10):
+        assert np.isnan(f(np.arange(1.0, n + 1))), n
+
+
+SMALL_DATA = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0])
+SMALL_TIMES = np.linspace(0.0, 1.0, 8)
+
+
+def logistic_on_small_data(w0: float, w1: float):
+    z = w0 + w1 * SMALL_TIMES
+    y = np.where(SMALL_DATA > 3, 1.0, 0.0)
+    return np.sum(np.logaddexp(0, z) - y * z)
+
+
+def poisson_on_small_data(a: float, b: float):
+    mu = np.exp(a + b * SMALL_TIMES)
+    return np.sum(mu - SMALL_DATA * np.log(mu) + scipy_special.gammaln(SMALL_DATA + 1))
+
+
+def logsumexp_of_a_vector(x):
+    return scipy_special.logsumexp(x) + scipy_special.logsumexp(2.0 * x)
+
+
+def test_likelihoods_over_small_data_tables():
+    """np.where of a condition per element of a small (unrolled) data array, scipy's
+    gammaln, scipy's logsumexp of a vector (stabilized as np.log(np.sum(np.exp(x))))."""
+    for fn, args in ((logistic_on_small_data, (0.1, 0.5)), (poisson_on_small_data, (0.5, 1.0))):
+        f = px.jit(fn)
+        assert f(*args) == pytest.approx(fn(*args), rel=1e-13), fn.__name__
+        h = 1e-6
+        numeric = [(fn(*(a + h * (k == m) for m, a in enumerate(args))) -
+                    fn(*(a - h * (k == m) for m, a in enumerate(args)))) / (2 * h) for k in range(2)]
+        np.testing.assert_allclose(f.grad()(*args), numeric, rtol=1e-6)
+    f = px.jit(logsumexp_of_a_vector)
+    x = np.array([800.0, 801.0, 799.0, 10.0])
+    assert f(x) == pytest.approx(logsumexp_of_a_vector(x), rel=1e-15)
+    np.testing.assert_allclose(f.grad()(x), scipy_special.softmax(x) + 2 * scipy_special.softmax(2 * x),
+                               rtol=1e-12, atol=1e-300)
 
 
 def test_jacobian_through_a_concatenation_matches_differences():

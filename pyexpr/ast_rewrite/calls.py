@@ -32,6 +32,8 @@ def call(ctx, node, env, visitor):
         return seq.reduce(ctx, node, _EXTREMES[callee.name], args)
     args = args or _positional(ctx, node, env, visitor)
     kwargs = {kw.arg: visitor.visit(kw.value) for kw in node.keywords}
+    if callee.name == "logsumexp" and len(args) == 1 and seq.is_vec(args[0]):
+        return _logsumexp_of(ctx, node, args[0], kwargs)
     kind = _KINDS[callee.kind]
     if callee.name in _OF_A_SEQUENCE and len(args) == 1 and seq.unrolled(ctx, args[0]):
         args = [seq.unrolled(ctx, args[0])]         # max(x) of a vector whose length is fixed
@@ -50,6 +52,18 @@ def call(ctx, node, env, visitor):
         return seq.elementwise(ctx, node, lambda *xs: kind(ctx, node, callee, list(xs), kwargs, visitor),
                                args)
     return kind(ctx, node, callee, args, kwargs, visitor)
+
+
+def _logsumexp_of(ctx, node, vec, kwargs):
+    """scipy's ``logsumexp(x)`` (``b=w``: weights) of a vector of any length: the log of the
+    sum of its exponentials as written, which the stability pass shifts by the largest."""
+    if set(kwargs) - {"b"}:
+        raise error(ctx, node, f"logsumexp of a vector takes only b= here, not {', '.join(sorted(kwargs))}",
+                    "write np.log(np.sum(np.exp(x), axis=...)) for the other forms")
+    terms = seq.elementwise(ctx, node, sympy.exp, (vec,))
+    if "b" in kwargs:
+        terms = seq.elementwise(ctx, node, operator.mul, (kwargs["b"], terms))
+    return sympy.log(seq.reduce(ctx, node, "sum", terms))
 
 
 def _of_generator(ctx, node, env, visitor):
@@ -272,8 +286,9 @@ def _count(ctx, items):
     """The number of ``items`` a mean divides by: of a slice, where it is not negative (the
     call checks the length that needs; numpy's mean of no elements is nan, 0/0)."""
     if seq.is_vec(items):
-        seq.note_least(ctx, items.length, 0)
-        return items.length
+        if seq.note_least(ctx, items.length, 0):
+            return items.length
+        return sympy.Max(items.length, 0)       # x[2:1]: no elements at some lengths, 0/0 is nan
     return sympy.Integer(len(items))
 
 

@@ -27,7 +27,19 @@ def _where(ctx, node, args, kwargs, call):
                    "write np.where(condition, value_if_true, value_if_false); the "
                    "one-argument form gives indices, which have no formula meaning")
     cond, a, b = args
+    if isinstance(cond, tuple):             # np.where(K > 3, 1.0, 0.0) of a small data array
+        return _elementwise(ctx, node, cond, a, b)
     return _merge(ctx, node, to_condition(ctx, node, cond), a, b)
+
+
+def _elementwise(ctx, node, conditions, a, b):
+    """``np.where`` of a condition per element (a tuple): each element's merge, a number
+    beside it repeated (numpy broadcasts)."""
+    a, b = (v if isinstance(v, tuple) else (v,) * len(conditions) for v in (a, b))
+    if not len(a) == len(b) == len(conditions):
+        raise error(ctx, node, f"np.where of {len(conditions)} conditions and {len(a)} and {len(b)} values",
+                    "give values of the conditions' length, or numbers")
+    return tuple(merge(ctx, node, to_condition(ctx, node, c), u, v) for c, u, v in zip(conditions, a, b))
 
 
 def _select(ctx, node, args, kwargs, call):

@@ -102,6 +102,8 @@ _ENTRIES = [
 #: name (``library_name``) once the function object turns up
 _BY_NAME_ENTRIES = [
     (stable.sigmoid, ["scipy.special.expit"]),
+    (sympy.loggamma, ["scipy.special.gammaln"]),
+    (sympy.gamma, ["scipy.special.gamma"]),
     (lambda x: -stable.softplus(-x), ["scipy.special.log_expit"]),
     (stable.softplus, ["scipy.special.softplus"]),
     (stable.logit, ["scipy.special.logit"]),

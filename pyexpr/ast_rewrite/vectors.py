@@ -17,19 +17,21 @@ import ast
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
-                   "diff", "norm", "var", "std", "cumsum", "outer", "roll"}
+                   "diff", "norm", "var", "std", "cumsum", "outer", "roll", "logsumexp"}
 #: attributes of numpy arrays a formula reads (methods and sizes)
 _ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "max", "min", "copy", "size", "shape"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)
 _REDUCING = {"max", "min", "amax", "amin", "nanmax", "nanmin"}
 #: callables that make one number of a whole sequence (without ``axis=``)
-_SCALAR_CALLS = {"len", "sum", "fsum", "prod", "mean", "fmean", "norm", "var", "std"} | _REDUCING
+_SCALAR_CALLS = {"len", "sum", "fsum", "prod", "mean", "fmean", "norm", "var", "std", "logsumexp"} | _REDUCING
 #: new arrays of another's length: its values are not read
 _LIKE = {"zeros_like", "ones_like", "empty_like", "full_like"}
 #: the length of a vector the code does not fix
 OPEN = "open"
 #: a use that makes a parameter a vector unless another operand of the same call is one
 _WEAK = "weak"
+#: with a part's number, a weak use within one part of a concatenation: its own group
+_PART = "part"
 #: a matrix of any shape (indexed with two indices)
 MATRIX = "matrix"
 
@@ -43,19 +45,19 @@ def lengths(source, is_data=lambda name: False, annotated=()):
     names = _Names(order, source.node, is_data)
     unpacked, indices, other, groups, matrices = {}, {}, {}, [], set()
     for node in ast.walk(source.node):
-        weak = []
+        weak = {}
         for name, use, where in _vector_uses(node, names):
             if use is MATRIX:
                 matrices.add(name)
-            elif use is _WEAK:
-                weak.append((name, where))
+            elif use is _WEAK or isinstance(use, tuple):     # (a part of its own: _PART)
+                weak.setdefault(use, []).append((name, where))
             elif isinstance(use, int) and isinstance(node, ast.Assign):
                 unpacked.setdefault(name, {})[use] = node
             elif isinstance(use, int):
                 indices.setdefault(name, []).append((use, where))
             else:
                 other.setdefault(name, where)
-        groups.append(weak)
+        groups.extend(weak.values())
     strong = set(unpacked) | set(indices) | set(other) | set(annotated)
     # a parameter with a default is a number (a default is one), unless used as a vector
     defaulted = {a.arg for a in source.node.args.args[len(order) - len(source.node.args.defaults):]}
@@ -133,9 +135,10 @@ def _vector_uses(node, names):
     elif isinstance(node, ast.Call) and _callee(node.func) == "concatenate" and node.args \
             and isinstance(node.args[0], (ast.Tuple, ast.List)):
         # np.concatenate((a, x, b)): numpy concatenates arrays only, so a parameter there is one
-        for part in node.args[0].elts:
+        for k, part in enumerate(node.args[0].elts):
+            # each part an array of its own: no broadcasting between them (np.sin(y) beside x)
             for found in _elementwise_names(part, names):
-                yield found.id, None if found is part else _WEAK, found
+                yield found.id, None if found is part else (_PART, k), found
     elif isinstance(node, ast.Call) and _callee(node.func) in _SEQUENCE_CALLS:
         # np.sum(x**2) as much as len(x): a parameter in an elementwise expression given
         # as the sequence; not in a generator, tuple or subscript (sum(x*k for k in ...),

@@ -228,7 +228,10 @@ class _Stages:
             if not indexing.has_index_relation(r.function, i):
                 continue
             count = sympy.expand(hi - lo + 1)
-            minimum, pieces = indexing.cases(r.function.xreplace({i: i + lo}), i, count, where=self.where)
+            try:
+                minimum, pieces = indexing.cases(r.function.xreplace({i: i + lo}), i, count, where=self.where)
+            except ValueError:          # bounds in another index (i <= j): each term tests its own
+                continue
             self._at_least(count, minimum)
             parts = [r.func(piece.xreplace({i: i - lo}), (i, first + lo, last + lo))
                      for first, last, piece in pieces]

@@ -25,7 +25,7 @@ _LARGEST = sympy.Float(float(np.finfo(np.float32).max))
 
 def logsumexp(binding):
     """The rule's replacement of ``log(c*Sum(g*exp(f), limits))`` (the whole node: a mean's
-    ``c = 1/n``, weights ``g``), or None."""
+    ``c = 1/n``, a positive number ``g``), or None."""
     from .match import REST
     inside = sympy.Mul.make_args(binding[REST].args[0])
     sums = [f for f in inside if _sum_of_exp(f)]
@@ -72,12 +72,17 @@ def _shifted(total, shift):
 
 
 def _sum_of_exp(total):
-    """Whether ``total`` is ``Sum(g*exp(f(i)), i)`` (``g`` weights, 1 in logsumexp), not
+    """Whether ``total`` is ``Sum(g*exp(f(i)), i)`` (``g`` a positive number), not
     shifted yet (a derivative of a shifted one is stabilized too: its sums hold their
     maximum already)."""
     if not (isinstance(total, sympy.Sum) and len(total.limits) == 1) or _exponential(total) is None:
         return False
     if total.function.has(Maximum):
+        return False
+    # weights other than positive numbers are left as written: a term of weight 0 would
+    # set the shift (scipy leaves it out), and the others' exponentials underflow to 0
+    weight = total.function / _exponential(total)
+    if not (weight.is_number and weight.is_positive):
         return False
     # a sum that moves with another index (a row of a matrix, inside a sum over rows) is
     # left as written: its maximum would move too, which the loops do not compile

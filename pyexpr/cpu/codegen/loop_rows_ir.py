@@ -148,18 +148,25 @@ class RowStages:
 
     def _running(self, inner, known, slot, starting, direction):
         """A running sum at the current row: in full where ``starting``, else the last
-        row's plus the one term the range gained (its end, or its start going down)."""
+        row's plus the one term the range gained (its end, or its start going down).  A
+        range still empty at this row (``Sum(x[i], (i, j + 2, n - 1))`` near the end) is the
+        unit: no term is read there (it would lie outside the vector), and the first row
+        where it is not empty holds one term."""
         b = self.b
         with b.if_else(starting) as (full, step):
             with full:
                 b.store(self._inner_total(inner, known), slot)
             with step:
-                index = b.sub(self.bound(inner.hi), self.const(1)) if direction == "prefix" else \
-                    self.bound(inner.lo)
-                lanes, (self.w, self.v) = (self.w, self.v), (1, self.c)
-                term, = self.body(inner, known, index)
-                self.w, self.v = lanes
-                b.store(self._combine(inner)(b.load(slot), term), slot)
+                lo, hi = self.bound(inner.lo), self.bound(inner.hi)
+                with b.if_else(b.icmp_signed("<", lo, hi)) as (grown, empty):
+                    with grown:
+                        index = b.sub(hi, self.const(1)) if direction == "prefix" else lo
+                        lanes, (self.w, self.v) = (self.w, self.v), (1, self.c)
+                        term, = self.body(inner, known, index)
+                        self.w, self.v = lanes
+                        b.store(self._combine(inner)(b.load(slot), term), slot)
+                    with empty:
+                        b.store(self.c.const(self._unit(inner)), slot)
         return b.load(slot)
 
     def _inner_totals(self, stage, known):
