@@ -331,7 +331,9 @@ def _fewest(part, x, terms, sides):
     """``(polynomial, threshold)``: the series with the fewest terms whose threshold the
     part as written is accurate beyond (measured there), else with all of them.  Term
     by term, not in Horner's form: it prints as the textbook writes it, its derivative
-    is again a short polynomial, and the lowering adds it smallest first."""
+    is again a short polynomial, and the lowering adds it smallest first.  A Laurent
+    series is its pole times a polynomial: term by term, its terms would overflow to
+    inf - inf near 0."""
     counts = range(2, len(terms))
     thresholds = [_threshold(terms, k) for k in counts]
     beyond = np.array([1.0, 1.05, 1.3, 2.0])
@@ -342,4 +344,7 @@ def _fewest(part, x, terms, sides):
     good = [i for i, worst in enumerate(loss) if worst <= LOSS and math.isfinite(thresholds[i])]
     i = good[0] if good else len(thresholds) - 1
     k = counts[i]
+    lowest = terms[0][0]
+    if lowest < 0:      # 2/y**2 - 2/(3*y) + ... is inf - inf below 1e-154: the pole taken out
+        return x ** lowest * sympy.Add(*(c * x ** (p - lowest) for p, c in terms[:k])), thresholds[i]
     return sympy.Add(*(c * x ** p for p, c in terms[:k])), thresholds[i]
