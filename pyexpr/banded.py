@@ -174,11 +174,38 @@ class Banded:
         return list(dict.fromkeys(d for _, k in self._arguments() if isinstance(k, (sympy.Symbol, tuple))
                                   for d in (k if isinstance(k, tuple) else (k,))))
 
+    def _batch(self, args):
+        """At arguments with trailing axes beyond their own (``x`` of shape ``(n, k)``, as a
+        vectorized call passes): the matrix at each point of those axes, stacked along them
+        (``(n, n, k)``, as a formula of fixed length gives its Jacobian); None otherwise."""
+        own = dict(self.hessp._call_form.signature)
+        dims = [0 if own[n] is None else 2 if isinstance(own[n], tuple) else 1 for n in self._parameters]
+        arrays = [np.asarray(a) for a in args]
+        trailing = [a.shape[d:] if a.ndim > d else () for a, d in zip(arrays, dims)]
+        if not any(trailing):
+            return None
+        if self.sparse:
+            raise ValueError(f"{self.name}(): a sparse matrix is of one point; call it at one "
+                             f"point of the trailing axes (shapes {[a.shape for a in arrays]})")
+        try:
+            shape = np.broadcast_shapes(*trailing)
+        except ValueError:
+            raise ValueError(f"{self.name}(): the arguments' trailing axes do not broadcast: "
+                             f"{', '.join(str(t) for t in trailing)}") from None
+        # each argument's own axes, then the trailing ones broadcast (a vector beside a batch)
+        full = [np.broadcast_to(a.reshape(a.shape[:d] + (1,) * (len(shape) - len(t)) + t), a.shape[:d] + shape)
+                for a, d, t in zip(arrays, dims, trailing)]
+        points = [self(*[f[(Ellipsis,) + at].copy() for f in full]) for at in np.ndindex(shape)]
+        return np.moveaxis(np.asarray(points), 0, -1).reshape(points[0].shape + shape)
+
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != len(self._parameters):     # keywords, defaults: in order
             # (named as this matrix is called: its own name, the product's defaults)
             called = SimpleNamespace(name=self.name, defaults=self.hessp.defaults)
             args = tuple(calling.bind(called, args, kwargs, self._parameters))
+        batch = self._batch(args)
+        if batch is not None:
+            return batch
         before, after = args[:self._at], args[self._at:]
 
         def product(direction, along=None):     # (of matrices: their elements, row-major)

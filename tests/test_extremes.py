@@ -274,3 +274,20 @@ def test_cached_program_runs_in_a_new_process(tmp_path, processes):
         """))
     expected = scipy.special.logsumexp(np.linspace(-3.0, 700.0, 1001)) + 3.0
     assert runs[0] == runs[1] == pytest.approx(expected, rel=1e-14)
+
+
+LONG_DATA = np.linspace(-3.0, 5.0, 2000)
+
+
+def farthest(mu):
+    return np.max(np.abs(LONG_DATA - mu)) + np.min(LONG_DATA * mu)
+
+
+def test_an_extreme_over_data_is_a_reduction_not_a_maximum_of_its_terms():
+    # written out as Max of 2,000 terms, its value took minutes and its derivative did not end
+    f = px.jit(farthest)
+    assert "Maximum(" in str(f) and "(i, 0, 1999)" in str(f)
+    for mu in (0.7, -0.3):
+        assert f(mu) == pytest.approx(farthest(mu), rel=1e-15)
+        h = 1e-6
+        assert f.grad()(mu)[0] == pytest.approx((farthest(mu + h) - farthest(mu - h)) / (2 * h), rel=1e-6)

@@ -1161,3 +1161,28 @@ def test_python_source_refuses_data_named_as_its_lengths():
     assert f(np.ones(3)) == pytest.approx(3.0 + np.sum(n))
     with pytest.raises(NotImplementedError, match="reads data called n, a name python_source gives a length"):
         f.python_source
+
+
+def quartic_sum(x):
+    return np.sum(x**4) + np.exp(0.1 * np.sum(x))
+
+
+def shifted_products(t, u):
+    return np.concatenate(([u[0]**2 + t], u[1:] * u[:-1]))
+
+
+def test_hessians_and_jacobians_of_a_batch_are_the_matrices_of_its_points():
+    """x of shape (n, k) (a vectorized call): the matrix at each of the k points, stacked along
+    the last axis as a fixed-length formula's Jacobian is; the banded and dense paths mixed the
+    columns (a Hessian's diagonal read [12, 1200, 48] for the points' [12, 48, 108] and [1200, ...])."""
+    X = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]) * 0.1
+    for matrix, args in ((px.jit(quartic_sum).hessian(), (X,)),
+                         (px.jit(shifted_products).jacobian(wrt="u"), (0.5, X)),
+                         (px.jit(shifted_products).jacobian(wrt="u"), (np.array([0.5, 1.5]), X))):
+        got = matrix(*args)
+        assert got.shape == (3, 3, 2)
+        for k in range(2):
+            point = [a[..., k] if np.ndim(a) else a for a in args]
+            np.testing.assert_allclose(got[..., k], matrix(*point), rtol=1e-14)
+    with pytest.raises(ValueError, match="a sparse matrix is of one point"):
+        px.jit(quartic_sum).hessian(sparse=True)(X)

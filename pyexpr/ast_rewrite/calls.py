@@ -35,8 +35,8 @@ def call(ctx, node, env, visitor):
     if callee.name == "logsumexp" and len(args) == 1 and seq.is_vec(args[0]):
         return _logsumexp_of(ctx, node, args[0], kwargs)
     kind = _KINDS[callee.kind]
-    if callee.name in _OF_A_SEQUENCE and len(args) == 1 and seq.unrolled(ctx, args[0]):
-        args = [seq.unrolled(ctx, args[0])]         # max(x) of a vector whose length is fixed
+    if callee.name in _OF_A_SEQUENCE and len(args) == 1 and seq.unrolled_short(ctx, args[0]):
+        args = [seq.unrolled_short(ctx, args[0])]   # max(x) of a vector whose length is fixed
     if any(seq.is_array(a) for a in args) and callee.kind not in ("lambda", "method") or \
             any(isinstance(a, seq.Array) for a in args) and callee.kind == "function" \
             and not (callee.name in _OF_A_SEQUENCE and len(args) == 1):
@@ -72,7 +72,7 @@ def _of_generator(ctx, node, env, visitor):
     if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.GeneratorExp):
         return None
     items = generated(ctx, node.args[0], env, visitor)
-    fixed = seq.unrolled(ctx, items)
+    fixed = seq.unrolled_short(ctx, items)
     return items if fixed is None and seq.is_vec(items) else [tuple(items if fixed is None else fixed)]
 
 
@@ -201,7 +201,7 @@ def _extreme(builder, name):
             raise error(ctx, node, f"np.{name} takes one array in a formula (no axis)",
                         f"np.{name}imum(a, b) compares two values")
         items = visitor.visit(node.args[0])
-        items = seq.unrolled(ctx, items) or items
+        items = seq.unrolled_short(ctx, items) or items
         if seq.is_vec(items):
             return seq.reduce(ctx, node, name, items)
         if seq.is_array(items):
@@ -314,7 +314,7 @@ def _norm(ctx, node, env, visitor):
     if p is None or p == 2:
         return sympy.sqrt(_total(ctx, node, _each(ctx, node, lambda a: a * a, items)))
     if p == sympy.oo:
-        items = seq.unrolled(ctx, items) or items
+        items = seq.unrolled_short(ctx, items) or items
         if seq.is_vec(items):
             return seq.reduce(ctx, node, "max", _each(ctx, node, pf.abs_, items))
         return ieee(pf.max_, *(pf.abs_(v) for v in items))

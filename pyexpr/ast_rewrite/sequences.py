@@ -96,6 +96,14 @@ def unrolled(ctx, vec):
     return Array(vec.at(sympy.Integer(k)) for k in range(int(length)))
 
 
+def unrolled_short(ctx, vec):
+    """``unrolled`` where the length is at most DATA_MIN: a maximum of a longer vector
+    (of data's length) stays a reduction (``Max`` of 2,000 terms is quadratic to sympy,
+    its derivative more so)."""
+    found = unrolled(ctx, vec)
+    return found if found is not None and len(found) <= DATA_MIN else None
+
+
 def is_elementwise(value):
     """Whether operators on ``value`` act element by element: a vector, a matrix, an Array."""
     return isinstance(value, (Vec, Mat, Array))
