@@ -637,3 +637,31 @@ def test_jacobian_through_a_concatenation_matches_differences():
                              - f(*[a - s if i == k else a for i, a in enumerate(args)])) / 2e-6
                             for s in steps]).T
         np.testing.assert_allclose(f.jacobian(wrt=wrt)(u, v), numeric, atol=1e-8)
+
+
+def sample_statistics(x):
+    return np.std(x, ddof=1) + np.var(x, ddof=1) * x.std(ddof=1) + np.sum(np.diff(x, n=2) ** 2) + np.sum(np.diff(x, 3))
+
+
+def test_sample_variance_and_higher_differences():
+    """numpy's ddof= (the sample variance divides by n - 1) and np.diff's n (applied n times,
+    positional or keyword), of vectors of any length and of tuples."""
+    f = px.jit(sample_statistics)
+    for n in (4, 5, 9, 100):
+        x = np.random.default_rng(n).normal(size=n)
+        assert f(x) == pytest.approx(sample_statistics(x), rel=1e-13)
+        h = 1e-6
+        numeric = [(sample_statistics(x + h * e) - sample_statistics(x - h * e)) / (2 * h) for e in np.eye(n)]
+        np.testing.assert_allclose(f.grad()(x), numeric, rtol=1e-5, atol=1e-6)
+    g = px.jit(lambda_free_std)
+    assert g(1.0, 2.0, 4.0) == pytest.approx(np.std((1.0, 2.0, 4.0), ddof=1), rel=1e-15)
+    with pytest.raises(PyExprError, match="ddof= must be a constant non-negative integer"):
+        px.jit(negative_ddof)
+
+
+def lambda_free_std(a, b, c):
+    return np.std((a, b, c), ddof=1)
+
+
+def negative_ddof(x):
+    return np.var(x, ddof=-1)

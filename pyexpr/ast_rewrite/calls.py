@@ -159,6 +159,7 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
         if found is not None:
             return found
         kwargs, args = {}, []
+    ddof = _constant_integer(ctx, node, kwargs.pop("ddof", sympy.S.Zero), "ddof") if name in ("var", "std") else 0
     if kwargs or len(args) != (1 if name == "dot" else 0):
         raise error(ctx, node, f".{name}() takes {'one argument' if name == 'dot' else 'no arguments'} "
                     f"in a formula ({'only axis=' if name in ('sum', 'mean', 'prod') else 'no axis='}, "
@@ -183,7 +184,7 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
         return _total(ctx, node, receiver)
     if name == "mean":
         return mean
-    var = _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, receiver)) / _count(ctx, receiver)
+    var = _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, receiver)) / (_count(ctx, receiver) - ddof)
     return var if name == "var" else sympy.sqrt(var)
 
 
@@ -293,13 +294,41 @@ def _count(ctx, items):
 
 
 def _diff(ctx, node, env, visitor):
-    """``np.diff(x)``: ``x[1:] - x[:-1]``."""
+    """``np.diff(x)``: ``x[1:] - x[:-1]``; ``np.diff(x, n)`` (``n=``) that ``n`` times."""
+    node, options = _with_keywords(ctx, node, visitor, {"n": sympy.S.One}, positional=1)
     items = _sequence(ctx, node, env, visitor)
-    if not seq.is_vec(items):
-        return seq.Array(b - a for a, b in zip(items, items[1:]))
-    return seq.elementwise(ctx, node, lambda a, b: a - b,
-                           (seq.sliced(ctx, node, items, sympy.S.One, None, None),
-                            seq.sliced(ctx, node, items, None, sympy.S.NegativeOne, None)))
+    for _ in range(_constant_integer(ctx, node, options["n"], "n")):
+        if not seq.is_vec(items):
+            items = seq.Array(b - a for a, b in zip(items, items[1:]))
+            continue
+        items = seq.elementwise(ctx, node, lambda a, b: a - b,
+                                (seq.sliced(ctx, node, items, sympy.S.One, None, None),
+                                 seq.sliced(ctx, node, items, None, sympy.S.NegativeOne, None)))
+    return items
+
+
+def _with_keywords(ctx, node, visitor, defaults, positional=0):
+    """``(call, values)``: ``node`` without the options ``defaults`` names (keywords, or the
+    ``positional`` arguments after the first), and their values (``np.diff(x, 2)``, ``ddof=1``)."""
+    values = dict(defaults)
+    extra = node.args[1:1 + positional]
+    for name, arg in zip(defaults, extra):
+        values[name] = visitor.visit(arg)
+    kept = []
+    for kw in node.keywords:
+        if kw.arg in defaults:
+            values[kw.arg] = visitor.visit(kw.value)
+        else:
+            kept.append(kw)
+    bare = ast.Call(func=node.func, args=[node.args[0]] + node.args[1 + positional:] if node.args else [],
+                    keywords=kept)
+    return ast.copy_location(bare, node), values
+
+
+def _constant_integer(ctx, node, value, name):
+    if not (isinstance(value, sympy.Integer) and value >= 0):
+        raise error(ctx, node, f"{name}= must be a constant non-negative integer here, not {value}")
+    return int(value)
 
 
 def _norm(ctx, node, env, visitor):
@@ -326,10 +355,13 @@ def _norm(ctx, node, env, visitor):
 
 
 def _var(ctx, node, env, visitor):
-    """``np.var(x)``: the mean square deviation from the mean (numpy's ddof=0)."""
+    """``np.var(x)``: the mean square deviation from the mean, its sum divided by the
+    count less ``ddof`` (numpy's default 0; 1 for the sample variance)."""
+    node, options = _with_keywords(ctx, node, visitor, {"ddof": sympy.S.Zero})
     items = _sequence(ctx, node, env, visitor)
     mean = _total(ctx, node, items) / _count(ctx, items)
-    return _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, items)) / _count(ctx, items)
+    ddof = _constant_integer(ctx, node, options["ddof"], "ddof")
+    return _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, items)) / (_count(ctx, items) - ddof)
 
 
 def _cumsum(ctx, node, env, visitor):
