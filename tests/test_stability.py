@@ -479,14 +479,20 @@ def test_a_mean_and_a_factor_inside_logsumexp_are_shifted_too():
         np.testing.assert_allclose(f.grad()(x), scipy.special.softmax(x), rtol=1e-12, atol=1e-300)
 
 
-def test_weights_inside_logsumexp_are_left_as_written():
-    # a weight of 0 on the largest exponent would set the shift, and the other terms'
-    # exponentials underflow to 0: log(0*e^0 + 1*e^-749) would be -inf where it is -40
+def test_weights_inside_logsumexp_are_shifted_by_the_terms_they_keep():
+    """scipy's logsumexp(x, b=w): the largest exponent of a nonzero weight is the shift, and a
+    term of weight 0 is left out of the sum (0*exp(x - m) would overflow to nan): a zero weight
+    on the largest exponent set the shift, and the value was -inf where it is -40."""
+    import scipy.special
     f = px.jit(_weighted_logsumexp)
-    assert not f.rewrites
-    x, w = np.array([709.0, -40.0]), np.array([0.0, 1.0])
-    assert f(x, w) == _weighted_logsumexp(x, w) == pytest.approx(-40.0)
-    np.testing.assert_allclose(f.grad(wrt="x")(x, w), [0.0, 1.0])
+    assert [r.name for r in f.rewrites] == ["logsumexp of a Sum"]
+    for x, w in (([709.0, -40.0], [0.0, 1.0]), ([1000.0, 0.0], [0.0, 1.0]), ([800.0, 801.0, 2.0], [1.0, 2.0, 0.5])):
+        x, w = np.array(x), np.array(w)
+        assert f(x, w) == pytest.approx(scipy.special.logsumexp(x, b=w), rel=1e-15, abs=1e-300)
+        with np.errstate(over="ignore", invalid="ignore"):
+            shifted = np.where(w != 0, w * np.exp(x - np.max(x[w != 0])), 0.0)
+        np.testing.assert_allclose(f.grad(wrt="x")(x, w), shifted / shifted.sum(), rtol=1e-13, atol=1e-300)
+    assert f(np.array([1.0, 2.0]), np.zeros(2)) == -np.inf
     small = np.array([0.3, -1.2, 2.0])
     assert f(small, np.ones(3)) == pytest.approx(_weighted_logsumexp(small, np.ones(3)), rel=1e-15)
 

@@ -25,7 +25,7 @@ _LARGEST = sympy.Float(float(np.finfo(np.float32).max))
 
 def logsumexp(binding):
     """The rule's replacement of ``log(c*Sum(g*exp(f), limits))`` (the whole node: a mean's
-    ``c = 1/n``, a positive number ``g``), or None."""
+    ``c = 1/n``, weights ``g``), or None."""
     from .match import REST
     inside = sympy.Mul.make_args(binding[REST].args[0])
     sums = [f for f in inside if _sum_of_exp(f)]
@@ -68,21 +68,24 @@ def _exponential(total):
 def _shifted(total, shift):
     """``Sum(g*exp(f - shift))`` of ``total`` = ``Sum(g*exp(f))``."""
     e = _exponential(total)
-    return sympy.Sum(total.function.xreplace({e: stable.exp(e.args[0] - shift)}), *total.limits)
+    weight = total.function / e
+    term = total.function.xreplace({e: stable.exp(e.args[0] - shift)})
+    if not _positive(weight):           # 0*exp(f - m) would overflow to nan where w is 0
+        term = sympy.Piecewise((term, sympy.Ne(weight, 0)), (0, True))
+    return sympy.Sum(term, *total.limits)
+
+
+def _positive(weight):
+    return weight.is_number and weight.is_positive
 
 
 def _sum_of_exp(total):
-    """Whether ``total`` is ``Sum(g*exp(f(i)), i)`` (``g`` a positive number), not
+    """Whether ``total`` is ``Sum(g*exp(f(i)), i)`` (``g`` weights, 1 in logsumexp), not
     shifted yet (a derivative of a shifted one is stabilized too: its sums hold their
     maximum already)."""
     if not (isinstance(total, sympy.Sum) and len(total.limits) == 1) or _exponential(total) is None:
         return False
     if total.function.has(Maximum):
-        return False
-    # weights other than positive numbers are left as written: a term of weight 0 would
-    # set the shift (scipy leaves it out), and the others' exponentials underflow to 0
-    weight = total.function / _exponential(total)
-    if not (weight.is_number and weight.is_positive):
         return False
     # a sum that moves with another index (a row of a matrix, inside a sum over rows) is
     # left as written: its maximum would move too, which the loops do not compile
@@ -93,6 +96,11 @@ def _shift(total):
     """``total``'s largest exponent, 0 where it is not finite (see the module docstring)."""
     (i, lo, hi), = total.limits
     k = fresh_index(total)               # the maximum's own index: none the sum has
-    largest = Maximum(_exponential(total).args[0].xreplace({i: k}), (k, lo, hi))
+    e = _exponential(total)
+    weight = total.function / e
+    # weights (scipy's b=) that may be 0: such a term is left out of the maximum, as scipy
+    # does -- log|sign(w)| is 0, or -inf where w is 0 -- and out of the sum (_shifted)
+    term = e.args[0] if _positive(weight) else e.args[0] + sympy.log(sympy.Abs(sympy.sign(weight)))
+    largest = Maximum(term.xreplace({i: k}), (k, lo, hi))
     # held: the value does not depend on it, and its derivative's terms cancel exactly only
     return Held(sympy.Piecewise((largest, sympy.Abs(largest) <= _LARGEST), (0, True)))

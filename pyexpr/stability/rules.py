@@ -91,7 +91,7 @@ RULES = (
     _rule("log1p", "log(1 + a)", "log1p(a)", _ONE_PLUS),
     _computed("logsumexp of a Sum", sympy.log, reductions.logsumexp,
               "exp overflows past 709 where the log of the sum is moderate: the largest term taken out",
-              "`m + log(c*Sum(exp(f - m), i))` of `log(c*Sum(exp(f), i))` (a mean; a positive constant c inside too), m the largest f (0 if not finite)"),
+              "`m + log(c*Sum(g*exp(f - m), i))` of `log(c*Sum(g*exp(f), i))` (a mean, weights g: a term of weight 0 left out), m the largest f of a nonzero g (0 if not finite)"),
     _computed("softmax of a Sum", sympy.Mul, reductions.softmax,
               "exp overflows past 709: the quotient is inf/inf where its value is at most 1",
               "`exp(g - m)/Sum(exp(f - m), i)` of `exp(g)/Sum(exp(f), i)`, m as in logsumexp"),
