@@ -154,6 +154,9 @@ class Formula(CachedSide):
                          f"({', '.join(str(a) for a in self.args)})")
 
     def _wrt(self, wrt):
+        if wrt is None and self.vectors and self.defaults:
+            # beside a vector, parameters with defaults are held (scipy's jac is by x alone)
+            return tuple(a for a in self.args if str(a) not in self.defaults)
         if wrt is None:
             return self.args
         if isinstance(wrt, (str, sympy.Symbol)):
@@ -241,6 +244,30 @@ class Formula(CachedSide):
                 cells[i, j] = cells[j, i] = calculus.derivative(first[i], wrt[j])
         outputs = [cells[i, j] for i in range(n) for j in range(n)]
         return self._derived(f"hessian_{self.name}", outputs, (n, n), rf"H_{{{self._latex_name}}}")
+
+    @remembered
+    def hessp(self, wrt=None):
+        """The Hessian by a vector argument times a vector ``p`` of its length, which follows
+        it (scipy's ``hessp(x, p, *args)``): ``out_shape (n,)``."""
+        expr = self._single("hessp")
+        names = [n for n, k in self.signature if isinstance(k, int)] if wrt is None else [str(wrt)]
+        if len(names) != 1 or names[0] not in self.vectors:
+            raise NotImplementedError(f"{self.name}: hessp() is by one vector argument; name it "
+                                      "(hessp(wrt='x')), or take hessian()")
+        x = self.vectors[names[0]]
+        taken = {str(a) for a in self.args} | set(self.arg_names)
+        direction = next(f"p{'_' * k}" for k in range(len(taken) + 1)
+                         if f"p{'_' * k}" not in taken and not any(t.startswith(f"p{'_' * k}_") for t in taken))
+        p = [sympy.Symbol(f"{direction}_{k}", real=True) for k in range(len(x))]
+        first = [calculus.derivative(expr, s) for s in x]
+        outputs = [sympy.Add(*(calculus.derivative(first[i], s) * p[k] for k, s in enumerate(x)))
+                   for i in range(len(x))]
+        at = list(self.args).index(x[-1]) + 1
+        place = [n for n, _ in self.signature].index(names[0]) + 1
+        signature = self.signature[:place] + ((direction, len(x)),) + self.signature[place:]
+        return Formula(f"hessp_{self.name}", self.args[:at] + tuple(p) + self.args[at:], outputs, (len(x),),
+                       defaults=self.defaults, options=self.options,
+                       latex_name=rf"H_{{{self._latex_name}}} {direction}", signature=signature)
 
     @remembered
     def jacobian(self, wrt=None):

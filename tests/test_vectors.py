@@ -122,7 +122,8 @@ def test_loops_len_slices_and_sums_over_a_fixed_vector():
     x = np.array([0.5, -1.5, 2.0])
     assert f(x) == pytest.approx(walks(list(x)), rel=1e-15)
     assert f(x, k=3.0) == pytest.approx(walks(list(x), 3.0), rel=1e-15)
-    assert f.grad(wrt=["x"]).out_shape == (3,) and f.grad().out_shape == (4,)
+    # without wrt, by the vector: the parameter with a default is held (scipy's jac is by x)
+    assert f.grad(wrt=["x"]).out_shape == (3,) == f.grad().out_shape and f.grad(wrt=["x", "k"]).out_shape == (4,)
     h = 1e-6
     fd = [(walks(list(x + h * e)) - walks(list(x - h * e))) / (2 * h) for e in np.eye(3)]
     np.testing.assert_allclose(f.grad(wrt="x")(x), fd, rtol=1e-7)
@@ -204,3 +205,22 @@ def test_random_vector_formulas_agree_with_their_scalar_twins(source, unpacking)
         except (ArithmeticError, ValueError):
             continue
         assert got == pytest.approx(want, rel=1e-9, abs=1e-12, nan_ok=True)
+
+
+def three_valley(p, s=2.0):
+    a, b, c = p
+    return s * (a - 1)**2 + 10*(b - a**2)**2 + (c - 2)**4 * a**2 + c**2
+
+
+def test_hessp_of_a_fixed_length_vector_drives_trust_krylov():
+    from scipy.optimize import minimize
+    f = px.jit(three_valley)
+    hessp = f.hessp()
+    assert [n for n, _ in hessp.signature] == ["p", "p_", "s"]
+    x, v = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(hessp(x, v), f.hessian()(x) @ v, rtol=1e-14)
+    np.testing.assert_allclose(hessp(x, v, 3.0), f.hessian()(x, 3.0) @ v, rtol=1e-14)
+    found = minimize(f, np.zeros(3), jac=f.grad(), hessp=hessp, method="trust-krylov")
+    plain = minimize(three_valley, np.zeros(3), method="BFGS")
+    assert found.success and np.allclose(found.x, plain.x, atol=1e-4)
+
