@@ -5,7 +5,7 @@ import ast
 
 import sympy
 
-from . import sequences as seq
+from . import needs, sequences as seq
 from .values import bind, error, sequence, to_condition
 
 
@@ -60,5 +60,5 @@ def _generate_vector(ctx, gen, env, visitor, items):
     index = seq.loop_index(ctx, comp.target, items, ())
     bind(ctx, comp.target, items.at(index), local)
     term = visitor.at(local).visit(gen.elt)
-    seq.settle_moving(ctx, index, items.length)
+    needs.settle_moving(ctx, index, items.length)
     return seq.Vec.of(items.length, index, term, items.start, items.stride)

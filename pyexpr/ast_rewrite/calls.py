@@ -15,7 +15,7 @@ from sympy.core.parameters import global_parameters
 
 from .. import functions as pf
 from ..dag import substitute
-from . import arrays, matrices, sequences as seq
+from . import arrays, matrices, needs, sequences as seq
 from .arguments import generated, items as _items, sequence_or_value as _sequence_or_value
 from .scope import Callee
 from .values import as_expr, error, ieee, sequence
@@ -287,7 +287,7 @@ def _count(ctx, items):
     """The number of ``items`` a mean divides by: of a slice, where it is not negative (the
     call checks the length that needs; numpy's mean of no elements is nan, 0/0)."""
     if seq.is_vec(items):
-        if seq.note_least(ctx, items.length, 0):
+        if needs.note_least(ctx, items.length, 0):
             return items.length
         return sympy.Max(items.length, 0)       # x[2:1]: no elements at some lengths, 0/0 is nan
     return sympy.Integer(len(items))

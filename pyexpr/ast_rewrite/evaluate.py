@@ -52,7 +52,7 @@ class Context:
     #: the index Symbols of the loops over a length running now (``filled``: ``du[i] = ...``)
     loop_indices: list = field(default_factory=list, compare=False)
     #: slice ends that move with a loop's index (``x[:i + 1]``), with their nodes, until
-    #: the loop's range shows they are never negative (``sequences.settle_moving``)
+    #: the loop's range shows they are never negative (``needs.settle_moving``)
     moving: list = field(default_factory=list, compare=False)
 
     @property

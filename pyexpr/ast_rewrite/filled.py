@@ -10,7 +10,7 @@ would show elsewhere (views, second names, arguments).
 """
 import sympy
 
-from . import sequences as seq
+from . import needs, sequences as seq
 from .values import error, evaluated
 
 
@@ -25,11 +25,11 @@ def store(ctx, node, vec, place, value):
     if place[0] == "item":
         at = place[1]
         if isinstance(at, sympy.Integer):
-            if not seq.note_least(ctx, vec.length, -int(at) if at < 0 else int(at) + 1):
+            if not needs.note_least(ctx, vec.length, -int(at) if at < 0 else int(at) + 1):
                 raise error(ctx, node, f"index {at} is out of range for an array of {vec.length}")
             at = evaluated(vec.length + at) if at < 0 else at
         elif not set(ctx.loop_indices) & at.free_symbols:      # du[n - 1]: inside for every n it holds
-            if not (seq.note_least(ctx, at, 0) and seq.note_least(ctx, evaluated(vec.length - at), 1)):
+            if not (needs.note_least(ctx, at, 0) and needs.note_least(ctx, evaluated(vec.length - at), 1)):
                 raise error(ctx, node, f"index {at} is outside an array of {vec.length}")
         if isinstance(value, tuple) or seq.is_elementwise(value):
             raise error(ctx, node, "cannot store an array in one element")
@@ -39,7 +39,7 @@ def store(ctx, node, vec, place, value):
         return _stepped(ctx, node, vec, lo, hi, step, value)
     # the slice inside the array (numpy's would be shorter, and the value not fit it): the
     # lengths that needs are the call's to check
-    if not (seq.note_least(ctx, lo, 0) and seq.note_least(ctx, evaluated(vec.length - hi), 0)):
+    if not (needs.note_least(ctx, lo, 0) and needs.note_least(ctx, evaluated(vec.length - hi), 0)):
         raise error(ctx, node, f"the slice {lo}:{hi} is outside an array of {vec.length}")
     count = evaluated(hi - lo)
     if seq.is_vec(value):
@@ -62,7 +62,7 @@ def _stepped(ctx, node, vec, lo, hi, step, value):
     """``du[lo:hi:step] = value``: the places ``k`` with ``k - lo`` a multiple of ``step``
     (a condition on the element, not a case), a vector's element ``(k - lo)/step`` there,
     which must be read at whole indices (``du[::2] = u`` of ``u = y[::2]`` reads ``y[k]``)."""
-    if not (seq.note_least(ctx, lo, 0) and seq.note_least(ctx, evaluated(vec.length - hi), 0)):
+    if not (needs.note_least(ctx, lo, 0) and needs.note_least(ctx, evaluated(vec.length - hi), 0)):
         raise error(ctx, node, f"the slice {lo}:{hi}:{step} is outside an array of {vec.length}")
     if seq.is_vec(value) and value.axis is None:
         seq.same_length(ctx, node, [value.length, sympy.ceiling(evaluated(hi - lo) / step)])

@@ -10,7 +10,7 @@ not have is refused as numpy's ``AxisError`` would be.
 """
 import sympy
 
-from . import sequences as seq
+from . import needs, sequences as seq
 from .values import as_expr, error
 
 
@@ -103,7 +103,7 @@ def mat_item(ctx, node, mat, index):
     row, col = at(parts[0], mat.rows), at(parts[1], mat.cols)
     if row is not None and col is not None:
         value = mat.at(row, col)
-        seq.note_needs(ctx, value)
+        needs.note_needs(ctx, value)
         return value
     if row is not None:
         return seq.Vec(mat.cols, lambda k: mat.at(row, k))

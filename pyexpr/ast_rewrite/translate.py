@@ -19,7 +19,7 @@ import sympy
 from sympy.core.parameters import global_parameters
 
 from . import evaluate as ev
-from . import filled, sequences as seq, stores
+from . import filled, needs, sequences as seq, stores
 from .values import as_expr, bind, sequence, static_int
 from .pending import PendingSum, settled
 
@@ -173,7 +173,7 @@ def _symbolic_loop(ctx, stmt, env, items):
         after = _run(ctx, stmt.body, local)
     finally:
         ctx.loop_indices.pop()
-    seq.settle_moving(ctx, index, items.length)
+    needs.settle_moving(ctx, index, items.length)
     for name in assigned:
         if name in filling:
             env[name] = filled.lifted(ctx, stmt, env[name], after.get(name), index, items)
