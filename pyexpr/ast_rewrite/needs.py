@@ -19,10 +19,8 @@ def counts_back(ctx, vec, index):
     large length of ``vec``, so counts from its end, as Python's does."""
     if not (isinstance(index, sympy.Expr) and lengths.rounded(index)):
         return False
-    symbols = sympy.Tuple(index, vec.length).free_symbols
-    if len(symbols) != 1 or not symbols <= set(ctx.lengths) or not lengths.is_bound(index, *symbols):
-        return False
-    return all(v < 0 for v in lengths.Bounds(*symbols, [index]).values(index))
+    order = length_bounds(ctx, index, vec.length)
+    return order is not None and all(v < 0 for v in order.values(index))
 
 
 def note_needs(ctx, value):
@@ -70,7 +68,7 @@ def settle_moving(ctx, index, count):
             end = evaluated(value.subs(index, at))
             if moving(ctx, end):
                 waiting.append((end, node, what))
-            elif at != 0 and _vacuous(end, count):
+            elif at != 0 and _vacuous(ctx, end, count):
                 continue
             elif not _never_negative(ctx, end) and what == "the slice end":
                 raise error(ctx, node, f"the slice end {value} is {end} at {index} = {at}: Python would "
@@ -81,10 +79,10 @@ def settle_moving(ctx, index, count):
     ctx.moving[:] = waiting
 
 
-def _vacuous(end, count):
+def _vacuous(ctx, end, count):
     """Whether ``end`` (in one length) is not negative wherever ``count``, the loop's, is at
     least 1: at the other lengths the loop does not run."""
-    order = _one_length_bounds(sympy.Tuple(end, count))
+    order = length_bounds(ctx, end, count)
     return order is not None and all(v >= 0 for v in order.values(end)) \
         and all(v >= 1 for v in order.values(count)) and order.least(end) <= order.least(count - 1)
 
@@ -95,35 +93,29 @@ def _never_negative(ctx, end):
     end = sympy.expand(end)
     if end.is_Integer:
         return end >= 0
-    order = _one_length_bounds(end)
-    if order is None or any(v < 0 for v in order.values(end)) or order.n not in ctx.lengths:
+    order = length_bounds(ctx, end)
+    if order is None or any(v < 0 for v in order.values(end)):
         return False
     note_from(ctx, order.n, order.least(end))
     return True
 
 
-def _one_length_bounds(exprs):
-    """``lengths.Bounds`` of ``exprs`` in their one length Symbol, or None."""
-    items = list(exprs) if isinstance(exprs, sympy.Tuple) else [exprs]
-    symbols = sympy.Tuple(*items).free_symbols
-    if len(symbols) != 1 or not all(lengths.is_bound(e, *symbols) for e in items):
+def length_bounds(ctx, *exprs):
+    """``lengths.Bounds`` of ``exprs`` (bounds, divisions of lengths among them) in their one
+    symbol, a vector's length, or None."""
+    symbols = sympy.Tuple(*exprs).free_symbols
+    if len(symbols) != 1 or not symbols <= set(ctx.lengths) or not all(lengths.is_bound(e, *symbols) for e in exprs):
         return None
-    return lengths.Bounds(*symbols, items)
+    return lengths.Bounds(*symbols, list(exprs))
 
 
 def divided_end(ctx, vec, value):
     """Whether ``value`` (with a division rounded: ``len(y) // 2``) is a bound of ``vec``
     at every large length; the least length from which it is inside is recorded."""
-    symbols = sympy.Tuple(value, vec.length).free_symbols
-    if len(symbols) != 1 or not symbols <= set(ctx.lengths):
+    order = length_bounds(ctx, value, vec.length)
+    if order is None or any(v < 0 or v > size for v, size in zip(order.values(value), order.values(vec.length))):
         return False
-    n, = symbols
-    if not lengths.is_bound(value, n) or not lengths.is_bound(vec.length, n):
-        return False
-    order = lengths.Bounds(n, [value, vec.length])
-    if any(v < 0 or v > size for v, size in zip(order.values(value), order.values(vec.length))):
-        return False
-    note_from(ctx, n, max(order.least(value), order.least(vec.length - value)))
+    note_from(ctx, order.n, max(order.least(value), order.least(vec.length - value)))
     return True
 
 
@@ -158,13 +150,11 @@ def note_least(ctx, length, least):
     length = sympy.expand(length)
     if length.is_Integer:
         return length >= least
-    symbols = length.free_symbols
-    if lengths.rounded(length) and len(symbols) == 1 and symbols <= set(ctx.lengths) \
-            and lengths.is_bound(length, *symbols):
-        order = lengths.Bounds(*symbols, [length])
+    order = length_bounds(ctx, length) if lengths.rounded(length) else None
+    if order is not None:
         if any(v < least for v in order.values(length)):
             return False
-        note_from(ctx, *symbols, order.least(length - least))
+        note_from(ctx, order.n, order.least(length - least))
         return True
     owners = [(base, n) for base, n in ctx.length_of.items()
               if isinstance(n, sympy.Symbol) and n in length.free_symbols]

@@ -143,17 +143,11 @@ def same_length(ctx, node, lengths):
 def _same_at_some_lengths(ctx, node, a, b):
     """Lengths with a division (``y[:len(y)//2]``, ``y[len(y)//2:]``) that agree only for
     some ``n % s``: the code runs only there, a condition each call checks."""
-    symbols = sympy.Tuple(a, b).free_symbols
-    if not (lengths.rounded(sympy.Tuple(a, b)) and len(symbols) == 1 and symbols <= set(ctx.lengths)):
-        return False
-    n, = symbols
-    if not (lengths.is_bound(a, n) and lengths.is_bound(b, n)):
-        return False
-    order = lengths.Bounds(n, [a, b])
-    agree = {r for r, (u, v) in enumerate(zip(order.values(a), order.values(b))) if u == v}
+    order = needs.length_bounds(ctx, a, b) if lengths.rounded(sympy.Tuple(a, b)) else None
+    agree = order and {r for r, (u, v) in enumerate(zip(order.values(a), order.values(b))) if u == v}
     if not agree:
         return False
-    steps.require(ctx, node, n, order.period, agree, "numpy combines vectors only of the same length")
+    steps.require(ctx, node, order.n, order.period, agree, "numpy combines vectors only of the same length")
     return True
 
 

@@ -19,11 +19,11 @@ import math
 
 import sympy
 
-from .. import indexing
+from .. import indexing, lengths
 from .values import error, evaluated, evaluated_indices
 
 #: a length far beyond any real one: lengths affine in ``n`` are compared at ``n = s*_LARGE + r``
-_LARGE = 2 ** 40
+_LARGE = lengths.LARGE
 
 
 def combined(ctx, node, vecs, same_length):
