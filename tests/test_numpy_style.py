@@ -12,7 +12,7 @@ import pyexpr as px
 from pyexpr.errors import PyExprError
 
 SHIFT = np.array([0.5, -1.0, 2.0, 0.25])
-FEW = np.linspace(-1.0, 2.0, 7)        # a few data points: a small array, not data
+FEW = np.linspace(-1.0, 2.0, 7)        # a few data points: data beside parameters
 
 
 def shifted_sphere(x):
@@ -20,7 +20,8 @@ def shifted_sphere(x):
     return np.sum(z**2)
 
 
-def shifted_rastrigin(x):
+def shifted_rastrigin(x: px.Vector):
+    # beside module data, an unannotated parameter is a number (as beside 8,000 points)
     z = x - SHIFT
     return np.sum(z**2 - 10 * np.cos(2 * np.pi * z) + 10)
 
@@ -665,3 +666,48 @@ def lambda_free_std(a, b, c):
 
 def negative_ddof(x):
     return np.var(x, ddof=-1)
+
+
+EIGHT = np.array([1.0, 2.5, 0.3, 4.1, 2.2, 3.3, 1.7, 0.9])
+
+
+def nll_over_eight_points(mu, sigma):
+    return np.sum(0.5 * ((EIGHT - mu) / sigma)**2 + np.log(sigma))
+
+
+def sse_over_eight_points(a, b):
+    return np.sum((EIGHT - a * np.exp(-b * EIGHT))**2)
+
+
+def test_parameters_beside_small_module_data_are_numbers():
+    """8 data points are data like 8,000: the parameters beside them are numbers with no
+    annotation, the formula a sum over the data, its gradient by the two numbers; an array
+    for one of them is the call's TypeError (numpy would broadcast it)."""
+    for fn, args in ((nll_over_eight_points, (1.9, 1.4)), (sse_over_eight_points, (2.0, 0.3))):
+        f = px.jit(fn)
+        assert "EIGHT[i]" in str(f) and "(i, 0, 7)" in str(f), str(f)
+        assert f(*args) == pytest.approx(fn(*args), rel=1e-13)
+        numeric = [(fn(*(a + 1e-6 * (k == m) for m, a in enumerate(args))) -
+                    fn(*(a - 1e-6 * (k == m) for m, a in enumerate(args)))) / 2e-6 for k in range(2)]
+        np.testing.assert_allclose(f.grad()(*args), numeric, rtol=1e-6)
+        with pytest.raises(TypeError, match=f"{fn.__name__}.*'a?.*number in this formula"):
+            f(np.full(8, args[0]), args[1])
+
+
+def counted(x):
+    return np.sum(x > 0) + np.sum((x > 1).astype(float) * x) + np.mean((EIGHT > 2).astype(np.float64))
+
+
+def counted_numbers(x, y):
+    return (x > y).astype(float) * y + np.sum((SHIFT > 0.3).astype(float))
+
+
+def test_comparisons_of_arrays_count_and_convert_as_numpy_does():
+    f = px.jit(counted)
+    for x in (np.array([1.0, -2.0, 3.0, 0.5]), np.zeros(0), np.array([-1.0]), np.linspace(-3.0, 3.0, 50)):
+        assert f(x) == pytest.approx(counted(x), rel=1e-15), x
+    g = px.jit(counted_numbers)
+    for x, y in ((3.0, 2.0), (1.0, 2.0), (2.0, 2.0)):
+        assert g(x, y) == counted_numbers(np.float64(x), np.float64(y))
+    with pytest.raises(PyExprError, match="astype"):
+        px.jit(lambda x: np.sum(x.astype(np.float32)))

@@ -57,12 +57,12 @@ def parse_function(func, simplify="canonical"):
     fence.check(source)
     node = source.node
     ctx = Context(source, Scope.of(func))
-    is_data = lambda name: sequences.is_data(ctx.scope.lookup(name))  # noqa: E731
+    is_data = lambda name: sequences.is_data(ctx.scope.lookup(name), beside=True)  # noqa: E731
     notes = getattr(func, "__annotations__", {})
     # a matrix annotated as one is an array beside which the other operands broadcast (a
     # vector so annotated leaves its partners as they are: (x - mu) @ P keeps x a vector)
     annotated = [a.arg for a in node.args.args if annotations.pinned(notes.get(a.arg)) == vectors.MATRIX]
-    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated)))
+    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated, ctx.beside)))
     params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
     index = column = None

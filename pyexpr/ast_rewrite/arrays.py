@@ -31,7 +31,7 @@ def _array(ctx, node, env, visitor):
     numbers, or of more numbers than ``DATA_MIN``, data as a module-level array is, named by
     the local it is assigned to."""
     import numpy as np
-    if len(node.args) != 1 or any(kw.arg != "dtype" or not _is_float_type(kw.value) for kw in node.keywords):
+    if len(node.args) != 1 or any(kw.arg != "dtype" or not is_float_type(kw.value) for kw in node.keywords):
         raise error(ctx, node, "np.array takes one list (and dtype=float) in a formula",
                     "write np.array([a, b, c]) or np.array([[1.0, 2.0], [3.0, 4.0]])")
     value = _sequence_or_value(ctx, node.args[0], env, visitor)
@@ -57,7 +57,7 @@ def _filled(fill, like=False):
     the function may then assign (``dy[0] = ...``)."""
     def filled(ctx, node, env, visitor):
         count = 2 if fill is None else 1
-        if len(node.args) != count or any(kw.arg != "dtype" or not _is_float_type(kw.value) for kw in node.keywords):
+        if len(node.args) != count or any(kw.arg != "dtype" or not is_float_type(kw.value) for kw in node.keywords):
             raise error(ctx, node, f"expected {count} argument(s) (and dtype=float)")
         shape = visitor.visit(node.args[0])
         value = visitor.visit(node.args[1]) if fill is None else fill
@@ -141,7 +141,7 @@ def _is_none_or_zero(node):
     return isinstance(node, ast.Constant) and node.value in (None, 0) and node.value is not False
 
 
-def _is_float_type(node):
+def is_float_type(node):
     return isinstance(node, ast.Name) and node.id == "float" or \
         isinstance(node, ast.Attribute) and node.attr in ("float64", "double", "float_")
 

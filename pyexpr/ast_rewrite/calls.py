@@ -27,6 +27,8 @@ def call(ctx, node, env, visitor):
         raise error(ctx, node.func, "this value cannot be called", "call a math function or a formula")
     if callee.kind == "special":
         return _SPECIAL[callee.name](ctx, node, env, visitor)
+    if callee.kind == "method" and callee.name == "astype":     # its type is no value
+        return _as_float(ctx, node, callee.target)
     args = _of_generator(ctx, node, env, visitor) if callee.name in _EXTREMES else None
     if seq.is_vec(args):
         return seq.reduce(ctx, node, _EXTREMES[callee.name], args)
@@ -186,6 +188,22 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
         return mean
     var = _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, receiver)) / (_count(ctx, receiver) - ddof)
     return var if name == "var" else sympy.sqrt(var)
+
+
+def _as_float(ctx, node, receiver):
+    """``.astype(float)``: conditions as 1.0 and 0.0 (``(K > 3).astype(float)``), numbers as
+    they are -- a formula computes in floats; other types would change the values."""
+    if node.keywords or len(node.args) != 1 or not arrays.is_float_type(node.args[0]):
+        raise error(ctx, node, ".astype() takes float (or np.float64) in a formula",
+                    "write .astype(float); np.floor or np.trunc make whole numbers")
+    if seq.is_mat(receiver):
+        return seq.Mat(receiver.rows, receiver.cols, lambda i, k: as_expr(ctx, node, receiver.at(i, k)))
+    if seq.is_vec(receiver):
+        return seq.Vec(receiver.length, lambda k: as_expr(ctx, node, receiver.at(k)),
+                       receiver.start, receiver.stride, receiver.axis)
+    if isinstance(receiver, tuple):
+        return seq.Array(as_expr(ctx, node, v) for v in receiver)
+    return as_expr(ctx, node, receiver)
 
 
 _KINDS = {"function": _call_function, "formula": _call_formula, "lambda": _call_lambda,

@@ -39,6 +39,8 @@ class Context:
     constants: dict = field(default_factory=dict, compare=False)
     #: lengths the code fixes by meeting data: Symbol -> the number it must be
     exact: dict = field(default_factory=dict, compare=False)
+    #: names of module-level arrays met elementwise with a parameter: data at any size
+    beside: set = field(default_factory=set, compare=False)
 
     #: matrices of any shape: IndexedBase -> (rows, cols) Symbols
     shape_of: dict = field(default_factory=dict, compare=False)
@@ -174,7 +176,7 @@ def from_object(ctx, node, name, obj):
     """The translation-time value of a free name bound to ``obj``."""
     if is_number(obj) or isinstance(obj, bool):
         return constant(obj)
-    if seq.is_data(obj):
+    if seq.is_data(obj, beside=name in ctx.beside):
         return seq.data(ctx, node, name, obj)
     if isinstance(obj, (tuple, list)):
         return tuple(from_object(ctx, node, name, item) for item in obj)
@@ -265,7 +267,7 @@ class _Eval(ast.NodeVisitor):
 
     def visit_Attribute(self, node):
         base = self.visit(node.value)
-        if seq.is_array(base):
+        if seq.is_array(base) or node.attr == "astype":
             return subscripts.attribute(self.ctx, node, base)
         if not isinstance(base, type(sympy)):
             raise error(self.ctx, node, "attribute access is only supported on modules (math.exp, np.pi)")

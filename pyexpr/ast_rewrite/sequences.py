@@ -17,7 +17,7 @@ import sympy
 
 from .. import indexing, lengths
 from . import needs, steps
-from .values import error, evaluated, evaluated_indices, merge
+from .values import as_expr, error, evaluated, evaluated_indices, is_condition, merge
 
 
 class Vec:
@@ -293,6 +293,9 @@ def slice_end(ctx, node, vec, value, default):
 def reduce(ctx, node, kind, vec):
     """``Sum`` (``Product``, ``Maximum``, ``Minimum``: ``kind`` "sum", "prod", "max", "min")
     of the elements of ``vec``."""
+    if is_condition(sample(vec)):       # np.sum(x > 0): numpy counts the Trues
+        truth = vec.at
+        vec = Vec(vec.length, lambda k: as_expr(ctx, node, truth(k)), vec.start, vec.stride, vec.axis)
     if kind in ("max", "min"):
         needs.note_some(ctx, node, kind, vec)
     if vec.stride is not None:
@@ -447,9 +450,13 @@ def _mat_elementwise(ctx, node, fn, values):
 DATA_MIN = 16
 
 
-def is_data(obj):
+def is_data(obj, beside=False):
+    """Whether a module-level object is data; ``beside``: the function uses it elementwise
+    with a parameter, where an array of any size is (``np.sum((DATA - mu)**2)``: ``mu`` a
+    number, whether DATA holds 8 points or 8,000)."""
     import numpy as np
-    return isinstance(obj, np.ndarray) and (obj.ndim == 2 or obj.ndim == 1 and obj.size > DATA_MIN)
+    return isinstance(obj, np.ndarray) and (obj.ndim == 2 or obj.ndim == 1 and (
+        obj.size > DATA_MIN or beside and obj.size > 0 and obj.dtype.kind in "biuf"))
 
 
 def data(ctx, node, name, array):

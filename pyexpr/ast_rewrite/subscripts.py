@@ -18,7 +18,7 @@ METHODS = ("sum", "mean", "prod", "dot", "var", "std", "max", "min", "copy")
 def attribute(ctx, node, base):
     """``x.sum()`` and the other methods (a Callee), ``x.size``, ``x.shape``, ``A.T``."""
     attr = node.attr
-    if attr in METHODS:
+    if attr in METHODS or attr == "astype":         # astype of numbers, tuples and conditions too
         return Callee("method", attr, base)
     if attr == "T":
         return base.T if seq.is_mat(base) else seq.transposed(base)

@@ -36,11 +36,12 @@ _PART = "part"
 MATRIX = "matrix"
 
 
-def lengths(source, is_data=lambda name: False, annotated=()):
+def lengths(source, is_data=lambda name: False, annotated=(), beside=None):
     """``{parameter name: length}`` for the parameters used as vectors; ``source.error``
     where a vector's length is not fixed by the code.  ``is_data(name)``: whether a free
     name is a data array (a vector beside which parameters broadcast); ``annotated``: the
-    parameters annotated as matrices, beside which the others broadcast too."""
+    parameters annotated as matrices, beside which the others broadcast too.  ``beside``:
+    a set given the data names met elementwise with a parameter (``DATA - mu``)."""
     order = [a.arg for a in source.node.args.args]
     names = _Names(order, source.node, is_data)
     unpacked, indices, other, groups, matrices = {}, {}, {}, [], set()
@@ -58,6 +59,9 @@ def lengths(source, is_data=lambda name: False, annotated=()):
             else:
                 other.setdefault(name, where)
         groups.extend(weak.values())
+    for weak in groups if beside is not None else ():
+        if any(name in names for name, _ in weak):
+            beside.update(name for name, _ in weak if name and name not in names)
     strong = set(unpacked) | set(indices) | set(other) | set(annotated)
     # a parameter with a default is a number (a default is one), unless used as a vector
     defaulted = {a.arg for a in source.node.args.args[len(order) - len(source.node.args.defaults):]}
@@ -187,8 +191,10 @@ def _elementwise_names(node, names, inside=False):
     elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice) \
             and _is_param(node.value, names):
         yield node.value          # a slice is a vector: the other operands may broadcast
-    elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
-        for child in ast.iter_child_nodes(node):
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "astype":
+        yield from _elementwise_names(node.func.value, names, inside)     # (x > 0).astype(float)
+    elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Compare)):
+        for child in ast.iter_child_nodes(node):     # numpy compares elementwise too
             yield from _elementwise_names(child, names, inside)
 
 
