@@ -53,6 +53,8 @@ def _forms():
             ("numpy float64 scalars", wave, (np.float64(0.5), np.float64(2.0)), {}),
             ("numpy float32 scalars", wave, (np.float32(0.5), np.float32(2.0)), {}),
             ("ints", wave, (1, 2), {}),
+            ("numpy int32 and float16 scalars", wave, (np.int32(1), np.float16(2.0)), {}),
+            ("numpy bools", wave, (np.bool_(True), np.bool_(False)), {}),
             ("a default left out", wave_default, (0.5,), {}),
             ("a keyword", wave, (0.5,), {"y": 2.0}),
             ("3 outputs on floats", polar, (2.0, 0.5), {}),

@@ -144,7 +144,8 @@ def test_a_float32_formula_reads_floats_beside_its_arrays():
     entry, recorder = _entry(f32)
     x = np.linspace(-1, 1, 11, dtype=np.float32)
     assert entry(x, 0.3).tobytes() == _general(f32, x, np.float32(0.3)).tobytes() and not recorder.calls
-    assert entry(x, 3) == "fell back"                      # ints: the general path (one rounding)
+    assert entry(x, 3).tobytes() == _general(f32, x, np.float32(3)).tobytes() and not recorder.calls
+    assert entry(x, 2**24 + 1) == "fell back"              # not a float: the general path (one rounding)
 
 
 def bump_numpy(x, y):

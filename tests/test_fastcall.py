@@ -35,7 +35,7 @@ def test_float_calls_take_the_builtin_and_agree():
     lambda f: f(0.25, t=0.5),                     # keywords
     lambda f: f(1, 0.5, 2),                       # ints: read by the entry
     lambda f: f(np.float64(0.25), 0.5, 2.0),      # numpy scalars: read by the entry
-    lambda f: f(np.float16(0.25), 0.5, 2.0),      # not read by it
+    lambda f: f(np.float16(0.25), 0.5, 2.0),      # every numpy real scalar: read by the entry
 ])
 def test_other_calls_fall_back(call):
     wave(0.1, 0.1, 2.0)
@@ -67,7 +67,11 @@ def _entry_with(formula, *first):
 
 
 NUMBERS = [(np.float64(0.25), 0.25), (np.float32(0.25), 0.25), (np.int64(-3), -3.0), (7, 7.0),
-           (-2**62 - 1, float(-2**62 - 1)), (True, 1.0), (False, 0.0), (2**80 + 1, float(2**80 + 1))]
+           (-2**62 - 1, float(-2**62 - 1)), (True, 1.0), (False, 0.0), (2**80 + 1, float(2**80 + 1)),
+           (np.float16(-2.5), -2.5), (np.float16(6e-8), float(np.float16(6e-8))), (np.int32(-2**31), -2.0**31),
+           (np.int16(-7), -7.0), (np.int8(-128), -128.0), (np.uint8(255), 255.0), (np.uint16(65535), 65535.0),
+           (np.uint32(2**32 - 1), 2.0**32 - 1), (np.uint64(2**64 - 1), 2.0**64), (np.bool_(True), 1.0),
+           (np.bool_(False), 0.0)]
 
 
 @pytest.mark.parametrize("number, value", NUMBERS)
@@ -89,12 +93,19 @@ def test_an_int_too_large_for_a_double_goes_to_the_general_path():
         wave(10**400, 0.5, 2.0)
 
 
-def test_a_float32_formula_reads_floats_but_leaves_ints_to_the_general_path():
+def test_a_float32_formula_reads_what_a_float_holds_exactly_and_leaves_other_ints_to_the_general_path():
+    """Ints whose double is not a float already would be rounded twice (to double, then to
+    float): the general path rounds them once, as numpy does."""
     entry, recorder = _entry_with(wave32, 0.3, 0.1)
     assert entry(np.float32(0.3), 0.1) == wave32(0.3, 0.1) and not recorder.calls
     assert entry(np.float64(0.3), 0.1) == wave32(0.3, 0.1) and not recorder.calls
-    assert entry(3, 0.1) == "fell back" and entry(np.int64(3), 0.1) == "fell back"
+    for small in (3, np.int64(3), np.uint64(3), True, np.int32(-2**24), np.uint32(2**31 + 3), np.float16(0.1)):
+        assert entry(small, 0.1) == wave32(np.float32(small), 0.1), small
+    assert not recorder.calls
+    for large in (2**24 + 1, np.int64(-2**24 - 1), np.uint64(2**40 + 1)):
+        assert entry(large, 0.1) == "fell back"
     assert wave32(2**24 + 1, 0.0) == wave32(float(np.float32(2**24 + 1)), 0.0)
+    assert wave32(np.uint64(2**60 + 2**36 + 1), 0.0) == wave32(float(np.float32(np.uint64(2**60 + 2**36 + 1))), 0.0)
 
 
 @px.jit

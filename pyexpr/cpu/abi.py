@@ -38,7 +38,11 @@ FLOAT_API = ("PyFloat_FromDouble", "PyObject_Vectorcall", "PyLong_AsDouble", "Py
 #: formula converts an int once, to float32, where double rounding could differ.
 SCALAR_KINDS = (("PyFloat_Type", "double"), ("pyexpr_numpy_float64", "double"),
                 ("pyexpr_numpy_float32", "float"), ("pyexpr_numpy_int64", "int64"),
-                ("PyLong_Type", "int"), ("PyBool_Type", "int"))
+                ("PyLong_Type", "int"), ("PyBool_Type", "int"),
+                ("pyexpr_numpy_int32", "int32"), ("pyexpr_numpy_int16", "int16"), ("pyexpr_numpy_int8", "int8"),
+                ("pyexpr_numpy_uint64", "uint64"), ("pyexpr_numpy_uint32", "uint32"),
+                ("pyexpr_numpy_uint16", "uint16"), ("pyexpr_numpy_uint8", "uint8"),
+                ("pyexpr_numpy_bool", "uint8"), ("pyexpr_numpy_float16", "half"))
 ARRAY_API = ("Py_DecRef", "PyEval_SaveThread", "PyEval_RestoreThread", "Py_IncRef")
 #: CPython functions a loop program's builtin entry calls (``codegen.loopcall_ir``)
 LOOP_API = ("PyLong_FromLongLong", "PyEval_SaveThread", "PyEval_RestoreThread")

@@ -3,9 +3,9 @@
 ``entry_module(n_args, outputs, dtype)`` is a module of one function with
 CPython's ``METH_FASTCALL | METH_KEYWORDS`` signature, shared by every
 formula of that shape (``kernel.float_entry``).  Its machine code reads ``n_args`` numbers straight out of their
-objects: exact Python floats and numpy's float64 and float32 scalars (the
-value at ``abi.FLOAT_OFFSETS``), and for float64 code numpy int64 scalars,
-Python ints and bools (``abi.SCALAR_KINDS``); it calls the formula's scalar
+objects: exact Python floats, Python ints and bools, and numpy's scalars of
+every real type (the value at ``abi.FLOAT_OFFSETS``; ``abi.SCALAR_KINDS``),
+float32 code an int only where a float holds it exactly; it calls the formula's scalar
 function (through the pointer in its ``self``) and returns a new float,
 which is what the general path returns for each of these; a program of
 several outputs writes them into a new one-dimensional array of the dtype
@@ -30,8 +30,9 @@ from ..abi import (ARRAY_OFFSETS, C_CONTIGUOUS, FLOAT_API, FLOAT_OFFSETS, NONE_S
 
 _OBJ = ir.IntType(8).as_pointer()
 _I64, _F64 = ir.IntType(64), ir.DoubleType()
-#: the kinds of ``abi.SCALAR_KINDS`` read only by float64 code
-INT_KINDS = ("int64", "int")
+#: kinds of ``abi.SCALAR_KINDS`` whose double may round: float32 code reads their values
+#: only where the double is exact in a float too (no second rounding; else the general path)
+INT_KINDS = {"int64": "int64_exact", "int": "int_exact", "uint64": "uint64_exact"}
 _API_TYPES = (ir.FunctionType(_OBJ, [_F64]), ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]),
               ir.FunctionType(_F64, [_OBJ]), ir.FunctionType(_OBJ, []), ir.FunctionType(ir.VoidType(), []))
 
@@ -43,8 +44,8 @@ def float_api(module):
 
 def number_kinds(module, double):
     """``(type object, kind)`` of the numbers a ``double`` (else float) program reads."""
-    return [(module.globals.get(symbol) or ir.GlobalVariable(module, ir.IntType(8), symbol), kind)
-            for symbol, kind in SCALAR_KINDS if kind not in INT_KINDS or double]
+    return [(module.globals.get(symbol) or ir.GlobalVariable(module, ir.IntType(8), symbol),
+             kind if double else INT_KINDS.get(kind, kind)) for symbol, kind in SCALAR_KINDS]
 
 
 def entry_symbol(n_args, outputs, dtype):
@@ -382,10 +383,36 @@ def _read_int(b, entry, item, at_value, api, slow):
     return value
 
 
+def _loaded(kind, convert):
+    """A reader of the value of type ``kind`` at the object's value, made a double."""
+    def read(b, entry, item, at, api, slow):
+        return getattr(b, convert)(b.load(b.bitcast(at, kind.as_pointer())), _F64)
+    return read
+
+
+def _exact_in_float(reader):
+    """``reader``'s double where a float holds it exactly (|v| <= 2**24), else ``slow``."""
+    def read(b, entry, item, at, api, slow):
+        value = reader(b, entry, item, at, api, slow)
+        fits = entry.append_basic_block("int.fits")
+        b.cbranch(b.fcmp_ordered("<=", b.call(_fabs(b.module), [value]), ir.Constant(_F64, 2.0**24)), fits, slow)
+        b.position_at_end(fits)
+        return value
+    return read
+
+
+def _fabs(module):
+    return module.globals.get("llvm.fabs.f64") or ir.Function(module, ir.FunctionType(_F64, [_F64]), "llvm.fabs.f64")
+
+
 #: how each kind of ``abi.SCALAR_KINDS`` becomes a double
 _READERS = {
     "double": lambda b, entry, item, at, api, slow: b.load(b.bitcast(at, _F64.as_pointer())),
-    "float": lambda b, entry, item, at, api, slow: b.fpext(b.load(b.bitcast(at, ir.FloatType().as_pointer())), _F64),
-    "int64": lambda b, entry, item, at, api, slow: b.sitofp(b.load(b.bitcast(at, _I64.as_pointer())), _F64),
+    "float": _loaded(ir.FloatType(), "fpext"), "half": _loaded(ir.HalfType(), "fpext"),
+    "int64": _loaded(_I64, "sitofp"), "int32": _loaded(ir.IntType(32), "sitofp"),
+    "int16": _loaded(ir.IntType(16), "sitofp"), "int8": _loaded(ir.IntType(8), "sitofp"),
+    "uint64": _loaded(_I64, "uitofp"), "uint32": _loaded(ir.IntType(32), "uitofp"),
+    "uint16": _loaded(ir.IntType(16), "uitofp"), "uint8": _loaded(ir.IntType(8), "uitofp"),
     "int": _read_int,
 }
+_READERS.update({exact: _exact_in_float(_READERS[kind]) for kind, exact in INT_KINDS.items()})

@@ -60,7 +60,23 @@ class _NoArgumentHasThisType:
 #: a sample of each numpy scalar the entry may read, with the C type of its value
 _NUMPY_SAMPLES = {"pyexpr_numpy_float64": (np.float64(-2.5), ctypes.c_double),
                   "pyexpr_numpy_float32": (np.float32(-2.5), ctypes.c_float),
-                  "pyexpr_numpy_int64": (np.int64(-3), ctypes.c_int64)}
+                  "pyexpr_numpy_int64": (np.int64(-3), ctypes.c_int64),
+                  "pyexpr_numpy_int32": (np.int32(-3), ctypes.c_int32),
+                  "pyexpr_numpy_int16": (np.int16(-3), ctypes.c_int16),
+                  "pyexpr_numpy_int8": (np.int8(-3), ctypes.c_int8),
+                  "pyexpr_numpy_uint64": (np.uint64(2**63 + 3), ctypes.c_uint64),
+                  "pyexpr_numpy_uint32": (np.uint32(2**31 + 3), ctypes.c_uint32),
+                  "pyexpr_numpy_uint16": (np.uint16(40000), ctypes.c_uint16),
+                  "pyexpr_numpy_uint8": (np.uint8(200), ctypes.c_uint8),
+                  "pyexpr_numpy_bool": (np.bool_(True), ctypes.c_uint8),
+                  # a half's bits, as ctypes has no half type
+                  "pyexpr_numpy_float16": (np.float16(-2.5), ctypes.c_uint16)}
+
+
+def _matches(sample, read):
+    if isinstance(sample, np.float16):
+        return read == int(sample.view(np.uint16))
+    return read == sample
 _PYTHON_TYPES = {"PyFloat_Type": float, "PyLong_Type": int, "PyBool_Type": bool}
 
 
@@ -75,7 +91,7 @@ def _type_addresses():
     found = {name: id(t) for name, t in _PYTHON_TYPES.items()}
     for name, (sample, ctype) in _NUMPY_SAMPLES.items():
         read = _read_as(sample, ctype)
-        found[name] = id(type(sample) if read == sample else _NoArgumentHasThisType)
+        found[name] = id(type(sample) if _matches(sample, read) else _NoArgumentHasThisType)
     assert set(found) == {name for name, _ in SCALAR_KINDS}
     return found
 
