@@ -7,6 +7,7 @@ imported, as users write them:
 * ``loop``: a loop of N ``+=``;
 * ``nested``: a loop iterating a map, ``x = sin(x) * 0.999 + y``, N/3 times
   (the result nests N levels deep);
+* ``chain``: a function of itself, ``x = sin(x)``, N times (N levels deep);
 * ``horner``: a polynomial of degree N/2 by Horner's rule (N levels deep);
 * ``statements``: N statements, each using the one before;
 * ``branching``: a loop of N/10 ``+=``, each followed by an ``if`` on the sum
@@ -32,6 +33,7 @@ SHAPES = {
     "sum": lambda n: HEAD + f"    return sum(sin(x * k) * y / (k + 1) for k in range({n}))\n",
     "loop": lambda n: HEAD + f"    s = 0.0\n    for i in range({n}):\n        s += sin(x * i) * y\n    return s\n",
     "nested": lambda n: HEAD + f"    for i in range({n // 3}):\n        x = sin(x) * 0.999 + y\n    return x\n",
+    "chain": lambda n: HEAD + f"    for i in range({n}):\n        x = sin(x)\n    return x + y\n",
     "horner": lambda n: HEAD + f"    p = y\n    for i in range({n // 2}):\n"
                               "        p = p * x + (i % 7 - 3) * 0.125\n    return p\n",
     "statements": lambda n: HEAD + "    t0 = x\n" + "".join(

@@ -11,8 +11,11 @@ from . import startup
 
 # the front end, imported on first use (``front_end``)
 sympy = deferred("sympy")
-ast_rewrite, dag, functions, open_vectors = (deferred(f"pyexpr.{m}") for m in
-                                             ("ast_rewrite", "dag", "functions", "open_vectors"))
+ast_rewrite, dag, deep, functions, open_vectors = (deferred(f"pyexpr.{m}") for m in
+                                                   ("ast_rewrite", "dag", "deep", "functions", "open_vectors"))
+
+#: the deepest nesting the front end makes room for (levels; about 0.25 GB of stack)
+DEEPEST = 40_000
 
 
 def jit(func=None, **options):
@@ -65,11 +68,28 @@ def _again(formula, options):
                        signature=formula.signature)
 
 
+def _parsed(func, simplify):
+    """``parse_function`` of ``func``, given the room its formula's nesting needs.  sympy
+    recurses once or more per level while the code builds its value (a loop of 10,000
+    ``x = sin(x)`` is 10,000 levels), and that depth shows only as the code runs: a
+    ``RecursionError`` runs it again with room for four times as many levels, so the
+    tries cost at most a third more than the last."""
+    depth = 0
+    while True:
+        try:
+            return deep.run(ast_rewrite.parse_function, func, simplify, depth=depth)
+        except RecursionError:
+            if depth >= DEEPEST:
+                raise PyExprError(f"{func.__name__}: the formula nests more than {DEEPEST:,} levels deep; "
+                                  "split it into formulas that call each other") from None
+            depth = min(max(4 * depth, 2500), DEEPEST)
+
+
 def read_function(func, options):
     """The Formula of the Python function ``func``, by the front end."""
     front_end()
     with building():                # on an empty sympy cache: see ``isolation``
-        parsed = ast_rewrite.parse_function(func, options.get("simplify", "canonical"))
+        parsed = _parsed(func, options.get("simplify", "canonical"))
         if any(isinstance(k, (sympy.Symbol, tuple)) for _, k in parsed.signature) or parsed.constants:
             return open_vectors.OpenFormula(parsed.name, parsed.args, parsed.outputs, parsed.out_shape,
                                             defaults=parsed.defaults, options=options, doc=parsed.doc,

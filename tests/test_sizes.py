@@ -144,6 +144,27 @@ def test_a_formula_nested_thousands_deep_decorates_compiles_and_differentiates(t
     np.testing.assert_allclose(grad(0.5, 2.0), fd, rtol=1e-6, atol=1e-12)
 
 
+def test_a_function_of_itself_ten_thousand_deep(tmp_path, monkeypatch):
+    """``x = sin(x)`` 10,000 times: sympy recurses a level or more per level while the code
+    builds it (RecursionError from about 350 levels: the front end now retries on a deeper
+    stack, ``jit._parsed``), asked whether each new node is a number by walking it to the
+    bottom (``functions._is_number`` remembers it: 3,000 levels took 89 s) and sorted the
+    chain rule's factors comparing them level by level (``calculus._times``).  Each step
+    here takes seconds (docs/performance.md has the times)."""
+    steps = 10_000
+    text = (f"from math import sin\ndef f(x, y):\n    for i in range({steps}):\n"
+            "        x = sin(x)\n    return x + y\n")
+    mod = _module(tmp_path, "self_nested", text, monkeypatch)
+    f = px.jit(mod.f, cache=False)
+    assert f(0.5, 1.0) == pytest.approx(mod.f(0.5, 1.0), rel=1e-14)
+    assert len(str(f)) > 1000
+    iterates = [0.5]
+    for _ in range(steps - 1):
+        iterates.append(math.sin(iterates[-1]))
+    slope = math.prod(math.cos(v) for v in iterates)       # the chain rule by hand
+    np.testing.assert_allclose(f.grad()(0.5, 1.0), [slope, 1.0], rtol=1e-11)
+
+
 def test_the_chain_rule_through_a_deep_map_is_a_product_kept_in_two(tmp_path, monkeypatch):
     from pyexpr.functions import product
     mod = _iterated(tmp_path, monkeypatch, "iterated_product")
