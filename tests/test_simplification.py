@@ -140,6 +140,28 @@ def test_the_issues_points():
         assert stepped(y) == h(y) and stepped(np.array([y]))[0] == h(y)
 
 
+def test_the_derivative_of_a_root_stays_in_range():
+    """d sqrt(g) is g'/(2*sqrt(g)), not sqrt(g)*g'/g (whose g overflows where the value is
+    1e150): each point's value is finite and within two ulps of the closed form."""
+    def scaled(x):
+        return math.sqrt(1e300 * x)
+
+    def cubed(x):
+        return math.sqrt(x**3)
+
+    def spread(x, y):
+        return math.sqrt(x * x * 1e290 + y)
+    cases = ((scaled, lambda x: 0.5e150 / math.sqrt(x), [1.0, 1e-300, 1e8, 3.0]),
+             (cubed, lambda x: 1.5 * math.sqrt(x), [1e100, 1e-100, 2.0]))
+    for fn, exact, points in cases:
+        d = px.jit(fn).grad()
+        for x in points:
+            assert d(x)[0] == pytest.approx(exact(x), rel=4.5e-16), (fn.__name__, x)
+            assert d(np.array([x, 1.0]))[0][0] == pytest.approx(exact(x), rel=4.5e-16)
+    d = px.jit(spread).grad()
+    np.testing.assert_allclose(d(1e5, 1.0), [1e145, 0.5e-150], rtol=4.5e-16)
+
+
 def test_powers_gathered_from_products_stay_in_range():
     """sympy writes ``z/(x/z)`` as ``z**2/x`` and ``-(z*(x*z))`` as ``-x*z**2``: the
     square alone overflows (inf at z = 1e200, where the value is 1e100) or underflows
