@@ -203,20 +203,22 @@ class Banded:
             # (named as this matrix is called: its own name, the product's defaults)
             called = SimpleNamespace(name=self.name, defaults=self.hessp.defaults)
             args = tuple(calling.bind(called, args, kwargs, self._parameters))
-        batch = self._batch(args)
-        if batch is not None:
-            return batch
         before, after = args[:self._at], args[self._at:]
-
-        def product(direction, along=None):     # (of matrices: their elements, row-major)
-            return np.ravel(self.hessp(*before, direction if along is None else direction.reshape(along), *after))
         fast = self.__dict__.get("_dense_at")           # an optimizer calls at one shape
         if fast is not None and fast[0] == tuple(getattr(a, "shape", None) for a in args):
+            # (the shapes of a call of one point: no batch to look for)
             _, directions, source, target, shape = fast
-            products = np.concatenate([product(d) for d in directions])
+            hessp = self.hessp
+            products = np.concatenate([hessp(*before, d, *after) for d in directions]).ravel()
             dense = np.zeros(shape[0] * shape[1])
             dense[target] = products[source]
             return dense.reshape(shape)
+        batch = self._batch(args)
+        if batch is not None:
+            return batch
+
+        def product(direction, along=None):     # (of matrices: their elements, row-major)
+            return np.ravel(self.hessp(*before, direction if along is None else direction.reshape(along), *after))
         shapes = tuple(np.shape(a) for a in args)
         found = self.__dict__.get("_shapes", {}).get(shapes)
         rows, cols, along = found or self._shape(args)
