@@ -61,6 +61,7 @@ def _forms():
             ("rhs(t, y[3]) as solve_ivp calls", robertson, (0.0, np.array([0.9, 2e-5, 0.1])), {}),
             ("rosen(x), n = 10", rosen, (np.linspace(0, 1, 10),), {}),
             ("rosen(x), n = 1000", rosen, (np.linspace(0, 1, 1000),), {}),
+            ("rosen(x=x), n = 10: a keyword on a vector", rosen, (), {"x": np.linspace(0, 1, 10)}),
             ("rosen's gradient, n = 10 (scipy's rosen_der)", "grad", (np.linspace(0, 1, 10),), {}),
             ("rosen's Hessian times p, n = 10 (scipy's rosen_hess_prod)", "hessp",
              (np.linspace(0, 1, 10), np.linspace(1, 2, 10)), {}),

@@ -40,6 +40,35 @@ def components(formula, args, kwargs):
     return flat
 
 
+def filled(names, defaults, args, kwargs):
+    """The arguments of a call with keywords or left-out defaults, all positional; None
+    for a call that has none of either (the entries declined it as it is) or does not bind
+    (the general path says why)."""
+    if len(args) >= len(names):
+        return None
+    full, used = list(args), 0
+    for name in names[len(args):]:
+        if name in kwargs:
+            full.append(kwargs[name])
+            used += 1
+        elif name in defaults:
+            full.append(defaults[name])
+        else:
+            return None
+    return full if used == len(kwargs) else None
+
+
+def positional(formula, args, kwargs):
+    """``filled`` by ``formula``'s parameters and their defaults as floats (kept by the
+    formula after the first such call); None where the call does not bind so."""
+    found = formula.__dict__.get("_positional")
+    if found is None:
+        names = tuple(name for name, _ in formula._call_form.signature) \
+            if hasattr(formula, "_call_form") else tuple(name for name, _ in formula.signature)
+        found = formula.__dict__["_positional"] = names, {k: plain_default(v) for k, v in formula.defaults.items()}
+    return filled(*found, args, kwargs)
+
+
 def scalar_components(formula, args):
     """The components of a positional call of floats and float64 vectors of one axis
     (what solve_ivp and minimize pass), as floats; None for any other call."""

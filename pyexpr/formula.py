@@ -373,6 +373,10 @@ class Formula(CachedSide):
         return result
 
     def _vector_call(self, args, kwargs, out):
+        if out is None and (kwargs or len(args) < len(self.signature)):
+            # rhs(t, y=y0), rhs(t, y) of rhs(t, y, k=0.04): made positional
+            full = calling.positional(self, args, kwargs)
+            args, kwargs = (full, {}) if full is not None else (args, kwargs)
         floats = None if kwargs or out is not None or self.options["dtype"] != "float64" \
             or self.options["target"] != "cpu" else calling.scalar_components(self, args)
         if floats is not None:      # one point, as scipy's solvers call: the float entry

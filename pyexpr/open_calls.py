@@ -51,6 +51,11 @@ def call_form(formula):
 
 def call(formula, args, kwargs, out):
     """``formula(*args, out=out, **kwargs)`` (see the module docstring)."""
+    if out is None and (kwargs or len(args) < len(formula._call_form.signature)):
+        # f(x=x0), f(x) of f(x, lam=0.1): made positional, for the quick path
+        full = calling.positional(formula, args, kwargs)
+        if full is not None:
+            args, kwargs = full, {}
     if not kwargs and out is None:
         result = quick(formula, args)
         if result is not None:

@@ -14,6 +14,9 @@ from operator import itemgetter
 
 import numpy as np
 
+from . import calling
+
+
 def quick(formula, args):
     """The result of a positional call on numbers and C-contiguous arrays of the dtype
     (what scipy's solvers pass), with no checks beyond those; None for any other call,
@@ -129,6 +132,12 @@ def _vector_head(formula, general):
 
 def _other(formula, general, args, kwargs, out):
     """A call the bound path does not take: ``quick``, else the general path."""
+    if out is None and (kwargs or len(args) < len(formula._call_form.signature)):
+        # rosen(x=x0), rhs(t, y=y0), f(x) of f(x, lam=0.1): made positional, for the
+        # installed head (a call it declines again comes back here with all its arguments)
+        full = calling.positional(formula, args, kwargs)
+        if full is not None:
+            return formula(*full)
     if not kwargs and out is None:
         result = quick(formula, args)
         if result is not None:

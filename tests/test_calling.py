@@ -495,3 +495,36 @@ def test_a_numpy_ma_still_being_imported_by_another_thread_masks_nothing(monkeyp
     from pyexpr import calling
     monkeypatch.setitem(sys.modules, "numpy.ma", types.ModuleType("numpy.ma"))
     assert calling._masked(np.ones(3)) is False
+
+
+def keyword_rosen(x, scale=100.0):
+    return np.sum(scale * (x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2)
+
+
+def keyword_rhs(t, y, k=0.04):
+    y1, y2, y3 = y
+    return (-k * y1 + 1e4 * y2 * y3, k * y1 - 1e4 * y2 * y3 - 3e7 * y2**2, 3e7 * y2**2)
+
+
+def test_keywords_and_left_out_defaults_of_vector_formulas_take_the_quick_path(monkeypatch):
+    """``f(x=x0)``, ``f(x)`` of ``f(x, scale=100.0)``, ``rhs(t, y=y0)``: bound to positions
+    as CPython binds them and run by the quick path (not the general one); calls that do
+    not bind so keep the general path's errors."""
+    from pyexpr import calling
+    f, rhs = px.jit(keyword_rosen), px.jit(keyword_rhs)
+    x, y = np.linspace(-1.0, 1.5, 9), np.array([0.9, 2e-5, 0.1])
+    want, want_rhs = keyword_rosen(x), np.array(keyword_rhs(0.5, y))
+    assert f(x, 100.0) == pytest.approx(want, rel=1e-14)          # compiled
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the general path")
+    monkeypatch.setattr(calling, "bind", refused)         # what the general path binds with
+    for call in (lambda: f(x=x), lambda: f(x), lambda: f(x, scale=100.0), lambda: f(x=x, scale=100.0)):
+        assert call() == pytest.approx(want, rel=1e-14)
+    monkeypatch.undo()
+    np.testing.assert_allclose(rhs(0.5, y=y), want_rhs, rtol=1e-14)
+    np.testing.assert_allclose(rhs(t=0.5, y=y), want_rhs, rtol=1e-14)
+    np.testing.assert_allclose(rhs(0.5, y), want_rhs, rtol=1e-14)
+    for bad in (lambda: f(x, x=x), lambda: f(z=x), lambda: rhs(0.5, z=y), lambda: rhs(0.5, y, y=y)):
+        with pytest.raises(TypeError, match="keyword_r"):
+            bad()

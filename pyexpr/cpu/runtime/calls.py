@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from ...calling import plain_default
+from ...calling import filled, plain_default
 from . import arraycall, fastcall
 
 _LOCK = threading.Lock()
@@ -63,24 +63,6 @@ def faster_call(formula, kernel, state, args, kwargs, out):
         top = head
         return head
     return chain
-
-
-def filled(names, defaults, args, kwargs):
-    """The arguments of a call with keywords or left-out defaults, all positional; None
-    for a call that has none of either (the entries declined it as it is) or does not bind
-    (the general path says why)."""
-    if len(args) >= len(names):
-        return None
-    full, used = list(args), 0
-    for name in names[len(args):]:
-        if name in kwargs:
-            full.append(kwargs[name])
-            used += 1
-        elif name in defaults:
-            full.append(defaults[name])
-        else:
-            return None
-    return full if used == len(kwargs) else None
 
 
 def _add(formula, kernel, state, kind):
