@@ -58,6 +58,7 @@ def _forms():
             ("a default left out", wave_default, (0.5,), {}),
             ("a keyword", wave, (0.5,), {"y": 2.0}),
             ("3 outputs on floats", polar, (2.0, 0.5), {}),
+            ("3 outputs on floats, out=", polar, (2.0, 0.5), {"out": np.empty(3)}),
             ("rhs(t, y[3]) as solve_ivp calls", robertson, (0.0, np.array([0.9, 2e-5, 0.1])), {}),
             ("rosen(x), n = 10", rosen, (np.linspace(0, 1, 10),), {}),
             ("rosen(x), n = 1000", rosen, (np.linspace(0, 1, 1000),), {}),

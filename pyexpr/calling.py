@@ -40,6 +40,11 @@ def components(formula, args, kwargs):
     return flat
 
 
+#: the numbers a call of one point takes as they are (the float entry reads each)
+POINT_NUMBERS = frozenset((float, int, bool, np.float64, np.float32, np.float16, np.bool_, np.int64, np.int32,
+                           np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8))
+
+
 def filled(names, defaults, args, kwargs):
     """The arguments of a call with keywords or left-out defaults, all positional; None
     for a call that has none of either (the entries declined it as it is) or does not bind

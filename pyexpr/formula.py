@@ -7,6 +7,7 @@ it compiles on first use for the dtype and target in its options (the LLVM CPU
 backend by default, CUDA with ``target="cuda"``) and then evaluates with numpy
 conventions (see ``calling``).
 """
+import functools
 import keyword
 import threading
 
@@ -360,6 +361,10 @@ class Formula(CachedSide):
         return calling.call(self, self.kernel(), values, {}, out)
 
     def _call(self, *args, out=None, **kwargs):
+        if out is not None and self._point_out(out, args, kwargs):
+            # f(x, t, out=o) at one point: the entries' value, written into o
+            out[...] = self(*args, **kwargs)
+            return out
         if self._by_components:     # the components; the faster entries take none of this
             return self._vector_call(args, kwargs, out)
         result = lazy_call(self, args, kwargs, out)        # dask and xarray arguments
@@ -371,6 +376,22 @@ class Formula(CachedSide):
         if chain is not None:
             self._install_call(kernel, chain(self._call))
         return result
+
+    def _point_out(self, out, args, kwargs):
+        """Whether a call with ``out=`` is of one point (numbers; a fixed-length vector
+        formula's vectors of their lengths) into an array of the result's own shape and
+        dtype: then the value the float entry gives is the value to write."""
+        if type(out) is not np.ndarray or out.dtype != self.options["dtype"] or not out.flags.writeable \
+                or out.shape != self._point_shape or self.options["target"] != "cpu":
+            return False
+        if self._by_components:
+            return not kwargs and calling.scalar_components(self, args) is not None
+        return all(type(a) in calling.POINT_NUMBERS for a in args) and \
+            all(type(a) in calling.POINT_NUMBERS for a in kwargs.values())
+
+    @functools.cached_property
+    def _point_shape(self):
+        return tuple(int(d) for d in self.out_shape)
 
     def _vector_call(self, args, kwargs, out):
         if out is None and (kwargs or len(args) < len(self.signature)):

@@ -528,3 +528,21 @@ def test_keywords_and_left_out_defaults_of_vector_formulas_take_the_quick_path(m
     for bad in (lambda: f(x, x=x), lambda: f(z=x), lambda: rhs(0.5, z=y), lambda: rhs(0.5, y, y=y)):
         with pytest.raises(TypeError, match="keyword_r"):
             bad()
+
+
+def test_out_at_one_point_is_the_entries_value_written_in_place():
+    """``f(x, t, out=o)`` with numbers (and a fixed-length formula's vectors) into an array of
+    the result's shape and dtype: the float entry's value, in ``o``, ``o`` returned; any other
+    ``out`` keeps the general path (casts, errors)."""
+    f, rhs = px.jit(U.two_args), px.jit(keyword_rhs)
+    o, o3 = np.empty(()), np.empty(3)
+    for args in ((0.3, 0.7), (np.float32(0.3), 1), (np.int16(2), np.bool_(True))):
+        assert f(*args, out=o) is o and o == f(*args)
+    y = np.array([0.9, 2e-5, 0.1])
+    assert rhs(0.5, y, out=o3) is o3 and o3.tolist() == rhs(0.5, y).tolist()
+    o32 = np.empty((), np.float32)
+    assert f(0.3, 0.7, out=o32) is o32 and o32 == np.float32(f(0.3, 0.7))
+    with pytest.raises(ValueError, match="two_args.*out has shape"):
+        f(0.3, 0.7, out=np.empty(2))
+    with pytest.raises(ValueError, match="keyword_rhs.*out has shape"):
+        rhs(0.5, y, out=np.empty(4))

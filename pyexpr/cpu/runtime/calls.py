@@ -18,13 +18,12 @@ import threading
 
 import numpy as np
 
-from ...calling import filled, plain_default
+from ...calling import POINT_NUMBERS, filled, plain_default
 from . import arraycall, fastcall
 
 _LOCK = threading.Lock()
 #: the numbers the float entry reads (``abi.SCALAR_KINDS``): a call on these installs it
-NUMBERS = frozenset((float, int, bool, np.float64, np.float32, np.float16, np.bool_, np.int64, np.int32,
-                     np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8))
+NUMBERS = POINT_NUMBERS
 
 
 def faster_call(formula, kernel, state, args, kwargs, out):
