@@ -296,3 +296,26 @@ def test_larger_calls_release_the_gil_while_they_compute():
         t.join()
     want = _general(f, x, x).tobytes()
     assert all(r.tobytes() == want for r in results)
+
+
+def test_zero_dimensional_arrays_beside_arrays_are_their_numbers(monkeypatch):
+    """``f(x, np.array(0.3))`` (what np.float64 arithmetic and some solvers hand back) is the
+    call with the number it holds: the same bytes, by the entries (no general path); with
+    no array of more axes beside it, the general path as before."""
+    from pyexpr import calling
+    f = _warmed(bump, "float64")
+    x = np.linspace(-1, 1, 11)
+    want = f(x, 0.3)
+    want32 = f(x, np.float32(0.3))
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the general path")
+    monkeypatch.setattr(calling, "call", refused)
+    assert f(x, np.array(0.3)).tobytes() == want.tobytes()
+    assert f(x, np.array(np.float32(0.3))).tobytes() == want32.tobytes()
+    monkeypatch.undo()
+    out = np.empty(11)
+    assert f(x, np.array(0.3), out=out) is out and out.tobytes() == want.tobytes()
+    assert f(np.array(0.5), np.array(0.3)) == f(0.5, 0.3)
+    with pytest.raises(TypeError, match="bump"):
+        f(x, np.array("a"))

@@ -54,6 +54,9 @@ def faster_call(formula, kernel, state, args, kwargs, out):
             full = filled(names, defaults, args, kwargs)
             if full is not None:
                 return top(*full) if out is None else top(*full, out=out)
+            if not kwargs and _beside_arrays(args):    # f(x, np.array(0.25)): its number
+                numbers = [a[()] if type(a) is np.ndarray and a.ndim == 0 else a for a in args]
+                return top(*numbers) if out is None else top(*numbers, out=out)
             return general(*args, out=out, **kwargs)
         head = positional
         for kind, entry in entries:
@@ -62,6 +65,14 @@ def faster_call(formula, kernel, state, args, kwargs, out):
         top = head
         return head
     return chain
+
+
+def _beside_arrays(args):
+    """Whether a call holds 0-d arrays beside arrays of one or more axes: the result is an
+    array either way, and each 0-d array is the number it holds (a numpy scalar of its
+    dtype, which the array entry reads)."""
+    dims = [a.ndim for a in args if type(a) is np.ndarray]
+    return 0 in dims and any(dims)
 
 
 def _add(formula, kernel, state, kind):
