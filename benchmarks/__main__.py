@@ -31,6 +31,7 @@ WORKLOADS = {
     "first-call": lambda sizes, peers: [latency.latency_section(sizes, peers)],
     "hessian": lambda sizes, peers: [workloads.hessian_section(sizes, peers)],
     "sizes": lambda sizes, peers: [sizes_module.sizes_section(sizes, peers)],
+    "build-order": lambda sizes, peers: [sizes_module.build_order_section(sizes, peers)],
     "cluster": lambda sizes, peers: [cluster.cluster_section(sizes, peers)],
     "vectors": lambda sizes, peers: [vectors.rosen_section(sizes, peers),
                                      vectors.likelihood_section(sizes, peers),

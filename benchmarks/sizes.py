@@ -19,6 +19,8 @@ decoration and its first call; the first call's value is checked against the
 plain Python function.
 """
 import importlib
+import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -83,3 +85,56 @@ def sizes_section(sizes, peers):
                    "value checked against the plain function.",
                    rows, unit="s", baseline=None, reference="the plain Python function",
                    chart=False)
+
+
+_NEWTON = """
+import json, math, time
+import pyexpr as px
+from pyexpr.jit import front_end
+
+front_end()         # sympy and the front end imported in both processes, before any timing
+
+def newton(steps):
+    def kepler(M, e):
+        E = M
+        for _ in range(steps):
+            E = E - (E - e * math.sin(E) - M) / (1 - e * math.cos(E))
+        return E
+    return kepler
+
+def build(steps):
+    start = time.perf_counter()
+    value = px.jit(newton(steps), cache=False).grad()(0.5, 0.3).tolist()
+    return time.perf_counter() - start, value
+
+{before}
+seconds, value = build({steps})
+print(json.dumps({{"seconds": seconds, "value": value}}))
+"""
+
+
+def _newton(steps, before):
+    """Seconds to decorate, differentiate and compile the ``steps``-step Newton iteration's
+    gradient in a fresh process, after building the ``before``-step one there (0: none)."""
+    text = _NEWTON.format(steps=steps, before=f"build({before})" if before else "")
+    result = subprocess.run([sys.executable, "-c", text], capture_output=True, text=True, check=True)
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    return found["seconds"], found["value"]
+
+
+def build_order_section(sizes, peers):
+    """Issue 15's predictable compiles: the same build fresh and after another formula."""
+    before, steps = sizes.newton_steps
+    fresh, value = _newton(steps, 0)
+    after, again = _newton(steps, before)
+    diff = relative_difference(again, value)
+    rows = [Row(f"Newton, {steps} steps: gradient built fresh", "pyexpr", "1", fresh,
+                status="ok", max_diff=0.0),
+            Row(f"Newton, {steps} steps: gradient built after the {before}-step one", "pyexpr", "1", after,
+                status="ok" if diff == 0 else "WRONG", max_diff=diff,
+                extras={"after / fresh": f"{after / fresh:.2f}"})]
+    return Section("build-order", "build time does not depend on earlier formulas",
+                   "pyexpr alone, each row a fresh process: decorating, differentiating and compiling "
+                   "the gradient of an unrolled Newton iteration (Kepler's equation), alone and after "
+                   "a shorter one was built in the same process; the two gradients agree bit for bit.",
+                   rows, unit="s", baseline=None, reference="the fresh build", chart=False)

@@ -36,11 +36,12 @@ class Sizes:
     vector: int = 10_000_000                       # points of the ``vectors`` workloads
     pairs: int = 4_000                             # points of the pairwise (double sum) workload
     minimize_sizes: tuple = (100, 1_000)           # Rosenbrock lengths of the ``scipy`` minimize runs
+    newton_steps: tuple = (10, 20)                 # ``build-order``: the steps built before, then timed
 
 
 QUICK = Sizes(100_000, 20_000, 2_000, 200, 0.005, 1, 1, size_terms=(100, 400),
               cluster_values=4_000_000, cluster_chunk=1_000_000, vector=100_000, pairs=300,
-              minimize_sizes=(100,))
+              minimize_sizes=(100,), newton_steps=(3, 6))
 FULL = Sizes(10_000_000, 1_000_000, 100_000, 1_000, 0.1, 7, 3)
 
 
