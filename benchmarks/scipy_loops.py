@@ -9,6 +9,9 @@
   gradient and Hessian-vector product, and ``trust-exact`` (n = 100) with the
   Hessian, pyexpr's ``grad``/``hessp``/``hessian`` of one line of Python against
   scipy's own ``rosen_der``/``rosen_hess_prod``/``rosen_hess``;
+* ``least_squares`` of a decaying exponential with an offset fitted to 2,000
+  points (module-level data), with the Jacobian: pyexpr's residuals and
+  ``jacobian(wrt="p")`` against numpy's by hand (numba and JAX not entered);
 * ``quad`` of a smooth integrand: pyexpr's ``f.ctypes`` as a
   ``LowLevelCallable`` (no Python per point) against the Python function.
 
@@ -67,6 +70,21 @@ def vanderpol_numpy(t, y):
 def vanderpol_jac_numpy(t, y):
     u, v = y
     return np.array([[0.0, 1.0], [-2 * MU * u * v - 1, MU * (1 - u**2)]])
+
+
+DECAY_T = np.linspace(0.0, 10.0, 2000)
+DECAY_Y = 2.5 * np.exp(-1.3 * DECAY_T) + 0.5 + 0.01 * np.sin(7.0 * DECAY_T)
+
+
+def decay(p):
+    a, b, c = p
+    return a * np.exp(-b * DECAY_T) + c - DECAY_Y
+
+
+def decay_jac_numpy(p):
+    a, b, c = p
+    e = np.exp(-b * DECAY_T)
+    return np.column_stack([e, -a * DECAY_T * e, np.ones_like(DECAY_T)])
 
 
 def rosen(x):
@@ -133,6 +151,21 @@ def _minimize_section(n, method, repeats, others):
                    reference="scipy's functions", chart=False, tolerance=TOLERANCE)
 
 
+def _least_squares_section(repeats):
+    from scipy.optimize import least_squares
+    f = px.jit(decay)
+    f_jac = f.jacobian(wrt="p")
+    p0 = np.array([1.0, 1.0, 0.0])
+    fit = lambda fun, jac: least_squares(fun, p0, jac=jac, x_scale="jac").x
+    entries = [Entry("pyexpr", lambda: fit(f, f_jac), "residuals, jacobian(wrt='p')"),
+               Entry("numpy", lambda: fit(decay, decay_jac_numpy), "by hand")]
+    return Section("least-squares", "least_squares: a decay fitted to 2,000 points, with the Jacobian",
+                   "scipy.optimize.least_squares(res, p0, jac=..., x_scale='jac') end to end; the "
+                   "fitted parameters checked against the numpy run.",
+                   measure(entries, fit(decay, decay_jac_numpy), repeats, TOLERANCE),
+                   baseline="numpy (by hand)", reference="the numpy run", chart=False, tolerance=TOLERANCE)
+
+
 def _quad_section(repeats, others):
     from scipy import LowLevelCallable, integrate
     f = px.jit(integrand)
@@ -162,5 +195,5 @@ def scipy_sections(sizes, peers):
     sections = [_ivp_section(name, method, repeats, others) for name in PROBLEMS for method in ("Radau", "BDF")]
     sections += [_minimize_section(n, "trust-ncg", repeats, others) for n in sizes.minimize_sizes]
     sections += [_minimize_section(sizes.minimize_sizes[0], "trust-exact", repeats, others),
-                 _quad_section(repeats, others)]
+                 _least_squares_section(repeats), _quad_section(repeats, others)]
     return sections

@@ -34,6 +34,10 @@ def quick(formula, args):
                     or type(value) is int and not -2**63 <= value < 2**63:    # (the general path
                 return None                                                    # says if too large)
             scalars.append(value)
+        elif kind < 0:                  # a vector of the fixed length -kind: its components
+            if type(value) is not np.ndarray or value.shape != (-kind,) or value.dtype != dtype:
+                return None
+            scalars.extend(value.tolist())
         elif type(value) is not np.ndarray or value.ndim != kind or value.dtype != dtype \
                 or not value.flags.c_contiguous:
             return None
@@ -248,8 +252,9 @@ def _plan_of(formula):
     dtype = np.dtype(formula.options["dtype"])
     form = formula._call_form
     for name, length in form.signature:
-        if isinstance(length, int):             # a fixed-length vector: general path
-            return ((None,), None, dtype, 1, (), [], None, None)
+        if isinstance(length, int):             # a fixed-length vector: numbers, -length of them
+            kinds.append(-length)
+            continue
         dims = () if length is None else length if isinstance(length, tuple) else (length,)
         kinds.append(len(dims))
         for symbol in dims:
@@ -259,6 +264,8 @@ def _plan_of(formula):
                 equal.append((first[symbol], slot))
             first.setdefault(symbol, slot)
     position = {name: k for k, (name, _) in reversed(list(enumerate(slots)))}
+    if any(name not in position for name, _ in formula.needs):
+        return ((None,), None, dtype, 1, (), [], None, None)       # (general path)
     needs = tuple((position[name], k) for name, k in formula.needs)
     checks = (tuple(equal), needs, exact_slots(formula), step_slots(formula), formula.program.minimum)
     data = formula._data(dtype)

@@ -19,7 +19,7 @@ from benchmarks import peers as peer_lib, report, timing  # noqa: E402
 SECTIONS = ["linear-1t", "transcendental-1t", "piecewise-1t", "linear-2t", "transcendental-2t",
             "piecewise-2t", "gradient", "scalar", "small", "calls", "ivp-robertson-radau", "ivp-robertson-bdf",
             "ivp-vanderpol-radau", "ivp-vanderpol-bdf", "minimize-trust-ncg-100", "minimize-trust-exact-100",
-            "quad", "first-call", "hessian", "sizes", "build-order", "cluster",
+            "least-squares", "quad", "first-call", "hessian", "sizes", "build-order", "cluster",
             "rosen", "likelihood", "logsumexp", "pairwise", "matrix", "first-vector"]
 
 

@@ -546,3 +546,33 @@ def test_out_at_one_point_is_the_entries_value_written_in_place():
         f(0.3, 0.7, out=np.empty(2))
     with pytest.raises(ValueError, match="keyword_rhs.*out has shape"):
         rhs(0.5, y, out=np.empty(4))
+
+
+DECAY_T = np.linspace(0.0, 10.0, 40)
+DECAY_Y = 2.5 * np.exp(-1.3 * DECAY_T) + 0.5
+
+
+def decay_residuals(p):
+    a, b, c = p
+    return a * np.exp(-b * DECAY_T) + c - DECAY_Y
+
+
+def test_a_fixed_length_vector_beside_data_takes_the_quick_path(monkeypatch):
+    """``least_squares``'s ``res(p)`` with ``a, b, c = p`` over module data: p's components
+    are the loops' numbers, read by the quick path (was the general one, 13 us a call);
+    the same bits; other calls keep the general path's checks."""
+    from pyexpr import calling
+    f = px.jit(decay_residuals)
+    jac = f.jacobian(wrt="p")
+    p = np.array([1.0, 1.1, 0.2])
+    want, want_jac = f(p), jac(p)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the general path")
+    monkeypatch.setattr(calling, "bind", refused)
+    assert f(p).tobytes() == want.tobytes() and jac(p).tobytes() == want_jac.tobytes()
+    monkeypatch.undo()
+    np.testing.assert_allclose(want, decay_residuals(p), rtol=1e-14, atol=1e-15)
+    assert f(list(p)).tobytes() == want.tobytes()             # a list: the general path
+    with pytest.raises(ValueError, match="decay_residuals.*'p'"):
+        f(np.ones(4))
