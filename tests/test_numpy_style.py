@@ -695,7 +695,8 @@ def test_parameters_beside_small_module_data_are_numbers():
 
 
 def counted(x):
-    return np.sum(x > 0) + np.sum((x > 1).astype(float) * x) + np.mean((EIGHT > 2).astype(np.float64))
+    return np.sum(x > 0) + np.sum((x > 1).astype(float) * x) + np.mean((EIGHT > 2).astype(np.float64)) \
+        + np.count_nonzero(x) + 10 * np.count_nonzero(x < -0.5) + 100 * np.count_nonzero(EIGHT - 2.5)
 
 
 def counted_numbers(x, y):
@@ -704,8 +705,11 @@ def counted_numbers(x, y):
 
 def test_comparisons_of_arrays_count_and_convert_as_numpy_does():
     f = px.jit(counted)
-    for x in (np.array([1.0, -2.0, 3.0, 0.5]), np.zeros(0), np.array([-1.0]), np.linspace(-3.0, 3.0, 50)):
+    for x in (np.array([1.0, -2.0, 3.0, 0.5]), np.zeros(0), np.array([-1.0]), np.linspace(-3.0, 3.0, 50),
+              np.array([0.0, -0.0, 2.0, -3.0])):
         assert f(x) == pytest.approx(counted(x), rel=1e-15), x
+    nonzero = px.jit(lambda x: np.count_nonzero(x) + 10 * np.count_nonzero(x > 0))
+    assert nonzero(np.array([0.0, np.nan, -0.0, 2.0, np.inf])) == 3 + 20      # nan is not zero
     g = px.jit(counted_numbers)
     for x, y in ((3.0, 2.0), (1.0, 2.0), (2.0, 2.0)):
         assert g(x, y) == counted_numbers(np.float64(x), np.float64(y))

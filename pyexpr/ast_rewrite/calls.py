@@ -18,7 +18,7 @@ from ..dag import substitute
 from . import arrays, matrices, needs, sequences as seq
 from .arguments import generated, items as _items, sequence_or_value as _sequence_or_value
 from .scope import Callee
-from .values import as_expr, error, ieee, sequence
+from .values import as_expr, error, ieee, is_condition, sequence
 
 
 def call(ctx, node, env, visitor):
@@ -439,6 +439,23 @@ def _numpy_reduction(kind, whole):
     return reduction
 
 
+def _count_nonzero(ctx, node, env, visitor):
+    """``np.count_nonzero(a)``: the elements that are not 0 (nan is not), a condition's Trues."""
+    if len(node.args) != 1 or node.keywords:
+        raise error(ctx, node, "np.count_nonzero takes one array in a formula (no axis=)",
+                    "write np.sum(A != 0, axis=...) for counts along an axis")
+    items = seq.two_dimensional(_sequence_or_value(ctx, node.args[0], env, visitor))
+
+    def nonzero(v):
+        return as_expr(ctx, node, v if is_condition(v) else sympy.Ne(as_expr(ctx, node, v), 0))
+    if seq.is_mat(items):
+        return matrices.matrix_total(ctx, node, "sum", seq.Mat(items.rows, items.cols,
+                                                              lambda i, k: nonzero(items.at(i, k))))
+    if seq.is_vec(items):
+        return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, nonzero, (items,)))
+    return sympy.Add(*(nonzero(v) for v in (items if isinstance(items, tuple) else (items,))))
+
+
 def _outer(ctx, node, env, visitor):
     return matrices.outer(ctx, node, *_items(ctx, node, env, visitor, (2,)))
 
@@ -475,7 +492,7 @@ _SPECIAL = {"enumerate": _enumerate, "zip": _zip, "len": _len,
             "tuple": _tuple, "sum": _fold(operator.add, sympy.Add, sympy.S.Zero),
             "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot,
             "concatenate": _concatenate, "diff": _diff, "norm": _norm, "var": _var, "std": _std,
-            "cumsum": _cumsum, "outer": _outer, "trace": _trace, "np_max": _extreme(pf.max_, "max"),
+            "cumsum": _cumsum, "count_nonzero": _count_nonzero, "outer": _outer, "trace": _trace, "np_max": _extreme(pf.max_, "max"),
             "np_min": _extreme(pf.min_, "min"), **arrays.SPECIAL}
 _SPECIAL.update({"np_sum": _numpy_reduction("sum", lambda ctx, node, items: _folded(
                      ctx, node, operator.add, sympy.Add, sympy.S.Zero, [items])),

@@ -152,7 +152,7 @@ FUNCTIONS.update({cls: (name, cls) for name, cls in PRINTED.items() if cls not i
 SPECIAL = {builtins.range: "range", builtins.sum: "sum", builtins.enumerate: "enumerate",
            builtins.zip: "zip", builtins.len: "len", builtins.tuple: "tuple",
            math.fsum: "sum", math.prod: "prod", np.sum: "np_sum", np.prod: "np_prod",
-           np.mean: "np_mean", np.dot: "dot", np.inner: "dot", np.arange: "arange",
+           np.mean: "np_mean", np.count_nonzero: "count_nonzero", np.dot: "dot", np.inner: "dot", np.arange: "arange",
            np.array: "array", np.asarray: "array", np.roll: "roll", np.zeros: "zeros",
            np.ones: "ones", np.empty: "empty", np.full: "full", np.zeros_like: "zeros_like",
            np.ones_like: "ones_like", np.empty_like: "empty_like", np.full_like: "full_like",

@@ -17,13 +17,14 @@ import ast
 #: callables that take a whole sequence: a parameter handed to one is a vector
 _SEQUENCE_CALLS = {"len", "zip", "enumerate", "sum", "tuple", "list", "sorted", "reversed",
                    "fsum", "prod", "dot", "inner", "mean", "fmean", "concatenate", "hstack", "append",
-                   "diff", "norm", "var", "std", "cumsum", "outer", "roll", "logsumexp"}
+                   "diff", "norm", "var", "std", "cumsum", "outer", "roll", "logsumexp", "count_nonzero"}
 #: attributes of numpy arrays a formula reads (methods and sizes)
 _ARRAY_ATTRIBUTES = {"sum", "mean", "prod", "dot", "var", "std", "max", "min", "copy", "size", "shape"}
 #: callables that reduce a sequence given alone: max(x), np.min(x)
 _REDUCING = {"max", "min", "amax", "amin", "nanmax", "nanmin"}
 #: callables that make one number of a whole sequence (without ``axis=``)
-_SCALAR_CALLS = {"len", "sum", "fsum", "prod", "mean", "fmean", "norm", "var", "std", "logsumexp"} | _REDUCING
+_SCALAR_CALLS = {"len", "sum", "fsum", "prod", "mean", "fmean", "norm", "var", "std", "logsumexp",
+                 "count_nonzero"} | _REDUCING
 #: new arrays of another's length: its values are not read
 _LIKE = {"zeros_like", "ones_like", "empty_like", "full_like"}
 #: the length of a vector the code does not fix
