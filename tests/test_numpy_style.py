@@ -708,6 +708,10 @@ def test_comparisons_of_arrays_count_and_convert_as_numpy_does():
     for x in (np.array([1.0, -2.0, 3.0, 0.5]), np.zeros(0), np.array([-1.0]), np.linspace(-3.0, 3.0, 50),
               np.array([0.0, -0.0, 2.0, -3.0])):
         assert f(x) == pytest.approx(counted(x), rel=1e-15), x
+    stats = px.jit(lambda x: np.var(x > 0) + 10 * np.std(x > 0.5, ddof=1) + 100 * np.dot(x > 0, x) + (x > 1).var())
+    x = np.array([1.0, -2.0, 3.0, 0.5, 0.75])
+    assert stats(x) == pytest.approx(np.var(x > 0) + 10 * np.std(x > 0.5, ddof=1) + 100 * np.dot(x > 0, x)
+                                     + (x > 1).var(), rel=1e-14)
     nonzero = px.jit(lambda x: np.count_nonzero(x) + 10 * np.count_nonzero(x > 0))
     assert nonzero(np.array([0.0, np.nan, -0.0, 2.0, np.inf])) == 3 + 20      # nan is not zero
     g = px.jit(counted_numbers)

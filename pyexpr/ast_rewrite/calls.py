@@ -294,7 +294,10 @@ def _sequence(ctx, node, env, visitor):
 
 
 def _each(ctx, node, fn, items):
-    return seq.elementwise(ctx, node, fn, (items,)) if seq.is_vec(items) else tuple(fn(v) for v in items)
+    """``fn`` of each item as a number (a condition is 1 or 0: ``np.var(x > 0)``)."""
+    def each(v):
+        return fn(as_expr(ctx, node, v))
+    return seq.elementwise(ctx, node, each, (items,)) if seq.is_vec(items) else tuple(each(v) for v in items)
 
 
 def _total(ctx, node, items):
@@ -406,7 +409,8 @@ def _dot(ctx, node, env, visitor):
     if any(seq.is_mat(v) or seq.is_vec(v) and v.axis is not None for v in (a, b)):
         return matrices.matmul(ctx, node, a, b)         # np.dot(A, x) is A @ x
     if seq.is_vec(a) and seq.is_vec(b):
-        return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, lambda x, y: x * y, (a, b)))
+        return seq.reduce(ctx, node, "sum", seq.elementwise(
+            ctx, node, lambda x, y: as_expr(ctx, node, x) * as_expr(ctx, node, y), (a, b)))
     return fixed_dot(ctx, node, a, b)
 
 
