@@ -57,7 +57,7 @@ def parse_function(func, simplify="canonical"):
     fence.check(source)
     node = source.node
     ctx = Context(source, Scope.of(func))
-    is_data = lambda name: sequences.is_data(ctx.scope.lookup(name), beside=True)  # noqa: E731
+    is_data = lambda name: sequences.is_data(ctx.scope.lookup(name))  # noqa: E731
     notes = getattr(func, "__annotations__", {})
     # a matrix annotated as one is an array beside which the other operands broadcast (a
     # vector so annotated leaves its partners as they are: (x - mu) @ P keeps x a vector)

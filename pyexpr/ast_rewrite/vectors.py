@@ -194,8 +194,13 @@ def _elementwise_names(node, names, inside=False):
         yield node.value          # a slice is a vector: the other operands may broadcast
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "astype":
         yield from _elementwise_names(node.func.value, names, inside)     # (x > 0).astype(float)
-    elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Compare)):
-        for child in ast.iter_child_nodes(node):     # numpy compares elementwise too
+    elif isinstance(node, ast.Compare):
+        # numpy compares elementwise, but a parameter compared with a vector is its
+        # threshold (np.where(x > a, x, 0.0)): only data and arrays count here
+        for child in ast.iter_child_nodes(node):
+            yield from (f for f in _elementwise_names(child, names, inside) if not _is_param(f, names))
+    elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
+        for child in ast.iter_child_nodes(node):
             yield from _elementwise_names(child, names, inside)
 
 
