@@ -62,7 +62,7 @@ def parse_function(func, simplify="canonical"):
     # a matrix annotated as one is an array beside which the other operands broadcast (a
     # vector so annotated leaves its partners as they are: (x - mu) @ P keeps x a vector)
     annotated = [a.arg for a in node.args.args if annotations.pinned(notes.get(a.arg)) == vectors.MATRIX]
-    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated, ctx.beside)))
+    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated)))
     params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
     index = column = None

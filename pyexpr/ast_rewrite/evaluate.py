@@ -39,8 +39,6 @@ class Context:
     constants: dict = field(default_factory=dict, compare=False)
     #: lengths the code fixes by meeting data: Symbol -> the number it must be
     exact: dict = field(default_factory=dict, compare=False)
-    #: names of module-level arrays met elementwise with a parameter: data at any size
-    beside: set = field(default_factory=set, compare=False)
 
     #: matrices of any shape: IndexedBase -> (rows, cols) Symbols
     shape_of: dict = field(default_factory=dict, compare=False)
@@ -176,7 +174,7 @@ def from_object(ctx, node, name, obj):
     """The translation-time value of a free name bound to ``obj``."""
     if is_number(obj) or isinstance(obj, bool):
         return constant(obj)
-    if seq.is_data(obj, beside=name in ctx.beside):
+    if seq.is_data(obj):
         return seq.data(ctx, node, name, obj)
     if isinstance(obj, (tuple, list)):
         return tuple(from_object(ctx, node, name, item) for item in obj)

@@ -450,13 +450,9 @@ def _mat_elementwise(ctx, node, fn, values):
 DATA_MIN = 16
 
 
-def is_data(obj, beside=False):
-    """Whether a module-level object is data; ``beside``: the function uses it elementwise
-    with a parameter, where an array of any size is (``np.sum((DATA - mu)**2)``: ``mu`` a
-    number, whether DATA holds 8 points or 8,000)."""
+def is_data(obj):
     import numpy as np
-    return isinstance(obj, np.ndarray) and (obj.ndim == 2 or obj.ndim == 1 and (
-        obj.size > DATA_MIN or beside and obj.size > 0 and obj.dtype.kind in "biuf"))
+    return isinstance(obj, np.ndarray) and (obj.ndim == 2 or obj.ndim == 1 and obj.size > DATA_MIN)
 
 
 def data(ctx, node, name, array):

@@ -37,12 +37,11 @@ _PART = "part"
 MATRIX = "matrix"
 
 
-def lengths(source, is_data=lambda name: False, annotated=(), beside=None):
+def lengths(source, is_data=lambda name: False, annotated=()):
     """``{parameter name: length}`` for the parameters used as vectors; ``source.error``
     where a vector's length is not fixed by the code.  ``is_data(name)``: whether a free
     name is a data array (a vector beside which parameters broadcast); ``annotated``: the
-    parameters annotated as matrices, beside which the others broadcast too.  ``beside``:
-    a set given the data names met elementwise with a parameter (``DATA - mu``)."""
+    parameters annotated as matrices, beside which the others broadcast too."""
     order = [a.arg for a in source.node.args.args]
     names = _Names(order, source.node, is_data)
     unpacked, indices, other, groups, matrices = {}, {}, {}, [], set()
@@ -60,9 +59,6 @@ def lengths(source, is_data=lambda name: False, annotated=(), beside=None):
             else:
                 other.setdefault(name, where)
         groups.extend(weak.values())
-    for weak in groups if beside is not None else ():
-        if any(name in names for name, _ in weak):
-            beside.update(name for name, _ in weak if name and name not in names)
     strong = set(unpacked) | set(indices) | set(other) | set(annotated)
     # a parameter with a default is a number (a default is one), unless used as a vector
     defaulted = {a.arg for a in source.node.args.args[len(order) - len(source.node.args.defaults):]}
