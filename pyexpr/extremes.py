@@ -14,7 +14,7 @@ with ``M`` the Maximum itself (``weighted``), the weights held constant.
 import sympy
 from sympy.concrete.expr_with_intlimits import ExprWithIntLimits
 
-from .functions import max_, min_
+from .functions import PrintedAs, max_, min_
 
 
 class Extreme(ExprWithIntLimits):
@@ -62,7 +62,7 @@ class Minimum(Extreme):
 BY_KIND = {"max": Maximum, "min": Minimum}
 
 
-class Held(sympy.Function):
+class Held(PrintedAs, sympy.Function):
     """Its argument's value, whose derivative is 0: a shift a formula's value does not
     depend on (``stability.reductions``: ``m + log(Sum(exp(f - m)))`` is the same for every
     ``m``), so that its derivative is the softmax, with no terms of ``m``'s derivative
@@ -75,14 +75,11 @@ class Held(sympy.Function):
     def fdiff(self, argindex=1):
         return sympy.S.Zero
 
-    def _sympystr(self, printer):
-        return printer._print(self.args[0])
-
-    def _latex(self, printer):
-        return printer._print(self.args[0])
+    def printed_as(self):
+        return self.args[0]
 
 
-class ExtremeAt(sympy.Function):
+class ExtremeAt(PrintedAs, sympy.Function):
     """``ExtremeAt(M, e)``: 1 where the term at index ``e`` of the Maximum (Minimum) ``M`` is
     ``M``, else 0 (``as_piecewise``), a derivative's weight.  A function of its own rather
     than that Piecewise: the loops compute it from the terms ``M`` was taken of, stored
@@ -101,11 +98,7 @@ class ExtremeAt(sympy.Function):
     def fdiff(self, argindex=1):
         return sympy.S.Zero                 # piecewise constant
 
-    def _sympystr(self, printer):
-        return printer._print(self.as_piecewise())
-
-    def _latex(self, printer):
-        return printer._print(self.as_piecewise())
+    printed_as = as_piecewise
 
 
 def weight(extreme, index, held=None):

@@ -243,7 +243,30 @@ def _parsed_derivative(op):
     return tuple(sympy.sympify(t, locals=names) for t in ((texts,) if isinstance(texts, str) else texts))
 
 
-class product(sympy.Function):
+def latex_power(text, exp=None):
+    """``text`` raised to ``exp`` where LaTeX's printer passes one: it prints a power of a
+    function by handing the exponent to the function's own ``_latex``."""
+    return text if exp is None else r"\left(%s\right)^{%s}" % (text, exp)
+
+
+class PrintedAs:
+    """A function printed as the expression ``printed_as()`` gives, in every printer, and
+    parenthesized as that expression would be (a power of ``product(a, b)`` prints
+    ``(a*b)**2``, not ``a*b**2``: sympy's printers parenthesize a function as an atom)."""
+
+    @property
+    def precedence(self):
+        from sympy.printing.precedence import precedence
+        return precedence(self.printed_as())
+
+    def _printed(self, printer, *args, exp=None, **kwargs):
+        text = printer._print(self.printed_as(), *args, **kwargs)
+        return latex_power(text, exp) if printer.printmethod == "_latex" else text
+
+    _sympystr = _latex = _pretty = _pythoncode = _numpycode = _mpmathcode = _printed
+
+
+class product(PrintedAs, sympy.Function):
     """``a*b`` kept as two factors: the running product of a derivative through a
     formula nested thousands deep.  The derivative of a map iterated n times is a
     product of n factors each as deep as its level; as one sympy product it is
@@ -259,6 +282,8 @@ class product(sympy.Function):
             return sympy.S.Zero
         if a == 1 or b == 1:
             return b if a == 1 else a
+        if a.is_Number and b.is_Number:
+            return a * b
         return None
 
     def fdiff(self, argindex=1):
@@ -270,10 +295,7 @@ class product(sympy.Function):
     def as_product(self):
         return sympy.Mul(*self.args, evaluate=False)
 
-    def _printed(self, printer, *args, **kwargs):
-        return printer._print(self.as_product(), *args, **kwargs)
-
-    _sympystr = _latex = _pretty = _pythoncode = _numpycode = _mpmathcode = _printed
+    printed_as = as_product
 
 
 class cbrt(sympy.Function):
@@ -292,8 +314,8 @@ class cbrt(sympy.Function):
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _latex(self, printer):
-        return r"\sqrt[3]{%s}" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return latex_power(r"\sqrt[3]{%s}" % printer._print(self.args[0]), exp)
 
 
 class trunc(sympy.Function):

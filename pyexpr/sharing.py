@@ -11,6 +11,7 @@ import sympy
 
 from .dag import free_symbols, map_dag, postorder, unchanged
 from .functions import assume_real, divided, negation_of
+from .isolation import building
 
 #: the most levels of nesting a step holds before a piece of it is named
 PIECE = 50
@@ -28,6 +29,11 @@ def cse(exprs, symbols=None, as_written=False):
     ``as_written`` hides the arithmetic too (unevaluated sums and products, whose
     grouping is the source's, come back as they are; only repeats are shared).
     """
+    with building():        # a printer's cse after a compile met its equal copies: see isolation
+        return _cse(exprs, symbols, as_written)
+
+
+def _cse(exprs, symbols, as_written):
     hiding = {}
     hide = _hide_all if as_written else _hide
     hidden = [map_dag(e, hiding, hide) for e in exprs]

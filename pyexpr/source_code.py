@@ -352,12 +352,6 @@ class LoopPrinter(MathPrinter):
     def _print_Product(self, expr):
         return self._reduction("math.prod", expr)
 
-    def _print_Held(self, expr):
-        return self._print(expr.args[0])
-
-    def _print_ExtremeAt(self, expr):
-        return self._print(expr.as_piecewise())
-
     def _print_Maximum(self, expr):
         return self._extreme("max", expr)
 

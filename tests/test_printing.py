@@ -217,3 +217,26 @@ def test_an_exact_number_beyond_the_floats_prints_as_the_infinity_it_computes_as
     assert f(0.5, 2.0) == pytest.approx(math.erf(1.0), rel=1e-15)
     assert f(0.5, math.inf) == pytest.approx(math.tanh(0.5), rel=1e-15)     # inf <= inf
     assert "inf" in f.python_source
+
+
+def test_functions_printed_as_other_expressions_parenthesize_as_those():
+    """pyexpr's functions that print as another expression (a kept product, a held value,
+    an extreme's weight) are parenthesized as that expression inside powers, quotients and
+    negations, in every printer; and LaTeX prints powers of each function pyexpr
+    defines (its printer hands a function's ``_latex`` the exponent)."""
+    import sympy
+    from pyexpr.extremes import Held
+    from pyexpr.functions import cbrt, product
+    from pyexpr.stability.functions import sigmoid
+    a, b, c = sympy.symbols("a b c", positive=True)
+    kept = product(a + 1, sympy.sin(b))
+    point = {a: 0.7, b: 1.3, c: 2.1}
+    for expr in (kept**2, 1 / kept, c / kept, kept**c, -kept, Held(a + b)**2, c / Held(a - b)):
+        read = sympy.sympify(sympy.sstr(expr), locals={"a": a, "b": b, "c": c})
+        exact = expr.replace(lambda e: isinstance(e, (product, Held)), lambda e: e.printed_as())
+        assert float(read.xreplace(point)) == pytest.approx(float(exact.xreplace(point)), rel=1e-14), expr
+    assert sympy.latex(kept**2) == r"\left(\left(a + 1\right) \sin{\left(b \right)}\right)^{2}"
+    assert sympy.latex(cbrt(a)**2) == r"\left(\sqrt[3]{a}\right)^{2}"
+    assert sympy.latex(sigmoid(a)**2) == r"\left(\sigma\left(a\right)\right)^{2}"
+    assert sympy.latex(Held(a + b)**2) == r"\left(a + b\right)^{2}"
+    assert sympy.pretty(kept**2, use_unicode=False) == "                2\n((a + 1)*sin(b)) "

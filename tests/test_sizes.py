@@ -176,6 +176,62 @@ def test_the_chain_rule_through_a_deep_map_is_a_product_kept_in_two(tmp_path, mo
     assert namespace["df_dx"](0.5, 2.0) == pytest.approx(d(0.5, 2.0), rel=1e-12)
 
 
+def _comparisons(work, monkeypatch):
+    """How many times sympy compares two nodes (``Basic.__eq__``, deep calls included)
+    while ``work()`` runs."""
+    import sympy
+    count = [0]
+    compare = sympy.Basic.__eq__
+
+    def counted(a, b):
+        count[0] += 1
+        return compare(a, b)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sympy.Basic, "__eq__", counted)
+        work()
+    return count[0]
+
+
+def _read_back(text, **values):
+    """The value of a formula's printed text ``name(args) = value`` and its ``where``
+    lines, each evaluated once what it names is known."""
+    head, *lines = text.split("\n")
+    namespace = {"Matrix": np.array, **vars(math), **values}
+    pending = [line.strip().split(" = ", 1) for line in lines if " = " in line]
+    while pending:
+        left = []
+        for name, value in pending:
+            try:
+                namespace[name] = eval(value, namespace)
+            except NameError:
+                left.append((name, value))
+        assert len(left) < len(pending), left[:3]
+        pending = left
+    return eval(head.split(" = ", 1)[1], namespace)
+
+
+def test_a_deep_map_s_hessian_prints_what_it_computes(tmp_path, monkeypatch):
+    """The Hessian of a map iterated 60 times holds kept products inside powers and
+    quotients; printed, each must read as the product it is (a product printed as an
+    atom read ``(a*b)**2`` as ``a*b**2``: the printed second derivative was 32.77 where
+    the value is 34.00), and LaTeX must print powers of it."""
+    from pyexpr.functions import product
+    text = ("from math import sin, exp, cos\ndef f(x, y):\n    z = y\n    for _ in range(60):\n"
+            "        z = 0.5 * sin(z) + x\n    return exp(z)**2 + 1/cos(z)\n")
+    h = px.jit(_module(tmp_path, "map60", text, monkeypatch).f, cache=False).hessian()
+    assert any(o.has(product) for o in h.outputs)
+    before = _comparisons(h.latex, monkeypatch)
+    np.testing.assert_allclose(_read_back(str(h), x=0.3, y=0.2), h(0.3, 0.2), rtol=1e-12)
+    # printed after the compile as fast as before it (26 s against 0.7 s, all in sympy's
+    # cache comparing the compile's equal copies deeply, until printing's cse ran isolated)
+    assert _comparisons(h.latex, monkeypatch) < 2 * before + 10_000
+    assert h.latex().count("^{2}") > 0
+    namespace = {}
+    exec(h.python_source, namespace)
+    np.testing.assert_allclose(namespace["hessian_f"](0.3, 0.2), h(0.3, 0.2), rtol=1e-12)
+
+
 def test_a_deep_formula_prints_in_pieces_each_shallow(tmp_path, monkeypatch):
     from pyexpr.sharing import PIECE
     mod = _iterated(tmp_path, monkeypatch, "iterated_print")

@@ -69,8 +69,8 @@ class sigmoid(_RealOfReal):
     def definition(x):
         return 1 / (1 + sympy.exp(-x))
 
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return pf.latex_power(r"\sigma\left(%s\right)" % printer._print(self.args[0]), exp)
 
 
 class logit(_Stable):
