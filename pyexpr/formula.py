@@ -280,8 +280,8 @@ class Formula(CachedSide):
 
     def simplify(self):
         """A Formula with ``sympy.simplify`` applied to every output."""
-        return self._derived(self.name, [sympy.simplify(o) for o in self.outputs], self.out_shape,
-                             self._latex_name)
+        return self._derived(self.name, [functions.simplified(o) for o in self.outputs],
+                             self.out_shape, self._latex_name)
 
     # --- printing -----------------------------------------------------------------
     def _signature(self):

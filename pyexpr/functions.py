@@ -189,6 +189,49 @@ class Not(sympy.Not):
         return sympy.Not(arg)
 
 
+class _Special(sympy.logic.boolalg.BooleanFunction):
+    """A test of a value for a float that is not a finite number.  sympy's real symbols
+    stand for finite numbers, so it decides ``x != x`` False and ``x == oo`` False for
+    every x: written ``isnan(x)`` and ``isinf(x)``, the tests are kept, and lowered as
+    the comparisons that make them on floats (``x != x``; ``|x| == inf``).  Constants
+    are decided at once."""
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number or x.is_NumberSymbol:
+            return sympy.true if x in cls.special else sympy.false
+        return None
+
+
+class isnan(_Special):
+    """True where ``x`` is nan (numpy's ``isnan``)."""
+    special = (sympy.nan,)
+
+
+class isinf(_Special):
+    """True where ``x`` is +inf or -inf (numpy's ``isinf``)."""
+    special = (sympy.oo, -sympy.oo)
+
+
+def isfinite(x):
+    """True where ``x`` is neither nan nor infinite (numpy's ``isfinite``)."""
+    return Not(sympy.Or(isnan(x), isinf(x)))
+
+
+def is_infinity(x, sign):
+    """True where ``x`` is the infinity of ``sign``: ``x == oo`` (sign 1), ``x == -oo`` (-1)."""
+    return sympy.And(isinf(x), x > 0 if sign > 0 else x < 0)
+
+
+def simplified(expr):
+    """``sympy.simplify(expr)`` with each ``isnan``/``isinf`` test hidden as a symbol while it
+    runs (sympy's logic simplification takes only relations and symbols as atoms)."""
+    tests = {t: sympy.Dummy(f"t{k}") for k, t in enumerate(expr.atoms(_Special))}
+    plain = sympy.simplify(expr.xreplace(tests) if tests else expr)
+    return plain.xreplace({d: t for t, d in tests.items()}) if tests else plain
+
+
 def settled_piecewise(pairs):
     """A Piecewise of new values under a Piecewise's own conditions (a derivative, a factor
     moved into the branches): the conditions are settled, so sympy's simplification of

@@ -21,8 +21,8 @@ from .open_printing import OpenPrinting
 
 # the symbolic side, imported on first use: a formula from the disk cache calls without it
 sympy = deferred("sympy")
-banded, calculus, dag, indexing, matrix_calculus, sum_calculus, loop_build, open_ufunc = (
-    deferred(f"pyexpr.{m}") for m in ("banded", "calculus", "dag", "indexing", "matrix_calculus",
+banded, calculus, dag, functions, indexing, matrix_calculus, sum_calculus, loop_build, open_ufunc = (
+    deferred(f"pyexpr.{m}") for m in ("banded", "calculus", "dag", "functions", "indexing", "matrix_calculus",
                                       "sum_calculus", "ir.loop_build", "cpu.open_ufunc"))
 
 
@@ -239,7 +239,8 @@ class OpenFormula(OpenPrinting, Formula):
 
     def simplify(self):
         """sympy.simplify of every output (it may split a sum into several)."""
-        return self._like(self.name, self.args, self.signature, [sympy.simplify(o) for o in self.outputs],
+        return self._like(self.name, self.args, self.signature,
+                          [functions.simplified(o) for o in self.outputs],
                           self.out_shape, self.index, self._latex_name, self.column)
 
     @property

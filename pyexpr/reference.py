@@ -32,7 +32,8 @@ def _modules():
              "polygamma": _elementwise(lambda n, v: float(mpmath.polygamma(int(n), v)),
                                        lambda n, v: math.nan),
              "pow_minus_half": lambda x: np.power(x, -0.5), "as_double": _as_double,
-             "ieee_minimum": _minimum, "ieee_maximum": _maximum, "Held": lambda v: v, **_C_FUNCTIONS, **_STABLE}, "numpy"]
+             "ieee_minimum": _minimum, "ieee_maximum": _maximum, "Held": lambda v: v,
+             "isnan": np.isnan, "isinf": np.isinf, **_C_FUNCTIONS, **_STABLE}, "numpy"]
 
 
 def _elementwise(fn, domain_error=lambda *v: math.nan):

@@ -63,6 +63,12 @@ class MathPrinter(PythonCodePrinter):
     def _print_trunc(self, expr):
         return self._rounding("trunc", expr)
 
+    def _print_isnan(self, expr):
+        return self._call("isnan", *expr.args)
+
+    def _print_isinf(self, expr):
+        return self._call("isinf", *expr.args)
+
     def _rounding(self, fn, expr):
         """C's floor, ceil and trunc: -0 stays -0 (``math.floor`` gives an int, whose
         float is +0), and inf and nan pass through (``math.floor`` raises on them).  ``t/49``

@@ -23,7 +23,7 @@ from sympy.core.parameters import evaluate as sympy_evaluate
 from ..errors import PyExprError
 from .. import annotations, indexing
 from ..dag import without_ite
-from ..functions import component_names
+from ..functions import component_names, simplified
 from . import fence, sequences, steps, vectors
 from .evaluate import Context
 from .values import as_expr
@@ -87,7 +87,7 @@ def parse_function(func, simplify="canonical"):
                  tuple(d.xreplace(ctx.equal) for d in v) if isinstance(v, tuple) else v
                  for k, v in sizes.items()}
     if simplify == "full":
-        outputs = tuple(sympy.simplify(o) for o in outputs)
+        outputs = tuple(simplified(o) for o in outputs)
     outputs = tuple(without_ite(o) for o in outputs)
     name = func.__name__ if func.__name__ != "<lambda>" else "f"
     flat = tuple(s for p in params for s in (p if isinstance(p, tuple) else (p,)))

@@ -16,8 +16,12 @@ from sympy.calculus.accumulationbounds import AccumBounds
 
 from ..deep import large_tree
 from ..dag import map_dag, rebuild
-from ..functions import Not, settled_piecewise
+from ..functions import Not, is_infinity, isnan, settled_piecewise
 from .values import ieee, real_constant
+
+
+def _not_nan(x):
+    return Not(isnan(x))
 
 
 _COMPARE = {ast.Lt: (operator.lt, sympy.Lt), ast.LtE: (operator.le, sympy.Le),
@@ -40,12 +44,49 @@ def compare(op, a, b):
         return _fold(a, lambda piece: compare(op, piece, b))
     if isinstance(b, sympy.Piecewise):
         return _fold(b, lambda piece: compare(op, a, piece))
+    unordered = _unordered(type(op), a, b)
+    if unordered is not None:
+        return unordered
     try:
         return sym(a, b)
     except TypeError as error:              # sympy proved a side not real (sqrt(Min(-3, x))):
         if "non-real" not in str(error):    # nan in floating point, which compares as nan does
             raise
         return sympy.true if py(math.nan, math.nan) else sympy.false
+
+
+#: x op x, for a value x: true where x is not nan (nan compares false, != true)
+_ITSELF = {ast.Lt: lambda x: sympy.false, ast.Gt: lambda x: sympy.false, ast.LtE: _not_nan,
+           ast.GtE: _not_nan, ast.Eq: _not_nan, ast.NotEq: isnan}
+#: x op oo, for a value x (x op -oo mirrored)
+_INFINITY = {ast.Eq: lambda x, s: is_infinity(x, s), ast.NotEq: lambda x, s: Not(is_infinity(x, s)),
+             ast.Lt: lambda x, s: _short_of(x, s, 1), ast.Gt: lambda x, s: _short_of(x, s, -1),
+             ast.LtE: lambda x, s: _not_nan(x) if s > 0 else is_infinity(x, s),
+             ast.GtE: lambda x, s: _not_nan(x) if s < 0 else is_infinity(x, s)}
+_MIRRORED = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE, ast.Eq: ast.Eq,
+             ast.NotEq: ast.NotEq}
+
+
+def _unordered(op, a, b):
+    """The comparison of a value with itself or with an infinity, nan and infinities
+    counted: sympy's real symbols are finite numbers, so it decides ``x != x`` False and
+    ``x < oo`` True for every x, where numpy's nan and inf compare otherwise."""
+    if a == b:
+        return _ITSELF[op](a)
+    if a in _INFINITIES:
+        a, b, op = b, a, _MIRRORED[op]
+    if b in _INFINITIES:
+        return _INFINITY[op](a, 1 if b is sympy.oo else -1)
+    return None
+
+
+def _short_of(x, sign, side):
+    """x < oo (``side`` 1) or x > -oo (``side`` -1): x neither nan nor that infinity; the
+    other infinity (x < -oo, x > oo) nothing is beyond."""
+    return sympy.And(_not_nan(x), Not(is_infinity(x, sign))) if sign == side else sympy.false
+
+
+_INFINITIES = (sympy.oo, -sympy.oo)
 
 
 def _nan_if_not_real(expr):

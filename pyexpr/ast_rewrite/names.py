@@ -96,6 +96,9 @@ _ENTRIES = [
     (lambda x: x * (180 / sympy.pi), ["math.degrees", "np.degrees", "np.rad2deg"]),
     (lambda x, lo, hi: _min(_max(x, lo), hi), ["np.clip"]),
     (_heaviside, ["np.heaviside", "sympy.Heaviside"]),
+    (pf.isnan, ["math.isnan", "np.isnan"]),
+    (pf.isinf, ["math.isinf", "np.isinf"]),
+    (pf.isfinite, ["math.isfinite", "np.isfinite"]),
 ]
 
 #: the same, for libraries a formula may use but pyexpr does not import: looked up by
@@ -145,7 +148,7 @@ FUNCTIONS.update({cls: (name, cls) for name, cls in OWN.items()})
 PRINTED = {cls.__name__: cls for cls in (
     pf.expm1, pf.log1p, pf.hypot, pf.exp2, pf.log2, pf.log10, pf.trunc, stable.softplus,
     stable.sigmoid, stable.logit, stable.log1mexp, stable.logaddexp, stable.xlogy,
-    stable.xlog1py, stable.erfcx, stable.derfcx, stable.log_erfc)}
+    stable.xlog1py, stable.erfcx, stable.derfcx, stable.log_erfc, pf.isnan, pf.isinf)}
 FUNCTIONS.update({cls: (name, cls) for name, cls in PRINTED.items() if cls not in FUNCTIONS})
 
 #: callables with a meaning of their own in the translator (loops and reductions)
@@ -173,12 +176,6 @@ INSTEAD = {
     "erfcx": "write exp(x**2) * erfc(x) where x**2 stays below 709",
     "sinc": "write sin(pi*x) / (pi*x), in a conditional for x == 0",
     "round": "write floor(x + 0.5) (halves round up), or np.rint's rule with a conditional",
-    "isnan": "formulas compute with nan as numpy does but cannot test for it: check the "
-             "inputs before the call",
-    "isinf": "formulas compute with inf as numpy does but cannot test for it: check the "
-             "inputs before the call",
-    "isfinite": "formulas compute with inf and nan as numpy does but cannot test for them: "
-                "check the inputs before the call",
     "isclose": "write abs(a - b) <= max(rel_tol * max(abs(a), abs(b)), abs_tol), which differs "
                "from math.isclose only where an argument is infinite",
     "norm": "write sqrt(x**2 + y**2 + ...) with the components, or hypot(x, y)",

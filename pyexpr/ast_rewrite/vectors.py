@@ -64,6 +64,8 @@ def lengths(source, is_data=lambda name: False, annotated=()):
     defaulted = {a.arg for a in source.node.args.args[len(order) - len(source.node.args.defaults):]}
     for weak in groups:
         weak = [(name, where) for name, where in weak if name in strong or name not in defaulted]
+        if not all(isinstance(where, _Compared) for _, where in weak):
+            weak = [(name, where) for name, where in weak if not isinstance(where, _Compared)]
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
         # the others broadcast; with none such, all of them are (np.sum(x**2)).  A vector
         # indexed with constants elsewhere is still whole here: of any length (x[0] + np.sum(x)).
@@ -192,12 +194,25 @@ def _elementwise_names(node, names, inside=False):
         yield from _elementwise_names(node.func.value, names, inside)     # (x > 0).astype(float)
     elif isinstance(node, ast.Compare):
         # numpy compares elementwise, but a parameter compared with a vector is its
-        # threshold (np.where(x > a, x, 0.0)): only data and arrays count here
+        # threshold (np.where(x > a, x, 0.0)): a parameter here counts only where no
+        # operand outside a comparison does (np.sum(x > 0), np.sum(x != x); ``lengths``)
         for child in ast.iter_child_nodes(node):
-            yield from (f for f in _elementwise_names(child, names, inside) if not _is_param(f, names))
+            yield from (_Compared(f) if _is_param(f, names) else f
+                        for f in _elementwise_names(child, names, inside))
     elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
         for child in ast.iter_child_nodes(node):
             yield from _elementwise_names(child, names, inside)
+
+
+class _Compared:
+    """A parameter read in a comparison (``x > a``): a vector only where no operand of the
+    same call is read outside one (``lengths``)."""
+
+    def __init__(self, node):
+        self.node, self.id = node, node.id
+
+    def __getattr__(self, name):            # where an error points: the parameter's node
+        return getattr(self.node, name)
 
 
 def _reads_arrays(call, names):

@@ -354,6 +354,13 @@ class _Lowerer:
     def _lower_Not(self, expr):
         return self.emit("not", self.lower(expr.args[0]))
 
+    def _lower_isnan(self, expr):               # functions.isnan: nan alone differs from itself
+        x = self.lower(expr.args[0])
+        return self.emit("ne", x, x)
+
+    def _lower_isinf(self, expr):
+        return self.emit("eq", self.emit("fabs", self.lower(expr.args[0])), self.b.const(float("inf")))
+
     def _lower_BooleanTrue(self, expr):
         zero = self.b.const(0.0)
         return self.emit("eq", zero, zero)

@@ -147,6 +147,9 @@ CASES = [
     # erfc of a constant times x carries the product's rounding (fma, exp): ops the kernel
     # must spell as the interpreter computes them, over the whole tail
     Case("normal_tail", "x", lambda x: erfc(-x * sqrt(2) / 2) / 2, {"x": (-37, 3)}),
+    # nan and inf tests: x != x and |y| == inf, which fast-math would fold (not the default)
+    Case("special_tests", "x y", lambda x, y: Piecewise((0, pf.isnan(x)), (-1, And(pf.isinf(y), y > 0)),
+                                                        (x * y, True))),
     Case("band", "x y", lambda x, y: Piecewise((tanh(x * y), And(x > -1, x < 1, y > 0)), (pf.exp2(x), True))),
     # fma(x, y, -(x*y)) is the rounding error of x*y, which x*y - x*y (two roundings) loses:
     # float64 compares it with no absolute tolerance (in float32 the reference's product is exact)
