@@ -186,6 +186,18 @@ def postorder(exprs, seen):
                 yield e
 
 
+def atoms(exprs, *types):
+    """The distinct nodes of ``exprs`` of ``types``, as sympy's ``expr.atoms(*types)`` but
+    visiting each shared node once (sympy's walk is a tree's: exponential in the depth of a
+    formula that reuses its steps)."""
+    seen, found = {}, set()
+    for e in postorder(list(exprs), seen):
+        seen[id(e)] = e
+        if isinstance(e, types):
+            found.add(e)
+    return found
+
+
 def subexpressions(expr):
     """Every distinct subexpression of ``expr`` -> its size written out.  sympy's own
     traversals (``free_symbols``, ``preorder_traversal``) visit shared ones once per use."""

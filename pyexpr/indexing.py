@@ -18,7 +18,7 @@ printers and the lowering share about that form:
 """
 import sympy
 
-from . import lengths
+from . import dag, lengths
 from .extremes import Extreme, ExtremeAt, Maximum, Minimum
 
 #: the kinds of reduction a formula may hold: their loop stages' kinds, and how their
@@ -101,18 +101,19 @@ def is_reduction(expr):
 
 def _collect(expr, take):
     """The distinct nodes ``e`` of ``expr`` with ``take(e)``, in order, looking neither
-    inside those nor inside reductions."""
-    found = []
-
-    def walk(e):
+    inside those nor inside reductions; each shared node visited once (a formula that
+    reuses its steps is exponential as a tree), without recursion."""
+    found, seen, stack = {}, set(), [expr]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
         if take(e):
-            if e not in found:
-                found.append(e)
+            found.setdefault(e, None)
         elif isinstance(e, sympy.Basic) and not is_reduction(e):
-            for a in e.args:
-                walk(a)
-    walk(expr)
-    return found
+            stack.extend(reversed(e.args))
+    return list(found)
 
 
 def reductions(expr):
@@ -228,7 +229,7 @@ def _piece(expr, j, n, relations, order, lo, hi):
         if first >= last:
             continue
         truth = {rel: sympy.true if bool(rel.subs({j: first, n: m})) else sympy.false for rel in relations}
-        piece = expr.xreplace(truth)
+        piece = dag.substitute(expr, truth)
         if found is not None and piece != found:
             raise ValueError(f"the cases of {j} between {lo} and {hi} differ with the length")
         found = piece
@@ -274,7 +275,7 @@ def _cases_of_several(expr, j, length, apart, symbols):
     for lo, hi in zip(ordered, ordered[1:]):
         at = {j: lo.subs(large), **large}
         truth = {rel: sympy.true if bool(rel.subs(at)) else sympy.false for rel in _relations(expr, j, apart)}
-        pieces.append((lo, sympy.expand(hi - 1), expr.xreplace(truth)))
+        pieces.append((lo, sympy.expand(hi - 1), dag.substitute(expr, truth)))
     return need, [(lo, hi, piece.subs(j, lo) if key(hi - lo) == key(0) else piece) for lo, hi, piece in pieces]
 
 

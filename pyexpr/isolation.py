@@ -56,7 +56,11 @@ def remembered(method):
     the first one (a new one costs milliseconds of sympy, and its own first calls), as
     scipy's loops ask for ``jac=f.grad()`` again and again.  A list of names counts as the
     tuple; arguments that do not hash make it anew."""
-    build = isolated(method)            # on an empty sympy cache: see ``isolation``
+    isolated_build = isolated(method)   # on an empty sympy cache: see ``isolation``
+
+    def build(self, *args, **kwargs):   # with room for the formula's depth (sympy recurses)
+        from . import deep
+        return deep.run(isolated_build, self, *args, depth=deep.height(list(self.outputs)), **kwargs)
 
     @functools.wraps(method)
     def derivative(self, *args, **kwargs):

@@ -11,6 +11,7 @@ import sympy
 
 from . import indexing, lengths
 from .calculus import derivative
+from .dag import atoms, substitute
 from .extremes import Extreme, ties, weight
 
 
@@ -37,7 +38,7 @@ def through_parts(expr, base, at, of_reduction):
         outside = derivative(outer, holder)
         if outside == 0:
             continue
-        back = outside.xreplace(holders)
+        back = substitute(outside, holders)
         if isinstance(inner, sympy.Indexed):
             total.append(sympy.Piecewise((back, at(inner)), (0, True)))
         else:
@@ -49,10 +50,10 @@ def hide(expr, base):
     """``expr`` with each reduction and each element of ``base`` outside them replaced by
     a Dummy, and the Dummies' meanings."""
     holders = {sympy.Dummy(f"s{k}", real=True): r for k, r in enumerate(indexing.reductions(expr))}
-    outer = expr.xreplace({r: h for h, r in holders.items()})
+    outer = substitute(expr, {r: h for h, r in holders.items()})
     elements = {sympy.Dummy(f"t{k}", real=True): e for k, e in enumerate(indexing.loads(outer, base))}
     holders.update(elements)
-    return outer.xreplace({e: h for h, e in elements.items()}), holders
+    return substitute(outer, {e: h for h, e in elements.items()}), holders
 
 
 def _reduction_derivative(reduction, base, j, restore=None):
@@ -70,22 +71,22 @@ def _reduction_derivative(reduction, base, j, restore=None):
             return _through_inner_sums(reduction, base, j)
         return sympy.Add(*(_reduction_derivative(r, base, j) for r in merged))
     slots = {}
-    for element in body.atoms(sympy.Indexed):
+    for element in atoms([body], sympy.Indexed):
         if element.base == base:
             form = indexing.affine(element.indices[0], i)
             if form is None:
                 raise NotImplementedError(f"the derivative by an element read as {element} "
                                           f"is not supported: index with a*{i} + c")
             slots[element] = (sympy.Dummy("t", real=True), form)
-    held = body.xreplace({e: h for e, (h, _) in slots.items()})
+    held = substitute(body, {e: h for e, (h, _) in slots.items()})
     back = {h: e for e, (h, _) in slots.items()}
     terms = []
     for element, (holder, (a, c)) in slots.items():
-        d_body = derivative(held, holder).xreplace(back)
+        d_body = substitute(derivative(held, holder), back)
         if d_body == 0:
             continue
         if restore:                             # what stood for inner sums, before i is solved
-            d_body = d_body.xreplace(restore)
+            d_body = substitute(d_body, restore)
         if isinstance(reduction, sympy.Product):
             d_body = d_body / body
         if a == 0:                              # the same element in every term
@@ -97,7 +98,8 @@ def _reduction_derivative(reduction, base, j, restore=None):
             continue
         at = (j - c) * a                         # the i whose term reads base[j]
         inside = sympy.And(sympy.Le(lo, at), sympy.Le(at, hi))
-        terms.append(sympy.Piecewise((d_body.subs(i, at), inside), (0, True)))
+        # each shared node once: sympy's subs walks the derivative as a tree
+        terms.append(sympy.Piecewise((substitute(d_body, {i: at}), inside), (0, True)))
     total = sympy.Add(*terms)
     return reduction * total if isinstance(reduction, sympy.Product) else total
 
@@ -106,9 +108,9 @@ def _stepped_slot(d_body, i, lo, hi, a, c, j, element):
     """The slot ``base[a*i + c]`` (``|a| > 1``: ``x[2*i + 1]`` of a loop over pairs) read at
     ``j``: by the term ``i = (j - c)/a`` where ``j - c`` is a multiple of ``a``, its range
     in ``j`` from the sum's; every other read of that term must fall at a whole index."""
-    moved = d_body.subs(i, (j - c) / a)
+    moved = substitute(d_body, {i: (j - c) / a})
     if any(indexing.affine(at, j) is None or not indexing.affine(at, j)[1].is_Integer
-           for e in moved.atoms(sympy.Indexed) for at in e.indices if at.has(j)):
+           for e in atoms([moved], sympy.Indexed) for at in e.indices if at.has(j)):
         raise NotImplementedError(f"the derivative by an element read as {element}, beside elements "
                                   f"read at {i} itself, is not supported yet")
     first, last = (a * lo + c, a * hi + c) if a > 0 else (a * hi + c, a * lo + c)
@@ -220,7 +222,7 @@ def _double_sum_derivative(reduction, base, j):
     if indexing.reductions(body):
         raise NotImplementedError(f"the derivative of {reduction} by an element is not supported yet")
     slots = {}
-    for element in body.atoms(sympy.Indexed):
+    for element in atoms([body], sympy.Indexed):
         if element.base != base:
             continue
         at = sympy.expand(element.indices[0])
@@ -239,12 +241,12 @@ def _double_sum_derivative(reduction, base, j):
             continue
         if a:                                   # read through i: the sum over k stays
             at = (j - c) * a
-            inner = indexing.summed(d_body.subs(i, at), k, klo.subs(i, at), khi.subs(i, at))
+            inner = indexing.summed(substitute(d_body, {i: at}), k, klo.subs(i, at), khi.subs(i, at))
             inside = sympy.And(sympy.Le(lo, at), sympy.Le(at, hi))
         elif b:                                 # read through k: the sum over i stays
             at = (j - c) * b
             first, last, inside = _range_of_i(reduction, at, j)
-            inner = indexing.summed(d_body.subs(k, at), i, first, last)
+            inner = indexing.summed(substitute(d_body, {k: at}), i, first, last)
         else:                                   # the same element in every term
             inner, inside = sympy.Sum(d_body, (k, klo, khi), (i, lo, hi)), sympy.Eq(j, c)
         terms.append(sympy.Piecewise((inner, inside), (0, True)))

@@ -13,12 +13,13 @@ import dataclasses
 
 import sympy
 
-from .. import extremes, indexing, lengths
+from .. import dag, deep, extremes, indexing, lengths
 from ..errors import LoweringError
 from .from_sympy import from_exprs
 from .loops import Bound, Load, LoopProgram, Stage
 
 
+@deep.sized(lambda name, scalars, vectors, outputs, *rest, **options: outputs)
 def from_indexed(name, scalars, vectors, outputs, index=None, length=None, column=None, width=None, where=()):
     """The ``LoopProgram`` of ``outputs`` (sympy, in the Symbols ``scalars`` and the
     ``(IndexedBase, length Symbol)`` pairs ``vectors``).  With ``index``, the single
@@ -116,14 +117,14 @@ class _Stages:
             done = {}
             for group in _fusable(_unique(innermost)):
                 done.update(self._reduce(group))
-            exprs = [e.xreplace(done) for e in exprs]
+            exprs = [dag.substitute(e, done) for e in exprs]
 
     def stored_extremes(self, exprs):
         """``exprs`` with each Maximum (Minimum) that an ``ExtremeAt`` compares its terms with
         taken of its terms stored once in a temporary vector, and each such comparison made
         with the stored term: the same bits on both sides (a term computed again in another
         loop may round differently, and then no term would be the extreme)."""
-        found = _unique([a.args[0] for e in exprs for a in sympy.sympify(e).atoms(extremes.ExtremeAt)])
+        found = _unique([a.args[0] for e in exprs for a in dag.atoms([sympy.sympify(e)], extremes.ExtremeAt)])
         if not found:
             return exprs
         stored = {}
@@ -326,11 +327,11 @@ class _Stages:
         dependent = _unique([r for b in bodies for r in indexing.reductions(b) if r.has(index)])
         pairs = list(explicit) + [(sympy.Dummy(f"s{len(explicit) + k}", real=True), r)
                                   for k, r in enumerate(dependent)]
-        bodies = [b.xreplace({r: h for h, r in pairs}) for b in bodies]
+        bodies = [dag.substitute(b, {r: h for h, r in pairs}) for b in bodies]
         inner, results = self._inners(pairs, index, (lo, hi))
         index_arg = sympy.Dummy("i", real=True)
         loads, holders, exprs = self._reads(bodies, index, None)
-        exprs = [e.xreplace({index: index_arg}) for e in exprs]
+        exprs = [dag.substitute(e, {index: index_arg}) for e in exprs]
         args = self.known + [index_arg] + holders + results
         body = from_exprs(f"{self.name}_stage{len(self.stages)}", args, exprs)
         self.stages.append(Stage(kind, lo, hi, body, loads, inner, dest))
@@ -371,7 +372,7 @@ class _Stages:
         # in a fixed order (a set's depends on hashes, which vary from process to process): the
         # same formula gives the same program, so the same cache key, in every process
         elements = _unique([e for b in bodies
-                            for e in sorted(b.atoms(sympy.Indexed), key=sympy.default_sort_key)])
+                            for e in sorted(dag.atoms([b], sympy.Indexed), key=sympy.default_sort_key)])
         loads, holders = [], []
         for e in elements:
             v = self.bases.index(e.base)
@@ -384,7 +385,7 @@ class _Stages:
             loads.append(Load(v, *dims[-1], row=dims[0] if len(dims) == 2 else None))
             holders.append(sympy.Dummy(f"{e.base}{len(holders)}", real=True))   # names unique in C
         swap = dict(zip(elements, holders))
-        return tuple(loads), holders, [b.xreplace(swap) for b in bodies]
+        return tuple(loads), holders, [dag.substitute(b, swap) for b in bodies]
 
     def _inner(self, reduction, outer, inner=None, results=None, span=None):
         """The inner Stage of ``reduction`` over its own index, inside the stage over ``outer``;
