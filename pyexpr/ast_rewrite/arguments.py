@@ -62,3 +62,9 @@ def _generate_vector(ctx, gen, env, visitor, items):
     term = visitor.at(local).visit(gen.elt)
     needs.settle_moving(ctx, index, items.length)
     return seq.Vec.of(items.length, index, term, items.start, items.stride)
+
+
+def tuple_arg(ctx, node, value):
+    if not isinstance(value, tuple):
+        raise error(ctx, node, "expected a tuple, range(...) or generator expression here")
+    return value

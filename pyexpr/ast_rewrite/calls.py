@@ -15,10 +15,10 @@ from sympy.core.parameters import global_parameters
 
 from .. import functions as pf
 from ..dag import substitute
-from . import arrays, matrices, needs, sequences as seq
-from .arguments import generated, items as _items, sequence_or_value as _sequence_or_value
+from . import arrays, matrices, sequences as seq, statistics
+from .arguments import generated, items as _items, sequence_or_value as _sequence_or_value, tuple_arg
 from .scope import Callee
-from .values import as_expr, error, ieee, is_condition, sequence
+from .values import as_expr, error, ieee, sequence
 
 
 def call(ctx, node, env, visitor):
@@ -161,7 +161,7 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
         if found is not None:
             return found
         kwargs, args = {}, []
-    ddof = _constant_integer(ctx, node, kwargs.pop("ddof", sympy.S.Zero), "ddof") if name in ("var", "std") else 0
+    ddof = statistics.constant_integer(ctx, node, kwargs.pop("ddof", sympy.S.Zero), "ddof") if name in ("var", "std") else 0
     if kwargs or len(args) != (1 if name == "dot" else 0):
         raise error(ctx, node, f".{name}() takes {'one argument' if name == 'dot' else 'no arguments'} "
                     f"in a formula ({'only axis=' if name in ('sum', 'mean', 'prod') else 'no axis='}, "
@@ -177,16 +177,15 @@ def _call_method(ctx, node, callee, args, kwargs, visitor):
         if name in ("sum", "prod"):
             return matrices.matrix_total(ctx, node, name, receiver)
         if name == "mean":
-            return _mean_of(ctx, node, receiver)
+            return statistics.mean_of(ctx, node, receiver)
         raise error(ctx, node, f".{name}() of a matrix is not supported yet", "write the sums out")
     if name in ("prod", "max", "min"):
         return seq.reduce(ctx, node, name, receiver)
-    mean = _total(ctx, node, receiver) / _count(ctx, receiver)
     if name == "sum":
-        return _total(ctx, node, receiver)
+        return statistics.total(ctx, node, receiver)
     if name == "mean":
-        return mean
-    var = _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, receiver)) / (_count(ctx, receiver) - ddof)
+        return statistics.mean_of(ctx, node, receiver)
+    var = statistics.variance(ctx, node, receiver, ddof)
     return var if name == "var" else sympy.sqrt(var)
 
 
@@ -232,17 +231,11 @@ def _extreme(builder, name):
     return extreme
 
 
-def _tuple_arg(ctx, node, value):
-    if not isinstance(value, tuple):
-        raise error(ctx, node, "expected a tuple, range(...) or generator expression here")
-    return value
-
-
 def _enumerate(ctx, node, env, visitor):
     (items,) = _items(ctx, node, env, visitor, (1,))
     if seq.is_vec(items):
         return seq.Vec(items.length, lambda k: (k, items.at(k)))
-    return tuple((sympy.Integer(i), v) for i, v in enumerate(_tuple_arg(ctx, node, items)))
+    return tuple((sympy.Integer(i), v) for i, v in enumerate(tuple_arg(ctx, node, items)))
 
 
 def _zip(ctx, node, env, visitor):
@@ -252,14 +245,14 @@ def _zip(ctx, node, env, visitor):
             raise error(ctx, node, "zip of a vector of any length with a tuple is not supported")
         length = seq.same_length(ctx, node, [v.length for v in values])
         return seq.Vec(length, lambda k: tuple(v.at(k) for v in values))
-    return tuple(zip(*(_tuple_arg(ctx, node, s) for s in values)))
+    return tuple(zip(*(tuple_arg(ctx, node, s) for s in values)))
 
 
 def _len(ctx, node, env, visitor):
     (items,) = _items(ctx, node, env, visitor, (1,))
     if seq.is_array(items):
         return seq.shape(items)[0]
-    return sympy.Integer(len(_tuple_arg(ctx, node, items)))
+    return sympy.Integer(len(tuple_arg(ctx, node, items)))
 
 
 def _tuple(ctx, node, env, visitor):
@@ -267,134 +260,7 @@ def _tuple(ctx, node, env, visitor):
     if seq.is_vec(items):
         raise error(ctx, node, "a vector of any length cannot become a tuple",
                     "reduce it, or index it")
-    return tuple(_tuple_arg(ctx, node, items))          # a Python tuple: + joins, * repeats
-
-
-def _mean(ctx, node, env, visitor):
-    return _mean_of(ctx, node, *_items(ctx, node, env, visitor, (1,)))
-
-
-def _mean_of(ctx, node, items):
-    items = seq.two_dimensional(items)
-    if seq.is_mat(items):
-        return matrices.matrix_sum(ctx, node, items) / (items.rows * items.cols)
-    if seq.is_vec(items):
-        return seq.reduce(ctx, node, "sum", items) / _count(ctx, items)
-    terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, items)]
-    return sympy.Add(*terms) / len(terms)
-
-
-def _sequence(ctx, node, env, visitor):
-    """The single argument of a numpy reduction: a Vec, or a tuple of numbers."""
-    (items,) = _items(ctx, node, env, visitor, (1,))
-    if seq.is_mat(items) or seq.is_vec(items) and items.axis is not None:
-        raise error(ctx, node, "this function of a whole matrix is not supported yet",
-                    "write it with np.sum of the elementwise expression (np.sum(A**2) for a norm's square)")
-    return items if seq.is_vec(items) else tuple(as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, items))
-
-
-def _each(ctx, node, fn, items):
-    """``fn`` of each item as a number (a condition is 1 or 0: ``np.var(x > 0)``)."""
-    def each(v):
-        return fn(as_expr(ctx, node, v))
-    return seq.elementwise(ctx, node, each, (items,)) if seq.is_vec(items) else tuple(each(v) for v in items)
-
-
-def _total(ctx, node, items):
-    return seq.reduce(ctx, node, "sum", items) if seq.is_vec(items) else sympy.Add(*items)
-
-
-def _count(ctx, items):
-    """The number of ``items`` a mean divides by: of a slice, where it is not negative (the
-    call checks the length that needs; numpy's mean of no elements is nan, 0/0)."""
-    if seq.is_vec(items):
-        if needs.note_least(ctx, items.length, 0):
-            return items.length
-        return sympy.Max(items.length, 0)       # x[2:1]: no elements at some lengths, 0/0 is nan
-    return sympy.Integer(len(items))
-
-
-def _diff(ctx, node, env, visitor):
-    """``np.diff(x)``: ``x[1:] - x[:-1]``; ``np.diff(x, n)`` (``n=``) that ``n`` times."""
-    node, options = _with_keywords(ctx, node, visitor, {"n": sympy.S.One}, positional=1)
-    items = _sequence(ctx, node, env, visitor)
-    for _ in range(_constant_integer(ctx, node, options["n"], "n")):
-        if not seq.is_vec(items):
-            items = seq.Array(b - a for a, b in zip(items, items[1:]))
-            continue
-        items = seq.elementwise(ctx, node, lambda a, b: a - b,
-                                (seq.sliced(ctx, node, items, sympy.S.One, None, None),
-                                 seq.sliced(ctx, node, items, None, sympy.S.NegativeOne, None)))
-    return items
-
-
-def _with_keywords(ctx, node, visitor, defaults, positional=0):
-    """``(call, values)``: ``node`` without the options ``defaults`` names (keywords, or the
-    ``positional`` arguments after the first), and their values (``np.diff(x, 2)``, ``ddof=1``)."""
-    values = dict(defaults)
-    extra = node.args[1:1 + positional]
-    for name, arg in zip(defaults, extra):
-        values[name] = visitor.visit(arg)
-    kept = []
-    for kw in node.keywords:
-        if kw.arg in defaults:
-            values[kw.arg] = visitor.visit(kw.value)
-        else:
-            kept.append(kw)
-    bare = ast.Call(func=node.func, args=[node.args[0]] + node.args[1 + positional:] if node.args else [],
-                    keywords=kept)
-    return ast.copy_location(bare, node), values
-
-
-def _constant_integer(ctx, node, value, name):
-    if not (isinstance(value, sympy.Integer) and value >= 0):
-        raise error(ctx, node, f"{name}= must be a constant non-negative integer here, not {value}")
-    return int(value)
-
-
-def _norm(ctx, node, env, visitor):
-    """``np.linalg.norm(x)`` of a vector: the square root of its sum of squares; with an
-    order ``p`` (``np.linalg.norm(x, 1)``, ``ord=np.inf``) numpy's vector p-norm."""
-    orders = node.args[1:] + [kw.value for kw in node.keywords if kw.arg == "ord"]
-    if len(node.args) > 2 or len(orders) > 1 or any(kw.arg != "ord" for kw in node.keywords):
-        raise error(ctx, node, "np.linalg.norm takes a vector and an order in a formula (no axis)")
-    items = _sequence(ctx, ast.Call(node.func, node.args[:1], [], lineno=node.lineno,
-                                    col_offset=node.col_offset), env, visitor)
-    p = visitor.visit(orders[0]) if orders else None
-    if p is None or p == 2:
-        return sympy.sqrt(_total(ctx, node, _each(ctx, node, lambda a: a * a, items)))
-    if p == sympy.oo:
-        items = seq.unrolled_short(ctx, items) or items
-        if seq.is_vec(items):
-            return seq.reduce(ctx, node, "max", _each(ctx, node, pf.abs_, items))
-        return ieee(pf.max_, *(pf.abs_(v) for v in items))
-    if not (isinstance(p, sympy.Number) and p > 0):
-        raise error(ctx, node, "np.linalg.norm's order must be a positive number or np.inf here")
-    if p == 1:
-        return _total(ctx, node, _each(ctx, node, pf.abs_, items))
-    return _total(ctx, node, _each(ctx, node, lambda a: pf.abs_(a)**p, items))**(1 / p)
-
-
-def _var(ctx, node, env, visitor):
-    """``np.var(x)``: the mean square deviation from the mean, its sum divided by the
-    count less ``ddof`` (numpy's default 0; 1 for the sample variance)."""
-    node, options = _with_keywords(ctx, node, visitor, {"ddof": sympy.S.Zero})
-    items = _sequence(ctx, node, env, visitor)
-    mean = _total(ctx, node, items) / _count(ctx, items)
-    ddof = _constant_integer(ctx, node, options["ddof"], "ddof")
-    return _total(ctx, node, _each(ctx, node, lambda a: (a - mean)**2, items)) / (_count(ctx, items) - ddof)
-
-
-def _cumsum(ctx, node, env, visitor):
-    """``np.cumsum(x)``: element ``j`` is the sum of the first ``j + 1`` (a running sum)."""
-    items = _sequence(ctx, node, env, visitor)
-    if not seq.is_vec(items):
-        return seq.Array(sympy.Add(*items[:k + 1]) for k in range(len(items)))
-    return seq.Vec(items.length, lambda j: seq.reduce(ctx, node, "sum", seq.Vec(j + 1, items.at)))
-
-
-def _std(ctx, node, env, visitor):
-    return sympy.sqrt(_var(ctx, node, env, visitor))
+    return tuple(tuple_arg(ctx, node, items))          # a Python tuple: + joins, * repeats
 
 
 def _concatenate(ctx, node, env, visitor):
@@ -443,23 +309,6 @@ def _numpy_reduction(kind, whole):
     return reduction
 
 
-def _count_nonzero(ctx, node, env, visitor):
-    """``np.count_nonzero(a)``: the elements that are not 0 (nan is not), a condition's Trues."""
-    if len(node.args) != 1 or node.keywords:
-        raise error(ctx, node, "np.count_nonzero takes one array in a formula (no axis=)",
-                    "write np.sum(A != 0, axis=...) for counts along an axis")
-    items = seq.two_dimensional(_sequence_or_value(ctx, node.args[0], env, visitor))
-
-    def nonzero(v):
-        return as_expr(ctx, node, v if is_condition(v) else sympy.Ne(as_expr(ctx, node, v), 0))
-    if seq.is_mat(items):
-        return matrices.matrix_total(ctx, node, "sum", seq.Mat(items.rows, items.cols,
-                                                              lambda i, k: nonzero(items.at(i, k))))
-    if seq.is_vec(items):
-        return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, nonzero, (items,)))
-    return sympy.Add(*(nonzero(v) for v in (items if isinstance(items, tuple) else (items,))))
-
-
 def _outer(ctx, node, env, visitor):
     return matrices.outer(ctx, node, *_items(ctx, node, env, visitor, (2,)))
 
@@ -484,7 +333,7 @@ def _folded(ctx, node, op, cls, unit, values):
     if seq.is_vec(values[0]):
         total = seq.reduce(ctx, node, "sum" if cls is sympy.Add else "prod", values[0])
         return cls(start, total) if start != unit else total
-    terms = [as_expr(ctx, node, v) for v in _tuple_arg(ctx, node, values[0])]
+    terms = [as_expr(ctx, node, v) for v in tuple_arg(ctx, node, values[0])]
     if global_parameters.evaluate:
         # one n-ary Add/Mul: folding term by term re-flattens the whole sum each time
         # (quadratic: 2,000 terms took 15 s)
@@ -494,12 +343,12 @@ def _folded(ctx, node, op, cls, unit, values):
 
 _SPECIAL = {"enumerate": _enumerate, "zip": _zip, "len": _len,
             "tuple": _tuple, "sum": _fold(operator.add, sympy.Add, sympy.S.Zero),
-            "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "mean": _mean, "dot": _dot,
-            "concatenate": _concatenate, "diff": _diff, "norm": _norm, "var": _var, "std": _std,
-            "cumsum": _cumsum, "count_nonzero": _count_nonzero, "outer": _outer, "trace": _trace, "np_max": _extreme(pf.max_, "max"),
-            "np_min": _extreme(pf.min_, "min"), **arrays.SPECIAL}
+            "prod": _fold(operator.mul, sympy.Mul, sympy.S.One), "dot": _dot,
+            "concatenate": _concatenate, "outer": _outer, "trace": _trace,
+            "np_max": _extreme(pf.max_, "max"), "np_min": _extreme(pf.min_, "min"), **arrays.SPECIAL,
+            **statistics.SPECIAL}
 _SPECIAL.update({"np_sum": _numpy_reduction("sum", lambda ctx, node, items: _folded(
                      ctx, node, operator.add, sympy.Add, sympy.S.Zero, [items])),
                  "np_prod": _numpy_reduction("prod", lambda ctx, node, items: _folded(
                      ctx, node, operator.mul, sympy.Mul, sympy.S.One, [items])),
-                 "np_mean": _numpy_reduction("mean", _mean_of)})
+                 "np_mean": _numpy_reduction("mean", statistics.mean_of)})
