@@ -20,8 +20,9 @@ class PyExprError(Exception):
 class UnsupportedSyntaxError(PyExprError, SyntaxError):
     """Python that has no meaning as a formula (``while`` loops, I/O, ...)."""
 
-    def __init__(self, message, filename=None, lineno=None, offset=None, text=None, hint=None):
-        self.hint = hint
+    def __init__(self, message, filename=None, lineno=None, offset=None, text=None, hint=None,
+                 function=None):
+        self.hint, self.function = hint, function
         full = f"{message}; {hint}" if hint else message
         SyntaxError.__init__(self, full, (filename, lineno, offset, text))
 
@@ -29,6 +30,8 @@ class UnsupportedSyntaxError(PyExprError, SyntaxError):
         where = f"{self.filename}, line {self.lineno}" if self.filename else f"line {self.lineno}"
         if self.offset:
             where += f", column {self.offset}"
+        if self.function:               # a file holds many functions: which one was decorated
+            where += f", in {self.function}"
         return f"{self.msg} ({where})"
 
 

@@ -293,3 +293,10 @@ def test_the_printed_traceback_ends_at_the_users_line(tmp_path, debug):
         assert "ast_rewrite" in result.stderr
     else:
         assert "ast_rewrite" not in result.stderr and len(lines) <= 12, result.stderr
+
+
+def test_an_error_names_the_function_it_is_in():
+    """A file holds many functions: the message says which one the construct is in."""
+    with pytest.raises(px.UnsupportedSyntaxError) as info:
+        px.jit(B.prints)
+    assert str(info.value).endswith(", in prints)") and info.value.function == "prints"

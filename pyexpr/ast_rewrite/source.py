@@ -37,9 +37,10 @@ class Source:
 
     def error(self, node, message, hint=None, cls=UnsupportedSyntaxError):
         lineno, col, text = self.where(node)
+        function = getattr(self.node, "name", "<lambda>")
         if cls is UnsupportedSyntaxError:
-            return UnsupportedSyntaxError(message, self.filename, lineno, col, text, hint)
-        full = f"{message} ({self.filename}, line {lineno})"
+            return UnsupportedSyntaxError(message, self.filename, lineno, col, text, hint, function)
+        full = f"{message} ({self.filename}, line {lineno}, in {function})"
         return cls(f"{full}; {hint}" if hint else full)
 
 
