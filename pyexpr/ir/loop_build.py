@@ -135,10 +135,10 @@ class _Stages:
 
         def compared(at):
             extreme, k = at.args
-            term = stored[extreme].function.xreplace({stored[extreme].limits[0][0]: k})
+            term = dag.substitute(stored[extreme].function, {stored[extreme].limits[0][0]: k})
             return sympy.Piecewise((1, sympy.Eq(term, stored[extreme])), (0, True))
         exprs = [sympy.sympify(e).replace(lambda a: isinstance(a, extremes.ExtremeAt), compared) for e in exprs]
-        return [e.xreplace(stored) for e in exprs]
+        return [dag.substitute(e, stored) for e in exprs]
 
     def matrix(self, expr, j, rows, l, cols):
         """The ``"cells"`` stages of a matrix element ``expr`` in ``(j, l)``, one per case:
@@ -151,7 +151,7 @@ class _Stages:
         for (jlo, jhi, llo, lhi, _), cell in zip(found, exprs):
             temporaries = {r: self._temporary(r, l, llo, lhi) for r in indexing.reductions(cell)
                            if r.has(l) and not r.has(j)}
-            cell = cell.xreplace(temporaries)
+            cell = dag.substitute(cell, temporaries)
             self.add_cells(self.bound(jlo), self.bound(jhi + 1), (self.bound(llo, j), self.bound(lhi + 1, j)),
                            cell, j, l, across=(llo, lhi))
 
@@ -163,12 +163,12 @@ class _Stages:
         sums = indexing.reductions(body)
         pairs = [(sympy.Dummy(f"s{k}", real=True), r) for k, r in enumerate(sums) if not r.has(l)]
         both = [(sympy.Dummy(f"t{k}", real=True), r) for k, r in enumerate(sums) if r.has(l)]
-        body = body.xreplace({r: h for h, r in pairs + both})
+        body = dag.substitute(body, {r: h for h, r in pairs + both})
         inner, results = self._inners(pairs, j, (lo, hi))
         cell_inner = tuple(self._cell_sum(r, j, l, (lo, hi), across) for _, r in both)
         loads, holders, (body,) = self._reads([body], l, j)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
-        body = body.xreplace({j: i_arg, l: k_arg})
+        body = dag.substitute(body, {j: i_arg, l: k_arg})
         args = self.known + [i_arg, k_arg] + holders + results + [h for h, _ in both]
         program = from_exprs(f"{self.name}_stage{len(self.stages)}", args, [body])
         self.stages.append(Stage("cells", lo, hi, program, loads, inner, dest, cols=cols, cell_inner=cell_inner))
@@ -197,10 +197,10 @@ class _Stages:
                 held = self._temporary_matrix(r, j, span, k, lo, hi)
             else:
                 held = self._temporary(r, k, lo, hi)
-            function = function.xreplace({r: held})
+            function = dag.substitute(function, {r: held})
         loads, holders, (body,) = self._reads([function], k, j, l)
         i_arg, c_arg, k_arg = (sympy.Dummy(n, real=True) for n in "ick")
-        body = body.xreplace({j: i_arg, l: c_arg, k: k_arg})
+        body = dag.substitute(body, {j: i_arg, l: c_arg, k: k_arg})
         program = from_exprs(f"{self.name}_stage{len(self.stages)}_cell",
                              self.known + [i_arg, c_arg, k_arg] + holders, [body])
         kind = indexing.kind_of(reduction)
@@ -230,14 +230,14 @@ class _Stages:
                 continue
             count = sympy.expand(hi - lo + 1)
             try:
-                minimum, pieces = indexing.cases(r.function.xreplace({i: i + lo}), i, count, where=self.where)
+                minimum, pieces = indexing.cases(dag.substitute(r.function, {i: i + lo}), i, count, where=self.where)
             except ValueError:          # bounds in another index (i <= j): each term tests its own
                 continue
             self._at_least(count, minimum)
-            parts = [r.func(piece.xreplace({i: i - lo}), (i, first + lo, last + lo))
+            parts = [r.func(dag.substitute(piece, {i: i - lo}), (i, first + lo, last + lo))
                      for first, last, piece in pieces]
             split[r] = indexing.combined(r, parts)
-        return expr.xreplace(split) if split else expr
+        return dag.substitute(expr, split) if split else expr
 
     def _at_least(self, count, minimum):
         pairs = minimum.items() if isinstance(minimum, dict) else \
@@ -259,7 +259,7 @@ class _Stages:
         for r in group:
             # over three indices or more: the innermost ones a sum inside (then a temporary)
             function = r.function if len(r.limits) <= 2 else r.func(r.function, *r.limits[:-2])
-            function = function.xreplace({r.limits[-1][0]: i})
+            function = dag.substitute(function, {r.limits[-1][0]: i})
             if len(r.limits) >= 2:
                 k, klo, khi = (x.xreplace({r.limits[-1][0]: i}) for x in r.limits[-2])
                 holder = sympy.Dummy(f"s{len(explicit)}", real=True)
@@ -407,21 +407,21 @@ class _Stages:
                 results.append(holder)
                 uses.append(len(inner) - 1)
                 used.append(holder)
-                function = function.xreplace({r: holder})
+                function = dag.substitute(function, {r: holder})
                 continue
             if r.has(outer) and r.has(k) and span is not None and not (lo.has(outer) or hi.has(outer)):
-                function = function.xreplace({r: self._temporary_matrix(r, outer, span, k, lo, hi)})
+                function = dag.substitute(function, {r: self._temporary_matrix(r, outer, span, k, lo, hi)})
                 continue
             if r.has(outer) or hi.has(outer) and r.has(k):
                 raise LoweringError(f"{reduction}: sums nested three deep are not compiled yet")
             if r.has(k):
                 # a range starting at the outer index (a suffix sum): the temporary from 0 on
                 first = sympy.S.Zero if lo.has(outer) else lo
-                function = function.xreplace({r: self._temporary(r, k, first, hi)})
+                function = dag.substitute(function, {r: self._temporary(r, k, first, hi)})
         kind = indexing.kind_of(reduction)
         loads, holders, (body,) = self._reads([function], k, outer)
         i_arg, k_arg = sympy.Dummy("i", real=True), sympy.Dummy("k", real=True)
-        body = body.xreplace({outer: i_arg, k: k_arg})
+        body = dag.substitute(body, {outer: i_arg, k: k_arg})
         program = from_exprs(f"{self.name}_stage{len(self.stages)}_inner",
                              self.known + [i_arg, k_arg] + holders + used, [body])
         return Stage(kind, self.bound(lo, outer), self.bound(hi + 1, outer), program, loads, uses=tuple(uses))
