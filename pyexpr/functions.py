@@ -226,10 +226,15 @@ def is_infinity(x, sign):
 
 def simplified(expr):
     """``sympy.simplify(expr)`` with each ``isnan``/``isinf`` test hidden as a symbol while it
-    runs (sympy's logic simplification takes only relations and symbols as atoms)."""
-    tests = {t: sympy.Dummy(f"t{k}") for k, t in enumerate(expr.atoms(_Special))}
-    plain = sympy.simplify(expr.xreplace(tests) if tests else expr)
-    return plain.xreplace({d: t for t, d in tests.items()}) if tests else plain
+    runs (sympy's logic simplification takes only relations and symbols as atoms), and each
+    sum (product, extreme) holding one kept whole: a test of ``x[i]`` hidden as a symbol
+    would no longer depend on ``i``, and sympy would take it out of the sum."""
+    from .indexing import reductions
+    hidden = {r: sympy.Dummy(f"r{k}") for k, r in enumerate(reductions(expr)) if r.has(_Special)}
+    outside = expr.xreplace(hidden) if hidden else expr
+    hidden.update({t: sympy.Dummy(f"t{k}") for k, t in enumerate(outside.atoms(_Special))})
+    plain = sympy.simplify(outside.xreplace(hidden) if hidden else expr)
+    return plain.xreplace({d: t for t, d in hidden.items()}) if hidden else plain
 
 
 def settled_piecewise(pairs):

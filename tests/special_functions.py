@@ -51,3 +51,15 @@ def skipping_nan(x):
         if not math.isnan(v):
             s += np.sin(v)
     return s
+
+
+def count_above(x, a):
+    return np.sum(x > a)
+
+
+def in_band(x, lo, hi):
+    return np.sum((x > lo) & (x < hi))
+
+
+def share_below(x, a):
+    return np.mean(a > x)

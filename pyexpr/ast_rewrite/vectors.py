@@ -66,6 +66,11 @@ def lengths(source, is_data=lambda name: False, annotated=()):
         weak = [(name, where) for name, where in weak if name in strong or name not in defaulted]
         if not all(isinstance(where, _Compared) for _, where in weak):
             weak = [(name, where) for name, where in weak if not isinstance(where, _Compared)]
+        elif weak and not any(name in strong for name, _ in weak):
+            # np.sum(x > a), np.sum((x > lo) & (x < hi)): the first parameter is the vector,
+            # the others its thresholds (scipy's f(x, *args))
+            first = min((name for name, _ in weak), key=order.index)
+            weak = [(name, where) for name, where in weak if name == first]
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
         # the others broadcast; with none such, all of them are (np.sum(x**2)).  A vector
         # indexed with constants elsewhere is still whole here: of any length (x[0] + np.sum(x)).
