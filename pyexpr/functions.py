@@ -229,8 +229,9 @@ def simplified(expr):
     runs (sympy's logic simplification takes only relations and symbols as atoms), and each
     sum (product, extreme) holding one kept whole: a test of ``x[i]`` hidden as a symbol
     would no longer depend on ``i``, and sympy would take it out of the sum."""
-    from .indexing import reductions
-    hidden = {r: sympy.Dummy(f"r{k}") for k, r in enumerate(reductions(expr)) if r.has(_Special)}
+    from sympy.concrete.expr_with_intlimits import ExprWithIntLimits    # Sum, Product, extremes
+    held = [r for r in expr.atoms(ExprWithIntLimits) if r.has(_Special)]
+    hidden = {r: sympy.Dummy(f"r{k}") for k, r in enumerate(held)}     # (a sum in one: inside it)
     outside = expr.xreplace(hidden) if hidden else expr
     hidden.update({t: sympy.Dummy(f"t{k}") for k, t in enumerate(outside.atoms(_Special))})
     plain = sympy.simplify(outside.xreplace(hidden) if hidden else expr)
