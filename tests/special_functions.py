@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+import pyexpr as px
+
 
 def with_itself(x):
     return (1.0 if x != x else 0.0) + (2.0 if x == x else 0.0) + (4.0 if x <= x else 0.0) \
@@ -63,3 +65,19 @@ def in_band(x, lo, hi):
 
 def share_below(x, a):
     return np.mean(a > x)
+
+
+def above_and_squares(a, x):
+    return np.sum(x > a) + np.sum(x**2)
+
+
+def above_annotated(a: float, x):
+    return np.sum(x > a)
+
+
+def band_of_a_vector(lo, hi, x: px.Vector):
+    return np.sum((x > lo) & (x < hi))
+
+
+def nonzero_of_a_matrix(A: px.Matrix):
+    return np.count_nonzero(A > 0.2)

@@ -104,3 +104,20 @@ def test_printed_tests_read_back_as_text():
     f = px.from_sympy("0.0 if isnan(x) else (x*y if not isinf(y) else 2.0)", ["x", "y"])
     assert str(f) == "f(x, y) = Piecewise((0.0, isnan(x)), (x*y, ~isinf(y)), (2.0, True))"
     assert [f(math.nan, 1.0), f(1.0, math.inf), f(2.0, 3.0)] == [0.0, 2.0, 6.0]
+
+
+@pytest.mark.parametrize("fn", [S.above_and_squares, S.above_annotated, S.band_of_a_vector],
+                         ids=lambda f: f.__name__)
+def test_the_vector_among_compared_parameters_is_the_one_read_or_annotated_as_one(fn):
+    """A parameter used as a vector elsewhere, or annotated, is the vector of a comparison
+    in a reduction, wherever it stands in the signature; one annotated float never is."""
+    f = px.jit(fn)
+    x = np.array([1.0, 0.2, 3.0, -2.0, 0.7])
+    numbers = (0.5,) if fn is not S.band_of_a_vector else (0.0, 2.0)
+    assert str(f).split(" = ")[0].endswith("x[n])")
+    assert f(*numbers, x) == fn(*numbers, x)
+
+
+def test_count_nonzero_of_a_matrix_comparison():
+    A = np.cos(np.arange(30.0).reshape(6, 5))
+    assert px.jit(S.nonzero_of_a_matrix)(A) == np.count_nonzero(A > 0.2)

@@ -62,7 +62,9 @@ def parse_function(func, simplify="canonical"):
     # a matrix annotated as one is an array beside which the other operands broadcast (a
     # vector so annotated leaves its partners as they are: (x - mu) @ P keeps x a vector)
     annotated = [a.arg for a in node.args.args if annotations.pinned(notes.get(a.arg)) == vectors.MATRIX]
-    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated)))
+    pinned = {a.arg: "number" if pin == annotations.NUMBER else "vector" for a in node.args.args
+              if (pin := annotations.pinned(notes.get(a.arg))) is not None}
+    sizes = _open_lengths(source, _pinned(source, func, vectors.lengths(source, is_data, annotated, pinned)))
     params = tuple(_parameter(source, a.arg, sizes.get(a.arg), ctx) for a in node.args.args)
     defaults = _defaults(source, func, params)
     index = column = None

@@ -158,7 +158,7 @@ def _count_nonzero(ctx, node, env, visitor):
     def nonzero(v):
         return as_expr(ctx, node, v if is_condition(v) else sympy.Ne(as_expr(ctx, node, v), 0))
     if seq.is_mat(items):
-        return matrices.matrixtotal(ctx, node, "sum", seq.Mat(items.rows, items.cols,
+        return matrices.matrix_total(ctx, node, "sum", seq.Mat(items.rows, items.cols,
                                                               lambda i, k: nonzero(items.at(i, k))))
     if seq.is_vec(items):
         return seq.reduce(ctx, node, "sum", seq.elementwise(ctx, node, nonzero, (items,)))

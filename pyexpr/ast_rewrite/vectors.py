@@ -37,11 +37,12 @@ _PART = "part"
 MATRIX = "matrix"
 
 
-def lengths(source, is_data=lambda name: False, annotated=()):
+def lengths(source, is_data=lambda name: False, annotated=(), pinned=None):
     """``{parameter name: length}`` for the parameters used as vectors; ``source.error``
     where a vector's length is not fixed by the code.  ``is_data(name)``: whether a free
     name is a data array (a vector beside which parameters broadcast); ``annotated``: the
-    parameters annotated as matrices, beside which the others broadcast too."""
+    parameters annotated as matrices, beside which the others broadcast too; ``pinned``:
+    ``{name: "vector" or "number"}`` of the annotated parameters."""
     order = [a.arg for a in source.node.args.args]
     names = _Names(order, source.node, is_data)
     unpacked, indices, other, groups, matrices = {}, {}, {}, [], set()
@@ -62,15 +63,13 @@ def lengths(source, is_data=lambda name: False, annotated=()):
     strong = set(unpacked) | set(indices) | set(other) | set(annotated)
     # a parameter with a default is a number (a default is one), unless used as a vector
     defaulted = {a.arg for a in source.node.args.args[len(order) - len(source.node.args.defaults):]}
+    compared = []
     for weak in groups:
         weak = [(name, where) for name, where in weak if name in strong or name not in defaulted]
-        if not all(isinstance(where, _Compared) for _, where in weak):
-            weak = [(name, where) for name, where in weak if not isinstance(where, _Compared)]
-        elif weak and not any(name in strong for name, _ in weak):
-            # np.sum(x > a), np.sum((x > lo) & (x < hi)): the first parameter is the vector,
-            # the others its thresholds (scipy's f(x, *args))
-            first = min((name for name, _ in weak), key=order.index)
-            weak = [(name, where) for name, where in weak if name == first]
+        if weak and all(isinstance(where, _Compared) for _, where in weak):
+            compared.append(weak)       # settled last: which of them is the vector
+            continue
+        weak = [(name, where) for name, where in weak if not isinstance(where, _Compared)]
         # np.sum((data - mu)/sigma): the operand used as a vector elsewhere is the vector,
         # the others broadcast; with none such, all of them are (np.sum(x**2)).  A vector
         # indexed with constants elsewhere is still whole here: of any length (x[0] + np.sum(x)).
@@ -81,10 +80,24 @@ def lengths(source, is_data=lambda name: False, annotated=()):
         for name, where in weak:
             if whole or name in strong:
                 other.setdefault(name, where)
+    for weak in compared:
+        for name, where in _compared_vector(weak, strong | set(other), order, pinned):
+            other.setdefault(name, where)
     used = set(unpacked) | set(indices) | set(other)
     return {name: MATRIX if name in matrices else
             _length(source, name, unpacked.get(name, {}), indices.get(name, []), other.get(name))
             for name in order if name in used | matrices}
+
+
+def _compared_vector(weak, vectors, order, pinned):
+    """Of the parameters a reduction only compares (np.sum(x > a), np.sum((x > lo) & (x <
+    hi))), the vector: those that are vectors elsewhere or annotated so; else the first
+    in the signature not annotated a number (scipy's f(x, *args)), the others thresholds."""
+    pinned = pinned or {}
+    names = [name for name, _ in weak if pinned.get(name) != "number"]
+    known = [name for name in names if name in vectors or pinned.get(name) == "vector"]
+    chosen = set(known) if known else {min(names, key=order.index)} if names else set()
+    return [(name, where) for name, where in weak if name in chosen]
 
 
 def _length(source, name, unpacked, indices, other):
