@@ -133,7 +133,7 @@ def _extreme_derivative(extreme, base, j):
                                   "is not supported yet")
     held = sympy.Dummy("m", real=True)
     weighted = sympy.Sum(extreme.function * weight(extreme, i, held), (i, lo, hi))
-    return _reduction_derivative(weighted, base, j).xreplace({held: extreme}) / ties(extreme)
+    return substitute(_reduction_derivative(weighted, base, j), {held: extreme}) / ties(extreme)
 
 
 def _through_inner_sums(reduction, base, j):
@@ -145,11 +145,11 @@ def _through_inner_sums(reduction, base, j):
         raise NotImplementedError(f"the derivative of {reduction} by an element is not supported yet")
     (k, lo, hi), = reduction.limits
     inner = {sympy.Dummy(f"s{q}", real=True): r for q, r in enumerate(indexing.reductions(reduction.function))}
-    held = reduction.function.xreplace({r: h for h, r in inner.items()})
+    held = substitute(reduction.function, {r: h for h, r in inner.items()})
     terms = [] if not held.has(base) else [_reduction_derivative(sympy.Sum(held, (k, lo, hi)), base, j,
                                                                  restore=inner)]
     for holder, r in inner.items():
-        outside = derivative(held, holder).xreplace(inner)
+        outside = substitute(derivative(held, holder), inner)
         if outside == 0 or not r.has(base):
             continue
         for piece in sympy.Add.make_args(element_derivative(r, base, j)):
@@ -232,11 +232,11 @@ def _double_sum_derivative(reduction, base, j):
             raise NotImplementedError(f"the derivative by an element read as {element} is not "
                                       f"supported: index with {i} + c, {k} + c or a constant")
         slots[element] = (sympy.Dummy("t", real=True), by_i[0], by_k[0], sympy.expand(at - by_i[0] * i - by_k[0] * k))
-    held = body.xreplace({e: h for e, (h, *_) in slots.items()})
+    held = substitute(body, {e: h for e, (h, *_) in slots.items()})
     back = {h: e for e, (h, *_) in slots.items()}
     terms = []
     for holder, a, b, c in slots.values():
-        d_body = derivative(held, holder).xreplace(back)
+        d_body = substitute(derivative(held, holder), back)
         if d_body == 0:
             continue
         if a:                                   # read through i: the sum over k stays
@@ -324,6 +324,6 @@ def directional(expr, base, direction):
     """The derivative of ``expr`` along ``direction`` (an ``IndexedBase`` like ``base``):
     ``sum_k d expr/d base[k] * direction[k]``, with the sums kept sums."""
     eps = sympy.Dummy("eps", real=True)
-    moved = expr.replace(lambda e: isinstance(e, sympy.Indexed) and e.base == base,
-                         lambda e: e + eps * direction[e.indices])
-    return derivative(moved, eps).subs(eps, 0)
+    moved = substitute(expr, {e: e + eps * direction[e.indices]
+                              for e in atoms([expr], sympy.Indexed) if e.base == base})
+    return substitute(derivative(moved, eps), {eps: 0})
