@@ -23,6 +23,7 @@ from sympy.core.parameters import global_parameters
 from sympy.functions.elementary.miscellaneous import MinMaxBase
 
 from . import deep, extremes, indexing
+from .sums import Sum
 from .sharing import PIECE
 from .functions import product, real_fdiff, settled_piecewise
 
@@ -99,7 +100,7 @@ class _Differentiator:
             return settled_piecewise([(self.d(x), c) for x, c in e.args])
         if isinstance(e, sympy.Sum):            # a scalar's derivative goes inside the sum
             if len(e.limits) > 1:
-                return sympy.Sum(self.d(e.function), *e.limits)
+                return Sum(self.d(e.function), *e.limits)
             return indexing.summed(self.d(e.function), *e.limits[0])
         if isinstance(e, sympy.Product):        # d(prod f) = prod f * sum f'/f
             (i, lo, hi), = e.limits

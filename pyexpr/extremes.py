@@ -14,10 +14,11 @@ with ``M`` the Maximum itself (``weighted``), the weights held constant.
 import sympy
 from sympy.concrete.expr_with_intlimits import ExprWithIntLimits
 
+from .sums import KeptCases, Sum
 from .functions import PrintedAs, max_, min_
 
 
-class Extreme(ExprWithIntLimits):
+class Extreme(KeptCases, ExprWithIntLimits):
     """``Maximum`` or ``Minimum`` of ``function`` over one or more integer ranges."""
     __slots__ = ()
     #: the loop stage's kind, the lattice operation of two values, numpy's name
@@ -111,7 +112,7 @@ def ties(extreme):
     """How many terms of ``extreme`` (over one range) are extreme: a sum."""
     (_, lo, hi), = extreme.limits
     k = _index()
-    return sympy.Sum(weight(extreme, k), (k, lo, hi))
+    return Sum(weight(extreme, k), (k, lo, hi))
 
 
 def derivative(extreme, d, summed):

@@ -18,12 +18,14 @@ printers and the lowering share about that form:
 """
 import sympy
 
-from . import dag, lengths
+from . import dag, lengths, sums
 from .extremes import Extreme, ExtremeAt, Maximum, Minimum
 
 #: the kinds of reduction a formula may hold: their loop stages' kinds, and how their
 #: terms combine written out
-REDUCTIONS = {sympy.Sum: "sum", sympy.Product: "prod", Maximum: "max", Minimum: "min"}
+REDUCTIONS = {sums.Sum: "sum", sums.Product: "prod", Maximum: "max", Minimum: "min"}
+#: sympy's own, which its methods may build (``Sum.doit`` of a nested one)
+KINDS = {**REDUCTIONS, sympy.Sum: "sum", sympy.Product: "prod"}
 
 
 #: each kind's value of no terms
@@ -31,7 +33,7 @@ UNITS = {"sum": sympy.S.Zero, "prod": sympy.S.One, "max": -sympy.oo, "min": symp
 
 
 def kind_of(reduction):
-    return REDUCTIONS[type(reduction)]
+    return KINDS[type(reduction)]
 
 
 def combined(reduction, terms):
@@ -92,11 +94,11 @@ def summed(body, index, lo, hi):
     count = sympy.expand(hi - lo + 1)
     if not body.has(index) and count.is_nonnegative:
         return count * body
-    return sympy.Sum(body, (index, lo, hi))
+    return sums.Sum(body, (index, lo, hi))
 
 
 def is_reduction(expr):
-    return isinstance(expr, tuple(REDUCTIONS))
+    return isinstance(expr, tuple(KINDS))
 
 
 def _collect(expr, take):

@@ -99,7 +99,7 @@ class OpenPrinting:
         data = self.constants
         names = {n for n, _ in data}
         lengths = [k for _, k in self.signature if k is not None] + list(self.out_shape)
-        indices = [self.index, self.column] + [lim[0] for r in sympy.sympify(self.expr).atoms(*indexing.REDUCTIONS)
+        indices = [self.index, self.column] + [lim[0] for r in sympy.sympify(self.expr).atoms(*indexing.KINDS)
                                                for lim in r.limits]
         given = {str(s) for k in lengths for s in sympy.sympify(k).free_symbols} | {str(i) for i in indices} | {"math"}
         clash = sorted(names & given)

@@ -10,6 +10,7 @@ solved for ``j`` and the sum's range becoming the condition, instead of sympy's
 import sympy
 
 from . import indexing, lengths
+from .sums import Sum
 from .calculus import derivative
 from .dag import atoms, substitute
 from .extremes import Extreme, ties, weight
@@ -132,7 +133,7 @@ def _extreme_derivative(extreme, base, j):
         raise NotImplementedError(f"the derivative of {extreme}, whose terms have cases in its index, "
                                   "is not supported yet")
     held = sympy.Dummy("m", real=True)
-    weighted = sympy.Sum(extreme.function * weight(extreme, i, held), (i, lo, hi))
+    weighted = Sum(extreme.function * weight(extreme, i, held), (i, lo, hi))
     return substitute(_reduction_derivative(weighted, base, j), {held: extreme}) / ties(extreme)
 
 
@@ -146,7 +147,7 @@ def _through_inner_sums(reduction, base, j):
     (k, lo, hi), = reduction.limits
     inner = {sympy.Dummy(f"s{q}", real=True): r for q, r in enumerate(indexing.reductions(reduction.function))}
     held = substitute(reduction.function, {r: h for h, r in inner.items()})
-    terms = [] if not held.has(base) else [_reduction_derivative(sympy.Sum(held, (k, lo, hi)), base, j,
+    terms = [] if not held.has(base) else [_reduction_derivative(Sum(held, (k, lo, hi)), base, j,
                                                                  restore=inner)]
     for holder, r in inner.items():
         outside = substitute(derivative(held, holder), inner)
@@ -203,12 +204,12 @@ def _merged_sums(reduction):
         if any(indexing.reductions(f) for f in rest):
             return None                         # a sum inside a power or a function: not a product
         if not sums:
-            merged.append(sympy.Sum(term, (k, lo, hi)))
+            merged.append(Sum(term, (k, lo, hi)))
             continue
         if len(sums) != 1 or len(sums[0].limits) != 1 or any(f.has(sums[0].limits[0][0]) for f in rest):
             return None
         inner = sums[0]
-        merged.append(sympy.Sum(sympy.Mul(*rest) * inner.function, inner.limits[0], (k, lo, hi)))
+        merged.append(Sum(sympy.Mul(*rest) * inner.function, inner.limits[0], (k, lo, hi)))
     return merged
 
 
@@ -248,7 +249,7 @@ def _double_sum_derivative(reduction, base, j):
             first, last, inside = _range_of_i(reduction, at, j)
             inner = indexing.summed(substitute(d_body, {k: at}), i, first, last)
         else:                                   # the same element in every term
-            inner, inside = sympy.Sum(d_body, (k, klo, khi), (i, lo, hi)), sympy.Eq(j, c)
+            inner, inside = Sum(d_body, (k, klo, khi), (i, lo, hi)), sympy.Eq(j, c)
         terms.append(sympy.Piecewise((inner, inside), (0, True)))
     return sympy.Add(*terms)
 

@@ -55,6 +55,26 @@ def skipping_nan(x):
     return s
 
 
+def masked_sum(x):
+    return np.sum((x > 1) * x**2)
+
+
+def masked_product(x):
+    return np.prod((x > 0) * x + 1.0)
+
+
+def masked_max(x):
+    return np.max((x > 0) * x)
+
+
+def weighted_where(x, y):
+    return np.sum(np.where(x > 0, x, 0.0) * y)
+
+
+def masked_square(x):
+    return (x > 1) * x**2
+
+
 def count_above(x, a):
     return np.sum(x > a)
 

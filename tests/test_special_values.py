@@ -68,6 +68,31 @@ def test_vectors_with_nan_and_inf(fn):
         assert f.simplify()(x) == pytest.approx(fn(x), nan_ok=True)
 
 
+@pytest.mark.parametrize("fn", [S.masked_sum, S.masked_product, S.masked_max], ids=lambda f: f.__name__)
+def test_a_condition_times_a_value_is_nan_where_numpy_multiplies_nan_or_inf_by_zero(fn):
+    """np.sum((x > 1)*x**2): an element the condition leaves out still counts 0*x, nan for
+    a nan or infinite x (sympy's Sum brought the case out: Piecewise((x**2, x > 1), (0, True))
+    was 0 there); as written elsewhere, and its derivatives."""
+    f = px.jit(fn)
+    for x in ([0.5, 2.0, 3.0, -1.0], [0.5, math.nan, 3.0], [2.0, -math.inf, 0.5], [math.inf, 2.0]):
+        x = np.array(x)
+        with np.errstate(invalid="ignore"):
+            assert f(x) == pytest.approx(fn(x), nan_ok=True), (f, x)
+    x, h = np.array([0.5, 2.0, 3.0, -1.0]), 1e-6
+    numeric = [(fn(x + h * e) - fn(x - h * e)) / (2 * h) for e in np.eye(len(x))]
+    np.testing.assert_allclose(f.grad()(x), numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_a_case_times_a_value_elsewhere_keeps_its_nan():
+    square, where = px.jit(S.masked_square), px.jit(S.weighted_where)
+    with np.errstate(invalid="ignore"):
+        for v in (math.nan, -math.inf, 2.0, 0.5):
+            assert square(v) == pytest.approx(S.masked_square(v), nan_ok=True), v
+        x, y = np.array([1.0, -1.0, 2.0, -3.0]), np.array([1.0, math.inf, 2.0, math.nan])
+        assert math.isnan(where(x, y)) and math.isnan(S.weighted_where(x, y))
+    assert where(x, np.ones(4)) == 3.0
+
+
 def test_a_vector_compared_in_a_sum_is_the_vector_a_threshold_beside_it_is_not(tmp_path, monkeypatch):
     """A parameter read only in a comparison in a reduction is the vector (np.sum(x > 0));
     beside an operand read outside a comparison, it is a threshold (np.where(x > a, x, 0))."""

@@ -193,7 +193,9 @@ def _hypot_squares(expr):
 
 def into_branches(b):
     """``rest*Piecewise((e, c), ...)`` as ``Piecewise((rest*e, c), ...)`` where a branch
-    then cancels with ``rest``: a rewrite that keeps the written form as a branch
+    then cancels with ``rest`` (and no branch is 0 unless ``rest`` is a number:
+    ``(x > 1)*x**2`` is nan at x = -inf, as numpy's ``False*inf``): a rewrite that keeps
+    the written form as a branch
     (the conjugate, ``-4*x*z/(y + sqrt(d))``) would otherwise stay apart from the
     factor it cancels (``1/(2*x)``), and its derivative be a quotient rule whose two
     terms cancel."""
@@ -203,6 +205,8 @@ def into_branches(b):
         return None
     (piece,) = pieces
     others = sympy.Mul(*(f for f in expr.args if f is not piece))
+    if not others.is_number and any(e.is_zero for e, _ in piece.args):
+        return None                 # rest*0 is nan where rest is nan or infinite, as written
     branches = [(others * e, c) for e, c in piece.args]
     size = _ops(others)
     if not any(_ops(new) < size + _ops(e)

@@ -15,6 +15,7 @@ import sympy
 
 from ..extremes import Held, Maximum
 from ..indexing import fresh_index
+from ..sums import Sum
 from . import functions as stable
 from .cancel import Kept
 
@@ -72,7 +73,7 @@ def _shifted(total, shift):
     term = total.function.xreplace({e: stable.exp(e.args[0] - shift)})
     if not _positive(weight):           # 0*exp(f - m) would overflow to nan where w is 0
         term = sympy.Piecewise((term, sympy.Ne(weight, 0)), (0, True))
-    return sympy.Sum(term, *total.limits)
+    return Sum(term, *total.limits)
 
 
 def _positive(weight):

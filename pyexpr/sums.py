@@ -1,0 +1,70 @@
+"""``Sum`` and ``Product`` that keep a term's value cases where the code wrote them.
+
+sympy brings every ``Piecewise`` of a sum's index out to the top of its terms
+(``piecewise_fold``): ``Sum(x[i]*Piecewise((1, x[i] > 1), (0, True)), i)``, numpy's
+``np.sum((x > 1)*x)``, becomes ``Sum(Piecewise((x[i], x[i] > 1), (0, True)), i)``, and
+the ``0*x[i]`` of an element the condition leaves out is 0 where numpy's is nan for a nan
+or infinite element.  Cases of the index itself (``i > 0``, ``Eq(i, n - 1)``) are still
+brought out: the loops split their ranges there, and the derivatives of sums produce
+them.  Every other Piecewise stays inside the term, whoever rebuilds the sum.
+"""
+import sympy
+from sympy.concrete.expr_with_limits import ExprWithLimits
+
+from . import dag
+
+
+class KeptCases(ExprWithLimits):
+    """Mixin for sympy's reductions: ``Piecewise`` of values are not folded out."""
+    __slots__ = ()
+
+    def __new__(cls, function, *symbols, **assumptions):
+        function = sympy.sympify(function)
+        kept = _value_cases(function, symbols)
+        if not kept:
+            return super().__new__(cls, function, *symbols, **assumptions)
+        masks = {case: sympy.Dummy() for case in kept}
+        made = super().__new__(cls, dag.substitute(function, masks), *symbols, **assumptions)
+        if not isinstance(made, KeptCases):
+            return dag.substitute(made, {m: case for case, m in masks.items()})
+        body = dag.substitute(made.function, {m: case for case, m in masks.items()})
+        made._args = (body,) + made.args[1:]     # not rebuilt: that would fold them again
+        return made
+
+
+class Sum(KeptCases, sympy.Sum):
+    __slots__ = ()
+
+
+class Product(KeptCases, sympy.Product):
+    __slots__ = ()
+
+
+def _value_cases(function, symbols):
+    """The outermost Piecewise of ``function`` whose conditions are on values only: none
+    of their comparisons reads an index of ``symbols`` outside an element."""
+    if not isinstance(function, sympy.Basic) or not function.has(sympy.Piecewise):
+        return []
+    indices = {s[0] if isinstance(s, (tuple, sympy.Tuple)) else s for s in symbols}
+    cases = [p for p in dag.atoms([function], sympy.Piecewise) if not _of_index(p, indices)]
+    inner = set()
+    for p in cases:
+        inner.update(q for q in dag.atoms(p.args, sympy.Piecewise))
+    return [p for p in cases if p not in inner]
+
+
+def _of_index(piecewise, indices):
+    return any(_outside_elements(r) & indices
+               for r in dag.atoms([piecewise], sympy.core.relational.Relational))
+
+
+def _outside_elements(expr):
+    """The symbols of ``expr`` not inside an element ``x[...]``."""
+    found, stack = set(), [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, sympy.Symbol):
+            found.add(e)
+        elif not isinstance(e, sympy.Indexed):
+            stack.extend(e.args)
+    return found
