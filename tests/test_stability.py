@@ -182,6 +182,26 @@ def test_a_rule_changes_no_value_where_the_formula_as_written_is_accurate(rule, 
     np.testing.assert_allclose(got[ok], ref[ok], rtol=1e-12, atol=1e-15)
 
 
+#: fractions over one denominator, where the product of the denominators leaves float64's
+#: range but each fraction as written does not
+FAR_FRACTIONS = [("x/(x + 1) - y/(y + 1)", {"x": 1e300, "y": 1e10}),
+                 ("(x + 1)/x - (y + 1)/y", {"x": 1e-200, "y": 1e-150}),
+                 ("x/(x + y) - x/(x + 2*y)", {"x": 1e-200, "y": 1e-190}),
+                 ("x/(x + y) - x/(x + 2*y)", {"x": 1e300, "y": 1e10}),
+                 ("x/(x + 1) - y/(y + 1) + 1", {"x": 1e300, "y": 1e10})]
+
+
+@pytest.mark.parametrize("text, point", FAR_FRACTIONS, ids=[f"{t} at {p}" for t, p in FAR_FRACTIONS])
+def test_fractions_over_one_denominator_divide_by_each_factor(text, point):
+    """The fractions rule's ``(x - y)/((x + 1)*(y + 1))`` is computed ``(x - y)/(x + 1)/(y + 1)``:
+    the denominators' product overflowed (0.0, inf, nan for 1e-10, 1e200, 5e-11)."""
+    f = _formula(text)
+    assert "fractions" in {r.name for r in f.rewrites}, f
+    want = _exact(f.written[0], f.args, point)
+    for array in (False, True):
+        assert _ulps(_call(f, point, array), want) <= 4, (f, point, array)
+
+
 #: the issue's delicate points in float32 (1e30 for 1e200, which float32 cannot hold)
 FLOAT32_CASES = [("math.log(1 + math.exp(x))", {"x": 80.0}), ("math.log(1 + x)", {"x": 1e-17}),
                  ("math.exp(x) - 1", {"x": 1e-15}), ("math.sqrt(x*x + y*y)", {"x": 1e30, "y": 1e30}),

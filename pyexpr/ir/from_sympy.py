@@ -168,6 +168,8 @@ class _Lowerer:
             (base, k), (below, _) = repeated[0], den[0]
             ratio = self.emit("div", self.lower(base), self.lower(below))
             return self._lazy_chain("mul", [lambda: ratio, *map(later, num)] + [lambda: ratio] * (k - 1))
+        if len(den) > 1:        # constants last: each ratio of like factors in range
+            num = [f for f in num if not f.is_number] + [f for f in num if f.is_number]
         # round robin: the first copy of each repeated base, the other factors, the second copies, ...
         rounds = [[later(b) for b, k in repeated if j < k] for j in range(3)]
         factors = rounds[0] + [later(f) for f in num] + rounds[1] + rounds[2]
@@ -184,11 +186,25 @@ class _Lowerer:
         squares overflow (or underflow) where the value does not.  Multiplying in one copy
         at a time keeps every partial result of a lone power between two in range (the
         other factor's and the value), and costs the same multiplications."""
+        if len(den) > 1:
+            return self._interleaved(factors, den)
         acc = self._lazy_chain("mul", factors[:split])
         if den:
             acc = self.emit("div", acc, self._lazy_chain("mul", den))
         for value in factors[split:]:
             acc = self.emit("mul", acc, value())
+        return acc
+
+    def _interleaved(self, factors, den):
+        """``((f1/d1)*f2)/d2 ...``: a product of denominators overflows or underflows where
+        each ratio is in range (``(x - y)/((x + 1)*(y + 1))``, ``x/(x + 1) - y/(y + 1)`` over
+        one denominator, at x = 1e300), at the cost of a division for a multiplication."""
+        acc = factors[0]()
+        for k in range(max(len(factors) - 1, len(den))):
+            if k < len(den):
+                acc = self.emit("div", acc, den[k]())
+            if k + 1 < len(factors):
+                acc = self.emit("mul", acc, factors[k + 1]())
         return acc
 
     def _power_below(self, base, exp):
