@@ -48,6 +48,16 @@ def reduction(kind, body, *limits):
     return {v: k for k, v in REDUCTIONS.items()}[kind](body, *limits)
 
 
+def others(product, at):
+    """The product of the terms of ``product`` other than the one at index ``at``: those
+    before it times those after, each a running product of ``at`` (a loop's prefix and
+    suffix scans); ``product/term`` is nan where the term is 0."""
+    (i, lo, hi), = product.limits
+    parts = [(lo, at - 1), (at + 1, hi)]
+    return sympy.Mul(*(product.func(product.function, (i, a, b)) for a, b in parts
+                       if not (sympy.expand(b - a + 1)).is_zero))         # not one known empty
+
+
 def vector(name):
     """The ``IndexedBase`` of a vector parameter: its elements are real."""
     return sympy.IndexedBase(name, real=True)

@@ -81,28 +81,40 @@ def _reduction_derivative(reduction, base, j, restore=None):
             slots[element] = (sympy.Dummy("t", real=True), form)
     held = substitute(body, {e: h for e, (h, _) in slots.items()})
     back = {h: e for e, (h, _) in slots.items()}
-    terms = []
+    terms, scaled = [], []                      # scaled: of a product, by it over the term
+    product = isinstance(reduction, sympy.Product)
     for element, (holder, (a, c)) in slots.items():
         d_body = substitute(derivative(held, holder), back)
         if d_body == 0:
             continue
         if restore:                             # what stood for inner sums, before i is solved
             d_body = substitute(d_body, restore)
-        if isinstance(reduction, sympy.Product):
+        # of a product, the term's derivative times the others' product where that is
+        # running products of j alone (the product over the term is nan where it is 0)
+        quotient = product and (abs(a) != 1 or _moving(lo, hi))
+        if quotient:
             d_body = d_body / body
         if a == 0:                              # the same element in every term
             value = indexing.summed(d_body, i, lo, hi)
-            terms.append(sympy.Piecewise((value, sympy.Eq(j, c)), (0, True)))
-            continue
-        if abs(a) > 1:
-            terms.append(_stepped_slot(d_body, i, lo, hi, a, c, j, element))
-            continue
-        at = (j - c) * a                         # the i whose term reads base[j]
-        inside = sympy.And(sympy.Le(lo, at), sympy.Le(at, hi))
-        # each shared node once: sympy's subs walks the derivative as a tree
-        terms.append(sympy.Piecewise((substitute(d_body, {i: at}), inside), (0, True)))
+            piece = sympy.Piecewise((value, sympy.Eq(j, c)), (0, True))
+        elif abs(a) > 1:
+            piece = _stepped_slot(d_body, i, lo, hi, a, c, j, element)
+        else:
+            at = (j - c) * a                     # the i whose term reads base[j]
+            inside = sympy.And(sympy.Le(lo, at), sympy.Le(at, hi))
+            # each shared node once: sympy's subs walks the derivative as a tree
+            term = substitute(d_body, {i: at})
+            if product and not quotient:
+                term *= indexing.others(reduction, at)
+            piece = sympy.Piecewise((term, inside), (0, True))
+        (scaled if quotient else terms).append(piece)
     total = sympy.Add(*terms)
-    return reduction * total if isinstance(reduction, sympy.Product) else total
+    return total + reduction * sympy.Add(*scaled) if scaled else total
+
+
+def _moving(*bounds):
+    """Whether ``bounds`` move with an index (an integer Symbol that is no length)."""
+    return any(s.is_integer and not s.is_nonnegative for s in sympy.Tuple(*bounds).free_symbols)
 
 
 def _stepped_slot(d_body, i, lo, hi, a, c, j, element):

@@ -32,12 +32,34 @@ class KeptCases(ExprWithLimits):
         return made
 
 
-class Sum(KeptCases, sympy.Sum):
-    __slots__ = ()
+class _Unit:
+    """An empty range known as one (``(i, 0, -1)``, a boundary case's ``Product(f, (i, 0,
+    j - 1))`` at ``j = 0``) is the reduction's unit: printed cases read as their values."""
+    unit = None
+
+    def __new__(cls, function, *symbols, **assumptions):
+        if len(symbols) == 1 and _count(symbols[0]) == 0:
+            return cls.unit
+        return super().__new__(cls, function, *symbols, **assumptions)
 
 
-class Product(KeptCases, sympy.Product):
+class Sum(_Unit, KeptCases, sympy.Sum):
     __slots__ = ()
+    unit = sympy.S.Zero
+
+
+class Product(_Unit, KeptCases, sympy.Product):
+    __slots__ = ()
+    unit = sympy.S.One
+
+
+def _count(limits):
+    """The number of terms of ``(i, lo, hi)`` where that is a whole number, else None."""
+    if not (isinstance(limits, (tuple, sympy.Tuple)) and len(limits) == 3):
+        return None
+    with sympy.evaluate(True):          # (simplify=False builds bounds as written)
+        count = sympy.expand(sympy.sympify(limits[2]) - limits[1] + 1)
+    return int(count) if count.is_Integer else None
 
 
 def _value_cases(function, symbols):

@@ -162,3 +162,20 @@ def drawdown(x):
     for i in range(len(x)):
         total += np.max(x[:i + 1]) - x[i]
     return total + 0.1 * sum(np.sum(x[i:i + 3] ** 2) for i in range(len(x) - 2))
+
+
+def product_of_all(x):
+    return np.prod(x)
+
+
+def schwefel_2_22(x):
+    return np.sum(np.abs(x)) + np.prod(np.abs(x))
+
+
+def griewank(x):
+    i = np.arange(1, len(x) + 1)
+    return np.sum(x**2) / 4000 - np.prod(np.cos(x / np.sqrt(i))) + 1
+
+
+def product_of_steps(x):
+    return np.prod(x[1:] - x[:-1])

@@ -15,6 +15,7 @@ from pyexpr.cpu import host
 from pyexpr.errors import PyExprError
 from pyexpr.open_vectors import OpenFormula
 
+import open_formulas
 from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_energy, least_squares,
                            linear_residuals, nll, pair_energy, quadratic_form, residuals)
 
@@ -1186,3 +1187,42 @@ def test_hessians_and_jacobians_of_a_batch_are_the_matrices_of_its_points():
             np.testing.assert_allclose(got[..., k], matrix(*point), rtol=1e-14)
     with pytest.raises(ValueError, match="a sparse matrix is of one point"):
         px.jit(quartic_sum).hessian(sparse=True)(X)
+
+
+def _others(terms):
+    """numpy's product of the terms other than each: exclusive prefix and suffix products."""
+    before = np.concatenate(([1.0], np.cumprod(terms)[:-1]))
+    after = np.concatenate((np.cumprod(terms[::-1])[::-1][1:], [1.0]))
+    return before * after
+
+
+def test_the_gradient_of_a_product_is_the_product_of_the_others_where_a_term_is_zero():
+    """d prod(x)/dx[j] as prod(x)/x[j] was nan where x[j] is 0 (x = 0, an optimizer's usual
+    start); it is the product of the terms before j times those after, running products
+    over j that the loop computes one way each (a time linear in n)."""
+    x = np.array([0.0, 2.0, 3.0, -1.5])
+    g = px.jit(open_formulas.product_of_all).grad()
+    assert "Product(x[i], (i, 0, j - 1))*Product(x[i], (i, j + 1, n - 1))" in str(g)
+    np.testing.assert_array_equal(g(x), _others(x))
+    np.testing.assert_array_equal(g(np.zeros(3)), [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(px.jit(open_formulas.schwefel_2_22).grad()(x),
+                                  np.sign(x) + np.sign(x) * _others(np.abs(x)))
+    big = np.random.default_rng(5).uniform(0.9, 1.1, 100_001)
+    big[[0, 50_000]] = 0.0                          # two zeros: every product of the others is 0
+    np.testing.assert_array_equal(g(big), np.zeros_like(big))
+    big[0] = 1.0
+    np.testing.assert_allclose(g(big), _others(big), rtol=1e-9, atol=1e-300)
+    steps = px.jit(open_formulas.product_of_steps)
+    assert "j = 0:  -Product(" in str(steps.grad())         # an empty product before is 1
+    for x in (np.array([1.0, 1.0, 3.0, 2.0]), np.random.default_rng(6).uniform(-1, 1, 9)):
+        d = np.diff(x)
+        want = np.zeros_like(x)
+        want[:-1] -= _others(d)
+        want[1:] += _others(d)
+        np.testing.assert_allclose(steps.grad()(x), want, rtol=1e-12, atol=1e-15)
+    griewank = px.jit(open_formulas.griewank)
+    x = np.random.default_rng(7).uniform(-5, 5, 50)
+    h = 1e-6
+    numeric = [(open_formulas.griewank(x + h * e) - open_formulas.griewank(x - h * e)) / (2 * h)
+               for e in np.eye(len(x))]
+    np.testing.assert_allclose(griewank.grad()(x), numeric, rtol=1e-6, atol=1e-9)

@@ -90,6 +90,18 @@ def _fusable(reductions):
     return list(groups.values())
 
 
+def _running(reduction, index):
+    """"prefix" or "suffix" where ``reduction`` gains a term per step of ``index`` at its end
+    (``Product(f, (k, 0, j - 1))``) or its start (``(k, j + 1, n - 1)``), else None."""
+    if len(reduction.limits) != 1 or reduction.function.has(index):
+        return None
+    _, lo, hi = reduction.limits[0]
+    ends = (indexing.affine(lo, index), indexing.affine(hi, index))
+    if None in ends:
+        return None
+    return {(0, 1): "prefix", (1, 0): "suffix"}.get((ends[0][0], ends[1][0]))
+
+
 def _unique(items):
     seen = []
     for x in items:
@@ -323,7 +335,7 @@ class _Stages:
         """Append a stage over ``index`` of ``bodies``; the reductions in them that depend on
         ``index`` (and the ``explicit`` ``(holder, reduction)`` pairs) become its inner ones."""
         index = index if index is not None else sympy.Dummy("i", integer=True)
-        bodies = [sympy.sympify(b) for b in bodies]
+        bodies = self._one_way([sympy.sympify(b) for b in bodies], index)
         dependent = _unique([r for b in bodies for r in indexing.reductions(b) if r.has(index)])
         pairs = list(explicit) + [(sympy.Dummy(f"s{len(explicit) + k}", real=True), r)
                                   for k, r in enumerate(dependent)]
@@ -335,6 +347,24 @@ class _Stages:
         args = self.known + [index_arg] + holders + results
         body = from_exprs(f"{self.name}_stage{len(self.stages)}", args, exprs)
         self.stages.append(Stage(kind, lo, hi, body, loads, inner, dest))
+
+    def _one_way(self, bodies, index):
+        """``bodies`` whose running reductions of ``index`` go both ways (the product of the
+        terms before ``index`` and of those after: a product's derivative) with each suffix
+        one a temporary vector over its start, computed before by a stage that runs
+        downwards: a stage runs its scans one way, the others in full at every row."""
+        found = _unique([r for b in bodies for r in indexing.reductions(b) if r.has(index)])
+        ways = {r: _running(r, index) for r in found}
+        if not {"prefix", "suffix"} <= set(ways.values()):
+            return bodies
+        swap = {}
+        for r, way in ways.items():
+            if way == "suffix":
+                (k, start, hi), = r.limits
+                m = sympy.Dummy("m", integer=True)
+                held = self._temporary(r.func(r.function, (k, m, hi)), m, sympy.S.Zero, hi + 1)
+                swap[r] = held.func(held.base, start)
+        return [dag.substitute(b, swap) for b in bodies]
 
     def _temporary(self, reduction, k, lo, hi):
         """``t[k]``: a temporary vector holding ``reduction`` (a sum over another index whose

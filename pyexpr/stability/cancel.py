@@ -205,7 +205,7 @@ def into_branches(b):
         return None
     (piece,) = pieces
     others = sympy.Mul(*(f for f in expr.args if f is not piece))
-    if not others.is_number and any(e.is_zero for e, _ in piece.args):
+    if not others.is_number and any(e.is_Number and not e for e, _ in piece.args):
         return None                 # rest*0 is nan where rest is nan or infinite, as written
     branches = [(others * e, c) for e, c in piece.args]
     size = _ops(others)

@@ -19,7 +19,7 @@ from open_formulas import (below_diagonal, cumulative_energy, dot_mean, even_ene
                            extended_rosen, factorization, kernel, least_squares, product_of, row_centred, softmax_rows,
                            stepped_residuals, linear_residuals, nll, pair_energy, quadratic_form, residuals,
                            heat_rhs, periodic_heat, rosen, running, spread, brusselator, halves, quarters, drawdown,
-                           stable_logsumexp)
+                           stable_logsumexp, griewank)
 
 
 def _formulas(dtype):
@@ -64,7 +64,8 @@ def _formulas(dtype):
             "jvp_brusselator": (px.jit(brusselator, dtype=dtype).jvp("y"), "sxx"),
             "halves": (px.jit(halves, dtype=dtype), "x"), "grad_halves": (px.jit(halves, dtype=dtype).grad(), "x"),
             "quarters": (px.jit(quarters, dtype=dtype), "x"), "grad_quarters": (px.jit(quarters, dtype=dtype).grad(), "x"),
-            "drawdown": (px.jit(drawdown, dtype=dtype), "x")}
+            "drawdown": (px.jit(drawdown, dtype=dtype), "x"),
+            "grad_griewank": (px.jit(griewank, dtype=dtype).grad(), "x")}
 
 
 CASES = [(name, dtype) for dtype in ("float64", "float32") for name in _formulas("float64")]
