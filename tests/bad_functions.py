@@ -210,3 +210,7 @@ def helper(x, y=1.0):
 
 def calls_helper_badly(x):
     return helper(x, 1.0, 2.0)  # <- bad_inline_call
+
+
+def fractional_arange(x):
+    return np.sum(np.arange(0.0, 1.0, 0.25) * x[:4])  # <- fractional_arange

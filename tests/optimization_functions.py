@@ -259,3 +259,13 @@ def pinter(x):
     A = xm*np.sin(x) + np.sin(xp)
     B = xm**2 - 2*x + 3*xp - np.cos(x) + 1
     return np.sum(i*x**2) + np.sum(20*i*np.sin(A)**2) + np.sum(i*np.log10(1 + i*B**2))
+
+
+def sum_squares_float_index(x):
+    i = np.arange(1.0, len(x) + 1.0)
+    return np.sum(i * x**2)
+
+
+def griewank_float_index(x):
+    i = np.arange(1, len(x) + 1, dtype=float)
+    return np.sum(x**2) / 4000 - np.prod(np.cos(x / np.sqrt(i))) + 1

@@ -11,8 +11,8 @@ from .arguments import items as _items, sequence_or_value as _sequence_or_value
 from .values import as_expr, error, static_int
 
 
-def _range(ctx, node, env, visitor):
-    values = _items(ctx, node, env, visitor, (1, 2, 3))
+def _range(ctx, node, env, visitor, values=None):
+    values = _items(ctx, node, env, visitor, (1, 2, 3)) if values is None else values
     if any(isinstance(v, sympy.Expr) and not v.is_number for v in values) \
             and all(isinstance(v, sympy.Expr) and v.is_integer for v in values):
         return seq.symbolic_range(ctx, node, values)
@@ -21,9 +21,33 @@ def _range(ctx, node, env, visitor):
 
 
 def _arange(ctx, node, env, visitor):
-    """``np.arange``: ``range``'s integers, an array (numpy's operators) where they are fixed."""
-    found = _range(ctx, node, env, visitor)
-    return seq.IntArray(found) if isinstance(found, tuple) else found
+    """``np.arange``: ``range``'s integers, an array (numpy's operators) where they are fixed;
+    bounds and step that are whole numbers written as floats (``np.arange(1.0, len(x) + 1.0)``,
+    ``dtype=float``) count the same, as numpy's floats."""
+    floats = [kw for kw in node.keywords if kw.arg == "dtype" and is_float_type(kw.value)]
+    if len(floats) != len(node.keywords):
+        raise error(ctx, node, "np.arange takes its bounds, a step and dtype=float in a formula")
+    if not 1 <= len(node.args) <= 3:
+        raise error(ctx, node, "expected 1 or 2 or 3 argument(s)")
+    values = [_sequence_or_value(ctx, a, env, visitor) for a in node.args]
+    whole = [_whole(v) for v in values]
+    if any(w is None for w in whole):
+        raise error(ctx, node, "np.arange with a bound or step that is not a whole number has a length "
+                    "rounding decides", "write np.arange(k)*step + start with a whole k")
+    found = _range(ctx, node, env, visitor, whole)
+    fixed = seq.Array if floats or whole != values else seq.IntArray
+    return fixed(found) if isinstance(found, tuple) else found
+
+
+def _whole(value):
+    """``value`` with its floats that are whole numbers as integers (``len(x) + 1.0`` as
+    ``n + 1``); None where one is not whole; other values as they are."""
+    if not isinstance(value, sympy.Expr):
+        return value
+    floats = value.atoms(sympy.Float)
+    if any(not float(f).is_integer() for f in floats):
+        return None
+    return value.xreplace({f: sympy.Integer(int(f)) for f in floats}) if floats else value
 
 
 def _array(ctx, node, env, visitor):
