@@ -90,8 +90,9 @@ def _reduction_derivative(reduction, base, j, restore=None):
         if restore:                             # what stood for inner sums, before i is solved
             d_body = substitute(d_body, restore)
         # of a product, the term's derivative times the others' product where that is
-        # running products of j alone (the product over the term is nan where it is 0)
-        quotient = product and (abs(a) != 1 or _moving(lo, hi))
+        # running products of j alone, growing with j (the product over the term is nan
+        # where it is 0); else over the term
+        quotient = product and (a != 1 or _moving(lo, hi, c))
         if quotient:
             d_body = d_body / body
         if a == 0:                              # the same element in every term

@@ -33,13 +33,17 @@ class KeptCases(ExprWithLimits):
 
 
 class _Unit:
-    """An empty range known as one (``(i, 0, -1)``, a boundary case's ``Product(f, (i, 0,
-    j - 1))`` at ``j = 0``) is the reduction's unit: printed cases read as their values."""
+    """A range known empty (``(i, 0, -1)``, a boundary case's ``Product(f, (i, 0, j - 1))``
+    at ``j = 0``) is the reduction's unit, one known to hold one index its term there:
+    printed cases read as their values."""
     unit = None
 
     def __new__(cls, function, *symbols, **assumptions):
-        if len(symbols) == 1 and _count(symbols[0]) == 0:
+        count = _count(symbols[0]) if len(symbols) == 1 else None
+        if count == 0:
             return cls.unit
+        if count == 1:
+            return dag.substitute(sympy.sympify(function), {symbols[0][0]: symbols[0][1]})
         return super().__new__(cls, function, *symbols, **assumptions)
 
 

@@ -179,3 +179,11 @@ def griewank(x):
 
 def product_of_steps(x):
     return np.prod(x[1:] - x[:-1])
+
+
+def windowed_products(x):
+    return sum(np.prod(x[i:i + 3]) for i in range(len(x) - 2))
+
+
+def reversed_product(x):
+    return np.prod(x[::-1] + x)

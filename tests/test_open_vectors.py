@@ -1220,9 +1220,10 @@ def test_the_gradient_of_a_product_is_the_product_of_the_others_where_a_term_is_
         want[:-1] -= _others(d)
         want[1:] += _others(d)
         np.testing.assert_allclose(steps.grad()(x), want, rtol=1e-12, atol=1e-15)
-    griewank = px.jit(open_formulas.griewank)
-    x = np.random.default_rng(7).uniform(-5, 5, 50)
-    h = 1e-6
-    numeric = [(open_formulas.griewank(x + h * e) - open_formulas.griewank(x - h * e)) / (2 * h)
-               for e in np.eye(len(x))]
-    np.testing.assert_allclose(griewank.grad()(x), numeric, rtol=1e-6, atol=1e-9)
+    # products over a window that moves with another index, or read backwards, divide
+    for fn, n in ((open_formulas.griewank, 50), (open_formulas.windowed_products, 7),
+                  (open_formulas.reversed_product, 6)):
+        x = np.random.default_rng(7).uniform(0.5, 1.5, n)
+        h = 1e-6
+        numeric = [(fn(x + h * e) - fn(x - h * e)) / (2 * h) for e in np.eye(len(x))]
+        np.testing.assert_allclose(px.jit(fn).grad()(x), numeric, rtol=1e-6, atol=1e-9)
