@@ -203,6 +203,14 @@ class _Special(sympy.logic.boolalg.BooleanFunction):
             return sympy.true if x in cls.special else sympy.false
         return None
 
+    # an atom to sympy's logic (its argument is a number, not a condition to rewrite):
+    # a Piecewise in a condition beside it is folded to normal form and read as sets
+    def to_nnf(self, simplify=True):
+        return self
+
+    def _eval_as_set(self):
+        raise NotImplementedError(f"{self} as a set of reals")
+
 
 class isnan(_Special):
     """True where ``x`` is nan (numpy's ``isnan``)."""

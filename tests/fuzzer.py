@@ -2,8 +2,10 @@
 
 Each formula is the source text of a ``def`` of one to four variables:
 arithmetic, powers, ``abs``/``min``/``max``, conditional expressions and
-``if``/``else`` statements, and the math functions of ``FUNCTIONS`` in their
-``math.`` and ``np.`` spellings, nested up to ``MAX_DEPTH`` deep.  The *same*
+``if``/``else`` statements (a share of their conditions tests for nan or infinity,
+``TESTS``, or compares a value with itself), and the math functions of
+``FUNCTIONS`` in their ``math.`` and ``np.`` spellings, nested up to
+``MAX_DEPTH`` deep.  The *same*
 text is executed three times:
 
 * with the real ``math`` and ``numpy``, and decorated: pyexpr;
@@ -196,6 +198,12 @@ FUNCTIONS = {
 }
 BINARY_FUNCTIONS = {"atan2": ["math.atan2", "np.arctan2"], "hypot": ["math.hypot", "np.hypot"],
                     "min": ["min", "np.minimum"], "max": ["max", "np.maximum"]}
+#: the tests for nan and infinity a condition may be (``math.isnan(x)``); chosen by the
+#: case's side stream (``Generator.side``), so the cases without them stay as they were
+TESTS = {"isnan": ["math.isnan", "np.isnan"], "isinf": ["math.isinf", "np.isinf"],
+         "isfinite": ["math.isfinite", "np.isfinite"]}
+#: the share of conditions that test for nan or infinity, or compare a value with itself
+SPECIAL_TESTS = 0.15
 OPERATORS = ("+", "-", "*", "/")
 COMPARISONS = ("<", "<=", ">", ">=")
 POWERS = ("2", "3", "0.5", "1.5", "-1", "-2", "-0.5", "4")
@@ -224,6 +232,8 @@ class Generator:
 
     def __init__(self, rng):
         self.rng = rng
+        #: a stream of the case's own (``Checker``) deciding where a condition is a test
+        self.side = None
 
     def leaf(self, names):
         return self.rng.choice(names) if self.rng.random() < 0.7 else self.rng.choice(CONSTANTS)
@@ -247,7 +257,15 @@ class Generator:
         return f"({sub()} if {self.condition(names, depth - 1)} else {sub()})"
 
     def condition(self, names, depth):
-        return f"{self.expr(names, depth - 1)} {self.rng.choice(COMPARISONS)} {self.expr(names, depth - 1)}"
+        a, op, b = self.expr(names, depth - 1), self.rng.choice(COMPARISONS), self.expr(names, depth - 1)
+        side = self.side
+        if side is None or side.random() >= SPECIAL_TESTS:
+            return f"{a} {op} {b}"
+        kind = side.random()
+        if kind < 0.6:
+            test = side.choice(TESTS[side.choice(list(TESTS))])
+            return f"{'not ' if side.random() < 0.3 else ''}{test}({a})"
+        return f"{a} {side.choice(('!=', '==', '<=', '<'))} {a}"      # nan's comparisons with itself
 
     def function(self, name):
         """``(source, number of variables)``"""
@@ -335,7 +353,8 @@ def _numpy_functions(dtype):
            "acosh": np.arccosh, "atanh": np.arctanh, "exp": np.exp, "expm1": np.expm1, "log": np.log,
            "log1p": np.log1p, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "cbrt": np.cbrt,
            "floor": np.floor, "ceil": np.ceil, "fabs": np.fabs, "atan2": np.arctan2,
-           "hypot": np.hypot, "min": np.minimum, "max": np.maximum, **special}
+           "hypot": np.hypot, "min": np.minimum, "max": np.maximum, **special,
+           "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}
     return fns
 
 
@@ -479,13 +498,15 @@ _MPMATH = {"sin": _periodic(mpmath.sin), "cos": _periodic(mpmath.cos), "tan": _p
            "atan2": mpmath.atan2, "hypot": mpmath.hypot,
            "min": _extremum(min), "max": _extremum(max)}
 _MPMATH.update({name: _bounded(_MPMATH[name], *limits) for name, limits in _LIMITS.items()})
+#: the tests as they are: of nan too (a function of real values is nan of nan)
+_MP_TESTS = {"isnan": mpmath.isnan, "isinf": mpmath.isinf, "isfinite": mpmath.isfinite}
 
 
 def _namespaces(table, real):
     """The ``math`` and ``np`` objects and builtins under which a text runs with ``table``'s
     functions (name -> callable)."""
     spell = {}
-    for name, spellings in {**FUNCTIONS, **BINARY_FUNCTIONS}.items():
+    for name, spellings in {**FUNCTIONS, **BINARY_FUNCTIONS, **TESTS}.items():
         for spelling in spellings:
             spell[spelling] = table[name]
     modules = collections.defaultdict(dict)
@@ -526,7 +547,7 @@ class Case:
         self._numpy = {dtype: self._with_numpy(np.dtype(dtype)) for dtype in ("float64", "float32")}
         as_written = _numpy_functions(np.dtype("float64"))
         self._exact = _loaded(_exact_reading(source, filename), filename, dict(_namespaces(
-            {k: _mp_real(v, as_written[k]) for k, v in _MPMATH.items()}, real=False),
+            {**{k: _mp_real(v, as_written[k]) for k, v in _MPMATH.items()}, **_MP_TESTS}, real=False),
             _pow=_mp_real(operator.pow, operator.pow)))[name]
 
     def _with_numpy(self, dtype):
@@ -1034,6 +1055,7 @@ class Checker:
         and its number, so any share of a run, in any process, makes the same cases."""
         for k in numbers:
             self.rng.seed(f"{self.seed}/{k}")
+            self.generator.side = random.Random(f"{self.seed}/{k}/tests")
             source, n_vars = self.generator.function(f"fuzz{k}")
             case = Case(source, f"fuzz{k}", n_vars)
             try:

@@ -258,6 +258,19 @@ def _check(source, points, **every):
     ("def f(x):\n    return (((0.5 if 2 <= x else x) if ((x if 1e5 <= 1e5 else x) - 0.25) < "
      "np.minimum(x, (x * 0.5)) else ((x * (x if x <= x else x)) * math.gamma(1e5))) * "
      "(math.log((7.5 * (x - x))) * x))\n", [(-745.0,), (0.5,), (3.0,)]),
+    # a test for nan or infinity beside a conditional value in a condition: sympy's logic
+    # rewrote it as sets and normal forms of its argument (AttributeError at decoration)
+    ("def f(x):\n    if not math.isfinite((min(2.0, x) if x <= x else ((x * 1e5) + x))):\n"
+     "        u = math.sqrt(x)\n    else:\n        u = x\n    return u + 1.5\n",
+     [(2.0,), (math.nan,), (math.inf,), (-3.0,)]),
+    ("def f(x, y, z, w):\n    if math.atan(max((-x), (y * x))) > ((np.expm1(0.1) / (-w)) if w <= (7.5) ** -2 "
+     "else (math.asin(w) + np.minimum(x, 0.1))):\n"
+     "        u = np.minimum(((math.cos(np.maximum(y, y)) - math.sqrt(0.5))) ** -1, x)\n    else:\n"
+     "        u = math.cbrt(math.lgamma((math.log10(y) + (z + 7.5))))\n"
+     "    return (((2.0 - 1.5)) ** 1.5 if (math.sqrt(y) * (math.atanh(w)) ** 3) >= (math.ceil(3) - ((y - 0.1) "
+     "if z <= x else u)) else ((abs(z)) ** 2 if np.isinf((u if np.isinf(u) else 2.0)) else "
+     "np.arctanh(math.lgamma(x))))\n",
+     [(-1.3743148436222157, -1.0, 6.092322921621373e-06, -9889.562165271647), (0.5, 2.0, 1.0, 0.3)]),
 ])
 
 
