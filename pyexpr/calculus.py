@@ -52,6 +52,34 @@ def derivative(expr, *wrt):
     return result           # (a zoo of du/u, u = 0 in a branch: the Formula made of it makes it nan)
 
 
+def _signs_squared(term):
+    """``term`` with each factor ``sign(u)**(2k)`` 1: the product rule meets a second
+    ``sign(u)``, d|u|'s, beside the first (``d2 |x|**p = p*(p - 1)*|x|**(p - 2)*sign(x)**2``),
+    and its value 0 at ``u = 0`` made the second derivative of ``|x|**2`` 0 there, not 2."""
+    if not term.is_Mul:
+        return term
+    factors = sympy.Mul.make_args(term)
+    even = [f for f in factors if f.is_Pow and isinstance(f.base, sympy.sign) and f.exp.is_Integer
+            and f.exp > 0 and f.exp % 2 == 0]
+    return sympy.Mul(*(f for f in factors if f not in even)) if even else term
+
+
+def _signed_powers(factors):
+    """``factors`` with each pair ``|u|**q``, ``sign(u)`` as one tuple (see
+    ``_Differentiator._signed_power``)."""
+    signs = {f.args[0]: f for f in factors if isinstance(f, sympy.sign)}
+    if not signs:
+        return list(factors)
+    out, taken = [], set()
+    for f in factors:
+        base = f.base if f.is_Pow else f
+        if isinstance(base, sympy.Abs) and base.args[0] in signs and base.args[0] not in taken:
+            taken.add(base.args[0])
+            out.append((f, signs[base.args[0]]))
+    return out + [f for f in factors if not (isinstance(f, sympy.sign) and f.args[0] in taken)
+                  and not any(f is pair[0] for pair in out)]
+
+
 class _Differentiator:
     """d(expr)/d(sym), memoized per subexpression."""
 
@@ -85,14 +113,18 @@ class _Differentiator:
         if e.is_Add:
             return self._sum([self.d(a) for a in e.args])
         if e.is_Mul:
-            args = list(e.args)
-            return sympy.Add(*(sympy.Mul(*args[:i], da, *args[i + 1:])
-                               for i, da in enumerate(map(self.d, args)) if da != 0))
+            args = _signed_powers(e.args)
+            ds = [self._signed_power(*a) if isinstance(a, tuple) else self.d(a) for a in args]
+            args = [sympy.Mul(*a) if isinstance(a, tuple) else a for a in args]
+            return sympy.Add(*(_signs_squared(sympy.Mul(*args[:i], da, *args[i + 1:]))
+                               for i, da in enumerate(ds) if da != 0))
         if e.is_Pow:
             base, exp = e.args
             if not (self.depends(exp) or exp.is_Integer):
                 return self._power(base, exp)
-            return e * (self.d(exp) * sympy.log(base) + self.d(base) * exp / base)
+            if exp.is_Integer:
+                return e * self.d(base) * exp / base
+            return self._variable_power(e, base, exp)
         if isinstance(e, sympy.Piecewise):
             guarded = guarded_value(e)
             if guarded is not None and self.depends(e.args[0].cond):
@@ -147,6 +179,30 @@ class _Differentiator:
         if len(self.sum_terms) > RECENT_SUMS:       # (each holds a copy of its terms)
             del self.sum_terms[next(iter(self.sum_terms))]
         return result
+
+    def _signed_power(self, power, sign):
+        """``d(|u|**q*sign(u)) = q*|u|**(q - 1)*du (+ sign(u)*|u|**q*log|u|*dq)``, d|u|**q's
+        ``sign(u)`` times ``sign(u)`` being 1: as ``sign(u)**2`` it was 0 at ``u = 0``, and
+        the second derivative of ``|x|**2`` (of ``(x**2)**(y**2 + 1)``, the Brown function)
+        0 there, not 2."""
+        u, q = sign.args[0], power.exp if power.is_Pow else sympy.S.One
+        du, dq = self.d(u), self.d(q)
+        by_u = q * sympy.Abs(u) ** (q - 1) * du if du != 0 else sympy.S.Zero
+        if dq == 0:
+            return by_u
+        return by_u + sign * sympy.Piecewise((0, sympy.Eq(u, 0)), (power * sympy.log(sympy.Abs(u)) * dq, True))
+
+    def _variable_power(self, e, base, exp):
+        """``d(b**p) = p*b**(p - 1)*db + b**p*log(b)*dp``: ``b**p*(p*db/b + ...)`` was 0/0
+        where ``b`` is 0 (the Brown function's ``(x**2)**(y**2 + 1)`` at 0, an optimizer's
+        start), and ``b**p*log(b)`` there is ``0*-inf``, whose limit, 0, it is where
+        ``b**p`` is finite."""
+        d_base, d_exp = self.d(base), self.d(exp)
+        by_base = exp * base ** (exp - 1) * d_base if d_base != 0 else sympy.S.Zero
+        if d_exp == 0:
+            return by_base
+        by_exp = e * sympy.log(base) * d_exp
+        return by_base + sympy.Piecewise((0, sympy.Eq(base, 0)), (by_exp, True))
 
     def _power(self, base, exp):
         """``d(base**exp)`` for a non-integer exponent free of the variable: ``exp*base**(exp - 1)*d(base)``,

@@ -502,3 +502,7 @@ SUBSET = [
     (ten_args, {n: (-1.0, 1.0) for n in "abcdefghij"}),
     (thirty_lines, {"x": R, "y": R, "z": R}),
 ]
+
+
+def power_of_a_square(x, y):
+    return (x**2) ** (y**2 + 1)
