@@ -235,10 +235,12 @@ def is_infinity(x, sign):
 def simplified(expr):
     """``sympy.simplify(expr)`` with each ``isnan``/``isinf`` test hidden as a symbol while it
     runs (sympy's logic simplification takes only relations and symbols as atoms), and each
-    sum (product, extreme) holding one kept whole: a test of ``x[i]`` hidden as a symbol
-    would no longer depend on ``i``, and sympy would take it out of the sum."""
+    sum (product, extreme) holding one, or holding cases, kept whole: a test of ``x[i]``
+    hidden as a symbol would no longer depend on ``i``, and sympy would take it out of the
+    sum; it takes a case of ``x[i] > 1`` out of ``np.mean((x > 1)*x)``'s sum, the sum's
+    index then free outside it."""
     from sympy.concrete.expr_with_intlimits import ExprWithIntLimits    # Sum, Product, extremes
-    held = [r for r in expr.atoms(ExprWithIntLimits) if r.has(_Special)]
+    held = [r for r in expr.atoms(ExprWithIntLimits) if r.has(_Special, sympy.Piecewise)]
     hidden = {r: sympy.Dummy(f"r{k}") for k, r in enumerate(held)}     # (a sum in one: inside it)
     outside = expr.xreplace(hidden) if hidden else expr
     hidden.update({t: sympy.Dummy(f"t{k}") for k, t in enumerate(outside.atoms(_Special))})

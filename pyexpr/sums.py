@@ -21,6 +21,8 @@ class KeptCases(ExprWithLimits):
     def __new__(cls, function, *symbols, **assumptions):
         function = sympy.sympify(function)
         kept = _value_cases(function, symbols)
+        if isinstance(function, sympy.Piecewise) and not any(a.has(sympy.Piecewise) for a in function.args):
+            kept = [function]       # its fold is itself: not rebuilt (unevaluated, garbled)
         if not kept:
             return super().__new__(cls, function, *symbols, **assumptions)
         masks = {case: sympy.Dummy() for case in kept}

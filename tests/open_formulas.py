@@ -187,3 +187,15 @@ def windowed_products(x):
 
 def reversed_product(x):
     return np.prod(x[::-1] + x)
+
+
+def even_product(x):
+    return np.prod(x[::2])
+
+
+def even_squares(x):
+    return np.sum(x[::2]**2)
+
+
+def masked_mean(x):
+    return np.mean((x > 1)*x)

@@ -1227,3 +1227,19 @@ def test_the_gradient_of_a_product_is_the_product_of_the_others_where_a_term_is_
         h = 1e-6
         numeric = [(fn(x + h * e) - fn(x - h * e)) / (2 * h) for e in np.eye(len(x))]
         np.testing.assert_allclose(px.jit(fn).grad()(x), numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("options", [{"simplify": False}, {"simplify": "full"}, {}])
+def test_stepped_and_masked_reductions_under_every_simplify_option(options):
+    """simplify=False: sympy rebuilt a stepped sum's index case unevaluated, and printing or
+    calling it divided by zero inside sympy; simplify="full": sympy took the case of x[i] > 1
+    out of np.mean's sum (its index free outside it: a LoweringError at the call)."""
+    for fn in (open_formulas.even_product, open_formulas.even_squares, open_formulas.masked_mean):
+        f = px.jit(fn, **options)
+        assert "Sum(" in str(f) or "Product(" in str(f)
+        for n in (1, 2, 5, 8):
+            x = np.random.default_rng(n).uniform(0.5, 2.0, n)
+            assert f(x) == pytest.approx(fn(x), rel=1e-13), (fn.__name__, n)
+    x = np.array([0.5, 2.0, np.nan])
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(px.jit(open_formulas.masked_mean, **options)(x))

@@ -106,7 +106,8 @@ def reduce(ctx, node, kind, vec, check_reads, sample):
         raise error(ctx, node, "cannot add up this vector with a step")
     b = _reads_end(ctx, node, body, index, a, s, b)
     check_reads(ctx, node, body.xreplace({index: index + a}), index, evaluated(b - a))   # i from 0
-    on = sympy.Eq(sympy.Mod(index - a, s), 0)
+    with sympy.evaluate(True):                   # index arithmetic, also under simplify=False
+        on = sympy.Eq(sympy.Mod(index - a, s), 0)
     term = sympy.Piecewise((body, on), (indexing.UNITS[kind], True))
     last = evaluated(b - 1)
     return indexing.reduction(kind, term, (index, a, last))
