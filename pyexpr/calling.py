@@ -64,14 +64,20 @@ def filled(names, defaults, args, kwargs):
 
 
 def positional(formula, args, kwargs):
-    """``filled`` by ``formula``'s parameters and their defaults as floats (kept by the
-    formula after the first such call); None where the call does not bind so."""
+    """``filled`` by ``formula``'s parameters and their defaults as floats; None where the
+    call does not bind so."""
+    return filled(*positional_table(formula), args, kwargs)
+
+
+def positional_table(formula):
+    """``(names, defaults)``: ``formula``'s parameter names and their defaults as floats
+    (kept by the formula after the first use)."""
     found = formula.__dict__.get("_positional")
     if found is None:
         names = tuple(name for name, _ in formula._call_form.signature) \
             if hasattr(formula, "_call_form") else tuple(name for name, _ in formula.signature)
         found = formula.__dict__["_positional"] = names, {k: plain_default(v) for k, v in formula.defaults.items()}
-    return filled(*found, args, kwargs)
+    return found
 
 
 def scalar_components(formula, args):

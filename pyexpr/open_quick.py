@@ -111,7 +111,9 @@ def _machine_head(formula, python):
     result = 0 if one and shape == 1 else 1 if same else None
     if lengths_ok is not None or result is None:
         return None
-    return formula._runner[0].head(python, [len(kinds), least, min(limit, 1 << 62), result, *kinds])
+    names, defaults = calling.positional_table(formula)
+    return formula._runner[0].head(python, [len(kinds), least, min(limit, 1 << 62), result, *kinds],
+                                   names, [defaults.get(n) for n in names])
 
 
 def _vector_head(formula, general):

@@ -15,6 +15,7 @@ is reported as the ``(stage, load)`` that would do it.
 """
 import ctypes
 import functools
+import sys
 import threading
 import weakref
 
@@ -84,13 +85,15 @@ class LoopKernel:
             return None, 0
         return self._entry, self._one_thread_below()
 
-    def head(self, fallback, spec):
+    def head(self, fallback, spec, names, defaults):
         """A builtin taking a Python call of the formula whole (``loopcall_ir.define_head``:
         ``spec`` says which parameters are vectors, their least and largest lengths and the
-        result), any other call going to ``fallback``; None where there is none."""
+        result; keywords bind by ``names``, left-out parameters take ``defaults``, None for
+        none), any other call going to ``fallback``; None where there is none."""
         if self._head is None:
             return None
-        return fastcall.builtin(self._head, (fallback, np.array(spec, np.int64)), self._code)
+        own = (fallback, np.array(spec, np.int64), tuple(sys.intern(n) for n in names), tuple(defaults))
+        return fastcall.builtin(self._head, own, self._code)
 
     def _one_thread_below(self):
         """The longest stage's length below which a call runs on one thread."""

@@ -16,7 +16,7 @@ parameter's...) is passed unchanged to the first item of the builtin's
 ``self``, the Formula's general call, through ``PyObject_Vectorcall``, so
 that path keeps every check and error message.  ``self`` is the tuple
 ``(general call, parameter names, defaults, lengths, function)``: keywords and left-out
-defaults are placed as CPython binds them (``_fill``), in the machine code;
+defaults are placed as CPython binds them (``fill``), in the machine code;
 ``lengths`` is for formulas of fixed-length vectors (``_point``); ``function``
 is a one-element int64 array holding the address of the formula's scalar (one
 output) or multi function.  ``runtime.fastcall`` makes the builtin of the loaded code.
@@ -87,7 +87,7 @@ def define_entry(module, name, n_args, outputs=1, dtype="float64"):
         "slow", "plain", "other", "bound", "compute"))
     b.cbranch(b.and_(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
                             b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None))),
-                     b.icmp_unsigned("==", _item(b, own, 3), _none(module))), plain, other)
+                     b.icmp_unsigned("==", tuple_item(b, own, 3), _none(module))), plain, other)
     b.position_at_end(plain)            # the call the entry is for: numbers, as many as it takes
     plain_values = []
     for i in range(n_args):
@@ -109,14 +109,14 @@ def define_entry(module, name, n_args, outputs=1, dtype="float64"):
         phi.add_incoming(theirs, bound)
         values.append(phi)
     kind = target_type(n_args, outputs, real).as_pointer()
-    function = b.load(b.bitcast(array_field(b, _item(b, own, 4), "data", _OBJ), kind.as_pointer()))
+    function = b.load(b.bitcast(array_field(b, tuple_item(b, own, 4), "data", _OBJ), kind.as_pointer()))
     if outputs == 1:
         result = b.call(function, values)
         b.ret(b.call(api["PyFloat_FromDouble"], [result if isinstance(real, ir.DoubleType) else b.fpext(result, _F64)]))
     else:
         _return_array(b, entry, module, function, values, outputs, real, api, dtype)
     b.position_at_end(slow)
-    b.ret(b.call(api["PyObject_Vectorcall"], [_item(b, own, 0), args, nargs, kwnames]))
+    b.ret(b.call(api["PyObject_Vectorcall"], [tuple_item(b, own, 0), args, nargs, kwnames]))
     return entry
 
 
@@ -131,7 +131,7 @@ def _binder_type(real):
 
 def binder_module(n_args, dtype):
     """A module of the float entries' binder ``int bind(self, args, nargs, kwnames, reals)``:
-    a call's keywords and defaults (``_fill``) or a formula's vectors (``_point``) bound
+    a call's keywords and defaults (``fill``) or a formula's vectors (``_point``) bound
     into ``reals``; 0 where the call is to go to the general path.  It depends only on
     the argument count and dtype, so it is compiled once for all formulas, without
     optimization (``kernel.shared``): the calls it binds are the rarer ones, and in each
@@ -144,11 +144,11 @@ def binder_module(n_args, dtype):
     own, args, nargs, kwnames, reals = binder.args
     b = ir.IRBuilder(binder.append_basic_block("start"))
     slots = b.alloca(_OBJ, max(n_args, 1), name="slots")
-    slow, fill, read, point, done = (binder.append_basic_block(n) for n in ("slow", "fill", "read", "point", "done"))
-    layout = _item(b, own, 3)           # a formula of vectors has their lengths there
-    b.cbranch(b.icmp_unsigned("==", layout, _none(module)), fill, point)
-    b.position_at_end(fill)
-    _fill(b, binder, own, args, nargs, kwnames, slots, n_args, slow, read)
+    slow, keyed, read, point, done = (binder.append_basic_block(n) for n in ("slow", "fill", "read", "point", "done"))
+    layout = tuple_item(b, own, 3)           # a formula of vectors has their lengths there
+    b.cbranch(b.icmp_unsigned("==", layout, _none(module)), keyed, point)
+    b.position_at_end(keyed)
+    fill(b, binder, (tuple_item(b, own, 1), tuple_item(b, own, 2)), args, nargs, kwnames, slots, n_args, slow, read)
     b.position_at_end(read)
     with _counted(b, binder, ir.Constant(_I64, n_args)) as i:      # (one reader: little code)
         value = number_value(b, binder, b.load(b.gep(slots, [i])), kinds, api, slow, "k")
@@ -260,20 +260,20 @@ class _counted:
         return False
 
 
-def _item(b, tuple_, k):
+def tuple_item(b, tuple_, k):
     """Item ``k`` of a tuple (a borrowed reference)."""
     at = b.gep(tuple_, [ir.Constant(_I64, TUPLE_OFFSETS["items"] + 8 * k)])
     return b.load(b.bitcast(at, _OBJ.as_pointer()))
 
 
-def _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read):
+def fill(b, entry, table, args, nargs, kwnames, slots, n_args, slow, read):
     """Place a call's keywords and the left-out defaults into ``slots`` as CPython binds
     them, then go to ``read``; to ``slow`` (the general path, which says what is wrong)
     for too many arguments, a keyword that is not a parameter's name object (the names
     in a call's code are interned, as the parameters' here are) or a parameter given
-    twice.  A parameter with no default has ``None`` there, which ``number_value``
-    sends to ``slow``."""
-    names, defaults = _item(b, own, 1), _item(b, own, 2)
+    twice.  ``table`` is the tuples ``(names, defaults)``; a parameter with no default
+    has ``None`` there, which ``number_value`` sends to ``slow``."""
+    names, defaults = table
     null, n = ir.Constant(_OBJ, None), ir.Constant(_I64, n_args)
     before = b.block
     with b.if_then(b.icmp_unsigned("!=", kwnames, null)):     # (a load from NULL would be UB)
@@ -300,7 +300,7 @@ def _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read):
     value = b.load(b.gep(args, [b.add(nargs, k)]))
     for j in range(n_args):             # which parameter: by the name object's identity
         this, other = entry.append_basic_block(f"kw.is{j}"), entry.append_basic_block(f"kw.not{j}")
-        b.cbranch(b.icmp_unsigned("==", name, _item(b, names, j)), this, other)
+        b.cbranch(b.icmp_unsigned("==", name, tuple_item(b, names, j)), this, other)
         b.position_at_end(this)
         slot = b.gep(slots, [ir.Constant(_I64, j)])
         free = entry.append_basic_block(f"kw.free{j}")
@@ -315,7 +315,7 @@ def _fill(b, entry, own, args, nargs, kwnames, slots, n_args, slow, read):
     for j in range(n_args):             # the defaults of those left out
         slot = b.gep(slots, [ir.Constant(_I64, j)])
         current = b.load(slot)
-        b.store(b.select(b.icmp_unsigned("==", current, null), _item(b, defaults, j), current), slot)
+        b.store(b.select(b.icmp_unsigned("==", current, null), tuple_item(b, defaults, j), current), slot)
     b.branch(read)
 
 

@@ -18,7 +18,7 @@ import functools
 from llvmlite import ir
 
 from ..abi import ARRAY_EMPTY_SYMBOL, loop_binder_symbol, ARRAY_SCALAR_SYMBOL, C_CONTIGUOUS, GIL_SIZE, LOOP_API, TUPLE_OFFSETS, array_symbols
-from .fastcall_ir import array_field, float_api, number_kinds, number_value
+from .fastcall_ir import array_field, fill, float_api, number_kinds, number_value, tuple_item
 
 I32, I64 = ir.IntType(32), ir.IntType(64)
 OBJ = ir.IntType(8).as_pointer()
@@ -95,17 +95,34 @@ def loop_binder_module(n_scalars, n_vectors, dtype):
     slow = entry.append_basic_block("slow")
     start, loop, body, number, vector, array, shaped, step, end = (entry.append_basic_block(f"head.{n}") for n in (
         "start", "loop", "body", "number", "vector", "array", "shaped", "step", "end"))
+    positional, keywords, bound = (entry.append_basic_block(f"head.{n}") for n in ("positional", "keywords", "bound"))
+    n_params = n_scalars + n_vectors
+    slots = b.alloca(OBJ, max(n_params, 1), name="slots")
     b.cbranch(b.and_(b.icmp_unsigned("==", kwnames, ir.Constant(OBJ, None)),
-                     b.icmp_signed("==", nargs, at(0))), start, slow)
-    b.position_at_end(start)
+                     b.icmp_signed("==", nargs, at(0))), positional, keywords)
+    b.position_at_end(keywords)         # keywords and left-out defaults, as CPython binds them
+    b.cbranch(b.icmp_signed("==", at(0), const(n_params)), bound, slow)
+    b.position_at_end(bound)
+    filled = entry.append_basic_block("head.filled")
+    fill(b, entry, (tuple_item(b, own, 2), tuple_item(b, own, 3)), args, nargs, kwnames, slots, n_params, slow, filled)
+    b.position_at_end(filled)
+    b.branch(start)
+    b.position_at_end(positional)
+    b.branch(start)
+    b.position_at_end(start)            # the arguments in order: the call's own, or the slots
+    items, count = b.phi(OBJ.as_pointer(), "items"), b.phi(I64, "count")
+    items.add_incoming(args, positional)
+    items.add_incoming(slots, filled)
+    count.add_incoming(nargs, positional)
+    count.add_incoming(const(n_params), filled)
     b.branch(loop)
     b.position_at_end(loop)
     p, s, v, n = (b.phi(I64, x) for x in ("p", "s", "v", "n"))     # parameter, number, vector, length
     for phi, first in ((p, 0), (s, 0), (v, 0), (n, -1)):
         phi.add_incoming(const(first), start)
-    b.cbranch(b.icmp_signed("<", p, nargs), body, end)
+    b.cbranch(b.icmp_signed("<", p, count), body, end)
     b.position_at_end(body)
-    item = b.load(b.gep(args, [p]))
+    item = b.load(b.gep(items, [p]))
     b.cbranch(b.icmp_signed("==", at(b.add(p, const(4))), const(0)), number, vector)
     b.position_at_end(number)
     room = entry.append_basic_block("head.room")
@@ -159,9 +176,11 @@ def _spec(b, own):
 
 def define_head(module, loops, n_scalars, n_vectors, dtype, name):
     """Define the builtin ``name`` that takes a Python call ``f(*args)`` of a formula over
-    vectors whole (``open_quick.head``): its ``self`` is ``(fallback, spec)``, ``spec`` an
-    int64 array ``[parameters, least length, limit, result kind, kind of each parameter
-    (0 a number, 1 a vector)]``.  A call of exactly that many positional arguments, the
+    vectors whole (``open_quick.head``): its ``self`` is ``(fallback, spec, names,
+    defaults)``, ``spec`` an int64 array ``[parameters, least length, limit, result kind,
+    kind of each parameter (0 a number, 1 a vector)]``, ``names`` the parameters' interned
+    names and ``defaults`` their defaults (None for none), by which keywords and left-out
+    defaults are bound (``fastcall_ir.fill``).  A call of exactly that many arguments, the
     numbers read as the float entry reads them (``fastcall_ir.number_value``), the
     vectors exact C-contiguous one-dimensional arrays of the dtype, all of one length
     ``least <= n < limit`` (taken apart by the shared binder, ``loop_binder_module``),
