@@ -553,6 +553,36 @@ def test_out_at_one_point_is_the_entries_value_written_in_place():
         rhs(0.5, y, out=np.empty(4))
 
 
+def test_out_at_one_point_is_written_by_the_float_entry(monkeypatch):
+    """The float entry binds ``out=`` itself (``fastcall_ir._into_out``): an exact ndarray of
+    the dtype, C-contiguous, writeable, of the result's shape is written in machine code;
+    every other ``out`` goes to the general path as before."""
+    from pyexpr.formula import Formula
+    f, polar = px.jit(U.two_args), px.jit(U.helper_polar.__wrapped__)
+    o, o2 = np.empty(()), np.empty(2)
+    want, want2 = f(0.3, 0.7), np.array(polar(2.0, 0.5))
+    f(0.3, 0.7, out=o), polar(2.0, 0.5, out=o2)                     # the entries installed
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the Python path")
+    monkeypatch.setattr(Formula, "_point_out", refused)
+    for _ in range(3):
+        assert f(0.3, 0.7, out=o) is o and o == want
+        assert f(y=0.7, x=0.3, out=o) is o and o == want
+        assert polar(2.0, 0.5, out=o2) is o2 and o2.tolist() == want2.tolist()
+    monkeypatch.undo()
+    read_only = np.empty(())
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="two_args.*read-only"):
+        f(0.3, 0.7, out=read_only)
+    with pytest.raises(TypeError, match="two_args"):
+        f(0.3, 0.7, out=o, other=o)
+    with pytest.raises(TypeError, match="two_args"):
+        f(0.3, x=0.7, out=o)
+    strided = np.empty(4)[::2]
+    assert polar(2.0, 0.5, out=strided) is strided and strided.tolist() == want2.tolist()
+
+
 DECAY_T = np.linspace(0.0, 10.0, 40)
 DECAY_Y = 2.5 * np.exp(-1.3 * DECAY_T) + 0.5
 

@@ -10,7 +10,9 @@ function (through the pointer in its ``self``) and returns a new float,
 which is what the general path returns for each of these; a program of
 several outputs writes them into a new one-dimensional array of the dtype
 (from numpy's ``PyArray_Empty``, ``abi.ARRAY_EMPTY_SYMBOL``), as the general path
-returns for a formula whose ``out_shape`` is ``(outputs,)``.  Any other call
+returns for a formula whose ``out_shape`` is ``(outputs,)``; with ``out=`` an exact,
+C-contiguous, writeable ndarray of the dtype and that shape (``()`` for one output),
+the values go there and ``out`` is returned (``_into_out``).  Any other call
 (an int too large for a double, arrays, strings, a keyword that is no
 parameter's...) is passed unchanged to the first item of the builtin's
 ``self``, the Formula's general call, through ``PyObject_Vectorcall``, so
@@ -26,7 +28,7 @@ import functools
 from llvmlite import ir
 
 from ..abi import (ARRAY_OFFSETS, C_CONTIGUOUS, FLOAT_API, FLOAT_OFFSETS, NONE_SYMBOL, SCALAR_KINDS,
-                   TUPLE_OFFSETS, ARRAY_EMPTY_SYMBOL, array_symbols)
+                   TUPLE_OFFSETS, WRITEABLE, ARRAY_EMPTY_SYMBOL, array_symbols)
 
 _OBJ = ir.IntType(8).as_pointer()
 _I64, _F64 = ir.IntType(64), ir.DoubleType()
@@ -83,6 +85,7 @@ def define_entry(module, name, n_args, outputs=1, dtype="float64"):
     own, args, nargs, kwnames = entry.args
     b = ir.IRBuilder(entry.append_basic_block("check"))
     reals = b.alloca(real, max(n_args, 1), name="reals")
+    out_at = b.alloca(_OBJ, name="out")
     slow, plain, other, bound, compute = (entry.append_basic_block(n) for n in (
         "slow", "plain", "other", "bound", "compute"))
     b.cbranch(b.and_(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
@@ -96,10 +99,11 @@ def define_entry(module, name, n_args, outputs=1, dtype="float64"):
     plain_end = b.block
     b.branch(compute)
     b.position_at_end(other)            # keywords, defaults, vectors: bound apart (``binder_module``)
-    b.cbranch(b.icmp_signed("!=", b.call(binder, [own, args, nargs, kwnames, reals]), ir.Constant(ir.IntType(32), 0)),
-              bound, slow)
+    b.cbranch(b.icmp_signed("!=", b.call(binder, [own, args, nargs, kwnames, reals, out_at]),
+                            ir.Constant(ir.IntType(32), 0)), bound, slow)
     b.position_at_end(bound)
     bound_values = [b.load(b.gep(reals, [ir.Constant(_I64, i)])) for i in range(n_args)]
+    given = b.load(out_at)
     b.branch(compute)
     b.position_at_end(compute)
     values = []
@@ -108,8 +112,16 @@ def define_entry(module, name, n_args, outputs=1, dtype="float64"):
         phi.add_incoming(mine, plain_end)
         phi.add_incoming(theirs, bound)
         values.append(phi)
+    out = b.phi(_OBJ, "out")
+    out.add_incoming(ir.Constant(_OBJ, None), plain_end)
+    out.add_incoming(given, bound)
     kind = target_type(n_args, outputs, real).as_pointer()
     function = b.load(b.bitcast(array_field(b, tuple_item(b, own, 4), "data", _OBJ), kind.as_pointer()))
+    into, new = entry.append_basic_block("out.given"), entry.append_basic_block("out.none")
+    b.cbranch(b.icmp_unsigned("==", out, ir.Constant(_OBJ, None)), new, into)
+    b.position_at_end(into)
+    _into_out(b, entry, module, function, values, out, outputs, real, dtype, slow)
+    b.position_at_end(new)
     if outputs == 1:
         result = b.call(function, values)
         b.ret(b.call(api["PyFloat_FromDouble"], [result if isinstance(real, ir.DoubleType) else b.fpext(result, _F64)]))
@@ -126,13 +138,15 @@ def binder_symbol(n_args, dtype):
 
 
 def _binder_type(real):
-    return ir.FunctionType(ir.IntType(32), [_OBJ, _OBJ.as_pointer(), _I64, _OBJ, real.as_pointer()])
+    return ir.FunctionType(ir.IntType(32), [_OBJ, _OBJ.as_pointer(), _I64, _OBJ, real.as_pointer(),
+                                           _OBJ.as_pointer()])
 
 
 def binder_module(n_args, dtype):
-    """A module of the float entries' binder ``int bind(self, args, nargs, kwnames, reals)``:
-    a call's keywords and defaults (``fill``) or a formula's vectors (``_point``) bound
-    into ``reals``; 0 where the call is to go to the general path.  It depends only on
+    """A module of the float entries' binder ``int bind(self, args, nargs, kwnames, reals,
+    out)``: a call's keywords and defaults (``fill``; its ``out=`` into ``*out``, else
+    NULL there) or a formula's vectors (``_point``) bound into ``reals``; 0 where the
+    call is to go to the general path.  It depends only on
     the argument count and dtype, so it is compiled once for all formulas, without
     optimization (``kernel.shared``): the calls it binds are the rarer ones, and in each
     entry's own module it tripled the scalar part's compile time."""
@@ -141,14 +155,17 @@ def binder_module(n_args, dtype):
     api, kinds = float_api(module), number_kinds(module, dtype == "float64")
     binder = ir.Function(module, _binder_type(real), binder_symbol(n_args, dtype))
     i32 = ir.IntType(32)
-    own, args, nargs, kwnames, reals = binder.args
+    own, args, nargs, kwnames, reals, out = binder.args
     b = ir.IRBuilder(binder.append_basic_block("start"))
     slots = b.alloca(_OBJ, max(n_args, 1), name="slots")
+    b.store(ir.Constant(_OBJ, None), out)
+    out_name = ir.GlobalVariable(module, ir.IntType(8), array_symbols(dtype)["out_name"])
     slow, keyed, read, point, done = (binder.append_basic_block(n) for n in ("slow", "fill", "read", "point", "done"))
     layout = tuple_item(b, own, 3)           # a formula of vectors has their lengths there
     b.cbranch(b.icmp_unsigned("==", layout, _none(module)), keyed, point)
     b.position_at_end(keyed)
-    fill(b, binder, (tuple_item(b, own, 1), tuple_item(b, own, 2)), args, nargs, kwnames, slots, n_args, slow, read)
+    fill(b, binder, (tuple_item(b, own, 1), tuple_item(b, own, 2)), args, nargs, kwnames, slots, n_args, slow, read,
+         (out_name, out))
     b.position_at_end(read)
     with _counted(b, binder, ir.Constant(_I64, n_args)) as i:      # (one reader: little code)
         value = number_value(b, binder, b.load(b.gep(slots, [i])), kinds, api, slow, "k")
@@ -266,15 +283,16 @@ def tuple_item(b, tuple_, k):
     return b.load(b.bitcast(at, _OBJ.as_pointer()))
 
 
-def fill(b, entry, table, args, nargs, kwnames, slots, n_args, slow, read):
+def fill(b, entry, table, args, nargs, kwnames, slots, n_args, slow, read, out=None):
     """Place a call's keywords and the left-out defaults into ``slots`` as CPython binds
     them, then go to ``read``; to ``slow`` (the general path, which says what is wrong)
     for too many arguments, a keyword that is not a parameter's name object (the names
     in a call's code are interned, as the parameters' here are) or a parameter given
     twice.  ``table`` is the tuples ``(names, defaults)``; a parameter with no default
-    has ``None`` there, which ``number_value`` sends to ``slow``."""
+    has ``None`` there, which ``number_value`` sends to ``slow``.  ``out``, where given,
+    is ``(name, slot)``: the keyword of that name object goes to ``slot``."""
     names, defaults = table
-    null, n = ir.Constant(_OBJ, None), ir.Constant(_I64, n_args)
+    null, n = ir.Constant(_OBJ, None), ir.Constant(_I64, n_args + (out is not None))
     before = b.block
     with b.if_then(b.icmp_unsigned("!=", kwnames, null)):     # (a load from NULL would be UB)
         counted = b.load(b.bitcast(b.gep(kwnames, [ir.Constant(_I64, TUPLE_OFFSETS["size"])]), _I64.as_pointer()))
@@ -288,7 +306,8 @@ def fill(b, entry, table, args, nargs, kwnames, slots, n_args, slow, read):
         with b.if_then(b.icmp_signed("<", ir.Constant(_I64, i), nargs)):
             b.store(b.load(b.gep(args, [ir.Constant(_I64, i)])), slot)
     start, loop, place, done = (entry.append_basic_block(f"kw.{n}") for n in ("start", "loop", "place", "done"))
-    b.cbranch(b.icmp_signed(">", b.add(nargs, kw), n), slow, start)
+    b.cbranch(b.or_(b.icmp_signed(">", b.add(nargs, kw), n), b.icmp_signed(">", nargs, ir.Constant(_I64, n_args))),
+              slow, start)
     b.position_at_end(start)
     b.branch(loop)
     b.position_at_end(loop)
@@ -310,13 +329,59 @@ def fill(b, entry, table, args, nargs, kwnames, slots, n_args, slow, read):
         k.add_incoming(b.add(k, ir.Constant(_I64, 1)), free)
         b.branch(loop)
         b.position_at_end(other)
-    b.branch(slow)                      # no parameter of that name
+    if out is not None:
+        out_name, out_slot = out
+        given, free = entry.append_basic_block("kw.out"), entry.append_basic_block("kw.out_free")
+        b.cbranch(b.icmp_unsigned("==", name, out_name), given, slow)
+        b.position_at_end(given)
+        b.cbranch(b.icmp_unsigned("==", b.load(out_slot), null), free, slow)
+        b.position_at_end(free)
+        b.store(value, out_slot)
+        k.add_incoming(b.add(k, ir.Constant(_I64, 1)), free)
+        b.branch(loop)
+    else:
+        b.branch(slow)                  # no parameter of that name
     b.position_at_end(done)
     for j in range(n_args):             # the defaults of those left out
         slot = b.gep(slots, [ir.Constant(_I64, j)])
         current = b.load(slot)
         b.store(b.select(b.icmp_unsigned("==", current, null), tuple_item(b, defaults, j), current), slot)
     b.branch(read)
+
+
+def _into_out(b, entry, module, function, values, out, outputs, real, dtype, slow):
+    """Write the values into ``out`` and return it (a new reference) where it is an exact
+    ndarray of the dtype, C-contiguous and writeable, of the result's shape (``()`` for one
+    output, ``(outputs,)``); to ``slow`` else (the general path casts, broadcasts or says
+    what is wrong)."""
+    i32 = ir.IntType(32)
+    names = array_symbols(dtype)
+    array_type, descr = (module.globals.get(names[k]) or ir.GlobalVariable(module, ir.IntType(8), names[k])
+                         for k in ("array_type", "descr"))
+    incref = module.globals.get("Py_IncRef") or ir.Function(module, ir.FunctionType(ir.VoidType(), [_OBJ]), "Py_IncRef")
+    needed = ir.Constant(i32, C_CONTIGUOUS | WRITEABLE)
+    checks = [b.icmp_unsigned("==", array_field(b, out, "type", _OBJ), array_type)]
+    layout = entry.append_basic_block("out.layout")
+    b.cbranch(checks[0], layout, slow)                  # (only an array's fields are read)
+    b.position_at_end(layout)
+    fits = b.and_(b.icmp_unsigned("==", array_field(b, out, "descr", _OBJ), descr),
+                  b.icmp_unsigned("==", b.and_(array_field(b, out, "flags", i32), needed), needed))
+    fits = b.and_(fits, b.icmp_signed("==", array_field(b, out, "nd", i32), ir.Constant(i32, 0 if outputs == 1 else 1)))
+    shaped = entry.append_basic_block("out.shaped")
+    b.cbranch(fits, shaped, slow)
+    b.position_at_end(shaped)
+    if outputs > 1:                                     # (a 0-d array has no dims to read)
+        sized = entry.append_basic_block("out.sized")
+        length = b.load(array_field(b, out, "dims", _I64.as_pointer()))
+        b.cbranch(b.icmp_signed("==", length, ir.Constant(_I64, outputs)), sized, slow)
+        b.position_at_end(sized)
+    data = b.bitcast(array_field(b, out, "data", _OBJ), real.as_pointer())
+    if outputs == 1:
+        b.store(b.call(function, values), data)
+    else:
+        b.call(function, values + [b.gep(data, [ir.Constant(_I64, k)]) for k in range(outputs)])
+    b.call(incref, [out])
+    b.ret(out)
 
 
 def _return_array(b, entry, module, multi, values, outputs, real, api, dtype):

@@ -6,7 +6,6 @@ in this process, and ``symbols(dtype)`` gives the addresses of the objects
 the code compares with and calls, to load it with.
 """
 import ctypes
-import sys
 from functools import lru_cache
 
 import numpy as np
@@ -16,9 +15,7 @@ from . import fastcall
 
 #: the allocator the compiled code calls, held here so that it outlives the code
 _EMPTY_LIKE = np.empty_like
-#: the keyword name ``out`` as calls spell it (names in code are interned): the entry
-#: compares a call's keyword with it by identity, and declines any other object
-_OUT = sys.intern("out")
+_OUT = fastcall.OUT_NAME
 
 
 def _read(a, field, ctype):

@@ -57,6 +57,9 @@ class _NoArgumentHasThisType:
     """Stands for a numpy scalar type whose layout the entry does not read."""
 
 
+#: the keyword name ``out`` as calls spell it (names in code are interned): the entries
+#: compare a call's keyword with it by identity, and decline any other object
+OUT_NAME = sys.intern("out")
 #: a sample of each numpy scalar the entry may read, with the C type of its value
 _NUMPY_SAMPLES = {"pyexpr_numpy_float64": (np.float64(-2.5), ctypes.c_double),
                   "pyexpr_numpy_float32": (np.float32(-2.5), ctypes.c_float),
@@ -144,9 +147,10 @@ def symbols(outputs=1, dtype="float64"):
     addresses in this process."""
     names = array_symbols(dtype)
     found = {**_type_addresses(), **api_addresses(FLOAT_API), NONE_SYMBOL: id(None),
-             names["array_type"]: id(np.ndarray), names["descr"]: id(np.dtype(dtype))}
+             names["array_type"]: id(np.ndarray), names["descr"]: id(np.dtype(dtype)),
+             names["out_name"]: id(OUT_NAME), **api_addresses(("Py_IncRef",))}
     if outputs > 1:
-        found.update({ARRAY_EMPTY_SYMBOL: array_empty(), **api_addresses(("Py_IncRef",))})
+        found[ARRAY_EMPTY_SYMBOL] = array_empty()
     return found
 
 
