@@ -52,16 +52,23 @@ def derivative(expr, *wrt):
     return result           # (a zoo of du/u, u = 0 in a branch: the Formula made of it makes it nan)
 
 
-def _signs_squared(term):
-    """``term`` with each factor ``sign(u)**(2k)`` 1: the product rule meets a second
-    ``sign(u)``, d|u|'s, beside the first (``d2 |x|**p = p*(p - 1)*|x|**(p - 2)*sign(x)**2``),
-    and its value 0 at ``u = 0`` made the second derivative of ``|x|**2`` 0 there, not 2."""
-    if not term.is_Mul:
-        return term
-    factors = sympy.Mul.make_args(term)
-    even = [f for f in factors if f.is_Pow and isinstance(f.base, sympy.sign) and f.exp.is_Integer
-            and f.exp > 0 and f.exp % 2 == 0]
-    return sympy.Mul(*(f for f in factors if f not in even)) if even else term
+def _times(others, da):
+    """The product rule's term ``others * da``, a ``sign(u)`` factor of ``da`` (d|u|'s) and
+    one of ``others`` as 1: ``d2 g(|u|) = g''(|u|)*sign(u)**2`` was 0 at ``u = 0`` (the
+    second derivative of ``(|x| + 1)**-1.5`` there, 15/4 on either side).  A ``sign(u)**2``
+    the code wrote is a factor of ``others`` alone, and stays."""
+    signs = [f for f in sympy.Mul.make_args(da) if isinstance(f, sympy.sign)]
+    if not signs:
+        return sympy.Mul(*others, da)
+    others, kept = list(others), list(sympy.Mul.make_args(da))
+    for sign in signs:
+        for k, f in enumerate(others):
+            power = f.exp if f.is_Pow and f.base == sign and f.exp.is_Integer and f.exp > 0 else 1 if f == sign else None
+            if power is not None:
+                others[k] = sign ** (power - 1)
+                kept.remove(sign)
+                break
+    return sympy.Mul(*others, *kept)
 
 
 def _signed_powers(factors):
@@ -116,8 +123,7 @@ class _Differentiator:
             args = _signed_powers(e.args)
             ds = [self._signed_power(*a) if isinstance(a, tuple) else self.d(a) for a in args]
             args = [sympy.Mul(*a) if isinstance(a, tuple) else a for a in args]
-            return sympy.Add(*(_signs_squared(sympy.Mul(*args[:i], da, *args[i + 1:]))
-                               for i, da in enumerate(ds) if da != 0))
+            return sympy.Add(*(_times(args[:i] + args[i + 1:], da) for i, da in enumerate(ds) if da != 0))
         if e.is_Pow:
             base, exp = e.args
             if not (self.depends(exp) or exp.is_Integer):

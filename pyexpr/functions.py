@@ -201,6 +201,12 @@ class _Special(sympy.logic.boolalg.BooleanFunction):
     def eval(cls, x):
         if x.is_Number or x.is_NumberSymbol:
             return sympy.true if x in cls.special else sympy.false
+        if isinstance(x, sympy.Piecewise):     # the test of the branch taken, in logic:
+            clauses, before = [], []            # sympy's fold and rewrite of it as ITE lost
+            for value, cond in x.args:          # branches (isinf of a value isnan chose)
+                clauses.append(sympy.And(cond, *(Not(c) for c in before), cls(value)))
+                before.append(cond)
+            return sympy.Or(*clauses)
         return None
 
     # an atom to sympy's logic (its argument is a number, not a condition to rewrite):

@@ -21,17 +21,21 @@ class KeptCases(ExprWithLimits):
     def __new__(cls, function, *symbols, **assumptions):
         function = sympy.sympify(function)
         kept = _value_cases(function, symbols)
-        if isinstance(function, sympy.Piecewise) and not any(a.has(sympy.Piecewise) for a in function.args):
-            kept = [function]       # its fold is itself: not rebuilt (unevaluated, garbled)
-        if not kept:
-            return super().__new__(cls, function, *symbols, **assumptions)
         masks = {case: sympy.Dummy() for case in kept}
-        made = super().__new__(cls, dag.substitute(function, masks), *symbols, **assumptions)
+        masked = dag.substitute(function, masks) if masks else function
+        if isinstance(masked, sympy.Piecewise) and not any(a.has(sympy.Piecewise) for a in masked.args):
+            # its fold is itself: not rebuilt (under simplify=False sympy rebuilt its
+            # conditions unevaluated, Eq(Mod(i, 2), 0) as one dividing by zero)
+            masks, masked = {function: sympy.Dummy()}, None
+        if not masks:
+            return super().__new__(cls, function, *symbols, **assumptions)
+        masked = masked if masked is not None else masks[function]
+        made = super().__new__(cls, masked, *symbols, **assumptions)
+        back = {m: case for case, m in masks.items()}
         if not isinstance(made, KeptCases):
-            return dag.substitute(made, {m: case for case, m in masks.items()})
-        body = dag.substitute(made.function, {m: case for case, m in masks.items()})
-        made._args = (body,) + made.args[1:]     # not rebuilt: that would fold them again
-        return made
+            return dag.substitute(made, back)
+        made._args = (dag.substitute(made.function, back),) + made.args[1:]    # not rebuilt: it
+        return made                                                             # would fold again
 
 
 class _Unit:

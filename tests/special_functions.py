@@ -101,3 +101,15 @@ def band_of_a_vector(lo, hi, x: px.Vector):
 
 def nonzero_of_a_matrix(A: px.Matrix):
     return np.count_nonzero(A > 0.2)
+
+
+def infinity_of_a_chosen_value(x, y):
+    v = x if x > 0 else y
+    w = y if math.isnan(v) else v
+    return 0.0 if math.isinf(w) else w
+
+
+def nan_of_a_chosen_value(x, y):
+    v = x if x > 0 else y
+    u = v if not math.isinf(v) else 0.0
+    return u if math.isnan(u) else -u

@@ -309,3 +309,11 @@ def test_a_variable_power_and_a_power_of_abs_have_their_derivatives_where_the_ba
     np.testing.assert_array_equal(brown.hessian()(np.zeros(3)), np.diag([2.0, 4.0, 2.0]))
     powers = px.jit(library.sum_powers)                      # |x_i|**(i + 2)
     np.testing.assert_array_equal(powers.hessian()(np.zeros(3)), np.diag([2.0, 0.0, 0.0]))
+    # d|u|'s sign met by a sign(u) of the other factors is 1; a sign(u)**2 the code wrote stays
+    assert px.jit(U.kinked_power).hessian()(0.0)[0, 0] == 3.75     # (|x| + 1)**-1.5
+    odd = px.jit(U.odd_cube)                                        # sign(x)*|x|**3 = x**3
+    assert list(odd.grad()(0.0)) == [0.0] and odd.hessian()(-0.7)[0, 0] == pytest.approx(-4.2, rel=1e-15)
+    masked = px.jit(U.masked_square)                                # sign(x)**2*y**2: 0 at x = 0
+    assert list(masked.grad()(0.0, 1.0)) == [0.0, 0.0]
+    np.testing.assert_array_equal(masked.hessian()(0.0, 1.0), np.zeros((2, 2)))
+    assert list(masked.grad()(2.0, 3.0)) == [0.0, 6.0]

@@ -1234,7 +1234,8 @@ def test_stepped_and_masked_reductions_under_every_simplify_option(options):
     """simplify=False: sympy rebuilt a stepped sum's index case unevaluated, and printing or
     calling it divided by zero inside sympy; simplify="full": sympy took the case of x[i] > 1
     out of np.mean's sum (its index free outside it: a LoweringError at the call)."""
-    for fn in (open_formulas.even_product, open_formulas.even_squares, open_formulas.masked_mean):
+    for fn in (open_formulas.even_product, open_formulas.even_squares, open_formulas.masked_mean,
+               open_formulas.masked_even_sum):
         f = px.jit(fn, **options)
         assert "Sum(" in str(f) or "Product(" in str(f)
         for n in (1, 2, 5, 8):

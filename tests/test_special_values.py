@@ -146,3 +146,15 @@ def test_the_vector_among_compared_parameters_is_the_one_read_or_annotated_as_on
 def test_count_nonzero_of_a_matrix_comparison():
     A = np.cos(np.arange(30.0).reshape(6, 5))
     assert px.jit(S.nonzero_of_a_matrix)(A) == np.count_nonzero(A > 0.2)
+
+
+@pytest.mark.parametrize("fn", [S.infinity_of_a_chosen_value, S.nan_of_a_chosen_value], ids=lambda f: f.__name__)
+def test_a_test_of_a_conditional_value_tests_the_branch_taken(fn):
+    """isinf(w) of w = (y if isnan(v) else v): sympy's fold of the test into the branches and
+    its rewrite as ITE lost one (0.0 at (1.5, inf), where w is 1.5), or raised at decoration
+    ("Illegal operator isinf"); the test of each branch under its condition, in logic."""
+    f = px.jit(fn)
+    pairs = [(x, y) for x in SPECIALS for y in SPECIALS]
+    want = [fn(x, y) for x, y in pairs]
+    np.testing.assert_array_equal([f(x, y) for x, y in pairs], want)
+    np.testing.assert_array_equal(f(*np.array(pairs).T), want)

@@ -506,3 +506,15 @@ SUBSET = [
 
 def power_of_a_square(x, y):
     return (x**2) ** (y**2 + 1)
+
+
+def kinked_power(x):
+    return (abs(x) + 1) ** -1.5
+
+
+def odd_cube(x):
+    return np.sign(x) * abs(x) ** 3
+
+
+def masked_square(x, y):
+    return np.sign(x) ** 2 * y ** 2
