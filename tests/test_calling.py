@@ -521,7 +521,7 @@ def test_keywords_and_left_out_defaults_of_vector_formulas_take_the_quick_path(m
     monkeypatch.setattr(calling, "bind", refused)         # what the general path binds with
     for call in (lambda: f(x=x), lambda: f(x), lambda: f(x, scale=100.0), lambda: f(x=x, scale=100.0)):
         assert call() == pytest.approx(want, rel=1e-14)
-    # the installed head binds them in machine code (loopcall_ir: fastcall_ir.fill), not in Python
+    # the installed head binds them in machine code (loopcall_ir: objects_ir.fill), not in Python
     monkeypatch.setattr(calling, "filled", refused)
     for call in (lambda: f(x=x), lambda: f(x), lambda: f(x, scale=100.0), lambda: f(x=x, scale=100.0),
                  lambda: f(scale=100.0, x=x)):

@@ -24,7 +24,7 @@ from llvmlite import ir
 
 from ..abi import (ARRAY_API, ARRAY_MAX_SIZE, ARRAY_OFFSETS, C_CONTIGUOUS, GIL_SIZE, TUPLE_OFFSETS, WRITEABLE,
                    array_symbols)
-from .fastcall_ir import float_api, number_kinds, number_value
+from .objects_ir import float_api, number_kinds, number_value
 
 I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
 OBJ = I8.as_pointer()

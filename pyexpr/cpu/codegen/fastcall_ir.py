@@ -18,7 +18,7 @@ parameter's...) is passed unchanged to the first item of the builtin's
 ``self``, the Formula's general call, through ``PyObject_Vectorcall``, so
 that path keeps every check and error message.  ``self`` is the tuple
 ``(general call, parameter names, defaults, lengths, function)``: keywords and left-out
-defaults are placed as CPython binds them (``fill``), in the machine code;
+defaults are placed as CPython binds them (``objects_ir.fill``), in the machine code;
 ``lengths`` is for formulas of fixed-length vectors (``_point``); ``function``
 is a one-element int64 array holding the address of the formula's scalar (one
 output) or multi function.  ``runtime.fastcall`` makes the builtin of the loaded code.
@@ -27,29 +27,12 @@ import functools
 
 from llvmlite import ir
 
-from ..abi import (ARRAY_OFFSETS, C_CONTIGUOUS, FLOAT_API, FLOAT_OFFSETS, NONE_SYMBOL, SCALAR_KINDS,
-                   TUPLE_OFFSETS, WRITEABLE, ARRAY_EMPTY_SYMBOL, array_symbols)
+from ..abi import ARRAY_OFFSETS, C_CONTIGUOUS, WRITEABLE, ARRAY_EMPTY_SYMBOL, array_symbols
+from .objects_ir import (array_field, counted, fill, float_api, none_object, number_kinds, number_value,
+                         tuple_item)
 
 _OBJ = ir.IntType(8).as_pointer()
 _I64, _F64 = ir.IntType(64), ir.DoubleType()
-#: kinds of ``abi.SCALAR_KINDS`` whose double may round: float32 code reads their values
-#: only where the double is exact in a float too (no second rounding; else the general path)
-INT_KINDS = {"int64": "int64_exact", "int": "int_exact", "uint64": "uint64_exact"}
-_API_TYPES = (ir.FunctionType(_OBJ, [_F64]), ir.FunctionType(_OBJ, [_OBJ, _OBJ.as_pointer(), _I64, _OBJ]),
-              ir.FunctionType(_F64, [_OBJ]), ir.FunctionType(_OBJ, []), ir.FunctionType(ir.VoidType(), []))
-
-
-def float_api(module):
-    """``{name: function}`` of ``abi.FLOAT_API`` declared in ``module`` (once)."""
-    return {n: module.globals.get(n) or ir.Function(module, t, n) for n, t in zip(FLOAT_API, _API_TYPES)}
-
-
-def number_kinds(module, double):
-    """``(type object, kind)`` of the numbers a ``double`` (else float) program reads."""
-    return [(module.globals.get(symbol) or ir.GlobalVariable(module, ir.IntType(8), symbol),
-             kind if double else INT_KINDS.get(kind, kind)) for symbol, kind in SCALAR_KINDS]
-
-
 def entry_symbol(n_args, outputs, dtype):
     """The name of the float entry shared by programs of ``n_args`` arguments and
     ``outputs`` outputs of ``dtype``."""
@@ -90,7 +73,7 @@ def define_entry(module, name, n_args, outputs=1, dtype="float64"):
         "slow", "plain", "other", "bound", "compute"))
     b.cbranch(b.and_(b.and_(b.icmp_unsigned("==", nargs, ir.Constant(_I64, n_args)),
                             b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None))),
-                     b.icmp_unsigned("==", tuple_item(b, own, 3), _none(module))), plain, other)
+                     b.icmp_unsigned("==", tuple_item(b, own, 3), none_object(module))), plain, other)
     b.position_at_end(plain)            # the call the entry is for: numbers, as many as it takes
     plain_values = []
     for i in range(n_args):
@@ -162,12 +145,12 @@ def binder_module(n_args, dtype):
     out_name = ir.GlobalVariable(module, ir.IntType(8), array_symbols(dtype)["out_name"])
     slow, keyed, read, point, done = (binder.append_basic_block(n) for n in ("slow", "fill", "read", "point", "done"))
     layout = tuple_item(b, own, 3)           # a formula of vectors has their lengths there
-    b.cbranch(b.icmp_unsigned("==", layout, _none(module)), keyed, point)
+    b.cbranch(b.icmp_unsigned("==", layout, none_object(module)), keyed, point)
     b.position_at_end(keyed)
     fill(b, binder, (tuple_item(b, own, 1), tuple_item(b, own, 2)), args, nargs, kwnames, slots, n_args, slow, read,
          (out_name, out))
     b.position_at_end(read)
-    with _counted(b, binder, ir.Constant(_I64, n_args)) as i:      # (one reader: little code)
+    with counted(b, binder, ir.Constant(_I64, n_args)) as i:      # (one reader: little code)
         value = number_value(b, binder, b.load(b.gep(slots, [i])), kinds, api, slow, "k")
         b.store(value if isinstance(real, ir.DoubleType) else b.fptrunc(value, real), b.gep(reals, [i]))
     b.branch(done)
@@ -178,16 +161,6 @@ def binder_module(n_args, dtype):
     b.position_at_end(slow)
     b.ret(ir.Constant(i32, 0))
     return module
-
-
-def array_field(b, item, key, kind):
-    """The field ``key`` of numpy's array struct (``abi.ARRAY_OFFSETS``) of the object
-    ``item``, as ``kind``, loaded at ``b``."""
-    return b.load(b.bitcast(b.gep(item, [ir.Constant(_I64, ARRAY_OFFSETS[key])]), kind.as_pointer()))
-
-
-def _none(module):
-    return module.globals.get(NONE_SYMBOL) or ir.GlobalVariable(module, ir.IntType(8), NONE_SYMBOL)
 
 
 def _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, numbers, slow, done):
@@ -239,7 +212,7 @@ def _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, 
     b.cbranch(fits, copy, slow)
     b.position_at_end(copy)             # (a few elements: LLVM makes this a short loop)
     data = b.bitcast(field(item, "data", _OBJ), real.as_pointer())
-    with _counted(b, entry, length) as j:
+    with counted(b, entry, length) as j:
         b.store(b.load(b.gep(data, [j])), b.gep(reals, [b.add(c, j)]))
     b.branch(step)
     b.position_at_end(step)
@@ -249,104 +222,6 @@ def _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, 
     b.branch(loop)
     b.position_at_end(end)
     b.cbranch(b.icmp_signed("==", c, ir.Constant(_I64, n_args)), done, slow)
-
-
-class _counted:
-    """``with _counted(b, entry, n) as j:`` a loop of ``j`` over ``0 <= j < n`` at ``b``."""
-
-    def __init__(self, b, entry, n):
-        self.b, self.entry, self.n = b, entry, n
-
-    def __enter__(self):
-        b, entry = self.b, self.entry
-        self.before, self.head = b.block, entry.append_basic_block("count.head")
-        self.body, self.after = entry.append_basic_block("count.body"), entry.append_basic_block("count.after")
-        b.branch(self.head)
-        b.position_at_end(self.head)
-        self.j = b.phi(_I64, "j")
-        self.j.add_incoming(ir.Constant(_I64, 0), self.before)
-        b.cbranch(b.icmp_signed("<", self.j, self.n), self.body, self.after)
-        b.position_at_end(self.body)
-        return self.j
-
-    def __exit__(self, *error):
-        b = self.b
-        self.j.add_incoming(b.add(self.j, ir.Constant(_I64, 1)), b.block)
-        b.branch(self.head)
-        b.position_at_end(self.after)
-        return False
-
-
-def tuple_item(b, tuple_, k):
-    """Item ``k`` of a tuple (a borrowed reference)."""
-    at = b.gep(tuple_, [ir.Constant(_I64, TUPLE_OFFSETS["items"] + 8 * k)])
-    return b.load(b.bitcast(at, _OBJ.as_pointer()))
-
-
-def fill(b, entry, table, args, nargs, kwnames, slots, n_args, slow, read, out=None):
-    """Place a call's keywords and the left-out defaults into ``slots`` as CPython binds
-    them, then go to ``read``; to ``slow`` (the general path, which says what is wrong)
-    for too many arguments, a keyword that is not a parameter's name object (the names
-    in a call's code are interned, as the parameters' here are) or a parameter given
-    twice.  ``table`` is the tuples ``(names, defaults)``; a parameter with no default
-    has ``None`` there, which ``number_value`` sends to ``slow``.  ``out``, where given,
-    is ``(name, slot)``: the keyword of that name object goes to ``slot``."""
-    names, defaults = table
-    null, n = ir.Constant(_OBJ, None), ir.Constant(_I64, n_args + (out is not None))
-    before = b.block
-    with b.if_then(b.icmp_unsigned("!=", kwnames, null)):     # (a load from NULL would be UB)
-        counted = b.load(b.bitcast(b.gep(kwnames, [ir.Constant(_I64, TUPLE_OFFSETS["size"])]), _I64.as_pointer()))
-        counted_in = b.block
-    kw = b.phi(_I64, "kw")
-    kw.add_incoming(ir.Constant(_I64, 0), before)
-    kw.add_incoming(counted, counted_in)
-    for i in range(n_args):             # the positional ones, the others empty (args ends there)
-        slot = b.gep(slots, [ir.Constant(_I64, i)])
-        b.store(null, slot)
-        with b.if_then(b.icmp_signed("<", ir.Constant(_I64, i), nargs)):
-            b.store(b.load(b.gep(args, [ir.Constant(_I64, i)])), slot)
-    start, loop, place, done = (entry.append_basic_block(f"kw.{n}") for n in ("start", "loop", "place", "done"))
-    b.cbranch(b.or_(b.icmp_signed(">", b.add(nargs, kw), n), b.icmp_signed(">", nargs, ir.Constant(_I64, n_args))),
-              slow, start)
-    b.position_at_end(start)
-    b.branch(loop)
-    b.position_at_end(loop)
-    k = b.phi(_I64, "k")
-    k.add_incoming(ir.Constant(_I64, 0), start)
-    b.cbranch(b.icmp_signed("<", k, kw), place, done)
-    b.position_at_end(place)
-    name = b.load(b.gep(b.bitcast(b.gep(kwnames, [ir.Constant(_I64, TUPLE_OFFSETS["items"])]), _OBJ.as_pointer()), [k]))
-    value = b.load(b.gep(args, [b.add(nargs, k)]))
-    for j in range(n_args):             # which parameter: by the name object's identity
-        this, other = entry.append_basic_block(f"kw.is{j}"), entry.append_basic_block(f"kw.not{j}")
-        b.cbranch(b.icmp_unsigned("==", name, tuple_item(b, names, j)), this, other)
-        b.position_at_end(this)
-        slot = b.gep(slots, [ir.Constant(_I64, j)])
-        free = entry.append_basic_block(f"kw.free{j}")
-        b.cbranch(b.icmp_unsigned("==", b.load(slot), null), free, slow)
-        b.position_at_end(free)
-        b.store(value, slot)
-        k.add_incoming(b.add(k, ir.Constant(_I64, 1)), free)
-        b.branch(loop)
-        b.position_at_end(other)
-    if out is not None:
-        out_name, out_slot = out
-        given, free = entry.append_basic_block("kw.out"), entry.append_basic_block("kw.out_free")
-        b.cbranch(b.icmp_unsigned("==", name, out_name), given, slow)
-        b.position_at_end(given)
-        b.cbranch(b.icmp_unsigned("==", b.load(out_slot), null), free, slow)
-        b.position_at_end(free)
-        b.store(value, out_slot)
-        k.add_incoming(b.add(k, ir.Constant(_I64, 1)), free)
-        b.branch(loop)
-    else:
-        b.branch(slow)                  # no parameter of that name
-    b.position_at_end(done)
-    for j in range(n_args):             # the defaults of those left out
-        slot = b.gep(slots, [ir.Constant(_I64, j)])
-        current = b.load(slot)
-        b.store(b.select(b.icmp_unsigned("==", current, null), tuple_item(b, defaults, j), current), slot)
-    b.branch(read)
 
 
 def _into_out(b, entry, module, function, values, out, outputs, real, dtype, slow):
@@ -408,76 +283,4 @@ def _return_array(b, entry, module, multi, values, outputs, real, api, dtype):
     b.ret(out)
 
 
-def number_value(b, entry, item, kinds, api, slow, i):
-    """The double an argument object holds, emitted at ``b``; to ``slow`` if it is none of
-    ``kinds`` (a float first: the call the entry is for)."""
-    ob_type = b.load(b.bitcast(b.gep(item, [ir.Constant(_I64, FLOAT_OFFSETS["type"])]), _OBJ.as_pointer()))
-    at_value = b.gep(item, [ir.Constant(_I64, FLOAT_OFFSETS["value"])])
-    done = entry.append_basic_block(f"arg{i}.value")
-    arrivals = []
-    for k, (type_object, kind) in enumerate(kinds):
-        this, other = entry.append_basic_block(f"arg{i}.{kind}{k}"), entry.append_basic_block(f"arg{i}.not{k}")
-        b.cbranch(b.icmp_unsigned("==", ob_type, type_object), this, other)
-        b.position_at_end(this)
-        value = _READERS[kind](b, entry, item, at_value, api, slow)   # may move the builder on
-        arrivals.append((value, b.block))
-        b.branch(done)
-        b.position_at_end(other)
-    b.branch(slow)
-    b.position_at_end(done)
-    phi = b.phi(_F64, f"arg{i}")
-    for value, block in arrivals:
-        phi.add_incoming(value, block)
-    return phi
 
-
-def _read_int(b, entry, item, at_value, api, slow):
-    """``PyLong_AsDouble``: -1.0 with an exception set means too large, left to the general path."""
-    value = b.call(api["PyLong_AsDouble"], [item])
-    maybe, fine = entry.append_basic_block("int.maybe_error"), entry.append_basic_block("int.fine")
-    b.cbranch(b.fcmp_ordered("==", value, ir.Constant(_F64, -1.0)), maybe, fine)
-    b.position_at_end(maybe)
-    raised, quiet = entry.append_basic_block("int.raised"), entry.append_basic_block("int.quiet")
-    b.cbranch(b.icmp_unsigned("!=", b.call(api["PyErr_Occurred"], []), ir.Constant(_OBJ, None)), raised, quiet)
-    b.position_at_end(raised)
-    b.call(api["PyErr_Clear"], [])
-    b.branch(slow)
-    b.position_at_end(quiet)
-    b.branch(fine)
-    b.position_at_end(fine)
-    return value
-
-
-def _loaded(kind, convert):
-    """A reader of the value of type ``kind`` at the object's value, made a double."""
-    def read(b, entry, item, at, api, slow):
-        return getattr(b, convert)(b.load(b.bitcast(at, kind.as_pointer())), _F64)
-    return read
-
-
-def _exact_in_float(reader):
-    """``reader``'s double where a float holds it exactly (|v| <= 2**24), else ``slow``."""
-    def read(b, entry, item, at, api, slow):
-        value = reader(b, entry, item, at, api, slow)
-        fits = entry.append_basic_block("int.fits")
-        b.cbranch(b.fcmp_ordered("<=", b.call(_fabs(b.module), [value]), ir.Constant(_F64, 2.0**24)), fits, slow)
-        b.position_at_end(fits)
-        return value
-    return read
-
-
-def _fabs(module):
-    return module.globals.get("llvm.fabs.f64") or ir.Function(module, ir.FunctionType(_F64, [_F64]), "llvm.fabs.f64")
-
-
-#: how each kind of ``abi.SCALAR_KINDS`` becomes a double
-_READERS = {
-    "double": lambda b, entry, item, at, api, slow: b.load(b.bitcast(at, _F64.as_pointer())),
-    "float": _loaded(ir.FloatType(), "fpext"), "half": _loaded(ir.HalfType(), "fpext"),
-    "int64": _loaded(_I64, "sitofp"), "int32": _loaded(ir.IntType(32), "sitofp"),
-    "int16": _loaded(ir.IntType(16), "sitofp"), "int8": _loaded(ir.IntType(8), "sitofp"),
-    "uint64": _loaded(_I64, "uitofp"), "uint32": _loaded(ir.IntType(32), "uitofp"),
-    "uint16": _loaded(ir.IntType(16), "uitofp"), "uint8": _loaded(ir.IntType(8), "uitofp"),
-    "int": _read_int,
-}
-_READERS.update({exact: _exact_in_float(_READERS[kind]) for kind, exact in INT_KINDS.items()})

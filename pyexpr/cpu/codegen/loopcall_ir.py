@@ -18,7 +18,7 @@ import functools
 from llvmlite import ir
 
 from ..abi import ARRAY_EMPTY_SYMBOL, loop_binder_symbol, ARRAY_SCALAR_SYMBOL, C_CONTIGUOUS, GIL_SIZE, LOOP_API, TUPLE_OFFSETS, array_symbols
-from .fastcall_ir import array_field, fill, float_api, number_kinds, number_value, tuple_item
+from .objects_ir import array_field, fill, float_api, number_kinds, number_value, tuple_item
 
 I32, I64 = ir.IntType(32), ir.IntType(64)
 OBJ = ir.IntType(8).as_pointer()
@@ -180,8 +180,8 @@ def define_head(module, loops, n_scalars, n_vectors, dtype, name):
     defaults)``, ``spec`` an int64 array ``[parameters, least length, limit, result kind,
     kind of each parameter (0 a number, 1 a vector)]``, ``names`` the parameters' interned
     names and ``defaults`` their defaults (None for none), by which keywords and left-out
-    defaults are bound (``fastcall_ir.fill``).  A call of exactly that many arguments, the
-    numbers read as the float entry reads them (``fastcall_ir.number_value``), the
+    defaults are bound (``objects_ir.fill``).  A call of exactly that many arguments, the
+    numbers read as the float entry reads them (``objects_ir.number_value``), the
     vectors exact C-contiguous one-dimensional arrays of the dtype, all of one length
     ``least <= n < limit`` (taken apart by the shared binder, ``loop_binder_module``),
     runs ``loops`` and returns a float (result kind 0) or a new vector of ``n`` (kind
