@@ -63,7 +63,8 @@ def _times(others, da):
     others, kept = list(others), list(sympy.Mul.make_args(da))
     for sign in signs:
         for k, f in enumerate(others):
-            power = f.exp if f.is_Pow and f.base == sign and f.exp.is_Integer and f.exp > 0 else 1 if f == sign else None
+            power = 1 if f == sign else \
+                f.exp if f.is_Pow and f.base == sign and f.exp.is_Integer and f.exp > 0 else None
             if power is not None:
                 others[k] = sign ** (power - 1)
                 kept.remove(sign)
