@@ -557,6 +557,7 @@ def test_out_at_one_point_is_written_by_the_float_entry(monkeypatch):
     """The float entry binds ``out=`` itself (``fastcall_ir._into_out``): an exact ndarray of
     the dtype, C-contiguous, writeable, of the result's shape is written in machine code;
     every other ``out`` goes to the general path as before."""
+    from pyexpr import calling
     from pyexpr.formula import Formula
     f, polar = px.jit(U.two_args), px.jit(U.helper_polar.__wrapped__)
     o, o2 = np.empty(()), np.empty(2)
@@ -570,7 +571,20 @@ def test_out_at_one_point_is_written_by_the_float_entry(monkeypatch):
         assert f(0.3, 0.7, out=o) is o and o == want
         assert f(y=0.7, x=0.3, out=o) is o and o == want
         assert polar(2.0, 0.5, out=o2) is o2 and o2.tolist() == want2.tolist()
+    # a fixed-length vector formula's entry binds keywords, defaults and out= too (_point)
+    rhs, y, o3 = px.jit(keyword_rhs), np.array([0.9, 2e-5, 0.1]), np.empty(3)
+    want_rhs, want_k = rhs(0.5, y, 0.04), rhs(0.5, y, 0.1)
+    rhs(0.5, y), rhs(0.5, y, out=o3)                                   # the entry installed
+    monkeypatch.setattr(calling, "filled", refused)
+    monkeypatch.setattr(Formula, "_point_out", refused)
+    for _ in range(3):
+        assert rhs(0.5, y).tolist() == want_rhs.tolist() and rhs(t=0.5, y=y).tolist() == want_rhs.tolist()
+        assert rhs(0.5, y, k=0.1).tolist() == want_k.tolist()
+        assert rhs(0.5, y, out=o3) is o3 and o3.tolist() == want_rhs.tolist()
+        assert rhs(k=0.1, y=y, t=0.5, out=o3) is o3 and o3.tolist() == want_k.tolist()
     monkeypatch.undo()
+    with pytest.raises(TypeError, match="keyword_rhs.*unexpected keyword argument 'y_0'"):
+        rhs(0.5, y_0=1.0, y=y)
     read_only = np.empty(())
     read_only.flags.writeable = False
     with pytest.raises(ValueError, match="two_args.*read-only"):

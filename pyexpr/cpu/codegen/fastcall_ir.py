@@ -155,7 +155,9 @@ def binder_module(n_args, dtype):
         b.store(value if isinstance(real, ir.DoubleType) else b.fptrunc(value, real), b.gep(reals, [i]))
     b.branch(done)
     b.position_at_end(point)
-    _point(b, binder, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, (kinds, api), slow, done)
+    table = (tuple_item(b, own, 1), tuple_item(b, own, 2), slots, (out_name, out))
+    _point(b, binder, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, (kinds, api), slow, done,
+           table)
     b.position_at_end(done)
     b.ret(ir.Constant(i32, 1))
     b.position_at_end(slow)
@@ -163,11 +165,14 @@ def binder_module(n_args, dtype):
     return module
 
 
-def _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, numbers, slow, done):
+def _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, dtype, numbers, slow, done, table):
     """Read a call of one point of a formula of fixed-length vectors into ``reals``: per
     parameter (``layout``, an int64 array: 0 for a number, else the vector's length) a
     number, or an exact C-contiguous one-dimensional array of the dtype and that length,
-    whose elements are copied; then go to ``done``; to ``slow`` for anything else."""
+    whose elements are copied; then go to ``done``; to ``slow`` for anything else.
+    ``table`` is ``(names, defaults, slots, out)``: a call with keywords, left-out
+    defaults or ``out=`` is bound into ``slots`` first (``objects_ir.fill``; the names and
+    defaults are the parameters', padded to ``n_args`` with objects no keyword is)."""
     kinds, api = numbers
     names = array_symbols(dtype)
     array_type, descr = (module.globals.get(names[k]) or ir.GlobalVariable(module, ir.IntType(8), names[k])
@@ -177,17 +182,31 @@ def _point(b, entry, module, args, nargs, kwnames, layout, reals, n_args, real, 
     n_params = b.load(field(layout, "dims", _I64.as_pointer()))
     start, loop, body, number, vector, copy, step, end = (entry.append_basic_block(f"point.{n}") for n in (
         "start", "loop", "body", "number", "vector", "copy", "step", "end"))
+    names, defaults, slots, out = table
+    plain, keyed, bound = (entry.append_basic_block(f"point.{n}") for n in ("plain", "keyed", "bound"))
     b.cbranch(b.and_(b.icmp_unsigned("==", kwnames, ir.Constant(_OBJ, None)),
-                     b.icmp_unsigned("==", nargs, n_params)), start, slow)
+                     b.icmp_unsigned("==", nargs, n_params)), plain, keyed)
+    b.position_at_end(keyed)            # rhs(t, y=y), rhs(t, y) of rhs(t, y, k=0.04), rhs(t, y, out=o)
+    filling = entry.append_basic_block("point.fill")
+    b.cbranch(b.icmp_signed("<=", nargs, n_params), filling, slow)
+    b.position_at_end(filling)
+    fill(b, entry, (names, defaults), args, nargs, kwnames, slots, n_args, slow, bound, out)
+    b.position_at_end(bound)
+    b.branch(start)
+    b.position_at_end(plain)
+    b.branch(start)
     b.position_at_end(start)
+    items = b.phi(_OBJ.as_pointer(), "items")
+    items.add_incoming(args, plain)
+    items.add_incoming(slots, bound)
     b.branch(loop)
     b.position_at_end(loop)
     p, c = b.phi(_I64, "p"), b.phi(_I64, "c")           # the parameter, its first component
     p.add_incoming(ir.Constant(_I64, 0), start)
     c.add_incoming(ir.Constant(_I64, 0), start)
-    b.cbranch(b.icmp_signed("<", p, nargs), body, end)
+    b.cbranch(b.icmp_signed("<", p, n_params), body, end)
     b.position_at_end(body)
-    item, length = b.load(b.gep(args, [p])), b.load(b.gep(lengths, [p]))
+    item, length = b.load(b.gep(items, [p])), b.load(b.gep(lengths, [p]))
     b.cbranch(b.icmp_signed("==", length, ir.Constant(_I64, 0)), number, vector)
     b.position_at_end(number)
     fits = entry.append_basic_block("point.fits")

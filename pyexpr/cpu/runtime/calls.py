@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from ...calling import POINT_NUMBERS, filled, plain_default
+from ...calling import POINT_NUMBERS, filled, plain_default, positional_table
 from . import arraycall, fastcall
 
 _LOCK = threading.Lock()
@@ -133,8 +133,12 @@ def point_head(formula, point, general):
     reads the vectors (``fastcall_ir._point``)."""
     entry = formula.kernel().fast_entry if fastcall.available() and arraycall.available() else None
     if entry is not None and entry_shape(formula) is None:
-        n = len(formula.arg_names)
-        return fastcall.float_builtin(entry, general, formula.arg_names, (None,) * n,
+        # the parameters' names and defaults, padded to the components' count with objects
+        # no keyword is (the entry binds keywords, defaults and out= by them)
+        names, defaults = positional_table(formula)
+        pad = len(formula.arg_names) - len(names)
+        return fastcall.float_builtin(entry, general, names + tuple(object() for _ in range(pad)),
+                                      tuple(defaults.get(n) for n in names) + (None,) * pad,
                                       lengths=[length for _, length in formula.signature])
     lengths = tuple(None if length is None else (length,) for _, length in formula.signature)
     f64, floats_ = np.dtype(np.float64), (float, np.float64)

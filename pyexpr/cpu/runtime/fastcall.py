@@ -194,5 +194,6 @@ def float_builtin(entry, fallback, names, defaults, lengths=None):
             raise ValueError("one length (0 for a number) per parameter")
     if not function:
         raise ValueError("the address of the function to call")
-    own = (fallback, tuple(sys.intern(n) for n in names), tuple(defaults), lengths, np.array([function], np.int64))
+    own = (fallback, tuple(sys.intern(n) if isinstance(n, str) else n for n in names), tuple(defaults), lengths,
+           np.array([function], np.int64))
     return builtin(address, own, owner)
