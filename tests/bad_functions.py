@@ -214,3 +214,7 @@ def calls_helper_badly(x):
 
 def fractional_arange(x):
     return np.sum(np.arange(0.0, 1.0, 0.25) * x[:4])  # <- fractional_arange
+
+
+def parameter_named_out(x, out=0.5):  # <- param_out
+    return x * out

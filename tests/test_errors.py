@@ -57,6 +57,7 @@ UNSUPPORTED = [
     (B.keyword_only, "kwonly", "y", ["keyword-only"]),
     (B.uses_string, "string", '"x"', ["strings"]),
     (B.uses_fstring, "fstring", 'f"{x}"', ["strings"]),
+    (B.parameter_named_out, "param_out", "out", ["cannot be named 'out'", "rename the parameter"]),
     (B.fractional_arange, "fractional_arange", "np.arange", ["not a whole number", "np.arange(k)*step + start"]),
     (B.list_comprehension, "listcomp", "[v * v", ["a list over a vector of any length", "np.sum([... for v in x])"]),
     (B.nested_def, "nested_def", "def inner", ["nested function definitions"]),

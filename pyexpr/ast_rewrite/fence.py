@@ -101,3 +101,7 @@ def _check_signature(source, args):
     if args.kwonlyargs:
         raise source.error(args.kwonlyargs[0],
                            "keyword-only parameters are not supported in a formula", hint)
+    for a in args.args:                 # f(x, out=o) writes the result into o
+        if a.arg == "out":
+            raise source.error(a, "a parameter cannot be named 'out': a formula's calls take out= as "
+                               "the array its result is written to", "rename the parameter")
