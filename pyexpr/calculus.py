@@ -72,6 +72,12 @@ def _times(others, da):
     return sympy.Mul(*others, *kept)
 
 
+def _by_exponent(power, base, d_exp):
+    """``power*log(base)*d_exp``, ``d(base**p)``'s term by its exponent, 0 where ``base`` is
+    (``0*-inf``, whose limit it is where the power is finite)."""
+    return sympy.Piecewise((0, sympy.Eq(base, 0)), (power * sympy.log(base) * d_exp, True))
+
+
 def _signed_powers(factors):
     """``factors`` with each pair ``|u|**q``, ``sign(u)`` as one tuple (see
     ``_Differentiator._signed_power``)."""
@@ -195,9 +201,7 @@ class _Differentiator:
         u, q = sign.args[0], power.exp if power.is_Pow else sympy.S.One
         du, dq = self.d(u), self.d(q)
         by_u = q * sympy.Abs(u) ** (q - 1) * du if du != 0 else sympy.S.Zero
-        if dq == 0:
-            return by_u
-        return by_u + sign * sympy.Piecewise((0, sympy.Eq(u, 0)), (power * sympy.log(sympy.Abs(u)) * dq, True))
+        return by_u if dq == 0 else by_u + sign * _by_exponent(power, sympy.Abs(u), dq)
 
     def _variable_power(self, e, base, exp):
         """``d(b**p) = p*b**(p - 1)*db + b**p*log(b)*dp``: ``b**p*(p*db/b + ...)`` was 0/0
@@ -206,10 +210,7 @@ class _Differentiator:
         ``b**p`` is finite."""
         d_base, d_exp = self.d(base), self.d(exp)
         by_base = exp * base ** (exp - 1) * d_base if d_base != 0 else sympy.S.Zero
-        if d_exp == 0:
-            return by_base
-        by_exp = e * sympy.log(base) * d_exp
-        return by_base + sympy.Piecewise((0, sympy.Eq(base, 0)), (by_exp, True))
+        return by_base if d_exp == 0 else by_base + _by_exponent(e, base, d_exp)
 
     def _power(self, base, exp):
         """``d(base**exp)`` for a non-integer exponent free of the variable: ``exp*base**(exp - 1)*d(base)``,

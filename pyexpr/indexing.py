@@ -52,10 +52,8 @@ def others(product, at):
     """The product of the terms of ``product`` other than the one at index ``at``: those
     before it times those after, each a running product of ``at`` (a loop's prefix and
     suffix scans); ``product/term`` is nan where the term is 0."""
-    (i, lo, hi), = product.limits
-    parts = [(lo, at - 1), (at + 1, hi)]
-    return sympy.Mul(*(product.func(product.function, (i, a, b)) for a, b in parts
-                       if not (sympy.expand(b - a + 1)).is_zero))         # not one known empty
+    (i, lo, hi), = product.limits       # (sums.Product: a range known empty is 1)
+    return sums.Product(product.function, (i, lo, at - 1)) * sums.Product(product.function, (i, at + 1, hi))
 
 
 def vector(name):

@@ -139,7 +139,7 @@ def _extreme_derivative(extreme, base, j):
     if len(extreme.limits) > 1:
         raise NotImplementedError(f"the derivative of {extreme} (over two indices) is not supported yet")
     (i, lo, hi), = extreme.limits
-    if any(s.is_integer and not s.is_nonnegative for s in sympy.Tuple(lo, hi).free_symbols):
+    if _moving(lo, hi):
         raise NotImplementedError(f"the derivative of {extreme}, over a range that moves with another "
                                   "index, is not supported yet")
     if indexing.has_index_relation(extreme.function, i):
