@@ -23,7 +23,7 @@ class KeptCases(ExprWithLimits):
         kept = _value_cases(function, symbols)
         masks = {case: sympy.Dummy() for case in kept}
         masked = dag.substitute(function, masks) if masks else function
-        if isinstance(masked, sympy.Piecewise) and not any(a.has(sympy.Piecewise) for a in masked.args):
+        if isinstance(masked, sympy.Piecewise) and not dag.atoms(masked.args, sympy.Piecewise):
             # its fold is itself: not rebuilt (under simplify=False sympy rebuilt its
             # conditions unevaluated, Eq(Mod(i, 2), 0) as one dividing by zero)
             masks, masked = {function: sympy.Dummy()}, None
@@ -75,10 +75,11 @@ def _count(limits):
 def _value_cases(function, symbols):
     """The outermost Piecewise of ``function`` whose conditions are on values only: none
     of their comparisons reads an index of ``symbols`` outside an element."""
-    if not isinstance(function, sympy.Basic) or not function.has(sympy.Piecewise):
+    pieces = dag.atoms([function], sympy.Piecewise)         # (each shared step once: not has)
+    if not pieces:
         return []
     indices = {s[0] if isinstance(s, (tuple, sympy.Tuple)) else s for s in symbols}
-    cases = [p for p in dag.atoms([function], sympy.Piecewise) if not _of_index(p, indices)]
+    cases = [p for p in pieces if not _of_index(p, indices)]
     inner = set()
     for p in cases:
         inner.update(q for q in dag.atoms(p.args, sympy.Piecewise))
